@@ -1,0 +1,3 @@
+"""teambot: coordination bot for Danish early-intervention teams."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,178 @@
+"""`teambot`: run the bot, the console shell, import a roster, load the demo, upgrade the database."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import col, func, select
+
+from teambot.config import ConfigError, Settings, load_settings
+from teambot.console.shell import ConsoleMessenger, Shell
+from teambot.demo import DEMO_USER, load_demo
+from teambot.domain.roster import RosterError, load_roster_file
+from teambot.i18n import t
+from teambot.runtime import Runtime, configure_logging, open_runtime
+from teambot.store import queries
+from teambot.store.models import Staff
+from teambot.store.roster_import import ImportReport, import_roster
+
+app = typer.Typer(help="teambot: coordination bot for early-intervention teams.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _settings(*, http: bool = False) -> Settings:
+    try:
+        return load_settings(http=http)
+    except ConfigError as exc:
+        typer.echo(f"teambot: setting error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    http: Annotated[bool, typer.Option("--http", help="Serve Slack's HTTP requests instead of Socket Mode.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --http.")] = 3000,
+    host: Annotated[str, typer.Option("--host", help="Interface for --http.")] = "127.0.0.1",
+) -> None:
+    """Start the bot: Socket Mode, HTTP (--http), or the local console when Slack is not configured."""
+    settings = _settings(http=http)
+    configure_logging()
+    if http:
+        from teambot.slack.serve import serve_http
+
+        asyncio.run(serve_http(open_runtime(settings), host=host, port=port))
+    elif settings.slack_app_token:
+        from teambot.slack.serve import serve_socket_mode
+
+        asyncio.run(serve_socket_mode(open_runtime(settings)))
+    elif settings.slack_bot_token:
+        typer.echo(
+            "teambot: setting error: SLACK_APP_TOKEN: required for Socket Mode; or start HTTP mode with --http",
+            err=True,
+        )
+        raise typer.Exit(2)
+    else:
+        runtime = open_runtime(settings)
+        typer.echo(t("console.connect_slack"))
+        asyncio.run(_console(runtime, user=None, demo="if-empty"))
+
+
+@app.command()
+def shell(
+    as_user: Annotated[str | None, typer.Option("--as", help="Slack user ID to act as.")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo municipality first.")] = False,
+) -> None:
+    """Read slash commands from stdin (interactive or piped) and print replies and sent messages."""
+    runtime = open_runtime(_settings())
+    asyncio.run(_console(runtime, user=as_user, demo="yes" if demo else "no"))
+
+
+async def _console(runtime: Runtime, *, user: str | None, demo: str) -> None:
+    try:
+        if demo == "yes" or (demo == "if-empty" and await _staff_count(runtime) == 0):
+            await load_demo(runtime.db, now=runtime.clock.now(), zone=runtime.settings.zone)
+            what = t("console.demo")
+            user = user or DEMO_USER
+        else:
+            what = t("console.database")
+        async with runtime.db.read() as session:
+            if user is None:
+                first = (await session.exec(select(Staff).where(Staff.slack_id == DEMO_USER))).first() or (
+                    await session.exec(select(Staff).where(col(Staff.active)).order_by(col(Staff.id)))
+                ).first()
+                if first is None or not first.slack_id:
+                    typer.echo(t("console.no_staff"), err=True)
+                    raise typer.Exit(1)
+                user = first.slack_id
+            staff = await queries.staff_by_slack_id(session, user)
+            names = {s.slack_id: s.name for s in (await session.exec(select(Staff))).all() if s.slack_id}
+        if staff is None:
+            typer.echo(t("console.unknown_as", user=user), err=True)
+            raise typer.Exit(1)
+        messenger = ConsoleMessenger(sys.stdout, names=lambda r: names.get(r, r))
+        from teambot.commands import Context
+
+        def make_context() -> Context:
+            return Context(db=runtime.db, clock=runtime.clock, user_id=staff.slack_id or "")
+
+        print(t("console.welcome", what=what, name=staff.name, user=staff.slack_id), flush=True)
+        await Shell(make_context, sys.stdout, messenger).run(sys.stdin)
+    finally:
+        await runtime.db.dispose()
+
+
+async def _staff_count(runtime: Runtime) -> int:
+    async with runtime.db.read() as session:
+        return (await session.exec(select(func.count()).select_from(Staff))).one()
+
+
+@app.command("import")
+def import_(file: Annotated[Path, typer.Argument(help="Roster TOML file.")]) -> None:
+    """Import a roster file: idempotent, all or nothing, prints what changed."""
+    settings = _settings()
+    try:
+        roster = load_roster_file(file)
+    except RosterError as exc:
+        _print_problems(exc)
+        raise typer.Exit(1) from None
+    runtime = open_runtime(settings)
+
+    async def apply() -> ImportReport:
+        try:
+            return await import_roster(runtime.db, roster, now=runtime.clock.now())
+        finally:
+            await runtime.db.dispose()
+
+    report = asyncio.run(apply())
+    _print_report(report, str(file))
+
+
+def _print_problems(error: RosterError) -> None:
+    for problem in error.problems:
+        message = t(problem.kind, **problem.values)
+        typer.echo(
+            t("roster.problem", source=error.source, entry=problem.entry, key=problem.key, message=message), err=True
+        )
+    typer.echo(t("roster.failed", count=len(error.problems), source=error.source), err=True)
+
+
+def _print_report(report: ImportReport, source: str) -> None:
+    if not report.changes:
+        typer.echo(t("import.none", source=source))
+        return
+    for change in report.changes:
+        typer.echo(t(f"import.{change.what}", table=change.table, key=change.key, fields=", ".join(change.fields)))
+    counts = {what: sum(1 for c in report.changes if c.what == what) for what in ("created", "updated", "deactivated")}
+    typer.echo(t("import.summary", source=source, **counts))
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo municipality into the database (idempotent)."""
+    runtime = open_runtime(_settings())
+
+    async def load() -> None:
+        try:
+            summary = await load_demo(runtime.db, now=runtime.clock.now(), zone=runtime.settings.zone)
+        finally:
+            await runtime.db.dispose()
+        typer.echo(t("demo.loaded", **vars(summary)))
+
+    asyncio.run(load())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or upgrade it to the newest schema."""
+    settings = _settings()
+    open_runtime(settings)
+    typer.echo(f"Database is up to date: {settings.database_url.split('@')[-1]}")
+
+
+def main() -> None:
+    app()

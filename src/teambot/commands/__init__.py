@@ -1,0 +1,9 @@
+"""Slash commands, independent of the transport: parse text, call domain and store, return a Reply.
+
+Importing this package registers every command module on `REGISTRY`.
+"""
+
+from teambot.commands import info  # noqa: F401  (registers commands)
+from teambot.commands.registry import REGISTRY, Context, Reply, UserError, run_action, run_command
+
+__all__ = ["REGISTRY", "Context", "Reply", "UserError", "run_action", "run_command"]

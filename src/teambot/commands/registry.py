@@ -1,0 +1,161 @@
+"""The command registry, the one user-facing error type, and the Reply every transport renders."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from teambot.domain.clock import Clock
+from teambot.domain.privacy import contains_cpr
+from teambot.i18n import t
+from teambot.store.db import Database
+from teambot.store.models import Staff
+from teambot.store.queries import staff_by_slack_id
+
+log = logging.getLogger(__name__)
+
+Block = dict[str, Any]
+
+
+class UserError(Exception):
+    """A refusal the user should read: the message is already in the user's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Reply:
+    """What a command or action answers: text (always, for notifications and fallbacks) and Block Kit."""
+
+    text: str
+    blocks: list[Block] | None = None
+    ephemeral: bool = True
+    replace_original: bool = False  # an action's answer that updates the message holding the button
+
+
+@dataclass
+class Context:
+    """Who is asking, and the services a command may use."""
+
+    db: Database
+    clock: Clock
+    user_id: str
+    staff: Staff | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def require_staff(self) -> Staff:
+        if self.staff is None:
+            raise UserError(t("error.unknown_user"))
+        return self.staff
+
+
+Handler = Callable[[Context, str], Awaitable[Reply]]
+ActionHandler = Callable[[Context, str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    slash: str  # "/teambot", "/rating", "/uge"
+    sub: str | None  # subcommand of /teambot, None for a top-level command
+    key: str  # catalog key stem: cmd.<key>.usage / cmd.<key>.summary
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def usage(self) -> str:
+        return t(f"cmd.{self.key}.usage")
+
+    @property
+    def summary(self) -> str:
+        return t(f"cmd.{self.key}.summary")
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self.actions: dict[str, ActionHandler] = {}
+
+    def command(
+        self, slash: str, sub: str | None = None, *, key: str, aliases: tuple[str, ...] = ()
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.commands.append(Command(slash, sub, key, handler, aliases))
+            return handler
+
+        return register
+
+    def action(self, action_id: str) -> Callable[[ActionHandler], ActionHandler]:
+        """Register the handler of a button: `action_id` prefix before any ':'."""
+
+        def register(handler: ActionHandler) -> ActionHandler:
+            self.actions[action_id] = handler
+            return handler
+
+        return register
+
+    @property
+    def slashes(self) -> list[str]:
+        return sorted({c.slash for c in self.commands})
+
+    def find(self, slash: str, text: str) -> tuple[Command, str]:
+        """The command for `slash` + `text`, and the remaining argument text. Raises UserError."""
+        slash = slash.strip().lower()
+        candidates = [c for c in self.commands if c.slash == slash]
+        if not candidates:
+            raise UserError(t("error.unknown_command", command=slash))
+        top = [c for c in candidates if c.sub is None]
+        if top:
+            return top[0], text.strip()
+        word, _, rest = text.strip().partition(" ")
+        word = word.lower() or "hjælp"
+        for c in candidates:
+            if word == c.sub or word in c.aliases:
+                return c, rest.strip()
+        raise UserError(t("error.unknown_subcommand", sub=word))
+
+
+REGISTRY = Registry()
+
+
+async def _load_staff(ctx: Context) -> None:
+    if ctx.staff is None and ctx.user_id:
+        async with ctx.db.read() as session:
+            ctx.staff = await staff_by_slack_id(session, ctx.user_id)
+
+
+async def run_command(ctx: Context, slash: str, text: str, registry: Registry = REGISTRY) -> Reply:
+    """Run one slash command. Refusals become a Reply; unexpected errors are logged, never shown."""
+    try:
+        # CPR-shaped text is refused before any command sees it, so it can never be stored or logged.
+        if contains_cpr(text):
+            raise UserError(t("error.cpr"))
+        command, args = registry.find(slash, text)
+        await _load_staff(ctx)
+        return await command.handler(ctx, args)
+    except UserError as refusal:
+        return Reply(refusal.message)
+    except Exception:
+        # The text is deliberately not logged: it may hold case data.
+        log.exception("command %s failed for user %s", slash, ctx.user_id)
+        return Reply(t("error.unexpected"))
+
+
+async def run_action(ctx: Context, action_id: str, value: str, registry: Registry = REGISTRY) -> Reply:
+    """Run a button or menu action by its registered `action_id` (the part before any ':')."""
+    try:
+        if contains_cpr(value):
+            raise UserError(t("error.cpr"))
+        handler = registry.actions.get(action_id.split(":", 1)[0])
+        if handler is None:
+            raise UserError(t("error.unknown_command", command=action_id))
+        await _load_staff(ctx)
+        return await handler(ctx, value)
+    except UserError as refusal:
+        return Reply(refusal.message)
+    except Exception:
+        log.exception("action %s failed for user %s", action_id, ctx.user_id)
+        return Reply(t("error.unexpected"))

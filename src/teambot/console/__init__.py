@@ -1,0 +1,1 @@
+"""The local console: slash commands from stdin, replies and sent messages on stdout."""

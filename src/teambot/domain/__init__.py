@@ -1,0 +1,1 @@
+"""Pure rules: no Slack, no SQL, no transport, no catalog. Time comes in as an argument or a Clock."""

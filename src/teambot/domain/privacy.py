@@ -1,0 +1,29 @@
+"""CPR detection: anything shaped like a Danish personal number is refused before it is stored or logged.
+
+A CPR number is a valid date DDMMYY followed by four digits, joined by a dash, a space or nothing. The
+modulus-11 check is deliberately not used: numbers issued since 2007 need not satisfy it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+_CPR_SHAPE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?(\d{4})(?!\d)")
+
+
+def _valid_ddmmyy(day: int, month: int, yy: int) -> bool:
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    # Either century may apply; 29 February is a valid birth date if either year was a leap year.
+    longest = max(calendar.monthrange(century + yy, month)[1] for century in (1900, 2000))
+    return day <= longest
+
+
+def contains_cpr(text: str) -> bool:
+    """True if `text` contains anything CPR-shaped."""
+    for match in _CPR_SHAPE.finditer(text):
+        day, month, yy = (int(g) for g in match.groups()[:3])
+        if _valid_ddmmyy(day, month, yy):
+            return True
+    return False

@@ -1,0 +1,371 @@
+"""The roster file: parsed and validated into plain data before anything touches the database.
+
+Every problem is collected with the file, the table entry and the key it concerns, so one run of
+`teambot import` shows them all, and nothing is imported unless the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from teambot.domain.calendar import DateRange, parse_date_range
+from teambot.domain.privacy import contains_cpr
+from teambot.domain.roles import InstitutionKind, Role
+
+CASE_CODE = re.compile(r"^[A-ZÆØÅ0-9]{2,12}$")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the file. `kind` is a catalog key; `values` fill it."""
+
+    entry: str  # e.g. "[[case]] nr. 2 (AK12)"
+    key: str
+    kind: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+class RosterError(Exception):
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        super().__init__(f"{source}: {len(problems)} problem(s)")
+        self.source = source
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class InstitutionSpec:
+    code: str
+    name: str
+    kind: InstitutionKind
+    district: str | None
+    channel: str | None
+    closing_days: tuple[DateRange, ...]
+
+
+@dataclass(frozen=True)
+class AbsenceSpec:
+    start: date
+    end: date
+    substitute: str | None
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    key: str  # the Slack ID, or the email when no ID is known yet
+    slack_id: str | None
+    email: str | None
+    name: str
+    roles: tuple[Role, ...]
+    institutions: tuple[str, ...]
+    absences: tuple[AbsenceSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssignmentSpec:
+    role: Role
+    staff: str
+    institutions: tuple[str, ...]
+    district: str | None
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    code: str
+    institution: str
+    paedagog: str
+    consultants: tuple[str, ...]
+    start_meeting: date | None
+    consent_date: date | None
+    consent_professions: tuple[Role, ...]
+    goals: tuple[str, ...]
+    meeting_interval_weeks: int | None
+
+
+@dataclass(frozen=True)
+class Roster:
+    municipality: str
+    closing_days: tuple[DateRange, ...]
+    institutions: tuple[InstitutionSpec, ...]
+    staff: tuple[StaffSpec, ...]
+    assignments: tuple[AssignmentSpec, ...]
+    cases: tuple[CaseSpec, ...]
+
+
+def load_roster_file(path: Path) -> Roster:
+    """Read and validate a roster TOML file. Raises RosterError listing every problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RosterError(str(path), [Problem("fil", "-", "roster.toml_syntax", {"error": str(exc)})]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(str(path), [Problem("fil", "-", "roster.unreadable", {"error": str(exc)})]) from None
+    return parse_roster(data, source=str(path))
+
+
+class _Reader:
+    """Typed access to one table entry, recording a Problem instead of raising."""
+
+    def __init__(self, problems: list[Problem], entry: str, data: Any) -> None:
+        self.problems = problems
+        self.entry = entry
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            self.problem("-", "roster.not_a_table")
+
+    def problem(self, key: str, kind: str, **values: object) -> None:
+        self.problems.append(Problem(self.entry, key, kind, {k: str(v) for k, v in values.items()}))
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problem(key, "roster.missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(key, "roster.not_text")
+            return None
+        return value.strip()
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(key, "roster.not_text_list")
+            return ()
+        return tuple(v.strip() for v in value)
+
+    def day(self, key: str, value: Any) -> date | None:
+        if value is None:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.problem(key, "roster.bad_date", value=value)
+            return None
+
+    def ranges(self, key: str) -> tuple[DateRange, ...]:
+        result = []
+        for text in self.texts(key):
+            try:
+                result.append(parse_date_range(text))
+            except ValueError:
+                self.problem(key, "roster.bad_range", value=text)
+        return tuple(result)
+
+    def role(self, key: str, text: str) -> Role | None:
+        try:
+            return Role(text.lower())
+        except ValueError:
+            self.problem(key, "roster.unknown_role", value=text)
+            return None
+
+
+def _find_cpr(value: Any) -> bool:
+    if isinstance(value, str):
+        return contains_cpr(value)
+    if isinstance(value, dict):
+        return any(_find_cpr(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_find_cpr(v) for v in value)
+    return False
+
+
+def _entries(data: dict[str, Any], table: str, problems: list[Problem]) -> list[Any]:
+    value = data.get(table, [])
+    if not isinstance(value, list):
+        problems.append(Problem(f"[[{table}]]", "-", "roster.not_array"))
+        return []
+    return value
+
+
+def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
+    """Validate roster data (as read from TOML). Raises RosterError listing every problem."""
+    problems: list[Problem] = []
+
+    # CPR-shaped text anywhere refuses the whole file; the offending value is never echoed.
+    for table, value in data.items():
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items, start=1):
+            if isinstance(item, dict):
+                for key, inner in item.items():
+                    if _find_cpr(inner):
+                        problems.append(Problem(f"[[{table}]] nr. {index}", key, "roster.cpr"))
+    if problems:
+        raise RosterError(source, problems)
+
+    known_tables = {"municipality", "institution", "staff", "assignment", "case"}
+    for table in data:
+        if table not in known_tables:
+            problems.append(Problem(f"[{table}]", "-", "roster.unknown_table"))
+
+    muni = _Reader(problems, "[municipality]", data.get("municipality", {}))
+    municipality = muni.text("name") or ""
+    municipality_closing = muni.ranges("closing_days")
+
+    institutions: list[InstitutionSpec] = []
+    seen_institutions: set[str] = set()
+    for index, raw in enumerate(_entries(data, "institution", problems), start=1):
+        r = _Reader(problems, f"[[institution]] nr. {index}", raw)
+        code = (r.text("code") or "").upper()
+        if code:
+            r.entry = f"[[institution]] nr. {index} ({code})"
+            if code in seen_institutions:
+                r.problem("code", "roster.duplicate", value=code)
+            seen_institutions.add(code)
+        name = r.text("name") or ""
+        kind_text = r.text("kind") or ""
+        kind = None
+        try:
+            kind = InstitutionKind(kind_text.lower())
+        except ValueError:
+            if kind_text:
+                r.problem("kind", "roster.unknown_kind", value=kind_text)
+        district = r.text("district", required=False)
+        channel = r.text("channel", required=False)
+        closing = r.ranges("closing_days")
+        if code and name and kind:
+            institutions.append(InstitutionSpec(code, name, kind, district, channel, closing))
+    districts = {i.district for i in institutions if i.district}
+
+    staff: list[StaffSpec] = []
+    seen_staff: set[str] = set()
+    for index, raw in enumerate(_entries(data, "staff", problems), start=1):
+        r = _Reader(problems, f"[[staff]] nr. {index}", raw)
+        slack_id = r.text("id", required=False)
+        email = r.text("email", required=False)
+        if slack_id and not SLACK_USER_ID.match(slack_id):
+            r.problem("id", "roster.bad_slack_id", value=slack_id)
+            slack_id = None
+        if email and "@" not in email:
+            r.problem("email", "roster.bad_email", value=email)
+            email = None
+        key = slack_id or (email.lower() if email else None)
+        if not key:
+            if "id" not in r.data and "email" not in r.data:
+                r.problem("id", "roster.missing_id_or_email")
+            continue
+        r.entry = f"[[staff]] nr. {index} ({key})"
+        if key in seen_staff:
+            r.problem("id" if slack_id else "email", "roster.duplicate", value=key)
+        seen_staff.add(key)
+        name = r.text("name") or ""
+        roles = tuple(role for text in r.texts("roles") if (role := r.role("roles", text)))
+        if not roles and "roles" in r.data and not r.texts("roles"):
+            r.problem("roles", "roster.missing")
+        member_of = tuple(code.upper() for code in r.texts("institutions"))
+        for code in member_of:
+            if code not in seen_institutions:
+                r.problem("institutions", "roster.unknown_institution", value=code)
+        absences = []
+        raw_absences = r.data.get("absences", [])
+        for absence in raw_absences if isinstance(raw_absences, list) else []:
+            a = _Reader(problems, r.entry, absence)
+            start = a.day("absences", absence.get("from")) if isinstance(absence, dict) else None
+            end = a.day("absences", absence.get("to")) if isinstance(absence, dict) else None
+            substitute = a.text("substitute", required=False)
+            if start and end and end >= start:
+                absences.append(AbsenceSpec(start, end, substitute))
+            else:
+                a.problem("absences", "roster.bad_range", value=absence)
+        if name and roles:
+            staff.append(StaffSpec(key, slack_id, email, name, roles, member_of, tuple(absences)))
+    emails = {s.email.lower(): s.key for s in staff if s.email}
+
+    def staff_key(r: _Reader, key: str, text: str | None) -> str | None:
+        if text is None:
+            return None
+        resolved = text if text in seen_staff else emails.get(text.lower())
+        if resolved is None:
+            r.problem(key, "roster.unknown_staff", value=text)
+        return resolved
+
+    for s in staff:
+        for absence in s.absences:
+            if absence.substitute:
+                staff_key(_Reader(problems, f"[[staff]] ({s.key})", {}), "absences", absence.substitute)
+
+    assignments: list[AssignmentSpec] = []
+    for index, raw in enumerate(_entries(data, "assignment", problems), start=1):
+        r = _Reader(problems, f"[[assignment]] nr. {index}", raw)
+        role_text = r.text("role")
+        role = r.role("role", role_text) if role_text else None
+        who = staff_key(r, "staff", r.text("staff"))
+        covered = tuple(code.upper() for code in r.texts("institutions"))
+        district = r.text("district", required=False)
+        if bool(covered) == bool(district):
+            r.problem("institutions", "roster.institutions_or_district")
+        for code in covered:
+            if code not in seen_institutions:
+                r.problem("institutions", "roster.unknown_institution", value=code)
+        if district and district not in districts:
+            r.problem("district", "roster.unknown_district", value=district)
+        if role and who:
+            assignments.append(AssignmentSpec(role, who, covered, district))
+
+    cases: list[CaseSpec] = []
+    seen_cases: set[str] = set()
+    for index, raw in enumerate(_entries(data, "case", problems), start=1):
+        r = _Reader(problems, f"[[case]] nr. {index}", raw)
+        code = (r.text("code") or "").upper()
+        if code:
+            r.entry = f"[[case]] nr. {index} ({code})"
+            if not CASE_CODE.match(code):
+                r.problem("code", "roster.bad_case_code", value=code)
+            if code in seen_cases:
+                r.problem("code", "roster.duplicate", value=code)
+            seen_cases.add(code)
+        institution = (r.text("institution") or "").upper()
+        if institution and institution not in seen_institutions:
+            r.problem("institution", "roster.unknown_institution", value=institution)
+        paedagog = staff_key(r, "paedagog", r.text("paedagog"))
+        consultants = tuple(k for text in r.texts("consultants") if (k := staff_key(r, "consultants", text)))
+        start_meeting = r.day("start_meeting", r.data.get("start_meeting"))
+        consent = r.data.get("consent")
+        consent_date = None
+        consent_professions: tuple[Role, ...] = ()
+        if consent is not None:
+            c = _Reader(problems, r.entry, consent)
+            consent_date = c.day("consent", c.data.get("date"))
+            if consent_date is None and "date" not in c.data:
+                c.problem("consent", "roster.missing_consent_date")
+            consent_professions = tuple(p for text in c.texts("professions") if (p := c.role("consent", text)))
+        goals = r.texts("goals")
+        for goal in goals:
+            if not goal or len(goal) > 300:
+                r.problem("goals", "roster.bad_goal")
+        interval = r.data.get("meeting_interval_weeks")
+        if interval is not None and (not isinstance(interval, int) or not 1 <= interval <= 52):
+            r.problem("meeting_interval_weeks", "roster.bad_interval", value=interval)
+            interval = None
+        if code and institution and paedagog:
+            cases.append(
+                CaseSpec(
+                    code,
+                    institution,
+                    paedagog,
+                    consultants,
+                    start_meeting,
+                    consent_date,
+                    consent_professions,
+                    goals,
+                    interval,
+                )
+            )
+
+    if problems:
+        raise RosterError(source, problems)
+    return Roster(
+        municipality,
+        municipality_closing,
+        tuple(institutions),
+        tuple(staff),
+        tuple(assignments),
+        tuple(cases),
+    )

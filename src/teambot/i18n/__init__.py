@@ -1,0 +1,59 @@
+"""Message catalogs: every user-facing text, Danish first. `t(key, **values)` formats one message."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from teambot.i18n import da, en
+
+CATALOGS: dict[str, dict[str, str]] = {"da": da.MESSAGES, "en": en.MESSAGES}
+_language = "da"
+
+
+def set_language(language: str) -> None:
+    global _language
+    if language not in CATALOGS:
+        raise ValueError(f"unknown language {language!r}")
+    _language = language
+
+
+def current_language() -> str:
+    return _language
+
+
+def t(key: str, /, **values: object) -> str:
+    """The message `key` in the current language, falling back to Danish, formatted with `values`."""
+    template = CATALOGS[_language].get(key) or CATALOGS["da"][key]
+    return template.format(**values) if values else template
+
+
+def weekday_name(day: date) -> str:
+    return t("weekday").split(",")[day.weekday()]
+
+
+def month_name(month: int) -> str:
+    return t("month").split(",")[month - 1]
+
+
+def format_date(day: date) -> str:
+    """'torsdag 12. november 2026'."""
+    return t("fmt.date", weekday=weekday_name(day), day=day.day, month=month_name(day.month), year=day.year)
+
+
+def format_short_date(day: date) -> str:
+    """'to 12/11' for tables."""
+    return f"{weekday_name(day)[:2]} {day.day}/{day.month}"
+
+
+def format_time(moment: time | datetime, zone: ZoneInfo | None = None) -> str:
+    """'kl. 14.00' (local wall-clock time)."""
+    if isinstance(moment, datetime) and zone is not None:
+        moment = moment.astimezone(zone)
+    return t("fmt.time", hour=moment.hour, minute=f"{moment.minute:02d}")
+
+
+def format_decimal(value: float, digits: int = 1) -> str:
+    """'2,6' in Danish, '2.6' in English."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if _language == "da" else text

@@ -1,0 +1,94 @@
+"""Danish catalog: the default and complete one."""
+
+MESSAGES: dict[str, str] = {
+    # formats
+    "weekday": "mandag,tirsdag,onsdag,torsdag,fredag,lørdag,søndag",
+    "month": "januar,februar,marts,april,maj,juni,juli,august,september,oktober,november,december",
+    "fmt.date": "{weekday} {day}. {month} {year}",
+    "fmt.time": "kl. {hour:02d}.{minute}",
+    "nothing_saved": "Intet er gemt.",
+    # general errors
+    "error.unexpected": "Beklager, noget gik galt hos teambot. Prøv igen om lidt. Intet er gemt.",
+    "error.cpr": (
+        "Det ligner et CPR-nummer. Af hensyn til barnet gemmer teambot aldrig CPR-numre "
+        "— skriv beskeden uden. Intet er gemt."
+    ),
+    "error.unknown_user": (
+        "Jeg kender dig ikke endnu. Bed din leder om at tilføje dig i teambots medarbejderliste. Intet er gemt."
+    ),
+    "error.unknown_command": "Jeg kender ikke kommandoen «{command}». Skriv `/teambot hjælp` for at se, hvad jeg kan.",
+    "error.unknown_subcommand": ("Jeg kender ikke «/teambot {sub}». Skriv `/teambot hjælp` for at se, hvad jeg kan."),
+    # help
+    "help.title": "*teambot* — det kan jeg hjælpe med:",
+    "help.footer": "Børn omtales kun med deres kode (fx AK12) — aldrig navn, fødselsdato eller CPR-nummer.",
+    "cmd.hjaelp.usage": "/teambot hjælp",
+    "cmd.hjaelp.summary": "Viser denne oversigt.",
+    "cmd.mig.usage": "/teambot mig",
+    "cmd.mig.summary": "Viser dine roller, institutioner og børn.",
+    "cmd.institutioner.usage": "/teambot institutioner",
+    "cmd.institutioner.summary": "Viser institutionerne med type, distrikt og leder.",
+    # /teambot mig
+    "me.header": "*{name}* — {roles}",
+    "me.institutions": "Institutioner: {names}",
+    "me.no_institutions": "Du er ikke knyttet til nogen institution.",
+    "me.cases": "Dine børn: {codes}",
+    "me.no_cases": "Du har ingen aktive forløb.",
+    # /teambot institutioner
+    "inst.none": "Der er ingen institutioner endnu. En administrator indlæser dem med `teambot import`.",
+    "inst.line": "*{code}* {name} ({kind}, distrikt {district}) — leder: {leads}",
+    "inst.no_lead": "ingen",
+    # console
+    "console.welcome": (
+        "teambot kører i den lokale konsol med {what}. Du er {name} ({user}).\n"
+        "Skriv en kommando, fx `/teambot hjælp`. Ctrl-D afslutter."
+    ),
+    "console.demo": "demokommunen",
+    "console.database": "databasen",
+    "console.connect_slack": (
+        "Slack er ikke sat op. Sæt SLACK_BOT_TOKEN og SLACK_APP_TOKEN (Socket Mode) eller "
+        "SLACK_SIGNING_SECRET (HTTP) i .env — se README, «Forbind Slack»."
+    ),
+    "console.not_a_command": "Skriv en kommando, der starter med /, fx `/teambot hjælp`.",
+    "console.sent_to": "── besked til {recipient} ──",
+    "console.choices": "Valg",
+    "console.bye": "Farvel.",
+    "console.no_staff": "Der er ingen medarbejdere i databasen. Kør `teambot demo` eller `teambot import FIL`.",
+    "console.unknown_as": "Medarbejderen «{user}» findes ikke.",
+    # roster import
+    "roster.problem": "{source}: {entry}, nøgle «{key}»: {message}",
+    "roster.failed": "Intet er importeret: {count} fejl i {source}. Ret filen og prøv igen.",
+    "roster.toml_syntax": "filen er ikke gyldig TOML ({error})",
+    "roster.unreadable": "filen kan ikke læses ({error})",
+    "roster.not_a_table": "skal være en tabel",
+    "roster.not_array": "skal være en liste af tabeller ([[...]])",
+    "roster.unknown_table": "ukendt tabel; brug municipality, institution, staff, assignment og case",
+    "roster.missing": "mangler",
+    "roster.not_text": "skal være en ikke-tom tekst",
+    "roster.not_text_list": "skal være en liste af tekster",
+    "roster.bad_date": "«{value}» er ikke en dato (ÅÅÅÅ-MM-DD)",
+    "roster.bad_range": "«{value}» er ikke en dato eller periode (ÅÅÅÅ-MM-DD..ÅÅÅÅ-MM-DD)",
+    "roster.unknown_role": "ukendt rolle «{value}»",
+    "roster.unknown_kind": "ukendt institutionstype «{value}» (vuggestue, børnehave, integreret, dagpleje)",
+    "roster.cpr": "indeholder noget, der ligner et CPR-nummer; teambot gemmer aldrig CPR-numre",
+    "roster.duplicate": "«{value}» står der mere end én gang",
+    "roster.bad_slack_id": "«{value}» er ikke et Slack-bruger-id (fx U0METTE01)",
+    "roster.bad_email": "«{value}» er ikke en e-mailadresse",
+    "roster.missing_id_or_email": "mangler id (Slack-bruger-id) eller email",
+    "roster.unknown_institution": "ukendt institution «{value}»",
+    "roster.unknown_staff": "ukendt medarbejder «{value}»",
+    "roster.unknown_district": "ukendt distrikt «{value}»",
+    "roster.institutions_or_district": "angiv enten institutions eller district (præcis én af dem)",
+    "roster.bad_case_code": "«{value}» er ikke en gyldig barnekode (2–12 store bogstaver og tal, fx AK12)",
+    "roster.missing_consent_date": "samtykke mangler dato",
+    "roster.bad_goal": "et mål skal være 1–300 tegn",
+    "roster.bad_interval": "«{value}» er ikke et antal uger mellem 1 og 52",
+    "import.none": "Ingen ændringer: databasen svarer allerede til {source}.",
+    "import.summary": "Importeret {source}: {created} oprettet, {updated} ændret, {deactivated} deaktiveret.",
+    "import.created": "+ {table} {key}",
+    "import.updated": "~ {table} {key}: {fields}",
+    "import.deactivated": "- {table} {key}",
+    "demo.loaded": (
+        "Demokommunen er indlæst: {institutions} institutioner, {staff} medarbejdere, "
+        "{cases} forløb, {ratings} registreringer."
+    ),
+}

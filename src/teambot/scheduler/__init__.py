@@ -1,0 +1,1 @@
+"""APScheduler wiring and jobs: plan (fill the outbox), dispatch (deliver due rows), nudges, digests."""

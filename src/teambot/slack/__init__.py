@@ -1,0 +1,1 @@
+"""Slack transport: Bolt AsyncApp wiring, listeners, the Slack Messenger and the HTTP server."""

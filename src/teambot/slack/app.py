@@ -1,0 +1,36 @@
+"""Build the Bolt AsyncApp: the Web API client (pointed at SLACK_API_URL) and every listener."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from teambot.commands import UserError
+from teambot.config import Settings
+from teambot.slack.listeners import register_listeners
+from teambot.slack.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_app(settings: Settings, services: Services, *, socket_mode: bool = False) -> AsyncApp:
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        # Socket Mode requests come over an authenticated websocket, not signed HTTP.
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+
+    @app.error
+    async def on_error(error: Exception) -> None:
+        # Listener bugs land here after ack(); the user already got the command's own apology if any.
+        if not isinstance(error, UserError):
+            log.error("unhandled Slack listener error: %s", type(error).__name__, exc_info=error)
+
+    register_listeners(app, services)
+    return app

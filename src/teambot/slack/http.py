@@ -1,0 +1,58 @@
+"""HTTP mode: `POST /slack/events` through Bolt's ASGI adapter, `GET /healthz`, lifespan hooks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.adapter.asgi.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Hook = Callable[[], Awaitable[None]]
+
+EVENTS_PATH = "/slack/events"
+
+
+class TeambotASGI:
+    def __init__(self, app: AsyncApp, *, on_startup: Hook | None = None, on_shutdown: Hook | None = None) -> None:
+        self.bolt = AsyncSlackRequestHandler(app, path=EVENTS_PATH)
+        self.on_startup = on_startup
+        self.on_shutdown = on_shutdown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path, method = scope.get("path", ""), scope.get("method", "GET")
+        if path == "/healthz" and method in {"GET", "HEAD"}:
+            await _json(send, 200, {"status": "ok"})
+        elif path == EVENTS_PATH:
+            await self.bolt(scope, receive, send)
+        else:
+            await _json(send, 404, {"error": "not found"})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.on_startup:
+                    await self.on_startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.on_shutdown:
+                    await self.on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,28 @@
+"""Button clicks: every registered action id is routed to the command layer's action handler."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from teambot.commands import REGISTRY, run_action
+from teambot.slack.services import Services
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def on_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+        reply = await run_action(services.context(body["user"]["id"]), action["action_id"], value)
+        await respond(
+            text=reply.text,
+            blocks=reply.blocks,
+            replace_original=reply.replace_original,
+            response_type="ephemeral",
+        )
+
+    if REGISTRY.actions:
+        pattern = re.compile("^(" + "|".join(re.escape(a) for a in sorted(REGISTRY.actions)) + ")(:.*)?$")
+        app.action(pattern)(on_action)

@@ -1,0 +1,46 @@
+"""The Slack Messenger: DMs and channel posts through chat.postMessage, errors classified for the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from teambot.commands.messenger import DeliveryError
+from teambot.commands.registry import Reply
+
+# Errors that will not go away by retrying: the recipient is gone or the channel is closed.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "not_in_channel",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "msg_too_long",
+    }
+)
+
+
+class SlackMessenger:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        try:
+            response = await self.client.chat_postMessage(
+                channel=recipient, text=reply.text, blocks=reply.blocks, metadata=metadata
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown"))
+            if exc.response.status_code == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", "1"))
+                raise DeliveryError("ratelimited", retry_after=retry_after) from None
+            raise DeliveryError(error, permanent=error in PERMANENT_ERRORS) from None
+        except (OSError, TimeoutError) as exc:
+            raise DeliveryError(f"connection: {type(exc).__name__}") from None
+        return str(response.get("ts", ""))

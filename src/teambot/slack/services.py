@@ -1,0 +1,18 @@
+"""What the Slack listeners need from the rest of the bot, handed over at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from teambot.commands import Context
+from teambot.domain.clock import Clock
+from teambot.store.db import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    clock: Clock
+
+    def context(self, user_id: str) -> Context:
+        return Context(db=self.db, clock=self.clock, user_id=user_id)

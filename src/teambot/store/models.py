@@ -1,0 +1,144 @@
+"""Tables. Children appear only as pseudonymous case codes; no names, birth dates or CPR numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from teambot.store.types import UTCDateTime
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Municipality(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+
+
+class District(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    municipality_id: int = Field(foreign_key="municipality.id", index=True)
+
+
+class Institution(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20)
+    district_id: int | None = Field(default=None, foreign_key="district.id", index=True)
+    channel: str | None = Field(default=None, max_length=30)
+
+
+class ClosingPeriod(SQLModel, table=True):
+    """Closing days of the whole municipality (institution_id empty) or of one institution."""
+
+    __tablename__ = "closing_period"
+
+    id: int | None = Field(default=None, primary_key=True)
+    municipality_id: int | None = Field(default=None, foreign_key="municipality.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    start: date
+    end: date
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_id: str | None = Field(default=None, max_length=30, unique=True)
+    email: str | None = Field(default=None, max_length=200, unique=True)
+    name: str = Field(max_length=200)
+    roles: list[str] = _json_list()
+    active: bool = True
+
+
+class StaffInstitution(SQLModel, table=True):
+    __tablename__ = "staff_institution"
+
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", primary_key=True, index=True)
+
+
+class Absence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    start: date
+    end: date
+    substitute_id: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class Assignment(SQLModel, table=True):
+    """The fixed consultant of one discipline for an institution, or for a whole district."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=40)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    district_id: int | None = Field(default=None, foreign_key="district.id", index=True)
+
+
+class Case(SQLModel, table=True):
+    """A child's forløb, known only by its pseudonymous code."""
+
+    __tablename__ = "child_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    paedagog_id: int = Field(foreign_key="staff.id", index=True)
+    start_meeting: date | None = None
+    status: str = Field(default="active", max_length=10)  # active | closed
+    closed_on: date | None = None
+    consent_date: date | None = None
+    consent_professions: list[str] = _json_list()
+    meeting_interval_weeks: int | None = None
+
+
+class CaseConsultant(SQLModel, table=True):
+    __tablename__ = "case_consultant"
+
+    case_id: int = Field(foreign_key="child_case.id", primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True, index=True)
+
+
+class Goal(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="child_case.id", index=True)
+    number: int
+    text: str = Field(max_length=300)
+    active: bool = True
+    started_on: date | None = None
+    ended_on: date | None = None
+
+
+class Rating(SQLModel, table=True):
+    """One goal's rating (1–4) on one day; a correction replaces the value, the audit log keeps the old."""
+
+    __table_args__ = (UniqueConstraint("goal_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    day: date = Field(index=True)
+    value: int
+    note: str | None = Field(default=None, max_length=500)
+    rated_by: int = Field(foreign_key="staff.id")
+    rated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only record of every read and write of case data."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=60)
+    action: str = Field(max_length=40)
+    case_code: str | None = Field(default=None, max_length=20, index=True)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,307 @@
+"""Apply a validated roster to the database: update in place, never duplicate, report what changed.
+
+The roster is the source of truth for institutions, staff and assignments; cases and goals may also be
+managed in Slack, so the import adds and updates them but never removes what the file leaves out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.domain.calendar import DateRange
+from teambot.domain.roster import CaseSpec, Roster, StaffSpec
+from teambot.store import audit
+from teambot.store.db import Database
+from teambot.store.models import (
+    Absence,
+    Assignment,
+    Case,
+    CaseConsultant,
+    ClosingPeriod,
+    District,
+    Goal,
+    Institution,
+    Municipality,
+    Staff,
+    StaffInstitution,
+)
+
+AssignmentKey = tuple[str, int, int | None, int | None]  # role, staff, institution, district
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the import report."""
+
+    what: str  # "created" | "updated" | "deactivated"
+    table: str
+    key: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    changes: list[Change] = field(default_factory=list)
+
+    def add(self, what: str, table: str, key: str, fields: tuple[str, ...] = ()) -> None:
+        self.changes.append(Change(what, table, key, fields))
+
+    def count(self, what: str, table: str) -> int:
+        return sum(1 for c in self.changes if c.what == what and c.table == table)
+
+    def mentions(self, table: str, key: str) -> bool:
+        return any(c.table == table and c.key == key for c in self.changes)
+
+
+def _update(row: object, values: dict[str, object]) -> tuple[str, ...]:
+    """Set the values that differ; return the names of the fields that changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed.append(name)
+    return tuple(changed)
+
+
+def _id(row: Municipality | District | Institution | Staff | Case) -> int:
+    assert row.id is not None, "flush before reading the id"
+    return row.id
+
+
+async def import_roster(db: Database, roster: Roster, *, now: datetime, actor: str = "import") -> ImportReport:
+    """Apply `roster` in one write transaction: all or nothing."""
+    report = ImportReport()
+    async with db.write() as session:
+        importer = _Importer(session, report, now=now, actor=actor)
+        await importer.apply(roster)
+    return report
+
+
+class _Importer:
+    def __init__(self, session: AsyncSession, report: ImportReport, *, now: datetime, actor: str) -> None:
+        self.session = session
+        self.report = report
+        self.now = now
+        self.actor = actor
+        self.districts: dict[str, District] = {}
+        self.institutions: dict[str, Institution] = {}
+        self.staff: dict[str, Staff] = {}
+
+    async def apply(self, roster: Roster) -> None:
+        municipality = await self.municipality(roster)
+        await self.closing("municipality", roster.municipality, roster.closing_days, municipality, None)
+        await self.institutions_and_districts(roster, municipality)
+        await self.staff_members(roster)
+        await self.assignments(roster)
+        for spec in roster.cases:
+            await self.case(spec)
+
+    async def municipality(self, roster: Roster) -> Municipality:
+        row = (await self.session.exec(select(Municipality))).first()
+        if row is None:
+            row = Municipality(name=roster.municipality)
+            self.session.add(row)
+            self.report.add("created", "municipality", roster.municipality)
+        elif _update(row, {"name": roster.municipality}):
+            self.report.add("updated", "municipality", roster.municipality, ("name",))
+        await self.session.flush()
+        return row
+
+    async def institutions_and_districts(self, roster: Roster, municipality: Municipality) -> None:
+        self.districts = {d.name: d for d in (await self.session.exec(select(District))).all()}
+        for name in sorted({i.district for i in roster.institutions if i.district}):
+            if name not in self.districts:
+                self.districts[name] = District(name=name, municipality_id=_id(municipality))
+                self.session.add(self.districts[name])
+                self.report.add("created", "district", name)
+        await self.session.flush()
+
+        self.institutions = {i.code: i for i in (await self.session.exec(select(Institution))).all()}
+        for spec in roster.institutions:
+            values: dict[str, object] = {
+                "name": spec.name,
+                "kind": spec.kind.value,
+                "district_id": _id(self.districts[spec.district]) if spec.district else None,
+                "channel": spec.channel,
+            }
+            institution = self.institutions.get(spec.code)
+            if institution is None:
+                institution = Institution(code=spec.code, name=spec.name, kind=spec.kind.value)
+                _update(institution, values)
+                self.institutions[spec.code] = institution
+                self.session.add(institution)
+                self.report.add("created", "institution", spec.code)
+            elif changed := _update(institution, values):
+                self.report.add("updated", "institution", spec.code, changed)
+        await self.session.flush()
+        for spec in roster.institutions:
+            await self.closing("institution", spec.code, spec.closing_days, None, self.institutions[spec.code])
+
+    async def closing(
+        self,
+        table: str,
+        key: str,
+        wanted: tuple[DateRange, ...],
+        municipality: Municipality | None,
+        institution: Institution | None,
+    ) -> None:
+        owner = col(ClosingPeriod.institution_id)
+        query = select(ClosingPeriod).where(owner == _id(institution) if institution else owner.is_(None))
+        current = list((await self.session.exec(query)).all())
+        if {(p.start, p.end) for p in current} == {(r.start, r.end) for r in wanted}:
+            return
+        for period in current:
+            await self.session.delete(period)
+        for wanted_period in wanted:
+            self.session.add(
+                ClosingPeriod(
+                    municipality_id=_id(municipality) if municipality else None,
+                    institution_id=_id(institution) if institution else None,
+                    start=wanted_period.start,
+                    end=wanted_period.end,
+                )
+            )
+        self.report.add("updated", table, key, ("closing_days",))
+
+    async def staff_members(self, roster: Roster) -> None:
+        existing = list((await self.session.exec(select(Staff))).all())
+        by_key: dict[str, Staff] = {}
+        for person in existing:
+            if person.slack_id:
+                by_key[person.slack_id] = person
+            if person.email:
+                by_key[person.email.lower()] = person
+        for spec in roster.staff:
+            found = by_key.get(spec.slack_id or "") or by_key.get((spec.email or "").lower())
+            values: dict[str, object] = {"name": spec.name, "roles": [r.value for r in spec.roles], "active": True}
+            if spec.slack_id:
+                values["slack_id"] = spec.slack_id
+            if spec.email:
+                values["email"] = spec.email.lower()
+            if found is None:
+                found = Staff(name=spec.name)
+                _update(found, values)
+                self.session.add(found)
+                self.report.add("created", "staff", spec.key)
+            elif changed := _update(found, values):
+                self.report.add("updated", "staff", spec.key, changed)
+            self.staff[spec.key] = found
+        listed = {id(person) for person in self.staff.values()}
+        for person in existing:
+            if id(person) not in listed and person.active:
+                person.active = False
+                self.report.add("deactivated", "staff", person.slack_id or person.email or person.name)
+        await self.session.flush()
+        for spec in roster.staff:
+            await self.memberships(spec)
+            await self.absences(spec)
+
+    async def memberships(self, spec: StaffSpec) -> None:
+        person = self.staff[spec.key]
+        wanted = {_id(self.institutions[code]) for code in spec.institutions}
+        query = select(StaffInstitution.institution_id).where(StaffInstitution.staff_id == _id(person))
+        if wanted == set((await self.session.exec(query)).all()):
+            return
+        await self.session.exec(delete(StaffInstitution).where(col(StaffInstitution.staff_id) == _id(person)))
+        for institution_id in sorted(wanted):
+            self.session.add(StaffInstitution(staff_id=_id(person), institution_id=institution_id))
+        if not self.report.mentions("staff", spec.key):
+            self.report.add("updated", "staff", spec.key, ("institutions",))
+
+    async def absences(self, spec: StaffSpec) -> None:
+        person = self.staff[spec.key]
+        wanted = {(a.start, a.end, _id(self.staff[a.substitute]) if a.substitute else None) for a in spec.absences}
+        current = (await self.session.exec(select(Absence).where(Absence.staff_id == _id(person)))).all()
+        if wanted == {(a.start, a.end, a.substitute_id) for a in current}:
+            return
+        for absence in current:
+            await self.session.delete(absence)
+        for start, end, substitute_id in sorted(wanted, key=lambda a: a[0]):
+            self.session.add(Absence(staff_id=_id(person), start=start, end=end, substitute_id=substitute_id))
+        self.report.add("updated", "staff", spec.key, ("absences",))
+
+    async def assignments(self, roster: Roster) -> None:
+        wanted: set[AssignmentKey] = set()
+        for spec in roster.assignments:
+            staff_id = _id(self.staff[spec.staff])
+            if spec.district:
+                wanted.add((spec.role.value, staff_id, None, _id(self.districts[spec.district])))
+            for code in spec.institutions:
+                wanted.add((spec.role.value, staff_id, _id(self.institutions[code]), None))
+        current: dict[AssignmentKey, Assignment] = {
+            (a.role, a.staff_id, a.institution_id, a.district_id): a
+            for a in (await self.session.exec(select(Assignment))).all()
+        }
+        for key, assignment in current.items():
+            if key not in wanted:
+                await self.session.delete(assignment)
+                self.report.add("deactivated", "assignment", self.assignment_label(key))
+        for key in sorted(wanted - current.keys(), key=str):
+            role, staff_id, institution_id, district_id = key
+            self.session.add(
+                Assignment(role=role, staff_id=staff_id, institution_id=institution_id, district_id=district_id)
+            )
+            self.report.add("created", "assignment", self.assignment_label(key))
+
+    def assignment_label(self, key: AssignmentKey) -> str:
+        role, staff_id, institution_id, district_id = key
+        where = next((c for c, i in self.institutions.items() if i.id == institution_id), None) or next(
+            (n for n, d in self.districts.items() if d.id == district_id), "?"
+        )
+        who = next((k for k, s in self.staff.items() if s.id == staff_id), f"#{staff_id}")
+        return f"{role} {where} ({who})"
+
+    async def case(self, spec: CaseSpec) -> None:
+        values: dict[str, object] = {
+            "institution_id": _id(self.institutions[spec.institution]),
+            "paedagog_id": _id(self.staff[spec.paedagog]),
+            "start_meeting": spec.start_meeting,
+            "consent_date": spec.consent_date,
+            "consent_professions": [p.value for p in spec.consent_professions],
+            "meeting_interval_weeks": spec.meeting_interval_weeks,
+        }
+        case = (await self.session.exec(select(Case).where(Case.code == spec.code))).first()
+        created = case is None
+        if case is None:
+            case = Case(code=spec.code, institution_id=0, paedagog_id=0, status="active")
+            _update(case, values)
+            self.session.add(case)
+            await self.session.flush()
+            self.report.add("created", "case", spec.code)
+            audit.record(self.session, at=self.now, actor=self.actor, action="case.create", case_code=spec.code)
+            changed: tuple[str, ...] = ()
+        else:
+            changed = _update(case, values)
+        case_id = _id(case)
+
+        wanted = {_id(self.staff[key]) for key in spec.consultants}
+        query = select(CaseConsultant.staff_id).where(CaseConsultant.case_id == case_id)
+        if wanted != set((await self.session.exec(query)).all()):
+            await self.session.exec(delete(CaseConsultant).where(col(CaseConsultant.case_id) == case_id))
+            for staff_id in sorted(wanted):
+                self.session.add(CaseConsultant(case_id=case_id, staff_id=staff_id))
+            changed += ("consultants",)
+
+        goals = (await self.session.exec(select(Goal).where(Goal.case_id == case_id))).all()
+        known = {g.text for g in goals}
+        number = max((g.number for g in goals), default=0)
+        for text in spec.goals:
+            if text not in known:
+                number += 1
+                self.session.add(Goal(case_id=case_id, number=number, text=text, started_on=spec.start_meeting))
+                known.add(text)
+                changed += (f"goal {number}",)
+        if changed and not created:
+            self.report.add("updated", "case", spec.code, changed)
+            audit.record(
+                self.session,
+                at=self.now,
+                actor=self.actor,
+                action="case.update",
+                case_code=spec.code,
+                fields=list(changed),
+            )
