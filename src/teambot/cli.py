@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlmodel import col, func, select
 
+from teambot.commands import Context
 from teambot.config import ConfigError, Settings, load_settings
 from teambot.console.shell import ConsoleMessenger, Shell
 from teambot.demo import DEMO_USER, load_demo
 from teambot.domain.roster import RosterError, load_roster_file
 from teambot.i18n import t
 from teambot.runtime import Runtime, configure_logging, open_runtime
+from teambot.scheduler.runtime import BotScheduler
+from teambot.scheduler.simulate import SimulatedMessage
+from teambot.scheduler.simulate import simulate as run_simulation
 from teambot.store import queries
 from teambot.store.models import Staff
 from teambot.store.roster_import import ImportReport, import_roster
@@ -95,13 +101,18 @@ async def _console(runtime: Runtime, *, user: str | None, demo: str) -> None:
             typer.echo(t("console.unknown_as", user=user), err=True)
             raise typer.Exit(1)
         messenger = ConsoleMessenger(sys.stdout, names=lambda r: names.get(r, r))
-        from teambot.commands import Context
+        scheduler = BotScheduler(runtime.db, messenger, runtime.clock, runtime.settings.zone)
+        user_id = staff.slack_id or ""
 
         def make_context() -> Context:
-            return Context(db=runtime.db, clock=runtime.clock, user_id=staff.slack_id or "")
+            return Context(db=runtime.db, clock=runtime.clock, user_id=user_id, replan=scheduler.replan)
 
         print(t("console.welcome", what=what, name=staff.name, user=staff.slack_id), flush=True)
-        await Shell(make_context, sys.stdout, messenger).run(sys.stdin)
+        await scheduler.start()
+        try:
+            await Shell(make_context, sys.stdout, messenger).run(sys.stdin)
+        finally:
+            scheduler.shutdown()
     finally:
         await runtime.db.dispose()
 
@@ -149,6 +160,41 @@ def _print_report(report: ImportReport, source: str) -> None:
         typer.echo(t(f"import.{change.what}", table=change.table, key=change.key, fields=", ".join(change.fields)))
     counts = {what: sum(1 for c in report.changes if c.what == what) for what in ("created", "updated", "deactivated")}
     typer.echo(t("import.summary", source=source, **counts))
+
+
+@app.command()
+def simulate(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Simulate the demo municipality instead of the database.")
+    ] = False,
+) -> None:
+    """Print every notification the bot would send between two days, without Slack and without changing data."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        typer.echo("teambot: --from and --to must be dates like 2027-03-01", err=True)
+        raise typer.Exit(2) from None
+    if last < first:
+        typer.echo("teambot: --to is before --from", err=True)
+        raise typer.Exit(2)
+    runtime = open_runtime(_settings())
+    zone = runtime.settings.zone
+
+    async def go() -> list[SimulatedMessage]:
+        try:
+            return await run_simulation(None if demo else runtime.db, start=first, end=last, zone=zone, demo=demo)
+        finally:
+            await runtime.db.dispose()
+
+    for message in asyncio.run(go()):
+        if as_json:
+            typer.echo(json.dumps(message.as_json(), ensure_ascii=False))
+        else:
+            headline = message.text.splitlines()[0] if message.text else ""
+            typer.echo(f"{message.due:%Y-%m-%d %H:%M}  {message.kind:<18} {message.recipient:<12} {headline}")
 
 
 @app.command()

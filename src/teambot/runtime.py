@@ -23,6 +23,7 @@ def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic and httpx-style chatter is not what an operator needs at INFO.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Runtime:

@@ -45,6 +45,9 @@ class Context:
     clock: Clock
     user_id: str
     staff: Staff | None = None
+    # Re-plans one case's outbox rows at once after a change; handed in by the runtime (the planner lives
+    # in the scheduler, which commands must not import). Without it the periodic planner catches up.
+    replan: Callable[[int], Awaitable[None]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def require_staff(self) -> Staff:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TextIO
 
 from teambot.commands import Context, Reply, run_action, run_command
@@ -23,13 +24,21 @@ class ConsoleMessenger:
         self.names = names or (lambda recipient: recipient)
         self.choices: list[Choice] = []
         self.sent = 0
+        self.keys: dict[str, str] = {}
 
     async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
         self.sent += 1
         self.choices.clear()
         print(t("console.sent_to", recipient=self.names(recipient)), file=self.out)
         print(render(reply, self.choices), file=self.out, flush=True)
-        return f"console-{self.sent}"
+        message_id = f"console-{self.sent}"
+        key = ((metadata or {}).get("event_payload") or {}).get("key")
+        if key:
+            self.keys[key] = message_id
+        return message_id
+
+    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+        return self.keys.get(key)
 
 
 class Shell:

@@ -91,4 +91,25 @@ MESSAGES: dict[str, str] = {
         "Demokommunen er indlæst: {institutions} institutioner, {staff} medarbejdere, "
         "{cases} forløb, {ratings} registreringer."
     ),
+    # status meetings
+    "meeting.reminder": "📅 Statusmøde for {code} {date} {time} ({institution})",
+    "meeting.participants": "Deltagere: {names}",
+    "meeting.participant": "{name} ({role})",
+    "meeting.participant_for": "{name} ({role}, for {absent})",
+    "meeting.button.confirm": "Bekræft",
+    "meeting.button.move": "Flyt",
+    "meeting.button.cancel": "Aflys",
+    "meeting.moved_notice": "🔁 Statusmødet for {code} er flyttet fra {old} til {date} {time} af {name}.",
+    "meeting.cancelled_notice": "❌ Statusmødet for {code} {date} er aflyst af {name}. Begrundelse: {reason}",
+    "meeting.no_reason": "ingen angivet",
+    "why.case_role": "Du får denne besked, fordi du er {role} for {code}.",
+    "why.lead": "Du får denne besked, fordi du er leder for institutionen, hvor {code} går.",
+    "why.substitute": "Du får denne besked, fordi du er stedfortræder for {name} ({role} for {code}).",
+    "why.lead_reroute": "Du får denne besked, fordi du er leder, og beskeden ikke kunne leveres til {name}.",
+    "why.lead_missed": "Du får denne besked, fordi du er leder for institutionen, hvor {code} går.",
+    "outbox.rerouted": "⚠️ Denne besked kunne ikke leveres til {name} ({error}). Giv den gerne videre:",
+    "outbox.missed": (
+        "⚠️ En påmindelse om statusmødet for {code} {date} blev ikke sendt til {name}, "
+        "fordi teambot var nede, til mødet var begyndt."
+    ),
 }

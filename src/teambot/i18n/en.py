@@ -81,4 +81,24 @@ MESSAGES: dict[str, str] = {
     "demo.loaded": (
         "The demo municipality is loaded: {institutions} institutions, {staff} staff, {cases} cases, {ratings} ratings."
     ),
+    "meeting.reminder": "📅 Status meeting for {code} {date} {time} ({institution})",
+    "meeting.participants": "Participants: {names}",
+    "meeting.participant": "{name} ({role})",
+    "meeting.participant_for": "{name} ({role}, for {absent})",
+    "meeting.button.confirm": "Confirm",
+    "meeting.button.move": "Move",
+    "meeting.button.cancel": "Cancel",
+    "meeting.moved_notice": "🔁 The status meeting for {code} was moved from {old} to {date} {time} by {name}.",
+    "meeting.cancelled_notice": "❌ The status meeting for {code} {date} was cancelled by {name}. Reason: {reason}",
+    "meeting.no_reason": "none given",
+    "why.case_role": "You get this message because you are the {role} for {code}.",
+    "why.lead": "You get this message because you lead the institution {code} attends.",
+    "why.substitute": "You get this message because you stand in for {name} ({role} for {code}).",
+    "why.lead_reroute": "You get this message because you are a lead and it could not be delivered to {name}.",
+    "why.lead_missed": "You get this message because you lead the institution {code} attends.",
+    "outbox.rerouted": "⚠️ This message could not be delivered to {name} ({error}). Please pass it on:",
+    "outbox.missed": (
+        "⚠️ A reminder about the status meeting for {code} {date} was not sent to {name} "
+        "because teambot was down until the meeting had started."
+    ),
 }

@@ -15,8 +15,10 @@ from teambot.slack.services import Services
 log = logging.getLogger(__name__)
 
 
-def build_app(settings: Settings, services: Services, *, socket_mode: bool = False) -> AsyncApp:
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+def build_app(
+    settings: Settings, services: Services, *, socket_mode: bool = False, client: AsyncWebClient | None = None
+) -> AsyncApp:
+    client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from teambot.commands.messenger import DeliveryError
+from teambot.commands.messenger import DeliveryError, carries_key
 from teambot.commands.registry import Reply
 
 # Errors that will not go away by retrying: the recipient is gone or the channel is closed.
@@ -44,3 +45,21 @@ class SlackMessenger:
         except (OSError, TimeoutError) as exc:
             raise DeliveryError(f"connection: {type(exc).__name__}") from None
         return str(response.get("ts", ""))
+
+    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+        try:
+            channel = recipient
+            if recipient.startswith(("U", "W")):
+                opened = await self.client.conversations_open(users=recipient)
+                channel = str(opened["channel"]["id"])
+            history = await self.client.conversations_history(
+                channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
+            )
+        except SlackApiError as exc:
+            raise DeliveryError(str(exc.response.get("error", "unknown"))) from None
+        except (OSError, TimeoutError) as exc:
+            raise DeliveryError(f"connection: {type(exc).__name__}") from None
+        for message in history.get("messages") or []:
+            if carries_key(message, key):
+                return str(message.get("ts"))
+        return None

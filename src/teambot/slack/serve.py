@@ -6,25 +6,37 @@ import logging
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.runtime import Runtime
+from teambot.scheduler.runtime import BotScheduler
 from teambot.slack.app import build_app
 from teambot.slack.directory import resolve_emails
 from teambot.slack.http import TeambotASGI
+from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
 
 log = logging.getLogger(__name__)
 
 
-def make_asgi(runtime: Runtime) -> TeambotASGI:
-    services = Services(db=runtime.db, clock=runtime.clock)
-    app = build_app(runtime.settings, services)
+def _scheduler(runtime: Runtime, client: AsyncWebClient) -> BotScheduler:
+    return BotScheduler(runtime.db, SlackMessenger(client), runtime.clock, runtime.settings.zone)
+
+
+def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
+    client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
+    scheduler = _scheduler(runtime, client)
+    services = Services(db=runtime.db, clock=runtime.clock, replan=scheduler.replan)
+    app = build_app(runtime.settings, services, client=client)
 
     async def startup() -> None:
         if runtime.settings.slack_bot_token:
-            await resolve_emails(app.client, runtime.db)
+            await resolve_emails(client, runtime.db)
+        if with_scheduler:
+            await scheduler.start()
 
     async def shutdown() -> None:
+        scheduler.shutdown()
         await runtime.db.dispose()
 
     return TeambotASGI(app, on_startup=startup, on_shutdown=shutdown)
@@ -36,11 +48,15 @@ async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
 
 
 async def serve_socket_mode(runtime: Runtime) -> None:
-    services = Services(db=runtime.db, clock=runtime.clock)
-    app = build_app(runtime.settings, services, socket_mode=True)
-    await resolve_emails(app.client, runtime.db)
+    client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
+    scheduler = _scheduler(runtime, client)
+    services = Services(db=runtime.db, clock=runtime.clock, replan=scheduler.replan)
+    app = build_app(runtime.settings, services, socket_mode=True, client=client)
+    await resolve_emails(client, runtime.db)
+    await scheduler.start()
     handler = AsyncSocketModeHandler(app, runtime.settings.slack_app_token)
     try:
         await handler.start_async()
     finally:
+        scheduler.shutdown()
         await runtime.db.dispose()

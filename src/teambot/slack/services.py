@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from teambot.commands import Context
@@ -13,6 +14,7 @@ from teambot.store.db import Database
 class Services:
     db: Database
     clock: Clock
+    replan: Callable[[int], Awaitable[None]] | None = None
 
     def context(self, user_id: str) -> Context:
-        return Context(db=self.db, clock=self.clock, user_id=user_id)
+        return Context(db=self.db, clock=self.clock, user_id=user_id, replan=self.replan)

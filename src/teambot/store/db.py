@@ -69,10 +69,10 @@ class Database:
         self.url = async_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
-        if self.is_sqlite:
-            # File databases: one connection per session; the WAL file gives readers beside the writer.
+        if self.is_sqlite and self.url.database in (None, "", ":memory:"):
+            # An in-memory database exists per connection: never pool it across sessions.
             kwargs["poolclass"] = NullPool
-        else:
+        elif not self.is_sqlite:
             kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:

@@ -18,6 +18,10 @@ def _json_list() -> Any:
 class Municipality(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
+    meeting_interval_weeks: int = 6
+    meeting_time: str = Field(default="14:00", max_length=5)  # local "HH:MM"
+    reminder_days: list[int] = Field(default_factory=lambda: [7, 1], sa_column=Column(JSON, nullable=False))
+    reminder_time: str = Field(default="08:00", max_length=5)
 
 
 class District(SQLModel, table=True):
@@ -142,3 +146,45 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     case_code: str | None = Field(default=None, max_length=20, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Meeting(SQLModel, table=True):
+    """One status meeting in a case's series. `day` is the current date; `planned_day` the first one planned."""
+
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="child_case.id", index=True)
+    seq: int  # 1 = the first status meeting after the start meeting
+    planned_day: date
+    day: date = Field(index=True)
+    start: str = Field(max_length=5)  # local wall-clock "HH:MM"
+    status: str = Field(default="planned", max_length=12)  # planned | moved | cancelled | held
+    cancel_reason: str | None = Field(default=None, max_length=300)
+    confirmed_by: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: everything the bot sends on its own, planned ahead, delivered once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=40)
+    recipient: str = Field(max_length=30, index=True)  # Slack user or channel ID
+    subject: str = Field(max_length=20)  # case or institution code
+    ref_type: str | None = Field(default=None, max_length=20)
+    ref_id: int | None = Field(default=None, index=True)
+    event_day: date | None = None
+    institution_id: int | None = Field(default=None, foreign_key="institution.id")
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    status: str = Field(default="pending", max_length=12, index=True)
+    # pending | sending | sent | cancelled | missed | failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=40)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ts: str | None = Field(default=None, max_length=40)
+    last_error: str | None = Field(default=None, max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
-from teambot.domain.roles import Role
-from teambot.store.models import Case, ClosingPeriod, District, Institution, Staff, StaffInstitution
+from teambot.domain.meetings import MeetingFacts, parse_hhmm
+from teambot.domain.roles import CONSULTANT_ROLES, Role
+from teambot.domain.routing import Absence as RoutingAbsence
+from teambot.domain.routing import Participant, Person, route
+from teambot.store.models import (
+    Absence,
+    Case,
+    CaseConsultant,
+    ClosingPeriod,
+    District,
+    Institution,
+    Meeting,
+    Municipality,
+    Staff,
+    StaffInstitution,
+)
 
 
 async def staff_by_slack_id(session: AsyncSession, slack_id: str) -> Staff | None:
@@ -65,3 +79,83 @@ async def work_calendar(session: AsyncSession, institution_id: int) -> WorkCalen
         )
     )
     return WorkCalendar.of(DateRange(p.start, p.end) for p in result.all())
+
+
+async def municipality(session: AsyncSession) -> Municipality:
+    """The municipality's policy row; defaults when nothing has been imported yet."""
+    return (await session.exec(select(Municipality))).first() or Municipality(name="")
+
+
+def person(staff: Staff) -> Person:
+    assert staff.id is not None
+    return Person(staff_id=staff.id, slack_id=staff.slack_id or "", name=staff.name)
+
+
+async def leads_of(session: AsyncSession, institution_id: int) -> Sequence[Staff]:
+    result = await session.exec(
+        select(Staff)
+        .join(StaffInstitution, col(StaffInstitution.staff_id) == col(Staff.id))
+        .where(StaffInstitution.institution_id == institution_id, col(Staff.active))
+        .order_by(col(Staff.name))
+    )
+    return [s for s in result.all() if Role.LEDER in s.roles]
+
+
+async def case_participants(session: AsyncSession, case: Case) -> list[Participant]:
+    """Who takes part in the case's status meetings: its pædagog, its consultants, the institution's leads."""
+    participants: list[Participant] = []
+    paedagog = await session.get(Staff, case.paedagog_id)
+    if paedagog is not None and paedagog.active and paedagog.slack_id:
+        participants.append(Participant(person(paedagog), Role.PAEDAGOG.value))
+    consultants = (
+        await session.exec(
+            select(Staff)
+            .join(CaseConsultant, col(CaseConsultant.staff_id) == col(Staff.id))
+            .where(CaseConsultant.case_id == case.id, col(Staff.active))
+            .order_by(col(Staff.name))
+        )
+    ).all()
+    for consultant in consultants:
+        if consultant.slack_id:
+            role = next((r for r in consultant.roles if r in CONSULTANT_ROLES), consultant.roles[0])
+            participants.append(Participant(person(consultant), role))
+    for lead in await leads_of(session, case.institution_id):
+        if lead.slack_id and all(p.person.staff_id != lead.id for p in participants):
+            participants.append(Participant(person(lead), Role.LEDER.value))
+    return participants
+
+
+async def absences_of(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, list[RoutingAbsence]]:
+    ids = list(staff_ids)
+    rows = (await session.exec(select(Absence).where(col(Absence.staff_id).in_(ids)))).all()
+    substitutes = {
+        s.id: s
+        for s in (
+            await session.exec(
+                select(Staff).where(col(Staff.id).in_([r.substitute_id for r in rows if r.substitute_id]))
+            )
+        ).all()
+    }
+    result: dict[int, list[RoutingAbsence]] = {}
+    for row in rows:
+        substitute = substitutes.get(row.substitute_id) if row.substitute_id else None
+        usable = substitute is not None and substitute.active and substitute.slack_id
+        result.setdefault(row.staff_id, []).append(
+            RoutingAbsence(row.start, row.end, person(substitute) if usable and substitute else None)
+        )
+    return result
+
+
+async def meeting_facts(session: AsyncSession, case: Case, meeting: Meeting) -> MeetingFacts:
+    assert meeting.id is not None
+    participants = await case_participants(session, case)
+    absences = await absences_of(session, [p.person.staff_id for p in participants])
+    institution = await session.get(Institution, case.institution_id)
+    return MeetingFacts(
+        meeting_id=meeting.id,
+        case_code=case.code,
+        institution_name=institution.name if institution else "",
+        day=meeting.day,
+        start=parse_hhmm(meeting.start),
+        deliveries=route(participants, absences, meeting.day),
+    )

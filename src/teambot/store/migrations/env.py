@@ -20,6 +20,8 @@ def run_migrations() -> None:
         is_sqlite = connection.dialect.name == "sqlite"
         if is_sqlite:
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            # The PRAGMA autobegan a transaction; end it so Alembic's own transaction is the one committed.
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -1,0 +1,118 @@
+"""What the bot sends on its own, rendered once when planned: text for notifications, Block Kit for the eye.
+
+Every message ends with one line saying why this person gets it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from teambot.commands.registry import Block, Reply
+from teambot.domain.meetings import MeetingFacts
+from teambot.domain.routing import Delivery
+from teambot.i18n import format_date, format_time, t
+
+
+def why_line(delivery: Delivery, case_code: str) -> str:
+    if delivery.on_behalf_of is not None:
+        return t("why.substitute", name=delivery.on_behalf_of.name, role=delivery.role, code=case_code)
+    if delivery.role == "leder":
+        return t("why.lead", code=case_code)
+    return t("why.case_role", role=delivery.role, code=case_code)
+
+
+def participant_list(facts: MeetingFacts) -> str:
+    names = []
+    for d in facts.deliveries:
+        if d.on_behalf_of is not None:
+            names.append(t("meeting.participant_for", name=d.recipient.name, role=d.role, absent=d.on_behalf_of.name))
+        else:
+            names.append(t("meeting.participant", name=d.recipient.name, role=d.role))
+    return ", ".join(names)
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{text}_"}]}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def meeting_reminder(facts: MeetingFacts, delivery: Delivery, days_before: int) -> Reply:
+    headline = t(
+        "meeting.reminder",
+        code=facts.case_code,
+        date=format_date(facts.day),
+        time=format_time(facts.start),
+        institution=facts.institution_name,
+    )
+    participants = t("meeting.participants", names=participant_list(facts))
+    why = why_line(delivery, facts.case_code)
+    value = str(facts.meeting_id)
+    blocks: list[Block] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{participants}"}},
+        {
+            "type": "actions",
+            "elements": [
+                _button(t("meeting.button.confirm"), "meeting_confirm", value, "primary"),
+                _button(t("meeting.button.move"), "meeting_move", value),
+                _button(t("meeting.button.cancel"), "meeting_cancel", value, "danger"),
+            ],
+        },
+        _context(why),
+    ]
+    return Reply(text=f"{headline}\n{participants}\n{why}", blocks=blocks, ephemeral=False)
+
+
+def meeting_changed(
+    facts: MeetingFacts, delivery: Delivery, *, changed_by: str, old_day: date | None, reason: str | None
+) -> Reply:
+    if old_day is None:
+        headline = t(
+            "meeting.cancelled_notice",
+            code=facts.case_code,
+            date=format_date(facts.day),
+            name=changed_by,
+            reason=reason or t("meeting.no_reason"),
+        )
+    else:
+        headline = t(
+            "meeting.moved_notice",
+            code=facts.case_code,
+            old=format_date(old_day),
+            date=format_date(facts.day),
+            time=format_time(facts.start),
+            name=changed_by,
+        )
+    why = why_line(delivery, facts.case_code)
+    return Reply(
+        text=f"{headline}\n{why}",
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": headline}}, _context(why)],
+        ephemeral=False,
+    )
+
+
+def plain_notice(text: str, why: str) -> Reply:
+    return Reply(
+        text=f"{text}\n{why}",
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}, _context(why)],
+        ephemeral=False,
+    )
+
+
+def as_payload(reply: Reply, **extra: Any) -> dict[str, Any]:
+    return {"text": reply.text, "blocks": reply.blocks, **extra}
+
+
+def from_payload(payload: dict[str, Any]) -> Reply:
+    return Reply(text=str(payload.get("text", "")), blocks=payload.get("blocks"), ephemeral=False)

@@ -1,0 +1,249 @@
+"""The dispatcher delivers due outbox rows through a Messenger, exactly once.
+
+Each row is claimed (`sending`) in one short transaction, posted with no transaction open, and finished
+in another. A row left in `sending` by a crash is checked against the recipient's conversation (the
+bot's own message carries the row's key in Slack message metadata) before it is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from teambot.commands.messenger import DeliveryError, Messenger, notification_metadata
+from teambot.commands.notices import as_payload, from_payload, plain_notice
+from teambot.commands.registry import Reply
+from teambot.domain.clock import Clock
+from teambot.i18n import format_date, t
+from teambot.store import outbox, queries
+from teambot.store.db import Database
+from teambot.store.models import Notification, Staff
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per second per channel
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    rerouted: int = 0
+    missed: int = 0
+    cancelled: int = 0
+    recovered: int = 0
+    delivered: list[Notification] = field(default_factory=list)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        messenger: Messenger,
+        clock: Clock,
+        *,
+        worker: str | None = None,
+        batch: int = 200,
+        concurrency: int = 8,
+        lease: timedelta = timedelta(minutes=2),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        min_interval: float = MIN_SECONDS_PER_CHANNEL,
+    ) -> None:
+        self.db = db
+        self.messenger = messenger
+        self.clock = clock
+        self.worker = worker or f"dispatcher-{uuid.uuid4().hex[:12]}"
+        self.batch = batch
+        self.concurrency = concurrency
+        self.lease = lease
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self.min_interval = min_interval
+        self._last_post: dict[str, float] = {}
+        self._held_until: dict[str, datetime] = {}
+
+    # -- recovery ----------------------------------------------------------------------------------
+    async def recover(self, *, everything: bool = False) -> int:
+        """Settle rows left in `sending`: already posted → sent; otherwise → pending again.
+
+        `everything` (at start-up of the only process) takes every such row; otherwise only rows whose
+        lease has expired, so a live dispatcher in another process is never second-guessed.
+        """
+        now = self.clock.now()
+        async with self.db.read() as session:
+            rows = list(await outbox.abandoned(session, older_than=now if everything else now - self.lease))
+        recovered = 0
+        for row in rows:
+            since = (row.claimed_at or row.due_at) - timedelta(minutes=5)
+            try:
+                found = await self.messenger.find_sent(row.recipient, row.dedupe_key, since)
+            except DeliveryError as exc:
+                log.warning("could not check notification %s for an earlier post: %s", row.id, exc.reason)
+                continue  # unknown: leave it in `sending` and ask again next time
+            async with self.db.write() as session:
+                current = await session.get(Notification, row.id)
+                if current is None or current.status != outbox.SENDING or current.claimed_by != row.claimed_by:
+                    continue
+                if found:
+                    current.status, current.sent_at, current.message_ts = outbox.SENT, now, found
+                else:
+                    current.status, current.claimed_by = outbox.PENDING, None
+                recovered += 1
+        return recovered
+
+    # -- delivery ----------------------------------------------------------------------------------
+    async def dispatch_due(self) -> DispatchStats:
+        """Deliver every row due now, batch by batch."""
+        stats = DispatchStats()
+        while True:
+            now = self.clock.now()
+            async with self.db.write() as session:
+                rows = await outbox.claim_due(
+                    session, now=now, worker=self.worker, limit=self.batch, is_postgres=not self.db.is_sqlite
+                )
+            if not rows:
+                return stats
+            by_recipient: dict[str, list[Notification]] = {}
+            for row in rows:
+                by_recipient.setdefault(row.recipient, []).append(row)
+            gate = asyncio.Semaphore(self.concurrency)
+            await asyncio.gather(*(self._deliver_in_order(queue, gate, stats) for queue in by_recipient.values()))
+            if len(rows) < self.batch:
+                return stats
+
+    async def _deliver_in_order(self, queue: list[Notification], gate: asyncio.Semaphore, stats: DispatchStats) -> None:
+        """One recipient's rows in due order; recipients run side by side up to `concurrency`."""
+        async with gate:
+            for row in queue:
+                await self._deliver(row, stats)
+
+    async def _deliver(self, row: Notification, stats: DispatchStats) -> None:
+        now = self.clock.now()
+        event_at = row.payload.get("event_at")
+        if row.kind.endswith(".reminder") and event_at and datetime.fromisoformat(event_at) <= now:
+            await self._finish(row, outbox.MISSED, error="event already started")
+            await self._tell_lead_missed(row)
+            stats.missed += 1
+            return
+        held = self._held_until.get(row.recipient)
+        if held is not None and held > now:
+            await self._retry_at(row, held, "ratelimited")
+            stats.retried += 1
+            return
+        await self._pace(row.recipient)
+        try:
+            ts = await self.messenger.send(
+                row.recipient, from_payload(row.payload), metadata=notification_metadata(row.dedupe_key)
+            )
+        except DeliveryError as exc:
+            await self._failed(row, exc, stats)
+            return
+        await self._finish(row, outbox.SENT, message_ts=ts)
+        stats.sent += 1
+        stats.delivered.append(row)
+
+    async def _pace(self, recipient: str) -> None:
+        last = self._last_post.get(recipient)
+        if last is not None:
+            wait = last + self.min_interval - self.monotonic()
+            if wait > 0:
+                await self.sleep(wait)
+        self._last_post[recipient] = self.monotonic()
+
+    async def _failed(self, row: Notification, exc: DeliveryError, stats: DispatchStats) -> None:
+        now = self.clock.now()
+        if exc.retry_after is not None:
+            until = now + timedelta(seconds=exc.retry_after)
+            self._held_until[row.recipient] = until
+            await self._retry_at(row, until, exc.reason)
+            stats.retried += 1
+        elif not exc.permanent and row.attempts < MAX_ATTEMPTS:
+            await self._retry_at(row, now + outbox.backoff(row.attempts), exc.reason)
+            stats.retried += 1
+        else:
+            await self._finish(row, outbox.FAILED, error=exc.reason)
+            stats.failed += 1
+            if await self._reroute(row, exc.reason):
+                stats.rerouted += 1
+
+    async def _retry_at(self, row: Notification, when: datetime, error: str) -> None:
+        async with self.db.write() as session:
+            current = await session.get(Notification, row.id)
+            if current is not None and current.status == outbox.SENDING:
+                current.status, current.next_attempt_at, current.last_error = outbox.PENDING, when, error[:200]
+                current.claimed_by = None
+
+    async def _finish(
+        self, row: Notification, status: str, *, message_ts: str | None = None, error: str | None = None
+    ) -> None:
+        async with self.db.write() as session:
+            current = await session.get(Notification, row.id)
+            if current is None:
+                return
+            current.status = status
+            current.claimed_by = None
+            if status == outbox.SENT:
+                current.sent_at, current.message_ts = self.clock.now(), message_ts
+            if error:
+                current.last_error = error[:200]
+
+    async def _lead_targets(self, row: Notification) -> tuple[list[Staff], str]:
+        if row.institution_id is None:
+            return [], row.recipient
+        async with self.db.read() as session:
+            leads = [s for s in await queries.leads_of(session, row.institution_id) if s.slack_id != row.recipient]
+            original = await queries.staff_by_slack_id(session, row.recipient)
+        return leads, original.name if original else row.recipient
+
+    async def _reroute(self, row: Notification, error: str) -> bool:
+        """A permanent failure goes to the institution's lead, with a line saying whom it was for."""
+        if row.kind.startswith("notice."):
+            return False  # never reroute a reroute
+        leads, name = await self._lead_targets(row)
+        original = from_payload(row.payload)
+        planned = []
+        for lead in leads:
+            assert lead.slack_id is not None
+            notice = plain_notice(
+                t("outbox.rerouted", name=name, error=error) + "\n\n" + original.text,
+                t("why.lead_reroute", name=name),
+            )
+            planned.append(self._notice(row, "notice.rerouted", lead.slack_id, notice))
+        async with self.db.write() as session:
+            await outbox.insert_new(session, planned, self.clock.now())
+        return bool(planned)
+
+    async def _tell_lead_missed(self, row: Notification) -> None:
+        leads, name = await self._lead_targets(row)
+        day = format_date(row.event_day) if row.event_day else ""
+        planned = []
+        for lead in leads:
+            assert lead.slack_id is not None
+            notice = plain_notice(
+                t("outbox.missed", code=row.subject, date=day, name=name), t("why.lead_missed", code=row.subject)
+            )
+            planned.append(self._notice(row, "notice.missed", lead.slack_id, notice))
+        async with self.db.write() as session:
+            await outbox.insert_new(session, planned, self.clock.now())
+
+    def _notice(self, row: Notification, kind: str, recipient: str, reply: Reply) -> outbox.Planned:
+        return outbox.Planned(
+            dedupe_key=f"{row.dedupe_key}:{kind}:{recipient}"[:200],
+            kind=kind,
+            recipient=recipient,
+            subject=row.subject,
+            due_at=self.clock.now(),
+            ref_type=row.ref_type,
+            ref_id=row.ref_id,
+            event_day=row.event_day,
+            institution_id=row.institution_id,
+            payload=as_payload(reply),
+        )

@@ -1,0 +1,136 @@
+"""The planner fills the outbox ahead of time. Running it again, or in two processes, changes nothing.
+
+Status meetings: each active case keeps its series materialised up to the next meeting ahead; passed
+meetings count as held unless cancelled; reminders go to the routed participants at the configured local
+time on working days.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.notices import as_payload, meeting_reminder
+from teambot.domain.calendar import WorkCalendar
+from teambot.domain.meetings import (
+    DEFAULT_INTERVAL_WEEKS,
+    local_instant,
+    meeting_after,
+    parse_hhmm,
+    reminder_day,
+)
+from teambot.store import outbox, queries
+from teambot.store.db import Database
+from teambot.store.models import Case, Meeting, Municipality
+
+log = logging.getLogger(__name__)
+
+REMINDER = "meeting.reminder"
+MEETING_KINDS = (REMINDER,)
+PASSED, CANCELLED_MEETING = "held", "cancelled"
+
+
+def interval_of(case: Case, municipality: Municipality) -> int:
+    return case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
+
+
+async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
+    """Plan every case; returns the number of cases planned. One transaction per case keeps locks short."""
+    async with db.read() as session:
+        case_ids = list((await session.exec(select(Case.id).order_by(col(Case.id)))).all())
+    for case_id in case_ids:
+        if case_id is not None:
+            await plan_case(db, case_id, now=now, zone=zone)
+    return len(case_ids)
+
+
+async def plan_case(db: Database, case_id: int, *, now: datetime, zone: ZoneInfo) -> None:
+    async with db.write() as session:
+        case = await session.get(Case, case_id)
+        if case is None:
+            return
+        municipality = await queries.municipality(session)
+        calendar = await queries.work_calendar(session, case.institution_id)
+        meetings = list(
+            (await session.exec(select(Meeting).where(Meeting.case_id == case_id).order_by(col(Meeting.seq)))).all()
+        )
+        if case.status != "active" or case.start_meeting is None:
+            for meeting in meetings:
+                assert meeting.id is not None
+                await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=MEETING_KINDS)
+            return
+        today = now.astimezone(zone).date()
+        upcoming = await _extend_series(session, case, meetings, municipality, calendar, today)
+        await _plan_reminders(session, case, upcoming, municipality, calendar, now=now, zone=zone)
+
+
+async def _extend_series(
+    session: AsyncSession,
+    case: Case,
+    meetings: list[Meeting],
+    municipality: Municipality,
+    calendar: WorkCalendar,
+    today: date,
+) -> Meeting:
+    """Mark passed meetings held and add meetings until one lies ahead (today counts as ahead)."""
+    assert case.id is not None and case.start_meeting is not None
+    interval = interval_of(case, municipality)
+    start = municipality.meeting_time or "14:00"
+    for meeting in meetings:
+        if meeting.day < today and meeting.status in {"planned", "moved"}:
+            meeting.status = PASSED
+    while not meetings or meetings[-1].day < today:
+        anchor = meetings[-1].day if meetings else case.start_meeting
+        day = meeting_after(anchor, interval, calendar)
+        status = "planned" if day >= today else PASSED
+        meeting = Meeting(case_id=case.id, seq=len(meetings) + 1, planned_day=day, day=day, start=start, status=status)
+        session.add(meeting)
+        meetings.append(meeting)
+    await session.flush()
+    return meetings[-1]
+
+
+async def _plan_reminders(
+    session: AsyncSession,
+    case: Case,
+    meeting: Meeting,
+    municipality: Municipality,
+    calendar: WorkCalendar,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    assert meeting.id is not None
+    planned: list[outbox.Planned] = []
+    if meeting.status != CANCELLED_MEETING:
+        facts = await queries.meeting_facts(session, case, meeting)
+        remind_at = parse_hhmm(municipality.reminder_time or "08:00")
+        event_at = local_instant(meeting.day, parse_hhmm(meeting.start), zone)
+        for days_before in sorted(set(municipality.reminder_days or [7, 1]), reverse=True):
+            due = local_instant(reminder_day(meeting.day, days_before, calendar), remind_at, zone)
+            if due < now:
+                continue  # e.g. a meeting moved close: that reminder no longer applies
+            for delivery in facts.deliveries:
+                reply = meeting_reminder(facts, delivery, days_before)
+                planned.append(
+                    outbox.Planned(
+                        dedupe_key=(
+                            f"meeting:{meeting.id}:{meeting.day.isoformat()}:{meeting.start}:"
+                            f"r{days_before}:{delivery.recipient.slack_id}"
+                        ),
+                        kind=REMINDER,
+                        recipient=delivery.recipient.slack_id,
+                        subject=case.code,
+                        due_at=due,
+                        ref_type="meeting",
+                        ref_id=meeting.id,
+                        event_day=meeting.day,
+                        institution_id=case.institution_id,
+                        payload=as_payload(reply, event_at=event_at.isoformat()),
+                    )
+                )
+    await outbox.sync(session, ref_type="meeting", ref_id=meeting.id, kinds=MEETING_KINDS, planned=planned, now=now)

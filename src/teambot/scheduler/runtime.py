@@ -1,0 +1,79 @@
+"""APScheduler wiring: the planner every 10 minutes, the dispatcher every 30 seconds, both at start-up.
+
+Jobs live in memory only: APScheduler 3 must never share a persistent job store between processes, and
+nothing is lost this way because the work itself (the outbox) is in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from teambot.commands.messenger import Messenger
+from teambot.domain.clock import Clock
+from teambot.scheduler.dispatcher import Dispatcher, DispatchStats
+from teambot.scheduler.planner import plan_all, plan_case
+from teambot.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class BotScheduler:
+    def __init__(
+        self,
+        db: Database,
+        messenger: Messenger,
+        clock: Clock,
+        zone: ZoneInfo,
+        *,
+        plan_every: timedelta = timedelta(minutes=10),
+        dispatch_every: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.zone = zone
+        self.dispatcher = Dispatcher(db, messenger, clock)
+        self.plan_every = plan_every
+        self.dispatch_every = dispatch_every
+        self.scheduler = AsyncIOScheduler(
+            timezone=zone,
+            # misfire_grace_time=None: a tick missed while the loop was busy still runs (the default of
+            # 1 s silently drops it); coalesce so a backlog runs once.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    async def start(self) -> None:
+        # With SQLite there is only one process, so any row left in `sending` is ours from before a crash.
+        await self.dispatcher.recover(everything=self.db.is_sqlite)
+        await self.plan()
+        await self.dispatch()
+        self.scheduler.add_job(self.plan, IntervalTrigger(seconds=self.plan_every.total_seconds()), id="plan")
+        self.scheduler.add_job(
+            self.dispatch, IntervalTrigger(seconds=self.dispatch_every.total_seconds()), id="dispatch"
+        )
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def plan(self) -> None:
+        try:
+            await plan_all(self.db, now=self.clock.now(), zone=self.zone)
+        except Exception:
+            log.exception("planning failed; the next run tries again")
+
+    async def replan(self, case_id: int) -> None:
+        await plan_case(self.db, case_id, now=self.clock.now(), zone=self.zone)
+
+    async def dispatch(self) -> DispatchStats:
+        try:
+            await self.dispatcher.recover()
+            return await self.dispatcher.dispatch_due()
+        except Exception:
+            log.exception("dispatching failed; the next run tries again")
+            return DispatchStats()

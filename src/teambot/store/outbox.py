@@ -1,0 +1,166 @@
+"""Outbox rows: planned idempotently by dedupe key, claimed by dispatchers, finished exactly once.
+
+Planning the same row twice, or in two processes at once, inserts it once (INSERT … ON CONFLICT DO
+NOTHING on the unique dedupe key). Dispatchers claim due rows with FOR UPDATE SKIP LOCKED on PostgreSQL;
+on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.store.models import Notification
+
+PENDING, SENDING, SENT, CANCELLED, MISSED, FAILED = "pending", "sending", "sent", "cancelled", "missed", "failed"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A notification the planner wants to exist."""
+
+    dedupe_key: str
+    kind: str
+    recipient: str
+    subject: str
+    due_at: datetime
+    ref_type: str | None = None
+    ref_id: int | None = None
+    event_day: date | None = None
+    institution_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        return {
+            "dedupe_key": self.dedupe_key,
+            "kind": self.kind,
+            "recipient": self.recipient,
+            "subject": self.subject,
+            "due_at": self.due_at,
+            "ref_type": self.ref_type,
+            "ref_id": self.ref_id,
+            "event_day": self.event_day,
+            "institution_id": self.institution_id,
+            "payload": self.payload,
+            "status": PENDING,
+            "attempts": 0,
+            "created_at": now,
+        }
+
+
+async def insert_new(session: AsyncSession, planned: Iterable[Planned], now: datetime) -> None:
+    """Insert rows whose dedupe key is new; existing keys are left alone (safe under concurrency)."""
+    rows = [p.row(now) for p in planned]
+    if not rows:
+        return
+    bind = session.get_bind()
+    table = Notification.__table__  # type: ignore[attr-defined]
+    statement: Executable
+    if bind.dialect.name == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    await session.execute(statement, rows)
+
+
+async def sync(
+    session: AsyncSession, *, ref_type: str, ref_id: int, kinds: Sequence[str], planned: list[Planned], now: datetime
+) -> None:
+    """Make the pending rows about one thing (a meeting, say) match `planned`.
+
+    New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled
+    comes back; a pending row whose content changed is updated in place.
+    """
+    existing = (
+        await session.exec(
+            select(Notification).where(
+                Notification.ref_type == ref_type, Notification.ref_id == ref_id, col(Notification.kind).in_(kinds)
+            )
+        )
+    ).all()
+    wanted = {p.dedupe_key: p for p in planned}
+    for row in existing:
+        plan = wanted.get(row.dedupe_key)
+        if plan is None:
+            if row.status == PENDING:
+                row.status = CANCELLED
+            continue
+        if row.status == CANCELLED:
+            row.status = PENDING
+        if row.status == PENDING and (row.payload != plan.payload or row.due_at != plan.due_at):
+            row.payload = plan.payload
+            row.due_at = plan.due_at
+    known = {row.dedupe_key for row in existing}
+    await insert_new(session, (p for p in planned if p.dedupe_key not in known), now)
+
+
+async def cancel_pending(session: AsyncSession, *, ref_type: str, ref_id: int, kinds: Sequence[str]) -> int:
+    rows = (
+        await session.exec(
+            select(Notification).where(
+                Notification.ref_type == ref_type,
+                Notification.ref_id == ref_id,
+                col(Notification.kind).in_(kinds),
+                Notification.status == PENDING,
+            )
+        )
+    ).all()
+    for row in rows:
+        row.status = CANCELLED
+    return len(rows)
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, worker: str, limit: int, is_postgres: bool
+) -> list[Notification]:
+    """Mark up to `limit` due pending rows as `sending` by `worker` and return them."""
+    query = (
+        select(Notification)
+        .where(
+            Notification.status == PENDING,
+            col(Notification.due_at) <= now,
+            or_(col(Notification.next_attempt_at).is_(None), col(Notification.next_attempt_at) <= now),
+        )
+        .order_by(col(Notification.due_at), col(Notification.id))
+        .limit(limit)
+    )
+    if is_postgres:
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.exec(query)).all())
+    for row in rows:
+        row.status = SENDING
+        row.claimed_at = now
+        row.claimed_by = worker
+        row.attempts += 1
+    return rows
+
+
+async def abandoned(session: AsyncSession, *, older_than: datetime) -> Sequence[Notification]:
+    """Rows left in `sending` by a process that stopped before recording the outcome."""
+    return (
+        await session.exec(
+            select(Notification).where(Notification.status == SENDING, col(Notification.claimed_at) <= older_than)
+        )
+    ).all()
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """The earliest instant a pending row becomes due (for the simulator's virtual clock)."""
+    ready_at = func.coalesce(col(Notification.next_attempt_at), col(Notification.due_at))
+    row = (
+        await session.exec(select(Notification).where(Notification.status == PENDING).order_by(ready_at).limit(1))
+    ).first()
+    return None if row is None else max(row.due_at, row.next_attempt_at or row.due_at)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Retry delay after a transient failure: 10 s, 20 s, 40 s … capped at 15 minutes."""
+    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 900))

@@ -1,0 +1,197 @@
+"""A fake Slack Web API: a real HTTP server on an ephemeral loopback port that records every call.
+
+Point `SLACK_API_URL` (or `AsyncWebClient(base_url=...)`) at `FakeSlack.api_url`. Response URLs for slash
+commands and buttons are served too (`FakeSlack.response_url(...)`). Failures can be injected per method,
+and a seeded chaos rate answers a share of calls with 429 or 500.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+BOT_USER_ID = "U0TEAMBOT"
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", or "response_url" for posts to a response URL
+    params: dict[str, Any]
+    path: str
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Fault:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users_by_email: dict[str, str] = {}
+        self.faults: dict[str, deque[Fault]] = {}
+        self.chaos_rate = 0.0
+        self._chaos = random.Random(0)
+        self._lock = threading.Lock()
+        self._ts = 0
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # -- inspection and fault injection ----------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def fail(
+        self, method: str, *, status: int = 200, error: str = "", retry_after: int | None = None, times: int = 1
+    ) -> None:
+        """Answer the next `times` calls of `method` with an error (HTTP `status`, Slack `error`)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
+        with self._lock:
+            queue = self.faults.setdefault(method, deque())
+            queue.extend(Fault(status, body, headers) for _ in range(times))
+
+    def set_chaos(self, rate: float, seed: int = 0) -> None:
+        """Answer a share `rate` of API calls with 429 (Retry-After 1) or 500, deterministically seeded."""
+        self.chaos_rate = rate
+        self._chaos = random.Random(seed)
+
+    # -- the server --------------------------------------------------------------------------------
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._handle()
+
+            def do_POST(self) -> None:
+                self._handle()
+
+            def _handle(self) -> None:
+                url = urlparse(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                params: dict[str, Any] = dict(parse_qsl(url.query))
+                if raw:
+                    if "json" in (self.headers.get("Content-Type") or ""):
+                        params.update(json.loads(raw))
+                    else:
+                        params.update(dict(parse_qsl(raw.decode())))
+                if url.path.startswith("/response/"):
+                    method = "response_url"
+                else:
+                    method = url.path.removeprefix("/api/")
+                status, body, headers = fake._answer(method, params, url.path)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+    def _answer(self, method: str, params: dict[str, Any], path: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            queue = self.faults.get(method)
+            if queue:
+                fault = queue.popleft()
+                self.calls.append(Call(method, params, path))
+                return fault.status, fault.body, fault.headers
+            if method != "response_url" and self.chaos_rate and self._chaos.random() < self.chaos_rate:
+                self.calls.append(Call(method, params, path))
+                if self._chaos.random() < 0.5:
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+                return 500, {"ok": False, "error": "internal_error"}, {}
+            self.calls.append(Call(method, params, path))
+            return 200, self._ok(method, params), {}
+
+    def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0TEAMBOT",
+                "team_id": "T0TEAM001",
+                "user": "teambot",
+                "team": "Demo",
+            }
+        if method == "chat.postMessage":
+            self._ts += 1
+            channel = str(params.get("channel"))
+            ts = f"1700000000.{self._ts:06d}"
+            message = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "bot_id": "B0TEAMBOT",
+                "ts": ts,
+                "text": params.get("text", ""),
+            }
+            metadata = params.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            if metadata:
+                message["metadata"] = metadata
+            self.messages.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            return {"ok": True, "channel": {"id": users}}
+        if method == "conversations.history":
+            channel = str(params.get("channel"))
+            return {"ok": True, "messages": list(reversed(self.messages.get(channel, []))), "has_more": False}
+        if method == "users.lookupByEmail":
+            email = str(params.get("email", "")).lower()
+            if email in self.users_by_email:
+                return {"ok": True, "user": {"id": self.users_by_email[email], "profile": {"email": email}}}
+            return {"ok": False, "error": "users_not_found"}
+        if method == "views.open" or method == "views.publish" or method == "views.update":
+            return {"ok": True, "view": {"id": "V0VIEW001"}}
+        return {"ok": True}
