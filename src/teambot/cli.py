@@ -105,12 +105,15 @@ async def _console(runtime: Runtime, *, user: str | None, demo: str) -> None:
         user_id = staff.slack_id or ""
 
         def make_context() -> Context:
-            return Context(db=runtime.db, clock=runtime.clock, user_id=user_id, replan=scheduler.replan)
+            return Context(
+                db=runtime.db, clock=runtime.clock, user_id=user_id, zone=runtime.settings.zone, replan=scheduler.replan
+            )
 
         print(t("console.welcome", what=what, name=staff.name, user=staff.slack_id), flush=True)
         await scheduler.start()
         try:
             await Shell(make_context, sys.stdout, messenger).run(sys.stdin)
+            await scheduler.drain()
         finally:
             scheduler.shutdown()
     finally:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from teambot.domain.clock import Clock
 from teambot.domain.privacy import contains_cpr
@@ -15,6 +17,8 @@ from teambot.store.models import Staff
 from teambot.store.queries import staff_by_slack_id
 
 log = logging.getLogger(__name__)
+
+DEFAULT_ZONE = ZoneInfo("Europe/Copenhagen")
 
 Block = dict[str, Any]
 
@@ -35,6 +39,7 @@ class Reply:
     blocks: list[Block] | None = None
     ephemeral: bool = True
     replace_original: bool = False  # an action's answer that updates the message holding the button
+    modal: Block | None = None  # a Slack modal to open; transports without modals show `text` instead
 
 
 @dataclass
@@ -44,11 +49,15 @@ class Context:
     db: Database
     clock: Clock
     user_id: str
+    zone: ZoneInfo = DEFAULT_ZONE
     staff: Staff | None = None
     # Re-plans one case's outbox rows at once after a change; handed in by the runtime (the planner lives
     # in the scheduler, which commands must not import). Without it the periodic planner catches up.
     replan: Callable[[int], Awaitable[None]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.zone).date()
 
     def require_staff(self) -> Staff:
         if self.staff is None:
@@ -58,6 +67,14 @@ class Context:
 
 Handler = Callable[[Context, str], Awaitable[Reply]]
 ActionHandler = Callable[[Context, str], Awaitable[Reply]]
+# A modal submission: the input values by action_id, and the modal's private metadata.
+ViewHandler = Callable[[Context, dict[str, str], str], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class ViewOutcome:
+    reply: Reply
+    refused: bool  # show `reply.text` as the modal's field error instead of closing it
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,7 @@ class Registry:
     def __init__(self) -> None:
         self.commands: list[Command] = []
         self.actions: dict[str, ActionHandler] = {}
+        self.views: dict[str, ViewHandler] = {}
 
     def command(
         self, slash: str, sub: str | None = None, *, key: str, aliases: tuple[str, ...] = ()
@@ -96,6 +114,15 @@ class Registry:
 
         def register(handler: ActionHandler) -> ActionHandler:
             self.actions[action_id] = handler
+            return handler
+
+        return register
+
+    def view(self, callback_id: str) -> Callable[[ViewHandler], ViewHandler]:
+        """Register the handler of a modal submission by its `callback_id`."""
+
+        def register(handler: ViewHandler) -> ViewHandler:
+            self.views[callback_id] = handler
             return handler
 
         return register
@@ -162,3 +189,22 @@ async def run_action(ctx: Context, action_id: str, value: str, registry: Registr
     except Exception:
         log.exception("action %s failed for user %s", action_id, ctx.user_id)
         return Reply(t("error.unexpected"))
+
+
+async def run_view(
+    ctx: Context, callback_id: str, values: dict[str, str], metadata: str, registry: Registry = REGISTRY
+) -> ViewOutcome:
+    """Run a modal submission. A refusal keeps the modal open with the message on its input."""
+    try:
+        if any(contains_cpr(v) for v in values.values()):
+            raise UserError(t("error.cpr"))
+        handler = registry.views.get(callback_id)
+        if handler is None:
+            raise UserError(t("error.unknown_command", command=callback_id))
+        await _load_staff(ctx)
+        return ViewOutcome(await handler(ctx, values, metadata), refused=False)
+    except UserError as refusal:
+        return ViewOutcome(Reply(refusal.message), refused=True)
+    except Exception:
+        log.exception("view %s failed for user %s", callback_id, ctx.user_id)
+        return ViewOutcome(Reply(t("error.unexpected")), refused=True)

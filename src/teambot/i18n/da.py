@@ -112,4 +112,69 @@ MESSAGES: dict[str, str] = {
         "⚠️ En påmindelse om statusmødet for {code} {date} blev ikke sendt til {name}, "
         "fordi teambot var nede, til mødet var begyndt."
     ),
+    # meeting commands
+    "cmd.moeder.usage": "/teambot møder [uge]",
+    "cmd.moeder.summary": "Viser dine kommende statusmøder, eller dem i en bestemt uge (fx 49 eller 53/2026).",
+    "cmd.flyt.usage": "/teambot flyt <barn> <dato> [kl.]",
+    "cmd.flyt.summary": "Flytter barnets næste statusmøde, fx `/teambot flyt AK12 10/3 14.30`. De andre deltagere får besked.",
+    "cmd.aflys.usage": "/teambot aflys <barn> <begrundelse>",
+    "cmd.aflys.summary": "Aflyser barnets næste statusmøde. De andre deltagere får besked.",
+    "cmd.fravaer.usage": "/teambot fravær [fra til [stedfortræder]]",
+    "cmd.fravaer.summary": (
+        "Registrerer dit fravær, fx `/teambot fravær 2/3 13/3 @Ali`. Stedfortræderen får dine mødeinvitationer. "
+        "Uden datoer: viser dit fravær."
+    ),
+    "meeting.unknown_case": "Jeg kender ikke barnet «{code}». Intet er gemt.",
+    "meeting.none_ahead": "{code} har intet kommende statusmøde. Intet er gemt.",
+    "meeting.not_participant": "Du deltager ikke i statusmøderne for {code}, så du kan ikke ændre dem. Intet er gemt.",
+    "meeting.gone": "Det møde findes ikke længere. Skriv `/teambot møder` for at se dine møder. Intet er gemt.",
+    "meeting.already_cancelled": "Statusmødet for {code} er allerede aflyst. Intet er gemt.",
+    "meeting.move_past": "{date} er allerede gået. Vælg en dato fra i dag og frem. Intet er gemt.",
+    "meeting.move_closed": (
+        "{date} er ikke en arbejdsdag i institutionen (weekend, helligdag eller lukkedag). Vælg en anden dato. "
+        "Intet er gemt."
+    ),
+    "meeting.move_usage": "Skriv fx `/teambot flyt AK12 10/3` eller `/teambot flyt AK12 2027-03-10 14.30`. Intet er gemt.",
+    "meeting.cancel_usage": "Skriv fx `/teambot aflys AK12 barnet er på ferie`. Intet er gemt.",
+    "meeting.bad_date": "Jeg forstår ikke datoen «{text}». Skriv fx 10/3, 2027-03-10 eller tirsdag. Intet er gemt.",
+    "meeting.bad_time": "Jeg forstår ikke klokkeslættet «{text}». Skriv fx 14.30. Intet er gemt.",
+    "meeting.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx 49 eller 53/2026.",
+    "meeting.reason_missing": "Skriv en kort begrundelse for aflysningen. Intet er gemt.",
+    "meeting.reason_too_long": "Begrundelsen må højst være {max} tegn. Intet er gemt.",
+    "meeting.moved": "🔁 Statusmødet for {code} er flyttet til {date} {time}. {n} deltagere får besked.",
+    "meeting.cancelled": "❌ Statusmødet for {code} {date} er aflyst. {n} deltagere får besked.",
+    "meeting.confirmed_by_you": "✅ Du har bekræftet. {n} af {total} har bekræftet.",
+    "meeting.move_hint": "Skriv `/teambot flyt {code} <dato> [kl.]` for at flytte mødet, fx `/teambot flyt {code} 10/3`.",
+    "meeting.cancel_hint": "Skriv `/teambot aflys {code} <begrundelse>` for at aflyse mødet.",
+    "meeting.list_title": "*Dine kommende statusmøder*",
+    "meeting.list_week": "*Dine statusmøder i uge {week} ({year})*",
+    "meeting.list_empty": "Du har ingen kommende statusmøder.",
+    "meeting.list_empty_week": "Du har ingen statusmøder i uge {week}.",
+    "meeting.list_line": "• {date} {time} — {code} ({institution}) · {state}",
+    "meeting.state_confirmed": "{n} af {total} har bekræftet",
+    "meeting.state_cancelled": "aflyst",
+    "meeting.modal.move_title": "Flyt statusmøde",
+    "meeting.modal.cancel_title": "Aflys statusmøde",
+    "meeting.modal.new_date": "Ny dato",
+    "meeting.modal.reason": "Begrundelse",
+    "meeting.modal.submit": "Gem",
+    "meeting.modal.close": "Fortryd",
+    "meeting.modal.about": "Statusmødet for *{code}* {date}",
+    "absence.usage": "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder). Intet er gemt.",
+    "absence.bad_date": "Jeg forstår ikke datoen «{text}». Skriv fx 2/3 eller 2027-03-02. Intet er gemt.",
+    "absence.end_before_start": "Slutdatoen ligger før startdatoen. Intet er gemt.",
+    "absence.past": "Fraværet er allerede slut. Intet er gemt.",
+    "absence.too_long": "Et fravær kan højst vare et år. Intet er gemt.",
+    "absence.unknown_substitute": (
+        "Jeg kender ikke stedfortræderen «{text}». Nævn personen med @ eller skriv det fulde navn. Intet er gemt."
+    ),
+    "absence.self_substitute": "Du kan ikke være din egen stedfortræder. Intet er gemt.",
+    "absence.recorded": "🗓️ Dit fravær {start} – {end} er registreret. Du får ingen mødeinvitationer i perioden.",
+    "absence.recorded_with": (
+        "🗓️ Dit fravær {start} – {end} er registreret. {name} får dine mødeinvitationer i perioden."
+    ),
+    "absence.none": "Du har intet registreret fravær.",
+    "absence.list_title": "*Dit fravær*",
+    "absence.list_line": "• {start} – {end} · stedfortræder: {substitute}",
+    "absence.no_substitute": "ingen",
 }

@@ -76,14 +76,15 @@ async def _extend_series(
     calendar: WorkCalendar,
     today: date,
 ) -> Meeting:
-    """Mark passed meetings held and add meetings until one lies ahead (today counts as ahead)."""
+    """Mark passed meetings held and add meetings until one that is not cancelled lies ahead (today counts)."""
     assert case.id is not None and case.start_meeting is not None
     interval = interval_of(case, municipality)
     start = municipality.meeting_time or "14:00"
     for meeting in meetings:
         if meeting.day < today and meeting.status in {"planned", "moved"}:
             meeting.status = PASSED
-    while not meetings or meetings[-1].day < today:
+    # A cancelled meeting keeps the rhythm: the series goes on N weeks after its date.
+    while not meetings or meetings[-1].day < today or meetings[-1].status == CANCELLED_MEETING:
         anchor = meetings[-1].day if meetings else case.start_meeting
         day = meeting_after(anchor, interval, calendar)
         status = "planned" if day >= today else PASSED

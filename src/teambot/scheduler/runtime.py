@@ -6,6 +6,7 @@ nothing is lost this way because the work itself (the outbox) is in the database
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -37,6 +38,7 @@ class BotScheduler:
         self.clock = clock
         self.zone = zone
         self.dispatcher = Dispatcher(db, messenger, clock)
+        self._tasks: set[asyncio.Task[DispatchStats]] = set()
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every
         self.scheduler = AsyncIOScheduler(
@@ -68,7 +70,17 @@ class BotScheduler:
             log.exception("planning failed; the next run tries again")
 
     async def replan(self, case_id: int) -> None:
+        """Re-plan one case after a change, then deliver what is due now (e.g. a 'meeting moved' notice)
+        in the background, so the user's reply is not held up."""
         await plan_case(self.db, case_id, now=self.clock.now(), zone=self.zone)
+        task = asyncio.create_task(self.dispatch())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for background deliveries started by `replan`."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
 
     async def dispatch(self) -> DispatchStats:
         try:

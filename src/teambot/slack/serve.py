@@ -26,7 +26,7 @@ def _scheduler(runtime: Runtime, client: AsyncWebClient) -> BotScheduler:
 def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
     client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
     scheduler = _scheduler(runtime, client)
-    services = Services(db=runtime.db, clock=runtime.clock, replan=scheduler.replan)
+    services = Services(db=runtime.db, clock=runtime.clock, zone=runtime.settings.zone, replan=scheduler.replan)
     app = build_app(runtime.settings, services, client=client)
 
     async def startup() -> None:
@@ -50,7 +50,7 @@ async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
 async def serve_socket_mode(runtime: Runtime) -> None:
     client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
     scheduler = _scheduler(runtime, client)
-    services = Services(db=runtime.db, clock=runtime.clock, replan=scheduler.replan)
+    services = Services(db=runtime.db, clock=runtime.clock, zone=runtime.settings.zone, replan=scheduler.replan)
     app = build_app(runtime.settings, services, socket_mode=True, client=client)
     await resolve_emails(client, runtime.db)
     await scheduler.start()

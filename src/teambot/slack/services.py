@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from teambot.commands import Context
 from teambot.domain.clock import Clock
@@ -14,7 +15,8 @@ from teambot.store.db import Database
 class Services:
     db: Database
     clock: Clock
+    zone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
     replan: Callable[[int], Awaitable[None]] | None = None
 
     def context(self, user_id: str) -> Context:
-        return Context(db=self.db, clock=self.clock, user_id=user_id, replan=self.replan)
+        return Context(db=self.db, clock=self.clock, user_id=user_id, zone=self.zone, replan=self.replan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -159,3 +160,90 @@ async def meeting_facts(session: AsyncSession, case: Case, meeting: Meeting) -> 
         start=parse_hhmm(meeting.start),
         deliveries=route(participants, absences, meeting.day),
     )
+
+
+async def case_by_code(session: AsyncSession, code: str) -> Case | None:
+    return (await session.exec(select(Case).where(Case.code == code.upper()))).first()
+
+
+async def staff_by_name(session: AsyncSession, name: str) -> Staff | None:
+    """An active staff member whose full name matches (case-insensitive), if exactly one does."""
+    wanted = " ".join(name.split()).lower()
+    matches = [
+        s for s in (await session.exec(select(Staff).where(col(Staff.active)))).all() if s.name.lower() == wanted
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+async def next_meeting(session: AsyncSession, case: Case, today: date) -> Meeting | None:
+    """The case's next status meeting on or after `today` that is not cancelled."""
+    return (
+        await session.exec(
+            select(Meeting)
+            .where(Meeting.case_id == case.id, col(Meeting.day) >= today, Meeting.status != "cancelled")
+            .order_by(col(Meeting.day))
+        )
+    ).first()
+
+
+async def meeting_with_case(session: AsyncSession, meeting_id: int) -> tuple[Meeting | None, Case | None]:
+    meeting = await session.get(Meeting, meeting_id)
+    case = await session.get(Case, meeting.case_id) if meeting else None
+    return meeting, case
+
+
+async def case_ids_involving(session: AsyncSession, staff: Staff) -> list[int]:
+    """Active cases where `staff` is pædagog, consultant, or lead of the institution."""
+    ids = set((await session.exec(select(Case.id).where(Case.paedagog_id == staff.id, Case.status == "active"))).all())
+    ids |= set(
+        (
+            await session.exec(
+                select(CaseConsultant.case_id)
+                .join(Case, col(Case.id) == col(CaseConsultant.case_id))
+                .where(CaseConsultant.staff_id == staff.id, Case.status == "active")
+            )
+        ).all()
+    )
+    if Role.LEDER in staff.roles:
+        institutions = [i.id for i in await institutions_of(session, staff)]
+        ids |= set(
+            (
+                await session.exec(
+                    select(Case.id).where(col(Case.institution_id).in_(institutions), Case.status == "active")
+                )
+            ).all()
+        )
+    return sorted(i for i in ids if i is not None)
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    meeting: Meeting
+    case: Case
+    institution: str
+    participants: int
+
+
+async def meetings_for(session: AsyncSession, staff: Staff, today: date) -> list[MeetingRow]:
+    """Upcoming meetings `staff` takes part in, in their own right or standing in for someone absent."""
+    case_ids = set(await case_ids_involving(session, staff))
+    stood_in_for = (await session.exec(select(Absence).where(Absence.substitute_id == staff.id))).all()
+    for absence in stood_in_for:
+        absent = await session.get(Staff, absence.staff_id)
+        if absent is not None:
+            case_ids |= set(await case_ids_involving(session, absent))
+    rows: list[MeetingRow] = []
+    upcoming = (
+        await session.exec(
+            select(Meeting, Case, Institution)
+            .join(Case, col(Case.id) == col(Meeting.case_id))
+            .join(Institution, col(Institution.id) == col(Case.institution_id))
+            .where(col(Meeting.case_id).in_(case_ids), col(Meeting.day) >= today, Case.status == "active")
+            .order_by(col(Meeting.day), col(Case.code))
+        )
+    ).all()
+    for meeting, case, institution in upcoming:
+        facts = await meeting_facts(session, case, meeting)
+        if any(d.recipient.staff_id == staff.id for d in facts.deliveries):
+            rows.append(MeetingRow(meeting, case, institution.name, len(facts.deliveries)))
+    return rows

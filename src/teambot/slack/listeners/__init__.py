@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from teambot.slack.listeners import actions, commands
+from teambot.slack.listeners import actions, commands, views
 from teambot.slack.services import Services
 
 
 def register_listeners(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
+    views.register(app, services)

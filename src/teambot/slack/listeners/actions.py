@@ -6,16 +6,22 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_action
 from teambot.slack.services import Services
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def on_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_action(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
         reply = await run_action(services.context(body["user"]["id"]), action["action_id"], value)
+        if reply.modal is not None and body.get("trigger_id"):
+            await client.views_open(trigger_id=body["trigger_id"], view=reply.modal)
+            return
         await respond(
             text=reply.text,
             blocks=reply.blocks,

@@ -1,0 +1,400 @@
+"""Status meetings in Slack: `/teambot møder`, `/teambot flyt`, `/teambot aflys`, `/teambot fravær`, and the
+Bekræft · Flyt · Aflys buttons on a reminder."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.notices import as_payload, meeting_changed, meeting_reminder
+from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
+from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week
+from teambot.domain.meetings import MeetingFacts, format_hhmm, parse_hhmm
+from teambot.domain.routing import Delivery
+from teambot.i18n import format_date, format_time, t
+from teambot.store import audit, outbox, queries
+from teambot.store.models import Absence, Case, Meeting, Staff
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANGE_KINDS = ("meeting.moved", "meeting.cancelled")
+MAX_REASON = 300
+
+
+async def _case_by_code(session: AsyncSession, code: str) -> Case:
+    case = await queries.case_by_code(session, code.upper())
+    if case is None:
+        raise UserError(t("meeting.unknown_case", code=code))
+    return case
+
+
+async def _next_meeting(session: AsyncSession, case: Case, today: date) -> Meeting:
+    meeting = await queries.next_meeting(session, case, today)
+    if meeting is None:
+        raise UserError(t("meeting.none_ahead", code=case.code))
+    return meeting
+
+
+def _my_delivery(facts: MeetingFacts, staff: Staff) -> Delivery:
+    delivery = next((d for d in facts.deliveries if d.recipient.staff_id == staff.id), None)
+    if delivery is None:
+        raise UserError(t("meeting.not_participant", code=facts.case_code))
+    return delivery
+
+
+async def _notify_others(
+    ctx: Context, session: AsyncSession, facts: MeetingFacts, staff: Staff, *, old_day: date | None, reason: str | None
+) -> int:
+    kind = "meeting.cancelled" if old_day is None else "meeting.moved"
+    planned = []
+    for delivery in facts.deliveries:
+        if delivery.recipient.staff_id == staff.id:
+            continue
+        reply = meeting_changed(facts, delivery, changed_by=staff.name, old_day=old_day, reason=reason)
+        planned.append(
+            outbox.Planned(
+                dedupe_key=f"meeting:{facts.meeting_id}:{kind}:{facts.day}:{format_hhmm(facts.start)}:"
+                f"{delivery.recipient.slack_id}",
+                kind=kind,
+                recipient=delivery.recipient.slack_id,
+                subject=facts.case_code,
+                due_at=ctx.clock.now(),
+                ref_type="meeting",
+                ref_id=facts.meeting_id,
+                event_day=facts.day,
+                payload=as_payload(reply),
+            )
+        )
+    await outbox.insert_new(session, planned, ctx.clock.now())
+    return len(planned)
+
+
+# -- /teambot møder -------------------------------------------------------------------------------------
+
+
+@REGISTRY.command("/teambot", "møder", key="moeder", aliases=("moder", "moeder", "meetings"))
+async def meetings(ctx: Context, args: str) -> Reply:
+    """The caller's upcoming status meetings, or those in one ISO week."""
+    staff = ctx.require_staff()
+    today = ctx.today()
+    week = None
+    if args.strip():
+        week = parse_week(args, today)
+        if week is None:
+            raise UserError(t("meeting.bad_week", text=args.strip()))
+    async with ctx.db.read() as session:
+        rows = await queries.meetings_for(session, staff, today)
+    if week is not None:
+        rows = [r for r in rows if r.meeting.day.isocalendar()[:2] == week]
+        title = t("meeting.list_week", week=week[1], year=week[0])
+    else:
+        title = t("meeting.list_title")
+    if not rows:
+        return Reply(t("meeting.list_empty_week", week=week[1]) if week else t("meeting.list_empty"))
+    lines = [title]
+    for row in rows:
+        confirmed = len(row.meeting.confirmed_by)
+        state = (
+            t("meeting.state_cancelled")
+            if row.meeting.status == "cancelled"
+            else t("meeting.state_confirmed", n=confirmed, total=row.participants)
+        )
+        lines.append(
+            t(
+                "meeting.list_line",
+                date=format_date(row.meeting.day),
+                time=format_time(parse_hhmm(row.meeting.start)),
+                code=row.case.code,
+                institution=row.institution,
+                state=state,
+            )
+        )
+    return Reply("\n".join(lines))
+
+
+# -- moving and cancelling ------------------------------------------------------------------------------
+
+
+async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | None) -> Reply:
+    staff = ctx.require_staff()
+    today = ctx.today()
+    async with ctx.db.write() as session:
+        meeting, case = await queries.meeting_with_case(session, meeting_id)
+        if meeting is None or case is None:
+            raise UserError(t("meeting.gone"))
+        facts = await queries.meeting_facts(session, case, meeting)
+        _my_delivery(facts, staff)
+        if meeting.status == "cancelled":
+            raise UserError(t("meeting.already_cancelled", code=case.code))
+        if day < today:
+            raise UserError(t("meeting.move_past", date=format_date(day)))
+        calendar = await queries.work_calendar(session, case.institution_id)
+        if not calendar.is_working_day(day):
+            raise UserError(t("meeting.move_closed", date=format_date(day)))
+        old_day, meeting.day, meeting.status = meeting.day, day, "moved"
+        if start:
+            meeting.start = start
+        meeting.confirmed_by = []
+        assert meeting.id is not None
+        await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=CHANGE_KINDS)
+        facts = await queries.meeting_facts(session, case, meeting)
+        told = await _notify_others(ctx, session, facts, staff, old_day=old_day, reason=None)
+        audit.record(
+            session,
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="meeting.move",
+            case_code=case.code,
+            old=old_day.isoformat(),
+            new=day.isoformat(),
+            start=meeting.start,
+        )
+    if ctx.replan and case.id is not None:
+        await ctx.replan(case.id)
+    return Reply(
+        t("meeting.moved", code=case.code, date=format_date(day), time=format_time(parse_hhmm(meeting.start)), n=told),
+        replace_original=True,
+    )
+
+
+async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
+    staff = ctx.require_staff()
+    reason = reason.strip()
+    if not reason:
+        raise UserError(t("meeting.reason_missing"))
+    if len(reason) > MAX_REASON:
+        raise UserError(t("meeting.reason_too_long", max=MAX_REASON))
+    async with ctx.db.write() as session:
+        meeting, case = await queries.meeting_with_case(session, meeting_id)
+        if meeting is None or case is None:
+            raise UserError(t("meeting.gone"))
+        facts = await queries.meeting_facts(session, case, meeting)
+        _my_delivery(facts, staff)
+        if meeting.status == "cancelled":
+            raise UserError(t("meeting.already_cancelled", code=case.code))
+        meeting.status, meeting.cancel_reason = "cancelled", reason
+        told = await _notify_others(ctx, session, facts, staff, old_day=None, reason=reason)
+        audit.record(
+            session,
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="meeting.cancel",
+            case_code=case.code,
+            day=meeting.day.isoformat(),
+        )
+    if ctx.replan and case.id is not None:
+        await ctx.replan(case.id)
+    return Reply(t("meeting.cancelled", code=case.code, date=format_date(meeting.day), n=told), replace_original=True)
+
+
+@REGISTRY.command("/teambot", "flyt", key="flyt", aliases=("move",))
+async def move(ctx: Context, args: str) -> Reply:
+    """Move a child's next status meeting: `/teambot flyt AK12 2027-03-10 [14.30]`."""
+    words = args.split()
+    if len(words) < 2:
+        raise UserError(t("meeting.move_usage"))
+    code, rest = words[0], words[1:]
+    start = None
+    if len(rest) >= 2 and re.match(r"^(kl\.?)?\d{1,2}([.:]\d{2})?$", rest[-1]) and not looks_like_day(" ".join(rest)):
+        try:
+            start = format_hhmm(parse_hhmm(rest[-1]))
+        except ValueError:
+            raise UserError(t("meeting.bad_time", text=rest[-1])) from None
+        rest = rest[:-1]
+        if rest and rest[-1].lower() == "kl.":
+            rest = rest[:-1]
+    day = parse_day(" ".join(rest), ctx.today(), Direction.FUTURE)
+    if day is None:
+        raise UserError(t("meeting.bad_date", text=" ".join(rest)))
+    async with ctx.db.read() as session:
+        case = await _case_by_code(session, code)
+        meeting = await _next_meeting(session, case, ctx.today())
+    assert meeting.id is not None
+    return await move_meeting(ctx, meeting.id, day, start)
+
+
+@REGISTRY.command("/teambot", "aflys", key="aflys", aliases=("cancel",))
+async def cancel(ctx: Context, args: str) -> Reply:
+    """Cancel a child's next status meeting with a reason: `/teambot aflys AK12 barnet er syg`."""
+    code, _, reason = args.strip().partition(" ")
+    if not code:
+        raise UserError(t("meeting.cancel_usage"))
+    async with ctx.db.read() as session:
+        case = await _case_by_code(session, code)
+        meeting = await _next_meeting(session, case, ctx.today())
+    assert meeting.id is not None
+    return await cancel_meeting(ctx, meeting.id, reason)
+
+
+# -- buttons --------------------------------------------------------------------------------------------
+
+
+def _meeting_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError(t("meeting.gone")) from None
+
+
+@REGISTRY.action("meeting_confirm")
+async def confirm(ctx: Context, value: str) -> Reply:
+    staff = ctx.require_staff()
+    async with ctx.db.write() as session:
+        meeting, case = await queries.meeting_with_case(session, _meeting_id(value))
+        if meeting is None or case is None:
+            raise UserError(t("meeting.gone"))
+        facts = await queries.meeting_facts(session, case, meeting)
+        delivery = _my_delivery(facts, staff)
+        if meeting.status == "cancelled":
+            raise UserError(t("meeting.already_cancelled", code=case.code))
+        assert staff.id is not None
+        if staff.id not in meeting.confirmed_by:
+            meeting.confirmed_by = [*meeting.confirmed_by, staff.id]
+        audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="meeting.confirm", case_code=case.code)
+    reminder = meeting_reminder(facts, delivery, 0)
+    note = t("meeting.confirmed_by_you", n=len(meeting.confirmed_by), total=len(facts.deliveries))
+    blocks: list[Block] = [b for b in reminder.blocks or [] if b.get("type") != "actions"]
+    blocks.insert(1, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
+    return Reply(f"{reminder.text}\n{note}", blocks=blocks, replace_original=True)
+
+
+@REGISTRY.action("meeting_move")
+async def move_button(ctx: Context, value: str) -> Reply:
+    return await _modal_for(ctx, value, "move")
+
+
+@REGISTRY.action("meeting_cancel")
+async def cancel_button(ctx: Context, value: str) -> Reply:
+    return await _modal_for(ctx, value, "cancel")
+
+
+async def _modal_for(ctx: Context, value: str, what: str) -> Reply:
+    """A modal in Slack; in the console (no modals) the reply text says which command to type."""
+    staff = ctx.require_staff()
+    async with ctx.db.read() as session:
+        meeting, case = await queries.meeting_with_case(session, _meeting_id(value))
+        if meeting is None or case is None:
+            raise UserError(t("meeting.gone"))
+        _my_delivery(await queries.meeting_facts(session, case, meeting), staff)
+    assert meeting.id is not None
+    if what == "move":
+        text = t("meeting.move_hint", code=case.code)
+        element: dict[str, Any] = {"type": "datepicker", "action_id": "day", "initial_date": meeting.day.isoformat()}
+        label, title, callback = t("meeting.modal.new_date"), t("meeting.modal.move_title"), "meeting_move_modal"
+    else:
+        text = t("meeting.cancel_hint", code=case.code)
+        element = {"type": "plain_text_input", "action_id": "reason", "max_length": MAX_REASON}
+        label, title, callback = t("meeting.modal.reason"), t("meeting.modal.cancel_title"), "meeting_cancel_modal"
+    modal = {
+        "type": "modal",
+        "callback_id": callback,
+        "private_metadata": str(meeting.id),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": t("meeting.modal.submit")},
+        "close": {"type": "plain_text", "text": t("meeting.modal.close")},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": t("meeting.modal.about", code=case.code, date=format_date(meeting.day)),
+                },
+            },
+            {"type": "input", "block_id": "input", "label": {"type": "plain_text", "text": label}, "element": element},
+        ],
+    }
+    return Reply(text, modal=modal)
+
+
+@REGISTRY.view("meeting_move_modal")
+async def move_submitted(ctx: Context, values: dict[str, str], metadata: str) -> Reply:
+    try:
+        day = date.fromisoformat(values.get("day", ""))
+    except ValueError:
+        raise UserError(t("meeting.bad_date", text=values.get("day", ""))) from None
+    return await move_meeting(ctx, _meeting_id(metadata), day, None)
+
+
+@REGISTRY.view("meeting_cancel_modal")
+async def cancel_submitted(ctx: Context, values: dict[str, str], metadata: str) -> Reply:
+    return await cancel_meeting(ctx, _meeting_id(metadata), values.get("reason", ""))
+
+
+# -- absence ----------------------------------------------------------------------------------------------
+
+
+@REGISTRY.command("/teambot", "fravær", key="fravaer", aliases=("fravaer", "absence"))
+async def absence(ctx: Context, args: str) -> Reply:
+    """Record the caller's absence with an optional substitute: `/teambot fravær 2/3 13/3 @Ali`."""
+    staff = ctx.require_staff()
+    today = ctx.today()
+    words = args.split()
+    if not words:
+        return await _list_absences(ctx, staff, today)
+    if len(words) < 2:
+        raise UserError(t("absence.usage"))
+    start = parse_day(words[0], today, Direction.FUTURE)
+    end = parse_day(words[1], start or today, Direction.FUTURE)
+    if start is None or end is None:
+        raise UserError(t("absence.bad_date", text=words[0] if start is None else words[1]))
+    if end < start:
+        raise UserError(t("absence.end_before_start"))
+    if end < today:
+        raise UserError(t("absence.past"))
+    if end - start > timedelta(days=366):
+        raise UserError(t("absence.too_long"))
+    async with ctx.db.write() as session:
+        substitute = await _substitute(session, " ".join(words[2:]), staff) if len(words) > 2 else None
+        assert staff.id is not None
+        session.add(
+            Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
+        )
+        case_ids = await queries.case_ids_involving(session, staff)
+    if ctx.replan:
+        for case_id in case_ids:
+            await ctx.replan(case_id)
+    if substitute:
+        return Reply(t("absence.recorded_with", start=format_date(start), end=format_date(end), name=substitute.name))
+    return Reply(t("absence.recorded", start=format_date(start), end=format_date(end)))
+
+
+async def _substitute(session: AsyncSession, text: str, staff: Staff) -> Staff:
+    text = text.strip().lstrip("@")
+    match = MENTION.match(text if text.startswith("<") else f"<@{text}>") if text else None
+    found = await queries.staff_by_slack_id(session, match.group(1)) if match else None
+    if found is None:
+        found = await queries.staff_by_name(session, text)
+    if found is None:
+        raise UserError(t("absence.unknown_substitute", text=text))
+    if found.id == staff.id:
+        raise UserError(t("absence.self_substitute"))
+    return found
+
+
+async def _list_absences(ctx: Context, staff: Staff, today: date) -> Reply:
+    async with ctx.db.read() as session:
+        rows = (
+            await session.exec(
+                select(Absence)
+                .where(Absence.staff_id == staff.id, col(Absence.end) >= today)
+                .order_by(col(Absence.start))
+            )
+        ).all()
+        names = {s.id: s.name for s in (await session.exec(select(Staff))).all()}
+    if not rows:
+        return Reply(t("absence.none"))
+    lines = [t("absence.list_title")]
+    for row in rows:
+        substitute = names.get(row.substitute_id) if row.substitute_id else None
+        lines.append(
+            t(
+                "absence.list_line",
+                start=format_date(row.start),
+                end=format_date(row.end),
+                substitute=substitute or t("absence.no_substitute"),
+            )
+        )
+    return Reply("\n".join(lines))

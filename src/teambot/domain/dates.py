@@ -1,0 +1,75 @@
+"""Dates as Danish users type them: `2027-03-02`, `2/3`, `2/3/2027`, `i dag`, `i går`, `i morgen`, `mandag`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from enum import Enum
+
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+_RELATIVE = {"i dag": 0, "idag": 0, "i går": -1, "igår": -1, "i morgen": 1, "imorgen": 1}
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\.?$")
+_WEEK = re.compile(r"^(?:uge\s*)?(\d{1,2})(?:\s*/\s*(\d{4}))?$")
+
+
+class Direction(Enum):
+    PAST = -1  # a weekday name means the latest one on or before today (backfilling a rating)
+    FUTURE = 1  # a weekday name means the next one on or after today (moving a meeting)
+
+
+def parse_day(text: str, today: date, direction: Direction) -> date | None:
+    """The date `text` names, or None if it names none."""
+    text = " ".join(text.strip().lower().split())
+    if text in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[text])
+    if text in WEEKDAYS:
+        delta = (WEEKDAYS.index(text) - today.weekday()) % 7
+        return (
+            today + timedelta(days=delta) if direction is Direction.FUTURE else today - timedelta(days=(7 - delta) % 7)
+        )
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    match = _DAY_MONTH.match(text)
+    if not match:
+        return None
+    day, month, year_text = int(match.group(1)), int(match.group(2)), match.group(3)
+    if year_text:
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        candidates = [year]
+    else:
+        # Without a year: the nearest such date in the given direction.
+        candidates = [today.year, today.year + direction.value]
+    for year in candidates:
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        if year_text or (found >= today if direction is Direction.FUTURE else found <= today):
+            return found
+    return None
+
+
+def looks_like_day(text: str) -> bool:
+    text = " ".join(text.strip().lower().split())
+    return (
+        text in _RELATIVE
+        or text in WEEKDAYS
+        or bool(_DAY_MONTH.match(text))
+        or bool(re.match(r"^\d{4}-\d{2}-\d{2}$", text))
+    )
+
+
+def parse_week(text: str, today: date) -> tuple[int, int] | None:
+    """'47', 'uge 47' or '53/2026' → (ISO year, week), or None. Raises nothing; checks the year has the week."""
+    match = _WEEK.match(text.strip().lower())
+    if not match:
+        return None
+    week = int(match.group(1))
+    year = int(match.group(2)) if match.group(2) else today.isocalendar().year
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None
+    return year, week
