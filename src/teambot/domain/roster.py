@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from teambot.domain.calendar import DateRange, parse_date_range
+from teambot.domain.meetings import format_hhmm, parse_hhmm
 from teambot.domain.privacy import contains_cpr
 from teambot.domain.roles import InstitutionKind, Role
 
@@ -88,6 +89,16 @@ class CaseSpec:
 
 
 @dataclass(frozen=True)
+class MeetingPolicy:
+    """The municipality's status-meeting rhythm and reminder times."""
+
+    interval_weeks: int = 6
+    meeting_time: str = "14:00"
+    reminder_days: tuple[int, ...] = (7, 1)
+    reminder_time: str = "08:00"
+
+
+@dataclass(frozen=True)
 class Roster:
     municipality: str
     closing_days: tuple[DateRange, ...]
@@ -95,6 +106,7 @@ class Roster:
     staff: tuple[StaffSpec, ...]
     assignments: tuple[AssignmentSpec, ...]
     cases: tuple[CaseSpec, ...]
+    policy: MeetingPolicy = MeetingPolicy()
 
 
 def load_roster_file(path: Path) -> Roster:
@@ -208,6 +220,7 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
     muni = _Reader(problems, "[municipality]", data.get("municipality", {}))
     municipality = muni.text("name") or ""
     municipality_closing = muni.ranges("closing_days")
+    policy = _policy(muni)
 
     institutions: list[InstitutionSpec] = []
     seen_institutions: set[str] = set()
@@ -368,4 +381,32 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
         tuple(staff),
         tuple(assignments),
         tuple(cases),
+        policy,
+    )
+
+
+def _hhmm(r: _Reader, key: str, default: str) -> str:
+    value = r.data.get(key, default)
+    try:
+        return format_hhmm(parse_hhmm(str(value)))
+    except ValueError:
+        r.problem(key, "roster.bad_time", value=value)
+        return default
+
+
+def _policy(r: _Reader) -> MeetingPolicy:
+    default = MeetingPolicy()
+    interval = r.data.get("meeting_interval_weeks", default.interval_weeks)
+    if not isinstance(interval, int) or not 1 <= interval <= 52:
+        r.problem("meeting_interval_weeks", "roster.bad_interval", value=interval)
+        interval = default.interval_weeks
+    days = r.data.get("reminder_days", list(default.reminder_days))
+    if not isinstance(days, list) or not all(isinstance(d, int) and 0 <= d <= 60 for d in days):
+        r.problem("reminder_days", "roster.bad_reminder_days", value=days)
+        days = list(default.reminder_days)
+    return MeetingPolicy(
+        interval_weeks=interval,
+        meeting_time=_hhmm(r, "meeting_time", default.meeting_time),
+        reminder_days=tuple(days),
+        reminder_time=_hhmm(r, "reminder_time", default.reminder_time),
     )

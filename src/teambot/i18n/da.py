@@ -81,6 +81,8 @@ MESSAGES: dict[str, str] = {
     "roster.bad_case_code": "«{value}» er ikke en gyldig barnekode (2–12 store bogstaver og tal, fx AK12)",
     "roster.missing_consent_date": "samtykke mangler dato",
     "roster.bad_goal": "et mål skal være 1–300 tegn",
+    "roster.bad_time": "«{value}» er ikke et klokkeslæt (TT:MM)",
+    "roster.bad_reminder_days": "«{value}» skal være en liste af antal dage før mødet, fx [7, 1]",
     "roster.bad_interval": "«{value}» er ikke et antal uger mellem 1 og 52",
     "import.none": "Ingen ændringer: databasen svarer allerede til {source}.",
     "import.summary": "Importeret {source}: {created} oprettet, {updated} ændret, {deactivated} deaktiveret.",

@@ -72,6 +72,8 @@ MESSAGES: dict[str, str] = {
     "roster.bad_case_code": "«{value}» is not a valid child code (2–12 capital letters and digits, e.g. AK12)",
     "roster.missing_consent_date": "consent has no date",
     "roster.bad_goal": "a goal must be 1–300 characters",
+    "roster.bad_time": "«{value}» is not a time of day (HH:MM)",
+    "roster.bad_reminder_days": "«{value}» must be a list of days before the meeting, e.g. [7, 1]",
     "roster.bad_interval": "«{value}» is not a number of weeks between 1 and 52",
     "import.none": "No changes: the database already matches {source}.",
     "import.summary": "Imported {source}: {created} created, {updated} updated, {deactivated} deactivated.",

@@ -50,7 +50,9 @@ async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
 
 async def plan_case(db: Database, case_id: int, *, now: datetime, zone: ZoneInfo) -> None:
     async with db.write() as session:
-        case = await session.get(Case, case_id)
+        # Lock the case row (PostgreSQL) so two planners never extend the same series at once; SQLite's
+        # write transaction already serialises them.
+        case = (await session.exec(select(Case).where(Case.id == case_id).with_for_update())).first()
         if case is None:
             return
         municipality = await queries.municipality(session)
@@ -111,10 +113,15 @@ async def _plan_reminders(
         facts = await queries.meeting_facts(session, case, meeting)
         remind_at = parse_hhmm(municipality.reminder_time or "08:00")
         event_at = local_instant(meeting.day, parse_hhmm(meeting.start), zone)
-        for days_before in sorted(set(municipality.reminder_days or [7, 1]), reverse=True):
-            due = local_instant(reminder_day(meeting.day, days_before, calendar), remind_at, zone)
+        offsets = sorted(set(municipality.reminder_days or [7, 1]), reverse=True)
+        dues = {d: local_instant(reminder_day(meeting.day, d, calendar), remind_at, zone) for d in offsets}
+        if event_at > now and offsets and all(due < now for due in dues.values()):
+            # Planned too late for every reminder (a case added or a meeting moved close to the date): the
+            # last reminder goes out now. Its key is the usual one, so one already sent is not sent again.
+            dues = {offsets[-1]: now}
+        for days_before, due in dues.items():
             if due < now:
-                continue  # e.g. a meeting moved close: that reminder no longer applies
+                continue  # that reminder's moment has passed; a later one still comes
             for delivery in facts.deliveries:
                 reply = meeting_reminder(facts, delivery, days_before)
                 planned.append(

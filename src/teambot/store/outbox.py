@@ -68,7 +68,7 @@ async def insert_new(session: AsyncSession, planned: Iterable[Planned], now: dat
         statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     else:
         statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    await session.execute(statement, rows)
+    await session.exec(statement, params=rows)
 
 
 async def sync(

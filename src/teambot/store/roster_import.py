@@ -101,13 +101,21 @@ class _Importer:
             await self.case(spec)
 
     async def municipality(self, roster: Roster) -> Municipality:
+        values: dict[str, object] = {
+            "name": roster.municipality,
+            "meeting_interval_weeks": roster.policy.interval_weeks,
+            "meeting_time": roster.policy.meeting_time,
+            "reminder_days": list(roster.policy.reminder_days),
+            "reminder_time": roster.policy.reminder_time,
+        }
         row = (await self.session.exec(select(Municipality))).first()
         if row is None:
             row = Municipality(name=roster.municipality)
+            _update(row, values)
             self.session.add(row)
             self.report.add("created", "municipality", roster.municipality)
-        elif _update(row, {"name": roster.municipality}):
-            self.report.add("updated", "municipality", roster.municipality, ("name",))
+        elif changed := _update(row, values):
+            self.report.add("updated", "municipality", roster.municipality, changed)
         await self.session.flush()
         return row
 

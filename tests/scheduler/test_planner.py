@@ -1,0 +1,167 @@
+"""The planner fills the outbox: the series every N weeks, reminders at 08:00 local on working days, routed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import col, select
+
+from teambot.scheduler.planner import plan_all, plan_case
+from teambot.store.db import Database
+from teambot.store.models import Case, Meeting, Notification
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster
+
+CPH = COPENHAGEN
+
+
+async def _case_id(db: Database) -> int:
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK12"))).one()
+        assert case.id is not None
+        return case.id
+
+
+async def _meetings(db: Database) -> list[Meeting]:
+    async with db.read() as session:
+        return list((await session.exec(select(Meeting).order_by(col(Meeting.seq)))).all())
+
+
+async def _pending(db: Database) -> list[Notification]:
+    async with db.read() as session:
+        rows = await session.exec(
+            select(Notification).where(Notification.status == "pending").order_by(col(Notification.due_at))
+        )
+        return list(rows.all())
+
+
+async def test_first_meeting_six_weeks_after_start_with_reminders_for_every_participant(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+
+    [meeting] = await _meetings(db)
+    assert (meeting.day, meeting.start, meeting.status) == (date(2027, 3, 30), "14:00", "planned")
+    rows = await _pending(db)
+    # 7 days before (Tue 23 March) and 1 day before: Monday 29 March is 2. påskedag, so Wednesday 24 March.
+    by_day: dict[datetime, set[str]] = {}
+    for row in rows:
+        by_day.setdefault(row.due_at, set()).add(row.recipient)
+        assert row.kind == "meeting.reminder" and row.subject == "AK12" and row.event_day == date(2027, 3, 30)
+    assert by_day == {
+        datetime(2027, 3, 23, 7, 0, tzinfo=UTC): {PAEDAGOG, PSYKOLOG, LEAD},
+        datetime(2027, 3, 24, 7, 0, tzinfo=UTC): {PAEDAGOG, PSYKOLOG, LEAD},
+    }
+    text = next(r for r in rows if r.recipient == PAEDAGOG).payload["text"]
+    assert "📅 Statusmøde for AK12 tirsdag 30. marts 2027 kl. 14.00 (Børnehuset Solsikken)" in text
+    assert "Deltagere: Mette Jensen (pædagog), Peter Friis (psykolog), Karsten Bro (leder)" in text
+    assert "Du får denne besked, fordi du er pædagog for AK12." in text
+
+
+async def test_planning_again_or_twice_at_once_creates_nothing_new(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    case_id = await _case_id(db)
+    await asyncio.gather(
+        plan_case(db, case_id, now=clock.now(), zone=CPH), plan_case(db, case_id, now=clock.now(), zone=CPH)
+    )
+    await plan_all(db, now=clock.now(), zone=CPH)
+    assert len(await _meetings(db)) == 1
+    async with db.read() as session:
+        keys = [n.dedupe_key for n in (await session.exec(select(Notification))).all()]
+    assert len(keys) == 6 == len(set(keys))
+
+
+async def test_reminders_follow_summer_time(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 4, 1, 12, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 4, 1))
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+    [meeting] = await _meetings(db)
+    assert meeting.day == date(2027, 5, 13)
+    dues = sorted({r.due_at for r in await _pending(db)})
+    assert [d.astimezone(CPH).hour for d in dues] == [8, 8]
+    assert [d.hour for d in dues] == [6, 6]  # 06:00 UTC in summer
+
+
+async def test_series_continues_from_the_last_meeting_across_a_year_with_week_53(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 9, 1, 12, 0))
+    await load_small_roster(
+        db,
+        now=clock.now(),
+        start_meeting=date(2026, 9, 1),
+        closing_days=["2027-07-12..2027-07-30"],
+        municipality_closing=["2026-12-28..2026-12-31"],
+    )
+    case_id = await _case_id(db)
+    day = date(2026, 9, 1)
+    while day <= date(2027, 12, 31):
+        clock.set(datetime(day.year, day.month, day.day, 0, 5))
+        await plan_case(db, case_id, now=clock.now(), zone=CPH)
+        day += timedelta(days=7)
+    meetings = await _meetings(db)
+    days = [m.day for m in meetings]
+    assert days[:5] == [date(2026, 10, 13), date(2026, 11, 24), date(2027, 1, 5), date(2027, 2, 16), date(2027, 3, 30)]
+    for earlier, later in zip(days, days[1:], strict=False):
+        assert timedelta(weeks=6) <= later - earlier <= timedelta(weeks=9)
+        assert later.weekday() < 5
+    assert not any(date(2027, 7, 12) <= d <= date(2027, 7, 30) for d in days)
+    assert all(m.status == "held" for m in meetings[:-1])
+
+
+async def test_interval_per_case_overrides_the_municipality(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now(), interval_weeks=8, municipality={"meeting_time": "09:30"})
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+    [meeting] = await _meetings(db)
+    assert (meeting.day, meeting.start) == (date(2027, 4, 8), "09:30")
+
+
+async def test_absent_pedagogue_is_replaced_by_the_substitute(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(
+        db, now=clock.now(), absences=[{"from": "2027-03-20", "to": "2027-04-02", "substitute": SUBSTITUTE}]
+    )
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+    rows = await _pending(db)
+    assert {r.recipient for r in rows} == {SUBSTITUTE, PSYKOLOG, LEAD}
+    text = next(r for r in rows if r.recipient == SUBSTITUTE).payload["text"]
+    assert "Ali Hassan (pædagog, for Mette Jensen)" in text
+    assert "fordi du er stedfortræder for Mette Jensen (pædagog for AK12)" in text
+
+
+async def test_closing_a_case_cancels_its_pending_reminders(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    case_id = await _case_id(db)
+    await plan_case(db, case_id, now=clock.now(), zone=CPH)
+    async with db.write() as session:
+        case = await session.get(Case, case_id)
+        assert case is not None
+        case.status = "closed"
+    await plan_case(db, case_id, now=clock.now(), zone=CPH)
+    assert await _pending(db) == []
+
+
+async def test_planned_too_late_for_every_reminder_the_last_one_goes_out_at_once(
+    db: Database, clock: FakeClock
+) -> None:
+    # Three days before a meeting on Tuesday after Easter: the 7-day reminder (23 March) and the 1-day
+    # reminder (moved back over Easter to 24 March) have both passed.
+    clock.set(datetime(2027, 3, 26, 12, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 16))
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+    [meeting] = await _meetings(db)
+    assert meeting.day == date(2027, 3, 30)
+    rows = await _pending(db)
+    assert {r.due_at for r in rows} == {clock.now()}
+    assert {r.recipient for r in rows} == {PAEDAGOG, PSYKOLOG, LEAD}
+    # Planning again later does not add a second reminder.
+    clock.advance(minutes=10)
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+    async with db.read() as session:
+        assert len((await session.exec(select(Notification))).all()) == 3
