@@ -71,8 +71,10 @@ async def test_planning_again_or_twice_at_once_creates_nothing_new(db: Database,
     await plan_all(db, now=clock.now(), zone=CPH)
     assert len(await _meetings(db)) == 1
     async with db.read() as session:
-        keys = [n.dedupe_key for n in (await session.exec(select(Notification))).all()]
+        rows = (await session.exec(select(Notification))).all()
+    keys = [n.dedupe_key for n in rows if n.kind == "meeting.reminder"]
     assert len(keys) == 6 == len(set(keys))
+    assert len(rows) == len({n.dedupe_key for n in rows})
 
 
 async def test_reminders_follow_summer_time(db: Database, clock: FakeClock) -> None:
@@ -147,21 +149,32 @@ async def test_closing_a_case_cancels_its_pending_reminders(db: Database, clock:
     assert await _pending(db) == []
 
 
-async def test_planned_too_late_for_every_reminder_the_last_one_goes_out_at_once(
+async def test_planned_too_late_for_every_reminder_the_last_one_goes_out_next_working_morning(
     db: Database, clock: FakeClock
 ) -> None:
-    # Three days before a meeting on Tuesday after Easter: the 7-day reminder (23 March) and the 1-day
-    # reminder (moved back over Easter to 24 March) have both passed.
+    # Langfredag, four days before a meeting on the Tuesday after Easter: the 7-day reminder (23 March) and
+    # the 1-day reminder (moved back over Easter to 24 March) have both passed. The holidays keep it until
+    # the meeting day's morning, 08:00 summer time.
     clock.set(datetime(2027, 3, 26, 12, 0))
     await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 16))
     await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
     [meeting] = await _meetings(db)
     assert meeting.day == date(2027, 3, 30)
     rows = await _pending(db)
-    assert {r.due_at for r in rows} == {clock.now()}
+    assert {r.due_at for r in rows} == {datetime(2027, 3, 30, 6, 0, tzinfo=UTC)}
     assert {r.recipient for r in rows} == {PAEDAGOG, PSYKOLOG, LEAD}
     # Planning again later does not add a second reminder.
-    clock.advance(minutes=10)
+    clock.advance(hours=1)
     await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
     async with db.read() as session:
         assert len((await session.exec(select(Notification))).all()) == 3
+
+
+async def test_planned_too_late_on_a_working_day_the_reminder_goes_out_at_once(db: Database, clock: FakeClock) -> None:
+    # Wednesday before Easter, 09:30: the 1-day reminder moved back to 08:00 today and has just passed.
+    clock.set(datetime(2027, 3, 24, 9, 30))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 12))
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+    [meeting] = await _meetings(db)
+    assert meeting.day == date(2027, 3, 30)  # 26 March is Langfredag: the Tuesday after Easter
+    assert {r.due_at for r in await _pending(db)} == {clock.now()}

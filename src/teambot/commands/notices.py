@@ -10,6 +10,7 @@ from typing import Any
 
 from teambot.commands.registry import Block, Reply
 from teambot.domain.meetings import MeetingFacts
+from teambot.domain.ratings import NudgeItem
 from teambot.domain.routing import Delivery
 from teambot.i18n import format_date, format_time, t
 
@@ -116,3 +117,36 @@ def as_payload(reply: Reply, **extra: Any) -> dict[str, Any]:
 
 def from_payload(payload: dict[str, Any]) -> Reply:
     return Reply(text=str(payload.get("text", "")), blocks=payload.get("blocks"), ephemeral=False)
+
+
+def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:
+    """The daily nudge: one section per goal, buttons 1–4 while unrated, the recorded value once rated."""
+    headline = t("nudge.headline", date=format_date(day))
+    todo = sum(1 for i in items if i.value is None)
+    status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
+    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{status}"}}]
+    lines = [headline, status]
+    for item in items:
+        label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
+        if item.value is None:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": label}})
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"goal-{item.goal_id}",
+                    "elements": [
+                        _button(str(n), f"rating_nudge:{n}", f"{item.goal_id}:{day.isoformat()}:{n}")
+                        for n in range(1, 5)
+                    ],
+                }
+            )
+            lines.append(label)
+        else:
+            done = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "")
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": done}})
+            lines.append(done)
+    codes = sorted({i.case_code for i in items})
+    why = t("why.nudge", codes=", ".join(codes))
+    blocks.append(_context(why))
+    lines.append(why)
+    return Reply(text="\n".join(lines), blocks=blocks, ephemeral=False)

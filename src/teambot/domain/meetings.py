@@ -14,6 +14,7 @@ from teambot.domain.calendar import WorkCalendar
 from teambot.domain.routing import Delivery
 
 DEFAULT_INTERVAL_WEEKS = 6
+WORKDAY_END = time(18, 0)  # no message planned late goes out after this, local time
 
 
 def parse_hhmm(text: str) -> time:
@@ -35,6 +36,17 @@ def meeting_after(anchor: date, interval_weeks: int, calendar: WorkCalendar) -> 
 def reminder_day(meeting_day: date, days_before: int, calendar: WorkCalendar) -> date:
     """`days_before` the meeting; a non-working day moves to the working day before it."""
     return calendar.previous_working_day(meeting_day - timedelta(days=days_before))
+
+
+def late_reminder_instant(now: datetime, calendar: WorkCalendar, remind_at: time, zone: ZoneInfo) -> datetime:
+    """When a reminder planned too late should go out: now during a working day, else the next working
+    day's reminder time."""
+    local = now.astimezone(zone)
+    today = local.date()
+    if calendar.is_working_day(today) and remind_at <= local.time() < WORKDAY_END:
+        return now
+    first = today if local.time() < remind_at else today + timedelta(days=1)
+    return local_instant(calendar.next_working_day(first), remind_at, zone)
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:

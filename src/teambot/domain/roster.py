@@ -96,6 +96,7 @@ class MeetingPolicy:
     meeting_time: str = "14:00"
     reminder_days: tuple[int, ...] = (7, 1)
     reminder_time: str = "08:00"
+    rating_nudge_time: str = "14:00"
 
 
 @dataclass(frozen=True)
@@ -409,4 +410,5 @@ def _policy(r: _Reader) -> MeetingPolicy:
         meeting_time=_hhmm(r, "meeting_time", default.meeting_time),
         reminder_days=tuple(days),
         reminder_time=_hhmm(r, "reminder_time", default.reminder_time),
+        rating_nudge_time=_hhmm(r, "rating_nudge_time", default.rating_nudge_time),
     )

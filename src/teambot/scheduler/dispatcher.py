@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from teambot.commands.messenger import DeliveryError, Messenger, notification_metadata
 from teambot.commands.notices import as_payload, from_payload, plain_notice
@@ -25,6 +26,9 @@ from teambot.store.db import Database
 from teambot.store.models import Notification, Staff
 
 log = logging.getLogger(__name__)
+
+# Redraws a row's message just before sending (new payload), or says it is no longer needed (None).
+Refresher = Callable[[Notification], Awaitable[dict[str, Any] | None]]
 
 MAX_ATTEMPTS = 8
 MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per second per channel
@@ -56,6 +60,7 @@ class Dispatcher:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         min_interval: float = MIN_SECONDS_PER_CHANNEL,
+        refreshers: dict[str, Refresher] | None = None,
     ) -> None:
         self.db = db
         self.messenger = messenger
@@ -67,6 +72,7 @@ class Dispatcher:
         self.sleep = sleep
         self.monotonic = monotonic
         self.min_interval = min_interval
+        self.refreshers = refreshers or {}
         self._last_post: dict[str, float] = {}
         self._held_until: dict[str, datetime] = {}
 
@@ -133,6 +139,14 @@ class Dispatcher:
             await self._tell_lead_missed(row)
             stats.missed += 1
             return
+        refresh = self.refreshers.get(row.kind)
+        if refresh is not None:
+            payload = await refresh(row)
+            if payload is None:
+                await self._finish(row, outbox.CANCELLED, error="nothing left to say")
+                stats.cancelled += 1
+                return
+            row.payload = payload
         held = self._held_until.get(row.recipient)
         if held is not None and held > now:
             await self._retry_at(row, held, "ratelimited")

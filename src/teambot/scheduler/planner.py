@@ -18,11 +18,13 @@ from teambot.commands.notices import as_payload, meeting_reminder
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import (
     DEFAULT_INTERVAL_WEEKS,
+    late_reminder_instant,
     local_instant,
     meeting_after,
     parse_hhmm,
     reminder_day,
 )
+from teambot.scheduler.nudges import plan_nudges
 from teambot.store import outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Case, Meeting, Municipality
@@ -39,12 +41,15 @@ def interval_of(case: Case, municipality: Municipality) -> int:
 
 
 async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
-    """Plan every case; returns the number of cases planned. One transaction per case keeps locks short."""
+    """Plan every case and today's rating nudges; returns the number of cases planned.
+
+    One transaction per case keeps locks short."""
     async with db.read() as session:
         case_ids = list((await session.exec(select(Case.id).order_by(col(Case.id)))).all())
     for case_id in case_ids:
         if case_id is not None:
             await plan_case(db, case_id, now=now, zone=zone)
+    await plan_nudges(db, now=now, zone=zone)
     return len(case_ids)
 
 
@@ -117,8 +122,10 @@ async def _plan_reminders(
         dues = {d: local_instant(reminder_day(meeting.day, d, calendar), remind_at, zone) for d in offsets}
         if event_at > now and offsets and all(due < now for due in dues.values()):
             # Planned too late for every reminder (a case added or a meeting moved close to the date): the
-            # last reminder goes out now. Its key is the usual one, so one already sent is not sent again.
-            dues = {offsets[-1]: now}
+            # last reminder goes out at the next decent moment before the meeting, if there is one. Its key
+            # is the usual one, so a reminder already sent is not sent again.
+            late = late_reminder_instant(now, calendar, remind_at, zone)
+            dues = {offsets[-1]: late} if late < event_at else {}
         for days_before, due in dues.items():
             if due < now:
                 continue  # that reminder's moment has passed; a later one still comes

@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from teambot.commands.messenger import Messenger
 from teambot.domain.clock import Clock
 from teambot.scheduler.dispatcher import Dispatcher, DispatchStats
+from teambot.scheduler.nudges import nudge_refreshers
 from teambot.scheduler.planner import plan_all, plan_case
 from teambot.store.db import Database
 
@@ -37,7 +38,7 @@ class BotScheduler:
         self.db = db
         self.clock = clock
         self.zone = zone
-        self.dispatcher = Dispatcher(db, messenger, clock)
+        self.dispatcher = Dispatcher(db, messenger, clock, refreshers=nudge_refreshers(db))
         self._tasks: set[asyncio.Task[DispatchStats]] = set()
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every

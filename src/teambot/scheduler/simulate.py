@@ -19,6 +19,7 @@ from teambot.commands.messenger import carries_key
 from teambot.commands.registry import Reply
 from teambot.demo import load_demo
 from teambot.scheduler.dispatcher import Dispatcher
+from teambot.scheduler.nudges import nudge_refreshers
 from teambot.scheduler.planner import plan_all
 from teambot.store import outbox
 from teambot.store.db import Database
@@ -110,7 +111,7 @@ async def _run(
     elif source is not None:
         await copy_database(source, db)
     messenger = RecordingMessenger()
-    dispatcher = Dispatcher(db, messenger, clock, min_interval=0.0, worker="simulator")
+    dispatcher = Dispatcher(db, messenger, clock, min_interval=0.0, worker="simulator", refreshers=nudge_refreshers(db))
     stop = datetime.combine(end + timedelta(days=1), time(0, 0), zone).astimezone(UTC)
     next_plan = clock.now()
     messages: list[SimulatedMessage] = []

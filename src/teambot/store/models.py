@@ -22,6 +22,7 @@ class Municipality(SQLModel, table=True):
     meeting_time: str = Field(default="14:00", max_length=5)  # local "HH:MM"
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1], sa_column=Column(JSON, nullable=False))
     reminder_time: str = Field(default="08:00", max_length=5)
+    rating_nudge_time: str = Field(default="14:00", max_length=5)
 
 
 class District(SQLModel, table=True):

@@ -107,6 +107,7 @@ class _Importer:
             "meeting_time": roster.policy.meeting_time,
             "reminder_days": list(roster.policy.reminder_days),
             "reminder_time": roster.policy.reminder_time,
+            "rating_nudge_time": roster.policy.rating_nudge_time,
         }
         row = (await self.session.exec(select(Municipality))).first()
         if row is None:

@@ -1,0 +1,274 @@
+"""Daily goal ratings: `/rating`, the day's rating modal, and the nudge's 1–4 buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.notices import rating_nudge
+from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
+from teambot.domain.ratings import MAX_NOTE, RatingInputError, check_day, parse_rating
+from teambot.i18n import format_date, format_short_date, t
+from teambot.store import audit, queries
+from teambot.store import ratings as store
+from teambot.store.models import Case, Goal, Staff
+
+MODAL_BLOCK_LIMIT = 100  # Slack's limit for a modal
+
+
+@dataclass(frozen=True)
+class Recorded:
+    code: str
+    goal: Goal
+    day: date
+    value: int
+    old: int | None
+
+
+def _goal_list(view: store.CaseView) -> str:
+    return "\n".join(t("rating.goal_line", number=g.number, text=g.text) for g in view.goals)
+
+
+async def _writable_case(session: AsyncSession, staff: Staff, code: str) -> store.CaseView:
+    view = await store.case_view(session, code)
+    if view is None or not (await store.access_to(session, staff, view.case)).write:
+        # The same answer for "no such child" and "not yours": a stranger learns nothing about the child.
+        mine = [v.case.code for v in await store.visible_cases(session, staff)]
+        raise UserError(
+            t("rating.unknown_child", code=code.upper(), mine=", ".join(mine))
+            if mine
+            else t("rating.unknown_child_none", code=code.upper())
+        )
+    if view.case.status != "active":
+        raise UserError(t("rating.case_closed", code=view.case.code))
+    return view
+
+
+async def record(
+    ctx: Context,
+    session: AsyncSession,
+    staff: Staff,
+    view: store.CaseView,
+    goal: Goal,
+    day: date,
+    value: int,
+    note: str | None,
+) -> Recorded:
+    """Check the day against the window, the case and the institution's calendar; then store."""
+    problem = check_day(day, ctx.today(), started=view.case.start_meeting, closed=view.case.closed_on)
+    if problem:
+        raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
+    calendar = await queries.work_calendar(session, view.case.institution_id)
+    if not calendar.is_working_day(day):
+        raise UserError(t("rating.day_closed", date=format_date(day)))
+    old = await store.record_rating(
+        session,
+        case=view.case,
+        goal=goal,
+        day=day,
+        value=value,
+        note=note,
+        staff=staff,
+        now=ctx.clock.now(),
+        actor=ctx.user_id,
+    )
+    return Recorded(view.case.code, goal, day, value, old)
+
+
+def _confirmation(done: Recorded, note: str | None) -> str:
+    if done.old is not None and done.old != done.value:
+        text = t(
+            "rating.corrected",
+            code=done.code,
+            number=done.goal.number,
+            date=format_date(done.day),
+            old=done.old,
+            new=done.value,
+        )
+    else:
+        text = t(
+            "rating.recorded",
+            code=done.code,
+            number=done.goal.number,
+            goal=done.goal.text,
+            date=format_date(done.day),
+            value=done.value,
+        )
+    return f"{text}\n{t('rating.note', note=note)}" if note else text
+
+
+@REGISTRY.command("/rating", key="rating")
+async def rating(ctx: Context, args: str) -> Reply:
+    """`/rating AK12 [dato] [mål] 1-4 [note]`; bare `/rating` opens the day's modal."""
+    staff = ctx.require_staff()
+    if not args.strip():
+        return await day_modal(ctx, staff)
+    today = ctx.today()
+    code = args.split()[0]
+    async with ctx.db.write() as session:
+        view = await _writable_case(session, staff, code)
+        try:
+            parsed = parse_rating(args, today, [g.number for g in view.goals])
+        except RatingInputError as error:
+            raise UserError(t(f"rating.input_{error.kind}", value=error.value, max=MAX_NOTE)) from None
+        if not view.goals:
+            raise UserError(t("rating.no_goals", code=view.case.code))
+        if parsed.value is None:
+            return await _show_goals(ctx, session, view, today)
+        if parsed.goal is None:
+            if len(view.goals) > 1:
+                raise UserError(t("rating.which_goal", code=view.case.code, goals=_goal_list(view)))
+            goal = view.goals[0]
+        else:
+            found = next((g for g in view.goals if g.number == parsed.goal), None)
+            if found is None:
+                raise UserError(
+                    t("rating.unknown_goal", code=view.case.code, number=parsed.goal, goals=_goal_list(view))
+                )
+            goal = found
+        done = await record(ctx, session, staff, view, goal, parsed.day, parsed.value, parsed.note)
+    return Reply(_confirmation(done, parsed.note))
+
+
+async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView, today: date) -> Reply:
+    """The child's goals and this week's ratings so far (a read of case data, so it is audited)."""
+    monday = date.fromordinal(today.toordinal() - today.weekday())
+    ids = [g.id for g in view.goals if g.id is not None]
+    ratings = await store.ratings_between(session, ids, monday, today)
+    lines = [t("rating.goals_title", code=view.case.code)]
+    for goal in view.goals:
+        week = ", ".join(f"{format_short_date(r.day)}: {r.value}" for r in ratings if r.goal_id == goal.id)
+        lines.append(t("rating.goal_line", number=goal.number, text=goal.text) + (f" — {week}" if week else ""))
+    lines.append(t("rating.how", code=view.case.code))
+    audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", case_code=view.case.code)
+    return Reply("\n".join(lines))
+
+
+# -- the day's modal --------------------------------------------------------------------------------------
+
+
+async def day_modal(ctx: Context, staff: Staff) -> Reply:
+    today = ctx.today()
+    async with ctx.db.read() as session:
+        views = await store.visible_cases(session, staff)
+        rated = {}
+        for view in views:
+            for goal in view.goals:
+                assert goal.id is not None
+                existing = await store.rating_on(session, goal.id, today)
+                if existing is not None:
+                    rated[goal.id] = existing.value
+    if not views:
+        raise UserError(t("rating.no_children"))
+    blocks: list[Block] = []
+    skipped = []
+    for view in views:
+        needed = 2 + len(view.goals)
+        if len(blocks) + needed > MODAL_BLOCK_LIMIT - 1:
+            skipped.append(view.case.code)
+            continue
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": view.case.code}})
+        for goal in view.goals:
+            blocks.append(_goal_input(goal, rated.get(goal.id or 0)))
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"n{view.case.id}",
+                "optional": True,
+                "label": {"type": "plain_text", "text": t("rating.modal.note", code=view.case.code)},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": f"n{view.case.id}",
+                    "multiline": True,
+                    "max_length": MAX_NOTE,
+                },
+            }
+        )
+    if skipped:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": t("rating.modal.more", codes=", ".join(skipped))}],
+            }
+        )
+    modal = {
+        "type": "modal",
+        "callback_id": "rating_day_modal",
+        "private_metadata": today.isoformat(),
+        "title": {"type": "plain_text", "text": t("rating.modal.title")},
+        "submit": {"type": "plain_text", "text": t("rating.modal.submit")},
+        "close": {"type": "plain_text", "text": t("meeting.modal.close")},
+        "blocks": blocks,
+    }
+    return Reply(t("rating.modal.intro", date=format_date(today)), modal=modal)
+
+
+def _goal_input(goal: Goal, current: int | None) -> Block:
+    options = [{"text": {"type": "plain_text", "text": str(n)}, "value": str(n)} for n in range(1, 5)]
+    element: dict[str, Any] = {"type": "radio_buttons", "action_id": f"g{goal.id}", "options": options}
+    if current is not None:
+        element["initial_option"] = options[current - 1]
+    return {
+        "type": "input",
+        "block_id": f"g{goal.id}",
+        "optional": True,
+        "label": {"type": "plain_text", "text": t("rating.modal.goal", number=goal.number, text=goal.text)[:2000]},
+        "element": element,
+    }
+
+
+@REGISTRY.view("rating_day_modal")
+async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> Reply:
+    """Every goal given a value in the modal is recorded in one transaction: all or nothing."""
+    staff = ctx.require_staff()
+    try:
+        day = date.fromisoformat(metadata)
+    except ValueError:
+        raise UserError(t("rating.modal.expired")) from None
+    notes = {key[1:]: text.strip() for key, text in values.items() if key.startswith("n") and text.strip()}
+    chosen = {int(key[1:]): text for key, text in values.items() if key.startswith("g") and key[1:].isdigit() and text}
+    if not chosen:
+        raise UserError(t("rating.modal.nothing"))
+    for note in notes.values():
+        if len(note) > MAX_NOTE:
+            raise UserError(t("rating.input_note_too_long", value=len(note), max=MAX_NOTE))
+    lines = [t("rating.modal.done", date=format_date(day))]
+    async with ctx.db.write() as session:
+        views = {v.case.id: v for v in await store.visible_cases(session, staff)}
+        for goal_id, text in sorted(chosen.items()):
+            view = next((v for v in views.values() if any(g.id == goal_id for g in v.goals)), None)
+            if view is None or not text.isdigit() or not 1 <= int(text) <= 4:
+                raise UserError(t("rating.modal.stale"))
+            goal = next(g for g in view.goals if g.id == goal_id)
+            done = await record(ctx, session, staff, view, goal, day, int(text), notes.get(str(view.case.id)))
+            lines.append(_confirmation(done, None))
+    return Reply("\n".join(lines))
+
+
+# -- the nudge's buttons ------------------------------------------------------------------------------------
+
+
+@REGISTRY.action("rating_nudge")
+async def nudge_pressed(ctx: Context, value: str) -> Reply:
+    """`goal_id:day:value` → record, then redraw the nudge showing what was recorded and by whom."""
+    staff = ctx.require_staff()
+    try:
+        goal_text, day_text, rating_text = value.split(":")
+        goal_id, day, given = int(goal_text), date.fromisoformat(day_text), int(rating_text)
+    except ValueError:
+        raise UserError(t("rating.modal.stale")) from None
+    async with ctx.db.write() as session:
+        goal = await session.get(Goal, goal_id)
+        case = await session.get(Case, goal.case_id) if goal else None
+        if goal is None or case is None or not goal.active:
+            raise UserError(t("rating.modal.stale"))
+        view = await _writable_case(session, staff, case.code)
+        await record(ctx, session, staff, view, goal, day, given, None)
+    async with ctx.db.read() as session:
+        items = await store.nudge_items(session, staff, day)
+    reply = rating_nudge(day, items)
+    reply.replace_original = True
+    return reply

@@ -1,0 +1,129 @@
+"""Daily goal ratings: reading `/rating` text, the backfill window, who may see and rate a child.
+
+`/rating <barn> [dato] [mål] <1-4> [note]` — the date (`i går`, `mandag`, `2027-03-02`, `2/3`) may follow
+the child's code; the goal number may be left out when the child has one active goal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from teambot.domain.dates import Direction, parse_day
+from teambot.domain.roles import CONSULTANT_ROLES, Role
+
+MAX_NOTE = 500
+BACKFILL_DAYS = 7
+SCALE = range(1, 5)
+
+
+class RatingInputError(ValueError):
+    """`kind` names what is wrong (a catalog key suffix); `value` is the offending text."""
+
+    def __init__(self, kind: str, value: str = "") -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.value = value
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    code: str
+    day: date
+    goal: int | None  # None: the child's only active goal
+    value: int | None  # None: no rating given (show the goals instead)
+    note: str | None
+
+
+def _int(token: str) -> int | None:
+    return int(token) if token.isdigit() and len(token) <= 3 else None
+
+
+def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = None) -> RatingInput:
+    """Read `/rating` text. `goal_numbers` (the child's active goals) settles `AK12 3 5 gange`-style input."""
+    words = text.split()
+    if not words:
+        raise RatingInputError("empty")
+    code, rest = words[0].upper(), words[1:]
+    day = today
+    for width in (2, 1):  # "i går" is two words
+        if len(rest) >= width and not rest[0].isdigit():
+            found = parse_day(" ".join(rest[:width]), today, Direction.PAST)
+            if found is not None:
+                day, rest = found, rest[width:]
+                break
+    if rest and not rest[0].isdigit() and (len(rest) < 2 or not rest[1].isdigit()):
+        first = rest[0]
+        if any(ch.isdigit() for ch in first) or first.replace(".", "").replace(",", "").isdigit():
+            raise RatingInputError("not_a_number", first)
+    numbers: list[int] = []
+    while rest and len(numbers) < 2 and (n := _int(rest[0])) is not None:
+        numbers.append(n)
+        rest = rest[1:]
+    note = " ".join(rest).strip() or None
+    goal: int | None
+    if not numbers:
+        if rest:
+            raise RatingInputError("not_a_number", rest[0])
+        return RatingInput(code, day, None, None, None)
+    if len(numbers) == 1:
+        goal, value = None, numbers[0]
+    else:
+        goal, value = numbers
+        known = set(goal_numbers or ())
+        if goal_numbers is not None and len(known) == 1 and value not in SCALE and numbers[0] in SCALE:
+            # One goal: the first number is the rating and the second starts the note ("3 5 gange").
+            goal, value, note = None, numbers[0], " ".join([str(numbers[1]), *(rest or [])])
+    if value not in SCALE:
+        raise RatingInputError("out_of_range", str(value))
+    if note is not None and len(note) > MAX_NOTE:
+        raise RatingInputError("note_too_long", str(len(note)))
+    return RatingInput(code, day, goal, value, note)
+
+
+def check_day(day: date, today: date, *, started: date | None, closed: date | None) -> str | None:
+    """Why a rating cannot be given for `day` (a catalog key suffix), or None if it can."""
+    if day > today:
+        return "future"
+    if day < today - timedelta(days=BACKFILL_DAYS):
+        return "too_old"
+    if started is not None and day < started:
+        return "before_start"
+    if closed is not None and day > closed:
+        return "after_close"
+    return None
+
+
+@dataclass(frozen=True)
+class Access:
+    read: bool
+    write: bool
+
+
+def case_access(
+    *,
+    roles: Collection[str],
+    works_at_institution: bool,
+    is_case_consultant: bool,
+    consent_professions: Collection[str],
+) -> Access:
+    """Staff of the child's institution see and rate; a case consultant only when consent covers their role."""
+    if works_at_institution and ({Role.PAEDAGOG, Role.LEDER} & set(roles)):
+        return Access(read=True, write=True)
+    if is_case_consultant:
+        covered = bool(set(roles) & CONSULTANT_ROLES & set(consent_professions))
+        return Access(read=covered, write=covered)
+    return Access(read=False, write=False)
+
+
+@dataclass(frozen=True)
+class NudgeItem:
+    """One goal in the daily nudge: rated already (value, by whom) or still to do."""
+
+    case_code: str
+    goal_id: int
+    goal_number: int
+    goal_text: str
+    value: int | None = None
+    rated_by: str | None = None
