@@ -172,7 +172,7 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
             continue
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": view.case.code}})
         for goal in view.goals:
-            blocks.append(_goal_input(goal, rated.get(goal.id or 0)))
+            blocks.append(_goal_input(view.case.code, goal, rated.get(goal.id or 0)))
         blocks.append(
             {
                 "type": "input",
@@ -206,7 +206,7 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
     return Reply(t("rating.modal.intro", date=format_date(today)), modal=modal)
 
 
-def _goal_input(goal: Goal, current: int | None) -> Block:
+def _goal_input(code: str, goal: Goal, current: int | None) -> Block:
     options = [{"text": {"type": "plain_text", "text": str(n)}, "value": str(n)} for n in range(1, 5)]
     element: dict[str, Any] = {"type": "radio_buttons", "action_id": f"g{goal.id}", "options": options}
     if current is not None:
@@ -215,7 +215,10 @@ def _goal_input(goal: Goal, current: int | None) -> Block:
         "type": "input",
         "block_id": f"g{goal.id}",
         "optional": True,
-        "label": {"type": "plain_text", "text": t("rating.modal.goal", number=goal.number, text=goal.text)[:2000]},
+        "label": {
+            "type": "plain_text",
+            "text": t("rating.modal.goal", code=code, number=goal.number, text=goal.text)[:2000],
+        },
         "element": element,
     }
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
-from teambot.commands import Context, Reply, run_action, run_command
+from teambot.commands import Context, Reply, run_action, run_command, run_view
 from teambot.console.render import Choice, render
 from teambot.i18n import t
 
@@ -41,19 +41,76 @@ class ConsoleMessenger:
         return self.keys.get(key)
 
 
+class ModalForm:
+    """A Slack modal filled in line by line: one answer per input, then submitted like Slack would."""
+
+    def __init__(self, modal: dict[str, Any]) -> None:
+        self.callback_id = str(modal.get("callback_id", ""))
+        self.metadata = str(modal.get("private_metadata", ""))
+        self.inputs = [b for b in modal.get("blocks", []) if b.get("type") == "input"]
+        self.values: dict[str, str] = {}
+        self.position = 0
+
+    @property
+    def done(self) -> bool:
+        return self.position >= len(self.inputs)
+
+    def prompt(self) -> str:
+        block = self.inputs[self.position]
+        element = block.get("element", {})
+        label = str(block.get("label", {}).get("text", ""))
+        hint = ""
+        if element.get("type") in {"radio_buttons", "static_select"}:
+            hint = "/".join(str(o.get("value")) for o in element.get("options", []))
+        elif element.get("type") == "datepicker":
+            hint = t("console.date_hint")
+        skip = t("console.skip_hint") if block.get("optional") else ""
+        return f"{label} [{', '.join(h for h in (hint, skip) if h)}]:" if hint or skip else f"{label}:"
+
+    def answer(self, line: str) -> None:
+        element = self.inputs[self.position].get("element", {})
+        if line:
+            self.values[str(element.get("action_id", ""))] = line
+        self.position += 1
+
+
 class Shell:
     def __init__(self, make_context: Callable[[], Context], out: TextIO, messenger: ConsoleMessenger) -> None:
         self.make_context = make_context
         self.out = out
         self.messenger = messenger
         self.choices: list[Choice] = []
+        self.form: ModalForm | None = None
 
     def show(self, reply: Reply) -> None:
         self.choices = []
         print(render(reply, self.choices), file=self.out, flush=True)
+        if reply.modal is not None:
+            self.form = ModalForm(reply.modal)
+            if self.form.done:
+                self.form = None
+            else:
+                print(t("console.form_start"), file=self.out)
+                print(self.form.prompt(), file=self.out, flush=True)
+
+    async def _form_line(self, form: ModalForm, line: str) -> None:
+        form.answer(line)
+        if not form.done:
+            print(form.prompt(), file=self.out, flush=True)
+            return
+        self.form = None
+        outcome = await run_view(self.make_context(), form.callback_id, form.values, form.metadata)
+        self.show(outcome.reply)
 
     async def handle_line(self, line: str) -> None:
         line = line.strip()
+        if self.form is not None:
+            if line.startswith("/"):
+                self.form = None
+                print(t("console.form_closed"), file=self.out)
+            else:
+                await self._form_line(self.form, line)
+                return
         if not line:
             return
         if line.isdigit():

@@ -1,0 +1,303 @@
+"""`/teambot forløb`: create and manage a child's case in Slack — goals, consultants, consent, closing.
+
+Only the institution's leads and the case's pædagog may change a case; everything is audited.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.registry import REGISTRY, Context, Reply, UserError
+from teambot.domain.dates import Direction, parse_day
+from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
+from teambot.domain.roster import CASE_CODE
+from teambot.i18n import format_date, t
+from teambot.store import audit, queries
+from teambot.store import ratings as store
+from teambot.store.models import Case, CaseConsultant, Goal, Institution, Staff, StaffInstitution
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+MAX_GOAL = 300
+
+
+async def _person(session: AsyncSession, text: str) -> Staff:
+    match = MENTION.match(text.strip())
+    found = await queries.staff_by_slack_id(session, match.group(1) or match.group(2)) if match else None
+    found = found or await queries.staff_by_name(session, text.lstrip("@"))
+    if found is None:
+        raise UserError(t("case.unknown_person", text=text.strip()))
+    return found
+
+
+async def _manageable(session: AsyncSession, staff: Staff, code: str) -> Case:
+    """The case, if `staff` may change it: a lead of its institution or its own pædagog."""
+    case = await queries.case_by_code(session, code)
+    if case is None or not await _may_manage(session, staff, case):
+        raise UserError(t("case.unknown_or_not_yours", code=code.upper()))
+    return case
+
+
+async def _may_manage(session: AsyncSession, staff: Staff, case: Case) -> bool:
+    if case.paedagog_id == staff.id:
+        return True
+    if Role.LEDER not in staff.roles:
+        return False
+    member = await session.exec(
+        select(StaffInstitution).where(
+            StaffInstitution.staff_id == staff.id, StaffInstitution.institution_id == case.institution_id
+        )
+    )
+    return member.first() is not None
+
+
+async def _replan(ctx: Context, case: Case) -> None:
+    if ctx.replan is not None and case.id is not None:
+        await ctx.replan(case.id)
+
+
+@REGISTRY.command("/teambot", "forløb", key="forloeb", aliases=("forlob", "forloeb", "case"))
+async def case_command(ctx: Context, args: str) -> Reply:
+    """`/teambot forløb <kode>` shows a case; `opret`, `mål`, `afslut`, `konsulent`, `samtykke`, `luk` change it."""
+    staff = ctx.require_staff()
+    word, _, rest = args.strip().partition(" ")
+    handlers = {
+        "opret": _create,
+        "mål": _add_goal,
+        "maal": _add_goal,
+        "afslut": _end_goal,
+        "konsulent": _add_consultant,
+        "samtykke": _consent,
+        "luk": _close,
+    }
+    handler = handlers.get(word.lower())
+    if handler is not None:
+        return await handler(ctx, staff, rest.strip())
+    if not word:
+        raise UserError(t("case.usage"))
+    return await _show(ctx, staff, word)
+
+
+async def _show(ctx: Context, staff: Staff, code: str) -> Reply:
+    async with ctx.db.write() as session:
+        view = await store.case_view(session, code)
+        if view is None or not (await store.access_to(session, staff, view.case)).read:
+            raise UserError(t("case.unknown_or_hidden", code=code.upper()))
+        case = view.case
+        paedagog = await session.get(Staff, case.paedagog_id)
+        consultants = (
+            await session.exec(
+                select(Staff)
+                .join(CaseConsultant, col(CaseConsultant.staff_id) == col(Staff.id))
+                .where(CaseConsultant.case_id == case.id)
+                .order_by(col(Staff.name))
+            )
+        ).all()
+        audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="case.read", case_code=case.code)
+    consent = (
+        t("case.consent_line", date=format_date(case.consent_date), professions=", ".join(case.consent_professions))
+        if case.consent_date and case.consent_professions
+        else t("case.no_consent")
+    )
+    lines = [
+        t(
+            "case.title",
+            code=case.code,
+            institution=view.institution.name,
+            status=t("case.status_active") if case.status == "active" else t("case.status_closed"),
+        ),
+        t("case.paedagog_line", name=paedagog.name if paedagog else "–"),
+        t("case.consultants_line", names=", ".join(f"{c.name} ({', '.join(c.roles)})" for c in consultants) or "–"),
+        consent,
+        t("case.start_line", date=format_date(case.start_meeting)) if case.start_meeting else t("case.no_start"),
+        t("case.goals_title"),
+        *(t("rating.goal_line", number=g.number, text=g.text) for g in view.goals),
+    ]
+    if not view.goals:
+        lines.append(t("case.no_goals", code=case.code))
+    return Reply("\n".join(lines))
+
+
+async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
+    words = args.split()
+    if not words:
+        raise UserError(t("case.create_usage"))
+    code = words[0].upper()
+    if not CASE_CODE.match(code):
+        raise UserError(t("case.bad_code", code=words[0]))
+    async with ctx.db.write() as session:
+        if await queries.case_by_code(session, code) is not None:
+            raise UserError(t("case.exists", code=code))
+        institutions = list(await queries.institutions_of(session, staff))
+        institution: Institution | None = None
+        paedagog: Staff = staff
+        start = None
+        for word in words[1:]:
+            found = next((i for i in institutions if i.code == word.upper()), None)
+            if found is not None:
+                institution = found
+                continue
+            day = parse_day(word, ctx.today(), Direction.FUTURE)
+            if day is None and re.match(r"^\d{4}-\d{2}-\d{2}$", word):
+                raise UserError(t("meeting.bad_date", text=word))
+            if day is not None:
+                start = day
+                continue
+            paedagog = await _person(session, word)
+        if institution is None:
+            if len(institutions) != 1:
+                raise UserError(t("case.which_institution", codes=", ".join(i.code for i in institutions) or "–"))
+            institution = institutions[0]
+        if Role.LEDER not in staff.roles and paedagog.id != staff.id:
+            raise UserError(t("case.only_lead_assigns"))
+        if Role.PAEDAGOG not in paedagog.roles:
+            raise UserError(t("case.not_a_paedagog", name=paedagog.name))
+        works_there = await session.exec(
+            select(StaffInstitution).where(
+                StaffInstitution.staff_id == paedagog.id, StaffInstitution.institution_id == institution.id
+            )
+        )
+        if works_there.first() is None:
+            raise UserError(t("case.paedagog_elsewhere", name=paedagog.name, institution=institution.name))
+        assert institution.id is not None and paedagog.id is not None
+        case = Case(code=code, institution_id=institution.id, paedagog_id=paedagog.id, start_meeting=start)
+        session.add(case)
+        await session.flush()
+        audit.record(
+            session,
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="case.create",
+            case_code=code,
+            institution=institution.code,
+        )
+    await _replan(ctx, case)
+    when = t("case.created_start", date=format_date(start)) if start else t("case.created_no_start")
+    return Reply(t("case.created", code=code, institution=institution.name, name=paedagog.name, when=when))
+
+
+async def _add_goal(ctx: Context, staff: Staff, args: str) -> Reply:
+    code, _, text = args.partition(" ")
+    text = " ".join(text.split())
+    if not code or not text:
+        raise UserError(t("case.goal_usage"))
+    if len(text) > MAX_GOAL:
+        raise UserError(t("case.goal_too_long", max=MAX_GOAL))
+    async with ctx.db.write() as session:
+        case = await _manageable(session, staff, code)
+        number = (await session.exec(select(func.max(Goal.number)).where(Goal.case_id == case.id))).one() or 0
+        assert case.id is not None
+        session.add(Goal(case_id=case.id, number=number + 1, text=text, started_on=ctx.today()))
+        audit.record(
+            session, at=ctx.clock.now(), actor=ctx.user_id, action="goal.create", case_code=case.code, goal=number + 1
+        )
+    return Reply(t("case.goal_added", code=case.code, number=number + 1, text=text))
+
+
+async def _end_goal(ctx: Context, staff: Staff, args: str) -> Reply:
+    words = args.split()
+    if len(words) != 2 or not words[1].isdigit():
+        raise UserError(t("case.end_goal_usage"))
+    async with ctx.db.write() as session:
+        case = await _manageable(session, staff, words[0])
+        goal = (
+            await session.exec(
+                select(Goal).where(Goal.case_id == case.id, Goal.number == int(words[1]), col(Goal.active))
+            )
+        ).first()
+        if goal is None:
+            raise UserError(t("case.no_such_goal", code=case.code, number=words[1]))
+        goal.active, goal.ended_on = False, ctx.today()
+        audit.record(
+            session, at=ctx.clock.now(), actor=ctx.user_id, action="goal.end", case_code=case.code, goal=goal.number
+        )
+    return Reply(t("case.goal_ended", code=case.code, number=goal.number, text=goal.text))
+
+
+async def _add_consultant(ctx: Context, staff: Staff, args: str) -> Reply:
+    code, _, who = args.partition(" ")
+    if not code or not who.strip():
+        raise UserError(t("case.consultant_usage"))
+    async with ctx.db.write() as session:
+        case = await _manageable(session, staff, code)
+        person = await _person(session, who)
+        if not set(person.roles) & CONSULTANT_ROLES:
+            raise UserError(t("case.not_a_consultant", name=person.name))
+        exists = await session.exec(
+            select(CaseConsultant).where(CaseConsultant.case_id == case.id, CaseConsultant.staff_id == person.id)
+        )
+        if exists.first() is not None:
+            raise UserError(t("case.consultant_exists", name=person.name, code=case.code))
+        assert case.id is not None and person.id is not None
+        session.add(CaseConsultant(case_id=case.id, staff_id=person.id))
+        audit.record(
+            session,
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="case.consultant",
+            case_code=case.code,
+            staff=person.id,
+        )
+    await _replan(ctx, case)
+    covered = bool(set(person.roles) & set(case.consent_professions))
+    note = "" if covered else " " + t("case.consultant_needs_consent", role=person.roles[0])
+    return Reply(t("case.consultant_added", name=person.name, code=case.code) + note)
+
+
+async def _consent(ctx: Context, staff: Staff, args: str) -> Reply:
+    words = args.split()
+    if len(words) < 2:
+        raise UserError(t("case.consent_usage"))
+    code, professions_text, rest = words[0], words[1], words[2:]
+    day = ctx.today()
+    if rest:
+        parsed = parse_day(" ".join(rest), ctx.today(), Direction.PAST)
+        if parsed is None or parsed > ctx.today():
+            raise UserError(t("case.bad_consent_date", text=" ".join(rest)))
+        day = parsed
+    professions: list[str] = []
+    if professions_text.lower() != "ingen":
+        for text in professions_text.split(","):
+            role = parse_role(text)
+            if role is None or role not in CONSULTANT_ROLES:
+                raise UserError(t("case.unknown_profession", text=text))
+            professions.append(role.value)
+    async with ctx.db.write() as session:
+        case = await _manageable(session, staff, code)
+        case.consent_professions = sorted(set(professions))
+        case.consent_date = day if professions else None
+        audit.record(
+            session,
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="case.consent",
+            case_code=case.code,
+            professions=case.consent_professions,
+            date=day.isoformat(),
+        )
+    if not professions:
+        return Reply(t("case.consent_withdrawn", code=case.code))
+    return Reply(
+        t(
+            "case.consent_recorded",
+            code=case.code,
+            professions=", ".join(case.consent_professions),
+            date=format_date(day),
+        )
+    )
+
+
+async def _close(ctx: Context, staff: Staff, args: str) -> Reply:
+    code = args.strip()
+    if not code or " " in code:
+        raise UserError(t("case.close_usage"))
+    async with ctx.db.write() as session:
+        case = await _manageable(session, staff, code)
+        if case.status == "closed":
+            raise UserError(t("case.already_closed", code=case.code))
+        case.status, case.closed_on = "closed", ctx.today()
+        audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="case.close", case_code=case.code)
+    await _replan(ctx, case)
+    return Reply(t("case.closed", code=case.code, date=format_date(ctx.today())))
