@@ -14,13 +14,13 @@ run: $(BIN)/teambot
 	$(BIN)/teambot run
 
 test: $(BIN)/teambot
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(BIN)/teambot
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 bench: $(BIN)/teambot

@@ -32,8 +32,15 @@ def _danish() -> Iterator[None]:
 def _no_env_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read a developer's .env or real Slack credentials."""
     monkeypatch.chdir(tmp_path)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
-                 "TEAMBOT_DATABASE_URL", "TEAMBOT_TIMEZONE", "TEAMBOT_LANGUAGE"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_API_URL",
+        "TEAMBOT_DATABASE_URL",
+        "TEAMBOT_TIMEZONE",
+        "TEAMBOT_LANGUAGE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -18,7 +18,8 @@ from teambot.console.shell import ConsoleMessenger, Shell
 from teambot.demo import DEMO_USER, load_demo
 from teambot.domain.roster import RosterError, load_roster_file
 from teambot.i18n import t
-from teambot.runtime import Runtime, configure_logging, open_runtime
+from teambot.runtime import DatabaseUnavailable, Runtime, configure_logging
+from teambot.runtime import open_runtime as _open_runtime
 from teambot.scheduler.runtime import BotScheduler
 from teambot.scheduler.simulate import SimulatedMessage
 from teambot.scheduler.simulate import simulate as run_simulation
@@ -29,6 +30,14 @@ from teambot.store.roster_import import ImportReport, import_roster
 app = typer.Typer(help="teambot: coordination bot for early-intervention teams.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    try:
+        return _open_runtime(settings)
+    except DatabaseUnavailable as exc:
+        typer.echo(f"teambot: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _settings(*, http: bool = False) -> Settings:

@@ -42,8 +42,11 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         try:
             url = make_url(value)
-        except ArgumentError as exc:
-            raise ValueError(f"malformed database URL {value!r}") from exc
+        except (ArgumentError, ValueError):
+            # The value is not echoed: it may hold a password.
+            raise ValueError(
+                "malformed database URL (expected sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DATABASE)"
+            ) from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
         return value
@@ -76,6 +79,8 @@ def load_settings(*, http: bool = False, **overrides: object) -> Settings:
         raise ConfigError(f"{name}: {message}") from None
     if http and not settings.slack_signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET: required in HTTP mode (teambot run --http)")
+    if http and not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN: required in HTTP mode (teambot run --http)")
     if settings.slack_app_token and not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode)")
     return settings

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from conftest import Runner
-
 from teambot.commands import REGISTRY
 
 

@@ -27,3 +27,13 @@ def contains_cpr(text: str) -> bool:
         if _valid_ddmmyy(day, month, yy):
             return True
     return False
+
+
+def redact_cpr(text: str) -> str:
+    """`text` with every CPR-shaped part replaced, for logs."""
+
+    def replace(match: re.Match[str]) -> str:
+        day, month, yy = (int(g) for g in match.groups()[:3])
+        return "[CPR fjernet]" if _valid_ddmmyy(day, month, yy) else match.group(0)
+
+    return _CPR_SHAPE.sub(replace, text)

@@ -121,15 +121,48 @@ def load_roster_file(path: Path) -> Roster:
     return parse_roster(data, source=str(path))
 
 
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "municipality": frozenset(
+        {
+            "name",
+            "closing_days",
+            "meeting_interval_weeks",
+            "meeting_time",
+            "reminder_days",
+            "reminder_time",
+            "rating_nudge_time",
+        }
+    ),
+    "institution": frozenset({"code", "name", "kind", "district", "channel", "closing_days"}),
+    "staff": frozenset({"id", "email", "name", "roles", "institutions", "absences"}),
+    "assignment": frozenset({"role", "staff", "institutions", "district"}),
+    "case": frozenset(
+        {
+            "code",
+            "institution",
+            "paedagog",
+            "consultants",
+            "start_meeting",
+            "consent",
+            "goals",
+            "meeting_interval_weeks",
+        }
+    ),
+}
+
+
 class _Reader:
     """Typed access to one table entry, recording a Problem instead of raising."""
 
-    def __init__(self, problems: list[Problem], entry: str, data: Any) -> None:
+    def __init__(self, problems: list[Problem], entry: str, data: Any, table: str | None = None) -> None:
         self.problems = problems
         self.entry = entry
         self.data: dict[str, Any] = data if isinstance(data, dict) else {}
         if not isinstance(data, dict):
             self.problem("-", "roster.not_a_table")
+        # A misspelt key would otherwise be ignored without a word.
+        for key in sorted(set(self.data) - KNOWN_KEYS.get(table or "", frozenset(self.data))):
+            self.problem(key, "roster.unknown_key")
 
     def problem(self, key: str, kind: str, **values: object) -> None:
         self.problems.append(Problem(self.entry, key, kind, {k: str(v) for k, v in values.items()}))
@@ -181,8 +214,8 @@ class _Reader:
 
 
 def _find_cpr(value: Any) -> bool:
-    if isinstance(value, str):
-        return contains_cpr(value)
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return contains_cpr(str(value))
     if isinstance(value, dict):
         return any(_find_cpr(v) for v in value.values())
     if isinstance(value, list):
@@ -204,12 +237,19 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
 
     # CPR-shaped text anywhere refuses the whole file; the offending value is never echoed.
     for table, value in data.items():
+        if contains_cpr(table):
+            problems.append(Problem("[?]", "-", "roster.cpr"))
+            continue
         items = value if isinstance(value, list) else [value]
         for index, item in enumerate(items, start=1):
             if isinstance(item, dict):
                 for key, inner in item.items():
-                    if _find_cpr(inner):
+                    if contains_cpr(key):
+                        problems.append(Problem(f"[[{table}]] nr. {index}", "?", "roster.cpr"))
+                    elif _find_cpr(inner):
                         problems.append(Problem(f"[[{table}]] nr. {index}", key, "roster.cpr"))
+            elif _find_cpr(item):
+                problems.append(Problem(f"[{table}]", "-", "roster.cpr"))
     if problems:
         raise RosterError(source, problems)
 
@@ -218,15 +258,16 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
         if table not in known_tables:
             problems.append(Problem(f"[{table}]", "-", "roster.unknown_table"))
 
-    muni = _Reader(problems, "[municipality]", data.get("municipality", {}))
+    muni = _Reader(problems, "[municipality]", data.get("municipality", {}), "municipality")
     municipality = muni.text("name") or ""
     municipality_closing = muni.ranges("closing_days")
     policy = _policy(muni)
 
     institutions: list[InstitutionSpec] = []
     seen_institutions: set[str] = set()
+    districts: set[str] = set()
     for index, raw in enumerate(_entries(data, "institution", problems), start=1):
-        r = _Reader(problems, f"[[institution]] nr. {index}", raw)
+        r = _Reader(problems, f"[[institution]] nr. {index}", raw, "institution")
         code = (r.text("code") or "").upper()
         if code:
             r.entry = f"[[institution]] nr. {index} ({code})"
@@ -242,16 +283,17 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
             if kind_text:
                 r.problem("kind", "roster.unknown_kind", value=kind_text)
         district = r.text("district", required=False)
+        if district:
+            districts.add(district)  # known even if this entry has other mistakes: one problem, one report
         channel = r.text("channel", required=False)
         closing = r.ranges("closing_days")
         if code and name and kind:
             institutions.append(InstitutionSpec(code, name, kind, district, channel, closing))
-    districts = {i.district for i in institutions if i.district}
 
     staff: list[StaffSpec] = []
     seen_staff: set[str] = set()
     for index, raw in enumerate(_entries(data, "staff", problems), start=1):
-        r = _Reader(problems, f"[[staff]] nr. {index}", raw)
+        r = _Reader(problems, f"[[staff]] nr. {index}", raw, "staff")
         slack_id = r.text("id", required=False)
         email = r.text("email", required=False)
         if slack_id and not SLACK_USER_ID.match(slack_id):
@@ -270,8 +312,9 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
             r.problem("id" if slack_id else "email", "roster.duplicate", value=key)
         seen_staff.add(key)
         name = r.text("name") or ""
-        roles = tuple(role for text in r.texts("roles") if (role := r.role("roles", text)))
-        if not roles and "roles" in r.data and not r.texts("roles"):
+        role_texts = r.texts("roles")
+        roles = tuple(role for text in role_texts if (role := r.role("roles", text)))
+        if not role_texts:
             r.problem("roles", "roster.missing")
         member_of = tuple(code.upper() for code in r.texts("institutions"))
         for code in member_of:
@@ -307,7 +350,7 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
 
     assignments: list[AssignmentSpec] = []
     for index, raw in enumerate(_entries(data, "assignment", problems), start=1):
-        r = _Reader(problems, f"[[assignment]] nr. {index}", raw)
+        r = _Reader(problems, f"[[assignment]] nr. {index}", raw, "assignment")
         role_text = r.text("role")
         role = r.role("role", role_text) if role_text else None
         who = staff_key(r, "staff", r.text("staff"))
@@ -326,7 +369,7 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
     cases: list[CaseSpec] = []
     seen_cases: set[str] = set()
     for index, raw in enumerate(_entries(data, "case", problems), start=1):
-        r = _Reader(problems, f"[[case]] nr. {index}", raw)
+        r = _Reader(problems, f"[[case]] nr. {index}", raw, "case")
         code = (r.text("code") or "").upper()
         if code:
             r.entry = f"[[case]] nr. {index} ({code})"

@@ -62,6 +62,7 @@ MESSAGES: dict[str, str] = {
     "roster.not_a_table": "skal være en tabel",
     "roster.not_array": "skal være en liste af tabeller ([[...]])",
     "roster.unknown_table": "ukendt tabel; brug municipality, institution, staff, assignment og case",
+    "roster.unknown_key": "ukendt nøgle — stavefejl? Se README, «Roster file»",
     "roster.missing": "mangler",
     "roster.not_text": "skal være en ikke-tom tekst",
     "roster.not_text_list": "skal være en liste af tekster",

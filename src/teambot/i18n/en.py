@@ -53,6 +53,7 @@ MESSAGES: dict[str, str] = {
     "roster.not_a_table": "must be a table",
     "roster.not_array": "must be an array of tables ([[...]])",
     "roster.unknown_table": "unknown table; use municipality, institution, staff, assignment and case",
+    "roster.unknown_key": "unknown key — a typo? See the README, 'Roster file'",
     "roster.missing": "is missing",
     "roster.not_text": "must be non-empty text",
     "roster.not_text_list": "must be a list of texts",

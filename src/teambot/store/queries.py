@@ -103,7 +103,8 @@ async def leads_of(session: AsyncSession, institution_id: int) -> Sequence[Staff
 
 
 async def case_participants(session: AsyncSession, case: Case) -> list[Participant]:
-    """Who takes part in the case's status meetings: its pædagog, its consultants, the institution's leads."""
+    """Who takes part in the case's status meetings: its pædagog, its consultants whose profession the consent
+    covers, and the institution's leads."""
     participants: list[Participant] = []
     paedagog = await session.get(Staff, case.paedagog_id)
     if paedagog is not None and paedagog.active and paedagog.slack_id:
@@ -117,8 +118,9 @@ async def case_participants(session: AsyncSession, case: Case) -> list[Participa
         )
     ).all()
     for consultant in consultants:
-        if consultant.slack_id:
-            role = next((r for r in consultant.roles if r in CONSULTANT_ROLES), consultant.roles[0])
+        role = next((r for r in consultant.roles if r in CONSULTANT_ROLES), consultant.roles[0])
+        # Without consent covering their profession, the bot tells a consultant nothing about the child.
+        if consultant.slack_id and role in case.consent_professions:
             participants.append(Participant(person(consultant), role))
     for lead in await leads_of(session, case.institution_id):
         if lead.slack_id and all(p.person.staff_id != lead.id for p in participants):

@@ -53,8 +53,8 @@ class ImportReport:
     def count(self, what: str, table: str) -> int:
         return sum(1 for c in self.changes if c.what == what and c.table == table)
 
-    def mentions(self, table: str, key: str) -> bool:
-        return any(c.table == table and c.key == key for c in self.changes)
+    def mentions(self, table: str, key: str, what: str | None = None) -> bool:
+        return any(c.table == table and c.key == key and (what is None or c.what == what) for c in self.changes)
 
 
 def _update(row: object, values: dict[str, object]) -> tuple[str, ...]:
@@ -174,7 +174,8 @@ class _Importer:
                     end=wanted_period.end,
                 )
             )
-        self.report.add("updated", table, key, ("closing_days",))
+        if not self.report.mentions(table, key, "created"):
+            self.report.add("updated", table, key, ("closing_days",))
 
     async def staff_members(self, roster: Roster) -> None:
         existing = list((await self.session.exec(select(Staff))).all())
@@ -231,7 +232,8 @@ class _Importer:
             await self.session.delete(absence)
         for start, end, substitute_id in sorted(wanted, key=lambda a: a[0]):
             self.session.add(Absence(staff_id=_id(person), start=start, end=end, substitute_id=substitute_id))
-        self.report.add("updated", "staff", spec.key, ("absences",))
+        if not self.report.mentions("staff", spec.key, "created"):
+            self.report.add("updated", "staff", spec.key, ("absences",))
 
     async def assignments(self, roster: Roster) -> None:
         wanted: set[AssignmentKey] = set()

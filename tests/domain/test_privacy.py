@@ -1,0 +1,125 @@
+"""CPR detection: a valid date DDMMYY and four digits, joined by a dash, a space or nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from teambot.domain.privacy import contains_cpr
+
+WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
+
+
+def modulus_11_ok(digits: str) -> bool:
+    return sum(int(d) * w for d, w in zip(digits, WEIGHTS, strict=True)) % 11 == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "010190-1234",
+        "010190 1234",
+        "0101901234",
+        "Barnet 010190-1234 har svært ved samling",
+        "(311299-0001)",
+        "cpr:010190-1234.",
+        "280256-4321",
+        "290200-1234",  # 29 February 2000
+        "290204-1234",  # 29 February 2004
+        "290296-1234",  # 29 February 1996
+        "311221-9999",
+    ],
+)
+def test_cpr_shaped_text_is_detected(text: str) -> None:
+    assert contains_cpr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "320190-1234",  # no 32nd day
+        "011390-1234",  # no 13th month
+        "000190-1234",  # no day 0
+        "010090-1234",  # no month 0
+        "310490-1234",  # April has 30 days
+        "300290-1234",  # February never has 30
+        "290201-1234",  # neither 1901 nor 2001 was a leap year
+        "010190-123",  # three digits
+        "01019-01234",
+        "010190--1234",
+        "010190_1234",
+        "10101901234",  # eleven digits: part of a longer number
+        "0101901234567",
+        "010190-12345",
+        "9010190-1234",
+        "tlf. 86 12 34 56",
+        "AK12",
+        "2027-02-11",
+        "uge 47, 2026",
+        "",
+    ],
+)
+def test_other_text_is_not_cpr(text: str) -> None:
+    assert not contains_cpr(text)
+
+
+def test_modulus_11_is_not_relied_on() -> None:
+    assert not modulus_11_ok("0101901234")
+    assert modulus_11_ok("0707614285")
+    assert contains_cpr("010190-1234")
+    assert contains_cpr("070761-4285")
+
+
+cpr_dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31))
+separators = st.sampled_from(["-", " ", ""])
+serials = st.text(alphabet="0123456789", min_size=4, max_size=4)
+# Context around a number: anything but digits, so the number stands on its own.
+no_digits = st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=20)
+
+
+@given(cpr_dates, separators, serials, no_digits, no_digits)
+def test_every_valid_birth_date_with_four_digits_is_detected(
+    day: date, sep: str, serial: str, before: str, after: str
+) -> None:
+    text = f"{before}{day:%d%m%y}{sep}{serial}{after}"
+    assert contains_cpr(text)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["Nd"])))
+def test_text_without_digits_is_never_cpr(text: str) -> None:
+    assert not contains_cpr(text)
+
+
+@given(st.text())
+def test_text_without_six_digits_in_a_row_is_never_cpr(text: str) -> None:
+    if not re.search(r"\d{6}", text):
+        assert not contains_cpr(text)
+
+
+@given(st.text(alphabet="0123456789", min_size=11, max_size=30))
+def test_a_long_run_of_digits_is_not_cpr(digits: str) -> None:
+    assert not contains_cpr(digits)
+
+
+@given(
+    st.integers(min_value=0, max_value=99),
+    st.integers(min_value=0, max_value=99),
+    st.integers(min_value=0, max_value=99),
+    separators,
+    serials,
+)
+def test_detected_exactly_when_the_date_is_valid(dd: int, mm: int, yy: int, sep: str, serial: str) -> None:
+    valid = any(_is_date(century + yy, mm, dd) for century in (1900, 2000))
+    assert contains_cpr(f"{dd:02d}{mm:02d}{yy:02d}{sep}{serial}") == valid
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,205 @@
+"""HTTP mode end to end: the real `teambot run --http` server, requests signed the way Slack signs them, and a
+fake Slack Web API that records where the answers go."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from helpers_foundation import TEAMBOT, clean_env, free_port, run_teambot, sqlite_file_url
+from teambot.commands import REGISTRY
+from teambot.testing.fake_slack import Call, FakeSlack
+from teambot.testing.signing import signed_headers, slash_command_body
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+DEADLINE_S = 30.0
+
+
+@dataclass
+class Server:
+    url: str
+    slack: FakeSlack
+    process: subprocess.Popen[str]
+    folder: Path
+
+    def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        return http(f"{self.url}/slack/events", body.encode(), headers)
+
+    def answers(self, name: str) -> list[Call]:
+        return [c for c in self.slack.calls_to("response_url") if c.path == f"/response/{name}"]
+
+    def wait_for_answer(self, name: str) -> Call:
+        deadline = time.monotonic() + DEADLINE_S
+        while time.monotonic() < deadline:
+            if calls := self.answers(name):
+                return calls[0]
+            assert self.process.poll() is None, "the server died"
+            time.sleep(0.02)
+        raise AssertionError(f"no answer to response_url {name} within {DEADLINE_S} s")
+
+
+def http(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("http")
+    with FakeSlack() as slack:
+        env = clean_env(
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.api_url,
+            TEAMBOT_DATABASE_URL=sqlite_file_url(folder),
+        )
+        demo = run_teambot("demo", cwd=folder, env=env)
+        assert demo.returncode == 0, demo.stderr
+        port = free_port()
+        log = (folder / "server.log").open("w")
+        process = subprocess.Popen(
+            [TEAMBOT, "run", "--http", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + DEADLINE_S
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"server exited with {process.returncode}:\n{read_log(folder)}")
+                try:
+                    if http(f"{url}/healthz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server did not answer /healthz within {DEADLINE_S} s:\n{read_log(folder)}")
+                time.sleep(0.05)
+            yield Server(url, slack, process, folder)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+def read_log(folder: Path) -> str:
+    return (folder / "server.log").read_text(encoding="utf-8", errors="replace")
+
+
+def command(server: Server, text: str, name: str, user: str = "U0METTE01") -> str:
+    return slash_command_body("/teambot", text, user_id=user, response_url=server.slack.response_url(name))
+
+
+def test_healthz(server: Server) -> None:
+    assert http(f"{server.url}/healthz") == (200, json.dumps({"status": "ok"}))
+
+
+def test_unknown_path_is_404(server: Server) -> None:
+    assert http(f"{server.url}/nowhere")[0] == 404
+
+
+def test_signed_help_command_is_answered_in_danish(server: Server) -> None:
+    body = command(server, "hjælp", "help")
+
+    status, _ = server.post(body, signed_headers(SECRET, body))
+
+    assert status == 200
+    answer = server.wait_for_answer("help")
+    text = answer.params["text"]
+    assert text.startswith("*teambot* — det kan jeg hjælpe med:")
+    for registered in REGISTRY.commands:
+        assert f"`{registered.usage}`" in text
+    assert answer.params.get("response_type") == "ephemeral"
+
+
+def test_signed_command_runs_as_the_slack_user(server: Server) -> None:
+    body = command(server, "mig", "me")
+
+    assert server.post(body, signed_headers(SECRET, body))[0] == 200
+
+    text = server.wait_for_answer("me").params["text"]
+    assert text.splitlines() == [
+        "*Mette Jensen* — pædagog",
+        "Institutioner: Børnehuset Solsikken (SOL)",
+        "Dine børn: AK12, BM04",
+    ]
+
+
+def test_cpr_shaped_text_over_http_is_refused(server: Server) -> None:
+    body = command(server, "mig 010190-1234", "cpr")
+
+    assert server.post(body, signed_headers(SECRET, body))[0] == 200
+
+    assert server.wait_for_answer("cpr").params["text"].startswith("Det ligner et CPR-nummer.")
+    assert "010190" not in read_log(server.folder)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(lambda body: signed_headers("not-the-secret", body), id="forged signature"),
+        pytest.param(
+            lambda body: {k: v for k, v in signed_headers(SECRET, body).items() if k != "X-Slack-Signature"},
+            id="missing signature",
+        ),
+        pytest.param(
+            lambda body: {"Content-Type": "application/x-www-form-urlencoded"}, id="no signature headers at all"
+        ),
+        pytest.param(lambda body: signed_headers(SECRET, body, timestamp=int(time.time()) - 6 * 60), id="stale"),
+        pytest.param(
+            lambda body: signed_headers(SECRET, body.replace("hj%C3%A6lp", "mig")), id="signature of another body"
+        ),
+    ],
+)
+def test_unsigned_forged_or_stale_requests_get_401_and_touch_nothing(
+    server: Server, headers: Callable[[str], dict[str, str]], request: pytest.FixtureRequest
+) -> None:
+    name = "refused-" + request.node.callspec.id.replace(" ", "-")
+    body = command(server, "hjælp", name)
+
+    status, _ = server.post(body, headers(body))
+
+    assert status == 401
+    # A valid request sent afterwards is answered; the refused one never is.
+    check = command(server, "hjælp", f"{name}-check")
+    assert server.post(check, signed_headers(SECRET, check))[0] == 200
+    server.wait_for_answer(f"{name}-check")
+    assert server.answers(name) == []
+
+
+def test_a_refused_request_never_logs_cpr_shaped_text(server: Server) -> None:
+    """Slack may deliver a real request late (stale) or a client may sign it wrongly: its text must still not
+    end up in the log."""
+    body = command(server, "mig 280256-4321", "refused-cpr")
+
+    assert server.post(body, signed_headers(SECRET, body, timestamp=int(time.time()) - 6 * 60))[0] == 401
+
+    assert "280256" not in read_log(server.folder)
+
+
+def test_no_request_caused_an_error(server: Server) -> None:
+    assert server.process.poll() is None
+    log = read_log(server.folder)
+    assert "Traceback" not in log
+    assert " ERROR " not in log
