@@ -6,6 +6,7 @@ the child's code; the goal number may be left out when the child has one active 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -36,8 +37,17 @@ class RatingInput:
     note: str | None
 
 
+_NUMBER = re.compile(r"^[0-9]{1,3}$")  # ASCII digits only: "²" and "①" count as digits for str.isdigit
+_NUMBERISH = re.compile(r"^[-+]?[0-9]+(?:[.,][0-9]*)?$|^[0-9]*[.,][0-9]+$")
+
+
 def _int(token: str) -> int | None:
-    return int(token) if token.isdigit() and len(token) <= 3 else None
+    return int(token) if _NUMBER.match(token) else None
+
+
+def _looks_numeric(token: str) -> bool:
+    """A token meant as a number that is not a whole number 0–999: "2,5", "3.", "-1", "²"."""
+    return _int(token) is None and (bool(_NUMBERISH.match(token)) or any(ch.isdigit() for ch in token))
 
 
 def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = None) -> RatingInput:
@@ -48,18 +58,19 @@ def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = 
     code, rest = words[0].upper(), words[1:]
     day = today
     for width in (2, 1):  # "i går" is two words
-        if len(rest) >= width and not rest[0].isdigit():
+        if len(rest) >= width and _int(rest[0]) is None:
             found = parse_day(" ".join(rest[:width]), today, Direction.PAST)
             if found is not None:
                 day, rest = found, rest[width:]
                 break
-    if rest and not rest[0].isdigit() and (len(rest) < 2 or not rest[1].isdigit()):
-        first = rest[0]
-        if any(ch.isdigit() for ch in first) or first.replace(".", "").replace(",", "").isdigit():
-            raise RatingInputError("not_a_number", first)
     numbers: list[int] = []
-    while rest and len(numbers) < 2 and (n := _int(rest[0])) is not None:
-        numbers.append(n)
+    while rest and len(numbers) < 2:
+        number = _int(rest[0])
+        if number is None:
+            if _looks_numeric(rest[0]) and (len(numbers) < 1 or not _note_may_start_with(rest[0])):
+                raise RatingInputError("not_a_number", rest[0])
+            break
+        numbers.append(number)
         rest = rest[1:]
     note = " ".join(rest).strip() or None
     goal: int | None
@@ -80,6 +91,11 @@ def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = 
     if note is not None and len(note) > MAX_NOTE:
         raise RatingInputError("note_too_long", str(len(note)))
     return RatingInput(code, day, goal, value, note)
+
+
+def _note_may_start_with(token: str) -> bool:
+    """After a rating, a note may start with a number-like word ("5-6 gange", "2x"), but not a decimal."""
+    return not _NUMBERISH.match(token)
 
 
 def check_day(day: date, today: date, *, started: date | None, closed: date | None) -> str | None:
