@@ -46,7 +46,14 @@ def _my_delivery(facts: MeetingFacts, staff: Staff) -> Delivery:
 
 
 async def _notify_others(
-    ctx: Context, session: AsyncSession, facts: MeetingFacts, staff: Staff, *, old_day: date | None, reason: str | None
+    ctx: Context,
+    session: AsyncSession,
+    case: Case,
+    facts: MeetingFacts,
+    staff: Staff,
+    *,
+    old_day: date | None,
+    reason: str | None,
 ) -> int:
     kind = "meeting.cancelled" if old_day is None else "meeting.moved"
     planned = []
@@ -65,6 +72,7 @@ async def _notify_others(
                 ref_type="meeting",
                 ref_id=facts.meeting_id,
                 event_day=facts.day,
+                institution_id=case.institution_id,  # so an undeliverable notice reaches the lead
                 payload=as_payload(reply),
             )
         )
@@ -141,7 +149,7 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         assert meeting.id is not None
         await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=CHANGE_KINDS)
         facts = await queries.meeting_facts(session, case, meeting)
-        told = await _notify_others(ctx, session, facts, staff, old_day=old_day, reason=None)
+        told = await _notify_others(ctx, session, case, facts, staff, old_day=old_day, reason=None)
         audit.record(
             session,
             at=ctx.clock.now(),
@@ -176,7 +184,7 @@ async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
         if meeting.status == "cancelled":
             raise UserError(t("meeting.already_cancelled", code=case.code))
         meeting.status, meeting.cancel_reason = "cancelled", reason
-        told = await _notify_others(ctx, session, facts, staff, old_day=None, reason=reason)
+        told = await _notify_others(ctx, session, case, facts, staff, old_day=None, reason=reason)
         audit.record(
             session,
             at=ctx.clock.now(),

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
-from teambot.domain.ratings import MAX_NOTE, RatingInputError, check_day, parse_rating
+from teambot.domain.ratings import MAX_NOTE, SCALE, RatingInputError, check_day, parse_rating
 from teambot.i18n import format_date, format_short_date, t
 from teambot.store import audit, queries
 from teambot.store import ratings as store
@@ -57,7 +57,9 @@ async def record(
     value: int,
     note: str | None,
 ) -> Recorded:
-    """Check the day against the window, the case and the institution's calendar; then store."""
+    """Check the value, the day against the window, the case and the institution's calendar; then store."""
+    if value not in SCALE:  # every path checks; this guards forged button values too
+        raise UserError(t("rating.input_out_of_range", value=value))
     problem = check_day(day, ctx.today(), started=view.case.start_meeting, closed=view.case.closed_on)
     if problem:
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))

@@ -34,6 +34,16 @@ MAX_ATTEMPTS = 8
 MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per second per channel
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    row_id: int
+    status: str
+    message_ts: str | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    at: datetime | None = None
+
+
 @dataclass
 class DispatchStats:
     sent: int = 0
@@ -61,6 +71,7 @@ class Dispatcher:
         monotonic: Callable[[], float] = time.monotonic,
         min_interval: float = MIN_SECONDS_PER_CHANNEL,
         refreshers: dict[str, Refresher] | None = None,
+        record_every: int = 100,
     ) -> None:
         self.db = db
         self.messenger = messenger
@@ -73,6 +84,9 @@ class Dispatcher:
         self.monotonic = monotonic
         self.min_interval = min_interval
         self.refreshers = refreshers or {}
+        self.record_every = record_every
+        self._outcomes: list[_Outcome] = []
+        self._flush_lock = asyncio.Lock()
         self._last_post: dict[str, float] = {}
         self._held_until: dict[str, datetime] = {}
 
@@ -121,7 +135,10 @@ class Dispatcher:
             for row in rows:
                 by_recipient.setdefault(row.recipient, []).append(row)
             gate = asyncio.Semaphore(self.concurrency)
-            await asyncio.gather(*(self._deliver_in_order(queue, gate, stats) for queue in by_recipient.values()))
+            try:
+                await asyncio.gather(*(self._deliver_in_order(queue, gate, stats) for queue in by_recipient.values()))
+            finally:
+                await self._flush()
             if len(rows) < self.batch:
                 return stats
 
@@ -189,25 +206,39 @@ class Dispatcher:
                 stats.rerouted += 1
 
     async def _retry_at(self, row: Notification, when: datetime, error: str) -> None:
-        async with self.db.write() as session:
-            current = await session.get(Notification, row.id)
-            if current is not None and current.status == outbox.SENDING:
-                current.status, current.next_attempt_at, current.last_error = outbox.PENDING, when, error[:200]
-                current.claimed_by = None
+        await self._record(_Outcome(row.id or 0, outbox.PENDING, retry_at=when, error=error))
 
     async def _finish(
         self, row: Notification, status: str, *, message_ts: str | None = None, error: str | None = None
     ) -> None:
-        async with self.db.write() as session:
-            current = await session.get(Notification, row.id)
-            if current is None:
+        await self._record(_Outcome(row.id or 0, status, message_ts=message_ts, error=error, at=self.clock.now()))
+
+    async def _record(self, outcome: _Outcome) -> None:
+        # Outcomes are written in batches: one transaction per message would cap throughput at the disk's
+        # commit rate. A crash before the write leaves rows in `sending`, which `recover` settles by looking
+        # for the posted message's metadata, so nothing is sent twice.
+        self._outcomes.append(outcome)
+        if len(self._outcomes) >= self.record_every:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        async with self._flush_lock:
+            outcomes, self._outcomes = self._outcomes, []
+            if not outcomes:
                 return
-            current.status = status
-            current.claimed_by = None
-            if status == outbox.SENT:
-                current.sent_at, current.message_ts = self.clock.now(), message_ts
-            if error:
-                current.last_error = error[:200]
+            async with self.db.write() as session:
+                rows = await outbox.by_ids(session, [o.row_id for o in outcomes])
+                for outcome in outcomes:
+                    current = rows.get(outcome.row_id)
+                    if current is None or current.status != outbox.SENDING or current.claimed_by != self.worker:
+                        continue
+                    current.status, current.claimed_by = outcome.status, None
+                    if outcome.status == outbox.SENT:
+                        current.sent_at, current.message_ts = outcome.at, outcome.message_ts
+                    if outcome.retry_at is not None:
+                        current.next_attempt_at = outcome.retry_at
+                    if outcome.error:
+                        current.last_error = outcome.error[:200]
 
     async def _lead_targets(self, row: Notification) -> tuple[list[Staff], str]:
         if row.institution_id is None:

@@ -82,10 +82,10 @@ async def copy_database(source: Database, target: Database) -> None:
         if table.name in _SKIPPED_TABLES:
             continue
         async with source.read() as session:
-            rows = [dict(row._mapping) for row in (await session.execute(select(table))).all()]
+            rows = [dict(row._mapping) for row in (await (await session.connection()).execute(select(table))).all()]
         if rows:
             async with target.write() as session:
-                await session.execute(insert(table), rows)
+                await (await session.connection()).execute(insert(table), rows)
 
 
 async def simulate(

@@ -164,3 +164,8 @@ async def next_due(session: AsyncSession) -> datetime | None:
 def backoff(attempts: int) -> timedelta:
     """Retry delay after a transient failure: 10 s, 20 s, 40 s … capped at 15 minutes."""
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 900))
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Notification]:
+    rows = (await session.exec(select(Notification).where(col(Notification.id).in_(ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}

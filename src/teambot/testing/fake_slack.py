@@ -96,6 +96,24 @@ class FakeSlack:
         self.chaos_rate = rate
         self._chaos = random.Random(seed)
 
+    def stats(self) -> dict[str, Any]:
+        """Calls per method and how many notification keys were posted more than once (for another process)."""
+        with self._lock:
+            per_method: dict[str, int] = {}
+            for call in self.calls:
+                per_method[call.method] = per_method.get(call.method, 0) + 1
+            keys: dict[str, int] = {}
+            for messages in self.messages.values():
+                for message in messages:
+                    key = ((message.get("metadata") or {}).get("event_payload") or {}).get("key")
+                    if key:
+                        keys[key] = keys.get(key, 0) + 1
+            return {
+                "calls": per_method,
+                "posted": sum(len(m) for m in self.messages.values()),
+                "duplicate_keys": sum(1 for n in keys.values() if n > 1),
+            }
+
     # -- the server --------------------------------------------------------------------------------
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -120,6 +138,14 @@ class FakeSlack:
                         params.update(json.loads(raw))
                     else:
                         params.update(dict(parse_qsl(raw.decode())))
+                if url.path == "/_stats":
+                    payload = json.dumps(fake.stats()).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 if url.path.startswith("/response/"):
                     method = "response_url"
                 else:
@@ -195,3 +221,14 @@ class FakeSlack:
         if method == "views.open" or method == "views.publish" or method == "views.update":
             return {"ok": True, "view": {"id": "V0VIEW001"}}
         return {"ok": True}
+
+
+def main() -> None:
+    """`python -m teambot.testing.fake_slack`: serve until killed, printing the API URL on the first line."""
+    server = FakeSlack().start()
+    print(server.api_url, flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

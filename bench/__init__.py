@@ -1,0 +1,1 @@
+"""Benchmarks: teambot's figure against an anchor measured in the same run, reported as a ratio."""

@@ -1,0 +1,203 @@
+"""A deterministic municipality of a given size, for benchmarks and scale tests.
+
+Sizes: S (10 institutions, 60 cases), M (300 institutions, 2,000 cases), L (3,000 institutions, 20,000 cases);
+two goals per case. Rows are bulk-inserted: going through the roster import would measure the import instead.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlmodel import SQLModel
+
+from teambot.store.db import Database
+from teambot.store.models import (
+    Assignment,
+    Case,
+    CaseConsultant,
+    District,
+    Goal,
+    Institution,
+    Municipality,
+    Rating,
+    Staff,
+    StaffInstitution,
+)
+
+Row = dict[str, Any]
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class, for bulk inserts."""
+    return cast(Table, getattr(model, "__table__"))  # noqa: B009  (not declared on SQLModel for type checkers)
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    institutions: int
+    cases: int
+
+
+SIZES = {
+    "S": Size("S", 10, 60),
+    "M": Size("M", 300, 2_000),
+    "L": Size("L", 3_000, 20_000),
+}
+
+
+async def generate(db: Database, size: Size, *, start: date, rating_days: int = 0, seed: int = 7) -> None:
+    """Fill an empty, migrated database. Case start meetings spread over the 6 weeks before `start`;
+    `rating_days` working days of ratings before `start` are added for every goal."""
+    rng = random.Random(seed)
+    districts = max(1, size.institutions // 50)
+    async with db.write() as session:
+        await (await session.connection()).execute(
+            insert(table(Municipality)),
+            [
+                {
+                    "id": 1,
+                    "name": f"Kommune {size.name}",
+                    "meeting_interval_weeks": 6,
+                    "meeting_time": "14:00",
+                    "reminder_days": [7, 1],
+                    "reminder_time": "08:00",
+                    "rating_nudge_time": "14:00",
+                }
+            ],
+        )
+        await (await session.connection()).execute(
+            insert(table(District)),
+            [{"id": d + 1, "name": f"D{d + 1}", "municipality_id": 1} for d in range(districts)],
+        )
+        await (await session.connection()).execute(
+            insert(table(Institution)),
+            [
+                {
+                    "id": i + 1,
+                    "code": f"I{i + 1:04d}",
+                    "name": f"Institution {i + 1}",
+                    "kind": "integreret",
+                    "district_id": i % districts + 1,
+                    "channel": None,
+                }
+                for i in range(size.institutions)
+            ],
+        )
+        staff: list[Row] = []
+        links: list[Row] = []
+        for i in range(size.institutions):
+            for n, role in ((0, "leder"), (1, "pædagog"), (2, "pædagog")):
+                staff_id = i * 3 + n + 1
+                staff.append(
+                    {
+                        "id": staff_id,
+                        "slack_id": f"U{staff_id:07d}",
+                        "email": None,
+                        "name": f"Medarbejder {staff_id}",
+                        "roles": [role],
+                        "active": True,
+                    }
+                )
+                links.append({"staff_id": staff_id, "institution_id": i + 1})
+        first_consultant = len(staff) + 1
+        for d in range(districts):
+            staff_id = first_consultant + d
+            staff.append(
+                {
+                    "id": staff_id,
+                    "slack_id": f"U{staff_id:07d}",
+                    "email": None,
+                    "name": f"Psykolog {d + 1}",
+                    "roles": ["psykolog"],
+                    "active": True,
+                }
+            )
+        await (await session.connection()).execute(insert(table(Staff)), staff)
+        await (await session.connection()).execute(insert(table(StaffInstitution)), links)
+        await (await session.connection()).execute(
+            insert(table(Assignment)),
+            [
+                {"role": "psykolog", "staff_id": first_consultant + d, "institution_id": None, "district_id": d + 1}
+                for d in range(districts)
+            ],
+        )
+        cases: list[Row] = []
+        goals: list[Row] = []
+        consultants: list[Row] = []
+        for c in range(size.cases):
+            institution = c % size.institutions
+            started = start - timedelta(days=rng.randint(0, 41))
+            cases.append(
+                {
+                    "id": c + 1,
+                    "code": f"C{c + 1:05d}",
+                    "institution_id": institution + 1,
+                    "paedagog_id": institution * 3 + 2 + c % 2,
+                    "start_meeting": started,
+                    "status": "active",
+                    "closed_on": None,
+                    "consent_date": started,
+                    "consent_professions": ["psykolog"],
+                    "meeting_interval_weeks": None,
+                }
+            )
+            consultants.append({"case_id": c + 1, "staff_id": first_consultant + institution % districts})
+            for g in (1, 2):
+                goals.append(
+                    {
+                        "id": c * 2 + g,
+                        "case_id": c + 1,
+                        "number": g,
+                        "text": f"Mål {g}",
+                        "active": True,
+                        "started_on": started,
+                        "ended_on": None,
+                    }
+                )
+        await (await session.connection()).execute(insert(table(Case)), cases)
+        await (await session.connection()).execute(insert(table(CaseConsultant)), consultants)
+        await (await session.connection()).execute(insert(table(Goal)), goals)
+    if rating_days:
+        await _ratings(db, goals, cases, start, rating_days, rng)
+
+
+async def _ratings(
+    db: Database,
+    goals: list[Row],
+    cases: list[Row],
+    start: date,
+    days: int,
+    rng: random.Random,
+) -> None:
+    paedagog = {c["id"]: c["paedagog_id"] for c in cases}
+    day, working = start, list[date]()
+    while len(working) < days:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            working.append(day)
+    at = datetime(start.year, start.month, start.day, 13, 0, tzinfo=UTC)
+    batch: list[Row] = []
+    for goal in goals:
+        for rated_day in working:
+            batch.append(
+                {
+                    "goal_id": goal["id"],
+                    "day": rated_day,
+                    "value": rng.randint(1, 4),
+                    "note": None,
+                    "rated_by": paedagog[goal["case_id"]],
+                    "rated_at": at,
+                }
+            )
+            if len(batch) >= 20_000:
+                async with db.write() as session:
+                    await (await session.connection()).execute(insert(table(Rating)), batch)
+                batch = []
+    if batch:
+        async with db.write() as session:
+            await (await session.connection()).execute(insert(table(Rating)), batch)
