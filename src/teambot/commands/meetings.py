@@ -21,6 +21,7 @@ from teambot.store.models import Absence, Case, Meeting, Staff
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANGE_KINDS = ("meeting.moved", "meeting.cancelled")
+REMINDER_KINDS = ("meeting.reminder",)
 MAX_REASON = 300
 
 
@@ -63,8 +64,9 @@ async def _notify_others(
         reply = meeting_changed(facts, delivery, changed_by=staff.name, old_day=old_day, reason=reason)
         planned.append(
             outbox.Planned(
+                # One key per change: moving back and forth tells people every time.
                 dedupe_key=f"meeting:{facts.meeting_id}:{kind}:{facts.day}:{format_hhmm(facts.start)}:"
-                f"{delivery.recipient.slack_id}",
+                f"{ctx.clock.now().isoformat()}:{delivery.recipient.slack_id}",
                 kind=kind,
                 recipient=delivery.recipient.slack_id,
                 subject=facts.case_code,
@@ -184,6 +186,8 @@ async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
         if meeting.status == "cancelled":
             raise UserError(t("meeting.already_cancelled", code=case.code))
         meeting.status, meeting.cancel_reason = "cancelled", reason
+        assert meeting.id is not None
+        await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=REMINDER_KINDS)
         told = await _notify_others(ctx, session, case, facts, staff, old_day=None, reason=reason)
         audit.record(
             session,

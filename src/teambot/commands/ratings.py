@@ -154,7 +154,7 @@ async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView,
 
 async def day_modal(ctx: Context, staff: Staff) -> Reply:
     today = ctx.today()
-    async with ctx.db.read() as session:
+    async with ctx.db.write() as session:
         views = await store.visible_cases(session, staff)
         rated = {}
         for view in views:
@@ -163,6 +163,15 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
                 existing = await store.rating_on(session, goal.id, today)
                 if existing is not None:
                     rated[goal.id] = existing.value
+            # The form shows the child's goals and today's ratings: a read of case data.
+            audit.record(
+                session,
+                at=ctx.clock.now(),
+                actor=ctx.user_id,
+                action="rating.read",
+                case_code=view.case.code,
+                via="modal",
+            )
     if not views:
         raise UserError(t("rating.no_children"))
     blocks: list[Block] = []

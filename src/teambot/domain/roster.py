@@ -18,7 +18,8 @@ from teambot.domain.meetings import format_hhmm, parse_hhmm
 from teambot.domain.privacy import contains_cpr
 from teambot.domain.roles import InstitutionKind, Role
 
-CASE_CODE = re.compile(r"^[A-ZÆØÅ0-9]{2,12}$")
+# At least one letter: an all-digit code could be a birth date.
+CASE_CODE = re.compile(r"^(?=.*[A-ZÆØÅ])[A-ZÆØÅ0-9]{2,12}$")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 

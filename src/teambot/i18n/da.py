@@ -79,7 +79,7 @@ MESSAGES: dict[str, str] = {
     "roster.unknown_staff": "ukendt medarbejder «{value}»",
     "roster.unknown_district": "ukendt distrikt «{value}»",
     "roster.institutions_or_district": "angiv enten institutions eller district (præcis én af dem)",
-    "roster.bad_case_code": "«{value}» er ikke en gyldig barnekode (2–12 store bogstaver og tal, fx AK12)",
+    "roster.bad_case_code": "«{value}» er ikke en gyldig barnekode (2–12 store bogstaver og tal med mindst ét bogstav, fx AK12)",
     "roster.missing_consent_date": "samtykke mangler dato",
     "roster.bad_goal": "et mål skal være 1–300 tegn",
     "roster.bad_time": "«{value}» er ikke et klokkeslæt (TT:MM)",
@@ -112,8 +112,8 @@ MESSAGES: dict[str, str] = {
     "why.lead_missed": "Du får denne besked, fordi du er leder for institutionen, hvor {code} går.",
     "outbox.rerouted": "⚠️ Denne besked kunne ikke leveres til {name} ({error}). Giv den gerne videre:",
     "outbox.missed": (
-        "⚠️ En påmindelse om statusmødet for {code} {date} blev ikke sendt til {name}, "
-        "fordi teambot var nede, til mødet var begyndt."
+        "⚠️ Påmindelserne om statusmødet for {code} {date} blev ikke sendt, fordi teambot var nede, "
+        "til mødet var begyndt. Tjek gerne, at alle deltagere vidste besked."
     ),
     # meeting commands
     "cmd.moeder.usage": "/teambot møder [uge]",
@@ -252,7 +252,7 @@ MESSAGES: dict[str, str] = {
     "case.goals_title": "Mål:",
     "case.no_goals": "Ingen aktive mål. Tilføj med `/teambot forløb mål {code} <tekst>`.",
     "case.create_usage": "Skriv fx `/teambot forløb opret AK13 SOL @Mette 2027-02-11` (kode, evt. institution, pædagog og opstartsmøde). Intet er gemt.",
-    "case.bad_code": "«{code}» er ikke en gyldig barnekode: 2–12 store bogstaver og tal, fx AK12 — aldrig navn eller fødselsdato. Intet er gemt.",
+    "case.bad_code": "«{code}» er ikke en gyldig barnekode: 2–12 store bogstaver og tal med mindst ét bogstav, fx AK12 — aldrig navn eller fødselsdato. Intet er gemt.",
     "case.exists": "Der findes allerede et forløb med koden {code}. Vælg en anden kode. Intet er gemt.",
     "case.which_institution": "Skriv hvilken institution forløbet hører til: {codes}. Intet er gemt.",
     "case.only_lead_assigns": "Kun en leder kan oprette et forløb for en anden pædagog. Intet er gemt.",

@@ -70,7 +70,7 @@ MESSAGES: dict[str, str] = {
     "roster.unknown_staff": "unknown staff member «{value}»",
     "roster.unknown_district": "unknown district «{value}»",
     "roster.institutions_or_district": "give either institutions or district (exactly one of them)",
-    "roster.bad_case_code": "«{value}» is not a valid child code (2–12 capital letters and digits, e.g. AK12)",
+    "roster.bad_case_code": "«{value}» is not a valid child code (2–12 capital letters and digits with at least one letter, e.g. AK12)",
     "roster.missing_consent_date": "consent has no date",
     "roster.bad_goal": "a goal must be 1–300 characters",
     "roster.bad_time": "«{value}» is not a time of day (HH:MM)",
@@ -101,8 +101,8 @@ MESSAGES: dict[str, str] = {
     "why.lead_missed": "You get this message because you lead the institution {code} attends.",
     "outbox.rerouted": "⚠️ This message could not be delivered to {name} ({error}). Please pass it on:",
     "outbox.missed": (
-        "⚠️ A reminder about the status meeting for {code} {date} was not sent to {name} "
-        "because teambot was down until the meeting had started."
+        "⚠️ The reminders about the status meeting for {code} {date} were not sent because teambot was down "
+        "until the meeting had started. Please check that everyone knew."
     ),
     "cmd.moeder.usage": "/teambot møder [week]",
     "cmd.moeder.summary": "Shows your upcoming status meetings, or those in one week (e.g. 49 or 53/2026).",
@@ -236,7 +236,7 @@ MESSAGES: dict[str, str] = {
     "case.goals_title": "Goals:",
     "case.no_goals": "No active goals. Add one with `/teambot forløb mål {code} <text>`.",
     "case.create_usage": "Type e.g. `/teambot forløb opret AK13 SOL @Mette 2027-02-11` (code, optional institution, pædagog and start meeting). Nothing was saved.",
-    "case.bad_code": "«{code}» is not a valid child code: 2–12 capital letters and digits, e.g. AK12 — never a name or birth date. Nothing was saved.",
+    "case.bad_code": "«{code}» is not a valid child code: 2–12 capital letters and digits with at least one letter, e.g. AK12 — never a name or birth date. Nothing was saved.",
     "case.exists": "A case with the code {code} already exists. Choose another code. Nothing was saved.",
     "case.which_institution": "Say which institution the case belongs to: {codes}. Nothing was saved.",
     "case.only_lead_assigns": "Only a lead can create a case for another pædagog. Nothing was saved.",

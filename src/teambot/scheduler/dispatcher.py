@@ -267,21 +267,23 @@ class Dispatcher:
         return bool(planned)
 
     async def _tell_lead_missed(self, row: Notification) -> None:
-        leads, name = await self._lead_targets(row)
+        leads, _ = await self._lead_targets(row)
         day = format_date(row.event_day) if row.event_day else ""
         planned = []
         for lead in leads:
             assert lead.slack_id is not None
             notice = plain_notice(
-                t("outbox.missed", code=row.subject, date=day, name=name), t("why.lead_missed", code=row.subject)
+                t("outbox.missed", code=row.subject, date=day), t("why.lead_missed", code=row.subject)
             )
             planned.append(self._notice(row, "notice.missed", lead.slack_id, notice))
         async with self.db.write() as session:
             await outbox.insert_new(session, planned, self.clock.now())
 
     def _notice(self, row: Notification, kind: str, recipient: str, reply: Reply) -> outbox.Planned:
+        # A missed meeting is reported once per lead, however many of its reminders were missed.
+        about = f"{row.ref_type}:{row.ref_id}:{row.event_day}" if kind == "notice.missed" else row.dedupe_key
         return outbox.Planned(
-            dedupe_key=f"{row.dedupe_key}:{kind}:{recipient}"[:200],
+            dedupe_key=f"{about}:{kind}:{recipient}"[:200],
             kind=kind,
             recipient=recipient,
             subject=row.subject,

@@ -71,8 +71,8 @@ async def refresh_nudge(db: Database, row: Notification) -> dict[str, Any] | Non
         return None
     async with db.read() as session:
         staff = await queries.staff_by_slack_id(session, row.recipient)
-        if staff is None:
-            return None
+        if staff is None or await queries.is_absent(session, staff, row.event_day):
+            return None  # an absence registered after planning also stops the nudge
         items = await nudge_items(session, staff, row.event_day)
     if not any(item.value is None for item in items):
         return None

@@ -70,6 +70,9 @@ async def plan_case(db: Database, case_id: int, *, now: datetime, zone: ZoneInfo
                 assert meeting.id is not None
                 await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=MEETING_KINDS)
             return
+        for meeting in meetings:
+            if meeting.status == CANCELLED_MEETING and meeting.id is not None:
+                await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=MEETING_KINDS)
         today = now.astimezone(zone).date()
         upcoming = await _extend_series(session, case, meetings, municipality, calendar, today)
         await _plan_reminders(session, case, upcoming, municipality, calendar, now=now, zone=zone)

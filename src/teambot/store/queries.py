@@ -249,3 +249,10 @@ async def meetings_for(session: AsyncSession, staff: Staff, today: date) -> list
         if any(d.recipient.staff_id == staff.id for d in facts.deliveries):
             rows.append(MeetingRow(meeting, case, institution.name, len(facts.deliveries)))
     return rows
+
+
+async def is_absent(session: AsyncSession, staff: Staff, day: date) -> bool:
+    found = await session.exec(
+        select(Absence).where(Absence.staff_id == staff.id, col(Absence.start) <= day, col(Absence.end) >= day)
+    )
+    return found.first() is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -25,14 +27,30 @@ def sqlite_url(folder: Path) -> str:
 
 
 _migrated: set[str] = set()
+_template: Path | None = None
+
+
+def _sqlite_template() -> Path:
+    """One migrated SQLite file per process, copied for each test: migrating every time costs ~0.25 s."""
+    global _template
+    if _template is None:
+        folder = Path(tempfile.mkdtemp(prefix="teambot-template-"))
+        upgrade(sqlite_url(folder))
+        _template = folder / "teambot-test.db"
+    return _template
 
 
 def prepare(url: str) -> None:
-    """Migrate once per URL and process; on PostgreSQL empty every table, so each test starts clean."""
+    """Give `url` a migrated, empty database: a copy of the template for SQLite; on PostgreSQL, migrate once
+    per process and empty every table."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        shutil.copyfile(_sqlite_template(), parsed.database)
+        return
     if url not in _migrated:
         upgrade(url)
         _migrated.add(url)
-    if make_url(url).get_backend_name() == "postgresql":
+    if parsed.get_backend_name() == "postgresql":
         truncate(url)
 
 

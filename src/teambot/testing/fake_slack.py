@@ -47,7 +47,9 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -77,6 +79,14 @@ class FakeSlack:
         return f"{self.base_url}/response/{name}"
 
     # -- inspection and fault injection ----------------------------------------------------------
+    def reset(self) -> None:
+        """Forget recorded calls, posted messages, faults and chaos (to share one server between tests)."""
+        with self._lock:
+            self.calls.clear()
+            self.messages.clear()
+            self.faults.clear()
+            self.chaos_rate = 0.0
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]

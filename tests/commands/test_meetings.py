@@ -1,0 +1,387 @@
+"""Status meetings as users meet them: `/teambot møder`, `flyt`, `aflys`, `fravær`, and the Bekræft · Flyt · Aflys
+buttons on a reminder. The small roster is planned by the real planner, and every change re-plans the case the
+way the running bot does."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlmodel import col, select
+
+from conftest import Runner
+from teambot.commands import Context
+from teambot.scheduler.planner import plan_case
+from teambot.store.db import Database
+from teambot.store.models import Absence, Case, Meeting, Notification, Staff
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster
+
+STRANGER = "U0STRANGER"
+NOTHING_SAVED = "Intet er gemt."
+# With the start meeting on 11 February 2027 the next status meeting is Tuesday 30 March 2027 at 14.00.
+FIRST_MEETING = date(2027, 3, 30)
+
+
+class PlanningRunner(Runner):
+    """The conftest Runner, with the re-planning the runtime hands every command."""
+
+    def context(self, user: str) -> Context:
+        return Context(db=self.db, clock=self.clock, user_id=user, replan=self.replan)
+
+    async def replan(self, case_id: int) -> None:
+        await plan_case(self.db, case_id, now=self.clock.now(), zone=COPENHAGEN)
+
+
+async def _planned(db: Database, clock: FakeClock, **options: object) -> PlanningRunner:
+    await load_small_roster(db, now=clock.now(), closing_days=["2027-04-07..2027-04-08"], **options)
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK12"))).one()
+    assert case.id is not None
+    runner = PlanningRunner(db, clock)
+    await runner.replan(case.id)
+    return runner
+
+
+@pytest.fixture
+async def run(db: Database, clock: FakeClock) -> PlanningRunner:
+    return await _planned(db, clock)
+
+
+async def _meetings(db: Database) -> list[Meeting]:
+    async with db.read() as session:
+        return list((await session.exec(select(Meeting).order_by(col(Meeting.seq)))).all())
+
+
+async def _rows(db: Database, *, kind: str | None = None, status: str | None = None) -> list[Notification]:
+    async with db.read() as session:
+        query = select(Notification).order_by(col(Notification.due_at), col(Notification.id))
+        if kind:
+            query = query.where(Notification.kind == kind)
+        if status:
+            query = query.where(Notification.status == status)
+        return list((await session.exec(query)).all())
+
+
+async def _snapshot(db: Database) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int]:
+    """What a refusal must leave exactly as it was: meetings, outbox rows, absences."""
+    meetings = [(m.id, m.day, m.start, m.status, m.cancel_reason, list(m.confirmed_by)) for m in await _meetings(db)]
+    rows = [(r.dedupe_key, r.status, r.due_at) for r in await _rows(db)]
+    async with db.read() as session:
+        absences = len((await session.exec(select(Absence))).all())
+    return meetings, rows, absences
+
+
+async def _meeting_id(db: Database) -> str:
+    [meeting] = await _meetings(db)
+    return str(meeting.id)
+
+
+async def _staff_id(db: Database, slack_id: str) -> int:
+    async with db.read() as session:
+        staff = (await session.exec(select(Staff).where(Staff.slack_id == slack_id))).one()
+    assert staff.id is not None
+    return staff.id
+
+
+# -- /teambot møder ---------------------------------------------------------------------------------------------
+
+
+async def test_moeder_lists_the_next_meeting_with_danish_date_and_time(run: PlanningRunner) -> None:
+    reply = await run(PAEDAGOG, "/teambot møder")
+    assert reply.text == (
+        "*Dine kommende statusmøder*\n"
+        "• tirsdag 30. marts 2027 kl. 14.00 — AK12 (Børnehuset Solsikken) · 0 af 3 har bekræftet"
+    )
+    assert reply.ephemeral
+    for participant in (PSYKOLOG, LEAD):
+        assert "tirsdag 30. marts 2027 kl. 14.00 — AK12" in (await run(participant, "/teambot møder")).text
+
+
+async def test_moeder_for_someone_without_meetings(run: PlanningRunner) -> None:
+    assert (await run(OUTSIDER, "/teambot møder")).text == "Du har ingen kommende statusmøder."
+    assert (await run(STRANGER, "/teambot møder")).text.startswith("Jeg kender dig ikke endnu.")
+
+
+async def test_moeder_in_iso_week_53(db: Database, clock: FakeClock) -> None:
+    # Start meeting today, 19 November 2026: the first status meeting is Thursday 31 December, in week 53.
+    run = await _planned(db, clock, start_meeting=date(2026, 11, 19))
+    reply = await run(PAEDAGOG, "/teambot møder 53/2026")
+    assert reply.text == (
+        "*Dine statusmøder i uge 53 (2026)*\n"
+        "• torsdag 31. december 2026 kl. 14.00 — AK12 (Børnehuset Solsikken) · 0 af 3 har bekræftet"
+    )
+    assert (await run(PAEDAGOG, "/teambot møder uge 53")).text == reply.text
+    assert (await run(PAEDAGOG, "/teambot møder 52")).text == "Du har ingen statusmøder i uge 52."
+
+
+@pytest.mark.parametrize("week", ["53/2027", "54", "uge syv", "0"])
+async def test_moeder_with_a_week_that_does_not_exist(run: PlanningRunner, week: str) -> None:
+    reply = await run(PAEDAGOG, f"/teambot møder {week}")
+    assert reply.text == f"Jeg forstår ikke ugen «{week}». Skriv fx 49 eller 53/2026."
+
+
+# -- /teambot flyt ----------------------------------------------------------------------------------------------
+
+
+async def test_flyt_moves_the_meeting_replans_reminders_and_tells_the_others(run: PlanningRunner) -> None:
+    db = run.db
+    old_reminders = await _rows(db, kind="meeting.reminder", status="pending")
+    assert {r.event_day for r in old_reminders} == {FIRST_MEETING}
+
+    reply = await run(PAEDAGOG, "/teambot flyt AK12 2027-04-06")
+    assert reply.text == (
+        "🔁 Statusmødet for AK12 er flyttet til tirsdag 6. april 2027 kl. 14.00. 2 deltagere får besked."
+    )
+
+    [meeting] = await _meetings(db)
+    assert (meeting.day, meeting.start, meeting.status) == (date(2027, 4, 6), "14:00", "moved")
+    by_key = {r.dedupe_key: r for r in await _rows(db)}
+    assert {by_key[r.dedupe_key].status for r in old_reminders} == {"cancelled"}
+    pending = await _rows(db, kind="meeting.reminder", status="pending")
+    assert {r.event_day for r in pending} == {date(2027, 4, 6)}
+    assert {r.recipient for r in pending} == {PAEDAGOG, PSYKOLOG, LEAD}
+    # 7 days before is Tuesday 30 March (summer time now), 1 day before is Monday 5 April: 08:00 local both.
+    assert {r.due_at.astimezone(COPENHAGEN).replace(tzinfo=None) for r in pending} == {
+        datetime(2027, 3, 30, 8, 0),
+        datetime(2027, 4, 5, 8, 0),
+    }
+    assert "tirsdag 6. april 2027 kl. 14.00" in pending[0].payload["text"]
+
+    notices = await _rows(db, kind="meeting.moved")
+    assert {n.recipient for n in notices} == {PSYKOLOG, LEAD}  # not the one who moved it
+    assert {n.status for n in notices} == {"pending"} and {n.due_at for n in notices} == {run.clock.now()}
+    text = notices[0].payload["text"]
+    assert text.startswith(
+        "🔁 Statusmødet for AK12 er flyttet fra tirsdag 30. marts 2027 til tirsdag 6. april 2027 kl. 14.00 "
+        "af Mette Jensen."
+    )
+
+
+async def test_flyt_with_a_new_time(run: PlanningRunner) -> None:
+    reply = await run(LEAD, "/teambot flyt AK12 6/4 kl. 9.30")
+    assert reply.text.startswith("🔁 Statusmødet for AK12 er flyttet til tirsdag 6. april 2027 kl. 09.30.")
+    [meeting] = await _meetings(run.db)
+    assert (meeting.day, meeting.start) == (date(2027, 4, 6), "09:30")
+    assert {n.recipient for n in await _rows(run.db, kind="meeting.moved")} == {PAEDAGOG, PSYKOLOG}
+
+
+async def test_flyt_back_and_forth_tells_the_others_every_time(run: PlanningRunner) -> None:
+    for day in ("2027-04-06", "2027-03-30", "2027-04-06"):
+        reply = await run(PAEDAGOG, f"/teambot flyt AK12 {day}")
+        assert reply.text.endswith("2 deltagere får besked.")
+        run.clock.advance(minutes=5)
+    [meeting] = await _meetings(run.db)
+    assert meeting.day == date(2027, 4, 6)
+    # The reply promised that two participants are told; the latest move must be waiting for them.
+    pending = await _rows(run.db, kind="meeting.moved", status="pending")
+    assert {n.recipient for n in pending} == {PSYKOLOG, LEAD}, "nobody is told about the last move"
+    assert all("fra tirsdag 30. marts 2027 til tirsdag 6. april 2027" in n.payload["text"] for n in pending)
+
+
+@pytest.mark.parametrize(
+    ("user", "args", "expected"),
+    [
+        (PAEDAGOG, "AK12 2027-04-03", "lørdag 3. april 2027 er ikke en arbejdsdag i institutionen"),
+        (PAEDAGOG, "AK12 2027-03-29", "mandag 29. marts 2027 er ikke en arbejdsdag i institutionen"),  # 2. påskedag
+        (PAEDAGOG, "AK12 2027-04-07", "onsdag 7. april 2027 er ikke en arbejdsdag i institutionen"),  # closing day
+        (PAEDAGOG, "AK12 2026-11-18", "onsdag 18. november 2026 er allerede gået."),
+        (PAEDAGOG, "XY99 2027-04-06", "Jeg kender ikke barnet «XY99»."),
+        (PAEDAGOG, "AK12 snart", "Jeg forstår ikke datoen «snart»."),
+        (PAEDAGOG, "AK12 2027-04-06 25.00", "Jeg forstår ikke klokkeslættet «25.00»."),
+        (PAEDAGOG, "AK12", "Skriv fx `/teambot flyt AK12 10/3`"),
+        (STRANGER, "AK12 2027-04-06", "Jeg kender dig ikke endnu."),
+        (OUTSIDER, "AK12 2027-04-06", "Du deltager ikke i statusmøderne for AK12, så du kan ikke ændre dem."),
+    ],
+)
+async def test_flyt_refusals_change_nothing(run: PlanningRunner, user: str, args: str, expected: str) -> None:
+    before = await _snapshot(run.db)
+    reply = await run(user, f"/teambot flyt {args}")
+    assert expected in reply.text
+    assert reply.text.endswith(NOTHING_SAVED)
+    assert await _snapshot(run.db) == before
+
+
+# -- /teambot aflys ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "args", "expected"),
+    [
+        (PAEDAGOG, "AK12", "Skriv en kort begrundelse for aflysningen. Intet er gemt."),
+        (PAEDAGOG, "AK12   ", "Skriv en kort begrundelse for aflysningen. Intet er gemt."),
+        (PAEDAGOG, "", "Skriv fx `/teambot aflys AK12 barnet er på ferie`. Intet er gemt."),
+        (PAEDAGOG, "AK12 " + "x" * 301, "Begrundelsen må højst være 300 tegn. Intet er gemt."),
+        (PAEDAGOG, "XY99 syg", "Jeg kender ikke barnet «XY99». Intet er gemt."),
+        (OUTSIDER, "AK12 syg", "Du deltager ikke i statusmøderne for AK12, så du kan ikke ændre dem. Intet er gemt."),
+    ],
+)
+async def test_aflys_refusals_change_nothing(run: PlanningRunner, user: str, args: str, expected: str) -> None:
+    before = await _snapshot(run.db)
+    assert (await run(user, f"/teambot aflys {args}")).text == expected
+    assert await _snapshot(run.db) == before
+
+
+async def test_aflys_cancels_tells_the_others_and_the_series_goes_on(run: PlanningRunner) -> None:
+    db = run.db
+    reply = await run(PSYKOLOG, "/teambot aflys AK12 barnet er på ferie")
+    assert reply.text == "❌ Statusmødet for AK12 tirsdag 30. marts 2027 er aflyst. 2 deltagere får besked."
+
+    first, second = await _meetings(db)
+    assert (first.day, first.status, first.cancel_reason) == (FIRST_MEETING, "cancelled", "barnet er på ferie")
+    assert (second.day, second.status) == (date(2027, 5, 11), "planned")  # six weeks after the cancelled date
+
+    notices = await _rows(db, kind="meeting.cancelled")
+    assert {n.recipient for n in notices} == {PAEDAGOG, LEAD}
+    assert (
+        notices[0]
+        .payload["text"]
+        .startswith(
+            "❌ Statusmødet for AK12 tirsdag 30. marts 2027 er aflyst af Peter Friis. Begrundelse: barnet er på ferie"
+        )
+    )
+    listing = (await run(PAEDAGOG, "/teambot møder")).text
+    assert "• tirsdag 30. marts 2027 kl. 14.00 — AK12 (Børnehuset Solsikken) · aflyst" in listing
+    assert "• tirsdag 11. maj 2027 kl. 14.00 — AK12" in listing
+
+    pending = await _rows(db, kind="meeting.reminder", status="pending")
+    assert {r.event_day for r in pending if r.ref_id == second.id} == {date(2027, 5, 11)}
+    # Nobody is reminded of the cancelled meeting: its 7-day and 1-day reminders no longer go out.
+    reminders_for_cancelled = [r.dedupe_key for r in pending if r.ref_id == first.id]
+    assert reminders_for_cancelled == [], "reminders of the cancelled meeting are still pending"
+
+
+# -- /teambot fravær --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("substitute", ["<@U0SUBST01|ali>", "@U0SUBST01", "Ali Hassan"])
+async def test_fravaer_sends_the_reminders_to_the_substitute(run: PlanningRunner, substitute: str) -> None:
+    db = run.db
+    reply = await run(PAEDAGOG, f"/teambot fravær 2027-03-15 2027-04-02 {substitute}")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden."
+    )
+    pending = await _rows(db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {SUBSTITUTE, PSYKOLOG, LEAD}
+    text = next(r for r in pending if r.recipient == SUBSTITUTE).payload["text"]
+    assert "Deltagere: Ali Hassan (pædagog, for Mette Jensen), Peter Friis (psykolog), Karsten Bro (leder)" in text
+    assert text.endswith("Du får denne besked, fordi du er stedfortræder for Mette Jensen (pædagog for AK12).")
+    assert {r.status for r in await _rows(db, kind="meeting.reminder") if r.recipient == PAEDAGOG} == {"cancelled"}
+    assert "tirsdag 30. marts 2027 kl. 14.00 — AK12" in (await run(SUBSTITUTE, "/teambot møder")).text
+
+
+async def test_fravaer_without_substitute_leaves_the_absent_out(run: PlanningRunner) -> None:
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Du får ingen mødeinvitationer i perioden."
+    )
+    pending = await _rows(run.db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
+
+
+async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    await run(PAEDAGOG, "/teambot fravær 2027-06-01 2027-06-04")
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == (
+        "*Dit fravær*\n"
+        "• mandag 15. marts 2027 – fredag 2. april 2027 · stedfortræder: Ali Hassan\n"
+        "• tirsdag 1. juni 2027 – fredag 4. juni 2027 · stedfortræder: ingen"
+    )
+    assert (await run(SUBSTITUTE, "/teambot fravær")).text == "Du har intet registreret fravær."
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("32/13 2/4", "Jeg forstår ikke datoen «32/13». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("2/3 snart", "Jeg forstår ikke datoen «snart». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("2027-04-02 2027-03-15", "Slutdatoen ligger før startdatoen. Intet er gemt."),
+        ("2026-11-02 2026-11-13", "Fraværet er allerede slut. Intet er gemt."),
+        ("2027-03-15", "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder). Intet er gemt."),
+        (
+            "2027-03-15 2027-04-02 Bo Ukendt",
+            "Jeg kender ikke stedfortræderen «Bo Ukendt». Nævn personen med @ eller skriv det fulde navn. "
+            "Intet er gemt.",
+        ),
+        ("2027-03-15 2027-04-02 <@U0PAED001>", "Du kan ikke være din egen stedfortræder. Intet er gemt."),
+        ("2027-03-15 2027-04-02 Mette Jensen", "Du kan ikke være din egen stedfortræder. Intet er gemt."),
+    ],
+)
+async def test_fravaer_refusals_change_nothing(run: PlanningRunner, args: str, expected: str) -> None:
+    before = await _snapshot(run.db)
+    assert (await run(PAEDAGOG, f"/teambot fravær {args}")).text == expected
+    assert await _snapshot(run.db) == before
+
+
+async def test_fravaer_by_a_stranger_is_refused(run: PlanningRunner) -> None:
+    reply = await run(STRANGER, "/teambot fravær 2027-03-15 2027-04-02")
+    assert reply.text.startswith("Jeg kender dig ikke endnu.") and reply.text.endswith(NOTHING_SAVED)
+
+
+# -- buttons on the reminder ------------------------------------------------------------------------------------
+
+
+async def test_bekraeft_replaces_the_reminder_and_is_stored(run: PlanningRunner) -> None:
+    meeting_id = await _meeting_id(run.db)
+    reply = await run.press(PAEDAGOG, "meeting_confirm", meeting_id)
+    assert reply.replace_original
+    assert reply.text.startswith("📅 Statusmøde for AK12 tirsdag 30. marts 2027 kl. 14.00 (Børnehuset Solsikken)")
+    assert "✅ Du har bekræftet. 1 af 3 har bekræftet." in reply.text
+    assert reply.blocks and all(block["type"] != "actions" for block in reply.blocks)  # no buttons left to press
+
+    again = await run.press(PAEDAGOG, "meeting_confirm", meeting_id)
+    assert "✅ Du har bekræftet. 1 af 3 har bekræftet." in again.text
+    assert "✅ Du har bekræftet. 2 af 3 har bekræftet." in (await run.press(LEAD, "meeting_confirm", meeting_id)).text
+    [meeting] = await _meetings(run.db)
+    assert sorted(meeting.confirmed_by) == sorted([await _staff_id(run.db, PAEDAGOG), await _staff_id(run.db, LEAD)])
+    assert "· 2 af 3 har bekræftet" in (await run(PSYKOLOG, "/teambot møder")).text
+
+
+async def test_flyt_button_opens_a_modal_with_a_date_picker(run: PlanningRunner) -> None:
+    meeting_id = await _meeting_id(run.db)
+    reply = await run.press(PAEDAGOG, "meeting_move", meeting_id)
+    # Transports without modals (the console) show the text: which command to type instead.
+    assert reply.text == "Skriv `/teambot flyt AK12 <dato> [kl.]` for at flytte mødet, fx `/teambot flyt AK12 10/3`."
+    modal = reply.modal
+    assert modal is not None
+    assert (modal["type"], modal["callback_id"]) == ("modal", "meeting_move_modal")
+    assert modal["private_metadata"] == meeting_id
+    [field] = [block for block in modal["blocks"] if block["type"] == "input"]
+    assert field["element"]["type"] == "datepicker"
+    assert field["element"]["initial_date"] == "2027-03-30"
+    assert modal["title"]["text"] == "Flyt statusmøde"
+
+
+async def test_aflys_button_opens_a_modal_asking_for_the_reason(run: PlanningRunner) -> None:
+    meeting_id = await _meeting_id(run.db)
+    reply = await run.press(LEAD, "meeting_cancel", meeting_id)
+    assert reply.text == "Skriv `/teambot aflys AK12 <begrundelse>` for at aflyse mødet."
+    assert reply.modal is not None and reply.modal["callback_id"] == "meeting_cancel_modal"
+    [field] = [block for block in reply.modal["blocks"] if block["type"] == "input"]
+    assert field["element"]["type"] == "plain_text_input"
+
+
+@pytest.mark.parametrize("action", ["meeting_confirm", "meeting_move", "meeting_cancel"])
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        (STRANGER, "Jeg kender dig ikke endnu."),
+        (OUTSIDER, "Du deltager ikke i statusmøderne for AK12, så du kan ikke ændre dem."),
+    ],
+)
+async def test_buttons_pressed_by_someone_else_are_refused(
+    run: PlanningRunner, action: str, user: str, expected: str
+) -> None:
+    before = await _snapshot(run.db)
+    reply = await run.press(user, action, await _meeting_id(run.db))
+    assert reply.text.startswith(expected) and reply.text.endswith(NOTHING_SAVED)
+    assert reply.modal is None and not reply.replace_original
+    assert await _snapshot(run.db) == before
+
+
+async def test_button_for_a_meeting_that_no_longer_exists(run: PlanningRunner) -> None:
+    reply = await run.press(PAEDAGOG, "meeting_confirm", "999999")
+    assert reply.text == "Det møde findes ikke længere. Skriv `/teambot møder` for at se dine møder. Intet er gemt."

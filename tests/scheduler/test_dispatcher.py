@@ -1,0 +1,362 @@
+"""The dispatcher delivers planned outbox rows through the real Slack Messenger to the fake Slack Web API:
+exactly once, through rate limits, server errors, permanent errors and a crash between posting and recording."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from helpers_outbox import (
+    FIRST_REMINDERS_DUE,
+    MEETING_DAY,
+    SECOND_REMINDERS_DUE,
+    Pacing,
+    delivered,
+    deliveries_per_key,
+    dispatcher_for,
+    messenger_for,
+    metadata_of,
+    notifications,
+    plan_small_roster,
+    reset,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from teambot.commands import Context, run_command
+from teambot.commands.messenger import notification_metadata
+from teambot.commands.notices import from_payload
+from teambot.scheduler.planner import plan_case
+from teambot.slack.messenger import SlackMessenger
+from teambot.store import outbox
+from teambot.store.db import Database
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.fake_slack import FakeSlack
+from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG
+
+REMINDER = "meeting.reminder"
+
+
+@pytest.fixture(scope="module")
+def shared_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_slack(shared_slack: FakeSlack) -> FakeSlack:
+    return reset(shared_slack)
+
+
+async def _statuses(db: Database) -> dict[str, str]:
+    return {row.dedupe_key: row.status for row in await notifications(db)}
+
+
+async def test_due_reminders_are_delivered_exactly_once_with_their_key_in_metadata(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+
+    assert (await dispatcher.dispatch_due()).sent == 0  # nothing is due in November
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    stats = await dispatcher.dispatch_due()
+    assert stats.sent == 3
+    again = await dispatcher.dispatch_due()
+    assert again.sent == 0
+
+    calls = fake_slack.calls_to("chat.postMessage")
+    assert len(calls) == 3
+    sent = [r for r in await notifications(db) if r.status == "sent"]
+    assert {r.recipient for r in sent} == {PAEDAGOG, PSYKOLOG, LEAD}
+    by_channel = {c.params["channel"]: c for c in calls}
+    for row in sent:
+        metadata = metadata_of(by_channel[row.recipient].params)
+        assert metadata == {"event_type": "teambot_notification", "event_payload": {"key": row.dedupe_key}}
+        assert row.message_ts is not None and row.sent_at == clock.now()
+    text = by_channel[PAEDAGOG].params["text"]
+    assert text.startswith("📅 Statusmøde for AK12 tirsdag 30. marts 2027 kl. 14.00 (Børnehuset Solsikken)")
+    assert text.endswith("Du får denne besked, fordi du er pædagog for AK12.")
+    # The 1-day reminders are still waiting for tomorrow morning.
+    assert sum(r.status == "pending" for r in await notifications(db)) == 3
+
+
+async def test_rate_limited_row_waits_for_retry_after_then_is_delivered(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=30)
+
+    stats = await dispatcher.dispatch_due()
+    assert (stats.sent, stats.retried) == (2, 1)
+    [limited] = [r for r in await notifications(db) if r.due_at <= clock.now() and r.status != "sent"]
+    assert limited.status == "pending"
+    posted = len(fake_slack.calls_to("chat.postMessage"))
+    assert posted == 3  # two delivered, one answered 429
+
+    for seconds in (0, 10, 29):
+        clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30 + seconds))
+        assert (await dispatcher.dispatch_due()).sent == 0
+    assert len(fake_slack.calls_to("chat.postMessage")) == posted  # nothing re-posted inside the 30 s
+
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=61))
+    assert (await dispatcher.dispatch_due()).sent == 1
+    assert (await _statuses(db))[limited.dedupe_key] == "sent"
+    assert deliveries_per_key(fake_slack)[limited.dedupe_key] == 1
+
+
+async def test_server_error_is_retried_after_a_backoff_and_delivered(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", status=500)
+
+    stats = await dispatcher.dispatch_due()
+    assert (stats.sent, stats.retried, stats.failed) == (2, 1, 0)
+    [waiting] = [r for r in await notifications(db) if r.due_at <= clock.now() and r.status != "sent"]
+    assert waiting.status == "pending" and waiting.next_attempt_at is not None
+    assert waiting.next_attempt_at > clock.now()
+
+    assert (await dispatcher.dispatch_due()).sent == 0  # not hammered at once
+    clock.advance(minutes=1)
+    assert (await dispatcher.dispatch_due()).sent == 1
+    assert set((await _statuses(db)).values()) == {"sent", "pending"}
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 4
+
+
+async def test_connection_error_is_retried_later(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    # A port nobody listens on; no client-side retries, so the dispatcher sees the error itself.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = AsyncWebClient(base_url=f"http://127.0.0.1:{port}/api/", token="xoxb-test", retry_handlers=[])
+    unreachable = SlackMessenger(client)
+    stats = await dispatcher_for(db, unreachable, clock).dispatch_due()
+    assert (stats.sent, stats.retried, stats.failed) == (0, 3, 0)
+    due = [r for r in await notifications(db) if r.due_at <= clock.now()]
+    assert {r.status for r in due} == {"pending"}
+    assert all((r.last_error or "").startswith("connection") for r in due)
+
+    clock.advance(minutes=1)
+    assert (await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()).sent == 3
+
+
+async def test_permanent_error_fails_the_row_and_tells_the_lead(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    # One recipient at a time, in planned order: the pædagog's reminder is posted first.
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", error="user_not_found")
+
+    stats = await dispatcher.dispatch_due()
+    assert (stats.sent, stats.failed, stats.rerouted) == (2, 1, 1)
+    [failed] = [r for r in await notifications(db) if r.status == "failed"]
+    assert failed.recipient == PAEDAGOG and failed.last_error == "user_not_found"
+
+    [notice] = await notifications(db, kind="notice.rerouted")
+    assert notice.recipient == LEAD and notice.status == "pending"
+    assert (await dispatcher.dispatch_due()).sent == 1
+    [to_lead] = [p for p in delivered(fake_slack) if p.key == notice.dedupe_key]
+    assert to_lead.channel == LEAD
+    assert "⚠️ Denne besked kunne ikke leveres til Mette Jensen (user_not_found). Giv den gerne videre:" in to_lead.text
+    assert "📅 Statusmøde for AK12 tirsdag 30. marts 2027 kl. 14.00" in to_lead.text
+    assert to_lead.text.endswith(
+        "Du får denne besked, fordi du er leder, og beskeden ikke kunne leveres til Mette Jensen."
+    )
+
+    # The failed row is never tried again.
+    clock.advance(hours=1)
+    await dispatcher.dispatch_due()
+    assert [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")].count(PAEDAGOG) == 1
+    assert (await _statuses(db))[failed.dedupe_key] == "failed"
+
+
+async def test_a_change_notice_that_cannot_be_delivered_also_goes_to_the_lead(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    moved = await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "flyt AK12 2027-04-06")
+    assert moved.text.startswith("🔁 Statusmødet for AK12 er flyttet")
+    [to_psychologist] = [n for n in await notifications(db, kind="meeting.moved") if n.recipient == PSYKOLOG]
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
+    fake_slack.fail("chat.postMessage", error="account_inactive")  # the psychologist's notice is posted first
+
+    await dispatcher.dispatch_due()
+    assert (await _statuses(db))[to_psychologist.dedupe_key] == "failed"
+    await dispatcher.dispatch_due()
+    rerouted = [p for p in delivered(fake_slack) if p.channel == LEAD and "kunne ikke leveres" in p.text]
+    assert rerouted, "the lead is not told that Peter Friis did not get the notice"
+    assert "kunne ikke leveres til Peter Friis (account_inactive)" in rerouted[0].text
+
+
+async def _crash_after_posting(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, *, post_to: set[str]
+) -> list[outbox.Notification]:
+    """A dispatcher claims the due rows, posts some of them, and dies before recording anything."""
+    async with db.write() as session:
+        claimed = await outbox.claim_due(
+            session, now=clock.now(), worker="crashed", limit=50, is_postgres=not db.is_sqlite
+        )
+    messenger = messenger_for(fake_slack)
+    for row in claimed:
+        if row.recipient in post_to:
+            await messenger.send(
+                row.recipient, from_payload(row.payload), metadata=notification_metadata(row.dedupe_key)
+            )
+    return claimed
+
+
+async def test_restart_after_a_crash_between_post_and_record_does_not_post_again(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    claimed = await _crash_after_posting(db, clock, fake_slack, post_to={PAEDAGOG, PSYKOLOG, LEAD})
+    assert len(claimed) == 3 and {r.status for r in await notifications(db) if r.due_at <= clock.now()} == {"sending"}
+    ts_by_key = {p.key: p.ts for p in delivered(fake_slack)}
+
+    clock.advance(minutes=10)  # the bot comes back
+    restarted = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert await restarted.recover(everything=True) == 3
+    assert len(fake_slack.calls_to("conversations.history")) == 3
+    assert (await restarted.dispatch_due()).sent == 0
+
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
+    rows = {r.dedupe_key: r for r in await notifications(db)}
+    for key, ts in ts_by_key.items():
+        assert (rows[key].status, rows[key].message_ts) == ("sent", ts)
+    assert set(deliveries_per_key(fake_slack).values()) == {1}
+
+
+async def test_row_claimed_but_never_posted_is_delivered_once_after_restart(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    await _crash_after_posting(db, clock, fake_slack, post_to={PAEDAGOG})
+
+    clock.advance(minutes=10)
+    restarted = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert await restarted.recover(everything=True) == 3
+    statuses = {r.recipient: r.status for r in await notifications(db) if r.due_at <= clock.now()}
+    assert statuses == {PAEDAGOG: "sent", PSYKOLOG: "pending", LEAD: "pending"}
+
+    assert (await restarted.dispatch_due()).sent == 2
+    assert (await restarted.dispatch_due()).sent == 0
+    counts = deliveries_per_key(fake_slack)
+    assert len(counts) == 3 and set(counts.values()) == {1}
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
+
+
+async def test_a_live_claim_is_not_second_guessed_and_an_unanswered_check_leaves_the_row_alone(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    await _crash_after_posting(db, clock, fake_slack, post_to={PAEDAGOG})
+    other = dispatcher_for(db, messenger_for(fake_slack), clock)
+
+    clock.advance(seconds=30)  # within the other process's lease
+    assert await other.recover() == 0
+    assert fake_slack.calls_to("conversations.history") == []
+
+    clock.advance(minutes=10)  # lease expired, but Slack does not answer the check
+    fake_slack.fail("conversations.history", status=500, times=3)
+    assert await other.recover() == 0
+    assert {r.status for r in await notifications(db) if r.due_at <= clock.now()} == {"sending"}
+    assert await other.recover() == 3
+    await other.dispatch_due()
+    assert set(deliveries_per_key(fake_slack).values()) == {1} and len(deliveries_per_key(fake_slack)) == 3
+
+
+async def test_chaos_every_planned_row_is_delivered_exactly_once(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    case = await plan_small_roster(db, clock, municipality={"reminder_days": [14, 7, 3, 1]})
+    fake_slack.set_chaos(0.2, seed=7)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    last_day = date(2027, 5, 11)  # through the second meeting
+
+    day, passes = date(2027, 3, 10), 0
+    while day <= last_day:
+        clock.set(datetime.combine(day, time(0, 5), COPENHAGEN))
+        await plan_case(db, case, now=clock.now(), zone=COPENHAGEN)
+        midnight = datetime.combine(day + timedelta(days=1), time(0, 0), COPENHAGEN)
+        while True:
+            async with db.read() as session:
+                upcoming = await outbox.next_due(session)
+            if upcoming is None or upcoming >= midnight:
+                break
+            clock.set(max(upcoming, clock.now()))
+            await dispatcher.dispatch_due()
+            passes += 1
+            assert passes < 2000, "the dispatcher stopped making progress"
+        day += timedelta(days=1)
+
+    rows = await notifications(db)
+    due = [r for r in rows if r.due_at.astimezone(COPENHAGEN).date() <= last_day]
+    assert len(due) == 24  # 2 meetings x 4 reminders x 3 participants
+    assert {r.status for r in due} == {"sent"}
+    counts = deliveries_per_key(fake_slack)
+    assert {r.dedupe_key: counts[r.dedupe_key] for r in due} == {r.dedupe_key: 1 for r in due}
+    failures = len(fake_slack.calls_to("chat.postMessage")) - len(delivered(fake_slack))
+    assert failures > 0  # the chaos really happened
+
+
+async def test_reminders_for_a_meeting_that_already_started_are_missed_and_the_lead_is_told(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(MEETING_DAY + timedelta(minutes=5))  # the bot was down over both reminders and the meeting
+
+    stats = await dispatcher.dispatch_due()
+    assert (stats.sent, stats.missed) == (0, 6)
+    assert {r.status for r in await notifications(db, kind=REMINDER)} == {"missed"}
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+    await dispatcher.dispatch_due()
+    posts = delivered(fake_slack)
+    # One notice for the meeting, however many of its reminders were missed.
+    assert [p.channel for p in posts] == [LEAD]
+    assert [r.recipient for r in await notifications(db, kind="notice.missed")] == [LEAD]
+    assert "Påmindelserne om statusmødet for AK12 tirsdag 30. marts 2027 blev ikke sendt" in posts[0].text
+    assert "Du får denne besked, fordi du er leder for institutionen, hvor AK12 går." in posts[0].text
+
+
+async def test_reminder_that_fell_due_while_down_is_sent_late_if_the_meeting_is_ahead(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(hours=4))  # the morning of the meeting
+    stats = await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()
+    assert (stats.sent, stats.missed) == (6, 0)
+    assert {p.channel for p in delivered(fake_slack)} == {PAEDAGOG, PSYKOLOG, LEAD}
+    assert await notifications(db, kind="notice.missed") == []
+
+
+async def test_two_messages_to_one_recipient_are_paced_a_second_apart(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    pacing = Pacing()
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, pacing, concurrency=1)
+    clock.set(SECOND_REMINDERS_DUE + timedelta(seconds=30))  # both reminders due for all three
+
+    assert (await dispatcher.dispatch_due()).sent == 6
+    # One wait per recipient, before their second message; none before anyone's first.
+    assert pacing.sleeps == [pytest.approx(1.0)] * 3
+    order = [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")]
+    assert sorted(order) == sorted([PAEDAGOG, PSYKOLOG, LEAD] * 2)
