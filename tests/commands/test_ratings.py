@@ -207,7 +207,7 @@ REFUSALS = [
     pytest.param(
         "/rating AK12 fredag 1 3",
         {"start_meeting": date(2027, 3, 1)},
-        "fredag 26. februar 2027 er før forløbet startede. Intet er gemt.",
+        "fredag 26. februar 2027 er før forløbet eller målet startede. Intet er gemt.",
         id="before the case started",
     ),
     pytest.param(
@@ -846,3 +846,20 @@ async def test_closing_a_case_stops_ratings_and_cancels_pending_reminders(db: Da
     [closing] = await audit_entries(db, "case.close")
     assert (closing.actor, closing.case_code) == (PAEDAGOG, "AK12")
     assert (await case_of(db)).closed_on == TODAY
+
+
+async def test_a_goal_added_today_cannot_be_rated_for_the_days_before_it(db: Database, clock: FakeClock) -> None:
+    await load_roster(db, clock)
+    run = Runner(db, clock)
+    added = await run(PAEDAGOG, "/teambot forløb mål AK12 Hænger selv jakken op")
+    assert added.text.startswith("🎯 Mål 3 for AK12")
+
+    refused = await run(PAEDAGOG, "/rating AK12 i går 3 3")
+    assert refused.text.endswith("er før forløbet eller målet startede. Intet er gemt.")
+    assert (await run(PAEDAGOG, "/rating AK12 3 3")).text.startswith("✅ Registreret: AK12, mål 3")
+
+
+async def test_a_date_without_a_rating_asks_for_the_rating(db: Database, clock: FakeClock) -> None:
+    await load_roster(db, clock)
+    reply = await Runner(db, clock)(PAEDAGOG, "/rating AK12 i går")
+    assert reply.text == "Skriv en bedømmelse fra 1 til 4 efter datoen, fx `/rating AK12 i går 3`. Intet er gemt."

@@ -66,9 +66,6 @@ def _error(text: str, goal_numbers: list[int] | None = TWO_GOALS) -> RatingInput
             "AK12 3 5 gange", ONE_GOAL, RatingInput("AK12", TODAY, None, 3, "5 gange"), id="one goal: 3, note '5 gange'"
         ),
         pytest.param("AK12", TWO_GOALS, RatingInput("AK12", TODAY, None, None, None), id="code only: show goals"),
-        pytest.param(
-            "AK12 i går", TWO_GOALS, RatingInput("AK12", date(2027, 3, 3), None, None, None), id="date only: show goals"
-        ),
     ],
 )
 def test_what_is_read_from_the_text(text: str, goals: list[int], expected: RatingInput) -> None:
@@ -296,3 +293,10 @@ def test_who_may_read_and_rate_a_child(
         roles=roles, works_at_institution=at_institution, is_case_consultant=consultant, consent_professions=consent
     )
     assert access == expected
+
+
+@pytest.mark.parametrize("text", ["AK12 i går", "AK12 2.5", "AK12 mandag"])
+def test_a_date_without_a_rating_asks_for_the_rating(text: str) -> None:
+    with pytest.raises(RatingInputError) as caught:
+        parse_rating(text, TODAY, TWO_GOALS)
+    assert caught.value.kind == "missing_value"

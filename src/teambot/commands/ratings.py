@@ -60,7 +60,8 @@ async def record(
     """Check the value, the day against the window, the case and the institution's calendar; then store."""
     if value not in SCALE:  # every path checks; this guards forged button values too
         raise UserError(t("rating.input_out_of_range", value=value))
-    problem = check_day(day, ctx.today(), started=view.case.start_meeting, closed=view.case.closed_on)
+    started = max(filter(None, (view.case.start_meeting, goal.started_on)), default=None)
+    problem = check_day(day, ctx.today(), started=started, closed=view.case.closed_on)
     if problem:
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
     calendar = await queries.work_calendar(session, view.case.institution_id)

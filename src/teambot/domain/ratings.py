@@ -77,6 +77,8 @@ def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = 
     if not numbers:
         if rest:
             raise RatingInputError("not_a_number", rest[0])
+        if day != today:
+            raise RatingInputError("missing_value")  # a date but no rating: "AK12 i går", or "AK12 2.5"
         return RatingInput(code, day, None, None, None)
     if len(numbers) == 1:
         goal, value = None, numbers[0]
