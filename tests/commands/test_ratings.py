@@ -863,3 +863,18 @@ async def test_a_date_without_a_rating_asks_for_the_rating(db: Database, clock: 
     await load_roster(db, clock)
     reply = await Runner(db, clock)(PAEDAGOG, "/rating AK12 i går")
     assert reply.text == "Skriv en bedømmelse fra 1 til 4 efter datoen, fx `/rating AK12 i går 3`. Intet er gemt."
+
+
+async def test_rating_mangler_shows_todays_goals_with_buttons_at_any_time(db: Database, clock: FakeClock) -> None:
+    await load_roster(db, clock)
+    run = Runner(db, clock)
+    await run(PAEDAGOG, "/rating AK12 1 3")
+    reply = await run(PAEDAGOG, "/rating mangler")
+    assert "1 af 2 mål mangler" in reply.text
+    buttons = [e for b in reply.blocks or [] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["text"]["text"] for b in buttons] == ["1", "2", "3", "4"]
+
+    await run(PAEDAGOG, "/rating AK12 2 2")
+    assert "Alle dagens mål er registreret. Tak!" in (await run(PAEDAGOG, "/rating mangler")).text
+    clock.set(datetime(2027, 3, 6, 10, 0))  # a Saturday: nothing to rate
+    assert (await run(PAEDAGOG, "/rating mangler")).text == "Du har ingen mål at registrere lørdag 6. marts 2027."

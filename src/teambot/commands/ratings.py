@@ -17,6 +17,7 @@ from teambot.store import ratings as store
 from teambot.store.models import Case, Goal, Staff
 
 MODAL_BLOCK_LIMIT = 100  # Slack's limit for a modal
+TODO_WORDS = ("mangler", "todo")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ async def rating(ctx: Context, args: str) -> Reply:
     staff = ctx.require_staff()
     if not args.strip():
         return await day_modal(ctx, staff)
+    if args.strip().lower() in TODO_WORDS:
+        return await todo(ctx, staff)
     today = ctx.today()
     code = args.split()[0]
     async with ctx.db.write() as session:
@@ -287,3 +290,13 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
     reply = rating_nudge(day, items)
     reply.replace_original = True
     return reply
+
+
+async def todo(ctx: Context, staff: Staff) -> Reply:
+    """`/rating mangler`: today's goals still to rate, with the nudge's 1–4 buttons, whenever you ask."""
+    today = ctx.today()
+    async with ctx.db.read() as session:
+        items = await store.nudge_items(session, staff, today)
+    if not items:
+        return Reply(t("rating.todo_none", date=format_date(today)))
+    return rating_nudge(today, items)

@@ -1,5 +1,9 @@
 """Danish catalog: the default and complete one."""
 
+from teambot.i18n.da_visits import MESSAGES as _VISITS
+
+_EXTRA: tuple[dict[str, str], ...] = (_VISITS,)
+
 MESSAGES: dict[str, str] = {
     # formats
     "weekday": "mandag,tirsdag,onsdag,torsdag,fredag,lørdag,søndag",
@@ -184,7 +188,8 @@ MESSAGES: dict[str, str] = {
     "cmd.rating.usage": "/rating <barn> [dato] [mål] <1-4> [note]",
     "cmd.rating.summary": (
         "Registrerer dagens bedømmelse af et mål, fx `/rating AK12 3` eller `/rating AK12 2 4 øvede med billedkort`. "
-        "Dato for efterregistrering (højst 7 dage): `/rating AK12 i går 3`. Kun `/rating`: alle dine børn på én gang."
+        "Dato for efterregistrering (højst 7 dage): `/rating AK12 i går 3`. Kun `/rating`: alle dine børn på én gang. "
+        "`/rating mangler`: dagens manglende mål med knapper."
     ),
     "rating.recorded": "✅ Registreret: {code}, mål {number} «{goal}» — {date}: *{value} af 4*.",
     "rating.corrected": "✏️ Ændret: {code}, mål {number} — {date}: ændret fra {old} til *{new}*.",
@@ -208,6 +213,7 @@ MESSAGES: dict[str, str] = {
     "rating.day_before_start": "{date} er før forløbet eller målet startede. Intet er gemt.",
     "rating.day_after_close": "{date} er efter forløbet blev lukket. Intet er gemt.",
     "rating.day_closed": "{date} er ikke en arbejdsdag i institutionen (weekend, helligdag eller lukkedag). Intet er gemt.",
+    "rating.todo_none": "Du har ingen mål at registrere {date}.",
     "rating.no_children": "Du har ingen børn med aktive mål at registrere for.",
     "rating.modal.title": "Dagens registrering",
     "rating.modal.submit": "Gem",
@@ -282,3 +288,7 @@ MESSAGES: dict[str, str] = {
     "case.already_closed": "Forløbet {code} er allerede lukket. Intet er gemt.",
     "case.closed": "🔒 Forløbet {code} er lukket {date}. Kommende statusmøder og påmindelser er aflyst.",
 }
+
+# Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.
+for _extra in _EXTRA:
+    MESSAGES.update(_extra)

@@ -1,5 +1,9 @@
 """English catalog: complete, same keys as Danish (a test checks it)."""
 
+from teambot.i18n.en_visits import MESSAGES as _VISITS
+
+_EXTRA: tuple[dict[str, str], ...] = (_VISITS,)
+
 MESSAGES: dict[str, str] = {
     "weekday": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
     "month": "January,February,March,April,May,June,July,August,September,October,November,December",
@@ -169,7 +173,8 @@ MESSAGES: dict[str, str] = {
     "cmd.rating.usage": "/rating <child> [date] [goal] <1-4> [note]",
     "cmd.rating.summary": (
         "Records today's rating of a goal, e.g. `/rating AK12 3` or `/rating AK12 2 4 practised with picture cards`. "
-        "A date backfills (at most 7 days): `/rating AK12 i går 3`. Just `/rating`: all your children at once."
+        "A date backfills (at most 7 days): `/rating AK12 i går 3`. Just `/rating`: all your children at once. "
+        "`/rating mangler`: today's missing goals with buttons."
     ),
     "rating.recorded": "✅ Recorded: {code}, goal {number} «{goal}» — {date}: *{value} of 4*.",
     "rating.corrected": "✏️ Changed: {code}, goal {number} — {date}: changed from {old} to *{new}*.",
@@ -193,6 +198,7 @@ MESSAGES: dict[str, str] = {
     "rating.day_before_start": "{date} is before the case or the goal started. Nothing was saved.",
     "rating.day_after_close": "{date} is after the case was closed. Nothing was saved.",
     "rating.day_closed": "{date} is not a working day at the institution (weekend, holiday or closing day). Nothing was saved.",
+    "rating.todo_none": "You have no goals to rate {date}.",
     "rating.no_children": "You have no children with active goals to rate.",
     "rating.modal.title": "Today's ratings",
     "rating.modal.submit": "Save",
@@ -266,3 +272,7 @@ MESSAGES: dict[str, str] = {
     "case.already_closed": "The case {code} is already closed. Nothing was saved.",
     "case.closed": "🔒 The case {code} is closed {date}. Upcoming status meetings and reminders are cancelled.",
 }
+
+# Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.
+for _extra in _EXTRA:
+    MESSAGES.update(_extra)

@@ -1,0 +1,3 @@
+"""Danish messages for consultant visits, the årshjul and the småbørnscafé."""
+
+MESSAGES: dict[str, str] = {}
