@@ -101,6 +101,17 @@ _CASES: list[tuple[str, str, str, list[str], int, list[str], list[str]]] = [
 ]
 
 
+_STRUGGLING = {("AK12", 2), ("GP09", 1)}  # goals that stay below 2: the "2. uge under 2" flag
+_QUIET = {"HR11"}  # no ratings for the last six working days: the "ingen registreringer" flag
+_NOTES = (
+    "øvede med billedkort",
+    "en voksen ved siden af",
+    "gav god tid og ros",
+    "delte opgaven op i små trin",
+    "brugte timer og billeder",
+)
+
+
 def demo_roster_data(today: date) -> dict[str, Any]:
     """The demo roster as TOML-shaped data, with dates relative to `today`."""
 
@@ -166,24 +177,25 @@ async def load_demo(db: Database, *, now: datetime, zone: ZoneInfo) -> DemoSumma
             assert goal.id is not None
             rated = set((await session.exec(select(col(Rating.day)).where(Rating.goal_id == goal.id))).all())
             start = goal.started_on or case.start_meeting or today
-            level = rng.uniform(1.4, 2.4)
-            for day in calendar.working_days(start, today - timedelta(days=1)):
-                level = min(4.0, level + rng.uniform(-0.15, 0.22))
+            # Each goal drifts from where it started towards where it is heading, with day-to-day noise;
+            # a few goals stay low and one case has gone quiet, so the week's flags have something to show.
+            level, target = rng.uniform(1.3, 2.3), rng.uniform(1.6, 3.6)
+            if (case.code, goal.number) in _STRUGGLING:
+                target = 1.6
+            days = calendar.working_days(start, today - timedelta(days=1))
+            for index, day in enumerate(days):
+                level += (target - level) * 0.06
                 # Draw every random number before deciding to skip, so a re-run draws the same sequence.
                 missed = rng.random() < 0.08  # a missed day now and then, like real life
-                value = max(1, min(4, round(level + rng.uniform(-0.7, 0.7))))
+                value = max(1, min(4, round(level + rng.uniform(-0.8, 0.8))))
                 at = datetime.combine(day, time(14, rng.randint(0, 50)), zone)
-                if missed or day in rated:
+                quiet = case.code in _QUIET and index >= len(days) - 6
+                if missed or quiet or day in rated:
                     continue
+                notes = _NOTES if rng.random() < 0.3 else ("",)
+                note = rng.choice(notes) or None
                 session.add(
-                    Rating(
-                        goal_id=goal.id,
-                        day=day,
-                        value=value,
-                        note=None,
-                        rated_by=case.paedagog_id,
-                        rated_at=at,
-                    )
+                    Rating(goal_id=goal.id, day=day, value=value, note=note, rated_by=case.paedagog_id, rated_at=at)
                 )
         audit.record(session, at=now, actor="demo", action="demo.load")
     async with db.read() as session:

@@ -287,6 +287,34 @@ MESSAGES: dict[str, str] = {
     "case.close_usage": "Skriv fx `/teambot forløb luk AK12`. Intet er gemt.",
     "case.already_closed": "Forløbet {code} er allerede lukket. Intet er gemt.",
     "case.closed": "🔒 Forløbet {code} er lukket {date}. Kommende statusmøder og påmindelser er aflyst.",
+    # the week (/uge)
+    "cmd.uge.usage": "/uge [uge[/år]] [institution]",
+    "cmd.uge.summary": (
+        "Ugens status: registreringer dag for dag, gennemsnit, udvikling, hvad der mangler, ugens møder og advarsler. "
+        "Fx `/uge`, `/uge 47`, `/uge 53/2026 SOL`. Ledere ser hele institutionen, andre deres egne børn."
+    ),
+    "week.title": "Uge {week} ({year}) · {institution}",
+    "week.today": "{done} af {due} registreringer i dag",
+    "week.goal_label": "{code} · mål {number} «{text}»",
+    "week.mean": "gns. {mean}",
+    "week.no_mean": "gns. –  ",
+    "week.met": "{pct} % nået",
+    "week.flag_low": "⚠️ 2. uge under 2",
+    "week.more": "… og {n} mål mere, som ikke er plads til her. Skriv `/uge` med institutionens kode for at se én ad gangen.",
+    "week.no_goals": "Ingen aktive mål i denne uge.",
+    "week.missing_today": "Mangler i dag: {who}",
+    "week.missing_week": "Mangler denne uge (registreringer): {who}",
+    "week.this_week": "Denne uge: {items}",
+    "week.meeting": "statusmøde {code} {weekday} {time} ({state})",
+    "week.meeting_confirmed": "{n} af {total} har bekræftet",
+    "week.meeting_cancelled": "aflyst",
+    "week.meeting_held": "afholdt",
+    "week.flag_silent": "⚠️ Ingen registreringer i 5 arbejdsdage: {codes}",
+    "week.flag_overdue": "⚠️ Statusmøde overskredet: {codes}",
+    "week.not_your_institution": "Du hører ikke til institutionen «{code}», så du kan ikke se dens uge. Skriv `/uge` for dine egne.",
+    "week.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx `/uge 47` eller `/uge 53/2026`.",
+    "week.nothing": "Der er intet at vise for dig i uge {week} ({year}).",
+    "week.split_hint": "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen.",
 }
 
 # Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.

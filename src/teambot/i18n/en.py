@@ -271,6 +271,33 @@ MESSAGES: dict[str, str] = {
     "case.close_usage": "Type e.g. `/teambot forløb luk AK12`. Nothing was saved.",
     "case.already_closed": "The case {code} is already closed. Nothing was saved.",
     "case.closed": "🔒 The case {code} is closed {date}. Upcoming status meetings and reminders are cancelled.",
+    "cmd.uge.usage": "/uge [week[/year]] [institution]",
+    "cmd.uge.summary": (
+        "The week's status: ratings day by day, means, trend, what is missing, the week's meetings and warnings. "
+        "E.g. `/uge`, `/uge 47`, `/uge 53/2026 SOL`. Leads see the whole institution, others their own children."
+    ),
+    "week.title": "Week {week} ({year}) · {institution}",
+    "week.today": "{done} of {due} ratings today",
+    "week.goal_label": "{code} · goal {number} «{text}»",
+    "week.mean": "mean {mean}",
+    "week.no_mean": "mean –  ",
+    "week.met": "{pct} % met",
+    "week.flag_low": "⚠️ 2nd week below 2",
+    "week.more": "… and {n} more goals that do not fit here. Type `/uge` with the institution's code to see one at a time.",
+    "week.no_goals": "No active goals this week.",
+    "week.missing_today": "Missing today: {who}",
+    "week.missing_week": "Missing this week (ratings): {who}",
+    "week.this_week": "This week: {items}",
+    "week.meeting": "status meeting {code} {weekday} {time} ({state})",
+    "week.meeting_confirmed": "{n} of {total} confirmed",
+    "week.meeting_cancelled": "cancelled",
+    "week.meeting_held": "held",
+    "week.flag_silent": "⚠️ No ratings for 5 working days: {codes}",
+    "week.flag_overdue": "⚠️ Status meeting overdue: {codes}",
+    "week.not_your_institution": "You do not belong to the institution «{code}», so you cannot see its week. Type `/uge` for your own.",
+    "week.bad_week": "I don't understand the week «{text}». Type e.g. `/uge 47` or `/uge 53/2026`.",
+    "week.nothing": "There is nothing to show you for week {week} ({year}).",
+    "week.split_hint": "More institutions than fit: type `/uge <institution>` for one at a time.",
 }
 
 # Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.

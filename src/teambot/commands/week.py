@@ -1,0 +1,200 @@
+"""`/uge`: the week's status for a team lead — ratings grid, means, trend, what is missing, meetings, flags.
+
+The same rendering serves the Friday digest and the lead's App Home.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
+from teambot.domain.dates import parse_week
+from teambot.domain.meetings import parse_hhmm
+from teambot.domain.roles import Role
+from teambot.domain.week import Cell, GoalWeek
+from teambot.i18n import format_decimal, format_time, t, weekday_name
+from teambot.store import audit, queries
+from teambot.store.models import Case, CaseConsultant, Institution, Staff
+from teambot.store.week import InstitutionWeek, institution_week
+
+SECTION_LIMIT = 2_900  # Slack allows 3,000 characters in a section's text
+BLOCK_LIMIT = 48  # of Slack's 50 per message, two kept for the closing lines
+GOAL_LABEL = 16
+
+
+def _cell(cell: Cell) -> str:
+    if cell.value is not None:
+        return str(cell.value)
+    if cell.closed:
+        return "luk"
+    return " " if cell.future else "–"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= GOAL_LABEL else text[: GOAL_LABEL - 1].rstrip() + "…"
+
+
+def grid_lines(goals: list[GoalWeek]) -> list[str]:
+    labels = [t("week.goal_label", code=g.case_code, number=g.goal_number, text=_short(g.goal_text)) for g in goals]
+    width = max((len(label) for label in labels), default=0)
+    lines = []
+    for label, goal in zip(labels, goals, strict=True):
+        cells = " · ".join(f"{_cell(c):>3}" if _cell(c) == "luk" else f"{_cell(c):>1}" for c in goal.cells)
+        mean = t("week.mean", mean=format_decimal(goal.mean)) if goal.mean is not None else t("week.no_mean")
+        share = t("week.met", pct=round(goal.met_share * 100)) if goal.met_share is not None else ""
+        flag = f" {t('week.flag_low')}" if goal.low_two_weeks else ""
+        lines.append(f"{label.ljust(width)}  {cells}  {mean} {goal.trend}  {share}{flag}".rstrip())
+    return lines
+
+
+def render_week(data: InstitutionWeek, today: date) -> tuple[str, list[Block]]:
+    """Text and blocks within Slack's limits: the grid in code blocks, chunked; the rest as short sections."""
+    title = t("week.title", week=data.week, year=data.year, institution=data.institution.name)
+    if data.today_due:
+        title += " — " + t("week.today", done=data.today_done, due=data.today_due)
+    head = "   ".join(f"{weekday_name(d)[:2]} {d.day}/{d.month}" for d in data.days)
+    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{head}"}}]
+    lines = [title, head]
+    grid = grid_lines(data.goals)
+    lines += grid
+    chunk: list[str] = []
+    shown = 0
+    for line in grid:
+        if sum(len(x) + 1 for x in chunk) + len(line) + 8 > SECTION_LIMIT:
+            if len(blocks) >= BLOCK_LIMIT - 4:
+                break
+            blocks.append(_code(chunk))
+            shown += len(chunk)
+            chunk = []
+        chunk.append(line)
+    if chunk and len(blocks) < BLOCK_LIMIT - 4:
+        blocks.append(_code(chunk))
+        shown += len(chunk)
+    if shown < len(grid):
+        blocks.append(_text(t("week.more", n=len(grid) - shown)))
+    if not data.goals:
+        blocks.append(_text(t("week.no_goals")))
+        lines.append(t("week.no_goals"))
+    tail = _tail_lines(data, today)
+    lines += tail
+    if tail:
+        blocks.append(_text("\n".join(tail)[:SECTION_LIMIT]))
+    return "\n".join(lines), blocks
+
+
+def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
+    tail = []
+    if data.missing_today:
+        who = ", ".join(f"{name} ({', '.join(items)})" for name, items in sorted(data.missing_today.items()))
+        tail.append(t("week.missing_today", who=who))
+    if data.missing_week:
+        who = ", ".join(f"{name} {n}" for name, n in sorted(data.missing_week.items()))
+        tail.append(t("week.missing_week", who=who))
+    if data.meetings:
+        items = []
+        for m in data.meetings:
+            state = (
+                t("week.meeting_cancelled")
+                if m.status == "cancelled"
+                else t("week.meeting_held")
+                if m.day < today
+                else t("week.meeting_confirmed", n=m.confirmed, total=m.participants)
+            )
+            items.append(
+                t(
+                    "week.meeting",
+                    code=m.case_code,
+                    weekday=weekday_name(m.day),
+                    time=format_time(parse_hhmm(m.start)),
+                    state=state,
+                )
+            )
+        tail.append(t("week.this_week", items=" · ".join(items)))
+    if data.silent:
+        tail.append(t("week.flag_silent", codes=", ".join(data.silent)))
+    if data.overdue:
+        tail.append(t("week.flag_overdue", codes=", ".join(data.overdue)))
+    return tail
+
+
+def _code(lines: list[str]) -> Block:
+    return _text("```" + "\n".join(lines) + "```")
+
+
+def _text(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+async def visible_weeks(
+    ctx: Context, session: AsyncSession, staff: Staff, year: int, week: int, code: str | None
+) -> list[InstitutionWeek]:
+    """Leads see their institutions whole; everyone else only their own children (as pædagog, or as a consultant
+    whose profession the consent covers)."""
+    institutions = list(await queries.institutions_of(session, staff))
+    consultant_cases = (
+        await session.exec(
+            select(Case)
+            .join(CaseConsultant, col(CaseConsultant.case_id) == col(Case.id))
+            .where(CaseConsultant.staff_id == staff.id)
+        )
+    ).all()
+    own = {c.id for c in consultant_cases if set(staff.roles) & set(c.consent_professions)}
+    own |= set((await session.exec(select(Case.id).where(Case.paedagog_id == staff.id))).all())
+    extra_ids = {c.institution_id for c in consultant_cases if c.id in own} - {i.id for i in institutions}
+    if extra_ids:
+        institutions += list((await session.exec(select(Institution).where(col(Institution.id).in_(extra_ids)))).all())
+    if code:
+        institutions = [i for i in institutions if i.code == code.upper()]
+        if not institutions:
+            raise UserError(t("week.not_your_institution", code=code.upper()))
+    lead_of = {i.id for i in await queries.institutions_of(session, staff)} if Role.LEDER in staff.roles else set()
+    weeks = []
+    for institution in sorted(institutions, key=lambda i: i.code):
+        only = None if institution.id in lead_of else {i for i in own if i is not None}
+        data = await institution_week(session, institution, year, week, ctx.today(), only_cases=only)
+        if data.goals or institution.id in lead_of:
+            weeks.append(data)
+    return weeks
+
+
+@REGISTRY.command("/uge", key="uge")
+async def week_command(ctx: Context, args: str) -> Reply:
+    """`/uge [nr[/år]] [institution]`: the week's grid, means, trend, missing ratings, meetings and flags."""
+    staff = ctx.require_staff()
+    today = ctx.today()
+    year, week = today.isocalendar()[:2]
+    code = None
+    for word in args.split():
+        parsed = parse_week(word, today)
+        if parsed is not None and any(ch.isdigit() for ch in word):
+            year, week = parsed
+        elif word.isdigit() or "/" in word:
+            raise UserError(t("week.bad_week", text=word))
+        else:
+            code = word
+    async with ctx.db.write() as session:
+        weeks = await visible_weeks(ctx, session, staff, year, week, code)
+        for data in weeks:
+            for case_code in data.case_codes:
+                audit.record(
+                    session,
+                    at=ctx.clock.now(),
+                    actor=ctx.user_id,
+                    action="week.read",
+                    case_code=case_code,
+                    week=f"{year}-W{week:02d}",
+                )
+    if not weeks:
+        return Reply(t("week.nothing", week=week, year=year))
+    texts: list[str] = []
+    blocks: list[Block] = []
+    for data in weeks:
+        text, part = render_week(data, today)
+        texts.append(text)
+        blocks += part if not blocks else [{"type": "divider"}, *part]
+    if len(blocks) > 50:
+        blocks = blocks[:49] + [_text(t("week.split_hint"))]
+    return Reply("\n\n".join(texts), blocks=blocks)

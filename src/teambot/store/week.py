@@ -1,0 +1,169 @@
+"""Everything `/uge` shows for one institution's ISO week, loaded with a handful of indexed queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS
+from teambot.domain.week import GoalWeek, goal_week, overdue, silent_case, week_days
+from teambot.store import queries
+from teambot.store.models import Case, Goal, Institution, Meeting, Rating, Staff
+
+
+@dataclass(frozen=True)
+class MeetingLine:
+    case_code: str
+    day: date
+    start: str
+    status: str
+    confirmed: int
+    participants: int
+
+
+@dataclass
+class InstitutionWeek:
+    institution: Institution
+    year: int
+    week: int
+    days: list[date]
+    goals: list[GoalWeek] = field(default_factory=list)
+    silent: list[str] = field(default_factory=list)
+    overdue: list[str] = field(default_factory=list)
+    meetings: list[MeetingLine] = field(default_factory=list)
+    today_done: int = 0
+    today_due: int = 0
+    missing_today: dict[str, list[str]] = field(default_factory=dict)  # pædagog → "AK12 mål 2"
+    missing_week: dict[str, int] = field(default_factory=dict)  # pædagog → missing ratings this week
+
+    @property
+    def case_codes(self) -> list[str]:
+        return sorted({g.case_code for g in self.goals})
+
+
+async def institution_week(
+    session: AsyncSession,
+    institution: Institution,
+    year: int,
+    week: int,
+    today: date,
+    *,
+    only_cases: set[int] | None = None,
+) -> InstitutionWeek:
+    """The week for `institution`; `only_cases` limits it to those case ids (staff who are not leads)."""
+    days = week_days(year, week)
+    result = InstitutionWeek(institution, year, week, days)
+    monday, friday = days[0], days[-1]
+    query = select(Case).where(
+        Case.institution_id == institution.id,
+        or_(Case.status == "active", col(Case.closed_on) >= monday),
+        or_(col(Case.start_meeting).is_(None), col(Case.start_meeting) <= friday),
+    )
+    cases = [c for c in (await session.exec(query)).all() if only_cases is None or c.id in only_cases]
+    if not cases:
+        return result
+    by_id = {c.id: c for c in cases}
+    goals = (
+        await session.exec(
+            select(Goal)
+            .where(
+                col(Goal.case_id).in_(by_id),
+                or_(col(Goal.active), col(Goal.ended_on) >= monday),
+            )
+            .order_by(col(Goal.case_id), col(Goal.number))
+        )
+    ).all()
+    goal_ids = [g.id for g in goals if g.id is not None]
+    ratings: dict[int, dict[date, int]] = defaultdict(dict)
+    rows = await session.exec(
+        select(col(Rating.goal_id), col(Rating.day), col(Rating.value)).where(
+            col(Rating.goal_id).in_(goal_ids), col(Rating.day) >= monday - timedelta(days=14), col(Rating.day) <= friday
+        )
+    )
+    for goal_id, day, value in rows.all():
+        ratings[goal_id][day] = value
+    names = {
+        s.id: s.name
+        for s in (await session.exec(select(Staff).where(col(Staff.id).in_({c.paedagog_id for c in cases})))).all()
+    }
+    calendar = await queries.work_calendar(session, institution.id or 0)
+    rated_days: dict[int, set[date]] = defaultdict(set)
+    for goal in goals:
+        assert goal.id is not None
+        case = by_id[goal.case_id]
+        rated_days[goal.case_id] |= set(ratings[goal.id])
+        row = goal_week(
+            case_code=case.code,
+            goal_number=goal.number,
+            goal_text=goal.text,
+            paedagog=names.get(case.paedagog_id, "?"),
+            ratings=ratings[goal.id],
+            days=days,
+            calendar=calendar,
+            today=today,
+            active_from=max(filter(None, (case.start_meeting, goal.started_on)), default=None),
+        )
+        row = _limit_to_goal_life(row, goal)
+        result.goals.append(row)
+        if row.missing:
+            result.missing_week[row.paedagog] = result.missing_week.get(row.paedagog, 0) + row.missing
+        if monday <= today <= friday and calendar.is_working_day(today) and goal.active:
+            result.today_due += 1
+            if today in ratings[goal.id]:
+                result.today_done += 1
+            else:
+                result.missing_today.setdefault(row.paedagog, []).append(f"{case.code} mål {goal.number}")
+    result.goals.sort(key=lambda g: (g.case_code, g.goal_number))
+    in_week_today = min(max(today, monday), friday)
+    case_with_goals = {g.case_id for g in goals if g.active}
+    for case in cases:
+        if case.status == "active" and case.id in case_with_goals and monday <= today:
+            if silent_case(rated_days[case.id or 0], calendar, in_week_today, case.start_meeting):
+                result.silent.append(case.code)
+    await _meetings(session, result, cases, today)
+    return result
+
+
+def _limit_to_goal_life(row: GoalWeek, goal: Goal) -> GoalWeek:
+    """Days after a goal ended count as closed for it, so they are not 'missing'."""
+    if goal.ended_on is None:
+        return row
+    cells = [replace(c, closed=c.closed or c.day > goal.ended_on) for c in row.cells]
+    return replace(row, cells=cells)
+
+
+async def _meetings(session: AsyncSession, result: InstitutionWeek, cases: list[Case], today: date) -> None:
+    municipality = await queries.municipality(session)
+    case_ids = [c.id for c in cases]
+    meetings = (
+        await session.exec(select(Meeting).where(col(Meeting.case_id).in_(case_ids)).order_by(col(Meeting.day)))
+    ).all()
+    by_case: dict[int, list[Meeting]] = defaultdict(list)
+    for meeting in meetings:
+        by_case[meeting.case_id].append(meeting)
+    monday, friday = result.days[0], result.days[-1]
+    for case in cases:
+        series = by_case.get(case.id or 0, [])
+        for meeting in series:
+            if monday <= meeting.day <= friday:
+                facts = await queries.meeting_facts(session, case, meeting)
+                result.meetings.append(
+                    MeetingLine(
+                        case.code,
+                        meeting.day,
+                        meeting.start,
+                        meeting.status,
+                        len(meeting.confirmed_by),
+                        len(facts.deliveries),
+                    )
+                )
+        held = [m.day for m in series if m.status == "held"]
+        upcoming = [m.day for m in series if m.day >= today and m.status != "cancelled"]
+        interval = case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
+        if case.status == "active" and overdue(max(held, default=None), min(upcoming, default=None), interval, today):
+            result.overdue.append(case.code)
+    result.meetings.sort(key=lambda m: (m.day, m.start, m.case_code))

@@ -1,0 +1,191 @@
+"""`/uge`: the lead's week on known data — grid, means, share met, trend, missing, meetings, flags, access,
+ISO week 53, holidays and Slack's message limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+from sqlmodel import select
+
+from conftest import Runner
+from teambot.scheduler.planner import plan_case
+from teambot.store.db import Database
+from teambot.store.models import AuditEntry, Case, Goal, Rating
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.generate import table
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster
+
+
+async def _rate(db: Database, values: dict[date, tuple[int | None, int | None]]) -> None:
+    """Store ratings for AK12's goals 1 and 2 by day; None leaves the day unrated."""
+    async with db.write() as session:
+        goals = {g.number: g.id for g in (await session.exec(select(Goal))).all()}
+        case = (await session.exec(select(Case))).one()
+        for day, pair in values.items():
+            for number, value in zip((1, 2), pair, strict=True):
+                if value is not None:
+                    session.add(
+                        Rating(
+                            goal_id=goals[number] or 0,
+                            day=day,
+                            value=value,
+                            rated_by=case.paedagog_id,
+                            rated_at=datetime(day.year, day.month, day.day, 13, tzinfo=UTC),
+                        )
+                    )
+
+
+def _week(start: date, values: list[tuple[int | None, int | None]]) -> dict[date, tuple[int | None, int | None]]:
+    return {start + timedelta(days=i): v for i, v in enumerate(values)}
+
+
+@pytest.fixture
+async def week10(db: Database, clock: FakeClock) -> Runner:
+    """ISO week 10 of 2027 (Monday 8 March), seen on Wednesday 10 March at 15:00; week 9 before it."""
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    await _rate(db, _week(date(2027, 3, 1), [(2, 2), (3, 1), (2, 2), (3, 2), (2, 2)]))  # week 9
+    await _rate(db, _week(date(2027, 3, 8), [(3, 2), (4, 1), (None, None)]))  # Wednesday not yet rated
+    return Runner(db, clock)
+
+
+async def test_the_lead_sees_the_grid_means_share_met_and_trend(week10: Runner) -> None:
+    reply = await week10(LEAD, "/uge")
+    lines = reply.text.splitlines()
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 0 af 2 registreringer i dag"
+    assert lines[1] == "ma 8/3   ti 9/3   on 10/3   to 11/3   fr 12/3"
+    goal_1 = next(line for line in lines if "mål 1" in line)
+    goal_2 = next(line for line in lines if "mål 2" in line)
+    # 3, 4, not yet, and two days to come; mean 3,5 up from 2,4; both rated days met.
+    assert goal_1.endswith("3 · 4 · – ·   ·    gns. 3,5 ▲  100 % nået")
+    # 2, 1: mean 1,5 after 1,8 last week: two weeks at 2 or below.
+    assert goal_2.endswith("2 · 1 · – ·   ·    gns. 1,5 ▼  0 % nået ⚠️ 2. uge under 2")
+    assert "Mangler i dag: Mette Jensen (AK12 mål 1, AK12 mål 2)" in lines
+    assert "Mangler denne uge (registreringer): Mette Jensen 2" in lines
+    assert reply.blocks is not None and len(reply.blocks) <= 50
+
+
+async def test_reading_the_week_is_audited_per_child(week10: Runner, db: Database) -> None:
+    await week10(LEAD, "/uge 10")
+    async with db.read() as session:
+        entries = (await session.exec(select(AuditEntry).where(AuditEntry.action == "week.read"))).all()
+    assert [(e.actor, e.case_code, e.detail["week"]) for e in entries] == [(LEAD, "AK12", "2027-W10")]
+
+
+async def test_a_holiday_is_shown_closed_and_never_missing(db: Database, clock: FakeClock) -> None:
+    # Week 13 of 2027: Skærtorsdag 25 and Langfredag 26 March.
+    clock.set(datetime(2027, 3, 26, 12, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    await _rate(db, _week(date(2027, 3, 22), [(3, 3), (3, 3), (3, 3)]))
+    reply = await Runner(db, clock)(LEAD, "/uge")
+    assert "3 · 3 · 3 · luk · luk  gns. 3,0" in reply.text
+    assert "Mangler" not in reply.text
+
+
+async def test_week_53_across_the_new_year(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 1, 6, 12, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2026, 11, 2))
+    await _rate(db, _week(date(2026, 12, 28), [(2, 3), (3, 3), (4, 3), (3, 3), (None, None)]))
+    reply = await Runner(db, clock)(LEAD, "/uge 53/2026")
+    lines = reply.text.splitlines()
+    assert lines[0] == "Uge 53 (2026) · Børnehuset Solsikken"
+    assert lines[1] == "ma 28/12   ti 29/12   on 30/12   to 31/12   fr 1/1"
+    assert any(line.endswith("2 · 3 · 4 · 3 · luk  gns. 3,0 ■  75 % nået") for line in lines)  # 1 January closed
+    assert (await Runner(db, clock)(LEAD, "/uge 53/2027")).text.startswith("Jeg forstår ikke ugen «53/2027»")
+
+
+async def test_a_pedagogue_who_is_not_a_lead_sees_only_their_own_children(week10: Runner) -> None:
+    own = await week10(PAEDAGOG, "/uge")
+    assert "AK12 · mål 1" in own.text
+    # Another pædagog of the same institution has no children of their own: nothing to show.
+    assert (await week10(SUBSTITUTE, "/uge")).text == "Der er intet at vise for dig i uge 10 (2027)."
+
+
+async def test_nobody_sees_an_institution_they_do_not_belong_to(week10: Runner) -> None:
+    reply = await week10(OUTSIDER, "/uge SOL")
+    assert reply.text == (
+        "Du hører ikke til institutionen «SOL», så du kan ikke se dens uge. Skriv `/uge` for dine egne."
+    )
+    assert "AK12" not in (await week10(OUTSIDER, "/uge")).text
+
+
+async def test_a_consultant_sees_the_child_only_while_consent_covers_them(week10: Runner) -> None:
+    assert "AK12 · mål 1" in (await week10(PSYKOLOG, "/uge")).text
+    await week10(PAEDAGOG, "/teambot forløb samtykke AK12 ingen")
+    assert "AK12" not in (await week10(PSYKOLOG, "/uge")).text
+
+
+async def test_this_weeks_meeting_with_its_confirmations(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 29, 9, 0))  # the week of the first status meeting, Tuesday 30 March
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.read() as session:
+        case = (await session.exec(select(Case))).one()
+    assert case.id is not None
+    await plan_case(db, case.id, now=clock.now(), zone=COPENHAGEN)
+    reply = await Runner(db, clock)(LEAD, "/uge")
+    assert "Denne uge: statusmøde AK12 tirsdag kl. 14.00 (0 af 3 har bekræftet)" in reply.text
+
+
+async def test_a_case_without_ratings_for_five_working_days_is_flagged(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    await _rate(db, _week(date(2027, 3, 1), [(3, 3), (3, 3), (None, None), (None, None), (None, None)]))
+    reply = await Runner(db, clock)(LEAD, "/uge")
+    assert "⚠️ Ingen registreringer i 5 arbejdsdage: AK12" in reply.text
+
+
+async def test_an_overdue_status_meeting_is_flagged(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 29, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    run = Runner(db, clock)
+    async with db.read() as session:
+        case = (await session.exec(select(Case))).one()
+    assert case.id is not None
+    await plan_case(db, case.id, now=clock.now(), zone=COPENHAGEN)  # first meeting 30 March
+    clock.set(datetime(2027, 4, 1, 9, 0))
+    await plan_case(db, case.id, now=clock.now(), zone=COPENHAGEN)  # held; the next is 11 May
+    await run(PAEDAGOG, "/teambot aflys AK12 barnet er syg")  # the series goes on 22 June: 12 weeks after
+    clock.set(datetime(2027, 6, 2, 9, 0))  # more than 6 + 2 weeks since 30 March
+    assert "⚠️ Statusmøde overskredet: AK12" in (await run(LEAD, "/uge")).text
+
+
+@pytest.mark.parametrize("extra_cases", [400, 3000])
+async def test_a_large_institution_stays_within_slacks_limits(db: Database, clock: FakeClock, extra_cases: int) -> None:
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        conn = await session.connection()
+        await conn.execute(
+            insert(table(Case)),
+            [
+                {
+                    "code": f"X{n:03d}",
+                    "institution_id": case.institution_id,
+                    "paedagog_id": case.paedagog_id,
+                    "status": "active",
+                    "start_meeting": date(2027, 2, 11),
+                    "consent_professions": [],
+                }
+                for n in range(extra_cases)
+            ],
+        )
+        ids = (await session.exec(select(Case.id).where(Case.code != "AK12"))).all()
+        await conn.execute(
+            insert(table(Goal)), [{"case_id": i, "number": 1, "text": "Et mål", "active": True} for i in ids]
+        )
+    reply = await Runner(db, clock)(LEAD, "/uge")
+    assert reply.blocks is not None and len(reply.blocks) <= 50
+    sections = [b["text"]["text"] for b in reply.blocks if b["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections)
+    shown = sum(text.count("· mål 1") for text in sections if text.startswith("```"))
+    more = [text for text in sections if "mål mere, som ikke er plads til her" in text]
+    if extra_cases == 400:
+        assert shown == 401 and not more
+    else:
+        assert 401 < shown < 3001 and more == [
+            f"… og {3001 - shown} mål mere, som ikke er plads til her. "
+            "Skriv `/uge` med institutionens kode for at se én ad gangen."
+        ]
