@@ -315,6 +315,15 @@ MESSAGES: dict[str, str] = {
     "week.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx `/uge 47` eller `/uge 53/2026`.",
     "week.nothing": "Der er intet at vise for dig i uge {week} ({year}).",
     "week.split_hint": "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen.",
+    # App Home
+    "cmd.hjem.usage": "/teambot hjem",
+    "cmd.hjem.summary": "Viser din forside: ugens status (ledere), dagens registreringer med knapper (pædagoger) og dine kommende møder.",
+    "home.title": "teambot · {name}",
+    "home.meetings": "*Dine kommende statusmøder*",
+    "home.meeting_line": "• {date} {time} — {code} ({institution})",
+    "home.more": "Der er mere, end forsiden kan vise: brug `/uge` og `/teambot møder`.",
+    "digest.pending": "Ugens status følger.",
+    "why.digest": "Du får denne besked, fordi du er leder, og det er fredag: ugens status for dine institutioner.",
 }
 
 # Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.

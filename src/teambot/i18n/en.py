@@ -298,6 +298,14 @@ MESSAGES: dict[str, str] = {
     "week.bad_week": "I don't understand the week «{text}». Type e.g. `/uge 47` or `/uge 53/2026`.",
     "week.nothing": "There is nothing to show you for week {week} ({year}).",
     "week.split_hint": "More institutions than fit: type `/uge <institution>` for one at a time.",
+    "cmd.hjem.usage": "/teambot hjem",
+    "cmd.hjem.summary": "Shows your home page: the week's status (leads), today's ratings with buttons (pædagoger) and your upcoming meetings.",
+    "home.title": "teambot · {name}",
+    "home.meetings": "*Your upcoming status meetings*",
+    "home.meeting_line": "• {date} {time} — {code} ({institution})",
+    "home.more": "There is more than the home page can show: use `/uge` and `/teambot møder`.",
+    "digest.pending": "The week's status follows.",
+    "why.digest": "You get this message because you are a lead and it is Friday: the week's status for your institutions.",
 }
 
 # Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.

@@ -24,6 +24,7 @@ from teambot.domain.meetings import (
     parse_hhmm,
     reminder_day,
 )
+from teambot.scheduler.digest import plan_digests
 from teambot.scheduler.nudges import plan_nudges
 from teambot.store import outbox, queries
 from teambot.store.db import Database
@@ -50,6 +51,7 @@ async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         if case_id is not None:
             await plan_case(db, case_id, now=now, zone=zone)
     await plan_nudges(db, now=now, zone=zone)
+    await plan_digests(db, now=now, zone=zone)
     return len(case_ids)
 
 

@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from teambot.commands.messenger import Messenger
 from teambot.domain.clock import Clock
+from teambot.scheduler.digest import digest_refreshers
 from teambot.scheduler.dispatcher import Dispatcher, DispatchStats
 from teambot.scheduler.nudges import nudge_refreshers
 from teambot.scheduler.planner import plan_all, plan_case
@@ -38,7 +39,9 @@ class BotScheduler:
         self.db = db
         self.clock = clock
         self.zone = zone
-        self.dispatcher = Dispatcher(db, messenger, clock, refreshers=nudge_refreshers(db))
+        self.dispatcher = Dispatcher(
+            db, messenger, clock, refreshers={**nudge_refreshers(db), **digest_refreshers(db, clock, zone)}
+        )
         self._tasks: set[asyncio.Task[DispatchStats]] = set()
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every

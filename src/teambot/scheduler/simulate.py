@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from teambot.commands.messenger import carries_key
 from teambot.commands.registry import Reply
 from teambot.demo import load_demo
+from teambot.scheduler.digest import digest_refreshers
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.nudges import nudge_refreshers
 from teambot.scheduler.planner import plan_all
@@ -111,7 +112,14 @@ async def _run(
     elif source is not None:
         await copy_database(source, db)
     messenger = RecordingMessenger()
-    dispatcher = Dispatcher(db, messenger, clock, min_interval=0.0, worker="simulator", refreshers=nudge_refreshers(db))
+    dispatcher = Dispatcher(
+        db,
+        messenger,
+        clock,
+        min_interval=0.0,
+        worker="simulator",
+        refreshers={**nudge_refreshers(db), **digest_refreshers(db, clock, zone)},
+    )
     stop = datetime.combine(end + timedelta(days=1), time(0, 0), zone).astimezone(UTC)
     next_plan = clock.now()
     messages: list[SimulatedMessage] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from teambot.slack.listeners import actions, commands, views
+from teambot.slack.listeners import actions, commands, home, views
 from teambot.slack.services import Services
 
 
@@ -12,3 +12,4 @@ def register_listeners(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     views.register(app, services)
+    home.register(app, services)

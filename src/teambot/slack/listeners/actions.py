@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_action
+from teambot.slack.listeners.home import from_home, publish_home
 from teambot.slack.services import Services
 
 
@@ -21,6 +22,10 @@ def register(app: AsyncApp, services: Services) -> None:
         reply = await run_action(services.context(body["user"]["id"]), action["action_id"], value)
         if reply.modal is not None and body.get("trigger_id"):
             await client.views_open(trigger_id=body["trigger_id"], view=reply.modal)
+            return
+        if from_home(body):
+            # A button on the Home tab: there is no message to replace, so the tab is drawn again.
+            await publish_home(client, services, body["user"]["id"])
             return
         await respond(
             text=reply.text,

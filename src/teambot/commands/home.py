@@ -1,0 +1,93 @@
+"""App Home: what each person needs on opening teambot — a lead the week, a pædagog today's ratings with
+buttons and the next meetings, a consultant their meetings. `/teambot hjem` shows the same in any transport."""
+
+from __future__ import annotations
+
+import logging
+
+from teambot.commands.notices import rating_nudge
+from teambot.commands.registry import REGISTRY, Block, Context, Reply
+from teambot.commands.week import render_week, visible_weeks
+from teambot.domain.meetings import parse_hhmm
+from teambot.domain.roles import Role
+from teambot.i18n import format_date, format_time, t
+from teambot.store import audit, queries
+from teambot.store.models import Staff
+from teambot.store.ratings import nudge_items
+
+log = logging.getLogger(__name__)
+
+HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab
+MEETINGS_SHOWN = 10
+
+
+def _text(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
+    today = ctx.today()
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": t("home.title", name=staff.name)[:150]}}
+    ]
+    if Role.LEDER in staff.roles:
+        year, week = today.isocalendar()[:2]
+        async with ctx.db.write() as session:
+            weeks = await visible_weeks(ctx, session, staff, year, week, None)
+            for data in weeks:
+                for code in data.case_codes:
+                    audit.record(
+                        session, at=ctx.clock.now(), actor=ctx.user_id, action="week.read", case_code=code, via="home"
+                    )
+        for data in weeks:
+            blocks += render_week(data, today)[1]
+            blocks.append({"type": "divider"})
+    if Role.PAEDAGOG in staff.roles:
+        async with ctx.db.read() as session:
+            items = await nudge_items(session, staff, today)
+        if items:
+            blocks += [b for b in rating_nudge(today, items).blocks or [] if b.get("type") != "context"]
+        else:
+            blocks.append(_text(t("rating.todo_none", date=format_date(today))))
+        blocks.append({"type": "divider"})
+    async with ctx.db.read() as session:
+        meetings = await queries.meetings_for(session, staff, today)
+    lines = [t("home.meetings")]
+    for row in meetings[:MEETINGS_SHOWN]:
+        lines.append(
+            t(
+                "home.meeting_line",
+                date=format_date(row.meeting.day),
+                time=format_time(parse_hhmm(row.meeting.start)),
+                code=row.case.code,
+                institution=row.institution,
+            )
+        )
+    if not meetings:
+        lines.append(t("meeting.list_empty"))
+    blocks.append(_text("\n".join(lines)))
+    if len(blocks) > HOME_BLOCK_LIMIT:
+        blocks = blocks[: HOME_BLOCK_LIMIT - 1] + [_text(t("home.more"))]
+    return blocks
+
+
+@REGISTRY.command("/teambot", "hjem", key="hjem", aliases=("home",))
+async def home(ctx: Context, args: str) -> Reply:
+    """The App Home's content, as a reply."""
+    staff = ctx.require_staff()
+    blocks = await home_blocks(ctx, staff)
+    text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") in {"section", "header"})
+    return Reply(text, blocks=blocks)
+
+
+async def home_view(ctx: Context) -> list[Block]:
+    """The Home tab for whoever opened it; never raises (a stranger is told to ask their lead)."""
+    try:
+        async with ctx.db.read() as session:
+            staff = await queries.staff_by_slack_id(session, ctx.user_id)
+        if staff is None:
+            return [_text(t("error.unknown_user"))]
+        return await home_blocks(ctx, staff)
+    except Exception:
+        log.exception("home tab failed for user %s", ctx.user_id)
+        return [_text(t("error.unexpected"))]

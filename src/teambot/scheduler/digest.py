@@ -1,0 +1,74 @@
+"""The weekly digest: each lead gets the week's status (what `/uge` shows) on Friday at 12:00 local time.
+
+Planned in the morning, drawn at send time, so it shows the ratings given up to the moment it goes out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from teambot.commands.notices import as_payload, plain_notice
+from teambot.commands.registry import Context, run_command
+from teambot.domain.clock import Clock
+from teambot.domain.meetings import WORKDAY_END, local_instant
+from teambot.domain.roles import Role
+from teambot.i18n import t
+from teambot.scheduler.dispatcher import Refresher
+from teambot.store import outbox, queries
+from teambot.store.db import Database
+from teambot.store.models import Notification, Staff
+
+DIGEST = "digest.week"
+DIGEST_WEEKDAY = 4  # Friday
+DIGEST_TIME = time(12, 0)
+
+
+async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
+    local = now.astimezone(zone)
+    today = local.date()
+    if today.weekday() != DIGEST_WEEKDAY or now > local_instant(today, WORKDAY_END, zone):
+        return 0
+    year, week = today.isocalendar()[:2]
+    async with db.read() as session:
+        leads = [s for s in (await session.exec(select(Staff).where(col(Staff.active)))).all() if Role.LEDER in s.roles]
+        subjects = {
+            lead.id: ",".join(i.code for i in await queries.institutions_of(session, lead))[:20] for lead in leads
+        }
+    planned = [
+        outbox.Planned(
+            dedupe_key=f"digest:{lead.slack_id}:{year}-W{week:02d}",
+            kind=DIGEST,
+            recipient=lead.slack_id,
+            subject=subjects.get(lead.id) or "-",  # the lead's institutions
+            due_at=max(local_instant(today, DIGEST_TIME, zone), now),
+            ref_type="staff",
+            ref_id=lead.id,
+            event_day=today,
+            payload={"text": t("digest.pending")},
+        )
+        for lead in leads
+        if lead.slack_id
+    ]
+    async with db.write() as session:
+        await outbox.insert_new(session, planned, now)
+    return len(planned)
+
+
+def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, Refresher]:
+    async def refresh(row: Notification) -> dict[str, Any] | None:
+        if row.event_day is None:
+            return None
+        context = Context(db=db, clock=clock, user_id=row.recipient, zone=zone)
+        year, week = row.event_day.isocalendar()[:2]
+        week_reply = await run_command(context, "/uge", f"{week}/{year}")
+        if not week_reply.blocks:
+            return None  # nothing to report (or the lead left): no digest
+        reply = plain_notice(week_reply.text, t("why.digest"))
+        blocks = [*week_reply.blocks[:48], *(reply.blocks or [])[-1:]]
+        return as_payload(reply, blocks=blocks)
+
+    return {DIGEST: refresh}

@@ -1,0 +1,51 @@
+"""The Friday digest: each lead gets the week's status at 12:00 local time, drawn when it is sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from teambot.commands import Context, run_command
+from teambot.scheduler.digest import digest_refreshers, plan_digests
+from teambot.scheduler.dispatcher import Dispatcher
+from teambot.scheduler.simulate import RecordingMessenger
+from teambot.store.db import Database
+from teambot.store.models import Notification
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.roster import LEAD, PAEDAGOG, load_small_roster
+
+
+async def _digests(db: Database) -> list[Notification]:
+    async with db.read() as session:
+        return list((await session.exec(select(Notification).where(Notification.kind == "digest.week"))).all())
+
+
+async def test_on_friday_each_lead_gets_the_week_at_noon(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 5, 0, 5))  # Friday of week 9
+    await load_small_roster(db, now=clock.now())
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 1
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 1  # planned again: still one row
+    [row] = await _digests(db)
+    assert (row.recipient, row.due_at) == (LEAD, datetime(2027, 3, 5, 11, 0, tzinfo=UTC))
+
+    # A rating given in the morning shows in the digest: it is drawn when it goes out.
+    clock.set(datetime(2027, 3, 5, 10, 0))
+    await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG, zone=COPENHAGEN), "/rating", "AK12 1 3")
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    [(recipient, reply, _)] = messenger.sent
+    assert recipient == LEAD
+    assert reply.text.startswith("Uge 9 (2027) · Børnehuset Solsikken — 1 af 2 registreringer i dag")
+    assert "3  gns. 3,0" in reply.text
+    assert reply.text.endswith(
+        "Du får denne besked, fordi du er leder, og det er fredag: ugens status for dine institutioner."
+    )
+
+
+async def test_no_digest_on_other_days(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 4, 9, 0))  # Thursday
+    await load_small_roster(db, now=clock.now())
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 0
+    assert await _digests(db) == []

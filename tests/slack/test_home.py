@@ -1,0 +1,117 @@
+"""App Home through the real Bolt app: drawn when opened, drawn again after a button pressed on it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Any
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from helpers_ratings import goal_ids, load_roster, ratings
+from teambot.config import Settings
+from teambot.slack.app import build_app
+from teambot.slack.services import Services
+from teambot.store.db import Database
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.fake_slack import FakeSlack
+from teambot.testing.roster import LEAD, PAEDAGOG
+from teambot.testing.signing import block_actions_payload, interaction_body, signed_headers
+
+SECRET = "8f7e6d5c4b3a29180f1e2d3c4b5a6978"
+
+
+def _app(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> Any:
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.api_url)
+    return build_app(settings, Services(db=db, clock=clock, zone=COPENHAGEN))
+
+
+async def _post(app: Any, body: str, content_type: str) -> int:
+    headers = signed_headers(SECRET, body) | {"Content-Type": content_type}
+    response = await app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+    while pending := [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]:
+        await asyncio.gather(*pending, return_exceptions=True)
+    return int(response.status)
+
+
+def _event(user: str) -> str:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T0TEAM001",
+            "api_app_id": "A0TEAMBOT",
+            "type": "event_callback",
+            "event_id": f"Ev{user}",
+            "event_time": 1700000000,
+            "event": {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D0HOME",
+                "tab": "home",
+                "event_ts": "1700000000.000100",
+            },
+        }
+    )
+
+
+def _published(fake_slack: FakeSlack) -> list[dict[str, Any]]:
+    views = []
+    for call in fake_slack.calls_to("views.publish"):
+        view = call.params["view"]
+        views.append(json.loads(view) if isinstance(view, str) else view)
+    return views
+
+
+async def test_a_pedagogue_opening_home_sees_todays_ratings_with_buttons_and_meetings(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    assert await _post(app, _event(PAEDAGOG), "application/json") == 200
+    [view] = _published(fake_slack)
+    assert view["type"] == "home"
+    text = json.dumps(view, ensure_ascii=False)
+    assert "teambot · Mette Jensen" in text
+    assert "2 af 2 mål mangler" in text
+    assert "Dine kommende statusmøder" in text
+    assert [c.params["user_id"] for c in fake_slack.calls_to("views.publish")] == [PAEDAGOG]
+
+
+async def test_a_button_on_the_home_tab_records_and_redraws_the_tab(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    goal = (await goal_ids(db))[1]
+    payload = block_actions_payload(
+        user_id=PAEDAGOG,
+        action_id="rating_nudge:3",
+        value=f"{goal}:2027-03-04:3",
+        response_url=fake_slack.response_url(),
+    )
+    payload["container"] = {"type": "view", "view_id": "V0HOME"}
+    payload["view"] = {"id": "V0HOME", "type": "home", "blocks": []}
+    assert await _post(app, interaction_body(payload), "application/x-www-form-urlencoded") == 200
+    assert [(r.value, r.day.isoformat()) for r in await ratings(db)] == [(3, "2027-03-04")]
+    [view] = _published(fake_slack)
+    assert "1 af 2 mål mangler" in json.dumps(view, ensure_ascii=False)
+    assert fake_slack.calls_to("response_url") == []
+
+
+async def test_a_lead_opening_home_sees_the_week(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    await _post(app, _event(LEAD), "application/json")
+    [view] = _published(fake_slack)
+    assert "Uge 9 (2027) · Børnehuset Solsikken" in json.dumps(view, ensure_ascii=False)
+    assert len(view["blocks"]) <= 100
+
+
+async def test_a_stranger_opening_home_is_told_to_ask_their_lead(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    await _post(_app(db, clock, fake_slack), _event("U0NOBODY1"), "application/json")
+    [view] = _published(fake_slack)
+    assert "Bed din leder om at tilføje dig" in json.dumps(view, ensure_ascii=False)
