@@ -31,6 +31,15 @@ class UserError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file for the person who asked (a report): uploaded to their DM in Slack, saved to disk in the console."""
+
+    filename: str
+    content: bytes
+    title: str
+
+
 @dataclass
 class Reply:
     """What a command or action answers: text (always, for notifications and fallbacks) and Block Kit."""
@@ -40,6 +49,7 @@ class Reply:
     ephemeral: bool = True
     replace_original: bool = False  # an action's answer that updates the message holding the button
     modal: Block | None = None  # a Slack modal to open; transports without modals show `text` instead
+    files: list[Attachment] = field(default_factory=list)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from teambot.commands import Context, Reply, run_action, run_command, run_view
@@ -75,7 +76,14 @@ class ModalForm:
 
 
 class Shell:
-    def __init__(self, make_context: Callable[[], Context], out: TextIO, messenger: ConsoleMessenger) -> None:
+    def __init__(
+        self,
+        make_context: Callable[[], Context],
+        out: TextIO,
+        messenger: ConsoleMessenger,
+        files_dir: Path = Path("rapporter"),
+    ) -> None:
+        self.files_dir = files_dir
         self.make_context = make_context
         self.out = out
         self.messenger = messenger
@@ -85,6 +93,12 @@ class Shell:
     def show(self, reply: Reply) -> None:
         self.choices = []
         print(render(reply, self.choices), file=self.out, flush=True)
+        for attachment in reply.files:
+            # The console has no DM to upload to: files land in a folder beside the database.
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / attachment.filename
+            path.write_bytes(attachment.content)
+            print(t("console.file_saved", path=path), file=self.out, flush=True)
         if reply.modal is not None:
             self.form = ModalForm(reply.modal)
             if self.form.done:

@@ -143,7 +143,7 @@ class FakeSlack:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 params: dict[str, Any] = dict(parse_qsl(url.query))
-                if raw:
+                if raw and not url.path.startswith("/upload/"):  # an upload is the file itself
                     if "json" in (self.headers.get("Content-Type") or ""):
                         params.update(json.loads(raw))
                     else:
@@ -158,6 +158,9 @@ class FakeSlack:
                     return
                 if url.path.startswith("/response/"):
                     method = "response_url"
+                elif url.path.startswith("/upload/"):
+                    method = "file_upload"
+                    params = {"file_id": url.path.removeprefix("/upload/"), "size": len(raw), "head": raw[:8].hex()}
                 else:
                     method = url.path.removeprefix("/api/")
                 status, body, headers = fake._answer(method, params, url.path)
@@ -228,6 +231,14 @@ class FakeSlack:
             if email in self.users_by_email:
                 return {"ok": True, "user": {"id": self.users_by_email[email], "profile": {"email": email}}}
             return {"ok": False, "error": "users_not_found"}
+        if method == "files.getUploadURLExternal":
+            self._ts += 1
+            file_id = f"F{self._ts:08d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         if method == "views.open" or method == "views.publish" or method == "views.update":
             return {"ok": True, "view": {"id": "V0VIEW001"}}
         return {"ok": True}

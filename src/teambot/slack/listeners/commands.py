@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_command
+from teambot.commands.registry import Attachment
 from teambot.slack.services import Services
 
 
@@ -23,6 +24,18 @@ def register(app: AsyncApp, services: Services) -> None:
             blocks=reply.blocks,
             response_type="ephemeral" if reply.ephemeral else "in_channel",
         )
+        if reply.files:
+            await upload_to_dm(client, command["user_id"], reply.files)
 
     for slash in REGISTRY.slashes:
         app.command(slash)(on_command)
+
+
+async def upload_to_dm(client: AsyncWebClient, user_id: str, files: list[Attachment]) -> None:
+    """Reports go to the requester's own DM (never a channel), with Slack's current upload API."""
+    opened = await client.conversations_open(users=user_id)
+    channel = str(opened["channel"]["id"])
+    for attachment in files:
+        await client.files_upload_v2(
+            channel=channel, file=attachment.content, filename=attachment.filename, title=attachment.title
+        )

@@ -1,0 +1,1 @@
+"""Reports: charts and PDFs (matplotlib), CSV exports and iCalendar feeds."""

@@ -1,0 +1,114 @@
+"""`/teambot rapport`: a PNG chart and a PDF of a child's ratings, only for those who may read them, uploaded
+to the requester's DM with Slack's current file upload API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+from sqlmodel import select
+
+from conftest import Runner
+from teambot.config import Settings
+from teambot.scheduler.planner import plan_case
+from teambot.slack.app import build_app
+from teambot.slack.services import Services
+from teambot.store.db import Database
+from teambot.store.models import AuditEntry, Case, Goal, Rating
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.fake_slack import FakeSlack
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, load_small_roster
+from teambot.testing.signing import signed_headers, slash_command_body
+
+SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+
+async def _with_ratings(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 31, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        goals = (await session.exec(select(Goal))).all()
+        day = date(2027, 2, 15)
+        while day < date(2027, 3, 31):
+            if day.weekday() < 5:
+                for goal in goals:
+                    session.add(
+                        Rating(
+                            goal_id=goal.id or 0,
+                            day=day,
+                            value=1 + (day.day + goal.number) % 4,
+                            note="øvede med billedkort" if day.day == 3 else None,
+                            rated_by=case.paedagog_id,
+                            rated_at=datetime(2027, 3, 1, tzinfo=UTC),
+                        )
+                    )
+            day += timedelta(days=1)
+
+
+async def test_the_report_is_a_png_chart_and_a_pdf(db: Database, clock: FakeClock) -> None:
+    await _with_ratings(db, clock)
+    reply = await Runner(db, clock)(PAEDAGOG, "/teambot rapport AK12 2027-02-15 2027-03-31")
+    assert reply.text.startswith("📈 Forløbsrapport for AK12, mandag 15. februar 2027 – onsdag 31. marts 2027")
+    png, pdf = reply.files
+    assert png.filename == "forloebsrapport-AK12-2027-02-15-2027-03-31.png"
+    assert png.content.startswith(b"\x89PNG") and len(png.content) > 10_000
+    assert (
+        pdf.content.startswith(b"%PDF")
+        and pdf.content.count(b"/Type /Page\n")
+        + pdf.content.count(b"/Type /Page\r")
+        + pdf.content.count(b"/Type /Page ")
+        >= 2
+    )
+    async with db.read() as session:
+        entries = (await session.exec(select(AuditEntry).where(AuditEntry.action == "report.create"))).all()
+    assert [(e.actor, e.case_code) for e in entries] == [(PAEDAGOG, "AK12")]
+
+
+async def test_by_default_the_report_starts_at_the_last_status_meeting(db: Database, clock: FakeClock) -> None:
+    await _with_ratings(db, clock)
+    async with db.read() as session:
+        case = (await session.exec(select(Case))).one()
+    assert case.id is not None
+    clock.set(datetime(2027, 3, 29, 9, 0))
+    await plan_case(db, case.id, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 4, 2, 9, 0))
+    await plan_case(db, case.id, now=clock.now(), zone=COPENHAGEN)  # 30 March is now held
+    reply = await Runner(db, clock)(PAEDAGOG, "/teambot rapport AK12")
+    assert "tirsdag 30. marts 2027 – fredag 2. april 2027" in reply.text
+
+
+async def test_only_those_who_may_read_the_child_get_a_report(db: Database, clock: FakeClock) -> None:
+    await _with_ratings(db, clock)
+    run = Runner(db, clock)
+    assert (await run(LEAD, "/teambot rapport AK12")).files
+    assert (await run(PSYKOLOG, "/teambot rapport AK12")).files  # consent covers psykolog
+    refused = await run(OUTSIDER, "/teambot rapport AK12")
+    assert refused.text == "Jeg kender ikke forløbet «AK12», eller du har ikke adgang til det. Intet er vist."
+    assert not refused.files
+    assert (await run(PAEDAGOG, "/teambot rapport AK12 2027-03-10 2027-03-01")).text.startswith(
+        "Slutdatoen ligger før startdatoen."
+    )
+
+
+async def test_in_slack_the_files_are_uploaded_to_the_requesters_dm(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await _with_ratings(db, clock)
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.api_url)
+    app = build_app(settings, Services(db=db, clock=clock, zone=COPENHAGEN))
+    body = slash_command_body("/teambot", "rapport AK12", user_id=PAEDAGOG, response_url=fake_slack.response_url())
+    response = await app.async_dispatch(AsyncBoltRequest(body=body, headers=signed_headers(SECRET, body)))
+    assert response.status == 200
+    while pending := [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]:
+        await asyncio.gather(*pending, return_exceptions=True)
+    assert [c.params["users"] for c in fake_slack.calls_to("conversations.open")] == [PAEDAGOG]
+    uploads = fake_slack.calls_to("file_upload")
+    assert len(uploads) == 2 and all(u.params["size"] > 1000 for u in uploads)
+    assert uploads[0].params["head"].startswith("89504e47")  # PNG
+    completed = fake_slack.calls_to("files.completeUploadExternal")
+    assert [c.params["channel_id"] for c in completed] == [PAEDAGOG, PAEDAGOG]
+    titles = [json.loads(c.params["files"])[0]["title"] for c in completed]
+    assert titles == ["Forløb AK12 — graf", "Forløb AK12 — rapport til udskrift"]
