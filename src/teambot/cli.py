@@ -16,8 +16,10 @@ from teambot.commands import Context
 from teambot.config import ConfigError, Settings, load_settings
 from teambot.console.shell import ConsoleMessenger, Shell
 from teambot.demo import DEMO_USER, load_demo
+from teambot.domain.monitoring import parse_minutes
 from teambot.domain.roster import RosterError, load_roster_file
 from teambot.i18n import t
+from teambot.reports.monitoring_csv import monitoring_csv, quarters
 from teambot.runtime import DatabaseUnavailable, Runtime, configure_logging
 from teambot.runtime import open_runtime as _open_runtime
 from teambot.scheduler.runtime import BotScheduler
@@ -25,11 +27,14 @@ from teambot.scheduler.simulate import SimulatedMessage
 from teambot.scheduler.simulate import simulate as run_simulation
 from teambot.store import queries
 from teambot.store.models import Staff
+from teambot.store.monitoring import institution_figures
 from teambot.store.roster_import import ImportReport, import_roster
 
 app = typer.Typer(help="teambot: coordination bot for early-intervention teams.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+export_app = typer.Typer(help="Export aggregated figures.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 
 def open_runtime(settings: Settings) -> Runtime:
@@ -222,6 +227,51 @@ def demo() -> None:
         typer.echo(t("demo.loaded", **vars(summary)))
 
     asyncio.run(load())
+
+
+@export_app.command("monitoring")
+def export_monitoring(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
+    file_format: Annotated[str, typer.Option("--format", help="Only csv for now.")] = "csv",
+    minutes: Annotated[
+        str, typer.Option("--minutes", help="Minutes per activity, e.g. rating=1,statusmøde=60,besøg=120,café=90.")
+    ] = "",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Monitoring and cost per institution and quarter, aggregated (no child-level data), as CSV."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        per_activity = parse_minutes(minutes)
+    except ValueError as exc:
+        typer.echo(f"teambot: --from/--to must be dates like 2027-03-01 and --minutes like rating=1 ({exc})", err=True)
+        raise typer.Exit(2) from None
+    if file_format != "csv":
+        typer.echo("teambot: --format: only csv is supported", err=True)
+        raise typer.Exit(2)
+    if last < first:
+        typer.echo("teambot: --to is before --from", err=True)
+        raise typer.Exit(2)
+    runtime = open_runtime(_settings())
+
+    async def collect() -> str:
+        today = runtime.clock.now().astimezone(runtime.settings.zone).date()
+        rows = []
+        try:
+            async with runtime.db.read() as session:
+                for q_start, q_end in quarters(first, last):
+                    for figure in await institution_figures(session, q_start, q_end, today):
+                        rows.append((q_start, q_end, figure))
+        finally:
+            await runtime.db.dispose()
+        return monitoring_csv(rows, per_activity)
+
+    text = asyncio.run(collect())
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {out}")
 
 
 @db_app.command("upgrade")

@@ -347,6 +347,15 @@ MESSAGES: dict[str, str] = {
     "report.note_line": "{date}  mål {number}: {note}",
     "report.no_notes": "Ingen noter i perioden.",
     "console.file_saved": "📎 Gemt: {path}",
+    # monitoring and cost
+    "cmd.overblik.usage": "/teambot overblik [kvartal]",
+    "cmd.overblik.summary": "For ledere: forløb, mål, registreringsgrad, mål nået, statusmøder og tidsforbrug pr. institution for et kvartal (fx K1 eller 2027-K2). Kun samlede tal.",
+    "overview.leads_only": "Overblikket er for ledere. Spørg din leder, hvis du har brug for tallene.",
+    "overview.bad_quarter": "Jeg forstår ikke kvartalet «{text}». Skriv fx K1, 2 eller 2027-K3.",
+    "overview.title": "*Overblik {quarter}. kvartal {year}* ({start} – {end})",
+    "overview.line": "{label}: {cases} forløb · {goals} mål · registreret {completeness} · mål nået {met} · statusmøder {on_time} til tiden, {moved} flyttet, {cancelled} aflyst · tid: registrering {hours_ratings} t, statusmøder {hours_meetings} t",
+    "overview.total": "Hele kommunen",
+    "overview.footer": "_Tid beregnet som 1 min. pr. registrering og 60 min. pr. deltager i et statusmøde. Eksportér alt med `teambot export monitoring`._",
 }
 
 # Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.

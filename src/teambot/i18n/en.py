@@ -328,6 +328,14 @@ MESSAGES: dict[str, str] = {
     "report.note_line": "{date}  goal {number}: {note}",
     "report.no_notes": "No notes in the period.",
     "console.file_saved": "📎 Saved: {path}",
+    "cmd.overblik.usage": "/teambot overblik [quarter]",
+    "cmd.overblik.summary": "For leads: cases, goals, rating completeness, goals met, status meetings and time spent per institution for a quarter (e.g. K1 or 2027-K2). Totals only.",
+    "overview.leads_only": "The overview is for leads. Ask your lead if you need the figures.",
+    "overview.bad_quarter": "I don't understand the quarter «{text}». Type e.g. K1, 2 or 2027-K3.",
+    "overview.title": "*Overview quarter {quarter} {year}* ({start} – {end})",
+    "overview.line": "{label}: {cases} cases · {goals} goals · rated {completeness} · goals met {met} · status meetings {on_time} on time, {moved} moved, {cancelled} cancelled · time: ratings {hours_ratings} h, status meetings {hours_meetings} h",
+    "overview.total": "The whole municipality",
+    "overview.footer": "_Time counted as 1 min per rating and 60 min per participant in a status meeting. Export everything with `teambot export monitoring`._",
 }
 
 # Feature catalogs kept in their own modules, merged here so `t()` sees one catalog per language.

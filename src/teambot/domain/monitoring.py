@@ -1,0 +1,83 @@
+"""Monitoring and cost figures per institution: aggregated counts only, never a child.
+
+Time spent is estimated from minutes per activity (configurable); a status meeting counts once per person
+invited, as every one of them spends the time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+DEFAULT_MINUTES = {"rating": 1, "statusmøde": 60, "besøg": 120, "café": 90}
+
+
+def parse_minutes(text: str) -> dict[str, int]:
+    """`rating=1,statusmøde=60` → minutes per activity; unknown activities or bad numbers raise ValueError."""
+    minutes = dict(DEFAULT_MINUTES)
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        name = name.strip().lower()
+        if name not in DEFAULT_MINUTES or not value.strip().isdigit():
+            raise ValueError(part)
+        minutes[name] = int(value)
+    return minutes
+
+
+def parse_quarter(text: str, today: date) -> tuple[date, date] | None:
+    """'K1', '1', 'K2 2027', '2027-K2', '2/2027' → the quarter's first and last day; None if unreadable."""
+    match = re.fullmatch(r"(?:(\d{4})[- ]?)?[kKqQ]?([1-4])(?:\s*[/ ]\s*(\d{4}))?", text.strip())
+    if not match:
+        return None
+    year = int(match.group(1) or match.group(3) or today.year)
+    quarter = int(match.group(2))
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    found = parse_quarter(f"{day.year}-K{(day.month - 1) // 3 + 1}", day)
+    assert found is not None
+    return found
+
+
+def count_between(sorted_days: list[date], start: date, end: date) -> int:
+    """How many of `sorted_days` lie in [start, end]."""
+    if end < start:
+        return 0
+    return bisect.bisect_right(sorted_days, end) - bisect.bisect_left(sorted_days, start)
+
+
+@dataclass
+class InstitutionFigures:
+    code: str
+    name: str
+    institution_id: int = 0
+    active_cases: int = 0
+    active_goals: int = 0
+    ratings: int = 0
+    expected_ratings: int = 0
+    ratings_met: int = 0
+    meetings_on_time: int = 0
+    meetings_moved: int = 0
+    meetings_cancelled: int = 0
+    meeting_invitations: int = 0  # people invited to meetings held
+    extra: dict[str, float] = field(default_factory=dict)  # figures other practices add (visits, cafés)
+
+    @property
+    def completeness(self) -> float | None:
+        return self.ratings / self.expected_ratings if self.expected_ratings else None
+
+    @property
+    def met_share(self) -> float | None:
+        return self.ratings_met / self.ratings if self.ratings else None
+
+    def hours(self, minutes: dict[str, int]) -> dict[str, float]:
+        spent = {
+            "rating": self.ratings * minutes["rating"] / 60,
+            "statusmøde": self.meeting_invitations * minutes["statusmøde"] / 60,
+        }
+        return spent

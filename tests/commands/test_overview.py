@@ -1,0 +1,107 @@
+"""Monitoring and cost on known data: `/teambot overblik` for leads and the CSV export, aggregated only."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from conftest import Runner
+from teambot.cli import app
+from teambot.scheduler.planner import plan_case
+from teambot.store.db import Database
+from teambot.store.models import Case, Goal, Rating
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.roster import LEAD, PAEDAGOG, load_small_roster
+
+
+async def _sixteen_ratings_of_goal_1(db: Database, first: date) -> None:
+    """Goal 1 rated on the first 16 weekdays from `first`, alternating 3 and 2 (so half of them met)."""
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        goal = (await session.exec(select(Goal).where(Goal.number == 1))).one()
+        day, given = first, 0
+        while given < 16:
+            if day.weekday() < 5:
+                session.add(
+                    Rating(
+                        goal_id=goal.id or 0,
+                        day=day,
+                        value=3 if given % 2 == 0 else 2,
+                        rated_by=case.paedagog_id,
+                        rated_at=datetime(2027, 1, 1, tzinfo=UTC),
+                    )
+                )
+                given += 1
+            day += timedelta(days=1)
+
+
+async def test_the_lead_sees_the_quarters_figures(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 29, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    await _sixteen_ratings_of_goal_1(db, date(2027, 2, 15))
+    async with db.read() as session:
+        case_id = (await session.exec(select(Case))).one().id
+    assert case_id is not None
+    await plan_case(db, case_id, now=clock.now(), zone=COPENHAGEN)  # the first meeting, 30 March
+    clock.set(datetime(2027, 3, 31, 15, 0))
+    await plan_case(db, case_id, now=clock.now(), zone=COPENHAGEN)
+
+    reply = await Runner(db, clock)(LEAD, "/teambot overblik")
+    lines = reply.text.splitlines()
+    assert lines[0] == "*Overblik 1. kvartal 2027* (fredag 1. januar 2027 – onsdag 31. marts 2027)"
+    # 32 working days from 11 February to 31 March (Easter taken out) for 2 goals: 16 of 64 rated = 25 %.
+    assert lines[1] == (
+        "*SOL* Børnehuset Solsikken: 1 forløb · 2 mål · registreret 25 % · mål nået 50 % · statusmøder 1 til tiden, "
+        "0 flyttet, 0 aflyst · tid: registrering 0,3 t, statusmøder 3,0 t"
+    )
+    assert lines[2].startswith("*Hele kommunen*: 1 forløb · 2 mål")
+    assert "AK12" not in reply.text  # aggregated: no child appears
+
+
+async def test_only_leads_get_the_overview(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 31, 15, 0))
+    await load_small_roster(db, now=clock.now())
+    run = Runner(db, clock)
+    assert (await run(PAEDAGOG, "/teambot overblik")).text.startswith("Overblikket er for ledere.")
+    assert (await run(LEAD, "/teambot overblik K9")).text.startswith("Jeg forstår ikke kvartalet «K9».")
+
+
+async def test_the_csv_export_per_institution_and_quarter(db: Database, clock: FakeClock, database_url: str) -> None:
+    clock.set(datetime(2026, 9, 1, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2026, 9, 1))
+    await _sixteen_ratings_of_goal_1(db, date(2026, 9, 1))
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--minutes", "rating=3"],
+        env={"TEAMBOT_DATABASE_URL": database_url},
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    sol = {row["quarter"]: row for row in rows if row["institution"] == "SOL"}
+    # September 2026 has 22 working days, for 2 goals.
+    assert {
+        k: sol["2026-K3"][k]
+        for k in ("ratings", "expected_ratings", "completeness_pct", "goals_met_pct", "hours_ratings")
+    } == {
+        "ratings": "16",
+        "expected_ratings": "44",
+        "completeness_pct": "36.4",
+        "goals_met_pct": "50.0",
+        "hours_ratings": "0.8",
+    }
+    assert sol["2026-K4"]["ratings"] == "0"
+    assert {row["institution"] for row in rows} == {"SOL", "MAR"}
+    assert "AK12" not in result.output
+
+    bad = CliRunner().invoke(
+        app,
+        ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--minutes", "kaffe=5"],
+        env={"TEAMBOT_DATABASE_URL": database_url},
+    )
+    assert bad.exit_code == 2
