@@ -128,17 +128,23 @@ async def meetings(ctx: Context, args: str) -> Reply:
 # -- moving and cancelling ------------------------------------------------------------------------------
 
 
+async def _changeable(session: AsyncSession, meeting_id: int, staff: Staff) -> tuple[Meeting, Case, MeetingFacts]:
+    """The meeting, if it still exists, is not cancelled, and `staff` takes part in it."""
+    meeting, case = await queries.meeting_with_case(session, meeting_id)
+    if meeting is None or case is None:
+        raise UserError(t("meeting.gone"))
+    facts = await queries.meeting_facts(session, case, meeting)
+    _my_delivery(facts, staff)
+    if meeting.status == "cancelled":
+        raise UserError(t("meeting.already_cancelled", code=case.code))
+    return meeting, case, facts
+
+
 async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | None) -> Reply:
     staff = ctx.require_staff()
     today = ctx.today()
     async with ctx.db.write() as session:
-        meeting, case = await queries.meeting_with_case(session, meeting_id)
-        if meeting is None or case is None:
-            raise UserError(t("meeting.gone"))
-        facts = await queries.meeting_facts(session, case, meeting)
-        _my_delivery(facts, staff)
-        if meeting.status == "cancelled":
-            raise UserError(t("meeting.already_cancelled", code=case.code))
+        meeting, case, facts = await _changeable(session, meeting_id, staff)
         if day < today:
             raise UserError(t("meeting.move_past", date=format_date(day)))
         calendar = await queries.work_calendar(session, case.institution_id)
@@ -178,13 +184,7 @@ async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
     if len(reason) > MAX_REASON:
         raise UserError(t("meeting.reason_too_long", max=MAX_REASON))
     async with ctx.db.write() as session:
-        meeting, case = await queries.meeting_with_case(session, meeting_id)
-        if meeting is None or case is None:
-            raise UserError(t("meeting.gone"))
-        facts = await queries.meeting_facts(session, case, meeting)
-        _my_delivery(facts, staff)
-        if meeting.status == "cancelled":
-            raise UserError(t("meeting.already_cancelled", code=case.code))
+        meeting, case, facts = await _changeable(session, meeting_id, staff)
         meeting.status, meeting.cancel_reason = "cancelled", reason
         assert meeting.id is not None
         await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=REMINDER_KINDS)
