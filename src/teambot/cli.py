@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +13,7 @@ import typer
 from sqlmodel import col, func, select
 
 from teambot.commands import Context
+from teambot.commands.visits import wheel_lines
 from teambot.config import ConfigError, Settings, load_settings
 from teambot.console.shell import ConsoleMessenger, Shell
 from teambot.demo import DEMO_USER, load_demo
@@ -26,6 +27,7 @@ from teambot.scheduler.runtime import BotScheduler
 from teambot.scheduler.simulate import SimulatedMessage
 from teambot.scheduler.simulate import simulate as run_simulation
 from teambot.store import queries
+from teambot.store import visits as visit_store
 from teambot.store.models import Staff
 from teambot.store.monitoring import institution_figures
 from teambot.store.roster_import import ImportReport, import_roster
@@ -33,6 +35,8 @@ from teambot.store.roster_import import ImportReport, import_roster
 app = typer.Typer(help="teambot: coordination bot for early-intervention teams.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+plan_app = typer.Typer(help="Plan ahead: the årshjul of consultant visits.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
 export_app = typer.Typer(help="Export aggregated figures.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
@@ -272,6 +276,48 @@ def export_monitoring(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"Wrote {out}")
+
+
+@plan_app.command("visits")
+def plan_visits(year: Annotated[int, typer.Option("--year", help="The year to plan, e.g. 2027.")]) -> None:
+    """Lay out the year's consultant visits (idempotent; existing visits stay) and print the årshjul by ISO week."""
+    if not 2000 <= year <= 2100:
+        typer.echo("teambot: --year must be a year like 2027", err=True)
+        raise typer.Exit(2)
+    runtime = open_runtime(_settings())
+    zone = runtime.settings.zone
+
+    async def plan() -> tuple[visit_store.YearPlan, list[visit_store.VisitRow]]:
+        today = runtime.clock.now().astimezone(zone).date()
+        try:
+            async with runtime.db.write() as session:
+                policy = visit_store.visit_policy(await queries.municipality(session))
+                # Never a new visit inside the parents' notice period; a future year starts on 1 January.
+                earliest = max(date(year, 1, 1), today + timedelta(days=policy.notice_days))
+                result = await visit_store.plan_year(session, year, earliest=earliest, now=runtime.clock.now())
+            async with runtime.db.read() as session:
+                rows = await visit_store.visits_in(
+                    session, date(year, 1, 1), date(year, 12, 31), disciplines=policy.disciplines
+                )
+            return result, rows
+        finally:
+            await runtime.db.dispose()
+
+    result, rows = asyncio.run(plan())
+    typer.echo(t("visit.wheel_title", year=year, scope=""))
+    for line in wheel_lines(rows, year):
+        typer.echo(line)
+    for missing in result.unplaced:
+        typer.echo(
+            t(
+                "plan.unplaced",
+                institution=missing.round.institution_code,
+                role=missing.round.discipline,
+                quarter=missing.quarter,
+            ),
+            err=True,
+        )
+    typer.echo(t("plan.summary", year=year, n=len(rows), new=len(result.created), unplaced=len(result.unplaced)))
 
 
 @db_app.command("upgrade")

@@ -3,7 +3,18 @@
 Importing this package registers every command module on `REGISTRY`.
 """
 
-from teambot.commands import cases, home, info, meetings, overview, ratings, report, week  # noqa: F401  (registers commands)
+from teambot.commands import (  # noqa: F401  (registers commands)
+    cafe,
+    cases,
+    home,
+    info,
+    meetings,
+    overview,
+    ratings,
+    report,
+    visits,
+    week,
+)
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError, run_action, run_command, run_view
 
 __all__ = ["REGISTRY", "Context", "Reply", "UserError", "run_action", "run_command", "run_view"]

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
+from teambot.domain.cafe import first_of_month, month_at, month_index
 from teambot.domain.roster import parse_roster
 from teambot.store import audit, queries
 from teambot.store.db import Database
@@ -38,6 +39,7 @@ _STAFF: list[dict[str, Any]] = [
     {"id": "U0TOVE001", "name": "Tove Munk", "roles": ["tale-hørekonsulent"], "institutions": []},
     {"id": "U0RASMUS1", "name": "Rasmus Eg", "roles": ["småbørnskonsulent"], "institutions": []},
     {"id": "U0MAJA001", "name": "Maja Strand", "roles": ["fysioterapeut"], "institutions": []},
+    {"id": "U0MIKKEL1", "name": "Mikkel Holt", "roles": ["fysioterapeut"], "institutions": []},
     {"id": "U0HENRIK1", "name": "Henrik Olsen", "roles": ["socialrådgiver"], "institutions": []},
 ]
 
@@ -52,6 +54,8 @@ _ASSIGNMENTS: list[dict[str, Any]] = [
     {"role": "småbørnskonsulent", "staff": "U0RASMUS1", "district": "Syd"},
     {"role": "fysioterapeut", "staff": "U0MAJA001", "district": "Nord"},
     {"role": "fysioterapeut", "staff": "U0MAJA001", "district": "Syd"},
+    # Solsikken has its own fysioterapeut, so Nord has two to rotate between when one cannot come to a café.
+    {"role": "fysioterapeut", "staff": "U0MIKKEL1", "institutions": ["SOL"]},
 ]
 
 # code, institution, pædagog, consultants, weeks since start, consent professions, goals
@@ -119,9 +123,18 @@ def demo_roster_data(today: date) -> dict[str, Any]:
         day = today - timedelta(weeks=weeks)
         return day - timedelta(days=day.weekday()) + timedelta(days=1)  # a Tuesday
 
+    def cafe_children(by_offset: dict[int, int]) -> dict[str, int]:
+        """Children reaching 18 months, by months from this one: counts only, never child data."""
+        this_month = month_index(first_of_month(today))
+        return {month_at(this_month + k).strftime("%Y-%m"): n for k, n in by_offset.items()}
+
     year = today.year
     return {
-        "municipality": {"name": "Demo Kommune", "closing_days": [f"{year}-12-28..{year}-12-31"]},
+        "municipality": {
+            "name": "Demo Kommune",
+            "closing_days": [f"{year}-12-28..{year}-12-31"],
+            "visiting_disciplines": ["sundhedsplejerske"],
+        },
         "institution": [
             {
                 "code": "SOL",
@@ -129,11 +142,25 @@ def demo_roster_data(today: date) -> dict[str, Any]:
                 "kind": "integreret",
                 "district": "Nord",
                 "closing_days": [f"{year + 1}-07-12..{year + 1}-07-30"],
+                "cafe_children": cafe_children({0: 2, 1: 2}),
             },
-            {"code": "MAR", "name": "Vuggestuen Mariehønen", "kind": "vuggestue", "district": "Nord"},
+            {
+                "code": "MAR",
+                "name": "Vuggestuen Mariehønen",
+                "kind": "vuggestue",
+                "district": "Nord",
+                # Last and this month's children fill a café now; the next two months another; then too few.
+                "cafe_children": cafe_children({-1: 3, 0: 4, 1: 3, 2: 4, 3: 2}),
+            },
             {"code": "EGE", "name": "Børnehaven Egebakken", "kind": "børnehave", "district": "Syd"},
             {"code": "REG", "name": "Regnbuen", "kind": "integreret", "district": "Syd"},
-            {"code": "DAG", "name": "Dagplejen Syd", "kind": "dagpleje", "district": "Syd"},
+            {
+                "code": "DAG",
+                "name": "Dagplejen Syd",
+                "kind": "dagpleje",
+                "district": "Syd",
+                "cafe_children": cafe_children({2: 5}),
+            },
         ],
         "staff": _STAFF,
         "assignment": _ASSIGNMENTS,

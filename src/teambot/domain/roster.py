@@ -13,10 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from teambot.domain.cafe import MAX_COUNT, CafePolicy
 from teambot.domain.calendar import DateRange, parse_date_range
 from teambot.domain.meetings import format_hhmm, parse_hhmm
 from teambot.domain.privacy import contains_cpr
-from teambot.domain.roles import InstitutionKind, Role
+from teambot.domain.roles import CONSULTANT_ROLES, InstitutionKind, Role
+from teambot.domain.visits import VisitPolicy
 
 # At least one letter: an all-digit code could be a birth date.
 CASE_CODE = re.compile(r"^(?=.*[A-ZÆØÅ])[A-ZÆØÅ0-9]{2,12}$")
@@ -48,6 +50,7 @@ class InstitutionSpec:
     district: str | None
     channel: str | None
     closing_days: tuple[DateRange, ...]
+    cafe_children: tuple[tuple[date, int], ...] = ()  # (month, children reaching 18 months in it)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ class Roster:
     assignments: tuple[AssignmentSpec, ...]
     cases: tuple[CaseSpec, ...]
     policy: MeetingPolicy = MeetingPolicy()
+    visits: VisitPolicy = VisitPolicy()
+    cafe: CafePolicy = CafePolicy()
 
 
 def load_roster_file(path: Path) -> Roster:
@@ -132,9 +137,16 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
             "reminder_days",
             "reminder_time",
             "rating_nudge_time",
+            "visiting_disciplines",
+            "visit_notice_days",
+            "visit_reminder_days",
+            "cafe_min_children",
+            "cafe_max_children",
+            "cafe_age_months",
+            "cafe_time",
         }
     ),
-    "institution": frozenset({"code", "name", "kind", "district", "channel", "closing_days"}),
+    "institution": frozenset({"code", "name", "kind", "district", "channel", "closing_days", "cafe_children"}),
     "staff": frozenset({"id", "email", "name", "roles", "institutions", "absences"}),
     "assignment": frozenset({"role", "staff", "institutions", "district"}),
     "case": frozenset(
@@ -263,6 +275,8 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
     municipality = muni.text("name") or ""
     municipality_closing = muni.ranges("closing_days")
     policy = _policy(muni)
+    visits = _visit_policy(muni)
+    cafe = _cafe_policy(muni)
 
     institutions: list[InstitutionSpec] = []
     seen_institutions: set[str] = set()
@@ -288,8 +302,9 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
             districts.add(district)  # known even if this entry has other mistakes: one problem, one report
         channel = r.text("channel", required=False)
         closing = r.ranges("closing_days")
+        cafe_children = _cafe_children(r)
         if code and name and kind:
-            institutions.append(InstitutionSpec(code, name, kind, district, channel, closing))
+            institutions.append(InstitutionSpec(code, name, kind, district, channel, closing, cafe_children))
 
     staff: list[StaffSpec] = []
     seen_staff: set[str] = set()
@@ -427,6 +442,8 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
         tuple(assignments),
         tuple(cases),
         policy,
+        visits,
+        cafe,
     )
 
 
@@ -456,3 +473,69 @@ def _policy(r: _Reader) -> MeetingPolicy:
         reminder_time=_hhmm(r, "reminder_time", default.reminder_time),
         rating_nudge_time=_hhmm(r, "rating_nudge_time", default.rating_nudge_time),
     )
+
+
+def _small_int(r: _Reader, key: str, default: int, low: int, high: int) -> int:
+    value = r.data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        r.problem(key, "roster.bad_number", value=value, low=low, high=high)
+        return default
+    return value
+
+
+def _visit_policy(r: _Reader) -> VisitPolicy:
+    default = VisitPolicy()
+    disciplines = default.disciplines
+    if "visiting_disciplines" in r.data:
+        texts = r.texts("visiting_disciplines")
+        roles = tuple(role.value for text in texts if (role := r.role("visiting_disciplines", text)))
+        if any(role not in CONSULTANT_ROLES for role in roles):
+            r.problem("visiting_disciplines", "roster.not_visiting", value=", ".join(roles))
+        elif len(roles) == len(texts):
+            disciplines = tuple(dict.fromkeys(roles))
+    return VisitPolicy(
+        disciplines=disciplines,
+        notice_days=_small_int(r, "visit_notice_days", default.notice_days, 1, 60),
+        reminder_working_days=_small_int(r, "visit_reminder_days", default.reminder_working_days, 1, 10),
+    )
+
+
+def _cafe_policy(r: _Reader) -> CafePolicy:
+    default = CafePolicy()
+    low = _small_int(r, "cafe_min_children", default.min_children, 1, 30)
+    high = _small_int(r, "cafe_max_children", default.max_children, 1, 30)
+    if high < low:
+        r.problem("cafe_max_children", "roster.bad_cafe_size", low=low, high=high)
+        low, high = default.min_children, default.max_children
+    ages = r.data.get("cafe_age_months", [default.age_from, default.age_to])
+    if (
+        not isinstance(ages, list)
+        or len(ages) != 2
+        or not all(isinstance(a, int) and not isinstance(a, bool) for a in ages)
+        or not 6 <= ages[0] <= 18 <= ages[1] <= 36
+    ):
+        r.problem("cafe_age_months", "roster.bad_age_window", value=ages)
+        ages = [default.age_from, default.age_to]
+    return CafePolicy(
+        min_children=low, max_children=high, age_from=ages[0], age_to=ages[1], time=_hhmm(r, "cafe_time", default.time)
+    )
+
+
+def _cafe_children(r: _Reader) -> tuple[tuple[date, int], ...]:
+    """`cafe_children = { "2027-03" = 4, ... }`: how many children reach 18 months in each month."""
+    value = r.data.get("cafe_children", {})
+    if not isinstance(value, dict):
+        r.problem("cafe_children", "roster.bad_cafe_children", value=value)
+        return ()
+    result = []
+    for month_text, children in value.items():
+        try:
+            month = date.fromisoformat(f"{month_text}-01")
+        except ValueError:
+            r.problem("cafe_children", "roster.bad_month", value=month_text)
+            continue
+        if not isinstance(children, int) or isinstance(children, bool) or not 0 <= children <= MAX_COUNT:
+            r.problem("cafe_children", "roster.bad_count", value=children, max=MAX_COUNT)
+            continue
+        result.append((month, children))
+    return tuple(sorted(result))

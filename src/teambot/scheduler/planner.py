@@ -26,6 +26,7 @@ from teambot.domain.meetings import (
 )
 from teambot.scheduler.digest import plan_digests
 from teambot.scheduler.nudges import plan_nudges
+from teambot.scheduler.visits import plan_visits_and_cafes
 from teambot.store import outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Case, Meeting, Municipality
@@ -51,6 +52,7 @@ async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         if case_id is not None:
             await plan_case(db, case_id, now=now, zone=zone)
     await plan_nudges(db, now=now, zone=zone)
+    await plan_visits_and_cafes(db, now=now, zone=zone)
     await plan_digests(db, now=now, zone=zone)
     return len(case_ids)
 

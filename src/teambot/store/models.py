@@ -23,6 +23,17 @@ class Municipality(SQLModel, table=True):
     reminder_days: list[int] = Field(default_factory=lambda: [7, 1], sa_column=Column(JSON, nullable=False))
     reminder_time: str = Field(default="08:00", max_length=5)
     rating_nudge_time: str = Field(default="14:00", max_length=5)
+    # Consultant visit rounds and the småbørnscafé (issue 5).
+    visiting_disciplines: list[str] = Field(
+        default_factory=lambda: ["sundhedsplejerske"], sa_column=Column(JSON, nullable=False)
+    )
+    visit_notice_days: int = 14
+    visit_reminder_days: int = 2  # working days before the visit
+    cafe_min_children: int = 3
+    cafe_max_children: int = 8
+    cafe_age_from: int = 15  # months
+    cafe_age_to: int = 21
+    cafe_time: str = Field(default="09:30", max_length=5)
 
 
 class District(SQLModel, table=True):
@@ -189,3 +200,80 @@ class Notification(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Visit(SQLModel, table=True):
+    """One consultant visit in the årshjul: one per institution, visiting discipline and quarter."""
+
+    __table_args__ = (UniqueConstraint("institution_id", "discipline", "year", "quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    discipline: str = Field(max_length=40)
+    year: int
+    quarter: int
+    consultant_id: int = Field(foreign_key="staff.id", index=True)  # the fixed consultant it was planned for
+    planned_day: date
+    day: date = Field(index=True)
+    status: str = Field(default="planned", max_length=12)  # planned | confirmed | moved
+    confirmed_by: int | None = Field(default=None, foreign_key="staff.id")
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class VisitTheme(SQLModel, table=True):
+    """A theme staff collected from parents for one visit."""
+
+    __tablename__ = "visit_theme"
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    text: str = Field(max_length=200)
+    added_by: int = Field(foreign_key="staff.id")
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CafeCount(SQLModel, table=True):
+    """How many children of an institution reach 18 months in one month: a count, never child data."""
+
+    __tablename__ = "cafe_count"
+    __table_args__ = (UniqueConstraint("institution_id", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    month: date  # the first day of the month
+    children: int
+    updated_by: str = Field(max_length=60)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CafeSession(SQLModel, table=True):
+    """One småbørnscafé proposed for an institution, for the cohorts `first_month`..`last_month`."""
+
+    __tablename__ = "cafe_session"
+    __table_args__ = (UniqueConstraint("institution_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    institution_id: int = Field(foreign_key="institution.id", index=True)
+    day: date = Field(index=True)
+    start: str = Field(max_length=5)  # local wall-clock "HH:MM"
+    first_month: date
+    last_month: date
+    children: int
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CafeInvite(SQLModel, table=True):
+    """One professional invited to a café, and their answer."""
+
+    __tablename__ = "cafe_invite"
+    __table_args__ = (UniqueConstraint("session_id", "staff_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="cafe_session.id", index=True)
+    role: str = Field(max_length=40)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    status: str = Field(default="invited", max_length=12)  # invited | accepted | declined
+    stands_in_for: int | None = Field(default=None, foreign_key="staff.id")  # whose decline this invite replaces
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+

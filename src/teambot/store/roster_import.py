@@ -7,7 +7,7 @@ managed in Slack, so the import adds and updates them but never removes what the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +19,7 @@ from teambot.store.db import Database
 from teambot.store.models import (
     Absence,
     Assignment,
+    CafeCount,
     Case,
     CaseConsultant,
     ClosingPeriod,
@@ -108,6 +109,14 @@ class _Importer:
             "reminder_days": list(roster.policy.reminder_days),
             "reminder_time": roster.policy.reminder_time,
             "rating_nudge_time": roster.policy.rating_nudge_time,
+            "visiting_disciplines": list(roster.visits.disciplines),
+            "visit_notice_days": roster.visits.notice_days,
+            "visit_reminder_days": roster.visits.reminder_working_days,
+            "cafe_min_children": roster.cafe.min_children,
+            "cafe_max_children": roster.cafe.max_children,
+            "cafe_age_from": roster.cafe.age_from,
+            "cafe_age_to": roster.cafe.age_to,
+            "cafe_time": roster.cafe.time,
         }
         row = (await self.session.exec(select(Municipality))).first()
         if row is None:
@@ -149,6 +158,34 @@ class _Importer:
         await self.session.flush()
         for spec in roster.institutions:
             await self.closing("institution", spec.code, spec.closing_days, None, self.institutions[spec.code])
+            await self.cafe_children(spec.code, spec.cafe_children)
+
+    async def cafe_children(self, code: str, counts: tuple[tuple[date, int], ...]) -> None:
+        """Set the listed months' counts; months the file leaves out keep what was registered in Slack."""
+        institution = self.institutions[code]
+        current = {
+            c.month: c
+            for c in (await self.session.exec(select(CafeCount).where(CafeCount.institution_id == _id(institution))))
+        }
+        changed = False
+        for month, children in counts:
+            row = current.get(month)
+            if row is None:
+                self.session.add(
+                    CafeCount(
+                        institution_id=_id(institution),
+                        month=month,
+                        children=children,
+                        updated_by=self.actor,
+                        updated_at=self.now,
+                    )
+                )
+                changed = True
+            elif row.children != children:
+                row.children, row.updated_by, row.updated_at = children, self.actor, self.now
+                changed = True
+        if changed and not self.report.mentions("institution", code, "created"):
+            self.report.add("updated", "institution", code, ("cafe_children",))
 
     async def closing(
         self,

@@ -1,0 +1,297 @@
+"""The småbørnscafé in Slack: `/teambot café` (who is coming), `/teambot café børn` (register how many children
+reach 18 months in a month — counts only), `/teambot café tekst` (the parent invitation for Aula), and the
+Deltager · Kan ikke buttons on an invitation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.cafe_notices import (
+    attendance_lines,
+    headline,
+    months_label,
+    parent_invitation,
+    staff_names,
+    sync_cafe_outbox,
+    title,
+)
+from teambot.commands.registry import REGISTRY, Context, Reply, UserError
+from teambot.domain.cafe import (
+    MAX_COUNT,
+    PROPOSE_DAYS,
+    CafeGroup,
+    first_of_month,
+    month_at,
+    month_index,
+    parse_month,
+)
+from teambot.domain.routing_table import RoutingTable
+from teambot.i18n import format_date, month_name, t
+from teambot.store import cafe as store
+from teambot.store import queries
+from teambot.store import visits as visit_store
+from teambot.store.models import CafeInvite, CafeSession, Institution, Staff
+
+PAST_MONTHS = 3  # a cohort registered this late can still be in the age window
+FUTURE_MONTHS = 24
+
+
+@REGISTRY.command("/teambot", "café", key="cafe", aliases=("cafe", "kafe", "kafé"))
+async def cafe(ctx: Context, args: str) -> Reply:
+    """`café [institution]` shows the cafés and answers; `café børn <måned> <antal>` registers a count;
+    `café tekst [institution]` drafts the parent invitation."""
+    staff = ctx.require_staff()
+    word, _, rest = args.strip().partition(" ")
+    if word.lower() in {"børn", "boern", "born"}:
+        return await _register(ctx, staff, rest.strip())
+    if word.lower() in {"tekst", "aula"}:
+        return await _parent_text(ctx, staff, rest.strip())
+    return await _overview(ctx, staff, args.strip())
+
+
+async def _own_institution(session: AsyncSession, staff: Staff, text: str) -> Institution:
+    """The named institution, which the caller must belong to; or the caller's only institution."""
+    if text:
+        institution = await visit_store.institution_by_text(session, text)
+        if institution is None:
+            raise UserError(t("cafe.unknown_institution", text=text))
+        if institution.id is None or not await visit_store.is_member(session, staff, institution.id):
+            raise UserError(t("cafe.not_member", institution=institution.name))
+        return institution
+    mine = list(await queries.institutions_of(session, staff))
+    if not mine:
+        raise UserError(t("cafe.no_institution"))
+    if len(mine) > 1:
+        raise UserError(t("cafe.which_institution", codes=", ".join(i.code for i in mine)))
+    return mine[0]
+
+
+# -- counts -----------------------------------------------------------------------------------------------------
+
+
+async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
+    words = text.split()
+    if len(words) < 2:
+        raise UserError(t("cafe.count_usage"))
+    today = ctx.today()
+    # The month is one word ('2027-03', 'marts') or two ('marts 2027').
+    taken = 2 if len(words) >= 3 and words[1].isdigit() and len(words[1]) == 4 else 1
+    month = parse_month(" ".join(words[:taken]), today)
+    if month is None:
+        raise UserError(t("cafe.bad_month", text=" ".join(words[:taken])))
+    count_text = words[taken] if len(words) > taken else ""
+    if not count_text.isascii() or not count_text.isdigit() or int(count_text) > MAX_COUNT:
+        raise UserError(t("cafe.bad_count", text=count_text, max=MAX_COUNT))
+    children = int(count_text)
+    earliest = month_at(month_index(first_of_month(today)) - PAST_MONTHS)
+    latest = month_at(month_index(first_of_month(today)) + FUTURE_MONTHS)
+    if not earliest <= month <= latest:
+        raise UserError(t("cafe.month_out_of_range", month=_month(month), first=_month(earliest), last=_month(latest)))
+    async with ctx.db.write() as session:
+        institution = await _own_institution(session, staff, " ".join(words[taken + 1 :]))
+        assert institution.id is not None
+        old = await store.set_count(session, institution.id, month, children, actor=ctx.user_id, now=ctx.clock.now())
+        covering = await store.sessions_covering(session, institution.id, month)
+    lines = [t("cafe.count_recorded", n=children, institution=institution.name, month=_month(month))]
+    if old is not None and old != children:
+        lines[0] += t("cafe.count_was", old=old)
+    if covering:
+        lines.append(t("cafe.count_in_cafe", date=format_date(covering[0].day)))
+    else:
+        lines.append(t("cafe.count_next"))
+    return Reply("\n".join(lines))
+
+
+def _month(month: date) -> str:
+    return f"{month_name(month.month)} {month.year}"
+
+
+# -- overview ---------------------------------------------------------------------------------------------------
+
+
+async def _overview(ctx: Context, staff: Staff, text: str) -> Reply:
+    today = ctx.today()
+    async with ctx.db.read() as session:
+        if text:
+            institution = await visit_store.institution_by_text(session, text)
+            if institution is None:
+                raise UserError(t("cafe.unknown_institution_view", text=text))
+            institutions = [institution]
+        else:
+            institutions = list(await queries.institutions_of(session, staff))
+            if not institutions:
+                invited = await _invited_institutions(session, staff, today)
+                if not invited:
+                    return Reply(t("cafe.none_for_you"))
+                institutions = invited
+        policy = store.cafe_policy(await queries.municipality(session))
+        sections = []
+        for institution in institutions:
+            assert institution.id is not None
+            sessions = await store.sessions_of(session, institution.id, since=today)
+            waiting = await store.waiting_groups(session, institution.id, policy, today)
+            sections.append(await _section(session, institution, sessions, waiting, policy.min_children))
+    return Reply("\n\n".join(sections))
+
+
+async def _invited_institutions(session: AsyncSession, staff: Staff, today: date) -> list[Institution]:
+    rows = (
+        await session.exec(
+            select(Institution)
+            .join(CafeSession, col(CafeSession.institution_id) == col(Institution.id))
+            .join(CafeInvite, col(CafeInvite.session_id) == col(CafeSession.id))
+            .where(CafeInvite.staff_id == staff.id, col(CafeSession.day) >= today)
+            .order_by(col(Institution.code))
+        )
+    ).all()
+    return list({i.id: i for i in rows}.values())  # one section per institution, however many cafés
+
+
+async def _section(
+    session: AsyncSession,
+    institution: Institution,
+    sessions: list[CafeSession],
+    waiting: list[CafeGroup],
+    minimum: int,
+) -> str:
+    lines = [t("cafe.overview_title", institution=institution.name)]
+    for cafe in sessions:
+        assert cafe.id is not None
+        invites = await store.invites_of(session, cafe.id)
+        names = await staff_names(
+            session, {i.staff_id for i in invites} | {i.stands_in_for for i in invites if i.stands_in_for}
+        )
+        lines.append(
+            t(
+                "cafe.overview_cafe",
+                headline=headline(cafe, institution),
+                n=cafe.children,
+                months=months_label(cafe.first_month, cafe.last_month),
+            )
+        )
+        lines.extend(f"    {line}" for line in attendance_lines(invites, names))
+        lines.extend(f"    {t('cafe.line.unfilled', role=role)}" for role in store.unfilled_roles(invites))
+    for group in waiting:
+        months = months_label(group.first, group.last)
+        if group.children < minimum:
+            lines.append(t("cafe.waiting_few", n=group.children, months=months, min=minimum))
+        else:
+            lines.append(
+                t("cafe.waiting", n=group.children, months=months, month=_month(group.month), days=PROPOSE_DAYS)
+            )
+    if not sessions and not waiting:
+        lines.append(t("cafe.overview_empty", code=institution.code))
+    elif sessions:
+        lines.append(t("cafe.overview_text", code=institution.code))
+    return "\n".join(lines)
+
+
+async def _parent_text(ctx: Context, staff: Staff, text: str) -> Reply:
+    async with ctx.db.read() as session:
+        institution = await _own_institution(session, staff, text)
+        assert institution.id is not None
+        sessions = await store.sessions_of(session, institution.id, since=ctx.today())
+    if not sessions:
+        raise UserError(t("cafe.no_cafe", institution=institution.name))
+    return Reply(
+        "\n".join(
+            [
+                t("cafe.text_title", headline=headline(sessions[0], institution)),
+                parent_invitation(sessions[0], institution),
+            ]
+        )
+    )
+
+
+# -- buttons ----------------------------------------------------------------------------------------------------
+
+
+def _invite_id(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError(t("cafe.gone")) from None
+
+
+async def _my_invite(
+    session: AsyncSession, staff: Staff, value: str, today: date
+) -> tuple[CafeInvite, CafeSession, Institution]:
+    invite = await session.get(CafeInvite, _invite_id(value))
+    cafe = await session.get(CafeSession, invite.session_id) if invite else None
+    institution = await session.get(Institution, cafe.institution_id) if cafe else None
+    if invite is None or cafe is None or institution is None:
+        raise UserError(t("cafe.gone"))
+    if invite.staff_id != staff.id:
+        raise UserError(t("cafe.not_your_invite"))
+    if cafe.day < today:
+        raise UserError(t("cafe.over", date=format_date(cafe.day)))
+    return invite, cafe, institution
+
+
+async def _resync(ctx: Context, session: AsyncSession, cafe: CafeSession) -> RoutingTable:
+    municipality = await queries.municipality(session)
+    table = await visit_store.routing_table(session)
+    await sync_cafe_outbox(
+        session,
+        cafe,
+        table=table,
+        calendar=await queries.work_calendar(session, cafe.institution_id),
+        remind_at=municipality.reminder_time or "08:00",
+        now=ctx.clock.now(),
+        zone=ctx.zone,
+    )
+    return table
+
+
+@REGISTRY.action("cafe_yes")
+async def accept(ctx: Context, value: str) -> Reply:
+    staff = ctx.require_staff()
+    async with ctx.db.write() as session:
+        invite, cafe, institution = await _my_invite(session, staff, value, ctx.today())
+        if invite.status == store.DECLINED:
+            replacement = await _replacement(session, invite)
+            if replacement is not None:
+                raise UserError(t("cafe.already_replaced", name=replacement))
+        invite.status, invite.answered_at = store.ACCEPTED, ctx.clock.now()
+        await session.flush()
+        await _resync(ctx, session, cafe)
+    return Reply(t("cafe.accepted", cafe=title(cafe, institution)), replace_original=True)
+
+
+@REGISTRY.action("cafe_no")
+async def decline(ctx: Context, value: str) -> Reply:
+    staff = ctx.require_staff()
+    async with ctx.db.write() as session:
+        invite, cafe, institution = await _my_invite(session, staff, value, ctx.today())
+        if invite.status == store.DECLINED:
+            raise UserError(t("cafe.already_declined"))
+        invite.status, invite.answered_at = store.DECLINED, ctx.clock.now()
+        await session.flush()
+        table = await visit_store.routing_table(session)
+        stand_in = None
+        if invite.role != store.LEAD_ROLE:
+            stand_in = await store.stand_in_for(session, cafe, invite.role, staff.id, table, ctx.clock.now())
+        await _resync(ctx, session, cafe)
+        leads = ", ".join(p.name for p in table.leads.get(cafe.institution_id, ())) or t("who.none")
+        chosen = await session.get(Staff, stand_in.staff_id) if stand_in else None
+    text = t("cafe.declined", cafe=title(cafe, institution))
+    if invite.role == store.LEAD_ROLE:
+        return Reply(text, replace_original=True)
+    if chosen is not None:
+        return Reply(f"{text} {t('cafe.asking', name=chosen.name, role=invite.role)}", replace_original=True)
+    return Reply(f"{text} {t('cafe.nobody_left', role=invite.role, leads=leads)}", replace_original=True)
+
+
+async def _replacement(session: AsyncSession, invite: CafeInvite) -> str | None:
+    """Who was asked in `invite`'s place, if anyone."""
+    found = (
+        await session.exec(
+            select(Staff)
+            .join(CafeInvite, col(CafeInvite.staff_id) == col(Staff.id))
+            .where(CafeInvite.session_id == invite.session_id, CafeInvite.stands_in_for == invite.staff_id)
+        )
+    ).first()
+    return found.name if found else None

@@ -1,0 +1,269 @@
+"""What the bot sends about a småbørnscafé, and the outbox rows one café wants.
+
+Invitations (with Deltager · Kan ikke) go out once, at the next decent moment after someone is invited; the lead's
+invitation carries a draft parent invitation for Aula. When no one of a profession can come, the lead is told.
+The working day before, everyone still coming gets a reminder saying who has accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.notices import as_payload
+from teambot.commands.registry import Block, Reply
+from teambot.commands.visit_notices import role_definite
+from teambot.domain.cafe import CAFE_ROLES
+from teambot.domain.calendar import WorkCalendar
+from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
+from teambot.domain.routing_table import RoutingTable
+from teambot.i18n import format_date, format_time, month_name, t
+from teambot.store import outbox
+from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, invites_of, unfilled_roles
+from teambot.store.models import CafeInvite, CafeSession, Institution, Staff
+
+INVITE, UNFILLED, REMINDER = "cafe.invite", "cafe.unfilled", "cafe.reminder"
+CAFE_KINDS = (INVITE, UNFILLED, REMINDER)
+
+
+def months_label(first: date, last: date) -> str:
+    """'marts 2027', 'marts–april 2027' or 'december 2026–januar 2027'."""
+    if first == last:
+        return f"{month_name(first.month)} {first.year}"
+    if first.year == last.year:
+        return f"{month_name(first.month)}–{month_name(last.month)} {last.year}"
+    return f"{month_name(first.month)} {first.year}–{month_name(last.month)} {last.year}"
+
+
+def title(cafe: CafeSession, institution: Institution) -> str:
+    """'småbørnscaféen i Vuggestuen Mariehønen onsdag 14. april 2027 kl. 09.30', for running text."""
+    return t(
+        "cafe.title",
+        institution=institution.name,
+        date=format_date(cafe.day),
+        time=format_time(parse_hhmm(cafe.start)),
+    )
+
+
+def headline(cafe: CafeSession, institution: Institution) -> str:
+    return t(
+        "cafe.headline",
+        institution=institution.name,
+        date=format_date(cafe.day),
+        time=format_time(parse_hhmm(cafe.start)),
+    )
+
+
+def parent_invitation(cafe: CafeSession, institution: Institution) -> str:
+    """The draft for Aula: the bot never messages parents, staff post this."""
+    text = t(
+        "cafe.parents_text",
+        date=format_date(cafe.day),
+        time=format_time(parse_hhmm(cafe.start)),
+        institution=institution.name,
+        months=months_label(cafe.first_month, cafe.last_month),
+        professions=", ".join(role_definite(r) for r in CAFE_ROLES[:-1])
+        + t("cafe.and")
+        + role_definite(CAFE_ROLES[-1]),
+    )
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
+def why_invited(invite: CafeInvite, institution: Institution, names: dict[int, str], table: RoutingTable) -> str:
+    if invite.role == LEAD_ROLE:
+        return t("why.cafe.lead", institution=institution.name)
+    if invite.stands_in_for is not None:
+        return t(
+            "why.cafe.stand_in",
+            name=names.get(invite.stands_in_for, "?"),
+            role=invite.role,
+            institution=institution.name,
+        )
+    fixed = table.fixed(institution.id or 0, invite.role)
+    if fixed is not None and fixed.person.staff_id == invite.staff_id:
+        return t("why.visit.assigned", role=invite.role, institution=institution.name)
+    return t("why.cafe.district", role=invite.role, institution=institution.name)
+
+
+def _buttons(invite_id: int) -> Block:
+    value = str(invite_id)
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": t("cafe.button.yes")},
+                "action_id": "cafe_yes",
+                "value": value,
+                "style": "primary",
+            },
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": t("cafe.button.no")},
+                "action_id": "cafe_no",
+                "value": value,
+            },
+        ],
+    }
+
+
+def _message(body: str, why: str, buttons: Block | None = None) -> Reply:
+    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
+    if buttons:
+        blocks.append(buttons)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{why}_"}]})
+    return Reply(text=f"{body}\n{why}", blocks=blocks, ephemeral=False)
+
+
+def invitation(cafe: CafeSession, institution: Institution, invite: CafeInvite, why: str) -> Reply:
+    assert invite.id is not None
+    lines = [
+        headline(cafe, institution),
+        t("cafe.invite_body", n=cafe.children, months=months_label(cafe.first_month, cafe.last_month)),
+    ]
+    if invite.role == LEAD_ROLE:
+        lines += [
+            t("cafe.lead_post"),
+            parent_invitation(cafe, institution),
+            t("cafe.lead_follow", code=institution.code),
+        ]
+    lines.append(t("cafe.question"))
+    return _message("\n".join(lines), why, _buttons(invite.id))
+
+
+def attendance_lines(invites: list[CafeInvite], names: dict[int, str]) -> list[str]:
+    """One line per invited person with their answer, profession by profession, the lead last."""
+    order = [*CAFE_ROLES, LEAD_ROLE]
+    lines = []
+    for invite in sorted(invites, key=lambda i: (order.index(i.role) if i.role in order else len(order), i.id or 0)):
+        role = invite.role
+        if invite.stands_in_for is not None:
+            role += t("cafe.line.for", name=names.get(invite.stands_in_for, "?"))
+        lines.append(t(f"cafe.line.{invite.status}", name=names.get(invite.staff_id, "?"), role=role))
+    return lines
+
+
+def reminder(
+    cafe: CafeSession, institution: Institution, invites: list[CafeInvite], names: dict[int, str], why: str
+) -> Reply:
+    coming = [i for i in invites if i.status == "accepted"]
+    silent = [i for i in invites if i.status == INVITED]
+    lines = [
+        t(
+            "cafe.reminder_headline",
+            institution=institution.name,
+            date=format_date(cafe.day),
+            time=format_time(parse_hhmm(cafe.start)),
+        )
+    ]
+    people = ", ".join(t("cafe.person", name=names.get(i.staff_id, "?"), role=i.role) for i in coming)
+    lines.append(t("cafe.reminder_coming", names=people or t("cafe.nobody")))
+    if silent:
+        waiting = ", ".join(t("cafe.person", name=names.get(i.staff_id, "?"), role=i.role) for i in silent)
+        lines.append(t("cafe.reminder_silent", names=waiting))
+    return _message("\n".join(lines), why)
+
+
+def unfilled(cafe: CafeSession, institution: Institution, role: str, why: str) -> Reply:
+    body = t(
+        "cafe.unfilled",
+        role=role,
+        institution=institution.name,
+        date=format_date(cafe.day),
+        time=format_time(parse_hhmm(cafe.start)),
+    )
+    return _message(body, why)
+
+
+async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    rows = (await session.exec(select(Staff).where(col(Staff.id).in_(list(ids))))).all()
+    return {s.id: s.name for s in rows if s.id is not None}
+
+
+async def sync_cafe_outbox(
+    session: AsyncSession,
+    cafe: CafeSession,
+    *,
+    table: RoutingTable,
+    calendar: WorkCalendar,
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """Queue the café's invitations and 'nobody can come' notices (once each), and keep its reminders current."""
+    assert cafe.id is not None
+    institution = await session.get(Institution, cafe.institution_id)
+    assert institution is not None
+    invites = await invites_of(session, cafe.id)
+    staff = {
+        s.id: s
+        for s in (await session.exec(select(Staff).where(col(Staff.id).in_([i.staff_id for i in invites])))).all()
+    }
+    names = await staff_names(
+        session, {i.staff_id for i in invites} | {i.stands_in_for for i in invites if i.stands_in_for}
+    )
+    at = parse_hhmm(remind_at)
+    starts = local_instant(cafe.day, parse_hhmm(cafe.start), zone)
+    today = now.astimezone(zone).date()
+    prefix = f"cafe:{cafe.id}:{cafe.day.isoformat()}"
+
+    def row(kind: str, key: str, recipient: str, reply: Reply, when: datetime) -> outbox.Planned:
+        return outbox.Planned(
+            dedupe_key=key,
+            kind=kind,
+            recipient=recipient,
+            subject=institution.code,
+            due_at=when,
+            ref_type="cafe",
+            ref_id=cafe.id,
+            event_day=cafe.day,
+            institution_id=cafe.institution_id,
+            payload=as_payload(reply),
+        )
+
+    once: list[outbox.Planned] = []
+    reminders: list[outbox.Planned] = []
+    if cafe.day >= today:
+        soon = late_reminder_instant(now, calendar, at, zone)
+        for invite in invites:
+            person = staff.get(invite.staff_id)
+            if person is None or not person.slack_id or not person.active:
+                continue
+            why = why_invited(invite, institution, names, table)
+            if invite.status == INVITED and soon < starts:
+                once.append(
+                    row(
+                        INVITE,
+                        f"{prefix}:invite:{invite.id}",
+                        person.slack_id,
+                        invitation(cafe, institution, invite, why),
+                        soon,
+                    )
+                )
+            if invite.status != DECLINED:
+                key = f"{prefix}:reminder:{person.slack_id}"
+                due = local_instant(calendar.add_working_days(cafe.day, -1), at, zone)
+                if due < now:
+                    due = soon  # planned after the reminder moment (a late stand-in): at the next decent moment
+                if due < starts:
+                    reminders.append(
+                        row(REMINDER, key, person.slack_id, reminder(cafe, institution, invites, names, why), due)
+                    )
+        for role in unfilled_roles(invites):
+            for lead in table.leads.get(cafe.institution_id, ()):
+                if soon < starts:
+                    why = t("why.cafe.lead", institution=institution.name)
+                    once.append(
+                        row(
+                            UNFILLED,
+                            f"{prefix}:unfilled:{role}:{lead.slack_id}",
+                            lead.slack_id,
+                            unfilled(cafe, institution, role, why),
+                            soon,
+                        )
+                    )
+    await outbox.insert_new(session, once, now)
+    await outbox.sync(session, ref_type="cafe", ref_id=cafe.id, kinds=(REMINDER,), planned=reminders, now=now)

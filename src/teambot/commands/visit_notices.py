@@ -1,0 +1,361 @@
+"""What the bot sends about a consultant visit, and the outbox rows one visit wants.
+
+Three messages per visit: a request to confirm the day (to the consultant, a week before the parents' notice),
+the notice with a ready-to-post Aula text for parents (to the institution's channel, else its leads), and the
+consultant's reminder listing the parents' themes. The planner and the buttons both call `sync_visit_outbox`,
+so a move, a new theme or an absence updates the pending rows at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.notices import as_payload
+from teambot.commands.registry import Block, Reply
+from teambot.domain.calendar import WorkCalendar
+from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
+from teambot.domain.routing import Person
+from teambot.domain.routing_table import Reason, Routed, RoutingTable
+from teambot.domain.visits import (
+    CONFIRM_LEAD_DAYS,
+    VisitPolicy,
+    notice_day,
+    theme_deadline,
+    visit_reminder_day,
+)
+from teambot.i18n import format_date, t
+from teambot.store import outbox, queries
+from teambot.store import visits as store
+from teambot.store.models import Institution, Notification, Staff, Visit
+
+CONFIRM, NOTICE, REMINDER, MOVED = "visit.confirm", "visit.notice", "visit.reminder", "visit.moved"
+VISIT_KINDS = (CONFIRM, NOTICE, REMINDER)
+
+
+def role_definite(role: str) -> str:
+    """'sundhedsplejersken', 'tale-hørekonsulenten': the catalog knows each discipline's definite form."""
+    return t(f"role.definite.{role}")
+
+
+def week_label(day: date, year: int) -> str:
+    """'uge 10', or 'uge 53 (2026)' for a day whose ISO week belongs to another year."""
+    iso_year, week, _ = day.isocalendar()
+    return t("visit.week", week=week) if iso_year == year else t("visit.week_of_year", week=week, year=iso_year)
+
+
+def routing_why(routed: Routed, institution: str) -> str:
+    """The one line saying why this person gets a message about an institution's discipline."""
+    if routed.reason is Reason.SUBSTITUTE and routed.assigned is not None:
+        return t("why.visit.substitute", name=routed.assigned.name, role=routed.role, institution=institution)
+    if routed.reason is Reason.LEAD_FALLBACK:
+        return t("why.visit.lead_fallback", role=routed.role, institution=institution)
+    return t("why.visit.assigned", role=routed.role, institution=institution)
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    visit_id: int
+    year: int
+    institution: Institution
+    discipline: str
+    day: date
+    confirmed: bool
+    routed: list[Routed]  # who gets the consultant's messages on the day
+    leads: list[Person]
+    themes: list[str]
+
+    @property
+    def visitor(self) -> Person | None:
+        """The consultant who comes: the fixed one or their substitute; None when only the lead is told."""
+        first = self.routed[0] if self.routed else None
+        return first.recipient if first and first.reason is not Reason.LEAD_FALLBACK else None
+
+
+async def visit_facts(session: AsyncSession, visit: Visit, table: RoutingTable) -> VisitFacts:
+    assert visit.id is not None
+    institution = await session.get(Institution, visit.institution_id)
+    assert institution is not None
+    leads = [queries.person(s) for s in await queries.leads_of(session, visit.institution_id) if s.slack_id]
+    return VisitFacts(
+        visit_id=visit.id,
+        year=visit.year,
+        institution=institution,
+        discipline=visit.discipline,
+        day=visit.day,
+        confirmed=visit.confirmed_by is not None,
+        routed=table.route(visit.institution_id, visit.discipline, visit.day),
+        leads=leads,
+        themes=await store.themes_of(session, visit.id),
+    )
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{text}_"}]}
+
+
+def _buttons(visit_id: int) -> Block:
+    value = str(visit_id)
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": t("visit.button.confirm")},
+                "action_id": "visit_confirm",
+                "value": value,
+                "style": "primary",
+            },
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": t("visit.button.move")},
+                "action_id": "visit_move",
+                "value": value,
+            },
+        ],
+    }
+
+
+def _message(body: str, why: str, buttons: Block | None = None) -> Reply:
+    blocks = [_section(body), *([buttons] if buttons else []), _context(why)]
+    return Reply(text=f"{body}\n{why}", blocks=blocks, ephemeral=False)
+
+
+def confirm_request(facts: VisitFacts, routed: Routed, notice_on: date) -> Reply:
+    body = "\n".join(
+        [
+            t(
+                "visit.confirm_headline",
+                institution=facts.institution.name,
+                date=format_date(facts.day),
+                week=week_label(facts.day, facts.year),
+            ),
+            t("visit.confirm_body", notice=format_date(notice_on)),
+        ]
+    )
+    return _message(body, routing_why(routed, facts.institution.name), _buttons(facts.visit_id))
+
+
+def parent_text(facts: VisitFacts, deadline: date) -> str:
+    """The Aula post for parents (the bot never messages parents; staff post this)."""
+    visitor = facts.visitor
+    arrival = (
+        t(
+            "visit.parents_arrival_named",
+            date=format_date(facts.day),
+            role=facts.discipline,
+            name=visitor.name,
+            institution=facts.institution.name,
+        )
+        if visitor
+        else t(
+            "visit.parents_arrival",
+            date=format_date(facts.day),
+            role=facts.discipline,
+            institution=facts.institution.name,
+        )
+    )
+    text = t(
+        "visit.parents_text",
+        arrival=arrival[:1].upper() + arrival[1:],
+        definite=role_definite(facts.discipline).capitalize(),
+        deadline=format_date(deadline),
+        institution=facts.institution.name,
+    )
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+
+
+def parents_notice(facts: VisitFacts, *, deadline: date, reminder_working_days: int, why: str, moved: bool) -> Reply:
+    visitor = facts.visitor
+    who = (
+        t("visit.visitor", name=visitor.name, role=facts.discipline)
+        if visitor
+        else t("visit.someone", role=facts.discipline)
+    )
+    headline = t(
+        "visit.notice_moved" if moved else "visit.notice_headline",
+        who=who,
+        institution=facts.institution.name,
+        date=format_date(facts.day),
+    )
+    body = "\n".join(
+        [
+            headline,
+            t("visit.notice_post"),
+            parent_text(facts, deadline),
+            t(
+                "visit.notice_themes",
+                code=facts.institution.code,
+                definite=role_definite(facts.discipline),
+                n=reminder_working_days,
+            ),
+        ]
+    )
+    return _message(body, why)
+
+
+def visit_reminder(facts: VisitFacts, routed: Routed) -> Reply:
+    lines = [
+        t(
+            "visit.reminder_headline",
+            institution=facts.institution.name,
+            date=format_date(facts.day),
+        )
+    ]
+    if facts.themes:
+        lines.append(t("visit.reminder_themes", n=len(facts.themes)))
+        lines.extend(f"• {theme}" for theme in facts.themes)
+    else:
+        lines.append(t("visit.reminder_no_themes"))
+    buttons = None if facts.confirmed else _buttons(facts.visit_id)
+    return _message("\n".join(lines), routing_why(routed, facts.institution.name), buttons)
+
+
+def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Reply:
+    body = t(
+        "visit.moved_notice",
+        institution=facts.institution.name,
+        old=format_date(old_day),
+        date=format_date(facts.day),
+        name=by,
+    )
+    return _message(body, why)
+
+
+def institution_recipients(facts: VisitFacts) -> list[tuple[str, str]]:
+    """Where the parents' notice goes: the institution's channel, or else each of its leads; with the why line."""
+    if facts.institution.channel:
+        return [(facts.institution.channel, t("why.visit.channel", institution=facts.institution.name))]
+    return [(lead.slack_id, t("why.visit.lead", institution=facts.institution.name)) for lead in facts.leads]
+
+
+async def _notice_sent_for_another_day(session: AsyncSession, visit: Visit) -> bool:
+    found = await session.exec(
+        select(Notification.id).where(
+            Notification.ref_type == "visit",
+            Notification.ref_id == visit.id,
+            Notification.kind == NOTICE,
+            Notification.status == outbox.SENT,
+            Notification.event_day != visit.day,
+        )
+    )
+    return found.first() is not None
+
+
+async def sync_visit_outbox(
+    session: AsyncSession,
+    visit: Visit,
+    *,
+    table: RoutingTable,
+    policy: VisitPolicy,
+    calendar: WorkCalendar,
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """Make the visit's pending rows match what it wants now (after a plan run, a move, a theme or an absence)."""
+    assert visit.id is not None
+    planned: list[outbox.Planned] = []
+    at = parse_hhmm(remind_at)
+    today = now.astimezone(zone).date()
+    if visit.day >= today and visit.discipline in policy.disciplines:
+        facts = await visit_facts(session, visit, table)
+        starts = local_instant(visit.day, at, zone)
+        rows = await session.exec(
+            select(Notification.dedupe_key, Notification.due_at).where(
+                Notification.ref_type == "visit", Notification.ref_id == visit.id
+            )
+        )
+        existing = dict(rows.all())
+
+        def due(day: date, key: str, *, at_once: bool = False) -> datetime | None:
+            """When a row goes out: at the reminder time on its day; planned too late (or `at_once`), at the next
+            decent moment before the visit. A row already queued or sent for a passed moment keeps its time."""
+            moment = local_instant(day, at, zone)
+            if moment >= now and not at_once:
+                return moment
+            if key in existing:
+                return existing[key]
+            late = late_reminder_instant(now, calendar, at, zone)
+            return late if late < starts else None
+
+        def row(kind: str, key: str, recipient: str, reply: Reply, when: datetime) -> outbox.Planned:
+            return outbox.Planned(
+                dedupe_key=key,
+                kind=kind,
+                recipient=recipient,
+                subject=facts.institution.code,
+                due_at=when,
+                ref_type="visit",
+                ref_id=visit.id,
+                event_day=visit.day,
+                institution_id=visit.institution_id,
+                payload=as_payload(reply),
+            )
+
+        notice_on = notice_day(visit.day, policy.notice_days, calendar)
+        reminder_on = visit_reminder_day(visit.day, policy.reminder_working_days, calendar)
+        prefix = f"visit:{visit.id}:{visit.day.isoformat()}"
+        for routed in facts.routed:
+            recipient = routed.recipient.slack_id
+            if not facts.confirmed:
+                key = f"{prefix}:confirm:{recipient}"
+                confirm_on = calendar.previous_working_day(notice_on - timedelta(days=CONFIRM_LEAD_DAYS))
+                if (when := due(confirm_on, key)) is not None:
+                    planned.append(row(CONFIRM, key, recipient, confirm_request(facts, routed, notice_on), when))
+            key = f"{prefix}:reminder:{recipient}"
+            if (when := due(reminder_on, key)) is not None:
+                planned.append(row(REMINDER, key, recipient, visit_reminder(facts, routed), when))
+        # Parents who were told another date must hear of the new one now, not two weeks before it.
+        moved = await _notice_sent_for_another_day(session, visit)
+        for recipient, why in institution_recipients(facts):
+            key = f"{prefix}:notice:{recipient}"
+            reply = parents_notice(
+                facts,
+                deadline=theme_deadline(reminder_on, calendar),
+                reminder_working_days=policy.reminder_working_days,
+                why=why,
+                moved=moved,
+            )
+            if (when := due(notice_on, key, at_once=moved)) is not None:
+                planned.append(row(NOTICE, key, recipient, reply, when))
+    await outbox.sync(session, ref_type="visit", ref_id=visit.id, kinds=VISIT_KINDS, planned=planned, now=now)
+
+
+async def tell_about_move(
+    session: AsyncSession, visit: Visit, *, old_day: date, mover: Staff, table: RoutingTable, now: datetime
+) -> int:
+    """A 'visit moved' message at once to the consultant and the leads, except whoever moved it."""
+    facts = await visit_facts(session, visit, table)
+    targets: dict[str, str] = {}
+    for routed in facts.routed:
+        targets.setdefault(routed.recipient.slack_id, routing_why(routed, facts.institution.name))
+    for lead in facts.leads:
+        targets.setdefault(lead.slack_id, t("why.visit.lead_of", institution=facts.institution.name))
+    planned = [
+        outbox.Planned(
+            # One key per change: moving back and forth tells people every time.
+            dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}",
+            kind=MOVED,
+            recipient=recipient,
+            subject=facts.institution.code,
+            due_at=now,
+            ref_type="visit",
+            ref_id=visit.id,
+            event_day=visit.day,
+            institution_id=visit.institution_id,
+            payload=as_payload(moved_notice(facts, old_day=old_day, by=mover.name, why=why)),
+        )
+        for recipient, why in targets.items()
+        if recipient != mover.slack_id
+    ]
+    await outbox.insert_new(session, planned, now)
+    return len(planned)

@@ -1,0 +1,180 @@
+"""The småbørnscafé (Vejle): children around 1½ years meet the sundhedsplejerske, småbørnskonsulent, fysioterapeut
+and tale-hørekonsulent together with their parents, in their own vuggestue or dagpleje.
+
+Only counts are known: how many children of an institution reach 18 months in each month (a cohort). Cohorts are
+grouped oldest first; consecutive cohorts share a café while they all fit in the age window on one day and the
+group stays within the maximum size. The café lies in the month when the group's middle cohort is 18 months old,
+moved as needed to keep every cohort inside the window, from the middle of that month.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from teambot.domain.calendar import WorkCalendar
+from teambot.domain.routing import Person
+
+ANCHOR_MONTHS = 18  # counts are registered by the month a child reaches this age
+PROPOSE_DAYS = 28  # a group becomes a café proposal when its café month starts within this many days
+MIN_NOTICE_DAYS = 14  # never a café sooner than this after the proposal: parents must be invited via Aula
+MID_MONTH = 15
+MAX_COUNT = 40  # more children reaching 18 months in one month than this is a typing mistake
+CAFE_ROLES = ("sundhedsplejerske", "småbørnskonsulent", "fysioterapeut", "tale-hørekonsulent")
+
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_SLASH_MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
+
+
+@dataclass(frozen=True)
+class CafePolicy:
+    min_children: int = 3
+    max_children: int = 8
+    age_from: int = 15  # months
+    age_to: int = 21
+    time: str = "09:30"  # local wall-clock start
+
+    @property
+    def span(self) -> int:
+        """How many months apart the oldest and the youngest cohort of one café may be."""
+        return self.age_to - self.age_from
+
+
+def month_index(month: date) -> int:
+    return month.year * 12 + month.month - 1
+
+
+def month_at(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def last_of_month(month: date) -> date:
+    return month_at(month_index(month) + 1) - timedelta(days=1)
+
+
+def parse_month(text: str, today: date) -> date | None:
+    """'2027-03', '3/2027', 'marts 2027' or 'marts' (the next March from this month on) → the month's first day."""
+    words = " ".join(text.strip().lower().split())
+    match = _ISO_MONTH.match(words) or _SLASH_MONTH.match(words)
+    if match:
+        first, second = int(match.group(1)), int(match.group(2))
+        year, month = (first, second) if _ISO_MONTH.match(words) else (second, first)
+        return date(year, month, 1) if 1 <= month <= 12 else None
+    name, _, year_text = words.partition(" ")
+    if name not in MONTHS:
+        return None
+    month = MONTHS.index(name) + 1
+    if year_text:
+        return date(int(year_text), month, 1) if year_text.isdigit() and len(year_text) == 4 else None
+    year = today.year if month >= today.month else today.year + 1
+    return date(year, month, 1)
+
+
+@dataclass(frozen=True)
+class CafeGroup:
+    """Cohorts that share one café."""
+
+    first: date  # the oldest cohort's month
+    last: date  # the youngest cohort's month
+    children: int
+    month: date  # the café month
+    full: bool  # no further cohort can join: the group is at the maximum, or the next cohort does not fit
+
+    def latest_day(self, policy: CafePolicy) -> date:
+        """The last day the oldest cohort is still inside the age window."""
+        return last_of_month(month_at(month_index(self.first) + policy.age_to - ANCHOR_MONTHS))
+
+
+def _cafe_month(first: int, last: int, policy: CafePolicy) -> date:
+    lowest = last - (ANCHOR_MONTHS - policy.age_from)  # the youngest cohort must be old enough
+    highest = first + (policy.age_to - ANCHOR_MONTHS)  # the oldest must not be too old
+    middle = (first + last + 1) // 2
+    return month_at(min(max(middle, lowest), highest))
+
+
+def group_cohorts(counts: Mapping[date, int], policy: CafePolicy, today: date) -> list[CafeGroup]:
+    """Group the cohorts (month → children) oldest first. Cohorts too old for a café from today on are left out;
+    a single month with more children than fit in one café is split into equal cafés."""
+    reachable = today + timedelta(days=MIN_NOTICE_DAYS)
+    months = sorted(
+        (month_index(m), n)
+        for m, n in counts.items()
+        if n > 0 and last_of_month(month_at(month_index(m) + policy.age_to - ANCHOR_MONTHS)) >= reachable
+    )
+    groups: list[CafeGroup] = []
+    current: list[tuple[int, int]] = []
+
+    def close(full: bool) -> None:
+        if current:
+            first, last = current[0][0], current[-1][0]
+            total = sum(n for _, n in current)
+            groups.append(CafeGroup(month_at(first), month_at(last), total, _cafe_month(first, last, policy), full))
+            current.clear()
+
+    for index, children in months:
+        if children > policy.max_children:
+            close(full=True)
+            parts = -(-children // policy.max_children)
+            for part in range(parts):
+                share = children // parts + (1 if part < children % parts else 0)
+                current.append((index, share))
+                close(full=True)
+            continue
+        fits = (
+            bool(current)
+            and index - current[0][0] <= policy.span
+            and sum(n for _, n in current) + children <= policy.max_children
+        )
+        if current and not fits:
+            close(full=True)
+        current.append((index, children))
+    if current:
+        close(full=sum(n for _, n in current) >= policy.max_children)
+    return groups
+
+
+def is_due(group: CafeGroup, policy: CafePolicy, today: date) -> bool:
+    """A group with enough children becomes a proposal when it is full or its café month is near."""
+    if group.children < policy.min_children:
+        return False
+    return group.full or group.month <= today + timedelta(days=PROPOSE_DAYS)
+
+
+def cafe_day(group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, busy: set[date]) -> date | None:
+    """The first working day of the institution from the middle of the café month (and at least two weeks
+    ahead) that is not taken, while the oldest cohort is still in the window; None when there is none."""
+    day = max(group.month.replace(day=MID_MONTH), today + timedelta(days=MIN_NOTICE_DAYS))
+    latest = group.latest_day(policy)
+    while day <= latest:
+        if calendar.is_working_day(day) and day not in busy:
+            return day
+        day += timedelta(days=1)
+    return None
+
+
+def pick_stand_in(pool: Sequence[Person], *, exclude: Iterable[int], stand_ins: Mapping[int, int]) -> Person | None:
+    """The colleague to ask after a decline: of those not yet asked and reachable, the one who has stood in the
+    fewest times; by name on a tie. Rotating this way spreads the extra cafés fairly over the district."""
+    skip = set(exclude)
+    candidates = [p for p in pool if p.staff_id not in skip and p.slack_id]
+    return min(candidates, key=lambda p: (stand_ins.get(p.staff_id, 0), p.name, p.staff_id), default=None)

@@ -1,0 +1,139 @@
+"""Who is the right person for one discipline at one institution on one day.
+
+The table holds the roster's assignments: an institution's own fixed consultant wins over the district's.
+On a given day an absent consultant is replaced by their registered substitute; when there is nobody to send
+to (no one assigned, no Slack user, or absent without a substitute) the message goes to the institution's leads,
+so it is never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from teambot.domain.routing import Absence, Person
+
+
+class Scope(StrEnum):
+    INSTITUTION = "institution"  # assigned to this institution by name
+    DISTRICT = "district"  # covers the whole district the institution belongs to
+
+
+class Reason(StrEnum):
+    """Why a recipient gets a message about an institution: the one line at the bottom of every message."""
+
+    ASSIGNED = "assigned"
+    SUBSTITUTE = "substitute"
+    LEAD_FALLBACK = "lead_fallback"
+
+
+@dataclass(frozen=True)
+class AssignmentFact:
+    role: str
+    person: Person
+    institution_id: int | None = None
+    district_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Assignee:
+    person: Person
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class Routed:
+    """One recipient for (institution, discipline, day)."""
+
+    recipient: Person
+    role: str  # the discipline the message is about
+    reason: Reason
+    assigned: Person | None = None  # the fixed consultant: the absent one for SUBSTITUTE, None if nobody is assigned
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    assignments: tuple[AssignmentFact, ...]
+    districts: Mapping[int, int | None]  # institution id -> district id
+    leads: Mapping[int, tuple[Person, ...]] = field(default_factory=dict)
+    absences: Mapping[int, list[Absence]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        assignments: Iterable[AssignmentFact],
+        districts: Mapping[int, int | None],
+        leads: Mapping[int, Iterable[Person]] | None = None,
+        absences: Mapping[int, list[Absence]] | None = None,
+    ) -> RoutingTable:
+        # Sorted by name so that, should two people share one assignment, the choice is stable.
+        ordered = tuple(sorted(assignments, key=lambda a: (a.role, a.person.name, a.person.staff_id)))
+        return cls(
+            ordered,
+            dict(districts),
+            {k: tuple(v) for k, v in (leads or {}).items()},
+            dict(absences or {}),
+        )
+
+    def fixed(self, institution_id: int, role: str) -> Assignee | None:
+        """The institution's own consultant for `role`, else its district's; None when nobody is assigned."""
+        for a in self.assignments:
+            if a.role == role and a.institution_id == institution_id:
+                return Assignee(a.person, Scope.INSTITUTION)
+        district = self.districts.get(institution_id)
+        if district is None:
+            return None
+        for a in self.assignments:
+            if a.role == role and a.district_id == district:
+                return Assignee(a.person, Scope.DISTRICT)
+        return None
+
+    def absence(self, person: Person, day: date) -> Absence | None:
+        return next((a for a in self.absences.get(person.staff_id, []) if a.covers(day)), None)
+
+    def route(self, institution_id: int, role: str, day: date) -> list[Routed]:
+        """The recipients for `role` at the institution on `day`: the fixed consultant, their substitute while
+        absent, or else the institution's leads."""
+        assignee = self.fixed(institution_id, role)
+        if assignee is not None:
+            person = assignee.person
+            absence = self.absence(person, day)
+            if absence is None and person.slack_id:
+                return [Routed(person, role, Reason.ASSIGNED, person)]
+            if absence is not None and absence.substitute is not None and absence.substitute.slack_id:
+                return [Routed(absence.substitute, role, Reason.SUBSTITUTE, person)]
+        return [
+            Routed(lead, role, Reason.LEAD_FALLBACK, assignee.person if assignee else None)
+            for lead in self.leads.get(institution_id, ())
+            if lead.slack_id
+        ]
+
+    def colleagues(self, district_id: int | None, role: str) -> list[Person]:
+        """Everyone assigned `role` somewhere in the district (for the district or one of its institutions),
+        by name: the pool a stand-in is drawn from."""
+        if district_id is None:
+            return []
+        found: dict[int, Person] = {}
+        for a in self.assignments:
+            if a.role != role:
+                continue
+            in_district = a.district_id == district_id or (
+                a.institution_id is not None and self.districts.get(a.institution_id) == district_id
+            )
+            if in_district:
+                found.setdefault(a.person.staff_id, a.person)
+        return sorted(found.values(), key=lambda p: (p.name, p.staff_id))
+
+    def covered_by(self, staff_id: int) -> list[int]:
+        """The institutions where `staff_id` is the fixed consultant for some discipline."""
+        return sorted(
+            institution_id
+            for institution_id in self.districts
+            if any(
+                (assignee := self.fixed(institution_id, a.role)) is not None and assignee.person.staff_id == staff_id
+                for a in self.assignments
+                if a.person.staff_id == staff_id
+            )
+        )

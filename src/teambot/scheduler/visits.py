@@ -1,0 +1,132 @@
+"""Planning consultant visits and småbørnscaféer into the outbox.
+
+Each run keeps the årshjul complete for this year (and next year from October), never placing a new visit
+sooner than the parents' notice period, then brings the outbox rows of the visits of the coming weeks up to
+date. Cafés are proposed from the registered counts, and their invitations and reminders are queued.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.commands.cafe_notices import CAFE_KINDS, sync_cafe_outbox
+from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outbox
+from teambot.domain.visits import CONFIRM_LEAD_DAYS, quarter_of
+from teambot.store import cafe as cafe_store
+from teambot.store import outbox, queries
+from teambot.store import visits as store
+from teambot.store.db import Database
+from teambot.store.models import CafeSession, Notification, Visit
+
+log = logging.getLogger(__name__)
+
+PAST_DAYS = 7  # rows of visits and cafés this recently passed are cancelled if still pending
+MARGIN_DAYS = 14  # beyond the confirm request's lead time: holidays push it back by a few days
+
+
+@dataclass(frozen=True)
+class VisitPlanning:
+    created: int
+    cafes: int
+
+
+def years_to_plan(today: date) -> list[int]:
+    """This year; from October also next year, so the coming årshjul can be seen and agreed in good time."""
+    return [today.year, today.year + 1] if quarter_of(today) == 4 else [today.year]
+
+
+async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
+    """Complete the årshjul and sync the outbox rows of the coming visits; returns how many visits were added."""
+    today = now.astimezone(zone).date()
+    created = 0
+    async with db.write() as session:
+        policy = store.visit_policy(await queries.municipality(session))
+        for year in years_to_plan(today):
+            plan = await store.plan_year(session, year, earliest=today + timedelta(days=policy.notice_days), now=now)
+            created += len(plan.created)
+            for missing in plan.unplaced:
+                log.info(
+                    "no day for the %s visit to %s in quarter %s of %s",
+                    missing.round.discipline,
+                    missing.round.institution_code,
+                    missing.quarter,
+                    missing.year,
+                )
+    horizon = today + timedelta(days=policy.notice_days + CONFIRM_LEAD_DAYS + MARGIN_DAYS)
+    async with db.write() as session:
+        await _cancel_passed(session, "visit", (*VISIT_KINDS, MOVED), today)
+        municipality = await queries.municipality(session)
+        table = await store.routing_table(session)
+        calendars = await store.calendars(session)
+        visits = (
+            await session.exec(
+                select(Visit)
+                .where(col(Visit.day) >= today - timedelta(days=PAST_DAYS), col(Visit.day) <= horizon)
+                .order_by(col(Visit.day), col(Visit.id))
+            )
+        ).all()
+        for visit in visits:
+            await sync_visit_outbox(
+                session,
+                visit,
+                table=table,
+                policy=policy,
+                calendar=calendars[visit.institution_id],
+                remind_at=municipality.reminder_time or "08:00",
+                now=now,
+                zone=zone,
+            )
+    return created
+
+
+async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
+    """Propose the cafés that are due and sync the outbox rows of the coming ones; returns how many were proposed."""
+    today = now.astimezone(zone).date()
+    async with db.write() as session:
+        await _cancel_passed(session, "cafe", CAFE_KINDS, today)
+        municipality = await queries.municipality(session)
+        table = await store.routing_table(session)
+        calendars = await store.calendars(session)
+        proposed = await cafe_store.propose(session, today=today, now=now, table=table, calendars=calendars)
+        upcoming = (
+            await session.exec(
+                select(CafeSession)
+                .where(col(CafeSession.day) >= today - timedelta(days=PAST_DAYS))
+                .order_by(col(CafeSession.day), col(CafeSession.id))
+            )
+        ).all()
+        for cafe in upcoming:
+            await sync_cafe_outbox(
+                session,
+                cafe,
+                table=table,
+                calendar=calendars[cafe.institution_id],
+                remind_at=municipality.reminder_time or "08:00",
+                now=now,
+                zone=zone,
+            )
+    return len(proposed)
+
+
+async def _cancel_passed(session: AsyncSession, ref_type: str, kinds: tuple[str, ...], today: date) -> None:
+    """Nothing about a visit or café that is over goes out, however long the bot was down."""
+    stale = await session.exec(
+        select(Notification).where(
+            Notification.ref_type == ref_type,
+            col(Notification.kind).in_(kinds),
+            Notification.status == outbox.PENDING,
+            col(Notification.event_day) < today,
+        )
+    )
+    for row in stale.all():
+        row.status = outbox.CANCELLED
+
+
+async def plan_visits_and_cafes(db: Database, *, now: datetime, zone: ZoneInfo) -> VisitPlanning:
+    return VisitPlanning(await plan_visits(db, now=now, zone=zone), await plan_cafes(db, now=now, zone=zone))

@@ -1,0 +1,253 @@
+"""Småbørnscafé counts, sessions and invitations: proposing cafés from the counts, and the stand-in rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.domain.cafe import (
+    CAFE_ROLES,
+    CafeGroup,
+    CafePolicy,
+    cafe_day,
+    group_cohorts,
+    is_due,
+    pick_stand_in,
+)
+from teambot.domain.calendar import WorkCalendar
+from teambot.domain.roles import Role
+from teambot.domain.routing import Person
+from teambot.domain.routing_table import Reason, RoutingTable
+from teambot.store import queries
+from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Municipality, Visit
+
+INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
+LEAD_ROLE = Role.LEDER.value
+
+
+def cafe_policy(municipality: Municipality) -> CafePolicy:
+    default = CafePolicy()
+    return CafePolicy(
+        min_children=municipality.cafe_min_children or default.min_children,
+        max_children=municipality.cafe_max_children or default.max_children,
+        age_from=municipality.cafe_age_from or default.age_from,
+        age_to=municipality.cafe_age_to or default.age_to,
+        time=municipality.cafe_time or default.time,
+    )
+
+
+async def counts_of(session: AsyncSession, institution_id: int) -> dict[date, int]:
+    rows = (await session.exec(select(CafeCount).where(CafeCount.institution_id == institution_id))).all()
+    return {r.month: r.children for r in rows}
+
+
+async def set_count(
+    session: AsyncSession, institution_id: int, month: date, children: int, *, actor: str, now: datetime
+) -> int | None:
+    """Record the count for one month; returns the previous count, if there was one. A café already proposed
+    for that month alone follows the new count."""
+    row = (
+        await session.exec(
+            select(CafeCount).where(CafeCount.institution_id == institution_id, CafeCount.month == month)
+        )
+    ).first()
+    old = row.children if row else None
+    if row is None:
+        session.add(
+            CafeCount(institution_id=institution_id, month=month, children=children, updated_by=actor, updated_at=now)
+        )
+    else:
+        row.children, row.updated_by, row.updated_at = children, actor, now
+    await session.flush()
+    sessions = await sessions_covering(session, institution_id, month)
+    if len(sessions) == 1:
+        cafe = sessions[0]
+        counts = await counts_of(session, institution_id)
+        cafe.children = sum(n for m, n in counts.items() if cafe.first_month <= m <= cafe.last_month)
+    return old
+
+
+async def sessions_covering(session: AsyncSession, institution_id: int, month: date) -> list[CafeSession]:
+    return list(
+        (
+            await session.exec(
+                select(CafeSession).where(
+                    CafeSession.institution_id == institution_id,
+                    col(CafeSession.first_month) <= month,
+                    col(CafeSession.last_month) >= month,
+                )
+            )
+        ).all()
+    )
+
+
+async def sessions_of(session: AsyncSession, institution_id: int, *, since: date) -> list[CafeSession]:
+    return list(
+        (
+            await session.exec(
+                select(CafeSession)
+                .where(CafeSession.institution_id == institution_id, col(CafeSession.day) >= since)
+                .order_by(col(CafeSession.day))
+            )
+        ).all()
+    )
+
+
+async def invites_of(session: AsyncSession, session_id: int) -> list[CafeInvite]:
+    return list(
+        (
+            await session.exec(
+                select(CafeInvite).where(CafeInvite.session_id == session_id).order_by(col(CafeInvite.id))
+            )
+        ).all()
+    )
+
+
+def uncovered(counts: dict[date, int], sessions: Sequence[CafeSession]) -> dict[date, int]:
+    """The months no café has been proposed for yet."""
+    return {m: n for m, n in counts.items() if not any(s.first_month <= m <= s.last_month for s in sessions)}
+
+
+async def waiting_groups(
+    session: AsyncSession, institution_id: int, policy: CafePolicy, today: date
+) -> list[CafeGroup]:
+    """The groups of registered children not yet given a café, as they stand today."""
+    counts = await counts_of(session, institution_id)
+    sessions = (await session.exec(select(CafeSession).where(CafeSession.institution_id == institution_id))).all()
+    return group_cohorts(uncovered(counts, sessions), policy, today)
+
+
+async def _busy_days(session: AsyncSession, institution_id: int, nurse: Person | None) -> set[date]:
+    """Days the institution has a café already, or its sundhedsplejerske has a visit or a café anywhere."""
+    days = set(
+        (await session.exec(select(col(CafeSession.day)).where(CafeSession.institution_id == institution_id))).all()
+    )
+    if nurse is not None:
+        days |= set((await session.exec(select(col(Visit.day)).where(Visit.consultant_id == nurse.staff_id))).all())
+        days |= set(
+            (
+                await session.exec(
+                    select(col(CafeSession.day))
+                    .join(CafeInvite, col(CafeInvite.session_id) == col(CafeSession.id))
+                    .where(CafeInvite.staff_id == nurse.staff_id, CafeInvite.status != DECLINED)
+                )
+            ).all()
+        )
+    return days
+
+
+async def propose(
+    session: AsyncSession,
+    *,
+    today: date,
+    now: datetime,
+    table: RoutingTable,
+    calendars: dict[int, WorkCalendar],
+) -> list[CafeSession]:
+    """Turn every due group of cohorts into a café with its invitations. Returns the new cafés."""
+    await session.exec(select(Municipality).with_for_update())  # one proposer at a time (PostgreSQL)
+    policy = cafe_policy(await queries.municipality(session))
+    institution_ids = sorted(set((await session.exec(select(CafeCount.institution_id))).all()))
+    created: list[CafeSession] = []
+    for institution_id in institution_ids:
+        counts = await counts_of(session, institution_id)
+        existing = (await session.exec(select(CafeSession).where(CafeSession.institution_id == institution_id))).all()
+        for group in group_cohorts(uncovered(counts, existing), policy, today):
+            if not is_due(group, policy, today):
+                continue
+            nurse = table.fixed(institution_id, Role.SUNDHEDSPLEJERSKE.value)
+            busy = await _busy_days(session, institution_id, nurse.person if nurse else None)
+            day = cafe_day(group, policy, calendars[institution_id], today, busy)
+            if day is None:
+                continue  # no free working day while the children are in the window; the lead sees them waiting
+            cafe = CafeSession(
+                institution_id=institution_id,
+                day=day,
+                start=policy.time,
+                first_month=group.first,
+                last_month=group.last,
+                children=group.children,
+                created_at=now,
+            )
+            session.add(cafe)
+            await session.flush()
+            await _invite_everyone(session, cafe, table, now)
+            created.append(cafe)
+    return created
+
+
+async def _invite_everyone(session: AsyncSession, cafe: CafeSession, table: RoutingTable, now: datetime) -> None:
+    assert cafe.id is not None
+    for role in CAFE_ROLES:
+        routed = table.route(cafe.institution_id, role, cafe.day)
+        first = routed[0] if routed else None
+        if first is not None and first.reason is not Reason.LEAD_FALLBACK:
+            stands_in = first.assigned.staff_id if first.reason is Reason.SUBSTITUTE and first.assigned else None
+            session.add(_invite(cafe, role, first.recipient.staff_id, now, stands_in))
+            continue
+        # The fixed consultant cannot come (absent without a substitute) or there is none: ask a colleague.
+        absent = table.fixed(cafe.institution_id, role)
+        await stand_in_for(session, cafe, role, absent.person.staff_id if absent else None, table, now)
+    for lead in table.leads.get(cafe.institution_id, ()):
+        session.add(_invite(cafe, LEAD_ROLE, lead.staff_id, now, None))
+    await session.flush()
+
+
+def _invite(cafe: CafeSession, role: str, staff_id: int, now: datetime, stands_in: int | None) -> CafeInvite:
+    assert cafe.id is not None
+    return CafeInvite(session_id=cafe.id, role=role, staff_id=staff_id, stands_in_for=stands_in, created_at=now)
+
+
+async def stand_in_counts(session: AsyncSession) -> dict[int, int]:
+    """How many times each person has been asked to stand in at a café: the measure the rotation evens out."""
+    rows = (
+        await session.exec(
+            select(CafeInvite.staff_id, func.count())
+            .where(col(CafeInvite.stands_in_for).is_not(None))
+            .group_by(col(CafeInvite.staff_id))
+        )
+    ).all()
+    return dict(rows)
+
+
+async def stand_in_for(
+    session: AsyncSession,
+    cafe: CafeSession,
+    role: str,
+    declined_by: int | None,
+    table: RoutingTable,
+    now: datetime,
+) -> CafeInvite | None:
+    """Invite the next colleague of `role` in the institution's district, or None when nobody is left."""
+    assert cafe.id is not None
+    institution = await session.get(Institution, cafe.institution_id)
+    district = institution.district_id if institution else None
+    asked = {i.staff_id for i in await invites_of(session, cafe.id)}
+    if declined_by is not None:
+        asked.add(declined_by)
+    elsewhere = set(
+        (
+            await session.exec(
+                select(CafeInvite.staff_id)
+                .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
+                .where(CafeSession.day == cafe.day, CafeInvite.status != DECLINED, CafeSession.id != cafe.id)
+            )
+        ).all()
+    )
+    pool = [p for p in table.colleagues(district, role) if table.absence(p, cafe.day) is None]
+    chosen = pick_stand_in(pool, exclude=asked | elsewhere, stand_ins=await stand_in_counts(session))
+    if chosen is None:
+        return None
+    invite = _invite(cafe, role, chosen.staff_id, now, declined_by)
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+def unfilled_roles(invites: Sequence[CafeInvite]) -> list[str]:
+    """The professions nobody is coming or still asked for."""
+    return [r for r in CAFE_ROLES if not any(i.role == r and i.status != DECLINED for i in invites)]

@@ -1,0 +1,245 @@
+"""Visits, their themes and the routing table, loaded and saved: the SQL behind the årshjul."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.domain.calendar import DateRange, WorkCalendar
+from teambot.domain.roles import Role
+from teambot.domain.routing import Person
+from teambot.domain.routing_table import AssignmentFact, RoutingTable
+from teambot.domain.visits import (
+    Round,
+    Unplaced,
+    VisitPolicy,
+    place_near,
+    plan_visit_round,
+    quarter_weekdays,
+)
+from teambot.store import queries
+from teambot.store.models import (
+    Assignment,
+    ClosingPeriod,
+    District,
+    Institution,
+    Municipality,
+    Staff,
+    StaffInstitution,
+    Visit,
+    VisitTheme,
+)
+
+CONFIRMED, MOVED, PLANNED = "confirmed", "moved", "planned"
+
+
+def visit_policy(municipality: Municipality) -> VisitPolicy:
+    default = VisitPolicy()
+    return VisitPolicy(
+        disciplines=tuple(municipality.visiting_disciplines or default.disciplines),
+        notice_days=municipality.visit_notice_days or default.notice_days,
+        reminder_working_days=municipality.visit_reminder_days or default.reminder_working_days,
+    )
+
+
+async def routing_table(session: AsyncSession) -> RoutingTable:
+    """Every institution's fixed consultants, leads and the absences that apply, in a few queries."""
+    institutions = (await session.exec(select(Institution))).all()
+    districts = {i.id: i.district_id for i in institutions if i.id is not None}
+    staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.active)))).all()}
+    facts = [
+        AssignmentFact(a.role, queries.person(staff[a.staff_id]), a.institution_id, a.district_id)
+        for a in (await session.exec(select(Assignment))).all()
+        if a.staff_id in staff
+    ]
+    leads: dict[int, list[Person]] = {}
+    for link in (await session.exec(select(StaffInstitution))).all():
+        member = staff.get(link.staff_id)
+        if member is not None and Role.LEDER in member.roles:
+            leads.setdefault(link.institution_id, []).append(queries.person(member))
+    for people in leads.values():
+        people.sort(key=lambda p: (p.name, p.staff_id))
+    absences = await queries.absences_of(session, [f.person.staff_id for f in facts])
+    return RoutingTable.of(facts, districts, leads, absences)
+
+
+async def calendars(session: AsyncSession) -> dict[int, WorkCalendar]:
+    """Every institution's working-day calendar, from one query."""
+    periods = (await session.exec(select(ClosingPeriod))).all()
+    shared = [DateRange(p.start, p.end) for p in periods if p.institution_id is None]
+    own: dict[int, list[DateRange]] = {}
+    for p in periods:
+        if p.institution_id is not None:
+            own.setdefault(p.institution_id, []).append(DateRange(p.start, p.end))
+    ids = (await session.exec(select(Institution.id))).all()
+    return {i: WorkCalendar.of([*shared, *own.get(i, [])]) for i in ids if i is not None}
+
+
+async def institution_by_text(session: AsyncSession, text: str) -> Institution | None:
+    """An institution by its code, its full name, or a word of its name that only it has ('Solsikken')."""
+    wanted = " ".join(text.split()).lower()
+    if not wanted:
+        return None
+    institutions = (await session.exec(select(Institution).order_by(col(Institution.code)))).all()
+    for institution in institutions:
+        if institution.code.lower() == wanted or institution.name.lower() == wanted:
+            return institution
+    partial = [i for i in institutions if wanted in i.name.lower().split()]
+    return partial[0] if len(partial) == 1 else None
+
+
+async def district_name(session: AsyncSession, district_id: int | None) -> str | None:
+    district = await session.get(District, district_id) if district_id is not None else None
+    return district.name if district else None
+
+
+@dataclass
+class YearPlan:
+    created: list[Visit]
+    reassigned: list[Visit]
+    unplaced: list[Unplaced]
+
+
+async def plan_year(session: AsyncSession, year: int, *, earliest: date, now: datetime) -> YearPlan:
+    """Add the visits the year's årshjul still lacks, on days from `earliest` on. Visits already planned stay;
+    a future, unconfirmed visit whose institution has a new fixed consultant follows the new one, and moves to
+    the nearest free day if the new consultant is busy that day."""
+    # Serialise planners (PostgreSQL): the unique key would otherwise make the second one fail.
+    await session.exec(select(Municipality).with_for_update())
+    municipality = await queries.municipality(session)
+    policy = visit_policy(municipality)
+    table = await routing_table(session)
+    calendar_of = await calendars(session)
+    institutions = (await session.exec(select(Institution).order_by(col(Institution.code)))).all()
+    existing = list((await session.exec(select(Visit).where(Visit.year == year))).all())
+    booked: dict[int, set[date]] = {}
+    for visit in (await session.exec(select(Visit).where(col(Visit.day) >= date(year, 1, 1)))).all():
+        booked.setdefault(visit.consultant_id, set()).add(visit.day)
+
+    reassigned: list[Visit] = []
+    for visit in existing:
+        assignee = table.fixed(visit.institution_id, visit.discipline)
+        if assignee is None or assignee.person.staff_id == visit.consultant_id:
+            continue
+        if visit.day < earliest or visit.confirmed_by is not None:
+            continue  # agreed or soon: it keeps its day and is routed to the new consultant all the same
+        new_id = assignee.person.staff_id
+        diary = booked.setdefault(new_id, set())
+        day = visit.day
+        if day in diary:
+            grid = quarter_weekdays(visit.year, visit.quarter)
+            moved = place_near(grid.index(day), grid, calendar_of[visit.institution_id], diary, earliest)
+            if moved is None:
+                continue
+            day = moved
+        booked.get(visit.consultant_id, set()).discard(visit.day)
+        visit.consultant_id, visit.day = new_id, day
+        diary.add(day)
+        reassigned.append(visit)
+
+    rounds = []
+    for institution in institutions:
+        assert institution.id is not None
+        for discipline in policy.disciplines:
+            assignee = table.fixed(institution.id, discipline)
+            if assignee is not None:
+                rounds.append(
+                    Round(
+                        institution.id,
+                        institution.code,
+                        discipline,
+                        assignee.person.staff_id,
+                        calendar_of[institution.id],
+                    )
+                )
+    plan = plan_visit_round(
+        year,
+        rounds,
+        existing={(v.institution_id, v.discipline, v.quarter) for v in existing},
+        booked=booked,
+        earliest=earliest,
+    )
+    created = [
+        Visit(
+            institution_id=p.institution_id,
+            discipline=p.discipline,
+            year=p.year,
+            quarter=p.quarter,
+            consultant_id=p.consultant_id,
+            planned_day=p.day,
+            day=p.day,
+        )
+        for p in plan.placed
+    ]
+    session.add_all(created)
+    await session.flush()
+    return YearPlan(created, reassigned, plan.unplaced)
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    visit: Visit
+    institution: Institution
+    consultant: Staff
+
+
+async def visits_in(
+    session: AsyncSession,
+    start: date,
+    end: date,
+    *,
+    disciplines: Sequence[str] | None = None,
+    institution_ids: Sequence[int] | None = None,
+) -> list[VisitRow]:
+    query = (
+        select(Visit, Institution, Staff)
+        .join(Institution, col(Institution.id) == col(Visit.institution_id))
+        .join(Staff, col(Staff.id) == col(Visit.consultant_id))
+        .where(col(Visit.day) >= start, col(Visit.day) <= end)
+        .order_by(col(Visit.day), col(Institution.code), col(Visit.discipline))
+    )
+    if disciplines is not None:
+        query = query.where(col(Visit.discipline).in_(list(disciplines)))
+    if institution_ids is not None:
+        query = query.where(col(Visit.institution_id).in_(list(institution_ids)))
+    return [VisitRow(v, i, s) for v, i, s in (await session.exec(query)).all()]
+
+
+async def next_visit(
+    session: AsyncSession, institution_id: int, today: date, disciplines: Sequence[str]
+) -> Visit | None:
+    return (
+        await session.exec(
+            select(Visit)
+            .where(
+                Visit.institution_id == institution_id,
+                col(Visit.day) >= today,
+                col(Visit.discipline).in_(list(disciplines)),
+            )
+            .order_by(col(Visit.day), col(Visit.discipline))
+        )
+    ).first()
+
+
+async def themes_of(session: AsyncSession, visit_id: int) -> list[str]:
+    rows = (
+        await session.exec(
+            select(VisitTheme)
+            .where(VisitTheme.visit_id == visit_id)
+            .order_by(col(VisitTheme.added_at), col(VisitTheme.id))
+        )
+    ).all()
+    return [r.text for r in rows]
+
+
+async def is_member(session: AsyncSession, staff: Staff, institution_id: int) -> bool:
+    found = await session.exec(
+        select(StaffInstitution).where(
+            StaffInstitution.staff_id == staff.id, StaffInstitution.institution_id == institution_id
+        )
+    )
+    return found.first() is not None

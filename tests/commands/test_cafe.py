@@ -1,0 +1,365 @@
+"""The småbørnscafé as users meet it: counts registered (only counts), cafés proposed from them, invitations with
+Deltager · Kan ikke, a decline handing the invitation to the next colleague in the district (fairly), the lead told
+when nobody is left, the reminder the working day before, and the lead's overview and Aula text.
+
+On Monday 4 January 2027 Mariehønen has 3 children reaching 18 months in January and 4 in February: one café for 7,
+in February, proposed at once — Monday 15 February 2027 at 09.30. Birkelunden's 5 March children get theirs when
+March is four weeks away.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlmodel import select
+
+from helpers_visits import (
+    HANNE,
+    KARSTEN,
+    MAJA,
+    METTE,
+    MIKKEL,
+    NANNA,
+    OUTSIDER,
+    PIA,
+    RASMUS,
+    SOFIE,
+    TOVE,
+    VisitRunner,
+    button_value,
+    cafes,
+    invites,
+    load_visit_roster,
+    rows,
+)
+from teambot.store.db import Database
+from teambot.store.models import CafeCount, CafeInvite, CafeSession, Notification
+from teambot.testing.clock import FakeClock
+
+CAFE_DAY = date(2027, 2, 15)
+COUNTS = {"MAR": {"2027-01": 3, "2027-02": 4}, "BIR": {"2027-03": 5}, "SOL": {"2027-04": 2}}
+INVITE_BODY = (
+    "☕ Småbørnscafé i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30\n"
+    "For de 7 børn, der fylder 1½ år i januar–februar 2027, og deres forældre. Sundhedsplejerske, "
+    "småbørnskonsulent, fysioterapeut og tale-hørekonsulent er inviteret sammen med institutionens pædagoger.\n"
+)
+AULA = (
+    "> Kære forældre\n"
+    "> Vi holder småbørnscafé mandag 15. februar 2027 kl. 09.30 i Vuggestuen Mariehønen for børn, der fylder 1½ år "
+    "i januar–februar 2027, og deres familier. Her kan I møde sundhedsplejersken, småbørnskonsulenten, "
+    "fysioterapeuten og tale-hørekonsulenten og tale med dem og os om jeres barns trivsel, sprog og motorik. "
+    "Søskende er også velkomne.\n"
+    "> Giv os gerne besked, om I kommer.\n"
+    ">\n"
+    "> Venlig hilsen\n"
+    "> Vuggestuen Mariehønen"
+)
+
+
+@pytest.fixture
+async def run(db: Database, clock: FakeClock) -> VisitRunner:
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock, cafe_children=COUNTS)
+    runner = VisitRunner(db, clock)
+    await runner.plan()
+    return runner
+
+
+async def invitation(run: VisitRunner, slack_id: str, day: date = CAFE_DAY) -> Notification:
+    [row] = [r for r in await rows(run.db, "cafe.invite") if r.recipient == slack_id and r.event_day == day]
+    return row
+
+
+async def counts(db: Database) -> list[tuple[int, date, int]]:
+    async with db.read() as session:
+        return [(c.institution_id, c.month, c.children) for c in (await session.exec(select(CafeCount))).all()]
+
+
+async def snapshot(db: Database) -> tuple[object, ...]:
+    async with db.read() as session:
+        return (
+            await counts(db),
+            [(s.id, s.day, s.children) for s in (await session.exec(select(CafeSession))).all()],
+            [(i.id, i.status) for i in (await session.exec(select(CafeInvite))).all()],
+            [(r.dedupe_key, r.status) for r in await rows(db)],
+        )
+
+
+# -- proposal and invitations -----------------------------------------------------------------------------------
+
+
+async def test_enough_children_bring_a_cafe_and_invitations_to_the_five_professions(run: VisitRunner) -> None:
+    [cafe] = await cafes(run.db)
+    assert (cafe.day, cafe.start, cafe.first_month, cafe.last_month, cafe.children) == (
+        CAFE_DAY,
+        "09:30",
+        date(2027, 1, 1),
+        date(2027, 2, 1),
+        7,
+    )
+    assert cafe.id is not None
+    assert await invites(run.db, cafe.id) == [
+        (HANNE, "sundhedsplejerske", "invited"),
+        (RASMUS, "småbørnskonsulent", "invited"),
+        (MAJA, "fysioterapeut", "invited"),
+        (TOVE, "tale-hørekonsulent", "invited"),
+        (KARSTEN, "leder", "invited"),
+    ]
+    maja = await invitation(run, MAJA)
+    assert maja.due_at == run.clock.now()
+    assert maja.payload["text"] == (
+        f"{INVITE_BODY}Kan du komme?\nDu får denne besked, fordi du er fysioterapeut for Vuggestuen Mariehønen."
+    )
+    buttons = [e for b in maja.payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["text"]["text"], b["action_id"]) for b in buttons] == [("Deltager", "cafe_yes"), ("Kan ikke", "cafe_no")]
+    lead = await invitation(run, KARSTEN)
+    assert lead.payload["text"] == (
+        f"{INVITE_BODY}Her er en invitation til forældrene, klar til at lægge på Aula:\n{AULA}\n"
+        "Se hvem der kommer med `/teambot café MAR`.\nKan du komme?\n"
+        "Du får denne besked, fordi du er leder for Vuggestuen Mariehønen."
+    )
+    await run.plan()  # planning again neither proposes nor invites twice
+    assert len(await cafes(run.db)) == 1
+    assert len(await rows(run.db, "cafe.invite")) == 5
+
+
+async def test_too_few_children_wait_and_a_later_month_is_proposed_four_weeks_ahead(run: VisitRunner) -> None:
+    assert [c.institution_id for c in await cafes(run.db)] == [2]  # Mariehønen only, for now
+    await run.skip_to(datetime(2027, 2, 1, 9, 0))
+    birkelunden = [c for c in await cafes(run.db) if c.day.month == 3]
+    assert [(c.day, c.children) for c in birkelunden] == [(date(2027, 3, 15), 5)]
+
+
+async def test_an_absent_professional_without_substitute_is_replaced_by_a_colleague(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(
+        db, clock, cafe_children=COUNTS, hanne_absences=[{"from": "2027-02-15", "to": "2027-02-15"}]
+    )
+    await VisitRunner(db, clock).plan()
+    [cafe] = await cafes(db)
+    assert cafe.id is not None
+    assert (await invites(db, cafe.id))[0] == (PIA, "sundhedsplejerske", "invited")
+    [row] = [r for r in await rows(db, "cafe.invite") if r.recipient == PIA]
+    assert row.payload["text"].endswith(
+        "Du får denne besked, fordi du træder til for Hanne Vestergaard (sundhedsplejerske for Vuggestuen Mariehønen)."
+    )
+
+
+# -- answers ----------------------------------------------------------------------------------------------------
+
+
+async def test_deltager_records_the_answer_and_the_lead_sees_it(run: VisitRunner) -> None:
+    reply = await run.press(HANNE, "cafe_yes", button_value(await invitation(run, HANNE), "cafe_yes"))
+    assert reply.text == (
+        "✅ Du deltager i småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30. Tak! "
+        "Du får en påmindelse arbejdsdagen før."
+    )
+    assert reply.replace_original
+    overview = await run(KARSTEN, "/teambot café MAR")
+    assert overview.text == (
+        "*Småbørnscafé · Vuggestuen Mariehønen*\n"
+        "☕ Småbørnscafé i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30 — 7 børn, der fylder 1½ år i "
+        "januar–februar 2027\n"
+        "    ✅ Hanne Vestergaard (sundhedsplejerske) — deltager\n"
+        "    ⏳ Rasmus Eg (småbørnskonsulent) — har ikke svaret\n"
+        "    ⏳ Maja Strand (fysioterapeut) — har ikke svaret\n"
+        "    ⏳ Tove Munk (tale-hørekonsulent) — har ikke svaret\n"
+        "    ⏳ Karsten Bro (leder) — har ikke svaret\n"
+        "Invitation til forældrene på Aula: `/teambot café tekst MAR`."
+    )
+    assert (await run(KARSTEN, "/teambot café tekst MAR")).text == (
+        "Invitation til forældrene på Aula — ☕ Småbørnscafé i Vuggestuen Mariehønen mandag 15. februar 2027 "
+        f"kl. 09.30:\n{AULA}"
+    )
+
+
+async def test_a_decline_asks_the_next_colleague_and_the_rotation_is_fair(run: VisitRunner) -> None:
+    reply = await run.press(MAJA, "cafe_no", button_value(await invitation(run, MAJA), "cafe_no"))
+    assert reply.text == (
+        "❌ Du har meldt afbud til småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30. "
+        "Jeg spørger Mikkel Holt (fysioterapeut) i stedet."
+    )
+    stand_in = await invitation(run, MIKKEL)
+    assert stand_in.due_at == run.clock.now()
+    assert stand_in.payload["text"].endswith(
+        "Du får denne besked, fordi du træder til for Maja Strand (fysioterapeut for Vuggestuen Mariehønen)."
+    )
+    assert (
+        "    ⏳ Mikkel Holt (fysioterapeut, træder til for Maja Strand) — har ikke svaret"
+        in (await run(KARSTEN, "/teambot café MAR")).text
+    )
+    assert (await run.press(MAJA, "cafe_no", button_value(await invitation(run, MAJA), "cafe_no"))).text == (
+        "Du har allerede meldt afbud. Intet er gemt."
+    )
+    assert (await run.press(MAJA, "cafe_yes", button_value(await invitation(run, MAJA), "cafe_yes"))).text == (
+        "Du har meldt afbud, og Mikkel Holt er spurgt i stedet. Tal med lederen, hvis du alligevel kan komme. "
+        "Intet er gemt."
+    )
+
+    # Birkelunden's café in March: its own fysioterapeut Nanna declines. Mikkel has stood in once already, Maja
+    # never: Maja is asked.
+    await run.skip_to(datetime(2027, 2, 1, 9, 0))
+    [march] = [c for c in await cafes(run.db) if c.day == date(2027, 3, 15)]
+    reply = await run.press(NANNA, "cafe_no", button_value(await invitation(run, NANNA, march.day), "cafe_no"))
+    assert reply.text.endswith("Jeg spørger Maja Strand (fysioterapeut) i stedet.")
+
+
+async def test_when_nobody_is_left_the_lead_is_told(run: VisitRunner) -> None:
+    # Rasmus is Nord's only småbørnskonsulent.
+    reply = await run.press(RASMUS, "cafe_no", button_value(await invitation(run, RASMUS), "cafe_no"))
+    assert reply.text == (
+        "❌ Du har meldt afbud til småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30. "
+        "Der er ingen anden småbørnskonsulent i distriktet at spørge, så lederen (Karsten Bro) får besked."
+    )
+    [told] = await rows(run.db, "cafe.unfilled")
+    assert (told.recipient, told.due_at) == (KARSTEN, run.clock.now())
+    assert told.payload["text"] == (
+        "⚠️ Ingen småbørnskonsulent kan komme til småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 "
+        "kl. 09.30: der er ingen småbørnskonsulent i distriktet tilbage at spørge. Aftal gerne selv en løsning.\n"
+        "Du får denne besked, fordi du er leder for Vuggestuen Mariehønen."
+    )
+    assert "    ⚠️ ingen småbørnskonsulent kan komme" in (await run(KARSTEN, "/teambot café MAR")).text
+
+
+async def test_every_fysioterapeut_declining_ends_with_the_lead(run: VisitRunner) -> None:
+    for who in (MAJA, MIKKEL):
+        await run.press(who, "cafe_no", button_value(await invitation(run, who), "cafe_no"))
+    last = await run.press(NANNA, "cafe_no", button_value(await invitation(run, NANNA), "cafe_no"))
+    assert last.text.endswith(
+        "Der er ingen anden fysioterapeut i distriktet at spørge, så lederen (Karsten Bro) får besked."
+    )
+    assert [r.recipient for r in await rows(run.db, "cafe.unfilled")] == [KARSTEN]
+
+
+async def test_only_the_invited_person_can_answer(run: VisitRunner) -> None:
+    before = await snapshot(run.db)
+    value = button_value(await invitation(run, HANNE), "cafe_yes")
+    assert (await run.press(METTE, "cafe_yes", value)).text == "Invitationen er til en anden. Intet er gemt."
+    assert (await run.press(HANNE, "cafe_yes", "x")).text == (
+        "Den café findes ikke længere. Skriv `/teambot café` for at se caféerne. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+
+
+async def test_the_reminder_the_working_day_before_says_who_is_coming(run: VisitRunner) -> None:
+    await run.press(HANNE, "cafe_yes", button_value(await invitation(run, HANNE), "cafe_yes"))
+    await run.press(TOVE, "cafe_no", button_value(await invitation(run, TOVE), "cafe_no"))
+    await run.press(KARSTEN, "cafe_yes", button_value(await invitation(run, KARSTEN), "cafe_yes"))
+    await run.skip_to(datetime(2027, 2, 11, 9, 0))
+    sent = await run.until(datetime(2027, 2, 12, 8, 0))  # Friday: the working day before Monday the 15th
+    reminders = {r: m.text for r, m in sent if m.text.startswith("☕ Påmindelse")}
+    assert set(reminders) == {HANNE, RASMUS, MAJA, KARSTEN}  # Tove declined
+    assert reminders[RASMUS] == (
+        "☕ Påmindelse: småbørnscafé i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30\n"
+        "Kommer: Hanne Vestergaard (sundhedsplejerske), Karsten Bro (leder)\n"
+        "Har ikke svaret: Rasmus Eg (småbørnskonsulent), Maja Strand (fysioterapeut)\n"
+        "Du får denne besked, fordi du er småbørnskonsulent for Vuggestuen Mariehønen."
+    )
+
+
+# -- counts -----------------------------------------------------------------------------------------------------
+
+
+async def test_registering_a_count_and_correcting_it(run: VisitRunner) -> None:
+    first = await run(SOFIE, "/teambot café børn 2027-05 4")
+    assert first.text == (
+        "☕ Registreret: 4 børn i Vuggestuen Mariehønen fylder 1½ år i maj 2027\n"
+        "teambot foreslår en café, når der er børn nok i aldersvinduet. Se status med `/teambot café`."
+    )
+    again = await run(SOFIE, "/teambot café børn maj 5")
+    assert again.text.startswith("☕ Registreret: 5 børn i Vuggestuen Mariehønen fylder 1½ år i maj 2027 (før: 4)\n")
+    assert (await run(KARSTEN, "/teambot café børn maj 2027 3 Birkelunden")).text.startswith(
+        "☕ Registreret: 3 børn i Birkelunden fylder 1½ år i maj 2027"
+    )
+    assert (2, date(2027, 5, 1), 5) in await counts(run.db)
+
+
+async def test_a_corrected_count_follows_into_the_cafe_already_proposed(run: VisitRunner) -> None:
+    reply = await run(SOFIE, "/teambot café børn 2027-02 5")
+    assert reply.text == (
+        "☕ Registreret: 5 børn i Vuggestuen Mariehønen fylder 1½ år i februar 2027 (før: 4)\n"
+        "De er med i småbørnscaféen mandag 15. februar 2027."
+    )
+    assert [c.children for c in await cafes(run.db)] == [8]
+
+
+@pytest.mark.parametrize(
+    ("user", "args", "message"),
+    [
+        (
+            SOFIE,
+            "",
+            "Skriv fx `/teambot café børn 2027-03 4` eller `/teambot café børn marts 4 SOL`: måneden, antal børn der "
+            "fylder 1½ år i den, og evt. institutionen. Kun antal — aldrig navne eller fødselsdatoer. Intet er gemt.",
+        ),
+        (
+            SOFIE,
+            "martz 4",
+            "Jeg forstår ikke måneden «martz». Skriv fx 2027-03, marts eller marts 2027. Intet er gemt.",
+        ),
+        (SOFIE, "2027-03 fire", "Antallet skal være et helt tal fra 0 til 40 — du skrev «fire». Intet er gemt."),
+        (SOFIE, "2027-03 -1", "Antallet skal være et helt tal fra 0 til 40 — du skrev «-1». Intet er gemt."),
+        (SOFIE, "2027-03 41", "Antallet skal være et helt tal fra 0 til 40 — du skrev «41». Intet er gemt."),
+        (SOFIE, "2027-03 ٣", "Antallet skal være et helt tal fra 0 til 40 — du skrev «٣». Intet er gemt."),
+        (
+            SOFIE,
+            "2026-08 4",
+            "august 2026 ligger for langt fra i dag. Registrér måneder fra oktober 2026 til januar 2029. "
+            "Intet er gemt.",
+        ),
+        (
+            SOFIE,
+            "2027-03 4 SOL",
+            "Kun personalet i Børnehuset Solsikken kan registrere børn til caféen. Intet er gemt.",
+        ),
+        (
+            KARSTEN,
+            "2027-03 4",
+            "Skriv hvilken institution til sidst: BIR, MAR, SOL. Intet er gemt.",
+        ),
+        (
+            SOFIE,
+            "2027-03 4 Regnbuen",
+            "Jeg kender ikke institutionen «Regnbuen». Skriv koden eller navnet, fx SOL. Intet er gemt.",
+        ),
+        (
+            HANNE,
+            "2027-03 4",
+            "Du er ikke knyttet til en institution, så du kan ikke registrere børn. Intet er gemt.",
+        ),
+        (
+            SOFIE,
+            "2027-03 4 AK12 født 010190-1234",
+            "Det ligner et CPR-nummer. Af hensyn til barnet gemmer teambot aldrig CPR-numre — skriv beskeden uden. "
+            "Intet er gemt.",
+        ),
+    ],
+)
+async def test_count_refusals_store_nothing(run: VisitRunner, user: str, args: str, message: str) -> None:
+    before = await snapshot(run.db)
+    assert (await run(user, f"/teambot café børn {args}".rstrip())).text == message
+    assert await snapshot(run.db) == before
+
+
+async def test_the_overview_for_a_lead_with_several_institutions_and_for_outsiders(run: VisitRunner) -> None:
+    text = (await run(KARSTEN, "/teambot café")).text
+    assert text.count("*Småbørnscafé · ") == 3
+    assert (
+        "*Småbørnscafé · Birkelunden*\n"
+        "Næste: 5 børn, der fylder 1½ år i marts 2027 — caféen i marts 2027 foreslås senest 28 dage før."
+    ) in text
+    assert (
+        "*Småbørnscafé · Børnehuset Solsikken*\n"
+        "Venter på flere børn: 2 børn, der fylder 1½ år i april 2027 (der skal være mindst 3)."
+    ) in text
+    # A consultant without institutions sees the cafés they are invited to; someone with neither is told so.
+    assert (await run(RASMUS, "/teambot café")).text.startswith("*Småbørnscafé · Vuggestuen Mariehønen*")
+    assert (await run(PIA, "/teambot café")).text == (
+        "Du er ikke knyttet til en institution og ikke inviteret til nogen småbørnscafé."
+    )
+    assert (
+        await run(OUTSIDER, "/teambot café tekst")
+    ).text == "Børnehaven Egebakken har ingen kommende småbørnscafé endnu."

@@ -1,0 +1,364 @@
+"""Consultant visits as users meet them: `/teambot hvem`, `/teambot besøg`, `/teambot tema`, and the Bekræft · Flyt
+buttons with the date-picker modal. The årshjul is laid on 1 December 2026 by the real planner."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlmodel import select
+
+from helpers_visits import (
+    BIRGITTE,
+    HANNE,
+    KARSTEN,
+    LISE,
+    METTE,
+    OUTSIDER,
+    PIA,
+    SOFIE,
+    SOL_CHANNEL,
+    VisitRunner,
+    button_value,
+    load_visit_roster,
+    rows,
+    visits,
+)
+from teambot.commands import run_view
+from teambot.store.db import Database
+from teambot.store.models import Visit, VisitTheme
+from teambot.testing.clock import FakeClock
+
+SOL_VISIT = date(2027, 3, 11)  # Hanne's first-quarter visit to Solsikken, uge 10
+
+
+@pytest.fixture
+async def run(db: Database, clock: FakeClock) -> VisitRunner:
+    clock.set(datetime(2026, 12, 1, 7, 0))
+    await load_visit_roster(db, clock, hanne_absences=[{"from": "2027-02-15", "to": "2027-02-19", "substitute": PIA}])
+    runner = VisitRunner(db, clock)
+    await runner.plan()
+    await runner.skip_to(datetime(2027, 2, 17, 9, 0))  # the confirm request for 11 March is due tomorrow
+    return runner
+
+
+async def snapshot(db: Database) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], int]:
+    """What a refusal must leave as it was: visits, outbox rows, themes."""
+    async with db.read() as session:
+        themes = len((await session.exec(select(VisitTheme))).all())
+    return (
+        [(v.id, v.day, v.status, v.confirmed_by) for v in await visits(db)],
+        [(r.dedupe_key, r.status, r.due_at) for r in await rows(db)],
+        themes,
+    )
+
+
+async def sol_visit(db: Database) -> Visit:
+    [visit] = [v for v in await visits(db, "SOL") if v.day == SOL_VISIT]
+    return visit
+
+
+# -- /teambot hvem ----------------------------------------------------------------------------------------------
+
+
+async def test_hvem_shows_the_routing_table_of_the_caller_s_institution(run: VisitRunner) -> None:
+    reply = await run(METTE, "/teambot hvem")
+    assert reply.text == (
+        "*Hvem er hvem · Børnehuset Solsikken (SOL)* · distrikt Nord\n"
+        "• leder: Karsten Bro\n"
+        "• psykolog: ingen fast — beskeder går til lederen\n"
+        "• tale-hørekonsulent: Tove Munk (for distrikt Nord)\n"
+        "• sundhedsplejerske: Hanne Vestergaard (fast for institutionen) — fraværende til og med "
+        "fredag 19. februar 2027; stedfortræder: Pia Skov\n"
+        "• småbørnskonsulent: Rasmus Eg (for distrikt Nord)\n"
+        "• fysioterapeut: Mikkel Holt (fast for institutionen)\n"
+        "• socialrådgiver: ingen fast — beskeder går til lederen\n"
+        "_Fravær og stedfortræder registreres med `/teambot fravær`._"
+    )
+    assert reply.ephemeral
+
+
+async def test_hvem_for_a_named_institution_and_for_a_consultant_without_institutions(run: VisitRunner) -> None:
+    egebakken = await run(METTE, "/teambot hvem Egebakken")
+    assert egebakken.text.splitlines()[:3] == [
+        "*Hvem er hvem · Børnehaven Egebakken (EGE)* · distrikt Syd",
+        "• leder: Birgitte Holm",
+        "• psykolog: ingen fast — beskeder går til lederen",
+    ]
+    assert "• sundhedsplejerske: Lise Bach (fast for institutionen)" in egebakken.text
+    assert (await run(METTE, "/teambot hvem ege")).text == egebakken.text
+    # Hanne belongs to no institution: she sees the ones she covers.
+    titles = [line for line in (await run(HANNE, "/teambot hvem")).text.splitlines() if line.startswith("*")]
+    assert titles == [
+        "*Hvem er hvem · Vuggestuen Mariehønen (MAR)* · distrikt Nord",
+        "*Hvem er hvem · Børnehuset Solsikken (SOL)* · distrikt Nord",
+    ]
+
+
+async def test_hvem_with_an_unknown_institution(run: VisitRunner) -> None:
+    reply = await run(METTE, "/teambot hvem Regnbuen")
+    assert reply.text == (
+        "Jeg kender ikke institutionen «Regnbuen». Skriv koden eller navnet, fx SOL eller Solsikken. "
+        "Institutionerne: BIR, EGE, MAR, SOL."
+    )
+    assert (await run("U0STRANGER", "/teambot hvem")).text.startswith("Jeg kender dig ikke endnu.")
+
+
+# -- /teambot besøg ---------------------------------------------------------------------------------------------
+
+
+async def test_besoeg_shows_the_caller_s_year_by_iso_week(run: VisitRunner) -> None:
+    reply = await run(HANNE, "/teambot besøg 2027")
+    assert reply.text == (
+        "*Årshjul 2027 · konsulentbesøg*\n"
+        "*1. kvartal*\n"
+        "uge 4: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · to 28/1\n"
+        "uge 10: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · to 11/3\n"
+        "*2. kvartal*\n"
+        "uge 17: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · on 28/4\n"
+        "uge 24: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · ma 14/6\n"
+        "*3. kvartal*\n"
+        "uge 30: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · to 29/7\n"
+        "uge 37: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · ti 14/9\n"
+        "*4. kvartal*\n"
+        "uge 43: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · fr 29/10\n"
+        "uge 50: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · ti 14/12"
+    )
+    # Without a year: this year's. A pædagog sees their institution's visits.
+    assert (await run(HANNE, "/teambot besøg")).text == reply.text
+    assert [line for line in (await run(METTE, "/teambot besøg")).text.splitlines() if "uge" in line] == [
+        "uge 10: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · to 11/3",
+        "uge 24: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · ma 14/6",
+        "uge 37: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · ti 14/9",
+        "uge 50: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · ti 14/12",
+    ]
+
+
+async def test_besoeg_for_everyone_and_for_one_institution(run: VisitRunner) -> None:
+    everyone = (await run(SOFIE, "/teambot besøg 2027 alle")).text.splitlines()
+    assert everyone[0] == "*Årshjul 2027 · konsulentbesøg · hele kommunen*"
+    assert len([line for line in everyone if line.startswith("uge")]) == 4 * 4  # four institutions, four quarters
+    lise = await run(SOFIE, "/teambot besøg 2027 EGE")
+    assert lise.text.splitlines()[:3] == [
+        "*Årshjul 2027 · konsulentbesøg · Børnehaven Egebakken*",
+        "*1. kvartal*",
+        "uge 11: Børnehaven Egebakken — Lise Bach (sundhedsplejerske) · ti 16/3",
+    ]
+
+
+async def test_besoeg_for_a_year_not_planned_yet_and_bad_input(run: VisitRunner) -> None:
+    assert (await run(HANNE, "/teambot besøg 2029")).text == (
+        "Årshjulet for 2029 er ikke lagt endnu. teambot lægger det selv fra søndag 1. oktober 2028, eller en "
+        "administrator kan køre `teambot plan visits --year 2029`."
+    )
+    assert (
+        await run(HANNE, "/teambot besøg 1999")
+    ).text == "Jeg forstår ikke året «1999». Skriv fx `/teambot besøg 2027`."
+    assert (await run(HANNE, "/teambot besøg 2027 Regnbuen")).text.startswith(
+        "Jeg kender ikke institutionen «Regnbuen»."
+    )
+
+
+# -- /teambot tema ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user", "line", "message"),
+    [
+        (
+            METTE,
+            "/teambot tema",
+            "Skriv fx `/teambot tema SOL Søvn og gode rutiner` (institution og tema). Intet er gemt.",
+        ),
+        (
+            METTE,
+            "/teambot tema Regnbuen Søvn",
+            "Jeg kender ikke institutionen «Regnbuen». Skriv koden eller navnet, fx SOL eller Solsikken. "
+            "Institutionerne: BIR, EGE, MAR, SOL. Intet er gemt.",
+        ),
+        (
+            OUTSIDER,
+            "/teambot tema SOL Søvn",
+            "Kun personalet i Børnehuset Solsikken og den besøgende konsulent kan tilføje temaer. Intet er gemt.",
+        ),
+        (
+            LISE,
+            "/teambot tema SOL Søvn",
+            "Kun personalet i Børnehuset Solsikken og den besøgende konsulent kan tilføje temaer. Intet er gemt.",
+        ),
+        (
+            METTE,
+            "/teambot tema SOL " + "x" * 201,
+            "Temaet er 201 tegn; det må højst være 200. Skriv det kortere. Intet er gemt.",
+        ),
+        (
+            METTE,
+            "/teambot tema SOL Barnet 010190-1234 sover dårligt",
+            "Det ligner et CPR-nummer. Af hensyn til barnet gemmer teambot aldrig CPR-numre — skriv beskeden uden. "
+            "Intet er gemt.",
+        ),
+    ],
+)
+async def test_tema_refusals_store_nothing(run: VisitRunner, user: str, line: str, message: str) -> None:
+    before = await snapshot(run.db)
+    assert (await run(user, line)).text == message
+    assert await snapshot(run.db) == before
+
+
+async def test_tema_refuses_a_duplicate_and_the_consultant_may_add_themes(run: VisitRunner) -> None:
+    await run(METTE, "/teambot tema SOL Søvn og gode rutiner")
+    before = await snapshot(run.db)
+    assert (await run(KARSTEN, "/teambot tema SOL søvn og gode rutiner")).text == (
+        "Temaet «søvn og gode rutiner» er allerede med. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+    assert (await run(HANNE, "/teambot tema SOL Overgang til børnehave")).text.endswith("Temaer indtil nu: 2.")
+
+
+async def test_tema_without_an_upcoming_visit(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 12, 1, 7, 0))
+    await load_visit_roster(db, clock)  # nothing planned yet
+    reply = await VisitRunner(db, clock)(METTE, "/teambot tema SOL Søvn")
+    assert reply.text == "Børnehuset Solsikken har intet kommende konsulentbesøg at tilføje temaer til. Intet er gemt."
+
+
+# -- Bekræft · Flyt ---------------------------------------------------------------------------------------------
+
+
+async def confirm_request(run: VisitRunner) -> str:
+    """The confirm request arrives Thursday 18 February. Hanne is away that week, but she is back for the visit on
+    11 March, so it is hers: messages about a visit are routed by the visit's day."""
+    sent = await run.until(datetime(2027, 2, 18, 8, 0))
+    [(recipient, request)] = [(r, m) for r, m in sent if m.text.startswith("🩺 Konsulentbesøg i Børnehuset Solsikken")]
+    assert recipient == HANNE
+    assert request.text == (
+        "🩺 Konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027 (uge 10)\n"
+        "Passer dagen? Bekræft den, eller flyt besøget til en anden arbejdsdag i kvartalet. Institutionen får en "
+        "tekst til forældrene torsdag 25. februar 2027.\n"
+        "Du får denne besked, fordi du er sundhedsplejerske for Børnehuset Solsikken."
+    )
+    return button_value(request, "visit_confirm")
+
+
+async def test_bekraeft_confirms_the_visit_and_the_reminder_drops_its_buttons(run: VisitRunner) -> None:
+    value = await confirm_request(run)
+    reply = await run.press(HANNE, "visit_confirm", value)
+    assert reply.text == "✅ Du har bekræftet konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027."
+    assert reply.replace_original
+    visit = await sol_visit(run.db)
+    assert (visit.status, visit.confirmed_by is not None) == ("confirmed", True)
+    [reminder] = [r for r in await rows(run.db, "visit.reminder", status="pending") if r.event_day == SOL_VISIT]
+    assert not [b for b in reminder.payload["blocks"] if b["type"] == "actions"]
+    assert "· bekræftet" in (await run(HANNE, "/teambot besøg 2027")).text
+
+
+async def test_only_the_consultant_or_the_lead_may_confirm_or_move(run: VisitRunner) -> None:
+    value = await confirm_request(run)
+    before = await snapshot(run.db)
+    for user in (METTE, BIRGITTE, LISE, PIA):
+        reply = await run.press(user, "visit_confirm", value)
+        assert reply.text == (
+            "Kun den besøgende konsulent og lederen i Børnehuset Solsikken kan bekræfte eller flytte besøget. "
+            "Intet er gemt."
+        )
+        assert (await run.press(user, "visit_move", value)).text == reply.text
+    assert (await run.press(HANNE, "visit_confirm", "not-a-number")).text == (
+        "Det besøg findes ikke længere. Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+
+
+async def move(run: VisitRunner, user: str, visit_id: str, day: str) -> tuple[str, bool]:
+    modal = await run.press(user, "visit_move", visit_id)
+    assert modal.modal is not None and modal.modal["callback_id"] == "visit_move_modal"
+    outcome = await run_view(run.context(user), "visit_move_modal", {"day": day}, modal.modal["private_metadata"])
+    return outcome.reply.text, outcome.refused
+
+
+async def test_flyt_opens_a_date_picker_and_moves_the_visit_within_its_quarter(run: VisitRunner) -> None:
+    value = await confirm_request(run)
+    modal = await run.press(KARSTEN, "visit_move", value)
+    assert modal.text == "Vælg den nye dag for besøget i Børnehuset Solsikken."
+    assert modal.modal is not None
+    [picker] = [b["element"] for b in modal.modal["blocks"] if b["type"] == "input"]
+    assert picker == {"type": "datepicker", "action_id": "day", "initial_date": "2027-03-11"}
+
+    text, refused = await move(run, KARSTEN, value, "2027-03-16")
+    assert (text, refused) == (
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet til tirsdag 16. marts 2027. 1 får besked.",
+        False,
+    )
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    assert (visit.day, visit.status) == (date(2027, 3, 16), "moved")
+    # The old day's messages are cancelled; the new day's are planned; Hanne is told at once.
+    old = {r.kind for r in await rows(run.db, status="pending") if r.event_day == SOL_VISIT}
+    assert old == set()
+    new = {
+        (r.kind, r.recipient)
+        for r in await rows(run.db, status="pending")
+        if r.event_day == date(2027, 3, 16) and r.subject == "SOL"
+    }
+    assert new == {("visit.moved", HANNE), ("visit.notice", SOL_CHANNEL), ("visit.reminder", HANNE)}
+    [told] = await rows(run.db, "visit.moved")
+    assert told.payload["text"] == (
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til tirsdag 16. marts 2027 "
+        "af Karsten Bro.\n"
+        "Du får denne besked, fordi du er sundhedsplejerske for Børnehuset Solsikken."
+    )
+    assert told.due_at == run.clock.now()
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2027-02-10", "onsdag 10. februar 2027 er allerede gået. Vælg en dag fra i dag og frem. Intet er gemt."),
+        (
+            "2027-04-06",
+            "tirsdag 6. april 2027 ligger uden for besøgets kvartal. Vælg en dag fra fredag 1. januar 2027 til "
+            "onsdag 31. marts 2027, så institutionen stadig får ét besøg i 1. kvartal 2027. Intet er gemt.",
+        ),
+        (
+            "2027-03-25",
+            "torsdag 25. marts 2027 er ikke en arbejdsdag i institutionen (weekend, helligdag eller lukkedag). "
+            "Vælg en anden dag. Intet er gemt.",
+        ),
+        ("2027-03-11", "Besøget ligger allerede torsdag 11. marts 2027. Intet er gemt."),
+        ("11/3", "Jeg forstår ikke datoen «11/3». Vælg en dato i kalenderen. Intet er gemt."),
+    ],
+)
+async def test_flyt_refusals_keep_the_modal_open_and_store_nothing(run: VisitRunner, day: str, message: str) -> None:
+    value = await confirm_request(run)
+    before = await snapshot(run.db)
+    assert await move(run, HANNE, value, day) == (message, True)
+    assert await snapshot(run.db) == before
+
+
+async def test_a_consultant_cannot_be_moved_onto_a_day_with_another_visit(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 12, 1, 7, 0))
+    await load_visit_roster(db, clock)
+    run = VisitRunner(db, clock)
+    await run.plan()
+    await run.skip_to(datetime(2027, 1, 5, 9, 0))  # Hanne's visit to Mariehønen on Thursday 28 January is ahead
+    before = await snapshot(db)
+    text, refused = await move(run, HANNE, str((await sol_visit(db)).id), "2027-01-28")
+    assert (text, refused) == (
+        "Hanne Vestergaard har allerede et besøg torsdag 28. januar 2027 (i Vuggestuen Mariehønen). Vælg en anden dag. "
+        "Intet er gemt.",
+        True,
+    )
+    assert await snapshot(db) == before
+
+
+async def test_parents_told_the_old_date_get_a_new_text_at_once(run: VisitRunner) -> None:
+    value = await confirm_request(run)
+    await run.until(datetime(2027, 2, 25, 9, 0))  # the parents' notice for 11 March has gone to the channel
+    await move(run, HANNE, value, "2027-03-16")
+    sent = await run.until(datetime(2027, 2, 25, 9, 1))
+    [(recipient, notice)] = [(r, m) for r, m in sent if m.text.startswith("🔁 Konsulentbesøget er flyttet")]
+    assert recipient == SOL_CHANNEL
+    assert notice.text.splitlines()[0] == (
+        "🔁 Konsulentbesøget er flyttet til tirsdag 16. marts 2027: Hanne Vestergaard (sundhedsplejerske) kommer til "
+        "Børnehuset Solsikken."
+    )
+    assert "> Tirsdag 16. marts 2027 kommer vores sundhedsplejerske, Hanne Vestergaard" in notice.text
+    assert "> Skriv jeres forslag til os senest torsdag 11. marts 2027." in notice.text

@@ -1,0 +1,213 @@
+"""A consultant visit through the outbox: the confirm request, the parents' notice with the Aula text (to the
+institution's channel, else its lead), the consultant's reminder with the parents' themes, and routing to a
+substitute or the lead during an absence.
+
+The årshjul is laid on 1 December 2026. Hanne's first-quarter visit to Børnehuset Solsikken is Thursday 11 March
+2027 (uge 10): confirm request Thursday 18 February, parents' notice Thursday 25 February, Hanne's reminder Tuesday
+9 March (two working days before), themes asked for by Monday 8 March — all at 08:00 local time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from helpers_visits import (
+    ALI,
+    HANNE,
+    KARSTEN,
+    METTE,
+    PIA,
+    SOL_CHANNEL,
+    VisitRunner,
+    load_visit_roster,
+    rows,
+    visits,
+)
+from teambot.commands import Reply
+from teambot.store.db import Database
+from teambot.store.models import Notification
+from teambot.testing.clock import FakeClock
+
+SOL_VISIT = date(2027, 3, 11)
+PLANNED_ON = datetime(2026, 12, 1, 7, 0)
+
+PARENT_TEXT = (
+    "> Kære forældre\n"
+    "> Torsdag 11. marts 2027 kommer vores sundhedsplejerske, Hanne Vestergaard, på besøg i Børnehuset Solsikken. "
+    "Sundhedsplejersken giver personalet sparring om børnenes sundhed og trivsel, og I er velkomne til at foreslå "
+    "emner, der skal tages op — for eksempel søvn, mad og måltider, hygiejne, motorik eller sprog.\n"
+    "> Skriv jeres forslag til os senest mandag 8. marts 2027.\n"
+    ">\n"
+    "> Venlig hilsen\n"
+    "> Børnehuset Solsikken"
+)
+
+
+async def planned(db: Database, clock: FakeClock, **options: object) -> VisitRunner:
+    clock.set(PLANNED_ON)
+    await load_visit_roster(db, clock, **options)  # type: ignore[arg-type]
+    runner = VisitRunner(db, clock)
+    await runner.plan()
+    return runner
+
+
+@pytest.fixture
+async def run(db: Database, clock: FakeClock) -> VisitRunner:
+    return await planned(db, clock)
+
+
+async def sol_rows(db: Database, kind: str | None = None, status: str = "pending") -> list[Notification]:
+    return [r for r in await rows(db, kind, status=status) if r.subject == "SOL" and r.event_day == SOL_VISIT]
+
+
+def utc(local: datetime) -> datetime:
+    return FakeClock(local).now().astimezone(UTC)
+
+
+def about_sol(sent: list[tuple[str, Reply]], start: str) -> list[tuple[str, Reply]]:
+    """The messages about Solsikken's visit on 11 March that begin with `start`."""
+    return [(r, m) for r, m in sent if m.text.startswith(start) and "torsdag 11. marts 2027" in m.text]
+
+
+async def test_the_visit_is_in_week_10_and_its_three_messages_are_planned_at_eight(run: VisitRunner) -> None:
+    [sol_q1] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    assert (sol_q1.day, sol_q1.day.isocalendar().week) == (SOL_VISIT, 10)
+
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+    found = {(r.kind, r.recipient, r.due_at) for r in await sol_rows(run.db)}
+    assert found == {
+        ("visit.confirm", HANNE, utc(datetime(2027, 2, 18, 8, 0))),
+        ("visit.notice", SOL_CHANNEL, utc(datetime(2027, 2, 25, 8, 0))),
+        ("visit.reminder", HANNE, utc(datetime(2027, 3, 9, 8, 0))),
+    }
+    await run.plan()  # planning again changes nothing
+    assert {(r.kind, r.recipient, r.due_at) for r in await sol_rows(run.db)} == found
+
+
+async def test_the_notice_with_the_parent_text_goes_to_the_channel(run: VisitRunner) -> None:
+    await run.skip_to(datetime(2027, 2, 24, 9, 0))
+    sent = await run.until(datetime(2027, 2, 25, 8, 0))
+    [(recipient, reply)] = about_sol(sent, "🩺 Konsulentbesøg torsdag")
+    assert recipient == SOL_CHANNEL
+    assert reply.text == (
+        "🩺 Konsulentbesøg torsdag 11. marts 2027: Hanne Vestergaard (sundhedsplejerske) kommer til "
+        "Børnehuset Solsikken.\n"
+        "Her er en tekst til forældrene, klar til at lægge på Aula:\n"
+        f"{PARENT_TEXT}\n"
+        "Skriv forældrenes forslag ind med `/teambot tema SOL <tekst>` — sundhedsplejersken får dem 2 arbejdsdage "
+        "før besøget.\n"
+        "I får denne besked, fordi kanalen hører til Børnehuset Solsikken."
+    )
+
+
+async def test_an_institution_without_a_channel_gets_the_notice_through_its_lead(run: VisitRunner) -> None:
+    # Mariehønen's first-quarter visit is Thursday 28 January; its notice goes on Thursday 14 January.
+    await run.skip_to(datetime(2027, 1, 13, 9, 0))
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    [(recipient, reply)] = [(r, m) for r, m in sent if "torsdag 28. januar 2027: Hanne" in m.text]
+    assert recipient == KARSTEN
+    assert reply.text.endswith(
+        "Du får denne besked, fordi du er leder for Vuggestuen Mariehønen, som ikke har en kanal i teambot."
+    )
+
+
+async def test_themes_from_parents_reach_the_consultant_s_reminder(run: VisitRunner) -> None:
+    await run.skip_to(datetime(2027, 2, 26, 10, 0))
+    first = await run(METTE, "/teambot tema SOL Søvn og gode rutiner")
+    assert first.text == (
+        "📝 Temaet «Søvn og gode rutiner» er tilføjet til besøget af sundhedsplejersken i Børnehuset Solsikken "
+        "torsdag 11. marts 2027. Temaer indtil nu: 1."
+    )
+    await run(KARSTEN, "/teambot tema Solsikken Kræsne børn ved frokosten")
+    listed = await run(METTE, "/teambot tema SOL")
+    assert listed.text == (
+        "*Temaer til besøget af sundhedsplejerske i Børnehuset Solsikken torsdag 11. marts 2027*\n"
+        "• Søvn og gode rutiner\n"
+        "• Kræsne børn ved frokosten"
+    )
+    # The pending reminder already carries both themes, before any plan run.
+    [reminder] = await sol_rows(run.db, "visit.reminder")
+    assert "• Søvn og gode rutiner\n• Kræsne børn ved frokosten" in reminder.payload["text"]
+
+    sent = await run.until(datetime(2027, 3, 9, 8, 0))
+    [(recipient, reply)] = about_sol(sent, "🩺 Påmindelse")
+    assert recipient == HANNE
+    assert reply.text == (
+        "🩺 Påmindelse: konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027\n"
+        "Temaer fra forældrene (2):\n"
+        "• Søvn og gode rutiner\n"
+        "• Kræsne børn ved frokosten\n"
+        "Du får denne besked, fordi du er sundhedsplejerske for Børnehuset Solsikken."
+    )
+    assert [e["action_id"] for b in reply.blocks or [] if b["type"] == "actions" for e in b["elements"]] == [
+        "visit_confirm",
+        "visit_move",
+    ]
+    # A theme added after the reminder went out is kept, and the reply says Hanne must be told in person.
+    late = await run(METTE, "/teambot tema SOL Hygiejne i garderoben")
+    assert late.text.endswith(
+        "Sundhedsplejersken har allerede fået påmindelsen med temaerne, så giv gerne dette tema videre selv."
+    )
+
+
+async def test_during_an_absence_the_substitute_gets_the_reminder_and_is_named_to_parents(
+    db: Database, clock: FakeClock
+) -> None:
+    run = await planned(db, clock, hanne_absences=[{"from": "2027-02-22", "to": "2027-03-12", "substitute": PIA}])
+    await run.skip_to(datetime(2027, 2, 24, 9, 0))
+    [(_, notice)] = about_sol(await run.until(datetime(2027, 2, 25, 8, 0)), "🩺 Konsulentbesøg torsdag")
+    assert "kommer vores sundhedsplejerske, Pia Skov, på besøg i Børnehuset Solsikken" in notice.text
+    [(recipient, reminder)] = about_sol(await run.until(datetime(2027, 3, 9, 8, 0)), "🩺 Påmindelse")
+    assert recipient == PIA
+    assert reminder.text.endswith(
+        "Du får denne besked, fordi du er stedfortræder for Hanne Vestergaard (sundhedsplejerske for "
+        "Børnehuset Solsikken)."
+    )
+
+
+async def test_absent_without_a_substitute_the_lead_gets_the_reminder(db: Database, clock: FakeClock) -> None:
+    run = await planned(db, clock, hanne_absences=[{"from": "2027-03-01", "to": "2027-03-12"}])
+    await run.skip_to(datetime(2027, 3, 8, 9, 0))
+    [(recipient, reminder)] = about_sol(await run.until(datetime(2027, 3, 9, 8, 0)), "🩺 Påmindelse")
+    assert recipient == KARSTEN
+    assert reminder.text.endswith(
+        "Du får denne besked, fordi du er leder for Børnehuset Solsikken, og der ikke er nogen sundhedsplejerske, "
+        "der kan få den."
+    )
+
+
+async def test_an_absence_registered_after_planning_reroutes_the_pending_reminder(run: VisitRunner) -> None:
+    await run.skip_to(datetime(2027, 3, 1, 10, 0))  # the reminder to Hanne is planned by now
+    assert [r.recipient for r in await rows(run.db, "visit.reminder") if r.event_day == SOL_VISIT] == [HANNE]
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{ALI}>")
+    await run.plan()
+    assert {(r.recipient, r.status) for r in await rows(run.db, "visit.reminder") if r.event_day == SOL_VISIT} == {
+        (HANNE, "cancelled"),
+        (ALI, "pending"),
+    }
+
+
+async def test_a_visit_planned_inside_the_notice_period_is_announced_at_once(db: Database, clock: FakeClock) -> None:
+    # Planned on Monday 4 January: no visit sooner than 14 days ahead, so the first is Friday 22 January. Its
+    # confirm request (due 1 January) goes out at once; the parents' notice on its day, Friday 8 January.
+    clock.set(datetime(2027, 1, 4, 15, 0))
+    await load_visit_roster(db, clock)
+    await VisitRunner(db, clock).plan()
+    first = min(v.day for v in await visits(db))
+    assert first == date(2027, 1, 22)
+    assert {(r.kind, r.due_at) for r in await rows(db) if r.event_day == first} == {
+        ("visit.confirm", clock.now()),
+        ("visit.notice", utc(datetime(2027, 1, 8, 8, 0))),
+        ("visit.reminder", utc(datetime(2027, 1, 20, 8, 0))),
+    }
+
+
+async def test_nothing_about_a_passed_visit_goes_out_after_a_long_downtime(run: VisitRunner) -> None:
+    await run.skip_to(datetime(2027, 2, 26, 9, 0))
+    pending = [r for r in await rows(run.db, "visit.reminder", status="pending") if r.event_day == SOL_VISIT]
+    assert len(pending) == 1
+    run.clock.set(datetime(2027, 3, 15, 9, 0))  # the bot was down from 26 February to 15 March
+    await run.plan()
+    assert [r.status for r in await rows(run.db, "visit.reminder") if r.event_day == SOL_VISIT] == ["cancelled"]
