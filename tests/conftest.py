@@ -79,9 +79,10 @@ class Runner:
     def __init__(self, db: Database, clock: FakeClock) -> None:
         self.db = db
         self.clock = clock
+        self.public_url: str | None = None
 
     def context(self, user: str) -> Context:
-        return Context(db=self.db, clock=self.clock, user_id=user)
+        return Context(db=self.db, clock=self.clock, user_id=user, public_url=self.public_url)
 
     async def __call__(self, user: str, line: str) -> Reply:
         slash, _, text = line.partition(" ")

@@ -20,6 +20,8 @@ from teambot.demo import DEMO_USER, load_demo
 from teambot.domain.monitoring import parse_minutes
 from teambot.domain.roster import RosterError, load_roster_file
 from teambot.i18n import t
+from teambot.reports.audit_csv import audit_csv
+from teambot.reports.feeds import calendar_for
 from teambot.reports.monitoring_csv import monitoring_csv, quarters
 from teambot.runtime import DatabaseUnavailable, Runtime, configure_logging
 from teambot.runtime import open_runtime as _open_runtime
@@ -28,6 +30,7 @@ from teambot.scheduler.simulate import SimulatedMessage
 from teambot.scheduler.simulate import simulate as run_simulation
 from teambot.store import queries
 from teambot.store import visits as visit_store
+from teambot.store.audit import record
 from teambot.store.models import Staff
 from teambot.store.monitoring import institution_figures
 from teambot.store.roster_import import ImportReport, import_roster
@@ -119,12 +122,23 @@ async def _console(runtime: Runtime, *, user: str | None, demo: str) -> None:
             typer.echo(t("console.unknown_as", user=user), err=True)
             raise typer.Exit(1)
         messenger = ConsoleMessenger(sys.stdout, names=lambda r: names.get(r, r))
-        scheduler = BotScheduler(runtime.db, messenger, runtime.clock, runtime.settings.zone)
+        scheduler = BotScheduler(
+            runtime.db,
+            messenger,
+            runtime.clock,
+            runtime.settings.zone,
+            retention_months=runtime.settings.retention_months,
+        )
         user_id = staff.slack_id or ""
 
         def make_context() -> Context:
             return Context(
-                db=runtime.db, clock=runtime.clock, user_id=user_id, zone=runtime.settings.zone, replan=scheduler.replan
+                db=runtime.db,
+                clock=runtime.clock,
+                user_id=user_id,
+                zone=runtime.settings.zone,
+                replan=scheduler.replan,
+                public_url=runtime.settings.public_url,
             )
 
         print(t("console.welcome", what=what, name=staff.name, user=staff.slack_id), flush=True)
@@ -231,6 +245,66 @@ def demo() -> None:
         typer.echo(t("demo.loaded", **vars(summary)))
 
     asyncio.run(load())
+
+
+@app.command()
+def ics(
+    user: Annotated[str, typer.Option("--user", help="The person's Slack user ID.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Write an iCalendar file of a person's status meetings (Europe/Copenhagen), e.g. for Outlook."""
+    runtime = open_runtime(_settings())
+
+    async def build() -> bytes | None:
+        try:
+            async with runtime.db.read() as session:
+                staff = await queries.staff_by_slack_id(session, user)
+            if staff is None:
+                return None
+            return await calendar_for(runtime.db, runtime.clock, runtime.settings.zone, staff)
+        finally:
+            await runtime.db.dispose()
+
+    body = asyncio.run(build())
+    if body is None:
+        typer.echo(t("console.unknown_as", user=user), err=True)
+        raise typer.Exit(1)
+    if out is None:
+        sys.stdout.buffer.write(body)
+    else:
+        out.write_bytes(body)
+        typer.echo(f"Wrote {out}")
+
+
+@app.command()
+def audit(
+    case: Annotated[str, typer.Option("--case", help="The child's code.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Export the audit log of one child's case as CSV (for a parent's request for access)."""
+    runtime = open_runtime(_settings())
+
+    async def collect() -> str | None:
+        try:
+            async with runtime.db.write() as session:
+                text = await audit_csv(session, case.upper(), runtime.settings.zone)
+                if text is not None:
+                    record(
+                        session, at=runtime.clock.now(), actor="admin", action="audit.export", case_code=case.upper()
+                    )
+                return text
+        finally:
+            await runtime.db.dispose()
+
+    text = asyncio.run(collect())
+    if text is None:
+        typer.echo(f"teambot: no audit entries for the case {case.upper()}", err=True)
+        raise typer.Exit(1)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"Wrote {out}")
 
 
 @export_app.command("monitoring")

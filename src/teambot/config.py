@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///teambot.db", validation_alias="TEAMBOT_DATABASE_URL")
     timezone: str = Field(default="Europe/Copenhagen", validation_alias="TEAMBOT_TIMEZONE")
     language: Literal["da", "en"] = Field(default="da", validation_alias="TEAMBOT_LANGUAGE")
+    public_url: str | None = Field(default=None, validation_alias="TEAMBOT_PUBLIC_URL")
+    retention_months: int = Field(default=24, ge=1, le=240, validation_alias="TEAMBOT_RETENTION_MONTHS")
 
     @field_validator("timezone")
     @classmethod
@@ -57,6 +59,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,6 +5,7 @@ Importing this package registers every command module on `REGISTRY`.
 
 from teambot.commands import (  # noqa: F401  (registers commands)
     cafe,
+    calendar,
     cases,
     home,
     info,

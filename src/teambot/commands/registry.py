@@ -60,6 +60,7 @@ class Context:
     clock: Clock
     user_id: str
     zone: ZoneInfo = DEFAULT_ZONE
+    public_url: str | None = None  # where this bot is reached over HTTP (calendar feeds), if anywhere
     staff: Staff | None = None
     # Re-plans one case's outbox rows at once after a change; handed in by the runtime (the planner lives
     # in the scheduler, which commands must not import). Without it the periodic planner catches up.

@@ -12,6 +12,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from teambot.commands.messenger import Messenger
@@ -21,6 +22,7 @@ from teambot.scheduler.dispatcher import Dispatcher, DispatchStats
 from teambot.scheduler.nudges import nudge_refreshers
 from teambot.scheduler.planner import plan_all, plan_case
 from teambot.store.db import Database
+from teambot.store.retention import months_before, purge_closed_cases
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,9 @@ class BotScheduler:
         *,
         plan_every: timedelta = timedelta(minutes=10),
         dispatch_every: timedelta = timedelta(seconds=30),
+        retention_months: int = 24,
     ) -> None:
+        self.retention_months = retention_months
         self.db = db
         self.clock = clock
         self.zone = zone
@@ -61,6 +65,8 @@ class BotScheduler:
         self.scheduler.add_job(
             self.dispatch, IntervalTrigger(seconds=self.dispatch_every.total_seconds()), id="dispatch"
         )
+        # Nightly, at 03:30 local: outside 02:00–02:59, which a DST change skips or repeats.
+        self.scheduler.add_job(self.purge, CronTrigger(hour=3, minute=30, timezone=self.zone), id="retention")
         self.scheduler.start()
 
     def shutdown(self) -> None:
@@ -72,6 +78,20 @@ class BotScheduler:
             await plan_all(self.db, now=self.clock.now(), zone=self.zone)
         except Exception:
             log.exception("planning failed; the next run tries again")
+
+    async def purge(self) -> int:
+        """Delete closed cases older than the retention period; returns how many went."""
+        try:
+            now = self.clock.now()
+            before = months_before(now.astimezone(self.zone).date(), self.retention_months)
+            async with self.db.write() as session:
+                purged = await purge_closed_cases(session, closed_before=before, now=now)
+            if purged:
+                log.info("retention: purged %d closed case(s)", len(purged))
+            return len(purged)
+        except Exception:
+            log.exception("retention purge failed; it runs again tomorrow")
+            return 0
 
     async def replan(self, case_id: int) -> None:
         """Re-plan one case after a change, then deliver what is due now (e.g. a 'meeting moved' notice)

@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import UserError
 from teambot.config import Settings
+from teambot.slack.guard import RequestGuard
 from teambot.slack.listeners import register_listeners
 from teambot.slack.services import Services
 
@@ -34,5 +35,6 @@ def build_app(
         if not isinstance(error, UserError):
             log.error("unhandled Slack listener error: %s", type(error).__name__, exc_info=error)
 
+    app.middleware(RequestGuard())
     register_listeners(app, services)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,11 +16,20 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 Hook = Callable[[], Awaitable[None]]
 
 EVENTS_PATH = "/slack/events"
+CALENDAR_PATH = re.compile(r"^/ics/([A-Za-z0-9_-]{20,64})\.ics$")
 
 
 class TeambotASGI:
-    def __init__(self, app: AsyncApp, *, on_startup: Hook | None = None, on_shutdown: Hook | None = None) -> None:
+    def __init__(
+        self,
+        app: AsyncApp,
+        *,
+        on_startup: Hook | None = None,
+        on_shutdown: Hook | None = None,
+        calendar: Callable[[str], Awaitable[bytes | None]] | None = None,
+    ) -> None:
         self.bolt = AsyncSlackRequestHandler(app, path=EVENTS_PATH)
+        self.calendar = calendar
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
 
@@ -34,6 +44,12 @@ class TeambotASGI:
             await _json(send, 200, {"status": "ok"})
         elif path == EVENTS_PATH:
             await self.bolt(scope, receive, send)
+        elif self.calendar is not None and method in {"GET", "HEAD"} and (match := CALENDAR_PATH.match(path)):
+            body = await self.calendar(match.group(1))
+            if body is None:
+                await _json(send, 404, {"error": "not found"})  # unknown or revoked: nothing to learn here
+            else:
+                await _send(send, 200, body, b"text/calendar; charset=utf-8")
         else:
             await _json(send, 404, {"error": "not found"})
 
@@ -52,7 +68,10 @@ class TeambotASGI:
 
 
 async def _json(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await _send(send, status, json.dumps(body).encode(), b"application/json")
+
+
+async def _send(send: Send, status: int, payload: bytes, content_type: bytes) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

@@ -8,6 +8,7 @@ import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from teambot.reports.feeds import calendar_for_token
 from teambot.runtime import Runtime
 from teambot.scheduler.runtime import BotScheduler
 from teambot.slack.app import build_app
@@ -20,13 +21,25 @@ log = logging.getLogger(__name__)
 
 
 def _scheduler(runtime: Runtime, client: AsyncWebClient) -> BotScheduler:
-    return BotScheduler(runtime.db, SlackMessenger(client), runtime.clock, runtime.settings.zone)
+    return BotScheduler(
+        runtime.db,
+        SlackMessenger(client),
+        runtime.clock,
+        runtime.settings.zone,
+        retention_months=runtime.settings.retention_months,
+    )
 
 
 def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
     client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
     scheduler = _scheduler(runtime, client)
-    services = Services(db=runtime.db, clock=runtime.clock, zone=runtime.settings.zone, replan=scheduler.replan)
+    services = Services(
+        db=runtime.db,
+        clock=runtime.clock,
+        zone=runtime.settings.zone,
+        replan=scheduler.replan,
+        public_url=runtime.settings.public_url,
+    )
     app = build_app(runtime.settings, services, client=client)
 
     async def startup() -> None:
@@ -39,7 +52,10 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
         scheduler.shutdown()
         await runtime.db.dispose()
 
-    return TeambotASGI(app, on_startup=startup, on_shutdown=shutdown)
+    async def calendar(token: str) -> bytes | None:
+        return await calendar_for_token(runtime.db, runtime.clock, runtime.settings.zone, token)
+
+    return TeambotASGI(app, on_startup=startup, on_shutdown=shutdown, calendar=calendar)
 
 
 async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
@@ -50,7 +66,13 @@ async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
 async def serve_socket_mode(runtime: Runtime) -> None:
     client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
     scheduler = _scheduler(runtime, client)
-    services = Services(db=runtime.db, clock=runtime.clock, zone=runtime.settings.zone, replan=scheduler.replan)
+    services = Services(
+        db=runtime.db,
+        clock=runtime.clock,
+        zone=runtime.settings.zone,
+        replan=scheduler.replan,
+        public_url=runtime.settings.public_url,
+    )
     app = build_app(runtime.settings, services, socket_mode=True, client=client)
     await resolve_emails(client, runtime.db)
     await scheduler.start()

@@ -17,6 +17,14 @@ class Services:
     clock: Clock
     zone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
     replan: Callable[[int], Awaitable[None]] | None = None
+    public_url: str | None = None
 
     def context(self, user_id: str) -> Context:
-        return Context(db=self.db, clock=self.clock, user_id=user_id, zone=self.zone, replan=self.replan)
+        return Context(
+            db=self.db,
+            clock=self.clock,
+            user_id=user_id,
+            zone=self.zone,
+            replan=self.replan,
+            public_url=self.public_url,
+        )

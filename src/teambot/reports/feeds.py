@@ -1,0 +1,24 @@
+"""A person's calendar feed, for `teambot ics` and the secret HTTP address."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from teambot.domain.clock import Clock
+from teambot.reports.calendar import build_calendar
+from teambot.store.calendar import events_for, staff_for_token
+from teambot.store.db import Database
+from teambot.store.models import Staff
+
+
+async def calendar_for(db: Database, clock: Clock, zone: ZoneInfo, staff: Staff) -> bytes:
+    today = clock.now().astimezone(zone).date()
+    async with db.read() as session:
+        events = await events_for(session, staff, today, zone)
+    return build_calendar(events, name=f"teambot · {staff.name}", zone=zone, now=clock.now())
+
+
+async def calendar_for_token(db: Database, clock: Clock, zone: ZoneInfo, token: str) -> bytes | None:
+    async with db.read() as session:
+        staff = await staff_for_token(session, token)
+    return None if staff is None else await calendar_for(db, clock, zone, staff)

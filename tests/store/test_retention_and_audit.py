@@ -1,0 +1,82 @@
+"""Retention purges closed cases after the configured months (and says so in the audit log); the audit log of a
+child exports as CSV for a parent's request for access."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import date, datetime
+
+from sqlmodel import func, select
+from typer.testing import CliRunner
+
+from conftest import Runner
+from teambot.cli import app
+from teambot.scheduler.runtime import BotScheduler
+from teambot.scheduler.simulate import RecordingMessenger
+from teambot.store.db import Database
+from teambot.store.models import AuditEntry, Case, Goal, Rating
+from teambot.store.retention import months_before
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.roster import LEAD, PAEDAGOG, load_small_roster
+
+
+def test_months_before_keeps_the_day_where_it_can() -> None:
+    assert months_before(date(2027, 3, 31), 1) == date(2027, 2, 28)
+    assert months_before(date(2027, 1, 15), 24) == date(2025, 1, 15)
+
+
+async def _count(db: Database, model: type) -> int:
+    async with db.read() as session:
+        return int((await session.exec(select(func.count()).select_from(model))).one())
+
+
+async def test_a_closed_case_is_purged_after_the_retention_period(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    run = Runner(db, clock)
+    assert (await run(PAEDAGOG, "/rating AK12 1 3")).text.startswith("✅")
+    assert (await run(LEAD, "/teambot forløb luk AK12")).text.startswith("🔒")
+    scheduler = BotScheduler(db, RecordingMessenger(), clock, COPENHAGEN, retention_months=24)
+
+    clock.set(datetime(2029, 3, 3, 3, 30))  # a day short of 24 months: kept
+    assert await scheduler.purge() == 0
+    assert await _count(db, Rating) == 1
+    clock.set(datetime(2029, 3, 5, 3, 30))
+    assert await scheduler.purge() == 1
+    assert (await _count(db, Case), await _count(db, Goal), await _count(db, Rating)) == (0, 0, 0)
+    async with db.read() as session:
+        purge = (await session.exec(select(AuditEntry).where(AuditEntry.action == "case.purge"))).one()
+        kept = (
+            await session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.case_code == "AK12"))
+        ).one()
+    assert (purge.case_code, purge.detail["ratings"], purge.detail["goals"]) == ("AK12", 1, 2)
+    assert kept > 3  # the log of who did what survives the purge
+
+
+async def test_the_audit_log_of_a_child_exports_as_csv(db: Database, clock: FakeClock, database_url: str) -> None:
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    run = Runner(db, clock)
+    await run(PAEDAGOG, "/rating AK12 1 3")
+    await run(PAEDAGOG, "/rating AK12 1 2")
+    await run(LEAD, "/rating AK12")
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["audit", "--case", "ak12"], env={"TEAMBOT_DATABASE_URL": database_url}
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    actions = [(r["actor_name"], r["action"]) for r in rows if r["actor"] != "import"]
+    assert actions == [
+        ("Mette Jensen", "rating.create"),
+        ("Mette Jensen", "rating.correct"),
+        ("Karsten Bro", "rating.read"),
+    ]
+    assert rows[-1]["time"].startswith("2027-03-04T15:00:00+01:00")
+    async with db.read() as session:
+        assert (await session.exec(select(AuditEntry).where(AuditEntry.action == "audit.export"))).one()
+    missing = await asyncio.to_thread(
+        CliRunner().invoke, app, ["audit", "--case", "ZZ99"], env={"TEAMBOT_DATABASE_URL": database_url}
+    )
+    assert missing.exit_code == 1
