@@ -191,7 +191,7 @@ async def test_flyt_back_and_forth_tells_the_others_every_time(run: PlanningRunn
         (PAEDAGOG, "AK12 2027-04-06 25.00", "Jeg forstår ikke klokkeslættet «25.00»."),
         (PAEDAGOG, "AK12", "Skriv fx `/teambot flyt AK12 10/3`"),
         (STRANGER, "AK12 2027-04-06", "Jeg kender dig ikke endnu."),
-        (OUTSIDER, "AK12 2027-04-06", "Du deltager ikke i statusmøderne for AK12, så du kan ikke ændre dem."),
+        (OUTSIDER, "AK12 2027-04-06", "Jeg kender ikke barnet «AK12». Intet er gemt."),
     ],
 )
 async def test_flyt_refusals_change_nothing(run: PlanningRunner, user: str, args: str, expected: str) -> None:
@@ -213,7 +213,7 @@ async def test_flyt_refusals_change_nothing(run: PlanningRunner, user: str, args
         (PAEDAGOG, "", "Skriv fx `/teambot aflys AK12 barnet er på ferie`. Intet er gemt."),
         (PAEDAGOG, "AK12 " + "x" * 301, "Begrundelsen må højst være 300 tegn. Intet er gemt."),
         (PAEDAGOG, "XY99 syg", "Jeg kender ikke barnet «XY99». Intet er gemt."),
-        (OUTSIDER, "AK12 syg", "Du deltager ikke i statusmøderne for AK12, så du kan ikke ændre dem. Intet er gemt."),
+        (OUTSIDER, "AK12 syg", "Jeg kender ikke barnet «AK12». Intet er gemt."),
     ],
 )
 async def test_aflys_refusals_change_nothing(run: PlanningRunner, user: str, args: str, expected: str) -> None:

@@ -28,6 +28,7 @@ from teambot.domain.cafe import (
     month_index,
     parse_month,
 )
+from teambot.domain.numbers import parse_int
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, month_name, t
 from teambot.store import cafe as store
@@ -78,12 +79,12 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
         raise UserError(t("cafe.count_usage"))
     today = ctx.today()
     # The month is one word ('2027-03', 'marts') or two ('marts 2027').
-    taken = 2 if len(words) >= 3 and words[1].isdigit() and len(words[1]) == 4 else 1
+    taken = 2 if len(words) >= 3 and parse_int(words[1]) is not None and len(words[1]) == 4 else 1
     month = parse_month(" ".join(words[:taken]), today)
     if month is None:
         raise UserError(t("cafe.bad_month", text=" ".join(words[:taken])))
     count_text = words[taken] if len(words) > taken else ""
-    if not count_text.isascii() or not count_text.isdigit() or int(count_text) > MAX_COUNT:
+    if parse_int(count_text, maximum=MAX_COUNT) is None:
         raise UserError(t("cafe.bad_count", text=count_text, max=MAX_COUNT))
     children = int(count_text)
     earliest = month_at(month_index(first_of_month(today)) - PAST_MONTHS)
@@ -210,10 +211,10 @@ async def _parent_text(ctx: Context, staff: Staff, text: str) -> Reply:
 
 
 def _invite_id(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise UserError(t("cafe.gone")) from None
+    number = parse_int(value)
+    if number is None:
+        raise UserError(t("cafe.gone"))
+    return number
 
 
 async def _my_invite(

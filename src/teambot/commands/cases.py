@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
 from teambot.domain.dates import Direction, parse_day
+from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
 from teambot.domain.roster import CASE_CODE
 from teambot.i18n import format_date, t
@@ -198,14 +199,13 @@ async def _add_goal(ctx: Context, staff: Staff, args: str) -> Reply:
 
 async def _end_goal(ctx: Context, staff: Staff, args: str) -> Reply:
     words = args.split()
-    if len(words) != 2 or not words[1].isdigit():
+    number = parse_int(words[1]) if len(words) == 2 else None
+    if number is None:
         raise UserError(t("case.end_goal_usage"))
     async with ctx.db.write() as session:
         case = await _manageable(session, staff, words[0])
         goal = (
-            await session.exec(
-                select(Goal).where(Goal.case_id == case.id, Goal.number == int(words[1]), col(Goal.active))
-            )
+            await session.exec(select(Goal).where(Goal.case_id == case.id, Goal.number == number, col(Goal.active)))
         ).first()
         if goal is None:
             raise UserError(t("case.no_such_goal", code=case.code, number=words[1]))

@@ -14,10 +14,12 @@ from teambot.commands.notices import as_payload, meeting_changed, meeting_remind
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week
 from teambot.domain.meetings import MeetingFacts, format_hhmm, parse_hhmm
+from teambot.domain.numbers import parse_int
 from teambot.domain.routing import Delivery
 from teambot.i18n import format_date, format_time, t
 from teambot.store import audit, outbox, queries
 from teambot.store.models import Absence, Case, Meeting, Staff
+from teambot.store.ratings import access_to
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANGE_KINDS = ("meeting.moved", "meeting.cancelled")
@@ -25,9 +27,10 @@ REMINDER_KINDS = ("meeting.reminder",)
 MAX_REASON = 300
 
 
-async def _case_by_code(session: AsyncSession, code: str) -> Case:
+async def _case_by_code(session: AsyncSession, code: str, staff: Staff) -> Case:
+    """The case, if it exists and `staff` may see it: otherwise the same answer, so no code is confirmed."""
     case = await queries.case_by_code(session, code.upper())
-    if case is None:
+    if case is None or not (await access_to(session, staff, case)).read:
         raise UserError(t("meeting.unknown_case", code=code))
     return case
 
@@ -222,7 +225,7 @@ async def move(ctx: Context, args: str) -> Reply:
     if day is None:
         raise UserError(t("meeting.bad_date", text=" ".join(rest)))
     async with ctx.db.read() as session:
-        case = await _case_by_code(session, code)
+        case = await _case_by_code(session, code, ctx.require_staff())
         meeting = await _next_meeting(session, case, ctx.today())
     assert meeting.id is not None
     return await move_meeting(ctx, meeting.id, day, start)
@@ -235,7 +238,7 @@ async def cancel(ctx: Context, args: str) -> Reply:
     if not code:
         raise UserError(t("meeting.cancel_usage"))
     async with ctx.db.read() as session:
-        case = await _case_by_code(session, code)
+        case = await _case_by_code(session, code, ctx.require_staff())
         meeting = await _next_meeting(session, case, ctx.today())
     assert meeting.id is not None
     return await cancel_meeting(ctx, meeting.id, reason)
@@ -245,10 +248,10 @@ async def cancel(ctx: Context, args: str) -> Reply:
 
 
 def _meeting_id(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise UserError(t("meeting.gone")) from None
+    number = parse_int(value)
+    if number is None:
+        raise UserError(t("meeting.gone"))
+    return number
 
 
 @REGISTRY.action("meeting_confirm")

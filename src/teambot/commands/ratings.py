@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
+from teambot.domain.numbers import parse_int
 from teambot.domain.ratings import MAX_NOTE, SCALE, RatingInputError, check_day, parse_rating
 from teambot.i18n import format_date, format_short_date, t
 from teambot.store import audit, queries
@@ -247,7 +248,11 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
     except ValueError:
         raise UserError(t("rating.modal.expired")) from None
     notes = {key[1:]: text.strip() for key, text in values.items() if key.startswith("n") and text.strip()}
-    chosen = {int(key[1:]): text for key, text in values.items() if key.startswith("g") and key[1:].isdigit() and text}
+    chosen = {
+        goal_id: text
+        for key, text in values.items()
+        if key.startswith("g") and (goal_id := parse_int(key[1:])) is not None and text
+    }
     if not chosen:
         raise UserError(t("rating.modal.nothing"))
     for note in notes.values():
@@ -258,10 +263,11 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
         views = {v.case.id: v for v in await store.visible_cases(session, staff)}
         for goal_id, text in sorted(chosen.items()):
             view = next((v for v in views.values() if any(g.id == goal_id for g in v.goals)), None)
-            if view is None or not text.isdigit() or not 1 <= int(text) <= 4:
+            value = parse_int(text, maximum=4)
+            if view is None or value is None or value < 1:
                 raise UserError(t("rating.modal.stale"))
             goal = next(g for g in view.goals if g.id == goal_id)
-            done = await record(ctx, session, staff, view, goal, day, int(text), notes.get(str(view.case.id)))
+            done = await record(ctx, session, staff, view, goal, day, value, notes.get(str(view.case.id)))
             lines.append(_confirmation(done, None))
     return Reply("\n".join(lines))
 
@@ -275,9 +281,12 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
     staff = ctx.require_staff()
     try:
         goal_text, day_text, rating_text = value.split(":")
-        goal_id, day, given = int(goal_text), date.fromisoformat(day_text), int(rating_text)
+        day = date.fromisoformat(day_text)
     except ValueError:
         raise UserError(t("rating.modal.stale")) from None
+    goal_id, given = parse_int(goal_text), parse_int(rating_text, maximum=9)
+    if goal_id is None or given is None:
+        raise UserError(t("rating.modal.stale"))
     async with ctx.db.write() as session:
         goal = await session.get(Goal, goal_id)
         case = await session.get(Case, goal.case_id) if goal else None

@@ -17,6 +17,7 @@ from teambot.commands.visit_notices import (
     tell_about_move,
     week_label,
 )
+from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 from teambot.domain.routing_table import RoutingTable, Scope
 from teambot.domain.visits import MAX_THEME_LENGTH, MAX_THEMES, may_move_to, quarter_bounds, quarter_of
@@ -105,8 +106,8 @@ async def visits(ctx: Context, args: str) -> Reply:
     today = ctx.today()
     words = args.split()
     year = today.year
-    if words and words[0].isdigit():
-        year = int(words.pop(0))
+    if words and parse_int(words[0]) is not None:
+        year = parse_int(words.pop(0)) or 0
         if not 2000 <= year <= 2100:
             raise UserError(t("visit.bad_year", text=str(year)))
     everyone = bool(words) and words[0].lower() == "alle"
@@ -270,10 +271,10 @@ async def _resync(ctx: Context, session: AsyncSession, visit: Visit) -> RoutingT
 
 
 def _visit_id(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise UserError(t("visit.gone")) from None
+    number = parse_int(value)
+    if number is None:
+        raise UserError(t("visit.gone"))
+    return number
 
 
 async def _changeable(session: AsyncSession, staff: Staff, visit_id: int, today: date) -> tuple[Visit, Institution]:

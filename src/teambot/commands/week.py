@@ -171,7 +171,7 @@ async def week_command(ctx: Context, args: str) -> Reply:
         parsed = parse_week(word, today)
         if parsed is not None and any(ch.isdigit() for ch in word):
             year, week = parsed
-        elif word.isdigit() or "/" in word:
+        elif any(ch.isdigit() for ch in word) or "/" in word:
             raise UserError(t("week.bad_week", text=word))
         else:
             code = word

@@ -7,6 +7,7 @@ numbered choices; typing the number presses the button.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -127,7 +128,7 @@ class Shell:
                 return
         if not line:
             return
-        if line.isdigit():
+        if re.fullmatch(r"[0-9]{1,4}", line):
             # A number presses a button from the latest reply, or else from the latest sent message.
             pool = self.choices or self.messenger.choices
             index = int(line) - 1

@@ -85,7 +85,7 @@ def parse_month(text: str, today: date) -> date | None:
         return None
     month = MONTHS.index(name) + 1
     if year_text:
-        return date(int(year_text), month, 1) if year_text.isdigit() and len(year_text) == 4 else None
+        return date(int(year_text), month, 1) if re.fullmatch(r"[0-9]{4}", year_text) else None
     year = today.year if month >= today.month else today.year + 1
     return date(year, month, 1)
 

@@ -20,7 +20,7 @@ def parse_minutes(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, value = part.partition("=")
         name = name.strip().lower()
-        if name not in DEFAULT_MINUTES or not value.strip().isdigit():
+        if name not in DEFAULT_MINUTES or not re.fullmatch(r"[0-9]{1,4}", value.strip()):
             raise ValueError(part)
         minutes[name] = int(value)
     return minutes

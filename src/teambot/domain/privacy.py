@@ -9,7 +9,9 @@ from __future__ import annotations
 import calendar
 import re
 
-_CPR_SHAPE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?(\d{4})(?!\d)")
+# Any run of whitespace counts as the space (tabs, no-break spaces, doubled spaces that a later step might
+# squeeze into one), with or without a dash among it.
+_CPR_SHAPE = re.compile(r"(?<![0-9])([0-9]{2})([0-9]{2})([0-9]{2})\s*-?\s*([0-9]{4})(?![0-9])")
 
 
 def _valid_ddmmyy(day: int, month: int, yy: int) -> bool:

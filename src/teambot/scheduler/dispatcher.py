@@ -115,7 +115,9 @@ class Dispatcher:
                 if found:
                     current.status, current.sent_at, current.message_ts = outbox.SENT, now, found
                 else:
+                    # The claim was cut short before anything was posted: it does not count as an attempt.
                     current.status, current.claimed_by = outbox.PENDING, None
+                    current.attempts = max(0, current.attempts - 1)
                 recovered += 1
         return recovered
 
