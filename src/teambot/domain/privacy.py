@@ -11,7 +11,8 @@ import re
 
 # Any run of whitespace counts as the space (tabs, no-break spaces, doubled spaces that a later step might
 # squeeze into one), with or without a dash among it.
-_CPR_SHAPE = re.compile(r"(?<![0-9])([0-9]{2})([0-9]{2})([0-9]{2})\s*-?\s*([0-9]{4})(?![0-9])")
+# \d, not [0-9]: a CPR number typed in fullwidth or Arabic-Indic digits is still a CPR number.
+_CPR_SHAPE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})\s*-?\s*(\d{4})(?!\d)")
 
 
 def _valid_ddmmyy(day: int, month: int, yy: int) -> bool:
