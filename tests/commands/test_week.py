@@ -189,3 +189,18 @@ async def test_a_large_institution_stays_within_slacks_limits(db: Database, cloc
             f"… og {3001 - shown} mål mere, som ikke er plads til her. "
             "Skriv `/uge` med institutionens kode for at se én ad gangen."
         ]
+
+
+async def test_days_the_pedagogue_was_away_are_not_counted_missing(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    await load_small_roster(
+        db,
+        now=clock.now(),
+        start_meeting=date(2027, 2, 11),
+        absences=[{"from": "2027-03-09", "to": "2027-03-12", "substitute": SUBSTITUTE}],
+    )
+    await _rate(db, _week(date(2027, 3, 8), [(3, 2)]))  # Monday rated; away from Tuesday
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+    assert "Fraværende i dag: Mette Jensen" in lines
+    assert not any(line.startswith("Mangler") for line in lines)
+    assert any(line.endswith("3 · – · – ·   ·    gns. 3,0 ■  100 % nået") for line in lines)

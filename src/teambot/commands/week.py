@@ -90,6 +90,8 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     if data.missing_today:
         who = ", ".join(f"{name} ({', '.join(items)})" for name, items in sorted(data.missing_today.items()))
         tail.append(t("week.missing_today", who=who))
+    if data.away_today:
+        tail.append(t("week.away_today", names=", ".join(sorted(data.away_today))))
     if data.missing_week:
         who = ", ".join(f"{name} {n}" for name, n in sorted(data.missing_week.items()))
         tail.append(t("week.missing_week", who=who))

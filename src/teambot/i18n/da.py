@@ -303,6 +303,7 @@ MESSAGES: dict[str, str] = {
     "week.more": "… og {n} mål mere, som ikke er plads til her. Skriv `/uge` med institutionens kode for at se én ad gangen.",
     "week.no_goals": "Ingen aktive mål i denne uge.",
     "week.missing_today": "Mangler i dag: {who}",
+    "week.away_today": "Fraværende i dag: {names}",
     "week.missing_week": "Mangler denne uge (registreringer): {who}",
     "week.this_week": "Denne uge: {items}",
     "week.meeting": "statusmøde {code} {weekday} {time} ({state})",

@@ -286,6 +286,7 @@ MESSAGES: dict[str, str] = {
     "week.more": "… and {n} more goals that do not fit here. Type `/uge` with the institution's code to see one at a time.",
     "week.no_goals": "No active goals this week.",
     "week.missing_today": "Missing today: {who}",
+    "week.away_today": "Away today: {names}",
     "week.missing_week": "Missing this week (ratings): {who}",
     "week.this_week": "This week: {items}",
     "week.meeting": "status meeting {code} {weekday} {time} ({state})",

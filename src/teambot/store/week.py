@@ -39,6 +39,7 @@ class InstitutionWeek:
     today_due: int = 0
     missing_today: dict[str, list[str]] = field(default_factory=dict)  # pædagog → "AK12 mål 2"
     missing_week: dict[str, int] = field(default_factory=dict)  # pædagog → missing ratings this week
+    away_today: set[str] = field(default_factory=set)  # pædagoger with registered absence today
 
     @property
     def case_codes(self) -> list[str]:
@@ -91,6 +92,11 @@ async def institution_week(
         for s in (await session.exec(select(Staff).where(col(Staff.id).in_({c.paedagog_id for c in cases})))).all()
     }
     calendar = await queries.work_calendar(session, institution.id or 0)
+    absences = await queries.absences_of(session, {c.paedagog_id for c in cases})
+
+    def away(staff_id: int, day: date) -> bool:
+        return any(a.covers(day) for a in absences.get(staff_id, []))
+
     rated_days: dict[int, set[date]] = defaultdict(set)
     for goal in goals:
         assert goal.id is not None
@@ -109,9 +115,17 @@ async def institution_week(
         )
         row = _limit_to_goal_life(row, goal)
         result.goals.append(row)
-        if row.missing:
-            result.missing_week[row.paedagog] = result.missing_week.get(row.paedagog, 0) + row.missing
-        if monday <= today <= friday and calendar.is_working_day(today) and goal.active:
+        # Days the pædagog was away are not "missing": nobody was there to rate.
+        missing = sum(
+            1
+            for c in row.cells
+            if c.value is None and not c.closed and not c.future and not away(case.paedagog_id, c.day)
+        )
+        if missing:
+            result.missing_week[row.paedagog] = result.missing_week.get(row.paedagog, 0) + missing
+        if away(case.paedagog_id, today):
+            result.away_today.add(row.paedagog)
+        elif monday <= today <= friday and calendar.is_working_day(today) and goal.active:
             result.today_due += 1
             if today in ratings[goal.id]:
                 result.today_done += 1
