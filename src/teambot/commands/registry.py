@@ -161,6 +161,13 @@ class Registry:
 
 REGISTRY = Registry()
 
+# Control characters have no business in anything a person types; PostgreSQL refuses NUL in text outright.
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t\r")
+
+
+def clean(text: str) -> str:
+    return text.translate(_CONTROL)
+
 
 async def _load_staff(ctx: Context) -> None:
     if ctx.staff is None and ctx.user_id:
@@ -170,6 +177,7 @@ async def _load_staff(ctx: Context) -> None:
 
 async def run_command(ctx: Context, slash: str, text: str, registry: Registry = REGISTRY) -> Reply:
     """Run one slash command. Refusals become a Reply; unexpected errors are logged, never shown."""
+    text = clean(text)
     try:
         # CPR-shaped text is refused before any command sees it, so it can never be stored or logged.
         if contains_cpr(text):
@@ -187,6 +195,7 @@ async def run_command(ctx: Context, slash: str, text: str, registry: Registry = 
 
 async def run_action(ctx: Context, action_id: str, value: str, registry: Registry = REGISTRY) -> Reply:
     """Run a button or menu action by its registered `action_id` (the part before any ':')."""
+    value = clean(value)
     try:
         if contains_cpr(value):
             raise UserError(t("error.cpr"))
@@ -206,6 +215,8 @@ async def run_view(
     ctx: Context, callback_id: str, values: dict[str, str], metadata: str, registry: Registry = REGISTRY
 ) -> ViewOutcome:
     """Run a modal submission. A refusal keeps the modal open with the message on its input."""
+    values = {clean(k): clean(v) for k, v in values.items()}
+    metadata = clean(metadata)
     try:
         if any(contains_cpr(v) for v in values.values()):
             raise UserError(t("error.cpr"))
