@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import urllib.request
+import zlib
 from typing import Any
 
 
@@ -27,3 +28,37 @@ class FakeSlackProcess:
         with urllib.request.urlopen(f"{self.base_url}/_stats") as response:  # noqa: S310  (loopback only)
             result: dict[str, Any] = json.load(response)
             return result
+
+
+def pick(recipient: str, count: int) -> int:
+    """Which of `count` fake Slack processes serves `recipient`: stable, so every post of one key (and any
+    duplicate of it) lands in the same process, and summing the processes' duplicate counts stays exact."""
+    return zlib.crc32(recipient.encode()) % count
+
+
+class FakeSlackPool:
+    """`size` fake Slack processes, recipients spread over them with `pick` (one process is single-threaded
+    Python under the GIL, and can be what limits a benchmark rather than the client measured)."""
+
+    def __init__(self, size: int = 1) -> None:
+        self.processes = [FakeSlackProcess() for _ in range(size)]
+
+    def __enter__(self) -> FakeSlackPool:
+        for process in self.processes:
+            process.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.__exit__(*exc)
+
+    @property
+    def api_urls(self) -> list[str]:
+        return [p.api_url for p in self.processes]
+
+    def stats(self) -> dict[str, int]:
+        parts = [p.stats() for p in self.processes]
+        return {
+            "posted": sum(s["posted"] for s in parts),
+            "duplicate_keys": sum(s["duplicate_keys"] for s in parts),
+        }
