@@ -18,7 +18,7 @@ from teambot.runtime import Runtime
 from teambot.scheduler.planner import plan_case
 from teambot.slack.serve import make_asgi
 from teambot.store.db import Database
-from teambot.store.models import CalendarFeed, Case
+from teambot.store.models import AuditEntry, CalendarFeed, Case
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import OUTSIDER, PAEDAGOG, load_small_roster
@@ -98,6 +98,10 @@ async def test_the_secret_address_serves_the_feed_until_it_is_revoked(
     assert status == 200
     assert content_type.startswith(b"text/calendar")
     assert _events(body)[0][0] == "Statusmøde AK12"
+    # A calendar program fetching the feed reads the child's meetings: that is in the audit log, as the feed's owner.
+    async with db.read() as session:
+        reads = (await session.exec(select(AuditEntry).where(AuditEntry.action == "meeting.read"))).all()
+    assert [(e.actor, e.case_code, e.detail.get("via")) for e in reads] == [(PAEDAGOG, "AK12", "calendar")]
 
     # A new address revokes the old one; `stop` revokes everything.
     second = await run(PAEDAGOG, "/teambot kalender")

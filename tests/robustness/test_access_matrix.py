@@ -359,6 +359,9 @@ async def test_access(matrix: Matrix, probe: str, actor: str, consent: str) -> N
     if allowed:
         assert not refused, f"{actor} was refused: {reply.text}"
         assert PROBES[probe].succeeded(matrix, reply, after, staff), f"{actor} got: {reply.text}"
+        # Every read and write of the child's data leaves an entry in the audit log, naming who did it.
+        entries = [e for e in after["audit_entry"] if e not in before["audit_entry"]]
+        assert any(e["case_code"] == "AK12" and e["actor"] == user for e in entries), f"{actor}: not audited"
         return
     assert not PROBES[probe].succeeded(matrix, reply, after, staff), f"{actor} may not, but: {reply.text}"
     assert not case_data_in(reply, actor), f"{actor} was told {case_data_in(reply, actor)}: {reply.text}"

@@ -34,26 +34,27 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
         year, week = today.isocalendar()[:2]
         async with ctx.db.write() as session:
             weeks = await visible_weeks(ctx, session, staff, year, week, None)
-            for data in weeks:
-                for code in data.case_codes:
-                    audit.record(
-                        session, at=ctx.clock.now(), actor=ctx.user_id, action="week.read", case_code=code, via="home"
-                    )
+            codes = (code for data in weeks for code in data.case_codes)
+            audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="week.read", via="home")
         for data in weeks:
             blocks += render_week(data, today)[1]
             blocks.append({"type": "divider"})
     if Role.PAEDAGOG in staff.roles:
-        async with ctx.db.read() as session:
+        async with ctx.db.write() as session:
             items = await nudge_items(session, staff, today)
+            codes = (item.case_code for item in items)
+            audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", via="home")
         if items:
             blocks += [b for b in rating_nudge(today, items).blocks or [] if b.get("type") != "context"]
         else:
             blocks.append(_text(t("rating.todo_none", date=format_date(today))))
         blocks.append({"type": "divider"})
-    async with ctx.db.read() as session:
-        meetings = await queries.meetings_for(session, staff, today)
+    async with ctx.db.write() as session:
+        meetings = (await queries.meetings_for(session, staff, today))[:MEETINGS_SHOWN]
+        codes = (row.case.code for row in meetings)
+        audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="meeting.read", via="home")
     lines = [t("home.meetings")]
-    for row in meetings[:MEETINGS_SHOWN]:
+    for row in meetings:
         lines.append(
             t(
                 "home.meeting_line",

@@ -98,10 +98,14 @@ async def meetings(ctx: Context, args: str) -> Reply:
         week = parse_week(args, today)
         if week is None:
             raise UserError(t("meeting.bad_week", text=args.strip()))
-    async with ctx.db.read() as session:
+    async with ctx.db.write() as session:
         rows = await queries.meetings_for(session, staff, today)
+        if week is not None:
+            rows = [r for r in rows if r.meeting.day.isocalendar()[:2] == week]
+        audit.record_reads(
+            session, (r.case.code for r in rows), at=ctx.clock.now(), actor=ctx.user_id, action="meeting.read"
+        )
     if week is not None:
-        rows = [r for r in rows if r.meeting.day.isocalendar()[:2] == week]
         title = t("meeting.list_week", week=week[1], year=week[0])
     else:
         title = t("meeting.list_title")

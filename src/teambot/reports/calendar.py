@@ -18,6 +18,7 @@ class CalendarEvent:
     location: str
     description: str
     cancelled: bool = False
+    case_code: str | None = None  # the child the event is about, for the audit log
 
 
 def build_calendar(events: list[CalendarEvent], *, name: str, zone: ZoneInfo, now: datetime) -> bytes:

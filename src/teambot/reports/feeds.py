@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from teambot.domain.clock import Clock
 from teambot.reports.calendar import build_calendar
+from teambot.store import audit
 from teambot.store.calendar import events_for, staff_for_token
 from teambot.store.db import Database
 from teambot.store.models import Staff
@@ -13,8 +14,18 @@ from teambot.store.models import Staff
 
 async def calendar_for(db: Database, clock: Clock, zone: ZoneInfo, staff: Staff) -> bytes:
     today = clock.now().astimezone(zone).date()
-    async with db.read() as session:
+    async with db.write() as session:
         events = await events_for(session, staff, today, zone)
+        # Every fetch by a calendar program is a read of the children's meetings, so it is audited like one.
+        codes = (event.case_code for event in events if event.case_code)
+        audit.record_reads(
+            session,
+            codes,
+            at=clock.now(),
+            actor=staff.slack_id or f"staff:{staff.id}",
+            action="meeting.read",
+            via="calendar",
+        )
     return build_calendar(events, name=f"teambot · {staff.name}", zone=zone, now=clock.now())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,3 +21,11 @@ def record(
     **detail: Any,
 ) -> None:
     session.add(AuditEntry(at=at, actor=actor, action=action, case_code=case_code, detail=detail))
+
+
+def record_reads(
+    session: AsyncSession, codes: Iterable[str], *, at: datetime, actor: str, action: str, **detail: Any
+) -> None:
+    """One entry per child shown: a list of meetings or today's goals is a read of each child's data."""
+    for code in dict.fromkeys(codes):
+        record(session, at=at, actor=actor, action=action, case_code=code, **detail)

@@ -75,6 +75,7 @@ async def events_for(session: AsyncSession, staff: Staff, today: date, zone: Zon
                 location=row.institution,
                 description=f"Deltagere: {names}",
                 cancelled=row.meeting.status == "cancelled",
+                case_code=row.case.code,
             )
         )
     return events
