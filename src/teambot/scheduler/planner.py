@@ -8,16 +8,17 @@ time on working days.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import as_payload, meeting_reminder
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import (
     DEFAULT_INTERVAL_WEEKS,
+    MeetingFacts,
     late_reminder_instant,
     local_instant,
     meeting_after,
@@ -36,53 +37,86 @@ log = logging.getLogger(__name__)
 REMINDER = "meeting.reminder"
 MEETING_KINDS = (REMINDER,)
 PASSED, CANCELLED_MEETING = "held", "cancelled"
+CHUNK_CASES = 250  # cases per transaction in a full pass
 
 
 def interval_of(case: Case, municipality: Municipality) -> int:
     return case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
 
 
-async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
+async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int = CHUNK_CASES) -> int:
     """Plan every case and today's rating nudges; returns the number of cases planned.
 
-    One transaction per case keeps locks short."""
-    async with db.read() as session:
-        case_ids = list((await session.exec(select(Case.id).order_by(col(Case.id)))).all())
-    for case_id in case_ids:
-        if case_id is not None:
-            await plan_case(db, case_id, now=now, zone=zone)
+    Cases are planned in chunks of `chunk` by id, one transaction per chunk: a handful of queries per chunk
+    instead of a dozen per case, short enough locks, and memory bounded by the chunk, whatever the size."""
+    count, after = 0, 0
+    while True:
+        async with db.write() as session:
+            cases = await queries.cases_to_plan(session, after=after, limit=chunk)
+            await _plan_cases(session, cases, now=now, zone=zone)
+        count += len(cases)
+        if len(cases) < chunk or cases[-1].id is None:
+            break
+        after = cases[-1].id
     await plan_nudges(db, now=now, zone=zone)
     await plan_visits_and_cafes(db, now=now, zone=zone)
     await plan_digests(db, now=now, zone=zone)
-    return len(case_ids)
+    return count
 
 
 async def plan_case(db: Database, case_id: int, *, now: datetime, zone: ZoneInfo) -> None:
+    await plan_cases(db, [case_id], now=now, zone=zone)
+
+
+async def plan_cases(db: Database, case_ids: Sequence[int], *, now: datetime, zone: ZoneInfo) -> None:
+    """Plan the given cases in one transaction (keep them to a chunk's worth)."""
     async with db.write() as session:
-        # Lock the case row (PostgreSQL) so two planners never extend the same series at once; SQLite's
-        # write transaction already serialises them.
-        case = (await session.exec(select(Case).where(Case.id == case_id).with_for_update())).first()
-        if case is None:
-            return
-        municipality = await queries.municipality(session)
-        calendar = await queries.work_calendar(session, case.institution_id)
-        meetings = list(
-            (await session.exec(select(Meeting).where(Meeting.case_id == case_id).order_by(col(Meeting.seq)))).all()
-        )
+        await _plan_cases(session, await queries.cases_locked(session, case_ids), now=now, zone=zone)
+
+
+async def _plan_cases(session: AsyncSession, cases: Sequence[Case], *, now: datetime, zone: ZoneInfo) -> None:
+    """Plan locked cases: extend each active series, then bring its next meeting's reminders up to date."""
+    if not cases:
+        return
+    municipality = await queries.municipality(session)
+    meetings_of = await queries.meetings_of_cases(session, [c.id for c in cases if c.id is not None])
+    stopped: list[int] = []  # meetings whose pending reminders go: of inactive cases, and cancelled ones
+    active: list[Case] = []
+    for case in cases:
+        meetings = meetings_of.get(case.id or 0, [])
         if case.status != "active" or case.start_meeting is None:
-            for meeting in meetings:
-                assert meeting.id is not None
-                await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=MEETING_KINDS)
-            return
-        for meeting in meetings:
-            if meeting.status == CANCELLED_MEETING and meeting.id is not None:
-                await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=MEETING_KINDS)
-        today = now.astimezone(zone).date()
-        upcoming = await _extend_series(session, case, meetings, municipality, calendar, today)
-        await _plan_reminders(session, case, upcoming, municipality, calendar, now=now, zone=zone)
+            stopped += [m.id for m in meetings if m.id is not None]
+            continue
+        stopped += [m.id for m in meetings if m.status == CANCELLED_MEETING and m.id is not None]
+        active.append(case)
+    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=stopped, kinds=MEETING_KINDS)
+    if not active:
+        return
+    today = now.astimezone(zone).date()
+    calendars = await queries.work_calendars(session, {c.institution_id for c in active})
+    upcoming = [
+        (
+            case,
+            _extend_series(
+                session, case, meetings_of.get(case.id or 0, []), municipality, calendars[case.institution_id], today
+            ),
+        )
+        for case in active
+    ]
+    await session.flush()  # the new meetings get their ids
+    facts = await queries.meeting_facts_of(
+        session, [(case, meeting) for case, meeting in upcoming if meeting.status != CANCELLED_MEETING]
+    )
+    planned: dict[int, list[outbox.Planned]] = {}
+    for case, meeting in upcoming:
+        assert meeting.id is not None
+        planned[meeting.id] = _reminders(
+            case, meeting, facts.get(meeting.id), municipality, calendars[case.institution_id], now=now, zone=zone
+        )
+    await outbox.sync_many(session, ref_type="meeting", kinds=MEETING_KINDS, planned=planned, now=now)
 
 
-async def _extend_series(
+def _extend_series(
     session: AsyncSession,
     case: Case,
     meetings: list[Meeting],
@@ -90,7 +124,9 @@ async def _extend_series(
     calendar: WorkCalendar,
     today: date,
 ) -> Meeting:
-    """Mark passed meetings held and add meetings until one that is not cancelled lies ahead (today counts)."""
+    """Mark passed meetings held and add meetings until one that is not cancelled lies ahead (today counts).
+
+    The new meetings are added to the session; the caller flushes."""
     assert case.id is not None and case.start_meeting is not None
     interval = interval_of(case, municipality)
     start = municipality.meeting_time or "14:00"
@@ -105,24 +141,23 @@ async def _extend_series(
         meeting = Meeting(case_id=case.id, seq=len(meetings) + 1, planned_day=day, day=day, start=start, status=status)
         session.add(meeting)
         meetings.append(meeting)
-    await session.flush()
     return meetings[-1]
 
 
-async def _plan_reminders(
-    session: AsyncSession,
+def _reminders(
     case: Case,
     meeting: Meeting,
+    facts: MeetingFacts | None,
     municipality: Municipality,
     calendar: WorkCalendar,
     *,
     now: datetime,
     zone: ZoneInfo,
-) -> None:
+) -> list[outbox.Planned]:
+    """The reminder rows the meeting should have (none for a cancelled meeting)."""
     assert meeting.id is not None
     planned: list[outbox.Planned] = []
-    if meeting.status != CANCELLED_MEETING:
-        facts = await queries.meeting_facts(session, case, meeting)
+    if meeting.status != CANCELLED_MEETING and facts is not None:
         remind_at = parse_hhmm(municipality.reminder_time or "08:00")
         event_at = local_instant(meeting.day, parse_hhmm(meeting.start), zone)
         offsets = sorted(set(municipality.reminder_days or [7, 1]), reverse=True)
@@ -155,4 +190,4 @@ async def _plan_reminders(
                         payload=as_payload(reply, event_at=event_at.isoformat()),
                     )
                 )
-    await outbox.sync(session, ref_type="meeting", ref_id=meeting.id, kinds=MEETING_KINDS, planned=planned, now=now)
+    return planned

@@ -7,7 +7,7 @@ on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -79,35 +79,69 @@ async def sync(
     New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled
     comes back; a pending row whose content changed is updated in place.
     """
+    await sync_many(session, ref_type=ref_type, kinds=kinds, planned={ref_id: planned}, now=now)
+
+
+async def sync_many(
+    session: AsyncSession,
+    *,
+    ref_type: str,
+    kinds: Sequence[str],
+    planned: Mapping[int, list[Planned]],
+    now: datetime,
+) -> None:
+    """`sync` for many things at once (`planned` by ref_id): one read of their rows, one insert of the new ones,
+    and writes only for the rows that change."""
+    if not planned:
+        return
     existing = (
         await session.exec(
             select(Notification).where(
-                Notification.ref_type == ref_type, Notification.ref_id == ref_id, col(Notification.kind).in_(kinds)
+                Notification.ref_type == ref_type,
+                col(Notification.ref_id).in_(list(planned)),
+                col(Notification.kind).in_(kinds),
             )
         )
     ).all()
-    wanted = {p.dedupe_key: p for p in planned}
+    by_ref: dict[int, list[Notification]] = {}
     for row in existing:
-        plan = wanted.get(row.dedupe_key)
-        if plan is None:
-            if row.status == PENDING:
-                row.status = CANCELLED
-            continue
-        if row.status == CANCELLED:
-            row.status = PENDING
-        if row.status == PENDING and (row.payload != plan.payload or row.due_at != plan.due_at):
-            row.payload = plan.payload
-            row.due_at = plan.due_at
-    known = {row.dedupe_key for row in existing}
-    await insert_new(session, (p for p in planned if p.dedupe_key not in known), now)
+        if row.ref_id is not None:
+            by_ref.setdefault(row.ref_id, []).append(row)
+    new: list[Planned] = []
+    for ref_id, wanted_rows in planned.items():
+        rows = by_ref.get(ref_id, [])
+        wanted = {p.dedupe_key: p for p in wanted_rows}
+        for row in rows:
+            plan = wanted.get(row.dedupe_key)
+            if plan is None:
+                if row.status == PENDING:
+                    row.status = CANCELLED
+                continue
+            if row.status == CANCELLED:
+                row.status = PENDING
+            if row.status == PENDING and (row.payload != plan.payload or row.due_at != plan.due_at):
+                row.payload = plan.payload
+                row.due_at = plan.due_at
+        known = {row.dedupe_key for row in rows}
+        new.extend(p for p in wanted_rows if p.dedupe_key not in known)
+    await insert_new(session, new, now)
 
 
 async def cancel_pending(session: AsyncSession, *, ref_type: str, ref_id: int, kinds: Sequence[str]) -> int:
+    return await cancel_pending_many(session, ref_type=ref_type, ref_ids=[ref_id], kinds=kinds)
+
+
+async def cancel_pending_many(
+    session: AsyncSession, *, ref_type: str, ref_ids: Sequence[int], kinds: Sequence[str]
+) -> int:
+    """Cancel the pending rows about any of `ref_ids`; returns how many were cancelled."""
+    if not ref_ids:
+        return 0
     rows = (
         await session.exec(
             select(Notification).where(
                 Notification.ref_type == ref_type,
-                Notification.ref_id == ref_id,
+                col(Notification.ref_id).in_(list(ref_ids)),
                 col(Notification.kind).in_(kinds),
                 Notification.status == PENDING,
             )

@@ -105,10 +105,7 @@ async def leads_of(session: AsyncSession, institution_id: int) -> Sequence[Staff
 async def case_participants(session: AsyncSession, case: Case) -> list[Participant]:
     """Who takes part in the case's status meetings: its pædagog, its consultants whose profession the consent
     covers, and the institution's leads."""
-    participants: list[Participant] = []
     paedagog = await session.get(Staff, case.paedagog_id)
-    if paedagog is not None and paedagog.active and paedagog.slack_id:
-        participants.append(Participant(person(paedagog), Role.PAEDAGOG.value))
     consultants = (
         await session.exec(
             select(Staff)
@@ -117,20 +114,37 @@ async def case_participants(session: AsyncSession, case: Case) -> list[Participa
             .order_by(col(Staff.name))
         )
     ).all()
+    return participants_of(case, paedagog, consultants, await leads_of(session, case.institution_id))
+
+
+def participants_of(
+    case: Case, paedagog: Staff | None, consultants: Iterable[Staff], leads: Iterable[Staff]
+) -> list[Participant]:
+    """The participants of `case` from its pædagog, its active consultants and the institution's active leads
+    (both by name)."""
+    participants: list[Participant] = []
+    if paedagog is not None and paedagog.active and paedagog.slack_id:
+        participants.append(Participant(person(paedagog), Role.PAEDAGOG.value))
     for consultant in consultants:
         role = next((r for r in consultant.roles if r in CONSULTANT_ROLES), consultant.roles[0])
         # Without consent covering their profession, the bot tells a consultant nothing about the child.
         if consultant.slack_id and role in case.consent_professions:
             participants.append(Participant(person(consultant), role))
-    for lead in await leads_of(session, case.institution_id):
+    for lead in leads:
         if lead.slack_id and all(p.person.staff_id != lead.id for p in participants):
             participants.append(Participant(person(lead), Role.LEDER.value))
     return participants
 
 
-async def absences_of(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, list[RoutingAbsence]]:
+async def absences_of(
+    session: AsyncSession, staff_ids: Iterable[int], *, ending_from: date | None = None
+) -> dict[int, list[RoutingAbsence]]:
+    """Absences of `staff_ids` (those ending on or after `ending_from`, when given), with usable substitutes."""
     ids = list(staff_ids)
-    rows = (await session.exec(select(Absence).where(col(Absence.staff_id).in_(ids)))).all()
+    query = select(Absence).where(col(Absence.staff_id).in_(ids))
+    if ending_from is not None:
+        query = query.where(col(Absence.end) >= ending_from)
+    rows = (await session.exec(query.order_by(col(Absence.id)))).all()
     substitutes = {
         s.id: s
         for s in (
@@ -256,3 +270,117 @@ async def is_absent(session: AsyncSession, staff: Staff, day: date) -> bool:
         select(Absence).where(Absence.staff_id == staff.id, col(Absence.start) <= day, col(Absence.end) >= day)
     )
     return found.first() is not None
+
+
+# -- batches for the planner: a few queries for a chunk of cases instead of a dozen per case -------------------
+
+
+async def cases_to_plan(session: AsyncSession, *, after: int, limit: int) -> list[Case]:
+    """The next `limit` cases by id after `after`, locked (PostgreSQL) so two planners never extend the same
+    series at once; SQLite's write transaction already serialises them."""
+    query = select(Case).where(col(Case.id) > after).order_by(col(Case.id)).limit(limit).with_for_update()
+    return list((await session.exec(query)).all())
+
+
+async def cases_locked(session: AsyncSession, case_ids: Sequence[int]) -> list[Case]:
+    """The cases `case_ids`, by id, locked like `cases_to_plan`."""
+    query = select(Case).where(col(Case.id).in_(case_ids)).order_by(col(Case.id)).with_for_update()
+    return list((await session.exec(query)).all())
+
+
+async def meetings_of_cases(session: AsyncSession, case_ids: Iterable[int]) -> dict[int, list[Meeting]]:
+    """Each case's status meetings in series order."""
+    rows = await session.exec(
+        select(Meeting).where(col(Meeting.case_id).in_(list(case_ids))).order_by(col(Meeting.case_id), col(Meeting.seq))
+    )
+    result: dict[int, list[Meeting]] = {}
+    for meeting in rows.all():
+        result.setdefault(meeting.case_id, []).append(meeting)
+    return result
+
+
+async def work_calendars(session: AsyncSession, institution_ids: Iterable[int]) -> dict[int, WorkCalendar]:
+    """`work_calendar` of each institution, from one query."""
+    ids = list(institution_ids)
+    periods = (
+        await session.exec(
+            select(ClosingPeriod).where(
+                col(ClosingPeriod.institution_id).in_(ids) | col(ClosingPeriod.institution_id).is_(None)
+            )
+        )
+    ).all()
+    return {
+        i: WorkCalendar.of(
+            DateRange(p.start, p.end) for p in periods if p.institution_id is None or p.institution_id == i
+        )
+        for i in ids
+    }
+
+
+async def leads_of_institutions(session: AsyncSession, institution_ids: Iterable[int]) -> dict[int, list[Staff]]:
+    """`leads_of` each institution, from one query."""
+    rows = await session.exec(
+        select(StaffInstitution.institution_id, Staff)
+        .join(Staff, col(Staff.id) == col(StaffInstitution.staff_id))
+        .where(col(StaffInstitution.institution_id).in_(list(institution_ids)), col(Staff.active))
+        .order_by(col(Staff.name))
+    )
+    result: dict[int, list[Staff]] = {}
+    for institution_id, staff in rows.all():
+        if Role.LEDER in staff.roles:
+            result.setdefault(institution_id, []).append(staff)
+    return result
+
+
+async def meeting_facts_of(session: AsyncSession, meetings: Sequence[tuple[Case, Meeting]]) -> dict[int, MeetingFacts]:
+    """`meeting_facts` of many meetings (by meeting id), in a handful of queries whatever their number."""
+    if not meetings:
+        return {}
+    cases = {case.id: case for case, _ in meetings if case.id is not None}
+    institution_ids = {case.institution_id for case in cases.values()}
+    names: dict[int | None, str] = dict(
+        (
+            await session.exec(select(Institution.id, Institution.name).where(col(Institution.id).in_(institution_ids)))
+        ).all()
+    )
+    paedagogs = {
+        s.id: s
+        for s in (
+            await session.exec(select(Staff).where(col(Staff.id).in_({c.paedagog_id for c in cases.values()})))
+        ).all()
+    }
+    consultants: dict[int, list[Staff]] = {}
+    for case_id, staff in (
+        await session.exec(
+            select(CaseConsultant.case_id, Staff)
+            .join(Staff, col(Staff.id) == col(CaseConsultant.staff_id))
+            .where(col(CaseConsultant.case_id).in_(list(cases)), col(Staff.active))
+            .order_by(col(Staff.name))
+        )
+    ).all():
+        consultants.setdefault(case_id, []).append(staff)
+    leads = await leads_of_institutions(session, institution_ids)
+    participants = {
+        ident: participants_of(
+            case, paedagogs.get(case.paedagog_id), consultants.get(ident, []), leads.get(case.institution_id, [])
+        )
+        for ident, case in cases.items()
+    }
+    # Routing only asks which absence covers the meeting day, so absences that ended before it do not matter.
+    absences = await absences_of(
+        session,
+        {p.person.staff_id for people in participants.values() for p in people},
+        ending_from=min(meeting.day for _, meeting in meetings),
+    )
+    facts: dict[int, MeetingFacts] = {}
+    for case, meeting in meetings:
+        assert case.id is not None and meeting.id is not None
+        facts[meeting.id] = MeetingFacts(
+            meeting_id=meeting.id,
+            case_code=case.code,
+            institution_name=names.get(case.institution_id, ""),
+            day=meeting.day,
+            start=parse_hhmm(meeting.start),
+            deliveries=route(participants[case.id], absences, meeting.day),
+        )
+    return facts
