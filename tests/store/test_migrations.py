@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import teambot.store.models  # noqa: F401  (registers the tables)
 from helpers_foundation import sqlite_file_url
 from teambot.cli import app
-from teambot.store.db import SQLITE_BUSY_TIMEOUT_MS, Database, sync_url
+from teambot.store.db import LOCK_WAIT_MS, Database, sync_url
 from teambot.store.migrate import alembic_config, downgrade, upgrade
 from teambot.store.models import Institution, Municipality
 from teambot.testing.database import postgres_url
@@ -151,6 +151,16 @@ def test_db_upgrade_command_does_not_print_the_password(postgres_scratch: str) -
     assert current_revision(postgres_scratch) == head_revision(postgres_scratch)
 
 
+async def test_postgresql_connections_wait_for_a_lock_at_most_the_lock_wait(postgres_scratch: str) -> None:
+    db = Database(postgres_scratch)
+    try:
+        async with db.read() as session:
+            timeout = (await session.exec(text("SHOW lock_timeout"))).one()  # type: ignore[call-overload]
+    finally:
+        await db.dispose()
+    assert tuple(timeout) == (f"{LOCK_WAIT_MS // 1000}s",)
+
+
 # -- SQLite connection settings ----------------------------------------------------------------------
 
 
@@ -182,8 +192,8 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(sqlite
         await db.dispose()
     assert tuple(journal) == ("wal",)
     assert tuple(foreign_keys) == (1,)
-    assert tuple(timeout) == (SQLITE_BUSY_TIMEOUT_MS,)
-    assert SQLITE_BUSY_TIMEOUT_MS >= 1000
+    assert tuple(timeout) == (LOCK_WAIT_MS,)
+    assert LOCK_WAIT_MS >= 1000
 
 
 async def test_sqlite_enforces_foreign_keys(sqlite_url: str) -> None:

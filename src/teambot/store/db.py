@@ -1,4 +1,5 @@
-"""Engine and sessions. SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes.
+"""Engine and sessions. SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes. PostgreSQL: a lock
+timeout, so a request never waits forever behind a lock someone holds.
 
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.
@@ -16,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a statement waits for a lock another connection holds before it fails (SQLite's busy timeout,
+# PostgreSQL's lock_timeout): long enough for any ordinary write to finish, short enough that a stuck lock
+# gives the user an apology instead of a command that never answers.
+LOCK_WAIT_MS = 10_000
 _WRITE_OPTION = "teambot_write"
 
 
@@ -49,7 +53,7 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -74,6 +78,7 @@ class Database:
             kwargs["poolclass"] = NullPool
         elif not self.is_sqlite:
             kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_MS}"}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             install_sqlite_pragmas(self.engine.sync_engine)
