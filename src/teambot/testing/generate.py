@@ -174,30 +174,39 @@ async def _ratings(
     days: int,
     rng: random.Random,
 ) -> None:
+    """L holds ten million ratings: rows go to the driver as plain tuples (SQLite) or through COPY
+    (PostgreSQL), in batches, which is about ten times faster than Core inserts of dicts."""
     paedagog = {c["id"]: c["paedagog_id"] for c in cases}
     day, working = start, list[date]()
     while len(working) < days:
         day -= timedelta(days=1)
         if day.weekday() < 5:
             working.append(day)
+    texts = [d.isoformat() for d in working]
     at = datetime(start.year, start.month, start.day, 13, 0, tzinfo=UTC)
-    batch: list[Row] = []
+    # SQLite keeps instants naive in UTC in SQLAlchemy's own text format (see store.types.UTCDateTime).
+    at_text = at.strftime("%Y-%m-%d %H:%M:%S.%f") if db.is_sqlite else at.isoformat()
+    batch: list[tuple[int, str, int, int, str]] = []
     for goal in goals:
-        for rated_day in working:
-            batch.append(
-                {
-                    "goal_id": goal["id"],
-                    "day": rated_day,
-                    "value": rng.randint(1, 4),
-                    "note": None,
-                    "rated_by": paedagog[goal["case_id"]],
-                    "rated_at": at,
-                }
-            )
-            if len(batch) >= 20_000:
-                async with db.write() as session:
-                    await (await session.connection()).execute(insert(table(Rating)), batch)
-                batch = []
+        by = paedagog[goal["case_id"]]
+        batch.extend((goal["id"], text, rng.randint(1, 4), by, at_text) for text in texts)
+        if len(batch) >= 100_000:
+            await _insert_ratings(db, batch)
+            batch = []
     if batch:
-        async with db.write() as session:
-            await (await session.connection()).execute(insert(table(Rating)), batch)
+        await _insert_ratings(db, batch)
+
+
+async def _insert_ratings(db: Database, batch: list[tuple[int, str, int, int, str]]) -> None:
+    columns = f"{table(Rating).name} (goal_id, day, value, rated_by, rated_at)"
+    async with db.write() as session:
+        connection = await session.connection()
+        if db.is_sqlite:
+            await connection.exec_driver_sql(f"INSERT INTO {columns} VALUES (?, ?, ?, ?, ?)", batch)
+            return
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        data = "".join(f"{g}\t{d}\t{v}\t{b}\t{a}\n" for g, d, v, b, a in batch)
+        async with raw.cursor() as cursor:
+            async with cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+                await copy.write(data)

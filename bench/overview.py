@@ -1,0 +1,81 @@
+"""`/teambot overblik` for the whole municipality over HTTP, versus the raw indexed SQL aggregate it needs, run in
+this process on the same database: ratings and goals met per institution for the quarter, active cases and
+goals per institution, meetings per institution by outcome. The quarter asked is the last complete one."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import date
+
+from sqlalchemy import Date, bindparam, text
+
+from bench.harness import Harness, lead_of, today
+from bench.http_load import Command, drive
+from bench.report import Result
+from bench.servers import Server
+from teambot.domain.monitoring import parse_quarter
+from teambot.store.db import Database
+from teambot.testing.generate import Size
+
+RUNS = 3
+TOTAL = "Hele kommunen"  # overview.total in the Danish catalog
+
+AGGREGATE = [
+    """SELECT c.institution_id, count(*), sum(CASE WHEN r.value >= 3 THEN 1 ELSE 0 END)
+       FROM rating r JOIN goal g ON g.id = r.goal_id JOIN child_case c ON c.id = g.case_id
+       WHERE r.day BETWEEN :start AND :end GROUP BY c.institution_id""",
+    """SELECT c.institution_id, count(DISTINCT c.id), count(*)
+       FROM goal g JOIN child_case c ON c.id = g.case_id
+       WHERE c.status = 'active' AND g.active GROUP BY c.institution_id""",
+    """SELECT c.institution_id, m.status, m.day = m.planned_day, count(*)
+       FROM meeting m JOIN child_case c ON c.id = m.case_id
+       WHERE m.day BETWEEN :start AND :end GROUP BY c.institution_id, m.status, m.day = m.planned_day""",
+]
+
+
+def last_quarter() -> str:
+    now = today()
+    quarter = (now.month - 1) // 3  # the current one's number minus one
+    return f"{now.year - 1}-K4" if quarter == 0 else f"{now.year}-K{quarter}"
+
+
+async def raw_aggregate(url: str, start: date, end: date) -> float:
+    db = Database(url)
+    async with db.read() as session:
+        connection = await session.connection()
+        started = time.perf_counter()
+        for sql in AGGREGATE:
+            query = text(sql)
+            if ":start" in sql:
+                query = query.bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date))
+                rows = (await connection.execute(query, {"start": start, "end": end})).all()
+            else:
+                rows = (await connection.execute(query)).all()
+            assert rows or "meeting" in sql, sql  # meetings exist only where the planner ran
+        elapsed = time.perf_counter() - started
+    await db.dispose()
+    return elapsed
+
+
+async def bench_overview(h: Harness, server: Server, url: str, size: Size) -> list[Result]:
+    quarter = last_quarter()
+    span = parse_quarter(quarter, today())
+    assert span is not None
+    commands = [Command("/teambot", f"overblik {quarter}", lead_of(1))] * (RUNS + 1)
+    await raw_aggregate(url, *span)  # the same warm page cache for both
+    anchor = statistics.median([await raw_aggregate(url, *span) for _ in range(RUNS)])
+    load = await drive(server.url, commands, concurrency=1, receiver=h.receiver, answer_timeout=600)
+    answered = sum(1 for reply in load.replies if TOTAL in reply)
+    mine = statistics.median(load.answers[1:])  # the first pays for imports and a cold cache
+    ratio = mine / anchor
+    return [
+        Result(
+            h.label(f"/teambot overblik {quarter}, {size.name}: answer (ms)"),
+            f"{mine * 1000:,.0f}",
+            f"{anchor * 1000:,.0f}",
+            ratio,
+            "≤ 1.5×",
+            ratio <= 1.5 and answered == len(load.replies),
+        )
+    ]

@@ -1,0 +1,106 @@
+"""Slash commands under load: signed `/rating` requests, each storing a rating, against `teambot run --http`,
+versus the bare Bolt app acknowledging the same requests; the same load generator drives both."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from bench.harness import Harness, today
+from bench.http_load import Command, Load, drive, percentile
+from bench.report import Result
+from bench.servers import teambot_server
+from teambot.domain.calendar import WorkCalendar
+from teambot.store.db import Database
+from teambot.testing.generate import Size
+
+# 1,200 goals: thousands of distinct (goal, day) ratings within the 7-day back-fill window, so every request stores
+# a new row; small enough that the start-up planner pass of `teambot run --http` takes seconds.
+LOAD_SIZE = Size("R", 100, 600)
+WARMUP = 40
+STORED = "Registreret"  # rating.recorded in the Danish catalog
+
+
+def rating_commands(size: Size, count: int) -> list[Command]:
+    """Distinct ratings teambot must accept: each case's own pædagog, each goal, working days of the last week."""
+    now = today()
+    calendar = WorkCalendar.of([])
+    days = [d for d in (now - timedelta(days=n) for n in range(8)) if calendar.is_working_day(d)]
+    commands = []
+    for day in days:
+        for case in range(size.cases):
+            institution = case % size.institutions
+            user = f"U{institution * 3 + 2 + case % 2:07d}"  # as teambot.testing.generate assigns pædagoger
+            for goal in (1, 2):
+                commands.append(Command("/rating", f"C{case + 1:05d} {day.isoformat()} {goal} {1 + case % 4}", user))
+    if len(commands) < count:
+        raise ValueError(f"only {len(commands)} distinct ratings fit the back-fill window; ask for fewer")
+    return commands[:count]
+
+
+async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> list[Result]:
+    # Cases started at least a week ago, so every day of the back-fill window can be rated.
+    url = await h.db.generated(LOAD_SIZE, start=today() - timedelta(days=7), rating_days=0)
+    commands = rating_commands(LOAD_SIZE, requests + WARMUP)
+    warmup, measured = commands[:WARMUP], commands[WARMUP:]
+    with teambot_server(url, h.fake.api_url, h.work, scheduler=True, ready_timeout=300) as server:
+        await drive(h.bare.url, warmup, concurrency=4, receiver=None)
+        await drive(server.url, warmup, concurrency=4, receiver=h.receiver)
+        bare = await drive(h.bare.url, measured, concurrency=concurrency, receiver=None)
+        ours = await drive(server.url, measured, concurrency=concurrency, receiver=h.receiver)
+    db = Database(url)
+    async with db.read() as session:
+        rows = int((await (await session.connection()).execute(text("SELECT count(*) FROM rating"))).scalar_one())
+    await db.dispose()
+    return _results(h, ours, bare, rows=rows, expected=len(commands), concurrency=concurrency)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f}"
+
+
+def _results(h: Harness, ours: Load, bare: Load, *, rows: int, expected: int, concurrency: int) -> list[Result]:
+    n = len(ours.statuses)
+    stored = sum(1 for reply in ours.replies if STORED in reply)
+    rate = ours.per_second / bare.per_second
+    ack99, bare99 = percentile(ours.acks, 0.99), percentile(bare.acks, 0.99)
+    answer99 = percentile(ours.answers, 0.99)
+    slowest = max(ours.acks + ours.answers)
+    return [
+        Result(
+            h.label(f"/rating {n:,} × {concurrency} users: answered/s"),
+            f"{ours.per_second:,.0f}",
+            f"{bare.per_second:,.0f}",
+            rate,
+            "≥ 0.7×",
+            rate >= 0.7,
+        ),
+        Result(
+            h.label("/rating p99 ack (ms)"), _ms(ack99), _ms(bare99), ack99 / bare99, "≤ 1.5×", ack99 <= 1.5 * bare99
+        ),
+        Result(
+            h.label("/rating p99 answer, stored (ms)"),
+            _ms(answer99),
+            _ms(bare99),
+            answer99 / bare99,
+            "≤ 1.5× (answer)",
+            answer99 <= 1.5 * bare99,
+        ),
+        Result(
+            h.label("/rating slowest ack or answer (ms)"),
+            _ms(slowest),
+            _ms(max(bare.acks)),
+            None,
+            "< 3,000",
+            slowest < 3.0,
+        ),
+        Result(
+            h.label("/rating HTTP 200 / replies stored / rows"),
+            f"{ours.ok:,} / {stored:,} / {rows:,}",
+            f"{bare.ok:,}",
+            None,
+            "all",
+            ours.ok == n and stored == n and rows == expected,
+        ),
+    ]
