@@ -35,9 +35,8 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
     year, week = today.isocalendar()[:2]
     async with db.read() as session:
         leads = [s for s in (await session.exec(select(Staff).where(col(Staff.active)))).all() if Role.LEDER in s.roles]
-        subjects = {
-            lead.id: ",".join(i.code for i in await queries.institutions_of(session, lead))[:20] for lead in leads
-        }
+        codes = await queries.institution_codes_of(session, [lead.id for lead in leads if lead.id is not None])
+        subjects = {lead.id: ",".join(codes.get(lead.id or 0, []))[:20] for lead in leads}
     planned = [
         outbox.Planned(
             dedupe_key=f"digest:{lead.slack_id}:{year}-W{week:02d}",

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.meetings import MeetingFacts, parse_hhmm
+from teambot.domain.ratings import NudgeItem
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 from teambot.domain.routing import Absence as RoutingAbsence
 from teambot.domain.routing import Participant, Person, route
@@ -20,9 +21,11 @@ from teambot.store.models import (
     CaseConsultant,
     ClosingPeriod,
     District,
+    Goal,
     Institution,
     Meeting,
     Municipality,
+    Rating,
     Staff,
     StaffInstitution,
 )
@@ -48,6 +51,20 @@ async def active_cases_of_paedagog(session: AsyncSession, staff: Staff) -> Seque
         select(Case).where(Case.paedagog_id == staff.id, Case.status == "active").order_by(col(Case.code))
     )
     return result.all()
+
+
+async def institution_codes_of(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The codes of each staff member's institutions, by code (`institutions_of` for many, in one query)."""
+    rows = await session.exec(
+        select(StaffInstitution.staff_id, Institution.code)
+        .join(Institution, col(Institution.id) == col(StaffInstitution.institution_id))
+        .where(col(StaffInstitution.staff_id).in_(list(staff_ids)))
+        .order_by(col(Institution.code))
+    )
+    result: dict[int, list[str]] = {}
+    for staff_id, code in rows.all():
+        result.setdefault(staff_id, []).append(code)
+    return result
 
 
 @dataclass(frozen=True)
@@ -384,3 +401,60 @@ async def meeting_facts_of(session: AsyncSession, meetings: Sequence[tuple[Case,
             deliveries=route(participants[case.id], absences, meeting.day),
         )
     return facts
+
+
+async def nudge_items_of(session: AsyncSession, staff_ids: Iterable[int], day: date) -> dict[int, list[NudgeItem]]:
+    """`ratings.nudge_items` of many pædagoger (by staff id), in a few queries whatever their number."""
+    ids = list(staff_ids)
+    cases = (
+        await session.exec(
+            select(Case)
+            .where(col(Case.paedagog_id).in_(ids), Case.status == "active")
+            .order_by(col(Case.paedagog_id), col(Case.code))
+        )
+    ).all()
+    calendars = await work_calendars(session, {case.institution_id for case in cases})
+    # Only cases whose institution is open that day count: no nudge for a closed day.
+    counted = [
+        case
+        for case in cases
+        if (case.start_meeting is None or day >= case.start_meeting)
+        and calendars[case.institution_id].is_working_day(day)
+    ]
+    goals: dict[int, list[Goal]] = {}
+    for goal in (
+        await session.exec(
+            select(Goal)
+            .where(col(Goal.case_id).in_([c.id for c in counted]), col(Goal.active))
+            .order_by(col(Goal.case_id), col(Goal.number))
+        )
+    ).all():
+        goals.setdefault(goal.case_id, []).append(goal)
+    goal_ids = [g.id for gs in goals.values() for g in gs]
+    ratings = {
+        r.goal_id: r
+        for r in (await session.exec(select(Rating).where(col(Rating.goal_id).in_(goal_ids), Rating.day == day))).all()
+    }
+    raters: dict[int | None, str] = dict(
+        (
+            await session.exec(
+                select(Staff.id, Staff.name).where(col(Staff.id).in_({r.rated_by for r in ratings.values()}))
+            )
+        ).all()
+    )
+    items: dict[int, list[NudgeItem]] = {ident: [] for ident in ids}
+    for case in counted:
+        for goal in goals.get(case.id or 0, []):
+            assert goal.id is not None
+            rating = ratings.get(goal.id)
+            items[case.paedagog_id].append(
+                NudgeItem(
+                    case.code,
+                    goal.id,
+                    goal.number,
+                    goal.text,
+                    rating.value if rating else None,
+                    raters.get(rating.rated_by, "?") if rating else None,
+                )
+            )
+    return items
