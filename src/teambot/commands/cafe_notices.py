@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.notices import as_payload
+from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.commands.visit_notices import role_definite
 from teambot.domain.cafe import CAFE_ROLES
@@ -90,32 +90,10 @@ def why_invited(invite: CafeInvite, institution: Institution, names: dict[int, s
 
 def _buttons(invite_id: int) -> Block:
     value = str(invite_id)
-    return {
-        "type": "actions",
-        "elements": [
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": t("cafe.button.yes")},
-                "action_id": "cafe_yes",
-                "value": value,
-                "style": "primary",
-            },
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": t("cafe.button.no")},
-                "action_id": "cafe_no",
-                "value": value,
-            },
-        ],
-    }
-
-
-def _message(body: str, why: str, buttons: Block | None = None) -> Reply:
-    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": body}}]
-    if buttons:
-        blocks.append(buttons)
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{why}_"}]})
-    return Reply(text=f"{body}\n{why}", blocks=blocks, ephemeral=False)
+    return actions(
+        button(t("cafe.button.yes"), "cafe_yes", value, "primary"),
+        button(t("cafe.button.no"), "cafe_no", value),
+    )
 
 
 def invitation(cafe: CafeSession, institution: Institution, invite: CafeInvite, why: str) -> Reply:
@@ -131,7 +109,7 @@ def invitation(cafe: CafeSession, institution: Institution, invite: CafeInvite, 
             t("cafe.lead_follow", code=institution.code),
         ]
     lines.append(t("cafe.question"))
-    return _message("\n".join(lines), why, _buttons(invite.id))
+    return plain_notice("\n".join(lines), why, _buttons(invite.id))
 
 
 def attendance_lines(invites: list[CafeInvite], names: dict[int, str]) -> list[str]:
@@ -164,7 +142,7 @@ def reminder(
     if silent:
         waiting = ", ".join(t("cafe.person", name=names.get(i.staff_id, "?"), role=i.role) for i in silent)
         lines.append(t("cafe.reminder_silent", names=waiting))
-    return _message("\n".join(lines), why)
+    return plain_notice("\n".join(lines), why)
 
 
 def unfilled(cafe: CafeSession, institution: Institution, role: str, why: str) -> Reply:
@@ -175,7 +153,7 @@ def unfilled(cafe: CafeSession, institution: Institution, role: str, why: str) -
         date=format_date(cafe.day),
         time=format_time(parse_hhmm(cafe.start)),
     )
-    return _message(body, why)
+    return plain_notice(body, why)
 
 
 async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:

@@ -33,20 +33,40 @@ def participant_list(facts: MeetingFacts) -> str:
     return ", ".join(names)
 
 
-def _context(text: str) -> Block:
+# Block Kit pieces every notice is made of (meetings, nudges, visits, cafés).
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{text}_"}]}
 
 
-def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
+def button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": label},
         "action_id": action_id,
         "value": value,
     }
     if style:
-        button["style"] = style
-    return button
+        element["style"] = style
+    return element
+
+
+def actions(*buttons: dict[str, Any], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(buttons)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def plain_notice(body: str, why: str, buttons: Block | None = None) -> Reply:
+    """A message the bot sends on its own: the body, its buttons if any, and why this person gets it."""
+    blocks = [section(body), *([buttons] if buttons else []), context(why)]
+    return Reply(text=f"{body}\n{why}", blocks=blocks, ephemeral=False)
 
 
 def meeting_reminder(facts: MeetingFacts, delivery: Delivery, days_before: int) -> Reply:
@@ -60,19 +80,12 @@ def meeting_reminder(facts: MeetingFacts, delivery: Delivery, days_before: int) 
     participants = t("meeting.participants", names=participant_list(facts))
     why = why_line(delivery, facts.case_code)
     value = str(facts.meeting_id)
-    blocks: list[Block] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{participants}"}},
-        {
-            "type": "actions",
-            "elements": [
-                _button(t("meeting.button.confirm"), "meeting_confirm", value, "primary"),
-                _button(t("meeting.button.move"), "meeting_move", value),
-                _button(t("meeting.button.cancel"), "meeting_cancel", value, "danger"),
-            ],
-        },
-        _context(why),
-    ]
-    return Reply(text=f"{headline}\n{participants}\n{why}", blocks=blocks, ephemeral=False)
+    buttons = actions(
+        button(t("meeting.button.confirm"), "meeting_confirm", value, "primary"),
+        button(t("meeting.button.move"), "meeting_move", value),
+        button(t("meeting.button.cancel"), "meeting_cancel", value, "danger"),
+    )
+    return plain_notice(f"{headline}\n{participants}", why, buttons)
 
 
 def meeting_changed(
@@ -95,20 +108,7 @@ def meeting_changed(
             time=format_time(facts.start),
             name=changed_by,
         )
-    why = why_line(delivery, facts.case_code)
-    return Reply(
-        text=f"{headline}\n{why}",
-        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": headline}}, _context(why)],
-        ephemeral=False,
-    )
-
-
-def plain_notice(text: str, why: str) -> Reply:
-    return Reply(
-        text=f"{text}\n{why}",
-        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}, _context(why)],
-        ephemeral=False,
-    )
+    return plain_notice(headline, why_line(delivery, facts.case_code))
 
 
 def as_payload(reply: Reply, **extra: Any) -> dict[str, Any]:
@@ -124,29 +124,22 @@ def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:
     headline = t("nudge.headline", date=format_date(day))
     todo = sum(1 for i in items if i.value is None)
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
-    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"{headline}\n{status}"}}]
+    blocks: list[Block] = [section(f"{headline}\n{status}")]
     lines = [headline, status]
     for item in items:
         label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
         if item.value is None:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": label}})
-            blocks.append(
-                {
-                    "type": "actions",
-                    "block_id": f"goal-{item.goal_id}",
-                    "elements": [
-                        _button(str(n), f"rating_nudge:{n}", f"{item.goal_id}:{day.isoformat()}:{n}")
-                        for n in range(1, 5)
-                    ],
-                }
-            )
+            blocks.append(section(label))
+            value = f"{item.goal_id}:{day.isoformat()}"
+            buttons = (button(str(n), f"rating_nudge:{n}", f"{value}:{n}") for n in range(1, 5))
+            blocks.append(actions(*buttons, block_id=f"goal-{item.goal_id}"))
             lines.append(label)
         else:
             done = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "")
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": done}})
+            blocks.append(section(done))
             lines.append(done)
     codes = sorted({i.case_code for i in items})
     why = t("why.nudge", codes=", ".join(codes))
-    blocks.append(_context(why))
+    blocks.append(context(why))
     lines.append(why)
     return Reply(text="\n".join(lines), blocks=blocks, ephemeral=False)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.notices import as_payload
+from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
@@ -94,39 +94,12 @@ async def visit_facts(session: AsyncSession, visit: Visit, table: RoutingTable) 
     )
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"_{text}_"}]}
-
-
 def _buttons(visit_id: int) -> Block:
     value = str(visit_id)
-    return {
-        "type": "actions",
-        "elements": [
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": t("visit.button.confirm")},
-                "action_id": "visit_confirm",
-                "value": value,
-                "style": "primary",
-            },
-            {
-                "type": "button",
-                "text": {"type": "plain_text", "text": t("visit.button.move")},
-                "action_id": "visit_move",
-                "value": value,
-            },
-        ],
-    }
-
-
-def _message(body: str, why: str, buttons: Block | None = None) -> Reply:
-    blocks = [_section(body), *([buttons] if buttons else []), _context(why)]
-    return Reply(text=f"{body}\n{why}", blocks=blocks, ephemeral=False)
+    return actions(
+        button(t("visit.button.confirm"), "visit_confirm", value, "primary"),
+        button(t("visit.button.move"), "visit_move", value),
+    )
 
 
 def confirm_request(facts: VisitFacts, routed: Routed, notice_on: date) -> Reply:
@@ -141,7 +114,7 @@ def confirm_request(facts: VisitFacts, routed: Routed, notice_on: date) -> Reply
             t("visit.confirm_body", notice=format_date(notice_on)),
         ]
     )
-    return _message(body, routing_why(routed, facts.institution.name), _buttons(facts.visit_id))
+    return plain_notice(body, routing_why(routed, facts.institution.name), _buttons(facts.visit_id))
 
 
 def parent_text(facts: VisitFacts, deadline: date) -> str:
@@ -199,7 +172,7 @@ def parents_notice(facts: VisitFacts, *, deadline: date, reminder_working_days: 
             ),
         ]
     )
-    return _message(body, why)
+    return plain_notice(body, why)
 
 
 def visit_reminder(facts: VisitFacts, routed: Routed) -> Reply:
@@ -216,7 +189,7 @@ def visit_reminder(facts: VisitFacts, routed: Routed) -> Reply:
     else:
         lines.append(t("visit.reminder_no_themes"))
     buttons = None if facts.confirmed else _buttons(facts.visit_id)
-    return _message("\n".join(lines), routing_why(routed, facts.institution.name), buttons)
+    return plain_notice("\n".join(lines), routing_why(routed, facts.institution.name), buttons)
 
 
 def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Reply:
@@ -227,7 +200,7 @@ def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Repl
         date=format_date(facts.day),
         name=by,
     )
-    return _message(body, why)
+    return plain_notice(body, why)
 
 
 def institution_recipients(facts: VisitFacts) -> list[tuple[str, str]]:
