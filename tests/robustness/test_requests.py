@@ -12,8 +12,6 @@ import asyncio
 import json
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,11 +21,12 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from helpers_foundation import TEAMBOT, clean_env, free_port
+from helpers_foundation import TEAMBOT, clean_env
 from teambot.store.db import Database, sync_url
 from teambot.testing import database as test_databases
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import PAEDAGOG, load_small_roster
+from teambot.testing.server import ServerProcess, http
 from teambot.testing.signing import block_actions_payload, interaction_body, signed_headers, slash_command_body
 
 SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -36,25 +35,16 @@ DEADLINE_S = 30.0
 GRACE_S = 0.2  # after the control request is answered, time for a wrongly accepted one to show up too
 
 
-def http(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
-    req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
 @dataclass
 class Server:
     url: str
     slack: FakeSlack
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     database_url: str
     log: Path
 
     def post(self, body: str, headers: dict[str, str]) -> int:
-        return http(f"{self.url}/slack/events", body.encode(), headers)
+        return http(f"{self.url}/slack/events", body.encode(), headers)[0]
 
     def answers(self, name: str) -> list[dict[str, Any]]:
         return [c.params for c in self.slack.calls_to("response_url") if c.path == f"/response/{name}"]
@@ -101,36 +91,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             SLACK_API_URL=slack.api_url,
             TEAMBOT_DATABASE_URL=database_url,
         )
-        port = free_port()
-        log_path = folder / "server.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                [TEAMBOT, "run", "--http", "--port", str(port)],
-                cwd=folder,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            try:
-                found = Server(f"http://127.0.0.1:{port}", slack, process, database_url, log_path)
-
-                def healthy() -> bool:
-                    try:
-                        return http(f"{found.url}/healthz") == 200
-                    except OSError:
-                        return False
-
-                found.wait_until(healthy, "GET /healthz")
-                yield found
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        command = [TEAMBOT, "run", "--http"]
+        with ServerProcess(command, env=env, log=folder / "server.log", ready_timeout=DEADLINE_S) as running:
+            yield Server(running.url, slack, running.process, database_url, running.log)
 
 
 # -- requests of every kind --------------------------------------------------------------------------------------

@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from helpers_foundation import TEAMBOT, clean_env, free_port, run_teambot, sqlite_file_url
+from helpers_foundation import TEAMBOT, clean_env, run_teambot, sqlite_file_url
 from teambot.commands import REGISTRY
 from teambot.testing.fake_slack import Call, FakeSlack
+from teambot.testing.server import ServerProcess, http
 from teambot.testing.signing import signed_headers, slash_command_body
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -27,7 +26,7 @@ DEADLINE_S = 30.0
 class Server:
     url: str
     slack: FakeSlack
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     folder: Path
 
     def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
@@ -46,15 +45,6 @@ class Server:
         raise AssertionError(f"no answer to response_url {name} within {DEADLINE_S} s")
 
 
-def http(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
-    req = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body is not None else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("http")
@@ -67,40 +57,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
         demo = run_teambot("demo", cwd=folder, env=env)
         assert demo.returncode == 0, demo.stderr
-        port = free_port()
-        log = (folder / "server.log").open("w")
-        process = subprocess.Popen(
-            [TEAMBOT, "run", "--http", "--port", str(port)],
-            cwd=folder,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + DEADLINE_S
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"server exited with {process.returncode}:\n{read_log(folder)}")
-                try:
-                    if http(f"{url}/healthz")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"server did not answer /healthz within {DEADLINE_S} s:\n{read_log(folder)}")
-                time.sleep(0.05)
-            yield Server(url, slack, process, folder)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
+        command = [TEAMBOT, "run", "--http"]
+        with ServerProcess(command, env=env, log=folder / "server.log", ready_timeout=DEADLINE_S) as running:
+            yield Server(running.url, slack, running.process, folder)
 
 
 def read_log(folder: Path) -> str:
