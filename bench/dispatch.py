@@ -23,7 +23,7 @@ TEXT = "📅 Statusmøde for AK12 tirsdag 14. september kl. 14.00 (Børnehuset S
 NOW = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)
 
 
-class _Clock:
+class FixedClock:
     def __init__(self, now: datetime) -> None:
         self._now = now
 
@@ -94,7 +94,7 @@ async def bench_dispatch(work: Path, *, count: int, database_url: str | None = N
 
     with FakeSlackProcess() as fake:
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
-        dispatcher = Dispatcher(db, SlackMessenger(client), _Clock(NOW), batch=500)
+        dispatcher = Dispatcher(db, SlackMessenger(client), FixedClock(NOW), batch=500)
         started = time.perf_counter()
         stats = await dispatcher.dispatch_due()
         ours = time.perf_counter() - started

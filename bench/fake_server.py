@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
 import zlib
+from pathlib import Path
 from typing import Any
 
 
@@ -23,6 +25,15 @@ class FakeSlackProcess:
     def __exit__(self, *exc: object) -> None:
         self.process.kill()
         self.process.wait()
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far (Linux /proc; 0 elsewhere), to tell whether it is the bottleneck."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        # utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.base_url}/_stats") as response:  # noqa: S310  (loopback only)
@@ -55,6 +66,11 @@ class FakeSlackPool:
     @property
     def api_urls(self) -> list[str]:
         return [p.api_url for p in self.processes]
+
+    def cpu_seconds(self) -> float:
+        """The busiest process's CPU time: each is single-threaded, so this against wall time says whether
+        the fake Slack kept up."""
+        return max(p.cpu_seconds() for p in self.processes)
 
     def stats(self) -> dict[str, int]:
         parts = [p.stats() for p in self.processes]
