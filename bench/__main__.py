@@ -16,9 +16,10 @@ from pathlib import Path
 from bench.dispatch import bench_dispatch
 from bench.planning import bench_planning
 from bench.report import Result, print_table
+from bench.scale_out import bench_scale_out
 from bench.slack_http import bench_http
 
-SCENARIOS = ("dispatch", "planning", "http", "week", "overview", "memory")
+SCENARIOS = ("dispatch", "planning", "http", "week", "overview", "memory", "scaleout")
 
 
 async def run(args: argparse.Namespace) -> list[Result]:
@@ -27,6 +28,9 @@ async def run(args: argparse.Namespace) -> list[Result]:
         work = Path(folder)
         if "dispatch" in args.only:
             results += await bench_dispatch(work, count=args.messages, database_url=args.database)
+        if "scaleout" in args.only and (args.database or "").startswith("postgresql"):
+            # Two dispatcher processes sharing one outbox: PostgreSQL only (SQLite is one process by design).
+            results += await bench_scale_out(args.database, count=args.messages)
         if "planning" in args.only:
             # A planner pass over L is measured on request only (--plan-l): it is the slowest scenario by far.
             plan_sizes = [s for s in args.sizes if s != "L" or args.plan_l]
