@@ -21,6 +21,7 @@ from teambot.scheduler.digest import digest_refreshers
 from teambot.scheduler.dispatcher import Dispatcher, DispatchStats
 from teambot.scheduler.nudges import nudge_refreshers
 from teambot.scheduler.planner import plan_all, plan_case
+from teambot.store import requests
 from teambot.store.db import Database
 from teambot.store.retention import months_before, purge_closed_cases
 
@@ -86,6 +87,8 @@ class BotScheduler:
             before = months_before(now.astimezone(self.zone).date(), self.retention_months)
             async with self.db.write() as session:
                 purged = await purge_closed_cases(session, closed_before=before, now=now)
+                # Signatures expire after five minutes, so an hour-old record of one can never match again.
+                await requests.forget_before(session, now - timedelta(hours=1))
             if purged:
                 log.info("retention: purged %d closed case(s)", len(purged))
             return len(purged)

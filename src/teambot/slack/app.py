@@ -35,6 +35,6 @@ def build_app(
         if not isinstance(error, UserError):
             log.error("unhandled Slack listener error: %s", type(error).__name__, exc_info=error)
 
-    app.middleware(RequestGuard())
+    app.middleware(RequestGuard(services.db, services.clock))
     register_listeners(app, services)
     return app

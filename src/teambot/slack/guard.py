@@ -1,8 +1,10 @@
 """Request guard: a signed request replayed within its five-minute window is refused, and an Events API
 delivery Slack retries (same event_id) is acknowledged but not processed twice.
 
-Bolt checks the signature and its age first; this runs after. Memory is per process and bounded by the
-window: with several HTTP workers, put replay protection at the proxy as well (see SECURITY.md).
+Bolt checks the signature and its age first; this runs after. Each process remembers what it saw for the
+window. On PostgreSQL, where several HTTP workers may share one database, what was seen is also recorded in the
+`seen_request` table, so a replay or a retry that reaches another worker is recognised too; SQLite serves one
+process, whose memory is enough.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+
+from teambot.domain.clock import Clock, SystemClock
+from teambot.store import requests
+from teambot.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -39,22 +45,32 @@ class _Recent:
 
 
 class RequestGuard:
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, db: Database | None = None, clock: Clock | None = None, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.signatures = _Recent(monotonic)
         self.events = _Recent(monotonic)
+        self.shared = db if db is not None and not db.is_sqlite else None
+        self.clock = clock or SystemClock()
 
     async def __call__(
         self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
     ) -> BoltResponse:
         signature = _header(req, "x-slack-signature")
-        if signature and not self.signatures.first_time(signature):
+        if signature and not (self.signatures.first_time(signature) and await self._first_time(f"sig:{signature}")):
             log.warning("refused a replayed Slack request")
             return BoltResponse(status=401, body={"error": "replayed request"})
         event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
-        if event_id and not self.events.first_time(str(event_id)):
+        if event_id and not (self.events.first_time(str(event_id)) and await self._first_time(f"event:{event_id}")):
             # Slack retries an event it thinks we missed; we had it, so acknowledge and do nothing.
             return BoltResponse(status=200, body="")
         return await next()
+
+    async def _first_time(self, key: str) -> bool:
+        if self.shared is None:
+            return True
+        async with self.shared.write() as session:
+            return await requests.first_time(session, key[:100], self.clock.now())
 
 
 def _header(req: AsyncBoltRequest, name: str) -> str | None:

@@ -288,3 +288,13 @@ class CalendarFeed(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SeenRequest(SQLModel, table=True):
+    """A Slack request signature or Events API event_id already handled, shared by every HTTP worker of one
+    database, so a replay or a retry reaching another process is still recognised. Kept for an hour."""
+
+    __tablename__ = "seen_request"
+
+    key: str = Field(primary_key=True, max_length=100)
+    seen_at: datetime = Field(sa_type=UTCDateTime, index=True)

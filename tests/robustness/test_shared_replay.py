@@ -1,0 +1,138 @@
+"""Several HTTP workers share one PostgreSQL database: a signed request replayed to another worker still gets 401,
+and an Events API retry that Slack sends to another worker is acknowledged but not processed again.
+
+Two real ASGI apps (the Bolt app, guard and listeners of `teambot run --http`), each with its own Database and
+its own memory, take the requests. On SQLite (one process per file) there is nothing shared to test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from teambot.config import Settings
+from teambot.runtime import Runtime
+from teambot.slack.serve import TeambotASGI, make_asgi
+from teambot.store import requests
+from teambot.store.db import Database
+from teambot.store.models import SeenRequest
+from teambot.testing.clock import FakeClock
+from teambot.testing.fake_slack import FakeSlack
+from teambot.testing.signing import signed_headers
+
+SECRET = "shared-replay-signing-secret-0001"
+
+
+def event_body(event_id: str, user: str) -> str:
+    event = {"type": "app_home_opened", "user": user, "tab": "home", "event_ts": f"{time.time():.6f}"}
+    return json.dumps({"type": "event_callback", "team_id": "T0TEAM001", "event_id": event_id, "event": event})
+
+
+async def post(app: TeambotASGI, body: str, headers: dict[str, str]) -> int:
+    """One POST /slack/events through the ASGI app, as uvicorn passes it."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body.encode(), "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/slack/events",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    await app(scope, receive, send)
+    return int(sent[0]["status"])
+
+
+def signed(body: str, age_s: int = 0, **extra: str) -> dict[str, str]:
+    headers = signed_headers(SECRET, body, timestamp=int(time.time()) - age_s)
+    return {**headers, "Content-Type": "application/json", **extra}
+
+
+@pytest.fixture
+async def workers(
+    database_url: str, db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> AsyncIterator[tuple[TeambotASGI, TeambotASGI]]:
+    if db.is_sqlite:
+        pytest.skip("SQLite serves one process; shared replay memory is for PostgreSQL")
+    settings = Settings(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+        TEAMBOT_DATABASE_URL=database_url,
+    )
+    opened = [Database(database_url), Database(database_url)]
+    apps = [make_asgi(Runtime(settings=settings, db=each, clock=clock), with_scheduler=False) for each in opened]
+    yield apps[0], apps[1]
+    for each in opened:
+        await each.dispose()
+
+
+async def publishes(fake_slack: FakeSlack, user: str, at_least: int) -> int:
+    """views.publish calls for `user`, once at least `at_least` arrived (or after 5 s), plus a grace period."""
+    deadline = time.monotonic() + 5
+    count = 0
+    while time.monotonic() < deadline:
+        count = sum(1 for c in fake_slack.calls_to("views.publish") if c.params.get("user_id") == user)
+        if count >= at_least:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)  # anything processed twice would show up by now
+    return sum(1 for c in fake_slack.calls_to("views.publish") if c.params.get("user_id") == user)
+
+
+async def test_a_request_replayed_to_another_worker_gets_401(
+    workers: tuple[TeambotASGI, TeambotASGI], fake_slack: FakeSlack
+) -> None:
+    first, second = workers
+    body = event_body("Ev0SHARED01", "U0SHARED1")
+    headers = signed(body)
+
+    assert await post(first, body, headers) == 200
+    assert await post(second, body, headers) == 401
+    assert await publishes(fake_slack, "U0SHARED1", 1) == 1
+
+
+async def test_an_event_retry_to_another_worker_is_acknowledged_and_processed_once(
+    workers: tuple[TeambotASGI, TeambotASGI], fake_slack: FakeSlack
+) -> None:
+    first, second = workers
+    body = event_body("Ev0SHARED02", "U0SHARED2")
+
+    assert await post(first, body, signed(body, age_s=1)) == 200
+    # Slack signs a retry anew (a later timestamp), with the same event_id.
+    retry = signed(body, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert await post(second, body, retry) == 200  # acknowledged, so Slack stops retrying
+    assert await publishes(fake_slack, "U0SHARED2", 1) == 1
+
+    # A different event reaching the second worker is processed as usual.
+    other = event_body("Ev0SHARED03", "U0SHARED2")
+    assert await post(second, other, signed(other)) == 200
+    assert await publishes(fake_slack, "U0SHARED2", 2) == 2
+
+
+async def test_records_older_than_an_hour_are_forgotten(db: Database) -> None:
+    now = datetime(2027, 3, 4, 12, 0, tzinfo=UTC)
+    async with db.write() as session:
+        assert await requests.first_time(session, "event:old", now - timedelta(hours=2))
+        assert await requests.first_time(session, "event:new", now - timedelta(minutes=10))
+        assert not await requests.first_time(session, "event:new", now)
+    async with db.write() as session:
+        assert await requests.forget_before(session, now - timedelta(hours=1)) == 1
+    async with db.read() as session:
+        keys = (await session.exec(select(SeenRequest.key))).all()
+        assert list(keys) == ["event:new"]
+        assert (await session.exec(select(func.count()).select_from(SeenRequest))).one() == 1
