@@ -35,6 +35,7 @@ class Load:
     statuses: list[int] = field(default_factory=list)
     replies: list[str] = field(default_factory=list)  # reply texts, teambot only
     elapsed: float = 0.0
+    drained: float = 0.0  # until the last answer arrived, when users did not wait for theirs
 
     @property
     def per_second(self) -> float:
@@ -94,9 +95,12 @@ async def drive(
     concurrency: int,
     receiver: ReplyReceiver | None,
     answer_timeout: float = 60.0,
+    wait: bool = True,
 ) -> Load:
-    """Send every command once, `concurrency` at a time; with a receiver each user also waits for the reply."""
+    """Send every command once, `concurrency` at a time; with a receiver each user also waits for the reply,
+    or (wait=False) sends on after the acknowledgement and the replies are collected at the end."""
     load = Load()
+    pending: list[tuple[float, asyncio.Future[tuple[float, str]]]] = []
     queue = iter(commands)
     connector = aiohttp.TCPConnector(limit=concurrency)
 
@@ -116,6 +120,9 @@ async def drive(
             if answer is None or response.status != 200:
                 load.answers.append(acked - sent)
                 continue
+            if not wait:
+                pending.append((sent, answer))
+                continue
             try:
                 arrived, text = await asyncio.wait_for(answer, answer_timeout)
             except TimeoutError:
@@ -128,4 +135,13 @@ async def drive(
         started = time.perf_counter()
         await asyncio.gather(*(user(session) for _ in range(concurrency)))
         load.elapsed = time.perf_counter() - started
+        for sent, answer in pending:
+            try:
+                arrived, text = await asyncio.wait_for(answer, answer_timeout)
+            except TimeoutError:
+                load.replies.append("")
+                continue
+            load.answers.append(arrived - sent)
+            load.replies.append(text)
+        load.drained = time.perf_counter() - started
     return load

@@ -31,12 +31,12 @@ async def bench_memory_idle(h: Harness) -> list[Result]:
     ]
 
 
-def bench_memory_loaded(h: Harness, server: Server, size: str) -> list[Result]:
+def bench_memory_loaded(h: Harness, server: Server, size: str, served: str) -> list[Result]:
     rss, peak = server.memory_kb()
     bare_rss, bare_peak = h.bare.memory_kb()
     return [
         Result(
-            h.label(f"memory with {size} after /uge and overblik (MB RSS / peak)"),
+            h.label(f"memory with {size} after {served} (MB RSS / peak)"),
             f"{_mb(rss)} / {_mb(peak)}",
             f"{_mb(bare_rss)} / {_mb(bare_peak)}",
             rss / bare_rss,

@@ -74,6 +74,11 @@ class Server:
     def memory_kb(self) -> tuple[int, int]:
         return memory_kb(self.process.pid)
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the whole process (every thread: aiosqlite runs queries in its own)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: stat(5) 14 and 15
+
 
 def teambot_server(database_url: str, api_url: str, work: Path, *, scheduler: bool, ready_timeout: float) -> Server:
     """`teambot run --http` itself; without the scheduler, the same ASGI app and uvicorn settings served by

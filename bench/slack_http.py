@@ -77,7 +77,8 @@ async def _per_size(h: Harness, *, only: set[str], sizes: list[str], full_start:
             if largest and "overview" in only:
                 results += await bench_overview(h, server, url, size)
             if largest and "memory" in only:
-                results += bench_memory_loaded(h, server, name)
+                served = " and ".join(n for n, key in (("/uge", "week"), ("overblik", "overview")) if key in only)
+                results += bench_memory_loaded(h, server, name, served or "start-up")
     if len(medians) > 1:
         small, large = sizes[0], sizes[-1]
         growth = medians[large] / medians[small]
