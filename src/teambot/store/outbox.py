@@ -7,13 +7,16 @@ on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims.
 
 from __future__ import annotations
 
+import json
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Text, cast, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -94,24 +97,27 @@ async def sync_many(
     and writes only for the rows that change."""
     if not planned:
         return
+    # The payload is compared as stored text first: decoding every row's JSON was most of a steady pass's work.
     existing = (
         await session.exec(
-            select(Notification).where(
+            select(Notification, cast(col(Notification.payload), Text))
+            .options(defer(typing.cast(InstrumentedAttribute[Any], Notification.payload)))
+            .where(
                 Notification.ref_type == ref_type,
                 col(Notification.ref_id).in_(list(planned)),
                 col(Notification.kind).in_(kinds),
             )
         )
     ).all()
-    by_ref: dict[int, list[Notification]] = {}
-    for row in existing:
-        if row.ref_id is not None:
-            by_ref.setdefault(row.ref_id, []).append(row)
+    by_ref: dict[int, list[tuple[Notification, str | None]]] = {}
+    for found, text in existing:
+        if found.ref_id is not None:
+            by_ref.setdefault(found.ref_id, []).append((found, text))
     new: list[Planned] = []
     for ref_id, wanted_rows in planned.items():
         rows = by_ref.get(ref_id, [])
         wanted = {p.dedupe_key: p for p in wanted_rows}
-        for row in rows:
+        for row, stored in rows:
             plan = wanted.get(row.dedupe_key)
             if plan is None:
                 if row.status == PENDING:
@@ -119,12 +125,19 @@ async def sync_many(
                 continue
             if row.status == CANCELLED:
                 row.status = PENDING
-            if row.status == PENDING and (row.payload != plan.payload or row.due_at != plan.due_at):
+            if row.status == PENDING and (row.due_at != plan.due_at or not _same_json(stored, plan.payload)):
                 row.payload = plan.payload
                 row.due_at = plan.due_at
-        known = {row.dedupe_key for row in rows}
+        known = {row.dedupe_key for row, _ in rows}
         new.extend(p for p in wanted_rows if p.dedupe_key not in known)
     await insert_new(session, new, now)
+
+
+def _same_json(stored: str | None, value: dict[str, Any]) -> bool:
+    """Whether JSON text read from the database holds `value`: the text as it was written, or else decoded."""
+    if stored is None:
+        return False
+    return stored == json.dumps(value) or json.loads(stored) == value
 
 
 async def cancel_pending(session: AsyncSession, *, ref_type: str, ref_id: int, kinds: Sequence[str]) -> int:
