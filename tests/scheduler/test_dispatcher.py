@@ -132,6 +132,30 @@ async def test_server_error_is_retried_after_a_backoff_and_delivered(
     assert len(fake_slack.calls_to("chat.postMessage")) == 4
 
 
+async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Slack posted the message, then answered 500: the retry finds the message by its key and does not post."""
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", status=500, posted=True)
+
+    stats = await dispatcher.dispatch_due()
+    assert (stats.sent, stats.retried) == (2, 1)
+    [waiting] = [r for r in await notifications(db) if r.due_at <= clock.now() and r.status != "sent"]
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1  # it is in Slack already
+
+    clock.advance(minutes=1)
+    stats = await dispatcher.dispatch_due()
+    assert (stats.sent, stats.retried) == (1, 0)
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 3
+    [row] = [r for r in await notifications(db) if r.dedupe_key == waiting.dedupe_key]
+    posted = next(p for p in delivered(fake_slack) if p.key == waiting.dedupe_key)
+    assert (row.status, row.message_ts) == ("sent", posted.ts)
+
+
 async def test_connection_error_is_retried_later(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
     await plan_small_roster(db, clock)
     clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))

@@ -32,6 +32,7 @@ Refresher = Callable[[Notification], Awaitable[dict[str, Any] | None]]
 
 MAX_ATTEMPTS = 8
 MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per second per channel
+RATELIMITED = "ratelimited"  # the Messenger's reason for a 429, which posted nothing
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,25 @@ class Dispatcher:
             row.payload = payload
         held = self._held_until.get(row.recipient)
         if held is not None and held > now:
-            await self._retry_at(row, held, "ratelimited")
+            # Nothing was tried: whatever the last attempt left unsure stays unsure.
+            await self._retry_at(row, held, row.last_error or RATELIMITED)
             stats.retried += 1
             return
+        if row.attempts > 1 and row.last_error != RATELIMITED:
+            # An earlier attempt may have posted the message all the same (Slack had it, then answered 500 or
+            # timed out): look for it by its key before posting again. Only a 429 is sure to have posted nothing.
+            try:
+                found = await self.messenger.find_sent(row.recipient, row.dedupe_key, row.due_at - timedelta(minutes=5))
+            except DeliveryError as exc:
+                # Recorded as a failed check, never as a plain 429, so the next attempt checks again.
+                unsure = DeliveryError(f"check: {exc.reason}", permanent=exc.permanent, retry_after=exc.retry_after)
+                await self._failed(row, unsure, stats)
+                return
+            if found:
+                await self._finish(row, outbox.SENT, message_ts=found)
+                stats.sent += 1
+                stats.delivered.append(row)
+                return
         await self._pace(row.recipient)
         try:
             ts = await self.messenger.send(

@@ -30,6 +30,7 @@ PERMANENT_ERRORS = frozenset(
 class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self._dm_channels: dict[str, str] = {}  # user -> their DM channel with the bot, which never changes
 
     async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
         try:
@@ -50,8 +51,10 @@ class SlackMessenger:
         try:
             channel = recipient
             if recipient.startswith(("U", "W")):
-                opened = await self.client.conversations_open(users=recipient)
-                channel = str(opened["channel"]["id"])
+                if recipient not in self._dm_channels:
+                    opened = await self.client.conversations_open(users=recipient)
+                    self._dm_channels[recipient] = str(opened["channel"]["id"])
+                channel = self._dm_channels[recipient]
             history = await self.client.conversations_history(
                 channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
             )

@@ -33,6 +33,7 @@ class Fault:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    posted: bool = False  # the call took effect (a message was posted) before the error was answered
 
 
 class FakeSlack:
@@ -92,14 +93,22 @@ class FakeSlack:
             return [c for c in self.calls if c.method == method]
 
     def fail(
-        self, method: str, *, status: int = 200, error: str = "", retry_after: int | None = None, times: int = 1
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "",
+        retry_after: int | None = None,
+        times: int = 1,
+        posted: bool = False,
     ) -> None:
-        """Answer the next `times` calls of `method` with an error (HTTP `status`, Slack `error`)."""
+        """Answer the next `times` calls of `method` with an error (HTTP `status`, Slack `error`); with `posted`,
+        the call takes effect first, as when Slack posts a message and then fails to say so."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
         with self._lock:
             queue = self.faults.setdefault(method, deque())
-            queue.extend(Fault(status, body, headers) for _ in range(times))
+            queue.extend(Fault(status, body, headers, posted) for _ in range(times))
 
     def set_chaos(self, rate: float, seed: int = 0) -> None:
         """Answer a share `rate` of API calls with 429 (Retry-After 1) or 500, deterministically seeded."""
@@ -181,6 +190,8 @@ class FakeSlack:
             if queue:
                 fault = queue.popleft()
                 self.calls.append(Call(method, params, path))
+                if fault.posted:
+                    self._ok(method, params)
                 return fault.status, fault.body, fault.headers
             if method != "response_url" and self.chaos_rate and self._chaos.random() < self.chaos_rate:
                 self.calls.append(Call(method, params, path))
