@@ -31,10 +31,6 @@ def fake_slack(shared_slack: FakeSlack) -> FakeSlack:
     return reset(shared_slack)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the claim's lease is never renewed and the owner posts without re-checking its claim",
-)
 async def test_a_batch_outlasting_the_lease_is_not_sent_again_by_the_other_dispatchers_recovery(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:

@@ -90,6 +90,8 @@ class Dispatcher:
         self._flush_lock = asyncio.Lock()
         self._last_post: dict[str, float] = {}
         self._held_until: dict[str, datetime] = {}
+        self._claimed: dict[int, datetime] = {}  # unsettled rows of the batch in hand -> claim last renewed
+        self._renew_lock = asyncio.Lock()
 
     # -- recovery ----------------------------------------------------------------------------------
     async def recover(self, *, everything: bool = False) -> int:
@@ -111,8 +113,12 @@ class Dispatcher:
                 continue  # unknown: leave it in `sending` and ask again next time
             async with self.db.write() as session:
                 current = await session.get(Notification, row.id)
-                if current is None or current.status != outbox.SENDING or current.claimed_by != row.claimed_by:
-                    continue
+                if (
+                    current is None
+                    or current.status != outbox.SENDING
+                    or (current.claimed_by, current.claimed_at) != (row.claimed_by, row.claimed_at)
+                ):
+                    continue  # settled meanwhile, or its owner renewed the claim: it is alive after all
                 if found:
                     current.status, current.sent_at, current.message_ts = outbox.SENT, now, found
                 else:
@@ -134,6 +140,7 @@ class Dispatcher:
                 )
             if not rows:
                 return stats
+            self._claimed = {row.id: now for row in rows if row.id is not None}
             by_recipient: dict[str, list[Notification]] = {}
             for row in rows:
                 by_recipient.setdefault(row.recipient, []).append(row)
@@ -142,6 +149,7 @@ class Dispatcher:
                 await asyncio.gather(*(self._deliver_in_order(queue, gate, stats) for queue in by_recipient.values()))
             finally:
                 await self._flush()
+                self._claimed = {}
             if len(rows) < self.batch:
                 return stats
 
@@ -189,6 +197,8 @@ class Dispatcher:
                 stats.delivered.append(row)
                 return
         await self._pace(row.recipient)
+        if not await self._still_mine(row):
+            return  # another dispatcher's recovery took it over while this batch was paced out
         try:
             ts = await self.messenger.send(
                 row.recipient, from_payload(row.payload), metadata=notification_metadata(row.dedupe_key)
@@ -199,6 +209,25 @@ class Dispatcher:
         await self._finish(row, outbox.SENT, message_ts=ts)
         stats.sent += 1
         stats.delivered.append(row)
+
+    async def _still_mine(self, row: Notification) -> bool:
+        """Whether the claim on `row` still holds, renewing the whole batch's claims once half the lease is gone.
+
+        A long batch (a backlog for one person, paced one post a second) can outlast the lease; without renewal
+        another dispatcher's `recover` would take the rows back and post them a second time."""
+        async with self._renew_lock:  # recipients run side by side: one renewal serves them all
+            if row.id not in self._claimed:
+                return False
+            now = self.clock.now()
+            if now - self._claimed[row.id] < self.lease / 2:
+                return True
+            await self._flush()  # settled rows are no longer `sending` and need no renewal
+            async with self.db.write() as session:
+                mine = await outbox.renew_claims(session, ids=list(self._claimed), worker=self.worker, now=now)
+            for lost in set(self._claimed) - mine:
+                log.warning("notification %s was taken over by another dispatcher; not posting it", lost)
+            self._claimed = {row_id: now for row_id in self._claimed if row_id in mine}
+            return row.id in self._claimed
 
     async def _pace(self, recipient: str) -> None:
         last = self._last_post.get(recipient)
@@ -237,6 +266,7 @@ class Dispatcher:
         # commit rate. A crash before the write leaves rows in `sending`, which `recover` settles by looking
         # for the posted message's metadata, so nothing is sent twice.
         self._outcomes.append(outcome)
+        self._claimed.pop(outcome.row_id, None)
         if len(self._outcomes) >= self.record_every:
             await self._flush()
 

@@ -190,6 +190,23 @@ async def claim_due(
     return rows
 
 
+async def renew_claims(session: AsyncSession, *, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
+    """Extend `worker`'s claim on the rows `ids` that are still its own; returns those. A row missing from the
+    answer was taken over by another dispatcher's recovery and must not be posted by `worker`."""
+    rows = (
+        await session.exec(
+            select(Notification)
+            .where(
+                col(Notification.id).in_(list(ids)), Notification.status == SENDING, Notification.claimed_by == worker
+            )
+            .with_for_update()
+        )
+    ).all()
+    for row in rows:
+        row.claimed_at = now
+    return {row.id for row in rows if row.id is not None}
+
+
 async def abandoned(session: AsyncSession, *, older_than: datetime) -> Sequence[Notification]:
     """Rows left in `sending` by a process that stopped before recording the outcome."""
     return (
