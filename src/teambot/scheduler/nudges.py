@@ -58,31 +58,35 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
             for s in staff
             if s.active and s.slack_id and f"nudge:{s.slack_id}:{today.isoformat()}" not in planned_today
         ]
+    count = 0
+    for first in range(0, len(due), NUDGE_CHUNK):
+        # Chunk by chunk, so the drawn nudges of a large municipality are never all in memory at once.
+        group = due[first : first + NUDGE_CHUNK]
         planned: list[outbox.Planned] = []
-        for first in range(0, len(due), NUDGE_CHUNK):
-            group = due[first : first + NUDGE_CHUNK]
+        async with db.read() as session:
             items_of = await queries.nudge_items_of(session, [s.id for s in group if s.id is not None], today)
-            for member in group:
-                assert member.id is not None and member.slack_id is not None
-                items = items_of[member.id]
-                if not any(item.value is None for item in items):
-                    continue
-                planned.append(
-                    outbox.Planned(
-                        dedupe_key=f"nudge:{member.slack_id}:{today.isoformat()}",
-                        kind=NUDGE,
-                        recipient=member.slack_id,
-                        subject=items[0].case_code,
-                        due_at=max(at, now),
-                        ref_type="staff",
-                        ref_id=member.id,
-                        event_day=today,
-                        payload=as_payload(rating_nudge(today, items)),
-                    )
+        for member in group:
+            assert member.id is not None and member.slack_id is not None
+            items = items_of[member.id]
+            if not any(item.value is None for item in items):
+                continue
+            planned.append(
+                outbox.Planned(
+                    dedupe_key=f"nudge:{member.slack_id}:{today.isoformat()}",
+                    kind=NUDGE,
+                    recipient=member.slack_id,
+                    subject=items[0].case_code,
+                    due_at=max(at, now),
+                    ref_type="staff",
+                    ref_id=member.id,
+                    event_day=today,
+                    payload=as_payload(rating_nudge(today, items)),
                 )
-    async with db.write() as session:
-        await outbox.insert_new(session, planned, now)
-    return len(planned)
+            )
+        async with db.write() as session:
+            await outbox.insert_new(session, planned, now)
+        count += len(planned)
+    return count
 
 
 async def refresh_nudge(db: Database, row: Notification) -> dict[str, Any] | None:
