@@ -52,6 +52,8 @@ async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int = 
     count, after = 0, 0
     while True:
         async with db.write() as session:
+            # The chunk's case rows are locked (PostgreSQL): a second planner, or a command re-planning one of
+            # them, waits and then sees the meetings this one added, so no series is extended twice.
             cases = await queries.cases_to_plan(session, after=after, limit=chunk)
             await _plan_cases(session, cases, now=now, zone=zone)
         count += len(cases)
