@@ -90,25 +90,29 @@ async def institution_figures(
     for institution_id, ids in cases_seen.items():
         figures[institution_id].active_cases = len(ids)
 
-    meetings = await connection.execute(
-        core_select(
-            col(Case.id), col(Case.institution_id), col(Meeting.status), col(Meeting.day), col(Meeting.planned_day)
+    meetings = (
+        await connection.execute(
+            core_select(
+                col(Case.id), col(Case.institution_id), col(Meeting.status), col(Meeting.day), col(Meeting.planned_day)
+            )
+            .join(Case, col(Case.id) == col(Meeting.case_id))
+            .where(col(Meeting.day) >= start, col(Meeting.day) <= last)
         )
-        .join(Case, col(Case.id) == col(Meeting.case_id))
-        .where(col(Meeting.day) >= start, col(Meeting.day) <= last)
-    )
+    ).all()
+    # Invitations need the consultants and leads of the cases that had meetings only.
     consultants: dict[int, int] = defaultdict(int)
+    met_cases = {case_id for case_id, *_ in meetings}
     pairs = await session.exec(
         select(col(Case.id), col(Case.consent_professions), col(Staff.roles))
         .join(CaseConsultant, col(CaseConsultant.case_id) == col(Case.id))
         .join(Staff, col(Staff.id) == col(CaseConsultant.staff_id))
-        .where(col(Staff.active))
+        .where(col(Staff.active), col(Case.id).in_(met_cases))
     )
     for case_id, consent, roles in pairs.all():
         if set(roles) & set(consent):
             consultants[case_id or 0] += 1
-    leads = await _lead_counts(session)
-    for case_id, institution_id, status, day, planned_day in meetings.all():
+    leads = await _lead_counts(session) if meetings else {}
+    for case_id, institution_id, status, day, planned_day in meetings:
         figure = figures.get(institution_id)
         if figure is None:
             continue

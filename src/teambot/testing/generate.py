@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlmodel import SQLModel
 
 from teambot.store.db import Database
@@ -187,6 +187,7 @@ async def _ratings(
     # SQLite keeps instants naive in UTC in SQLAlchemy's own text format (see store.types.UTCDateTime).
     at_text = at.strftime("%Y-%m-%d %H:%M:%S.%f") if db.is_sqlite else at.isoformat()
     batch: list[tuple[int, str, int, int, str]] = []
+    indexes = await _drop_indexes(db, table(Rating).name)
     for goal in goals:
         by = paedagog[goal["case_id"]]
         batch.extend((goal["id"], text, rng.randint(1, 4), by, at_text) for text in texts)
@@ -195,6 +196,27 @@ async def _ratings(
             batch = []
     if batch:
         await _insert_ratings(db, batch)
+    async with db.write() as session:
+        for ddl in indexes:
+            await (await session.connection()).exec_driver_sql(ddl)
+
+
+async def _drop_indexes(db: Database, name: str) -> list[str]:
+    """Drop the table's plain indexes and return how to make them again: building an index once at the end is
+    much faster than keeping it up to date through millions of inserts. Constraint indexes stay."""
+    if db.is_sqlite:
+        query = f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '{name}' AND sql IS NOT NULL"
+    else:
+        query = (
+            f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '{name}'"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+    async with db.write() as session:
+        connection = await session.connection()
+        found = [(str(row[0]), str(row[1])) for row in (await connection.execute(text(query))).all()]
+        for index, _ in found:
+            await connection.exec_driver_sql(f'DROP INDEX "{index}"')
+    return [ddl for _, ddl in found]
 
 
 async def _insert_ratings(db: Database, batch: list[tuple[int, str, int, int, str]]) -> None:
