@@ -77,8 +77,9 @@ async def workers(
     opened = [Database(database_url), Database(database_url)]
     apps = [make_asgi(Runtime(settings=settings, db=each, clock=clock), with_scheduler=False) for each in opened]
     yield apps[0], apps[1]
-    for each in opened:
-        await each.dispose()
+    for app in apps:
+        assert app.on_shutdown is not None
+        await app.on_shutdown()  # as uvicorn's lifespan does: the guard's own connections are closed too
 
 
 async def publishes(fake_slack: FakeSlack, user: str, at_least: int) -> int:

@@ -12,13 +12,20 @@ from teambot.config import Settings
 from teambot.slack.guard import RequestGuard
 from teambot.slack.listeners import register_listeners
 from teambot.slack.services import Services
+from teambot.store.db import Database
 
 log = logging.getLogger(__name__)
 
 
 def build_app(
-    settings: Settings, services: Services, *, socket_mode: bool = False, client: AsyncWebClient | None = None
+    settings: Settings,
+    services: Services,
+    *,
+    socket_mode: bool = False,
+    client: AsyncWebClient | None = None,
+    guard_db: Database | None = None,
 ) -> AsyncApp:
+    """The Bolt app; `guard_db` (PostgreSQL) shares the memory of seen requests with other HTTP workers."""
     client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     app = AsyncApp(
         client=client,
@@ -35,6 +42,6 @@ def build_app(
         if not isinstance(error, UserError):
             log.error("unhandled Slack listener error: %s", type(error).__name__, exc_info=error)
 
-    app.middleware(RequestGuard(services.db, services.clock))
+    app.middleware(RequestGuard(guard_db, services.clock))
     register_listeners(app, services)
     return app

@@ -16,6 +16,7 @@ from teambot.slack.directory import resolve_emails
 from teambot.slack.http import TeambotASGI
 from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
+from teambot.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,10 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
         replan=scheduler.replan,
         public_url=runtime.settings.public_url,
     )
-    app = build_app(runtime.settings, services, client=client)
+    # Workers sharing PostgreSQL record seen requests there, on connections of their own: an acknowledgement must
+    # never queue behind the commands' work for a pooled connection.
+    guard_db = None if runtime.db.is_sqlite else Database(runtime.db.url, pool_size=2)
+    app = build_app(runtime.settings, services, client=client, guard_db=guard_db)
 
     async def startup() -> None:
         if runtime.settings.slack_bot_token:
@@ -51,6 +55,8 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
     async def shutdown() -> None:
         scheduler.shutdown()
         await runtime.db.dispose()
+        if guard_db is not None:
+            await guard_db.dispose()
 
     async def calendar(token: str) -> bytes | None:
         return await calendar_for_token(runtime.db, runtime.clock, runtime.settings.zone, token)

@@ -69,7 +69,7 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
 class Database:
     """One database: `read()` for queries, `write()` for a transaction that commits on success."""
 
-    def __init__(self, url: str | URL, *, echo: bool = False) -> None:
+    def __init__(self, url: str | URL, *, echo: bool = False, pool_size: int | None = None) -> None:
         self.url = async_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
@@ -78,6 +78,8 @@ class Database:
             kwargs["poolclass"] = NullPool
         elif not self.is_sqlite:
             kwargs["pool_pre_ping"] = True
+            if pool_size is not None:
+                kwargs["pool_size"], kwargs["max_overflow"] = pool_size, 0
             kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_MS}"}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +16,10 @@ async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
     """Record `key`; False if some process recorded it before (the unique key decides, not a read)."""
     connection = await session.connection()
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    if dialect is postgresql:
+        # This record sits in front of every request's acknowledgement; it need not survive a server crash (a
+        # signature is only good for five minutes), so its commit does not wait for the disk.
+        await connection.execute(text("SET LOCAL synchronous_commit = off"))
     seen = SeenRequest.__table__  # type: ignore[attr-defined]
     statement = dialect.insert(seen).values(key=key, seen_at=now).on_conflict_do_nothing().returning(seen.c.key)
     # RETURNING rather than rowcount: the row comes back only if this insert made it, on both databases.
