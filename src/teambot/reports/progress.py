@@ -11,16 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import fmean
+from typing import TYPE_CHECKING
 
-import matplotlib
+from teambot.i18n import format_decimal, format_short_date, t
 
-matplotlib.use("Agg")  # no display: render to files only
-
-import matplotlib.dates as mdates  # noqa: E402  (after choosing the backend)
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from teambot.i18n import format_decimal, format_short_date, t  # noqa: E402
+# matplotlib is imported where a report is drawn, not when the bot starts: it is a third of the bot's memory,
+# and most processes never draw a report. Figures are drawn without pyplot, so no display backend is involved.
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLOURS = ("#2e5e4e", "#c0622d", "#3a6ea5", "#8a5a9e", "#b08d1e", "#5a5a5a")
 
@@ -51,6 +49,8 @@ def weekly_means(ratings: list[tuple[date, int]]) -> dict[tuple[int, int], float
 
 
 def _chart(figure: Figure, data: ProgressData) -> None:
+    import matplotlib.dates as mdates
+
     axes = figure.add_subplot(1, 1, 1)
     for index, goal in enumerate(data.goals):
         colour = COLOURS[index % len(COLOURS)]
@@ -93,6 +93,8 @@ def _chart(figure: Figure, data: ProgressData) -> None:
 
 
 def chart_png(data: ProgressData) -> bytes:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9, 4.5), dpi=110)
     _chart(figure, data)
     figure.tight_layout()
@@ -103,6 +105,9 @@ def chart_png(data: ProgressData) -> bytes:
 
 def report_pdf(data: ProgressData) -> bytes:
     """Page 1: the chart; then the weekly table and the notes, as many pages as they need."""
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
     buffer = io.BytesIO()
     with PdfPages(buffer) as pdf:
         figure = Figure(figsize=(11.69, 8.27))  # A4 landscape
