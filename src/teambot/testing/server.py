@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Self
 
 
 def free_port() -> int:
@@ -69,7 +70,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.startup_seconds = 0.0
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self) -> Self:
         started = time.perf_counter()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
