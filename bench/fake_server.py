@@ -12,6 +12,16 @@ from pathlib import Path
 from typing import Any
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time of a whole process, every thread (aiosqlite runs queries in its own); Linux /proc, 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class FakeSlackProcess:
     def __enter__(self) -> FakeSlackProcess:
         self.process = subprocess.Popen(
@@ -27,13 +37,8 @@ class FakeSlackProcess:
         self.process.wait()
 
     def cpu_seconds(self) -> float:
-        """CPU time the server has used so far (Linux /proc; 0 elsewhere), to tell whether it is the bottleneck."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        # utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time the server has used so far, to tell whether it is the bottleneck."""
+        return process_cpu_seconds(self.process.pid)
 
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.base_url}/_stats") as response:  # noqa: S310  (loopback only)

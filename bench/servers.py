@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from bench.fake_server import process_cpu_seconds
 from teambot.testing.server import ServerProcess, port_open
 
 SECRET = "bench-signing-secret"
@@ -29,6 +30,9 @@ class Server(ServerProcess):
 
     def memory_kb(self) -> tuple[int, int]:
         return memory_kb(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.process.pid)
 
 
 def teambot_server(database_url: str, api_url: str, work: Path, *, scheduler: bool, ready_timeout: float) -> Server:
