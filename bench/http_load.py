@@ -104,6 +104,16 @@ async def drive(
     queue = iter(commands)
     connector = aiohttp.TCPConnector(limit=concurrency)
 
+    async def collect(sent: float, answer: asyncio.Future[tuple[float, str]]) -> None:
+        """The reply's text and time since sending; an empty reply if it never came."""
+        try:
+            arrived, text = await asyncio.wait_for(answer, answer_timeout)
+        except TimeoutError:
+            load.replies.append("")
+            return
+        load.answers.append(arrived - sent)
+        load.replies.append(text)
+
     async def user(session: aiohttp.ClientSession) -> None:
         for command in queue:
             if receiver is not None:
@@ -120,28 +130,16 @@ async def drive(
             if answer is None or response.status != 200:
                 load.answers.append(acked - sent)
                 continue
-            if not wait:
+            if wait:
+                await collect(sent, answer)
+            else:
                 pending.append((sent, answer))
-                continue
-            try:
-                arrived, text = await asyncio.wait_for(answer, answer_timeout)
-            except TimeoutError:
-                load.replies.append("")
-                continue
-            load.answers.append(arrived - sent)
-            load.replies.append(text)
 
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
         await asyncio.gather(*(user(session) for _ in range(concurrency)))
         load.elapsed = time.perf_counter() - started
         for sent, answer in pending:
-            try:
-                arrived, text = await asyncio.wait_for(answer, answer_timeout)
-            except TimeoutError:
-                load.replies.append("")
-                continue
-            load.answers.append(arrived - sent)
-            load.replies.append(text)
+            await collect(sent, answer)
         load.drained = time.perf_counter() - started
     return load

@@ -73,6 +73,14 @@ def fake_slack() -> Iterator[FakeSlack]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def module_slack() -> Iterator[FakeSlack]:
+    """One fake Slack for a whole module (stopping one waits half a second for its serve loop); a module that
+    uses it overrides `fake_slack` with `module_slack.reset()` so each test starts with a clean record."""
+    with FakeSlack() as server:
+        yield server
+
+
 class Runner:
     """Runs commands and button presses as one user, the way every transport does."""
 

@@ -90,16 +90,6 @@ def deliveries_per_key(fake_slack: FakeSlack) -> Counter[str]:
     return Counter(p.key for p in delivered(fake_slack))
 
 
-def reset(fake_slack: FakeSlack) -> FakeSlack:
-    """Forget every call, message and injected fault, so one fake Slack can serve a whole module (stopping
-    one takes half a second: its serve loop polls for shutdown every 0.5 s)."""
-    fake_slack.calls.clear()
-    fake_slack.messages.clear()
-    fake_slack.faults.clear()
-    fake_slack.set_chaos(0.0)
-    return fake_slack
-
-
 def messenger_for(fake_slack: FakeSlack) -> SlackMessenger:
     return SlackMessenger(AsyncWebClient(base_url=fake_slack.api_url, token="xoxb-test"))
 

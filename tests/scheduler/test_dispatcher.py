@@ -4,7 +4,6 @@ exactly once, through rate limits, server errors, permanent errors and a crash b
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -20,7 +19,6 @@ from helpers_outbox import (
     metadata_of,
     notifications,
     plan_small_roster,
-    reset,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -38,15 +36,9 @@ from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG
 REMINDER = "meeting.reminder"
 
 
-@pytest.fixture(scope="module")
-def shared_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
-
-
 @pytest.fixture
-def fake_slack(shared_slack: FakeSlack) -> FakeSlack:
-    return reset(shared_slack)
+def fake_slack(module_slack: FakeSlack) -> FakeSlack:
+    return module_slack.reset()
 
 
 async def _statuses(db: Database) -> dict[str, str]:

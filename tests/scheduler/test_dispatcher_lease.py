@@ -4,11 +4,10 @@ sent a second time by the other dispatcher's `recover`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from helpers_outbox import Pacing, deliveries_per_key, dispatcher_for, messenger_for, notifications, reset
+from helpers_outbox import Pacing, deliveries_per_key, dispatcher_for, messenger_for, notifications
 
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.store import outbox
@@ -20,15 +19,9 @@ from teambot.testing.roster import PAEDAGOG
 ROWS = 150  # to one recipient, 1 s apart: about 2.5 minutes, longer than the 2-minute lease
 
 
-@pytest.fixture(scope="module")
-def shared_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
-
-
 @pytest.fixture
-def fake_slack(shared_slack: FakeSlack) -> FakeSlack:
-    return reset(shared_slack)
+def fake_slack(module_slack: FakeSlack) -> FakeSlack:
+    return module_slack.reset()
 
 
 async def test_a_batch_outlasting_the_lease_is_not_sent_again_by_the_other_dispatchers_recovery(

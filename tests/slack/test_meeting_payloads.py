@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,20 +27,9 @@ from teambot.testing.signing import block_actions_payload, interaction_body, sig
 SECRET = "3c1f9d0b7e2a4c6d8e0f1a2b3c4d5e6f"
 
 
-@pytest.fixture(scope="module")
-def shared_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as server:
-        yield server
-
-
 @pytest.fixture
-def fake_slack(shared_slack: FakeSlack) -> FakeSlack:
-    """One fake Slack per module (stopping one waits half a second); each test starts with a clean record."""
-    shared_slack.calls.clear()
-    shared_slack.messages.clear()
-    shared_slack.faults.clear()
-    shared_slack.set_chaos(0.0)
-    return shared_slack
+def fake_slack(module_slack: FakeSlack) -> FakeSlack:
+    return module_slack.reset()
 
 
 @pytest.fixture

@@ -80,13 +80,14 @@ class FakeSlack:
         return f"{self.base_url}/response/{name}"
 
     # -- inspection and fault injection ----------------------------------------------------------
-    def reset(self) -> None:
+    def reset(self) -> FakeSlack:
         """Forget recorded calls, posted messages, faults and chaos (to share one server between tests)."""
         with self._lock:
             self.calls.clear()
             self.messages.clear()
             self.faults.clear()
             self.chaos_rate = 0.0
+        return self
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
