@@ -1,5 +1,6 @@
-"""Engine and sessions. SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes. PostgreSQL: a lock
-timeout, so a request never waits forever behind a lock someone holds.
+"""Engine and sessions. SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes, and the writers of one
+process queued in arrival order. PostgreSQL: a lock timeout, so a request never waits forever behind a lock someone
+holds.
 
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.
@@ -7,12 +8,15 @@ migrations use the matching sync drivers.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +26,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # gives the user an apology instead of a command that never answers.
 LOCK_WAIT_MS = 10_000
 _WRITE_OPTION = "teambot_write"
+# The busy timeout (ms) a transaction should begin with, when it is not the connection's full LOCK_WAIT_MS.
+_BUSY_OPTION = "teambot_busy_ms"
+# Per DBAPI connection (the pool record's info): its LOCK_WAIT_MS at connect, and the busy timeout it has now.
+_FULL_BUSY_KEY, _BUSY_KEY = "teambot_full_busy_ms", "teambot_busy_ms"
 
 
 def async_url(url: str | URL) -> URL:
@@ -57,17 +65,35 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        _record.info[_FULL_BUSY_KEY] = _record.info[_BUSY_KEY] = LOCK_WAIT_MS
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        # A writer that queued behind this process's writers has only the rest of its lock wait left; every
+        # other transaction gets the full wait back. Set only on a change, so an unqueued write costs nothing.
+        info = connection.connection.info
+        queued_ms = options.get(_BUSY_OPTION)
+        busy_ms: int = info[_FULL_BUSY_KEY] if queued_ms is None else queued_ms
+        if info[_BUSY_KEY] != busy_ms:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+            info[_BUSY_KEY] = busy_ms
         # A deferred transaction that reads and then writes can fail with SQLITE_BUSY despite the busy
         # timeout; write transactions take the write lock up front instead.
-        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        write = options.get(_WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 class Database:
-    """One database: `read()` for queries, `write()` for a transaction that commits on success."""
+    """One database: `read()` for queries, `write()` for a transaction that commits on success.
+
+    On SQLite, writers of this process wait their turn in arrival order (one queue per event loop) before they ask
+    SQLite for the write lock: SQLite's busy handler sleeps up to 100 ms between tries, so writers competing
+    through it alone are served in no order and one can lose many times in a row (seconds of tail latency under
+    load). The queue and the busy timeout share one bound, LOCK_WAIT_MS from the call: a writer that has not got
+    the lock by then fails as a locked database does ("database is locked"). Other processes still compete
+    through the busy timeout. PostgreSQL locks rows, so its writers do not queue here.
+    """
 
     def __init__(self, url: str | URL, *, echo: bool = False, pool_size: int | None = None) -> None:
         self.url = async_url(url)
@@ -85,6 +111,12 @@ class Database:
         if self.is_sqlite:
             install_sqlite_pragmas(self.engine.sync_engine)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._lock_wait_ms = LOCK_WAIT_MS
+        # asyncio.Lock binds to the loop it first waits on, and a Database may outlive a loop (tests): one queue
+        # per loop, dropped with the loop.
+        self._writer_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -93,8 +125,41 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self._write_engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        if not self.is_sqlite:
+            async with AsyncSession(self._write_engine, expire_on_commit=False) as session, session.begin():
+                yield session
+            return
+        loop = asyncio.get_running_loop()
+        queued_at = loop.time()
+        queue = self._writer_queues.get(loop)
+        if queue is None:
+            queue = self._writer_queues[loop] = asyncio.Lock()
+        try:
+            async with asyncio.timeout_at(queued_at + self._lock_wait_ms / 1000):
+                await queue.acquire()
+        except TimeoutError:
+            raise self._locked_error() from None
+        engine = self._write_engine
+        queued_ms = int((loop.time() - queued_at) * 1000)
+        if queued_ms >= 2:  # a shorter wait is not worth a PRAGMA
+            # What the queue took comes off the busy timeout; 0 still takes a free lock at once.
+            busy_ms = max(0, self._lock_wait_ms - queued_ms - 1)
+            engine = engine.execution_options(**{_BUSY_OPTION: busy_ms})
+        try:
+            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        finally:
+            queue.release()
+
+    def _locked_error(self) -> OperationalError:
+        """What SQLAlchemy raises when SQLite's busy timeout runs out, so callers see one kind of failure."""
+        dbapi = self.engine.dialect.dbapi
+        assert dbapi is not None
+        return OperationalError(
+            "BEGIN IMMEDIATE -- still queued behind this process's writers",
+            None,
+            dbapi.OperationalError("database is locked"),
+        )
 
     async def dispose(self) -> None:
         await self.engine.dispose()

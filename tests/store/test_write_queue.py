@@ -1,0 +1,268 @@
+"""SQLite: the writers of one process wait their turn in arrival order, within the same lock wait (LOCK_WAIT_MS)
+a locked database has always had. These run on SQLite whatever TEAMBOT_TEST_DATABASE_URL says (the queue is
+SQLite's); the last test checks that PostgreSQL writers are not queued.
+
+Writers store `Staff` rows: their ids show the order in which the transactions committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
+
+import teambot.store.db
+from helpers_ratings import load_roster
+from teambot.commands import Context, run_command
+from teambot.store.db import Database
+from teambot.store.models import Goal, Rating, Staff
+from teambot.testing.clock import FakeClock
+from teambot.testing.database import open_test_database, postgres_url, prepare, sqlite_url
+from teambot.testing.roster import PAEDAGOG
+
+APOLOGY = "Beklager, noget gik galt hos teambot. Prøv igen om lidt. Intet er gemt."
+
+
+@pytest.fixture
+async def open_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Callable[[int | None], Database]]:
+    """A migrated SQLite file; `open(lock_wait_ms)` gives a Database on it with that lock wait."""
+    url = sqlite_url(tmp_path)
+    prepare(url)
+    opened: list[Database] = []
+
+    def open_database(lock_wait_ms: int | None = None) -> Database:
+        if lock_wait_ms is not None:
+            monkeypatch.setattr(teambot.store.db, "LOCK_WAIT_MS", lock_wait_ms)
+        opened.append(Database(url))
+        return opened[-1]
+
+    yield open_database
+    for database in opened:
+        await database.dispose()
+
+
+async def names(db: Database) -> list[str]:
+    """Stored staff in commit order."""
+    async with db.read() as session:
+        return list((await session.exec(select(Staff.name).order_by(col(Staff.id)))).all())
+
+
+async def store(db: Database, name: str, *, hold_s: float = 0.0, entered: list[str] | None = None) -> None:
+    """One writer: insert `name` (taking SQLite's write lock), then keep the transaction open for `hold_s`."""
+    async with db.write() as session:
+        if entered is not None:
+            entered.append(name)
+        session.add(Staff(name=name))
+        await session.flush()
+        await asyncio.sleep(hold_s)
+
+
+@contextmanager
+def locked_elsewhere(db: Database, hold_s: float) -> Iterator[None]:
+    """Another process's writer: holds SQLite's write lock for `hold_s` seconds from a thread."""
+    held = threading.Event()
+
+    def hold() -> None:
+        connection = sqlite3.connect(str(db.url.database), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        held.set()
+        time.sleep(hold_s)
+        connection.execute("ROLLBACK")
+        connection.close()
+
+    thread = threading.Thread(target=hold, name="other-process")
+    thread.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        thread.join(30)
+
+
+async def test_writers_are_served_in_the_order_they_came(open_sqlite: Callable[[int | None], Database]) -> None:
+    """Eight writers arrive while a ninth holds the lock; they commit in arrival order, not in whichever order
+    SQLite's busy handler happens to wake them."""
+    db = open_sqlite(None)
+    entered: list[str] = []
+    first = asyncio.create_task(store(db, "first", hold_s=0.3, entered=entered))
+    await asyncio.sleep(0.05)
+    arrivals = [f"writer {i}" for i in range(8)]
+    waiting = []
+    for name in arrivals:
+        waiting.append(asyncio.create_task(store(db, name, entered=entered)))
+        await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(asyncio.gather(first, *waiting), 10)
+
+    assert entered == ["first", *arrivals]
+    assert await names(db) == ["first", *arrivals]
+
+
+async def test_a_writer_queued_longer_than_the_lock_wait_fails_as_a_locked_database_and_stores_nothing(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    db = open_sqlite(400)
+    slow = asyncio.create_task(store(db, "slow", hold_s=1.2))
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        await store(db, "queued")
+
+    assert 0.35 <= time.monotonic() - started < 0.9  # the lock wait, not the 1.2 s the slow writer took
+    await slow
+    assert await names(db) == ["slow"]
+    await store(db, "later")  # the queue is free again
+    assert await names(db) == ["slow", "later"]
+
+
+async def test_the_queue_and_the_busy_timeout_share_one_lock_wait(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Another process holds the lock for 3 s. This process's first writer spends its 1.2 s in SQLite's busy
+    handler; the second, queued behind it, has only the rest of its own 1.2 s left for the busy timeout when its
+    turn comes: it fails 1.2 s after it asked, not 1.2 s after its turn (2.4 s)."""
+    db = open_sqlite(1_200)
+    with locked_elsewhere(db, 3.0):
+        first = asyncio.create_task(store(db, "first"))
+        await asyncio.sleep(0.05)  # first has its turn and waits in SQLite's busy handler
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"):
+            await store(db, "second")
+        waited = time.monotonic() - started
+        with pytest.raises(OperationalError, match="database is locked"):
+            await first
+    assert 1.05 <= waited < 1.6, waited
+    assert await names(db) == []
+
+
+async def test_a_failing_writer_lets_the_next_one_in_and_stores_nothing(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    db = open_sqlite(None)  # 10 s: a queue left locked would show as a timeout below
+
+    async def fail() -> None:
+        async with db.write() as session:
+            session.add(Staff(name="failed"))
+            await session.flush()
+            await asyncio.sleep(0.2)
+            raise ValueError("the command found a problem")
+
+    failing = asyncio.create_task(fail())
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(store(db, "next"), 2)
+
+    with pytest.raises(ValueError, match="the command found a problem"):
+        await failing
+    assert await names(db) == ["next"]
+
+
+async def test_a_cancelled_writer_lets_the_next_one_in_and_stores_nothing(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Cancelled while it holds the turn, and while it waits for it: either way the writers behind go on."""
+    db = open_sqlite(None)
+    holding = asyncio.create_task(store(db, "cancelled while writing", hold_s=30))
+    await asyncio.sleep(0.05)
+    waiting = asyncio.create_task(store(db, "cancelled while queued"))
+    await asyncio.sleep(0.05)
+    last = asyncio.create_task(store(db, "last"))
+    await asyncio.sleep(0.05)
+
+    waiting.cancel()
+    holding.cancel()
+    await asyncio.wait_for(last, 2)
+
+    assert holding.cancelled() and waiting.cancelled()
+    assert await names(db) == ["last"]
+
+
+async def test_reads_do_not_wait_for_the_writers(open_sqlite: Callable[[int | None], Database]) -> None:
+    db = open_sqlite(None)
+    await store(db, "committed")
+    writers = [asyncio.create_task(store(db, f"writer {i}", hold_s=0.5)) for i in range(3)]
+    await asyncio.sleep(0.05)
+
+    started = time.monotonic()
+    seen = await names(db)
+
+    assert time.monotonic() - started < 0.3  # not after the writers' 1.5 s
+    assert seen == ["committed"]
+    await asyncio.gather(*writers)
+    assert await names(db) == ["committed", "writer 0", "writer 1", "writer 2"]
+
+
+def test_one_database_serves_writers_on_more_than_one_event_loop(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """An asyncio.Lock belongs to the loop it first waited on; a Database outlives loops in tests and in the CLI."""
+    db = open_sqlite(None)
+
+    async def contended(loop_number: int) -> None:
+        await asyncio.gather(*(store(db, f"loop {loop_number} writer {i}", hold_s=0.01) for i in range(3)))
+
+    asyncio.run(contended(1))
+    asyncio.run(contended(2))
+
+    async def stored() -> list[str]:
+        try:
+            return await names(db)
+        finally:
+            await db.dispose()  # its connections belong to this loop
+
+    assert asyncio.run(stored()) == [f"loop {n} writer {i}" for n in (1, 2) for i in range(3)]
+
+
+async def test_a_rating_queued_too_long_gets_the_apology_and_is_not_stored(
+    open_sqlite: Callable[[int | None], Database], clock: FakeClock
+) -> None:
+    """What the user sees: a /rating stuck behind a long write of the same process answers within the lock wait
+    with the Danish apology, and nothing is stored; once the write is done, the same rating goes through."""
+    db = open_sqlite(500)
+    await load_roster(db, clock)
+    context = Context(db=db, clock=clock, user_id=PAEDAGOG)
+    long_write = asyncio.create_task(store(db, "long write", hold_s=1.5))
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+
+    reply = await run_command(context, "/rating", "AK12 3/3 1 4")
+
+    assert time.monotonic() - started < 1.2
+    assert reply.text == APOLOGY
+    await long_write
+    async with db.read() as session:
+        assert (await session.exec(select(Rating))).all() == []
+    again = await run_command(context, "/rating", "AK12 3/3 1 4")
+    assert again.text.startswith("✅"), again.text
+    async with db.read() as session:
+        rows = (await session.exec(select(Rating, Goal).join(Goal))).all()
+    assert [(r.day, g.number, r.value) for r, g in rows] == [(date(2027, 3, 3), 1, 4)]
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_postgresql_writers_are_not_queued(tmp_path: Path) -> None:
+    """PostgreSQL locks rows: a writer of other rows goes ahead while a long write is open."""
+    db = open_test_database(tmp_path)
+    try:
+        assert not db.is_sqlite
+        long_write = asyncio.create_task(store(db, "long write", hold_s=1.0))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        await store(db, "quick")
+        assert time.monotonic() - started < 0.5
+        assert await names(db) == ["quick"]  # committed while the long write was still open
+        await long_write
+        assert sorted(await names(db)) == ["long write", "quick"]
+    finally:
+        await db.dispose()
