@@ -7,6 +7,7 @@ The working day before, everyone still coming gets a reminder saying who has acc
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,8 @@ from teambot.domain.meetings import late_reminder_instant, local_instant, parse_
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, format_time, month_name, t
 from teambot.store import outbox
-from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, invites_of, unfilled_roles
-from teambot.store.models import CafeInvite, CafeSession, Institution, Staff
+from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, invites_of_sessions, unfilled_roles
+from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
 
 INVITE, UNFILLED, REMINDER = "cafe.invite", "cafe.unfilled", "cafe.reminder"
 CAFE_KINDS = (INVITE, UNFILLED, REMINDER)
@@ -172,17 +173,93 @@ async def sync_cafe_outbox(
     zone: ZoneInfo,
 ) -> None:
     """Queue the café's invitations and 'nobody can come' notices (once each), and keep its reminders current."""
-    assert cafe.id is not None
-    institution = await session.get(Institution, cafe.institution_id)
-    assert institution is not None
-    invites = await invites_of(session, cafe.id)
-    staff = {
-        s.id: s
-        for s in (await session.exec(select(Staff).where(col(Staff.id).in_([i.staff_id for i in invites])))).all()
-    }
-    names = await staff_names(
-        session, {i.staff_id for i in invites} | {i.stands_in_for for i in invites if i.stands_in_for}
+    await sync_cafe_outboxes(
+        session,
+        [cafe],
+        table=table,
+        calendars={cafe.institution_id: calendar},
+        remind_at=remind_at,
+        now=now,
+        zone=zone,
     )
+
+
+async def sync_cafe_outboxes(
+    session: AsyncSession,
+    cafes: Sequence[CafeSession],
+    *,
+    table: RoutingTable,
+    calendars: Mapping[int, WorkCalendar],
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """`sync_cafe_outbox` for many cafés at once: a handful of queries whatever their number, and writes only for
+    the rows that are new or change. New rows go in in the order one café after the other would insert them."""
+    if not cafes:
+        return
+    ids = [c.id for c in cafes if c.id is not None]
+    institutions = {
+        i.id: i
+        for i in (
+            await session.exec(select(Institution).where(col(Institution.id).in_({c.institution_id for c in cafes})))
+        ).all()
+    }
+    invites_of_cafe = await invites_of_sessions(session, ids)
+    every_invite = [i for invites in invites_of_cafe.values() for i in invites]
+    people = {i.staff_id for i in every_invite} | {i.stands_in_for for i in every_invite if i.stands_in_for}
+    staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.id).in_(list(people))))).all()}
+    names = {i: s.name for i, s in staff.items() if i is not None}
+    known = set(
+        (
+            await session.exec(
+                select(Notification.dedupe_key).where(
+                    Notification.ref_type == "cafe", col(Notification.ref_id).in_(ids)
+                )
+            )
+        ).all()
+    )
+    new: list[outbox.Planned] = []
+    planned: dict[int, list[outbox.Planned]] = {}
+    for cafe in cafes:
+        assert cafe.id is not None
+        once, reminders = _wanted_rows(
+            cafe,
+            institutions[cafe.institution_id],
+            invites_of_cafe.get(cafe.id, []),
+            staff,
+            names,
+            known,
+            table=table,
+            calendar=calendars[cafe.institution_id],
+            remind_at=remind_at,
+            now=now,
+            zone=zone,
+        )
+        new += [p for p in [*once, *reminders] if p.dedupe_key not in known]
+        planned[cafe.id] = reminders
+    await outbox.insert_new(session, new, now)
+    await outbox.sync_many(session, ref_type="cafe", kinds=(REMINDER,), planned=planned, now=now)
+
+
+def _wanted_rows(
+    cafe: CafeSession,
+    institution: Institution,
+    invites: list[CafeInvite],
+    staff: Mapping[int | None, Staff],
+    names: dict[int, str],
+    known: Container[str],
+    *,
+    table: RoutingTable,
+    calendar: WorkCalendar,
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[list[outbox.Planned], list[outbox.Planned]]:
+    """The café's rows that go out once (invitations, 'nobody can come') and are not `known` yet, and the
+    reminders it wants now. A known row that goes out once is left as it is: rendering it again was most of a
+    steady pass's work."""
+    assert cafe.id is not None
     at = parse_hhmm(remind_at)
     starts = local_instant(cafe.day, parse_hhmm(cafe.start), zone)
     today = now.astimezone(zone).date()
@@ -211,7 +288,7 @@ async def sync_cafe_outbox(
             if person is None or not person.slack_id or not person.active:
                 continue
             why = why_invited(invite, institution, names, table)
-            if invite.status == INVITED and soon < starts:
+            if invite.status == INVITED and soon < starts and f"{prefix}:invite:{invite.id}" not in known:
                 once.append(
                     row(
                         INVITE,
@@ -232,7 +309,7 @@ async def sync_cafe_outbox(
                     )
         for role in unfilled_roles(invites):
             for lead in table.leads.get(cafe.institution_id, ()):
-                if soon < starts:
+                if soon < starts and f"{prefix}:unfilled:{role}:{lead.slack_id}" not in known:
                     why = t("why.cafe.lead", institution=institution.name)
                     once.append(
                         row(
@@ -243,5 +320,4 @@ async def sync_cafe_outbox(
                             soon,
                         )
                     )
-    await outbox.insert_new(session, once, now)
-    await outbox.sync(session, ref_type="cafe", ref_id=cafe.id, kinds=(REMINDER,), planned=reminders, now=now)
+    return once, reminders

@@ -8,11 +8,12 @@ so a move, a new theme or an absence updates the pending rows at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import actions, as_payload, button, plain_notice
@@ -78,20 +79,35 @@ class VisitFacts:
 
 async def visit_facts(session: AsyncSession, visit: Visit, table: RoutingTable) -> VisitFacts:
     assert visit.id is not None
-    institution = await session.get(Institution, visit.institution_id)
-    assert institution is not None
-    leads = [queries.person(s) for s in await queries.leads_of(session, visit.institution_id) if s.slack_id]
-    return VisitFacts(
-        visit_id=visit.id,
-        year=visit.year,
-        institution=institution,
-        discipline=visit.discipline,
-        day=visit.day,
-        confirmed=visit.confirmed_by is not None,
-        routed=table.route(visit.institution_id, visit.discipline, visit.day),
-        leads=leads,
-        themes=await store.themes_of(session, visit.id),
-    )
+    return (await visit_facts_of(session, [visit], table))[visit.id]
+
+
+async def visit_facts_of(session: AsyncSession, visits: Sequence[Visit], table: RoutingTable) -> dict[int, VisitFacts]:
+    """`visit_facts` of many visits (by visit id), from three queries whatever their number."""
+    if not visits:
+        return {}
+    institution_ids = {v.institution_id for v in visits}
+    institutions = {
+        i.id: i
+        for i in (await session.exec(select(Institution).where(col(Institution.id).in_(list(institution_ids))))).all()
+    }
+    leads = await queries.leads_of_institutions(session, institution_ids)
+    themes = await store.themes_of_visits(session, [v.id for v in visits if v.id is not None])
+    facts: dict[int, VisitFacts] = {}
+    for visit in visits:
+        assert visit.id is not None
+        facts[visit.id] = VisitFacts(
+            visit_id=visit.id,
+            year=visit.year,
+            institution=institutions[visit.institution_id],
+            discipline=visit.discipline,
+            day=visit.day,
+            confirmed=visit.confirmed_by is not None,
+            routed=table.route(visit.institution_id, visit.discipline, visit.day),
+            leads=[queries.person(s) for s in leads.get(visit.institution_id, []) if s.slack_id],
+            themes=themes.get(visit.id, []),
+        )
+    return facts
 
 
 def _buttons(visit_id: int) -> Block:
@@ -210,19 +226,6 @@ def institution_recipients(facts: VisitFacts) -> list[tuple[str, str]]:
     return [(lead.slack_id, t("why.visit.lead", institution=facts.institution.name)) for lead in facts.leads]
 
 
-async def _notice_sent_for_another_day(session: AsyncSession, visit: Visit) -> bool:
-    found = await session.exec(
-        select(Notification.id).where(
-            Notification.ref_type == "visit",
-            Notification.ref_id == visit.id,
-            Notification.kind == NOTICE,
-            Notification.status == outbox.SENT,
-            Notification.event_day != visit.day,
-        )
-    )
-    return found.first() is not None
-
-
 async def sync_visit_outbox(
     session: AsyncSession,
     visit: Visit,
@@ -235,72 +238,148 @@ async def sync_visit_outbox(
     zone: ZoneInfo,
 ) -> None:
     """Make the visit's pending rows match what it wants now (after a plan run, a move, a theme or an absence)."""
+    await sync_visit_outboxes(
+        session,
+        [visit],
+        table=table,
+        policy=policy,
+        calendars={visit.institution_id: calendar},
+        remind_at=remind_at,
+        now=now,
+        zone=zone,
+    )
+
+
+async def sync_visit_outboxes(
+    session: AsyncSession,
+    visits: Sequence[Visit],
+    *,
+    table: RoutingTable,
+    policy: VisitPolicy,
+    calendars: Mapping[int, WorkCalendar],
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """`sync_visit_outbox` for many visits at once: a handful of queries whatever their number, and writes only for
+    the rows that change (none when nothing did)."""
+    today = now.astimezone(zone).date()
+    coming = [v for v in visits if v.day >= today and v.discipline in policy.disciplines]
+    facts = await visit_facts_of(session, coming, table)
+    existing: dict[int, dict[str, datetime]] = {}
+    moved: set[int] = set()  # visits whose parents were told another date
+    if coming:
+        day_of = {v.id: v.day for v in coming}
+        ids = list(day_of)
+        rows = await session.exec(
+            select(col(Notification.ref_id), col(Notification.dedupe_key), col(Notification.due_at)).where(
+                Notification.ref_type == "visit", col(Notification.ref_id).in_(ids)
+            )
+        )
+        for ref_id, key, due_at in rows.all():
+            if ref_id is not None:
+                existing.setdefault(ref_id, {})[key] = due_at
+        notices = await session.exec(
+            select(col(Notification.ref_id), col(Notification.event_day)).where(
+                Notification.ref_type == "visit",
+                col(Notification.ref_id).in_(ids),
+                Notification.kind == NOTICE,
+                Notification.status == outbox.SENT,
+            )
+        )
+        moved = {r for r, day in notices.all() if r is not None and day is not None and day != day_of[r]}
+    planned: dict[int, list[outbox.Planned]] = {}
+    for visit in visits:
+        assert visit.id is not None
+        found = facts.get(visit.id)
+        planned[visit.id] = (
+            []
+            if found is None
+            else _wanted_rows(
+                visit,
+                found,
+                existing.get(visit.id, {}),
+                moved=visit.id in moved,
+                policy=policy,
+                calendar=calendars[visit.institution_id],
+                remind_at=remind_at,
+                now=now,
+                zone=zone,
+            )
+        )
+    await outbox.sync_many(session, ref_type="visit", kinds=VISIT_KINDS, planned=planned, now=now)
+
+
+def _wanted_rows(
+    visit: Visit,
+    facts: VisitFacts,
+    existing: Mapping[str, datetime],
+    *,
+    moved: bool,
+    policy: VisitPolicy,
+    calendar: WorkCalendar,
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> list[outbox.Planned]:
+    """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox, `moved`
+    whether its parents were sent a notice for another day."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
-    today = now.astimezone(zone).date()
-    if visit.day >= today and visit.discipline in policy.disciplines:
-        facts = await visit_facts(session, visit, table)
-        starts = local_instant(visit.day, at, zone)
-        rows = await session.exec(
-            select(Notification.dedupe_key, Notification.due_at).where(
-                Notification.ref_type == "visit", Notification.ref_id == visit.id
-            )
+    starts = local_instant(visit.day, at, zone)
+
+    def due(day: date, key: str, *, at_once: bool = False) -> datetime | None:
+        """When a row goes out: at the reminder time on its day; planned too late (or `at_once`), at the next
+        decent moment before the visit. A row already queued or sent for a passed moment keeps its time."""
+        moment = local_instant(day, at, zone)
+        if moment >= now and not at_once:
+            return moment
+        if key in existing:
+            return existing[key]
+        late = late_reminder_instant(now, calendar, at, zone)
+        return late if late < starts else None
+
+    def row(kind: str, key: str, recipient: str, reply: Reply, when: datetime) -> outbox.Planned:
+        return outbox.Planned(
+            dedupe_key=key,
+            kind=kind,
+            recipient=recipient,
+            subject=facts.institution.code,
+            due_at=when,
+            ref_type="visit",
+            ref_id=visit.id,
+            event_day=visit.day,
+            institution_id=visit.institution_id,
+            payload=as_payload(reply),
         )
-        existing = dict(rows.all())
 
-        def due(day: date, key: str, *, at_once: bool = False) -> datetime | None:
-            """When a row goes out: at the reminder time on its day; planned too late (or `at_once`), at the next
-            decent moment before the visit. A row already queued or sent for a passed moment keeps its time."""
-            moment = local_instant(day, at, zone)
-            if moment >= now and not at_once:
-                return moment
-            if key in existing:
-                return existing[key]
-            late = late_reminder_instant(now, calendar, at, zone)
-            return late if late < starts else None
-
-        def row(kind: str, key: str, recipient: str, reply: Reply, when: datetime) -> outbox.Planned:
-            return outbox.Planned(
-                dedupe_key=key,
-                kind=kind,
-                recipient=recipient,
-                subject=facts.institution.code,
-                due_at=when,
-                ref_type="visit",
-                ref_id=visit.id,
-                event_day=visit.day,
-                institution_id=visit.institution_id,
-                payload=as_payload(reply),
-            )
-
-        notice_on = notice_day(visit.day, policy.notice_days, calendar)
-        reminder_on = visit_reminder_day(visit.day, policy.reminder_working_days, calendar)
-        prefix = f"visit:{visit.id}:{visit.day.isoformat()}"
-        for routed in facts.routed:
-            recipient = routed.recipient.slack_id
-            if not facts.confirmed:
-                key = f"{prefix}:confirm:{recipient}"
-                confirm_on = calendar.previous_working_day(notice_on - timedelta(days=CONFIRM_LEAD_DAYS))
-                if (when := due(confirm_on, key)) is not None:
-                    planned.append(row(CONFIRM, key, recipient, confirm_request(facts, routed, notice_on), when))
-            key = f"{prefix}:reminder:{recipient}"
-            if (when := due(reminder_on, key)) is not None:
-                planned.append(row(REMINDER, key, recipient, visit_reminder(facts, routed), when))
-        # Parents who were told another date must hear of the new one now, not two weeks before it.
-        moved = await _notice_sent_for_another_day(session, visit)
-        for recipient, why in institution_recipients(facts):
-            key = f"{prefix}:notice:{recipient}"
-            reply = parents_notice(
-                facts,
-                deadline=theme_deadline(reminder_on, calendar),
-                reminder_working_days=policy.reminder_working_days,
-                why=why,
-                moved=moved,
-            )
-            if (when := due(notice_on, key, at_once=moved)) is not None:
-                planned.append(row(NOTICE, key, recipient, reply, when))
-    await outbox.sync(session, ref_type="visit", ref_id=visit.id, kinds=VISIT_KINDS, planned=planned, now=now)
+    notice_on = notice_day(visit.day, policy.notice_days, calendar)
+    reminder_on = visit_reminder_day(visit.day, policy.reminder_working_days, calendar)
+    prefix = f"visit:{visit.id}:{visit.day.isoformat()}"
+    for routed in facts.routed:
+        recipient = routed.recipient.slack_id
+        if not facts.confirmed:
+            key = f"{prefix}:confirm:{recipient}"
+            confirm_on = calendar.previous_working_day(notice_on - timedelta(days=CONFIRM_LEAD_DAYS))
+            if (when := due(confirm_on, key)) is not None:
+                planned.append(row(CONFIRM, key, recipient, confirm_request(facts, routed, notice_on), when))
+        key = f"{prefix}:reminder:{recipient}"
+        if (when := due(reminder_on, key)) is not None:
+            planned.append(row(REMINDER, key, recipient, visit_reminder(facts, routed), when))
+    # Parents who were told another date must hear of the new one now, not two weeks before it.
+    for recipient, why in institution_recipients(facts):
+        key = f"{prefix}:notice:{recipient}"
+        reply = parents_notice(
+            facts,
+            deadline=theme_deadline(reminder_on, calendar),
+            reminder_working_days=policy.reminder_working_days,
+            why=why,
+            moved=moved,
+        )
+        if (when := due(notice_on, key, at_once=moved)) is not None:
+            planned.append(row(NOTICE, key, recipient, reply, when))
+    return planned
 
 
 async def tell_about_move(

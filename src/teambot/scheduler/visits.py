@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.cafe_notices import CAFE_KINDS, sync_cafe_outbox
-from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outbox
+from teambot.commands.cafe_notices import CAFE_KINDS, sync_cafe_outboxes
+from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outboxes
 from teambot.domain.visits import CONFIRM_LEAD_DAYS, quarter_of
 from teambot.store import cafe as cafe_store
 from teambot.store import outbox, queries
@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 PAST_DAYS = 7  # rows of visits and cafés this recently passed are cancelled if still pending
 MARGIN_DAYS = 14  # beyond the confirm request's lead time: holidays push it back by a few days
+# Visits and cafés per transaction when their outbox rows are synced: a chunk costs a handful of queries, and
+# its write lock, which commands wait for on SQLite, stays short.
+CHUNK_VISITS = 200
+CHUNK_CAFES = 200
 
 
 @dataclass(frozen=True)
@@ -41,14 +45,28 @@ def years_to_plan(today: date) -> list[int]:
     return [today.year, today.year + 1] if quarter_of(today) == 4 else [today.year]
 
 
-async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
-    """Complete the årshjul and sync the outbox rows of the coming visits; returns how many visits were added."""
+async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int = CHUNK_VISITS) -> int:
+    """Complete the årshjul and sync the outbox rows of the coming visits; returns how many visits were added.
+
+    The outbox rows are synced in chunks of `chunk` visits, one transaction each, from bulk reads: a handful of
+    queries per chunk instead of half a dozen per visit, and nothing written when nothing changed."""
     today = now.astimezone(zone).date()
     created = 0
     async with db.write() as session:
-        policy = store.visit_policy(await queries.municipality(session))
+        await store.lock_planning(session)
+        municipality = await queries.municipality(session)
+        policy = store.visit_policy(municipality)
+        table = await store.routing_table(session)
+        calendars = await store.calendars(session)
         for year in years_to_plan(today):
-            plan = await store.plan_year(session, year, earliest=today + timedelta(days=policy.notice_days), now=now)
+            plan = await store.plan_year(
+                session,
+                year,
+                earliest=today + timedelta(days=policy.notice_days),
+                now=now,
+                table=table,
+                calendar_of=calendars,
+            )
             created += len(plan.created)
             for missing in plan.unplaced:
                 log.info(
@@ -58,26 +76,34 @@ async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                     missing.quarter,
                     missing.year,
                 )
-    horizon = today + timedelta(days=policy.notice_days + CONFIRM_LEAD_DAYS + MARGIN_DAYS)
-    async with db.write() as session:
         await _cancel_passed(session, "visit", (*VISIT_KINDS, MOVED), today)
-        municipality = await queries.municipality(session)
-        table = await store.routing_table(session)
-        calendars = await store.calendars(session)
-        visits = (
+    horizon = today + timedelta(days=policy.notice_days + CONFIRM_LEAD_DAYS + MARGIN_DAYS)
+    since = today - timedelta(days=PAST_DAYS)
+    async with db.read() as session:
+        ids = (
             await session.exec(
-                select(Visit)
-                .where(col(Visit.day) >= today - timedelta(days=PAST_DAYS), col(Visit.day) <= horizon)
+                select(Visit.id)
+                .where(col(Visit.day) >= since, col(Visit.day) <= horizon)
                 .order_by(col(Visit.day), col(Visit.id))
             )
         ).all()
-        for visit in visits:
-            await sync_visit_outbox(
+    # The routing table and calendars read above serve every chunk: reading them per chunk would make a pass
+    # grow with the square of the municipality. A change meanwhile re-syncs its own visits (the commands do).
+    for part in _chunks([i for i in ids if i is not None], chunk):
+        async with db.write() as session:
+            visits = (
+                await session.exec(
+                    select(Visit)
+                    .where(col(Visit.id).in_(part), col(Visit.day) >= since, col(Visit.day) <= horizon)
+                    .order_by(col(Visit.day), col(Visit.id))
+                )
+            ).all()
+            await sync_visit_outboxes(
                 session,
-                visit,
+                visits,
                 table=table,
                 policy=policy,
-                calendar=calendars[visit.institution_id],
+                calendars=calendars,
                 remind_at=municipality.reminder_time or "08:00",
                 now=now,
                 zone=zone,
@@ -85,33 +111,49 @@ async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
     return created
 
 
-async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
-    """Propose the cafés that are due and sync the outbox rows of the coming ones; returns how many were proposed."""
+async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int = CHUNK_CAFES) -> int:
+    """Propose the cafés that are due and sync the outbox rows of the coming ones; returns how many were proposed.
+
+    Proposing is one transaction; the coming cafés' rows are synced in chunks of `chunk`, like the visits'."""
     today = now.astimezone(zone).date()
+    since = today - timedelta(days=PAST_DAYS)
     async with db.write() as session:
         await _cancel_passed(session, "cafe", CAFE_KINDS, today)
         municipality = await queries.municipality(session)
         table = await store.routing_table(session)
         calendars = await store.calendars(session)
         proposed = await cafe_store.propose(session, today=today, now=now, table=table, calendars=calendars)
-        upcoming = (
+    async with db.read() as session:
+        ids = (
             await session.exec(
-                select(CafeSession)
-                .where(col(CafeSession.day) >= today - timedelta(days=PAST_DAYS))
+                select(CafeSession.id)
+                .where(col(CafeSession.day) >= since)
                 .order_by(col(CafeSession.day), col(CafeSession.id))
             )
         ).all()
-        for cafe in upcoming:
-            await sync_cafe_outbox(
+    for part in _chunks([i for i in ids if i is not None], chunk):
+        async with db.write() as session:
+            cafes = (
+                await session.exec(
+                    select(CafeSession)
+                    .where(col(CafeSession.id).in_(part), col(CafeSession.day) >= since)
+                    .order_by(col(CafeSession.day), col(CafeSession.id))
+                )
+            ).all()
+            await sync_cafe_outboxes(
                 session,
-                cafe,
+                cafes,
                 table=table,
-                calendar=calendars[cafe.institution_id],
+                calendars=calendars,
                 remind_at=municipality.reminder_time or "08:00",
                 now=now,
                 zone=zone,
             )
     return len(proposed)
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 async def _cancel_passed(session: AsyncSession, ref_type: str, kinds: tuple[str, ...], today: date) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -107,6 +108,21 @@ async def invites_of(session: AsyncSession, session_id: int) -> list[CafeInvite]
     )
 
 
+async def invites_of_sessions(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, list[CafeInvite]]:
+    """`invites_of` many cafés (by café id), from one query."""
+    if not session_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(CafeInvite).where(col(CafeInvite.session_id).in_(list(session_ids))).order_by(col(CafeInvite.id))
+        )
+    ).all()
+    found: dict[int, list[CafeInvite]] = {}
+    for invite in rows:
+        found.setdefault(invite.session_id, []).append(invite)
+    return found
+
+
 def uncovered(counts: dict[date, int], sessions: Sequence[CafeSession]) -> dict[date, int]:
     """The months no café has been proposed for yet."""
     return {m: n for m, n in counts.items() if not any(s.first_month <= m <= s.last_month for s in sessions)}
@@ -121,22 +137,47 @@ async def waiting_groups(
     return group_cohorts(uncovered(counts, sessions), policy, today)
 
 
-async def _busy_days(session: AsyncSession, institution_id: int, nurse: Person | None) -> set[date]:
-    """Days the institution has a café already, or its sundhedsplejerske has a visit or a café anywhere."""
-    days = set(
-        (await session.exec(select(col(CafeSession.day)).where(CafeSession.institution_id == institution_id))).all()
-    )
-    if nurse is not None:
-        days |= set((await session.exec(select(col(Visit.day)).where(Visit.consultant_id == nurse.staff_id))).all())
-        days |= set(
-            (
-                await session.exec(
-                    select(col(CafeSession.day))
-                    .join(CafeInvite, col(CafeInvite.session_id) == col(CafeSession.id))
-                    .where(CafeInvite.staff_id == nurse.staff_id, CafeInvite.status != DECLINED)
-                )
-            ).all()
+@dataclass
+class _Diaries:
+    """The days that keep a new café off a day, kept up to date while cafés are proposed: each institution's café
+    days, and for each sundhedsplejerske concerned the days of her visits and of the cafés she is invited to
+    (not declined)."""
+
+    cafe_days: dict[int, set[date]]
+    nurse_days: dict[int, set[date]]
+
+    def busy(self, institution_id: int, nurse: Person | None) -> set[date]:
+        """Days the institution has a café already, or its sundhedsplejerske has a visit or a café anywhere."""
+        days = set(self.cafe_days.get(institution_id, ()))
+        if nurse is not None:
+            days |= self.nurse_days.get(nurse.staff_id, set())
+        return days
+
+    def book(self, cafe: CafeSession, invited: Sequence[CafeInvite]) -> None:
+        self.cafe_days.setdefault(cafe.institution_id, set()).add(cafe.day)
+        for invite in invited:
+            if invite.staff_id in self.nurse_days and invite.status != DECLINED:
+                self.nurse_days[invite.staff_id].add(cafe.day)
+
+
+async def _nurse_days(session: AsyncSession, nurses: set[int]) -> dict[int, set[date]]:
+    days: dict[int, set[date]] = {n: set() for n in nurses}
+    if not nurses:
+        return days
+    for staff_id, day in (
+        await session.exec(
+            select(col(Visit.consultant_id), col(Visit.day)).where(col(Visit.consultant_id).in_(list(nurses)))
         )
+    ).all():
+        days[staff_id].add(day)
+    for staff_id, day in (
+        await session.exec(
+            select(col(CafeInvite.staff_id), col(CafeSession.day))
+            .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
+            .where(col(CafeInvite.staff_id).in_(list(nurses)), CafeInvite.status != DECLINED)
+        )
+    ).all():
+        days[staff_id].add(day)
     return days
 
 
@@ -148,53 +189,93 @@ async def propose(
     table: RoutingTable,
     calendars: dict[int, WorkCalendar],
 ) -> list[CafeSession]:
-    """Turn every due group of cohorts into a café with its invitations. Returns the new cafés."""
+    """Turn every due group of cohorts into a café with its invitations. Returns the new cafés.
+
+    The counts and cafés of every institution are read at once, and the diaries of the sundhedsplejersker of the
+    institutions with a due group in two more queries: a pass with nothing due costs three queries."""
     await session.exec(select(Municipality).with_for_update())  # one proposer at a time (PostgreSQL)
     policy = cafe_policy(await queries.municipality(session))
-    institution_ids = sorted(set((await session.exec(select(CafeCount.institution_id))).all()))
-    created: list[CafeSession] = []
-    for institution_id in institution_ids:
-        counts = await counts_of(session, institution_id)
-        existing = (await session.exec(select(CafeSession).where(CafeSession.institution_id == institution_id))).all()
-        for group in group_cohorts(uncovered(counts, existing), policy, today):
-            if not is_due(group, policy, today):
-                continue
-            nurse = table.fixed(institution_id, Role.SUNDHEDSPLEJERSKE.value)
-            busy = await _busy_days(session, institution_id, nurse.person if nurse else None)
-            day = cafe_day(group, policy, calendars[institution_id], today, busy)
-            if day is None:
-                continue  # no free working day while the children are in the window; the lead sees them waiting
-            cafe = CafeSession(
-                institution_id=institution_id,
-                day=day,
-                start=policy.time,
-                first_month=group.first,
-                last_month=group.last,
-                children=group.children,
-                created_at=now,
+    counts: dict[int, dict[date, int]] = {}
+    for institution_id, month, children in (
+        await session.exec(select(col(CafeCount.institution_id), col(CafeCount.month), col(CafeCount.children)))
+    ).all():
+        counts.setdefault(institution_id, {})[month] = children
+    spans: dict[int, list[tuple[date, date]]] = {}
+    cafe_days: dict[int, set[date]] = {}
+    for institution_id, first, last, held in (
+        await session.exec(
+            select(
+                col(CafeSession.institution_id),
+                col(CafeSession.first_month),
+                col(CafeSession.last_month),
+                col(CafeSession.day),
             )
-            session.add(cafe)
-            await session.flush()
-            await _invite_everyone(session, cafe, table, now)
-            created.append(cafe)
+        )
+    ).all():
+        spans.setdefault(institution_id, []).append((first, last))
+        cafe_days.setdefault(institution_id, set()).add(held)
+    due: list[tuple[int, CafeGroup]] = []
+    for institution_id in sorted(counts):
+        waiting = {
+            m: n
+            for m, n in counts[institution_id].items()
+            if not any(first <= m <= last for first, last in spans.get(institution_id, ()))
+        }
+        due += [(institution_id, g) for g in group_cohorts(waiting, policy, today) if is_due(g, policy, today)]
+    if not due:
+        return []
+    nurse_of = {i: table.fixed(i, Role.SUNDHEDSPLEJERSKE.value) for i in {i for i, _ in due}}
+    diaries = _Diaries(
+        cafe_days, await _nurse_days(session, {n.person.staff_id for n in nurse_of.values() if n is not None})
+    )
+    created: list[CafeSession] = []
+    for institution_id, group in due:
+        nurse = nurse_of[institution_id]
+        busy = diaries.busy(institution_id, nurse.person if nurse else None)
+        day = cafe_day(group, policy, calendars[institution_id], today, busy)
+        if day is None:
+            continue  # no free working day while the children are in the window; the lead sees them waiting
+        cafe = CafeSession(
+            institution_id=institution_id,
+            day=day,
+            start=policy.time,
+            first_month=group.first,
+            last_month=group.last,
+            children=group.children,
+            created_at=now,
+        )
+        session.add(cafe)
+        await session.flush()
+        diaries.book(cafe, await _invite_everyone(session, cafe, table, now))
+        created.append(cafe)
     return created
 
 
-async def _invite_everyone(session: AsyncSession, cafe: CafeSession, table: RoutingTable, now: datetime) -> None:
+async def _invite_everyone(
+    session: AsyncSession, cafe: CafeSession, table: RoutingTable, now: datetime
+) -> list[CafeInvite]:
+    """Invite each profession's person for the café's day (a colleague where nobody can come) and its leads;
+    returns the invitations."""
     assert cafe.id is not None
+    invited: list[CafeInvite] = []
     for role in CAFE_ROLES:
         routed = table.route(cafe.institution_id, role, cafe.day)
         first = routed[0] if routed else None
         if first is not None and first.reason is not Reason.LEAD_FALLBACK:
             stands_in = first.assigned.staff_id if first.reason is Reason.SUBSTITUTE and first.assigned else None
-            session.add(_invite(cafe, role, first.recipient.staff_id, now, stands_in))
+            invited.append(_invite(cafe, role, first.recipient.staff_id, now, stands_in))
+            session.add(invited[-1])
             continue
         # The fixed consultant cannot come (absent without a substitute) or there is none: ask a colleague.
         absent = table.fixed(cafe.institution_id, role)
-        await stand_in_for(session, cafe, role, absent.person.staff_id if absent else None, table, now)
+        colleague = await stand_in_for(session, cafe, role, absent.person.staff_id if absent else None, table, now)
+        if colleague is not None:
+            invited.append(colleague)
     for lead in table.leads.get(cafe.institution_id, ()):
-        session.add(_invite(cafe, LEAD_ROLE, lead.staff_id, now, None))
+        invited.append(_invite(cafe, LEAD_ROLE, lead.staff_id, now, None))
+        session.add(invited[-1])
     await session.flush()
+    return invited
 
 
 def _invite(cafe: CafeSession, role: str, staff_id: int, now: datetime, stands_in: int | None) -> CafeInvite:

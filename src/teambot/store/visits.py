@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -104,16 +104,31 @@ class YearPlan:
     unplaced: list[Unplaced]
 
 
-async def plan_year(session: AsyncSession, year: int, *, earliest: date, now: datetime) -> YearPlan:
+async def lock_planning(session: AsyncSession) -> None:
+    """Serialise planners (PostgreSQL): the unique keys would otherwise make the second one fail."""
+    await session.exec(select(Municipality).with_for_update())
+
+
+async def plan_year(
+    session: AsyncSession,
+    year: int,
+    *,
+    earliest: date,
+    now: datetime,
+    table: RoutingTable | None = None,
+    calendar_of: Mapping[int, WorkCalendar] | None = None,
+) -> YearPlan:
     """Add the visits the year's årshjul still lacks, on days from `earliest` on. Visits already planned stay;
     a future, unconfirmed visit whose institution has a new fixed consultant follows the new one, and moves to
-    the nearest free day if the new consultant is busy that day."""
-    # Serialise planners (PostgreSQL): the unique key would otherwise make the second one fail.
-    await session.exec(select(Municipality).with_for_update())
+    the nearest free day if the new consultant is busy that day. `table` and `calendar_of` are read when not
+    given (a caller planning several years reads them once)."""
+    await lock_planning(session)
     municipality = await queries.municipality(session)
     policy = visit_policy(municipality)
-    table = await routing_table(session)
-    calendar_of = await calendars(session)
+    if table is None:
+        table = await routing_table(session)
+    if calendar_of is None:
+        calendar_of = await calendars(session)
     institutions = (await session.exec(select(Institution).order_by(col(Institution.code)))).all()
     existing = list((await session.exec(select(Visit).where(Visit.year == year))).all())
     booked: dict[int, set[date]] = {}
@@ -234,6 +249,24 @@ async def themes_of(session: AsyncSession, visit_id: int) -> list[str]:
         )
     ).all()
     return [r.text for r in rows]
+
+
+async def themes_of_visits(session: AsyncSession, visit_ids: Iterable[int]) -> dict[int, list[str]]:
+    """`themes_of` many visits (by visit id), from one query."""
+    ids = list(visit_ids)
+    if not ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(VisitTheme.visit_id, VisitTheme.text)
+            .where(col(VisitTheme.visit_id).in_(ids))
+            .order_by(col(VisitTheme.added_at), col(VisitTheme.id))
+        )
+    ).all()
+    themes: dict[int, list[str]] = {}
+    for visit_id, text in rows:
+        themes.setdefault(visit_id, []).append(text)
+    return themes
 
 
 async def is_member(session: AsyncSession, staff: Staff, institution_id: int) -> bool:
