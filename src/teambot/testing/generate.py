@@ -2,6 +2,14 @@
 
 Sizes: S (10 institutions, 60 cases), M (300 institutions, 2,000 cases), L (3,000 institutions, 20,000 cases);
 two goals per case. Rows are bulk-inserted: going through the roster import would measure the import instead.
+
+Each institution has a lead and two pædagoger; each district (one per 50 institutions) a psykolog, and the
+consultants a småbørnscafé needs: one sundhedsplejerske for every three institutions of a district (the visiting
+discipline: four visits a year per institution once the planner has run), and a småbørnskonsulent, a fysioterapeut
+and a tale-hørekonsulent for the district. Every institution has registered how many children reach 18 months in
+each month from two months before `start` to six after, so the planner proposes cafés. These come after the
+original rows (staff ids after the psykologer) and from their own random stream, so ids, codes and the cases are
+what they were before visits and cafés were generated.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from sqlmodel import SQLModel
 from teambot.store.db import Database
 from teambot.store.models import (
     Assignment,
+    CafeCount,
     Case,
     CaseConsultant,
     District,
@@ -29,6 +38,10 @@ from teambot.store.models import (
 )
 
 Row = dict[str, Any]
+NURSE = "sundhedsplejerske"
+DISTRICT_CONSULTANTS = ("småbørnskonsulent", "fysioterapeut", "tale-hørekonsulent")
+INSTITUTIONS_PER_NURSE = 3
+CAFE_MONTHS = range(-2, 7)  # registered counts, in months from `start`'s month
 
 
 def table(model: type[SQLModel]) -> Table:
@@ -67,6 +80,14 @@ async def generate(db: Database, size: Size, *, start: date, rating_days: int = 
                     "reminder_days": [7, 1],
                     "reminder_time": "08:00",
                     "rating_nudge_time": "14:00",
+                    "visiting_disciplines": [NURSE],
+                    "visit_notice_days": 14,
+                    "visit_reminder_days": 2,
+                    "cafe_min_children": 3,
+                    "cafe_max_children": 8,
+                    "cafe_age_from": 15,
+                    "cafe_age_to": 21,
+                    "cafe_time": "09:30",
                 }
             ],
         )
@@ -117,14 +138,16 @@ async def generate(db: Database, size: Size, *, start: date, rating_days: int = 
                     "active": True,
                 }
             )
+        assignments: list[Row] = [
+            {"role": "psykolog", "staff_id": first_consultant + d, "institution_id": None, "district_id": d + 1}
+            for d in range(districts)
+        ]
+        _visiting_consultants(staff, assignments, size.institutions, districts)
         await (await session.connection()).execute(insert(table(Staff)), staff)
         await (await session.connection()).execute(insert(table(StaffInstitution)), links)
+        await (await session.connection()).execute(insert(table(Assignment)), assignments)
         await (await session.connection()).execute(
-            insert(table(Assignment)),
-            [
-                {"role": "psykolog", "staff_id": first_consultant + d, "institution_id": None, "district_id": d + 1}
-                for d in range(districts)
-            ],
+            insert(table(CafeCount)), _cafe_counts(size.institutions, start, random.Random(seed + 1))
         )
         cases: list[Row] = []
         goals: list[Row] = []
@@ -164,6 +187,65 @@ async def generate(db: Database, size: Size, *, start: date, rating_days: int = 
         await (await session.connection()).execute(insert(table(Goal)), goals)
     if rating_days:
         await _ratings(db, goals, cases, start, rating_days, rng)
+
+
+def _visiting_consultants(staff: list[Row], assignments: list[Row], institutions: int, districts: int) -> None:
+    """Add the sundhedsplejersker (each the fixed one of three institutions of one district) and the district's
+    småbørnskonsulent, fysioterapeut and tale-hørekonsulent, with ids after the staff already in `staff`."""
+
+    def person(role: str, number: int) -> int:
+        staff_id = len(staff) + 1
+        staff.append(
+            {
+                "id": staff_id,
+                "slack_id": f"U{staff_id:07d}",
+                "email": None,
+                "name": f"{role.capitalize()} {number}",
+                "roles": [role],
+                "active": True,
+            }
+        )
+        return staff_id
+
+    nurses = 0
+    for d in range(districts):
+        members = list(range(d, institutions, districts))  # institution i is in district i % districts
+        for first in range(0, len(members), INSTITUTIONS_PER_NURSE):
+            nurses += 1
+            nurse = person(NURSE, nurses)
+            assignments.extend(
+                {"role": NURSE, "staff_id": nurse, "institution_id": i + 1, "district_id": None}
+                for i in members[first : first + INSTITUTIONS_PER_NURSE]
+            )
+    for role in DISTRICT_CONSULTANTS:
+        for d in range(districts):
+            assignments.append(
+                {"role": role, "staff_id": person(role, d + 1), "institution_id": None, "district_id": d + 1}
+            )
+
+
+def _cafe_counts(institutions: int, start: date, rng: random.Random) -> list[Row]:
+    """0–3 children a month reaching 18 months: an integrated institution of about 40 children under three."""
+    at = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    months = []
+    for offset in CAFE_MONTHS:
+        index = start.year * 12 + start.month - 1 + offset
+        months.append(date(index // 12, index % 12 + 1, 1))
+    rows = []
+    for i in range(institutions):
+        for month in months:
+            children = rng.randint(0, 3)
+            if children:  # a month without children is not registered
+                rows.append(
+                    {
+                        "institution_id": i + 1,
+                        "month": month,
+                        "children": children,
+                        "updated_by": "generate",
+                        "updated_at": at,
+                    }
+                )
+    return rows
 
 
 async def _ratings(
