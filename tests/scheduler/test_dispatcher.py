@@ -29,6 +29,7 @@ from teambot.scheduler.planner import plan_case
 from teambot.slack.messenger import SlackMessenger
 from teambot.store import outbox
 from teambot.store.db import Database
+from teambot.store.models import Notification
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG
@@ -376,3 +377,51 @@ async def test_two_messages_to_one_recipient_are_paced_a_second_apart(
     assert pacing.sleeps == [pytest.approx(1.0)] * 3
     order = [c.params["channel"] for c in fake_slack.calls_to("chat.postMessage")]
     assert sorted(order) == sorted([PAEDAGOG, PSYKOLOG, LEAD] * 2)
+
+
+async def test_claims_and_outcomes_are_written_in_bulk_and_never_over_a_row_another_dispatcher_settled(
+    db: Database, clock: FakeClock
+) -> None:
+    now = clock.now()
+    planned = [
+        outbox.Planned(
+            dedupe_key=f"bulk:{n}",
+            kind=REMINDER,
+            recipient=PAEDAGOG,
+            subject="AK12",
+            due_at=now - timedelta(minutes=1),
+            payload={"text": f"besked {n}", "blocks": None},
+        )
+        for n in range(4)
+    ]
+    async with db.write() as session:
+        await outbox.insert_new(session, planned, now)
+    async with db.write() as session:
+        claimed = await outbox.claim_due(session, now=now, worker="w1", limit=10, is_postgres=not db.is_sqlite)
+    assert [(r.status, r.claimed_by, r.claimed_at, r.attempts) for r in claimed] == [("sending", "w1", now, 1)] * 4
+    sent, retried, failed, taken = (r.id or 0 for r in claimed)
+    async with db.write() as session:  # another dispatcher's recovery settled the last row meanwhile
+        row = await session.get(Notification, taken)
+        assert row is not None
+        row.status, row.claimed_by = outbox.SENT, "w2"
+
+    later = now + timedelta(seconds=5)
+    async with db.write() as session:
+        await outbox.record_outcomes(
+            session,
+            [
+                outbox.Outcome(sent, outbox.SENT, message_ts="1.000001", at=later),
+                outbox.Outcome(retried, outbox.PENDING, retry_at=later, error="internal_error"),
+                outbox.Outcome(failed, outbox.FAILED, error="x" * 300, at=later),
+                outbox.Outcome(taken, outbox.FAILED, error="too late", at=later),
+            ],
+            worker="w1",
+        )
+    rows = {r.id: r for r in await notifications(db)}
+    fields = ("status", "claimed_by", "attempts", "sent_at", "message_ts", "next_attempt_at", "last_error")
+    assert {n: tuple(getattr(rows[i], f) for f in fields) for n, i in enumerate((sent, retried, failed, taken))} == {
+        0: ("sent", None, 1, later, "1.000001", None, None),
+        1: ("pending", None, 1, None, None, later, "internal_error"),
+        2: ("failed", None, 1, None, None, None, "x" * 200),
+        3: ("sent", "w2", 1, None, None, None, None),
+    }

@@ -35,16 +35,6 @@ MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per s
 RATELIMITED = "ratelimited"  # the Messenger's reason for a 429, which posted nothing
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    row_id: int
-    status: str
-    message_ts: str | None = None
-    error: str | None = None
-    retry_at: datetime | None = None
-    at: datetime | None = None
-
-
 @dataclass
 class DispatchStats:
     sent: int = 0
@@ -86,7 +76,7 @@ class Dispatcher:
         self.min_interval = min_interval
         self.refreshers = refreshers or {}
         self.record_every = record_every
-        self._outcomes: list[_Outcome] = []
+        self._outcomes: list[outbox.Outcome] = []
         self._flush_lock = asyncio.Lock()
         self._last_post: dict[str, float] = {}
         self._held_until: dict[str, datetime] = {}
@@ -254,14 +244,14 @@ class Dispatcher:
                 stats.rerouted += 1
 
     async def _retry_at(self, row: Notification, when: datetime, error: str) -> None:
-        await self._record(_Outcome(row.id or 0, outbox.PENDING, retry_at=when, error=error))
+        await self._record(outbox.Outcome(row.id or 0, outbox.PENDING, retry_at=when, error=error))
 
     async def _finish(
         self, row: Notification, status: str, *, message_ts: str | None = None, error: str | None = None
     ) -> None:
-        await self._record(_Outcome(row.id or 0, status, message_ts=message_ts, error=error, at=self.clock.now()))
+        await self._record(outbox.Outcome(row.id or 0, status, message_ts=message_ts, error=error, at=self.clock.now()))
 
-    async def _record(self, outcome: _Outcome) -> None:
+    async def _record(self, outcome: outbox.Outcome) -> None:
         # Outcomes are written in batches: one transaction per message would cap throughput at the disk's
         # commit rate. A crash before the write leaves rows in `sending`, which `recover` settles by looking
         # for the posted message's metadata, so nothing is sent twice.
@@ -276,18 +266,7 @@ class Dispatcher:
             if not outcomes:
                 return
             async with self.db.write() as session:
-                rows = await outbox.by_ids(session, [o.row_id for o in outcomes])
-                for outcome in outcomes:
-                    current = rows.get(outcome.row_id)
-                    if current is None or current.status != outbox.SENDING or current.claimed_by != self.worker:
-                        continue
-                    current.status, current.claimed_by = outcome.status, None
-                    if outcome.status == outbox.SENT:
-                        current.sent_at, current.message_ts = outcome.at, outcome.message_ts
-                    if outcome.retry_at is not None:
-                        current.next_attempt_at = outcome.retry_at
-                    if outcome.error:
-                        current.last_error = outcome.error[:200]
+                await outbox.record_outcomes(session, outcomes, worker=self.worker)
 
     async def _lead_targets(self, row: Notification) -> tuple[list[Staff], str]:
         if row.institution_id is None:

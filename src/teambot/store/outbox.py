@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_
+from sqlalchemy import Table, Text, bindparam, cast, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -165,6 +166,10 @@ async def cancel_pending_many(
     return len(rows)
 
 
+def _table() -> Table:
+    return typing.cast(Table, Notification.__table__)  # type: ignore[attr-defined]
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, worker: str, limit: int, is_postgres: bool
 ) -> list[Notification]:
@@ -182,12 +187,68 @@ async def claim_due(
     if is_postgres:
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.exec(query)).all())
+    if not rows:
+        return rows
+    # One UPDATE for the batch; the loaded rows are brought up to date without the session writing them again.
+    table = _table()
+    await session.exec(
+        update(table)
+        .where(table.c.id.in_([row.id for row in rows]))
+        .values(status=SENDING, claimed_at=now, claimed_by=worker, attempts=table.c.attempts + 1)
+    )
     for row in rows:
-        row.status = SENDING
-        row.claimed_at = now
-        row.claimed_by = worker
-        row.attempts += 1
+        for name, value in (("status", SENDING), ("claimed_at", now), ("claimed_by", worker)):
+            set_committed_value(row, name, value)
+        set_committed_value(row, "attempts", row.attempts + 1)
     return rows
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed row: its new status, and what goes with it."""
+
+    row_id: int
+    status: str
+    message_ts: str | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    at: datetime | None = None  # when it was settled (sent_at, for a row sent)
+
+    def changes(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"status": self.status, "claimed_by": None}
+        if self.status == SENT:
+            values["sent_at"], values["message_ts"] = self.at, self.message_ts
+        if self.retry_at is not None:
+            values["next_attempt_at"] = self.retry_at
+        if self.error:
+            values["last_error"] = self.error[:200]
+        return values
+
+
+async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *, worker: str) -> None:
+    """Write the outcomes of rows `worker` claimed. A row no longer `sending` by `worker` (another dispatcher's
+    recovery settled it meanwhile) is left as it is.
+
+    One UPDATE … WHERE id = ? AND status = 'sending' AND claimed_by = ? per kind of outcome, executed for many rows
+    at once: loading the rows into the session and flushing them again was most of the dispatcher's own work.
+    """
+    table = _table()
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for outcome in outcomes:
+        values = outcome.changes()
+        # Bind names must differ from the column names an UPDATE sets.
+        params = {f"new_{name}": value for name, value in values.items()}
+        params["row_id"] = outcome.row_id
+        by_columns.setdefault(tuple(sorted(values)), []).append(params)
+    for columns, params_list in by_columns.items():
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("row_id"), table.c.status == SENDING, table.c.claimed_by == bindparam("worker")
+            )
+            .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+        )
+        await session.exec(statement, params=[{**params, "worker": worker} for params in params_list])
 
 
 async def renew_claims(session: AsyncSession, *, ids: Iterable[int], worker: str, now: datetime) -> set[int]:
@@ -228,8 +289,3 @@ async def next_due(session: AsyncSession) -> datetime | None:
 def backoff(attempts: int) -> timedelta:
     """Retry delay after a transient failure: 10 s, 20 s, 40 s … capped at 15 minutes."""
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 900))
-
-
-async def by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Notification]:
-    rows = (await session.exec(select(Notification).where(col(Notification.id).in_(ids)))).all()
-    return {row.id: row for row in rows if row.id is not None}
