@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 
 from teambot.domain.routing import Absence, Person
 
@@ -77,18 +78,27 @@ class RoutingTable:
             dict(absences or {}),
         )
 
+    @cached_property
+    def _first_assigned(self) -> dict[tuple[str, Scope, int], Person]:
+        """The first assignment of each role to each institution and each district, in the table's order: `fixed`
+        is asked for every visit, café and invitation, and scanning every assignment each time made a planner
+        pass grow with the square of the municipality."""
+        first: dict[tuple[str, Scope, int], Person] = {}
+        for a in self.assignments:
+            if a.institution_id is not None:
+                first.setdefault((a.role, Scope.INSTITUTION, a.institution_id), a.person)
+            if a.district_id is not None:
+                first.setdefault((a.role, Scope.DISTRICT, a.district_id), a.person)
+        return first
+
     def fixed(self, institution_id: int, role: str) -> Assignee | None:
         """The institution's own consultant for `role`, else its district's; None when nobody is assigned."""
-        for a in self.assignments:
-            if a.role == role and a.institution_id == institution_id:
-                return Assignee(a.person, Scope.INSTITUTION)
+        own = self._first_assigned.get((role, Scope.INSTITUTION, institution_id))
+        if own is not None:
+            return Assignee(own, Scope.INSTITUTION)
         district = self.districts.get(institution_id)
-        if district is None:
-            return None
-        for a in self.assignments:
-            if a.role == role and a.district_id == district:
-                return Assignee(a.person, Scope.DISTRICT)
-        return None
+        shared = None if district is None else self._first_assigned.get((role, Scope.DISTRICT, district))
+        return None if shared is None else Assignee(shared, Scope.DISTRICT)
 
     def absence(self, person: Person, day: date) -> Absence | None:
         return next((a for a in self.absences.get(person.staff_id, []) if a.covers(day)), None)
