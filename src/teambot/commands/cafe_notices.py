@@ -210,15 +210,18 @@ async def sync_cafe_outboxes(
     people = {i.staff_id for i in every_invite} | {i.stands_in_for for i in every_invite if i.stands_in_for}
     staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.id).in_(list(people))))).all()}
     names = {i: s.name for i, s in staff.items() if i is not None}
-    known = set(
-        (
-            await session.exec(
-                select(Notification.dedupe_key).where(
-                    Notification.ref_type == "cafe", col(Notification.ref_id).in_(ids)
-                )
+    known: set[str] = set()
+    reminded: set[int] = set()  # cafés with reminder rows already: the only ones the sync below can change
+    for ref_id, key, kind in (
+        await session.exec(
+            select(col(Notification.ref_id), col(Notification.dedupe_key), col(Notification.kind)).where(
+                Notification.ref_type == "cafe", col(Notification.ref_id).in_(ids)
             )
-        ).all()
-    )
+        )
+    ).all():
+        known.add(key)
+        if kind == REMINDER and ref_id is not None:
+            reminded.add(ref_id)
     new: list[outbox.Planned] = []
     planned: dict[int, list[outbox.Planned]] = {}
     for cafe in cafes:
@@ -237,7 +240,10 @@ async def sync_cafe_outboxes(
             zone=zone,
         )
         new += [p for p in [*once, *reminders] if p.dedupe_key not in known]
-        planned[cafe.id] = reminders
+        if cafe.id in reminded:
+            planned[cafe.id] = reminders
+    # New rows go in here, in order; the sync then has nothing to insert and only updates or cancels the rows of
+    # cafés that had reminders (a café without any is done: the sync of it would read back what was just added).
     await outbox.insert_new(session, new, now)
     await outbox.sync_many(session, ref_type="cafe", kinds=(REMINDER,), planned=planned, now=now)
 

@@ -248,6 +248,7 @@ async def propose(
         await session.flush()
         diaries.book(cafe, await _invite_everyone(session, cafe, table, now))
         created.append(cafe)
+    await session.flush()
     return created
 
 
@@ -274,8 +275,7 @@ async def _invite_everyone(
     for lead in table.leads.get(cafe.institution_id, ()):
         invited.append(_invite(cafe, LEAD_ROLE, lead.staff_id, now, None))
         session.add(invited[-1])
-    await session.flush()
-    return invited
+    return invited  # flushed with the next café, by the next query, or at the end of `propose`
 
 
 def _invite(cafe: CafeSession, role: str, staff_id: int, now: datetime, stands_in: int | None) -> CafeInvite:
