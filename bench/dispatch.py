@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench.fake_server import FakeSlackProcess
@@ -21,6 +24,8 @@ from teambot.testing.database import truncate
 
 TEXT = "📅 Statusmøde for AK12 tirsdag 14. september kl. 14.00 (Børnehuset Solsikken)"
 NOW = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)
+CONCURRENCY = 8  # the Dispatcher's default: recipients served side by side
+ROUNDS = 2  # the sides alternate and the best run of each counts: a burst of other work hits one run, not the ratio
 
 
 class FixedClock:
@@ -76,33 +81,82 @@ async def fill_outbox(url: str, rows: list[outbox.Planned]) -> None:
     await db.dispose()
 
 
-async def bench_dispatch(work: Path, *, count: int, database_url: str | None = None) -> list[Result]:
-    url = database_url or f"sqlite:///{work / 'dispatch.db'}"
-    rows = planned(count)
+async def _plain(rows: list[outbox.Planned], *, at_a_time: int) -> float:
+    """Seconds for a bare AsyncWebClient to post `rows`, `at_a_time` calls in flight (1: a plain loop)."""
+    with FakeSlackProcess() as fake:
+        client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
+        await client.auth_test()  # warm-up, as on teambot's side: the fake is up and has answered once
+        gate = asyncio.Semaphore(at_a_time)
+
+        async def post(row: outbox.Planned) -> None:
+            async with gate:
+                await client.chat_postMessage(
+                    channel=row.recipient, text=TEXT, metadata=notification_metadata(row.dedupe_key)
+                )
+
+        started = time.perf_counter()
+        if at_a_time == 1:
+            for row in rows:
+                await client.chat_postMessage(
+                    channel=row.recipient, text=TEXT, metadata=notification_metadata(row.dedupe_key)
+                )
+        else:
+            await asyncio.gather(*(post(row) for row in rows))
+        return time.perf_counter() - started
+
+
+async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, dict[str, Any]]:
+    """Seconds for the Dispatcher to deliver a freshly filled outbox of `rows`; sent; the fake's counts."""
     await fill_outbox(url, rows)
     db = Database(url)
-    where = backend(url)
-
     with FakeSlackProcess() as fake:
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
-        started = time.perf_counter()
-        for row in rows:
-            await client.chat_postMessage(
-                channel=row.recipient, text=TEXT, metadata=notification_metadata(row.dedupe_key)
-            )
-        plain = time.perf_counter() - started
-
-    with FakeSlackProcess() as fake:
-        client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
-        dispatcher = Dispatcher(db, SlackMessenger(client), FixedClock(NOW), batch=500)
+        await client.auth_test()
+        async with db.engine.connect() as connection:  # warm-up: the database connection is open before timing
+            await connection.execute(text("SELECT 1"))
+        dispatcher = Dispatcher(db, SlackMessenger(client), FixedClock(NOW), batch=500, concurrency=CONCURRENCY)
         started = time.perf_counter()
         stats = await dispatcher.dispatch_due()
-        ours = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
         posted = fake.stats()
     await db.dispose()
+    return elapsed, stats.sent, posted
 
-    ours_rate, plain_rate = stats.sent / ours, count / plain
+
+async def bench_dispatch(work: Path, *, count: int, database_url: str | None = None) -> list[Result]:
+    """The dispatcher against a plain loop, `ROUNDS` times in alternating order, the best run of each.
+
+    Both sides use the same AsyncWebClient settings (no session: a new connection per call), post the same
+    messages to a fresh fake Slack process, and are warmed up (one auth.test; teambot's database connection)
+    before timing. A third figure, the bare client with as many calls in flight as the dispatcher, is what the
+    fake Slack and the machine allow at that concurrency (reported, not a goal).
+    """
+    url = database_url or f"sqlite:///{work / 'dispatch.db'}"
+    rows = planned(count)
+    where = backend(url)
+    loop: list[float] = []
+    side_by_side: list[float] = []
+    ours: list[float] = []
+    sent: list[int] = []
+    counts: list[dict[str, Any]] = []
+    for round_ in range(ROUNDS):
+        steps = ["loop", "teambot", "side_by_side"]
+        for step in steps if round_ % 2 == 0 else reversed(steps):
+            if step == "loop":
+                loop.append(await _plain(rows, at_a_time=1))
+            elif step == "side_by_side":
+                side_by_side.append(await _plain(rows, at_a_time=CONCURRENCY))
+            else:
+                seconds, delivered, posted = await _teambot(url, rows)
+                ours.append(seconds)
+                sent.append(delivered)
+                counts.append(posted)
+
+    ours_rate = max(n / s for n, s in zip(sent, ours, strict=True))
+    plain_rate, side_rate = count / min(loop), count / min(side_by_side)
     ratio = ours_rate / plain_rate
+    all_posted = all(c["posted"] == count for c in counts) and all(n == count for n in sent)
+    duplicates = max(c["duplicate_keys"] for c in counts)
     return [
         Result(
             f"dispatch {count:,} due notifications (msg/s), {where}",
@@ -113,11 +167,19 @@ async def bench_dispatch(work: Path, *, count: int, database_url: str | None = N
             ratio >= 0.8,
         ),
         Result(
-            f"dispatch: posted / duplicates, {where}",
-            f"{posted['posted']:,} / {posted['duplicate_keys']}",
+            f"dispatch: against the bare client, {CONCURRENCY} calls in flight (msg/s), {where}",
+            f"{ours_rate:,.0f}",
+            f"{side_rate:,.0f}",
+            ours_rate / side_rate,
+            "report",
+            None,
+        ),
+        Result(
+            f"dispatch: posted / duplicates (worst of {ROUNDS} runs), {where}",
+            f"{min(c['posted'] for c in counts):,} / {duplicates}",
             f"{count:,} / 0",
             None,
             "all, 0 duplicates",
-            posted["posted"] == count and posted["duplicate_keys"] == 0,
+            all_posted and duplicates == 0,
         ),
     ]

@@ -22,7 +22,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 
-from bench.dispatch import NOW, TEXT, FixedClock, planned
+from bench.dispatch import CONCURRENCY, NOW, TEXT, FixedClock, planned
 from bench.fake_server import pick
 from teambot.commands.messenger import notification_metadata
 from teambot.commands.registry import Reply
@@ -30,7 +30,6 @@ from teambot.scheduler.dispatcher import Dispatcher
 from teambot.slack.messenger import SlackMessenger
 from teambot.store.db import Database
 
-CONCURRENCY = 8  # the Dispatcher's default: recipients served side by side
 cpu_at_go = 0.0  # this process's CPU time at `go`, so the answer reports the CPU the work itself took
 
 

@@ -3,8 +3,14 @@ exactly once, through rate limits, server errors, permanent errors and a crash b
 
 from __future__ import annotations
 
+import select
 import socket
+import subprocess
+import sys
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from time import monotonic
+from urllib.parse import urlparse
 
 import pytest
 from helpers_outbox import (
@@ -425,3 +431,46 @@ async def test_claims_and_outcomes_are_written_in_bulk_and_never_over_a_row_anot
         2: ("failed", None, 1, None, None, None, "x" * 200),
         3: ("sent", "w2", 1, None, None, None, None),
     }
+
+
+# Serves the benchmark's fake Slack (bench/fake_server.py) until stdin closes, printing its base URL first.
+_BENCH_FAKE = """
+import sys
+from bench.fake_server import FakeSlackProcess
+with FakeSlackProcess() as fake:
+    print(fake.base_url, flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_the_benchmarks_fake_slack_accepts_a_burst_of_connections_at_once() -> None:
+    """The dispatch benchmark's client opens a new connection for every post, 8 at a time. Behind a listen
+    backlog of 5 (socketserver's default) the kernel dropped the SYNs beyond it and each such post waited 1 s for
+    the retry: the dispatcher measured 0.5× a one-at-a-time loop that never had two connections pending."""
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", _BENCH_FAKE], cwd=repo, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdin is not None and child.stdout is not None
+    sockets: list[socket.socket] = []
+    try:
+        url = urlparse(child.stdout.readline().strip())
+        assert url.hostname and url.port, "the fake Slack did not start"
+        for _ in range(64):
+            connection = socket.socket()
+            connection.setblocking(False)
+            connection.connect_ex((url.hostname, url.port))
+            sockets.append(connection)
+        pending, deadline = set(sockets), monotonic() + 0.5  # well below the 1 s a dropped SYN costs
+        while pending and monotonic() < deadline:
+            _, connected, _ = select.select([], list(pending), [], max(deadline - monotonic(), 0))
+            pending -= set(connected)
+        not_accepted = len(pending)
+        assert not_accepted == 0, f"{not_accepted} of 64 connections were not accepted within 0.5 s"
+        assert all(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 for s in sockets)
+    finally:
+        for connection in sockets:
+            connection.close()
+        child.stdin.close()
+        child.kill()
+        child.wait()
