@@ -132,8 +132,10 @@ async def plan_year(
     institutions = (await session.exec(select(Institution).order_by(col(Institution.code)))).all()
     existing = list((await session.exec(select(Visit).where(Visit.year == year))).all())
     booked: dict[int, set[date]] = {}
-    for visit in (await session.exec(select(Visit).where(col(Visit.day) >= date(year, 1, 1)))).all():
-        booked.setdefault(visit.consultant_id, set()).add(visit.day)
+    for consultant_id, day in (
+        await session.exec(select(col(Visit.consultant_id), col(Visit.day)).where(col(Visit.day) >= date(year, 1, 1)))
+    ).all():
+        booked.setdefault(consultant_id, set()).add(day)
 
     reassigned: list[Visit] = []
     for visit in existing:
