@@ -1,8 +1,9 @@
 """The load generator: signed slash commands over loopback, N concurrent users, each waiting for its answer.
 
-teambot acknowledges at once and answers through the command's response URL, so the answer is what a user
-waits for. The response URLs point at a receiver in this process, which records when each answer arrives.
-For the bare app the acknowledgement is the whole answer.
+teambot answers in the acknowledgement when the command is done within 2 s, and otherwise acknowledges empty and
+answers through the command's response URL; the answer is what a user waits for. The response URLs point at a
+receiver in this process, which records when each late answer arrives. For the bare app the (empty)
+acknowledgement is the whole answer.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ class ReplyReceiver:
     async def stop(self) -> None:
         await self._runner.cleanup()
 
+    def forget(self, response_url: str) -> None:
+        """The answer came with the acknowledgement: nothing will arrive at `response_url`."""
+        self._waiting.pop(response_url.removeprefix(self.base_url), None)
+
     def expect(self) -> tuple[str, asyncio.Future[tuple[float, str]]]:
         self._next += 1
         name = str(self._next)
@@ -123,12 +128,18 @@ async def drive(
             body = slash_command_body(command.command, command.text, user_id=command.user_id, response_url=response_url)
             sent = time.perf_counter()
             async with session.post(url, data=body.encode(), headers=signed_headers(SECRET, body)) as response:
-                await response.read()
+                acknowledgement = await response.read()
                 acked = time.perf_counter()
                 load.statuses.append(response.status)
             load.acks.append(acked - sent)
             if answer is None or response.status != 200:
                 load.answers.append(acked - sent)
+                continue
+            if acknowledgement:  # answered in the acknowledgement
+                assert receiver is not None
+                receiver.forget(response_url)
+                load.answers.append(acked - sent)
+                load.replies.append(str(json.loads(acknowledgement).get("text", "")))
                 continue
             if wait:
                 await collect(sent, answer)

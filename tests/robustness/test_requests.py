@@ -44,10 +44,12 @@ class Server:
     log: Path
 
     def post(self, body: str, headers: dict[str, str]) -> int:
-        return http(f"{self.url}/slack/events", body.encode(), headers)[0]
+        status, answer = http(f"{self.url}/slack/events", body.encode(), headers)
+        self.slack.acknowledged(body, answer)
+        return status
 
     def answers(self, name: str) -> list[dict[str, Any]]:
-        return [c.params for c in self.slack.calls_to("response_url") if c.path == f"/response/{name}"]
+        return [c.params for c in self.slack.answers(name)]
 
     def publishes(self, user: str) -> int:
         return sum(1 for c in self.slack.calls_to("views.publish") if c.params.get("user_id") == user)
@@ -100,7 +102,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def command_body(server: Server, name: str) -> str:
-    """`/teambot forløb AK12`: answered on the response URL `name`, and audited as a case.read."""
+    """`/teambot forløb AK12`: answered for the response URL `name`, and audited as a case.read."""
     return slash_command_body("/teambot", "forløb AK12", user_id=USER, response_url=server.slack.response_url(name))
 
 

@@ -36,7 +36,9 @@ async def test_a_replayed_request_gets_401_and_runs_once(db: Database, clock: Fa
     again = await app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
     await _settle()
     assert (first.status, again.status) == (200, 401)
-    assert len(fake_slack.calls_to("response_url")) == 1
+    fake_slack.acknowledged(body, first.body)
+    fake_slack.acknowledged(body, again.body)
+    assert [answer.params["text"].splitlines()[0] for answer in fake_slack.answers()] == ["*Mette Jensen* — pædagog"]
 
 
 async def test_an_event_retry_is_not_processed_twice(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:

@@ -30,10 +30,12 @@ class Server:
     folder: Path
 
     def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
-        return http(f"{self.url}/slack/events", body.encode(), headers)
+        status, answer = http(f"{self.url}/slack/events", body.encode(), headers)
+        self.slack.acknowledged(body, answer)
+        return status, answer
 
     def answers(self, name: str) -> list[Call]:
-        return [c for c in self.slack.calls_to("response_url") if c.path == f"/response/{name}"]
+        return self.slack.answers(name)
 
     def wait_for_answer(self, name: str) -> Call:
         deadline = time.monotonic() + DEADLINE_S

@@ -131,7 +131,7 @@ async def _opened_move_modal(bolt: AsyncApp, db: Database, fake_slack: FakeSlack
 
 
 def _answers(fake_slack: FakeSlack, name: str = "b1") -> list[Call]:
-    return [c for c in fake_slack.calls_to("response_url") if c.path == f"/response/{name}"]
+    return fake_slack.answers(name)
 
 
 async def test_bekraeft_button_replaces_the_reminder_through_the_response_url(
@@ -253,10 +253,11 @@ async def test_cancel_modal_needs_a_reason_then_cancels(bolt: AsyncApp, db: Data
     )
 
 
-async def test_moeder_slash_command_answers_through_the_response_url(bolt: AsyncApp, fake_slack: FakeSlack) -> None:
+async def test_moeder_slash_command_answers_in_the_acknowledgement(bolt: AsyncApp, fake_slack: FakeSlack) -> None:
     body = slash_command_body("/teambot", "møder", user_id=PAEDAGOG, response_url=fake_slack.response_url("c1"))
     response = await _send(bolt, body)
     assert response.status == 200
+    fake_slack.acknowledged(body, response.body)
     [answer] = _answers(fake_slack, "c1")
     assert "tirsdag 30. marts 2027 kl. 14.00 — AK12" in answer.params["text"]
     assert answer.params["response_type"] == "ephemeral"

@@ -32,6 +32,7 @@ from helpers_ratings import (
 from teambot.commands import Context, run_command
 from teambot.config import Settings
 from teambot.slack.app import build_app
+from teambot.slack.listeners import commands as commands_listener
 from teambot.slack.services import Services
 from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
@@ -55,14 +56,17 @@ class Bolt:
         (Bolt acknowledges first and runs the rest of the listener in the background)."""
         request = AsyncBoltRequest(body=body, headers=headers if headers is not None else signed_headers(SECRET, body))
         response = await self.app.async_dispatch(request)
+        self.slack.acknowledged(body, response.body)
         await settle()
         return response
 
     def calls(self, method: str) -> list[Call]:
         return [c for c in self.slack.calls[self.first_call :] if c.method == method]
 
-    def answers(self, name: str) -> list[dict[str, Any]]:
-        return [c.params for c in self.calls("response_url") if c.path == f"/response/{name}"]
+    def answers(self, name: str, via: tuple[str, ...] = ("ack", "response_url")) -> list[dict[str, Any]]:
+        """This test's answers for the response URL `name`: in the acknowledgement or posted there later."""
+        mine = self.slack.calls[self.first_call :]
+        return [c.params for c in mine if c.method in via and c.path == f"/response/{name}"]
 
 
 async def settle() -> None:
@@ -151,13 +155,31 @@ async def _modal(bolt: Bolt, clock: FakeClock) -> dict[str, Any]:
 # -- slash command -----------------------------------------------------------------------------------------
 
 
-async def test_a_signed_rating_command_is_confirmed_through_the_response_url(bolt: Bolt) -> None:
+async def test_a_signed_rating_command_is_confirmed_in_the_acknowledgement(bolt: Bolt) -> None:
     response = await bolt.post(command(bolt, "AK12 1 3", "rate"))
 
     assert response.status == 200
-    [answer] = bolt.answers("rate")
+    [answer] = bolt.answers("rate", via=("ack",))
     assert answer["text"] == RECORDED_1
     assert answer["response_type"] == "ephemeral"
+    assert bolt.calls("response_url") == []  # one answer, with the acknowledgement
+    [rating] = await ratings(bolt.db)
+    assert (rating.day, rating.value) == (TODAY, 3)
+
+
+async def test_a_command_slower_than_the_ack_allows_is_answered_through_the_response_url(
+    bolt: Bolt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slack gives an acknowledgement 3 s; a command still running when its share is up is acknowledged empty
+    # and answered when it is done.
+    monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.0)
+
+    response = await bolt.post(command(bolt, "AK12 1 3", "slow"))
+
+    assert (response.status, response.body) == (200, "")
+    assert bolt.answers("slow", via=("ack",)) == []
+    [answer] = bolt.answers("slow", via=("response_url",))
+    assert (answer["text"], answer["response_type"]) == (RECORDED_1, "ephemeral")
     [rating] = await ratings(bolt.db)
     assert (rating.day, rating.value) == (TODAY, 3)
 

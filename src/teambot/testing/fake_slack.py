@@ -22,7 +22,9 @@ BOT_USER_ID = "U0TEAMBOT"
 
 @dataclass
 class Call:
-    method: str  # "chat.postMessage", or "response_url" for posts to a response URL
+    # "chat.postMessage"; "response_url" for posts to a response URL; "ack" for an answer a slash command's
+    # acknowledgement carried (Slack shows it as it would a post to the command's response URL)
+    method: str
     params: dict[str, Any]
     path: str
     at: float = field(default_factory=time.monotonic)
@@ -92,6 +94,22 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
+
+    def acknowledged(self, request_body: str | bytes, response_body: str | bytes) -> None:
+        """Record the answer that an app's acknowledgement of a slash command carried, under the command's response
+        URL: Slack receives the acknowledgement and shows its answer, so a test reads it with `answers()`."""
+        form = dict(parse_qsl(request_body.decode() if isinstance(request_body, bytes) else request_body))
+        if "command" not in form or not response_body:
+            return
+        answer = json.loads(response_body)
+        if isinstance(answer, dict) and answer.get("text"):
+            with self._lock:
+                self.calls.append(Call("ack", answer, urlparse(form.get("response_url", "")).path))
+
+    def answers(self, name: str = "r1") -> list[Call]:
+        """Every answer to the request whose response URL is `name`, in the acknowledgement or posted later."""
+        with self._lock:
+            return [c for c in self.calls if c.method in ("ack", "response_url") and c.path == f"/response/{name}"]
 
     def fail(
         self,
