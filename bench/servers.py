@@ -54,12 +54,16 @@ def teambot_server(database_url: str, api_url: str, work: Path, *, scheduler: bo
     return Server(command, env, work / "teambot.log", ready_timeout=ready_timeout, name=name)
 
 
-def bare_server(api_url: str, work: Path) -> Server:
+def bare_server(api_url: str, work: Path, *, database_url: str | None = None) -> Server:
+    """The bare app; with `database_url`, the writing anchor (one INSERT per /rating, bench/bare_app.py)."""
     env = {
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_API_URL": api_url,
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
-    return Server(
-        [sys.executable, "-m", "bench.bare_app"], env, work / "bare.log", ready_timeout=30, name="bare Bolt app"
-    )
+    command = [sys.executable, "-m", "bench.bare_app"]
+    if database_url is not None:
+        return Server(
+            [*command, "--database", database_url], env, work / "bare-writing.log", ready_timeout=30, name="writing app"
+        )
+    return Server(command, env, work / "bare.log", ready_timeout=30, name="bare Bolt app")

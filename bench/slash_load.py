@@ -10,7 +10,7 @@ from sqlalchemy import text
 from bench.harness import Harness, today
 from bench.http_load import Command, Load, drive, percentile
 from bench.report import Result
-from bench.servers import teambot_server
+from bench.servers import bare_server, teambot_server
 from teambot.domain.calendar import WorkCalendar
 from teambot.store.db import Database
 from teambot.testing.generate import Size
@@ -44,12 +44,19 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
     url = await h.db.generated(LOAD_SIZE, start=today() - timedelta(days=7), rating_days=0)
     commands = rating_commands(LOAD_SIZE, 2 * requests + WARMUP)
     warmup, measured, unwaited = commands[:WARMUP], commands[WARMUP : WARMUP + requests], commands[WARMUP + requests :]
-    with teambot_server(url, h.fake.api_url, h.work, scheduler=True, ready_timeout=300) as server:
+    with (
+        teambot_server(url, h.fake.api_url, h.work, scheduler=True, ready_timeout=300) as server,
+        bare_server(h.fake.api_url, h.work, database_url=url) as writing,
+    ):
         await drive(h.bare.url, warmup, concurrency=4, receiver=None)
+        await drive(writing.url, warmup, concurrency=4, receiver=None)
         await drive(server.url, warmup, concurrency=4, receiver=h.receiver)
         cpu = h.bare.cpu_seconds()
         bare = await drive(h.bare.url, measured, concurrency=concurrency, receiver=None)
         bare_cpu = h.bare.cpu_seconds() - cpu
+        cpu = writing.cpu_seconds()
+        stored_once = await drive(writing.url, measured, concurrency=concurrency, receiver=None)
+        writing_cpu = writing.cpu_seconds() - cpu
         cpu = server.cpu_seconds()
         ours = await drive(server.url, measured, concurrency=concurrency, receiver=h.receiver)
         ours_cpu = server.cpu_seconds() - cpu
@@ -60,6 +67,7 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
         rows = int((await (await session.connection()).execute(text("SELECT count(*) FROM rating"))).scalar_one())
     await db.dispose()
     results = _results(h, ours, bare, rows=rows, expected=len(commands), concurrency=concurrency)
+    results[1:1] = _writing_anchor(h, ours, stored_once, (ours_cpu, writing_cpu, len(measured)))
     ack_rate = len(acked.acks) / acked.elapsed / bare.per_second
     stored = sum(1 for reply in acked.replies if STORED in reply)
     results.append(
@@ -96,6 +104,40 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
         ),
     )
     return results
+
+
+def _writing_anchor(h: Harness, ours: Load, writing: Load, cpu: tuple[float, float, int]) -> list[Result]:
+    """teambot against the floor for any app that stores a rating on this stack (bench/bare_app.py --database):
+    reported beside the issue's anchor, which stores nothing."""
+    ours_cpu, writing_cpu, n = cpu
+    stored = sum(1 for status in writing.statuses if status == 200)
+    rate = ours.per_second / writing.per_second
+    return [
+        Result(
+            h.label("/rating answered/s vs an app storing one row (anchor: 1 INSERT)"),
+            f"{ours.per_second:,.0f}",
+            f"{writing.per_second:,.0f} ({stored:,} stored)",
+            rate,
+            "report",
+            None,
+        ),
+        Result(
+            h.label("/rating CPU per request vs that app (ms)"),
+            f"{ours_cpu / n * 1000:.1f}",
+            f"{writing_cpu / n * 1000:.1f}",
+            ours_cpu / writing_cpu if writing_cpu else None,
+            "report",
+            None,
+        ),
+        Result(
+            h.label("/rating p99 answer vs that app (ms)"),
+            _ms(percentile(ours.answers, 0.99)),
+            _ms(percentile(writing.answers, 0.99)),
+            percentile(ours.answers, 0.99) / percentile(writing.answers, 0.99),
+            "report",
+            None,
+        ),
+    ]
 
 
 def _ms(seconds: float) -> str:
