@@ -2,10 +2,12 @@
 planned notification exactly once; with the fake Slack answering a fifth of all calls with 429 or 500, too.
 
 The worker processes (crash_worker.py) talk to a fake Slack Web API over HTTP; the test reads the database and
-the fake's record of posted messages between runs. Killing happens at a random moment 20–400 ms after a worker
-starts: during recovery, between claiming rows and posting them, and between posting and recording. To make sure
-there is work left to interrupt for all 30 kills, the workers pace posts to one recipient 0.2 s apart (production:
-1 s) and claim 40 rows at a time (production: 200); once the kills are done, one last run finishes the rest.
+the fake's record of posted messages between runs. Every other kill happens at a random moment 20–400 ms after a
+worker starts (during recovery, between claiming rows and posting them, or between posting and recording); the
+others 0–50 ms after the worker's first post, so that some land between posting and recording on a slow machine.
+To make sure there is work left to interrupt for all 30 kills, the workers pace posts to one recipient 0.2 s apart
+(production: 1 s) and claim 40 rows at a time (production: 200); once the kills are done, one last run finishes
+the rest.
 
 Runs on SQLite and on PostgreSQL (TEAMBOT_TEST_DATABASE_URL), like the rest of the suite.
 """
@@ -50,6 +52,8 @@ ROWS = 300
 RECIPIENTS = 30  # ten notifications each, due one after another
 MIN_KILLS = 30
 KILL_AFTER_S = (0.02, 0.4)
+KILL_AFTER_POST_S = (0.0, 0.05)  # for the kills timed from a worker's first post
+POST_WAIT_S = 5.0
 MAX_RUNS = 120
 BUDGET_S = 45.0  # for one variant, kills and the final run together
 PACE_S = 0.2  # the dispatcher's pause between two posts to one recipient while killing (production: 1 s)
@@ -191,6 +195,14 @@ def rows_with(database_url: str, where: str) -> list[tuple[Any, ...]]:
 # -- the loop --------------------------------------------------------------------------------------------------
 
 
+def wait_for_a_post(stats: Callable[[], dict[str, Any]], *, posted_before: int, timeout: float) -> None:
+    """Until the fake Slack has a post more than `posted_before` (or `timeout` passed: the worker may have found
+    nothing left to post; it is killed all the same)."""
+    deadline = time.monotonic() + timeout
+    while stats()["posted"] <= posted_before and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def crash_loop(
     database_url: str,
     api_url: str,
@@ -215,6 +227,7 @@ def crash_loop(
                 # at 600x), so every retry backoff (at most 15 minutes) has passed by the next run.
                 offset = 0 if speed == 1 else outcome.runs * 1200
                 killing = outcome.kills < MIN_KILLS
+                posted_before = stats()["posted"]
                 pid = zygote.run(offset, speed, PACE_S if killing else FINAL_PACE_S)
                 outcome.runs += 1
                 if not killing:
@@ -222,7 +235,13 @@ def crash_loop(
                     assert code == 0, f"the last run failed with {code}: see {log_path}"
                     outcome.history.append("finished")
                     break
-                time.sleep(rng.uniform(*KILL_AFTER_S))
+                if outcome.runs % 2:
+                    time.sleep(rng.uniform(*KILL_AFTER_S))
+                else:
+                    # Every other kill waits for this worker's first post, so kills land between posting and
+                    # recording however slowly a loaded machine starts the worker.
+                    wait_for_a_post(stats, posted_before=posted_before, timeout=POST_WAIT_S)
+                    time.sleep(rng.uniform(*KILL_AFTER_POST_S))
                 os.kill(pid, signal.SIGKILL)  # the worker is a zombie at worst until `wait`, so the pid is its own
                 code = zygote.wait(pid, timeout=10.0)
                 if code == 0:  # everything was delivered before the kill: the workload was too small
