@@ -12,10 +12,10 @@ from teambot.domain.cafe import (
     cafe_day,
     group_cohorts,
     is_due,
-    parse_month,
     pick_stand_in,
 )
 from teambot.domain.calendar import DateRange, WorkCalendar
+from teambot.domain.dates import parse_month
 from teambot.domain.routing import Person
 
 POLICY = CafePolicy()  # 3–8 children, 15–21 months

@@ -528,7 +528,7 @@ async def test_digits_other_than_0_to_9_are_refused_in_danish_not_crashed(fuzz: 
         [
             command(LEAD, "/teambot besøg ²"),  # commands/visits.py: words[0].isdigit() → int()
             command(PAEDAGOG, "/teambot forløb afslut AK12 ²"),  # commands/cases.py: words[1].isdigit() → int()
-            command(LEAD, "/teambot café børn marts ²⁰²⁷ 3 SOL"),  # domain/cafe.py parse_month: year_text.isdigit()
+            command(LEAD, "/teambot café børn marts ²⁰²⁷ 3 SOL"),  # domain/dates.py parse_month: year_text.isdigit()
             modal({f"g{goal}": "²"}),  # commands/ratings.py day_submitted: text.isdigit() → int(text)
             modal({"g²": "3"}),  # commands/ratings.py day_submitted: key[1:].isdigit() → int(key[1:])
         ],

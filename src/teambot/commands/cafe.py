@@ -26,8 +26,8 @@ from teambot.domain.cafe import (
     first_of_month,
     month_at,
     month_index,
-    parse_month,
 )
+from teambot.domain.dates import parse_month
 from teambot.domain.numbers import parse_int
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, month_name, t

@@ -9,7 +9,6 @@ moved as needed to keep every cohort inside the window, from the middle of that 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,23 +22,6 @@ MIN_NOTICE_DAYS = 14  # never a café sooner than this after the proposal: paren
 MID_MONTH = 15
 MAX_COUNT = 40  # more children reaching 18 months in one month than this is a typing mistake
 CAFE_ROLES = ("sundhedsplejerske", "småbørnskonsulent", "fysioterapeut", "tale-hørekonsulent")
-
-MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_SLASH_MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -70,24 +52,6 @@ def first_of_month(day: date) -> date:
 
 def last_of_month(month: date) -> date:
     return month_at(month_index(month) + 1) - timedelta(days=1)
-
-
-def parse_month(text: str, today: date) -> date | None:
-    """'2027-03', '3/2027', 'marts 2027' or 'marts' (the next March from this month on) → the month's first day."""
-    words = " ".join(text.strip().lower().split())
-    match = _ISO_MONTH.match(words) or _SLASH_MONTH.match(words)
-    if match:
-        first, second = int(match.group(1)), int(match.group(2))
-        year, month = (first, second) if _ISO_MONTH.match(words) else (second, first)
-        return date(year, month, 1) if 1 <= month <= 12 else None
-    name, _, year_text = words.partition(" ")
-    if name not in MONTHS:
-        return None
-    month = MONTHS.index(name) + 1
-    if year_text:
-        return date(int(year_text), month, 1) if re.fullmatch(r"[0-9]{4}", year_text) else None
-    year = today.year if month >= today.month else today.year + 1
-    return date(year, month, 1)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Dates as Danish users type them: `2027-03-02`, `2/3`, `2/3/2027`, `i dag`, `i går`, `i morgen`, `mandag`."""
+"""Dates as Danish users type them: `2027-03-02`, `2/3`, `2/3/2027`, `i dag`, `i går`, `i morgen`, `mandag`;
+weeks (`uge 12`, `12/2027`) and months (`2027-03`, `3/2027`, `marts 2027`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,22 @@ from enum import Enum
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 _RELATIVE = {"i dag": 0, "idag": 0, "i går": -1, "igår": -1, "i morgen": 1, "imorgen": 1}
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+_ISO_MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
+_SLASH_MONTH = re.compile(r"^([0-9]{1,2})/([0-9]{4})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\.?$")
 _WEEK = re.compile(r"^(?:uge\s*)?(\d{1,2})(?:\s*/\s*(\d{4}))?$")
 
@@ -73,3 +90,21 @@ def parse_week(text: str, today: date) -> tuple[int, int] | None:
     except ValueError:
         return None
     return year, week
+
+
+def parse_month(text: str, today: date) -> date | None:
+    """'2027-03', '3/2027', 'marts 2027' or 'marts' (the next March from this month on) → the month's first day."""
+    words = " ".join(text.strip().lower().split())
+    match = _ISO_MONTH.match(words) or _SLASH_MONTH.match(words)
+    if match:
+        first, second = int(match.group(1)), int(match.group(2))
+        year, month = (first, second) if _ISO_MONTH.match(words) else (second, first)
+        return date(year, month, 1) if 1 <= month <= 12 else None
+    name, _, year_text = words.partition(" ")
+    if name not in MONTHS:
+        return None
+    month = MONTHS.index(name) + 1
+    if year_text:
+        return date(int(year_text), month, 1) if re.fullmatch(r"[0-9]{4}", year_text) else None
+    year = today.year if month >= today.month else today.year + 1
+    return date(year, month, 1)
