@@ -1,6 +1,7 @@
-"""SQLite: the writers of one process wait their turn in arrival order, within the same lock wait (LOCK_WAIT_MS)
-a locked database has always had. These run on SQLite whatever TEAMBOT_TEST_DATABASE_URL says (the queue is
-SQLite's); the last test checks that PostgreSQL writers are not queued.
+"""SQLite: the writers of one process wait their turn in arrival order for as long as the queue moves; only when no
+writer has got the write lock for the lock wait (LOCK_WAIT_MS) do the writers waiting fail as a locked database
+does. These run on SQLite whatever TEAMBOT_TEST_DATABASE_URL says (the queue is SQLite's); the last test checks
+that PostgreSQL writers are not queued.
 
 Writers store `Staff` rows: their ids show the order in which the transactions committed.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from sqlmodel import col, select, text
 
 import teambot.store.db
 from helpers_ratings import load_roster
@@ -109,7 +110,24 @@ async def test_writers_are_served_in_the_order_they_came(open_sqlite: Callable[[
     assert await names(db) == ["first", *arrivals]
 
 
-async def test_a_writer_queued_longer_than_the_lock_wait_fails_as_a_locked_database_and_stores_nothing(
+async def test_a_burst_longer_than_the_lock_wait_is_served_in_full(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Forty writers at once, 40 ms each: the last waits about 1.6 s, four times the lock wait, yet none fails —
+    the queue moved all along. (Bounded from joining the queue, everyone after the tenth got 'database is
+    locked': the ratings lost under a burst of /rating.)"""
+    db = open_sqlite(400)
+    arrivals = [f"writer {i}" for i in range(40)]
+    started = time.monotonic()
+
+    results = await asyncio.gather(*(store(db, name, hold_s=0.04) for name in arrivals), return_exceptions=True)
+
+    assert [r for r in results if r is not None] == []
+    assert time.monotonic() - started >= 1.6
+    assert await names(db) == arrivals
+
+
+async def test_a_writer_stuck_behind_a_write_that_does_not_finish_fails_within_the_lock_wait(
     open_sqlite: Callable[[int | None], Database],
 ) -> None:
     db = open_sqlite(400)
@@ -127,24 +145,68 @@ async def test_a_writer_queued_longer_than_the_lock_wait_fails_as_a_locked_datab
     assert await names(db) == ["slow", "later"]
 
 
-async def test_the_queue_and_the_busy_timeout_share_one_lock_wait(
+async def test_the_lock_wait_counts_from_the_last_writer_that_got_the_lock(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Two 300 ms writes go through, then one that holds on for 1.5 s. A writer queued behind all three waits
+    longer than the 400 ms lock wait while the queue moves, and fails 400 ms after the stuck write got the lock
+    (about 1 s in), not when it finishes; the writers before it are stored."""
+    db = open_sqlite(400)
+    ahead = [
+        asyncio.create_task(store(db, name, hold_s=hold)) for name, hold in (("a", 0.3), ("b", 0.3), ("stuck", 1.5))
+    ]
+    await asyncio.sleep(0.01)
+    started = time.monotonic()
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        await store(db, "behind")
+
+    assert 0.8 <= time.monotonic() - started < 1.4
+    await asyncio.gather(*ahead)
+    assert await names(db) == ["a", "b", "stuck"]
+
+
+async def test_behind_another_process_s_lock_every_queued_writer_fails_within_its_own_lock_wait(
     open_sqlite: Callable[[int | None], Database],
 ) -> None:
     """Another process holds the lock for 3 s. This process's first writer spends its 1.2 s in SQLite's busy
-    handler; the second, queued behind it, has only the rest of its own 1.2 s left for the busy timeout when its
-    turn comes: it fails 1.2 s after it asked, not 1.2 s after its turn (2.4 s)."""
+    handler; no writer gets the lock, so the queue does not move, and the writers queued behind fail 1.2 s after
+    they asked, not one busy timeout after another (2.4 s, 3.6 s, ...)."""
     db = open_sqlite(1_200)
     with locked_elsewhere(db, 3.0):
         first = asyncio.create_task(store(db, "first"))
         await asyncio.sleep(0.05)  # first has its turn and waits in SQLite's busy handler
-        started = time.monotonic()
-        with pytest.raises(OperationalError, match="database is locked"):
-            await store(db, "second")
-        waited = time.monotonic() - started
+
+        async def queued(name: str) -> float:
+            asked = time.monotonic()
+            with pytest.raises(OperationalError, match="database is locked"):
+                await store(db, name)
+            return time.monotonic() - asked
+
+        waited = await asyncio.gather(*(queued(f"queued {i}") for i in range(3)))
         with pytest.raises(OperationalError, match="database is locked"):
             await first
-    assert 1.05 <= waited < 1.6, waited
+    assert all(1.05 <= w < 1.6 for w in waited), waited
     assert await names(db) == []
+
+
+async def test_a_writer_at_the_end_of_a_long_burst_keeps_its_busy_timeout_for_other_processes(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """After waiting longer than the lock wait behind a moving queue, a writer still gets (nearly) all of SQLite's
+    busy timeout for another process's lock: what counts is the time since the queue last moved."""
+    db = open_sqlite(600)
+    ahead = [asyncio.create_task(store(db, f"writer {i}", hold_s=0.2)) for i in range(4)]
+    await asyncio.sleep(0.01)
+    started = time.monotonic()
+
+    async with db.write() as session:
+        waited = time.monotonic() - started
+        busy_ms = (await session.exec(text("PRAGMA busy_timeout"))).one()[0]  # type: ignore[call-overload]
+
+    await asyncio.gather(*ahead)
+    assert waited >= 0.75, waited
+    assert 300 <= busy_ms <= 600, busy_ms  # 600 less the ~200 ms since the last writer got the lock, not 0
 
 
 async def test_a_failing_writer_lets_the_next_one_in_and_stores_nothing(

@@ -1,6 +1,7 @@
 """Engine and sessions. SQLite: WAL, foreign keys, busy timeout, BEGIN IMMEDIATE for writes, and the writers of one
-process queued in arrival order. PostgreSQL: a lock timeout, so a request never waits forever behind a lock someone
-holds.
+process queued in arrival order; a queued writer waits as long as the queue keeps moving and fails as a locked
+database does ("database is locked") only once no writer has got SQLite's write lock for LOCK_WAIT_MS. PostgreSQL: a
+lock timeout, so a request never waits forever behind a lock someone holds.
 
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.
@@ -9,6 +10,7 @@ migrations use the matching sync drivers.
 from __future__ import annotations
 
 import asyncio
+import math
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,6 +32,9 @@ _WRITE_OPTION = "teambot_write"
 _BUSY_OPTION = "teambot_busy_ms"
 # Per DBAPI connection (the pool record's info): its LOCK_WAIT_MS at connect, and the busy timeout it has now.
 _FULL_BUSY_KEY, _BUSY_KEY = "teambot_full_busy_ms", "teambot_busy_ms"
+# A writer whose turn comes this soon after the queue last moved keeps the whole busy timeout: in a burst nearly
+# every turn does, so it costs no PRAGMA, and a stuck lock's apology comes at most this much later.
+_QUEUE_SLACK_MS = 50
 
 
 def async_url(url: str | URL) -> URL:
@@ -90,9 +95,11 @@ class Database:
     On SQLite, writers of this process wait their turn in arrival order (one queue per event loop) before they ask
     SQLite for the write lock: SQLite's busy handler sleeps up to 100 ms between tries, so writers competing
     through it alone are served in no order and one can lose many times in a row (seconds of tail latency under
-    load). The queue and the busy timeout share one bound, LOCK_WAIT_MS from the call: a writer that has not got
-    the lock by then fails as a locked database does ("database is locked"). Other processes still compete
-    through the busy timeout. PostgreSQL locks rows, so its writers do not queue here.
+    load). A writer waits as long as the queue moves: it fails as a locked database does ("database is locked")
+    only when no writer of the queue has got SQLite's write lock for LOCK_WAIT_MS, counted from when it joined or
+    from the last writer that got the lock, whichever is later. A burst drains however long it takes; a stuck
+    writer, or another process holding the lock, still gets everyone behind it an apology within LOCK_WAIT_MS.
+    Other processes still compete through the busy timeout. PostgreSQL locks rows, so its writers do not queue here.
     """
 
     def __init__(self, url: str | URL, *, echo: bool = False, pool_size: int | None = None) -> None:
@@ -114,7 +121,7 @@ class Database:
         self._lock_wait_ms = LOCK_WAIT_MS
         # asyncio.Lock binds to the loop it first waits on, and a Database may outlive a loop (tests): one queue
         # per loop, dropped with the loop.
-        self._writer_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        self._writer_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriterQueue] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -130,26 +137,50 @@ class Database:
                 yield session
             return
         loop = asyncio.get_running_loop()
-        queued_at = loop.time()
         queue = self._writer_queues.get(loop)
         if queue is None:
-            queue = self._writer_queues[loop] = asyncio.Lock()
+            queue = self._writer_queues[loop] = _WriterQueue()
+        since = await self._take_turn(queue, loop)
         try:
-            async with asyncio.timeout_at(queued_at + self._lock_wait_ms / 1000):
-                await queue.acquire()
-        except TimeoutError:
-            raise self._locked_error() from None
-        engine = self._write_engine
-        queued_ms = int((loop.time() - queued_at) * 1000)
-        if queued_ms >= 2:  # a shorter wait is not worth a PRAGMA
-            # What the queue took comes off the busy timeout; 0 still takes a free lock at once.
-            busy_ms = max(0, self._lock_wait_ms - queued_ms - 1)
-            engine = engine.execution_options(**{_BUSY_OPTION: busy_ms})
-        try:
-            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            # What has passed since the queue last moved comes off the busy timeout. Counting from the last writer
+            # that got the lock, not from joining, keeps the whole wait for a writer at the end of a long burst;
+            # subtracting at all keeps a lock held elsewhere from costing each queued writer a full wait in turn
+            # (the n-th would fail after n × LOCK_WAIT_MS).
+            waited_ms = math.ceil((loop.time() - since) * 1000)
+            options: dict[str, Any] = {}
+            if waited_ms >= _QUEUE_SLACK_MS:
+                options[_BUSY_OPTION] = max(0, self._lock_wait_ms - waited_ms)  # 0 still takes a free lock at once
+            async with AsyncSession(self._write_engine, expire_on_commit=False) as session, session.begin():
+                # BEGIN IMMEDIATE now, not at the first statement: the turn is for taking the lock, and getting it
+                # is what tells the writers behind that the queue moves.
+                await session.connection(execution_options=options)
+                queue.moved_at = loop.time()
                 yield session
         finally:
-            queue.release()
+            queue.lock.release()
+
+    async def _take_turn(self, queue: _WriterQueue, loop: asyncio.AbstractEventLoop) -> float:
+        """Wait in arrival order until it is this writer's turn; give up as a locked database does once the queue
+        has not moved for the lock wait. Returns when this writer's lock wait started counting."""
+        joined = loop.time()
+        # One acquire for the whole wait: a timed-out acquire leaves the queue, and asking again would go to its end.
+        turn = loop.create_task(queue.lock.acquire())
+        try:
+            while True:
+                since = max(joined, queue.moved_at)
+                left = since + self._lock_wait_ms / 1000 - loop.time()
+                if left <= 0:
+                    raise self._locked_error()
+                done, _ = await asyncio.wait((turn,), timeout=left)  # does not cancel the acquire on timeout
+                if done:
+                    turn.result()
+                    return max(joined, queue.moved_at)
+        except BaseException:
+            if turn.done() and not turn.cancelled() and turn.exception() is None:
+                queue.lock.release()  # the turn came just as this writer gave up or was cancelled
+            else:
+                turn.cancel()  # asyncio.Lock hands a turn it had already granted on to the next writer
+            raise
 
     def _locked_error(self) -> OperationalError:
         """What SQLAlchemy raises when SQLite's busy timeout runs out, so callers see one kind of failure."""
@@ -163,3 +194,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class _WriterQueue:
+    """One event loop's SQLite writers: whose turn it is, and when a writer last got the write lock."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.moved_at = -math.inf
