@@ -136,6 +136,7 @@ async def visible_weeks(
     """Leads see their institutions whole; everyone else only their own children (as pædagog, or as a consultant
     whose profession the consent covers)."""
     institutions = list(await queries.institutions_of(session, staff))
+    lead_of = {i.id for i in institutions} if Role.LEDER in staff.roles else set()
     consultant_cases = (
         await session.exec(
             select(Case)
@@ -152,7 +153,6 @@ async def visible_weeks(
         institutions = [i for i in institutions if i.code == code.upper()]
         if not institutions:
             raise UserError(t("week.not_your_institution", code=code.upper()))
-    lead_of = {i.id for i in await queries.institutions_of(session, staff)} if Role.LEDER in staff.roles else set()
     weeks = []
     for institution in sorted(institutions, key=lambda i: i.code):
         only = None if institution.id in lead_of else {i for i in own if i is not None}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,11 +24,16 @@ class CaseView:
 
 
 async def case_view(session: AsyncSession, code: str) -> CaseView | None:
-    case = (await session.exec(select(Case).where(Case.code == code.upper()))).first()
-    if case is None:
+    found = (
+        await session.exec(
+            select(Case, Institution)
+            .join(Institution, col(Institution.id) == col(Case.institution_id))
+            .where(Case.code == code.upper())
+        )
+    ).first()
+    if found is None:
         return None
-    institution = await session.get(Institution, case.institution_id)
-    assert institution is not None
+    case, institution = found
     goals = (
         await session.exec(select(Goal).where(Goal.case_id == case.id, col(Goal.active)).order_by(col(Goal.number)))
     ).all()
@@ -35,22 +41,16 @@ async def case_view(session: AsyncSession, code: str) -> CaseView | None:
 
 
 async def access_to(session: AsyncSession, staff: Staff, case: Case) -> Access:
-    works_here = (
-        await session.exec(
-            select(StaffInstitution).where(
-                StaffInstitution.staff_id == staff.id, StaffInstitution.institution_id == case.institution_id
-            )
-        )
-    ).first() is not None
-    consultant = (
-        await session.exec(
-            select(CaseConsultant).where(CaseConsultant.case_id == case.id, CaseConsultant.staff_id == staff.id)
-        )
-    ).first() is not None
+    # Both facts in one round trip: every /rating, button and report asks this.
+    works_here = exists().where(
+        col(StaffInstitution.staff_id) == staff.id, col(StaffInstitution.institution_id) == case.institution_id
+    )
+    consultant = exists().where(col(CaseConsultant.case_id) == case.id, col(CaseConsultant.staff_id) == staff.id)
+    row = (await session.exec(select(works_here.label("works_here"), consultant.label("consultant")))).one()
     return case_access(
         roles=staff.roles,
-        works_at_institution=works_here,
-        is_case_consultant=consultant,
+        works_at_institution=bool(row[0]),
+        is_case_consultant=bool(row[1]),
         consent_professions=case.consent_professions,
     )
 
