@@ -47,23 +47,45 @@ def visit_policy(municipality: Municipality) -> VisitPolicy:
 
 
 async def routing_table(session: AsyncSession) -> RoutingTable:
-    """Every institution's fixed consultants, leads and the absences that apply, in a few queries."""
-    institutions = (await session.exec(select(Institution))).all()
-    districts = {i.id: i.district_id for i in institutions if i.id is not None}
-    staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.active)))).all()}
+    """Every institution's fixed consultants, leads and the absences that apply, in a few queries. Plain columns
+    are read, not rows: the planner reads the table twice a pass, and L has 10,000 staff."""
+    districts = {
+        i: d
+        for i, d in (await session.exec(select(col(Institution.id), col(Institution.district_id)))).all()
+        if i is not None
+    }
+    staff: dict[int, tuple[Person, list[str]]] = {}
+    for staff_id, slack_id, name, roles in (
+        await session.exec(
+            select(col(Staff.id), col(Staff.slack_id), col(Staff.name), col(Staff.roles)).where(col(Staff.active))
+        )
+    ).all():
+        if staff_id is not None:
+            staff[staff_id] = (Person(staff_id=staff_id, slack_id=slack_id or "", name=name), roles)
     facts = [
-        AssignmentFact(a.role, queries.person(staff[a.staff_id]), a.institution_id, a.district_id)
-        for a in (await session.exec(select(Assignment))).all()
-        if a.staff_id in staff
+        AssignmentFact(role, staff[staff_id][0], institution_id, district_id)
+        for role, staff_id, institution_id, district_id in (
+            await session.exec(
+                select(
+                    col(Assignment.role),
+                    col(Assignment.staff_id),
+                    col(Assignment.institution_id),
+                    col(Assignment.district_id),
+                )
+            )
+        ).all()
+        if staff_id in staff
     ]
     leads: dict[int, list[Person]] = {}
-    for link in (await session.exec(select(StaffInstitution))).all():
-        member = staff.get(link.staff_id)
-        if member is not None and Role.LEDER in member.roles:
-            leads.setdefault(link.institution_id, []).append(queries.person(member))
+    for staff_id, institution_id in (
+        await session.exec(select(col(StaffInstitution.staff_id), col(StaffInstitution.institution_id)))
+    ).all():
+        member = staff.get(staff_id)
+        if member is not None and Role.LEDER in member[1]:
+            leads.setdefault(institution_id, []).append(member[0])
     for people in leads.values():
         people.sort(key=lambda p: (p.name, p.staff_id))
-    absences = await queries.absences_of(session, [f.person.staff_id for f in facts])
+    absences = await queries.absences_of(session, {f.person.staff_id for f in facts})
     return RoutingTable.of(facts, districts, leads, absences)
 
 
