@@ -120,28 +120,42 @@ class Dispatcher:
 
     # -- delivery ----------------------------------------------------------------------------------
     async def dispatch_due(self) -> DispatchStats:
-        """Deliver every row due now, batch by batch."""
+        """Deliver every row due now, batch by batch.
+
+        While a full batch is delivered the next one is claimed beside it, so the posts do not stop for the claim's
+        transaction; its rows join the claims in hand at once (renewed with them if this batch runs long) and are
+        delivered when every row of this batch is done, so one recipient's rows still go out in due order.
+        """
         stats = DispatchStats()
-        while True:
-            now = self.clock.now()
-            async with self.db.write() as session:
-                rows = await outbox.claim_due(
-                    session, now=now, worker=self.worker, limit=self.batch, is_postgres=not self.db.is_sqlite
-                )
-            if not rows:
-                return stats
-            self._claimed = {row.id: now for row in rows if row.id is not None}
+        rows = await self._claim()
+        while rows:
+            upcoming = asyncio.create_task(self._claim()) if len(rows) >= self.batch else None
             by_recipient: dict[str, list[Notification]] = {}
             for row in rows:
                 by_recipient.setdefault(row.recipient, []).append(row)
             gate = asyncio.Semaphore(self.concurrency)
             try:
                 await asyncio.gather(*(self._deliver_in_order(queue, gate, stats) for queue in by_recipient.values()))
+            except BaseException:
+                if upcoming is not None:  # let the claim end; its rows stay `sending` until `recover` settles them
+                    await asyncio.gather(upcoming, return_exceptions=True)
+                raise
             finally:
                 await self._flush()
-                self._claimed = {}
-            if len(rows) < self.batch:
-                return stats
+                for row in rows:  # whatever of this batch is still here is no longer in hand
+                    self._claimed.pop(row.id or 0, None)
+            rows = await upcoming if upcoming is not None else []
+        return stats
+
+    async def _claim(self) -> list[Notification]:
+        now = self.clock.now()
+        async with self.db.write() as session:
+            rows = await outbox.claim_due(
+                session, now=now, worker=self.worker, limit=self.batch, is_postgres=not self.db.is_sqlite
+            )
+        async with self._renew_lock:  # a renewal in progress rebuilds `_claimed`: add to it after, not during
+            self._claimed.update({row.id: now for row in rows if row.id is not None})
+        return rows
 
     async def _deliver_in_order(self, queue: list[Notification], gate: asyncio.Semaphore, stats: DispatchStats) -> None:
         """One recipient's rows in due order; recipients run side by side up to `concurrency`."""
