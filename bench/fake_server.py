@@ -1,11 +1,11 @@
 """The fake Slack Web API in its own process, so the client side is measured alone.
 
-`python -m bench.fake_server` serves `teambot.testing.fake_slack` with a listen backlog of `LISTEN_BACKLOG`
-instead of `socketserver`'s 5. AsyncWebClient without a session opens a new connection for every call, so a
-client with 8 calls in flight often had more than 5 connections waiting to be accepted; the kernel then drops
-the SYN (`ListenOverflows` in /proc/net/netstat) and the client tries again only after 1 s (then 2 s). Those
-stalls, not the client, set the dispatcher's throughput, and never hit the one-call-at-a-time loop. Real Slack
-does not refuse a handful of connections.
+`python -m bench.fake_server` serves `teambot.testing.fake_slack`, whose listen backlog is 128 instead of
+`socketserver`'s 5. AsyncWebClient without a session opens a new connection for every call, so a client with 8
+calls in flight often had more than 5 connections waiting to be accepted; the kernel then dropped the SYN
+(`ListenOverflows` in /proc/net/netstat) and the client tried again only after 1 s (then 2 s). Those stalls, not
+the client, set the dispatcher's throughput, and never hit the one-call-at-a-time loop. Real Slack does not
+refuse a handful of connections.
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ import subprocess
 import sys
 import urllib.request
 import zlib
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from teambot.testing import fake_slack
 
 REPO = Path(__file__).resolve().parent.parent
-LISTEN_BACKLOG = 128  # well above every client's calls in flight (the dispatcher's 8, scale-out's 2 × 8)
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -99,12 +97,5 @@ class FakeSlackPool:
         }
 
 
-def serve() -> None:
-    """Serve the fake Slack until killed, printing its API URL first, with a listen backlog fit for load."""
-    # This process serves nothing else, so the class attribute is the simplest place to set it.
-    ThreadingHTTPServer.request_queue_size = LISTEN_BACKLOG
-    fake_slack.main()
-
-
 if __name__ == "__main__":
-    serve()
+    fake_slack.main()

@@ -38,6 +38,13 @@ class Fault:
     posted: bool = False  # the call took effect (a message was posted) before the error was answered
 
 
+class _Server(ThreadingHTTPServer):
+    # A client without a session opens a connection per call; with 8 or more in flight, socketserver's listen
+    # backlog of 5 makes the kernel drop SYNs, and each dropped call stalls 1 s before its retry.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -48,8 +55,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = 0
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
         )
