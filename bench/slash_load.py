@@ -46,7 +46,7 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
     warmup, measured, unwaited = commands[:WARMUP], commands[WARMUP : WARMUP + requests], commands[WARMUP + requests :]
     with (
         teambot_server(url, h.fake.api_url, h.work, scheduler=True, ready_timeout=300) as server,
-        bare_server(h.fake.api_url, h.work, database_url=url) as writing,
+        bare_server(h.fake.api_url, h.work, database_url=_anchor_database(h, url)) as writing,
     ):
         await drive(h.bare.url, warmup, concurrency=4, receiver=None)
         await drive(writing.url, warmup, concurrency=4, receiver=None)
@@ -104,6 +104,12 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
         ),
     )
     return results
+
+
+def _anchor_database(h: Harness, url: str) -> str:
+    """Where the writing anchor stores: on SQLite a file of its own, so teambot's scheduler (same process tree,
+    same file) does not hold the write lock against it; on PostgreSQL its own table beside teambot's."""
+    return url if h.db.url is not None else f"sqlite:///{h.work / 'writing-anchor.db'}"
 
 
 def _writing_anchor(h: Harness, ours: Load, writing: Load, cpu: tuple[float, float, int]) -> list[Result]:

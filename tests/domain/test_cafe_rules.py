@@ -103,6 +103,9 @@ def test_stand_ins_rotate_to_whoever_has_stood_in_the_fewest_times() -> None:
         ("2027-13", None),
         ("martz", None),
         ("", None),
+        ("0000-03", None),  # no year 0: refused, not a crash
+        ("3/0000", None),
+        ("marts 0000", None),
     ],
 )
 def test_months_as_danish_users_type_them(text: str, month: date | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -182,6 +182,26 @@ async def test_a_command_slower_than_the_ack_allows_is_answered_through_the_resp
     assert (answer["text"], answer["response_type"]) == (RECORDED_1, "ephemeral")
     [rating] = await ratings(bolt.db)
     assert (rating.day, rating.value) == (TODAY, 3)
+
+
+async def test_time_spent_before_the_listener_counts_against_answering_in_the_acknowledgement(
+    bolt: Bolt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A request that waited 0.4 s in middleware (the replay guard's write, a busy loop) has less of Slack's
+    # 3 seconds left: with 0.3 s to answer in the ack, a fast command must still answer through the response URL.
+    monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.3)
+
+    async def slow(next: Callable[[], Awaitable[None]]) -> None:
+        await asyncio.sleep(0.4)
+        await next()
+
+    bolt.app.middleware(slow)
+
+    response = await bolt.post(command(bolt, "AK12 1 3", "late"))
+
+    assert (response.status, response.body) == (200, "")
+    [answer] = bolt.answers("late", via=("response_url",))
+    assert answer["text"] == RECORDED_1
 
 
 async def test_a_refused_rating_command_is_answered_in_danish_and_stores_nothing(bolt: Bolt) -> None:

@@ -99,12 +99,13 @@ def parse_month(text: str, today: date) -> date | None:
     if match:
         first, second = int(match.group(1)), int(match.group(2))
         year, month = (first, second) if _ISO_MONTH.match(words) else (second, first)
-        return date(year, month, 1) if 1 <= month <= 12 else None
+        return date(year, month, 1) if 1 <= month <= 12 and year >= 1 else None
     name, _, year_text = words.partition(" ")
     if name not in MONTHS:
         return None
     month = MONTHS.index(name) + 1
     if year_text:
-        return date(int(year_text), month, 1) if re.fullmatch(r"[0-9]{4}", year_text) else None
+        valid = re.fullmatch(r"[0-9]{4}", year_text) and int(year_text) >= 1
+        return date(int(year_text), month, 1) if valid else None
     year = today.year if month >= today.month else today.year + 1
     return date(year, month, 1)

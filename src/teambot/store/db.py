@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -120,10 +119,8 @@ class Database:
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._lock_wait_ms = LOCK_WAIT_MS
         # asyncio.Lock binds to the loop it first waits on, and a Database may outlive a loop (tests): one queue
-        # per loop, dropped with the loop.
-        self._writer_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriterQueue] = (
-            weakref.WeakKeyDictionary()
-        )
+        # per loop, dropped when its last writer leaves (a contended Lock holds its loop, so a weak key would not).
+        self._writer_queues: dict[asyncio.AbstractEventLoop, _WriterQueue] = {}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -140,24 +137,30 @@ class Database:
         queue = self._writer_queues.get(loop)
         if queue is None:
             queue = self._writer_queues[loop] = _WriterQueue()
-        since = await self._take_turn(queue, loop)
+        queue.writers += 1
         try:
-            # What has passed since the queue last moved comes off the busy timeout. Counting from the last writer
-            # that got the lock, not from joining, keeps the whole wait for a writer at the end of a long burst;
-            # subtracting at all keeps a lock held elsewhere from costing each queued writer a full wait in turn
-            # (the n-th would fail after n × LOCK_WAIT_MS).
-            waited_ms = math.ceil((loop.time() - since) * 1000)
-            options: dict[str, Any] = {}
-            if waited_ms >= _QUEUE_SLACK_MS:
-                options[_BUSY_OPTION] = max(0, self._lock_wait_ms - waited_ms)  # 0 still takes a free lock at once
-            async with AsyncSession(self._write_engine, expire_on_commit=False) as session, session.begin():
-                # BEGIN IMMEDIATE now, not at the first statement: the turn is for taking the lock, and getting it
-                # is what tells the writers behind that the queue moves.
-                await session.connection(execution_options=options)
-                queue.moved_at = loop.time()
-                yield session
+            since = await self._take_turn(queue, loop)
+            try:
+                # What has passed since the queue last moved comes off the busy timeout. Counting from the last
+                # writer that got the lock, not from joining, keeps the whole wait for a writer at the end of a long
+                # burst; subtracting at all keeps a lock held elsewhere from costing each queued writer a full wait
+                # in turn (the n-th would fail after n × LOCK_WAIT_MS).
+                waited_ms = math.ceil((loop.time() - since) * 1000)
+                options: dict[str, Any] = {}
+                if waited_ms >= _QUEUE_SLACK_MS:
+                    options[_BUSY_OPTION] = max(0, self._lock_wait_ms - waited_ms)  # 0 still takes a free lock
+                async with AsyncSession(self._write_engine, expire_on_commit=False) as session, session.begin():
+                    # BEGIN IMMEDIATE now, not at the first statement: the turn is for taking the lock, and getting
+                    # it is what tells the writers behind that the queue moves.
+                    await session.connection(execution_options=options)
+                    queue.moved_at = loop.time()
+                    yield session
+            finally:
+                queue.lock.release()
         finally:
-            queue.lock.release()
+            queue.writers -= 1
+            if queue.writers == 0:
+                del self._writer_queues[loop]
 
     async def _take_turn(self, queue: _WriterQueue, loop: asyncio.AbstractEventLoop) -> float:
         """Wait in arrival order until it is this writer's turn; give up as a locked database does once the queue
@@ -202,3 +205,4 @@ class _WriterQueue:
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.moved_at = -math.inf
+        self.writers = 0  # queued or writing

@@ -4,26 +4,42 @@ lets an acknowledgement wait, acknowledge empty and answer through the response 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_command
 from teambot.commands.registry import Attachment, Reply
 from teambot.slack.services import Services
 
-# Slack shows an error when the acknowledgement takes over 3 s. Commands that finish well within that answer in
-# the acknowledgement: no second HTTP request per command, and the answer arrives with the ack.
+# Slack shows an error when the acknowledgement takes over 3 s from the request. Commands that finish well within
+# that answer in the acknowledgement: no second HTTP request per command, and the answer arrives with the ack.
 ANSWER_IN_ACK_SECONDS = 2.0
+ARRIVED = "teambot_arrived"  # context key: time.monotonic() when the request reached teambot's first middleware
+
+
+async def stamp_arrival(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+    """Note when the request came in (before the replay guard's write), so a slash command knows how much of
+    Slack's 3 seconds is left for answering in the acknowledgement."""
+    context[ARRIVED] = time.monotonic()
+    await next()
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def on_command(
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         running = asyncio.ensure_future(
             run_command(services.context(command["user_id"]), command["command"], command.get("text", ""))
         )
-        done, _ = await asyncio.wait({running}, timeout=ANSWER_IN_ACK_SECONDS)
+        done, _ = await asyncio.wait({running}, timeout=_time_left(context))
         if not done:
             await ack()
             await _answer_later(await running, command, respond, client)
@@ -41,8 +57,16 @@ def register(app: AsyncApp, services: Services) -> None:
         app.command(slash)(on_command)
 
 
+def _time_left(context: AsyncBoltContext) -> float:
+    """What is left of the budget for answering in the acknowledgement; time spent before the listener (the
+    replay guard's write, a busy event loop) counts too."""
+    arrived = context.get(ARRIVED)
+    spent = time.monotonic() - arrived if isinstance(arrived, float) else 0.0
+    return max(0.0, ANSWER_IN_ACK_SECONDS - spent)
+
+
 async def _answer_later(reply: Reply, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
-    # A modal's trigger_id has expired by now (it lives 3 s), so a late modal command answers in text.
+    # A modal's trigger_id lives 3 s from the request and may be gone before views.open lands: answer in text.
     await respond(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
     if reply.files:
         await upload_to_dm(client, command["user_id"], reply.files)
