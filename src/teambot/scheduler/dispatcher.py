@@ -80,7 +80,9 @@ class Dispatcher:
         self._flush_lock = asyncio.Lock()
         self._last_post: dict[str, float] = {}
         self._held_until: dict[str, datetime] = {}
-        self._claimed: dict[int, datetime] = {}  # unsettled rows of the batch in hand -> claim last renewed
+        # Unsettled rows in hand -> claim last renewed: the batch being delivered and the one claimed ahead of it.
+        self._claimed: dict[int, datetime] = {}
+        self._posting: set[int] = set()  # rows handed to the messenger, outcome not yet recorded: maybe posted
         self._renew_lock = asyncio.Lock()
 
     # -- recovery ----------------------------------------------------------------------------------
@@ -125,27 +127,73 @@ class Dispatcher:
         While a full batch is delivered the next one is claimed beside it, so the posts do not stop for the claim's
         transaction; its rows join the claims in hand at once (renewed with them if this batch runs long) and are
         delivered when every row of this batch is done, so one recipient's rows still go out in due order.
+
+        If a batch cannot be finished (an error that is not Slack's, its outcomes not written, the pass cancelled),
+        the batch claimed ahead is awaited all the same and given back with this batch's rows never handed to the
+        messenger; only rows that may have been posted stay `sending`, for `recover` to settle.
         """
         stats = DispatchStats()
         rows = await self._claim()
         while rows:
             upcoming = asyncio.create_task(self._claim()) if len(rows) >= self.batch else None
-            by_recipient: dict[str, list[Notification]] = {}
-            for row in rows:
-                by_recipient.setdefault(row.recipient, []).append(row)
-            gate = asyncio.Semaphore(self.concurrency)
             try:
-                await asyncio.gather(*(self._deliver_in_order(queue, gate, stats) for queue in by_recipient.values()))
-            except BaseException:
-                if upcoming is not None:  # let the claim end; its rows stay `sending` until `recover` settles them
-                    await asyncio.gather(upcoming, return_exceptions=True)
-                raise
-            finally:
+                await self._deliver_batch(rows, stats)
                 await self._flush()
-                for row in rows:  # whatever of this batch is still here is no longer in hand
-                    self._claimed.pop(row.id or 0, None)
-            rows = await upcoming if upcoming is not None else []
+                # Shielded: a pass cancelled here still lets the claim end, so that `_give_back` sees its rows.
+                ahead = await asyncio.shield(upcoming) if upcoming is not None else []
+            except BaseException:
+                await self._give_back(rows, upcoming)
+                raise
+            for row in rows:  # whatever of this batch is still here is no longer in hand
+                self._claimed.pop(row.id or 0, None)
+            rows = ahead
         return stats
+
+    async def _deliver_batch(self, rows: list[Notification], stats: DispatchStats) -> None:
+        by_recipient: dict[str, list[Notification]] = {}
+        for row in rows:
+            by_recipient.setdefault(row.recipient, []).append(row)
+        gate = asyncio.Semaphore(self.concurrency)
+        queues = [asyncio.ensure_future(self._deliver_in_order(queue, gate, stats)) for queue in by_recipient.values()]
+        try:
+            await asyncio.gather(*queues)
+        except BaseException:
+            # One recipient's error ends the batch: the other recipients stop too, and none is left running once the
+            # pass is over. Their rows not yet handed to the messenger are given back with the batch; a post cut
+            # short here may have reached Slack, so its row stays `sending` for `recover` to look for.
+            for queue in queues:
+                queue.cancel()
+            await asyncio.gather(*queues, return_exceptions=True)
+            raise
+
+    async def _give_back(self, rows: list[Notification], upcoming: asyncio.Task[list[Notification]] | None) -> None:
+        """After a batch that could not be finished: write what it settled, wait for the claim ahead, and release
+        in one UPDATE every row of both still in hand that was never handed to the messenger."""
+        try:
+            await self._flush()
+        except Exception as exc:  # the batch's own error is raised all the same; these rows go to `recover`
+            log.warning("could not record the outcomes of an unfinished batch: %s", exc)
+        ahead: list[Notification] = []
+        if upcoming is not None:
+            await asyncio.wait([upcoming])  # not cancelled with this pass: its rows must be known to be released
+            failure = None if upcoming.cancelled() else upcoming.exception()  # retrieved: never logged as lost
+            if failure is not None:
+                log.warning("claiming the next batch failed: %s", failure)
+            elif not upcoming.cancelled():
+                ahead = upcoming.result()
+        batch_rows = [*rows, *ahead]
+        async with self._renew_lock:  # not while a renewal rebuilds `_claimed`
+            unposted = [row.id for row in batch_rows if row.id in self._claimed and row.id not in self._posting]
+            for row in batch_rows:
+                self._claimed.pop(row.id or 0, None)
+                self._posting.discard(row.id or 0)
+        if not unposted:
+            return
+        try:
+            async with self.db.write() as session:
+                await outbox.release_claims(session, ids=unposted, worker=self.worker)
+        except Exception as exc:
+            log.warning("could not give back %d claimed notifications; recovery will: %s", len(unposted), exc)
 
     async def _claim(self) -> list[Notification]:
         now = self.clock.now()
@@ -203,6 +251,7 @@ class Dispatcher:
         await self._pace(row.recipient)
         if not await self._still_mine(row):
             return  # another dispatcher's recovery took it over while this batch was paced out
+        self._posting.add(row.id or 0)  # from here on it may be posted: never given back unsettled
         try:
             ts = await self.messenger.send(
                 row.recipient, from_payload(row.payload), metadata=notification_metadata(row.dedupe_key)
@@ -215,10 +264,12 @@ class Dispatcher:
         stats.delivered.append(row)
 
     async def _still_mine(self, row: Notification) -> bool:
-        """Whether the claim on `row` still holds, renewing the whole batch's claims once half the lease is gone.
+        """Whether the claim on `row` still holds, renewing every claim in hand once half the lease is gone: the rows
+        of the batch being delivered and those of the batch claimed ahead, which wait for this one to end.
 
         A long batch (a backlog for one person, paced one post a second) can outlast the lease; without renewal
-        another dispatcher's `recover` would take the rows back and post them a second time."""
+        another dispatcher's `recover` would take the rows back and post them a second time. A row given back
+        (`_give_back`) is no longer in hand: it is not renewed, and not posted if a delivery still asks."""
         async with self._renew_lock:  # recipients run side by side: one renewal serves them all
             if row.id not in self._claimed:
                 return False
@@ -271,6 +322,7 @@ class Dispatcher:
         # for the posted message's metadata, so nothing is sent twice.
         self._outcomes.append(outcome)
         self._claimed.pop(outcome.row_id, None)
+        self._posting.discard(outcome.row_id)
         if len(self._outcomes) >= self.record_every:
             await self._flush()
 

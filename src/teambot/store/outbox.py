@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Text, bindparam, cast, func, or_, update
+from sqlalchemy import Table, Text, bindparam, case, cast, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -75,17 +75,6 @@ async def insert_new(session: AsyncSession, planned: Iterable[Planned], now: dat
     await session.exec(statement, params=rows)
 
 
-async def sync(
-    session: AsyncSession, *, ref_type: str, ref_id: int, kinds: Sequence[str], planned: list[Planned], now: datetime
-) -> None:
-    """Make the pending rows about one thing (a meeting, say) match `planned`.
-
-    New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled
-    comes back; a pending row whose content changed is updated in place.
-    """
-    await sync_many(session, ref_type=ref_type, kinds=kinds, planned={ref_id: planned}, now=now)
-
-
 async def sync_many(
     session: AsyncSession,
     *,
@@ -94,7 +83,10 @@ async def sync_many(
     planned: Mapping[int, list[Planned]],
     now: datetime,
 ) -> None:
-    """`sync` for many things at once (`planned` by ref_id): one read of their rows, one insert of the new ones,
+    """Make the pending rows about many things (meetings, say; `planned` by ref_id) match what is planned for them.
+
+    New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled comes back;
+    a pending row whose content changed is updated in place. One read of their rows, one insert of the new ones,
     and writes only for the rows that change."""
     if not planned:
         return
@@ -266,6 +258,18 @@ async def renew_claims(session: AsyncSession, *, ids: Iterable[int], worker: str
     for row in rows:
         row.claimed_at = now
     return {row.id for row in rows if row.id is not None}
+
+
+async def release_claims(session: AsyncSession, *, ids: Iterable[int], worker: str) -> None:
+    """Give back `worker`'s claims on rows it never handed to the messenger: pending again, and the claim, which
+    `claim_due` counted as an attempt, no longer counted. A row another dispatcher's recovery took over meanwhile
+    (no longer `sending` by `worker`) is left alone. One UPDATE for them all."""
+    table = _table()
+    await session.exec(
+        update(table)
+        .where(table.c.id.in_(list(ids)), table.c.status == SENDING, table.c.claimed_by == worker)
+        .values(status=PENDING, claimed_by=None, attempts=case((table.c.attempts > 0, table.c.attempts - 1), else_=0))
+    )
 
 
 async def abandoned(session: AsyncSession, *, older_than: datetime) -> Sequence[Notification]:
