@@ -2,8 +2,9 @@
 
 Three messages per visit: a request to confirm the day (to the consultant, a week before the parents' notice),
 the notice with a ready-to-post Aula text for parents (to the institution's channel, else its leads), and the
-consultant's reminder listing the parents' themes. The planner and the buttons both call `sync_visit_outbox`,
-so a move, a new theme or an absence updates the pending rows at once.
+consultant's reminder listing the parents' themes. The planner syncs the coming visits' rows in bulk
+(`sync_visit_outboxes`); a move, a confirmation or a new theme re-syncs its own visit at once (`sync_visit_outbox`,
+the same code for one visit), while an absence or a new assignment reaches the rows at the planner's next pass.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import CAFE_KINDS, sync_cafe_outboxes
 from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outboxes
+from teambot.domain.calendar import WorkCalendar
 from teambot.domain.visits import CONFIRM_LEAD_DAYS, quarter_of
 from teambot.store import cafe as cafe_store
 from teambot.store import outbox, queries
@@ -88,7 +89,9 @@ async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int
             )
         ).all()
     # The routing table and calendars read above serve every chunk: reading them per chunk would make a pass
-    # grow with the square of the municipality. A change meanwhile re-syncs its own visits (the commands do).
+    # grow with the square of the municipality. A move, a confirmation or a new theme re-syncs its own visit at
+    # once (the commands do, and the chunks read visits and themes afresh); an absence or an assignment changed
+    # while the pass runs is not seen by it: the next pass picks it up.
     for part in _chunks([i for i in ids if i is not None], chunk):
         async with db.write() as session:
             visits = (
@@ -98,6 +101,7 @@ async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int
                     .order_by(col(Visit.day), col(Visit.id))
                 )
             ).all()
+            await _read_missing_calendars(session, calendars, {v.institution_id for v in visits})
             await sync_visit_outboxes(
                 session,
                 visits,
@@ -140,6 +144,7 @@ async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int 
                     .order_by(col(CafeSession.day), col(CafeSession.id))
                 )
             ).all()
+            await _read_missing_calendars(session, calendars, {c.institution_id for c in cafes})
             await sync_cafe_outboxes(
                 session,
                 cafes,
@@ -154,6 +159,15 @@ async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int 
 
 def _chunks(ids: list[int], size: int) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+async def _read_missing_calendars(
+    session: AsyncSession, calendars: dict[int, WorkCalendar], institution_ids: set[int]
+) -> None:
+    """Add the calendars of institutions created since `calendars` was read: a café or visit of one (a command
+    can add it between two chunks) must not fail the rest of the pass."""
+    for institution_id in sorted(institution_ids - calendars.keys()):
+        calendars[institution_id] = await queries.work_calendar(session, institution_id)
 
 
 async def _cancel_passed(session: AsyncSession, ref_type: str, kinds: tuple[str, ...], today: date) -> None:

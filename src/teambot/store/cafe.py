@@ -24,6 +24,7 @@ from teambot.domain.roles import Role
 from teambot.domain.routing import Person
 from teambot.domain.routing_table import Reason, RoutingTable
 from teambot.store import queries
+from teambot.store import visits as visit_store
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Municipality, Visit
 
 INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
@@ -123,9 +124,9 @@ async def invites_of_sessions(session: AsyncSession, session_ids: Sequence[int])
     return found
 
 
-def uncovered(counts: dict[date, int], sessions: Sequence[CafeSession]) -> dict[date, int]:
-    """The months no café has been proposed for yet."""
-    return {m: n for m, n in counts.items() if not any(s.first_month <= m <= s.last_month for s in sessions)}
+def uncovered(counts: dict[date, int], spans: Sequence[tuple[date, date]]) -> dict[date, int]:
+    """The months no café has been proposed for yet, given the cafés' (first month, last month) spans."""
+    return {m: n for m, n in counts.items() if not any(first <= m <= last for first, last in spans)}
 
 
 async def waiting_groups(
@@ -134,7 +135,7 @@ async def waiting_groups(
     """The groups of registered children not yet given a café, as they stand today."""
     counts = await counts_of(session, institution_id)
     sessions = (await session.exec(select(CafeSession).where(CafeSession.institution_id == institution_id))).all()
-    return group_cohorts(uncovered(counts, sessions), policy, today)
+    return group_cohorts(uncovered(counts, [(s.first_month, s.last_month) for s in sessions]), policy, today)
 
 
 @dataclass
@@ -193,7 +194,7 @@ async def propose(
 
     The counts and cafés of every institution are read at once, and the diaries of the sundhedsplejersker of the
     institutions with a due group in two more queries: a pass with nothing due costs three queries."""
-    await session.exec(select(Municipality).with_for_update())  # one proposer at a time (PostgreSQL)
+    await visit_store.lock_planning(session)  # one proposer at a time (PostgreSQL)
     policy = cafe_policy(await queries.municipality(session))
     counts: dict[int, dict[date, int]] = {}
     for institution_id, month, children in (
@@ -216,11 +217,7 @@ async def propose(
         cafe_days.setdefault(institution_id, set()).add(held)
     due: list[tuple[int, CafeGroup]] = []
     for institution_id in sorted(counts):
-        waiting = {
-            m: n
-            for m, n in counts[institution_id].items()
-            if not any(first <= m <= last for first, last in spans.get(institution_id, ()))
-        }
+        waiting = uncovered(counts[institution_id], spans.get(institution_id, []))
         due += [(institution_id, g) for g in group_cohorts(waiting, policy, today) if is_due(g, policy, today)]
     if not due:
         return []
