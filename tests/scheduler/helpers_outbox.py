@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from teambot.commands.messenger import METADATA_EVENT
@@ -58,6 +61,23 @@ async def notifications(db: Database, *, kind: str | None = None) -> list[Notifi
 async def meetings(db: Database) -> list[Meeting]:
     async with db.read() as session:
         return list((await session.exec(select(Meeting).order_by(col(Meeting.seq)))).all())
+
+
+@contextmanager
+def writes(db: Database) -> Iterator[list[str]]:
+    """The INSERT, UPDATE and DELETE statements sent to the database inside the block."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            statements.append(statement)
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def metadata_of(params: dict[str, Any]) -> dict[str, Any]:

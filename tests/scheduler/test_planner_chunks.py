@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event
+from helpers_outbox import writes
+from sqlalchemy import delete
 from sqlmodel import col, select
 
 from teambot.scheduler.planner import plan_all, plan_case
@@ -76,23 +75,6 @@ async def _forget_planning(db: Database) -> None:
         await session.exec(delete(Meeting))
 
 
-@contextmanager
-def _writes(db: Database) -> Iterator[list[str]]:
-    """The INSERT, UPDATE and DELETE statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 async def _assert_routed_like_one_case_at_a_time(db: Database) -> None:
     """Every pending reminder of a case's next meeting goes to exactly whom `queries.meeting_facts` (the per-case
     queries the commands use) routes it to."""
@@ -156,11 +138,11 @@ async def test_a_pass_in_chunks_plans_what_planning_each_case_alone_does(db: Dat
 async def test_a_second_pass_writes_nothing(db: Database) -> None:
     await _municipality(db)
     await _vary(db)
-    with _writes(db) as first:
+    with writes(db) as first:
         await plan_all(db, now=NOW, zone=CPH, chunk=CHUNK)
     assert first  # the meetings, the reminders and the nudges
     before, meetings = await _outbox(db), await _meetings(db)
-    with _writes(db) as statements:
+    with writes(db) as statements:
         await plan_all(db, now=NOW + timedelta(minutes=10), zone=CPH, chunk=CHUNK)
     assert statements == []
     assert await _outbox(db) == before

@@ -1,5 +1,7 @@
 """Visits and cafés planned in bulk: a pass in chunks writes exactly the rows that syncing each visit and café on
-its own writes (in the same order), and a pass with nothing new writes nothing.
+its own writes (in the same order), and the rows each variation calls for (spelled out: syncing one visit is the
+same bulk code with one item, so the comparison alone cannot catch a rule gone wrong in it); a pass with nothing
+new writes nothing, and a café of an institution newer than the pass's calendars does not stop the pass.
 
 The municipality is the generated one (two sundhedsplejersker for six institutions, one district consultant of
 each café profession, café counts), planned on Monday 1 March 2027 and again two days later, then varied in every
@@ -12,16 +14,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, insert
+import pytest
+from helpers_outbox import writes
+from sqlalchemy import delete, insert
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import sync_cafe_outbox
 from teambot.commands.visit_notices import sync_visit_outbox
+from teambot.domain.calendar import WorkCalendar
 from teambot.domain.visits import CONFIRM_LEAD_DAYS
 from teambot.scheduler.planner import plan_all
 from teambot.scheduler.visits import MARGIN_DAYS, PAST_DAYS, plan_cafes, plan_visits
@@ -49,23 +54,6 @@ LATER = NOW + timedelta(days=2)  # Wednesday 3 March
 SIZE = Size("T", 6, 12)
 CHUNK = 2
 ABOUT = ("visit", "cafe")
-
-
-@contextmanager
-def _writes(db: Database) -> Iterator[list[str]]:
-    """The INSERT, UPDATE and DELETE statements sent to the database inside the block."""
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
-            statements.append(statement)
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _outbox(db: Database) -> list[dict[str, Any]]:
@@ -105,7 +93,29 @@ async def _restore(db: Database, rows: list[dict[str, Any]]) -> None:
         await (await session.connection()).execute(insert(table(Notification)), rows)
 
 
-async def _vary(db: Database) -> None:
+@dataclass(frozen=True)
+class _Varied:
+    """What `_vary` changed, to check the planned rows against."""
+
+    themed: int  # a visit with two themes, at an institution with a channel
+    confirmed: int
+    moved: int
+    moved_to: date
+    substituted: int  # nurse 2 away, nurse 1 standing in
+    unattended: int | None  # nurse 1 away with nobody: her institution's leads are told
+    unattended_leads: frozenset[str]
+    nurse1: str
+    nurse2: str
+    cafe: int  # the fysioterapeut declined
+    cafe_leads: frozenset[str]
+
+
+async def _lead_ids(session: AsyncSession, institution_id: int) -> frozenset[str]:
+    leads = await queries.leads_of(session, institution_id)
+    return frozenset(s.slack_id for s in leads if s.slack_id)
+
+
+async def _vary(db: Database) -> _Varied:
     """Change, without planning, everything the rows of visits and cafés depend on."""
     today = LATER.astimezone(CPH).date()
     async with db.write() as session:
@@ -139,8 +149,8 @@ async def _vary(db: Database) -> None:
         # Nurse 2 is away at her first visit with nurse 1 standing in, nurse 1 at her fourth with nobody.
         away = by_nurse[nurse2.id][0]
         session.add(Absence(staff_id=nurse2.id or 0, start=away.day, end=away.day, substitute_id=nurse1.id))
-        if len(by_nurse[nurse1.id]) > 3:
-            alone = by_nurse[nurse1.id][3]
+        alone = by_nurse[nurse1.id][3] if len(by_nurse[nurse1.id]) > 3 else None
+        if alone is not None:
             session.add(Absence(staff_id=nurse1.id or 0, start=alone.day, end=alone.day))
         institution = await session.get(Institution, themed.institution_id)
         assert institution is not None
@@ -175,6 +185,62 @@ async def _vary(db: Database) -> None:
         session.add(lead)
         await session.flush()
         session.add(StaffInstitution(staff_id=lead.id or 0, institution_id=cafe.institution_id))
+        await session.flush()
+        assert themed.id and confirmed.id and moved.id and away.id and cafe.id and nurse1.slack_id and nurse2.slack_id
+        return _Varied(
+            themed=themed.id,
+            confirmed=confirmed.id,
+            moved=moved.id,
+            moved_to=moved.day,
+            substituted=away.id,
+            unattended=alone.id if alone else None,
+            unattended_leads=await _lead_ids(session, alone.institution_id) if alone else frozenset(),
+            nurse1=nurse1.slack_id,
+            nurse2=nurse2.slack_id,
+            cafe=cafe.id,
+            cafe_leads=await _lead_ids(session, cafe.institution_id),
+        )
+
+
+def _pending(rows: list[dict[str, Any]], ref_type: str, ref_id: int | None, kind: str) -> list[dict[str, Any]]:
+    return [
+        r for r in rows if (r["ref_type"], r["ref_id"], r["kind"], r["status"]) == (ref_type, ref_id, kind, "pending")
+    ]
+
+
+def _to(rows: list[dict[str, Any]], ref_type: str, ref_id: int | None, kind: str) -> set[str]:
+    return {r["recipient"] for r in _pending(rows, ref_type, ref_id, kind)}
+
+
+def _assert_rows_follow_the_variations(rows: list[dict[str, Any]], varied: _Varied) -> None:
+    """The rows each variation calls for, spelled out, not only compared with another way of planning them."""
+    # Nurse 2 is away: nurse 1 stands in and gets her messages (and she none).
+    assert _to(rows, "visit", varied.substituted, "visit.reminder") == {varied.nurse1}
+    assert _to(rows, "visit", varied.substituted, "visit.confirm") == {varied.nurse1}
+    # Nurse 1 is away with nobody standing in: the institution's leads are told instead.
+    if varied.unattended is not None:
+        assert varied.unattended_leads
+        assert _to(rows, "visit", varied.unattended, "visit.reminder") == varied.unattended_leads
+    # A confirmed visit asks nobody to confirm it any more.
+    assert _to(rows, "visit", varied.confirmed, "visit.confirm") == set()
+    # The parents told the old day hear of the new one at once: the next reminder time (Wednesday 3 March
+    # 08:00 in Copenhagen), not two weeks before the visit; the old day's notice is not sent again.
+    notices = _pending(rows, "visit", varied.moved, "visit.notice")
+    assert notices
+    for notice in notices:
+        assert f":{varied.moved_to.isoformat()}:notice:" in notice["dedupe_key"]
+        assert notice["event_day"] == varied.moved_to
+        assert notice["due_at"] == datetime(2027, 3, 3, 7, 0, tzinfo=UTC)
+    # The themed visit's notice goes to its institution's channel, and the reminder lists the themes.
+    assert _to(rows, "visit", varied.themed, "visit.notice") == {"C0CHANNEL1"}
+    [reminder] = _pending(rows, "visit", varied.themed, "visit.reminder")
+    assert "Søvn" in json.dumps(reminder["payload"], ensure_ascii=False)
+    assert "Mad og måltider" in json.dumps(reminder["payload"], ensure_ascii=False)
+    # Nobody is left to come as fysioterapeut: every lead of the café's institution is told, the new one too.
+    unfilled = [
+        r for r in _pending(rows, "cafe", varied.cafe, "cafe.unfilled") if ":unfilled:fysioterapeut:" in r["dedupe_key"]
+    ]
+    assert {r["recipient"] for r in unfilled} == varied.cafe_leads and "U0NEWLEAD" in varied.cafe_leads
 
 
 async def _one_at_a_time(db: Database) -> None:
@@ -230,7 +296,7 @@ async def test_a_pass_in_chunks_writes_what_each_visit_and_cafe_alone_writes(db:
     await plan_all(db, now=NOW, zone=CPH)
     await plan_visits(db, now=LATER, zone=CPH)
     await plan_cafes(db, now=LATER, zone=CPH)
-    await _vary(db)
+    varied = await _vary(db)
     before = await _outbox(db)
     kinds = {r["kind"] for r in before}
     assert {"visit.confirm", "visit.notice", "visit.reminder", "cafe.invite", "cafe.reminder"} <= kinds
@@ -249,18 +315,46 @@ async def test_a_pass_in_chunks_writes_what_each_visit_and_cafe_alone_writes(db:
     # Every variation shows: the parents' new notice, the substitute, the lead told of the missing fysioterapeut.
     assert any(":notice:" in k for k in changed) and any(":unfilled:fysioterapeut:" in k for k in changed)
     assert any(":reminder:" in k and k.startswith("visit:") for k in changed)
+    _assert_rows_follow_the_variations(chunked, varied)
+
+
+async def test_a_cafe_of_an_institution_newer_than_the_passs_calendars_is_synced(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An institution created after the pass read the calendars (between two of its transactions): its café's
+    rows are planned with the institution's own calendar, and the rest of the pass goes on."""
+    await generate(db, SIZE, start=START)
+    await plan_all(db, now=NOW, zone=CPH)
+    planned = await _outbox(db)
+    async with db.write() as session:
+        first = (await session.exec(select(CafeSession).order_by(col(CafeSession.day), col(CafeSession.id)))).first()
+        assert first is not None
+        institution_id, cafe_id = first.institution_id, first.id
+        await session.exec(delete(Notification).where(Notification.ref_type == "cafe"))
+    read_calendars = store.calendars
+
+    async def calendars_without_it(session: AsyncSession) -> dict[int, WorkCalendar]:
+        found = await read_calendars(session)
+        del found[institution_id]
+        return found
+
+    monkeypatch.setattr(store, "calendars", calendars_without_it)
+    assert await plan_cafes(db, now=NOW, zone=CPH, chunk=CHUNK) == 0
+    after = _about(await _outbox(db))
+    assert any(k.startswith(f"cafe:{cafe_id}:") for k in after)
+    assert after == _about(planned)
 
 
 async def test_a_second_pass_over_visits_and_cafes_writes_nothing(db: Database) -> None:
     await generate(db, SIZE, start=START)
     await plan_all(db, now=NOW, zone=CPH)
     await _vary(db)
-    with _writes(db) as first:
+    with writes(db) as first:
         await plan_visits(db, now=LATER, zone=CPH, chunk=CHUNK)
         await plan_cafes(db, now=LATER, zone=CPH, chunk=CHUNK)
     assert first
     before = await _outbox(db)
-    with _writes(db) as statements:
+    with writes(db) as statements:
         await plan_visits(db, now=LATER + timedelta(minutes=10), zone=CPH, chunk=CHUNK)
         await plan_cafes(db, now=LATER + timedelta(minutes=10), zone=CPH, chunk=CHUNK)
     assert statements == []
