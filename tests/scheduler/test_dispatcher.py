@@ -510,9 +510,12 @@ def test_the_benchmarks_fake_slack_accepts_a_burst_of_connections_at_once() -> N
         assert url.hostname and url.port, "the fake Slack did not start"
         assert _not_accepted_of_a_burst(url.hostname, url.port) == 0
     finally:
-        child.stdin.close()
-        child.kill()
-        child.wait()
+        child.stdin.close()  # the child leaves its `with`, which stops the fake; killing it would orphan the fake
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def test_the_tests_fake_slack_accepts_a_burst_of_connections_at_once(fake_slack: FakeSlack) -> None:
