@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import col, select
+from sqlalchemy import exists
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
@@ -137,15 +138,16 @@ async def visible_weeks(
     whose profession the consent covers)."""
     institutions = list(await queries.institutions_of(session, staff))
     lead_of = {i.id for i in institutions} if Role.LEDER in staff.roles else set()
-    consultant_cases = (
+    # The cases this person is consultant on and those they are pædagog for, in one read.
+    consultant = exists().where(col(CaseConsultant.case_id) == col(Case.id), col(CaseConsultant.staff_id) == staff.id)
+    related = (
         await session.exec(
-            select(Case)
-            .join(CaseConsultant, col(CaseConsultant.case_id) == col(Case.id))
-            .where(CaseConsultant.staff_id == staff.id)
+            select(Case, consultant.label("consultant")).where(or_(Case.paedagog_id == staff.id, consultant))
         )
     ).all()
+    consultant_cases = [case for case, is_consultant in related if is_consultant]
     own = {c.id for c in consultant_cases if set(staff.roles) & set(c.consent_professions)}
-    own |= set((await session.exec(select(Case.id).where(Case.paedagog_id == staff.id))).all())
+    own |= {case.id for case, _ in related if case.paedagog_id == staff.id}
     extra_ids = {c.institution_id for c in consultant_cases if c.id in own} - {i.id for i in institutions}
     if extra_ids:
         institutions += list((await session.exec(select(Institution).where(col(Institution.id).in_(extra_ids)))).all())
@@ -179,16 +181,14 @@ async def week_command(ctx: Context, args: str) -> Reply:
             code = word
     async with ctx.db.write() as session:
         weeks = await visible_weeks(ctx, session, staff, year, week, code)
-        for data in weeks:
-            for case_code in data.case_codes:
-                audit.record(
-                    session,
-                    at=ctx.clock.now(),
-                    actor=ctx.user_id,
-                    action="week.read",
-                    case_code=case_code,
-                    week=f"{year}-W{week:02d}",
-                )
+        await audit.record_many(
+            session,
+            [case_code for data in weeks for case_code in data.case_codes],
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="week.read",
+            week=f"{year}-W{week:02d}",
+        )
     if not weeks:
         return Reply(t("week.nothing", week=week, year=year))
     texts: list[str] = []

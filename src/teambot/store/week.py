@@ -59,12 +59,19 @@ async def institution_week(
     days = week_days(year, week)
     result = InstitutionWeek(institution, year, week, days)
     monday, friday = days[0], days[-1]
-    query = select(Case).where(
-        Case.institution_id == institution.id,
-        or_(Case.status == "active", col(Case.closed_on) >= monday),
-        or_(col(Case.start_meeting).is_(None), col(Case.start_meeting) <= friday),
+    # Each case with its pædagog's name, in one read.
+    query = (
+        select(Case, Staff.name)
+        .outerjoin(Staff, col(Staff.id) == col(Case.paedagog_id))
+        .where(
+            Case.institution_id == institution.id,
+            or_(Case.status == "active", col(Case.closed_on) >= monday),
+            or_(col(Case.start_meeting).is_(None), col(Case.start_meeting) <= friday),
+        )
     )
-    cases = [c for c in (await session.exec(query)).all() if only_cases is None or c.id in only_cases]
+    found = [(c, name) for c, name in (await session.exec(query)).all() if only_cases is None or c.id in only_cases]
+    cases = [c for c, _ in found]
+    names = {c.paedagog_id: name for c, name in found if name is not None}
     if not cases:
         return result
     by_id = {c.id: c for c in cases}
@@ -87,10 +94,6 @@ async def institution_week(
     )
     for goal_id, day, value in rows.all():
         ratings[goal_id][day] = value
-    names = {
-        s.id: s.name
-        for s in (await session.exec(select(Staff).where(col(Staff.id).in_({c.paedagog_id for c in cases})))).all()
-    }
     calendar = await queries.work_calendar(session, institution.id or 0)
     absences = await queries.absences_of(session, {c.paedagog_id for c in cases})
 
