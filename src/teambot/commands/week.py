@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
@@ -138,16 +137,15 @@ async def visible_weeks(
     whose profession the consent covers)."""
     institutions = list(await queries.institutions_of(session, staff))
     lead_of = {i.id for i in institutions} if Role.LEDER in staff.roles else set()
-    # The cases this person is consultant on and those they are pædagog for, in one read.
-    consultant = exists().where(col(CaseConsultant.case_id) == col(Case.id), col(CaseConsultant.staff_id) == staff.id)
-    related = (
+    consultant_cases = (
         await session.exec(
-            select(Case, consultant.label("consultant")).where(or_(Case.paedagog_id == staff.id, consultant))
+            select(Case)
+            .join(CaseConsultant, col(CaseConsultant.case_id) == col(Case.id))
+            .where(CaseConsultant.staff_id == staff.id)
         )
     ).all()
-    consultant_cases = [case for case, is_consultant in related if is_consultant]
     own = {c.id for c in consultant_cases if set(staff.roles) & set(c.consent_professions)}
-    own |= {case.id for case, _ in related if case.paedagog_id == staff.id}
+    own |= set((await session.exec(select(Case.id).where(Case.paedagog_id == staff.id))).all())
     extra_ids = {c.institution_id for c in consultant_cases if c.id in own} - {i.id for i in institutions}
     if extra_ids:
         institutions += list((await session.exec(select(Institution).where(col(Institution.id).in_(extra_ids)))).all())
