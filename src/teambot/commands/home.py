@@ -35,7 +35,9 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
         async with ctx.db.write() as session:
             weeks = await visible_weeks(ctx, session, staff, year, week, None)
             codes = (code for data in weeks for code in data.case_codes)
-            audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="week.read", via="home")
+            await audit.record_reads(
+                session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="week.read", via="home"
+            )
         for data in weeks:
             blocks += render_week(data, today)[1]
             blocks.append({"type": "divider"})
@@ -43,7 +45,9 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
         async with ctx.db.write() as session:
             items = await nudge_items(session, staff, today)
             codes = (item.case_code for item in items)
-            audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", via="home")
+            await audit.record_reads(
+                session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", via="home"
+            )
         if items:
             blocks += [b for b in rating_nudge(today, items).blocks or [] if b.get("type") != "context"]
         else:
@@ -52,7 +56,9 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
     async with ctx.db.write() as session:
         meetings = (await queries.meetings_for(session, staff, today))[:MEETINGS_SHOWN]
         codes = (row.case.code for row in meetings)
-        audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="meeting.read", via="home")
+        await audit.record_reads(
+            session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="meeting.read", via="home"
+        )
     lines = [t("home.meetings")]
     for row in meetings:
         lines.append(

@@ -102,7 +102,7 @@ async def meetings(ctx: Context, args: str) -> Reply:
         rows = await queries.meetings_for(session, staff, today)
         if week is not None:
             rows = [r for r in rows if r.meeting.day.isocalendar()[:2] == week]
-        audit.record_reads(
+        await audit.record_reads(
             session, (r.case.code for r in rows), at=ctx.clock.now(), actor=ctx.user_id, action="meeting.read"
         )
     if week is not None:

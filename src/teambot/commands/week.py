@@ -179,7 +179,7 @@ async def week_command(ctx: Context, args: str) -> Reply:
             code = word
     async with ctx.db.write() as session:
         weeks = await visible_weeks(ctx, session, staff, year, week, code)
-        await audit.record_many(
+        await audit.record_reads(
             session,
             [case_code for data in weeks for case_code in data.case_codes],
             at=ctx.clock.now(),

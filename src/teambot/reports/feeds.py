@@ -18,7 +18,7 @@ async def calendar_for(db: Database, clock: Clock, zone: ZoneInfo, staff: Staff)
         events = await events_for(session, staff, today, zone)
         # Every fetch by a calendar program is a read of the children's meetings, so it is audited like one.
         codes = (event.case_code for event in events if event.case_code)
-        audit.record_reads(
+        await audit.record_reads(
             session,
             codes,
             at=clock.now(),

@@ -24,19 +24,11 @@ def record(
     session.add(AuditEntry(at=at, actor=actor, action=action, case_code=case_code, detail=detail))
 
 
-def record_reads(
+async def record_reads(
     session: AsyncSession, codes: Iterable[str], *, at: datetime, actor: str, action: str, **detail: Any
 ) -> None:
-    """One entry per child shown: a list of meetings or today's goals is a read of each child's data."""
-    for code in dict.fromkeys(codes):
-        record(session, at=at, actor=actor, action=action, case_code=code, **detail)
-
-
-async def record_many(
-    session: AsyncSession, codes: Iterable[str], *, at: datetime, actor: str, action: str, **detail: Any
-) -> None:
-    """`record_reads` in one INSERT: the ORM inserts added entries one statement each on SQLite, and a lead's
-    week view reads every child of the institution."""
+    """One entry per child shown (a list of meetings, today's goals or a week is a read of each child's data), in
+    one INSERT: the ORM would insert added entries one statement each on SQLite."""
     rows = [
         {"at": at, "actor": actor, "action": action, "case_code": code, "detail": detail}
         for code in dict.fromkeys(codes)
