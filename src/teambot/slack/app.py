@@ -33,7 +33,10 @@ def build_app(
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode requests come over an authenticated websocket, not signed HTTP.
         request_verification_enabled=not socket_mode,
-        process_before_response=False,
+        # The acknowledgement leaves as soon as the listener returns. With False, Bolt runs the listener as a task
+        # and looks for the ack every 10 ms, so every answer waited for the next look. Work that need not be in
+        # the ack runs in `services.background`.
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
 

@@ -20,6 +20,9 @@ from teambot.store.db import Database
 
 log = logging.getLogger(__name__)
 
+# At shutdown, answers and button work already acknowledged get this long to finish before the database closes.
+DRAIN_SECONDS = 10.0
+
 
 def _scheduler(runtime: Runtime, client: AsyncWebClient) -> BotScheduler:
     return BotScheduler(
@@ -54,6 +57,7 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
 
     async def shutdown() -> None:
         scheduler.shutdown()
+        await services.background.drain(timeout=DRAIN_SECONDS)
         await runtime.db.dispose()
         if guard_db is not None:
             await guard_db.dispose()
@@ -87,4 +91,5 @@ async def serve_socket_mode(runtime: Runtime) -> None:
         await handler.start_async()
     finally:
         scheduler.shutdown()
+        await services.background.drain(timeout=DRAIN_SECONDS)
         await runtime.db.dispose()

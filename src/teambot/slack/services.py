@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from teambot.commands import Context
 from teambot.domain.clock import Clock
+from teambot.slack.background import Background
 from teambot.store.db import Database
 
 
@@ -18,6 +19,7 @@ class Services:
     zone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
     replan: Callable[[int], Awaitable[None]] | None = None
     public_url: str | None = None
+    background: Background = field(default_factory=Background)
 
     def context(self, user_id: str) -> Context:
         return Context(

@@ -42,16 +42,16 @@ def register(app: AsyncApp, services: Services) -> None:
         done, _ = await asyncio.wait({running}, timeout=_time_left(context))
         if not done:
             await ack()
-            await _answer_later(await running, command, respond, client)
+            services.background.spawn(_answer_later(running, command, respond, client))
             return
         reply = running.result()
         if reply.modal is not None and command.get("trigger_id"):
             await ack()
-            await client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
+            services.background.spawn(_open_modal(client, command["trigger_id"], reply.modal))
             return
         await ack(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
         if reply.files:
-            await upload_to_dm(client, command["user_id"], reply.files)
+            services.background.spawn(upload_to_dm(client, command["user_id"], reply.files))
 
     for slash in REGISTRY.slashes:
         app.command(slash)(on_command)
@@ -65,8 +65,15 @@ def _time_left(context: AsyncBoltContext) -> float:
     return max(0.0, ANSWER_IN_ACK_SECONDS - spent)
 
 
-async def _answer_later(reply: Reply, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+async def _open_modal(client: AsyncWebClient, trigger_id: str, modal: dict[str, Any]) -> None:
+    await client.views_open(trigger_id=trigger_id, view=modal)
+
+
+async def _answer_later(
+    running: asyncio.Future[Reply], command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+) -> None:
     # A modal's trigger_id lives 3 s from the request and may be gone before views.open lands: answer in text.
+    reply = await running
     await respond(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
     if reply.files:
         await upload_to_dm(client, command["user_id"], reply.files)

@@ -23,6 +23,7 @@ def from_home(body: dict[str, Any]) -> bool:
 def register(app: AsyncApp, services: Services) -> None:
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab", "home") == "home":
-            await publish_home(client, services, event["user"])
+            # Events are acknowledged when the listener returns; the tab is drawn after that.
+            services.background.spawn(publish_home(client, services, event["user"]))
 
     app.event("app_home_opened")(on_home_opened)
