@@ -31,7 +31,8 @@ class Harness:
     db: BenchDatabase
     fake: FakeSlackProcess
     receiver: ReplyReceiver
-    bare: Server
+    bare: Server  # Bolt's defaults: the anchor
+    on_return: Server  # the same bare app with teambot's process_before_response=True
     bare_idle_kb: tuple[int, int] = (0, 0)
 
     def label(self, scenario: str) -> str:

@@ -54,8 +54,9 @@ def teambot_server(database_url: str, api_url: str, work: Path, *, scheduler: bo
     return Server(command, env, work / "teambot.log", ready_timeout=ready_timeout, name=name)
 
 
-def bare_server(api_url: str, work: Path, *, database_url: str | None = None) -> Server:
-    """The bare app; with `database_url`, the writing anchor (one INSERT per /rating, bench/bare_app.py)."""
+def bare_server(api_url: str, work: Path, *, database_url: str | None = None, ack_on_return: bool = False) -> Server:
+    """The bare app (Bolt's defaults, or with `ack_on_return` teambot's process_before_response=True); with
+    `database_url`, the writing anchor (one INSERT per /rating, acknowledging on return, bench/bare_app.py)."""
     env = {
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_API_URL": api_url,
@@ -63,7 +64,9 @@ def bare_server(api_url: str, work: Path, *, database_url: str | None = None) ->
     }
     command = [sys.executable, "-m", "bench.bare_app"]
     if database_url is not None:
-        return Server(
-            [*command, "--database", database_url], env, work / "bare-writing.log", ready_timeout=30, name="writing app"
-        )
+        command += ["--ack-on-return", "--database", database_url]
+        return Server(command, env, work / "bare-writing.log", ready_timeout=30, name="writing app")
+    if ack_on_return:
+        command.append("--ack-on-return")
+        return Server(command, env, work / "bare-on-return.log", ready_timeout=30, name="bare Bolt app (on return)")
     return Server(command, env, work / "bare.log", ready_timeout=30, name="bare Bolt app")

@@ -38,12 +38,16 @@ async def bench_http(
     folder.mkdir(exist_ok=True)
     db = BenchDatabase(folder, database_url)
     results: list[Result] = []
-    with FakeSlackProcess() as fake, bare_server(fake.api_url, folder) as bare:
+    with (
+        FakeSlackProcess() as fake,
+        bare_server(fake.api_url, folder) as bare,
+        bare_server(fake.api_url, folder, ack_on_return=True) as on_return,
+    ):
         receiver = ReplyReceiver()
         await receiver.start()
         try:
             await asyncio.sleep(2)
-            h = Harness(folder, db, fake, receiver, bare, bare_idle_kb=bare.memory_kb())
+            h = Harness(folder, db, fake, receiver, bare, on_return, bare_idle_kb=bare.memory_kb())
             if "memory" in only:
                 results += await bench_memory_idle(h)
             if "http" in only:

@@ -49,11 +49,13 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
         bare_server(h.fake.api_url, h.work, database_url=_anchor_database(h, url)) as writing,
     ):
         await drive(h.bare.url, warmup, concurrency=4, receiver=None)
+        await drive(h.on_return.url, warmup, concurrency=4, receiver=None)
         await drive(writing.url, warmup, concurrency=4, receiver=None)
         await drive(server.url, warmup, concurrency=4, receiver=h.receiver)
         cpu = h.bare.cpu_seconds()
         bare = await drive(h.bare.url, measured, concurrency=concurrency, receiver=None)
         bare_cpu = h.bare.cpu_seconds() - cpu
+        on_return = await drive(h.on_return.url, measured, concurrency=concurrency, receiver=None)
         cpu = writing.cpu_seconds()
         stored_once = await drive(writing.url, measured, concurrency=concurrency, receiver=None)
         writing_cpu = writing.cpu_seconds() - cpu
@@ -68,6 +70,7 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
     await db.dispose()
     results = _results(h, ours, bare, rows=rows, expected=len(commands), concurrency=concurrency)
     results[1:1] = _writing_anchor(h, ours, stored_once, (ours_cpu, writing_cpu, len(measured)))
+    results[1:1] = _on_return(h, ours, on_return)
     ack_rate = len(acked.acks) / acked.elapsed / bare.per_second
     stored = sum(1 for reply in acked.replies if STORED in reply)
     results.append(
@@ -110,6 +113,24 @@ def _anchor_database(h: Harness, url: str) -> str:
     """Where the writing anchor stores: on SQLite a file of its own, so teambot's scheduler (same process tree,
     same file) does not hold the write lock against it; on PostgreSQL its own table beside teambot's."""
     return url if h.db.url is not None else f"sqlite:///{h.work / 'writing-anchor.db'}"
+
+
+def _on_return(h: Harness, ours: Load, on_return: Load) -> list[Result]:
+    """teambot against the bare app with teambot's own Bolt setting (the ack leaves when the listener returns)."""
+    answer99, ack99 = percentile(ours.answers, 0.99), percentile(on_return.acks, 0.99)
+    return [
+        Result(
+            h.label("/rating answered/s vs a bare ack on return (teambot's Bolt setting)"),
+            f"{ours.per_second:,.0f}",
+            f"{on_return.per_second:,.0f}",
+            ours.per_second / on_return.per_second,
+            "report",
+            None,
+        ),
+        Result(
+            h.label("/rating p99 answer vs that ack (ms)"), _ms(answer99), _ms(ack99), answer99 / ack99, "report", None
+        ),
+    ]
 
 
 def _writing_anchor(h: Harness, ours: Load, writing: Load, cpu: tuple[float, float, int]) -> list[Result]:

@@ -26,10 +26,12 @@ async def bench_week(h: Harness, server: Server, size: Size) -> tuple[list[Resul
     commands = week_commands(size, REQUESTS + 3)
     await drive(server.url, commands[:3], concurrency=1, receiver=h.receiver)  # first-request costs
     bare = await drive(h.bare.url, commands[3:], concurrency=1, receiver=None)
+    on_return = await drive(h.on_return.url, commands[3:], concurrency=1, receiver=None)
     ours = await drive(server.url, commands[3:], concurrency=1, receiver=h.receiver)
     answered = sum(1 for reply in ours.replies if reply.startswith("Uge "))
     mine, anchor = statistics.median(ours.answers), statistics.median(bare.acks)
     ratio = mine / anchor
+    same_setting = statistics.median(on_return.acks)
     return [
         Result(
             h.label(f"/uge one institution, {size.name}: median answer (ms)"),
@@ -44,6 +46,14 @@ async def bench_week(h: Harness, server: Server, size: Size) -> tuple[list[Resul
             f"{percentile(ours.answers, 0.9) * 1000:.1f} / {answered}",
             f"{percentile(bare.acks, 0.9) * 1000:.1f} / {len(bare.acks)}",
             None,
+            "report",
+            None,
+        ),
+        Result(
+            h.label(f"/uge {size.name}: median answer vs a bare ack on return, teambot's Bolt setting (ms)"),
+            f"{mine * 1000:.1f}",
+            f"{same_setting * 1000:.1f}",
+            mine / same_setting,
             "report",
             None,
         ),
