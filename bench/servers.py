@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.fake_server import process_cpu_seconds
-from teambot.testing.server import ServerProcess, port_open
+from teambot.testing.server import ServerProcess, healthz, port_open
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
@@ -21,11 +22,21 @@ def memory_kb(pid: int) -> tuple[int, int]:
 
 class Server(ServerProcess):
     """A server process; `url` is its Slack request endpoint. uvicorn binds the port only after the app's
-    lifespan start-up is done, so an open port means ready (the bare app has no /healthz)."""
+    lifespan start-up is done, so an open port means ready (the bare app has no /healthz); `teambot run --http`
+    is ready when /healthz says its first planner pass is done, so that pass is not in any measurement."""
 
-    def __init__(self, command: list[str], env: dict[str, str], log: Path, *, ready_timeout: float, name: str) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        log: Path,
+        *,
+        ready_timeout: float,
+        name: str,
+        ready: Callable[[int], bool] = port_open,
+    ) -> None:
         env = {**os.environ, **env, "SLACK_SIGNING_SECRET": SECRET}
-        super().__init__(command, env=env, log=log, ready=port_open, ready_timeout=ready_timeout, name=name)
+        super().__init__(command, env=env, log=log, ready=ready, ready_timeout=ready_timeout, name=name)
         self.url = f"{self.url}/slack/events"
 
     def memory_kb(self) -> tuple[int, int]:
@@ -51,7 +62,7 @@ def teambot_server(database_url: str, api_url: str, work: Path, *, scheduler: bo
         command = [sys.executable, "-m", "bench.teambot_server"]
         env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     name = "teambot" if scheduler else "teambot (no scheduler)"
-    return Server(command, env, work / "teambot.log", ready_timeout=ready_timeout, name=name)
+    return Server(command, env, work / "teambot.log", ready_timeout=ready_timeout, name=name, ready=healthz)
 
 
 def bare_server(api_url: str, work: Path, *, database_url: str | None = None, ack_on_return: bool = False) -> Server:

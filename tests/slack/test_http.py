@@ -73,7 +73,8 @@ def command(server: Server, text: str, name: str, user: str = "U0METTE01") -> st
 
 
 def test_healthz(server: Server) -> None:
-    assert http(f"{server.url}/healthz") == (200, json.dumps({"status": "ok"}))
+    # The fixture waits for the first planner pass, so the schedule is running.
+    assert http(f"{server.url}/healthz") == (200, json.dumps({"status": "ok", "scheduler": "running"}))
 
 
 def test_unknown_path_is_404(server: Server) -> None:

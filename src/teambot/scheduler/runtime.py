@@ -48,6 +48,7 @@ class BotScheduler:
             db, messenger, clock, refreshers={**nudge_refreshers(db), **digest_refreshers(db, clock, zone)}
         )
         self._tasks: set[asyncio.Task[DispatchStats]] = set()
+        self._starting: asyncio.Task[None] | None = None
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every
         self.scheduler = AsyncIOScheduler(
@@ -58,8 +59,30 @@ class BotScheduler:
         )
 
     async def start(self) -> None:
-        # With SQLite there is only one process, so any row left in `sending` is ours from before a crash.
+        """Recover, plan, deliver what is due, then run on the schedule: done when all that is."""
+        await self._recover()
+        await self._begin()
+
+    async def start_in_background(self) -> None:
+        """Recover now, and plan, deliver and schedule in the background, so a server answers while the first
+        pass runs (a pass over a large municipality takes seconds to minutes). `shutdown` stops it."""
+        await self._recover()
+        self._starting = asyncio.create_task(self._begin())
+        self._starting.add_done_callback(_log_failure)
+
+    @property
+    def state(self) -> str:
+        """For /healthz: "starting" until the first pass is done and the schedule runs, then "running"."""
+        if self.scheduler.running:
+            return "running"
+        return "starting" if self._starting is not None and not self._starting.done() else "stopped"
+
+    async def _recover(self) -> None:
+        # With SQLite there is only one process, so any row left in `sending` is ours from before a crash. This
+        # comes before any command can start a delivery of its own, which it must not take back.
         await self.dispatcher.recover(everything=self.db.is_sqlite)
+
+    async def _begin(self) -> None:
         await self.plan()
         await self.dispatch()
         self.scheduler.add_job(self.plan, IntervalTrigger(seconds=self.plan_every.total_seconds()), id="plan")
@@ -71,8 +94,17 @@ class BotScheduler:
         self.scheduler.start()
 
     def shutdown(self) -> None:
+        if self._starting is not None and not self._starting.done():
+            # A first pass still running is dropped; every pass is idempotent and the next start plans again.
+            self._starting.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """`shutdown`, and wait until a first pass it cancelled has let go of the database."""
+        self.shutdown()
+        if self._starting is not None:
+            await asyncio.wait({self._starting})
 
     async def plan(self) -> None:
         try:
@@ -116,3 +148,8 @@ class BotScheduler:
         except Exception:
             log.exception("dispatching failed; the next run tries again")
             return DispatchStats()
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("starting the scheduler failed: %s", type(error).__name__, exc_info=error)

@@ -27,7 +27,9 @@ class TeambotASGI:
         on_startup: Hook | None = None,
         on_shutdown: Hook | None = None,
         calendar: Callable[[str], Awaitable[bytes | None]] | None = None,
+        health: Callable[[], dict[str, str]] | None = None,
     ) -> None:
+        self.health = health
         self.bolt = AsyncSlackRequestHandler(app, path=EVENTS_PATH)
         self.calendar = calendar
         self.on_startup = on_startup
@@ -41,7 +43,7 @@ class TeambotASGI:
             return
         path, method = scope.get("path", ""), scope.get("method", "GET")
         if path == "/healthz" and method in {"GET", "HEAD"}:
-            await _json(send, 200, {"status": "ok"})
+            await _json(send, 200, {"status": "ok"} | (self.health() if self.health else {}))
         elif path == EVENTS_PATH:
             await self.bolt(scope, receive, send)
         elif self.calendar is not None and method in {"GET", "HEAD"} and (match := CALENDAR_PATH.match(path)):

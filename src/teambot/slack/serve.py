@@ -53,10 +53,11 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
         if runtime.settings.slack_bot_token:
             await resolve_emails(client, runtime.db)
         if with_scheduler:
-            await scheduler.start()
+            # The port opens now; the first planner pass runs behind it (seconds to minutes on a large roster).
+            await scheduler.start_in_background()
 
     async def shutdown() -> None:
-        scheduler.shutdown()
+        await scheduler.stop()
         await services.background.drain(timeout=DRAIN_SECONDS)
         await runtime.db.dispose()
         if guard_db is not None:
@@ -65,7 +66,11 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
     async def calendar(token: str) -> bytes | None:
         return await calendar_for_token(runtime.db, runtime.clock, runtime.settings.zone, token)
 
-    return TeambotASGI(app, on_startup=startup, on_shutdown=shutdown, calendar=calendar)
+    def health() -> dict[str, str]:
+        # "starting" while the first planner pass runs behind the open port: answering, not yet reminding.
+        return {"scheduler": scheduler.state} if with_scheduler else {}
+
+    return TeambotASGI(app, on_startup=startup, on_shutdown=shutdown, calendar=calendar, health=health)
 
 
 async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
@@ -85,11 +90,11 @@ async def serve_socket_mode(runtime: Runtime) -> None:
     )
     app = build_app(runtime.settings, services, socket_mode=True, client=client)
     await resolve_emails(client, runtime.db)
-    await scheduler.start()
+    await scheduler.start_in_background()
     handler = AsyncSocketModeHandler(app, runtime.settings.slack_app_token)
     try:
         await handler.start_async()
     finally:
-        scheduler.shutdown()
+        await scheduler.stop()
         await services.background.drain(timeout=DRAIN_SECONDS)
         await runtime.db.dispose()

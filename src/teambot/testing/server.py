@@ -3,6 +3,7 @@ Bolt app of the benchmarks, anything that serves HTTP once it is ready."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -38,10 +39,12 @@ def port_open(port: int) -> bool:
 
 
 def healthz(port: int) -> bool:
+    """Answering, and done with the first planner pass if it has a scheduler (teambot opens its port before)."""
     try:
-        return http(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        status, body = http(f"http://127.0.0.1:{port}/healthz")
     except OSError:
         return False
+    return status == 200 and json.loads(body).get("scheduler", "running") == "running"
 
 
 class ServerProcess:

@@ -1,0 +1,100 @@
+"""A server starts answering before the first planner pass is done (minutes on a large municipality); the pass
+still plans, delivers and schedules everything, and a stop during it leaves nothing half done."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+
+from conftest import Runner
+from teambot.scheduler import runtime as scheduler_runtime
+from teambot.scheduler.runtime import BotScheduler
+from teambot.scheduler.simulate import RecordingMessenger
+from teambot.store.db import Database
+from teambot.store.models import Notification
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.roster import PAEDAGOG, load_small_roster
+
+PATIENCE = 10.0
+
+
+class GatedPlan:
+    """The real planner pass, held at its start until released: a pass over a large municipality."""
+
+    def __init__(self, real: Callable[..., Awaitable[Any]]) -> None:
+        self.real = real
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.started.set()
+        await self.release.wait()
+        return await self.real(*args, **kwargs)
+
+
+@pytest.fixture
+def gated(monkeypatch: pytest.MonkeyPatch) -> GatedPlan:
+    gate = GatedPlan(scheduler_runtime.plan_all)
+    monkeypatch.setattr(scheduler_runtime, "plan_all", gate)
+    return gate
+
+
+async def _planned(db: Database) -> int:
+    async with db.read() as session:
+        return int((await session.exec(select(func.count()).select_from(Notification))).one())
+
+
+async def _roster(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 4, 15, 0))  # after the day's 14:00 rating reminder is due
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+
+
+async def test_commands_are_answered_while_the_first_pass_runs_and_the_pass_then_completes(
+    db: Database, clock: FakeClock, gated: GatedPlan
+) -> None:
+    await _roster(db, clock)
+    messenger = RecordingMessenger()
+    scheduler = BotScheduler(db, messenger, clock, COPENHAGEN)
+
+    await asyncio.wait_for(scheduler.start_in_background(), timeout=PATIENCE)  # returns with the pass still held
+    await asyncio.wait_for(gated.started.wait(), timeout=PATIENCE)
+    reply = await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
+    assert reply.text.startswith("✅")
+    assert (await _planned(db), messenger.sent, scheduler.state) == (0, [], "starting")  # what /healthz says
+
+    gated.release.set()
+    async with asyncio.timeout(PATIENCE):
+        while not scheduler.scheduler.running:
+            await asyncio.sleep(0.01)
+    # The day's reminder for the goal still unrated: planned, and delivered by the same first pass.
+    assert await _planned(db) > 0
+    assert messenger.sent
+    assert {job.id for job in scheduler.scheduler.get_jobs()} == {"plan", "dispatch", "retention"}
+    assert scheduler.state == "running"
+    await scheduler.stop()
+    assert scheduler.state == "stopped"
+
+
+async def test_a_stop_during_the_first_pass_cancels_it_and_the_next_start_plans_everything(
+    db: Database, clock: FakeClock, gated: GatedPlan
+) -> None:
+    await _roster(db, clock)
+    messenger = RecordingMessenger()
+    first = BotScheduler(db, messenger, clock, COPENHAGEN)
+    await first.start_in_background()
+    await asyncio.wait_for(gated.started.wait(), timeout=PATIENCE)
+
+    await asyncio.wait_for(first.stop(), timeout=PATIENCE)
+
+    assert (await _planned(db), messenger.sent, first.state) == (0, [], "stopped")
+    gated.release.set()
+    second = BotScheduler(db, messenger, clock, COPENHAGEN)
+    await second.start()
+    assert await _planned(db) > 0
+    assert messenger.sent
+    await second.stop()
