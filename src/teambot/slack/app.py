@@ -13,6 +13,7 @@ from teambot.slack.guard import RequestGuard
 from teambot.slack.listeners import register_listeners
 from teambot.slack.listeners.commands import stamp_arrival
 from teambot.slack.services import Services
+from teambot.slack.web import web_client
 from teambot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def build_app(
     guard_db: Database | None = None,
 ) -> AsyncApp:
     """The Bolt app; `guard_db` (PostgreSQL) shares the memory of seen requests with other HTTP workers."""
-    client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    client = client or web_client(settings)
     app = AsyncApp(
         client=client,
         signing_secret=settings.slack_signing_secret or "",

@@ -16,6 +16,7 @@ from teambot.slack.directory import resolve_emails
 from teambot.slack.http import TeambotASGI
 from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
+from teambot.slack.web import close_connections, keep_connections, web_client
 from teambot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def _scheduler(runtime: Runtime, client: AsyncWebClient) -> BotScheduler:
 
 
 def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
-    client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
+    client = web_client(runtime.settings)
     scheduler = _scheduler(runtime, client)
     services = Services(
         db=runtime.db,
@@ -50,6 +51,7 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
     app = build_app(runtime.settings, services, client=client, guard_db=guard_db)
 
     async def startup() -> None:
+        keep_connections(client)
         if runtime.settings.slack_bot_token:
             await resolve_emails(client, runtime.db)
         if with_scheduler:
@@ -59,6 +61,7 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
     async def shutdown() -> None:
         await scheduler.stop()
         await services.background.drain(timeout=DRAIN_SECONDS)
+        await close_connections(client)
         await runtime.db.dispose()
         if guard_db is not None:
             await guard_db.dispose()
@@ -79,7 +82,7 @@ async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
 
 
 async def serve_socket_mode(runtime: Runtime) -> None:
-    client = AsyncWebClient(token=runtime.settings.slack_bot_token, base_url=runtime.settings.slack_api_url)
+    client = web_client(runtime.settings)
     scheduler = _scheduler(runtime, client)
     services = Services(
         db=runtime.db,
@@ -89,6 +92,7 @@ async def serve_socket_mode(runtime: Runtime) -> None:
         public_url=runtime.settings.public_url,
     )
     app = build_app(runtime.settings, services, socket_mode=True, client=client)
+    keep_connections(client)
     await resolve_emails(client, runtime.db)
     await scheduler.start_in_background()
     handler = AsyncSocketModeHandler(app, runtime.settings.slack_app_token)
@@ -97,4 +101,5 @@ async def serve_socket_mode(runtime: Runtime) -> None:
     finally:
         await scheduler.stop()
         await services.background.drain(timeout=DRAIN_SECONDS)
+        await close_connections(client)
         await runtime.db.dispose()

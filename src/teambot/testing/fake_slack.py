@@ -28,6 +28,7 @@ class Call:
     params: dict[str, Any]
     path: str
     at: float = field(default_factory=time.monotonic)
+    peer: int = 0  # the client's port: calls over one kept-open connection share it
 
 
 @dataclass
@@ -163,6 +164,9 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # As Slack: connections stay open for the next call unless the client closes them.
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
@@ -197,7 +201,7 @@ class FakeSlack:
                     params = {"file_id": url.path.removeprefix("/upload/"), "size": len(raw), "head": raw[:8].hex()}
                 else:
                     method = url.path.removeprefix("/api/")
-                status, body, headers = fake._answer(method, params, url.path)
+                status, body, headers = fake._answer(method, params, url.path, self.client_address[1])
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -209,21 +213,23 @@ class FakeSlack:
 
         return Handler
 
-    def _answer(self, method: str, params: dict[str, Any], path: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def _answer(
+        self, method: str, params: dict[str, Any], path: str, peer: int = 0
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self._lock:
             queue = self.faults.get(method)
             if queue:
                 fault = queue.popleft()
-                self.calls.append(Call(method, params, path))
+                self.calls.append(Call(method, params, path, peer=peer))
                 if fault.posted:
                     self._ok(method, params)
                 return fault.status, fault.body, fault.headers
             if method != "response_url" and self.chaos_rate and self._chaos.random() < self.chaos_rate:
-                self.calls.append(Call(method, params, path))
+                self.calls.append(Call(method, params, path, peer=peer))
                 if self._chaos.random() < 0.5:
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
                 return 500, {"ok": False, "error": "internal_error"}, {}
-            self.calls.append(Call(method, params, path))
+            self.calls.append(Call(method, params, path, peer=peer))
             return 200, self._ok(method, params), {}
 
     def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
