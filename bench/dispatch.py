@@ -17,6 +17,7 @@ from bench.report import Result
 from teambot.commands.messenger import notification_metadata
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.slack.messenger import SlackMessenger
+from teambot.slack.web import close_connections, keep_connections
 from teambot.store import outbox
 from teambot.store.db import Database
 from teambot.store.migrate import upgrade
@@ -85,6 +86,7 @@ async def _plain(rows: list[outbox.Planned], *, at_a_time: int) -> float:
     """Seconds for a bare AsyncWebClient to post `rows`, `at_a_time` calls in flight (1: a plain loop)."""
     with FakeSlackProcess() as fake:
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
+        keep_connections(client)  # as the running bot's client (teambot.slack.web)
         await client.auth_test()  # warm-up, as on teambot's side: the fake is up and has answered once
         gate = asyncio.Semaphore(at_a_time)
 
@@ -102,7 +104,9 @@ async def _plain(rows: list[outbox.Planned], *, at_a_time: int) -> float:
                 )
         else:
             await asyncio.gather(*(post(row) for row in rows))
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        await close_connections(client)
+        return elapsed
 
 
 async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, dict[str, Any]]:
@@ -111,6 +115,7 @@ async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, di
     db = Database(url)
     with FakeSlackProcess() as fake:
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
+        keep_connections(client)
         await client.auth_test()
         async with db.engine.connect() as connection:  # warm-up: the database connection is open before timing
             await connection.execute(text("SELECT 1"))
@@ -119,6 +124,7 @@ async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, di
         stats = await dispatcher.dispatch_due()
         elapsed = time.perf_counter() - started
         posted = fake.stats()
+        await close_connections(client)
     await db.dispose()
     return elapsed, stats.sent, posted
 
@@ -126,7 +132,8 @@ async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, di
 async def bench_dispatch(work: Path, *, count: int, database_url: str | None = None) -> list[Result]:
     """The dispatcher against a plain loop, `ROUNDS` times in alternating order, the best run of each.
 
-    Both sides use the same AsyncWebClient settings (no session: a new connection per call), post the same
+    Both sides use the same AsyncWebClient settings (the running bot's: a session keeping its connections to the
+    fake, which speaks HTTP/1.1 as Slack does), post the same
     messages to a fresh fake Slack process, and are warmed up (one auth.test; teambot's database connection)
     before timing. A third figure, the bare client with as many calls in flight as the dispatcher, is what the
     fake Slack and the machine allow at that concurrency (reported, not a goal).

@@ -28,6 +28,7 @@ from teambot.commands.messenger import notification_metadata
 from teambot.commands.registry import Reply
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.slack.messenger import SlackMessenger
+from teambot.slack.web import close_connections, keep_connections
 from teambot.store.db import Database
 
 cpu_at_go = 0.0  # this process's CPU time at `go`, so the answer reports the CPU the work itself took
@@ -99,7 +100,11 @@ async def main() -> None:
     parser.add_argument("--part", default="0/1", help="plain: this worker's share, i/k")
     args = parser.parse_args()
     clients = [AsyncWebClient(token="xoxb-bench", base_url=url) for url in args.slack.split(",")]
+    for client in clients:
+        keep_connections(client)  # as the running bot's client
     sent, seconds = await (run_teambot(args, clients) if args.mode == "teambot" else run_plain(args, clients))
+    for client in clients:
+        await close_connections(client)
     cpu = time.process_time() - cpu_at_go
     print(json.dumps({"sent": sent, "seconds": seconds, "cpu": cpu}), flush=True)
 
