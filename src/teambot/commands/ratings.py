@@ -9,9 +9,10 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import rating_nudge
-from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
+from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError, load_staff
+from teambot.domain.calendar import WorkCalendar
 from teambot.domain.numbers import parse_int
-from teambot.domain.ratings import MAX_NOTE, SCALE, RatingInputError, check_day, parse_rating
+from teambot.domain.ratings import MAX_NOTE, SCALE, Access, RatingInputError, check_day, parse_rating, rating_day
 from teambot.i18n import format_date, format_short_date, t
 from teambot.store import audit, queries
 from teambot.store import ratings as store
@@ -36,7 +37,15 @@ def _goal_list(view: store.CaseView) -> str:
 
 async def _writable_case(session: AsyncSession, staff: Staff, code: str) -> store.CaseView:
     view = await store.case_view(session, code)
-    if view is None or not (await store.access_to(session, staff, view.case)).write:
+    access = await store.access_to(session, staff, view.case) if view is not None else None
+    return await _writable(session, staff, code, view, access)
+
+
+async def _writable(
+    session: AsyncSession, staff: Staff, code: str, view: store.CaseView | None, access: Access | None
+) -> store.CaseView:
+    """`view`, if `staff` may rate the child and its case is open; else the refusal."""
+    if view is None or access is None or not access.write:
         # The same answer for "no such child" and "not yours": a stranger learns nothing about the child.
         mine = [v.case.code for v in await store.visible_cases(session, staff)]
         raise UserError(
@@ -58,16 +67,28 @@ async def record(
     day: date,
     value: int,
     note: str | None,
+    facts: store.RatingFacts | None = None,
 ) -> Recorded:
-    """Check the value, the day against the window, the case and the institution's calendar; then store."""
+    """Check the value, the day against the window, the case and the institution's calendar; then store.
+
+    `facts` (`/rating`) already hold that day's closing and ratings; without them both are read here.
+    """
     if value not in SCALE:  # every path checks; this guards forged button values too
         raise UserError(t("rating.input_out_of_range", value=value))
     started = max(filter(None, (view.case.start_meeting, goal.started_on)), default=None)
     problem = check_day(day, ctx.today(), started=started, closed=view.case.closed_on)
     if problem:
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
-    calendar = await queries.work_calendar(session, view.case.institution_id)
-    if not calendar.is_working_day(day):
+    assert goal.id is not None
+    if facts is None:
+        working = (await queries.work_calendar(session, view.case.institution_id)).is_working_day(day)
+        existing = await store.rating_on(session, goal.id, day)
+    else:
+        assert facts.day == day
+        # Weekends and holidays are the calendar's own; the statement told whether a closing period covers the day.
+        working = WorkCalendar().is_working_day(day) and not facts.closed
+        existing = facts.existing.get(goal.id)
+    if not working:
         raise UserError(t("rating.day_closed", date=format_date(day)))
     old = await store.record_rating(
         session,
@@ -79,6 +100,7 @@ async def record(
         staff=staff,
         now=ctx.clock.now(),
         actor=ctx.user_id,
+        existing=existing,
     )
     return Recorded(view.case.code, goal, day, value, old)
 
@@ -105,18 +127,22 @@ def _confirmation(done: Recorded, note: str | None) -> str:
     return f"{text}\n{t('rating.note', note=note)}" if note else text
 
 
-@REGISTRY.command("/rating", key="rating")
+@REGISTRY.command("/rating", key="rating", reads_staff=True)
 async def rating(ctx: Context, args: str) -> Reply:
     """`/rating AK12 [dato] [mål] 1-4 [note]`; bare `/rating` opens the day's modal."""
-    staff = ctx.require_staff()
-    if not args.strip():
-        return await day_modal(ctx, staff)
-    if args.strip().lower() in TODO_WORDS:
-        return await todo(ctx, staff)
+    if not args.strip() or args.strip().lower() in TODO_WORDS:
+        await load_staff(ctx)
+        staff = ctx.require_staff()
+        return await (day_modal(ctx, staff) if not args.strip() else todo(ctx, staff))
     today = ctx.today()
     code = args.split()[0]
     async with ctx.db.write() as session:
-        view = await _writable_case(session, staff, code)
+        # The staff member, the child, its goals, the access facts and the day's closing and ratings: one read.
+        facts = await store.rating_facts(session, ctx.user_id, code, rating_day(args, today))
+        if facts is None:
+            raise UserError(t("error.unknown_user"))
+        staff = ctx.staff = facts.staff
+        view = await _writable(session, staff, code, facts.view, facts.access)
         try:
             parsed = parse_rating(args, today, [g.number for g in view.goals])
         except RatingInputError as error:
@@ -136,7 +162,7 @@ async def rating(ctx: Context, args: str) -> Reply:
                     t("rating.unknown_goal", code=view.case.code, number=parsed.goal, goals=_goal_list(view))
                 )
             goal = found
-        done = await record(ctx, session, staff, view, goal, parsed.day, parsed.value, parsed.note)
+        done = await record(ctx, session, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
     return Reply(_confirmation(done, parsed.note))
 
 

@@ -95,6 +95,9 @@ class Command:
     key: str  # catalog key stem: cmd.<key>.usage / cmd.<key>.summary
     handler: Handler
     aliases: tuple[str, ...] = ()
+    # The handler reads the staff member itself (`load_staff`, or with its own data in one statement), so
+    # `run_command` does not spend a transaction on it first.
+    reads_staff: bool = False
 
     @property
     def usage(self) -> str:
@@ -112,10 +115,10 @@ class Registry:
         self.views: dict[str, ViewHandler] = {}
 
     def command(
-        self, slash: str, sub: str | None = None, *, key: str, aliases: tuple[str, ...] = ()
+        self, slash: str, sub: str | None = None, *, key: str, aliases: tuple[str, ...] = (), reads_staff: bool = False
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.commands.append(Command(slash, sub, key, handler, aliases))
+            self.commands.append(Command(slash, sub, key, handler, aliases, reads_staff))
             return handler
 
         return register
@@ -169,7 +172,8 @@ def clean(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-async def _load_staff(ctx: Context) -> None:
+async def load_staff(ctx: Context) -> None:
+    """`ctx.staff`: the active staff member with the asker's Slack ID, if there is one."""
     if ctx.staff is None and ctx.user_id:
         async with ctx.db.read() as session:
             ctx.staff = await staff_by_slack_id(session, ctx.user_id)
@@ -183,7 +187,8 @@ async def run_command(ctx: Context, slash: str, text: str, registry: Registry = 
         if contains_cpr(text):
             raise UserError(t("error.cpr"))
         command, args = registry.find(slash, text)
-        await _load_staff(ctx)
+        if not command.reads_staff:
+            await load_staff(ctx)
         return await command.handler(ctx, args)
     except UserError as refusal:
         return Reply(refusal.message)
@@ -202,7 +207,7 @@ async def run_action(ctx: Context, action_id: str, value: str, registry: Registr
         handler = registry.actions.get(action_id.split(":", 1)[0])
         if handler is None:
             raise UserError(t("error.unknown_command", command=action_id))
-        await _load_staff(ctx)
+        await load_staff(ctx)
         return await handler(ctx, value)
     except UserError as refusal:
         return Reply(refusal.message)
@@ -223,7 +228,7 @@ async def run_view(
         handler = registry.views.get(callback_id)
         if handler is None:
             raise UserError(t("error.unknown_command", command=callback_id))
-        await _load_staff(ctx)
+        await load_staff(ctx)
         return ViewOutcome(await handler(ctx, values, metadata), refused=False)
     except UserError as refusal:
         return ViewOutcome(Reply(refusal.message), refused=True)

@@ -55,14 +55,7 @@ def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = 
     words = text.split()
     if not words:
         raise RatingInputError("empty")
-    code, rest = words[0].upper(), words[1:]
-    day = today
-    for width in (2, 1):  # "i går" is two words
-        if len(rest) >= width and _int(rest[0]) is None:
-            found = parse_day(" ".join(rest[:width]), today, Direction.PAST)
-            if found is not None:
-                day, rest = found, rest[width:]
-                break
+    code, (day, rest) = words[0].upper(), _leading_day(words[1:], today)
     numbers: list[int] = []
     while rest and len(numbers) < 2:
         number = _int(rest[0])
@@ -93,6 +86,22 @@ def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = 
     if note is not None and len(note) > MAX_NOTE:
         raise RatingInputError("note_too_long", str(len(note)))
     return RatingInput(code, day, goal, value, note)
+
+
+def rating_day(text: str, today: date) -> date:
+    """The day `/rating` text is about, read as `parse_rating` reads it but before the child's goals are known:
+    what to look up with the child."""
+    return _leading_day(text.split()[1:], today)[0]
+
+
+def _leading_day(words: list[str], today: date) -> tuple[date, list[str]]:
+    """The date after the child's code, if any (else today), and the words after it."""
+    for width in (2, 1):  # "i går" is two words
+        if len(words) >= width and _int(words[0]) is None:
+            found = parse_day(" ".join(words[:width]), today, Direction.PAST)
+            if found is not None:
+                return found, words[width:]
+    return today, words
 
 
 def _note_may_start_with(token: str) -> bool:

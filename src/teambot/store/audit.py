@@ -24,6 +24,20 @@ def record(
     session.add(AuditEntry(at=at, actor=actor, action=action, case_code=case_code, detail=detail))
 
 
+async def append(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    case_code: str | None = None,
+    **detail: Any,
+) -> None:
+    """`record`, inserted now in one statement rather than by the ORM's flush at commit."""
+    row = {"at": at, "actor": actor, "action": action, "case_code": case_code, "detail": detail}
+    await (await session.connection()).execute(insert(AuditEntry), row)
+
+
 async def record_reads(
     session: AsyncSession, codes: Iterable[str], *, at: datetime, actor: str, action: str, **detail: Any
 ) -> None:
