@@ -69,8 +69,7 @@ class RequestGuard:
     async def _first_time(self, key: str) -> bool:
         if self.shared is None:
             return True
-        async with self.shared.write() as session:
-            return await requests.first_time(session, key[:100], self.clock.now())
+        return await requests.first_time_alone(self.shared, key[:100], self.clock.now())
 
 
 def _header(req: AsyncBoltRequest, name: str) -> str | None:

@@ -3,27 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.store.db import Database
 from teambot.store.models import SeenRequest
+
+_SEEN = cast(Table, SeenRequest.__table__)  # type: ignore[attr-defined]
+_KEY = bindparam("key", type_=_SEEN.c.key.type)
+_AT = bindparam("seen_at", type_=_SEEN.c.seen_at.type)
+# RETURNING rather than rowcount: the row comes back only if this insert made it, on both databases.
+_SQLITE = sqlite.insert(_SEEN).values(key=_KEY, seen_at=_AT).on_conflict_do_nothing().returning(_SEEN.c.key)
+# This record sits in front of every request's acknowledgement; it need not survive a server crash (a signature is
+# only good for five minutes), so its commit does not wait for the disk: set_config(…, true) is SET LOCAL, here
+# inside the statement itself, so that it also holds for a statement committed on its own.
+_POSTGRESQL = (
+    postgresql.insert(_SEEN)
+    .from_select(
+        ["key", "seen_at"],
+        select(_KEY, _AT).where(func.set_config("synchronous_commit", "off", True).is_not(None)),
+    )
+    .on_conflict_do_nothing()
+    .returning(_SEEN.c.key)
+)
 
 
 async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
     """Record `key`; False if some process recorded it before (the unique key decides, not a read)."""
-    connection = await session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    if dialect is postgresql:
-        # This record sits in front of every request's acknowledgement; it need not survive a server crash (a
-        # signature is only good for five minutes), so its commit does not wait for the disk.
-        await connection.execute(text("SET LOCAL synchronous_commit = off"))
-    seen = SeenRequest.__table__  # type: ignore[attr-defined]
-    statement = dialect.insert(seen).values(key=key, seen_at=now).on_conflict_do_nothing().returning(seen.c.key)
-    # RETURNING rather than rowcount: the row comes back only if this insert made it, on both databases.
-    return (await connection.execute(statement)).first() is not None
+    return await _record(await session.connection(), key, now)
+
+
+async def first_time_alone(db: Database, key: str, now: datetime) -> bool:
+    """`first_time` as one statement committed on its own (PostgreSQL's autocommit): no session, no BEGIN and no
+    COMMIT round trip in front of every acknowledgement. SQLite begins every transaction itself (store.db), so there
+    it is an ordinary write."""
+    if db.is_sqlite:
+        async with db.write() as session:
+            return await first_time(session, key, now)
+    async with db.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return await _record(connection, key, now)
+
+
+async def _record(connection: AsyncConnection, key: str, now: datetime) -> bool:
+    statement = _POSTGRESQL if connection.dialect.name == "postgresql" else _SQLITE
+    return (await connection.execute(statement, {"key": key, "seen_at": now})).first() is not None
 
 
 async def forget_before(session: AsyncSession, cutoff: datetime) -> int:
