@@ -54,15 +54,22 @@ async def _roster(db: Database, clock: FakeClock) -> None:
     await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
 
 
-async def test_commands_are_answered_while_the_first_pass_runs_and_the_pass_then_completes(
+async def _started_in_background(
     db: Database, clock: FakeClock, gated: GatedPlan
-) -> None:
+) -> tuple[BotScheduler, RecordingMessenger]:
+    """A scheduler started as a server starts it, its first pass held at the gate."""
     await _roster(db, clock)
     messenger = RecordingMessenger()
     scheduler = BotScheduler(db, messenger, clock, COPENHAGEN)
-
     await asyncio.wait_for(scheduler.start_in_background(), timeout=PATIENCE)  # returns with the pass still held
     await asyncio.wait_for(gated.started.wait(), timeout=PATIENCE)
+    return scheduler, messenger
+
+
+async def test_commands_are_answered_while_the_first_pass_runs_and_the_pass_then_completes(
+    db: Database, clock: FakeClock, gated: GatedPlan
+) -> None:
+    scheduler, messenger = await _started_in_background(db, clock, gated)
     reply = await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
     assert reply.text.startswith("✅")
     assert (await _planned(db), messenger.sent, scheduler.state) == (0, [], "starting")  # what /healthz says
@@ -83,11 +90,7 @@ async def test_commands_are_answered_while_the_first_pass_runs_and_the_pass_then
 async def test_a_stop_during_the_first_pass_cancels_it_and_the_next_start_plans_everything(
     db: Database, clock: FakeClock, gated: GatedPlan
 ) -> None:
-    await _roster(db, clock)
-    messenger = RecordingMessenger()
-    first = BotScheduler(db, messenger, clock, COPENHAGEN)
-    await first.start_in_background()
-    await asyncio.wait_for(gated.started.wait(), timeout=PATIENCE)
+    first, messenger = await _started_in_background(db, clock, gated)
 
     await asyncio.wait_for(first.stop(), timeout=PATIENCE)
 

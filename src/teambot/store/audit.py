@@ -24,17 +24,10 @@ def record(
     session.add(AuditEntry(at=at, actor=actor, action=action, case_code=case_code, detail=detail))
 
 
-async def append(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    case_code: str | None = None,
-    **detail: Any,
-) -> None:
+async def append(session: AsyncSession, *, at: datetime, actor: str, action: str, **fields: Any) -> None:
     """`record`, inserted now in one statement rather than by the ORM's flush at commit."""
-    row = {"at": at, "actor": actor, "action": action, "case_code": case_code, "detail": detail}
+    case_code = fields.pop("case_code", None)
+    row = {"at": at, "actor": actor, "action": action, "case_code": case_code, "detail": fields}
     await (await session.connection()).execute(insert(AuditEntry), row)
 
 
