@@ -4,13 +4,19 @@ closes them when it stops."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from slack_bolt.async_app import AsyncApp
 
+from teambot.commands.messenger import DeliveryError
+from teambot.commands.registry import Reply
 from teambot.config import Settings
 from teambot.runtime import open_runtime
+from teambot.slack.messenger import SlackMessenger
 from teambot.slack.serve import make_asgi
 from teambot.slack.web import close_connections, keep_connections, web_client
 from teambot.testing.fake_slack import FakeSlack
@@ -76,3 +82,56 @@ class _Lifespan:
         assert reply["type"] == f"{message}.complete"
         if message == "lifespan.shutdown":
             await asyncio.wait_for(self.task, timeout=10)
+
+
+class _BrokenSlack:
+    """A Slack that takes each request and then hangs (never answers) or hangs up (closes without answering)."""
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+        self.requests = 0
+        self._release = asyncio.Event()
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}/api/"
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._release.set()
+        self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readline()
+        self.requests += 1
+        if self.behaviour == "hang":
+            await self._release.wait()
+        writer.close()
+
+
+async def test_a_kept_connection_still_gives_up_on_a_slack_that_does_not_answer() -> None:
+    # Without the client's own timeout on the kept session, aiohttp waits 5 minutes: longer than the outbox's
+    # claim on the message, after which another dispatch could post it a second time.
+    async with _BrokenSlack("hang") as url:
+        client = web_client(Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=url))
+        client.timeout = 1
+        keep_connections(client)
+        started = time.monotonic()
+        with pytest.raises(DeliveryError, match="connection"):
+            await asyncio.wait_for(SlackMessenger(client).send("U0METTE01", Reply("påmindelse")), timeout=10)
+        await close_connections(client)
+    assert time.monotonic() - started < 5
+
+
+async def test_a_connection_slack_closes_without_answering_is_a_delivery_error_for_the_outbox() -> None:
+    # A kept connection Slack closed while idle fails as aiohttp's ServerDisconnectedError, which is no OSError:
+    # the outbox must see a delivery error it retries, not an exception that ends the whole batch.
+    async with _BrokenSlack("hang up") as url:
+        client = web_client(Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=url))
+        keep_connections(client)
+        messenger = SlackMessenger(client)
+        with pytest.raises(DeliveryError, match="connection"):
+            await messenger.send("U0METTE01", Reply("påmindelse"))
+        with pytest.raises(DeliveryError, match="connection"):
+            await messenger.find_sent("C0TEAM", "meeting:1", datetime(2027, 3, 4, tzinfo=UTC))
+        await close_connections(client)

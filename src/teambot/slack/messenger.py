@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -27,6 +28,11 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+# What a call that never reached Slack, or never got its answer, raises. aiohttp's own errors (a kept connection
+# Slack closed while idle: ServerDisconnectedError) are not OSErrors.
+CONNECTION_ERRORS = (OSError, TimeoutError, aiohttp.ClientError)
+
+
 class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
@@ -43,7 +49,7 @@ class SlackMessenger:
                 retry_after = float(exc.response.headers.get("Retry-After", "1"))
                 raise DeliveryError("ratelimited", retry_after=retry_after) from None
             raise DeliveryError(error, permanent=error in PERMANENT_ERRORS) from None
-        except (OSError, TimeoutError) as exc:
+        except CONNECTION_ERRORS as exc:
             raise DeliveryError(f"connection: {type(exc).__name__}") from None
         return str(response.get("ts", ""))
 
@@ -60,7 +66,7 @@ class SlackMessenger:
             )
         except SlackApiError as exc:
             raise DeliveryError(str(exc.response.get("error", "unknown"))) from None
-        except (OSError, TimeoutError) as exc:
+        except CONNECTION_ERRORS as exc:
             raise DeliveryError(f"connection: {type(exc).__name__}") from None
         for message in history.get("messages") or []:
             if carries_key(message, key):

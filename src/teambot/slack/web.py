@@ -17,9 +17,11 @@ def web_client(settings: Settings) -> AsyncWebClient:
 
 def keep_connections(client: AsyncWebClient) -> None:
     """Give `client` a session whose connections stay open between calls. Called inside the running event loop
-    (an aiohttp session belongs to the loop it was made in); the client's per-call timeout still applies."""
+    (an aiohttp session belongs to the loop it was made in)."""
     if client.session is None or client.session.closed:
-        client.session = aiohttp.ClientSession()
+        # slack_sdk sets its timeout (30 s) only on sessions it makes itself; without this a call to a Slack that
+        # does not answer would wait aiohttp's 5 minutes, past the outbox's claim on the message.
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
 
 
 async def close_connections(client: AsyncWebClient) -> None:
