@@ -13,10 +13,11 @@ from sqlmodel import func, select
 
 from conftest import Runner
 from teambot.scheduler import runtime as scheduler_runtime
+from teambot.scheduler.planner import plan_all
 from teambot.scheduler.runtime import BotScheduler
 from teambot.scheduler.simulate import RecordingMessenger
 from teambot.store.db import Database
-from teambot.store.models import Notification
+from teambot.store.models import Case, Notification
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import PAEDAGOG, load_small_roster
 
@@ -101,3 +102,31 @@ async def test_a_stop_during_the_first_pass_cancels_it_and_the_next_start_plans_
     assert await _planned(db) > 0
     assert messenger.sent
     await second.stop()
+
+
+async def test_a_stop_waits_for_the_delivery_a_replan_started_and_a_replan_after_it_starts_none(
+    db: Database, clock: FakeClock
+) -> None:
+    # A command answered just before the stop (moving a meeting) re-plans its case and delivers what is due now:
+    # the stop lets that delivery finish before the database closes; after the stop it stays in the outbox.
+    await _roster(db, clock)
+    messenger = RecordingMessenger()
+    scheduler = BotScheduler(db, messenger, clock, COPENHAGEN)
+    case_id = await _case_id(db)
+    await plan_all(db, now=clock.now(), zone=COPENHAGEN)  # the day's rating reminder waits in the outbox
+
+    await scheduler.replan(case_id)
+    await scheduler.stop(timeout=PATIENCE)
+    assert [recipient for recipient, _, _ in messenger.sent] == [PAEDAGOG]
+
+    again = BotScheduler(db, RecordingMessenger(), clock, COPENHAGEN)
+    await again.stop()
+    await again.replan(case_id)
+    assert again._tasks == set()
+
+
+async def _case_id(db: Database) -> int:
+    async with db.read() as session:
+        case_id = (await session.exec(select(Case.id).where(Case.code == "AK12"))).one()
+    assert case_id is not None
+    return case_id

@@ -159,23 +159,38 @@ async def test_opening_the_home_tab_is_acknowledged_while_the_tab_is_still_being
     assert await stalled.received(1) == ["/api/views.publish"]
 
 
-async def test_shutdown_lets_work_under_way_finish_and_stops_waiting_after_the_timeout() -> None:
+async def test_shutdown_waits_for_work_under_way() -> None:
     background = Background()
-    gate = asyncio.Event()
     finished: list[str] = []
 
     async def answer(name: str) -> None:
-        await gate.wait()
+        await asyncio.sleep(0.05)  # an answer on its way to Slack
         finished.append(name)
 
     background.spawn(answer("a"))
     background.spawn(answer("b"))
-    await background.drain(timeout=0.01)  # stuck work does not hold shutdown forever
-    assert (finished, background.pending) == ([], 2)
-
-    gate.set()
     await background.drain(timeout=PATIENCE)
+
     assert (sorted(finished), background.pending) == (["a", "b"], 0)
+
+
+async def test_shutdown_cancels_work_still_running_after_the_timeout_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Stuck work must neither hold the stop forever nor run on against a database that is being closed.
+    background = Background()
+    never = asyncio.Event()
+    finished: list[str] = []
+
+    async def stuck() -> None:
+        await never.wait()
+        finished.append("stuck")
+
+    background.spawn(stuck())
+    await background.drain(timeout=0.01)
+
+    assert (finished, background.pending) == ([], 0)
+    assert "1 answer(s) still running after 0 s were cancelled" in caplog.text
 
 
 async def test_a_failure_after_the_acknowledgement_is_logged_by_its_kind_without_the_request(

@@ -49,6 +49,7 @@ class BotScheduler:
         )
         self._tasks: set[asyncio.Task[DispatchStats]] = set()
         self._starting: asyncio.Task[None] | None = None
+        self._stopped = False
         self.plan_every = plan_every
         self.dispatch_every = dispatch_every
         self.scheduler = AsyncIOScheduler(
@@ -73,6 +74,8 @@ class BotScheduler:
     @property
     def state(self) -> str:
         """For /healthz: "starting" until the first pass is done and the schedule runs, then "running"."""
+        if self._stopped:
+            return "stopped"
         if self.scheduler.running:
             return "running"
         return "starting" if self._starting is not None and not self._starting.done() else "stopped"
@@ -100,11 +103,18 @@ class BotScheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    async def stop(self) -> None:
-        """`shutdown`, and wait until a first pass it cancelled has let go of the database."""
+    async def stop(self, timeout: float = 10.0) -> None:
+        """`shutdown`, then wait until a first pass it cancelled has let go of the database and the deliveries
+        `replan` started are done (those still running after `timeout` are cancelled: the outbox keeps them)."""
+        self._stopped = True
         self.shutdown()
-        if self._starting is not None:
-            await asyncio.wait({self._starting})
+        pending = {task for task in (self._starting, *self._tasks) if task is not None and not task.done()}
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
 
     async def plan(self) -> None:
         try:
@@ -132,6 +142,8 @@ class BotScheduler:
         """Re-plan one case after a change, then deliver what is due now (e.g. a 'meeting moved' notice)
         in the background, so the user's reply is not held up."""
         await plan_case(self.db, case_id, now=self.clock.now(), zone=self.zone)
+        if self._stopped:
+            return  # the outbox has it; the next start delivers it
         task = asyncio.create_task(self.dispatch())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -37,6 +37,13 @@ class Background:
         return len(self._tasks)
 
     async def drain(self, timeout: float) -> None:
-        """At shutdown: let answers already under way reach Slack before the database closes."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+        """At shutdown: let answers already under way reach Slack before the database closes; what is still
+        running after `timeout` is cancelled, so nothing touches a closed database."""
+        if not self._tasks:
+            return
+        _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+        if late:
+            log.warning("stopping: %d answer(s) still running after %.0f s were cancelled", len(late), timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.wait(late)

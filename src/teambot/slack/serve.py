@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -59,10 +61,7 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
             await scheduler.start_in_background()
 
     async def shutdown() -> None:
-        await scheduler.stop()
-        await services.background.drain(timeout=DRAIN_SECONDS)
-        await close_connections(client)
-        await runtime.db.dispose()
+        await _stop(runtime, services, scheduler, client)
         if guard_db is not None:
             await guard_db.dispose()
 
@@ -92,14 +91,28 @@ async def serve_socket_mode(runtime: Runtime) -> None:
         public_url=runtime.settings.public_url,
     )
     app = build_app(runtime.settings, services, socket_mode=True, client=client)
-    keep_connections(client)
-    await resolve_emails(client, runtime.db)
-    await scheduler.start_in_background()
     handler = AsyncSocketModeHandler(app, runtime.settings.slack_app_token)
+    # uvicorn turns SIGTERM (docker stop, systemd) into a graceful stop in HTTP mode; here that is ours to do, or the
+    # process dies at once and work already acknowledged is lost. Ctrl-C cancels this task, which ends the same way.
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
     try:
-        await handler.start_async()
+        keep_connections(client)
+        await resolve_emails(client, runtime.db)
+        await scheduler.start_in_background()
+        await handler.connect_async()
+        await stopping.wait()
     finally:
-        await scheduler.stop()
-        await services.background.drain(timeout=DRAIN_SECONDS)
-        await close_connections(client)
-        await runtime.db.dispose()
+        loop.remove_signal_handler(signal.SIGTERM)
+        await handler.close_async()  # no new events while the rest finishes
+        await _stop(runtime, services, scheduler, client)
+
+
+async def _stop(runtime: Runtime, services: Services, scheduler: BotScheduler, client: AsyncWebClient) -> None:
+    """Stop in this order: work already acknowledged (it may re-plan a case and deliver), then the scheduler and
+    the deliveries it started, then the connections to Slack and the database."""
+    await services.background.drain(timeout=DRAIN_SECONDS)
+    await scheduler.stop(timeout=DRAIN_SECONDS)
+    await close_connections(client)
+    await runtime.db.dispose()
