@@ -80,11 +80,10 @@ async def record(
     if problem:
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
     assert goal.id is not None
-    if facts is None:
+    if facts is None or facts.day != day:  # facts read for another day would answer for the wrong one
         working = (await queries.work_calendar(session, view.case.institution_id)).is_working_day(day)
         existing = await store.rating_on(session, goal.id, day)
     else:
-        assert facts.day == day
         # Weekends and holidays are the calendar's own; the statement told whether a closing period covers the day.
         working = WorkCalendar().is_working_day(day) and not facts.closed
         existing = facts.existing.get(goal.id)
