@@ -36,7 +36,8 @@ def build_app(
         request_verification_enabled=not socket_mode,
         # The acknowledgement leaves as soon as the listener returns. With False, Bolt runs the listener as a task
         # and looks for the ack every 10 ms, so every answer waited for the next look. Work that need not be in
-        # the ack runs in `services.background`.
+        # the ack runs in `services.background`; nothing that can raise may follow ack() in a listener, or Bolt
+        # answers the request with HTTP 500 instead of the ack.
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
