@@ -10,7 +10,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError, load_staff
-from teambot.domain.calendar import WorkCalendar
 from teambot.domain.numbers import parse_int
 from teambot.domain.ratings import MAX_NOTE, SCALE, Access, RatingInputError, check_day, parse_rating, rating_day
 from teambot.i18n import format_date, format_short_date, t
@@ -81,13 +80,11 @@ async def record(
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
     assert goal.id is not None
     if facts is None or facts.day != day:  # facts read for another day would answer for the wrong one
-        working = (await queries.work_calendar(session, view.case.institution_id)).is_working_day(day)
+        calendar = await queries.work_calendar(session, view.case.institution_id)
         existing = await store.rating_on(session, goal.id, day)
     else:
-        # Weekends and holidays are the calendar's own; the statement told whether a closing period covers the day.
-        working = WorkCalendar().is_working_day(day) and not facts.closed
-        existing = facts.existing.get(goal.id)
-    if not working:
+        calendar, existing = facts.calendar, facts.existing.get(goal.id)
+    if not calendar.is_working_day(day):
         raise UserError(t("rating.day_closed", date=format_date(day)))
     old = await store.record_rating(
         session,

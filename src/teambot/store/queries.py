@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -89,13 +91,15 @@ async def institution_overview(session: AsyncSession) -> list[InstitutionRow]:
     return [InstitutionRow(i, districts.get(i.district_id), sorted(leads.get(i.id or 0, []))) for i in institutions]
 
 
+def closings_of(institution_id: Any) -> ColumnElement[bool]:
+    """The closing periods that apply to an institution (a value or a column): its own and the municipality's."""
+    own: ColumnElement[bool] = col(ClosingPeriod.institution_id) == institution_id
+    return own | col(ClosingPeriod.institution_id).is_(None)
+
+
 async def work_calendar(session: AsyncSession, institution_id: int) -> WorkCalendar:
     """The institution's calendar: its own and the municipality's closing periods."""
-    result = await session.exec(
-        select(ClosingPeriod).where(
-            (col(ClosingPeriod.institution_id) == institution_id) | col(ClosingPeriod.institution_id).is_(None)
-        )
-    )
+    result = await session.exec(select(ClosingPeriod).where(closings_of(institution_id)))
     return WorkCalendar.of(DateRange(p.start, p.end) for p in result.all())
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, exists, insert
+from sqlalchemy import BindParameter, Exists, bindparam, exists, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.ratings import Access, NudgeItem, case_access
 from teambot.store import audit
 from teambot.store.models import (
@@ -23,7 +25,7 @@ from teambot.store.models import (
     Staff,
     StaffInstitution,
 )
-from teambot.store.queries import work_calendar
+from teambot.store.queries import closings_of, work_calendar
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,17 @@ class RatingFacts:
     access: Access
     day: date
     existing: dict[int, Rating]  # the ratings already given that day, by goal id
-    closed: bool  # a closing period of the municipality or the child's institution covers the day
+    calendar: WorkCalendar  # the institution's calendar as far as `day` goes: closed if a closing period covers it
+
+
+def _works_at(staff_id: Any, institution_id: Any) -> Exists:
+    return exists().where(
+        col(StaffInstitution.staff_id) == staff_id, col(StaffInstitution.institution_id) == institution_id
+    )
+
+
+def _consults(case_id: Any, staff_id: Any) -> Exists:
+    return exists().where(col(CaseConsultant.case_id) == case_id, col(CaseConsultant.staff_id) == staff_id)
 
 
 _SLACK_ID: BindParameter[str] = bindparam("slack_id")
@@ -74,22 +86,10 @@ _RATING_FACTS = (
         Institution,
         Goal,
         Rating,
+        _works_at(col(Staff.id), col(Case.institution_id)).label("works_here"),
+        _consults(col(Case.id), col(Staff.id)).label("consultant"),
         exists()
-        .where(
-            col(StaffInstitution.staff_id) == col(Staff.id),
-            col(StaffInstitution.institution_id) == col(Case.institution_id),
-        )
-        .label("works_here"),
-        exists()
-        .where(col(CaseConsultant.case_id) == col(Case.id), col(CaseConsultant.staff_id) == col(Staff.id))
-        .label("consultant"),
-        exists()
-        .where(
-            (col(ClosingPeriod.institution_id) == col(Case.institution_id))
-            | col(ClosingPeriod.institution_id).is_(None),
-            col(ClosingPeriod.start) <= _DAY,
-            col(ClosingPeriod.end) >= _DAY,
-        )
+        .where(closings_of(col(Case.institution_id)), col(ClosingPeriod.start) <= _DAY, col(ClosingPeriod.end) >= _DAY)
         .label("closed"),
     )
     .select_from(Staff)
@@ -111,7 +111,7 @@ async def rating_facts(session: AsyncSession, slack_id: str, code: str, day: dat
         return None
     staff, case, institution, _, _, works_here, consultant, closed = rows[0]
     if case is None or institution is None:
-        return RatingFacts(staff, None, Access(read=False, write=False), day, {}, closed=False)
+        return RatingFacts(staff, None, Access(read=False, write=False), day, {}, WorkCalendar())
     access = case_access(
         roles=staff.roles,
         works_at_institution=bool(works_here),
@@ -120,16 +120,14 @@ async def rating_facts(session: AsyncSession, slack_id: str, code: str, day: dat
     )
     goals = [row[3] for row in rows if row[3] is not None]
     existing = {row[4].goal_id: row[4] for row in rows if row[4] is not None}
-    return RatingFacts(staff, CaseView(case, institution, goals), access, day, existing, closed=bool(closed))
+    calendar = WorkCalendar.of([DateRange(day, day)] if closed else [])
+    return RatingFacts(staff, CaseView(case, institution, goals), access, day, existing, calendar)
 
 
 async def access_to(session: AsyncSession, staff: Staff, case: Case) -> Access:
     # Both facts in one round trip: every /rating, button and report asks this.
-    works_here = exists().where(
-        col(StaffInstitution.staff_id) == staff.id, col(StaffInstitution.institution_id) == case.institution_id
-    )
-    consultant = exists().where(col(CaseConsultant.case_id) == case.id, col(CaseConsultant.staff_id) == staff.id)
-    row = (await session.exec(select(works_here.label("works_here"), consultant.label("consultant")))).one()
+    works_here = _works_at(staff.id, case.institution_id).label("works_here")
+    row = (await session.exec(select(works_here, _consults(case.id, staff.id).label("consultant")))).one()
     return case_access(
         roles=staff.roles,
         works_at_institution=bool(row[0]),
