@@ -47,7 +47,7 @@ def register(app: AsyncApp, services: Services) -> None:
         reply = running.result()
         if reply.modal is not None and command.get("trigger_id"):
             await ack()
-            services.background.spawn(_open_modal(client, command["trigger_id"], reply.modal))
+            services.background.spawn(client.views_open(trigger_id=command["trigger_id"], view=reply.modal))
             return
         await ack(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
         if reply.files:
@@ -63,10 +63,6 @@ def _time_left(context: AsyncBoltContext) -> float:
     arrived = context.get(ARRIVED)
     spent = time.monotonic() - arrived if isinstance(arrived, float) else 0.0
     return max(0.0, ANSWER_IN_ACK_SECONDS - spent)
-
-
-async def _open_modal(client: AsyncWebClient, trigger_id: str, modal: dict[str, Any]) -> None:
-    await client.views_open(trigger_id=trigger_id, view=modal)
 
 
 async def _answer_later(

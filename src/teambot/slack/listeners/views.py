@@ -25,10 +25,6 @@ def input_values(view: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-async def _confirm(client: AsyncWebClient, user_id: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
-    await client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-
-
 def register(app: AsyncApp, services: Services) -> None:
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         user_id = body["user"]["id"]
@@ -40,7 +36,8 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors", errors={first_block: outcome.reply.text[:150]})
             return
         await ack()
-        services.background.spawn(_confirm(client, user_id, outcome.reply.text, outcome.reply.blocks))
+        reply = outcome.reply
+        services.background.spawn(client.chat_postMessage(channel=user_id, text=reply.text, blocks=reply.blocks))
 
     for callback_id in sorted(REGISTRY.views):
         app.view(callback_id)(on_submit)
