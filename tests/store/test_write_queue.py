@@ -12,12 +12,14 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select, text
 
@@ -59,9 +61,11 @@ async def names(db: Database) -> list[str]:
         return list((await session.exec(select(Staff.name).order_by(col(Staff.id)))).all())
 
 
-async def store(db: Database, name: str, *, hold_s: float = 0.0, entered: list[str] | None = None) -> None:
+async def store(
+    db: Database, name: str, *, hold_s: float = 0.0, entered: list[str] | None = None, brief: bool = False
+) -> None:
     """One writer: insert `name` (taking SQLite's write lock), then keep the transaction open for `hold_s`."""
-    async with db.write() as session:
+    async with db.write(brief=brief) as session:
         if entered is not None:
             entered.append(name)
         session.add(Staff(name=name))
@@ -91,17 +95,20 @@ def locked_elsewhere(db: Database, hold_s: float) -> Iterator[None]:
         thread.join(30)
 
 
-async def test_writers_are_served_in_the_order_they_came(open_sqlite: Callable[[int | None], Database]) -> None:
+@pytest.mark.parametrize("brief", [False, True], ids=["on aiosqlite's thread", "brief, on the loop's thread"])
+async def test_writers_are_served_in_the_order_they_came(
+    open_sqlite: Callable[[int | None], Database], brief: bool
+) -> None:
     """Eight writers arrive while a ninth holds the lock; they commit in arrival order, not in whichever order
     SQLite's busy handler happens to wake them."""
     db = open_sqlite(None)
     entered: list[str] = []
-    first = asyncio.create_task(store(db, "first", hold_s=0.3, entered=entered))
+    first = asyncio.create_task(store(db, "first", hold_s=0.3, entered=entered, brief=brief))
     await asyncio.sleep(0.05)
     arrivals = [f"writer {i}" for i in range(8)]
     waiting = []
-    for name in arrivals:
-        waiting.append(asyncio.create_task(store(db, name, entered=entered)))
+    for i, name in enumerate(arrivals):
+        waiting.append(asyncio.create_task(store(db, name, entered=entered, brief=brief and i % 2 == 0)))
         await asyncio.sleep(0.01)
 
     await asyncio.wait_for(asyncio.gather(first, *waiting), 10)
@@ -188,6 +195,88 @@ async def test_behind_another_process_s_lock_every_queued_writer_fails_within_it
             await first
     assert all(1.05 <= w < 1.6 for w in waited), waited
     assert await names(db) == []
+
+
+def _thread_of_sqlite(db: Database) -> None:
+    """`SELECT thread_id()` answers which thread ran the statement inside SQLite."""
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _add(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+
+
+async def test_brief_sessions_run_sqlite_on_the_loop_s_thread_and_others_on_aiosqlite_s(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """A thread hop costs more than an indexed statement: brief sessions (/rating) stay on the loop's thread;
+    the rest (reports, the planner) keep the loop free while SQLite works."""
+    db = open_sqlite(None)
+    _thread_of_sqlite(db)
+    loop_thread = threading.get_ident()
+    ran_on = {}
+    for brief in (True, False, True):
+        async with db.read(brief=brief) as session:
+            ran_on[("read", brief)] = (await session.exec(text("SELECT thread_id()"))).one()[0]
+        async with db.write(brief=brief) as session:
+            ran_on[("write", brief)] = (await session.exec(text("SELECT thread_id()"))).one()[0]
+            session.add(Staff(name=f"brief {brief}"))
+
+    assert ran_on[("read", True)] == ran_on[("write", True)] == loop_thread
+    assert ran_on[("read", False)] != loop_thread and ran_on[("write", False)] != loop_thread
+    assert await names(db) == ["brief True", "brief False", "brief True"]
+
+
+async def _ticks_during(work: Awaitable[Any]) -> tuple[int, Any]:
+    """How many 10 ms sleeps the loop managed while `work` ran, and its outcome."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        outcome = await asyncio.gather(work, return_exceptions=True)
+    finally:
+        ticker.cancel()
+    return ticks, outcome[0]
+
+
+async def test_a_brief_writer_waits_for_another_process_s_lock_off_the_loop_s_thread(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Behind another process's 0.6 s write, a brief writer waits in SQLite's busy handler on aiosqlite's thread:
+    the loop goes on answering (it ticks), and the writer is stored once the lock is free. On the loop's thread the
+    busy handler would have frozen every other user's command for those 0.6 s."""
+    db = open_sqlite(3_000)
+    with locked_elsewhere(db, 0.6):
+        started = time.monotonic()
+        ticks, outcome = await _ticks_during(store(db, "brief", brief=True))
+        waited = time.monotonic() - started
+    assert outcome is None
+    assert 0.5 <= waited < 2.0
+    assert ticks >= waited / 0.01 / 4  # a quarter of what a free loop manages; a frozen loop ticks once
+    assert await names(db) == ["brief"]
+    async with db.read(brief=True) as session:  # the busy timeout is back to none on the loop's thread
+        assert (await session.exec(text("PRAGMA busy_timeout"))).one()[0] == 0
+
+
+async def test_a_brief_writer_behind_a_lock_longer_than_its_wait_fails_as_locked_and_stores_nothing(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    db = open_sqlite(400)
+    with locked_elsewhere(db, 1.5):
+        started = time.monotonic()
+        ticks, outcome = await _ticks_during(store(db, "brief", brief=True))
+        waited = time.monotonic() - started
+    assert isinstance(outcome, OperationalError) and "database is locked" in str(outcome)
+    assert 0.35 <= waited < 1.2  # the lock wait, not the 1.5 s the other process held on
+    assert ticks >= 10
+    assert await names(db) == []
+    await store(db, "later", brief=True)
+    assert await names(db) == ["later"]
 
 
 async def test_a_writer_at_the_end_of_a_long_burst_keeps_its_busy_timeout_for_other_processes(

@@ -132,7 +132,7 @@ async def rating(ctx: Context, args: str) -> Reply:
         return await (day_modal(ctx, staff) if not args.strip() else todo(ctx, staff))
     today = ctx.today()
     code = args.split()[0]
-    async with ctx.db.write() as session:
+    async with ctx.db.write(brief=True) as session:
         # The staff member, the child, its goals, the access facts and the day's closing and ratings: one read.
         facts = await store.rating_facts(session, ctx.user_id, code, rating_day(args, today))
         if facts is None:
@@ -181,7 +181,7 @@ async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView,
 
 async def day_modal(ctx: Context, staff: Staff) -> Reply:
     today = ctx.today()
-    async with ctx.db.write() as session:
+    async with ctx.db.write(brief=True) as session:
         views = await store.visible_cases(session, staff)
         rated = {}
         for view in views:
@@ -281,7 +281,7 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
         if len(note) > MAX_NOTE:
             raise UserError(t("rating.input_note_too_long", value=len(note), max=MAX_NOTE))
     lines = [t("rating.modal.done", date=format_date(day))]
-    async with ctx.db.write() as session:
+    async with ctx.db.write(brief=True) as session:
         views = {v.case.id: v for v in await store.visible_cases(session, staff)}
         for goal_id, text in sorted(chosen.items()):
             view = next((v for v in views.values() if any(g.id == goal_id for g in v.goals)), None)
@@ -309,14 +309,14 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
     goal_id, given = parse_int(goal_text), parse_int(rating_text, maximum=9)
     if goal_id is None or given is None:
         raise UserError(t("rating.modal.stale"))
-    async with ctx.db.write() as session:
+    async with ctx.db.write(brief=True) as session:
         goal = await session.get(Goal, goal_id)
         case = await session.get(Case, goal.case_id) if goal else None
         if goal is None or case is None or not goal.active:
             raise UserError(t("rating.modal.stale"))
         view = await _writable_case(session, staff, case.code)
         await record(ctx, session, staff, view, goal, day, given, None)
-    async with ctx.db.read() as session:
+    async with ctx.db.read(brief=True) as session:
         items = await store.nudge_items(session, staff, day)
     reply = rating_nudge(day, items)
     reply.replace_original = True
@@ -326,7 +326,7 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
 async def todo(ctx: Context, staff: Staff) -> Reply:
     """`/rating mangler`: today's goals still to rate, with the nudge's 1–4 buttons, whenever you ask."""
     today = ctx.today()
-    async with ctx.db.read() as session:
+    async with ctx.db.read(brief=True) as session:
         items = await store.nudge_items(session, staff, today)
     if not items:
         return Reply(t("rating.todo_none", date=format_date(today)))

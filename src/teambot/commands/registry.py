@@ -175,7 +175,7 @@ def clean(text: str) -> str:
 async def load_staff(ctx: Context) -> None:
     """`ctx.staff`: the active staff member with the asker's Slack ID, if there is one."""
     if ctx.staff is None and ctx.user_id:
-        async with ctx.db.read() as session:
+        async with ctx.db.read(brief=True) as session:
             ctx.staff = await staff_by_slack_id(session, ctx.user_id)
 
 

@@ -3,6 +3,11 @@ process queued in arrival order; a queued writer waits as long as the queue keep
 database does ("database is locked") only once no writer has got SQLite's write lock for LOCK_WAIT_MS. PostgreSQL: a
 lock timeout, so a request never waits forever behind a lock someone holds.
 
+Brief sessions (`read(brief=True)`, `write(brief=True)`: a few indexed statements about one user or child) run
+their SQLite calls on the event loop's thread: such a statement takes microseconds, less than aiosqlite's hop to its
+thread and back. A call that finds the database locked by another connection is run again on that thread, where it
+may wait, so the loop itself never waits for a lock.
+
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.
 """
@@ -11,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
@@ -27,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 # gives the user an apology instead of a command that never answers.
 LOCK_WAIT_MS = 10_000
 _WRITE_OPTION = "teambot_write"
+_BRIEF_OPTION = "teambot_brief"
 # The busy timeout (ms) a transaction should begin with, when it is not the connection's full LOCK_WAIT_MS.
 _BUSY_OPTION = "teambot_busy_ms"
 # Per DBAPI connection (the pool record's info): its LOCK_WAIT_MS at connect, and the busy timeout it has now.
@@ -56,8 +64,49 @@ def sync_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database: {backend}")
 
 
+class _LoopSQLite(aiosqlite.Connection):
+    """An aiosqlite connection whose calls run on the event loop's thread while `on_loop` is set (a brief session).
+
+    There SQLite's own busy timeout is 0, so a call never blocks the loop on a lock: one that finds the database
+    locked is run again on aiosqlite's thread with `busy_ms`, the lock wait the transaction has.
+    """
+
+    on_loop = False
+    busy_ms = LOCK_WAIT_MS
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self.on_loop:
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # untyped upstream
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or self.busy_ms <= 0:
+                raise
+        return await super()._execute(self._waiting, fn, args, kwargs)  # type: ignore[no-untyped-call]
+
+    def _waiting(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        connection = self._conn
+        connection.execute(f"PRAGMA busy_timeout={self.busy_ms}")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connection.execute("PRAGMA busy_timeout=0")
+
+
+def _loop_sqlite(database: str, **kwargs: Any) -> _LoopSQLite:
+    connection = _LoopSQLite(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True  # as SQLAlchemy's aiosqlite dialect does: a leaked one never blocks exit
+    return connection
+
+
 def install_sqlite_pragmas(sync_engine: Any) -> None:
     """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves."""
+
+    @event.listens_for(sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+        return dialect.loaded_dbapi.connect(*cargs, async_creator_fn=_loop_sqlite, **cparams)
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -79,6 +128,12 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
         info = connection.connection.info
         queued_ms = options.get(_BUSY_OPTION)
         busy_ms: int = info[_FULL_BUSY_KEY] if queued_ms is None else queued_ms
+        driver = connection.connection.driver_connection
+        if isinstance(driver, _LoopSQLite):
+            # A brief transaction never lets SQLite wait on the loop's thread; its calls wait on aiosqlite's.
+            driver.on_loop, driver.busy_ms = False, busy_ms
+            if options.get(_BRIEF_OPTION, False):
+                driver.on_loop, busy_ms = True, 0
         if info[_BUSY_KEY] != busy_ms:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
             info[_BUSY_KEY] = busy_ms
@@ -117,20 +172,25 @@ class Database:
         if self.is_sqlite:
             install_sqlite_pragmas(self.engine.sync_engine)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._brief_engine = self.engine.execution_options(**{_BRIEF_OPTION: True})
+        self._brief_write_engine = self.engine.execution_options(**{_WRITE_OPTION: True, _BRIEF_OPTION: True})
         self._lock_wait_ms = LOCK_WAIT_MS
         # asyncio.Lock binds to the loop it first waits on, and a Database may outlive a loop (tests): one queue
         # per loop, dropped when its last writer leaves (a contended Lock holds its loop, so a weak key would not).
         self._writer_queues: dict[asyncio.AbstractEventLoop, _WriterQueue] = {}
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+    async def read(self, *, brief: bool = False) -> AsyncIterator[AsyncSession]:
+        """`brief`: a few indexed statements (see the module's doc); never a scan, a report or a pass."""
+        async with AsyncSession(self._brief_engine if brief else self.engine, expire_on_commit=False) as session:
             yield session
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
+    async def write(self, *, brief: bool = False) -> AsyncIterator[AsyncSession]:
+        """A transaction that commits on success; `brief` as for `read`."""
+        engine = self._brief_write_engine if brief else self._write_engine
         if not self.is_sqlite:
-            async with AsyncSession(self._write_engine, expire_on_commit=False) as session, session.begin():
+            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
                 yield session
             return
         loop = asyncio.get_running_loop()
@@ -149,7 +209,7 @@ class Database:
                 options: dict[str, Any] = {}
                 if waited_ms >= _QUEUE_SLACK_MS:
                     options[_BUSY_OPTION] = max(0, self._lock_wait_ms - waited_ms)  # 0 still takes a free lock
-                async with AsyncSession(self._write_engine, expire_on_commit=False) as session, session.begin():
+                async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
                     # BEGIN IMMEDIATE now, not at the first statement: the turn is for taking the lock, and getting
                     # it is what tells the writers behind that the queue moves.
                     await session.connection(execution_options=options)
