@@ -4,6 +4,7 @@ fake Slack Web API that records where the answers go."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -158,6 +159,20 @@ def test_a_refused_request_never_logs_cpr_shaped_text(server: Server) -> None:
     assert server.post(body, signed_headers(SECRET, body, timestamp=int(time.time()) - 6 * 60))[0] == 401
 
     assert "280256" not in read_log(server.folder)
+
+
+def test_the_access_log_never_shows_a_calendar_address(server: Server) -> None:
+    """The address is the only key to someone's calendar; uvicorn logs every request's path."""
+    body = command(server, "kalender", "calendar")
+    assert server.post(body, signed_headers(SECRET, body))[0] == 200
+    match = re.search(r"/ics/([A-Za-z0-9_-]+)\.ics", server.wait_for_answer("calendar").params["text"])
+    assert match, "no calendar address in the answer"
+
+    assert http(f"{server.url}{match.group(0)}")[0] == 200
+
+    log = read_log(server.folder)
+    assert match.group(1) not in log
+    assert '"GET /ics/*** HTTP/1.1" 200' in log
 
 
 def test_no_request_caused_an_error(server: Server) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,9 +15,27 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Hook = Callable[[], Awaitable[None]]
+# What /healthz reports: whether the bot does all it should (else 503, so a supervisor or load balancer acts), and
+# the details shown either way.
+Health = Callable[[], tuple[bool, dict[str, str]]]
 
 EVENTS_PATH = "/slack/events"
 CALENDAR_PATH = re.compile(r"^/ics/([A-Za-z0-9_-]{20,64})\.ics$")
+_FEED_TOKEN = re.compile(r"/ics/[^/?\s]+")
+
+
+class HideFeedTokens(logging.Filter):
+    """A calendar address is a secret that opens someone's calendar: the access log shows it as `/ics/***`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_FEED_TOKEN.sub("/ics/***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def hide_feed_tokens(logger: logging.Logger) -> None:
+    if not any(isinstance(f, HideFeedTokens) for f in logger.filters):
+        logger.addFilter(HideFeedTokens())
 
 
 class TeambotASGI:
@@ -27,7 +46,7 @@ class TeambotASGI:
         on_startup: Hook | None = None,
         on_shutdown: Hook | None = None,
         calendar: Callable[[str], Awaitable[bytes | None]] | None = None,
-        health: Callable[[], dict[str, str]] | None = None,
+        health: Health | None = None,
     ) -> None:
         self.health = health
         self.bolt = AsyncSlackRequestHandler(app, path=EVENTS_PATH)
@@ -43,7 +62,8 @@ class TeambotASGI:
             return
         path, method = scope.get("path", ""), scope.get("method", "GET")
         if path == "/healthz" and method in {"GET", "HEAD"}:
-            await _json(send, 200, {"status": "ok"} | (self.health() if self.health else {}))
+            healthy, details = self.health() if self.health else (True, {})
+            await _json(send, 200 if healthy else 503, {"status": "ok" if healthy else "unavailable"} | details)
         elif path == EVENTS_PATH:
             await self.bolt(scope, receive, send)
         elif self.calendar is not None and method in {"GET", "HEAD"} and (match := CALENDAR_PATH.match(path)):

@@ -15,7 +15,7 @@ from teambot.runtime import Runtime
 from teambot.scheduler.runtime import BotScheduler
 from teambot.slack.app import build_app
 from teambot.slack.directory import resolve_emails
-from teambot.slack.http import TeambotASGI
+from teambot.slack.http import TeambotASGI, hide_feed_tokens
 from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
 from teambot.slack.web import close_connections, keep_connections, web_client
@@ -68,15 +68,19 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
     async def calendar(token: str) -> bytes | None:
         return await calendar_for_token(runtime.db, runtime.clock, runtime.settings.zone, token)
 
-    def health() -> dict[str, str]:
+    def health() -> tuple[bool, dict[str, str]]:
+        if not with_scheduler:
+            return True, {}
         # "starting" while the first planner pass runs behind the open port: answering, not yet reminding.
-        return {"scheduler": scheduler.state} if with_scheduler else {}
+        # "stopped": shutting down, or the schedule failed to start: no reminder goes out from this process.
+        return scheduler.state != "stopped", {"scheduler": scheduler.state}
 
     return TeambotASGI(app, on_startup=startup, on_shutdown=shutdown, calendar=calendar, health=health)
 
 
 async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
     config = uvicorn.Config(make_asgi(runtime), host=host, port=port, lifespan="on", log_level="info")
+    hide_feed_tokens(logging.getLogger("uvicorn.access"))  # after Config, which sets up uvicorn's logging
     await uvicorn.Server(config).serve()
 
 
