@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -130,3 +130,45 @@ async def _case_id(db: Database) -> int:
         case_id = (await session.exec(select(Case.id).where(Case.code == "AK12"))).one()
     assert case_id is not None
     return case_id
+
+
+class GatedMessenger(RecordingMessenger):
+    """Records what is sent; while `hold` is set, each post waits for `release`: Slack answering slowly."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = False
+        self.posting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, recipient: str, reply: Any, *, metadata: dict[str, Any] | None = None) -> str:
+        if self.hold:
+            self.posting.set()
+            await self.release.wait()
+        return await super().send(recipient, reply, metadata=metadata)
+
+
+async def test_a_stop_lets_a_scheduled_delivery_finish_instead_of_leaving_it_half_sent(
+    db: Database, clock: FakeClock
+) -> None:
+    """A stop (a deploy, a restart) while the 30-second dispatch is posting: the post completes and is recorded as
+    sent. APScheduler's own shutdown cancelled it halfway, leaving the row `sending` until the next start's
+    recovery looked it up in Slack (on PostgreSQL: after the claim's lease)."""
+    messenger = GatedMessenger()
+    scheduler = BotScheduler(db, messenger, clock, COPENHAGEN, dispatch_every=timedelta(milliseconds=50))
+    await asyncio.wait_for(scheduler.start(), timeout=PATIENCE)  # nothing to plan or send yet
+    await _roster(db, clock)
+    await plan_all(db, now=clock.now(), zone=COPENHAGEN)  # the day's rating reminder is due
+    messenger.hold = True
+    await asyncio.wait_for(messenger.posting.wait(), timeout=PATIENCE)  # the scheduled dispatch is posting it
+
+    stopping = asyncio.create_task(scheduler.stop(timeout=PATIENCE))
+    await asyncio.sleep(0.2)
+    assert not stopping.done()  # waiting for the post, not cancelling it
+    messenger.release.set()
+    await asyncio.wait_for(stopping, timeout=PATIENCE)
+
+    assert [recipient for recipient, _, _ in messenger.sent] == [PAEDAGOG]
+    async with db.read() as session:
+        statuses = (await session.exec(select(Notification.status).where(Notification.recipient == PAEDAGOG))).all()
+    assert "sending" not in statuses and "sent" in statuses

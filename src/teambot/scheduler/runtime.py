@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -47,7 +49,8 @@ class BotScheduler:
         self.dispatcher = Dispatcher(
             db, messenger, clock, refreshers={**nudge_refreshers(db), **digest_refreshers(db, clock, zone)}
         )
-        self._tasks: set[asyncio.Task[DispatchStats]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()  # deliveries and purges a stop waits for
+        self._planning: set[asyncio.Task[Any]] = set()  # passes a stop cancels: every pass is idempotent
         self._starting: asyncio.Task[None] | None = None
         self._stopped = False
         self.plan_every = plan_every
@@ -88,27 +91,47 @@ class BotScheduler:
     async def _begin(self) -> None:
         await self.plan()
         await self.dispatch()
-        self.scheduler.add_job(self.plan, IntervalTrigger(seconds=self.plan_every.total_seconds()), id="plan")
+        plan_every, dispatch_every = self.plan_every.total_seconds(), self.dispatch_every.total_seconds()
+        self.scheduler.add_job(self._tracked(self.plan, self._planning), IntervalTrigger(seconds=plan_every), id="plan")
         self.scheduler.add_job(
-            self.dispatch, IntervalTrigger(seconds=self.dispatch_every.total_seconds()), id="dispatch"
+            self._tracked(self.dispatch, self._tasks), IntervalTrigger(seconds=dispatch_every), id="dispatch"
         )
         # Nightly, at 03:30 local: outside 02:00–02:59, which a DST change skips or repeats.
-        self.scheduler.add_job(self.purge, CronTrigger(hour=3, minute=30, timezone=self.zone), id="retention")
+        self.scheduler.add_job(
+            self._tracked(self.purge, self._tasks), CronTrigger(hour=3, minute=30, timezone=self.zone), id="retention"
+        )
         self.scheduler.start()
+
+    @staticmethod
+    def _tracked(job: Callable[[], Awaitable[Any]], running: set[asyncio.Task[Any]]) -> Callable[[], Awaitable[None]]:
+        """`job` as APScheduler runs it: in a task of its own, in `running` until done and shielded from
+        APScheduler's shutdown, which would cancel a delivery halfway (its rows left `sending` until recovered).
+        `stop` decides instead: it waits for deliveries and cancels passes."""
+
+        async def run() -> None:
+            task = asyncio.ensure_future(job())
+            running.add(task)
+            task.add_done_callback(running.discard)
+            await asyncio.shield(task)
+
+        return run
 
     def shutdown(self) -> None:
         if self._starting is not None and not self._starting.done():
             # A first pass still running is dropped; every pass is idempotent and the next start plans again.
             self._starting.cancel()
+        for task in self._planning:
+            task.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """`shutdown`, then wait until a first pass it cancelled has let go of the database and the deliveries
-        `replan` started are done (those still running after `timeout` are cancelled: the outbox keeps them)."""
+        """`shutdown`, then wait until the passes it cancelled have let go of the database and the deliveries
+        `replan` or the schedule started (and a running purge) are done; those still running after `timeout` are
+        cancelled: the outbox keeps them."""
         self._stopped = True
         self.shutdown()
-        pending = {task for task in (self._starting, *self._tasks) if task is not None and not task.done()}
+        pending = {task for task in (self._starting, *self._planning, *self._tasks) if task and not task.done()}
         if pending:
             _, late = await asyncio.wait(pending, timeout=timeout)
             for task in late:
