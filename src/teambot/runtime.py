@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from teambot.config import Settings
 from teambot.domain.clock import Clock, SystemClock
-from teambot.domain.privacy import contains_cpr, redact_cpr
+from teambot.domain.privacy import redact_for_logs
 from teambot.i18n import set_language
 from teambot.store.db import Database
 from teambot.store.migrate import upgrade
@@ -22,20 +22,31 @@ class Runtime:
     clock: Clock
 
 
-class RedactCPR(logging.Filter):
-    """Defence in depth: whatever a library logs, CPR-shaped text never reaches a log line."""
+class Redact(logging.Filter):
+    """Defence in depth: whatever a library logs, CPR-shaped text and calendar tokens never reach a log line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Text arguments are redacted in place first: formatters such as uvicorn's access log read the arguments.
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_for_logs(a) if isinstance(a, str) else a for a in record.args)
         message = record.getMessage()
-        if contains_cpr(message):
-            record.msg, record.args = redact_cpr(message), ()
+        redacted = redact_for_logs(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
+
+
+def redact_handlers(*loggers: logging.Logger) -> None:
+    """Every handler of `loggers` redacts (once). uvicorn's loggers have handlers of their own, not the root's."""
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, Redact) for f in handler.filters):
+                handler.addFilter(Redact())
 
 
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactCPR())
+    redact_handlers(logging.getLogger())
     # Alembic and scheduler chatter is not what an operator needs at INFO; Bolt logs a rejected request's
     # whole body at INFO, which may hold case data.
     for name in ("alembic", "apscheduler", "slack_bolt"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from teambot.domain.privacy import contains_cpr
+from teambot.runtime import Redact
 
 WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
 
@@ -123,3 +125,22 @@ def _is_date(year: int, month: int, day: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _logged(msg: str, *args: object) -> logging.LogRecord:
+    record = logging.LogRecord("any.library", logging.INFO, __file__, 1, msg, args, None)
+    assert Redact().filter(record)
+    return record
+
+
+def test_log_lines_lose_cpr_and_calendar_tokens_and_keep_their_arguments() -> None:
+    record = _logged('%s - "%s %s" %d', "127.0.0.1", "GET", "/ics/Zx9_aVeryLongSecretToken1234.ics?x=280256-4321", 200)
+    # uvicorn's access formatter unpacks the arguments, so they stay a tuple of the same length.
+    assert record.args == ("127.0.0.1", "GET", "/ics/***?x=[CPR fjernet]", 200)
+    assert record.getMessage() == '127.0.0.1 - "GET /ics/***?x=[CPR fjernet]" 200'
+
+
+def test_cpr_inside_a_non_text_argument_is_redacted_in_the_message() -> None:
+    record = _logged("case %s", {"note": 2802564321})
+    assert "2802564321" not in record.getMessage()
+    assert record.getMessage() == "case {'note': [CPR fjernet]}"

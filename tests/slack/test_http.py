@@ -175,6 +175,15 @@ def test_the_access_log_never_shows_a_calendar_address(server: Server) -> None:
     assert '"GET /ics/*** HTTP/1.1" 200' in log
 
 
+def test_the_access_log_never_shows_cpr_shaped_text_from_an_address(server: Server) -> None:
+    """uvicorn logs with handlers of its own, which the root logger's CPR filter did not cover."""
+    assert http(f"{server.url}/healthz?barn=280256-4321")[0] == 200
+
+    log = read_log(server.folder)
+    assert "280256" not in log
+    assert '"GET /healthz?barn=[CPR fjernet] HTTP/1.1" 200' in log
+
+
 def test_no_request_caused_an_error(server: Server) -> None:
     assert server.process.poll() is None
     log = read_log(server.folder)

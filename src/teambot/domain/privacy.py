@@ -1,4 +1,5 @@
-"""CPR detection: anything shaped like a Danish personal number is refused before it is stored or logged.
+"""CPR detection: anything shaped like a Danish personal number is refused before it is stored or logged. Also
+what logs must not show: CPR-shaped text and the tokens of calendar addresses.
 
 A CPR number is a valid date DDMMYY followed by four digits, joined by a dash, a space or nothing. The
 modulus-11 check is deliberately not used: numbers issued since 2007 need not satisfy it.
@@ -40,3 +41,12 @@ def redact_cpr(text: str) -> str:
         return "[CPR fjernet]" if _valid_ddmmyy(day, month, yy) else match.group(0)
 
     return _CPR_SHAPE.sub(replace, text)
+
+
+# A calendar address (`/ics/<token>.ics`) is the only key to someone's calendar.
+_FEED_TOKEN = re.compile(r"/ics/[^/?#\s\"]+")
+
+
+def redact_for_logs(text: str) -> str:
+    """`text` without CPR-shaped parts or calendar tokens."""
+    return _FEED_TOKEN.sub("/ics/***", redact_cpr(text))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,21 +20,6 @@ Health = Callable[[], tuple[bool, dict[str, str]]]
 
 EVENTS_PATH = "/slack/events"
 CALENDAR_PATH = re.compile(r"^/ics/([A-Za-z0-9_-]{20,64})\.ics$")
-_FEED_TOKEN = re.compile(r"/ics/[^/?\s]+")
-
-
-class HideFeedTokens(logging.Filter):
-    """A calendar address is a secret that opens someone's calendar: the access log shows it as `/ics/***`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(_FEED_TOKEN.sub("/ics/***", a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-def hide_feed_tokens(logger: logging.Logger) -> None:
-    if not any(isinstance(f, HideFeedTokens) for f in logger.filters):
-        logger.addFilter(HideFeedTokens())
 
 
 class TeambotASGI:

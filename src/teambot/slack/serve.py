@@ -11,11 +11,11 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.reports.feeds import calendar_for_token
-from teambot.runtime import Runtime
+from teambot.runtime import Runtime, redact_handlers
 from teambot.scheduler.runtime import BotScheduler
 from teambot.slack.app import build_app
 from teambot.slack.directory import resolve_emails
-from teambot.slack.http import TeambotASGI, hide_feed_tokens
+from teambot.slack.http import TeambotASGI
 from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
 from teambot.slack.web import close_connections, keep_connections, web_client
@@ -80,7 +80,8 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
 
 async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
     config = uvicorn.Config(make_asgi(runtime), host=host, port=port, lifespan="on", log_level="info")
-    hide_feed_tokens(logging.getLogger("uvicorn.access"))  # after Config, which sets up uvicorn's logging
+    # After Config, which gives uvicorn's loggers handlers of their own; the access log has every path and query.
+    redact_handlers(logging.getLogger("uvicorn"), logging.getLogger("uvicorn.access"))
     await uvicorn.Server(config).serve()
 
 
