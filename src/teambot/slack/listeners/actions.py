@@ -5,24 +5,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_action
 from teambot.slack.listeners.home import from_home, publish_home
+from teambot.slack.response_url import answer
 from teambot.slack.services import Services
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def on_action(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def on_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        services.background.spawn(handle(body, action, respond, client))
+        services.background.spawn(handle(body, action, client))
 
-    async def handle(
-        body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
+    async def handle(body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
         reply = await run_action(services.context(body["user"]["id"]), action["action_id"], value)
         if reply.modal is not None and body.get("trigger_id"):
@@ -32,7 +29,9 @@ def register(app: AsyncApp, services: Services) -> None:
             # A button on the Home tab: there is no message to replace, so the tab is drawn again.
             await publish_home(client, services, body["user"]["id"])
             return
-        await respond(
+        await answer(
+            client,
+            body.get("response_url"),
             text=reply.text,
             blocks=reply.blocks,
             replace_original=reply.replace_original,

@@ -8,11 +8,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_command
 from teambot.commands.registry import Attachment, Reply
+from teambot.slack.response_url import answer
 from teambot.slack.services import Services
 
 # Slack shows an error when the acknowledgement takes over 3 s from the request. Commands that finish well within
@@ -32,7 +33,6 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_command(
         ack: AsyncAck,
         command: dict[str, Any],
-        respond: AsyncRespond,
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
@@ -42,7 +42,7 @@ def register(app: AsyncApp, services: Services) -> None:
         done, _ = await asyncio.wait({running}, timeout=_time_left(context))
         if not done:
             await ack()
-            services.background.spawn(_answer_later(running, command, respond, client))
+            services.background.spawn(_answer_later(running, command, client))
             return
         reply = running.result()
         if reply.modal is not None and command.get("trigger_id"):
@@ -65,12 +65,12 @@ def _time_left(context: AsyncBoltContext) -> float:
     return max(0.0, ANSWER_IN_ACK_SECONDS - spent)
 
 
-async def _answer_later(
-    running: asyncio.Future[Reply], command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-) -> None:
+async def _answer_later(running: asyncio.Future[Reply], command: dict[str, Any], client: AsyncWebClient) -> None:
     # A modal's trigger_id lives 3 s from the request and may be gone before views.open lands: answer in text.
     reply = await running
-    await respond(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
+    await answer(
+        client, command.get("response_url"), text=reply.text, blocks=reply.blocks, response_type=_response_type(reply)
+    )
     if reply.files:
         await upload_to_dm(client, command["user_id"], reply.files)
 
