@@ -279,6 +279,60 @@ async def test_a_brief_writer_behind_a_lock_longer_than_its_wait_fails_as_locked
     assert await names(db) == ["later"]
 
 
+async def test_a_brief_writer_cancelled_while_it_waits_for_a_lock_leaves_a_working_database(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """The wait runs on aiosqlite's thread; the cancelled session's connection is closed behind it there, not on
+    the loop's thread while the wait still uses it (which crashed the process with a segmentation fault)."""
+    db = open_sqlite(3_000)
+    with locked_elsewhere(db, 0.8):
+        waiting = asyncio.create_task(store(db, "cancelled", brief=True))
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+    await store(db, "after", brief=True)
+    await store(db, "after, not brief")
+    assert await names(db) == ["after", "after, not brief"]
+
+
+async def test_a_brief_write_commits_on_aiosqlite_s_thread(open_sqlite: Callable[[int | None], Database]) -> None:
+    """COMMIT may run SQLite's WAL checkpoint (copying pages and syncing the disk): never on the loop's thread."""
+    db = open_sqlite(None)
+    ran: list[tuple[str, bool]] = []
+    loop_thread = threading.get_ident()
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _trace(dbapi_connection: Any, _record: Any) -> None:
+        sqlite_connection = dbapi_connection.driver_connection._conn
+        sqlite_connection.set_trace_callback(
+            lambda sql: ran.append((sql.split()[0], threading.get_ident() == loop_thread))
+        )
+
+    await store(db, "traced", brief=True)
+
+    assert ("INSERT", True) in ran
+    assert ("COMMIT", False) in ran and ("COMMIT", True) not in ran
+
+
+async def test_a_brief_read_of_text_that_is_not_utf8_fails_as_any_read_does(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    db = open_sqlite(None)
+    for brief in (False, True):
+        async with db.read(brief=brief) as session:
+            with pytest.raises(OperationalError, match="UTF-8"):
+                await session.exec(text("SELECT CAST(X'FF' AS TEXT)"))
+
+
+async def test_brief_sessions_work_on_an_in_memory_database() -> None:
+    db = Database("sqlite://")
+    try:
+        async with db.read(brief=True) as session:
+            assert (await session.exec(text("SELECT 41 + 1"))).one()[0] == 42
+    finally:
+        await db.dispose()
+
+
 async def test_a_writer_at_the_end_of_a_long_burst_keeps_its_busy_timeout_for_other_processes(
     open_sqlite: Callable[[int | None], Database],
 ) -> None:

@@ -181,7 +181,8 @@ async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView,
 
 async def day_modal(ctx: Context, staff: Staff) -> Reply:
     today = ctx.today()
-    async with ctx.db.write(brief=True) as session:
+    # Not brief: a few statements per child of the institutions, which would hold the event loop meanwhile.
+    async with ctx.db.write() as session:
         views = await store.visible_cases(session, staff)
         rated = {}
         for view in views:
@@ -281,7 +282,7 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
         if len(note) > MAX_NOTE:
             raise UserError(t("rating.input_note_too_long", value=len(note), max=MAX_NOTE))
     lines = [t("rating.modal.done", date=format_date(day))]
-    async with ctx.db.write(brief=True) as session:
+    async with ctx.db.write() as session:
         views = {v.case.id: v for v in await store.visible_cases(session, staff)}
         for goal_id, text in sorted(chosen.items()):
             view = next((v for v in views.values() if any(g.id == goal_id for g in v.goals)), None)

@@ -6,7 +6,7 @@ lock timeout, so a request never waits forever behind a lock someone holds.
 Brief sessions (`read(brief=True)`, `write(brief=True)`: a few indexed statements about one user or child) run
 their SQLite calls on the event loop's thread: such a statement takes microseconds, less than aiosqlite's hop to its
 thread and back. A call that finds the database locked by another connection is run again on that thread, where it
-may wait, so the loop itself never waits for a lock.
+may wait, so the loop itself never waits for a lock; COMMIT goes there too (it may checkpoint the WAL).
 
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -67,35 +68,60 @@ def sync_url(url: str | URL) -> URL:
 class _LoopSQLite(aiosqlite.Connection):
     """An aiosqlite connection whose calls run on the event loop's thread while `on_loop` is set (a brief session).
 
-    There SQLite's own busy timeout is 0, so a call never blocks the loop on a lock: one that finds the database
-    locked is run again on aiosqlite's thread with `busy_ms`, the lock wait the transaction has.
+    There SQLite's own busy timeout is 0, so a call never blocks the loop on a lock. Calls still go to aiosqlite's
+    thread when one found the database locked (run again there with `busy_ms`, the lock wait the transaction has),
+    while any call is still running there (one sqlite3 connection must not be used by two threads at once: the
+    close after a cancelled wait), and for COMMIT, which may run SQLite's WAL checkpoint (copying pages, syncing).
     """
 
     on_loop = False
     busy_ms = LOCK_WAIT_MS
 
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._in_thread = 0  # calls handed to the thread and not yet finished there, even if their caller left
+        self._in_thread_lock = threading.Lock()
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self.on_loop:
-            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # untyped upstream
+        if not self.on_loop or self._in_thread or fn == getattr(self._connection, "commit", None):
+            return await self._on_thread(fn, args, kwargs, None)
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
         try:
             return fn(*args, **kwargs)
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or self.busy_ms <= 0:
+            # Not every OperationalError carries a code (a column that is not UTF-8 does not).
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or self.busy_ms <= 0:
                 raise
-        return await super()._execute(self._waiting, fn, args, kwargs)  # type: ignore[no-untyped-call]
+        return await self._on_thread(fn, args, kwargs, self.busy_ms)
 
-    def _waiting(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        connection = self._conn
-        connection.execute(f"PRAGMA busy_timeout={self.busy_ms}")
+    async def _on_thread(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], busy_ms: int | None
+    ) -> Any:
+        with self._in_thread_lock:
+            self._in_thread += 1
+        return await super()._execute(self._counted, fn, args, kwargs, busy_ms)  # type: ignore[no-untyped-call]
+
+    def _counted(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], busy_ms: int | None
+    ) -> Any:
         try:
-            return fn(*args, **kwargs)
+            if busy_ms is None:
+                return fn(*args, **kwargs)
+            connection = self._conn
+            connection.execute(f"PRAGMA busy_timeout={busy_ms}")
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                connection.execute("PRAGMA busy_timeout=0")
         finally:
-            connection.execute("PRAGMA busy_timeout=0")
+            with self._in_thread_lock:
+                self._in_thread -= 1
 
 
 def _loop_sqlite(database: str, **kwargs: Any) -> _LoopSQLite:
+    # Both threads use the connection (never at once); the dialect leaves the check on for an in-memory database.
+    kwargs["check_same_thread"] = False
     connection = _LoopSQLite(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy's aiosqlite dialect does: a leaked one never blocks exit
     return connection
