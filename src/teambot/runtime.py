@@ -33,6 +33,14 @@ class Redact(logging.Filter):
         redacted = redact_for_logs(message)
         if redacted != message:
             record.msg, record.args = redacted, ()
+        # A traceback repeats the error's text (a statement's parameters, a path): formatted and redacted here,
+        # the handler's formatter uses this text instead of formatting the exception again.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_for_logs(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_for_logs(record.stack_info)
         return True
 
 

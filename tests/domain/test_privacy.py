@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from datetime import date
@@ -144,3 +145,23 @@ def test_cpr_inside_a_non_text_argument_is_redacted_in_the_message() -> None:
     record = _logged("case %s", {"note": 2802564321})
     assert "2802564321" not in record.getMessage()
     assert record.getMessage() == "case {'note': [CPR fjernet]}"
+
+
+def test_a_traceback_loses_cpr_and_calendar_tokens_too() -> None:
+    """uvicorn's "Exception in ASGI application" and SQLAlchemy's errors (with a statement's parameters) print the
+    error's text again in the traceback."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Redact())
+    log = logging.getLogger("test_privacy.traceback")
+    log.addHandler(handler)
+    try:
+        try:
+            raise ValueError("bad row: note=280256-4321 feed=/ics/Zx9_aVeryLongSecretToken1234.ics")
+        except ValueError:
+            log.exception("request failed")
+    finally:
+        log.removeHandler(handler)
+    written = stream.getvalue()
+    assert "ValueError: bad row: note=[CPR fjernet] feed=/ics/***" in written
+    assert "280256" not in written and "Zx9_aVeryLongSecretToken1234" not in written
