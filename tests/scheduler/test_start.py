@@ -4,6 +4,7 @@ still plans, delivers and schedules everything, and a stop during it leaves noth
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -149,7 +150,7 @@ class GatedMessenger(RecordingMessenger):
 
 
 async def test_a_stop_lets_a_scheduled_delivery_finish_instead_of_leaving_it_half_sent(
-    db: Database, clock: FakeClock
+    db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A stop (a deploy, a restart) while the 30-second dispatch is posting: the post completes and is recorded as
     sent. APScheduler's own shutdown cancelled it halfway, leaving the row `sending` until the next start's
@@ -169,6 +170,33 @@ async def test_a_stop_lets_a_scheduled_delivery_finish_instead_of_leaving_it_hal
     await asyncio.wait_for(stopping, timeout=PATIENCE)
 
     assert [recipient for recipient, _, _ in messenger.sent] == [PAEDAGOG]
+    statuses = await _statuses(db, PAEDAGOG)  # later reminders wait as `pending`
+    assert "sent" in statuses and "sending" not in statuses
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []  # a stop is no error
+
+
+async def test_a_stop_during_the_first_delivery_after_a_start_lets_it_finish(db: Database, clock: FakeClock) -> None:
+    """A restart right after a deploy: the stop cancels the start, but not the delivery it had begun."""
+    await _roster(db, clock)
+    await plan_all(db, now=clock.now(), zone=COPENHAGEN)  # the day's rating reminder is due
+    messenger = GatedMessenger()
+    messenger.hold = True
+    scheduler = BotScheduler(db, messenger, clock, COPENHAGEN)
+    await asyncio.wait_for(scheduler.start_in_background(), timeout=PATIENCE)
+    await asyncio.wait_for(messenger.posting.wait(), timeout=PATIENCE)  # the first pass's delivery is posting
+
+    stopping = asyncio.create_task(scheduler.stop(timeout=PATIENCE))
+    await asyncio.sleep(0.2)
+    assert not stopping.done()
+    messenger.release.set()
+    await asyncio.wait_for(stopping, timeout=PATIENCE)
+
+    assert [recipient for recipient, _, _ in messenger.sent] == [PAEDAGOG]
+    statuses = await _statuses(db, PAEDAGOG)  # later reminders wait as `pending`
+    assert "sent" in statuses and "sending" not in statuses
+    assert not scheduler.scheduler.running  # and the stopped start scheduled nothing
+
+
+async def _statuses(db: Database, recipient: str) -> set[str]:
     async with db.read() as session:
-        statuses = (await session.exec(select(Notification.status).where(Notification.recipient == PAEDAGOG))).all()
-    assert "sending" not in statuses and "sent" in statuses
+        return set((await session.exec(select(Notification.status).where(Notification.recipient == recipient))).all())

@@ -7,6 +7,7 @@ nothing is lost this way because the work itself (the outbox) is in the database
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -90,7 +91,8 @@ class BotScheduler:
 
     async def _begin(self) -> None:
         await self.plan()
-        await self.dispatch()
+        # Tracked as the scheduled deliveries are: a stop now cancels the start, not a delivery halfway.
+        await asyncio.shield(_started(self.dispatch, self._tasks))
         plan_every, dispatch_every = self.plan_every.total_seconds(), self.dispatch_every.total_seconds()
         self.scheduler.add_job(self._tracked(self.plan, self._planning), IntervalTrigger(seconds=plan_every), id="plan")
         self.scheduler.add_job(
@@ -108,11 +110,15 @@ class BotScheduler:
         APScheduler's shutdown, which would cancel a delivery halfway (its rows left `sending` until recovered).
         `stop` decides instead: it waits for deliveries and cancels passes."""
 
+        @functools.wraps(job)  # APScheduler's log lines name the job by this
         async def run() -> None:
-            task = asyncio.ensure_future(job())
-            running.add(task)
-            task.add_done_callback(running.discard)
-            await asyncio.shield(task)
+            task = _started(job, running)
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if task.cancelled():
+                    raise
+                # APScheduler's shutdown: not an error of the job, which goes on until `stop` has waited for it.
 
         return run
 
@@ -183,6 +189,14 @@ class BotScheduler:
         except Exception:
             log.exception("dispatching failed; the next run tries again")
             return DispatchStats()
+
+
+def _started(job: Callable[[], Awaitable[Any]], running: set[asyncio.Task[Any]]) -> asyncio.Task[Any]:
+    """`job` in a task of its own, in `running` until it is done."""
+    task = asyncio.ensure_future(job())
+    running.add(task)
+    task.add_done_callback(running.discard)
+    return task
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:
