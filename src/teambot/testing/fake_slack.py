@@ -2,7 +2,8 @@
 
 Point `SLACK_API_URL` (or `AsyncWebClient(base_url=...)`) at `FakeSlack.api_url`. Response URLs for slash
 commands and buttons are served too (`FakeSlack.response_url(...)`). Failures can be injected per method,
-and a seeded chaos rate answers a share of calls with 429 or 500.
+and a seeded chaos rate answers a share of calls with 429 or 500. Socket Mode: `apps.connections.open` (with an
+app-level token) hands out the address of `FakeSlack.socket_mode`, a websocket server started on first use.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+from teambot.testing.fake_socket import Ack, Envelope, FakeSocketMode
 
 BOT_USER_ID = "U0TEAMBOT"
 
@@ -56,6 +59,8 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = 0
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
+        self._socket: FakeSocketMode | None = None
+        self._socket_lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
@@ -69,6 +74,8 @@ class FakeSlack:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self._socket is not None:
+            self._socket.stop()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -88,6 +95,14 @@ class FakeSlack:
     def response_url(self, name: str = "r1") -> str:
         return f"{self.base_url}/response/{name}"
 
+    @property
+    def socket_mode(self) -> FakeSocketMode:
+        """Slack's Socket Mode side: push envelopes, read acknowledgements (started on first use)."""
+        with self._socket_lock:
+            if self._socket is None:
+                self._socket = FakeSocketMode(on_ack=self._socket_acknowledged).start()
+            return self._socket
+
     # -- inspection and fault injection ----------------------------------------------------------
     def reset(self) -> FakeSlack:
         """Forget recorded calls, posted messages, faults and chaos (to share one server between tests)."""
@@ -96,6 +111,8 @@ class FakeSlack:
             self.messages.clear()
             self.faults.clear()
             self.chaos_rate = 0.0
+        if self._socket is not None:
+            self._socket.reset()
         return self
 
     def calls_to(self, method: str) -> list[Call]:
@@ -108,10 +125,18 @@ class FakeSlack:
         form = dict(parse_qsl(request_body.decode() if isinstance(request_body, bytes) else request_body))
         if "command" not in form or not response_body:
             return
-        answer = json.loads(response_body)
+        self._record_ack(json.loads(response_body), form.get("response_url", ""))
+
+    def _socket_acknowledged(self, envelope: Envelope, ack: Ack) -> None:
+        """The same for an acknowledgement over Socket Mode: a slash command's answer is recorded under its
+        response URL."""
+        if envelope.type == "slash_commands" and ack.payload:
+            self._record_ack(ack.payload, str(envelope.payload.get("response_url", "")))
+
+    def _record_ack(self, answer: Any, response_url: str) -> None:
         if isinstance(answer, dict) and answer.get("text"):
             with self._lock:
-                self.calls.append(Call("ack", answer, urlparse(form.get("response_url", "")).path))
+                self.calls.append(Call("ack", answer, urlparse(response_url).path))
 
     def answers(self, name: str = "r1") -> list[Call]:
         """Every answer to the request whose response URL is `name`, in the acknowledgement or posted later."""
@@ -204,7 +229,8 @@ class FakeSlack:
                     params = {"file_id": url.path.removeprefix("/upload/"), "size": len(raw), "head": raw[:8].hex()}
                 else:
                     method = url.path.removeprefix("/api/")
-                status, body, headers = fake._answer(method, params, url.path, self.client_address[1])
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                status, body, headers = fake._answer(method, params, url.path, self.client_address[1], token)
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -217,7 +243,7 @@ class FakeSlack:
         return Handler
 
     def _answer(
-        self, method: str, params: dict[str, Any], path: str, peer: int = 0
+        self, method: str, params: dict[str, Any], path: str, peer: int = 0, token: str = ""
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self._lock:
             queue = self.faults.get(method)
@@ -225,7 +251,7 @@ class FakeSlack:
                 fault = queue.popleft()
                 self.calls.append(Call(method, params, path, peer=peer))
                 if fault.posted:
-                    self._ok(method, params)
+                    self._ok(method, params, token)
                 return fault.status, fault.body, fault.headers
             if method != "response_url" and self.chaos_rate and self._chaos.random() < self.chaos_rate:
                 self.calls.append(Call(method, params, path, peer=peer))
@@ -233,9 +259,9 @@ class FakeSlack:
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
                 return 500, {"ok": False, "error": "internal_error"}, {}
             self.calls.append(Call(method, params, path, peer=peer))
-            return 200, self._ok(method, params), {}
+            return 200, self._ok(method, params, token), {}
 
-    def _ok(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _ok(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
         if method == "auth.test":
             return {
                 "ok": True,
@@ -286,6 +312,13 @@ class FakeSlack:
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         if method == "views.open" or method == "views.publish" or method == "views.update":
             return {"ok": True, "view": {"id": "V0VIEW001"}}
+        if method == "apps.connections.open":
+            # As Slack: only an app-level token (xapp-, scope connections:write) may open a connection.
+            if not token:
+                return {"ok": False, "error": "not_authed"}
+            if not token.startswith("xapp-"):
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_mode.issue_url()}
         return {"ok": True}
 
 
