@@ -76,7 +76,11 @@ def run(
     elif settings.slack_app_token:
         from teambot.slack.serve import serve_socket_mode
 
-        asyncio.run(serve_socket_mode(open_runtime(settings)))
+        try:
+            asyncio.run(serve_socket_mode(open_runtime(settings)))
+        except ConfigError as exc:  # Slack refused the app token
+            typer.echo(f"teambot: setting error: {exc}", err=True)
+            raise typer.Exit(2) from None
     elif settings.slack_bot_token:
         typer.echo(
             "teambot: setting error: SLACK_APP_TOKEN: required for Socket Mode; or start HTTP mode with --http",

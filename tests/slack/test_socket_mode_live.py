@@ -147,9 +147,10 @@ def goal_id(bot: Bot, code: str, number: int) -> int:
 
 
 def test_connects_with_the_app_token_over_one_websocket(live: Bot) -> None:
-    # The fake hands out an address only for an xapp- token: the bot asked with SLACK_APP_TOKEN, and used it once.
+    # The fake hands out an address only for an xapp- token: the bot asked with SLACK_APP_TOKEN twice (once at the
+    # start to check the token, once to connect) and connected once.
     [connection] = live.socket.open_connections()
-    assert live.socket.issued_tickets == connection.number == 1
+    assert (live.socket.issued_tickets, connection.number) == (2, 1)
     # slack_sdk pings as soon as it is connected (its keep-alive), and the fake answers with a pong.
     live.socket.wait_for("a ping", lambda: live.socket.connection(connection.number).pings, DEADLINE_S)
     assert live.socket.refused_tickets == 0
@@ -273,7 +274,7 @@ def test_a_refresh_from_slack_moves_the_bot_to_a_new_connection(live: Bot) -> No
     assert (closed.closed_by, closed.close_code) == ("app", 1000)
     ack = live.ack(live.command("/teambot", "hjælp", "after-refresh"))
     assert ack.connection == new.number
-    assert live.socket.issued_tickets == new.number  # a fresh address for each connection
+    assert live.socket.issued_tickets == new.number + 1  # a fresh address for each connection (+ the start's check)
     assert live.socket.refused_tickets == 0
 
 
@@ -322,12 +323,9 @@ def test_sigterm_closes_the_socket_finishes_acknowledged_work_and_exits_0(tmp_pa
         assert "Traceback" not in bot.log()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="serve_socket_mode awaits handler.connect_async() before it waits for SIGTERM, and slack_sdk retries "
-    "apps.connections.open every 10 s for as long as Slack fails it: a stop is ignored until SIGKILL",
-)
 def test_sigterm_while_slack_cannot_be_reached_at_start_still_stops_the_bot(tmp_path: Path) -> None:
+    """slack_sdk tries to connect every 10 s for as long as Slack fails it; a stop meanwhile ends the trying (it
+    was ignored until SIGKILL)."""
     with FakeSlack() as slack:
         slack.fail("apps.connections.open", status=500, times=1000)  # a Slack outage
         with (tmp_path / "bot.log").open("wb") as log:
@@ -350,6 +348,25 @@ def test_sigterm_while_slack_cannot_be_reached_at_start_still_stops_the_bot(tmp_
             process.kill()
             process.wait()
     assert returncode == 0
+
+
+@pytest.mark.parametrize("refusal", ["not_allowed_token_type", "invalid_auth"])
+def test_an_app_token_slack_refuses_stops_the_bot_with_a_setting_error(tmp_path: Path, refusal: str) -> None:
+    """A bot token put in SLACK_APP_TOKEN, or a revoked one: slack_sdk would retry it every 10 s forever."""
+    with FakeSlack() as slack:
+        slack.fail("apps.connections.open", error=refusal, times=1000)
+        result = subprocess.run(
+            [TEAMBOT, "run"],
+            env=socket_env(slack, tmp_path),
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=DEADLINE_S,
+        )
+    assert result.returncode == 2
+    assert f"teambot: setting error: SLACK_APP_TOKEN: Slack refused it ({refusal})" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable
 
+import aiohttp
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from teambot.config import ConfigError
 from teambot.reports.feeds import calendar_for_token
 from teambot.runtime import Runtime, redact_handlers
 from teambot.scheduler.runtime import BotScheduler
@@ -96,7 +100,10 @@ async def serve_socket_mode(runtime: Runtime) -> None:
         public_url=runtime.settings.public_url,
     )
     app = build_app(runtime.settings, services, socket_mode=True, client=client)
-    handler = AsyncSocketModeHandler(app, runtime.settings.slack_app_token)
+    app_token = runtime.settings.slack_app_token
+    if not app_token:
+        raise ConfigError("SLACK_APP_TOKEN: required for Socket Mode")
+    handler = AsyncSocketModeHandler(app, app_token)
     # uvicorn turns SIGTERM (docker stop, systemd) into a graceful stop in HTTP mode; here that is ours to do, or the
     # process dies at once and work already acknowledged is lost. Ctrl-C cancels this task, which ends the same way.
     stopping = asyncio.Event()
@@ -104,14 +111,50 @@ async def serve_socket_mode(runtime: Runtime) -> None:
     loop.add_signal_handler(signal.SIGTERM, stopping.set)
     try:
         keep_connections(client)
+        await _check_app_token(client, app_token)
         await resolve_emails(client, runtime.db)
         await scheduler.start_in_background()
-        await handler.connect_async()
-        await stopping.wait()
+        await _connected_until(stopping, handler.connect_async())
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
         await handler.close_async()  # no new events while the rest finishes
         await _stop(runtime, services, scheduler, client)
+
+
+async def _connected_until(stopping: asyncio.Event, connect: Awaitable[None]) -> None:
+    """Connect, then wait for the stop. slack_sdk tries to connect every 10 s for as long as Slack fails it (an
+    outage): a stop meanwhile ends the trying instead of waiting for it."""
+    connecting = asyncio.ensure_future(connect)
+    stopped = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({connecting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if connecting.done():
+            connecting.result()
+            await stopped
+    finally:
+        for task in (connecting, stopped):
+            task.cancel()
+        await asyncio.gather(connecting, stopped, return_exceptions=True)
+
+
+# What apps.connections.open answers to an app token that will never work: a wrong setting, not an outage.
+_REFUSED_TOKEN = {"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired"}
+
+
+async def _check_app_token(client: AsyncWebClient, app_token: str) -> None:
+    """Stop with a setting error if Slack refuses the app token: slack_sdk would retry it every 10 s forever."""
+    try:
+        await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        if code in _REFUSED_TOKEN:
+            raise ConfigError(
+                f"SLACK_APP_TOKEN: Slack refused it ({code}); use the app-level token (xapp-…) with the "
+                "connections:write scope from the app's Basic Information page"
+            ) from None
+        log.warning("Slack did not open a Socket Mode connection (%s); trying again", code)
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("Slack could not be reached (%s); trying again", type(error).__name__)
 
 
 async def _stop(runtime: Runtime, services: Services, scheduler: BotScheduler, client: AsyncWebClient) -> None:
