@@ -22,7 +22,13 @@ from teambot.store.models import Case, Meeting, Notification
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import Call, FakeSlack
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, load_small_roster
-from teambot.testing.signing import block_actions_payload, interaction_body, signed_headers, slash_command_body
+from teambot.testing.signing import (
+    block_actions_payload,
+    interaction_body,
+    signed_headers,
+    slash_command_body,
+    view_submission_payload,
+)
 
 SECRET = "3c1f9d0b7e2a4c6d8e0f1a2b3c4d5e6f"
 
@@ -91,34 +97,7 @@ def _typed(text: str) -> dict[str, Any]:
 
 def _submission(user: str, view: dict[str, Any], values: dict[str, Any]) -> str:
     """A view_submission payload as Slack sends it for a modal the bot opened, with its inputs filled in."""
-    submitted = {
-        "id": "V0VIEW001",
-        "team_id": "T0TEAM001",
-        "app_id": "A0TEAMBOT",
-        "bot_id": "B0TEAMBOT",
-        "root_view_id": "V0VIEW001",
-        "previous_view_id": None,
-        "hash": "1700000000.abcdef",
-        "clear_on_close": False,
-        "notify_on_close": False,
-        "external_id": "",
-        **view,
-        "state": {"values": values},
-    }
-    return interaction_body(
-        {
-            "type": "view_submission",
-            "team": {"id": "T0TEAM001", "domain": "demo"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0TEAM001"},
-            "api_app_id": "A0TEAMBOT",
-            "token": "legacy-unused",
-            "trigger_id": "1337.42.abcdef",
-            "view": submitted,
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
-        }
-    )
+    return interaction_body(view_submission_payload(user_id=user, modal=view, values=values))
 
 
 async def _opened_move_modal(bolt: AsyncApp, db: Database, fake_slack: FakeSlack, user: str) -> dict[str, Any]:

@@ -38,7 +38,13 @@ from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import Call, FakeSlack
 from teambot.testing.roster import OUTSIDER, PAEDAGOG
-from teambot.testing.signing import block_actions_payload, interaction_body, signed_headers, slash_command_body
+from teambot.testing.signing import (
+    block_actions_payload,
+    interaction_body,
+    signed_headers,
+    slash_command_body,
+    view_submission_payload,
+)
 
 SECRET = "3c2a0b1e9f8d7c6b5a4f3e2d1c0b9a8f"
 RECORDED_1 = f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {THURSDAY}: *3 af 4*."
@@ -111,38 +117,10 @@ def text_input(value: str | None) -> dict[str, Any]:
 
 
 def view_submission(user: str, modal: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A view_submission payload for `modal`, with state.values keyed by block_id, then action_id."""
-    return {
-        "type": "view_submission",
-        "team": {"id": "T0TEAM001", "domain": "demo"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0TEAM001"},
-        "api_app_id": "A0TEAMBOT",
-        "token": "legacy-unused",
-        "trigger_id": "1337.42.abcdef",
-        "view": {
-            "id": "V0VIEW001",
-            "team_id": "T0TEAM001",
-            "type": "modal",
-            "callback_id": modal["callback_id"],
-            "private_metadata": modal["private_metadata"],
-            "title": modal["title"],
-            "submit": modal["submit"],
-            "close": modal["close"],
-            "blocks": modal["blocks"],
-            "state": {"values": {key: {key: element} for key, element in values.items()}},
-            "hash": "1700000000.abcdef",
-            "clear_on_close": False,
-            "notify_on_close": False,
-            "root_view_id": "V0VIEW001",
-            "previous_view_id": None,
-            "app_id": "A0TEAMBOT",
-            "external_id": "",
-            "bot_id": "B0TEAMBOT",
-        },
-        "response_urls": [],
-        "is_enterprise_install": False,
-        "enterprise": None,
-    }
+    """A view_submission payload for `modal`; `values` by block_id, whose one element has the block's id too."""
+    return view_submission_payload(
+        user_id=user, modal=modal, values={key: {key: element} for key, element in values.items()}
+    )
 
 
 async def _modal(bolt: Bolt, clock: FakeClock) -> dict[str, Any]:

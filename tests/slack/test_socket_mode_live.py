@@ -29,7 +29,7 @@ from teambot.store.models import Case, Goal, Rating
 from teambot.testing.fake_slack import Call, FakeSlack
 from teambot.testing.fake_socket import Ack, Envelope, FakeSocketMode
 from teambot.testing.server import ServerProcess
-from teambot.testing.signing import block_actions_payload
+from teambot.testing.signing import block_actions_payload, view_submission_payload
 
 DEADLINE_S = 30.0  # generous: a loaded 2-core CI machine; every wait polls and ends as soon as it holds
 ACK_LIMIT_S = 3.0  # Slack shows the user an error when an acknowledgement takes longer
@@ -384,26 +384,4 @@ def view_submission(user: str, modal: dict[str, Any], notes: dict[str, str]) -> 
         else:
             state = {"type": "plain_text_input", "value": notes.get(block["block_id"])}
         values[block["block_id"]] = {element["action_id"]: state}
-    return {
-        "type": "view_submission",
-        "team": {"id": "T0TEAM001", "domain": "demo"},
-        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0TEAM001"},
-        "api_app_id": "A0TEAMBOT",
-        "token": "legacy-unused",
-        "trigger_id": "1337.42.abcdef",
-        "view": {
-            "id": "V0VIEW001",
-            "team_id": "T0TEAM001",
-            "type": "modal",
-            "callback_id": modal["callback_id"],
-            "private_metadata": modal["private_metadata"],
-            "title": modal["title"],
-            "blocks": modal["blocks"],
-            "state": {"values": values},
-            "hash": "1700000000.abcdef",
-            "app_id": "A0TEAMBOT",
-            "bot_id": "B0TEAMBOT",
-        },
-        "response_urls": [],
-        "is_enterprise_install": False,
-    }
+    return view_submission_payload(user_id=user, modal=modal, values=values)

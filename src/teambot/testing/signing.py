@@ -72,3 +72,35 @@ def block_actions_payload(
             }
         ],
     }
+
+
+def view_submission_payload(
+    *, user_id: str, modal: dict[str, Any], values: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A view_submission as Slack sends it for `modal` (as the bot opened it), with `values` as its state.values:
+    block_id → action_id → the element's state."""
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM001", "domain": "demo"},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": "T0TEAM001"},
+        "api_app_id": "A0TEAMBOT",
+        "token": "legacy-unused",
+        "trigger_id": "1337.42.abcdef",
+        "view": {
+            "id": "V0VIEW001",
+            "team_id": "T0TEAM001",
+            "app_id": "A0TEAMBOT",
+            "bot_id": "B0TEAMBOT",
+            "root_view_id": "V0VIEW001",
+            "previous_view_id": None,
+            "hash": "1700000000.abcdef",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "external_id": "",
+            **modal,
+            "state": {"values": values},
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
