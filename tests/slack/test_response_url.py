@@ -218,6 +218,7 @@ async def test_a_failing_response_url_is_logged_by_its_kind_and_breaks_nothing_a
         return Reply(CASE_TEXT, files=[report])
 
     monkeypatch.setattr(commands_listener, "run_command", run_command)
+    caplog.set_level(logging.DEBUG)  # whatever an operator turns on: the URL is a credential, the answer case data
     if failure == "500":
         bot.slack.fail("response_url", status=500)
         url = bot.slack.response_url("broken")
@@ -231,6 +232,7 @@ async def test_a_failing_response_url_is_logged_by_its_kind_and_breaks_nothing_a
     assert [r.exc_info for r in errors] == [None]  # no traceback, whose exception could carry the request
     assert CASE_TEXT not in caplog.text
     assert "AK12 rapport" not in caplog.text
+    assert url.split("//")[1] not in caplog.text
     # The report still reaches the requester's DM, and the next answer goes out as usual.
     assert len(bot.slack.calls_to("files.completeUploadExternal")) == 1
     monkeypatch.setattr(commands_listener, "run_command", real_command)

@@ -17,6 +17,10 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from teambot.commands.registry import Block
 
 log = logging.getLogger(__name__)
+# The webhook client logs the URL (a credential) at INFO and the answer (case data) at DEBUG whenever its logger's
+# own level is unset, whatever the handlers let through: its logger is held at WARNING.
+_webhook_log = logging.getLogger(f"{__name__}.webhook")
+_webhook_log.setLevel(logging.WARNING)
 
 
 async def answer(
@@ -40,6 +44,7 @@ async def answer(
         proxy=client.proxy,
         ssl=client.ssl,
         session=client.session,
+        logger=_webhook_log,
     )
     try:
         # The webhook client retries once on a dropped connection, as after Slack closed an idle kept one.
