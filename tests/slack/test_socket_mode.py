@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from teambot.config import Settings
+from teambot.config import ConfigError, Settings
 from teambot.runtime import open_runtime
 from teambot.slack import serve
 from teambot.slack.listeners import commands as commands_listener
@@ -68,3 +70,74 @@ async def test_sigterm_closes_the_socket_then_lets_acknowledged_work_finish(
     assert "/rating" in answer.params["text"]
     # The handler is gone again: a later SIGTERM is not swallowed by a stopped bot.
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+async def test_a_stop_during_a_start_that_waits_on_slack_ends_the_start() -> None:
+    """Slack not answering at all: each call waits for the client's 30-s timeout, and `docker stop` sends SIGKILL
+    after 10 s. The stop ends the start at once instead."""
+    stopping = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def start_waiting_on_slack() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            cancelled.set()
+
+    running = asyncio.create_task(serve._started_until(stopping, start_waiting_on_slack()))
+    await asyncio.sleep(0.05)
+    stopping.set()
+    await asyncio.wait_for(running, timeout=5)
+    assert cancelled.is_set()
+
+
+async def test_a_start_that_fails_ends_with_its_error() -> None:
+    async def refused() -> None:
+        raise ConfigError("SLACK_APP_TOKEN: Slack refused it (invalid_auth)")
+
+    with pytest.raises(ConfigError, match="invalid_auth"):
+        await asyncio.wait_for(serve._started_until(asyncio.Event(), refused()), timeout=5)
+
+
+def _slack_response(data: dict[str, Any]) -> AsyncSlackResponse:
+    return AsyncSlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="apps.connections.open",
+        req_args={},
+        data=data,
+        headers={},
+        status_code=200,
+    )
+
+
+class _AppsConnectionsOpen:
+    """A Web API client whose apps.connections.open raises `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def apps_connections_open(self, *, app_token: str) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SlackApiError("a proxy's error page", response=object()),  # not Slack's JSON: nothing parsed to read
+        SlackApiError("outage", response=_slack_response({"ok": False, "error": "internal_error"})),
+        RuntimeError("anything else on the way"),
+    ],
+    ids=["not json", "internal_error", "other"],
+)
+async def test_an_outage_while_checking_the_app_token_is_not_a_setting_error(
+    error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    await serve._check_app_token(_AppsConnectionsOpen(error), "xapp-1-test")  # type: ignore[arg-type]
+    assert "trying again" in caplog.text
+
+
+async def test_an_app_token_slack_refuses_is_a_setting_error() -> None:
+    refused = SlackApiError("refused", response=_slack_response({"ok": False, "error": "token_revoked"}))
+    with pytest.raises(ConfigError, match=r"SLACK_APP_TOKEN: Slack refused it \(token_revoked\)"):
+        await serve._check_app_token(_AppsConnectionsOpen(refused), "xapp-1-test")  # type: ignore[arg-type]

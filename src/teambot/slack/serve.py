@@ -7,11 +7,11 @@ import logging
 import signal
 from collections.abc import Awaitable
 
-import aiohttp
 import uvicorn
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from teambot.config import ConfigError
 from teambot.reports.feeds import calendar_for_token
@@ -109,32 +109,36 @@ async def serve_socket_mode(runtime: Runtime) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stopping.set)
-    try:
-        keep_connections(client)
+
+    async def start() -> None:
         await _check_app_token(client, app_token)
         await resolve_emails(client, runtime.db)
         await scheduler.start_in_background()
-        await _connected_until(stopping, handler.connect_async())
+        await handler.connect_async()
+
+    try:
+        keep_connections(client)
+        await _started_until(stopping, start())
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
         await handler.close_async()  # no new events while the rest finishes
         await _stop(runtime, services, scheduler, client)
 
 
-async def _connected_until(stopping: asyncio.Event, connect: Awaitable[None]) -> None:
-    """Connect, then wait for the stop. slack_sdk tries to connect every 10 s for as long as Slack fails it (an
-    outage): a stop meanwhile ends the trying instead of waiting for it."""
-    connecting = asyncio.ensure_future(connect)
+async def _started_until(stopping: asyncio.Event, start: Awaitable[None]) -> None:
+    """Start, then wait for the stop. Starting may take long when Slack does not answer (a 30-s timeout per call)
+    or fails (slack_sdk tries to connect every 10 s for as long as it does): a stop meanwhile ends the start."""
+    starting = asyncio.ensure_future(start)
     stopped = asyncio.ensure_future(stopping.wait())
     try:
-        await asyncio.wait({connecting, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        if connecting.done():
-            connecting.result()
+        await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
             await stopped
     finally:
-        for task in (connecting, stopped):
+        for task in (starting, stopped):
             task.cancel()
-        await asyncio.gather(connecting, stopped, return_exceptions=True)
+        await asyncio.gather(starting, stopped, return_exceptions=True)
 
 
 # What apps.connections.open answers to an app token that will never work: a wrong setting, not an outage.
@@ -146,14 +150,15 @@ async def _check_app_token(client: AsyncWebClient, app_token: str) -> None:
     try:
         await client.apps_connections_open(app_token=app_token)
     except SlackApiError as error:
-        code = error.response.get("error")
+        # A body that is not Slack's JSON (a proxy's error page) leaves no parsed response to read a code from.
+        code = error.response.get("error") if isinstance(error.response, AsyncSlackResponse) else None
         if code in _REFUSED_TOKEN:
             raise ConfigError(
                 f"SLACK_APP_TOKEN: Slack refused it ({code}); use the app-level token (xapp-…) with the "
                 "connections:write scope from the app's Basic Information page"
             ) from None
         log.warning("Slack did not open a Socket Mode connection (%s); trying again", code)
-    except (aiohttp.ClientError, TimeoutError) as error:
+    except Exception as error:  # anything else is Slack's or the network's trouble: connecting tries again
         log.warning("Slack could not be reached (%s); trying again", type(error).__name__)
 
 
