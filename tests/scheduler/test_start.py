@@ -200,3 +200,30 @@ async def test_a_stop_during_the_first_delivery_after_a_start_lets_it_finish(db:
 async def _statuses(db: Database, recipient: str) -> set[str]:
     async with db.read() as session:
         return set((await session.exec(select(Notification.status).where(Notification.recipient == recipient))).all())
+
+
+async def test_a_stop_during_a_scheduled_planner_pass_cancels_it_without_an_error(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Passes are idempotent, so a stop cancels one; that is no job failure for the operator's log."""
+    real_plan_all = scheduler_runtime.plan_all
+    held = asyncio.Event()
+    passes = 0
+
+    async def second_pass_held(*args: Any, **kwargs: Any) -> Any:
+        nonlocal passes
+        passes += 1
+        if passes > 1:
+            held.set()
+            await asyncio.Event().wait()  # a pass over a large municipality, cut short by the stop
+        return await real_plan_all(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler_runtime, "plan_all", second_pass_held)
+    scheduler = BotScheduler(db, RecordingMessenger(), clock, COPENHAGEN, plan_every=timedelta(milliseconds=50))
+    await asyncio.wait_for(scheduler.start(), timeout=PATIENCE)
+    await asyncio.wait_for(held.wait(), timeout=PATIENCE)
+
+    await asyncio.wait_for(scheduler.stop(timeout=PATIENCE), timeout=PATIENCE)
+    await asyncio.sleep(0.05)  # APScheduler logs a job's outcome from a done-callback
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -116,9 +116,9 @@ class BotScheduler:
             try:
                 await asyncio.shield(task)
             except asyncio.CancelledError:
-                if task.cancelled():
-                    raise
-                # APScheduler's shutdown: not an error of the job, which goes on until `stop` has waited for it.
+                # APScheduler's shutdown, not an error of the job: a delivery goes on until `stop` has waited for
+                # it, a pass is cancelled by `stop` itself. Nothing awaits this wrapper but APScheduler.
+                return
 
         return run
 

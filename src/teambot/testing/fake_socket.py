@@ -101,9 +101,11 @@ class FakeSocketMode:
 
     def stop(self) -> None:
         if self._thread.is_alive():
-            self._call(self._shutdown())
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
+            try:
+                self._call(self._shutdown())  # may time out on a client that no longer answers
+            finally:
+                self._loop.call_soon_threadsafe(self._loop.stop)
+                self._thread.join(timeout=10)
         if not self._loop.is_running():
             self._loop.close()
         self._sock.close()
