@@ -158,9 +158,9 @@ async def test_a_stop_lets_a_scheduled_delivery_finish_instead_of_leaving_it_hal
     messenger = GatedMessenger()
     scheduler = BotScheduler(db, messenger, clock, COPENHAGEN, dispatch_every=timedelta(milliseconds=50))
     await asyncio.wait_for(scheduler.start(), timeout=PATIENCE)  # nothing to plan or send yet
+    messenger.hold = True  # before planning: a tick between the pass's commits may post at once
     await _roster(db, clock)
     await plan_all(db, now=clock.now(), zone=COPENHAGEN)  # the day's rating reminder is due
-    messenger.hold = True
     await asyncio.wait_for(messenger.posting.wait(), timeout=PATIENCE)  # the scheduled dispatch is posting it
 
     stopping = asyncio.create_task(scheduler.stop(timeout=PATIENCE))
