@@ -333,6 +333,27 @@ async def test_brief_sessions_work_on_an_in_memory_database() -> None:
         await db.dispose()
 
 
+async def test_a_brief_session_that_holds_the_loop_too_long_is_logged(
+    open_sqlite: Callable[[int | None], Database], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing stops a new caller from making a scan brief; the log says so the first time it runs long."""
+    db = open_sqlite(None)
+    await store(db, "short", brief=True)
+    async with db.read() as session:  # not brief: SQLite works on aiosqlite's thread, however long
+        await session.exec(
+            text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 20000) SELECT count(*) FROM n")
+        )
+    assert not [r for r in caplog.records if "held the event loop" in r.getMessage()]
+
+    monkeypatch.setattr(teambot.store.db, "BRIEF_LOOP_WARNING_S", 0.0)
+    await store(db, "longer than allowed", brief=True)
+    async with db.read(brief=True) as session:
+        await session.exec(select(Staff))
+    warnings = [r.getMessage() for r in caplog.records if "held the event loop" in r.getMessage()]
+    assert len(warnings) == 2
+    assert all(w.startswith("a brief database session held the event loop for ") for w in warnings)
+
+
 async def test_a_writer_at_the_end_of_a_long_burst_keeps_its_busy_timeout_for_other_processes(
     open_sqlite: Callable[[int | None], Database],
 ) -> None:

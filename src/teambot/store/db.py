@@ -15,9 +15,11 @@ migrations use the matching sync drivers.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+log = logging.getLogger(__name__)
+
 # How long a statement waits for a lock another connection holds before it fails (SQLite's busy timeout,
 # PostgreSQL's lock_timeout): long enough for any ordinary write to finish, short enough that a stuck lock
 # gives the user an apology instead of a command that never answers.
@@ -40,6 +44,9 @@ _BRIEF_OPTION = "teambot_brief"
 _BUSY_OPTION = "teambot_busy_ms"
 # Per DBAPI connection (the pool record's info): its LOCK_WAIT_MS at connect, and the busy timeout it has now.
 _FULL_BUSY_KEY, _BUSY_KEY = "teambot_full_busy_ms", "teambot_busy_ms"
+# A brief transaction whose SQLite calls held the event loop longer than this is logged: every user's
+# acknowledgement waited meanwhile.
+BRIEF_LOOP_WARNING_S = 0.02
 # A writer whose turn comes this soon after the queue last moved keeps the whole busy timeout: in a burst nearly
 # every turn does, so it costs no PRAGMA, and a stuck lock's apology comes at most this much later.
 _QUEUE_SLACK_MS = 50
@@ -76,6 +83,7 @@ class _LoopSQLite(aiosqlite.Connection):
 
     on_loop = False
     busy_ms = LOCK_WAIT_MS
+    loop_seconds: float | None = None  # this brief transaction's calls on the loop's thread so far; None once ended
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
         super().__init__(connector, iter_chunk_size)
@@ -83,17 +91,34 @@ class _LoopSQLite(aiosqlite.Connection):
         self._in_thread_lock = threading.Lock()
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self.on_loop or self._in_thread or fn == getattr(self._connection, "commit", None):
+        connection = self._connection
+        ends = connection is not None and fn in (connection.commit, connection.rollback)
+        if ends:
+            self._check_loop_time()
+        if not self.on_loop or self._in_thread or (ends and fn == getattr(connection, "commit", None)):
             return await self._on_thread(fn, args, kwargs, None)
-        if not self._running or self._connection is None:
+        if not self._running or connection is None:
             raise ValueError("Connection closed")
+        started = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         except sqlite3.OperationalError as error:
             # Not every OperationalError carries a code (a column that is not UTF-8 does not).
             if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or self.busy_ms <= 0:
                 raise
+        finally:
+            if self.loop_seconds is not None:
+                self.loop_seconds += time.perf_counter() - started
         return await self._on_thread(fn, args, kwargs, self.busy_ms)
+
+    def _check_loop_time(self) -> None:
+        """Brief is for a few indexed statements: one that held the loop longer says so, for whoever made it brief."""
+        if self.loop_seconds is not None and self.loop_seconds > BRIEF_LOOP_WARNING_S:
+            log.warning(
+                "a brief database session held the event loop for %.0f ms in SQLite; it should not be brief",
+                self.loop_seconds * 1000,
+            )
+        self.loop_seconds = None  # once per transaction: the pool's rollback after a commit is not another
 
     async def _on_thread(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], busy_ms: int | None
@@ -157,9 +182,9 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
         driver = connection.connection.driver_connection
         if isinstance(driver, _LoopSQLite):
             # A brief transaction never lets SQLite wait on the loop's thread; its calls wait on aiosqlite's.
-            driver.on_loop, driver.busy_ms = False, busy_ms
+            driver.on_loop, driver.busy_ms, driver.loop_seconds = False, busy_ms, None
             if options.get(_BRIEF_OPTION, False):
-                driver.on_loop, busy_ms = True, 0
+                driver.on_loop, driver.loop_seconds, busy_ms = True, 0.0, 0
         if info[_BUSY_KEY] != busy_ms:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
             info[_BUSY_KEY] = busy_ms
