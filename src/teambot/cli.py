@@ -31,6 +31,7 @@ from teambot.scheduler.simulate import simulate as run_simulation
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.audit import record
+from teambot.store.backup import BackupError, backup_sqlite
 from teambot.store.models import Staff
 from teambot.store.monitoring import institution_figures
 from teambot.store.roster_import import ImportReport, import_roster
@@ -404,6 +405,23 @@ def db_upgrade() -> None:
     settings = _settings()
     open_runtime(settings)
     typer.echo(f"Database is up to date: {settings.database_url.split('@')[-1]}")
+
+
+@db_app.command("backup")
+def db_backup(
+    target: Annotated[Path, typer.Argument(help="The new file to write, e.g. teambot-2026-12-01.db.")],
+) -> None:
+    """Write a consistent copy of the SQLite database, also while the bot runs."""
+    settings = _settings()
+    try:
+        made = backup_sqlite(settings.database_url, target)
+    except BackupError as exc:
+        typer.echo(f"teambot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"Backup written: {made.path} ({made.size_bytes / 1_000_000:.1f} MB, {made.cases} cases, "
+        f"{made.ratings} ratings; SQLite's integrity check: ok)"
+    )
 
 
 def main() -> None:
