@@ -19,6 +19,7 @@ from teambot.testing.generate import Size
 # a new row; small enough that the start-up planner pass of `teambot run --http` takes seconds.
 LOAD_SIZE = Size("R", 100, 600)
 WARMUP = 40
+ROUNDS = 2
 STORED = "Registreret"  # rating.recorded in the Danish catalog
 
 
@@ -42,26 +43,30 @@ def rating_commands(size: Size, count: int) -> list[Command]:
 async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> list[Result]:
     # Cases started at least a week ago, so every day of the back-fill window can be rated.
     url = await h.db.generated(LOAD_SIZE, start=today() - timedelta(days=7), rating_days=0)
-    commands = rating_commands(LOAD_SIZE, 2 * requests + WARMUP)
-    warmup, measured, unwaited = commands[:WARMUP], commands[WARMUP : WARMUP + requests], commands[WARMUP + requests :]
+    commands = rating_commands(LOAD_SIZE, (ROUNDS + 1) * requests + WARMUP)
+    warmup, unwaited = commands[:WARMUP], commands[WARMUP + ROUNDS * requests :]
+    rounds = [commands[WARMUP + i * requests : WARMUP + (i + 1) * requests] for i in range(ROUNDS)]
     with (
         teambot_server(url, h.fake.api_url, h.work, scheduler=True, ready_timeout=300) as server,
         bare_server(h.fake.api_url, h.work, database_url=_anchor_database(h, url)) as writing,
     ):
-        await drive(h.bare.url, warmup, concurrency=4, receiver=None)
-        await drive(h.on_return.url, warmup, concurrency=4, receiver=None)
-        await drive(writing.url, warmup, concurrency=4, receiver=None)
-        await drive(server.url, warmup, concurrency=4, receiver=h.receiver)
-        cpu = h.bare.cpu_seconds()
-        bare = await drive(h.bare.url, measured, concurrency=concurrency, receiver=None)
-        bare_cpu = h.bare.cpu_seconds() - cpu
-        on_return = await drive(h.on_return.url, measured, concurrency=concurrency, receiver=None)
-        cpu = writing.cpu_seconds()
-        stored_once = await drive(writing.url, measured, concurrency=concurrency, receiver=None)
-        writing_cpu = writing.cpu_seconds() - cpu
-        cpu = server.cpu_seconds()
-        ours = await drive(server.url, measured, concurrency=concurrency, receiver=h.receiver)
-        ours_cpu = server.cpu_seconds() - cpu
+        servers = {"bare": h.bare, "on_return": h.on_return, "writing": writing, "ours": server}
+        for each in servers.values():
+            await drive(each.url, warmup, concurrency=4, receiver=h.receiver if each is server else None)
+        # Every server in turn, round after round, each round new ratings (teambot and the writing anchor store
+        # each once); the best round of each counts, as for dispatch: this machine's speed wanders by ±30 %.
+        best: dict[str, tuple[Load, float]] = {}
+        for measured in rounds:
+            for name, each in servers.items():
+                cpu = each.cpu_seconds()
+                load = await drive(
+                    each.url, measured, concurrency=concurrency, receiver=h.receiver if each is server else None
+                )
+                if name not in best or load.per_second > best[name][0].per_second:
+                    best[name] = (load, each.cpu_seconds() - cpu)
+        (bare, bare_cpu), (on_return, _), (stored_once, writing_cpu), (ours, ours_cpu) = (
+            best[name] for name in ("bare", "on_return", "writing", "ours")
+        )
         # The HTTP view alone: users send on after the acknowledgement, the stored replies are counted after.
         acked = await drive(server.url, unwaited, concurrency=concurrency, receiver=h.receiver, wait=False)
     db = Database(url)
@@ -69,7 +74,7 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
         rows = int((await (await session.connection()).execute(text("SELECT count(*) FROM rating"))).scalar_one())
     await db.dispose()
     results = _results(h, ours, bare, rows=rows, expected=len(commands), concurrency=concurrency)
-    results[1:1] = _writing_anchor(h, ours, stored_once, (ours_cpu, writing_cpu, len(measured)))
+    results[1:1] = _writing_anchor(h, ours, stored_once, (ours_cpu, writing_cpu, requests))
     results[1:1] = _on_return(h, ours, on_return)
     ack_rate = len(acked.acks) / acked.elapsed / bare.per_second
     stored = sum(1 for reply in acked.replies if STORED in reply)
@@ -93,7 +98,7 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
             None,
         )
     )
-    per_request, bare_per_request = ours_cpu / len(measured), bare_cpu / len(measured)
+    per_request, bare_per_request = ours_cpu / requests, bare_cpu / requests
     # On two cores the server's CPU per request bounds its throughput: this row says where the time goes.
     results.insert(
         1,
