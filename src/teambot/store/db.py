@@ -92,10 +92,10 @@ class _LoopSQLite(aiosqlite.Connection):
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection
-        ends = connection is not None and fn in (connection.commit, connection.rollback)
-        if ends:
+        commits = connection is not None and fn == connection.commit
+        if commits or (connection is not None and fn == connection.rollback):  # the transaction ends
             self._check_loop_time()
-        if not self.on_loop or self._in_thread or (ends and fn == getattr(connection, "commit", None)):
+        if not self.on_loop or self._in_thread or commits:
             return await self._on_thread(fn, args, kwargs, None)
         if not self._running or connection is None:
             raise ValueError("Connection closed")
