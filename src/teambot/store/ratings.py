@@ -193,35 +193,25 @@ async def record_rating(
     transaction). Returns the old value.
 
     The audit entry keeps the old value, who gave it and when, so a correction never loses history. A new rating
-    and its entry go in as one INSERT each, without the ORM's unit of work at commit (cheaper on every /rating); a
+    and every entry go in as one INSERT each, without the ORM's unit of work at commit (cheaper on every /rating); a
     correction changes the loaded row, so the session's copy stays true.
     """
     assert goal.id is not None and staff.id is not None
+    about: dict[str, Any] = {"case_code": case.code, "goal": goal.number, "day": day.isoformat()}
     if existing is None:
         await (await session.connection()).execute(
             insert(Rating),
             {"goal_id": goal.id, "day": day, "value": value, "note": note, "rated_by": staff.id, "rated_at": now},
         )
-        await audit.append(
-            session,
-            at=now,
-            actor=actor,
-            action="rating.create",
-            case_code=case.code,
-            goal=goal.number,
-            day=day.isoformat(),
-            value=value,
-        )
+        await audit.append(session, at=now, actor=actor, action="rating.create", **about, value=value)
         return None
     old = existing.value
-    audit.record(
+    await audit.append(
         session,
         at=now,
         actor=actor,
         action="rating.correct",
-        case_code=case.code,
-        goal=goal.number,
-        day=day.isoformat(),
+        **about,
         old_value=existing.value,
         old_note=existing.note,
         old_by=existing.rated_by,
