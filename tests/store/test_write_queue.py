@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select, text
 
 import teambot.store.db
+import teambot.store.sqlite_loop
 from helpers_ratings import load_roster
 from teambot.commands import Context, run_command
 from teambot.store.db import Database
@@ -295,8 +296,9 @@ async def test_a_brief_writer_cancelled_while_it_waits_for_a_lock_leaves_a_worki
     assert await names(db) == ["after", "after, not brief"]
 
 
-async def test_a_brief_write_commits_on_aiosqlite_s_thread(open_sqlite: Callable[[int | None], Database]) -> None:
-    """COMMIT may run SQLite's WAL checkpoint (copying pages and syncing the disk): never on the loop's thread."""
+async def test_a_brief_write_commits_on_the_loop_s_thread(open_sqlite: Callable[[int | None], Database]) -> None:
+    """A hop to aiosqlite's thread for COMMIT cost each /rating about 1 ms of CPU: a brief write commits where its
+    statements ran (its commit copies no WAL pages, see below)."""
     db = open_sqlite(None)
     ran: list[tuple[str, bool]] = []
     loop_thread = threading.get_ident()
@@ -309,9 +311,49 @@ async def test_a_brief_write_commits_on_aiosqlite_s_thread(open_sqlite: Callable
         )
 
     await store(db, "traced", brief=True)
+    await store(db, "traced, not brief")
 
-    assert ("INSERT", True) in ran
-    assert ("COMMIT", False) in ran and ("COMMIT", True) not in ran
+    assert ("INSERT", True) in ran and ("INSERT", False) in ran
+    assert ran.count(("COMMIT", True)) == 1 and ran.count(("COMMIT", False)) == 1
+    assert await names(db) == ["traced", "traced, not brief"]
+
+
+def _rows_in_the_file_alone(db: Database, tmp_path: Path) -> int:
+    """Staff rows in the database file without its WAL: what checkpoints have copied there so far."""
+    copy = tmp_path / "file-alone.db"
+    copy.write_bytes(Path(str(db.url.database)).read_bytes())
+    with sqlite3.connect(copy) as connection:
+        count = int(connection.execute("SELECT count(*) FROM staff").fetchone()[0])
+    connection.close()
+    copy.unlink()
+    return count
+
+
+async def test_no_commit_copies_the_wal_into_the_file_the_checkpoint_thread_does(
+    open_sqlite: Callable[[int | None], Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's automatic checkpoint copies the WAL into the database file (and syncs the disk) inside whichever
+    COMMIT passes 1,000 pages: on the event loop's thread for a brief write. It is off; the checkpoint thread does
+    that copying once the WAL is big enough, so the WAL does not grow for ever either."""
+    checkpoints = teambot.store.sqlite_loop.CHECKPOINTS
+    monkeypatch.setattr(checkpoints, "wal_bytes", 1 << 40)  # the thread looks, but never finds a WAL that big
+    db = open_sqlite(None)
+    wal = Path(f"{db.url.database}-wal")
+    for i in range(600):  # 1,000 pages and more: SQLite's own checkpoint would have run within these commits
+        await store(db, f"staff {i}", brief=i % 3 != 0)
+    assert wal.stat().st_size > 1000 * 4096
+    assert _rows_in_the_file_alone(db, tmp_path) == 0
+
+    monkeypatch.setattr(checkpoints, "wal_bytes", 1000 * 4096)
+    deadline = time.monotonic() + 20
+    while _rows_in_the_file_alone(db, tmp_path) < 600 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert _rows_in_the_file_alone(db, tmp_path) == 600
+    high_water = wal.stat().st_size
+    for i in range(300):  # the WAL starts again from its beginning: the file does not grow
+        await store(db, f"after the checkpoint {i}", brief=True)
+    assert wal.stat().st_size == high_water
+    assert len(await names(db)) == 900
 
 
 async def test_a_brief_read_of_text_that_is_not_utf8_fails_as_any_read_does(
@@ -345,7 +387,7 @@ async def test_a_brief_session_that_holds_the_loop_too_long_is_logged(
         )
     assert not [r for r in caplog.records if "held the event loop" in r.getMessage()]
 
-    monkeypatch.setattr(teambot.store.db, "BRIEF_LOOP_WARNING_S", 0.0)
+    monkeypatch.setattr(teambot.store.sqlite_loop, "BRIEF_LOOP_WARNING_S", 0.0)
     await store(db, "longer than allowed", brief=True)
     async with db.read(brief=True) as session:
         await session.exec(select(Staff))

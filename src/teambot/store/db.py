@@ -4,9 +4,8 @@ database does ("database is locked") only once no writer has got SQLite's write 
 lock timeout, so a request never waits forever behind a lock someone holds.
 
 Brief sessions (`read(brief=True)`, `write(brief=True)`: a few indexed statements about one user or child) run
-their SQLite calls on the event loop's thread: such a statement takes microseconds, less than aiosqlite's hop to its
-thread and back. A call that finds the database locked by another connection is run again on that thread, where it
-may wait, so the loop itself never waits for a lock; COMMIT goes there too (it may checkpoint the WAL).
+their SQLite calls on the event loop's thread, COMMIT included; the WAL is checkpointed on a thread of its own
+(store/sqlite_loop.py).
 
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.
@@ -17,20 +16,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import sqlite3
-import threading
-import time
-from collections.abc import AsyncIterator, Callable
+import os
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from teambot.store import sqlite_loop
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +42,6 @@ _BRIEF_OPTION = "teambot_brief"
 _BUSY_OPTION = "teambot_busy_ms"
 # Per DBAPI connection (the pool record's info): its LOCK_WAIT_MS at connect, and the busy timeout it has now.
 _FULL_BUSY_KEY, _BUSY_KEY = "teambot_full_busy_ms", "teambot_busy_ms"
-# A brief transaction whose SQLite calls held the event loop longer than this is logged: every user's
-# acknowledgement waited meanwhile.
-BRIEF_LOOP_WARNING_S = 0.02
 # A writer whose turn comes this soon after the queue last moved keeps the whole busy timeout: in a burst nearly
 # every turn does, so it costs no PRAGMA, and a stuck lock's apology comes at most this much later.
 _QUEUE_SLACK_MS = 50
@@ -72,92 +67,15 @@ def sync_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database: {backend}")
 
 
-class _LoopSQLite(aiosqlite.Connection):
-    """An aiosqlite connection whose calls run on the event loop's thread while `on_loop` is set (a brief session).
-
-    There SQLite's own busy timeout is 0, so a call never blocks the loop on a lock. Calls still go to aiosqlite's
-    thread when one found the database locked (run again there with `busy_ms`, the lock wait the transaction has),
-    while any call is still running there (one sqlite3 connection must not be used by two threads at once: the
-    close after a cancelled wait), and for COMMIT, which may run SQLite's WAL checkpoint (copying pages, syncing).
-    """
-
-    on_loop = False
-    busy_ms = LOCK_WAIT_MS
-    loop_seconds: float | None = None  # this brief transaction's calls on the loop's thread so far; None once ended
-
-    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
-        super().__init__(connector, iter_chunk_size)
-        self._in_thread = 0  # calls handed to the thread and not yet finished there, even if their caller left
-        self._in_thread_lock = threading.Lock()
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        connection = self._connection
-        commits = connection is not None and fn == connection.commit
-        if commits or (connection is not None and fn == connection.rollback):  # the transaction ends
-            self._check_loop_time()
-        if not self.on_loop or self._in_thread or commits:
-            return await self._on_thread(fn, args, kwargs, None)
-        if not self._running or connection is None:
-            raise ValueError("Connection closed")
-        started = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        except sqlite3.OperationalError as error:
-            # Not every OperationalError carries a code (a column that is not UTF-8 does not).
-            if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or self.busy_ms <= 0:
-                raise
-        finally:
-            if self.loop_seconds is not None:
-                self.loop_seconds += time.perf_counter() - started
-        return await self._on_thread(fn, args, kwargs, self.busy_ms)
-
-    def _check_loop_time(self) -> None:
-        """Brief is for a few indexed statements: one that held the loop longer says so, for whoever made it brief."""
-        if self.loop_seconds is not None and self.loop_seconds > BRIEF_LOOP_WARNING_S:
-            log.warning(
-                "a brief database session held the event loop for %.0f ms in SQLite; it should not be brief",
-                self.loop_seconds * 1000,
-            )
-        self.loop_seconds = None  # once per transaction: the pool's rollback after a commit is not another
-
-    async def _on_thread(
-        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], busy_ms: int | None
-    ) -> Any:
-        with self._in_thread_lock:
-            self._in_thread += 1
-        return await super()._execute(self._counted, fn, args, kwargs, busy_ms)  # type: ignore[no-untyped-call]
-
-    def _counted(
-        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], busy_ms: int | None
-    ) -> Any:
-        try:
-            if busy_ms is None:
-                return fn(*args, **kwargs)
-            connection = self._conn
-            connection.execute(f"PRAGMA busy_timeout={busy_ms}")
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                connection.execute("PRAGMA busy_timeout=0")
-        finally:
-            with self._in_thread_lock:
-                self._in_thread -= 1
-
-
-def _loop_sqlite(database: str, **kwargs: Any) -> _LoopSQLite:
-    # Both threads use the connection (never at once); the dialect leaves the check on for an in-memory database.
-    kwargs["check_same_thread"] = False
-    connection = _LoopSQLite(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
-    connection._thread.daemon = True  # as SQLAlchemy's aiosqlite dialect does: a leaked one never blocks exit
-    return connection
-
-
 def install_sqlite_pragmas(sync_engine: Any) -> None:
     """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves."""
 
     @event.listens_for(sync_engine, "do_connect")
     def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
-        return dialect.loaded_dbapi.connect(*cargs, async_creator_fn=_loop_sqlite, **cparams)
+        database = cargs[0]
+        if database not in ("", ":memory:") and not database.startswith("file:"):
+            sqlite_loop.CHECKPOINTS.watch(os.path.abspath(database))
+        return sqlite_loop.connect(dialect.loaded_dbapi, *cargs, **cparams)
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -168,6 +86,8 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints run on sqlite_loop's own thread, never inside a COMMIT on the event loop's thread.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
         _record.info[_FULL_BUSY_KEY] = _record.info[_BUSY_KEY] = LOCK_WAIT_MS
 
@@ -180,7 +100,7 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
         queued_ms = options.get(_BUSY_OPTION)
         busy_ms: int = info[_FULL_BUSY_KEY] if queued_ms is None else queued_ms
         driver = connection.connection.driver_connection
-        if isinstance(driver, _LoopSQLite):
+        if isinstance(driver, sqlite_loop.LoopSQLite):
             # A brief transaction never lets SQLite wait on the loop's thread; its calls wait on aiosqlite's.
             driver.on_loop, driver.busy_ms, driver.loop_seconds = False, busy_ms, None
             if options.get(_BRIEF_OPTION, False):
@@ -277,6 +197,11 @@ class Database:
         """Wait in arrival order until it is this writer's turn; give up as a locked database does once the queue
         has not moved for the lock wait. Returns when this writer's lock wait started counting."""
         joined = loop.time()
+        if not queue.lock.locked():
+            # Free, and nobody waits (asyncio.Lock hands a free lock to a waiter first): take it without the
+            # task and the wait below, which cost a brief /rating more than its statements.
+            await queue.lock.acquire()
+            return max(joined, queue.moved_at)
         # One acquire for the whole wait: a timed-out acquire leaves the queue, and asking again would go to its end.
         turn = loop.create_task(queue.lock.acquire())
         try:

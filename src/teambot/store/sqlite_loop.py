@@ -1,0 +1,204 @@
+"""SQLite for brief sessions on the event loop's thread, and the WAL checkpoints that must not happen there.
+
+A brief session (`Database.read(brief=True)` / `write(brief=True)`: a few indexed statements about one user or
+child) runs its SQLite calls on the loop's thread: such a statement takes microseconds, and a hop to aiosqlite's
+thread and back costs far more, most of all at COMMIT (about 1 ms of CPU per /rating, measured with
+bench/README.md's in-process run). On the loop's thread SQLite's busy timeout is 0, so the loop never waits for a
+lock: a call that finds the database locked by another process is run again on aiosqlite's thread with the
+transaction's lock wait.
+
+COMMIT may checkpoint the WAL (copy up to SQLite's 1,000 pages back into the database file and sync the disk).
+So every connection here runs with the automatic checkpoint off, and `Checkpoints` does that work on a thread of
+its own: no commit on the loop's thread ever copies pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection, AsyncAdapt_aiosqlite_cursor
+from sqlalchemy.util.concurrency import await_
+
+log = logging.getLogger(__name__)
+
+# A brief transaction whose SQLite calls held the event loop longer than this is logged: every user's
+# acknowledgement waited meanwhile.
+BRIEF_LOOP_WARNING_S = 0.02
+# SQLite's own automatic checkpoint comes at 1,000 pages of 4 KiB; ours at the same size of WAL.
+CHECKPOINT_WAL_BYTES = 1000 * 4096
+# How often the checkpoint thread looks at the WAL files. At this machine's ~1,000 ratings a second (about
+# 25 MB of WAL) a look every half second keeps a WAL within a few times the size above.
+CHECKPOINT_LOOK_S = 0.5
+
+
+class LoopSQLite(aiosqlite.Connection):
+    """An aiosqlite connection whose calls run on the event loop's thread while `on_loop` is set (a brief session).
+
+    Calls still go to aiosqlite's thread when one found the database locked (run again there with `busy_ms`, the
+    lock wait the transaction has), and while any call is still running there: one sqlite3 connection must not be
+    used by two threads at once (the close after a cancelled wait).
+    """
+
+    on_loop = False
+    busy_ms = 0
+    loop_seconds: float | None = None  # this brief transaction's calls on the loop's thread so far; None once ended
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        self._in_thread = 0  # calls handed to the thread and not yet finished there, even if their caller left
+        self._in_thread_lock = threading.Lock()
+
+    @property
+    def inline(self) -> bool:
+        """Whether a call may run on the loop's thread now."""
+        return self.on_loop and not self._in_thread and self._running and self._connection is not None
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        connection = self._connection
+        if connection is not None and (fn == connection.commit or fn == connection.rollback):  # the transaction ends
+            self._check_loop_time()
+        if not self.inline:
+            if not self._running or connection is None:
+                raise ValueError("Connection closed")
+            return await self._on_thread(fn, args, kwargs, None)
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            # Not every OperationalError carries a code (a column that is not UTF-8 does not).
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY or self.busy_ms <= 0:
+                raise
+        finally:
+            if self.loop_seconds is not None:
+                self.loop_seconds += time.perf_counter() - started
+        return await self._on_thread(fn, args, kwargs, self.busy_ms)
+
+    def _check_loop_time(self) -> None:
+        """Brief is for a few indexed statements: one that held the loop longer says so, for whoever made it brief."""
+        if self.loop_seconds is not None and self.loop_seconds > BRIEF_LOOP_WARNING_S:
+            log.warning(
+                "a brief database session held the event loop for %.0f ms in SQLite; it should not be brief",
+                self.loop_seconds * 1000,
+            )
+        self.loop_seconds = None  # once per transaction: the pool's rollback after a commit is not another
+
+    async def _on_thread(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], busy_ms: int | None
+    ) -> Any:
+        with self._in_thread_lock:
+            self._in_thread += 1
+        return await super()._execute(self._counted, fn, args, kwargs, busy_ms)  # type: ignore[no-untyped-call]
+
+    def _counted(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], busy_ms: int | None
+    ) -> Any:
+        try:
+            if busy_ms is None:
+                return fn(*args, **kwargs)
+            connection = self._conn
+            connection.execute(f"PRAGMA busy_timeout={busy_ms}")
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                connection.execute("PRAGMA busy_timeout=0")
+        finally:
+            with self._in_thread_lock:
+                self._in_thread -= 1
+
+
+class _Cursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor, made and closed directly while its connection runs on the loop's thread:
+    each statement then takes one trip through aiosqlite (the execute) instead of three."""
+
+    __slots__ = ()
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        if connection.inline:
+            return aiosqlite.Cursor(connection, connection._conn.cursor())
+        return super()._make_new_cursor(connection)
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        # aiosqlite's Cursor.__aenter__ returns the cursor itself: a cursor made above needs no trip.
+        return cursor if isinstance(cursor, aiosqlite.Cursor) else super()._aenter_cursor(cursor)
+
+    def close(self) -> None:
+        cursor: Any = self._cursor  # aiosqlite's, typed by SQLAlchemy as any asyncio driver's
+        if getattr(self._connection, "inline", False) and not self._soft_closed_memoized:
+            self._rows.clear()
+            cursor._cursor.close()
+            return
+        super().close()
+
+
+class _Connection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _Cursor
+
+
+def connect(dbapi: Any, database: str, **kwargs: Any) -> AsyncAdapt_aiosqlite_connection:
+    """The DBAPI connection for SQLAlchemy's aiosqlite dialect (`dbapi`: its adapted module), from its
+    `do_connect`, which runs inside SQLAlchemy's greenlet."""
+    # Both threads use the connection (never at once); the dialect leaves the check on for an in-memory database.
+    kwargs["check_same_thread"] = False
+    connection = LoopSQLite(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+    connection._thread.daemon = True  # as SQLAlchemy's aiosqlite dialect does: a leaked one never blocks exit
+    return _Connection(dbapi, await_(connection))  # type: ignore[arg-type]  # aiosqlite's is not typed as one
+
+
+class Checkpoints:
+    """Copies each watched database's WAL back into its file, on a thread of its own, once the WAL has grown to
+    CHECKPOINT_WAL_BYTES: what SQLite's automatic checkpoint would do inside some COMMIT. PASSIVE: it never waits
+    for, nor blocks, readers and writers; what it could not copy, a later look does."""
+
+    def __init__(self, *, wal_bytes: int = CHECKPOINT_WAL_BYTES, look_s: float = CHECKPOINT_LOOK_S) -> None:
+        self.wal_bytes, self.look_s = wal_bytes, look_s
+        self._paths: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, path: str) -> None:
+        with self._lock:
+            self._paths.add(path)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="teambot-wal-checkpoints", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.look_s)
+            self.look()
+
+    def look(self) -> None:
+        with self._lock:
+            paths = list(self._paths)
+        for path in paths:
+            if not os.path.exists(path):  # a database removed (a test's): nothing left to watch
+                with self._lock:
+                    self._paths.discard(path)
+                continue
+            try:
+                if os.stat(f"{path}-wal").st_size >= self.wal_bytes:
+                    checkpoint(path)
+            except FileNotFoundError:
+                continue  # no WAL: every connection closed, or none has written yet
+            except sqlite3.Error as error:  # a busy or failing checkpoint is tried again at the next look
+                log.warning("WAL checkpoint of %s failed: %s", path, error)
+
+
+def checkpoint(path: str) -> tuple[int, int, int]:
+    """A PASSIVE checkpoint of `path`'s WAL: (busy, frames in the WAL, frames copied), as SQLite reports them."""
+    with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as connection:
+        busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return busy, frames, copied
+
+
+# One thread for the process, whatever the number of databases (the test suite opens thousands).
+CHECKPOINTS = Checkpoints()
