@@ -176,6 +176,9 @@ async def ratings_between(session: AsyncSession, goal_ids: Sequence[int], start:
     return list(rows.all())
 
 
+_INSERT_RATING = insert(Rating)  # built once, as _RATING_FACTS
+
+
 async def record_rating(
     session: AsyncSession,
     *,
@@ -200,7 +203,7 @@ async def record_rating(
     about: dict[str, Any] = {"case_code": case.code, "goal": goal.number, "day": day.isoformat()}
     if existing is None:
         await (await session.connection()).execute(
-            insert(Rating),
+            _INSERT_RATING,
             {"goal_id": goal.id, "day": day, "value": value, "note": note, "rated_by": staff.id, "rated_at": now},
         )
         await audit.append(session, at=now, actor=actor, action="rating.create", **about, value=value)
