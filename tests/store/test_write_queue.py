@@ -198,6 +198,33 @@ async def test_behind_another_process_s_lock_every_queued_writer_fails_within_it
     assert await names(db) == []
 
 
+async def test_a_writer_that_comes_as_the_turn_passes_on_still_gives_up_within_its_lock_wait(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Right after a writer leaves, the lock is free but already promised to the next one in the queue: a writer
+    arriving then queues like any other, with its lock wait (it waited 2 s behind a 2-s write, not 0.3 s)."""
+    db = open_sqlite(300)
+    outcome: list[float | BaseException] = []
+
+    async def first_then_third() -> None:
+        await store(db, "first", hold_s=0.05)
+        started = time.monotonic()  # "second" has been handed the turn but has not run yet
+        try:
+            await store(db, "third")
+            outcome.append(time.monotonic() - started)
+        except OperationalError as error:
+            outcome.extend([error, time.monotonic() - started])
+
+    first = asyncio.create_task(first_then_third())
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(store(db, "second", hold_s=2.0))
+    await asyncio.gather(first, second)
+
+    assert isinstance(outcome[0], OperationalError) and "database is locked" in str(outcome[0])
+    assert isinstance(outcome[1], float) and outcome[1] < 1.5
+    assert await names(db) == ["first", "second"]
+
+
 def _thread_of_sqlite(db: Database) -> None:
     """`SELECT thread_id()` answers which thread ran the statement inside SQLite."""
 
@@ -318,6 +345,26 @@ async def test_a_brief_write_commits_on_the_loop_s_thread(open_sqlite: Callable[
     assert await names(db) == ["traced", "traced, not brief"]
 
 
+async def test_closing_a_connection_a_brief_session_used_runs_on_aiosqlite_s_thread(
+    open_sqlite: Callable[[int | None], Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing the last connection to the file checkpoints the whole WAL and syncs the disk: not on the loop's thread,
+    though the connection's last transaction ran there."""
+    ran_there: list[str] = []
+    counted = teambot.store.sqlite_loop.LoopSQLite._counted
+
+    def spy(self: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        ran_there.append(f"{type(getattr(fn, '__self__', None)).__name__}.{getattr(fn, '__name__', '')}")
+        return counted(self, fn, *args)
+
+    monkeypatch.setattr(teambot.store.sqlite_loop.LoopSQLite, "_counted", spy)
+    db = open_sqlite(None)
+    await store(db, "brief", brief=True)
+    assert "Connection.close" not in ran_there
+    await db.dispose()
+    assert "Connection.close" in ran_there
+
+
 def _rows_in_the_file_alone(db: Database, tmp_path: Path) -> int:
     """Staff rows in the database file without its WAL: what checkpoints have copied there so far."""
     copy = tmp_path / "file-alone.db"
@@ -329,31 +376,56 @@ def _rows_in_the_file_alone(db: Database, tmp_path: Path) -> int:
     return count
 
 
-async def test_no_commit_copies_the_wal_into_the_file_the_checkpoint_thread_does(
+async def test_no_commit_copies_the_wal_into_the_file(
     open_sqlite: Callable[[int | None], Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite's automatic checkpoint copies the WAL into the database file (and syncs the disk) inside whichever
-    COMMIT passes 1,000 pages: on the event loop's thread for a brief write. It is off; the checkpoint thread does
-    that copying once the WAL is big enough, so the WAL does not grow for ever either."""
-    checkpoints = teambot.store.sqlite_loop.CHECKPOINTS
-    monkeypatch.setattr(checkpoints, "wal_bytes", 1 << 40)  # the thread looks, but never finds a WAL that big
+    COMMIT passes 1,000 pages: on the event loop's thread for a brief write. It is off for teambot's connections."""
+    monkeypatch.setattr(teambot.store.sqlite_loop, "CHECKPOINT_WAL_BYTES", 1 << 40)  # nor does teambot's come
     db = open_sqlite(None)
-    wal = Path(f"{db.url.database}-wal")
-    for i in range(600):  # 1,000 pages and more: SQLite's own checkpoint would have run within these commits
+    for i in range(600):  # more than 1,000 pages
         await store(db, f"staff {i}", brief=i % 3 != 0)
-    assert wal.stat().st_size > 1000 * 4096
+    assert Path(f"{db.url.database}-wal").stat().st_size > 1000 * 4096
     assert _rows_in_the_file_alone(db, tmp_path) == 0
+    assert len(await names(db)) == 600
 
-    monkeypatch.setattr(checkpoints, "wal_bytes", 1000 * 4096)
-    deadline = time.monotonic() + 20
-    while _rows_in_the_file_alone(db, tmp_path) < 600 and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert _rows_in_the_file_alone(db, tmp_path) == 600
-    high_water = wal.stat().st_size
-    for i in range(300):  # the WAL starts again from its beginning: the file does not grow
-        await store(db, f"after the checkpoint {i}", brief=True)
-    assert wal.stat().st_size == high_water
-    assert len(await names(db)) == 900
+
+async def test_under_steady_writes_the_wal_is_checkpointed_in_a_writer_s_turn_and_stays_small(
+    open_sqlite: Callable[[int | None], Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """teambot checkpoints in a writer's turn, off the loop's thread: no writer of the process adds to the WAL
+    meanwhile, so the WAL restarts and stays near the checkpoint size however steady the writes (a checkpoint on a
+    thread beside the writers let it grow to 87 MB in 15 s). The write that restarts the WAL (it syncs the disk)
+    commits on aiosqlite's thread; the others on the loop's."""
+    limit = 64 * 4096
+    monkeypatch.setattr(teambot.store.sqlite_loop, "CHECKPOINT_WAL_BYTES", limit)
+    db = open_sqlite(None)
+    loop_thread = threading.get_ident()
+    commits: list[bool] = []
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection._conn.set_trace_callback(
+            lambda sql: commits.append(threading.get_ident() == loop_thread) if sql == "COMMIT" else None
+        )
+
+    wal = Path(f"{db.url.database}-wal")
+    largest = 0
+
+    async def writer(n: int) -> None:
+        nonlocal largest
+        for i in range(60):
+            await store(db, f"writer {n} row {i}", brief=True)
+            largest = max(largest, wal.stat().st_size)
+
+    await asyncio.gather(*(writer(n) for n in range(16)))
+
+    assert len(await names(db)) == 960
+    assert largest <= 2 * limit
+    assert _rows_in_the_file_alone(db, tmp_path) >= 960 - 2 * limit // 4096  # what the WAL can still hold
+    on_loop, on_thread = commits.count(True), commits.count(False)
+    assert on_loop + on_thread == 960
+    assert on_thread >= 1 and on_loop >= 0.8 * 960  # one write off the loop per checkpoint (every ~60 pages)
 
 
 async def test_a_brief_read_of_text_that_is_not_utf8_fails_as_any_read_does(

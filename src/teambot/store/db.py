@@ -17,6 +17,7 @@ import asyncio
 import logging
 import math
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -67,14 +68,12 @@ def sync_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database: {backend}")
 
 
-def install_sqlite_pragmas(sync_engine: Any) -> None:
-    """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves."""
+def install_sqlite_pragmas(sync_engine: Any, *, own_checkpoints: bool) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves. `own_checkpoints`:
+    SQLite's automatic checkpoint is off, `Database.write` checkpoints (a file that `path` names)."""
 
     @event.listens_for(sync_engine, "do_connect")
     def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
-        database = cargs[0]
-        if database not in ("", ":memory:") and not database.startswith("file:"):
-            sqlite_loop.CHECKPOINTS.watch(os.path.abspath(database))
         return sqlite_loop.connect(dialect.loaded_dbapi, *cargs, **cparams)
 
     @event.listens_for(sync_engine, "connect")
@@ -86,8 +85,11 @@ def install_sqlite_pragmas(sync_engine: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoints run on sqlite_loop's own thread, never inside a COMMIT on the event loop's thread.
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
+        if own_checkpoints:
+            # Never inside a COMMIT, which may run on the event loop's thread (store/sqlite_loop.py). A WAL cut
+            # back to nothing when it restarts: its size then says how much a checkpoint has to copy.
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.execute("PRAGMA journal_size_limit=0")
         cursor.close()
         _record.info[_FULL_BUSY_KEY] = _record.info[_BUSY_KEY] = LOCK_WAIT_MS
 
@@ -140,8 +142,15 @@ class Database:
                 kwargs["pool_size"], kwargs["max_overflow"] = pool_size, 0
             kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_MS}"}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        # The file whose WAL `write` checkpoints (SQLite's automatic checkpoint is off for it), if any.
+        self._wal_of: str | None = None
+        database = self.url.database or ""
+        if self.is_sqlite and database != ":memory:" and database and not database.startswith("file:"):
+            self._wal_of = os.path.abspath(database)
         if self.is_sqlite:
-            install_sqlite_pragmas(self.engine.sync_engine)
+            install_sqlite_pragmas(self.engine.sync_engine, own_checkpoints=self._wal_of is not None)
+        self._checkpoint_at = sqlite_loop.CHECKPOINT_WAL_BYTES  # WAL bytes at which the next checkpoint is due
+        self._restarts_wal = False  # the next write restarts the WAL: it runs on aiosqlite's thread
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._brief_engine = self.engine.execution_options(**{_BRIEF_OPTION: True})
         self._brief_write_engine = self.engine.execution_options(**{_WRITE_OPTION: True, _BRIEF_OPTION: True})
@@ -159,7 +168,7 @@ class Database:
     @asynccontextmanager
     async def write(self, *, brief: bool = False) -> AsyncIterator[AsyncSession]:
         """A transaction that commits on success; `brief` as for `read`."""
-        engine = self._brief_write_engine if brief else self._write_engine
+        engine = self._brief_write_engine if brief and not self._restarts_wal else self._write_engine
         if not self.is_sqlite:
             async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
                 yield session
@@ -171,6 +180,9 @@ class Database:
         queue.writers += 1
         try:
             since = await self._take_turn(queue, loop)
+            if self._restarts_wal:
+                # Its COMMIT writes the WAL's new header and syncs the disk: not on the loop's thread.
+                engine, self._restarts_wal = self._write_engine, False
             try:
                 # What has passed since the queue last moved comes off the busy timeout. Counting from the last
                 # writer that got the lock, not from joining, keeps the whole wait for a writer at the end of a long
@@ -186,6 +198,7 @@ class Database:
                     await session.connection(execution_options=options)
                     queue.moved_at = loop.time()
                     yield session
+                await self._checkpoint_if_due()
             finally:
                 queue.lock.release()
         finally:
@@ -193,12 +206,33 @@ class Database:
             if queue.writers == 0:
                 del self._writer_queues[loop]
 
+    async def _checkpoint_if_due(self) -> None:
+        """Copy the WAL back into the file once it holds CHECKPOINT_WAL_BYTES, in this writer's turn: no writer of
+        this process adds to the WAL meanwhile, so the checkpoint can finish and the next write restart the WAL
+        (a checkpoint beside the writers, on a thread of its own, let the WAL grow without end under load)."""
+        if self._wal_of is None:
+            return
+        size = 0
+        try:
+            size = os.stat(f"{self._wal_of}-wal").st_size
+            if size < self._checkpoint_at:
+                return
+            finished = await asyncio.to_thread(sqlite_loop.checkpoint, self._wal_of)
+        except FileNotFoundError:
+            return  # no WAL yet
+        except (OSError, sqlite3.Error) as error:  # never the writer's failure: its transaction is committed
+            log.warning("WAL checkpoint failed: %s", error)
+            finished = False
+        # A reader still in the old WAL keeps it from restarting (nor is it cut back); look again once it has grown.
+        self._checkpoint_at = sqlite_loop.CHECKPOINT_WAL_BYTES if finished else size + sqlite_loop.CHECKPOINT_WAL_BYTES
+        self._restarts_wal = finished
+
     async def _take_turn(self, queue: _WriterQueue, loop: asyncio.AbstractEventLoop) -> float:
         """Wait in arrival order until it is this writer's turn; give up as a locked database does once the queue
         has not moved for the lock wait. Returns when this writer's lock wait started counting."""
         joined = loop.time()
-        if not queue.lock.locked():
-            # Free, and nobody waits (asyncio.Lock hands a free lock to a waiter first): take it without the
+        if queue.writers == 1:
+            # Nobody else queued or writing (so no turn just handed on, either): take the free lock without the
             # task and the wait below, which cost a brief /rating more than its statements.
             await queue.lock.acquire()
             return max(joined, queue.moved_at)

@@ -7,15 +7,15 @@ bench/README.md's in-process run). On the loop's thread SQLite's busy timeout is
 lock: a call that finds the database locked by another process is run again on aiosqlite's thread with the
 transaction's lock wait.
 
-COMMIT may checkpoint the WAL (copy up to SQLite's 1,000 pages back into the database file and sync the disk).
-So every connection here runs with the automatic checkpoint off, and `Checkpoints` does that work on a thread of
-its own: no commit on the loop's thread ever copies pages.
+COMMIT may checkpoint the WAL (copy SQLite's 1,000 pages back into the database file and sync the disk), and the
+first COMMIT after a checkpoint restarts the WAL and syncs its header. So SQLite's automatic checkpoint is off, and
+`Database.write` checkpoints in a writer's turn on a worker thread (`checkpoint` below), then sends the next write
+to aiosqlite's thread: no COMMIT on the loop's thread copies pages or waits for the disk.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -34,9 +34,6 @@ log = logging.getLogger(__name__)
 BRIEF_LOOP_WARNING_S = 0.02
 # SQLite's own automatic checkpoint comes at 1,000 pages of 4 KiB; ours at the same size of WAL.
 CHECKPOINT_WAL_BYTES = 1000 * 4096
-# How often the checkpoint thread looks at the WAL files. At this machine's ~1,000 ratings a second (about
-# 25 MB of WAL) a look every half second keeps a WAL within a few times the size above.
-CHECKPOINT_LOOK_S = 0.5
 
 
 class LoopSQLite(aiosqlite.Connection):
@@ -63,9 +60,11 @@ class LoopSQLite(aiosqlite.Connection):
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection
-        if connection is not None and (fn == connection.commit or fn == connection.rollback):  # the transaction ends
-            self._check_loop_time()
-        if not self.inline:
+        ends = connection is not None and (fn == connection.commit or fn == connection.rollback)
+        # Closing the last connection to the file checkpoints the whole WAL and syncs the disk.
+        if not self.inline or (connection is not None and fn == connection.close):
+            if ends:
+                self._check_loop_time()
             if not self._running or connection is None:
                 raise ValueError("Connection closed")
             return await self._on_thread(fn, args, kwargs, None)
@@ -79,6 +78,8 @@ class LoopSQLite(aiosqlite.Connection):
         finally:
             if self.loop_seconds is not None:
                 self.loop_seconds += time.perf_counter() - started
+            if ends:  # counted with its own time: a COMMIT that stalls the loop is what the warning is for
+                self._check_loop_time()
         return await self._on_thread(fn, args, kwargs, self.busy_ms)
 
     def _check_loop_time(self) -> None:
@@ -153,52 +154,9 @@ def connect(dbapi: Any, database: str, **kwargs: Any) -> AsyncAdapt_aiosqlite_co
     return _Connection(dbapi, await_(connection))  # type: ignore[arg-type]  # aiosqlite's is not typed as one
 
 
-class Checkpoints:
-    """Copies each watched database's WAL back into its file, on a thread of its own, once the WAL has grown to
-    CHECKPOINT_WAL_BYTES: what SQLite's automatic checkpoint would do inside some COMMIT. PASSIVE: it never waits
-    for, nor blocks, readers and writers; what it could not copy, a later look does."""
-
-    def __init__(self, *, wal_bytes: int = CHECKPOINT_WAL_BYTES, look_s: float = CHECKPOINT_LOOK_S) -> None:
-        self.wal_bytes, self.look_s = wal_bytes, look_s
-        self._paths: set[str] = set()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, path: str) -> None:
-        with self._lock:
-            self._paths.add(path)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="teambot-wal-checkpoints", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            time.sleep(self.look_s)
-            self.look()
-
-    def look(self) -> None:
-        with self._lock:
-            paths = list(self._paths)
-        for path in paths:
-            if not os.path.exists(path):  # a database removed (a test's): nothing left to watch
-                with self._lock:
-                    self._paths.discard(path)
-                continue
-            try:
-                if os.stat(f"{path}-wal").st_size >= self.wal_bytes:
-                    checkpoint(path)
-            except FileNotFoundError:
-                continue  # no WAL: every connection closed, or none has written yet
-            except sqlite3.Error as error:  # a busy or failing checkpoint is tried again at the next look
-                log.warning("WAL checkpoint of %s failed: %s", path, error)
-
-
-def checkpoint(path: str) -> tuple[int, int, int]:
-    """A PASSIVE checkpoint of `path`'s WAL: (busy, frames in the WAL, frames copied), as SQLite reports them."""
+def checkpoint(path: str) -> bool:
+    """A PASSIVE checkpoint of `path`'s WAL (on a worker thread); True if it copied every frame, so that the next
+    write restarts the WAL from its beginning."""
     with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as connection:
         busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return busy, frames, copied
-
-
-# One thread for the process, whatever the number of databases (the test suite opens thousands).
-CHECKPOINTS = Checkpoints()
+    return not busy and frames == copied
