@@ -323,26 +323,107 @@ async def test_a_brief_writer_cancelled_while_it_waits_for_a_lock_leaves_a_worki
     assert await names(db) == ["after", "after, not brief"]
 
 
-async def test_a_brief_write_commits_on_the_loop_s_thread(open_sqlite: Callable[[int | None], Database]) -> None:
-    """A hop to aiosqlite's thread for COMMIT cost each /rating about 1 ms of CPU: a brief write commits where its
-    statements ran (its commit copies no WAL pages, see below)."""
-    db = open_sqlite(None)
-    ran: list[tuple[str, bool]] = []
+def _trace_commits(db: Database) -> list[bool]:
+    """Each COMMIT from now on: True if it ran on the event loop's thread (the caller's), False if elsewhere."""
     loop_thread = threading.get_ident()
+    commits: list[bool] = []
 
     @event.listens_for(db.engine.sync_engine, "connect")
     def _trace(dbapi_connection: Any, _record: Any) -> None:
-        sqlite_connection = dbapi_connection.driver_connection._conn
-        sqlite_connection.set_trace_callback(
-            lambda sql: ran.append((sql.split()[0], threading.get_ident() == loop_thread))
+        dbapi_connection.driver_connection._conn.set_trace_callback(
+            lambda sql: commits.append(threading.get_ident() == loop_thread) if sql == "COMMIT" else None
         )
 
-    await store(db, "traced", brief=True)
-    await store(db, "traced, not brief")
+    return commits
 
-    assert ("INSERT", True) in ran and ("INSERT", False) in ran
-    assert ran.count(("COMMIT", True)) == 1 and ran.count(("COMMIT", False)) == 1
-    assert await names(db) == ["traced", "traced, not brief"]
+
+async def test_a_brief_write_commits_on_the_loop_s_thread(open_sqlite: Callable[[int | None], Database]) -> None:
+    """A hop to aiosqlite's thread for COMMIT cost each /rating about 1 ms of CPU: a brief write commits where its
+    statements ran (its commit copies no WAL pages and waits for no disk, see below)."""
+    db = open_sqlite(None)
+    commits = _trace_commits(db)
+    await store(db, "starts the WAL")
+    await store(db, "brief", brief=True)
+    await store(db, "not brief")
+    assert commits == [False, True, False]
+    assert await names(db) == ["starts the WAL", "brief", "not brief"]
+
+
+async def test_the_write_that_starts_a_new_wal_commits_on_aiosqlite_s_thread(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """A WAL's first frame comes with its header and a sync of the disk. The first write to the file does that,
+    so it commits off the loop's thread even if brief; a refused write or one with nothing to store does not count
+    as that write."""
+    db = open_sqlite(None)
+    commits = _trace_commits(db)
+    with pytest.raises(RuntimeError):
+        async with db.write(brief=True) as session:
+            session.add(Staff(name="refused"))
+            await session.flush()
+            raise RuntimeError("refused")
+    async with db.write(brief=True):
+        pass
+    await store(db, "first", brief=True)
+    await store(db, "second", brief=True)
+    assert commits == [False, False, True]  # the refused write rolled back: no COMMIT
+    assert await names(db) == ["first", "second"]
+
+
+@pytest.mark.parametrize("cancelled", [False, True], ids=["checkpoint", "writer cancelled during the checkpoint"])
+async def test_the_write_that_restarts_the_wal_after_a_checkpoint_commits_on_aiosqlite_s_thread(
+    open_sqlite: Callable[[int | None], Database], monkeypatch: pytest.MonkeyPatch, cancelled: bool
+) -> None:
+    """A checkpoint that copied every frame lets the next write restart the WAL (header, sync): that write commits
+    off the loop's thread, also when the writer whose turn ran the checkpoint was cancelled meanwhile (the copying
+    goes on in its thread, and holds the turn until done) and when a write with nothing to store comes first."""
+    monkeypatch.setattr(teambot.store.sqlite_loop, "CHECKPOINT_WAL_BYTES", 16 * 4096)
+    real_checkpoint = teambot.store.sqlite_loop.checkpoint
+    loop = asyncio.get_running_loop()
+    started = asyncio.Event()
+
+    def slow_checkpoint(path: str) -> bool:
+        loop.call_soon_threadsafe(started.set)
+        time.sleep(0.3)
+        return real_checkpoint(path)
+
+    monkeypatch.setattr(teambot.store.sqlite_loop, "checkpoint", slow_checkpoint)
+    db = open_sqlite(None)
+    commits = _trace_commits(db)
+    for i in range(200):
+        writer = asyncio.create_task(store(db, f"row {i}", brief=True))
+        await asyncio.wait([writer, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if started.is_set():
+            break
+    assert started.is_set()
+    if cancelled:
+        writer.cancel()
+    outcome = await asyncio.gather(writer, return_exceptions=True)
+    assert isinstance(outcome[0], asyncio.CancelledError) == cancelled
+    commits.clear()
+    async with db.write(brief=True):
+        pass
+    await store(db, "restarts the WAL", brief=True)
+    await store(db, "after", brief=True)
+    assert commits == [False, False, True]
+    assert Path(f"{db.url.database}-wal").stat().st_size < 16 * 4096  # restarted, and cut back
+
+
+async def test_a_database_named_by_a_uri_keeps_sqlite_s_checkpoint_and_every_commit_off_the_loop_s_thread(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """A `file:` URI is left to SQLite's own checkpoint, which may run in any COMMIT: so none runs on the loop's
+    thread there, brief or not."""
+    path = open_sqlite(None).url.database
+    db = Database(f"sqlite:///file:{path}?uri=true")
+    try:
+        commits = _trace_commits(db)
+        for i in range(3):
+            await store(db, f"brief {i}", brief=True)
+        assert commits == [False, False, False]
+        assert await names(db) == ["brief 0", "brief 1", "brief 2"]
+    finally:
+        await db.dispose()
 
 
 async def test_closing_a_connection_a_brief_session_used_runs_on_aiosqlite_s_thread(
@@ -400,14 +481,7 @@ async def test_under_steady_writes_the_wal_is_checkpointed_in_a_writer_s_turn_an
     limit = 64 * 4096
     monkeypatch.setattr(teambot.store.sqlite_loop, "CHECKPOINT_WAL_BYTES", limit)
     db = open_sqlite(None)
-    loop_thread = threading.get_ident()
-    commits: list[bool] = []
-
-    @event.listens_for(db.engine.sync_engine, "connect")
-    def _trace(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.driver_connection._conn.set_trace_callback(
-            lambda sql: commits.append(threading.get_ident() == loop_thread) if sql == "COMMIT" else None
-        )
+    commits = _trace_commits(db)
 
     wal = Path(f"{db.url.database}-wal")
     largest = 0

@@ -17,7 +17,6 @@ import asyncio
 import logging
 import math
 import os
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -142,18 +141,20 @@ class Database:
                 kwargs["pool_size"], kwargs["max_overflow"] = pool_size, 0
             kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_MS}"}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
-        # The file whose WAL `write` checkpoints (SQLite's automatic checkpoint is off for it), if any.
-        self._wal_of: str | None = None
+        # The WAL `write` checkpoints (SQLite's automatic checkpoint is off for it): a file named by a plain path.
         database = self.url.database or ""
-        if self.is_sqlite and database != ":memory:" and database and not database.startswith("file:"):
-            self._wal_of = os.path.abspath(database)
+        in_memory = database in ("", ":memory:")
+        self._wal = None
+        if self.is_sqlite and not in_memory and not database.startswith("file:"):
+            self._wal = sqlite_loop.Wal(os.path.abspath(database))
         if self.is_sqlite:
-            install_sqlite_pragmas(self.engine.sync_engine, own_checkpoints=self._wal_of is not None)
-        self._checkpoint_at = sqlite_loop.CHECKPOINT_WAL_BYTES  # WAL bytes at which the next checkpoint is due
-        self._restarts_wal = False  # the next write restarts the WAL: it runs on aiosqlite's thread
+            install_sqlite_pragmas(self.engine.sync_engine, own_checkpoints=self._wal is not None)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._brief_engine = self.engine.execution_options(**{_BRIEF_OPTION: True})
         self._brief_write_engine = self.engine.execution_options(**{_WRITE_OPTION: True, _BRIEF_OPTION: True})
+        if self.is_sqlite and self._wal is None and not in_memory:
+            # A `file:` URI keeps SQLite's own checkpoint, which may run in any COMMIT: nothing on the loop's thread.
+            self._brief_engine, self._brief_write_engine = self.engine, self._write_engine
         self._lock_wait_ms = LOCK_WAIT_MS
         # asyncio.Lock binds to the loop it first waits on, and a Database may outlive a loop (tests): one queue
         # per loop, dropped when its last writer leaves (a contended Lock holds its loop, so a weak key would not).
@@ -168,7 +169,7 @@ class Database:
     @asynccontextmanager
     async def write(self, *, brief: bool = False) -> AsyncIterator[AsyncSession]:
         """A transaction that commits on success; `brief` as for `read`."""
-        engine = self._brief_write_engine if brief and not self._restarts_wal else self._write_engine
+        engine = self._brief_write_engine if brief else self._write_engine
         if not self.is_sqlite:
             async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
                 yield session
@@ -180,9 +181,9 @@ class Database:
         queue.writers += 1
         try:
             since = await self._take_turn(queue, loop)
-            if self._restarts_wal:
-                # Its COMMIT writes the WAL's new header and syncs the disk: not on the loop's thread.
-                engine, self._restarts_wal = self._write_engine, False
+            wal, before = self._wal, 0
+            if wal is not None and wal.header_due:  # its COMMIT may sync the disk: not on the loop's thread
+                engine, before = self._write_engine, wal.size()
             try:
                 # What has passed since the queue last moved comes off the busy timeout. Counting from the last
                 # writer that got the lock, not from joining, keeps the whole wait for a writer at the end of a long
@@ -198,34 +199,17 @@ class Database:
                     await session.connection(execution_options=options)
                     queue.moved_at = loop.time()
                     yield session
-                await self._checkpoint_if_due()
+                if wal is not None:
+                    if wal.header_due:
+                        wal.wrote(before)
+                    if await wal.checkpoint_if_due():
+                        queue.moved_at = loop.time()  # a checkpoint is the queue moving, not a lock held elsewhere
             finally:
                 queue.lock.release()
         finally:
             queue.writers -= 1
             if queue.writers == 0:
                 del self._writer_queues[loop]
-
-    async def _checkpoint_if_due(self) -> None:
-        """Copy the WAL back into the file once it holds CHECKPOINT_WAL_BYTES, in this writer's turn: no writer of
-        this process adds to the WAL meanwhile, so the checkpoint can finish and the next write restart the WAL
-        (a checkpoint beside the writers, on a thread of its own, let the WAL grow without end under load)."""
-        if self._wal_of is None:
-            return
-        size = 0
-        try:
-            size = os.stat(f"{self._wal_of}-wal").st_size
-            if size < self._checkpoint_at:
-                return
-            finished = await asyncio.to_thread(sqlite_loop.checkpoint, self._wal_of)
-        except FileNotFoundError:
-            return  # no WAL yet
-        except (OSError, sqlite3.Error) as error:  # never the writer's failure: its transaction is committed
-            log.warning("WAL checkpoint failed: %s", error)
-            finished = False
-        # A reader still in the old WAL keeps it from restarting (nor is it cut back); look again once it has grown.
-        self._checkpoint_at = sqlite_loop.CHECKPOINT_WAL_BYTES if finished else size + sqlite_loop.CHECKPOINT_WAL_BYTES
-        self._restarts_wal = finished
 
     async def _take_turn(self, queue: _WriterQueue, loop: asyncio.AbstractEventLoop) -> float:
         """Wait in arrival order until it is this writer's turn; give up as a locked database does once the queue

@@ -15,7 +15,9 @@ to aiosqlite's thread: no COMMIT on the loop's thread copies pages or waits for 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -156,7 +158,72 @@ def connect(dbapi: Any, database: str, **kwargs: Any) -> AsyncAdapt_aiosqlite_co
 
 def checkpoint(path: str) -> bool:
     """A PASSIVE checkpoint of `path`'s WAL (on a worker thread); True if it copied every frame, so that the next
-    write restarts the WAL from its beginning."""
+    write may restart the WAL from its beginning."""
     with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as connection:
-        busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return not busy and frames == copied
+        _, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return bool(frames == copied)
+
+
+class Wal:
+    """One database file's WAL as this process's writers keep it (`Database.write`, each in its turn).
+
+    The COMMIT that writes a WAL's first frame writes its header and syncs the disk: the first write to a new WAL,
+    and the first after a checkpoint that copied every frame (it restarts the WAL). While that may be next
+    (`header_due`), writes commit on aiosqlite's thread; a write that wrote nothing (refused, or nothing to store)
+    leaves it due.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.header_due = True  # a fresh start: the WAL may not exist yet
+        self._floor = 0  # the WAL's size at the last checkpoint: the next is due CHECKPOINT_WAL_BYTES later
+
+    def size(self) -> int:
+        try:
+            return os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return 0
+
+    def wrote(self, before: int) -> None:
+        """After a write made while `header_due`: if the WAL changed, its header is written (journal_size_limit=0
+        cuts a restarted WAL back, so a restart changes the size too)."""
+        if self.size() != before:
+            self.header_due = False
+
+    async def checkpoint_if_due(self) -> bool:
+        """Copy the WAL into the file once it has grown by CHECKPOINT_WAL_BYTES since the last checkpoint; True if
+        a checkpoint ran. Called in a writer's turn: no writer of this process adds frames meanwhile, so it can copy
+        them all and the next write restart the WAL (beside the writers, under load, it never could)."""
+        size = self.size()
+        if size < self._floor:
+            self._floor = 0  # the WAL restarted since
+        if size < self._floor + CHECKPOINT_WAL_BYTES:
+            return False
+        pending, self.header_due = self.header_due, True  # a finished checkpoint lets the next write restart it
+        running = asyncio.ensure_future(asyncio.to_thread(checkpoint, self.path))
+        try:
+            await asyncio.shield(running)
+        except asyncio.CancelledError:
+            # The thread goes on copying: keep this writer's turn until it is done, or a write beside it could
+            # append and leave the restart to a write on the loop's thread.
+            await asyncio.wait({running})
+            raise
+        except Exception:
+            pass  # _settle logs it: never the writer's failure, its transaction is committed
+        finally:
+            self._settle(running, size, pending)
+        return True
+
+    def _settle(self, done: asyncio.Future[bool], size: int, pending: bool) -> None:
+        finished = False
+        if not done.done():
+            self.header_due = True  # cancelled twice: not known whether the thread finished
+            return
+        if done.cancelled() or done.exception() is None:
+            finished = not done.cancelled() and done.result()
+        else:
+            log.warning("WAL checkpoint failed: %s", done.exception())
+        # Not all copied (a reader still in the WAL): the next write appends. Either way the next checkpoint is
+        # due once the WAL has grown by as much again; a restart, which cuts the WAL back, starts that count anew.
+        self.header_due = finished or pending
+        self._floor = size
