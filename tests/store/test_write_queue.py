@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -160,6 +160,7 @@ async def test_the_lock_wait_counts_from_the_last_writer_that_got_the_lock(
     longer than the 400 ms lock wait while the queue moves, and fails 400 ms after the stuck write got the lock
     (about 1 s in), not when it finishes; the writers before it are stored."""
     db = open_sqlite(400)
+    await store(db, "starts the WAL")  # its first COMMIT syncs the disk: not inside the 100-ms margins below
     ahead = [
         asyncio.create_task(store(db, name, hold_s=hold)) for name, hold in (("a", 0.3), ("b", 0.3), ("stuck", 1.5))
     ]
@@ -171,7 +172,7 @@ async def test_the_lock_wait_counts_from_the_last_writer_that_got_the_lock(
 
     assert 0.8 <= time.monotonic() - started < 1.4
     await asyncio.gather(*ahead)
-    assert await names(db) == ["a", "b", "stuck"]
+    assert await names(db) == ["starts the WAL", "a", "b", "stuck"]
 
 
 async def test_behind_another_process_s_lock_every_queued_writer_fails_within_its_own_lock_wait(
@@ -407,6 +408,39 @@ async def test_the_write_that_restarts_the_wal_after_a_checkpoint_commits_on_aio
     await store(db, "after", brief=True)
     assert commits == [False, False, True]
     assert Path(f"{db.url.database}-wal").stat().st_size < 16 * 4096  # restarted, and cut back
+
+
+async def test_after_another_process_s_checkpoint_the_write_that_restarts_the_wal_commits_on_aiosqlite_s_thread(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """`teambot import`, `teambot db upgrade` or the sqlite3 shell may checkpoint the file too: whoever copied the
+    frames, the bot's write that restarts the WAL commits off the loop's thread (it reads the WAL's own header)."""
+    db = open_sqlite(None)
+    commits = _trace_commits(db)
+    for i in range(5):
+        await store(db, f"row {i}", brief=True)
+    with closing(sqlite3.connect(str(db.url.database))) as other:
+        _, frames, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert frames == copied > 0
+    commits.clear()
+    await store(db, "restarts the WAL", brief=True)
+    await store(db, "after", brief=True)
+    assert commits == [False, True]
+
+
+async def test_a_database_used_again_after_dispose_starts_its_wal_off_the_loop_s_thread(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Closing the last connection deletes the WAL: the next write starts a new one (header, sync) off the loop."""
+    db = open_sqlite(None)
+    await store(db, "before", brief=True)
+    await db.dispose()
+    assert not Path(f"{db.url.database}-wal").exists()
+    commits = _trace_commits(db)
+    await store(db, "starts a new WAL", brief=True)
+    await store(db, "after", brief=True)
+    assert commits == [False, True]
+    assert await names(db) == ["before", "starts a new WAL", "after"]
 
 
 async def test_a_database_named_by_a_uri_keeps_sqlite_s_checkpoint_and_every_commit_off_the_loop_s_thread(

@@ -67,13 +67,14 @@ def sync_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database: {backend}")
 
 
-def install_sqlite_pragmas(sync_engine: Any, *, own_checkpoints: bool) -> None:
-    """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves. `own_checkpoints`:
-    SQLite's automatic checkpoint is off, `Database.write` checkpoints (a file that `path` names)."""
+def install_sqlite_pragmas(sync_engine: Any, *, wal_path: str | None) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves. `wal_path`: the file
+    whose WAL teambot keeps (SQLite's automatic checkpoint off, `Database.write` checkpoints), if any."""
 
     @event.listens_for(sync_engine, "do_connect")
     def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
-        return sqlite_loop.connect(dialect.loaded_dbapi, *cargs, **cparams)
+        (database,) = cargs  # pysqlite connects with the file name alone
+        return sqlite_loop.connect(dialect.loaded_dbapi, database, wal_path=wal_path, **cparams)
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -84,7 +85,7 @@ def install_sqlite_pragmas(sync_engine: Any, *, own_checkpoints: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        if own_checkpoints:
+        if wal_path is not None:
             # Never inside a COMMIT, which may run on the event loop's thread (store/sqlite_loop.py). A WAL cut
             # back to nothing when it restarts: its size then says how much a checkpoint has to copy.
             cursor.execute("PRAGMA wal_autocheckpoint=0")
@@ -148,7 +149,7 @@ class Database:
         if self.is_sqlite and not in_memory and not database.startswith("file:"):
             self._wal = sqlite_loop.Wal(os.path.abspath(database))
         if self.is_sqlite:
-            install_sqlite_pragmas(self.engine.sync_engine, own_checkpoints=self._wal is not None)
+            install_sqlite_pragmas(self.engine.sync_engine, wal_path=self._wal.path if self._wal else None)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._brief_engine = self.engine.execution_options(**{_BRIEF_OPTION: True})
         self._brief_write_engine = self.engine.execution_options(**{_WRITE_OPTION: True, _BRIEF_OPTION: True})
@@ -181,9 +182,6 @@ class Database:
         queue.writers += 1
         try:
             since = await self._take_turn(queue, loop)
-            wal, before = self._wal, 0
-            if wal is not None and wal.header_due:  # its COMMIT may sync the disk: not on the loop's thread
-                engine, before = self._write_engine, wal.size()
             try:
                 # What has passed since the queue last moved comes off the busy timeout. Counting from the last
                 # writer that got the lock, not from joining, keeps the whole wait for a writer at the end of a long
@@ -199,11 +197,8 @@ class Database:
                     await session.connection(execution_options=options)
                     queue.moved_at = loop.time()
                     yield session
-                if wal is not None:
-                    if wal.header_due:
-                        wal.wrote(before)
-                    if await wal.checkpoint_if_due():
-                        queue.moved_at = loop.time()  # a checkpoint is the queue moving, not a lock held elsewhere
+                if self._wal is not None and await self._wal.checkpoint_if_due():
+                    queue.moved_at = loop.time()  # a checkpoint is the queue moving, not a lock held elsewhere
             finally:
                 queue.lock.release()
         finally:

@@ -7,10 +7,11 @@ bench/README.md's in-process run). On the loop's thread SQLite's busy timeout is
 lock: a call that finds the database locked by another process is run again on aiosqlite's thread with the
 transaction's lock wait.
 
-COMMIT may checkpoint the WAL (copy SQLite's 1,000 pages back into the database file and sync the disk), and the
-first COMMIT after a checkpoint restarts the WAL and syncs its header. So SQLite's automatic checkpoint is off, and
-`Database.write` checkpoints in a writer's turn on a worker thread (`checkpoint` below), then sends the next write
-to aiosqlite's thread: no COMMIT on the loop's thread copies pages or waits for the disk.
+COMMIT may checkpoint the WAL (copy SQLite's 1,000 pages back into the database file and sync the disk), and a
+COMMIT that starts the WAL (the first, or the first after a checkpoint that copied every frame) writes its header
+and syncs the disk. So SQLite's automatic checkpoint is off, `Database.write` checkpoints in a writer's turn on a
+worker thread (`Wal`), and a COMMIT that would start the WAL goes to aiosqlite's thread (`wal_starts`): no COMMIT on
+the loop's thread copies pages or waits for the disk.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import logging
 import os
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 BRIEF_LOOP_WARNING_S = 0.02
 # SQLite's own automatic checkpoint comes at 1,000 pages of 4 KiB; ours at the same size of WAL.
 CHECKPOINT_WAL_BYTES = 1000 * 4096
+# The WAL-index header and its checkpoint information (https://www.sqlite.org/walformat.html), and its version.
+_WAL_INDEX_BYTES = 136
+_WAL_INDEX_VERSION = 3007000
 
 
 class LoopSQLite(aiosqlite.Connection):
@@ -48,6 +53,7 @@ class LoopSQLite(aiosqlite.Connection):
 
     on_loop = False
     busy_ms = 0
+    wal_path: str | None = None  # the database file, if it has a WAL whose start must not happen here
     loop_seconds: float | None = None  # this brief transaction's calls on the loop's thread so far; None once ended
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
@@ -62,9 +68,15 @@ class LoopSQLite(aiosqlite.Connection):
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection
-        ends = connection is not None and (fn == connection.commit or fn == connection.rollback)
-        # Closing the last connection to the file checkpoints the whole WAL and syncs the disk.
-        if not self.inline or (connection is not None and fn == connection.close):
+        commits = connection is not None and fn == connection.commit
+        ends = commits or (connection is not None and fn == connection.rollback)
+        # Closing the last connection to the file checkpoints the whole WAL and syncs the disk; a COMMIT that
+        # starts the WAL writes its header and syncs the disk.
+        if (
+            not self.inline
+            or (connection is not None and fn == connection.close)
+            or (commits and self.wal_path is not None and wal_starts(self.wal_path))
+        ):
             if ends:
                 self._check_loop_time()
             if not self._running or connection is None:
@@ -146,37 +158,49 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = _Cursor
 
 
-def connect(dbapi: Any, database: str, **kwargs: Any) -> AsyncAdapt_aiosqlite_connection:
+def connect(dbapi: Any, database: str, *, wal_path: str | None, **kwargs: Any) -> AsyncAdapt_aiosqlite_connection:
     """The DBAPI connection for SQLAlchemy's aiosqlite dialect (`dbapi`: its adapted module), from its
-    `do_connect`, which runs inside SQLAlchemy's greenlet."""
+    `do_connect`, which runs inside SQLAlchemy's greenlet. `wal_path`: the file, if its WAL is teambot's to keep."""
     # Both threads use the connection (never at once); the dialect leaves the check on for an in-memory database.
     kwargs["check_same_thread"] = False
     connection = LoopSQLite(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
+    connection.wal_path = wal_path
     connection._thread.daemon = True  # as SQLAlchemy's aiosqlite dialect does: a leaked one never blocks exit
     return _Connection(dbapi, await_(connection))  # type: ignore[arg-type]  # aiosqlite's is not typed as one
 
 
-def checkpoint(path: str) -> bool:
-    """A PASSIVE checkpoint of `path`'s WAL (on a worker thread); True if it copied every frame, so that the next
-    write may restart the WAL from its beginning."""
+def wal_starts(path: str) -> bool:
+    """Whether the next frame written to `path`'s WAL starts it (writes its header and syncs the disk): an empty
+    WAL, or one whose every frame a checkpoint has copied, by this process or another (the next write restarts it).
+    Read from the WAL-index header at the start of the `-shm` file (https://www.sqlite.org/walformat.html: its
+    two copies, the version, mxFrame at byte 16 and nBackfill at byte 96); anything unexpected counts as yes."""
+    try:
+        shm = os.open(f"{path}-shm", os.O_RDONLY)
+        try:
+            header = os.pread(shm, _WAL_INDEX_BYTES, 0)
+        finally:
+            os.close(shm)
+    except OSError:
+        return True
+    if len(header) < _WAL_INDEX_BYTES or header[:48] != header[48:96]:
+        return True
+    version, frames, backfilled = (struct.unpack_from("=I", header, at)[0] for at in (0, 16, 96))
+    return bool(version != _WAL_INDEX_VERSION or frames == 0 or backfilled >= frames)
+
+
+def checkpoint(path: str) -> None:
+    """A PASSIVE checkpoint of `path`'s WAL, on a worker thread: it copies what no reader still needs."""
     with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as connection:
-        _, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return bool(frames == copied)
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 class Wal:
-    """One database file's WAL as this process's writers keep it (`Database.write`, each in its turn).
-
-    The COMMIT that writes a WAL's first frame writes its header and syncs the disk: the first write to a new WAL,
-    and the first after a checkpoint that copied every frame (it restarts the WAL). While that may be next
-    (`header_due`), writes commit on aiosqlite's thread; a write that wrote nothing (refused, or nothing to store)
-    leaves it due.
-    """
+    """When one database file's WAL is to be copied back into the file: each time it has grown by
+    CHECKPOINT_WAL_BYTES (SQLite's own checkpoint, off here, would copy inside some COMMIT)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.header_due = True  # a fresh start: the WAL may not exist yet
-        self._floor = 0  # the WAL's size at the last checkpoint: the next is due CHECKPOINT_WAL_BYTES later
+        self._floor = 0  # the WAL's size at the last checkpoint
 
     def size(self) -> int:
         try:
@@ -184,46 +208,25 @@ class Wal:
         except OSError:
             return 0
 
-    def wrote(self, before: int) -> None:
-        """After a write made while `header_due`: if the WAL changed, its header is written (journal_size_limit=0
-        cuts a restarted WAL back, so a restart changes the size too)."""
-        if self.size() != before:
-            self.header_due = False
-
     async def checkpoint_if_due(self) -> bool:
-        """Copy the WAL into the file once it has grown by CHECKPOINT_WAL_BYTES since the last checkpoint; True if
-        a checkpoint ran. Called in a writer's turn: no writer of this process adds frames meanwhile, so it can copy
-        them all and the next write restart the WAL (beside the writers, under load, it never could)."""
+        """Checkpoint if due; True if one ran. `Database.write` calls it in a writer's turn: no writer of this
+        process adds frames meanwhile, so it can copy them all and the WAL restart (a checkpoint beside the writers,
+        under load, never could). A WAL that restarted is cut back (journal_size_limit=0), and its count starts anew.
+        """
         size = self.size()
         if size < self._floor:
-            self._floor = 0  # the WAL restarted since
+            self._floor = 0
         if size < self._floor + CHECKPOINT_WAL_BYTES:
             return False
-        pending, self.header_due = self.header_due, True  # a finished checkpoint lets the next write restart it
+        self._floor = size
         running = asyncio.ensure_future(asyncio.to_thread(checkpoint, self.path))
         try:
             await asyncio.shield(running)
         except asyncio.CancelledError:
-            # The thread goes on copying: keep this writer's turn until it is done, or a write beside it could
-            # append and leave the restart to a write on the loop's thread.
+            # The thread goes on copying: hold the turn until it is done, so that no write of this process commits
+            # beside a checkpoint that may finish under it.
             await asyncio.wait({running})
             raise
-        except Exception:
-            pass  # _settle logs it: never the writer's failure, its transaction is committed
-        finally:
-            self._settle(running, size, pending)
+        except (OSError, sqlite3.Error) as error:  # never the writer's failure: its transaction is committed
+            log.warning("WAL checkpoint failed: %s", error)
         return True
-
-    def _settle(self, done: asyncio.Future[bool], size: int, pending: bool) -> None:
-        finished = False
-        if not done.done():
-            self.header_due = True  # cancelled twice: not known whether the thread finished
-            return
-        if done.cancelled() or done.exception() is None:
-            finished = not done.cancelled() and done.result()
-        else:
-            log.warning("WAL checkpoint failed: %s", done.exception())
-        # Not all copied (a reader still in the WAL): the next write appends. Either way the next checkpoint is
-        # due once the WAL has grown by as much again; a restart, which cuts the WAL back, starts that count anew.
-        self.header_due = finished or pending
-        self._floor = size
