@@ -67,14 +67,14 @@ def sync_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database: {backend}")
 
 
-def install_sqlite_pragmas(sync_engine: Any, *, wal_path: str | None) -> None:
-    """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves. `wal_path`: the file
-    whose WAL teambot keeps (SQLite's automatic checkpoint off, `Database.write` checkpoints), if any."""
+def install_sqlite_pragmas(sync_engine: Any, *, wal: sqlite_loop.Wal | None) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves. `wal`: the file's WAL,
+    if teambot keeps it (SQLite's automatic checkpoint off, `Database.write` checkpoints)."""
 
     @event.listens_for(sync_engine, "do_connect")
     def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
         (database,) = cargs  # pysqlite connects with the file name alone
-        return sqlite_loop.connect(dialect.loaded_dbapi, database, wal_path=wal_path, **cparams)
+        return sqlite_loop.connect(dialect.loaded_dbapi, database, wal=wal, **cparams)
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -85,7 +85,7 @@ def install_sqlite_pragmas(sync_engine: Any, *, wal_path: str | None) -> None:
         cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        if wal_path is not None:
+        if wal is not None:
             # Never inside a COMMIT, which may run on the event loop's thread (store/sqlite_loop.py). A WAL cut
             # back to nothing when it restarts: its size then says how much a checkpoint has to copy.
             cursor.execute("PRAGMA wal_autocheckpoint=0")
@@ -149,7 +149,7 @@ class Database:
         if self.is_sqlite and not in_memory and not database.startswith("file:"):
             self._wal = sqlite_loop.Wal(os.path.abspath(database))
         if self.is_sqlite:
-            install_sqlite_pragmas(self.engine.sync_engine, wal_path=self._wal.path if self._wal else None)
+            install_sqlite_pragmas(self.engine.sync_engine, wal=self._wal)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._brief_engine = self.engine.execution_options(**{_BRIEF_OPTION: True})
         self._brief_write_engine = self.engine.execution_options(**{_WRITE_OPTION: True, _BRIEF_OPTION: True})

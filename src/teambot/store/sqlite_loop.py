@@ -10,8 +10,8 @@ transaction's lock wait.
 COMMIT may checkpoint the WAL (copy SQLite's 1,000 pages back into the database file and sync the disk), and a
 COMMIT that starts the WAL (the first, or the first after a checkpoint that copied every frame) writes its header
 and syncs the disk. So SQLite's automatic checkpoint is off, `Database.write` checkpoints in a writer's turn on a
-worker thread (`Wal`), and a COMMIT that would start the WAL goes to aiosqlite's thread (`wal_starts`): no COMMIT on
-the loop's thread copies pages or waits for the disk.
+worker thread (`Wal`), and a COMMIT that may start the WAL goes to aiosqlite's thread (`Wal.may_start`): no COMMIT
+on the loop's thread copies pages or waits for the disk.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import asyncio
 import logging
 import os
 import sqlite3
-import struct
 import threading
 import time
 from collections.abc import Callable
@@ -38,9 +37,6 @@ log = logging.getLogger(__name__)
 BRIEF_LOOP_WARNING_S = 0.02
 # SQLite's own automatic checkpoint comes at 1,000 pages of 4 KiB; ours at the same size of WAL.
 CHECKPOINT_WAL_BYTES = 1000 * 4096
-# The WAL-index header and its checkpoint information (https://www.sqlite.org/walformat.html), and its version.
-_WAL_INDEX_BYTES = 136
-_WAL_INDEX_VERSION = 3007000
 
 
 class LoopSQLite(aiosqlite.Connection):
@@ -53,7 +49,7 @@ class LoopSQLite(aiosqlite.Connection):
 
     on_loop = False
     busy_ms = 0
-    wal_path: str | None = None  # the database file, if it has a WAL whose start must not happen here
+    wal: Wal | None = None  # the file's WAL, if teambot keeps it (a COMMIT that starts it must not run here)
     loop_seconds: float | None = None  # this brief transaction's calls on the loop's thread so far; None once ended
 
     def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
@@ -72,16 +68,22 @@ class LoopSQLite(aiosqlite.Connection):
         ends = commits or (connection is not None and fn == connection.rollback)
         # Closing the last connection to the file checkpoints the whole WAL and syncs the disk; a COMMIT that
         # starts the WAL writes its header and syncs the disk.
+        wal = self.wal if commits else None
         if (
             not self.inline
             or (connection is not None and fn == connection.close)
-            or (commits and self.wal_path is not None and wal_starts(self.wal_path))
+            or (wal is not None and wal.may_start())
         ):
             if ends:
                 self._check_loop_time()
             if not self._running or connection is None:
                 raise ValueError("Connection closed")
-            return await self._on_thread(fn, args, kwargs, None)
+            if wal is None:
+                return await self._on_thread(fn, args, kwargs, None)
+            before = wal.size()
+            done = await self._on_thread(fn, args, kwargs, None)
+            wal.committed(before)
+            return done
         started = time.perf_counter()
         try:
             return fn(*args, **kwargs)
@@ -158,48 +160,41 @@ class _Connection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = _Cursor
 
 
-def connect(dbapi: Any, database: str, *, wal_path: str | None, **kwargs: Any) -> AsyncAdapt_aiosqlite_connection:
+def connect(dbapi: Any, database: str, *, wal: Wal | None, **kwargs: Any) -> AsyncAdapt_aiosqlite_connection:
     """The DBAPI connection for SQLAlchemy's aiosqlite dialect (`dbapi`: its adapted module), from its
-    `do_connect`, which runs inside SQLAlchemy's greenlet. `wal_path`: the file, if its WAL is teambot's to keep."""
+    `do_connect`, which runs inside SQLAlchemy's greenlet. `wal`: the file's WAL, if teambot keeps it."""
     # Both threads use the connection (never at once); the dialect leaves the check on for an in-memory database.
     kwargs["check_same_thread"] = False
     connection = LoopSQLite(lambda: sqlite3.connect(database, **kwargs), iter_chunk_size=64)
-    connection.wal_path = wal_path
+    connection.wal = wal
     connection._thread.daemon = True  # as SQLAlchemy's aiosqlite dialect does: a leaked one never blocks exit
     return _Connection(dbapi, await_(connection))  # type: ignore[arg-type]  # aiosqlite's is not typed as one
 
 
-def wal_starts(path: str) -> bool:
-    """Whether the next frame written to `path`'s WAL starts it (writes its header and syncs the disk): an empty
-    WAL, or one whose every frame a checkpoint has copied, by this process or another (the next write restarts it).
-    Read from the WAL-index header at the start of the `-shm` file (https://www.sqlite.org/walformat.html: its
-    two copies, the version, mxFrame at byte 16 and nBackfill at byte 96); anything unexpected counts as yes."""
-    try:
-        shm = os.open(f"{path}-shm", os.O_RDONLY)
-        try:
-            header = os.pread(shm, _WAL_INDEX_BYTES, 0)
-        finally:
-            os.close(shm)
-    except OSError:
-        return True
-    if len(header) < _WAL_INDEX_BYTES or header[:48] != header[48:96]:
-        return True
-    version, frames, backfilled = (struct.unpack_from("=I", header, at)[0] for at in (0, 16, 96))
-    return bool(version != _WAL_INDEX_VERSION or frames == 0 or backfilled >= frames)
-
-
-def checkpoint(path: str) -> None:
-    """A PASSIVE checkpoint of `path`'s WAL, on a worker thread: it copies what no reader still needs."""
+def checkpoint(path: str) -> bool:
+    """A PASSIVE checkpoint of `path`'s WAL, on a worker thread: it copies what no reader still needs. True if it
+    copied every frame, so that the next write may restart the WAL."""
     with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        _, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return bool(frames == copied)
 
 
 class Wal:
-    """When one database file's WAL is to be copied back into the file: each time it has grown by
-    CHECKPOINT_WAL_BYTES (SQLite's own checkpoint, off here, would copy inside some COMMIT)."""
+    """One database file's WAL, as this process keeps it: when to copy it back into the file (each time it has grown
+    by CHECKPOINT_WAL_BYTES; SQLite's own checkpoint, off here, would copy inside some COMMIT), and whether the next
+    COMMIT may start it.
+
+    The COMMIT that writes a WAL's first frame writes its header and syncs the disk: the first write to a new WAL,
+    and the first after a checkpoint that copied every frame. Such a COMMIT runs on aiosqlite's thread. A checkpoint
+    by another process (`teambot import`, the sqlite3 shell) shows as a change of the file's modification time: in
+    WAL mode only checkpoints write the file itself. Nothing here opens the WAL's files: closing a descriptor of a
+    file SQLite holds POSIX locks on would drop them (sqlite.org/howtocorrupt.html, 2.2).
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.header_due = True  # until a COMMIT is seen to write the WAL: it may not exist yet
+        self._written_ns = self._file_written_ns()  # the file's modification time as last accounted for
         self._floor = 0  # the WAL's size at the last checkpoint
 
     def size(self) -> int:
@@ -208,10 +203,28 @@ class Wal:
         except OSError:
             return 0
 
+    def _file_written_ns(self) -> int:
+        try:
+            return os.stat(self.path).st_mtime_ns
+        except OSError:
+            return -1
+
+    def may_start(self) -> bool:
+        """Whether a COMMIT now may write the WAL's first frame (header, sync)."""
+        return self.header_due or self.size() == 0 or self._file_written_ns() != self._written_ns
+
+    def committed(self, before: int) -> None:
+        """After a COMMIT off the loop's thread (`before`: the WAL's size then): once one has changed the WAL, it has
+        written the header if one was due (journal_size_limit=0 cuts a restarted WAL back: a restart changes it too).
+        """
+        if self.size() != before:
+            self.header_due = False
+            self._written_ns = self._file_written_ns()
+
     async def checkpoint_if_due(self) -> bool:
         """Checkpoint if due; True if one ran. `Database.write` calls it in a writer's turn: no writer of this
         process adds frames meanwhile, so it can copy them all and the WAL restart (a checkpoint beside the writers,
-        under load, never could). A WAL that restarted is cut back (journal_size_limit=0), and its count starts anew.
+        under load, never could). A WAL that restarted was cut back, and its count starts anew.
         """
         size = self.size()
         if size < self._floor:
@@ -219,6 +232,7 @@ class Wal:
         if size < self._floor + CHECKPOINT_WAL_BYTES:
             return False
         self._floor = size
+        self.header_due = True  # before the wait: a cancelled writer leaves it set
         running = asyncio.ensure_future(asyncio.to_thread(checkpoint, self.path))
         try:
             await asyncio.shield(running)
@@ -229,4 +243,8 @@ class Wal:
             raise
         except (OSError, sqlite3.Error) as error:  # never the writer's failure: its transaction is committed
             log.warning("WAL checkpoint failed: %s", error)
+        finally:
+            if running.done() and not running.cancelled() and running.exception() is None and not running.result():
+                self.header_due = False  # not all copied (a reader still in the WAL): the next write appends
+            self._written_ns = self._file_written_ns()
         return True
