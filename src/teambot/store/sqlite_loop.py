@@ -2,10 +2,9 @@
 
 A brief session (`Database.read(brief=True)` / `write(brief=True)`: a few indexed statements about one user or
 child) runs its SQLite calls on the loop's thread: such a statement takes microseconds, and a hop to aiosqlite's
-thread and back costs far more, most of all at COMMIT (about 1 ms of CPU per /rating, measured with
-bench/README.md's in-process run). On the loop's thread SQLite's busy timeout is 0, so the loop never waits for a
-lock: a call that finds the database locked by another process is run again on aiosqlite's thread with the
-transaction's lock wait.
+thread and back costs far more, most of all at COMMIT (bench/README.md, "What changed at the end of 2026-12-01").
+On the loop's thread SQLite's busy timeout is 0, so the loop never waits for a lock: a call that finds the
+database locked by another process is run again on aiosqlite's thread with the transaction's lock wait.
 
 COMMIT may checkpoint the WAL (copy SQLite's 1,000 pages back into the database file and sync the disk), and a
 COMMIT that starts the WAL (the first, or the first after a checkpoint that copied every frame) writes its header
