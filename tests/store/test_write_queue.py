@@ -384,10 +384,10 @@ async def test_the_write_that_restarts_the_wal_after_a_checkpoint_commits_on_aio
     loop = asyncio.get_running_loop()
     started = asyncio.Event()
 
-    def slow_checkpoint(path: str) -> bool:
+    def slow_checkpoint(path: str) -> None:
         loop.call_soon_threadsafe(started.set)
         time.sleep(0.3)
-        return real_checkpoint(path)
+        real_checkpoint(path)
 
     monkeypatch.setattr(teambot.store.sqlite_loop, "checkpoint", slow_checkpoint)
     db = open_sqlite(None)
@@ -423,6 +423,33 @@ async def test_after_another_process_s_checkpoint_the_write_that_restarts_the_wa
     with closing(sqlite3.connect(str(db.url.database))) as other:
         _, frames, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert frames == copied > 0
+    commits.clear()
+    await store(db, "restarts the WAL", brief=True)
+    await store(db, "after", brief=True)
+    assert commits == [False, True]
+
+
+async def test_another_process_s_checkpoint_during_a_commit_off_the_loop_still_counts(
+    open_sqlite: Callable[[int | None], Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process checkpoints everything just as a COMMIT on aiosqlite's thread ends: the file's time taken
+    before that COMMIT is the one kept, so the next write, which restarts the WAL, still commits off the loop."""
+    db = open_sqlite(None)
+    commits = _trace_commits(db)
+    await store(db, "starts the WAL", brief=True)
+    counted = teambot.store.sqlite_loop.LoopSQLite._counted
+
+    def then_another_process_checkpoints(self: Any, fn: Callable[..., Any], *args: Any) -> Any:
+        done = counted(self, fn, *args)
+        if getattr(fn, "__name__", "") == "commit":
+            time.sleep(0.02)  # a tick of the file system's clock
+            with closing(sqlite3.connect(str(db.url.database))) as other:
+                other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return done
+
+    monkeypatch.setattr(teambot.store.sqlite_loop.LoopSQLite, "_counted", then_another_process_checkpoints)
+    await store(db, "not brief")  # commits on aiosqlite's thread, and the checkpoint follows it there
+    monkeypatch.undo()
     commits.clear()
     await store(db, "restarts the WAL", brief=True)
     await store(db, "after", brief=True)

@@ -79,7 +79,7 @@ class LoopSQLite(aiosqlite.Connection):
                 raise ValueError("Connection closed")
             if wal is None:
                 return await self._on_thread(fn, args, kwargs, None)
-            before = wal.size()
+            before = wal.look()
             done = await self._on_thread(fn, args, kwargs, None)
             wal.committed(before)
             return done
@@ -170,12 +170,10 @@ def connect(dbapi: Any, database: str, *, wal: Wal | None, **kwargs: Any) -> Asy
     return _Connection(dbapi, await_(connection))  # type: ignore[arg-type]  # aiosqlite's is not typed as one
 
 
-def checkpoint(path: str) -> bool:
-    """A PASSIVE checkpoint of `path`'s WAL, on a worker thread: it copies what no reader still needs. True if it
-    copied every frame, so that the next write may restart the WAL."""
+def checkpoint(path: str) -> None:
+    """A PASSIVE checkpoint of `path`'s WAL, on a worker thread: it copies what no reader still needs."""
     with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as connection:
-        _, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return bool(frames == copied)
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 class Wal:
@@ -212,13 +210,18 @@ class Wal:
         """Whether a COMMIT now may write the WAL's first frame (header, sync)."""
         return self.header_due or self.size() == 0 or self._file_written_ns() != self._written_ns
 
-    def committed(self, before: int) -> None:
-        """After a COMMIT off the loop's thread (`before`: the WAL's size then): once one has changed the WAL, it has
+    def look(self) -> tuple[int, int]:
+        """The WAL's size and the file's modification time, taken before a COMMIT off the loop's thread."""
+        return self.size(), self._file_written_ns()
+
+    def committed(self, before: tuple[int, int]) -> None:
+        """After a COMMIT off the loop's thread (`before`: `look()` then): once one has changed the WAL, it has
         written the header if one was due (journal_size_limit=0 cuts a restarted WAL back: a restart changes it too).
-        """
-        if self.size() != before:
+        The file's time is the one from before, so a checkpoint by another process meanwhile still shows."""
+        size, written_ns = before
+        if self.size() != size:
             self.header_due = False
-            self._written_ns = self._file_written_ns()
+            self._written_ns = written_ns
 
     async def checkpoint_if_due(self) -> bool:
         """Checkpoint if due; True if one ran. `Database.write` calls it in a writer's turn: no writer of this
@@ -243,7 +246,7 @@ class Wal:
         except (OSError, sqlite3.Error) as error:  # never the writer's failure: its transaction is committed
             log.warning("WAL checkpoint failed: %s", error)
         finally:
-            if running.done() and not running.cancelled() and running.exception() is None and not running.result():
-                self.header_due = False  # not all copied (a reader still in the WAL): the next write appends
+            # Our own change of the file's time; `header_due` stays set even when not all was copied (a reader still
+            # in the WAL): another process may finish the copy, and one COMMIT off the loop's thread settles it.
             self._written_ns = self._file_written_ns()
         return True
