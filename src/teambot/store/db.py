@@ -4,8 +4,8 @@ database does ("database is locked") only once no writer has got SQLite's write 
 lock timeout, so a request never waits forever behind a lock someone holds.
 
 Brief sessions (`read(brief=True)`, `write(brief=True)`: a few indexed statements about one user or child) run
-their SQLite calls on the event loop's thread, COMMIT included; the WAL is checkpointed on a thread of its own
-(store/sqlite_loop.py).
+their SQLite calls on the event loop's thread, COMMIT included; `write` checkpoints the WAL in a writer's turn on a
+worker thread (store/sqlite_loop.py).
 
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.

@@ -146,8 +146,10 @@ class _Cursor(AsyncAdapt_aiosqlite_cursor):
         return cursor if isinstance(cursor, aiosqlite.Cursor) else super()._aenter_cursor(cursor)
 
     def close(self) -> None:
-        cursor: Any = self._cursor  # aiosqlite's, typed by SQLAlchemy as any asyncio driver's
-        if getattr(self._connection, "inline", False) and not self._soft_closed_memoized:
+        # aiosqlite's cursor and our connection, typed by SQLAlchemy as any asyncio driver's
+        cursor: Any = self._cursor
+        connection: Any = self._connection
+        if connection.inline and not self._soft_closed_memoized:
             self._rows.clear()
             cursor._cursor.close()
             return
