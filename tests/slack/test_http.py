@@ -189,3 +189,10 @@ def test_no_request_caused_an_error(server: Server) -> None:
     log = read_log(server.folder)
     assert "Traceback" not in log
     assert " ERROR " not in log
+
+
+def test_start_up_warns_of_nothing_when_everything_is_configured(server: Server) -> None:
+    """An operator reads every WARNING at start as something to fix. Bolt warned at each start that the token would
+    be unused (it reads SLACK_BOT_TOKEN itself beside the client teambot builds from the same setting)."""
+    warnings = [line for line in read_log(server.folder).splitlines() if "WARNING" in line]
+    assert warnings == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import UserError
@@ -17,6 +18,19 @@ from teambot.slack.web import web_client
 from teambot.store.db import Database
 
 log = logging.getLogger(__name__)
+
+
+class _TokenBesideClient(logging.Filter):
+    """Drops Bolt's warning that the token goes unused beside our client. Bolt reads SLACK_BOT_TOKEN itself and
+    warns whenever a client is given too, though ours is built from that same setting: a WARNING at every start
+    that asks the operator to fix nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_BOLT_APP_LOG = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")  # the logger Bolt's __init__ warns on
+_BOLT_APP_LOG.addFilter(_TokenBesideClient())
 
 
 def build_app(
