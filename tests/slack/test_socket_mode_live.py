@@ -26,6 +26,7 @@ from helpers_ratings import CPR_REFUSAL
 from teambot.domain.calendar import WorkCalendar
 from teambot.store.db import sync_url
 from teambot.store.models import Case, Goal, Rating
+from teambot.testing import database as test_databases
 from teambot.testing.fake_slack import Call, FakeSlack
 from teambot.testing.fake_socket import Ack, Envelope, FakeSocketMode
 from teambot.testing.server import ServerProcess
@@ -42,14 +43,11 @@ class Bot:
     slack: FakeSlack
     process: subprocess.Popen[bytes]
     folder: Path
+    database_url: str  # SQLite, or PostgreSQL when the suite runs on it
 
     @property
     def socket(self) -> FakeSocketMode:
         return self.slack.socket_mode
-
-    @property
-    def database_url(self) -> str:
-        return sqlite_file_url(self.folder)
 
     def wait(self, what: str, check: Callable[[], T | None]) -> T:
         deadline = time.monotonic() + DEADLINE_S
@@ -80,27 +78,29 @@ def connected(slack: FakeSlack) -> Callable[[int], bool]:
     return lambda _port: bool(slack.socket_mode.open_connections())
 
 
-def socket_env(slack: FakeSlack, folder: Path) -> dict[str, str]:
+def socket_env(slack: FakeSlack, database_url: str) -> dict[str, str]:
     return clean_env(
         SLACK_BOT_TOKEN="xoxb-test",
         SLACK_APP_TOKEN="xapp-1-A0TEAMBOT-test",
         SLACK_API_URL=slack.api_url,
-        TEAMBOT_DATABASE_URL=sqlite_file_url(folder),
+        TEAMBOT_DATABASE_URL=database_url,
     )
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     folder = tmp_path_factory.mktemp("socket")
+    database_url = test_databases.test_database_url(folder)
+    test_databases.prepare(database_url)
     with FakeSlack() as slack:
-        env = socket_env(slack, folder)
+        env = socket_env(slack, database_url)
         demo = run_teambot("demo", cwd=folder, env=env)
         assert demo.returncode == 0, demo.stderr
         # ServerProcess adds `--port N`, which Socket Mode ignores.
         with ServerProcess(
             [TEAMBOT, "run"], env=env, log=folder / "bot.log", ready=connected(slack), ready_timeout=DEADLINE_S
         ) as running:
-            yield Bot(slack, running.process, folder)
+            yield Bot(slack, running.process, folder, database_url)
 
 
 @pytest.fixture
@@ -289,16 +289,18 @@ def test_a_connection_slack_closes_is_replaced(live: Bot) -> None:
 
 
 # -- stopping -------------------------------------------------------------------------------------------------
+# On SQLite whatever the suite runs on: each starts a bot of its own while the module's bot still runs, and emptying
+# the shared PostgreSQL database for it would pull the data from under that one.
 
 
 def test_sigterm_closes_the_socket_finishes_acknowledged_work_and_exits_0(tmp_path: Path) -> None:
     with FakeSlack() as slack:
-        env = socket_env(slack, tmp_path)
+        env = socket_env(slack, sqlite_file_url(tmp_path))
         command = [TEAMBOT, "run"]
         with ServerProcess(
             command, env=env, log=tmp_path / "bot.log", ready=connected(slack), ready_timeout=DEADLINE_S
         ) as running:
-            bot = Bot(slack, running.process, tmp_path)
+            bot = Bot(slack, running.process, tmp_path, sqlite_file_url(tmp_path))
             [connection] = bot.socket.open_connections()
             # A button press: acknowledged at once, answered after the ack (a stranger is told who to ask).
             payload = block_actions_payload(
@@ -331,14 +333,14 @@ def test_sigterm_while_slack_cannot_be_reached_at_start_still_stops_the_bot(tmp_
         with (tmp_path / "bot.log").open("wb") as log:
             process = subprocess.Popen(
                 [TEAMBOT, "run"],
-                env=socket_env(slack, tmp_path),
+                env=socket_env(slack, sqlite_file_url(tmp_path)),
                 cwd=tmp_path,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
         try:
-            bot = Bot(slack, process, tmp_path)
+            bot = Bot(slack, process, tmp_path, sqlite_file_url(tmp_path))
             bot.wait("a try to connect", lambda: slack.calls_to("apps.connections.open"))
             process.send_signal(signal.SIGTERM)
             returncode = process.wait(timeout=6)
@@ -357,7 +359,7 @@ def test_an_app_token_slack_refuses_stops_the_bot_with_a_setting_error(tmp_path:
         slack.fail("apps.connections.open", error=refusal, times=1000)
         result = subprocess.run(
             [TEAMBOT, "run"],
-            env=socket_env(slack, tmp_path),
+            env=socket_env(slack, sqlite_file_url(tmp_path)),
             cwd=tmp_path,
             stdin=subprocess.DEVNULL,
             capture_output=True,
