@@ -335,7 +335,9 @@ async def test_chaos_every_planned_row_is_delivered_exactly_once(
 
     rows = await notifications(db)
     due = [r for r in rows if r.due_at.astimezone(COPENHAGEN).date() <= last_day]
-    assert len(due) == 24  # 2 meetings x 4 reminders x 3 participants
+    # 2 meetings x 4 reminders x 3 participants, but for 30 March (the Tuesday after Easter) 3 days and 1 day
+    # before both fall back to Wednesday 24 March: one reminder that day, not the same one twice.
+    assert len(due) == 21
     assert {r.status for r in due} == {"sent"}
     counts = deliveries_per_key(fake_slack)
     assert {r.dedupe_key: counts[r.dedupe_key] for r in due} == {r.dedupe_key: 1 for r in due}

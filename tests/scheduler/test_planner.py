@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import col, select
 
 from teambot.scheduler.planner import plan_all, plan_case
+from teambot.scheduler.runtime import BotScheduler
+from teambot.scheduler.simulate import RecordingMessenger
 from teambot.store.db import Database
 from teambot.store.models import Case, Meeting, Notification
 from teambot.testing.clock import COPENHAGEN, FakeClock
@@ -34,6 +36,11 @@ async def _pending(db: Database) -> list[Notification]:
             select(Notification).where(Notification.status == "pending").order_by(col(Notification.due_at))
         )
         return list(rows.all())
+
+
+async def _reminders(db: Database) -> list[Notification]:
+    """The pending meeting reminders (a pass by `plan_all` queues rating nudges and digests too)."""
+    return [row for row in await _pending(db) if row.kind == "meeting.reminder"]
 
 
 async def test_first_meeting_six_weeks_after_start_with_reminders_for_every_participant(
@@ -178,3 +185,72 @@ async def test_planned_too_late_on_a_working_day_the_reminder_goes_out_at_once(d
     [meeting] = await _meetings(db)
     assert meeting.day == date(2027, 3, 30)  # 26 March is Langfredag: the Tuesday after Easter
     assert {r.due_at for r in await _pending(db)} == {clock.now()}
+
+
+async def test_a_reminder_that_came_due_while_the_bot_was_down_still_goes_out_at_the_restart(
+    db: Database, clock: FakeClock
+) -> None:
+    """The bot is down across 08:00 on Tuesday 23 March, when the 7-day reminder is due. A restart plans before it
+    delivers: the pass must keep the queued reminder (it cancelled it, and nobody heard of the meeting a week ahead)."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 23, 8, 5))
+    messenger = RecordingMessenger()
+    scheduler = BotScheduler(db, messenger, clock, CPH)
+    await scheduler.start()  # recover, plan, deliver what is due
+    await scheduler.stop()
+    reminded = [to for to, reply, _ in messenger.sent if "Statusmøde for AK12 tirsdag 30. marts 2027" in reply.text]
+    assert sorted(reminded) == sorted([PAEDAGOG, PSYKOLOG, LEAD])
+    # The 1-day reminder is still to come, once.
+    assert {(r.due_at, r.recipient) for r in await _reminders(db)} == {
+        (datetime(2027, 3, 24, 7, 0, tzinfo=UTC), who) for who in (PAEDAGOG, PSYKOLOG, LEAD)
+    }
+
+
+async def test_a_pass_while_due_reminders_wait_for_delivery_or_a_retry_keeps_them(
+    db: Database, clock: FakeClock
+) -> None:
+    """The planner's pass at 08:00:20 falls among the 08:00 reminders: those not yet delivered (a large municipality's
+    queue, or a post Slack refused for now) stay queued, at their time."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_all(db, now=clock.now(), zone=CPH)
+    due = datetime(2027, 3, 23, 7, 0, tzinfo=UTC)
+    async with db.write() as session:
+        one = (await session.exec(select(Notification).where(Notification.due_at == due))).first()
+        assert one is not None
+        one.attempts, one.next_attempt_at = 1, due + timedelta(seconds=30)  # Slack answered 429
+    clock.set(datetime(2027, 3, 23, 8, 0, 20))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    assert [r.due_at for r in await _reminders(db)] == [due] * 3 + [datetime(2027, 3, 24, 7, 0, tzinfo=UTC)] * 3
+
+
+async def test_a_reminder_due_before_the_last_one_that_passed_too_is_not_sent_late(
+    db: Database, clock: FakeClock
+) -> None:
+    """Down from before the 7-day reminder until after the 1-day one: only the 1-day reminder goes out, once."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 24, 9, 0))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    rows = await _reminders(db)
+    assert {r.recipient for r in rows} == {PAEDAGOG, PSYKOLOG, LEAD}
+    assert len(rows) == 3 and all(":r1:" in r.dedupe_key for r in rows)
+
+
+async def test_reminders_that_fall_back_to_the_same_working_day_go_out_once(db: Database, clock: FakeClock) -> None:
+    """A meeting pushed past a summer closure to Monday 2 August: 7 days before and 1 day before both fall back to
+    Friday 9 July, the last working day before the closure. Each participant gets one reminder, not the same one
+    twice in the same minute."""
+    clock.set(datetime(2027, 6, 7, 12, 0))
+    await load_small_roster(
+        db, now=clock.now(), start_meeting=date(2027, 6, 7), closing_days=["2027-07-12..2027-07-30"]
+    )
+    await plan_case(db, await _case_id(db), now=clock.now(), zone=CPH)
+    [meeting] = await _meetings(db)
+    assert meeting.day == date(2027, 8, 2)
+    rows = await _pending(db)
+    assert sorted(r.recipient for r in rows) == sorted([PAEDAGOG, PSYKOLOG, LEAD])
+    assert {r.due_at for r in rows} == {datetime(2027, 7, 9, 6, 0, tzinfo=UTC)}

@@ -176,16 +176,26 @@ def _reminders(
         remind_at = parse_hhmm(municipality.reminder_time or "08:00")
         event_at = local_instant(meeting.day, parse_hhmm(meeting.start), zone)
         offsets = sorted(set(municipality.reminder_days or [7, 1]), reverse=True)
-        dues = {d: local_instant(reminder_day(meeting.day, d, calendar), remind_at, zone) for d in offsets}
-        if event_at > now and offsets and all(due < now for due in dues.values()):
+        dues: dict[int, datetime] = {}
+        for days_before in offsets:
+            due = local_instant(reminder_day(meeting.day, days_before, calendar), remind_at, zone)
+            # Two offsets that fall back to one working day (a closure before the meeting) would send the same
+            # reminder twice in the same minute: the earlier offset's key carries it.
+            if due not in dues.values():
+                dues[days_before] = due
+        if event_at > now and dues and all(due < now for due in dues.values()):
             # Planned too late for every reminder (a case added or a meeting moved close to the date): the
             # last reminder goes out at the next decent moment before the meeting, if there is one. Its key
             # is the usual one, so a reminder already sent is not sent again.
             late = late_reminder_instant(now, calendar, remind_at, zone)
-            dues = {offsets[-1]: late} if late < event_at else {}
+            dues = {min(dues): late} if late < event_at else {}
+        # The latest reminder whose moment has passed is kept if it is queued and not yet delivered (the bot was
+        # down at its time, Slack asked for a retry, the dispatcher has not reached it): a pass cancelled it.
+        # One still earlier is not sent late: the later one that passed too says the same.
+        passed = [days_before for days_before, due in dues.items() if due < now]
         for days_before, due in dues.items():
-            if due < now:
-                continue  # that reminder's moment has passed; a later one still comes
+            if due < now and days_before != min(passed):
+                continue
             for delivery in facts.deliveries:
                 reply = meeting_reminder(facts, delivery, days_before)
                 planned.append(
@@ -203,6 +213,7 @@ def _reminders(
                         event_day=meeting.day,
                         institution_id=case.institution_id,
                         payload=as_payload(reply, event_at=event_at.isoformat()),
+                        queued_only=due < now,
                     )
                 )
     return planned

@@ -41,6 +41,9 @@ class Planned:
     event_day: date | None = None
     institution_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # Wanted only if already queued (a reminder whose moment has passed): `sync_many` keeps a pending row with this
+    # key, but neither inserts it nor brings a cancelled one back.
+    queued_only: bool = False
 
     def row(self, now: datetime) -> dict[str, Any]:
         return {
@@ -86,7 +89,8 @@ async def sync_many(
     """Make the pending rows about many things (meetings, say; `planned` by ref_id) match what is planned for them.
 
     New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled comes back;
-    a pending row whose content changed is updated in place. One read of their rows, one insert of the new ones,
+    a pending row whose content changed is updated in place. A `queued_only` plan keeps its row if it is pending
+    and changes nothing else. One read of their rows, one insert of the new ones,
     and writes only for the rows that change."""
     if not planned:
         return
@@ -116,13 +120,15 @@ async def sync_many(
                 if row.status == PENDING:
                     row.status = CANCELLED
                 continue
+            if plan.queued_only and row.status == CANCELLED:
+                continue
             if row.status == CANCELLED:
                 row.status = PENDING
             if row.status == PENDING and (row.due_at != plan.due_at or not _same_json(stored, plan.payload)):
                 row.payload = plan.payload
                 row.due_at = plan.due_at
         known = {row.dedupe_key for row, _ in rows}
-        new.extend(p for p in wanted_rows if p.dedupe_key not in known)
+        new.extend(p for p in wanted_rows if p.dedupe_key not in known and not p.queued_only)
     await insert_new(session, new, now)
 
 
