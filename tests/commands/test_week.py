@@ -204,3 +204,10 @@ async def test_days_the_pedagogue_was_away_are_not_counted_missing(db: Database,
     assert "Fraværende i dag: Mette Jensen" in lines
     assert not any(line.startswith("Mangler") for line in lines)
     assert any(line.endswith("3 · – · – ·   ·    gns. 3,0 ■  100 % nået") for line in lines)
+
+
+@pytest.mark.parametrize("words", ["9", "uge 9", "Uge 9", "uge9", "uge 9 SOL", "SOL uge 9/2027"])
+async def test_the_week_is_asked_for_as_users_write_it(week10: Runner, words: str) -> None:
+    """The bot itself writes a week as "uge 9" (UX.md); as two words it was taken for an institution «UGE»."""
+    reply = await week10(LEAD, f"/uge {words}")
+    assert reply.text.startswith("Uge 9 (2027) · Børnehuset Solsikken")

@@ -5,6 +5,7 @@ The same rendering serves the Friday digest and the lead's App Home.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlmodel import col, select
@@ -162,6 +163,9 @@ async def visible_weeks(
     return weeks
 
 
+_WEEK_WORD = re.compile(r"\buge\s+(?=\d)", re.IGNORECASE)
+
+
 @REGISTRY.command("/uge", key="uge")
 async def week_command(ctx: Context, args: str) -> Reply:
     """`/uge [nr[/år]] [institution]`: the week's grid, means, trend, missing ratings, meetings and flags."""
@@ -169,7 +173,8 @@ async def week_command(ctx: Context, args: str) -> Reply:
     today = ctx.today()
     year, week = today.isocalendar()[:2]
     code = None
-    for word in args.split():
+    # "uge 47" is how the bot writes a week (UX.md); as two words, "uge" alone would be read as an institution.
+    for word in _WEEK_WORD.sub("uge", args).split():
         parsed = parse_week(word, today)
         if parsed is not None and any(ch.isdigit() for ch in word):
             year, week = parsed
