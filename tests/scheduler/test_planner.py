@@ -254,3 +254,25 @@ async def test_reminders_that_fall_back_to_the_same_working_day_go_out_once(db: 
     rows = await _pending(db)
     assert sorted(r.recipient for r in rows) == sorted([PAEDAGOG, PSYKOLOG, LEAD])
     assert {r.due_at for r in rows} == {datetime(2027, 7, 9, 6, 0, tzinfo=UTC)}
+
+
+async def test_a_closing_period_announced_after_planning_moves_the_meeting_and_its_reminders(
+    db: Database, clock: FakeClock
+) -> None:
+    """The institution closes 30 March – 2 April, announced (a roster import) after the meeting on 30 March was
+    planned: the meeting goes to the first working day after, and the reminders with it; nobody is invited to a
+    closed house."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 1, 12, 0))
+    await load_small_roster(db, now=clock.now(), closing_days=["2027-03-30..2027-04-02"])
+    await plan_all(db, now=clock.now(), zone=CPH)
+    [meeting] = await _meetings(db)
+    assert (meeting.day, meeting.status) == (date(2027, 4, 5), "planned")
+    # 7 days before, Monday 29 March (2. påskedag), falls back to Wednesday 24 March; 1 day before, Sunday 4 April,
+    # falls back over the closure and Easter to the same Wednesday: one reminder each, that day.
+    rows = await _reminders(db)
+    assert sorted(r.recipient for r in rows) == sorted([PAEDAGOG, PSYKOLOG, LEAD])
+    assert {r.due_at for r in rows} == {datetime(2027, 3, 24, 7, 0, tzinfo=UTC)}
+    assert all("mandag 5. april 2027" in r.payload["text"] for r in rows)
