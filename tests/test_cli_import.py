@@ -182,8 +182,30 @@ def test_several_mistakes_are_all_reported(url: str) -> None:
         (edited('start_meeting = "2027-02-11"', "start_meeting = 2802564321"), "[[case]] nr. 1", "start_meeting"),
         (edited("meeting_interval_weeks = 8", "meeting_interval_weeks = 2802564321"), "[[case]] nr. 2", None),
         (ROSTER + "\n[2802564321]\nnote = 1\n", None, None),
+        (
+            edited('channel = "C0SOLSIKKE"', 'channel = "C0SOLSIKKE"\ncafe_children = { "280256-4321" = 4 }'),
+            "[[institution]] nr. 1",
+            "cafe_children",
+        ),
+        (edited("consent = { ", 'consent = { "2802564321" = "x", '), "[[case]] nr. 1", "consent"),
+        (
+            edited('substitute = "U0ALI0001" }', 'substitute = "U0ALI0001", "280256 4321" = 1 }'),
+            "[[staff]] nr. 1",
+            "absences",
+        ),
+        (edited('"Beder om hjælp med ord"', '"Beder om hjælp 280256\u20134321"'), "[[case]] nr. 2", "goals"),
+        (edited("meeting_interval_weeks = 8", "meeting_interval_weeks = 0.2802564321"), "[[case]] nr. 2", None),
     ],
-    ids=["number as a date", "number as an interval", "table name"],
+    ids=[
+        "number as a date",
+        "number as an interval",
+        "table name",
+        "key of a table",
+        "key of an inline table",
+        "key of a table in a list",
+        "goal with an en dash",
+        "number with a decimal point",
+    ],
 )
 def test_a_cpr_shaped_number_is_refused_and_never_echoed(url: str, text: str, entry: str | None, key: str) -> None:
     result = teambot_import(url, write(text))

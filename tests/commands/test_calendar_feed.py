@@ -67,6 +67,10 @@ async def test_ics_writes_a_valid_calendar_of_the_persons_meetings(
     # The system clock decides what is "upcoming": the meeting planned for 30 March 2027 is in the future.
     assert events == [("Statusmøde AK12", datetime(2027, 3, 30, 14, 0, tzinfo=COPENHAGEN), "CONFIRMED")]
     assert b"BEGIN:VTIMEZONE" in body and b"TZID:Europe/Copenhagen" in body
+    # The administrator exporting the calendar read the child's meetings, not the calendar's owner.
+    async with db.read() as session:
+        reads = (await session.exec(select(AuditEntry).where(AuditEntry.action == "meeting.read"))).all()
+    assert [(e.actor, e.case_code, e.detail.get("via")) for e in reads] == [("admin", "AK12", "cli")]
     unknown = await asyncio.to_thread(
         CliRunner().invoke, app, ["ics", "--user", "U0NOBODY1"], env={"TEAMBOT_DATABASE_URL": database_url}
     )

@@ -227,10 +227,11 @@ class _Reader:
 
 
 def _find_cpr(value: Any) -> bool:
-    if isinstance(value, str | int) and not isinstance(value, bool):
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
         return contains_cpr(str(value))
     if isinstance(value, dict):
-        return any(_find_cpr(v) for v in value.values())
+        # Keys too: a key is echoed as well, e.g. as the month of `cafe_children`.
+        return any(_find_cpr(k) or _find_cpr(v) for k, v in value.items())
     if isinstance(value, list):
         return any(_find_cpr(v) for v in value)
     return False

@@ -12,19 +12,22 @@ from teambot.store.db import Database
 from teambot.store.models import Staff
 
 
-async def calendar_for(db: Database, clock: Clock, zone: ZoneInfo, staff: Staff) -> bytes:
+async def calendar_for(
+    db: Database, clock: Clock, zone: ZoneInfo, staff: Staff, *, actor: str | None = None, via: str = "calendar"
+) -> bytes:
+    """`staff`'s calendar, read by `actor`: the feed's owner (their calendar program) unless someone else is named."""
     today = clock.now().astimezone(zone).date()
     async with db.write() as session:
         events = await events_for(session, staff, today, zone)
-        # Every fetch by a calendar program is a read of the children's meetings, so it is audited like one.
+        # Every fetch (a calendar program's, or an export) is a read of the children's meetings, so it is audited.
         codes = (event.case_code for event in events if event.case_code)
         await audit.record_reads(
             session,
             codes,
             at=clock.now(),
-            actor=staff.slack_id or f"staff:{staff.id}",
+            actor=actor or staff.slack_id or f"staff:{staff.id}",
             action="meeting.read",
-            via="calendar",
+            via=via,
         )
     return build_calendar(events, name=f"teambot · {staff.name}", zone=zone, now=clock.now())
 
