@@ -537,6 +537,7 @@ async def test_the_modal_is_all_or_nothing(bot: Runner, db: Database, bad: str) 
     expected = "Målet findes ikke længere eller er afsluttet. Skriv `/rating` igen. Intet er gemt."
     if bad == "invalid value":
         values[f"g{ids[2]}"] = "7"
+        expected = "Bedømmelsen skal være fra 1 til 4 — du skrev 7. Intet er gemt."
     elif bad == "goal of another child":
         values[f"g{await _goal_of_another_child(bot, db)}"] = "4"
     elif bad == "goal ended":
@@ -878,3 +879,100 @@ async def test_rating_mangler_shows_todays_goals_with_buttons_at_any_time(db: Da
     assert "Alle dagens mål er registreret. Tak!" in (await run(PAEDAGOG, "/rating mangler")).text
     clock.set(datetime(2027, 3, 6, 10, 0))  # a Saturday: nothing to rate
     assert (await run(PAEDAGOG, "/rating mangler")).text == "Du har ingen mål at registrere lørdag 6. marts 2027."
+
+
+# -- reads shown elsewhere than `/rating AK12` are audited too (DESIGN §4) --------------------------------
+
+
+async def test_rating_mangler_is_an_audited_read(bot: Runner, db: Database) -> None:
+    reply = await bot(PAEDAGOG, "/rating mangler")
+
+    assert f"*AK12* · mål 1 «{GOAL_1}»" in reply.text.splitlines()
+    reads = await audit_entries(db, "rating.read")
+    assert [(e.actor, e.case_code, e.detail) for e in reads] == [(PAEDAGOG, "AK12", {"via": "todo"})]
+
+
+async def test_the_nudge_redrawn_after_a_button_is_an_audited_read(bot: Runner, db: Database) -> None:
+    ids = await goal_ids(db)
+
+    reply = await bot.press(PAEDAGOG, "rating_nudge:3", f"{ids[1]}:2027-03-04:3")
+
+    assert f"*AK12* · mål 2 «{GOAL_2}»" in reply.text.splitlines()
+    reads = await audit_entries(db, "rating.read")
+    assert [(e.actor, e.case_code, e.detail) for e in reads] == [(PAEDAGOG, "AK12", {"via": "nudge"})]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            "AK12 3",
+            f"AK12 har flere mål — skriv målets nummer før bedømmelsen, fx `/rating AK12 1 3`:\n{GOAL_LIST}\n"
+            "Intet er gemt.",
+        ),
+        ("AK12 9 3", f"AK12 har intet aktivt mål 9. Målene er:\n{GOAL_LIST}\nIntet er gemt."),
+    ],
+)
+async def test_a_refusal_listing_the_goals_is_an_audited_read_and_stores_no_rating(
+    bot: Runner, db: Database, args: str, expected: str
+) -> None:
+    reply = await bot(PAEDAGOG, f"/rating {args}")
+
+    assert reply.text == expected
+    assert await ratings(db) == []
+    entries = await audit_entries(db)
+    assert [(e.action, e.actor, e.case_code, e.detail) for e in entries] == [
+        ("rating.read", PAEDAGOG, "AK12", {"via": "refusal"})
+    ]
+
+
+async def test_a_refusal_without_goal_texts_is_no_read(bot: Runner, db: Database) -> None:
+    reply = await bot(PAEDAGOG, "/rating AK12 1 5")
+
+    assert reply.text == "Bedømmelsen skal være fra 1 til 4 — du skrev 5. Intet er gemt."
+    assert await audit_entries(db) == []
+
+
+# -- the day's modal: a note needs a rating; a value outside 1–4 is named as such ----------------------------
+
+
+async def test_a_modal_note_for_a_child_given_no_rating_refuses_the_whole_form(bot: Runner, db: Database) -> None:
+    await bot(PAEDAGOG, "/teambot forløb opret BM04")
+    await bot(PAEDAGOG, "/teambot forløb mål BM04 Sidder med til samling")
+    ids, bm04 = await goal_ids(db), (await case_of(db, "BM04")).id
+    values = {f"g{ids[1]}": "3", f"n{bm04}": "sad stille hele samlingen"}
+
+    outcome = await run_view(bot.context(PAEDAGOG), "rating_day_modal", values, "2027-03-04")
+
+    assert outcome.refused
+    assert outcome.reply.text == (
+        "Noten til BM04 gemmes med en bedømmelse: giv mindst ét af BM04's mål 1–4, eller slet noten. Intet er gemt."
+    )
+    assert await ratings(db) == []
+    assert await audit_entries(db, "rating.create") == []
+
+
+@pytest.mark.parametrize("given", ["5", "0", "tre", "3,5"])
+async def test_a_modal_value_outside_1_to_4_is_refused_as_out_of_range(bot: Runner, db: Database, given: str) -> None:
+    """Only the console lets anyone type a value; Slack's radio buttons send 1–4."""
+    ids = await goal_ids(db)
+    values = {f"g{ids[1]}": "3", f"g{ids[2]}": given}
+
+    outcome = await run_view(bot.context(PAEDAGOG), "rating_day_modal", values, "2027-03-04")
+
+    assert outcome.refused
+    assert outcome.reply.text == f"Bedømmelsen skal være fra 1 til 4 — du skrev {given}. Intet er gemt."
+    assert await ratings(db) == []
+
+
+async def test_cpr_with_an_en_dash_is_refused_and_nothing_is_stored(
+    bot: Runner, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Word turns "010190 - 1234" into an en dash; it is still a CPR number."""
+    caplog.set_level(logging.DEBUG)
+
+    assert (await bot(PAEDAGOG, "/rating AK12 1 3 010190\u20131234")).text == CPR_REFUSAL
+
+    assert await ratings(db) == []
+    assert await audit_entries(db) == []
+    assert "010190" not in caplog.text

@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from helpers_ratings import goal_ids, load_roster, ratings
+from teambot.commands import Context, run_command
 from teambot.config import Settings
 from teambot.slack.app import build_app
 from teambot.slack.services import Services
@@ -97,6 +98,7 @@ async def test_a_button_on_the_home_tab_records_and_redraws_the_tab(
     [view] = _published(fake_slack)
     assert "1 af 2 mål mangler" in json.dumps(view, ensure_ascii=False)
     assert fake_slack.calls_to("response_url") == []
+    assert fake_slack.calls_to("chat.postMessage") == []  # a success is seen on the redrawn tab itself
 
 
 async def test_a_lead_opening_home_sees_the_week(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
@@ -115,3 +117,34 @@ async def test_a_stranger_opening_home_is_told_to_ask_their_lead(
     await _post(_app(db, clock, fake_slack), _event("U0NOBODY1"), "application/json")
     [view] = _published(fake_slack)
     assert "Bed din leder om at tilføje dig" in json.dumps(view, ensure_ascii=False)
+
+
+async def test_a_refused_button_on_the_home_tab_is_told_in_a_dm_and_the_tab_is_redrawn(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """The tab was drawn before the lead closed AK12: its button is refused, and the tab has no message to answer
+    in, so the refusal comes as a DM to the person who pressed."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    goal = (await goal_ids(db))[1]
+    await run_command(Context(db=db, clock=clock, user_id=LEAD), "/teambot", "forløb luk AK12")
+    payload = block_actions_payload(
+        user_id=PAEDAGOG,
+        action_id="rating_nudge:3",
+        value=f"{goal}:2027-03-04:3",
+        response_url=fake_slack.response_url(),
+    )
+    payload["container"] = {"type": "view", "view_id": "V0HOME"}
+    payload["view"] = {"id": "V0HOME", "type": "home", "blocks": []}
+
+    assert await _post(app, interaction_body(payload), "application/x-www-form-urlencoded") == 200
+
+    assert await ratings(db) == []
+    [dm] = fake_slack.calls_to("chat.postMessage")
+    assert (dm.params["channel"], dm.params["text"]) == (
+        PAEDAGOG,
+        "Forløbet for AK12 er lukket, så der kan ikke registreres mere. Intet er gemt.",
+    )
+    [view] = _published(fake_slack)
+    assert "AK12" not in json.dumps(view, ensure_ascii=False)
+    assert fake_slack.calls_to("response_url") == []

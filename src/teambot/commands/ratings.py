@@ -11,7 +11,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.notices import rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError, load_staff
 from teambot.domain.numbers import parse_int
-from teambot.domain.ratings import MAX_NOTE, SCALE, Access, RatingInputError, check_day, parse_rating, rating_day
+from teambot.domain.ratings import (
+    MAX_NOTE,
+    SCALE,
+    Access,
+    NudgeItem,
+    RatingInputError,
+    check_day,
+    parse_rating,
+    rating_day,
+)
 from teambot.i18n import format_date, format_short_date, t
 from teambot.store import audit, queries
 from teambot.store import ratings as store
@@ -147,19 +156,31 @@ async def rating(ctx: Context, args: str) -> Reply:
             raise UserError(t("rating.no_goals", code=view.case.code))
         if parsed.value is None:
             return await _show_goals(ctx, session, view, today)
-        if parsed.goal is None:
-            if len(view.goals) > 1:
-                raise UserError(t("rating.which_goal", code=view.case.code, goals=_goal_list(view)))
-            goal = view.goals[0]
-        else:
-            found = next((g for g in view.goals if g.number == parsed.goal), None)
-            if found is None:
-                raise UserError(
-                    t("rating.unknown_goal", code=view.case.code, number=parsed.goal, goals=_goal_list(view))
-                )
-            goal = found
-        done = await record(ctx, session, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
-    return Reply(_confirmation(done, parsed.note))
+        goal = _chosen_goal(view, parsed.goal)
+        if isinstance(goal, Goal):
+            done = await record(ctx, session, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
+            return Reply(_confirmation(done, parsed.note))
+        # The refusal lists the child's goals, a read of case data. Raised in here it would roll its audit entry
+        # back; this transaction has stored nothing else, so it commits the entry and the refusal follows.
+        audit.record(
+            session,
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="rating.read",
+            case_code=view.case.code,
+            via="refusal",
+        )
+    raise UserError(goal)
+
+
+def _chosen_goal(view: store.CaseView, number: int | None) -> Goal | str:
+    """The goal `/rating` text names (or the child's only one), else the refusal, which lists the goals."""
+    if number is None:
+        if len(view.goals) > 1:
+            return t("rating.which_goal", code=view.case.code, goals=_goal_list(view))
+        return view.goals[0]
+    found = next((g for g in view.goals if g.number == number), None)
+    return found or t("rating.unknown_goal", code=view.case.code, number=number, goals=_goal_list(view))
 
 
 async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView, today: date) -> Reply:
@@ -284,11 +305,21 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
     lines = [t("rating.modal.done", date=format_date(day))]
     async with ctx.db.write() as session:
         views = {v.case.id: v for v in await store.visible_cases(session, staff)}
-        for goal_id, text in sorted(chosen.items()):
-            view = next((v for v in views.values() if any(g.id == goal_id for g in v.goals)), None)
-            value = parse_int(text, maximum=4)
-            if view is None or value is None or value < 1:
+        by_goal = {g.id: v for v in views.values() for g in v.goals}
+        rated = {by_goal[goal_id].case.id for goal_id in chosen if goal_id in by_goal}
+        for key in notes:
+            noted = next((v for v in views.values() if str(v.case.id) == key), None)
+            if noted is None:
                 raise UserError(t("rating.modal.stale"))
+            if noted.case.id not in rated:  # a note is stored on a rating: without one it would be lost
+                raise UserError(t("rating.modal.note_without_rating", code=noted.case.code))
+        for goal_id, text in sorted(chosen.items()):
+            view = by_goal.get(goal_id)
+            if view is None:
+                raise UserError(t("rating.modal.stale"))
+            value = parse_int(text)
+            if value is None or value not in SCALE:  # only the console lets anyone type here
+                raise UserError(t("rating.input_out_of_range", value=text.strip()))
             goal = next(g for g in view.goals if g.id == goal_id)
             done = await record(ctx, session, staff, view, goal, day, value, notes.get(str(view.case.id)))
             lines.append(_confirmation(done, None))
@@ -317,8 +348,9 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
             raise UserError(t("rating.modal.stale"))
         view = await _writable_case(session, staff, case.code)
         await record(ctx, session, staff, view, goal, day, given, None)
-    async with ctx.db.read(brief=True) as session:
+    async with ctx.db.write(brief=True) as session:
         items = await store.nudge_items(session, staff, day)
+        await _record_nudge_reads(ctx, session, items, via="nudge")
     reply = rating_nudge(day, items)
     reply.replace_original = True
     return reply
@@ -327,8 +359,15 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
 async def todo(ctx: Context, staff: Staff) -> Reply:
     """`/rating mangler`: today's goals still to rate, with the nudge's 1–4 buttons, whenever you ask."""
     today = ctx.today()
-    async with ctx.db.read(brief=True) as session:
+    async with ctx.db.write(brief=True) as session:
         items = await store.nudge_items(session, staff, today)
+        await _record_nudge_reads(ctx, session, items, via="todo")
     if not items:
         return Reply(t("rating.todo_none", date=format_date(today)))
     return rating_nudge(today, items)
+
+
+async def _record_nudge_reads(ctx: Context, session: AsyncSession, items: list[NudgeItem], *, via: str) -> None:
+    """The nudge shows each child's goals and who rated them today: a read of case data, as on the Home tab."""
+    codes = (item.case_code for item in items)
+    await audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", via=via)

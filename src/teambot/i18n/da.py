@@ -225,6 +225,7 @@ MESSAGES: dict[str, str] = {
     "rating.modal.nothing": "Du valgte ingen bedømmelser. Intet er gemt.",
     "rating.modal.expired": "Formularen er udløbet. Skriv `/rating` igen. Intet er gemt.",
     "rating.modal.stale": "Målet findes ikke længere eller er afsluttet. Skriv `/rating` igen. Intet er gemt.",
+    "rating.modal.note_without_rating": "Noten til {code} gemmes med en bedømmelse: giv mindst ét af {code}'s mål 1–4, eller slet noten. Intet er gemt.",
     "nudge.headline": "📝 Husk dagens registreringer — {date}",
     "nudge.todo": "{n} af {total} mål mangler. Tryk 1–4 for hvert mål.",
     "nudge.all_done": "Alle dagens mål er registreret. Tak!",

@@ -210,6 +210,7 @@ MESSAGES: dict[str, str] = {
     "rating.modal.nothing": "You chose no ratings. Nothing was saved.",
     "rating.modal.expired": "The form has expired. Type `/rating` again. Nothing was saved.",
     "rating.modal.stale": "That goal no longer exists or has ended. Type `/rating` again. Nothing was saved.",
+    "rating.modal.note_without_rating": "The note for {code} is saved with a rating: rate at least one of {code}'s goals 1–4, or clear the note. Nothing was saved.",
     "nudge.headline": "📝 Remember today's ratings — {date}",
     "nudge.todo": "{n} of {total} goals are missing. Press 1–4 for each goal.",
     "nudge.all_done": "All of today's goals are rated. Thank you!",

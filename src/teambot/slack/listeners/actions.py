@@ -26,8 +26,14 @@ def register(app: AsyncApp, services: Services) -> None:
             await client.views_open(trigger_id=body["trigger_id"], view=reply.modal)
             return
         if from_home(body):
-            # A button on the Home tab: there is no message to replace, so the tab is drawn again.
-            await publish_home(client, services, body["user"]["id"])
+            # A button on the Home tab: there is no message to replace, so the tab is drawn again. An answer that
+            # would not replace the message (a refusal) has nowhere to show there: it goes to the presser's DM.
+            user_id = body["user"]["id"]
+            try:
+                if not reply.replace_original:
+                    await client.chat_postMessage(channel=user_id, text=reply.text, blocks=reply.blocks)
+            finally:
+                await publish_home(client, services, user_id)  # a DM that failed is logged; the tab is still right
             return
         await answer(
             client,
