@@ -216,3 +216,23 @@ def test_a_cpr_shaped_number_is_refused_and_never_echoed(url: str, text: str, en
         assert f"{entry}, nøgle «" in result.stderr
         assert "ligner et CPR-nummer" in result.stderr
     assert set(row_counts(url).values()) == {0}
+
+
+def test_moving_a_paedagog_away_from_her_childrens_cases_is_refused_naming_each(url: str) -> None:
+    teambot_import(url, write(ROSTER))
+    before = snapshot(url)
+    moved = edited(
+        'name = "Mette Jensen"\nroles = ["pædagog"]\ninstitutions = ["SOL"]',
+        'name = "Mette Jensen"\nroles = ["pædagog"]\ninstitutions = ["MAR"]',
+    )
+
+    result = teambot_import(url, write(moved, "roster-2.toml"))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    reason = "Mette Jensen er forløbets pædagog, men arbejder ikke i SOL: giv forløbet en ny pædagog, eller behold"
+    assert result.stderr.splitlines() == [
+        f"roster-2.toml: [[case]] AK12, nøgle «paedagog»: {reason} Mette Jensen i SOL",
+        "Intet er importeret: 1 fejl i roster-2.toml. Ret filen og prøv igen.",
+    ]
+    assert snapshot(url) == before

@@ -175,11 +175,15 @@ def import_(file: Annotated[Path, typer.Argument(help="Roster TOML file.")]) -> 
 
     async def apply() -> ImportReport:
         try:
-            return await import_roster(runtime.db, roster, now=runtime.clock.now())
+            return await import_roster(runtime.db, roster, now=runtime.clock.now(), source=str(file))
         finally:
             await runtime.db.dispose()
 
-    report = asyncio.run(apply())
+    try:
+        report = asyncio.run(apply())
+    except RosterError as exc:  # what only the database shows wrong (a case's pædagog moved away); nothing stored
+        _print_problems(exc)
+        raise typer.Exit(1) from None
     _print_report(report, str(file))
 
 

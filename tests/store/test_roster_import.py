@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 from helpers_foundation import ROSTER, ROSTER_EDITED, ROSTER_ERRORS, ROSTER_SYNTAX_ERROR, row_counts, snapshot
 from teambot.commands import Context, run_command
 from teambot.domain.roles import Role
-from teambot.domain.roster import CaseSpec, Roster, RosterError, load_roster_file
+from teambot.domain.roster import CaseSpec, Roster, RosterError, load_roster_file, parse_roster
 from teambot.store.db import Database
 from teambot.store.models import (
     Absence,
@@ -30,6 +31,7 @@ from teambot.store.models import (
 )
 from teambot.store.roster_import import ImportReport, import_roster
 from teambot.testing.clock import FakeClock
+from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG, SUBSTITUTE, small_roster
 
 NOW = datetime(2026, 11, 19, 14, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -283,3 +285,152 @@ def test_the_format_example_file_is_valid(tmp_path: Path) -> None:
     assert roster.municipality == "Prøvekommune"
     assert [c.code for c in roster.cases] == ["AK12", "BM04"]
     assert roster.cases[1].consultants == ("tove@example.dk", "U0HANNE01")
+
+
+# -- a case's pædagog works at its institution --------------------------------------------------------------------
+
+
+def _small(**changes: Any) -> dict[str, Any]:
+    """The small test roster with its pædagog Mette's institutions, or the case, changed."""
+    data = small_roster()
+    data["staff"][0]["institutions"] = changes.get("mette_at", ["SOL"])
+    data["case"][0].update(changes.get("case", {}))
+    return data
+
+
+async def test_moving_a_paedagog_away_from_her_childrens_institution_is_refused_and_nothing_changes(
+    db: Database, database_url: str
+) -> None:
+    """Mette moves from SOL to MAR while she is AK12's pædagog at SOL: the import would leave her able to change
+    the case and be nudged with its goals, though she no longer works with the child. It is refused, naming the
+    case, until the file gives the case another pædagog."""
+    await import_roster(db, parse_roster(_small(), source="test"), now=NOW)
+    before = snapshot(database_url)
+
+    with pytest.raises(RosterError) as caught:
+        await import_roster(db, parse_roster(_small(mette_at=["MAR"]), source="test"), now=LATER, source="fil.toml")
+
+    assert caught.value.source == "fil.toml"
+    [problem] = caught.value.problems
+    assert (problem.entry, problem.key, problem.kind) == ("[[case]] AK12", "paedagog", "roster.paedagog_elsewhere")
+    assert problem.values == {"name": "Mette Jensen", "institution": "SOL"}
+    assert snapshot(database_url) == before
+
+    # The same move with a new pædagog for AK12 goes through.
+    report = await import_roster(
+        db, parse_roster(_small(mette_at=["MAR"], case={"paedagog": SUBSTITUTE}), source="test"), now=LATER
+    )
+    assert report.mentions("case", "AK12", "updated")
+
+
+async def test_a_case_made_in_slack_keeps_its_paedagog_at_its_institution_too(db: Database, clock: FakeClock) -> None:
+    """A case the file does not list (made with `/teambot forløb opret`) counts as well."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+    made = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD), "/teambot", f"forløb opret ZZ98 SOL <@{PAEDAGOG}>"
+    )
+    assert made.text.startswith("📂 Forløbet ZZ98 er oprettet"), made.text
+    data = _small(mette_at=["MAR"], case={"paedagog": SUBSTITUTE})
+
+    with pytest.raises(RosterError) as caught:
+        await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+
+    assert [(p.entry, p.values["name"]) for p in caught.value.problems] == [("[[case]] ZZ98", "Mette Jensen")]
+
+
+async def test_a_paedagog_no_longer_at_the_institution_cannot_change_the_case(db: Database, clock: FakeClock) -> None:
+    """A database from before the import checked this: the case's own pædagog, no longer a member of its
+    institution, may not change consent, goals or consultants."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+    async with db.write() as session:
+        mette = (await session.exec(select(Staff).where(Staff.slack_id == PAEDAGOG))).one()
+        for row in (await session.exec(select(StaffInstitution).where(StaffInstitution.staff_id == mette.id))).all():
+            await session.delete(row)
+
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "forløb samtykke AK12 psykolog,socialrådgiver"
+    )
+
+    assert "Intet er" in reply.text
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK12"))).one()
+    assert case.consent_professions == ["psykolog"]
+
+
+# -- consent and consultants also change in Slack ------------------------------------------------------------------
+
+SPEECH = "U0TALE001"
+
+
+def _with_speech_consultant(data: dict[str, Any]) -> dict[str, Any]:
+    data["staff"].append({"id": SPEECH, "name": "Tine Tale", "roles": ["tale-hørekonsulent"], "institutions": []})
+    return data
+
+
+async def _case(db: Database) -> tuple[Case, list[int]]:
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK12"))).one()
+        consultants = sorted((await session.exec(select(CaseConsultant.staff_id))).all())
+    return case, consultants
+
+
+async def test_importing_the_same_file_again_keeps_a_consent_withdrawn_in_slack(db: Database, clock: FakeClock) -> None:
+    """The parents withdraw consent and the pædagog records it in Slack. The nightly import of the unchanged file
+    gave the psychologist the child's ratings back; the file has not changed its mind, so Slack's stands."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+    pedagogue = Context(db=db, clock=clock, user_id=PAEDAGOG)
+    withdrawn = await run_command(pedagogue, "/teambot", "forløb samtykke AK12 ingen")
+    assert "AK12" in withdrawn.text
+
+    report = await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+
+    case, _ = await _case(db)
+    assert (case.consent_date, case.consent_professions) == (None, [])
+    assert [(c.what, c.key, c.fields) for c in report.changes] == [("kept", "AK12", ("consent",))]
+    seen = await run_command(Context(db=db, clock=clock, user_id=PSYKOLOG), "/teambot", "forløb AK12")
+    assert seen.text.startswith("Jeg kender ikke forløbet «AK12»")
+
+
+async def test_a_consultant_added_in_slack_stays_when_the_unchanged_file_is_imported(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    await import_roster(db, parse_roster(_with_speech_consultant(_small()), source="test"), now=clock.now())
+    added = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD), "/teambot", f"forløb konsulent AK12 <@{SPEECH}>"
+    )
+    assert added.text.startswith("👥 Tine Tale er nu konsulent på AK12"), added.text
+    _, before = await _case(db)
+
+    report = await import_roster(db, parse_roster(_with_speech_consultant(_small()), source="test"), now=clock.now())
+
+    assert (await _case(db))[1] == before and len(before) == 2
+    assert [(c.what, c.fields) for c in report.changes] == [("kept", ("consultants",))]
+
+
+async def test_a_file_that_changes_consent_or_consultants_is_applied_over_slack(db: Database, clock: FakeClock) -> None:
+    """New consent signed on paper and written in the file, and the file's new consultant list: the file changed
+    them since its last import, so they apply, also over a withdrawal recorded in Slack before."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    await import_roster(db, parse_roster(_with_speech_consultant(_small()), source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "forløb samtykke AK12 ingen")
+    renewed = _with_speech_consultant(
+        _small(
+            case={
+                "consent": {"date": "2027-03-05", "professions": ["psykolog", "tale-hørekonsulent"]},
+                "consultants": [PSYKOLOG, SPEECH],
+            }
+        )
+    )
+
+    report = await import_roster(db, parse_roster(renewed, source="test"), now=clock.now())
+
+    case, consultants = await _case(db)
+    assert (case.consent_date, case.consent_professions) == (date(2027, 3, 5), ["psykolog", "tale-hørekonsulent"])
+    assert len(consultants) == 2
+    assert [(c.what, c.fields) for c in report.changes if c.table == "case"] == [
+        ("updated", ("consent_date", "consent_professions", "consultants"))
+    ]

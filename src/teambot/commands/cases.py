@@ -42,9 +42,8 @@ async def _manageable(session: AsyncSession, staff: Staff, code: str) -> Case:
 
 
 async def _may_manage(session: AsyncSession, staff: Staff, case: Case) -> bool:
-    if case.paedagog_id == staff.id:
-        return True
-    if Role.LEDER not in staff.roles:
+    """Its own pædagog or a lead, working at the child's institution (a pædagog who has moved on may not)."""
+    if case.paedagog_id != staff.id and Role.LEDER not in staff.roles:
         return False
     member = await session.exec(
         select(StaffInstitution).where(

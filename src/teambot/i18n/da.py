@@ -80,6 +80,7 @@ MESSAGES: dict[str, str] = {
     "roster.bad_email": "«{value}» er ikke en e-mailadresse",
     "roster.missing_id_or_email": "mangler id (Slack-bruger-id) eller email",
     "roster.unknown_institution": "ukendt institution «{value}»",
+    "roster.paedagog_elsewhere": "{name} er forløbets pædagog, men arbejder ikke i {institution}: giv forløbet en ny pædagog, eller behold {name} i {institution}",
     "roster.unknown_staff": "ukendt medarbejder «{value}»",
     "roster.unknown_district": "ukendt distrikt «{value}»",
     "roster.institutions_or_district": "angiv enten institutions eller district (præcis én af dem)",
@@ -94,6 +95,7 @@ MESSAGES: dict[str, str] = {
     "import.created": "+ {table} {key}",
     "import.updated": "~ {table} {key}: {fields}",
     "import.deactivated": "- {table} {key}",
+    "import.kept": "= {table} {key}: {fields} ændret i Slack; filen ændrer det ikke",
     "demo.loaded": (
         "Demokommunen er indlæst: {institutions} institutioner, {staff} medarbejdere, "
         "{cases} forløb, {ratings} registreringer."

@@ -71,6 +71,7 @@ MESSAGES: dict[str, str] = {
     "roster.bad_email": "«{value}» is not an email address",
     "roster.missing_id_or_email": "needs id (Slack user ID) or email",
     "roster.unknown_institution": "unknown institution «{value}»",
+    "roster.paedagog_elsewhere": "{name} is the case's pædagog but does not work at {institution}: give the case a new pædagog, or keep {name} at {institution}",
     "roster.unknown_staff": "unknown staff member «{value}»",
     "roster.unknown_district": "unknown district «{value}»",
     "roster.institutions_or_district": "give either institutions or district (exactly one of them)",
@@ -85,6 +86,7 @@ MESSAGES: dict[str, str] = {
     "import.created": "+ {table} {key}",
     "import.updated": "~ {table} {key}: {fields}",
     "import.deactivated": "- {table} {key}",
+    "import.kept": "= {table} {key}: {fields} changed in Slack; the file does not change it",
     "demo.loaded": (
         "The demo municipality is loaded: {institutions} institutions, {staff} staff, {cases} cases, {ratings} ratings."
     ),

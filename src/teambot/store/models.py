@@ -114,6 +114,19 @@ class Case(SQLModel, table=True):
     meeting_interval_weeks: int | None = None
 
 
+class CaseImport(SQLModel, table=True):
+    """What the roster file said about a case at its last import: consent and consultants may also change in Slack,
+    so an import changes them only where the file changed since (a withdrawal in Slack stays withdrawn). Only the
+    import reads it; a table of its own keeps it out of every read of the case."""
+
+    __tablename__ = "case_import"
+
+    case_id: int = Field(foreign_key="child_case.id", primary_key=True)
+    consent_date: date | None = None
+    consent_professions: list[str] = _json_list()
+    consultants: list[int] = _json_list()  # staff ids, sorted
+
+
 class CaseConsultant(SQLModel, table=True):
     __tablename__ = "case_consultant"
 

@@ -10,7 +10,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.store import audit
-from teambot.store.models import Case, CaseConsultant, Goal, Meeting, Notification, Rating
+from teambot.store.models import Case, CaseConsultant, CaseImport, Goal, Meeting, Notification, Rating
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ async def purge_closed_cases(session: AsyncSession, *, closed_before: date, now:
         await session.exec(delete(Meeting).where(col(Meeting.case_id) == case.id))
         await session.exec(delete(Goal).where(col(Goal.case_id) == case.id))
         await session.exec(delete(CaseConsultant).where(col(CaseConsultant.case_id) == case.id))
+        await session.exec(delete(CaseImport).where(col(CaseImport.case_id) == case.id))
         await session.delete(case)
         result = Purged(case.code, len(goal_ids), ratings, len(meeting_ids))
         audit.record(

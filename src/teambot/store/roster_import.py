@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange
-from teambot.domain.roster import CaseSpec, Roster, StaffSpec
+from teambot.domain.roster import CaseSpec, Problem, Roster, RosterError, StaffSpec
 from teambot.store import audit
 from teambot.store.db import Database
 from teambot.store.models import (
@@ -22,6 +22,7 @@ from teambot.store.models import (
     CafeCount,
     Case,
     CaseConsultant,
+    CaseImport,
     ClosingPeriod,
     District,
     Goal,
@@ -38,7 +39,7 @@ AssignmentKey = tuple[str, int, int | None, int | None]  # role, staff, institut
 class Change:
     """One line of the import report."""
 
-    what: str  # "created" | "updated" | "deactivated"
+    what: str  # "created" | "updated" | "deactivated" | "kept" (changed in Slack since; the file's value unused)
     table: str
     key: str
     fields: tuple[str, ...] = ()
@@ -73,13 +74,38 @@ def _id(row: Municipality | District | Institution | Staff | Case) -> int:
     return row.id
 
 
-async def import_roster(db: Database, roster: Roster, *, now: datetime, actor: str = "import") -> ImportReport:
-    """Apply `roster` in one write transaction: all or nothing."""
+async def import_roster(
+    db: Database, roster: Roster, *, now: datetime, actor: str = "import", source: str = "roster"
+) -> ImportReport:
+    """Apply `roster` in one write transaction: all or nothing. Raises RosterError (`source` names the file) for
+    what only the database can show wrong, with nothing stored."""
     report = ImportReport()
     async with db.write() as session:
         importer = _Importer(session, report, now=now, actor=actor)
         await importer.apply(roster)
+        if problems := await _paedagogs_elsewhere(session):
+            raise RosterError(source, problems)
     return report
+
+
+async def _paedagogs_elsewhere(session: AsyncSession) -> list[Problem]:
+    """Active cases, from the file or made in Slack, whose pædagog does not work at the child's institution: she
+    could still change the case and be nudged with its goals. Only an import moves staff between institutions."""
+    works_there = exists().where(
+        col(StaffInstitution.staff_id) == col(Case.paedagog_id),
+        col(StaffInstitution.institution_id) == col(Case.institution_id),
+    )
+    rows = await session.exec(
+        select(Case.code, Staff.name, Institution.code)
+        .join(Staff, col(Staff.id) == col(Case.paedagog_id))
+        .join(Institution, col(Institution.id) == col(Case.institution_id))
+        .where(Case.status == "active", ~works_there)
+        .order_by(col(Case.code))
+    )
+    return [
+        Problem(f"[[case]] {code}", "paedagog", "roster.paedagog_elsewhere", {"name": name, "institution": institution})
+        for code, name, institution in rows.all()
+    ]
 
 
 class _Importer:
@@ -308,15 +334,18 @@ class _Importer:
             "institution_id": _id(self.institutions[spec.institution]),
             "paedagog_id": _id(self.staff[spec.paedagog]),
             "start_meeting": spec.start_meeting,
-            "consent_date": spec.consent_date,
-            "consent_professions": [p.value for p in spec.consent_professions],
             "meeting_interval_weeks": spec.meeting_interval_weeks,
         }
+        consent: dict[str, object] = {
+            "consent_date": spec.consent_date,
+            "consent_professions": [p.value for p in spec.consent_professions],
+        }
+        consultants = sorted({_id(self.staff[key]) for key in spec.consultants})
         case = (await self.session.exec(select(Case).where(Case.code == spec.code))).first()
         created = case is None
         if case is None:
             case = Case(code=spec.code, institution_id=0, paedagog_id=0, status="active")
-            _update(case, values)
+            _update(case, values | consent)
             self.session.add(case)
             await self.session.flush()
             self.report.add("created", "case", spec.code)
@@ -326,13 +355,34 @@ class _Importer:
             changed = _update(case, values)
         case_id = _id(case)
 
-        wanted = {_id(self.staff[key]) for key in spec.consultants}
+        # Consent and consultants also change in Slack (`/teambot forløb samtykke`, `konsulent`). The file changes
+        # them only where it says something else than at its last import: re-importing an unchanged file must not
+        # bring back a consent withdrawn in Slack. A case the file has not given before takes the file's.
+        last = await self.session.get(CaseImport, case_id)
+        if last is None:
+            last = CaseImport(case_id=case_id, consent_date=None, consent_professions=[], consultants=[])
+            self.session.add(last)
+            first = True
+        else:
+            first = False
+        said = {"consent_date": last.consent_date, "consent_professions": last.consent_professions}
+        kept: tuple[str, ...] = ()
+        if first or said != consent:
+            changed += _update(case, consent)
+        elif {"consent_date": case.consent_date, "consent_professions": case.consent_professions} != consent:
+            kept += ("consent",)
         query = select(CaseConsultant.staff_id).where(CaseConsultant.case_id == case_id)
-        if wanted != set((await self.session.exec(query)).all()):
-            await self.session.exec(delete(CaseConsultant).where(col(CaseConsultant.case_id) == case_id))
-            for staff_id in sorted(wanted):
-                self.session.add(CaseConsultant(case_id=case_id, staff_id=staff_id))
-            changed += ("consultants",)
+        if sorted((await self.session.exec(query)).all()) != consultants:
+            if first or last.consultants != consultants:
+                await self.session.exec(delete(CaseConsultant).where(col(CaseConsultant.case_id) == case_id))
+                for staff_id in consultants:
+                    self.session.add(CaseConsultant(case_id=case_id, staff_id=staff_id))
+                changed += ("consultants",)
+            else:
+                kept += ("consultants",)
+        _update(last, consent | {"consultants": consultants})
+        if kept:
+            self.report.add("kept", "case", spec.code, kept)
 
         goals = (await self.session.exec(select(Goal).where(Goal.case_id == case_id))).all()
         known = {g.text for g in goals}
