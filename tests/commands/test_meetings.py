@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from conftest import Runner
-from teambot.commands import Context
+from teambot.commands import Context, run_view
 from teambot.scheduler.planner import plan_case
 from teambot.store.db import Database
 from teambot.store.models import Absence, Case, Meeting, Notification, Staff
@@ -385,3 +385,43 @@ async def test_buttons_pressed_by_someone_else_are_refused(
 async def test_button_for_a_meeting_that_no_longer_exists(run: PlanningRunner) -> None:
     reply = await run.press(PAEDAGOG, "meeting_confirm", "999999")
     assert reply.text == "Det møde findes ikke længere. Skriv `/teambot møder` for at se dine møder. Intet er gemt."
+
+
+# -- an old reminder's buttons, after the meeting --------------------------------------------------------------------
+
+
+async def _a_week_after_the_first_meeting(run: PlanningRunner) -> str:
+    """The meeting of 30 March was held; on 6 April the series has its next meeting and the old reminder's
+    buttons are still in Slack."""
+    meeting_id = await _meeting_id(run.db)
+    run.clock.set(datetime(2027, 4, 6, 9, 0))
+    case_id = (await _meetings(run.db))[0].case_id
+    await run.replan(case_id)
+    return meeting_id
+
+
+HELD = "Statusmødet for AK12 tirsdag 30. marts 2027 er holdt og kan ikke flyttes eller aflyses. Intet er gemt."
+
+
+@pytest.mark.parametrize("action", ["meeting_move", "meeting_cancel"])
+async def test_the_buttons_of_a_held_meetings_reminder_no_longer_open_a_form(run: PlanningRunner, action: str) -> None:
+    meeting_id = await _a_week_after_the_first_meeting(run)
+    reply = await run.press(PAEDAGOG, action, meeting_id)
+    assert (reply.text, reply.modal) == (HELD, None)
+
+
+@pytest.mark.parametrize(
+    ("callback", "values"), [("meeting_move_modal", {"day": "2027-05-04"}), ("meeting_cancel_modal", {"reason": "syg"})]
+)
+async def test_a_form_sent_for_a_held_meeting_changes_nothing_and_tells_nobody(
+    run: PlanningRunner, callback: str, values: dict[str, str]
+) -> None:
+    """A form opened before the meeting and sent after it: the held meeting was moved into May (two meetings a week
+    apart, one without reminders) or relabelled cancelled, and everyone was told so a week afterwards."""
+    meeting_id = await _a_week_after_the_first_meeting(run)
+    before = await _snapshot(run.db)
+
+    outcome = await run_view(run.context(PAEDAGOG), callback, values, meeting_id)
+
+    assert outcome.reply is not None and outcome.reply.text == HELD
+    assert await _snapshot(run.db) == before

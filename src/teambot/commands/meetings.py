@@ -135,8 +135,10 @@ async def meetings(ctx: Context, args: str) -> Reply:
 # -- moving and cancelling ------------------------------------------------------------------------------
 
 
-async def _changeable(session: AsyncSession, meeting_id: int, staff: Staff) -> tuple[Meeting, Case, MeetingFacts]:
-    """The meeting, if it still exists, is not cancelled, and `staff` takes part in it."""
+async def _changeable(
+    session: AsyncSession, meeting_id: int, staff: Staff, today: date
+) -> tuple[Meeting, Case, MeetingFacts]:
+    """The meeting, if it still exists, is not cancelled or held, and `staff` takes part in it."""
     meeting, case = await queries.meeting_with_case(session, meeting_id)
     if meeting is None or case is None:
         raise UserError(t("meeting.gone"))
@@ -144,14 +146,22 @@ async def _changeable(session: AsyncSession, meeting_id: int, staff: Staff) -> t
     _my_delivery(facts, staff)
     if meeting.status == "cancelled":
         raise UserError(t("meeting.already_cancelled", code=case.code))
+    _not_held(meeting, case, today)
     return meeting, case, facts
+
+
+def _not_held(meeting: Meeting, case: Case, today: date) -> None:
+    """An old reminder's Flyt and Aflys stay in Slack after the meeting: a held meeting is history, not to be moved
+    into the future beside the series' next one, nor cancelled a week afterwards."""
+    if meeting.status == "held" or meeting.day < today:
+        raise UserError(t("meeting.already_held", code=case.code, date=format_date(meeting.day)))
 
 
 async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | None) -> Reply:
     staff = ctx.require_staff()
     today = ctx.today()
     async with ctx.db.write() as session:
-        meeting, case, facts = await _changeable(session, meeting_id, staff)
+        meeting, case, facts = await _changeable(session, meeting_id, staff, ctx.today())
         if day < today:
             raise UserError(t("meeting.move_past", date=format_date(day)))
         calendar = await queries.work_calendar(session, case.institution_id)
@@ -191,7 +201,7 @@ async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
     if len(reason) > MAX_REASON:
         raise UserError(t("meeting.reason_too_long", max=MAX_REASON))
     async with ctx.db.write() as session:
-        meeting, case, facts = await _changeable(session, meeting_id, staff)
+        meeting, case, facts = await _changeable(session, meeting_id, staff, ctx.today())
         meeting.status, meeting.cancel_reason = "cancelled", reason
         assert meeting.id is not None
         await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=REMINDER_KINDS)
@@ -298,6 +308,7 @@ async def _modal_for(ctx: Context, value: str, what: str) -> Reply:
         if meeting is None or case is None:
             raise UserError(t("meeting.gone"))
         _my_delivery(await queries.meeting_facts(session, case, meeting), staff)
+    _not_held(meeting, case, ctx.today())
     assert meeting.id is not None
     if what == "move":
         text = t("meeting.move_hint", code=case.code)

@@ -138,6 +138,7 @@ MESSAGES: dict[str, str] = {
     "meeting.not_participant": "Du deltager ikke i statusmøderne for {code}, så du kan ikke ændre dem. Intet er gemt.",
     "meeting.gone": "Det møde findes ikke længere. Skriv `/teambot møder` for at se dine møder. Intet er gemt.",
     "meeting.already_cancelled": "Statusmødet for {code} er allerede aflyst. Intet er gemt.",
+    "meeting.already_held": "Statusmødet for {code} {date} er holdt og kan ikke flyttes eller aflyses. Intet er gemt.",
     "meeting.move_past": "{date} er allerede gået. Vælg en dato fra i dag og frem. Intet er gemt.",
     "meeting.move_closed": (
         "{date} er ikke en arbejdsdag i institutionen (weekend, helligdag eller lukkedag). Vælg en anden dato. "

@@ -126,6 +126,7 @@ MESSAGES: dict[str, str] = {
     "meeting.not_participant": "You don't take part in the status meetings for {code}. Nothing was saved.",
     "meeting.gone": "That meeting no longer exists. Type `/teambot møder` to see yours. Nothing was saved.",
     "meeting.already_cancelled": "The status meeting for {code} is already cancelled. Nothing was saved.",
+    "meeting.already_held": "The status meeting for {code} on {date} has been held and cannot be moved or cancelled. Nothing was saved.",
     "meeting.move_past": "{date} has passed. Choose a date from today on. Nothing was saved.",
     "meeting.move_closed": (
         "{date} is not a working day at the institution (weekend, holiday or closing day). Choose another date. "
