@@ -976,3 +976,13 @@ async def test_cpr_with_an_en_dash_is_refused_and_nothing_is_stored(
     assert await ratings(db) == []
     assert await audit_entries(db) == []
     assert "010190" not in caplog.text
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1f", "\x07"])
+async def test_a_control_character_between_digits_and_a_cpr_number_does_not_hide_it(
+    bot: Runner, db: Database, control: str
+) -> None:
+    """Control characters are taken out of what people type; taking them out joined "000" to "010100-0000", and the
+    longer run of digits no longer looked like a CPR number, so it was stored (found by the fuzz tests)."""
+    assert (await bot(PAEDAGOG, f"/rating AK12 1 3 000{control}010100-0000")).text == CPR_REFUSAL
+    assert await ratings(db) == []

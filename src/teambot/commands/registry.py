@@ -164,8 +164,10 @@ class Registry:
 
 REGISTRY = Registry()
 
-# Control characters have no business in anything a person types; PostgreSQL refuses NUL in text outright.
-_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t\r")
+# Control characters have no business in anything a person types; PostgreSQL refuses NUL in text outright. Each
+# becomes a space: deleted, it would join the digits on either side, and "000<US>010100-0000" would hide a CPR
+# number inside a longer run of digits.
+_CONTROL = dict.fromkeys((c for c in range(32) if chr(c) not in "\n\t\r"), " ")
 
 
 def clean(text: str) -> str:
