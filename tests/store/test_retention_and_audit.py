@@ -8,6 +8,7 @@ import csv
 import io
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
@@ -80,3 +81,20 @@ async def test_the_audit_log_of_a_child_exports_as_csv(db: Database, clock: Fake
         CliRunner().invoke, app, ["audit", "--case", "ZZ99"], env={"TEAMBOT_DATABASE_URL": database_url}
     )
     assert missing.exit_code == 1
+
+
+async def test_a_failed_statement_never_carries_case_data_into_the_log(db: Database, clock: FakeClock) -> None:
+    """Two `forløb mål` at once can race to the same goal number (PostgreSQL answers with a unique violation). The
+    error, logged with its traceback, showed the statement's parameters: the goal's text, a rating's note."""
+    await load_small_roster(db, now=clock.now())
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK12"))).one()
+    assert case.id is not None
+    try:
+        async with db.write() as session:
+            session.add(Goal(case_id=case.id, number=1, text="Barnet græder ved aflevering hos far"))
+        raise AssertionError("the second goal 1 was stored")
+    except IntegrityError as error:
+        shown = str(error)
+    assert "INSERT INTO goal" in shown
+    assert "græder" not in shown and "far" not in shown

@@ -132,7 +132,8 @@ class Database:
     def __init__(self, url: str | URL, *, echo: bool = False, pool_size: int | None = None) -> None:
         self.url = async_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo}
+        # A failed statement's parameters are case data (a goal's text, a note): never in an error's text or a log.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite and self.url.database in (None, "", ":memory:"):
             # An in-memory database exists per connection: never pool it across sessions.
             kwargs["poolclass"] = NullPool
