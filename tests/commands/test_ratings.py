@@ -40,7 +40,7 @@ from teambot.commands.registry import run_view
 from teambot.scheduler.planner import plan_case
 from teambot.scheduler.runtime import BotScheduler
 from teambot.store.db import Database
-from teambot.store.models import Case
+from teambot.store.models import Case, Meeting
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE
 
@@ -609,12 +609,72 @@ async def test_a_pedagogue_creates_a_case_for_herself(bot: Runner, db: Database)
 
     assert reply.text == (
         "📂 Forløbet AK13 er oprettet i Børnehuset Solsikken med Mette Jensen som pædagog. "
-        "Sæt opstartsmødet med `/teambot forløb opret` igen eller i medarbejderlisten, så planlægges statusmøderne."
+        "Sæt opstartsmødet med `/teambot forløb start AK13 <dato>`, så planlægges statusmøderne."
     )
     case = await case_of(db, "AK13")
     assert (case.paedagog_id, case.status, case.start_meeting) == (await staff_id(db, PAEDAGOG), "active", None)
     [created] = await audit_entries(db, "case.create")
     assert (created.actor, created.case_code, created.detail) == (PAEDAGOG, "AK13", {"institution": "SOL"})
+
+
+async def test_a_case_made_without_a_start_meeting_gets_one_and_its_status_meetings(
+    db: Database, clock: FakeClock
+) -> None:
+    """The answer to `opret` without a date says how to set it (it sent people to `opret` again, which refuses an
+    existing code); `start` sets it and the series is planned from it."""
+    await load_roster(db, clock)
+    planning = Context(db=db, clock=clock, user_id=PAEDAGOG)
+
+    async def replan(case_id: int) -> None:
+        await plan_case(db, case_id, now=clock.now(), zone=COPENHAGEN)
+
+    planning.replan = replan
+    await run_command(planning, "/teambot", "forløb opret AK13")
+
+    reply = await run_command(planning, "/teambot", "forløb start AK13 2027-03-08")
+
+    assert reply.text == "📅 Opstartsmødet for AK13 er sat til mandag 8. marts 2027; statusmøderne planlægges herfra."
+    assert (await case_of(db, "AK13")).start_meeting == date(2027, 3, 8)
+    [started] = await audit_entries(db, "case.start")
+    assert (started.actor, started.case_code, started.detail) == (PAEDAGOG, "AK13", {"day": "2027-03-08"})
+    async with db.read() as session:
+        case = await case_of(db, "AK13")
+        days = [m.day for m in (await session.exec(select(Meeting).where(Meeting.case_id == case.id))).all()]
+    assert days == [date(2027, 4, 19)]  # six weeks after
+
+
+@pytest.mark.parametrize(
+    ("user", "line", "expected"),
+    [
+        (
+            PAEDAGOG,
+            "start AK12 2027-03-08",
+            "Forløbet AK12 har allerede opstartsmøde torsdag 11. februar 2027, og statusmøderne følger det. "
+            "Intet er gemt.",
+        ),
+        (
+            PAEDAGOG,
+            "start AK12",
+            "Skriv fx `/teambot forløb start AK12 2027-03-01` (barnet og opstartsmødets dato). Intet er gemt.",
+        ),
+        (
+            PAEDAGOG,
+            "start AK12 snart",
+            "Skriv fx `/teambot forløb start AK12 2027-03-01` (barnet og opstartsmødets dato). Intet er gemt.",
+        ),
+        (
+            OUTSIDER,
+            "start AK12 2027-03-08",
+            "Jeg kender ikke forløbet «AK12», eller du må ikke ændre det (kun ledere og barnets pædagog). "
+            "Intet er gemt.",
+        ),
+    ],
+)
+async def test_start_refusals_change_nothing(bot: Runner, db: Database, user: str, line: str, expected: str) -> None:
+    reply = await bot(user, f"/teambot forløb {line}")
+    assert reply.text == expected
+    assert (await case_of(db)).start_meeting == date(2027, 2, 11)
+    assert await audit_entries(db, "case.start") == []
 
 
 @pytest.mark.parametrize(

@@ -60,11 +60,13 @@ async def _replan(ctx: Context, case: Case) -> None:
 
 @REGISTRY.command("/teambot", "forløb", key="forloeb", aliases=("forlob", "forloeb", "case"))
 async def case_command(ctx: Context, args: str) -> Reply:
-    """`/teambot forløb <kode>` shows a case; `opret`, `mål`, `afslut`, `konsulent`, `samtykke`, `luk` change it."""
+    """`/teambot forløb <kode>` shows a case; `opret`, `start`, `mål`, `afslut`, `konsulent`, `samtykke`, `luk`
+    change it."""
     staff = ctx.require_staff()
     word, _, rest = args.strip().partition(" ")
     handlers = {
         "opret": _create,
+        "start": _start,
         "mål": _add_goal,
         "maal": _add_goal,
         "afslut": _end_goal,
@@ -174,8 +176,34 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
             institution=institution.code,
         )
     await _replan(ctx, case)
-    when = t("case.created_start", date=format_date(start)) if start else t("case.created_no_start")
+    when = t("case.created_start", date=format_date(start)) if start else t("case.created_no_start", code=code)
     return Reply(t("case.created", code=code, institution=institution.name, name=paedagog.name, when=when))
+
+
+async def _start(ctx: Context, staff: Staff, args: str) -> Reply:
+    """The start meeting of a case made without one: the series of status meetings is planned from it."""
+    words = args.split()
+    day = parse_day(words[1], ctx.today(), Direction.FUTURE) if len(words) == 2 else None
+    if day is None:
+        raise UserError(t("case.start_usage"))
+    async with ctx.db.write() as session:
+        case = await _manageable(session, staff, words[0])
+        if case.status != "active":
+            raise UserError(t("case.already_closed", code=case.code))
+        if case.start_meeting is not None:
+            # Moving the anchor would reshuffle meetings already planned and announced; `flyt` moves one meeting.
+            raise UserError(t("case.start_already", code=case.code, date=format_date(case.start_meeting)))
+        case.start_meeting = day
+        audit.record(
+            session,
+            at=ctx.clock.now(),
+            actor=ctx.user_id,
+            action="case.start",
+            case_code=case.code,
+            day=day.isoformat(),
+        )
+    await _replan(ctx, case)
+    return Reply(t("case.start_set", code=case.code, date=format_date(day)))
 
 
 async def _add_goal(ctx: Context, staff: Staff, args: str) -> Reply:

@@ -240,10 +240,10 @@ MESSAGES: dict[str, str] = {
     "console.date_hint": "ÅÅÅÅ-MM-DD",
     "console.skip_hint": "tom = spring over",
     # cases
-    "cmd.forloeb.usage": "/teambot forløb <barn> | opret | mål | afslut | konsulent | samtykke | luk",
+    "cmd.forloeb.usage": "/teambot forløb <barn> | opret | start | mål | afslut | konsulent | samtykke | luk",
     "cmd.forloeb.summary": (
         "Viser og styrer et barns forløb: `forløb AK12` viser det; `forløb opret AK13 [institution] [@pædagog] [startmøde]`, "
-        "`forløb mål AK12 <tekst>`, `forløb afslut AK12 <mål-nr>`, `forløb konsulent AK12 @person`, "
+        "`forløb start AK12 <dato>`, `forløb mål AK12 <tekst>`, `forløb afslut AK12 <mål-nr>`, `forløb konsulent AK12 @person`, "
         "`forløb samtykke AK12 psykolog,tale-hørekonsulent [dato]` (eller `ingen`), `forløb luk AK12`. "
         "Kun ledere og barnets pædagog kan ændre."
     ),
@@ -271,7 +271,10 @@ MESSAGES: dict[str, str] = {
     "case.paedagog_elsewhere": "{name} arbejder ikke i {institution}. Intet er gemt.",
     "case.created": "📂 Forløbet {code} er oprettet i {institution} med {name} som pædagog. {when}",
     "case.created_start": "Opstartsmøde {date}; statusmøderne planlægges herfra.",
-    "case.created_no_start": "Sæt opstartsmødet med `/teambot forløb opret` igen eller i medarbejderlisten, så planlægges statusmøderne.",
+    "case.created_no_start": "Sæt opstartsmødet med `/teambot forløb start {code} <dato>`, så planlægges statusmøderne.",
+    "case.start_usage": "Skriv fx `/teambot forløb start AK12 2027-03-01` (barnet og opstartsmødets dato). Intet er gemt.",
+    "case.start_already": "Forløbet {code} har allerede opstartsmøde {date}, og statusmøderne følger det. Intet er gemt.",
+    "case.start_set": "📅 Opstartsmødet for {code} er sat til {date}; statusmøderne planlægges herfra.",
     "case.goal_usage": "Skriv fx `/teambot forløb mål AK12 Tager selv overtøj på`. Intet er gemt.",
     "case.goal_too_long": "Et mål må højst være {max} tegn. Intet er gemt.",
     "case.goal_added": "🎯 Mål {number} for {code}: «{text}» er tilføjet.",

@@ -224,10 +224,10 @@ MESSAGES: dict[str, str] = {
     "console.form_closed": "The form was closed without saving.",
     "console.date_hint": "YYYY-MM-DD",
     "console.skip_hint": "empty = skip",
-    "cmd.forloeb.usage": "/teambot forløb <child> | opret | mål | afslut | konsulent | samtykke | luk",
+    "cmd.forloeb.usage": "/teambot forløb <child> | opret | start | mål | afslut | konsulent | samtykke | luk",
     "cmd.forloeb.summary": (
         "Shows and manages a child's case: `forløb AK12` shows it; `forløb opret AK13 [institution] [@pædagog] [start meeting]`, "
-        "`forløb mål AK12 <text>`, `forløb afslut AK12 <goal no>`, `forløb konsulent AK12 @person`, "
+        "`forløb start AK12 <date>`, `forløb mål AK12 <text>`, `forløb afslut AK12 <goal no>`, `forløb konsulent AK12 @person`, "
         "`forløb samtykke AK12 psykolog,tale-hørekonsulent [date]` (or `ingen`), `forløb luk AK12`. "
         "Only leads and the child's pædagog can change it."
     ),
@@ -255,7 +255,10 @@ MESSAGES: dict[str, str] = {
     "case.paedagog_elsewhere": "{name} does not work at {institution}. Nothing was saved.",
     "case.created": "📂 The case {code} is created at {institution} with {name} as pædagog. {when}",
     "case.created_start": "Start meeting {date}; status meetings are planned from there.",
-    "case.created_no_start": "Set the start meeting with `/teambot forløb opret` again or in the roster, and status meetings are planned.",
+    "case.created_no_start": "Set the start meeting with `/teambot forløb start {code} <date>`, and status meetings are planned.",
+    "case.start_usage": "Type e.g. `/teambot forløb start AK12 2027-03-01` (the child and the start meeting's date). Nothing was saved.",
+    "case.start_already": "The case {code} already has its start meeting on {date}, and status meetings follow it. Nothing was saved.",
+    "case.start_set": "📅 The start meeting for {code} is set to {date}; status meetings are planned from there.",
     "case.goal_usage": "Type e.g. `/teambot forløb mål AK12 Puts on outerwear alone`. Nothing was saved.",
     "case.goal_too_long": "A goal may be at most {max} characters. Nothing was saved.",
     "case.goal_added": "🎯 Goal {number} for {code}: «{text}» is added.",
