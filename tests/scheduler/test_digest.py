@@ -49,3 +49,35 @@ async def test_no_digest_on_other_days(db: Database, clock: FakeClock) -> None:
     await load_small_roster(db, now=clock.now())
     assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 0
     assert await _digests(db) == []
+
+
+async def test_a_friday_holiday_moves_the_digest_to_the_last_working_day_before_it(
+    db: Database, clock: FakeClock
+) -> None:
+    """Langfredag 2027 (26 March) and juledag 2026 (Friday 25 December) are no working days: the digest goes out on
+    the week's last working day instead (Wednesday 24 March: Skærtorsdag is a holiday too), never on the holiday."""
+    clock.set(datetime(2027, 3, 24, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 1
+    [row] = await _digests(db)
+    assert row.due_at == datetime(2027, 3, 24, 11, 0, tzinfo=UTC)
+
+    clock.set(datetime(2027, 3, 26, 0, 5))  # Langfredag
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 0
+    assert len(await _digests(db)) == 1
+
+    clock.set(datetime(2027, 3, 24, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    [(_, reply, _)] = messenger.sent
+    assert reply.text.startswith("Uge 12 (2027)")
+    assert reply.text.endswith(
+        "Du får denne besked, fordi du er leder, og onsdag er ugens sidste arbejdsdag: ugens status for dine "
+        "institutioner."
+    )
+
+
+async def test_no_digest_on_christmas_day(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 12, 25, 9, 0))
+    await load_small_roster(db, now=clock.now())
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 0

@@ -332,6 +332,7 @@ MESSAGES: dict[str, str] = {
     "home.more": "Der er mere, end forsiden kan vise: brug `/uge` og `/teambot møder`.",
     "digest.pending": "Ugens status følger.",
     "why.digest": "Du får denne besked, fordi du er leder, og det er fredag: ugens status for dine institutioner.",
+    "why.digest_early": "Du får denne besked, fordi du er leder, og {weekday} er ugens sidste arbejdsdag: ugens status for dine institutioner.",
     # progress report
     "cmd.rapport.usage": "/teambot rapport <barn> [fra] [til]",
     "cmd.rapport.summary": "Forløbsrapport til statusmødet: graf og PDF med registreringer, ugegennemsnit og noter. Som standard siden sidste statusmøde.",

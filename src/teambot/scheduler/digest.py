@@ -1,11 +1,12 @@
-"""The weekly digest: each lead gets the week's status (what `/uge` shows) on Friday at 12:00 local time.
+"""The weekly digest: each lead gets the week's status (what `/uge` shows) on Friday at 12:00 local time, or on the
+week's last working day before it when Friday is a holiday or the municipality is closed (Langfredag, juledag).
 
 Planned in the morning, drawn at send time, so it shows the ratings given up to the moment it goes out.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,24 +14,37 @@ from sqlmodel import col, select
 
 from teambot.commands.notices import as_payload, plain_notice
 from teambot.commands.registry import Context, run_command
+from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.clock import Clock
 from teambot.domain.meetings import WORKDAY_END, local_instant
 from teambot.domain.roles import Role
-from teambot.i18n import t
+from teambot.i18n import t, weekday_name
 from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
 from teambot.store.db import Database
-from teambot.store.models import Notification, Staff
+from teambot.store.models import ClosingPeriod, Notification, Staff
 
 DIGEST = "digest.week"
 DIGEST_WEEKDAY = 4  # Friday
 DIGEST_TIME = time(12, 0)
 
 
+def digest_day(today: date, calendar: WorkCalendar) -> date | None:
+    """The day of this ISO week's digest: Friday, else the last working day before it in the week (None: none)."""
+    friday = today + timedelta(days=DIGEST_WEEKDAY - today.weekday())
+    day = friday if calendar.is_working_day(friday) else calendar.previous_working_day(friday)
+    return day if day.isocalendar()[:2] == today.isocalendar()[:2] else None
+
+
 async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
     local = now.astimezone(zone)
     today = local.date()
-    if today.weekday() != DIGEST_WEEKDAY or now > local_instant(today, WORKDAY_END, zone):
+    if now > local_instant(today, WORKDAY_END, zone):
+        return 0
+    async with db.read() as session:
+        # The municipality's own closing days count: a lead's institutions may differ, the week's end does not.
+        closed = (await session.exec(select(ClosingPeriod).where(col(ClosingPeriod.institution_id).is_(None)))).all()
+    if digest_day(today, WorkCalendar.of(DateRange(p.start, p.end) for p in closed)) != today:
         return 0
     year, week = today.isocalendar()[:2]
     async with db.read() as session:
@@ -66,7 +80,12 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
         week_reply = await run_command(context, "/uge", f"{week}/{year}")
         if not week_reply.blocks:
             return None  # nothing to report (or the lead left): no digest
-        reply = plain_notice(week_reply.text, t("why.digest"))
+        why = (
+            t("why.digest")
+            if row.event_day.weekday() == DIGEST_WEEKDAY
+            else t("why.digest_early", weekday=weekday_name(row.event_day))
+        )
+        reply = plain_notice(week_reply.text, why)
         blocks = [*week_reply.blocks[:48], *(reply.blocks or [])[-1:]]
         return as_payload(reply, blocks=blocks)
 
