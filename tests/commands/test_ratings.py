@@ -728,6 +728,12 @@ async def test_start_refusals_change_nothing(bot: Runner, db: Database, user: st
             "opstartsmøde). Intet er gemt.",
             id="no code",
         ),
+        pytest.param(
+            LEAD,
+            f"AK13 MAR <@{PAEDAGOG}>",
+            "Du hører ikke til institutionen «MAR», så du kan ikke oprette forløb der. Intet er gemt.",
+            id="someone else's institution",
+        ),
     ],
 )
 async def test_create_refusals_store_nothing(bot: Runner, db: Database, user: str, args: str, expected: str) -> None:
@@ -842,6 +848,13 @@ async def test_goals_are_added_and_ended_and_audited(bot: Runner, db: Database) 
             "samtykke AK12 psykolog 2027-03-05",
             "«2027-03-05» er ikke en dato i dag eller før. Intet er gemt.",
             id="consent dated in the future",
+        ),
+        pytest.param(
+            PAEDAGOG,
+            "samtykke AK12 ,,",
+            "Skriv fx `/teambot forløb samtykke AK12 psykolog,tale-hørekonsulent 2027-02-11` eller `ingen`. "
+            "Intet er gemt.",
+            id="commas without a profession",
         ),
     ],
 )
@@ -1046,3 +1059,10 @@ async def test_a_control_character_between_digits_and_a_cpr_number_does_not_hide
     longer run of digits no longer looked like a CPR number, so it was stored (found by the fuzz tests)."""
     assert (await bot(PAEDAGOG, f"/rating AK12 1 3 000{control}010100-0000")).text == CPR_REFUSAL
     assert await ratings(db) == []
+
+
+async def test_a_trailing_comma_in_the_consent_list_is_no_profession(bot: Runner, db: Database) -> None:
+    """ "psykolog," was refused as «» not being a profession."""
+    reply = await bot(PAEDAGOG, "/teambot forløb samtykke AK12 psykolog,")
+    assert reply.text.startswith("🤝 Samtykke for AK12 er registreret")
+    assert (await case_of(db)).consent_professions == ["psykolog"]

@@ -7,6 +7,7 @@ import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlmodel import select
 
@@ -112,3 +113,30 @@ async def test_in_slack_the_files_are_uploaded_to_the_requesters_dm(
     assert [c.params["channel_id"] for c in completed] == [PAEDAGOG, PAEDAGOG]
     titles = [json.loads(c.params["files"])[0]["title"] for c in completed]
     assert titles == ["Forløb AK12 — graf", "Forløb AK12 — rapport til udskrift"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            "AK12 2099-01-01",
+            "En rapport dækker dage til og med i dag: torsdag 1. januar 2099 ligger efter. Intet er lavet.",
+        ),
+        (
+            "AK12 2027-03-01 2027-12-24",
+            "En rapport dækker dage til og med i dag: fredag 24. december 2027 ligger efter. Intet er lavet.",
+        ),
+        (
+            "AK12 2027-03-01 2027-03-05 2027-03-09",
+            "Skriv fx `/teambot rapport AK12` eller `/teambot rapport AK12 2027-02-01 2027-03-31`.",
+        ),
+    ],
+)
+async def test_a_period_reaching_into_the_future_or_a_third_date_is_refused_as_such(
+    db: Database, clock: FakeClock, args: str, expected: str
+) -> None:
+    """A start in the future was answered "Slutdatoen ligger før startdatoen" (the end defaults to today), and a
+    third date was ignored without a word."""
+    await _with_ratings(db, clock)
+    reply = await Runner(db, clock)(PAEDAGOG, f"/teambot rapport {args}")
+    assert (reply.text, reply.files) == (expected, [])

@@ -141,6 +141,8 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
             if found is not None:
                 institution = found
                 continue
+            if await queries.institution_by_code(session, word) is not None:  # a real one, just not theirs
+                raise UserError(t("case.not_your_institution", code=word.upper()))
             day = parse_day(word, ctx.today(), Direction.FUTURE)
             if day is None and re.match(r"^\d{4}-\d{2}-\d{2}$", word):
                 raise UserError(t("meeting.bad_date", text=word))
@@ -286,11 +288,14 @@ async def _consent(ctx: Context, staff: Staff, args: str) -> Reply:
         day = parsed
     professions: list[str] = []
     if professions_text.lower() != "ingen":
-        for text in professions_text.split(","):
+        # An empty item ("psykolog," or a doubled comma) is no profession, not an unknown one.
+        for text in filter(None, professions_text.split(",")):
             role = parse_role(text)
             if role is None or role not in CONSULTANT_ROLES:
                 raise UserError(t("case.unknown_profession", text=text))
             professions.append(role.value)
+        if not professions:
+            raise UserError(t("case.consent_usage"))
     async with ctx.db.write() as session:
         case = await _manageable(session, staff, code)
         case.consent_professions = sorted(set(professions))

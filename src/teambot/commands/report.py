@@ -23,7 +23,7 @@ async def report(ctx: Context, args: str) -> Reply:
     """Chart and PDF of a child's ratings, by default since the last status meeting held."""
     staff = ctx.require_staff()
     words = args.split()
-    if not words:
+    if not words or len(words) > 3:
         raise UserError(t("report.usage"))
     today = ctx.today()
     dates: list[date] = []
@@ -31,6 +31,8 @@ async def report(ctx: Context, args: str) -> Reply:
         day = parse_day(word, today, Direction.PAST)
         if day is None:
             raise UserError(t("meeting.bad_date", text=word))
+        if day > today:  # there are no ratings yet; the end would default to today and read as "before the start"
+            raise UserError(t("report.future", date=format_date(day)))
         dates.append(day)
     async with ctx.db.write() as session:
         view = await store.case_view(session, words[0])

@@ -38,6 +38,10 @@ async def staff_by_slack_id(session: AsyncSession, slack_id: str) -> Staff | Non
     return result.first()
 
 
+async def institution_by_code(session: AsyncSession, code: str) -> Institution | None:
+    return (await session.exec(select(Institution).where(Institution.code == code.upper()))).first()
+
+
 async def institutions_of(session: AsyncSession, staff: Staff) -> Sequence[Institution]:
     result = await session.exec(
         select(Institution)
