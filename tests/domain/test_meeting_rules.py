@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from teambot.domain.calendar import DateRange, WorkCalendar
+from teambot.domain.dates import Direction, parse_day
 from teambot.domain.meetings import local_instant, meeting_after, parse_hhmm, reminder_day
 from teambot.domain.routing import Absence, Participant, Person, route
 
@@ -96,3 +98,20 @@ def test_an_absent_participant_without_substitute_gets_nothing() -> None:
     mette = _person(1, "Mette")
     absences = {1: [Absence(date(2027, 3, 1), date(2027, 3, 12), None)]}
     assert route([Participant(mette, "pædagog")], absences, date(2027, 3, 5)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "direction", "expected"),
+    [
+        # 29 February with no year: the next (or last) one there is, not nothing because this year has none.
+        ("29/2", date(2027, 3, 10), Direction.FUTURE, date(2028, 2, 29)),
+        ("29/2", date(2028, 3, 10), Direction.PAST, date(2028, 2, 29)),
+        ("29/2", date(2027, 3, 10), Direction.PAST, None),  # 2027 and 2026 have none
+        ("31/4", date(2027, 3, 10), Direction.FUTURE, None),
+        ("10/3", date(2027, 3, 11), Direction.FUTURE, date(2028, 3, 10)),
+    ],
+)
+def test_a_day_and_month_without_a_year_is_the_nearest_that_exists(
+    text: str, today: date, direction: Direction, expected: date | None
+) -> None:
+    assert parse_day(text, today, direction) == expected

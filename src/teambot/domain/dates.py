@@ -62,7 +62,7 @@ def parse_day(text: str, today: date, direction: Direction) -> date | None:
         try:
             found = date(year, month, day)
         except ValueError:
-            return None
+            continue  # 29 February: the other year may have one
         if year_text or (found >= today if direction is Direction.FUTURE else found <= today):
             return found
     return None
