@@ -151,9 +151,10 @@ def participants_of(
     if paedagog is not None and paedagog.active and paedagog.slack_id:
         participants.append(Participant(person(paedagog), Role.PAEDAGOG.value))
     for consultant in consultants:
-        role = next((r for r in consultant.roles if r in CONSULTANT_ROLES), consultant.roles[0])
-        # Without consent covering their profession, the bot tells a consultant nothing about the child.
-        if consultant.slack_id and role in case.consent_professions:
+        # Without consent covering their profession, the bot tells a consultant nothing about the child; with two
+        # professions, the one consent covers counts (as in case_access).
+        role = next((r for r in consultant.roles if r in CONSULTANT_ROLES and r in case.consent_professions), None)
+        if consultant.slack_id and role is not None:
             participants.append(Participant(person(consultant), role))
     for lead in leads:
         if lead.slack_id and all(p.person.staff_id != lead.id for p in participants):
