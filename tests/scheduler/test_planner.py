@@ -265,11 +265,15 @@ async def test_a_closing_period_announced_after_planning_moves_the_meeting_and_i
     clock.set(datetime(2027, 2, 11, 12, 0))
     await load_small_roster(db, now=clock.now())
     await plan_all(db, now=clock.now(), zone=CPH)
+    async with db.write() as session:  # two had confirmed the 30th
+        [planned] = (await session.exec(select(Meeting))).all()
+        planned.confirmed_by = [1, 2]
     clock.set(datetime(2027, 3, 1, 12, 0))
     await load_small_roster(db, now=clock.now(), closing_days=["2027-03-30..2027-04-02"])
     await plan_all(db, now=clock.now(), zone=CPH)
     [meeting] = await _meetings(db)
     assert (meeting.day, meeting.status) == (date(2027, 4, 5), "planned")
+    assert meeting.confirmed_by == []  # nobody has confirmed the new date
     # 7 days before, Monday 29 March (2. påskedag), falls back to Wednesday 24 March; 1 day before, Sunday 4 April,
     # falls back over the closure and Easter to the same Wednesday: one reminder each, that day.
     rows = await _reminders(db)

@@ -21,6 +21,7 @@ from teambot.store.models import (
     AuditEntry,
     Case,
     CaseConsultant,
+    CaseImport,
     ClosingPeriod,
     District,
     Goal,
@@ -434,3 +435,88 @@ async def test_a_file_that_changes_consent_or_consultants_is_applied_over_slack(
     assert [(c.what, c.fields) for c in report.changes if c.table == "case"] == [
         ("updated", ("consent_date", "consent_professions", "consultants"))
     ]
+
+
+async def test_a_case_made_in_slack_and_added_to_the_file_keeps_its_consent_and_consultants(
+    db: Database, clock: FakeClock
+) -> None:
+    """The refusal above asks for a new pædagog, which only the file can give: adding the Slack-made case to the file
+    (no consent, no consultants listed) dropped the consent and the consultant recorded in Slack."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+    lead = Context(db=db, clock=clock, user_id=LEAD)
+    for line in (
+        f"forløb opret AK20 SOL <@{SUBSTITUTE}> 2027-02-15",
+        "forløb samtykke AK20 psykolog",
+        f"forløb konsulent AK20 <@{PSYKOLOG}>",
+    ):
+        assert "Intet er gemt" not in (await run_command(lead, "/teambot", line)).text
+    data = _small()
+    data["case"].append({"code": "AK20", "institution": "SOL", "paedagog": PAEDAGOG, "start_meeting": "2027-02-15"})
+
+    report = await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK20"))).one()
+        consultants = (await session.exec(select(CaseConsultant).where(CaseConsultant.case_id == case.id))).all()
+    assert (case.consent_professions, len(consultants)) == (["psykolog"], 1)
+    assert ("kept", "AK20", ("consent", "consultants")) in [(c.what, c.key, c.fields) for c in report.changes]
+
+
+async def test_the_first_import_of_a_case_known_before_never_widens_its_consent(db: Database, clock: FakeClock) -> None:
+    """A case the file had not given before (made in Slack, or from before teambot remembered what the file said):
+    the file may narrow its consent, not widen it past what Slack recorded (a withdrawal stays withdrawn)."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+    async with db.write() as session:  # as after the upgrade: nothing remembered of the file
+        for row in (await session.exec(select(CaseImport))).all():
+            await session.delete(row)
+    await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "forløb samtykke AK12 ingen")
+
+    report = await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+
+    assert (await _case(db))[0].consent_professions == []
+    assert [(c.what, c.fields) for c in report.changes] == [("kept", ("consent",))]
+
+
+async def test_a_start_meeting_set_in_slack_survives_a_file_that_does_not_give_one(
+    db: Database, clock: FakeClock
+) -> None:
+    """`/teambot forløb start` for a case the file lists without a start meeting: the next import set it back to
+    nothing, and the series of status meetings stopped."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    data = _small()
+    del data["case"][0]["start_meeting"]
+    await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+    started = await run_command(
+        Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "forløb start AK12 2027-02-15"
+    )
+    assert started.text.startswith("📅")
+
+    await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+
+    assert (await _case(db))[0].start_meeting == date(2027, 2, 15)
+
+
+async def test_removing_a_paedagog_from_the_file_while_she_has_active_cases_is_refused(
+    db: Database, clock: FakeClock, database_url: str
+) -> None:
+    """Staff missing from the file are deactivated: the children of a case made in Slack would be left with nobody
+    to rate them or be nudged (moving her was refused; removing her passed)."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+    made = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD), "/teambot", f"forløb opret AK20 SOL <@{SUBSTITUTE}> 2027-02-15"
+    )
+    assert made.text.startswith("📂")
+    before = snapshot(database_url)
+    data = _small()
+    data["staff"] = [s for s in data["staff"] if s["id"] != SUBSTITUTE]
+
+    with pytest.raises(RosterError) as caught:
+        await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+
+    [problem] = caught.value.problems
+    assert (problem.entry, problem.key, problem.kind) == ("[[case]] AK20", "paedagog", "roster.paedagog_gone")
+    assert problem.values == {"name": "Ali Hassan"}
+    assert snapshot(database_url) == before

@@ -81,6 +81,7 @@ MESSAGES: dict[str, str] = {
     "roster.missing_id_or_email": "mangler id (Slack-bruger-id) eller email",
     "roster.unknown_institution": "ukendt institution «{value}»",
     "roster.paedagog_elsewhere": "{name} er forløbets pædagog, men arbejder ikke i {institution}: giv forløbet en ny pædagog, eller behold {name} i {institution}",
+    "roster.paedagog_gone": "{name} er forløbets pædagog, men står ikke længere i filen: giv forløbet en ny pædagog, eller behold {name} i filen",
     "roster.unknown_staff": "ukendt medarbejder «{value}»",
     "roster.unknown_district": "ukendt distrikt «{value}»",
     "roster.institutions_or_district": "angiv enten institutions eller district (præcis én af dem)",

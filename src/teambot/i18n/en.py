@@ -72,6 +72,7 @@ MESSAGES: dict[str, str] = {
     "roster.missing_id_or_email": "needs id (Slack user ID) or email",
     "roster.unknown_institution": "unknown institution «{value}»",
     "roster.paedagog_elsewhere": "{name} is the case's pædagog but does not work at {institution}: give the case a new pædagog, or keep {name} at {institution}",
+    "roster.paedagog_gone": "{name} is the case's pædagog but is no longer in the file: give the case a new pædagog, or keep {name} in the file",
     "roster.unknown_staff": "unknown staff member «{value}»",
     "roster.unknown_district": "unknown district «{value}»",
     "roster.institutions_or_district": "give either institutions or district (exactly one of them)",

@@ -139,9 +139,9 @@ def _extend_series(
             meeting.status = PASSED
         elif meeting.status == "planned" and not calendar.is_working_day(meeting.day):
             # Closing days announced after the meeting was planned (a roster import): it goes to the first working
-            # day after, as it would have been planned; its reminders follow (their key holds the day). A day a
-            # person chose (`moved`) stays theirs.
-            meeting.day = calendar.next_working_day(meeting.day)
+            # day after, as it would have been planned; its reminders follow (their key holds the day), and the
+            # confirmations of the old day go. A day a person chose (`moved`) stays theirs.
+            meeting.day, meeting.confirmed_by = calendar.next_working_day(meeting.day), []
     # A cancelled meeting keeps the rhythm: the series goes on N weeks after its date.
     while not meetings or meetings[-1].day < today or meetings[-1].status == CANCELLED_MEETING:
         anchor = meetings[-1].day if meetings else case.start_meeting

@@ -6,6 +6,7 @@ managed in Slack, so the import adds and updates them but never removes what the
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -89,22 +90,25 @@ async def import_roster(
 
 
 async def _paedagogs_elsewhere(session: AsyncSession) -> list[Problem]:
-    """Active cases, from the file or made in Slack, whose pædagog does not work at the child's institution: she
-    could still change the case and be nudged with its goals. Only an import moves staff between institutions."""
+    """Active cases, from the file or made in Slack, whose pædagog is no longer staff (left out of the file) or does
+    not work at the child's institution: nobody would rate the child or be nudged, or she could still change the case
+    and be nudged with its goals. Only an import moves or removes staff."""
     works_there = exists().where(
         col(StaffInstitution.staff_id) == col(Case.paedagog_id),
         col(StaffInstitution.institution_id) == col(Case.institution_id),
     )
     rows = await session.exec(
-        select(Case.code, Staff.name, Institution.code)
+        select(Case.code, Staff.name, Institution.code, Staff.active)
         .join(Staff, col(Staff.id) == col(Case.paedagog_id))
         .join(Institution, col(Institution.id) == col(Case.institution_id))
-        .where(Case.status == "active", ~works_there)
+        .where(Case.status == "active", ~works_there | ~col(Staff.active))
         .order_by(col(Case.code))
     )
     return [
         Problem(f"[[case]] {code}", "paedagog", "roster.paedagog_elsewhere", {"name": name, "institution": institution})
-        for code, name, institution in rows.all()
+        if active
+        else Problem(f"[[case]] {code}", "paedagog", "roster.paedagog_gone", {"name": name})
+        for code, name, institution, active in rows.all()
     ]
 
 
@@ -333,12 +337,13 @@ class _Importer:
         values: dict[str, object] = {
             "institution_id": _id(self.institutions[spec.institution]),
             "paedagog_id": _id(self.staff[spec.paedagog]),
-            "start_meeting": spec.start_meeting,
             "meeting_interval_weeks": spec.meeting_interval_weeks,
         }
+        if spec.start_meeting is not None:  # left out, it is not said: one set with `/teambot forløb start` stays
+            values["start_meeting"] = spec.start_meeting
         consent: dict[str, object] = {
             "consent_date": spec.consent_date,
-            "consent_professions": [p.value for p in spec.consent_professions],
+            "consent_professions": sorted(p.value for p in spec.consent_professions),  # as Slack stores it
         }
         consultants = sorted({_id(self.staff[key]) for key in spec.consultants})
         case = (await self.session.exec(select(Case).where(Case.code == spec.code))).first()
@@ -355,34 +360,7 @@ class _Importer:
             changed = _update(case, values)
         case_id = _id(case)
 
-        # Consent and consultants also change in Slack (`/teambot forløb samtykke`, `konsulent`). The file changes
-        # them only where it says something else than at its last import: re-importing an unchanged file must not
-        # bring back a consent withdrawn in Slack. A case the file has not given before takes the file's.
-        last = await self.session.get(CaseImport, case_id)
-        if last is None:
-            last = CaseImport(case_id=case_id, consent_date=None, consent_professions=[], consultants=[])
-            self.session.add(last)
-            first = True
-        else:
-            first = False
-        said = {"consent_date": last.consent_date, "consent_professions": last.consent_professions}
-        kept: tuple[str, ...] = ()
-        if first or said != consent:
-            changed += _update(case, consent)
-        elif {"consent_date": case.consent_date, "consent_professions": case.consent_professions} != consent:
-            kept += ("consent",)
-        query = select(CaseConsultant.staff_id).where(CaseConsultant.case_id == case_id)
-        if sorted((await self.session.exec(query)).all()) != consultants:
-            if first or last.consultants != consultants:
-                await self.session.exec(delete(CaseConsultant).where(col(CaseConsultant.case_id) == case_id))
-                for staff_id in consultants:
-                    self.session.add(CaseConsultant(case_id=case_id, staff_id=staff_id))
-                changed += ("consultants",)
-            else:
-                kept += ("consultants",)
-        _update(last, consent | {"consultants": consultants})
-        if kept:
-            self.report.add("kept", "case", spec.code, kept)
+        changed += await self.consent_and_consultants(case, spec, created=created, consent=consent, wanted=consultants)
 
         goals = (await self.session.exec(select(Goal).where(Goal.case_id == case_id))).all()
         known = {g.text for g in goals}
@@ -403,3 +381,50 @@ class _Importer:
                 case_code=spec.code,
                 fields=list(changed),
             )
+
+    async def consent_and_consultants(
+        self, case: Case, spec: CaseSpec, *, created: bool, consent: dict[str, object], wanted: list[int]
+    ) -> tuple[str, ...]:
+        """Consent and consultants also change in Slack (`/teambot forløb samtykke`, `konsulent`). Where the file
+        spoke before, it changes them only if it says something else than then: an unchanged file must not bring
+        back a consent withdrawn in Slack. Its first word on a case that exists (made in Slack; from before teambot
+        remembered the file) may narrow the consent, never widen it, and adds consultants without removing any.
+        Returns the fields changed; reports the ones kept."""
+        case_id = _id(case)
+        last = await self.session.get(CaseImport, case_id)
+        stored = {"consent_date": case.consent_date, "consent_professions": sorted(case.consent_professions)}
+        query = select(CaseConsultant.staff_id).where(CaseConsultant.case_id == case_id)
+        current = sorted((await self.session.exec(query)).all())
+        changed: tuple[str, ...] = ()
+        kept: tuple[str, ...] = ()
+        if created:
+            target = wanted
+        elif last is not None:
+            said = {"consent_date": last.consent_date, "consent_professions": sorted(last.consent_professions)}
+            if said != consent:
+                changed += _update(case, consent)
+            elif stored != consent:
+                kept += ("consent",)
+            target = wanted if last.consultants != wanted else current
+        else:
+            professions = set(typing.cast(list[str], consent["consent_professions"]))
+            if professions and professions <= set(case.consent_professions):
+                changed += _update(case, consent)
+            elif stored != consent:
+                kept += ("consent",)
+            target = sorted(set(current) | set(wanted))
+        if target != current:
+            await self.session.exec(delete(CaseConsultant).where(col(CaseConsultant.case_id) == case_id))
+            for staff_id in target:
+                self.session.add(CaseConsultant(case_id=case_id, staff_id=staff_id))
+            if not created:
+                changed += ("consultants",)
+        if target != wanted:
+            kept += ("consultants",)
+        if last is None:
+            last = CaseImport(case_id=case_id, consent_date=None, consent_professions=[], consultants=[])
+            self.session.add(last)
+        _update(last, consent | {"consultants": wanted})
+        if kept:
+            self.report.add("kept", "case", spec.code, kept)
+        return changed
