@@ -1066,3 +1066,17 @@ async def test_a_trailing_comma_in_the_consent_list_is_no_profession(bot: Runner
     reply = await bot(PAEDAGOG, "/teambot forløb samtykke AK12 psykolog,")
     assert reply.text.startswith("🤝 Samtykke for AK12 er registreret")
     assert (await case_of(db)).consent_professions == ["psykolog"]
+
+
+@pytest.mark.parametrize(
+    ("day", "shown"), [("2020-01-06", "mandag 6. januar 2020"), ("2028-06-01", "torsdag 1. juni 2028")]
+)
+async def test_a_start_meeting_years_away_is_refused_as_a_typo(bot: Runner, db: Database, day: str, shown: str) -> None:
+    """A start meeting cannot be changed once set: '2020' for '2027' planned 63 meetings, 62 of them "held"."""
+    await bot(PAEDAGOG, "/teambot forløb opret AK13")
+    reply = await bot(PAEDAGOG, f"/teambot forløb start AK13 {day}")
+    assert reply.text == (
+        f"Opstartsmødet kan ligge højst 6 uger tilbage og højst et år frem, ikke {shown}. Skriv den rigtige dato. "
+        "Intet er gemt."
+    )
+    assert (await case_of(db, "AK13")).start_meeting is None

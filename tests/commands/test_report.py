@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from conftest import Runner
 from teambot.config import Settings
+from teambot.i18n import format_date
 from teambot.scheduler.planner import plan_case
 from teambot.slack.app import build_app
 from teambot.slack.services import Services
@@ -120,11 +121,7 @@ async def test_in_slack_the_files_are_uploaded_to_the_requesters_dm(
     [
         (
             "AK12 2099-01-01",
-            "En rapport dækker dage til og med i dag: torsdag 1. januar 2099 ligger efter. Intet er lavet.",
-        ),
-        (
-            "AK12 2027-03-01 2027-12-24",
-            "En rapport dækker dage til og med i dag: fredag 24. december 2027 ligger efter. Intet er lavet.",
+            "En rapport begynder senest i dag: torsdag 1. januar 2099 ligger efter. Intet er lavet.",
         ),
         (
             "AK12 2027-03-01 2027-03-05 2027-03-09",
@@ -140,3 +137,11 @@ async def test_a_period_reaching_into_the_future_or_a_third_date_is_refused_as_s
     await _with_ratings(db, clock)
     reply = await Runner(db, clock)(PAEDAGOG, f"/teambot rapport {args}")
     assert (reply.text, reply.files) == (expected, [])
+
+
+async def test_a_period_ending_after_today_reports_up_to_today(db: Database, clock: FakeClock) -> None:
+    """ "This month", asked in the middle of it."""
+    await _with_ratings(db, clock)
+    reply = await Runner(db, clock)(PAEDAGOG, "/teambot rapport AK12 2027-03-01 2027-03-31")
+    assert reply.files
+    assert f"– {format_date(clock.now().date())}" in reply.text

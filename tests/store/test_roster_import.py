@@ -520,3 +520,59 @@ async def test_removing_a_paedagog_from_the_file_while_she_has_active_cases_is_r
     assert (problem.entry, problem.key, problem.kind) == ("[[case]] AK20", "paedagog", "roster.paedagog_gone")
     assert problem.values == {"name": "Ali Hassan"}
     assert snapshot(database_url) == before
+
+
+async def test_a_case_made_in_slack_without_consent_takes_the_consent_the_file_gives(
+    db: Database, clock: FakeClock
+) -> None:
+    """Nobody recorded a consent in Slack: the file's consent is the first word on it and applies (it was reported
+    as "changed in Slack" and left out, for good)."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await import_roster(db, parse_roster(_small(), source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=LEAD), "/teambot", f"forløb opret AK20 SOL <@{PAEDAGOG}>")
+    data = _small()
+    data["case"].append(
+        {
+            "code": "AK20",
+            "institution": "SOL",
+            "paedagog": PAEDAGOG,
+            "consultants": [PSYKOLOG],
+            "consent": {"date": "2027-02-10", "professions": ["psykolog"]},
+        }
+    )
+
+    report = await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK20"))).one()
+    assert (case.consent_date, case.consent_professions) == (date(2027, 2, 10), ["psykolog"])
+    assert [c.what for c in report.changes if c.key == "AK20"] == ["updated"]
+
+
+async def test_a_consultant_added_in_slack_stays_when_the_file_changes_its_own_list(
+    db: Database, clock: FakeClock
+) -> None:
+    """The file adds a speech consultant; the psychologist's colleague added in Slack stays (the file's new list
+    replaced everything, though the report had said the Slack consultant was kept)."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    await import_roster(db, parse_roster(_with_speech_consultant(_small()), source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=LEAD), "/teambot", f"forløb konsulent AK12 <@{SPEECH}>")
+    data = _with_speech_consultant(_small())
+    data["staff"].append({"id": "U0SOCI001", "name": "Sanne Social", "roles": ["socialrådgiver"], "institutions": []})
+    data["case"][0]["consultants"] = [PSYKOLOG, "U0SOCI001"]
+
+    report = await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+
+    async with db.read() as session:
+        names = sorted(
+            (
+                await session.exec(
+                    select(Staff.name).join(CaseConsultant, col(CaseConsultant.staff_id) == col(Staff.id))
+                )
+            ).all()
+        )
+    assert names == ["Peter Friis", "Sanne Social", "Tine Tale"]
+    assert sorted((c.what, c.fields) for c in report.changes if c.table == "case") == [
+        ("kept", ("consultants",)),
+        ("updated", ("consultants",)),
+    ]

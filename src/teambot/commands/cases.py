@@ -6,12 +6,14 @@ Only the institution's leads and the case's pædagog may change a case; everythi
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
 from teambot.domain.dates import Direction, parse_day
+from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS
 from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
 from teambot.domain.roster import CASE_CODE
@@ -195,6 +197,12 @@ async def _start(ctx: Context, staff: Staff, args: str) -> Reply:
         if case.start_meeting is not None:
             # Moving the anchor would reshuffle meetings already planned and announced; `flyt` moves one meeting.
             raise UserError(t("case.start_already", code=case.code, date=format_date(case.start_meeting)))
+        # It cannot be changed once set: a mistyped year would plan years of meetings, all "held". A start meeting
+        # lies at most one meeting interval back and a year ahead.
+        municipality = await queries.municipality(session)
+        weeks = case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
+        if not ctx.today() - timedelta(weeks=weeks) <= day <= ctx.today() + timedelta(days=365):
+            raise UserError(t("case.start_out_of_range", date=format_date(day), weeks=weeks))
         case.start_meeting = day
         audit.record(
             session,

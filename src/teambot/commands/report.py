@@ -31,9 +31,11 @@ async def report(ctx: Context, args: str) -> Reply:
         day = parse_day(word, today, Direction.PAST)
         if day is None:
             raise UserError(t("meeting.bad_date", text=word))
-        if day > today:  # there are no ratings yet; the end would default to today and read as "before the start"
-            raise UserError(t("report.future", date=format_date(day)))
         dates.append(day)
+    if dates and dates[0] > today:  # no ratings yet; the end, today by default, read as "before the start"
+        raise UserError(t("report.future", date=format_date(dates[0])))
+    if len(dates) > 1:
+        dates[1] = min(dates[1], today)  # "this month" reports up to today
     async with ctx.db.write() as session:
         view = await store.case_view(session, words[0])
         if view is None or not (await store.access_to(session, staff, view.case)).read:

@@ -20,6 +20,7 @@ from teambot.store.db import Database
 from teambot.store.models import (
     Absence,
     Assignment,
+    AuditEntry,
     CafeCount,
     Case,
     CaseConsultant,
@@ -392,7 +393,8 @@ class _Importer:
         Returns the fields changed; reports the ones kept."""
         case_id = _id(case)
         last = await self.session.get(CaseImport, case_id)
-        stored = {"consent_date": case.consent_date, "consent_professions": sorted(case.consent_professions)}
+        stored_professions = sorted(case.consent_professions)
+        stored = {"consent_date": case.consent_date, "consent_professions": stored_professions}
         query = select(CaseConsultant.staff_id).where(CaseConsultant.case_id == case_id)
         current = sorted((await self.session.exec(query)).all())
         changed: tuple[str, ...] = ()
@@ -405,10 +407,16 @@ class _Importer:
                 changed += _update(case, consent)
             elif stored != consent:
                 kept += ("consent",)
-            target = wanted if last.consultants != wanted else current
+            # What the file added or removed since it last spoke; consultants added in Slack (the only way Slack
+            # changes them) stay.
+            target = sorted(
+                (set(current) - (set(last.consultants) - set(wanted))) | (set(wanted) - set(last.consultants))
+            )
         else:
+            # A consent Slack recorded (given or withdrawn) may be narrowed by the file, never widened; a case
+            # whose consent Slack never touched takes the file's.
             professions = set(typing.cast(list[str], consent["consent_professions"]))
-            if professions and professions <= set(case.consent_professions):
+            if not await self.consent_set_in_slack(case) or (professions and professions <= set(stored_professions)):
                 changed += _update(case, consent)
             elif stored != consent:
                 kept += ("consent",)
@@ -419,7 +427,7 @@ class _Importer:
                 self.session.add(CaseConsultant(case_id=case_id, staff_id=staff_id))
             if not created:
                 changed += ("consultants",)
-        if target != wanted:
+        if set(target) - set(wanted):
             kept += ("consultants",)
         if last is None:
             last = CaseImport(case_id=case_id, consent_date=None, consent_professions=[], consultants=[])
@@ -428,3 +436,8 @@ class _Importer:
         if kept:
             self.report.add("kept", "case", spec.code, kept)
         return changed
+
+    async def consent_set_in_slack(self, case: Case) -> bool:
+        """Whether anyone recorded or withdrew this case's consent with `/teambot forløb samtykke` (audited)."""
+        query = select(AuditEntry.id).where(AuditEntry.case_code == case.code, AuditEntry.action == "case.consent")
+        return (await self.session.exec(query.limit(1))).first() is not None
