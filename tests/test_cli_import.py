@@ -236,3 +236,18 @@ def test_moving_a_paedagog_away_from_her_childrens_cases_is_refused_naming_each(
         "Intet er importeret: 1 fejl i roster-2.toml. Ret filen og prøv igen.",
     ]
     assert snapshot(url) == before
+
+
+def test_a_roster_imported_into_the_demo_database_says_to_use_a_new_one(url: str) -> None:
+    """`make run` without Slack fills teambot.db with the demo municipality; importing the real roster there is
+    refused for the demo's children, and the refusal says where the real roster belongs."""
+    demo = CliRunner().invoke(app, ["demo"], env={"TEAMBOT_DATABASE_URL": url})
+    assert demo.exit_code == 0, demo.output
+
+    result = teambot_import(url, write(ROSTER))
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "Databasen rummer demokommunen (fra `make run` uden Slack). Importér jeres medarbejderliste i en ny "
+        "database: sæt TEAMBOT_DATABASE_URL, eller flyt teambot.db væk."
+    )

@@ -16,7 +16,7 @@ from teambot.commands import Context
 from teambot.commands.visits import wheel_lines
 from teambot.config import ConfigError, Settings, load_settings
 from teambot.console.shell import ConsoleMessenger, Shell
-from teambot.demo import DEMO_USER, load_demo
+from teambot.demo import DEMO_MUNICIPALITY, DEMO_USER, load_demo
 from teambot.domain.monitoring import parse_minutes
 from teambot.domain.roster import RosterError, load_roster_file
 from teambot.i18n import t
@@ -183,8 +183,19 @@ def import_(file: Annotated[Path, typer.Argument(help="Roster TOML file.")]) -> 
         report = asyncio.run(apply())
     except RosterError as exc:  # what only the database shows wrong (a case's pædagog moved away); nothing stored
         _print_problems(exc)
+        if asyncio.run(_holds_demo(settings)):  # the demo's children, left by `make run` before Slack was set up
+            typer.echo(t("import.demo_database"), err=True)
         raise typer.Exit(1) from None
     _print_report(report, str(file))
+
+
+async def _holds_demo(settings: Settings) -> bool:
+    runtime = open_runtime(settings)
+    try:
+        async with runtime.db.read() as session:
+            return (await queries.municipality(session)).name == DEMO_MUNICIPALITY
+    finally:
+        await runtime.db.dispose()
 
 
 def _print_problems(error: RosterError) -> None:

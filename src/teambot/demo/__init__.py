@@ -22,6 +22,7 @@ from teambot.store.roster_import import import_roster
 
 DEMO_USER = "U0METTE01"  # the console's default user: a pædagog with children to rate
 DEMO_LEAD = "U0KARSTEN1"
+DEMO_MUNICIPALITY = "Demo Kommune"
 
 _STAFF: list[dict[str, Any]] = [
     {"id": "U0KARSTEN1", "name": "Karsten Bro", "roles": ["leder"], "institutions": ["SOL", "MAR"]},
@@ -131,7 +132,7 @@ def demo_roster_data(today: date) -> dict[str, Any]:
     year = today.year
     return {
         "municipality": {
-            "name": "Demo Kommune",
+            "name": DEMO_MUNICIPALITY,
             "closing_days": [f"{year}-12-28..{year}-12-31"],
             "visiting_disciplines": ["sundhedsplejerske"],
         },

@@ -97,6 +97,7 @@ MESSAGES: dict[str, str] = {
     "import.updated": "~ {table} {key}: {fields}",
     "import.deactivated": "- {table} {key}",
     "import.kept": "= {table} {key}: {fields} ændret i Slack; filen ændrer det ikke",
+    "import.demo_database": "Databasen rummer demokommunen (fra `make run` uden Slack). Importér jeres medarbejderliste i en ny database: sæt TEAMBOT_DATABASE_URL, eller flyt teambot.db væk.",
     "demo.loaded": (
         "Demokommunen er indlæst: {institutions} institutioner, {staff} medarbejdere, "
         "{cases} forløb, {ratings} registreringer."

@@ -88,6 +88,7 @@ MESSAGES: dict[str, str] = {
     "import.updated": "~ {table} {key}: {fields}",
     "import.deactivated": "- {table} {key}",
     "import.kept": "= {table} {key}: {fields} changed in Slack; the file does not change it",
+    "import.demo_database": "The database holds the demo municipality (from `make run` without Slack). Import your roster into a new database: set TEAMBOT_DATABASE_URL, or move teambot.db away.",
     "demo.loaded": (
         "The demo municipality is loaded: {institutions} institutions, {staff} staff, {cases} cases, {ratings} ratings."
     ),
