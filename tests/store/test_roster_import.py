@@ -576,3 +576,27 @@ async def test_a_consultant_added_in_slack_stays_when_the_file_changes_its_own_l
         ("kept", ("consultants",)),
         ("updated", ("consultants",)),
     ]
+
+
+async def test_a_file_dropping_one_profession_does_not_bring_back_another_withdrawn_in_slack(
+    db: Database, clock: FakeClock
+) -> None:
+    """Consent for psychologist and speech consultant; the psychologist's is withdrawn in Slack; the file then
+    drops the speech consultant from the same consent: the file's psychologist came back."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    both = {"date": "2027-02-11", "professions": ["psykolog", "tale-hørekonsulent"]}
+    await import_roster(
+        db, parse_roster(_with_speech_consultant(_small(case={"consent": both})), source="test"), now=clock.now()
+    )
+    await run_command(
+        Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "forløb samtykke AK12 tale-hørekonsulent 2027-02-11"
+    )
+    one = {"date": "2027-02-11", "professions": ["psykolog"]}
+
+    report = await import_roster(
+        db, parse_roster(_with_speech_consultant(_small(case={"consent": one})), source="test"), now=clock.now()
+    )
+
+    case, _ = await _case(db)
+    assert (case.consent_date, case.consent_professions) == (None, [])
+    assert sorted(c.what for c in report.changes if c.table == "case") == ["kept", "updated"]

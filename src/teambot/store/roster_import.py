@@ -403,10 +403,22 @@ class _Importer:
             target = wanted
         elif last is not None:
             said = {"consent_date": last.consent_date, "consent_professions": sorted(last.consent_professions)}
-            if said != consent:
-                changed += _update(case, consent)
-            elif stored != consent:
-                kept += ("consent",)
+            if said == consent:
+                if stored != consent:
+                    kept += ("consent",)
+            elif last.consent_date != consent["consent_date"]:
+                changed += _update(case, consent)  # a consent of a new date: the parents decided anew
+            else:
+                # The same consent edited in the file: only what the file added or removed, so a profession
+                # withdrawn in Slack does not come back because the file dropped another.
+                given = set(typing.cast(list[str], consent["consent_professions"]))
+                before = set(last.consent_professions)
+                merged = sorted((set(stored_professions) - (before - given)) | (given - before))
+                changed += _update(
+                    case, {"consent_date": consent["consent_date"] if merged else None, "consent_professions": merged}
+                )
+                if merged != sorted(given):
+                    kept += ("consent",)
             # What the file added or removed since it last spoke; consultants added in Slack (the only way Slack
             # changes them) stay.
             target = sorted(
