@@ -79,12 +79,8 @@ async def test_a_pedagogue_opening_home_sees_todays_ratings_with_buttons_and_mee
     assert [c.params["user_id"] for c in fake_slack.calls_to("views.publish")] == [PAEDAGOG]
 
 
-async def test_a_button_on_the_home_tab_records_and_redraws_the_tab(
-    db: Database, clock: FakeClock, fake_slack: FakeSlack
-) -> None:
-    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
-    app = _app(db, clock, fake_slack)
-    goal = (await goal_ids(db))[1]
+def _home_press(goal: int, fake_slack: FakeSlack) -> dict[str, Any]:
+    """The pædagog presses 3 for `goal` on 4 March on the Home tab (a view, not a message)."""
     payload = block_actions_payload(
         user_id=PAEDAGOG,
         action_id="rating_nudge:3",
@@ -93,6 +89,16 @@ async def test_a_button_on_the_home_tab_records_and_redraws_the_tab(
     )
     payload["container"] = {"type": "view", "view_id": "V0HOME"}
     payload["view"] = {"id": "V0HOME", "type": "home", "blocks": []}
+    return payload
+
+
+async def test_a_button_on_the_home_tab_records_and_redraws_the_tab(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    goal = (await goal_ids(db))[1]
+    payload = _home_press(goal, fake_slack)
     assert await _post(app, interaction_body(payload), "application/x-www-form-urlencoded") == 200
     assert [(r.value, r.day.isoformat()) for r in await ratings(db)] == [(3, "2027-03-04")]
     [view] = _published(fake_slack)
@@ -128,14 +134,7 @@ async def test_a_refused_button_on_the_home_tab_is_told_in_a_dm_and_the_tab_is_r
     app = _app(db, clock, fake_slack)
     goal = (await goal_ids(db))[1]
     await run_command(Context(db=db, clock=clock, user_id=LEAD), "/teambot", "forløb luk AK12")
-    payload = block_actions_payload(
-        user_id=PAEDAGOG,
-        action_id="rating_nudge:3",
-        value=f"{goal}:2027-03-04:3",
-        response_url=fake_slack.response_url(),
-    )
-    payload["container"] = {"type": "view", "view_id": "V0HOME"}
-    payload["view"] = {"id": "V0HOME", "type": "home", "blocks": []}
+    payload = _home_press(goal, fake_slack)
 
     assert await _post(app, interaction_body(payload), "application/x-www-form-urlencoded") == 200
 

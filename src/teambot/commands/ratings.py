@@ -162,14 +162,7 @@ async def rating(ctx: Context, args: str) -> Reply:
             return Reply(_confirmation(done, parsed.note))
         # The refusal lists the child's goals, a read of case data. Raised in here it would roll its audit entry
         # back; this transaction has stored nothing else, so it commits the entry and the refusal follows.
-        audit.record(
-            session,
-            at=ctx.clock.now(),
-            actor=ctx.user_id,
-            action="rating.read",
-            case_code=view.case.code,
-            via="refusal",
-        )
+        _audit_read(ctx, session, view.case.code, via="refusal")
     raise UserError(goal)
 
 
@@ -213,14 +206,7 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
                 if existing is not None:
                     rated[goal.id] = existing.value
             # The form shows the child's goals and today's ratings: a read of case data.
-            audit.record(
-                session,
-                at=ctx.clock.now(),
-                actor=ctx.user_id,
-                action="rating.read",
-                case_code=view.case.code,
-                via="modal",
-            )
+            _audit_read(ctx, session, view.case.code, via="modal")
     if not views:
         raise UserError(t("rating.no_children"))
     blocks: list[Block] = []
@@ -365,6 +351,10 @@ async def todo(ctx: Context, staff: Staff) -> Reply:
     if not items:
         return Reply(t("rating.todo_none", date=format_date(today)))
     return rating_nudge(today, items)
+
+
+def _audit_read(ctx: Context, session: AsyncSession, code: str, *, via: str) -> None:
+    audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", case_code=code, via=via)
 
 
 async def _record_nudge_reads(ctx: Context, session: AsyncSession, items: list[NudgeItem], *, via: str) -> None:
