@@ -21,6 +21,7 @@ from helpers_outbox import (
     MEETING_DAY,
     SECOND_REMINDERS_DUE,
     Pacing,
+    case_id,
     delivered,
     deliveries_per_key,
     dispatcher_for,
@@ -35,15 +36,17 @@ from sqlalchemy.exc import OperationalError
 from teambot.commands import Context, run_command
 from teambot.commands.messenger import notification_metadata
 from teambot.commands.notices import from_payload
+from teambot.domain.roster import parse_roster
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.planner import plan_case
 from teambot.slack.messenger import SlackMessenger
 from teambot.store import outbox
 from teambot.store.db import Database
 from teambot.store.models import Notification
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
-from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG
+from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG, small_roster
 
 REMINDER = "meeting.reminder"
 
@@ -664,3 +667,27 @@ async def test_a_claim_ahead_that_fails_beside_a_failing_batch_leaves_no_excepti
     monkeypatch.setattr(outbox, "record_outcomes", record_outcomes)
     status = {row.dedupe_key: row.status for row in await notifications(db)}
     assert status == {**dict.fromkeys(keys[:batch], "sending"), **dict.fromkeys(keys[batch:], "pending")}
+
+
+async def test_a_lead_known_only_by_email_does_not_keep_the_other_lead_from_hearing_of_a_failure(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A lead imported by e-mail, not yet found in Slack, has no Slack ID: rerouting asserted on it, the pass broke
+    off, and the lead who has one never heard that the pædagog's reminder could not be delivered."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    data = small_roster()
+    karsten = next(s for s in data["staff"] if s["id"] == LEAD)
+    del karsten["id"]
+    karsten["email"] = "karsten@example.dk"
+    data["staff"].append({"id": "U0LEAD002", "name": "Anne Holm", "roles": ["leder"], "institutions": ["SOL"]})
+    await import_roster(db, parse_roster(data, source="test"), now=clock.now())
+    await plan_case(db, await case_id(db), now=clock.now(), zone=COPENHAGEN)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", error="user_not_found")
+
+    stats = await dispatcher.dispatch_due()
+
+    assert (stats.failed, stats.rerouted) == (1, 1)
+    [notice] = await notifications(db, kind="notice.rerouted")
+    assert notice.recipient == "U0LEAD002"

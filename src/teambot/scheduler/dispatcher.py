@@ -338,7 +338,12 @@ class Dispatcher:
         if row.institution_id is None:
             return [], row.recipient
         async with self.db.read() as session:
-            leads = [s for s in await queries.leads_of(session, row.institution_id) if s.slack_id != row.recipient]
+            # A lead known only by e-mail (not found in Slack yet) cannot be messaged; the others still are.
+            leads = [
+                s
+                for s in await queries.leads_of(session, row.institution_id)
+                if s.slack_id not in (None, row.recipient)
+            ]
             original = await queries.staff_by_slack_id(session, row.recipient)
         return leads, original.name if original else row.recipient
 
