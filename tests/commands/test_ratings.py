@@ -920,6 +920,11 @@ async def test_closing_a_case_stops_ratings_and_cancels_pending_reminders(db: Da
     [closing] = await audit_entries(db, "case.close")
     assert (closing.actor, closing.case_code) == (PAEDAGOG, "AK12")
     assert (await case_of(db)).closed_on == TODAY
+    # The meeting of 30 March is cancelled too: left "planned", /teambot overblik counted it as held once its day
+    # had passed, with hours for every participant.
+    async with db.read() as session:
+        meetings = (await session.exec(select(Meeting).where(Meeting.case_id == case.id))).all()
+    assert [(m.day, m.status) for m in meetings] == [(date(2027, 3, 30), "cancelled")]
 
 
 async def test_a_goal_added_today_cannot_be_rated_for_the_days_before_it(db: Database, clock: FakeClock) -> None:

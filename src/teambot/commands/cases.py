@@ -20,7 +20,7 @@ from teambot.domain.roster import CASE_CODE
 from teambot.i18n import format_date, t
 from teambot.store import audit, queries
 from teambot.store import ratings as store
-from teambot.store.models import Case, CaseConsultant, Goal, Institution, Staff, StaffInstitution
+from teambot.store.models import Case, CaseConsultant, Goal, Institution, Meeting, Staff, StaffInstitution
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 MAX_GOAL = 300
@@ -338,6 +338,16 @@ async def _close(ctx: Context, staff: Staff, args: str) -> Reply:
         if case.status == "closed":
             raise UserError(t("case.already_closed", code=case.code))
         case.status, case.closed_on = "closed", ctx.today()
+        # Its coming meetings are cancelled, as the answer says: left "planned", they counted as held once passed.
+        coming = await session.exec(
+            select(Meeting).where(
+                Meeting.case_id == case.id,
+                col(Meeting.day) >= ctx.today(),
+                col(Meeting.status).in_(("planned", "moved")),
+            )
+        )
+        for meeting in coming.all():
+            meeting.status = "cancelled"
         audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="case.close", case_code=case.code)
     await _replan(ctx, case)
     return Reply(t("case.closed", code=case.code, date=format_date(ctx.today())))
