@@ -48,7 +48,7 @@ def dispatcher(db: Database, messenger: RecordingMessenger, clock: FakeClock) ->
         raise AssertionError(f"the dispatcher should not need to pace here ({seconds} s)")
 
     return Dispatcher(
-        db, messenger, clock, refreshers=nudge_refreshers(db), sleep=no_sleep, monotonic=lambda: next(ticks)
+        db, messenger, clock, refreshers=nudge_refreshers(db, clock, CPH), sleep=no_sleep, monotonic=lambda: next(ticks)
     )
 
 
@@ -231,6 +231,20 @@ async def test_an_absence_registered_after_planning_stops_todays_nudge(db: Datab
 
     clock.set(NUDGE_TIME)
     await plan_all(db, now=clock.now(), zone=CPH)
+    await dispatcher(db, messenger, clock).dispatch_due()
+
+    assert nudges_sent(messenger) == []
+    assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
+
+
+async def test_a_nudge_left_over_from_a_day_the_bot_was_down_is_not_sent_later(db: Database, clock: FakeClock) -> None:
+    """Down from Thursday morning to Monday: Thursday's "Husk dagens registreringer" went out on Monday, for a day
+    that is over (a reminder for a moment passed today still goes)."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 0, 5))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    messenger = RecordingMessenger()
+
+    clock.set(datetime(2027, 3, 8, 8, 0))
     await dispatcher(db, messenger, clock).dispatch_due()
 
     assert nudges_sent(messenger) == []

@@ -6,13 +6,14 @@ meantime are not asked for again, and a pædagog who has rated everything gets n
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from teambot.commands.notices import as_payload, rating_nudge
+from teambot.domain.clock import Clock
 from teambot.domain.meetings import WORKDAY_END, local_instant, parse_hhmm
 from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
@@ -89,9 +90,10 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
     return count
 
 
-async def refresh_nudge(db: Database, row: Notification) -> dict[str, Any] | None:
-    """Redraw the nudge with the ratings given since it was planned; None when nothing is left to rate."""
-    if row.event_day is None:
+async def refresh_nudge(db: Database, row: Notification, today: date) -> dict[str, Any] | None:
+    """Redraw the nudge with the ratings given since it was planned; None when nothing is left to rate, or its day
+    is over (the bot was down then: "Husk dagens registreringer" for a past day is no reminder)."""
+    if row.event_day is None or row.event_day < today:
         return None
     async with db.read() as session:
         staff = await queries.staff_by_slack_id(session, row.recipient)
@@ -103,8 +105,8 @@ async def refresh_nudge(db: Database, row: Notification) -> dict[str, Any] | Non
     return as_payload(rating_nudge(row.event_day, items))
 
 
-def nudge_refreshers(db: Database) -> dict[str, Refresher]:
+def nudge_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, Refresher]:
     async def refresh(row: Notification) -> dict[str, Any] | None:
-        return await refresh_nudge(db, row)
+        return await refresh_nudge(db, row, clock.now().astimezone(zone).date())
 
     return {NUDGE: refresh}

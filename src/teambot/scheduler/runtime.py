@@ -48,7 +48,7 @@ class BotScheduler:
         self.clock = clock
         self.zone = zone
         self.dispatcher = Dispatcher(
-            db, messenger, clock, refreshers={**nudge_refreshers(db), **digest_refreshers(db, clock, zone)}
+            db, messenger, clock, refreshers={**nudge_refreshers(db, clock, zone), **digest_refreshers(db, clock, zone)}
         )
         self._tasks: set[asyncio.Task[Any]] = set()  # deliveries and purges a stop waits for
         self._planning: set[asyncio.Task[Any]] = set()  # passes a stop cancels: every pass is idempotent

@@ -118,7 +118,7 @@ async def _run(
         clock,
         min_interval=0.0,
         worker="simulator",
-        refreshers={**nudge_refreshers(db), **digest_refreshers(db, clock, zone)},
+        refreshers={**nudge_refreshers(db, clock, zone), **digest_refreshers(db, clock, zone)},
     )
     stop = datetime.combine(end + timedelta(days=1), time(0, 0), zone).astimezone(UTC)
     next_plan = clock.now()
