@@ -243,6 +243,9 @@ async def test_aflys_cancels_tells_the_others_and_the_series_goes_on(run: Planni
     listing = (await run(PAEDAGOG, "/teambot møder")).text
     assert "• tirsdag 30. marts 2027 kl. 14.00 — AK12 (Børnehuset Solsikken) · aflyst" in listing
     assert "• tirsdag 11. maj 2027 kl. 14.00 — AK12" in listing
+    # The Home tab lists coming meetings without a state: a cancelled one showed there as if it were still on.
+    home = (await run(PAEDAGOG, "/teambot hjem")).text
+    assert "30. marts 2027" not in home and "tirsdag 11. maj 2027 kl. 14.00 — AK12" in home
 
     pending = await _rows(db, kind="meeting.reminder", status="pending")
     assert {r.event_day for r in pending if r.ref_id == second.id} == {date(2027, 5, 11)}

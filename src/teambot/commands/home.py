@@ -54,7 +54,9 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
             blocks.append(_text(t("rating.todo_none", date=format_date(today))))
         blocks.append({"type": "divider"})
     async with ctx.db.write() as session:
-        meetings = (await queries.meetings_for(session, staff, today))[:MEETINGS_SHOWN]
+        # Coming meetings only: the tab has no room for a state, and a cancelled one read as still on.
+        meetings = [r for r in await queries.meetings_for(session, staff, today) if r.meeting.status != "cancelled"]
+        meetings = meetings[:MEETINGS_SHOWN]
         codes = (row.case.code for row in meetings)
         await audit.record_reads(
             session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="meeting.read", via="home"
