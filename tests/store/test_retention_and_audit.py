@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +15,11 @@ from typer.testing import CliRunner
 
 from conftest import Runner
 from teambot.cli import app
+from teambot.scheduler.nudges import plan_nudges
 from teambot.scheduler.runtime import BotScheduler
 from teambot.scheduler.simulate import RecordingMessenger
 from teambot.store.db import Database
-from teambot.store.models import AuditEntry, Case, Goal, Rating
+from teambot.store.models import AuditEntry, Case, Goal, Notification, Rating
 from teambot.store.retention import months_before
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import LEAD, PAEDAGOG, load_small_roster
@@ -54,6 +56,34 @@ async def test_a_closed_case_is_purged_after_the_retention_period(db: Database, 
         ).one()
     assert (purge.case_code, purge.detail["ratings"], purge.detail["goals"]) == ("AK12", 1, 2)
     assert kept > 3  # the log of who did what survives the purge
+
+
+async def test_a_purge_leaves_no_note_or_goal_text_of_the_child_behind(db: Database, clock: FakeClock) -> None:
+    """The note of a corrected rating is kept in the correction's audit entry, and the daily nudge that went out
+    quoted the child's goals: both outlived the purge. The entries (who did what, when) stay; the texts go."""
+    clock.set(datetime(2027, 3, 4, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    scheduler = BotScheduler(db, RecordingMessenger(), clock, COPENHAGEN, retention_months=24)
+    await plan_nudges(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 4, 14, 1))
+    assert (await scheduler.dispatcher.dispatch_due()).sent == 1  # the nudge, quoting both goals
+    run = Runner(db, clock)
+    await run(PAEDAGOG, "/rating AK12 1 3 græd hele formiddagen efter far gik")
+    await run(PAEDAGOG, "/rating AK12 1 2")
+    await run(LEAD, "/teambot forløb luk AK12")
+
+    clock.set(datetime(2029, 3, 5, 3, 30))
+    assert await scheduler.purge() == 1
+
+    async with db.read() as session:
+        details = [json.dumps(e.detail, ensure_ascii=False) for e in (await session.exec(select(AuditEntry))).all()]
+        payloads = [json.dumps(n.payload, ensure_ascii=False) for n in (await session.exec(select(Notification))).all()]
+        actions = [
+            e.action for e in (await session.exec(select(AuditEntry).where(AuditEntry.case_code == "AK12"))).all()
+        ]
+    assert not [d for d in details if "far gik" in d]
+    assert not [p for p in payloads if "overtøj" in p.lower()]
+    assert "rating.correct" in actions  # who corrected what, when, stays
 
 
 async def test_the_audit_log_of_a_child_exports_as_csv(db: Database, clock: FakeClock, database_url: str) -> None:

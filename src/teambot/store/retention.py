@@ -1,16 +1,19 @@
 """Retention: closed cases and everything about them are deleted a configurable number of months after
-closing. The audit log keeps its entries (it is the record of who saw what) and gains one for the purge."""
+closing. The audit log keeps its entries (it is the record of who saw what; a note quoted in one is blanked) and
+gains one for the purge."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import Text, cast
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.store import audit
-from teambot.store.models import Case, CaseConsultant, CaseImport, Goal, Meeting, Notification, Rating
+from teambot.store import audit, outbox
+from teambot.store.models import AuditEntry, Case, CaseConsultant, CaseImport, Goal, Meeting, Notification, Rating
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ async def purge_closed_cases(session: AsyncSession, *, closed_before: date, now:
         await session.exec(delete(Goal).where(col(Goal.case_id) == case.id))
         await session.exec(delete(CaseConsultant).where(col(CaseConsultant.case_id) == case.id))
         await session.exec(delete(CaseImport).where(col(CaseImport.case_id) == case.id))
+        await _forget_texts(session, case.code)
         await session.delete(case)
         result = Purged(case.code, len(goal_ids), ratings, len(meeting_ids))
         audit.record(
@@ -68,3 +72,22 @@ async def purge_closed_cases(session: AsyncSession, *, closed_before: date, now:
         )
         purged.append(result)
     return purged
+
+
+async def _forget_texts(session: AsyncSession, code: str) -> None:
+    """What a child's case left in free text elsewhere: a corrected rating's note kept in its audit entry (the entry,
+    who did what and when, stays), and messages that quoted the child's goals (the daily nudge lists all of a
+    pædagog's children, so its subject may name another child). Messages still to be sent are not touched."""
+    for entry in (await session.exec(select(AuditEntry).where(AuditEntry.case_code == code))).all():
+        if entry.detail.get("old_note") is not None:
+            entry.detail = {**entry.detail, "old_note": None}
+    named = re.compile(rf"(?<![A-Z0-9]){re.escape(code)}(?![A-Z0-9])")
+    rows = await session.exec(
+        select(Notification.id, cast(col(Notification.payload), Text), Notification.subject).where(
+            col(Notification.status).not_in((outbox.PENDING, outbox.SENDING)),
+            (col(Notification.subject) == code) | cast(col(Notification.payload), Text).contains(code),
+        )
+    )
+    gone = [ident for ident, text, subject in rows.all() if subject == code or named.search(text or "")]
+    if gone:
+        await session.exec(delete(Notification).where(col(Notification.id).in_(gone)))
