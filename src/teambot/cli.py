@@ -334,7 +334,7 @@ def export_monitoring(
     end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
     file_format: Annotated[str, typer.Option("--format", help="Only csv for now.")] = "csv",
     minutes: Annotated[
-        str, typer.Option("--minutes", help="Minutes per activity, e.g. rating=1,statusmøde=60,besøg=120,café=90.")
+        str, typer.Option("--minutes", help="Minutes per activity: rating=1,statusmøde=60 (the defaults).")
     ] = "",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
 ) -> None:

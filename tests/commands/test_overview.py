@@ -99,9 +99,12 @@ async def test_the_csv_export_per_institution_and_quarter(db: Database, clock: F
     assert {row["institution"] for row in rows} == {"SOL", "MAR"}
     assert "AK12" not in result.output
 
-    bad = CliRunner().invoke(
-        app,
-        ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--minutes", "kaffe=5"],
-        env={"TEAMBOT_DATABASE_URL": database_url},
-    )
-    assert bad.exit_code == 2
+    # Minutes for activities the figures do not count are refused, not silently ignored (besøg and café were
+    # accepted and made no difference).
+    for minutes in ("kaffe=5", "besøg=120", "café=90"):
+        bad = CliRunner().invoke(
+            app,
+            ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--minutes", minutes],
+            env={"TEAMBOT_DATABASE_URL": database_url},
+        )
+        assert bad.exit_code == 2, minutes
