@@ -45,9 +45,9 @@ export_app = typer.Typer(help="Export aggregated figures.", no_args_is_help=True
 app.add_typer(export_app, name="export")
 
 
-def open_runtime(settings: Settings) -> Runtime:
+def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     try:
-        return _open_runtime(settings)
+        return _open_runtime(settings, migrate=migrate)
     except DatabaseUnavailable as exc:
         typer.echo(f"teambot: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -235,7 +235,8 @@ def simulate(
     if last < first:
         typer.echo("teambot: --to is before --from", err=True)
         raise typer.Exit(2)
-    runtime = open_runtime(_settings())
+    # With --demo the simulation never reads the database: it is neither opened nor created.
+    runtime = open_runtime(_settings(), migrate=not demo)
     zone = runtime.settings.zone
 
     async def go() -> list[SimulatedMessage]:
