@@ -211,3 +211,21 @@ async def test_nothing_about_a_passed_visit_goes_out_after_a_long_downtime(run: 
     run.clock.set(datetime(2027, 3, 15, 9, 0))  # the bot was down from 26 February to 15 March
     await run.plan()
     assert [r.status for r in await rows(run.db, "visit.reminder") if r.event_day == SOL_VISIT] == ["cancelled"]
+
+
+async def test_a_closing_day_announced_after_planning_moves_the_visit_and_nothing_names_the_closed_day(
+    run: VisitRunner, db: Database, clock: FakeClock
+) -> None:
+    """Solsikken announces a pædagogisk dag on 11 March (a roster import in January): the visit planned for it
+    moves to a working day of its quarter, and no message names the closed day (the channel's text for parents,
+    the consultant's confirm request and reminder all still did)."""
+    clock.set(datetime(2027, 1, 10, 7, 0))
+    await load_visit_roster(db, clock, closing={"SOL": [SOL_VISIT.isoformat()]})
+    await run.plan()
+
+    [sol] = [v for v in await visits(db, "SOL") if v.year == 2027 and v.quarter == 1]
+    assert sol.day != SOL_VISIT and sol.day.isocalendar()[:2] >= (2027, 1)
+    assert (sol.day.year, (sol.day.month - 1) // 3 + 1) == (2027, 1)
+    sent = await run.until(datetime(2027, 3, 31, 18, 0))
+    assert [m.text for _, m in sent if "Solsikken" in m.text and "torsdag 11. marts 2027" in m.text.lower()] == []
+    assert any(r == SOL_CHANNEL and "Kære forældre" in m.text for r, m in sent)

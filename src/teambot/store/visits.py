@@ -160,7 +160,23 @@ async def plan_year(
         booked.setdefault(consultant_id, set()).add(day)
 
     reassigned: list[Visit] = []
+    today = now.date()
     for visit in existing:
+        calendar = calendar_of[visit.institution_id]
+        if visit.day >= today and not calendar.is_working_day(visit.day):
+            # A closing day announced after planning (a roster import): the visit goes to the nearest working day
+            # of its quarter its consultant is free, from `earliest` on if it can (the notice then says so); the
+            # confirmation of the closed day goes.
+            diary = booked.setdefault(visit.consultant_id, set())
+            diary.discard(visit.day)
+            grid = quarter_weekdays(visit.year, visit.quarter)
+            target = grid.index(visit.day) if visit.day in grid else 0
+            moved = place_near(target, grid, calendar, diary, max(earliest, today)) or place_near(
+                target, grid, calendar, diary, today
+            )
+            if moved is not None:
+                visit.day, visit.confirmed_by, visit.status, visit.changed_at = moved, None, "moved", now
+            diary.add(visit.day)
         assignee = table.fixed(visit.institution_id, visit.discipline)
         if assignee is None or assignee.person.staff_id == visit.consultant_id:
             continue
