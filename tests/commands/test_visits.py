@@ -362,3 +362,23 @@ async def test_parents_told_the_old_date_get_a_new_text_at_once(run: VisitRunner
     )
     assert "> Tirsdag 16. marts 2027 kommer vores sundhedsplejerske, Hanne Vestergaard" in notice.text
     assert "> Skriv jeres forslag til os senest torsdag 11. marts 2027." in notice.text
+
+
+async def test_parents_told_of_a_move_hear_when_the_visit_moves_back(run: VisitRunner) -> None:
+    """11 March → 16 March → 11 March after the parents' notice went out: the text for the 11th had been sent
+    before, so nothing went to the channel, and the parents last heard "16. marts"."""
+    value = await confirm_request(run)
+    await run.until(datetime(2027, 2, 25, 9, 0))
+    await move(run, HANNE, value, "2027-03-16")
+    await run.until(datetime(2027, 2, 25, 9, 1))
+    run.clock.set(datetime(2027, 2, 26, 10, 0))
+    await move(run, HANNE, value, "2027-03-11")
+
+    sent = await run.until(datetime(2027, 2, 26, 10, 1))
+
+    [(recipient, notice)] = [(r, m) for r, m in sent if m.text.startswith("🔁 Konsulentbesøget er flyttet")]
+    assert recipient == SOL_CHANNEL
+    assert "> Torsdag 11. marts 2027 kommer vores sundhedsplejerske, Hanne Vestergaard" in notice.text
+    # And no second text later: the parents have the current date.
+    later = await run.until(datetime(2027, 3, 11, 18, 0))
+    assert [r for r, m in later if r == SOL_CHANNEL and "Kære forældre" in m.text] == []

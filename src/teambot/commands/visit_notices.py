@@ -269,6 +269,7 @@ async def sync_visit_outboxes(
     facts = await visit_facts_of(session, coming, table)
     existing: dict[int, dict[str, datetime]] = {}
     moved: set[int] = set()  # visits whose parents were told another date
+    told: dict[int, set[str]] = {}  # the keys of the parents' texts sent, by visit
     if coming:
         day_of = {v.id: v.day for v in coming}
         ids = list(day_of)
@@ -281,14 +282,23 @@ async def sync_visit_outboxes(
             if ref_id is not None:
                 existing.setdefault(ref_id, {})[key] = due_at
         notices = await session.exec(
-            select(col(Notification.ref_id), col(Notification.event_day)).where(
+            select(col(Notification.ref_id), col(Notification.event_day), col(Notification.dedupe_key))
+            .where(
                 Notification.ref_type == "visit",
                 col(Notification.ref_id).in_(ids),
                 Notification.kind == NOTICE,
                 Notification.status == outbox.SENT,
             )
+            .order_by(col(Notification.id))
         )
-        moved = {r for r, day in notices.all() if r is not None and day is not None and day != day_of[r]}
+        # The date the parents heard last is that of the latest text sent: after 11 → 16 → 11 March, a text for
+        # the 11th was sent before, yet they last heard of the 16th.
+        last_told: dict[int, date] = {}
+        for ref_id, day, key in notices.all():
+            if ref_id is not None and day is not None:
+                last_told[ref_id] = day
+                told.setdefault(ref_id, set()).add(key)
+        moved = {r for r, day in last_told.items() if day != day_of[r]}
     planned: dict[int, list[outbox.Planned]] = {}
     for visit in visits:
         assert visit.id is not None
@@ -301,6 +311,7 @@ async def sync_visit_outboxes(
                 found,
                 existing.get(visit.id, {}),
                 moved=visit.id in moved,
+                told=told.get(visit.id, set()),
                 policy=policy,
                 calendar=calendars[visit.institution_id],
                 remind_at=remind_at,
@@ -317,6 +328,7 @@ def _wanted_rows(
     existing: Mapping[str, datetime],
     *,
     moved: bool,
+    told: set[str],
     policy: VisitPolicy,
     calendar: WorkCalendar,
     remind_at: str,
@@ -324,7 +336,7 @@ def _wanted_rows(
     zone: ZoneInfo,
 ) -> list[outbox.Planned]:
     """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox, `moved`
-    whether its parents were sent a notice for another day."""
+    whether the parents last heard of another day, `told` the keys of the texts they were sent."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
@@ -371,6 +383,9 @@ def _wanted_rows(
     # Parents who were told another date must hear of the new one now, not two weeks before it.
     for recipient, why in institution_recipients(facts):
         key = f"{prefix}:notice:{recipient}"
+        if moved and key in told:  # moved back to a day they were told of before: this change gets its own text
+            change = visit.changed_at.isoformat() if visit.changed_at else "again"  # stable from pass to pass
+            key = f"{prefix}:notice:{change}:{recipient}"
         reply = parents_notice(
             facts,
             deadline=theme_deadline(reminder_on, calendar),
