@@ -382,3 +382,24 @@ async def test_parents_told_of_a_move_hear_when_the_visit_moves_back(run: VisitR
     # And no second text later: the parents have the current date.
     later = await run.until(datetime(2027, 3, 11, 18, 0))
     assert [r for r, m in later if r == SOL_CHANNEL and "Kære forældre" in m.text] == []
+
+
+async def test_moved_away_before_the_parents_heard_and_back_after_they_did_the_channel_gets_one_text(
+    run: VisitRunner,
+) -> None:
+    """11 → 16 March before the text for the 11th went out (it is cancelled), the text for the 16th goes out, then
+    back to the 11th: the cancelled text for the 11th comes back under its old row and is sent. Ordered by row, the
+    latest text looked like the one for the 16th, and a second "flyttet til 11. marts" followed the next day."""
+    value = await confirm_request(run)
+    run.clock.set(datetime(2027, 2, 18, 10, 0))
+    await move(run, HANNE, value, "2027-03-16")
+    sent = await run.until(datetime(2027, 3, 3, 9, 0))
+    run.clock.set(datetime(2027, 3, 3, 10, 0))
+    await move(run, HANNE, value, "2027-03-11")
+    sent += await run.until(datetime(2027, 3, 11, 18, 0))
+
+    to_channel = [m.text.splitlines()[0] for r, m in sent if r == SOL_CHANNEL]
+    assert [line for line in to_channel if "flyttet til torsdag 11. marts" in line] == [
+        "🔁 Konsulentbesøget er flyttet til torsdag 11. marts 2027: Hanne Vestergaard (sundhedsplejerske) kommer til "
+        "Børnehuset Solsikken."
+    ]

@@ -289,10 +289,11 @@ async def sync_visit_outboxes(
                 Notification.kind == NOTICE,
                 Notification.status == outbox.SENT,
             )
-            .order_by(col(Notification.id))
+            .order_by(col(Notification.sent_at), col(Notification.id))
         )
-        # The date the parents heard last is that of the latest text sent: after 11 → 16 → 11 March, a text for
-        # the 11th was sent before, yet they last heard of the 16th.
+        # The date the parents heard last is that of the latest text sent (by when: a cancelled text brought back
+        # keeps its old row): after 11 → 16 → 11 March, a text for the 11th was sent before, yet they last heard
+        # of the 16th.
         last_told: dict[int, date] = {}
         for ref_id, day, key in notices.all():
             if ref_id is not None and day is not None:
