@@ -1085,3 +1085,19 @@ async def test_a_start_meeting_years_away_is_refused_as_a_typo(bot: Runner, db: 
         "Intet er gemt."
     )
     assert (await case_of(db, "AK13")).start_meeting is None
+
+
+async def test_closing_a_case_after_todays_meeting_keeps_it_held(db: Database, clock: FakeClock) -> None:
+    """The lead closes the case at 16:00 after the last status meeting at 14:00 the same day: that meeting was
+    held; only meetings still to come are cancelled (it was counted as cancelled in the figures)."""
+    await load_roster(db, clock)
+    case = await case_of(db)
+    assert case.id is not None
+    await plan_case(db, case.id, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 30, 16, 0))
+
+    await Runner(db, clock)(LEAD, "/teambot forløb luk AK12")
+
+    async with db.read() as session:
+        [meeting] = (await session.exec(select(Meeting).where(Meeting.case_id == case.id))).all()
+    assert (meeting.day, meeting.status) != (date(2027, 3, 30), "cancelled")

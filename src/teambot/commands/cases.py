@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
 from teambot.domain.dates import Direction, parse_day
-from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS
+from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS, local_instant, parse_hhmm
 from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
 from teambot.domain.roster import CASE_CODE
@@ -339,6 +339,7 @@ async def _close(ctx: Context, staff: Staff, args: str) -> Reply:
             raise UserError(t("case.already_closed", code=case.code))
         case.status, case.closed_on = "closed", ctx.today()
         # Its coming meetings are cancelled, as the answer says: left "planned", they counted as held once passed.
+        # One earlier today was held (a case is often closed after its last meeting).
         coming = await session.exec(
             select(Meeting).where(
                 Meeting.case_id == case.id,
@@ -347,7 +348,8 @@ async def _close(ctx: Context, staff: Staff, args: str) -> Reply:
             )
         )
         for meeting in coming.all():
-            meeting.status = "cancelled"
+            if local_instant(meeting.day, parse_hhmm(meeting.start), ctx.zone) > ctx.clock.now():
+                meeting.status = "cancelled"
         audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="case.close", case_code=case.code)
     await _replan(ctx, case)
     return Reply(t("case.closed", code=case.code, date=format_date(ctx.today())))
