@@ -128,3 +128,42 @@ async def test_a_failed_statement_never_carries_case_data_into_the_log(db: Datab
         shown = str(error)
     assert "INSERT INTO goal" in shown
     assert "græder" not in shown and "far" not in shown
+
+
+async def test_the_purge_finds_a_code_with_danish_letters_and_spares_others(db: Database, clock: FakeClock) -> None:
+    """Payloads are stored as JSON with Æ, Ø and Å escaped: a nudge quoting «BØ3» survived its purge, a code «JM» took
+    a message naming only «JMØ» with it, and a child code equal to an institution code (MAR) deleted that
+    institution's sent visit messages, which the planner then sent again."""
+    clock.set(datetime(2027, 3, 4, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.write() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK12"))).one()
+        case.code, case.status, case.closed_on = "BØ3", "closed", date(2027, 3, 4)
+        for n, (subject, ref_type, text) in enumerate(
+            [
+                ("AK99", "staff", "Husk: AK99 mål 1; BØ3 mål 2"),  # quotes the purged child under another's code
+                ("JMØ", "staff", "Husk: JMØ mål 1"),  # names only another child
+                ("MAR", "visit", "Konsulentbesøg i Mariehønen (MAR); BØ3 nævnes ikke"),  # an institution's message
+            ]
+        ):
+            session.add(
+                Notification(
+                    dedupe_key=f"k{n}",
+                    kind="rating.nudge" if ref_type == "staff" else "visit.notice",
+                    recipient="U0PAED001",
+                    subject=subject,
+                    due_at=clock.now(),
+                    status="sent",
+                    ref_type=ref_type,
+                    payload={"text": text},
+                    created_at=clock.now(),
+                )
+            )
+    scheduler = BotScheduler(db, RecordingMessenger(), clock, COPENHAGEN, retention_months=24)
+
+    clock.set(datetime(2029, 3, 5, 3, 30))
+    assert await scheduler.purge() == 1
+
+    async with db.read() as session:
+        left = sorted(n.subject for n in (await session.exec(select(Notification))).all())
+    assert left == ["JMØ", "MAR"]

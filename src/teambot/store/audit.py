@@ -1,4 +1,5 @@
-"""The append-only audit log of case data access. Only this module writes it; nothing updates or deletes."""
+"""The append-only audit log of case data access. Only this module writes it; nothing deletes an entry, and only the
+retention purge changes one (it blanks a note a correction kept, with the rest of the child's case data)."""
 
 from __future__ import annotations
 

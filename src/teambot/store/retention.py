@@ -4,6 +4,7 @@ gains one for the purge."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -81,13 +82,24 @@ async def _forget_texts(session: AsyncSession, code: str) -> None:
     for entry in (await session.exec(select(AuditEntry).where(AuditEntry.case_code == code))).all():
         if entry.detail.get("old_note") is not None:
             entry.detail = {**entry.detail, "old_note": None}
-    named = re.compile(rf"(?<![A-Z0-9]){re.escape(code)}(?![A-Z0-9])")
+    # Only messages about children: meeting messages and what goes to one person (the nudge, the digest). Visit and
+    # café messages name institutions, whose codes may equal a child's; deleting those would send them again.
+    # The payload is JSON text, where Æ, Ø and Å are escaped: found as stored, matched decoded.
+    named = re.compile(rf"(?<![A-ZÆØÅ0-9]){re.escape(code)}(?![A-ZÆØÅ0-9])")
+    text = cast(col(Notification.payload), Text)
     rows = await session.exec(
-        select(Notification.id, cast(col(Notification.payload), Text), Notification.subject).where(
+        select(Notification.id, text, Notification.subject).where(
             col(Notification.status).not_in((outbox.PENDING, outbox.SENDING)),
-            (col(Notification.subject) == code) | cast(col(Notification.payload), Text).contains(code),
+            col(Notification.ref_type).in_(("meeting", "staff")),
+            (col(Notification.subject) == code)
+            | text.contains(code, autoescape=True)
+            | text.contains(json.dumps(code)[1:-1], autoescape=True),  # LIKE reads a backslash as its escape
         )
     )
-    gone = [ident for ident, text, subject in rows.all() if subject == code or named.search(text or "")]
+    gone = [
+        ident
+        for ident, payload, subject in rows.all()
+        if subject == code or named.search(json.dumps(json.loads(payload or "{}"), ensure_ascii=False))
+    ]
     if gone:
         await session.exec(delete(Notification).where(col(Notification.id).in_(gone)))
