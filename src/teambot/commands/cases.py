@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
 from teambot.domain.dates import Direction, parse_day
-from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS, local_instant, parse_hhmm
+from teambot.domain.meetings import local_instant, parse_hhmm
 from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
 from teambot.domain.roster import CASE_CODE
@@ -199,8 +199,7 @@ async def _start(ctx: Context, staff: Staff, args: str) -> Reply:
             raise UserError(t("case.start_already", code=case.code, date=format_date(case.start_meeting)))
         # It cannot be changed once set: a mistyped year would plan years of meetings, all "held". A start meeting
         # lies at most one meeting interval back and a year ahead.
-        municipality = await queries.municipality(session)
-        weeks = case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
+        weeks = queries.interval_of(case, await queries.municipality(session))
         if not ctx.today() - timedelta(weeks=weeks) <= day <= ctx.today() + timedelta(days=365):
             raise UserError(t("case.start_out_of_range", date=format_date(day), weeks=weeks))
         case.start_meeting = day

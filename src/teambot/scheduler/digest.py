@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from teambot.commands.notices import as_payload, plain_notice
 from teambot.commands.registry import Context, run_command
-from teambot.domain.calendar import DateRange, WorkCalendar
+from teambot.domain.calendar import WorkCalendar
 from teambot.domain.clock import Clock
 from teambot.domain.meetings import WORKDAY_END, local_instant
 from teambot.domain.roles import Role
@@ -22,7 +22,7 @@ from teambot.i18n import t, weekday_name
 from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
 from teambot.store.db import Database
-from teambot.store.models import ClosingPeriod, Notification, Staff
+from teambot.store.models import Notification, Staff
 
 DIGEST = "digest.week"
 DIGEST_WEEKDAY = 4  # Friday
@@ -43,8 +43,8 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         return 0
     async with db.read() as session:
         # The municipality's own closing days count: a lead's institutions may differ, the week's end does not.
-        closed = (await session.exec(select(ClosingPeriod).where(col(ClosingPeriod.institution_id).is_(None)))).all()
-    if digest_day(today, WorkCalendar.of(DateRange(p.start, p.end) for p in closed)) != today:
+        calendar = await queries.municipality_calendar(session)
+    if digest_day(today, calendar) != today:
         return 0
     year, week = today.isocalendar()[:2]
     async with db.read() as session:

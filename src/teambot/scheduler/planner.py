@@ -17,7 +17,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.notices import as_payload, meeting_reminder
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import (
-    DEFAULT_INTERVAL_WEEKS,
     MeetingFacts,
     late_reminder_instant,
     local_instant,
@@ -40,10 +39,6 @@ PASSED, CANCELLED_MEETING = "held", "cancelled"
 # Cases per transaction in a full pass. Per-case cost is the same from 100 to 250 (a chunk costs a dozen
 # queries); 100 keeps a chunk's write lock, which commands wait for on SQLite, to ~0.2 s at M.
 CHUNK_CASES = 100
-
-
-def interval_of(case: Case, municipality: Municipality) -> int:
-    return case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
 
 
 async def plan_all(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int = CHUNK_CASES) -> int:
@@ -132,7 +127,7 @@ def _extend_series(
 
     The new meetings are added to the session; the caller flushes."""
     assert case.id is not None and case.start_meeting is not None
-    interval = interval_of(case, municipality)
+    interval = queries.interval_of(case, municipality)
     start = municipality.meeting_time or "14:00"
     for meeting in meetings:
         if meeting.day < today and meeting.status in {"planned", "moved"}:

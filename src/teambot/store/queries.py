@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
-from teambot.domain.meetings import MeetingFacts, parse_hhmm
+from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS, MeetingFacts, parse_hhmm
 from teambot.domain.ratings import NudgeItem
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 from teambot.domain.routing import Absence as RoutingAbsence
@@ -104,6 +104,17 @@ def closings_of(institution_id: Any) -> ColumnElement[bool]:
 async def work_calendar(session: AsyncSession, institution_id: int) -> WorkCalendar:
     """The institution's calendar: its own and the municipality's closing periods."""
     result = await session.exec(select(ClosingPeriod).where(closings_of(institution_id)))
+    return WorkCalendar.of(DateRange(p.start, p.end) for p in result.all())
+
+
+def interval_of(case: Case, municipality: Municipality) -> int:
+    """Weeks between a case's status meetings: its own, the municipality's, or the default."""
+    return case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
+
+
+async def municipality_calendar(session: AsyncSession) -> WorkCalendar:
+    """The calendar every institution shares: public holidays and the municipality's own closing days."""
+    result = await session.exec(select(ClosingPeriod).where(col(ClosingPeriod.institution_id).is_(None)))
     return WorkCalendar.of(DateRange(p.start, p.end) for p in result.all())
 
 

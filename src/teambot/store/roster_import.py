@@ -7,6 +7,7 @@ managed in Slack, so the import adds and updates them but never removes what the
 from __future__ import annotations
 
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -69,6 +70,15 @@ def _update(row: object, values: dict[str, object]) -> tuple[str, ...]:
             setattr(row, name, value)
             changed.append(name)
     return tuple(changed)
+
+
+T = typing.TypeVar("T", str, int)  # professions, staff ids
+
+
+def _merged(current: Sequence[T], before: Sequence[T], given: Sequence[T]) -> list[T]:
+    """`current` with what the file changed since it last said `before` and now says `given`: what it dropped goes,
+    what it added comes; what changed elsewhere (in Slack) stays."""
+    return sorted((set(current) - (set(before) - set(given))) | (set(given) - set(before)))
 
 
 def _id(row: Municipality | District | Institution | Staff | Case) -> int:
@@ -393,6 +403,7 @@ class _Importer:
         Returns the fields changed; reports the ones kept."""
         case_id = _id(case)
         last = await self.session.get(CaseImport, case_id)
+        given = typing.cast(list[str], consent["consent_professions"])  # sorted
         stored_professions = sorted(case.consent_professions)
         stored = {"consent_date": case.consent_date, "consent_professions": stored_professions}
         query = select(CaseConsultant.staff_id).where(CaseConsultant.case_id == case_id)
@@ -411,24 +422,19 @@ class _Importer:
             else:
                 # The same consent edited in the file: only what the file added or removed, so a profession
                 # withdrawn in Slack does not come back because the file dropped another.
-                given = set(typing.cast(list[str], consent["consent_professions"]))
-                before = set(last.consent_professions)
-                merged = sorted((set(stored_professions) - (before - given)) | (given - before))
+                merged = _merged(stored_professions, last.consent_professions, given)
                 changed += _update(
                     case, {"consent_date": consent["consent_date"] if merged else None, "consent_professions": merged}
                 )
-                if merged != sorted(given):
+                if merged != given:
                     kept += ("consent",)
             # What the file added or removed since it last spoke; consultants added in Slack (the only way Slack
             # changes them) stay.
-            target = sorted(
-                (set(current) - (set(last.consultants) - set(wanted))) | (set(wanted) - set(last.consultants))
-            )
+            target = _merged(current, last.consultants, wanted)
         else:
             # A consent Slack recorded (given or withdrawn) may be narrowed by the file, never widened; a case
             # whose consent Slack never touched takes the file's.
-            professions = set(typing.cast(list[str], consent["consent_professions"]))
-            if not await self.consent_set_in_slack(case) or (professions and professions <= set(stored_professions)):
+            if not await self.consent_set_in_slack(case) or (given and set(given) <= set(stored_professions)):
                 changed += _update(case, consent)
             elif stored != consent:
                 kept += ("consent",)

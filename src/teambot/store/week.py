@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS
 from teambot.domain.week import GoalWeek, goal_week, overdue, silent_case, week_days
 from teambot.store import queries
 from teambot.store.models import Case, Goal, Institution, Meeting, Rating, Staff
@@ -180,7 +179,7 @@ async def _meetings(session: AsyncSession, result: InstitutionWeek, cases: list[
                 )
         held = [m.day for m in series if m.status == "held"]
         upcoming = [m.day for m in series if m.day >= today and m.status != "cancelled"]
-        interval = case.meeting_interval_weeks or municipality.meeting_interval_weeks or DEFAULT_INTERVAL_WEEKS
+        interval = queries.interval_of(case, municipality)
         if case.status == "active" and overdue(max(held, default=None), min(upcoming, default=None), interval, today):
             result.overdue.append(case.code)
     result.meetings.sort(key=lambda m: (m.day, m.start, m.case_code))
