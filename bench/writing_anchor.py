@@ -1,9 +1,9 @@
 """The writing anchor's `/rating` (`python -m bench.bare_app --database URL`): one INSERT per command.
 
-It uses teambot's own `Database` (same drivers, SQLite pragmas and writer queue, and a brief session as `/rating`
-has) and a table shaped like `rating` (`bench_rating`: the same unique (goal, day) and indexes), so it is the floor
-for any app that stores a rating on this stack: what is left between it and teambot is teambot's checks, reads and
-audit.
+It uses teambot's own `Database` (same drivers, SQLite pragmas and writer queue, and a direct transaction as
+`/rating` has: store/direct.py) and a table shaped like `rating` (`bench_rating`: the same unique (goal, day) and
+indexes), so it is the floor for any app that stores a rating on this stack: what is left between it and teambot is
+teambot's checks, reads and audit.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ BENCH_RATING = Table(
 )
 
 
+_INSERT = insert(BENCH_RATING)  # a constant: a direct transaction compiles each statement once
+
+
 def goal_of(text: str) -> tuple[int, date, int]:
     """`C00042 2026-11-30 2 3` (bench.slash_load's commands) → goal id, day, value, as teambot.testing.generate
     numbers goals: case n's goals are 2n-1 and 2n."""
@@ -59,10 +62,9 @@ def storing(database_url: str) -> Callable[[AsyncAck, dict[str, str]], Awaitable
 
     async def store(ack: AsyncAck, command: dict[str, str]) -> None:
         goal, day, value = goal_of(command["text"])
-        async with db.write(brief=True) as session:
-            await (await session.connection()).execute(
-                insert(BENCH_RATING),
-                {"goal_id": goal, "day": day, "value": value, "rated_by": 1, "rated_at": datetime.now(UTC)},
+        async with db.direct() as statements:
+            await statements.execute(
+                _INSERT, {"goal_id": goal, "day": day, "value": value, "rated_by": 1, "rated_at": datetime.now(UTC)}
             )
         await ack(text="Registreret")
 

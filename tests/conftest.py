@@ -3,15 +3,18 @@ clock in Europe/Copenhagen, fake Slack Web API, demo data, and a command runner.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from teambot.commands import Context, Reply, run_action, run_command
 from teambot.demo import load_demo
 from teambot.i18n import set_language
+from teambot.slack.listeners import commands as commands_listener
 from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.database import open_test_database, test_database_url
@@ -42,6 +45,21 @@ def _no_env_leak(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "TEAMBOT_LANGUAGE",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def slow_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every slash command takes longer than its acknowledgement may wait (none at all): acknowledged empty, answered
+    at the response URL. Each command really waits a moment first: a command that never waits (a /rating whose
+    statements all run on the loop's thread) is done before even a zero wait is up, and answers in the ack."""
+    monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.0)
+    run = commands_listener.run_command
+
+    async def slow_run(*args: Any, **kwargs: Any) -> Reply:
+        await asyncio.sleep(0.01)
+        return await run(*args, **kwargs)
+
+    monkeypatch.setattr(commands_listener, "run_command", slow_run)
 
 
 @pytest.fixture

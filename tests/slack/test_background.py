@@ -19,7 +19,6 @@ from helpers_ratings import goal_ids, load_roster, ratings
 from teambot.config import Settings
 from teambot.slack.app import build_app
 from teambot.slack.background import Background
-from teambot.slack.listeners import commands as commands_listener
 from teambot.slack.services import Services
 from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
@@ -107,9 +106,8 @@ async def stalled(db: Database, clock: FakeClock) -> AsyncIterator[Stalled]:
 
 
 async def test_a_slow_command_is_acknowledged_although_its_answer_cannot_be_delivered_yet(
-    stalled: Stalled, monkeypatch: pytest.MonkeyPatch
+    stalled: Stalled, slow_commands: None
 ) -> None:
-    monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.0)
     body = slash_command_body("/rating", "AK12 1 3", user_id=PAEDAGOG, response_url=f"{stalled.slack.url}/response/r")
 
     response = await stalled.post(body)

@@ -146,11 +146,10 @@ async def test_a_signed_rating_command_is_confirmed_in_the_acknowledgement(bolt:
 
 
 async def test_a_command_slower_than_the_ack_allows_is_answered_through_the_response_url(
-    bolt: Bolt, monkeypatch: pytest.MonkeyPatch
+    bolt: Bolt, slow_commands: None
 ) -> None:
     # Slack gives an acknowledgement 3 s; a command still running when its share is up is acknowledged empty
     # and answered when it is done.
-    monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.0)
 
     response = await bolt.post(command(bolt, "AK12 1 3", "slow"))
 

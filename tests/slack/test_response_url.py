@@ -73,12 +73,6 @@ async def bot(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> AsyncIte
     await close_connections(client)
 
 
-@pytest.fixture
-def slow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every slash command takes longer than the acknowledgement may wait: its answer goes to the response URL."""
-    monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.0)
-
-
 def _peers(slack: FakeSlack) -> list[int]:
     return [call.peer for call in slack.calls_to("response_url")]
 
@@ -98,7 +92,7 @@ async def test_two_button_answers_share_one_connection(bot: Bot) -> None:
     assert len(set(_peers(bot.slack))) == 1
 
 
-async def test_two_slow_command_answers_share_one_connection(bot: Bot, slow: None) -> None:
+async def test_two_slow_command_answers_share_one_connection(bot: Bot, slow_commands: None) -> None:
     await bot.command("AK12 1 3", bot.slack.response_url("first"))
     await bot.command("AK12 2 2", bot.slack.response_url("second"))
 
@@ -171,7 +165,7 @@ async def test_a_button_answer_replacing_the_message_is_what_bolt_sent(
 
 @pytest.mark.parametrize("blocks", [BLOCKS, [], None], ids=["blocks", "empty blocks", "text only"])
 async def test_an_ephemeral_slow_command_answer_is_what_bolt_sent(
-    bot: Bot, monkeypatch: pytest.MonkeyPatch, slow: None, blocks: list[dict[str, Any]] | None
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, slow_commands: None, blocks: list[dict[str, Any]] | None
 ) -> None:
     reply = Reply(CASE_TEXT, blocks=blocks, ephemeral=True)
 
@@ -206,7 +200,7 @@ async def test_a_failing_response_url_is_logged_by_its_kind_and_breaks_nothing_a
     bot: Bot,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    slow: None,
+    slow_commands: None,
     failure: str,
     logged: str,
 ) -> None:

@@ -17,7 +17,6 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from teambot.config import ConfigError, Settings
 from teambot.runtime import open_runtime
 from teambot.slack import serve
-from teambot.slack.listeners import commands as commands_listener
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.signing import slash_command_body
 
@@ -47,11 +46,10 @@ class FakeSocketHandler:
 
 
 async def test_sigterm_closes_the_socket_then_lets_acknowledged_work_finish(
-    fake_slack: FakeSlack, database_url: str, monkeypatch: pytest.MonkeyPatch
+    fake_slack: FakeSlack, database_url: str, monkeypatch: pytest.MonkeyPatch, slow_commands: None
 ) -> None:
     monkeypatch.setattr(serve, "AsyncSocketModeHandler", FakeSocketHandler)
     # The answer goes through the response URL after the ack: work the stop must wait for.
-    monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.0)
     FakeSocketHandler.made.clear()
     settings = Settings(
         SLACK_BOT_TOKEN="xoxb-test",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select, text
 
@@ -64,9 +64,23 @@ async def names(db: Database) -> list[str]:
 
 
 async def store(
-    db: Database, name: str, *, hold_s: float = 0.0, entered: list[str] | None = None, brief: bool = False
+    db: Database,
+    name: str,
+    *,
+    hold_s: float = 0.0,
+    entered: list[str] | None = None,
+    brief: bool = False,
+    direct: bool = False,
 ) -> None:
-    """One writer: insert `name` (taking SQLite's write lock), then keep the transaction open for `hold_s`."""
+    """One writer: insert `name` (taking SQLite's write lock), then keep the transaction open for `hold_s`.
+    `direct`: in `Database.direct()`, the transaction /rating uses."""
+    if direct:
+        async with db.direct() as statements:
+            if entered is not None:
+                entered.append(name)
+            await statements.execute(insert(Staff), {"name": name, "roles": [], "active": True})
+            await asyncio.sleep(hold_s)
+        return
     async with db.write(brief=brief) as session:
         if entered is not None:
             entered.append(name)
@@ -97,20 +111,26 @@ def locked_elsewhere(db: Database, hold_s: float) -> Iterator[None]:
         thread.join(30)
 
 
-@pytest.mark.parametrize("brief", [False, True], ids=["on aiosqlite's thread", "brief, on the loop's thread"])
+@pytest.mark.parametrize(
+    "kind",
+    ["session", "brief", "direct"],
+    ids=["on aiosqlite's thread", "brief, on the loop's thread", "direct and brief and sessions, mixed"],
+)
 async def test_writers_are_served_in_the_order_they_came(
-    open_sqlite: Callable[[int | None], Database], brief: bool
+    open_sqlite: Callable[[int | None], Database], kind: str
 ) -> None:
     """Eight writers arrive while a ninth holds the lock; they commit in arrival order, not in whichever order
     SQLite's busy handler happens to wake them."""
     db = open_sqlite(None)
     entered: list[str] = []
-    first = asyncio.create_task(store(db, "first", hold_s=0.3, entered=entered, brief=brief))
+    brief, direct = kind == "brief", kind == "direct"
+    first = asyncio.create_task(store(db, "first", hold_s=0.3, entered=entered, brief=brief, direct=direct))
     await asyncio.sleep(0.05)
     arrivals = [f"writer {i}" for i in range(8)]
     waiting = []
     for i, name in enumerate(arrivals):
-        waiting.append(asyncio.create_task(store(db, name, entered=entered, brief=brief and i % 2 == 0)))
+        mixed = {"brief": (brief or direct) and i % 3 == 0, "direct": direct and i % 3 == 1}
+        waiting.append(asyncio.create_task(store(db, name, entered=entered, **mixed)))
         await asyncio.sleep(0.01)
 
     await asyncio.wait_for(asyncio.gather(first, *waiting), 10)
@@ -274,8 +294,9 @@ async def _ticks_during(work: Awaitable[Any]) -> tuple[int, Any]:
     return ticks, outcome[0]
 
 
+@pytest.mark.parametrize("direct", [False, True], ids=["brief session", "direct"])
 async def test_a_brief_writer_waits_for_another_process_s_lock_off_the_loop_s_thread(
-    open_sqlite: Callable[[int | None], Database],
+    open_sqlite: Callable[[int | None], Database], direct: bool
 ) -> None:
     """Behind another process's 0.6 s write, a brief writer waits in SQLite's busy handler on aiosqlite's thread:
     the loop goes on answering (it ticks), and the writer is stored once the lock is free. On the loop's thread the
@@ -283,7 +304,7 @@ async def test_a_brief_writer_waits_for_another_process_s_lock_off_the_loop_s_th
     db = open_sqlite(3_000)
     with locked_elsewhere(db, 0.6):
         started = time.monotonic()
-        ticks, outcome = await _ticks_during(store(db, "brief", brief=True))
+        ticks, outcome = await _ticks_during(store(db, "brief", brief=True, direct=direct))
         waited = time.monotonic() - started
     assert outcome is None
     assert 0.5 <= waited < 2.0
@@ -291,38 +312,45 @@ async def test_a_brief_writer_waits_for_another_process_s_lock_off_the_loop_s_th
     assert await names(db) == ["brief"]
     async with db.read(brief=True) as session:  # the busy timeout is back to none on the loop's thread
         assert (await session.exec(text("PRAGMA busy_timeout"))).one()[0] == 0
+    if direct:
+        direct_connection = await db._direct_sqlite()
+        assert await (await direct_connection.execute("PRAGMA busy_timeout")).fetchall() == [(0,)]
 
 
+@pytest.mark.parametrize("direct", [False, True], ids=["brief session", "direct"])
 async def test_a_brief_writer_behind_a_lock_longer_than_its_wait_fails_as_locked_and_stores_nothing(
-    open_sqlite: Callable[[int | None], Database],
+    open_sqlite: Callable[[int | None], Database], direct: bool
 ) -> None:
     db = open_sqlite(400)
     with locked_elsewhere(db, 1.5):
         started = time.monotonic()
-        ticks, outcome = await _ticks_during(store(db, "brief", brief=True))
+        ticks, outcome = await _ticks_during(store(db, "brief", brief=True, direct=direct))
         waited = time.monotonic() - started
-    assert isinstance(outcome, OperationalError) and "database is locked" in str(outcome)
+    # The driver's own error in a direct transaction, SQLAlchemy's around it in a session: the same to users.
+    assert isinstance(outcome, OperationalError | sqlite3.OperationalError) and "database is locked" in str(outcome)
     assert 0.35 <= waited < 1.2  # the lock wait, not the 1.5 s the other process held on
     assert ticks >= 10
     assert await names(db) == []
-    await store(db, "later", brief=True)
+    await store(db, "later", brief=True, direct=direct)
     assert await names(db) == ["later"]
 
 
+@pytest.mark.parametrize("direct", [False, True], ids=["brief session", "direct"])
 async def test_a_brief_writer_cancelled_while_it_waits_for_a_lock_leaves_a_working_database(
-    open_sqlite: Callable[[int | None], Database],
+    open_sqlite: Callable[[int | None], Database], direct: bool
 ) -> None:
     """The wait runs on aiosqlite's thread; the cancelled session's connection is closed behind it there, not on
     the loop's thread while the wait still uses it (which crashed the process with a segmentation fault)."""
     db = open_sqlite(3_000)
     with locked_elsewhere(db, 0.8):
-        waiting = asyncio.create_task(store(db, "cancelled", brief=True))
+        waiting = asyncio.create_task(store(db, "cancelled", brief=True, direct=direct))
         await asyncio.sleep(0.2)
         waiting.cancel()
         await asyncio.gather(waiting, return_exceptions=True)
-    await store(db, "after", brief=True)
+    await store(db, "after", brief=True, direct=direct)
     await store(db, "after, not brief")
-    assert await names(db) == ["after", "after, not brief"]
+    await store(db, "after, direct", direct=True)
+    assert await names(db) == ["after", "after, not brief", "after, direct"]
 
 
 def _trace_commits(db: Database) -> list[bool]:
@@ -347,8 +375,9 @@ async def test_a_brief_write_commits_on_the_loop_s_thread(open_sqlite: Callable[
     await store(db, "starts the WAL")
     await store(db, "brief", brief=True)
     await store(db, "not brief")
-    assert commits == [False, True, False]
-    assert await names(db) == ["starts the WAL", "brief", "not brief"]
+    await store(db, "direct", direct=True)
+    assert commits == [False, True, False, True]
+    assert await names(db) == ["starts the WAL", "brief", "not brief", "direct"]
 
 
 async def test_the_write_that_starts_a_new_wal_commits_on_aiosqlite_s_thread(
@@ -366,7 +395,7 @@ async def test_the_write_that_starts_a_new_wal_commits_on_aiosqlite_s_thread(
             raise RuntimeError("refused")
     async with db.write(brief=True):
         pass
-    await store(db, "first", brief=True)
+    await store(db, "first", brief=True, direct=True)
     await store(db, "second", brief=True)
     assert commits == [False, False, True]  # the refused write rolled back: no COMMIT
     assert await names(db) == ["first", "second"]
@@ -624,12 +653,18 @@ async def test_a_writer_at_the_end_of_a_long_burst_keeps_its_busy_timeout_for_ot
     assert 300 <= busy_ms <= 600, busy_ms  # 600 less the ~200 ms since the last writer got the lock, not 0
 
 
+@pytest.mark.parametrize("direct", [False, True], ids=["session", "direct"])
 async def test_a_failing_writer_lets_the_next_one_in_and_stores_nothing(
-    open_sqlite: Callable[[int | None], Database],
+    open_sqlite: Callable[[int | None], Database], direct: bool
 ) -> None:
     db = open_sqlite(None)  # 10 s: a queue left locked would show as a timeout below
 
     async def fail() -> None:
+        if direct:
+            async with db.direct() as statements:
+                await statements.execute(insert(Staff), {"name": "failed", "roles": [], "active": True})
+                await asyncio.sleep(0.2)
+                raise ValueError("the command found a problem")
         async with db.write() as session:
             session.add(Staff(name="failed"))
             await session.flush()
@@ -638,23 +673,25 @@ async def test_a_failing_writer_lets_the_next_one_in_and_stores_nothing(
 
     failing = asyncio.create_task(fail())
     await asyncio.sleep(0.05)
-    await asyncio.wait_for(store(db, "next"), 2)
+    await asyncio.wait_for(store(db, "next", direct=direct), 2)
 
     with pytest.raises(ValueError, match="the command found a problem"):
         await failing
-    assert await names(db) == ["next"]
+    await store(db, "then", direct=True)  # the direct connection is out of the failed transaction
+    assert await names(db) == ["next", "then"]
 
 
+@pytest.mark.parametrize("direct", [False, True], ids=["session", "direct"])
 async def test_a_cancelled_writer_lets_the_next_one_in_and_stores_nothing(
-    open_sqlite: Callable[[int | None], Database],
+    open_sqlite: Callable[[int | None], Database], direct: bool
 ) -> None:
     """Cancelled while it holds the turn, and while it waits for it: either way the writers behind go on."""
     db = open_sqlite(None)
-    holding = asyncio.create_task(store(db, "cancelled while writing", hold_s=30))
+    holding = asyncio.create_task(store(db, "cancelled while writing", hold_s=30, direct=direct))
     await asyncio.sleep(0.05)
-    waiting = asyncio.create_task(store(db, "cancelled while queued"))
+    waiting = asyncio.create_task(store(db, "cancelled while queued", direct=direct))
     await asyncio.sleep(0.05)
-    last = asyncio.create_task(store(db, "last"))
+    last = asyncio.create_task(store(db, "last", direct=direct))
     await asyncio.sleep(0.05)
 
     waiting.cancel()
@@ -687,7 +724,9 @@ def test_one_database_serves_writers_on_more_than_one_event_loop(
     db = open_sqlite(None)
 
     async def contended(loop_number: int) -> None:
-        await asyncio.gather(*(store(db, f"loop {loop_number} writer {i}", hold_s=0.01) for i in range(3)))
+        await asyncio.gather(
+            *(store(db, f"loop {loop_number} writer {i}", hold_s=0.01, direct=i == 1) for i in range(3))
+        )
 
     asyncio.run(contended(1))
     asyncio.run(contended(2))
@@ -701,6 +740,23 @@ def test_one_database_serves_writers_on_more_than_one_event_loop(
             await db.dispose()  # its connections belong to this loop
 
     assert asyncio.run(stored()) == [f"loop {n} writer {i}" for n in (1, 2) for i in range(3)]
+
+
+async def test_dispose_gives_back_the_connection_direct_transactions_kept(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """The connection `direct` keeps is returned and closed with the rest: none is left for the garbage collector
+    (SQLAlchemy warns of such a connection, and its aiosqlite thread would outlive the database)."""
+    db = open_sqlite(None)
+    await store(db, "direct", direct=True)
+    pool = db.engine.sync_engine.pool
+    assert pool.checkedout() == 1  # kept between transactions: a checkout each would cost more than /rating's SQL
+
+    await db.dispose()
+
+    assert pool.checkedout() == 0
+    await store(db, "after dispose", direct=True)  # used again, as a Database may be after dispose
+    assert await names(db) == ["direct", "after dispose"]
 
 
 async def test_a_rating_queued_too_long_gets_the_apology_and_is_not_stored(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +16,7 @@ from teambot.domain.ratings import (
     SCALE,
     Access,
     NudgeItem,
+    RatingInput,
     RatingInputError,
     check_day,
     parse_rating,
@@ -24,6 +25,7 @@ from teambot.domain.ratings import (
 from teambot.i18n import format_date, format_short_date, t
 from teambot.store import audit, queries
 from teambot.store import ratings as store
+from teambot.store.direct import Direct
 from teambot.store.models import Case, Goal, Staff
 
 MODAL_BLOCK_LIMIT = 100  # Slack's limit for a modal
@@ -54,21 +56,29 @@ async def _writable(
 ) -> store.CaseView:
     """`view`, if `staff` may rate the child and its case is open; else the refusal."""
     if view is None or access is None or not access.write:
-        # The same answer for "no such child" and "not yours": a stranger learns nothing about the child.
-        mine = [v.case.code for v in await store.visible_cases(session, staff)]
-        raise UserError(
-            t("rating.unknown_child", code=code.upper(), mine=", ".join(mine))
-            if mine
-            else t("rating.unknown_child_none", code=code.upper())
-        )
+        await _refuse_unknown(session, staff, code)
+    _check_open(view)
+    return view
+
+
+async def _refuse_unknown(session: AsyncSession, staff: Staff, code: str) -> NoReturn:
+    # The same answer for "no such child" and "not yours": a stranger learns nothing about the child.
+    mine = [v.case.code for v in await store.visible_cases(session, staff)]
+    raise UserError(
+        t("rating.unknown_child", code=code.upper(), mine=", ".join(mine))
+        if mine
+        else t("rating.unknown_child_none", code=code.upper())
+    )
+
+
+def _check_open(view: store.CaseView) -> None:
     if view.case.status != "active":
         raise UserError(t("rating.case_closed", code=view.case.code))
-    return view
 
 
 async def record(
     ctx: Context,
-    session: AsyncSession,
+    writer: AsyncSession | Direct,
     staff: Staff,
     view: store.CaseView,
     goal: Goal,
@@ -79,7 +89,8 @@ async def record(
 ) -> Recorded:
     """Check the value, the day against the window, the case and the institution's calendar; then store.
 
-    `facts` (`/rating`) already hold that day's closing and ratings; without them both are read here.
+    `facts` (`/rating`) already hold that day's closing and ratings; without them both are read here, in the
+    session (a direct transaction reads only through its facts).
     """
     if value not in SCALE:  # every path checks; this guards forged button values too
         raise UserError(t("rating.input_out_of_range", value=value))
@@ -88,15 +99,16 @@ async def record(
     if problem:
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
     assert goal.id is not None
-    if facts is None or facts.day != day:  # facts read for another day would answer for the wrong one
-        calendar = await queries.work_calendar(session, view.case.institution_id)
-        existing = await store.rating_on(session, goal.id, day)
-    else:
+    if facts is not None and facts.day == day:  # facts read for another day would answer for the wrong one
         calendar, existing = facts.calendar, facts.existing.get(goal.id)
+    else:
+        assert isinstance(writer, AsyncSession), "a direct transaction reads through its facts"
+        calendar = await queries.work_calendar(writer, view.case.institution_id)
+        existing = await store.rating_on(writer, goal.id, day)
     if not calendar.is_working_day(day):
         raise UserError(t("rating.day_closed", date=format_date(day)))
     old = await store.record_rating(
-        session,
+        writer if isinstance(writer, Direct) else await writer.connection(),
         case=view.case,
         goal=goal,
         day=day,
@@ -141,29 +153,46 @@ async def rating(ctx: Context, args: str) -> Reply:
         return await (day_modal(ctx, staff) if not args.strip() else todo(ctx, staff))
     today = ctx.today()
     code = args.split()[0]
-    async with ctx.db.write(brief=True) as session:
+    goal: Goal | str | None = None  # None: show the child's goals; str: the refusal naming them
+    # The driver runs this transaction's statements itself (store/direct.py): /rating is the command of every day.
+    async with ctx.db.direct() as direct:
         # The staff member, the child, its goals, the access facts and the day's closing and ratings: one read.
-        facts = await store.rating_facts(session, ctx.user_id, code, rating_day(args, today))
+        facts = await store.rating_facts(direct, ctx.user_id, code, rating_day(args, today))
         if facts is None:
             raise UserError(t("error.unknown_user"))
         staff = ctx.staff = facts.staff
-        view = await _writable(session, staff, code, facts.view, facts.access)
-        try:
-            parsed = parse_rating(args, today, [g.number for g in view.goals])
-        except RatingInputError as error:
-            raise UserError(t(f"rating.input_{error.kind}", value=error.value, max=MAX_NOTE)) from None
-        if not view.goals:
-            raise UserError(t("rating.no_goals", code=view.case.code))
-        if parsed.value is None:
+        view = facts.view if facts.access.write else None
+        if view is not None:
+            _check_open(view)
+            parsed = _parsed(args, today, view)
+            if parsed.value is not None:
+                goal = _chosen_goal(view, parsed.goal)
+                if isinstance(goal, Goal):
+                    if parsed.day != facts.day:  # the day as `rating_day` read it ahead was not the one meant
+                        facts = await store.rating_facts(direct, ctx.user_id, code, parsed.day)
+                    done = await record(ctx, direct, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
+                    return Reply(_confirmation(done, parsed.note))
+    # The rest reads more than the facts above, in a session of its own (the transaction above wrote nothing).
+    async with ctx.db.write(brief=True) as session:
+        if view is None:
+            await _refuse_unknown(session, staff, code)
+        if goal is None:
             return await _show_goals(ctx, session, view, today)
-        goal = _chosen_goal(view, parsed.goal)
-        if isinstance(goal, Goal):
-            done = await record(ctx, session, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
-            return Reply(_confirmation(done, parsed.note))
         # The refusal lists the child's goals, a read of case data. Raised in here it would roll its audit entry
         # back; this transaction has stored nothing else, so it commits the entry and the refusal follows.
         _audit_read(ctx, session, view.case.code, via="refusal")
+    assert isinstance(goal, str)  # a chosen goal was rated above
     raise UserError(goal)
+
+
+def _parsed(args: str, today: date, view: store.CaseView) -> RatingInput:
+    try:
+        parsed = parse_rating(args, today, [g.number for g in view.goals])
+    except RatingInputError as error:
+        raise UserError(t(f"rating.input_{error.kind}", value=error.value, max=MAX_NOTE)) from None
+    if not view.goals:
+        raise UserError(t("rating.no_goals", code=view.case.code))
+    return parsed
 
 
 def _chosen_goal(view: store.CaseView, number: int | None) -> Goal | str:

@@ -57,8 +57,11 @@ def redact_cpr(text: str) -> str:
 
 # A calendar address (`/ics/<token>.ics`) is the only key to someone's calendar.
 _FEED_TOKEN = re.compile(r"/ics/[^/?#\s\"]+")
+# PostgreSQL's DETAIL for a NOT NULL or CHECK violation repeats the whole row: a note, a goal's text. The driver puts
+# it in the error's text, and a traceback repeats that (hiding a statement's parameters does not reach it).
+_FAILING_ROW = re.compile(r"(Failing row contains )\(.*$", re.MULTILINE)
 
 
 def redact_for_logs(text: str) -> str:
-    """`text` without CPR-shaped parts or calendar tokens."""
-    return _FEED_TOKEN.sub("/ics/***", redact_cpr(text))
+    """`text` without CPR-shaped parts, calendar tokens or a row PostgreSQL repeats in an error."""
+    return _FAILING_ROW.sub(r"\1(***)", _FEED_TOKEN.sub("/ics/***", redact_cpr(text)))

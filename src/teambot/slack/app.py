@@ -12,7 +12,7 @@ from teambot.commands import UserError
 from teambot.config import Settings
 from teambot.slack.guard import RequestGuard
 from teambot.slack.listeners import register_listeners
-from teambot.slack.listeners.commands import stamp_arrival
+from teambot.slack.listeners.commands import StampArrival
 from teambot.slack.services import Services
 from teambot.slack.web import web_client
 from teambot.store.db import Database
@@ -62,7 +62,7 @@ def build_app(
         if not isinstance(error, UserError):
             log.error("unhandled Slack listener error: %s", type(error).__name__, exc_info=error)
 
-    app.middleware(stamp_arrival)
+    app.middleware(StampArrival())
     app.middleware(RequestGuard(guard_db, services.clock))
     register_listeners(app, services)
     return app

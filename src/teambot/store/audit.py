@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.store.direct import Statements
 from teambot.store.models import AuditEntry
 
 # Built once: a statement made per call has its cache key computed again each time (about 20 µs of every /rating).
@@ -28,11 +29,12 @@ def record(
     session.add(AuditEntry(at=at, actor=actor, action=action, case_code=case_code, detail=detail))
 
 
-async def append(session: AsyncSession, *, at: datetime, actor: str, action: str, **fields: Any) -> None:
-    """`record`, inserted now in one statement rather than by the ORM's flush at commit."""
+async def append(statements: Statements, *, at: datetime, actor: str, action: str, **fields: Any) -> None:
+    """`record`, inserted now in one statement (`statements`: a session's connection, or a direct transaction)
+    rather than by the ORM's flush at commit."""
     case_code = fields.pop("case_code", None)
     row = {"at": at, "actor": actor, "action": action, "case_code": case_code, "detail": fields}
-    await (await session.connection()).execute(_INSERT, row)
+    await statements.execute(_INSERT, row)
 
 
 async def record_reads(

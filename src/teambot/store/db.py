@@ -19,16 +19,18 @@ import math
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.store import sqlite_loop
+from teambot.store.direct import Direct, driver_of
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,8 @@ class Database:
         # asyncio.Lock binds to the loop it first waits on, and a Database may outlive a loop (tests): one queue
         # per loop, dropped when its last writer leaves (a contended Lock holds its loop, so a weak key would not).
         self._writer_queues: dict[asyncio.AbstractEventLoop, _WriterQueue] = {}
+        # SQLite: the connection `direct` runs on, and its driver's connection.
+        self._direct_connection: tuple[AsyncConnection, sqlite_loop.LoopSQLite] | None = None
 
     @asynccontextmanager
     async def read(self, *, brief: bool = False) -> AsyncIterator[AsyncSession]:
@@ -176,6 +180,78 @@ class Database:
             async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
                 yield session
             return
+        async with self._writer_turn() as turn:
+            options = {} if turn.busy_ms is None else {_BUSY_OPTION: turn.busy_ms}
+            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+                # BEGIN IMMEDIATE now, not at the first statement: the turn is for taking the lock, and getting
+                # it is what tells the writers behind that the queue moves.
+                await session.connection(execution_options=options)
+                turn.locked()
+                yield session
+
+    @asynccontextmanager
+    async def direct(self) -> AsyncIterator[Direct]:
+        """A brief write transaction whose statements the driver runs itself (store/direct.py), committed on
+        success: `/rating`. SQLite: in this process's queue of writers, on a connection kept for it."""
+        if not self.is_sqlite:
+            async with self._brief_write_engine.connect() as connection, connection.begin():
+                raw = await connection.get_raw_connection()
+                yield Direct(driver_of(raw.driver_connection, self.engine.dialect), self.engine.dialect)
+            return
+        if self._wal is None:  # a `file:` URI or in-memory: no brief sessions there, nor a connection of its own
+            async with self.write(brief=True) as session:
+                raw = await (await session.connection()).get_raw_connection()
+                yield Direct(driver_of(raw.driver_connection, self.engine.dialect), self.engine.dialect)
+            return
+        async with self._writer_turn() as turn:
+            sqlite = await self._direct_sqlite()
+            # As a brief session's: its calls on the loop's thread with SQLite's busy timeout at 0; one that finds
+            # the file locked by another process runs again on aiosqlite's thread with the lock wait left.
+            sqlite.on_loop, sqlite.loop_seconds = True, 0.0
+            sqlite.busy_ms = self._lock_wait_ms if turn.busy_ms is None else turn.busy_ms
+            try:
+                await (await sqlite.execute("BEGIN IMMEDIATE")).close()
+                turn.locked()
+                yield Direct(driver_of(sqlite, self.engine.dialect), self.engine.dialect)
+                await sqlite.commit()
+            except BaseException:
+                # Also when cancelled while BEGIN waited for another process's lock on aiosqlite's thread: it may
+                # yet get the lock there, and the rollback (queued behind it on that thread) ends that too.
+                await self._settle_direct(sqlite)
+                raise
+
+    async def _direct_sqlite(self) -> sqlite_loop.LoopSQLite:
+        """The connection `direct` uses, taken from the pool once (with the pragmas every connection gets) and
+        kept until `dispose`: a checkout and return per transaction would cost more than its statements."""
+        if self._direct_connection is None:
+            connection = await self._brief_write_engine.connect()
+            raw = await connection.get_raw_connection()
+            sqlite = raw.driver_connection
+            assert isinstance(sqlite, sqlite_loop.LoopSQLite)
+            await (await sqlite.execute("PRAGMA busy_timeout=0")).close()  # its calls run on the loop's thread
+            raw.info[_BUSY_KEY] = 0
+            self._direct_connection = (connection, sqlite)
+        return self._direct_connection[1]
+
+    async def _settle_direct(self, sqlite: sqlite_loop.LoopSQLite) -> None:
+        """Roll back a `direct` transaction that failed or was cancelled, before the next writer's turn: even when
+        cancelled again meanwhile. A connection that cannot roll back is given up."""
+        rolling_back = asyncio.ensure_future(sqlite.rollback())
+        try:
+            await asyncio.shield(rolling_back)
+        except asyncio.CancelledError:
+            await asyncio.wait({rolling_back})
+            raise
+        except Exception as error:
+            log.warning("rolling back a direct transaction failed (%s); its connection is closed", type(error).__name__)
+            kept, self._direct_connection = self._direct_connection, None
+            if kept is not None:
+                await kept[0].invalidate()
+                await kept[0].close()
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[_Turn]:
+        """This process's turn to write to SQLite (see the class's doc); a WAL checkpoint after, if due."""
         loop = asyncio.get_running_loop()
         queue = self._writer_queues.get(loop)
         if queue is None:
@@ -189,15 +265,10 @@ class Database:
                 # burst; subtracting at all keeps a lock held elsewhere from costing each queued writer a full wait
                 # in turn (the n-th would fail after n × LOCK_WAIT_MS).
                 waited_ms = math.ceil((loop.time() - since) * 1000)
-                options: dict[str, Any] = {}
+                busy_ms = None
                 if waited_ms >= _QUEUE_SLACK_MS:
-                    options[_BUSY_OPTION] = max(0, self._lock_wait_ms - waited_ms)  # 0 still takes a free lock
-                async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-                    # BEGIN IMMEDIATE now, not at the first statement: the turn is for taking the lock, and getting
-                    # it is what tells the writers behind that the queue moves.
-                    await session.connection(execution_options=options)
-                    queue.moved_at = loop.time()
-                    yield session
+                    busy_ms = max(0, self._lock_wait_ms - waited_ms)  # 0 still takes a free lock
+                yield _Turn(queue, loop, busy_ms)
                 if self._wal is not None and await self._wal.checkpoint_if_due():
                     queue.moved_at = loop.time()  # a checkpoint is the queue moving, not a lock held elsewhere
             finally:
@@ -246,7 +317,23 @@ class Database:
         )
 
     async def dispose(self) -> None:
+        if self._direct_connection is not None:
+            kept, self._direct_connection = self._direct_connection, None
+            await kept[0].close()
         await self.engine.dispose()
+
+
+@dataclass
+class _Turn:
+    """A writer's turn: `busy_ms` is the lock wait it has left (None: the connection's whole LOCK_WAIT_MS)."""
+
+    queue: _WriterQueue
+    loop: asyncio.AbstractEventLoop
+    busy_ms: int | None
+
+    def locked(self) -> None:
+        """The writer has SQLite's write lock: the queue moves."""
+        self.queue.moved_at = self.loop.time()
 
 
 class _WriterQueue:

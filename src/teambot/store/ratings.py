@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Exists, bindparam, exists, insert
-from sqlmodel import col, select
+from sqlalchemy import BindParameter, Exists, bindparam, exists, insert, inspect, update
+from sqlalchemy import select as core_select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import Select
 
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.ratings import Access, NudgeItem, case_access
 from teambot.store import audit
+from teambot.store.direct import Direct, Statements, loaded
 from teambot.store.models import (
     Case,
     CaseConsultant,
@@ -77,15 +79,17 @@ def _consults(case_id: Any, staff_id: Any) -> Exists:
 _SLACK_ID: BindParameter[str] = bindparam("slack_id")
 _CODE: BindParameter[str] = bindparam("code")
 _DAY: BindParameter[date] = bindparam("day")
-# Built once: SQLAlchemy then reuses its cache key and compiled form on every /rating.
-# sqlmodel's select() is typed for four entities at most; its Select class takes any number.
+_FACT_MODELS: tuple[type[SQLModel], ...] = (Staff, Case, Institution, Goal, Rating)
+# Each model's columns, in the order the read below selects them; the first is its primary key.
+_FACT_COLUMNS = tuple(tuple(column.key for column in inspect(model).columns) for model in _FACT_MODELS)
+_FACT_SLICES = tuple(
+    slice(sum(map(len, _FACT_COLUMNS[:n])), sum(map(len, _FACT_COLUMNS[: n + 1]))) for n in range(len(_FACT_MODELS))
+)
+_STAFF, _CASE, _INSTITUTION, _GOAL, _RATING = range(len(_FACT_MODELS))
+# Built once, and compiled once per dialect (store/direct.py). Columns, not entities: the driver runs it.
 _RATING_FACTS = (
-    Select[Staff, Case | None, Institution | None, Goal | None, Rating | None, bool, bool, bool](
-        Staff,
-        Case,
-        Institution,
-        Goal,
-        Rating,
+    core_select(
+        *(column for model in _FACT_MODELS for column in inspect(model).columns),
         _works_at(col(Staff.id), col(Case.institution_id)).label("works_here"),
         _consults(col(Case.id), col(Staff.id)).label("consultant"),
         exists()
@@ -102,14 +106,23 @@ _RATING_FACTS = (
 )
 
 
-async def rating_facts(session: AsyncSession, slack_id: str, code: str, day: date) -> RatingFacts | None:
+def _model(row: list[Any], which: int) -> Any:
+    """One of the row's Staff, Case, Institution, Goal and Rating; None where the outer joins found none."""
+    values = row[_FACT_SLICES[which]]
+    return (
+        None if values[0] is None else loaded(_FACT_MODELS[which], dict(zip(_FACT_COLUMNS[which], values, strict=True)))
+    )
+
+
+async def rating_facts(direct: Direct, slack_id: str, code: str, day: date) -> RatingFacts | None:
     """The active staff member `slack_id` (None if there is none), the case `code` with its active goals, what
     `case_access` decides, that day's ratings and closing: what `staff_by_slack_id`, `case_view`, `access_to`,
     `rating_on` and `work_calendar` read, in one round trip."""
-    rows = (await session.exec(_RATING_FACTS, params={"slack_id": slack_id, "code": code.upper(), "day": day})).all()
+    rows = await direct.rows(_RATING_FACTS, {"slack_id": slack_id, "code": code.upper(), "day": day})
     if not rows:
         return None
-    staff, case, institution, _, _, works_here, consultant, closed = rows[0]
+    works_here, consultant, closed = rows[0][-3:]
+    staff, case, institution = (_model(rows[0], which) for which in (_STAFF, _CASE, _INSTITUTION))
     if case is None or institution is None:
         return RatingFacts(staff, None, Access(read=False, write=False), day, {}, WorkCalendar())
     access = case_access(
@@ -118,8 +131,14 @@ async def rating_facts(session: AsyncSession, slack_id: str, code: str, day: dat
         is_case_consultant=bool(consultant),
         consent_professions=case.consent_professions,
     )
-    goals = [row[3] for row in rows if row[3] is not None]
-    existing = {row[4].goal_id: row[4] for row in rows if row[4] is not None}
+    goals: list[Goal] = []
+    existing: dict[int, Rating] = {}
+    for row in rows:
+        goal, rating = _model(row, _GOAL), _model(row, _RATING)
+        if goal is not None:
+            goals.append(goal)
+        if rating is not None:
+            existing[rating.goal_id] = rating
     calendar = WorkCalendar.of([DateRange(day, day)] if closed else [])
     return RatingFacts(staff, CaseView(case, institution, goals), access, day, existing, calendar)
 
@@ -177,10 +196,20 @@ async def ratings_between(session: AsyncSession, goal_ids: Sequence[int], start:
 
 
 _INSERT_RATING = insert(Rating)  # built once, as _RATING_FACTS
+_CORRECT_RATING = (
+    update(Rating)
+    .where(col(Rating.id) == bindparam("rating_id"))
+    .values(
+        value=bindparam("new_value"),
+        note=bindparam("new_note"),
+        rated_by=bindparam("new_rated_by"),
+        rated_at=bindparam("new_rated_at"),
+    )
+)
 
 
 async def record_rating(
-    session: AsyncSession,
+    statements: Statements,
     *,
     case: Case,
     goal: Goal,
@@ -195,22 +224,22 @@ async def record_rating(
     """Store the rating; a second rating of the same goal and day replaces the first (`existing`, read in this
     transaction). Returns the old value.
 
-    The audit entry keeps the old value, who gave it and when, so a correction never loses history. A new rating
-    and every entry go in as one INSERT each, without the ORM's unit of work at commit (cheaper on every /rating); a
-    correction changes the loaded row, so the session's copy stays true.
+    The audit entry keeps the old value, who gave it and when, so a correction never loses history. Every write is
+    one Core statement (`statements`: a session's connection, or a direct transaction), not the ORM's unit of work
+    at commit; a correction updates `existing` as committed, so a session's copy stays true with nothing to flush.
     """
     assert goal.id is not None and staff.id is not None
     about: dict[str, Any] = {"case_code": case.code, "goal": goal.number, "day": day.isoformat()}
     if existing is None:
-        await (await session.connection()).execute(
+        await statements.execute(
             _INSERT_RATING,
             {"goal_id": goal.id, "day": day, "value": value, "note": note, "rated_by": staff.id, "rated_at": now},
         )
-        await audit.append(session, at=now, actor=actor, action="rating.create", **about, value=value)
+        await audit.append(statements, at=now, actor=actor, action="rating.create", **about, value=value)
         return None
     old = existing.value
     await audit.append(
-        session,
+        statements,
         at=now,
         actor=actor,
         action="rating.correct",
@@ -222,8 +251,13 @@ async def record_rating(
         new_value=value,
     )
     # A correction without a note keeps the note given with the first rating.
-    existing.value, existing.rated_by, existing.rated_at = value, staff.id, now
-    existing.note = note if note is not None else existing.note
+    kept_note = note if note is not None else existing.note
+    corrected = {"value": value, "note": kept_note, "rated_by": staff.id, "rated_at": now}
+    await statements.execute(
+        _CORRECT_RATING, {"rating_id": existing.id} | {f"new_{k}": v for k, v in corrected.items()}
+    )
+    for key, new in corrected.items():
+        set_committed_value(existing, key, new)
     return old
 
 

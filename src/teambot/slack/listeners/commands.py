@@ -9,6 +9,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_command
@@ -22,11 +25,15 @@ ANSWER_IN_ACK_SECONDS = 2.0
 ARRIVED = "teambot_arrived"  # context key: time.monotonic() when the request reached teambot's first middleware
 
 
-async def stamp_arrival(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+class StampArrival(AsyncMiddleware):
     """Note when the request came in (before the replay guard's write), so a slash command knows how much of
-    Slack's 3 seconds is left for answering in the acknowledgement."""
-    context[ARRIVED] = time.monotonic()
-    await next()
+    Slack's 3 seconds is left for answering in the acknowledgement. A middleware class, as RequestGuard."""
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        req.context[ARRIVED] = time.monotonic()
+        return await next()
 
 
 def register(app: AsyncApp, services: Services) -> None:

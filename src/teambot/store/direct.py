@@ -1,0 +1,153 @@
+"""Statements run on the database driver's own connection, for the one transaction that must cost least: `/rating`.
+
+SQLAlchemy's async engine and session spend about 1 ms of CPU on a `/rating` (its read, two INSERTs, BEGIN and
+COMMIT) whose statements take about 0.1 ms in SQLite (bench/README.md, "What changed on 2026-12-02 (session 16)").
+Here the statements are still SQLAlchemy Core, compiled once per dialect with the types' own conversions (dates,
+UTC instants, JSON), but executed by the driver itself: aiosqlite's connection (its calls on the event loop's
+thread, store/sqlite_loop.py) or psycopg's. `Database.direct()` opens such a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.expression import Insert, Select, Update
+
+Model = TypeVar("Model")
+
+
+class Statements(Protocol):
+    """What runs a Core statement in a transaction: a session's `AsyncConnection`, or `Direct`."""
+
+    async def execute(self, statement: Any, parameters: Any = None, /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...] | None  # the parameters' order for a positional driver (SQLite); None: by name
+    defaults: dict[str, Any]  # the values written into the statement itself (`name == "x"`)
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # the parameters to convert, with their converter
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the result columns to convert, with their converter
+
+    @classmethod
+    def of(cls, statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> _Compiled:
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+        assert isinstance(compiled, SQLCompiler)
+        binds = []
+        for name, bind in compiled.binds.items():
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if convert is not None:
+                binds.append((name, convert))
+        results = []
+        if isinstance(statement, Select):
+            for at, column in enumerate(statement.selected_columns):
+                convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
+                if convert is not None:
+                    results.append((at, convert))
+        names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
+        defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        return cls(compiled.string, names, defaults, tuple(binds), tuple(results))
+
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        converted = {**self.defaults, **values}
+        for name, convert in self.binds:
+            if name in converted:
+                converted[name] = convert(converted[name])
+        if self.names is None:
+            return converted
+        return tuple(converted[name] for name in self.names)
+
+    def row(self, raw: Sequence[Any]) -> list[Any]:
+        values = list(raw)
+        for at, convert in self.results:
+            values[at] = convert(values[at])
+        return values
+
+
+class Driver(Protocol):
+    """What `Direct` needs of a driver connection; `sqlite` and `psycopg` below adapt theirs."""
+
+    async def run(self, sql: str, parameters: Any, *, fetch: bool) -> list[Sequence[Any]]: ...
+
+
+class _Aiosqlite:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    async def run(self, sql: str, parameters: Any, *, fetch: bool) -> list[Sequence[Any]]:
+        cursor = await self.connection.execute(sql, parameters)
+        try:
+            return list(await cursor.fetchall()) if fetch else []
+        finally:
+            await cursor.close()
+
+
+class _Psycopg:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    async def run(self, sql: str, parameters: Any, *, fetch: bool) -> list[Sequence[Any]]:
+        async with self.connection.cursor() as cursor:
+            await cursor.execute(sql, parameters)
+            return list(await cursor.fetchall()) if fetch else []
+
+
+def driver_of(driver_connection: Any, dialect: Dialect) -> Driver:
+    return _Aiosqlite(driver_connection) if dialect.name == "sqlite" else _Psycopg(driver_connection)
+
+
+# Compiled once per statement, dialect and columns given (the statements are module constants; each entry keeps its
+# statement, so an id is never reused while its entry is here).
+_COMPILED_AT_MOST = 256
+_COMPILED: dict[tuple[int, str, tuple[str, ...] | None], tuple[ClauseElement, _Compiled]] = {}
+
+
+class Direct:
+    """One transaction's statements, run by the driver (see the module's doc). `Database.direct()` begins and ends
+    the transaction; this only runs statements in it."""
+
+    def __init__(self, driver: Driver, dialect: Dialect) -> None:
+        self.driver = driver
+        self.dialect = dialect
+
+    def _compiled(self, statement: ClauseElement, keys: Sequence[str] | None) -> _Compiled:
+        key = (id(statement), self.dialect.name, tuple(keys) if keys is not None else None)
+        found = _COMPILED.get(key)
+        if found is None:
+            if len(_COMPILED) >= _COMPILED_AT_MOST:  # statements made per call: compiled each time, never kept
+                _COMPILED.clear()
+            found = _COMPILED[key] = (statement, _Compiled.of(statement, self.dialect, keys))
+        return found[1]
+
+    async def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> list[list[Any]]:
+        compiled = self._compiled(statement, None)
+        raw = await self.driver.run(compiled.sql, compiled.parameters(parameters), fetch=True)
+        return [compiled.row(row) for row in raw]
+
+    async def execute(self, statement: Insert | Update, parameters: Mapping[str, Any] | None = None, /) -> None:
+        """An INSERT of one row with these values (as `AsyncConnection.execute` takes it), or an UPDATE whose
+        `values()` name its parameters."""
+        values = parameters or {}
+        compiled = self._compiled(statement, sorted(values) if isinstance(statement, Insert) else None)
+        await self.driver.run(compiled.sql, compiled.parameters(values), fetch=False)
+
+
+def loaded(model: type[Model], values: Mapping[str, Any]) -> Model:
+    """A table model holding a row's values, made as the ORM makes a loaded row: without validating them again (the
+    database's values are the model's) and without a session (like a row read in a session that has closed).
+    About 3 µs, where the model's constructor takes 30."""
+    manager = manager_of_class(model)
+    if not manager.mapper.configured:  # the ORM configures its mappers at its first query; this may come first
+        configure_mappers()
+    instance: Any = manager.new_instance()
+    instance.__dict__.update(values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    return instance  # type: ignore[no-any-return]
