@@ -226,14 +226,14 @@ def test_the_listed_invisible_characters_and_dashes_are_exactly_unicodes(listed:
 
 def test_a_row_postgresql_repeats_in_an_error_is_redacted() -> None:
     """psycopg puts PostgreSQL's DETAIL in the error's text; for a NOT NULL or CHECK violation it is the whole row,
-    a note or a goal's text among it."""
+    a note or a goal's text among it, which may span lines and hold brackets of its own."""
     record = _logged(
         "%s",
         'null value in column "actor" of relation "audit_entry" violates not-null constraint\n'
         'DETAIL:  Failing row contains (7, 2027-03-04 13:00:00+00, null, rating.correct, AK12, {"old_note": "svær '
-        'morgen hos far"}).',
+        'morgen (igen)\nbarnet græd hos far"}).',
     )
     assert record.getMessage() == (
         'null value in column "actor" of relation "audit_entry" violates not-null constraint\n'
-        "DETAIL:  Failing row contains (***)"
+        "DETAIL:  Failing row contains (***)."
     )

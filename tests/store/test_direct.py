@@ -64,6 +64,19 @@ async def test_a_failed_direct_transaction_stores_nothing_and_the_next_one_works
     assert [tuple(row) for row in stored] == [("stored", False)]
 
 
+async def test_what_only_sqlalchemy_s_execution_does_is_refused_not_run_wrong(db: Database) -> None:
+    """A column's Python-side default is computed by SQLAlchemy's execution (the driver would store NULL), and an
+    IN list is expanded there (the driver would get its placeholder): a direct statement needing either is refused
+    before it runs."""
+    async with db.direct() as statements:
+        with pytest.raises(ValueError, match="every column a value: active"):
+            await statements.execute(insert(Staff), {"name": "no active given", "roles": []})
+        with pytest.raises(ValueError, match="IN list"):
+            await statements.rows(select(Staff.name).where(col(Staff.name).in_(["a", "b"])), {})
+    async with db.read() as session:
+        assert (await session.exec(select(Staff))).all() == []
+
+
 async def test_statements_made_per_call_are_not_kept(db: Database) -> None:
     """Each statement is compiled once and kept while it is a constant; statements made for each call would
     otherwise pile up without end."""

@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select, text
 
 import teambot.store.db
+import teambot.store.direct
 import teambot.store.sqlite_loop
 from helpers_ratings import load_roster
 from teambot.commands import Context, run_command
@@ -313,7 +314,7 @@ async def test_a_brief_writer_waits_for_another_process_s_lock_off_the_loop_s_th
     async with db.read(brief=True) as session:  # the busy timeout is back to none on the loop's thread
         assert (await session.exec(text("PRAGMA busy_timeout"))).one()[0] == 0
     if direct:
-        direct_connection = await db._direct_sqlite()
+        _, direct_connection = await db._kept_for_direct()
         assert await (await direct_connection.execute("PRAGMA busy_timeout")).fetchall() == [(0,)]
 
 
@@ -740,6 +741,58 @@ def test_one_database_serves_writers_on_more_than_one_event_loop(
             await db.dispose()  # its connections belong to this loop
 
     assert asyncio.run(stored()) == [f"loop {n} writer {i}" for n in (1, 2) for i in range(3)]
+
+
+def test_the_connection_direct_keeps_serves_only_the_event_loop_that_claimed_it(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Writers queue per event loop, so the connection `direct` keeps serves one loop: another loop's direct
+    transactions use a pooled connection of their own. Shared by two loops running at once (threads), one loop's
+    rollback ended the other's open transaction and ratings answered as stored were lost (helper-30's finding;
+    SQLAlchemy's async pool itself is not made for two loops at once, so this checks which connection is used)."""
+    db = open_sqlite(None)
+
+    async def write_and_tell() -> object:
+        async with db.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "x", "roles": [], "active": True})
+            assert isinstance(statements.driver, teambot.store.direct._Aiosqlite)
+            return statements.driver.connection
+
+    first = asyncio.run(write_and_tell())
+    assert db._direct_connection is not None and first is db._direct_connection[1]
+    second = asyncio.run(write_and_tell())  # another loop, while the first loop's claim stands
+    assert second is not first
+    assert asyncio.run(write_and_tell()) is not first
+
+    async def dispose() -> None:
+        await db.dispose()
+
+    asyncio.run(dispose())
+    assert db.engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_dispose_while_a_direct_transaction_waits_for_a_lock_leaves_it_whole(
+    open_sqlite: Callable[[int | None], Database],
+) -> None:
+    """Shutting down while a direct transaction waits for another process's lock: the kept connection is closed
+    when that transaction is done, not under it. Closed under it, the pool's rollback ended the transaction as soon
+    as it began, and its statements then committed one by one: the first stored although the second failed."""
+    db = open_sqlite(3_000)
+    await store(db, "before", direct=True)
+
+    async def two_inserts() -> None:
+        async with db.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "first of two", "roles": [], "active": True})
+            await statements.execute(insert(Staff), {"name": None, "roles": [], "active": True})  # NOT NULL
+
+    with locked_elsewhere(db, 0.5):
+        writing = asyncio.create_task(two_inserts())
+        await asyncio.sleep(0.1)  # BEGIN is waiting on aiosqlite's thread
+        await db.dispose()
+        outcome = (await asyncio.gather(writing, return_exceptions=True))[0]
+    assert isinstance(outcome, sqlite3.IntegrityError)
+    assert db.engine.sync_engine.pool.checkedout() == 0
+    assert await names(db) == ["before"]
 
 
 async def test_dispose_gives_back_the_connection_direct_transactions_kept(

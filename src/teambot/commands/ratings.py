@@ -168,8 +168,7 @@ async def rating(ctx: Context, args: str) -> Reply:
             if parsed.value is not None:
                 goal = _chosen_goal(view, parsed.goal)
                 if isinstance(goal, Goal):
-                    if parsed.day != facts.day:  # the day as `rating_day` read it ahead was not the one meant
-                        facts = await store.rating_facts(direct, ctx.user_id, code, parsed.day)
+                    # `rating_day` reads the day as `parse_rating` does: the facts are that day's.
                     done = await record(ctx, direct, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
                     return Reply(_confirmation(done, parsed.note))
     # The rest reads more than the facts above, in a session of its own (the transaction above wrote nothing).

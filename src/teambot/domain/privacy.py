@@ -58,8 +58,9 @@ def redact_cpr(text: str) -> str:
 # A calendar address (`/ics/<token>.ics`) is the only key to someone's calendar.
 _FEED_TOKEN = re.compile(r"/ics/[^/?#\s\"]+")
 # PostgreSQL's DETAIL for a NOT NULL or CHECK violation repeats the whole row: a note, a goal's text. The driver puts
-# it in the error's text, and a traceback repeats that (hiding a statement's parameters does not reach it).
-_FAILING_ROW = re.compile(r"(Failing row contains )\(.*$", re.MULTILINE)
+# it in the error's text, and a traceback repeats that (hiding a statement's parameters does not reach it). A note
+# may span lines and hold brackets: everything up to the text's last ")" goes, more than the row if need be.
+_FAILING_ROW = re.compile(r"(Failing row contains )\(.*\)", re.DOTALL)
 
 
 def redact_for_logs(text: str) -> str:

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import math
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -163,8 +164,12 @@ class Database:
         # asyncio.Lock binds to the loop it first waits on, and a Database may outlive a loop (tests): one queue
         # per loop, dropped when its last writer leaves (a contended Lock holds its loop, so a weak key would not).
         self._writer_queues: dict[asyncio.AbstractEventLoop, _WriterQueue] = {}
-        # SQLite: the connection `direct` runs on, and its driver's connection.
+        # SQLite: the connection `direct` runs on, and its driver's connection; the event loop it serves; whether a
+        # transaction is using it now.
         self._direct_connection: tuple[AsyncConnection, sqlite_loop.LoopSQLite] | None = None
+        self._direct_loop: asyncio.AbstractEventLoop | None = None
+        self._direct_claim = threading.Lock()
+        self._direct_in_use = False
 
     @asynccontextmanager
     async def read(self, *, brief: bool = False) -> AsyncIterator[AsyncSession]:
@@ -193,22 +198,31 @@ class Database:
     async def direct(self) -> AsyncIterator[Direct]:
         """A brief write transaction whose statements the driver runs itself (store/direct.py), committed on
         success: `/rating`. SQLite: in this process's queue of writers, on a connection kept for it."""
+        loop = asyncio.get_running_loop()
         if not self.is_sqlite:
             async with self._brief_write_engine.connect() as connection, connection.begin():
                 raw = await connection.get_raw_connection()
                 yield Direct(driver_of(raw.driver_connection, self.engine.dialect), self.engine.dialect)
             return
-        if self._wal is None:  # a `file:` URI or in-memory: no brief sessions there, nor a connection of its own
+        with self._direct_claim:  # loops in other threads may ask at the same moment
+            if self._direct_loop is None and self._wal is not None:
+                self._direct_loop = loop
+            kept_here = self._direct_loop is loop
+        if not kept_here:
+            # A `file:` URI or in-memory database has no brief sessions; and the kept connection serves the one event
+            # loop that claimed it (writers queue per loop: two loops would use it at once). A brief session's instead.
             async with self.write(brief=True) as session:
                 raw = await (await session.connection()).get_raw_connection()
                 yield Direct(driver_of(raw.driver_connection, self.engine.dialect), self.engine.dialect)
             return
         async with self._writer_turn() as turn:
-            sqlite = await self._direct_sqlite()
+            kept = await self._kept_for_direct()
+            connection, sqlite = kept
             # As a brief session's: its calls on the loop's thread with SQLite's busy timeout at 0; one that finds
             # the file locked by another process runs again on aiosqlite's thread with the lock wait left.
             sqlite.on_loop, sqlite.loop_seconds = True, 0.0
             sqlite.busy_ms = self._lock_wait_ms if turn.busy_ms is None else turn.busy_ms
+            self._direct_in_use = True
             try:
                 await (await sqlite.execute("BEGIN IMMEDIATE")).close()
                 turn.locked()
@@ -217,10 +231,14 @@ class Database:
             except BaseException:
                 # Also when cancelled while BEGIN waited for another process's lock on aiosqlite's thread: it may
                 # yet get the lock there, and the rollback (queued behind it on that thread) ends that too.
-                await self._settle_direct(sqlite)
+                await self._settle_direct(kept)
                 raise
+            finally:
+                self._direct_in_use = False
+                if self._direct_connection is not kept:  # disposed meanwhile, or given up: closed now it is free
+                    await connection.close()
 
-    async def _direct_sqlite(self) -> sqlite_loop.LoopSQLite:
+    async def _kept_for_direct(self) -> tuple[AsyncConnection, sqlite_loop.LoopSQLite]:
         """The connection `direct` uses, taken from the pool once (with the pragmas every connection gets) and
         kept until `dispose`: a checkout and return per transaction would cost more than its statements."""
         if self._direct_connection is None:
@@ -231,12 +249,12 @@ class Database:
             await (await sqlite.execute("PRAGMA busy_timeout=0")).close()  # its calls run on the loop's thread
             raw.info[_BUSY_KEY] = 0
             self._direct_connection = (connection, sqlite)
-        return self._direct_connection[1]
+        return self._direct_connection
 
-    async def _settle_direct(self, sqlite: sqlite_loop.LoopSQLite) -> None:
+    async def _settle_direct(self, kept: tuple[AsyncConnection, sqlite_loop.LoopSQLite]) -> None:
         """Roll back a `direct` transaction that failed or was cancelled, before the next writer's turn: even when
-        cancelled again meanwhile. A connection that cannot roll back is given up."""
-        rolling_back = asyncio.ensure_future(sqlite.rollback())
+        cancelled again meanwhile. A connection that cannot roll back is given up (closed once free)."""
+        rolling_back = asyncio.ensure_future(kept[1].rollback())
         try:
             await asyncio.shield(rolling_back)
         except asyncio.CancelledError:
@@ -244,10 +262,9 @@ class Database:
             raise
         except Exception as error:
             log.warning("rolling back a direct transaction failed (%s); its connection is closed", type(error).__name__)
-            kept, self._direct_connection = self._direct_connection, None
-            if kept is not None:
-                await kept[0].invalidate()
-                await kept[0].close()
+            await kept[0].invalidate()
+            if self._direct_connection is kept:
+                self._direct_connection = None  # the next transaction of this loop takes a new one
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[_Turn]:
@@ -317,8 +334,11 @@ class Database:
         )
 
     async def dispose(self) -> None:
-        if self._direct_connection is not None:
-            kept, self._direct_connection = self._direct_connection, None
+        with self._direct_claim:
+            kept, self._direct_connection, self._direct_loop = self._direct_connection, None, None
+        # A direct transaction still using it closes it when it ends: closed under it, the pool's rollback would end
+        # that transaction midway and its later statements would each commit alone.
+        if kept is not None and not self._direct_in_use:
             await kept[0].close()
         await self.engine.dispose()
 

@@ -41,6 +41,13 @@ class _Compiled:
     def of(cls, statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> _Compiled:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         assert isinstance(compiled, SQLCompiler)
+        # What only SQLAlchemy's execution does, refused rather than run wrong: an IN list is expanded there, and a
+        # column's Python-side default (`active = True`) is computed there.
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("a direct statement cannot take an IN list")
+        defaulted = [column.key for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if defaulted:
+            raise ValueError(f"a direct statement must give every column a value: {', '.join(defaulted)}")
         binds = []
         for name, bind in compiled.binds.items():
             convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
@@ -122,7 +129,7 @@ class Direct:
         key = (id(statement), self.dialect.name, tuple(keys) if keys is not None else None)
         found = _COMPILED.get(key)
         if found is None:
-            if len(_COMPILED) >= _COMPILED_AT_MOST:  # statements made per call: compiled each time, never kept
+            if len(_COMPILED) >= _COMPILED_AT_MOST:  # statements made per call fill it: start again (not grow)
                 _COMPILED.clear()
             found = _COMPILED[key] = (statement, _Compiled.of(statement, self.dialect, keys))
         return found[1]
@@ -133,8 +140,8 @@ class Direct:
         return [compiled.row(row) for row in raw]
 
     async def execute(self, statement: Insert | Update, parameters: Mapping[str, Any] | None = None, /) -> None:
-        """An INSERT of one row with these values (as `AsyncConnection.execute` takes it), or an UPDATE whose
-        `values()` name its parameters."""
+        """An INSERT of one row with a value for every column but the key (defaults are SQLAlchemy's execution's,
+        not the driver's), or an UPDATE whose `values()` name its parameters."""
         values = parameters or {}
         compiled = self._compiled(statement, sorted(values) if isinstance(statement, Insert) else None)
         await self.driver.run(compiled.sql, compiled.parameters(values), fetch=False)
