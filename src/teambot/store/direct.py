@@ -1,7 +1,7 @@
 """Statements run on the database driver's own connection, for the one transaction that must cost least: `/rating`.
 
 SQLAlchemy's async engine and session spend about 1 ms of CPU on a `/rating` (its read, two INSERTs, BEGIN and
-COMMIT) whose statements take about 0.1 ms in SQLite (bench/README.md, "What changed on 2026-12-02 (session 16)").
+COMMIT) whose statements take about 0.2 ms in SQLite (bench/README.md, "What changed in the morning of 2026-12-02").
 Here the statements are still SQLAlchemy Core, compiled once per dialect with the types' own conversions (dates,
 UTC instants, JSON), but executed by the driver itself: aiosqlite's connection (its calls on the event loop's
 thread, store/sqlite_loop.py) or psycopg's. `Database.direct()` opens such a transaction.
