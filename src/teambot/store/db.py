@@ -224,7 +224,7 @@ class Database:
             sqlite.busy_ms = self._lock_wait_ms if turn.busy_ms is None else turn.busy_ms
             self._direct_in_use = True
             try:
-                await (await sqlite.execute("BEGIN IMMEDIATE")).close()
+                await sqlite.run("BEGIN IMMEDIATE")
                 turn.locked()
                 yield Direct(driver_of(sqlite, self.engine.dialect), self.engine.dialect)
                 await sqlite.commit()

@@ -90,11 +90,7 @@ class _Aiosqlite:
         self.connection = connection
 
     async def run(self, sql: str, parameters: Any, *, fetch: bool) -> list[Sequence[Any]]:
-        cursor = await self.connection.execute(sql, parameters)
-        try:
-            return list(await cursor.fetchall()) if fetch else []
-        finally:
-            await cursor.close()
+        return await self.connection.run(sql, parameters, fetch=fetch)  # type: ignore[no-any-return]
 
 
 class _Psycopg:
