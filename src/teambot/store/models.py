@@ -149,10 +149,11 @@ class Goal(SQLModel, table=True):
 class Rating(SQLModel, table=True):
     """One goal's rating (1–4) on one day; a correction replaces the value, the audit log keeps the old."""
 
+    # The unique index also serves lookups by goal: no index of goal_id alone (one page less per stored rating).
     __table_args__ = (UniqueConstraint("goal_id", "day"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    goal_id: int = Field(foreign_key="goal.id", index=True)
+    goal_id: int = Field(foreign_key="goal.id")
     day: date = Field(index=True)
     value: int
     note: str | None = Field(default=None, max_length=500)
