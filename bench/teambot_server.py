@@ -13,7 +13,7 @@ import uvicorn
 
 from teambot.config import load_settings
 from teambot.runtime import configure_logging, open_runtime
-from teambot.slack.serve import make_asgi
+from teambot.slack.serve import http_config, make_asgi
 
 
 def main() -> None:
@@ -22,9 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging()
     runtime = open_runtime(load_settings(http=True))
-    config = uvicorn.Config(
-        make_asgi(runtime, with_scheduler=False), host="127.0.0.1", port=args.port, lifespan="on", log_level="info"
-    )
+    config = http_config(make_asgi(runtime, with_scheduler=False), host="127.0.0.1", port=args.port)
     asyncio.run(uvicorn.Server(config).serve())
 
 
