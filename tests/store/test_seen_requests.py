@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, insert, text
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from teambot.store import requests
 from teambot.store.db import Database
-from teambot.store.models import SeenRequest
+from teambot.store.models import SeenRequest, Staff
 from teambot.testing.database import postgres_url, prepare
 
 NOW = datetime(2027, 3, 4, 12, 0, tzinfo=UTC)
@@ -45,3 +47,84 @@ async def test_not_waiting_for_the_disk_stays_with_the_guards_own_statement(tmp_
             assert (await connection.execute(text("SHOW synchronous_commit"))).scalar_one() == "on"
     finally:
         await db.dispose()
+
+
+async def _one_connection_db() -> Database:
+    url = postgres_url()
+    assert url is not None
+    prepare(url)
+    return Database(url, pool_size=1)  # one connection: the next transaction gets the one used before
+
+
+async def _staff_named(db: Database, name: str) -> list[str]:
+    async with db.read() as session:
+        return list((await session.exec(select(Staff.name).where(Staff.name == name))).all())
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_the_guard_s_autocommit_is_not_handed_on_to_a_transaction() -> None:
+    """The guard's statement commits on its own; the pooled connection goes back in transaction mode, so a /rating
+    that fails after its first INSERT stores nothing (in autocommit that INSERT would have stayed)."""
+    db = await _one_connection_db()
+    try:
+        assert await requests.first_time_alone(db, "sig:v0=ghi", NOW)
+        with pytest.raises(RuntimeError, match="refused"):
+            async with db.direct() as statements:
+                await statements.execute(insert(Staff), {"name": "half", "roles": [], "active": True})
+                raise RuntimeError("refused")
+        assert await _staff_named(db, "half") == []
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_a_connection_that_cannot_leave_autocommit_is_closed_not_pooled() -> None:
+    """Left inside a transaction (here begun by hand), psycopg refuses to switch autocommit off: the connection
+    is then closed, and the next transaction gets a new one in transaction mode."""
+    db = await _one_connection_db()
+    try:
+        async with db.alone() as statements:
+            used = (await statements.rows(sa_select(func.pg_backend_pid()), {}))[0][0]
+            await statements.driver.connection.execute("BEGIN")  # type: ignore[attr-defined]
+        with pytest.raises(RuntimeError, match="refused"):
+            async with db.direct() as statements:
+                now = (await statements.rows(sa_select(func.pg_backend_pid()), {}))[0][0]
+                await statements.execute(insert(Staff), {"name": "half", "roles": [], "active": True})
+                raise RuntimeError("refused")
+        assert now != used
+        assert await _staff_named(db, "half") == []
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_a_cancelled_direct_transaction_gives_its_connection_back_rolled_back() -> None:
+    db = await _one_connection_db()
+    try:
+        inserted = asyncio.Event()
+
+        async def rating() -> None:
+            async with db.direct() as statements:
+                await statements.execute(insert(Staff), {"name": "cancelled", "roles": [], "active": True})
+                inserted.set()
+                await asyncio.sleep(3600)
+
+        task = asyncio.ensure_future(rating())
+        await inserted.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.direct() as statements:  # the one connection is back in the pool, its transaction gone
+            await statements.execute(insert(Staff), {"name": "next", "roles": [], "active": True})
+        assert await _staff_named(db, "cancelled") == []
+        assert await _staff_named(db, "next") == ["next"]
+    finally:
+        await db.dispose()
+
+
+async def test_sqlite_has_no_statements_alone(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    with pytest.raises(ValueError, match="SQLite"):
+        async with db.alone():
+            pass

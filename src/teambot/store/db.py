@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.store import sqlite_loop
@@ -200,9 +201,11 @@ class Database:
         success: `/rating`. SQLite: in this process's queue of writers, on a connection kept for it."""
         loop = asyncio.get_running_loop()
         if not self.is_sqlite:
-            async with self._brief_write_engine.connect() as connection, connection.begin():
-                raw = await connection.get_raw_connection()
-                yield Direct(driver_of(raw.driver_connection, self.engine.dialect), self.engine.dialect)
+            # psycopg begins the transaction at the first statement; a failure or a cancellation leaves it to the
+            # pool's rollback when the connection goes back.
+            async with self._pooled_psycopg() as driver:
+                yield Direct(driver_of(driver, self.engine.dialect), self.engine.dialect)
+                await driver.commit()
             return
         with self._direct_claim:  # loops in other threads may ask at the same moment
             if self._direct_loop is None and self._wal is not None:
@@ -237,6 +240,46 @@ class Database:
                 self._direct_in_use = False
                 if self._direct_connection is not kept:  # disposed meanwhile, or given up: closed now it is free
                     await connection.close()
+
+    @asynccontextmanager
+    async def alone(self) -> AsyncIterator[Direct]:
+        """PostgreSQL: statements run by the driver, each committed on its own (autocommit): no BEGIN and no COMMIT
+        round trip, for a record that sits in front of every request (the replay guard's)."""
+        if self.is_sqlite:
+            raise ValueError("SQLite begins every transaction itself (see the module's doc): use direct()")
+        async with self._pooled_psycopg() as driver:
+            await driver.set_autocommit(True)
+            yield Direct(driver_of(driver, self.engine.dialect), self.engine.dialect)
+
+    @asynccontextmanager
+    async def _pooled_psycopg(self) -> AsyncIterator[Any]:
+        """A pooled PostgreSQL connection's psycopg connection, without SQLAlchemy's `Connection` around it (whose
+        checkout, begin and return cost more CPU than /rating's statements): checked out as the pool does (its
+        pre-ping included), returned with the pool's rollback of whatever is left open. Back in transaction mode,
+        as the pool hands it out, or closed: a connection left in autocommit would commit each statement of the
+        next transaction on its own."""
+        raw = await self.engine.raw_connection()
+        driver = raw.driver_connection
+        try:
+            yield driver
+        finally:
+            returning = asyncio.ensure_future(self._return_psycopg(raw, driver))
+            try:
+                await asyncio.shield(returning)
+            except asyncio.CancelledError:
+                await asyncio.wait({returning})  # returned before the cancellation goes on
+                raise
+
+    @staticmethod
+    async def _return_psycopg(raw: Any, driver: Any) -> None:
+        restored = True
+        try:
+            if driver.autocommit:
+                await driver.set_autocommit(False)
+        except Exception:
+            restored = False  # closed, not pooled: never handed out in autocommit
+        # The pool's return (its rollback) and close call the driver through SQLAlchemy's greenlet.
+        await greenlet_spawn(raw.close if restored else raw.invalidate)
 
     async def _kept_for_direct(self) -> tuple[AsyncConnection, sqlite_loop.LoopSQLite]:
         """The connection `direct` uses, taken from the pool once (with the pragmas every connection gets) and

@@ -54,8 +54,9 @@ class _Compiled:
             if convert is not None:
                 binds.append((name, convert))
         results = []
-        if isinstance(statement, Select):
-            for at, column in enumerate(statement.selected_columns):
+        if isinstance(statement, Select | Insert):  # an INSERT's columns are those it returns
+            columns = statement.selected_columns if isinstance(statement, Select) else statement.exported_columns
+            for at, column in enumerate(columns):
                 convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
                 if convert is not None:
                     results.append((at, convert))
@@ -130,7 +131,8 @@ class Direct:
             found = _COMPILED[key] = (statement, _Compiled.of(statement, self.dialect, keys))
         return found[1]
 
-    async def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> list[list[Any]]:
+    async def rows(self, statement: Select[Any] | Insert, parameters: Mapping[str, Any]) -> list[list[Any]]:
+        """A SELECT's rows, or those an INSERT whose values name its parameters returns (RETURNING)."""
         compiled = self._compiled(statement, None)
         raw = await self.driver.run(compiled.sql, compiled.parameters(parameters), fetch=True)
         return [compiled.row(row) for row in raw]

@@ -45,9 +45,8 @@ async def first_time_alone(db: Database, key: str, now: datetime) -> bool:
     if db.is_sqlite:
         async with db.write() as session:
             return await first_time(session, key, now)
-    async with db.engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return await _record(connection, key, now)
+    async with db.alone() as statements:
+        return bool(await statements.rows(_POSTGRESQL, {"key": key, "seen_at": now}))
 
 
 async def _record(connection: AsyncConnection, key: str, now: datetime) -> bool:
