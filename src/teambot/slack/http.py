@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,8 @@ Hook = Callable[[], Awaitable[None]]
 # What /healthz reports: whether the bot does all it should (else 503, so a supervisor or load balancer acts), and
 # the details shown either way.
 Health = Callable[[], tuple[bool, dict[str, str]]]
+
+log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 CALENDAR_PATH = re.compile(r"^/ics/([A-Za-z0-9_-]{20,64})\.ics$")
@@ -49,7 +52,7 @@ class TeambotASGI:
             healthy, details = self.health() if self.health else (True, {})
             await _json(send, 200 if healthy else 503, {"status": "ok" if healthy else "unavailable"} | details)
         elif path == EVENTS_PATH:
-            await self.bolt(scope, receive, send)
+            await self._events(scope, receive, send)
         elif self.calendar is not None and method in {"GET", "HEAD"} and (match := CALENDAR_PATH.match(path)):
             body = await self.calendar(match.group(1))
             if body is None:
@@ -58,6 +61,24 @@ class TeambotASGI:
                 await _send(send, 200, body, b"text/calendar; charset=utf-8")
         else:
             await _json(send, 404, {"error": "not found"})
+
+    async def _events(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.bolt(scope, receive, sending)
+        except ValueError:
+            # Bolt parses a form's `payload` field as JSON before it checks the signature: anyone could make it
+            # fail (a 500 and a traceback in the log each time). Nothing was run; the sender learns only this.
+            if started:
+                raise
+            log.info("refused a Slack request whose body is not what Slack sends")
+            await _json(send, 400, {"error": "invalid request body"})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

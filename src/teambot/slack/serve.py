@@ -20,6 +20,7 @@ from teambot.scheduler.runtime import BotScheduler
 from teambot.slack.app import build_app
 from teambot.slack.directory import resolve_emails
 from teambot.slack.http import TeambotASGI
+from teambot.slack.http_head import BoundedHttpTools
 from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
 from teambot.slack.web import close_connections, keep_connections, web_client
@@ -86,8 +87,9 @@ def http_config(app: TeambotASGI, *, host: str, port: int) -> uvicorn.Config:
     """uvicorn's settings for teambot's HTTP endpoint (`make bench` serves its anchors the same way).
 
     httptools parses HTTP in C: h11, uvicorn's pure-Python parser, cost about 0.2 ms of CPU per /rating, a fifth of
-    the whole (bench/README.md, "What changed on 2026-12-02 (afternoon)")."""
-    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="info", http="httptools")
+    the whole (bench/README.md, "What changed in the late morning of 2026-12-02"); slack/http_head.py keeps h11's
+    bound on a request's head."""
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level="info", http=BoundedHttpTools)
     # After Config, which gives uvicorn's loggers handlers of their own; the access log has every path and query.
     redact_handlers(logging.getLogger("uvicorn"), logging.getLogger("uvicorn.access"))
     return config
