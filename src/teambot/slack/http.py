@@ -22,6 +22,9 @@ Health = Callable[[], tuple[bool, dict[str, str]]]
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# Far above anything Slack sends (its largest, a modal's submission, is some hundred KB): a bound on what one request
+# can make the bot hold in memory.
+MAX_EVENT_BODY = 4 * 1024 * 1024
 CALENDAR_PATH = re.compile(r"^/ics/([A-Za-z0-9_-]{20,64})\.ics$")
 
 
@@ -63,21 +66,43 @@ class TeambotASGI:
             await _json(send, 404, {"error": "not found"})
 
     async def _events(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Bolt's handler, with what Bolt leaves open: a body it would read into memory however large (before it
+        checks the signature), and bodies it cannot parse (a 500 and a traceback in the log for anyone)."""
+        if (_content_length(scope) or 0) > MAX_EVENT_BODY:
+            await _json(send, 413, {"error": "request body too large"})
+            return
         started = False
+        received = 0
 
         async def sending(message: dict[str, Any]) -> None:
             nonlocal started
             started = True
             await send(message)
 
+        async def receiving() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Gone
+            received += len(message.get("body", b""))
+            if received > MAX_EVENT_BODY:  # a chunked body, or one longer than its Content-Length said
+                raise _TooLarge
+            return message
+
         try:
-            await self.bolt(scope, receive, sending)
-        except ValueError:
-            # Bolt parses a form's `payload` field as JSON before it checks the signature: anyone could make it
-            # fail (a 500 and a traceback in the log each time). Nothing was run; the sender learns only this.
+            await self.bolt(scope, receiving, sending)
+        except _Gone:
+            return  # the sender left before its body was in: nothing ran, nobody to answer
+        except _TooLarge:
             if started:
                 raise
-            log.info("refused a Slack request whose body is not what Slack sends")
+            await _json(send, 413, {"error": "request body too large"})
+        except (ValueError, AttributeError, TypeError) as error:
+            # Bolt parses a form's `payload` field as JSON, and reads fields of what it finds, before it checks the
+            # signature: anyone could make it fail. Nothing was run (Bolt answers a listener's failure itself).
+            if started:
+                raise
+            log.info("refused a Slack request whose body is not what Slack sends (%s)", type(error).__name__)
             await _json(send, 400, {"error": "invalid request body"})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -102,3 +127,21 @@ async def _send(send: Send, status: int, payload: bytes, content_type: bytes) ->
     headers = [(b"content-type", content_type), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+class _Gone(Exception):
+    """The client went away before its request's body was in."""
+
+
+class _TooLarge(Exception):
+    """A request body over MAX_EVENT_BODY."""
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
