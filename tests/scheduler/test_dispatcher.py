@@ -37,7 +37,7 @@ from teambot.commands import Context, run_command
 from teambot.commands.messenger import notification_metadata
 from teambot.commands.notices import from_payload
 from teambot.domain.roster import parse_roster
-from teambot.scheduler.dispatcher import Dispatcher
+from teambot.scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from teambot.scheduler.planner import plan_case
 from teambot.slack.messenger import SlackMessenger
 from teambot.store import outbox
@@ -117,6 +117,33 @@ async def test_rate_limited_row_waits_for_retry_after_then_is_delivered(
     assert deliveries_per_key(fake_slack)[limited.dedupe_key] == 1
 
 
+async def test_rate_limits_do_not_use_up_the_attempts_a_server_error_may_need(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A 429 posts nothing, however often Slack answers it: only posts that failed count against a row's attempts.
+    Counted, a busy hour of rate limits followed by one 500 gave up reminders that Slack would have taken."""
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    due = [r.dedupe_key for r in await notifications(db) if r.due_at <= clock.now()]
+    assert len(due) == 3
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1, times=3 * MAX_ATTEMPTS)
+    for _ in range(10 * MAX_ATTEMPTS):
+        if len(fake_slack.calls_to("chat.postMessage")) == 3 * MAX_ATTEMPTS:
+            break  # each row answered 429 eight times
+        await dispatcher.dispatch_due()
+        clock.advance(seconds=2)
+    assert set((await _statuses(db)).values()) == {"pending"}
+    fake_slack.fail("chat.postMessage", status=500, times=3)
+    await dispatcher.dispatch_due()
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+    statuses = await _statuses(db)
+    assert [statuses[key] for key in due] == ["sent"] * 3
+    assert [deliveries_per_key(fake_slack)[key] for key in due] == [1] * 3
+    assert not any(row.kind.startswith("notice.") for row in await notifications(db))  # nothing rerouted
+
+
 async def test_server_error_is_retried_after_a_backoff_and_delivered(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:
@@ -161,6 +188,28 @@ async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again(
     [row] = [r for r in await notifications(db) if r.dedupe_key == waiting.dedupe_key]
     posted = next(p for p in delivered(fake_slack) if p.key == waiting.dedupe_key)
     assert (row.status, row.message_ts) == ("sent", posted.ts)
+
+
+async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again_after_a_429_between(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A 429 after the unsure 500 posted nothing, but it does not make the 500 sure: the post is still looked for."""
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", status=500, posted=True)
+    await dispatcher.dispatch_due()
+    [waiting] = [r for r in await notifications(db) if r.due_at <= clock.now() and r.status != "sent"]
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1  # it is in Slack already
+
+    clock.advance(minutes=1)
+    fake_slack.fail("conversations.history", status=429, retry_after=1)
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1)
+    await dispatcher.dispatch_due()  # the look fails (best effort) and the post is answered 429
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+    assert (await _statuses(db))[waiting.dedupe_key] == "sent"
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
 
 
 async def test_connection_error_is_retried_later(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:

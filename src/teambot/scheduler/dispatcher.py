@@ -229,8 +229,8 @@ class Dispatcher:
             row.payload = payload
         held = self._held_until.get(row.recipient)
         if held is not None and held > now:
-            # Nothing was tried: whatever the last attempt left unsure stays unsure.
-            await self._retry_at(row, held, row.last_error or RATELIMITED)
+            # Nothing was tried: whatever the last attempt left unsure stays unsure, and no attempt is used up.
+            await self._retry_at(row, held, row.last_error or RATELIMITED, uncounted=True)
             stats.retried += 1
             return
         if row.attempts > 1 and row.last_error != RATELIMITED:
@@ -297,7 +297,10 @@ class Dispatcher:
         if exc.retry_after is not None:
             until = now + timedelta(seconds=exc.retry_after)
             self._held_until[row.recipient] = until
-            await self._retry_at(row, until, exc.reason)
+            # A 429 posted nothing, but it does not settle an earlier failure that may have posted: that reason is
+            # kept, so the next attempt still looks for the post first.
+            unsure = row.last_error if row.last_error and row.last_error != RATELIMITED else None
+            await self._retry_at(row, until, unsure or exc.reason, uncounted=True)
             stats.retried += 1
         elif not exc.permanent and row.attempts < MAX_ATTEMPTS:
             await self._retry_at(row, now + outbox.backoff(row.attempts), exc.reason)
@@ -308,8 +311,8 @@ class Dispatcher:
             if await self._reroute(row, exc.reason):
                 stats.rerouted += 1
 
-    async def _retry_at(self, row: Notification, when: datetime, error: str) -> None:
-        await self._record(outbox.Outcome(row.id or 0, outbox.PENDING, retry_at=when, error=error))
+    async def _retry_at(self, row: Notification, when: datetime, error: str, *, uncounted: bool = False) -> None:
+        await self._record(outbox.Outcome(row.id or 0, outbox.PENDING, retry_at=when, error=error, uncounted=uncounted))
 
     async def _finish(
         self, row: Notification, status: str, *, message_ts: str | None = None, error: str | None = None

@@ -211,9 +211,14 @@ class Outcome:
     error: str | None = None
     retry_at: datetime | None = None
     at: datetime | None = None  # when it was settled (sent_at, for a row sent)
+    # Nothing was posted (Slack answered 429, or the recipient was still held by one): the claim, which `claim_due`
+    # counted as an attempt, is not one. Only failed posts may use up a row's attempts.
+    uncounted: bool = False
 
     def changes(self) -> dict[str, Any]:
         values: dict[str, Any] = {"status": self.status, "claimed_by": None}
+        if self.uncounted:
+            values["attempts"] = None  # `record_outcomes` takes one back
         if self.status == SENT:
             values["sent_at"], values["message_ts"] = self.at, self.message_ts
         if self.retry_at is not None:
@@ -235,7 +240,7 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
     for outcome in outcomes:
         values = outcome.changes()
         # Bind names must differ from the column names an UPDATE sets.
-        params = {f"new_{name}": value for name, value in values.items()}
+        params = {f"new_{name}": value for name, value in values.items() if name != "attempts"}
         params["row_id"] = outcome.row_id
         by_columns.setdefault(tuple(sorted(values)), []).append(params)
     for columns, params_list in by_columns.items():
@@ -244,7 +249,14 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
             .where(
                 table.c.id == bindparam("row_id"), table.c.status == SENDING, table.c.claimed_by == bindparam("worker")
             )
-            .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+            .values(
+                {
+                    name: _one_attempt_back(table)
+                    if name == "attempts"
+                    else bindparam(f"new_{name}", type_=table.c[name].type)
+                    for name in columns
+                }
+            )
         )
         await session.exec(statement, params=[{**params, "worker": worker} for params in params_list])
 
@@ -274,8 +286,12 @@ async def release_claims(session: AsyncSession, *, ids: Iterable[int], worker: s
     await session.exec(
         update(table)
         .where(table.c.id.in_(list(ids)), table.c.status == SENDING, table.c.claimed_by == worker)
-        .values(status=PENDING, claimed_by=None, attempts=case((table.c.attempts > 0, table.c.attempts - 1), else_=0))
+        .values(status=PENDING, claimed_by=None, attempts=_one_attempt_back(table))
     )
+
+
+def _one_attempt_back(table: Table) -> Any:
+    return case((table.c.attempts > 0, table.c.attempts - 1), else_=0)
 
 
 async def abandoned(session: AsyncSession, *, older_than: datetime) -> Sequence[Notification]:
