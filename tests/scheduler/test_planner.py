@@ -43,6 +43,13 @@ async def _reminders(db: Database) -> list[Notification]:
     return [row for row in await _pending(db) if row.kind == "meeting.reminder"]
 
 
+async def _notices(db: Database, kind: str) -> list[Notification]:
+    """Every row of `kind`, whatever its status."""
+    async with db.read() as session:
+        rows = await session.exec(select(Notification).where(Notification.kind == kind).order_by(col(Notification.id)))
+        return list(rows.all())
+
+
 async def test_first_meeting_six_weeks_after_start_with_reminders_for_every_participant(
     db: Database, clock: FakeClock
 ) -> None:
@@ -280,3 +287,33 @@ async def test_a_closing_period_announced_after_planning_moves_the_meeting_and_i
     assert sorted(r.recipient for r in rows) == sorted([PAEDAGOG, PSYKOLOG, LEAD])
     assert {r.due_at for r in rows} == {datetime(2027, 3, 24, 7, 0, tzinfo=UTC)}
     assert all("mandag 5. april 2027" in r.payload["text"] for r in rows)
+    # Told now, as a person's move would be: the reminder alone, three weeks on, would only show the new date.
+    notices = await _notices(db, "meeting.moved")
+    assert sorted(r.recipient for r in notices) == sorted([PAEDAGOG, PSYKOLOG, LEAD])
+    assert {r.due_at for r in notices} == {clock.now()}
+    assert {r.payload["text"].splitlines()[0] for r in notices} == {
+        "🔁 Statusmødet for AK12 er flyttet fra tirsdag 30. marts 2027 til mandag 5. april 2027 kl. 14.00: "
+        "tirsdag 30. marts 2027 er blevet lukkedag i institutionen."
+    }
+    clock.advance(hours=1)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    assert len(await _notices(db, "meeting.moved")) == 3  # once per move, however many passes
+
+
+async def test_a_meeting_moved_off_a_closing_day_twice_tells_only_the_last_move(db: Database, clock: FakeClock) -> None:
+    """A second closure announced before the first notice went out: the first notice names a day that no longer
+    holds, so only the last move is told."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await load_small_roster(db, now=clock.now(), closing_days=["2027-03-30"])
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await load_small_roster(db, now=clock.now(), closing_days=["2027-03-30..2027-03-31"])
+    await plan_all(db, now=clock.now(), zone=CPH)
+    [meeting] = await _meetings(db)
+    assert meeting.day == date(2027, 4, 1)
+    notices = await _notices(db, "meeting.moved")
+    pending = [r for r in notices if r.status == "pending"]
+    assert sorted(r.recipient for r in pending) == sorted([PAEDAGOG, PSYKOLOG, LEAD])
+    assert all("fra onsdag 31. marts 2027 til torsdag 1. april 2027" in r.payload["text"] for r in pending)
+    assert {r.status for r in notices if r not in pending} == {"cancelled"}

@@ -111,6 +111,17 @@ def meeting_changed(
     return plain_notice(headline, why_line(delivery, facts.case_code))
 
 
+def meeting_moved_off_closed_day(facts: MeetingFacts, delivery: Delivery, *, old_day: date) -> Reply:
+    headline = t(
+        "meeting.closed_day_notice",
+        code=facts.case_code,
+        old=format_date(old_day),
+        date=format_date(facts.day),
+        time=format_time(facts.start),
+    )
+    return plain_notice(headline, why_line(delivery, facts.case_code))
+
+
 def as_payload(reply: Reply, **extra: Any) -> dict[str, Any]:
     return {"text": reply.text, "blocks": reply.blocks, **extra}
 

@@ -111,6 +111,9 @@ MESSAGES: dict[str, str] = {
     "meeting.button.move": "Flyt",
     "meeting.button.cancel": "Aflys",
     "meeting.moved_notice": "🔁 Statusmødet for {code} er flyttet fra {old} til {date} {time} af {name}.",
+    "meeting.closed_day_notice": (
+        "🔁 Statusmødet for {code} er flyttet fra {old} til {date} {time}: {old} er blevet lukkedag i institutionen."
+    ),
     "meeting.cancelled_notice": "❌ Statusmødet for {code} {date} er aflyst af {name}. Begrundelse: {reason}",
     "meeting.no_reason": "ingen angivet",
     "why.case_role": "Du får denne besked, fordi du er {role} for {code}.",

@@ -100,6 +100,10 @@ MESSAGES: dict[str, str] = {
     "meeting.button.move": "Move",
     "meeting.button.cancel": "Cancel",
     "meeting.moved_notice": "🔁 The status meeting for {code} was moved from {old} to {date} {time} by {name}.",
+    "meeting.closed_day_notice": (
+        "🔁 The status meeting for {code} was moved from {old} to {date} {time}: {old} has become a closing day at the"
+        " institution."
+    ),
     "meeting.cancelled_notice": "❌ The status meeting for {code} {date} was cancelled by {name}. Reason: {reason}",
     "meeting.no_reason": "none given",
     "why.case_role": "You get this message because you are the {role} for {code}.",

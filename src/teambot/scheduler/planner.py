@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.notices import as_payload, meeting_reminder
+from teambot.commands.notices import as_payload, meeting_moved_off_closed_day, meeting_reminder
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import (
     MeetingFacts,
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 REMINDER = "meeting.reminder"
 MEETING_KINDS = (REMINDER,)
+MOVED = "meeting.moved"  # the kind `/teambot` Flyt's notices have: a later move or cancellation replaces it
 PASSED, CANCELLED_MEETING = "held", "cancelled"
 # Cases per transaction in a full pass. Per-case cost is the same from 100 to 250 (a chunk costs a dozen
 # queries); 100 keeps a chunk's write lock, which commands wait for on SQLite, to ~0.2 s at M.
@@ -93,11 +94,18 @@ async def _plan_cases(session: AsyncSession, cases: Sequence[Case], *, now: date
         return
     today = now.astimezone(zone).date()
     calendars = await queries.work_calendars(session, {c.institution_id for c in active})
+    moved: dict[int, date] = {}  # meetings moved off a day that has become a closing day: their old day
     upcoming = [
         (
             case,
             _extend_series(
-                session, case, meetings_of.get(case.id or 0, []), municipality, calendars[case.institution_id], today
+                session,
+                case,
+                meetings_of.get(case.id or 0, []),
+                municipality,
+                calendars[case.institution_id],
+                today,
+                moved,
             ),
         )
         for case in active
@@ -113,6 +121,45 @@ async def _plan_cases(session: AsyncSession, cases: Sequence[Case], *, now: date
             case, meeting, facts.get(meeting.id), municipality, calendars[case.institution_id], now=now, zone=zone
         )
     await outbox.sync_many(session, ref_type="meeting", kinds=MEETING_KINDS, planned=planned, now=now)
+    await _tell_moved(session, upcoming, facts, moved, now=now)
+
+
+async def _tell_moved(
+    session: AsyncSession,
+    upcoming: list[tuple[Case, Meeting]],
+    facts: dict[int, MeetingFacts],
+    moved: dict[int, date],
+    *,
+    now: datetime,
+) -> None:
+    """Tell the participants of a meeting the pass moved off a new closing day, as a person's move would: the
+    reminders alone would only show the new date. One notice per move (the key holds the new day)."""
+    notices: list[outbox.Planned] = []
+    told: list[int] = []
+    for case, meeting in upcoming:
+        meeting_facts = facts.get(meeting.id or 0)
+        if meeting.id not in moved or meeting_facts is None:
+            continue
+        told.append(meeting.id)
+        for delivery in meeting_facts.deliveries:
+            reply = meeting_moved_off_closed_day(meeting_facts, delivery, old_day=moved[meeting.id])
+            notices.append(
+                outbox.Planned(
+                    dedupe_key=f"meeting:{meeting.id}:{MOVED}:{meeting.day}:closing:{delivery.recipient.slack_id}",
+                    kind=MOVED,
+                    recipient=delivery.recipient.slack_id,
+                    subject=case.code,
+                    due_at=now,
+                    ref_type="meeting",
+                    ref_id=meeting.id,
+                    event_day=meeting.day,
+                    institution_id=case.institution_id,  # so an undeliverable notice reaches the lead
+                    payload=as_payload(reply),
+                )
+            )
+    # A notice of an earlier move still waiting says a day that no longer holds.
+    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=told, kinds=(MOVED,))
+    await outbox.insert_new(session, notices, now)
 
 
 def _extend_series(
@@ -122,8 +169,10 @@ def _extend_series(
     municipality: Municipality,
     calendar: WorkCalendar,
     today: date,
+    moved: dict[int, date],
 ) -> Meeting:
-    """Mark passed meetings held and add meetings until one that is not cancelled lies ahead (today counts).
+    """Mark passed meetings held and add meetings until one that is not cancelled lies ahead (today counts); a
+    planned meeting moved off a new closing day goes into `moved` with its old day.
 
     The new meetings are added to the session; the caller flushes."""
     assert case.id is not None and case.start_meeting is not None
@@ -136,6 +185,8 @@ def _extend_series(
             # Closing days announced after the meeting was planned (a roster import): it goes to the first working
             # day after, as it would have been planned; its reminders follow (their key holds the day), and the
             # confirmations of the old day go. A day a person chose (`moved`) stays theirs.
+            if meeting.id is not None:
+                moved[meeting.id] = meeting.day
             meeting.day, meeting.confirmed_by = calendar.next_working_day(meeting.day), []
     # A cancelled meeting keeps the rhythm: the series goes on N weeks after its date.
     while not meetings or meetings[-1].day < today or meetings[-1].status == CANCELLED_MEETING:
