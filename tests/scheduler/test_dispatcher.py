@@ -212,6 +212,52 @@ async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again_after_a
     assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
 
 
+async def test_a_rate_limited_look_for_an_earlier_post_waits_instead_of_posting_blind(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Slack posted, then answered 500; the look for that post is answered 429. Posting anyway would post twice:
+    the row waits as Slack asks (no attempt used up) and looks again."""
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", status=500, posted=True)
+    await dispatcher.dispatch_due()
+    [waiting] = [r for r in await notifications(db) if r.due_at <= clock.now() and r.status != "sent"]
+
+    clock.advance(minutes=1)
+    fake_slack.fail("conversations.history", status=429, retry_after=30)
+    await dispatcher.dispatch_due()
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
+    [row] = [r for r in await notifications(db) if r.dedupe_key == waiting.dedupe_key]
+    assert (row.status, row.attempts) == ("pending", 1)  # the 500's attempt; the look's 429 used up none
+    clock.advance(seconds=31)
+    await dispatcher.dispatch_due()
+    assert (await _statuses(db))[waiting.dedupe_key] == "sent"
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
+
+
+async def test_a_row_held_behind_its_recipient_s_429_uses_up_no_attempt(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Two messages due for one person; the first is answered 429: the second is not tried until Slack's time is
+    up, and, tried nothing, it has used up nothing either."""
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(SECOND_REMINDERS_DUE + timedelta(seconds=30))  # both reminders due: the bot was down on the 23rd
+    for_paedagog = [r for r in await notifications(db) if r.due_at <= clock.now() and r.recipient == PAEDAGOG]
+    assert len(for_paedagog) == 2
+    posted = len(fake_slack.calls_to("chat.postMessage"))
+    fake_slack.fail("chat.postMessage", status=429, retry_after=30, times=3)  # each recipient's first post
+    await dispatcher.dispatch_due()
+    rows = {r.dedupe_key: r for r in await notifications(db)}
+    first, second = (rows[r.dedupe_key] for r in for_paedagog)
+    assert first.status == second.status == "pending"
+    assert (first.attempts, second.attempts) == (0, 0)
+    assert second.next_attempt_at == first.next_attempt_at == clock.now() + timedelta(seconds=30)
+    paedagog_posts = [c for c in fake_slack.calls_to("chat.postMessage")[posted:] if c.params["channel"] == PAEDAGOG]
+    assert len(paedagog_posts) == 1  # the second was held, not tried
+
+
 async def test_connection_error_is_retried_later(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
     await plan_small_roster(db, clock)
     clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))

@@ -239,8 +239,15 @@ class Dispatcher:
             try:
                 found = await self.messenger.find_sent(row.recipient, row.dedupe_key, row.due_at - timedelta(minutes=5))
             except DeliveryError as exc:
-                # The check is a best effort: if Slack cannot answer it either, post as before rather than spend
-                # the row's attempts on checks (a flaky Slack would otherwise lose messages to them).
+                if exc.retry_after is not None:
+                    # Slack says when to ask again, and waiting costs no attempt: a blind post now could be a second.
+                    until = now + timedelta(seconds=exc.retry_after)
+                    self._held_until[row.recipient] = until
+                    await self._retry_at(row, until, row.last_error or exc.reason, uncounted=True)
+                    stats.retried += 1
+                    return
+                # Otherwise the check is a best effort: if Slack cannot answer it either, post as before rather than
+                # spend the row's attempts on checks (a flaky Slack would otherwise lose messages to them).
                 log.info("could not check notification %s for an earlier post: %s", row.id, exc.reason)
                 found = None
             if found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -44,11 +45,7 @@ class SlackMessenger:
                 channel=recipient, text=reply.text, blocks=reply.blocks, metadata=metadata
             )
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown"))
-            if exc.response.status_code == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", "1"))
-                raise DeliveryError("ratelimited", retry_after=retry_after) from None
-            raise DeliveryError(error, permanent=error in PERMANENT_ERRORS) from None
+            raise _refused(exc, permanent_errors=PERMANENT_ERRORS) from None
         except CONNECTION_ERRORS as exc:
             raise DeliveryError(f"connection: {type(exc).__name__}") from None
         return str(response.get("ts", ""))
@@ -65,10 +62,18 @@ class SlackMessenger:
                 channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
             )
         except SlackApiError as exc:
-            raise DeliveryError(str(exc.response.get("error", "unknown"))) from None
+            raise _refused(exc, permanent_errors=()) from None  # a failed look is never a failed message
         except CONNECTION_ERRORS as exc:
             raise DeliveryError(f"connection: {type(exc).__name__}") from None
         for message in history.get("messages") or []:
             if carries_key(message, key):
                 return str(message.get("ts"))
         return None
+
+
+def _refused(exc: SlackApiError, *, permanent_errors: Collection[str]) -> DeliveryError:
+    """Slack's error answer as a DeliveryError; a 429 carries when to ask again."""
+    error = str(exc.response.get("error", "unknown"))
+    if exc.response.status_code == 429:
+        return DeliveryError("ratelimited", retry_after=float(exc.response.headers.get("Retry-After", "1")))
+    return DeliveryError(error, permanent=error in permanent_errors)
