@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
+import teambot.scheduler.planner
+from teambot.commands import Context, run_command
 from teambot.scheduler.planner import plan_all, plan_case
 from teambot.scheduler.runtime import BotScheduler
 from teambot.scheduler.simulate import RecordingMessenger
@@ -298,6 +302,56 @@ async def test_a_closing_period_announced_after_planning_moves_the_meeting_and_i
     clock.advance(hours=1)
     await plan_all(db, now=clock.now(), zone=CPH)
     assert len(await _notices(db, "meeting.moved")) == 3  # once per move, however many passes
+
+
+async def test_a_meeting_already_begun_today_stays_on_a_day_that_becomes_a_closing_day(
+    db: Database, clock: FakeClock
+) -> None:
+    """An import at 17:00 makes today a closing day: the 14:00 meeting was held, not moved to tomorrow."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 30, 17, 0))
+    await load_small_roster(db, now=clock.now(), closing_days=["2027-03-30"])
+    await plan_all(db, now=clock.now(), zone=CPH)
+    meetings = await _meetings(db)
+    assert meetings[0].day == date(2027, 3, 30)
+    assert await _notices(db, "meeting.moved") == []
+    clock.set(datetime(2027, 3, 31, 9, 0))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    assert (await _meetings(db))[0].status == "held"
+
+
+async def test_a_person_s_move_during_a_pass_that_moves_the_meeting_off_a_closing_day_wins(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mette moves the meeting while a pass moves it off a new closing day: one comes after the other (the case's
+    row is locked), so her day stands and hers is the notice people get; the pass did not write over it."""
+    clock.set(datetime(2027, 2, 11, 12, 0))
+    await load_small_roster(db, now=clock.now())
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 1, 12, 0))
+    await load_small_roster(db, now=clock.now(), closing_days=["2027-03-30"])
+    moving: list[asyncio.Task[Any]] = []
+    real = teambot.scheduler.planner.queries.work_calendars
+
+    async def calendars_while_a_person_moves(session: Any, ids: Any) -> Any:
+        # The pass has read the meetings; the person's move starts now, in its own transaction.
+        if not moving:
+            context = Context(db=db, clock=clock, user_id=PAEDAGOG)
+            moving.append(asyncio.create_task(run_command(context, "/teambot", "flyt AK12 2027-03-18")))
+            await asyncio.sleep(0.3)
+        return await real(session, ids)
+
+    monkeypatch.setattr(teambot.scheduler.planner.queries, "work_calendars", calendars_while_a_person_moves)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    reply = await moving[0]
+    assert "18. marts 2027" in reply.text
+    monkeypatch.undo()
+    [meeting] = await _meetings(db)
+    assert (meeting.day, meeting.status) == (date(2027, 3, 18), "moved")
+    pending = [row for row in await _notices(db, "meeting.moved") if row.status == "pending"]
+    assert pending and all("til torsdag 18. marts 2027" in row.payload["text"] for row in pending)
 
 
 async def test_a_meeting_moved_off_a_closing_day_twice_tells_only_the_last_move(db: Database, clock: FakeClock) -> None:

@@ -139,7 +139,7 @@ async def _changeable(
     session: AsyncSession, meeting_id: int, staff: Staff, today: date
 ) -> tuple[Meeting, Case, MeetingFacts]:
     """The meeting, if it still exists, is not cancelled or held, and `staff` takes part in it."""
-    meeting, case = await queries.meeting_with_case(session, meeting_id)
+    meeting, case = await queries.meeting_with_case(session, meeting_id, lock=True)
     if meeting is None or case is None:
         raise UserError(t("meeting.gone"))
     facts = await queries.meeting_facts(session, case, meeting)
@@ -272,7 +272,7 @@ def _meeting_id(value: str) -> int:
 async def confirm(ctx: Context, value: str) -> Reply:
     staff = ctx.require_staff()
     async with ctx.db.write() as session:
-        meeting, case = await queries.meeting_with_case(session, _meeting_id(value))
+        meeting, case = await queries.meeting_with_case(session, _meeting_id(value), lock=True)
         if meeting is None or case is None:
             raise UserError(t("meeting.gone"))
         facts = await queries.meeting_facts(session, case, meeting)

@@ -92,7 +92,6 @@ async def _plan_cases(session: AsyncSession, cases: Sequence[Case], *, now: date
     await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=stopped, kinds=MEETING_KINDS)
     if not active:
         return
-    today = now.astimezone(zone).date()
     calendars = await queries.work_calendars(session, {c.institution_id for c in active})
     moved: dict[int, date] = {}  # meetings moved off a day that has become a closing day: their old day
     upcoming = [
@@ -104,7 +103,7 @@ async def _plan_cases(session: AsyncSession, cases: Sequence[Case], *, now: date
                 meetings_of.get(case.id or 0, []),
                 municipality,
                 calendars[case.institution_id],
-                today,
+                now.astimezone(zone),
                 moved,
             ),
         )
@@ -168,7 +167,7 @@ def _extend_series(
     meetings: list[Meeting],
     municipality: Municipality,
     calendar: WorkCalendar,
-    today: date,
+    local_now: datetime,
     moved: dict[int, date],
 ) -> Meeting:
     """Mark passed meetings held and add meetings until one that is not cancelled lies ahead (today counts); a
@@ -176,15 +175,21 @@ def _extend_series(
 
     The new meetings are added to the session; the caller flushes."""
     assert case.id is not None and case.start_meeting is not None
+    today = local_now.date()
     interval = queries.interval_of(case, municipality)
     start = municipality.meeting_time or "14:00"
     for meeting in meetings:
         if meeting.day < today and meeting.status in {"planned", "moved"}:
             meeting.status = PASSED
-        elif meeting.status == "planned" and not calendar.is_working_day(meeting.day):
+        elif (
+            meeting.status == "planned"
+            and not calendar.is_working_day(meeting.day)
+            and (meeting.day > today or parse_hhmm(meeting.start) > local_now.time())
+        ):
             # Closing days announced after the meeting was planned (a roster import): it goes to the first working
             # day after, as it would have been planned; its reminders follow (their key holds the day), and the
-            # confirmations of the old day go. A day a person chose (`moved`) stays theirs.
+            # confirmations of the old day go. A day a person chose (`moved`) stays theirs, and a meeting that has
+            # begun today was held.
             if meeting.id is not None:
                 moved[meeting.id] = meeting.day
             meeting.day, meeting.confirmed_by = calendar.next_working_day(meeting.day), []

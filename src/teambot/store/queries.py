@@ -239,10 +239,20 @@ async def next_meeting(session: AsyncSession, case: Case, today: date) -> Meetin
     ).first()
 
 
-async def meeting_with_case(session: AsyncSession, meeting_id: int) -> tuple[Meeting | None, Case | None]:
+async def meeting_with_case(
+    session: AsyncSession, meeting_id: int, *, lock: bool = False
+) -> tuple[Meeting | None, Case | None]:
+    """The meeting and its case. `lock`, for a change: the case row is locked as the planner locks it, so a pass
+    that moves the meeting (a new closing day) and a person's move or confirmation come one after the other, and the
+    meeting is read as the pass left it; otherwise the pass would write its day over the person's."""
     meeting = await session.get(Meeting, meeting_id)
-    case = await session.get(Case, meeting.case_id) if meeting else None
-    return meeting, case
+    if meeting is None:
+        return None, None
+    if not lock:
+        return meeting, await session.get(Case, meeting.case_id)
+    locked = await cases_locked(session, [meeting.case_id])
+    meeting = await session.get(Meeting, meeting_id, populate_existing=True)
+    return meeting, locked[0] if locked and meeting is not None else None
 
 
 async def case_ids_involving(session: AsyncSession, staff: Staff) -> list[int]:
