@@ -90,10 +90,12 @@ def install_sqlite_pragmas(sync_engine: Any, *, wal: sqlite_loop.Wal | None) -> 
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         if wal is not None:
-            # Never inside a COMMIT, which may run on the event loop's thread (store/sqlite_loop.py). A WAL cut
-            # back to nothing when it restarts: its size then says how much a checkpoint has to copy.
+            # Never inside a COMMIT, which may run on the event loop's thread (store/sqlite_loop.py). A restarted
+            # WAL is cut back to one checkpoint's worth, not to nothing: COMMITs then write over blocks the file
+            # has, instead of growing it again, and the restarting COMMIT's sync has no new blocks to record
+            # (bench/README.md, "What changed at midday on 2026-12-02").
             cursor.execute("PRAGMA wal_autocheckpoint=0")
-            cursor.execute("PRAGMA journal_size_limit=0")
+            cursor.execute(f"PRAGMA journal_size_limit={sqlite_loop.CHECKPOINT_WAL_BYTES}")
         cursor.close()
         _record.info[_FULL_BUSY_KEY] = _record.info[_BUSY_KEY] = LOCK_WAIT_MS
 

@@ -214,6 +214,14 @@ class Wal:
         except OSError:
             return 0
 
+    def _wal_written(self) -> tuple[int, int]:
+        """The WAL file's size and modification time: whether a COMMIT wrote to it."""
+        try:
+            found = os.stat(f"{self.path}-wal")
+        except OSError:
+            return 0, -1
+        return found.st_size, found.st_mtime_ns
+
     def _file_written_ns(self) -> int:
         try:
             return os.stat(self.path).st_mtime_ns
@@ -224,28 +232,34 @@ class Wal:
         """Whether a COMMIT now may write the WAL's first frame (header, sync)."""
         return self.header_due or self.size() == 0 or self._file_written_ns() != self._written_ns
 
-    def look(self) -> tuple[int, int]:
-        """The WAL's size and the file's modification time, taken before a COMMIT off the loop's thread."""
-        return self.size(), self._file_written_ns()
+    def look(self) -> tuple[tuple[int, int], int]:
+        """The WAL file's size and time and the database file's time, taken before a COMMIT off the loop's thread."""
+        return self._wal_written(), self._file_written_ns()
 
-    def committed(self, before: tuple[int, int]) -> None:
-        """After a COMMIT off the loop's thread (`before`: `look()` then): once one has changed the WAL, it has
-        written the header if one was due (journal_size_limit=0 cuts a restarted WAL back: a restart changes it too).
-        The file's time is the one from before, so a checkpoint by another process meanwhile still shows."""
-        size, written_ns = before
-        if self.size() != size:
+    def committed(self, before: tuple[tuple[int, int], int]) -> None:
+        """After a COMMIT off the loop's thread (`before`: `look()` then): once one has written to the WAL, it has
+        written the header if one was due. A restarted WAL keeps its size (it is written over from the start), so
+        the WAL file's time tells too; both unchanged (a write within the file system clock's tick) only keeps the
+        next COMMIT off the loop's thread as well. The database file's time is the one from before, so a checkpoint
+        by another process meanwhile still shows."""
+        wal_before, written_ns = before
+        if self._wal_written() != wal_before:
             self.header_due = False
             self._written_ns = written_ns
 
     async def checkpoint_if_due(self) -> bool:
         """Checkpoint if due; True if one ran. `Database.write` calls it in a writer's turn: no writer of this
         process adds frames meanwhile, so it can copy them all and the WAL restart (a checkpoint beside the writers,
-        under load, never could). A WAL that restarted was cut back, and its count starts anew.
+        under load, never could).
+
+        A restarted WAL is cut back to CHECKPOINT_WAL_BYTES (journal_size_limit) and written over from its start:
+        the file grows past that size when the frames since the restart do, and its count starts anew. A WAL that
+        could not restart (a reader still in it) grows on, and is due again each CHECKPOINT_WAL_BYTES more.
         """
         size = self.size()
         if size < self._floor:
             self._floor = 0
-        if size < self._floor + CHECKPOINT_WAL_BYTES:
+        if size <= self._floor + CHECKPOINT_WAL_BYTES:
             return False
         self._floor = size
         self.header_due = True  # before the wait: a cancelled writer leaves it set
