@@ -190,10 +190,10 @@ async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again(
     assert (row.status, row.message_ts) == ("sent", posted.ts)
 
 
-async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again_after_a_429_between(
+async def _posted_but_answered_500(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
-) -> None:
-    """A 429 after the unsure 500 posted nothing, but it does not make the 500 sure: the post is still looked for."""
+) -> tuple[Dispatcher, Notification]:
+    """The first reminders fall due; Slack posts one of them and then answers 500. The dispatcher, and that row."""
     await plan_small_roster(db, clock)
     dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
     clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
@@ -201,11 +201,18 @@ async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again_after_a
     await dispatcher.dispatch_due()
     [waiting] = [r for r in await notifications(db) if r.due_at <= clock.now() and r.status != "sent"]
     assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1  # it is in Slack already
+    return dispatcher, waiting
 
+
+async def test_a_post_slack_made_but_answered_with_500_is_not_sent_again_after_a_429_between(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A 429 after the unsure 500 posted nothing, but it does not make the 500 sure: the post is still looked for."""
+    dispatcher, waiting = await _posted_but_answered_500(db, clock, fake_slack)
     clock.advance(minutes=1)
-    fake_slack.fail("conversations.history", status=429, retry_after=1)
+    fake_slack.fail("conversations.history", status=500)
     fake_slack.fail("chat.postMessage", status=429, retry_after=1)
-    await dispatcher.dispatch_due()  # the look fails (best effort) and the post is answered 429
+    await dispatcher.dispatch_due()  # the look fails (a best effort: it posts all the same) and the post gets 429
     clock.advance(minutes=1)
     await dispatcher.dispatch_due()
     assert (await _statuses(db))[waiting.dedupe_key] == "sent"
@@ -217,13 +224,7 @@ async def test_a_rate_limited_look_for_an_earlier_post_waits_instead_of_posting_
 ) -> None:
     """Slack posted, then answered 500; the look for that post is answered 429. Posting anyway would post twice:
     the row waits as Slack asks (no attempt used up) and looks again."""
-    await plan_small_roster(db, clock)
-    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
-    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
-    fake_slack.fail("chat.postMessage", status=500, posted=True)
-    await dispatcher.dispatch_due()
-    [waiting] = [r for r in await notifications(db) if r.due_at <= clock.now() and r.status != "sent"]
-
+    dispatcher, waiting = await _posted_but_answered_500(db, clock, fake_slack)
     clock.advance(minutes=1)
     fake_slack.fail("conversations.history", status=429, retry_after=30)
     await dispatcher.dispatch_due()
