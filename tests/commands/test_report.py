@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import warnings
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from sqlmodel import select
 from conftest import Runner
 from teambot.config import Settings
 from teambot.i18n import format_date
+from teambot.reports.progress import GoalSeries, ProgressData, chart_png
 from teambot.scheduler.planner import plan_case
 from teambot.slack.app import build_app
 from teambot.slack.services import Services
@@ -145,3 +147,19 @@ async def test_a_period_ending_after_today_reports_up_to_today(db: Database, clo
     reply = await Runner(db, clock)(PAEDAGOG, "/teambot rapport AK12 2027-03-01 2027-03-31")
     assert reply.files
     assert f"– {format_date(clock.now().date())}" in reply.text
+
+
+def test_a_chart_of_goals_without_ratings_draws_no_empty_legend() -> None:
+    """Goals with no rating in the period draw no line: matplotlib warned on every such report (an empty legend)."""
+    data = ProgressData(
+        case_code="AK12",
+        institution="Solsikken",
+        start=date(2027, 2, 15),
+        end=date(2027, 3, 31),
+        goals=[GoalSeries(number=1, text="Sætter ord på følelser", ratings=[])],
+        meetings=[date(2027, 3, 30)],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = chart_png(data)
+    assert png.startswith(b"\x89PNG")

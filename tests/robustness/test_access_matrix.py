@@ -330,7 +330,7 @@ PROBES: dict[str, Probe] = {
 }
 
 
-def test_the_table_covers_every_probe_and_actor() -> None:
+async def test_the_table_covers_every_probe_and_actor() -> None:
     assert list(RULES) == list(PROBES)
     columns = {column for rule in RULES.values() for column in rule}
     assert columns == {*(a for a in ACTORS if a not in CONSULTANTS), "konsulent"}

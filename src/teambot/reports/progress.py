@@ -88,7 +88,7 @@ def _chart(figure: Figure, data: ProgressData) -> None:
         t("report.title", code=data.case_code, start=format_short_date(data.start), end=format_short_date(data.end)),
         fontsize=11,
     )
-    if data.goals:
+    if axes.get_legend_handles_labels()[0]:  # goals with no rating in the period draw no line to name
         axes.legend(loc="lower left", fontsize=7, frameon=False)
 
 
