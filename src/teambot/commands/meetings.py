@@ -10,7 +10,14 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.notices import as_payload, meeting_changed, meeting_reminder
+from teambot.commands.notices import (
+    MEETING_CANCELLED,
+    MEETING_MOVED,
+    as_payload,
+    meeting_changed,
+    meeting_reminder,
+    meeting_row,
+)
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week
 from teambot.domain.meetings import MeetingFacts, format_hhmm, parse_hhmm
@@ -22,7 +29,7 @@ from teambot.store.models import Absence, Case, Meeting, Staff
 from teambot.store.ratings import access_to
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-CHANGE_KINDS = ("meeting.moved", "meeting.cancelled")
+CHANGE_KINDS = (MEETING_MOVED, MEETING_CANCELLED)
 REMINDER_KINDS = ("meeting.reminder",)
 MAX_REASON = 300
 
@@ -59,25 +66,22 @@ async def _notify_others(
     old_day: date | None,
     reason: str | None,
 ) -> int:
-    kind = "meeting.cancelled" if old_day is None else "meeting.moved"
+    kind = MEETING_CANCELLED if old_day is None else MEETING_MOVED
     planned = []
     for delivery in facts.deliveries:
         if delivery.recipient.staff_id == staff.id:
             continue
         reply = meeting_changed(facts, delivery, changed_by=staff.name, old_day=old_day, reason=reason)
         planned.append(
-            outbox.Planned(
-                # One key per change: moving back and forth tells people every time.
-                dedupe_key=f"meeting:{facts.meeting_id}:{kind}:{facts.day}:{format_hhmm(facts.start)}:"
-                f"{ctx.clock.now().isoformat()}:{delivery.recipient.slack_id}",
+            meeting_row(
+                facts,
+                delivery,
                 kind=kind,
-                recipient=delivery.recipient.slack_id,
-                subject=facts.case_code,
+                # One key per change: moving back and forth tells people every time.
+                key=f"meeting:{facts.meeting_id}:{kind}:{facts.day}:{format_hhmm(facts.start)}:"
+                f"{ctx.clock.now().isoformat()}:{delivery.recipient.slack_id}",
                 due_at=ctx.clock.now(),
-                ref_type="meeting",
-                ref_id=facts.meeting_id,
-                event_day=facts.day,
-                institution_id=case.institution_id,  # so an undeliverable notice reaches the lead
+                institution_id=case.institution_id,
                 payload=as_payload(reply),
             )
         )

@@ -5,7 +5,7 @@ Every message ends with one line saying why this person gets it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from teambot.commands.registry import Block, Reply
@@ -13,6 +13,9 @@ from teambot.domain.meetings import MeetingFacts
 from teambot.domain.ratings import NudgeItem
 from teambot.domain.routing import Delivery
 from teambot.i18n import format_date, format_time, t
+from teambot.store import outbox
+
+MEETING_MOVED, MEETING_CANCELLED = "meeting.moved", "meeting.cancelled"
 
 
 def why_line(delivery: Delivery, case_code: str) -> str:
@@ -120,6 +123,33 @@ def meeting_moved_off_closed_day(facts: MeetingFacts, delivery: Delivery, *, old
         time=format_time(facts.start),
     )
     return plain_notice(headline, why_line(delivery, facts.case_code))
+
+
+def meeting_row(
+    facts: MeetingFacts,
+    delivery: Delivery,
+    *,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    institution_id: int,
+    payload: dict[str, Any],
+    queued_only: bool = False,
+) -> outbox.Planned:
+    """The outbox row of a message about one status meeting to one participant."""
+    return outbox.Planned(
+        dedupe_key=key,
+        kind=kind,
+        recipient=delivery.recipient.slack_id,
+        subject=facts.case_code,
+        due_at=due_at,
+        ref_type="meeting",
+        ref_id=facts.meeting_id,
+        event_day=facts.day,
+        institution_id=institution_id,  # so an undeliverable message reaches the lead
+        payload=payload,
+        queued_only=queued_only,
+    )
 
 
 def as_payload(reply: Reply, **extra: Any) -> dict[str, Any]:

@@ -240,11 +240,8 @@ class Dispatcher:
                 found = await self.messenger.find_sent(row.recipient, row.dedupe_key, row.due_at - timedelta(minutes=5))
             except DeliveryError as exc:
                 if exc.retry_after is not None:
-                    # Slack says when to ask again, and waiting costs no attempt: a blind post now could be a second.
-                    until = now + timedelta(seconds=exc.retry_after)
-                    self._held_until[row.recipient] = until
-                    await self._retry_at(row, until, row.last_error or exc.reason, uncounted=True)
-                    stats.retried += 1
+                    # Waiting as Slack asks costs no attempt: a blind post now could be a second.
+                    await self._wait_as_asked(row, exc.retry_after, exc.reason, stats)
                     return
                 # Otherwise the check is a best effort: if Slack cannot answer it either, post as before rather than
                 # spend the row's attempts on checks (a flaky Slack would otherwise lose messages to them).
@@ -302,13 +299,7 @@ class Dispatcher:
     async def _failed(self, row: Notification, exc: DeliveryError, stats: DispatchStats) -> None:
         now = self.clock.now()
         if exc.retry_after is not None:
-            until = now + timedelta(seconds=exc.retry_after)
-            self._held_until[row.recipient] = until
-            # A 429 posted nothing, but it does not settle an earlier failure that may have posted: that reason is
-            # kept, so the next attempt still looks for the post first.
-            unsure = row.last_error if row.last_error and row.last_error != RATELIMITED else None
-            await self._retry_at(row, until, unsure or exc.reason, uncounted=True)
-            stats.retried += 1
+            await self._wait_as_asked(row, exc.retry_after, exc.reason, stats)
         elif not exc.permanent and row.attempts < MAX_ATTEMPTS:
             await self._retry_at(row, now + outbox.backoff(row.attempts), exc.reason)
             stats.retried += 1
@@ -317,6 +308,16 @@ class Dispatcher:
             stats.failed += 1
             if await self._reroute(row, exc.reason):
                 stats.rerouted += 1
+
+    async def _wait_as_asked(self, row: Notification, seconds: float, reason: str, stats: DispatchStats) -> None:
+        """Slack answered 429: the recipient's rows wait `seconds`, and this one uses up no attempt (nothing was
+        posted). An earlier failure that may have posted is not settled by it: that reason is kept, so the next
+        attempt still looks for the post first."""
+        until = self.clock.now() + timedelta(seconds=seconds)
+        self._held_until[row.recipient] = until
+        unsure = row.last_error if row.last_error and row.last_error != RATELIMITED else None
+        await self._retry_at(row, until, unsure or reason, uncounted=True)
+        stats.retried += 1
 
     async def _retry_at(self, row: Notification, when: datetime, error: str, *, uncounted: bool = False) -> None:
         await self._record(outbox.Outcome(row.id or 0, outbox.PENDING, retry_at=when, error=error, uncounted=uncounted))

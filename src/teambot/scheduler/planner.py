@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.notices import as_payload, meeting_moved_off_closed_day, meeting_reminder
+from teambot.commands.notices import (
+    MEETING_MOVED,
+    as_payload,
+    meeting_moved_off_closed_day,
+    meeting_reminder,
+    meeting_row,
+)
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import (
     MeetingFacts,
@@ -35,7 +41,6 @@ log = logging.getLogger(__name__)
 
 REMINDER = "meeting.reminder"
 MEETING_KINDS = (REMINDER,)
-MOVED = "meeting.moved"  # the kind `/teambot` Flyt's notices have: a later move or cancellation replaces it
 PASSED, CANCELLED_MEETING = "held", "cancelled"
 # Cases per transaction in a full pass. Per-case cost is the same from 100 to 250 (a chunk costs a dozen
 # queries); 100 keeps a chunk's write lock, which commands wait for on SQLite, to ~0.2 s at M.
@@ -143,21 +148,19 @@ async def _tell_moved(
         for delivery in meeting_facts.deliveries:
             reply = meeting_moved_off_closed_day(meeting_facts, delivery, old_day=moved[meeting.id])
             notices.append(
-                outbox.Planned(
-                    dedupe_key=f"meeting:{meeting.id}:{MOVED}:{meeting.day}:closing:{delivery.recipient.slack_id}",
-                    kind=MOVED,
-                    recipient=delivery.recipient.slack_id,
-                    subject=case.code,
+                meeting_row(
+                    meeting_facts,
+                    delivery,
+                    # The kind a person's move has: a later move or cancellation replaces it.
+                    kind=MEETING_MOVED,
+                    key=f"meeting:{meeting.id}:{MEETING_MOVED}:{meeting.day}:closing:{delivery.recipient.slack_id}",
                     due_at=now,
-                    ref_type="meeting",
-                    ref_id=meeting.id,
-                    event_day=meeting.day,
-                    institution_id=case.institution_id,  # so an undeliverable notice reaches the lead
+                    institution_id=case.institution_id,
                     payload=as_payload(reply),
                 )
             )
     # A notice of an earlier move still waiting says a day that no longer holds.
-    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=told, kinds=(MOVED,))
+    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=told, kinds=(MEETING_MOVED,))
     await outbox.insert_new(session, notices, now)
 
 
@@ -255,18 +258,15 @@ def _reminders(
             for delivery in facts.deliveries:
                 reply = meeting_reminder(facts, delivery, days_before)
                 planned.append(
-                    outbox.Planned(
-                        dedupe_key=(
+                    meeting_row(
+                        facts,
+                        delivery,
+                        kind=REMINDER,
+                        key=(
                             f"meeting:{meeting.id}:{meeting.day.isoformat()}:{meeting.start}:"
                             f"r{days_before}:{delivery.recipient.slack_id}"
                         ),
-                        kind=REMINDER,
-                        recipient=delivery.recipient.slack_id,
-                        subject=case.code,
                         due_at=due,
-                        ref_type="meeting",
-                        ref_id=meeting.id,
-                        event_day=meeting.day,
                         institution_id=case.institution_id,
                         payload=as_payload(reply, event_at=event_at.isoformat()),
                         queued_only=due < now,

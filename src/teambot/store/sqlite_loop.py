@@ -209,10 +209,7 @@ class Wal:
         self._floor = 0  # the WAL's size at the last checkpoint
 
     def size(self) -> int:
-        try:
-            return os.stat(f"{self.path}-wal").st_size
-        except OSError:
-            return 0
+        return self._wal_written()[0]
 
     def _wal_written(self) -> tuple[int, int]:
         """The WAL file's size and modification time: whether a COMMIT wrote to it."""
