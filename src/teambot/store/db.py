@@ -31,7 +31,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.store import sqlite_loop
+from teambot.store import postgres, sqlite_loop
 from teambot.store.direct import Direct, driver_of
 
 log = logging.getLogger(__name__)
@@ -144,11 +144,11 @@ class Database:
             # An in-memory database exists per connection: never pool it across sessions.
             kwargs["poolclass"] = NullPool
         elif not self.is_sqlite:
-            kwargs["pool_pre_ping"] = True
-            if pool_size is not None:
-                kwargs["pool_size"], kwargs["max_overflow"] = pool_size, 0
+            kwargs["pool_size"], kwargs["max_overflow"] = pool_size or postgres.POOL_SIZE, 0
             kwargs["connect_args"] = {"options": f"-c lock_timeout={LOCK_WAIT_MS}"}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if not self.is_sqlite:
+            postgres.install_liveness_check(self.engine.sync_engine)
         # The WAL `write` checkpoints (SQLite's automatic checkpoint is off for it): a file named by a plain path.
         database = self.url.database or ""
         in_memory = database in ("", ":memory:")
@@ -257,7 +257,7 @@ class Database:
     async def _pooled_psycopg(self) -> AsyncIterator[Any]:
         """A pooled PostgreSQL connection's psycopg connection, without SQLAlchemy's `Connection` around it (whose
         checkout, begin and return cost more CPU than /rating's statements): checked out as the pool does (its
-        pre-ping included), returned with the pool's rollback of whatever is left open. Back in transaction mode,
+        liveness check included), returned with the pool's rollback of whatever is left open. Back in transaction mode,
         as the pool hands it out, or closed: a connection left in autocommit would commit each statement of the
         next transaction on its own."""
         raw = await self.engine.raw_connection()
