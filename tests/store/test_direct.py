@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import logging
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from sqlalchemy import insert, select, update
 from sqlmodel import col
@@ -62,6 +64,35 @@ async def test_a_failed_direct_transaction_stores_nothing_and_the_next_one_works
     async with db.read() as session:
         stored = (await session.exec(select(Staff.name, Staff.active))).all()
     assert [tuple(row) for row in stored] == [("stored", False)]
+
+
+async def test_writes_to_several_tables_are_stored_together_or_not_at_all(db: Database) -> None:
+    """A rating and its audit entry: on PostgreSQL they go as one statement (store/direct.py, PsycopgBatched).
+    One that breaks a unique key stores neither; quotes, percent signs and placeholder-like text are values."""
+    at = datetime(2027, 3, 4, 13, 5, tzinfo=UTC)
+    name = "O'Brien %(w0_name)s \\ 100 %"
+    entry = {"at": at, "actor": "U1", "action": "a", "case_code": None, "detail": {"note": name}}
+    async with db.direct() as statements:
+        await statements.execute(insert(Staff), {"name": name, "roles": [], "active": True, "slack_id": "U1"})
+        await statements.execute(insert(AuditEntry), entry)
+    with pytest.raises((psycopg.IntegrityError, sqlite3.IntegrityError)):  # the driver's own error
+        async with db.direct() as statements:
+            await statements.execute(insert(AuditEntry), entry)
+            await statements.execute(insert(Staff), {"name": "twice", "roles": [], "active": True, "slack_id": "U1"})
+    async with db.read() as session:
+        assert list((await session.exec(select(Staff.name))).scalars()) == [name]
+        assert list((await session.exec(select(AuditEntry.detail))).scalars()) == [{"note": name}]
+
+
+async def test_a_read_after_a_write_sees_it_and_a_failure_after_that_keeps_neither(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="refused"):
+        async with db.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "first", "roles": [], "active": True})
+            assert await statements.rows(select(Staff.name), {}) == [["first"]]
+            await statements.execute(update(Staff).values(active=False), {})
+            raise RuntimeError("refused")
+    async with db.read() as session:
+        assert (await session.exec(select(Staff))).all() == []
 
 
 async def test_what_only_sqlalchemy_s_execution_does_is_refused_not_run_wrong(db: Database) -> None:

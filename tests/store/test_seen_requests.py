@@ -78,20 +78,24 @@ async def test_the_guard_s_autocommit_is_not_handed_on_to_a_transaction() -> Non
 
 
 @pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
-async def test_a_connection_that_cannot_leave_autocommit_is_closed_not_pooled() -> None:
-    """Left inside a transaction (here begun by hand), psycopg refuses to switch autocommit off: the connection
-    is then closed, and the next transaction gets a new one in transaction mode."""
+async def test_a_transaction_left_open_in_autocommit_is_rolled_back_when_its_connection_goes_back() -> None:
+    """Left inside a transaction (here begun by hand), the connection is rolled back as it goes back: what that
+    transaction wrote is gone, and the next transaction on the connection is one of its own."""
     db = await _one_connection_db()
     try:
         async with db.alone() as statements:
             used = (await statements.rows(sa_select(func.pg_backend_pid()), {}))[0][0]
             await statements.driver.connection.execute("BEGIN")  # type: ignore[attr-defined]
+            await statements.driver.connection.execute(  # type: ignore[attr-defined]
+                "INSERT INTO staff (name, roles, active) VALUES ('left', '[]', true)"
+            )
         with pytest.raises(RuntimeError, match="refused"):
             async with db.direct() as statements:
                 now = (await statements.rows(sa_select(func.pg_backend_pid()), {}))[0][0]
                 await statements.execute(insert(Staff), {"name": "half", "roles": [], "active": True})
                 raise RuntimeError("refused")
-        assert now != used
+        assert now == used
+        assert await _staff_named(db, "left") == []
         assert await _staff_named(db, "half") == []
     finally:
         await db.dispose()
@@ -106,6 +110,7 @@ async def test_a_cancelled_direct_transaction_gives_its_connection_back_rolled_b
         async def rating() -> None:
             async with db.direct() as statements:
                 await statements.execute(insert(Staff), {"name": "cancelled", "roles": [], "active": True})
+                await statements.rows(sa_select(Staff.id), {})  # the INSERT is sent, in a transaction begun for it
                 inserted.set()
                 await asyncio.sleep(3600)
 

@@ -32,7 +32,7 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.store import postgres, sqlite_loop
-from teambot.store.direct import Direct, driver_of
+from teambot.store.direct import Direct, PsycopgBatched, driver_of
 
 log = logging.getLogger(__name__)
 
@@ -203,11 +203,13 @@ class Database:
         success: `/rating`. SQLite: in this process's queue of writers, on a connection kept for it."""
         loop = asyncio.get_running_loop()
         if not self.is_sqlite:
-            # psycopg begins the transaction at the first statement; a failure or a cancellation leaves it to the
-            # pool's rollback when the connection goes back.
-            async with self._pooled_psycopg() as driver:
-                yield Direct(driver_of(driver, self.engine.dialect), self.engine.dialect)
-                await driver.commit()
+            # In autocommit, with the writes sent together at the end (PsycopgBatched); a failure or a cancellation
+            # leaves what was begun to the rollback when the connection goes back.
+            async with self._pooled_psycopg() as connection:
+                await connection.set_autocommit(True)
+                batched = PsycopgBatched(connection)
+                yield Direct(batched, self.engine.dialect)
+                await batched.commit()
             return
         with self._direct_claim:  # loops in other threads may ask at the same moment
             if self._direct_loop is None and self._wal is not None:
@@ -277,6 +279,7 @@ class Database:
         restored = True
         try:
             if driver.autocommit:
+                await driver.rollback()  # a direct transaction that failed after its BEGIN (a no-op if none is open)
                 await driver.set_autocommit(False)
         except Exception:
             restored = False  # closed, not pooled: never handed out in autocommit
