@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlmodel import col
 
 from teambot.runtime import Redact
@@ -82,6 +82,32 @@ async def test_writes_to_several_tables_are_stored_together_or_not_at_all(db: Da
     async with db.read() as session:
         assert list((await session.exec(select(Staff.name))).scalars()) == [name]
         assert list((await session.exec(select(AuditEntry.detail))).scalars()) == [{"note": name}]
+
+
+async def test_a_write_that_reads_what_an_earlier_one_wrote_sees_it(db: Database) -> None:
+    """On PostgreSQL the statements of one WITH do not see each other's rows, and a write with a WITH of its own
+    cannot be nested in one: such writes are sent one after the other (found by review: the UPDATE below changed
+    nothing, and the second one was a syntax error)."""
+    at = datetime(2027, 3, 4, 13, 5, tzinfo=UTC)
+    async with db.direct() as statements:
+        await statements.execute(
+            insert(AuditEntry), {"at": at, "actor": "U0", "action": "a", "case_code": None, "detail": {}}
+        )
+    seen = exists().where(col(Staff.name) == "new")
+    chosen = select(Staff.id).where(col(Staff.name) == "new").cte("chosen")
+    async with db.direct() as statements:
+        await statements.execute(insert(Staff), {"name": "new", "roles": [], "active": True})
+        await statements.execute(update(AuditEntry).where(seen).values(actor="SEEN"), {})
+    async with db.direct() as statements:
+        await statements.execute(
+            insert(AuditEntry), {"at": at, "actor": "U1", "action": "b", "case_code": None, "detail": {}}
+        )
+        await statements.execute(update(Staff).where(col(Staff.id).in_(select(chosen.c.id))).values(active=False), {})
+    async with db.read() as session:
+        actors = set((await session.exec(select(AuditEntry.actor))).scalars())
+        active = (await session.exec(select(Staff.active))).scalars().one()
+    assert actors == {"SEEN", "U1"}
+    assert active is False
 
 
 async def test_a_read_after_a_write_sees_it_and_a_failure_after_that_keeps_neither(db: Database) -> None:

@@ -4,13 +4,19 @@ the server has ended is replaced before any transaction uses it, without a ping 
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
+import socket
+import struct
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, make_url, select, text
 
-from teambot.store import requests
+from teambot.store import postgres, requests
 from teambot.store.db import Database
 from teambot.store.models import Staff
 from teambot.testing.database import postgres_url
@@ -80,3 +86,99 @@ async def test_connections_the_server_ended_are_replaced_before_they_are_used(db
         names = set((await session.exec(select(Staff.name))).scalars())
     assert names == {"after the restart", "in a session"}
     assert not pids & await _backends_at_once(db, 3)
+
+
+class _Forgetful:
+    """A TCP relay in front of PostgreSQL that can forget its connections, as a NAT, a firewall's idle timeout or a
+    fail-over does: it sends nothing, and answers the next packet from the bot with a reset."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.forgotten: set[socket.socket] = set()
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, url: str) -> str:
+        return make_url(url).set(host="127.0.0.1", port=self.listener.getsockname()[1]).render_as_string(False)
+
+    def forget(self) -> None:
+        self.forgotten.update(self.open)
+        self.open.clear()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.port))
+            self.open.append(client)
+            threading.Thread(target=self._relay, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._relay, args=(server, client), daemon=True).start()
+
+    def _relay(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if source in self.forgotten:
+                    source.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
+                    source.close()
+                    target.close()
+                    return
+                target.sendall(data)
+        except OSError:
+            pass
+
+
+async def test_a_connection_forgotten_on_the_way_while_idle_is_replaced_before_it_is_used(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket shows nothing when the link was dropped on the way: a connection idle for a while is pinged,
+    and one that gets no answer is replaced, so the user's statement never meets the reset."""
+    monkeypatch.setattr(postgres, "PING_AFTER_IDLE_S", 0.05)
+    relay = _Forgetful(make_url(str(db.url)).port or 5432)
+    through = Database(relay.url(db.url.render_as_string(False)))
+    try:
+        async with through.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "before", "roles": [], "active": True})
+        relay.forget()
+        await asyncio.sleep(0.1)
+        async with through.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "after", "roles": [], "active": True})
+    finally:
+        await through.dispose()
+        relay.listener.close()
+    async with db.read() as session:
+        assert set((await session.exec(select(Staff.name))).scalars()) == {"before", "after"}
+
+
+@pytest.fixture
+def descriptors_past_1023() -> Iterator[None]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip("the process may not open 2,048 files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_connection_on_a_descriptor_past_1023_is_checked_like_any_other(descriptors_past_1023: None) -> None:
+    """A busy process has descriptors numbered 1024 and up, which select() refuses: every checkout then took its
+    connection for dead, and the new one too."""
+    ours, server = socket.socketpair()
+    high = os.dup2(ours.fileno(), 1500)
+
+    class Driver:
+        closed = broken = False
+
+        def fileno(self) -> int:
+            return high
+
+    try:
+        assert postgres.alive(Driver())
+        server.sendall(b"E")  # what a terminated backend sends first: its FATAL error
+        assert not postgres.alive(Driver())
+    finally:
+        os.close(high)
+        ours.close()
+        server.close()

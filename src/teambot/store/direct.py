@@ -118,13 +118,15 @@ class PsycopgBatched(_Psycopg):
 
     Every round trip costs the bot about 0.1 ms of CPU (a send, the event loop's wait, a receive): more than
     PostgreSQL spends on a rating's statements. So:
-    - a read before any write runs on its own: under READ COMMITTED each statement sees what was committed when it
-      began, in a transaction or not, and a plain read holds no lock;
-    - writes wait for `commit`, and writes to different tables go as one statement (data-modifying WITH), which
-      commits on its own, all or nothing: a rating and its audit entry in one round trip where BEGIN, two INSERTs
-      and COMMIT took four. Their values stay parameters, so PostgreSQL's log never shows them;
-    - writes that touch one table twice, or a read after a write, get a transaction of their own (BEGIN first):
-      one statement of a WITH does not see what another wrote.
+    - a read before any write runs on its own: under READ COMMITTED (PostgreSQL's default, which teambot keeps)
+      each statement sees what was committed when it began, in a transaction or not, and a plain read holds no
+      lock. A read that must hold one says FOR UPDATE, which begins the transaction;
+    - writes wait for `commit`. Plain ones (INSERT … VALUES, or UPDATE with no subquery) to different tables go
+      as one statement (data-modifying WITH), which commits on its own, all or nothing: a rating and its audit
+      entry in one round trip where BEGIN, two INSERTs and COMMIT took four. Their values stay parameters, so
+      PostgreSQL's log never shows them;
+    - anything else, and a read after a write, gets a transaction (BEGIN first): one statement of a WITH does not
+      see what another wrote, and a write with a WITH of its own cannot be nested.
     """
 
     def __init__(self, connection: Any) -> None:
@@ -142,12 +144,17 @@ class PsycopgBatched(_Psycopg):
         return await super().run(sql, parameters, fetch=fetch, writes=writes)
 
     async def commit(self) -> None:
-        if not self.begun and len({table for _, _, table in self.waiting}) < len(self.waiting):
+        if not self._one_statement():
             await self._begin()
         await self._send_waiting()
         if self.begun:
             await self.connection.execute("COMMIT")
             self.begun = False
+
+    def _one_statement(self) -> bool:
+        tables = [table for _, _, table in self.waiting]
+        plain = all(sql.startswith(("INSERT INTO ", "UPDATE ")) and "SELECT" not in sql for sql, _, _ in self.waiting)
+        return len(tables) <= 1 or (plain and len(set(tables)) == len(tables))
 
     async def _begin(self) -> None:
         if not self.begun:
@@ -155,14 +162,13 @@ class PsycopgBatched(_Psycopg):
             self.begun = True
 
     async def _send_waiting(self) -> None:
+        one_statement = self._one_statement()
         waiting, self.waiting = self.waiting, []
-        if len({table for _, _, table in waiting}) < len(waiting):  # one after the other, in the transaction
-            for sql, parameters, _ in waiting:
-                await super().run(sql, parameters, fetch=False, writes=None)
-        elif len(waiting) == 1:
-            await super().run(waiting[0][0], waiting[0][1], fetch=False, writes=None)
-        elif waiting:
+        if len(waiting) > 1 and one_statement:
             sql, parameters = _together([(sql, parameters) for sql, parameters, _ in waiting])
+            await super().run(sql, parameters, fetch=False, writes=None)
+            return
+        for sql, parameters, _ in waiting:  # one after the other, in the transaction `commit` or `run` began
             await super().run(sql, parameters, fetch=False, writes=None)
 
 

@@ -1,4 +1,5 @@
-"""PostgreSQL connections: how many the pool keeps, and how a pooled one is known to be alive without a round trip.
+"""PostgreSQL connections: how many the pool keeps, and how a pooled one is known to be alive without a round trip
+in front of every transaction.
 
 Measured under `/rating` load (bench/README.md, "What changed in the afternoon of 2026-12-02"): SQLAlchemy's
 default pool keeps 5 connections and opens up to 10 more that it closes again on return, so 16 requests at once
@@ -9,36 +10,51 @@ its pre-ping cost a round trip in front of every transaction, two of the eight a
 from __future__ import annotations
 
 import select
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
 # Connections the pool keeps once it has opened them, and the most it opens: more requests at once wait their turn
-# for one instead of each opening and closing its own. Under PostgreSQL's default of 100 connections this leaves
-# room for several `teambot run --http` workers and dispatchers.
-POOL_SIZE = 20
+# for one instead of each opening and closing its own. With the replay guard's 2, a `teambot run --http` process
+# holds at most 18 of PostgreSQL's default 100 (97 for ordinary roles): room for five such processes.
+POOL_SIZE = 16
+# A connection idle longer than this is pinged before use, as SQLAlchemy's pre-ping does for every checkout: a
+# firewall, NAT or fail-over may have forgotten it without a word, and only a round trip finds that out. Under
+# load connections come back within milliseconds and go out unpinged.
+PING_AFTER_IDLE_S = 1.0
+_RETURNED_AT = "teambot_returned_at"  # the pool record's info: when the connection last came back
 
 
 def install_liveness_check(sync_engine: Any) -> None:
-    """Every checkout looks at the connection's socket instead of pinging the server. An idle connection is sent
-    nothing, so anything to read means the server ended it (a restart or a terminated backend sends its FATAL
-    error, or closes the socket): the pool then discards it and opens another, as after a failed ping. What this
-    cannot see is a link that died without a word (a host gone); the first statement fails there, as a ping would
-    have after the same long wait."""
+    """Every checkout looks at the connection's socket: an idle connection is sent nothing, so anything to read
+    means the server ended it (a restart or a terminated backend sends its FATAL error, or closes the socket). A
+    connection idle for more than PING_AFTER_IDLE_S is also pinged. Either failure makes the pool discard it and
+    open another, as after SQLAlchemy's failed pre-ping."""
+
+    @event.listens_for(sync_engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
 
     @event.listens_for(sync_engine, "checkout")
-    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if not alive(dbapi_connection.driver_connection):
             raise DisconnectionError("the server closed this connection")
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is not None and time.monotonic() - returned_at > PING_AFTER_IDLE_S:
+            try:
+                sync_engine.dialect.do_ping(dbapi_connection)
+            except Exception as error:
+                raise DisconnectionError("the connection did not answer a ping") from error
 
 
 def alive(driver: Any) -> bool:
-    """Whether psycopg's connection `driver`, idle in the pool, can still be used."""
+    """Whether psycopg's connection `driver`, idle in the pool, shows no sign of having been ended. poll, not
+    select: select cannot watch a descriptor numbered 1024 or more, which a busy process has."""
     if driver.closed or driver.broken:
         return False
-    try:
-        readable, _, _ = select.select([driver.fileno()], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return not readable
+    poller = select.poll()
+    poller.register(driver.fileno(), select.POLLIN)
+    return not poller.poll(0)
