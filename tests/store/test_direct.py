@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, insert, select, text, update
 from sqlmodel import col
 
 from teambot.runtime import Redact
@@ -108,6 +108,24 @@ async def test_a_write_that_reads_what_an_earlier_one_wrote_sees_it(db: Database
         active = (await session.exec(select(Staff.active))).scalars().one()
     assert actors == {"SEEN", "U1"}
     assert active is False
+    # An UPDATE … FROM another table names no SELECT, nor does a condition in SQL text (helper-37).
+    async with db.direct() as statements:
+        await statements.execute(insert(Staff), {"name": "U2", "roles": [], "active": True})
+        await statements.execute(insert(Staff), {"name": "U3", "roles": [], "active": True})
+    async with db.direct() as statements:
+        await statements.execute(
+            insert(AuditEntry), {"at": at, "actor": "U2", "action": "c", "case_code": None, "detail": {}}
+        )
+        await statements.execute(update(Staff).where(col(Staff.name) == col(AuditEntry.actor)).values(active=False), {})
+    async with db.direct() as statements:
+        await statements.execute(
+            insert(AuditEntry), {"at": at, "actor": "U3", "action": "d", "case_code": None, "detail": {}}
+        )
+        in_audit = text("name in (select actor from audit_entry where action = 'd')")
+        await statements.execute(update(Staff).where(in_audit).values(active=False), {})
+    async with db.read() as session:
+        still_active = set((await session.exec(select(Staff.name).where(col(Staff.active)))).scalars())
+    assert still_active == set()
 
 
 async def test_a_read_after_a_write_sees_it_and_a_failure_after_that_keeps_neither(db: Database) -> None:

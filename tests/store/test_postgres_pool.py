@@ -57,6 +57,35 @@ async def test_as_many_transactions_at_once_again_open_no_new_connection(db: Dat
     assert second == first
 
 
+async def test_at_a_steady_pace_transactions_reuse_a_warm_connection_unpinged(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a burst has opened many connections, transactions coming one at a time take the connection that came
+    back last: it was idle for less than PING_AFTER_IDLE_S, so no ping goes before it. Handed out oldest first, each
+    of the burst's connections waited its turn and was pinged (helper-37)."""
+    monkeypatch.setattr(postgres, "PING_AFTER_IDLE_S", 0.1)
+    pings: list[Any] = []
+    dialect = db.engine.sync_engine.dialect
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda connection: pings.append(connection) or real_ping(connection))
+    await _backends_at_once(db, AT_ONCE)
+    for _ in range(20):
+        async with db.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "steady", "roles": [], "active": True})
+        await asyncio.sleep(0.02)
+    assert pings == []
+
+
+async def test_a_link_that_drops_packets_silently_is_given_up_within_seconds(db: Database) -> None:
+    """libpq's bounds on every pooled connection (helper-37: without them a ping on such a link waited for TCP's
+    own quarter of an hour, and every other request waited on the pool behind it)."""
+    async with db.direct() as statements:
+        given = statements.driver.connection.info.get_parameters()  # type: ignore[attr-defined]
+    assert int(given["tcp_user_timeout"]) <= 10_000
+    assert int(given["connect_timeout"]) <= 10
+    assert int(given["keepalives_idle"]) + int(given["keepalives_interval"]) * int(given["keepalives_count"]) <= 60
+
+
 async def test_connections_the_server_ended_are_replaced_before_they_are_used(db: Database) -> None:
     """A PostgreSQL restart or a terminated backend ends pooled connections while they are idle: the next direct
     transaction, replay-guard record and session each get a live connection, and nothing fails."""

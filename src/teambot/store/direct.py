@@ -17,9 +17,10 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.expression import Insert, Select, Update
+from sqlalchemy.sql.elements import ClauseElement, ColumnClause, TextClause
+from sqlalchemy.sql.expression import CTE, Insert, Select, Update
 
 Model = TypeVar("Model")
 
@@ -37,6 +38,8 @@ class _Compiled:
     defaults: dict[str, Any]  # the values written into the statement itself (`name == "x"`)
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # the parameters to convert, with their converter
     results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the result columns to convert, with their converter
+    writes: str | None  # the table a write changes; None for a read, _LOCKING_READ for one that locks rows
+    plain: bool  # a write that reads no table but its own (`_plain`)
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> _Compiled:
@@ -63,7 +66,13 @@ class _Compiled:
                     results.append((at, convert))
         names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
         defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
-        return cls(compiled.string, names, defaults, tuple(binds), tuple(results))
+        writes: str | None = None
+        if isinstance(statement, Insert | Update):
+            writes = statement.table.description  # the table's name
+        elif isinstance(statement, Select) and statement._for_update_arg is not None:
+            writes = _LOCKING_READ
+        plain = isinstance(statement, Insert | Update) and _plain(statement)
+        return cls(compiled.string, names, defaults, tuple(binds), tuple(results), writes, plain)
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         converted = {**self.defaults, **values}
@@ -81,18 +90,37 @@ class _Compiled:
         return values
 
 
+def _plain(statement: Insert | Update) -> bool:
+    """Whether a write reads no table but its own (no subquery, no WITH, no other table's column, no SQL text), so
+    that it may share one statement with writes to other tables (`PsycopgBatched`). Decided on the statement, not
+    its text: an `UPDATE … FROM` another table names no SELECT (helper-37)."""
+    own = statement.table.description
+    for element in visitors.iterate(statement):
+        if isinstance(element, TextClause | Select | CTE):
+            return False
+        if isinstance(element, ColumnClause) and (
+            element.is_literal or (element.table is not None and element.table.description != own)
+        ):
+            return False
+    return True
+
+
 class Driver(Protocol):
     """What `Direct` needs of a driver connection; `sqlite` and `psycopg` below adapt theirs. `writes`: the table
-    the statement changes, None for a read (a read that locks rows: _LOCKING_READ)."""
+    the statement changes, None for a read (a read that locks rows: _LOCKING_READ); `plain`: see `_plain`."""
 
-    async def run(self, sql: str, parameters: Any, *, fetch: bool, writes: str | None) -> list[Sequence[Any]]: ...
+    async def run(
+        self, sql: str, parameters: Any, *, fetch: bool, writes: str | None, plain: bool = False
+    ) -> list[Sequence[Any]]: ...
 
 
 class _Aiosqlite:
     def __init__(self, connection: Any) -> None:
         self.connection = connection
 
-    async def run(self, sql: str, parameters: Any, *, fetch: bool, writes: str | None) -> list[Sequence[Any]]:
+    async def run(
+        self, sql: str, parameters: Any, *, fetch: bool, writes: str | None, plain: bool = False
+    ) -> list[Sequence[Any]]:
         return await self.connection.run(sql, parameters, fetch=fetch)  # type: ignore[no-any-return]
 
 
@@ -102,7 +130,9 @@ class _Psycopg:
     def __init__(self, connection: Any) -> None:
         self.connection = connection
 
-    async def run(self, sql: str, parameters: Any, *, fetch: bool, writes: str | None) -> list[Sequence[Any]]:
+    async def run(
+        self, sql: str, parameters: Any, *, fetch: bool, writes: str | None, plain: bool = False
+    ) -> list[Sequence[Any]]:
         async with self.connection.cursor() as cursor:
             await cursor.execute(sql, parameters)
             return list(await cursor.fetchall()) if fetch else []
@@ -121,7 +151,7 @@ class PsycopgBatched(_Psycopg):
     - a read before any write runs on its own: under READ COMMITTED (PostgreSQL's default, which teambot keeps)
       each statement sees what was committed when it began, in a transaction or not, and a plain read holds no
       lock. A read that must hold one says FOR UPDATE, which begins the transaction;
-    - writes wait for `commit`. Plain ones (INSERT … VALUES, or UPDATE with no subquery) to different tables go
+    - writes wait for `commit`. Plain ones (reading no table but their own: `_plain`) to different tables go
       as one statement (data-modifying WITH), which commits on its own, all or nothing: a rating and its audit
       entry in one round trip where BEGIN, two INSERTs and COMMIT took four. Their values stay parameters, so
       PostgreSQL's log never shows them;
@@ -131,12 +161,14 @@ class PsycopgBatched(_Psycopg):
 
     def __init__(self, connection: Any) -> None:
         super().__init__(connection)
-        self.waiting: list[tuple[str, Any, str]] = []
+        self.waiting: list[tuple[str, Any, str, bool]] = []
         self.begun = False
 
-    async def run(self, sql: str, parameters: Any, *, fetch: bool, writes: str | None) -> list[Sequence[Any]]:
+    async def run(
+        self, sql: str, parameters: Any, *, fetch: bool, writes: str | None, plain: bool = False
+    ) -> list[Sequence[Any]]:
         if writes is not None and not fetch:
-            self.waiting.append((sql, parameters, writes))
+            self.waiting.append((sql, parameters, writes, plain))
             return []
         if writes is not None or self.waiting:  # rows from a write, or a read that must see the writes before it
             await self._begin()
@@ -152,8 +184,8 @@ class PsycopgBatched(_Psycopg):
             self.begun = False
 
     def _one_statement(self) -> bool:
-        tables = [table for _, _, table in self.waiting]
-        plain = all(sql.startswith(("INSERT INTO ", "UPDATE ")) and "SELECT" not in sql for sql, _, _ in self.waiting)
+        tables = [table for _, _, table, _ in self.waiting]
+        plain = all(plain for *_, plain in self.waiting)
         return len(tables) <= 1 or (plain and len(set(tables)) == len(tables))
 
     async def _begin(self) -> None:
@@ -165,10 +197,10 @@ class PsycopgBatched(_Psycopg):
         one_statement = self._one_statement()
         waiting, self.waiting = self.waiting, []
         if len(waiting) > 1 and one_statement:
-            sql, parameters = _together([(sql, parameters) for sql, parameters, _ in waiting])
+            sql, parameters = _together([(sql, parameters) for sql, parameters, *_ in waiting])
             await super().run(sql, parameters, fetch=False, writes=None)
             return
-        for sql, parameters, _ in waiting:  # one after the other, in the transaction `commit` or `run` began
+        for sql, parameters, *_ in waiting:  # one after the other, in the transaction `commit` or `run` began
             await super().run(sql, parameters, fetch=False, writes=None)
 
 
@@ -214,11 +246,7 @@ class Direct:
     async def rows(self, statement: Select[Any] | Insert, parameters: Mapping[str, Any]) -> list[list[Any]]:
         """A SELECT's rows, or those an INSERT whose values name its parameters returns (RETURNING)."""
         compiled = self._compiled(statement, None)
-        if isinstance(statement, Insert):
-            writes: str | None = statement.table.description
-        else:
-            writes = _LOCKING_READ if statement._for_update_arg is not None else None
-        raw = await self.driver.run(compiled.sql, compiled.parameters(parameters), fetch=True, writes=writes)
+        raw = await self.driver.run(compiled.sql, compiled.parameters(parameters), fetch=True, writes=compiled.writes)
         return [compiled.row(row) for row in raw]
 
     async def execute(self, statement: Insert | Update, parameters: Mapping[str, Any] | None = None, /) -> None:
@@ -227,8 +255,9 @@ class Direct:
         transaction's COMMIT, or before its next read (`PsycopgBatched`): its error comes from there."""
         values = parameters or {}
         compiled = self._compiled(statement, sorted(values) if isinstance(statement, Insert) else None)
-        table = statement.table.description  # the table's name
-        await self.driver.run(compiled.sql, compiled.parameters(values), fetch=False, writes=table)
+        await self.driver.run(
+            compiled.sql, compiled.parameters(values), fetch=False, writes=compiled.writes, plain=compiled.plain
+        )
 
 
 def loaded(model: type[Model], values: Mapping[str, Any]) -> Model:

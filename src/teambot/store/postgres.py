@@ -22,9 +22,27 @@ from sqlalchemy.exc import DisconnectionError
 POOL_SIZE = 16
 # A connection idle longer than this is pinged before use, as SQLAlchemy's pre-ping does for every checkout: a
 # firewall, NAT or fail-over may have forgotten it without a word, and only a round trip finds that out. Under
-# load connections come back within milliseconds and go out unpinged.
+# load connections come back within milliseconds and go out unpinged: the pool hands out the one that came back
+# last (`use_lifo`), so a few busy connections stay warm and the rest, idle, are pinged when next needed.
 PING_AFTER_IDLE_S = 1.0
 _RETURNED_AT = "teambot_returned_at"  # the pool record's info: when the connection last came back
+# A link that drops packets without a word (no reset) is given up within seconds, not after TCP's own quarter of an
+# hour: a ping or statement waits at most UNANSWERED_MS for the server to acknowledge what was sent, and an idle
+# pooled connection is probed after 30 s, so the poll below finds it dead (helper-37: a ping with neither hung for
+# minutes, and every other request waited on the pool behind it).
+UNANSWERED_MS = 10_000
+
+
+def connect_args(lock_wait_ms: int) -> dict[str, Any]:
+    """libpq's settings for every connection: the lock timeout (see store/db.py) and the bounds above."""
+    return {
+        "options": f"-c lock_timeout={lock_wait_ms}",
+        "connect_timeout": UNANSWERED_MS // 1000,
+        "tcp_user_timeout": UNANSWERED_MS,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
 
 
 def install_liveness_check(sync_engine: Any) -> None:
@@ -55,6 +73,9 @@ def alive(driver: Any) -> bool:
     select: select cannot watch a descriptor numbered 1024 or more, which a busy process has."""
     if driver.closed or driver.broken:
         return False
-    poller = select.poll()
-    poller.register(driver.fileno(), select.POLLIN)
-    return not poller.poll(0)
+    try:
+        poller = select.poll()
+        poller.register(driver.fileno(), select.POLLIN)
+        return not poller.poll(0)  # a hang-up or an error is reported too
+    except (OSError, ValueError):
+        return False
