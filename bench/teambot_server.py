@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     configure_logging()
     runtime = open_runtime(load_settings(http=True))
-    config = http_config(make_asgi(runtime, with_scheduler=False), host="127.0.0.1", port=args.port)
+    config = http_config(make_asgi(runtime, with_scheduler=False, settle=True), host="127.0.0.1", port=args.port)
     asyncio.run(uvicorn.Server(config).serve())
 
 

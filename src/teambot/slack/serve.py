@@ -15,7 +15,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from teambot.config import ConfigError
 from teambot.reports.feeds import calendar_for_token
-from teambot.runtime import Runtime, redact_handlers
+from teambot.runtime import Runtime, redact_handlers, settle_heap
 from teambot.scheduler.runtime import BotScheduler
 from teambot.slack.app import build_app
 from teambot.slack.directory import resolve_emails
@@ -42,7 +42,8 @@ def _scheduler(runtime: Runtime, client: AsyncWebClient) -> BotScheduler:
     )
 
 
-def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
+def make_asgi(runtime: Runtime, *, with_scheduler: bool = True, settle: bool = False) -> TeambotASGI:
+    """teambot's ASGI app; `settle`: a long-running server's, whose start-up ends with `settle_heap`."""
     client = web_client(runtime.settings)
     scheduler = _scheduler(runtime, client)
     services = Services(
@@ -64,6 +65,8 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True) -> TeambotASGI:
         if with_scheduler:
             # The port opens now; the first planner pass runs behind it (seconds to minutes on a large roster).
             await scheduler.start_in_background()
+        if settle:
+            settle_heap()
 
     async def shutdown() -> None:
         await _stop(runtime, services, scheduler, client)
@@ -96,7 +99,7 @@ def http_config(app: TeambotASGI, *, host: str, port: int) -> uvicorn.Config:
 
 
 async def serve_http(runtime: Runtime, *, host: str, port: int) -> None:
-    await uvicorn.Server(http_config(make_asgi(runtime), host=host, port=port)).serve()
+    await uvicorn.Server(http_config(make_asgi(runtime, settle=True), host=host, port=port)).serve()
 
 
 async def serve_socket_mode(runtime: Runtime) -> None:
@@ -125,6 +128,7 @@ async def serve_socket_mode(runtime: Runtime) -> None:
         await resolve_emails(client, runtime.db)
         await scheduler.start_in_background()
         await handler.connect_async()
+        settle_heap()
 
     try:
         keep_connections(client)
