@@ -78,7 +78,7 @@ def run(
         from teambot.slack.serve import serve_socket_mode
 
         try:
-            asyncio.run(serve_socket_mode(open_runtime(settings)))
+            asyncio.run(serve_socket_mode(open_runtime(settings), settle=True))
         except ConfigError as exc:  # Slack refused the app token
             typer.echo(f"teambot: setting error: {exc}", err=True)
             raise typer.Exit(2) from None

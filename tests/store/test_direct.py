@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import exists, insert, select, text, update
+from sqlalchemy import exists, func, insert, select, text, update
 from sqlmodel import col
 
 from teambot.runtime import Redact
@@ -126,6 +126,17 @@ async def test_a_write_that_reads_what_an_earlier_one_wrote_sees_it(db: Database
     async with db.read() as session:
         still_active = set((await session.exec(select(Staff.name).where(col(Staff.active)))).scalars())
     assert still_active == set()
+    # Nor does a subquery in the rows of a multi-row INSERT, which the statement's tree leaves out (helper-38).
+    newest = select(func.max(AuditEntry.actor)).where(col(AuditEntry.action) == "e").scalar_subquery()
+    async with db.direct() as statements:
+        await statements.execute(
+            insert(AuditEntry), {"at": at, "actor": "U4", "action": "e", "case_code": None, "detail": {}}
+        )
+        rows = [{"name": newest, "roles": [], "active": True}, {"name": "U5", "roles": [], "active": True}]
+        await statements.execute(insert(Staff).values(rows), {})
+    async with db.read() as session:
+        names = set((await session.exec(select(Staff.name))).scalars())
+    assert {"U4", "U5"} <= names
 
 
 async def test_a_read_after_a_write_sees_it_and_a_failure_after_that_keeps_neither(db: Database) -> None:

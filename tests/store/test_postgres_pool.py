@@ -86,6 +86,26 @@ async def test_a_link_that_drops_packets_silently_is_given_up_within_seconds(db:
     assert int(given["keepalives_idle"]) + int(given["keepalives_interval"]) * int(given["keepalives_count"]) <= 60
 
 
+async def test_what_the_database_url_sets_for_libpq_is_kept() -> None:
+    """The URL's own connect timeout and options win over teambot's bounds; the lock timeout joins its options
+    (helper-38: they were replaced)."""
+    url = postgres_url()
+    assert url is not None
+    given = make_url(url).update_query_dict({"connect_timeout": "30", "options": "-c search_path=public"})
+    db = Database(given.render_as_string(False))
+    try:
+        async with db.direct() as statements:
+            parameters = statements.driver.connection.info.get_parameters()  # type: ignore[attr-defined]
+            ((search_path, lock_timeout),) = await statements.rows(
+                select(func.current_setting("search_path"), func.current_setting("lock_timeout")), {}
+            )
+    finally:
+        await db.dispose()
+    assert parameters["connect_timeout"] == "30"
+    assert int(parameters["tcp_user_timeout"]) <= 10_000
+    assert (search_path, lock_timeout) == ("public", "10s")
+
+
 async def test_connections_the_server_ended_are_replaced_before_they_are_used(db: Database) -> None:
     """A PostgreSQL restart or a terminated backend ends pooled connections while they are idle: the next direct
     transaction, replay-guard record and session each get a live connection, and nothing fails."""

@@ -146,7 +146,7 @@ class Database:
         elif not self.is_sqlite:
             kwargs["pool_size"], kwargs["max_overflow"] = pool_size or postgres.POOL_SIZE, 0
             kwargs["pool_use_lifo"] = True  # see postgres.PING_AFTER_IDLE_S
-            kwargs["connect_args"] = postgres.connect_args(LOCK_WAIT_MS)
+            kwargs["connect_args"] = postgres.connect_args(LOCK_WAIT_MS, self.url.query)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if not self.is_sqlite:
             postgres.install_liveness_check(self.engine.sync_engine)

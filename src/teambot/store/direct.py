@@ -20,7 +20,7 @@ from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnClause, TextClause
-from sqlalchemy.sql.expression import CTE, Insert, Select, Update
+from sqlalchemy.sql.expression import CTE, Alias, FunctionElement, Insert, Select, Update
 
 Model = TypeVar("Model")
 
@@ -71,7 +71,7 @@ class _Compiled:
             writes = statement.table.description  # the table's name
         elif isinstance(statement, Select) and statement._for_update_arg is not None:
             writes = _LOCKING_READ
-        plain = isinstance(statement, Insert | Update) and _plain(statement)
+        plain = isinstance(statement, Insert | Update) and _plain(statement, compiled.string)
         return cls(compiled.string, names, defaults, tuple(binds), tuple(results), writes, plain)
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
@@ -90,19 +90,28 @@ class _Compiled:
         return values
 
 
-def _plain(statement: Insert | Update) -> bool:
-    """Whether a write reads no table but its own (no subquery, no WITH, no other table's column, no SQL text), so
-    that it may share one statement with writes to other tables (`PsycopgBatched`). Decided on the statement, not
-    its text: an `UPDATE … FROM` another table names no SELECT (helper-37)."""
-    own = statement.table.description
+def _plain(statement: Insert | Update, sql: str) -> bool:
+    """Whether a write reads no table but its own, so that it may share one statement with writes to other tables
+    (`PsycopgBatched`). Both the statement and its SQL are looked at: an `UPDATE … FROM` another table names no
+    SELECT (helper-37), and what the compiler adds (a column's SQL default) or the rows of a multi-row INSERT are
+    not in the statement's tree (helper-38). No subquery, WITH, SQL text, function, alias or other table's column."""
+    if "SELECT" in sql.upper() or sql.lstrip().upper().startswith("WITH"):
+        return False
+    if isinstance(statement, Insert) and statement._multi_values:
+        return False
+    own = statement.table
     for element in visitors.iterate(statement):
-        if isinstance(element, TextClause | Select | CTE):
+        if isinstance(element, TextClause | Select | CTE | FunctionElement | Alias):
             return False
         if isinstance(element, ColumnClause) and (
-            element.is_literal or (element.table is not None and element.table.description != own)
+            element.is_literal or element.table is None or _fullname(element.table) != _fullname(own)
         ):
             return False
     return True
+
+
+def _fullname(table: Any) -> str:
+    return str(getattr(table, "fullname", table.description))  # with its schema, if it has one
 
 
 class Driver(Protocol):

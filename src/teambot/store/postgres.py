@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import select
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import event
@@ -33,16 +34,19 @@ _RETURNED_AT = "teambot_returned_at"  # the pool record's info: when the connect
 UNANSWERED_MS = 10_000
 
 
-def connect_args(lock_wait_ms: int) -> dict[str, Any]:
-    """libpq's settings for every connection: the lock timeout (see store/db.py) and the bounds above."""
-    return {
-        "options": f"-c lock_timeout={lock_wait_ms}",
+def connect_args(lock_wait_ms: int, given: Mapping[str, Any]) -> dict[str, Any]:
+    """libpq's settings for every connection: the lock timeout (see store/db.py) and the bounds above, unless the
+    database URL's query (`given`) sets them itself; its `options` are kept beside the lock timeout."""
+    ours: dict[str, Any] = {
         "connect_timeout": UNANSWERED_MS // 1000,
         "tcp_user_timeout": UNANSWERED_MS,
         "keepalives_idle": 30,
         "keepalives_interval": 10,
         "keepalives_count": 3,
     }
+    args = {key: value for key, value in ours.items() if key not in given}
+    args["options"] = " ".join(filter(None, [str(given.get("options", "")), f"-c lock_timeout={lock_wait_ms}"]))
+    return args
 
 
 def install_liveness_check(sync_engine: Any) -> None:
