@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from helpers_ratings import audit_entries, load_roster, ratings
 from teambot.config import Settings
 from teambot.runtime import Runtime
 from teambot.slack.serve import TeambotASGI, make_asgi
@@ -26,7 +28,8 @@ from teambot.store.db import Database
 from teambot.store.models import SeenRequest
 from teambot.testing.clock import FakeClock
 from teambot.testing.fake_slack import FakeSlack
-from teambot.testing.signing import signed_headers
+from teambot.testing.roster import PAEDAGOG
+from teambot.testing.signing import signed_headers, slash_command_body
 
 SECRET = "shared-replay-signing-secret-0001"
 
@@ -37,7 +40,12 @@ def event_body(event_id: str, user: str) -> str:
 
 
 async def post(app: TeambotASGI, body: str, headers: dict[str, str]) -> int:
-    """One POST /slack/events through the ASGI app, as uvicorn passes it."""
+    return (await exchange(app, body, headers))[0]
+
+
+async def exchange(app: TeambotASGI, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    """One POST /slack/events through the ASGI app, as uvicorn passes it: the status, and the answer's text (or the
+    whole JSON body)."""
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -54,7 +62,8 @@ async def post(app: TeambotASGI, body: str, headers: dict[str, str]) -> int:
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
     await app(scope, receive, send)
-    return int(sent[0]["status"])
+    answer = json.loads(b"".join(m.get("body", b"") for m in sent[1:]) or b"{}")
+    return int(sent[0]["status"]), answer.get("text") or json.dumps(answer, ensure_ascii=False)
 
 
 def signed(body: str, age_s: int = 0, **extra: str) -> dict[str, str]:
@@ -123,6 +132,81 @@ async def test_an_event_retry_to_another_worker_is_acknowledged_and_processed_on
     other = event_body("Ev0SHARED03", "U0SHARED2")
     assert await post(second, other, signed(other)) == 200
     assert await publishes(fake_slack, "U0SHARED2", 2) == 2
+
+
+def slash(text: str, fake_slack: FakeSlack) -> tuple[str, dict[str, str]]:
+    body = slash_command_body("/rating", text, user_id=PAEDAGOG, response_url=fake_slack.response_url())
+    return body, signed(body, **{"Content-Type": "application/x-www-form-urlencoded"})
+
+
+async def test_a_rating_replayed_to_another_worker_gets_401_and_is_stored_once(
+    workers: tuple[TeambotASGI, TeambotASGI], db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # /rating records the request in its own first statement (store/requests.py, Replay), not in the guard.
+    await load_roster(db, clock)
+    first, second = workers
+    body, headers = slash("AK12 1 3", fake_slack)
+
+    status, answer = await exchange(first, body, headers)
+    assert status == 200
+    assert "Registreret: AK12, mål 1" in answer
+    assert await exchange(second, body, headers) == (401, '{"error": "replayed request"}')  # nothing of the answer
+
+    assert [(r.value, r.note) for r in await ratings(db)] == [(3, None)]
+    assert len(await audit_entries(db, "rating.create")) == 1
+
+
+async def test_a_refused_rating_replayed_to_another_worker_gets_401_without_the_childrens_codes(
+    workers: tuple[TeambotASGI, TeambotASGI], db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock)
+    first, second = workers
+    body, headers = slash("XX99 1 3", fake_slack)
+
+    status, answer = await exchange(first, body, headers)
+    assert (status, "AK12" in answer) == (200, True)  # the refusal lists the user's children
+    status, answer = await exchange(second, body, headers)
+    assert (status, "AK12" in answer) == (401, False)
+
+
+async def test_one_rating_sent_to_two_workers_at_once_is_stored_once(
+    workers: tuple[TeambotASGI, TeambotASGI], db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock)
+    body, headers = slash("AK12 2 4 god dag", fake_slack)
+
+    outcomes = await asyncio.gather(*(exchange(worker, body, headers) for worker in workers))
+
+    assert sorted(status for status, _ in outcomes) == [200, 401]
+    assert sum("Registreret: AK12, mål 2" in answer for _, answer in outcomes) == 1
+    assert [(r.value, r.note) for r in await ratings(db)] == [(4, "god dag")]
+
+
+@pytest.mark.usefixtures("slow_commands")
+async def test_a_replayed_rating_answered_later_gets_no_answer(
+    workers: tuple[TeambotASGI, TeambotASGI],
+    db: Database,
+    clock: FakeClock,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Past the acknowledgement's wait both are acknowledged empty; only the first gets its answer at the URL.
+    await load_roster(db, clock)
+    first, second = workers
+    body, headers = slash("AK12 1 2", fake_slack)
+
+    assert await post(first, body, headers) == 200
+    assert await post(second, body, headers) == 200
+    deadline = time.monotonic() + 5
+    while not fake_slack.answers() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)  # a second answer would show up by now
+
+    assert [answer.params["text"][:26] for answer in fake_slack.answers()] == ["✅ Registreret: AK12, mål 1"]
+    assert [r.value for r in await ratings(db)] == [2]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "refused a replayed Slack request"
+    ]
 
 
 async def test_records_older_than_an_hour_are_forgotten(db: Database) -> None:

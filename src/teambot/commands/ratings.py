@@ -144,10 +144,12 @@ def _confirmation(done: Recorded, note: str | None) -> str:
     return f"{text}\n{t('rating.note', note=note)}" if note else text
 
 
-@REGISTRY.command("/rating", key="rating", reads_staff=True)
+@REGISTRY.command("/rating", key="rating", reads_staff=True, decides_replay=True)
 async def rating(ctx: Context, args: str) -> Reply:
     """`/rating AK12 [dato] [mål] 1-4 [note]`; bare `/rating` opens the day's modal."""
     if not args.strip() or args.strip().lower() in TODO_WORDS:
+        if ctx.replay is not None:
+            await ctx.replay.check()
         await load_staff(ctx)
         staff = ctx.require_staff()
         return await (day_modal(ctx, staff) if not args.strip() else todo(ctx, staff))
@@ -157,7 +159,8 @@ async def rating(ctx: Context, args: str) -> Reply:
     # The driver runs this transaction's statements itself (store/direct.py): /rating is the command of every day.
     async with ctx.db.direct() as direct:
         # The staff member, the child, its goals, the access facts and the day's closing and ratings: one read.
-        facts = await store.rating_facts(direct, ctx.user_id, code, rating_day(args, today))
+        # It also decides a put-off replay check (`ctx.replay`), in the same statement on PostgreSQL.
+        facts = await store.rating_facts(direct, ctx.user_id, code, rating_day(args, today), ctx.replay)
         if facts is None:
             raise UserError(t("error.unknown_user"))
         staff = ctx.staff = facts.staff

@@ -15,6 +15,7 @@ from teambot.i18n import t
 from teambot.store.db import Database
 from teambot.store.models import Staff
 from teambot.store.queries import staff_by_slack_id
+from teambot.store.requests import Replay, Replayed
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class Context:
     # Re-plans one case's outbox rows at once after a change; handed in by the runtime (the planner lives
     # in the scheduler, which commands must not import). Without it the periodic planner catches up.
     replan: Callable[[int], Awaitable[None]] | None = None
+    # A signed request's replay check, when the guard put it off to the command (store/requests.py).
+    replay: Replay | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def today(self) -> date:
@@ -98,6 +101,9 @@ class Command:
     # The handler reads the staff member itself (`load_staff`, or with its own data in one statement), so
     # `run_command` does not spend a transaction on it first.
     reads_staff: bool = False
+    # The handler decides a put-off replay check (`Context.replay`) before it stores or reads anything, in a
+    # statement of its own, so `run_command` does not spend a round trip on it first.
+    decides_replay: bool = False
 
     @property
     def usage(self) -> str:
@@ -115,10 +121,17 @@ class Registry:
         self.views: dict[str, ViewHandler] = {}
 
     def command(
-        self, slash: str, sub: str | None = None, *, key: str, aliases: tuple[str, ...] = (), reads_staff: bool = False
+        self,
+        slash: str,
+        sub: str | None = None,
+        *,
+        key: str,
+        aliases: tuple[str, ...] = (),
+        reads_staff: bool = False,
+        decides_replay: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.commands.append(Command(slash, sub, key, handler, aliases, reads_staff))
+            self.commands.append(Command(slash, sub, key, handler, aliases, reads_staff, decides_replay))
             return handler
 
         return register
@@ -161,6 +174,13 @@ class Registry:
                 return c, rest.strip()
         raise UserError(t("error.unknown_subcommand", sub=word))
 
+    def decides_replay(self, slash: str, text: str) -> bool:
+        """Whether the command `slash` + `text` would decide a put-off replay check itself."""
+        try:
+            return self.find(slash, clean(text))[0].decides_replay
+        except UserError:
+            return False
+
 
 REGISTRY = Registry()
 
@@ -182,18 +202,29 @@ async def load_staff(ctx: Context) -> None:
 
 
 async def run_command(ctx: Context, slash: str, text: str, registry: Registry = REGISTRY) -> Reply:
-    """Run one slash command. Refusals become a Reply; unexpected errors are logged, never shown."""
-    text = clean(text)
+    """Run one slash command. Refusals become a Reply; unexpected errors are logged, never shown. A replayed
+    request (`ctx.replay`) raises Replayed, and no answer leaves before that is decided."""
+    reply = await _run_command(ctx, clean(text), slash, registry)
+    if ctx.replay is not None:
+        await ctx.replay.check()  # decided already, unless the command failed before its first statement
+    return reply
+
+
+async def _run_command(ctx: Context, text: str, slash: str, registry: Registry) -> Reply:
     try:
         # CPR-shaped text is refused before any command sees it, so it can never be stored or logged.
         if contains_cpr(text):
             raise UserError(t("error.cpr"))
         command, args = registry.find(slash, text)
+        if ctx.replay is not None and not command.decides_replay:
+            await ctx.replay.check()
         if not command.reads_staff:
             await load_staff(ctx)
         return await command.handler(ctx, args)
     except UserError as refusal:
         return Reply(refusal.message)
+    except Replayed:
+        raise
     except Exception:
         # The text is deliberately not logged: it may hold case data.
         log.exception("command %s failed for user %s", slash, ctx.user_id)

@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from teambot.commands import UserError
+from teambot.commands import REGISTRY, UserError
 from teambot.config import Settings
 from teambot.slack.guard import RequestGuard
 from teambot.slack.listeners import register_listeners
@@ -63,6 +63,6 @@ def build_app(
             log.error("unhandled Slack listener error: %s", type(error).__name__, exc_info=error)
 
     app.middleware(StampArrival())
-    app.middleware(RequestGuard(guard_db, services.clock))
+    app.middleware(RequestGuard(guard_db, services.clock, defers=REGISTRY.decides_replay))
     register_listeners(app, services)
     return app

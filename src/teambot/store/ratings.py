@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Exists, bindparam, exists, insert, inspect, update
+from sqlalchemy import BindParameter, Exists, bindparam, exists, func, insert, inspect, literal, true, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel, col, select
@@ -28,6 +28,7 @@ from teambot.store.models import (
     StaffInstitution,
 )
 from teambot.store.queries import closings_of, work_calendar
+from teambot.store.requests import RECORD_POSTGRESQL, Replay
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,19 @@ _RATING_FACTS = (
 )
 
 
+# The same read recording a signed request's replay key (PostgreSQL, `Replay`) in one statement: `first` comes first,
+# then the read's columns, or NULLs where it found no row (the outer join on one row keeps `first`).
+_SEEN = RECORD_POSTGRESQL.cte("seen")
+_FACTS = _RATING_FACTS.subquery("facts")
+_ONE = core_select(literal(1).label("one")).subquery("one")
+_GOAL_NUMBER = list(_FACTS.c)[_FACT_SLICES[_GOAL].start + _FACT_COLUMNS[_GOAL].index("number")]
+_RATING_FACTS_RECORDING = (
+    core_select(core_select(func.count()).select_from(_SEEN).scalar_subquery().label("first"), *_FACTS.c)
+    .select_from(_ONE.outerjoin(_FACTS, true()))
+    .order_by(_GOAL_NUMBER)
+)
+
+
 def _model(row: list[Any], which: int) -> Any:
     """One of the row's Staff, Case, Institution, Goal and Rating; None where the outer joins found none."""
     values = row[_FACT_SLICES[which]]
@@ -114,11 +128,20 @@ def _model(row: list[Any], which: int) -> Any:
     )
 
 
-async def rating_facts(direct: Direct, slack_id: str, code: str, day: date) -> RatingFacts | None:
+async def rating_facts(
+    direct: Direct, slack_id: str, code: str, day: date, replay: Replay | None = None
+) -> RatingFacts | None:
     """The active staff member `slack_id` (None if there is none), the case `code` with its active goals, what
     `case_access` decides, that day's ratings and closing: what `staff_by_slack_id`, `case_view`, `access_to`,
-    `rating_on` and `work_calendar` read, in one round trip."""
-    rows = await direct.rows(_RATING_FACTS, {"slack_id": slack_id, "code": code.upper(), "day": day})
+    `rating_on` and `work_calendar` read, in one round trip. A pending `replay` is decided by the same statement
+    (raising Replayed)."""
+    values: dict[str, Any] = {"slack_id": slack_id, "code": code.upper(), "day": day}
+    if replay is not None and replay.pending:  # PostgreSQL only (`Replay`)
+        found = await direct.rows(_RATING_FACTS_RECORDING, {**values, "key": replay.key, "seen_at": replay.now})
+        replay.settle(bool(found[0][0]))
+        rows = [row[1:] for row in found if row[1] is not None]  # the staff member's id: None if none was found
+    else:
+        rows = await direct.rows(_RATING_FACTS, values)
     if not rows:
         return None
     works_here, consultant, closed = rows[0][-3:]

@@ -22,7 +22,7 @@ _SQLITE = sqlite.insert(_SEEN).values(key=_KEY, seen_at=_AT).on_conflict_do_noth
 # This record sits in front of every request's acknowledgement; it need not survive a server crash (a signature is
 # only good for five minutes), so its commit does not wait for the disk: set_config(…, true) is SET LOCAL, here
 # inside the statement itself, so that it also holds for a statement committed on its own.
-_POSTGRESQL = (
+RECORD_POSTGRESQL = (
     postgresql.insert(_SEEN)
     .from_select(
         ["key", "seen_at"],
@@ -31,6 +31,42 @@ _POSTGRESQL = (
     .on_conflict_do_nothing()
     .returning(_SEEN.c.key)
 )
+
+
+class Replayed(Exception):
+    """The request was handled before, by this process or another: it is refused and nothing of it runs."""
+
+
+class Replay:
+    """A signed slash command's replay check, put off by the guard (slack/guard.py) to the command itself on
+    PostgreSQL: a command whose first statement records `key` itself (`/rating`'s read, store/ratings.py) saves the
+    check its own round trip. The command layer (`run_command`) checks before anything else runs or answers
+    unless the command decides it, and always before an answer leaves."""
+
+    def __init__(self, db: Database, key: str, now: datetime) -> None:
+        # SQLite serves one process, whose guard remembers in memory; its writer's turn could not be taken here.
+        assert not db.is_sqlite, "a replay check is put off only on a shared PostgreSQL database"
+        self.db = db
+        self.key = key
+        self.now = now
+        self.first: bool | None = None  # None: not decided yet
+
+    @property
+    def pending(self) -> bool:
+        return self.first is None
+
+    def settle(self, first: bool) -> None:
+        """What a statement that recorded `key` found; raises Replayed for a replay."""
+        self.first = first
+        if not first:
+            raise Replayed
+
+    async def check(self) -> None:
+        """Record `key` now unless that was done; raises Replayed for a replay."""
+        if self.first is None:
+            self.first = await first_time_alone(self.db, self.key, self.now)
+        if not self.first:
+            raise Replayed
 
 
 async def first_time(session: AsyncSession, key: str, now: datetime) -> bool:
@@ -46,11 +82,11 @@ async def first_time_alone(db: Database, key: str, now: datetime) -> bool:
         async with db.write() as session:
             return await first_time(session, key, now)
     async with db.alone() as statements:
-        return bool(await statements.rows(_POSTGRESQL, {"key": key, "seen_at": now}))
+        return bool(await statements.rows(RECORD_POSTGRESQL, {"key": key, "seen_at": now}))
 
 
 async def _record(connection: AsyncConnection, key: str, now: datetime) -> bool:
-    statement = _POSTGRESQL if connection.dialect.name == "postgresql" else _SQLITE
+    statement = RECORD_POSTGRESQL if connection.dialect.name == "postgresql" else _SQLITE
     return (await connection.execute(statement, {"key": key, "seen_at": now})).first() is not None
 
 

@@ -4,6 +4,7 @@ lets an acknowledgement wait, acknowledge empty and answer through the response 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,8 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_command
 from teambot.commands.registry import Attachment, Reply
+from teambot.slack.guard import REPLAY, refused
 from teambot.slack.response_url import answer
 from teambot.slack.services import Services
+from teambot.store.requests import Replayed
+
+log = logging.getLogger(__name__)
 
 # Slack shows an error when the acknowledgement takes over 3 s from the request. Commands that finish well within
 # that answer in the acknowledgement: no second HTTP request per command, and the answer arrives with the ack.
@@ -42,23 +47,27 @@ def register(app: AsyncApp, services: Services) -> None:
         command: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
-    ) -> None:
-        running = asyncio.ensure_future(
-            run_command(services.context(command["user_id"]), command["command"], command.get("text", ""))
-        )
+    ) -> BoltResponse | None:
+        ctx = services.context(command["user_id"])
+        ctx.replay = context.get(REPLAY)
+        running = asyncio.ensure_future(run_command(ctx, command["command"], command.get("text", "")))
         done, _ = await asyncio.wait({running}, timeout=_time_left(context))
         if not done:
             await ack()
             services.background.spawn(_answer_later(running, command, client))
-            return
-        reply = running.result()
+            return None
+        try:
+            reply = running.result()
+        except Replayed:
+            return refused()  # Bolt answers with what a listener returns in place of an acknowledgement
         if reply.modal is not None and command.get("trigger_id"):
             await ack()
             services.background.spawn(client.views_open(trigger_id=command["trigger_id"], view=reply.modal))
-            return
+            return None
         await ack(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
         if reply.files:
             services.background.spawn(upload_to_dm(client, command["user_id"], reply.files))
+        return None
 
     for slash in REGISTRY.slashes:
         app.command(slash)(on_command)
@@ -74,7 +83,11 @@ def _time_left(context: AsyncBoltContext) -> float:
 
 async def _answer_later(running: asyncio.Future[Reply], command: dict[str, Any], client: AsyncWebClient) -> None:
     # A modal's trigger_id lives 3 s from the request and may be gone before views.open lands: answer in text.
-    reply = await running
+    try:
+        reply = await running
+    except Replayed:
+        log.warning("refused a replayed Slack request")  # acknowledged empty already; it gets no answer
+        return
     await answer(
         client, command.get("response_url"), text=reply.text, blocks=reply.blocks, response_type=_response_type(reply)
     )
