@@ -203,7 +203,8 @@ async def load_staff(ctx: Context) -> None:
 
 async def run_command(ctx: Context, slash: str, text: str, registry: Registry = REGISTRY) -> Reply:
     """Run one slash command. Refusals become a Reply; unexpected errors are logged, never shown. A replayed
-    request (`ctx.replay`) raises Replayed, and no answer leaves before that is decided."""
+    request (`ctx.replay`) raises Replayed, and no answer leaves before that is decided: a database error in that
+    check is raised too (the transport's own error; as the guard's before it was put off)."""
     reply = await _run_command(ctx, clean(text), slash, registry)
     if ctx.replay is not None:
         await ctx.replay.check()  # decided already, unless the command failed before its first statement

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 300.0  # Slack signatures are valid for five minutes
 REPLAY = "teambot_replay"  # context key: the put-off check (store.requests.Replay) of a slash command
-KEY_LENGTH = 100  # seen_request.key
 
 
 class _Recent:
@@ -74,7 +73,7 @@ class RequestGuard(AsyncMiddleware):
         if signature:
             if not self.signatures.first_time(signature):
                 return refused()
-            key = f"sig:{signature}"[:KEY_LENGTH]
+            key = f"sig:{signature}"
             if self.shared is not None and self._deferred(req):
                 # The command refuses a replay itself, before it runs or answers (listeners/commands.py).
                 req.context[REPLAY] = requests.Replay(self.shared, key, self.clock.now())
@@ -94,12 +93,16 @@ class RequestGuard(AsyncMiddleware):
     async def _first_time(self, key: str) -> bool:
         if self.shared is None:
             return True
-        return await requests.first_time_alone(self.shared, key[:KEY_LENGTH], self.clock.now())
+        return await requests.first_time_alone(self.shared, key[: requests.KEY_LENGTH], self.clock.now())
 
 
 def refused() -> BoltResponse:
-    log.warning("refused a replayed Slack request")
+    warn_replayed()
     return BoltResponse(status=401, body={"error": "replayed request"})
+
+
+def warn_replayed() -> None:
+    log.warning("refused a replayed Slack request")
 
 
 def _header(req: AsyncBoltRequest, name: str) -> str | None:

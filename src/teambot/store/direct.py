@@ -242,6 +242,7 @@ class Direct:
     def __init__(self, driver: Driver, dialect: Dialect) -> None:
         self.driver = driver
         self.dialect = dialect
+        self.statements = 0  # run or waiting so far
 
     def _compiled(self, statement: ClauseElement, keys: Sequence[str] | None) -> _Compiled:
         key = (id(statement), self.dialect.name, tuple(keys) if keys is not None else None)
@@ -255,6 +256,7 @@ class Direct:
     async def rows(self, statement: Select[Any] | Insert, parameters: Mapping[str, Any]) -> list[list[Any]]:
         """A SELECT's rows, or those an INSERT whose values name its parameters returns (RETURNING)."""
         compiled = self._compiled(statement, None)
+        self.statements += 1
         raw = await self.driver.run(compiled.sql, compiled.parameters(parameters), fetch=True, writes=compiled.writes)
         return [compiled.row(row) for row in raw]
 
@@ -264,6 +266,7 @@ class Direct:
         transaction's COMMIT, or before its next read (`PsycopgBatched`): its error comes from there."""
         values = parameters or {}
         compiled = self._compiled(statement, sorted(values) if isinstance(statement, Insert) else None)
+        self.statements += 1
         await self.driver.run(
             compiled.sql, compiled.parameters(values), fetch=False, writes=compiled.writes, plain=compiled.plain
         )

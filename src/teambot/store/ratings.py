@@ -112,11 +112,10 @@ _RATING_FACTS = (
 _SEEN = RECORD_POSTGRESQL.cte("seen")
 _FACTS = _RATING_FACTS.subquery("facts")
 _ONE = core_select(literal(1).label("one")).subquery("one")
-_GOAL_NUMBER = list(_FACTS.c)[_FACT_SLICES[_GOAL].start + _FACT_COLUMNS[_GOAL].index("number")]
 _RATING_FACTS_RECORDING = (
     core_select(core_select(func.count()).select_from(_SEEN).scalar_subquery().label("first"), *_FACTS.c)
     .select_from(_ONE.outerjoin(_FACTS, true()))
-    .order_by(_GOAL_NUMBER)
+    .order_by(_FACTS.c.number)  # the goal's: no other table read has a `number`
 )
 
 
@@ -137,7 +136,15 @@ async def rating_facts(
     (raising Replayed)."""
     values: dict[str, Any] = {"slack_id": slack_id, "code": code.upper(), "day": day}
     if replay is not None and replay.pending:  # PostgreSQL only (`Replay`)
-        found = await direct.rows(_RATING_FACTS_RECORDING, {**values, "key": replay.key, "seen_at": replay.now})
+        # Only a transaction's first statement runs on its own (store/direct.py): in a transaction, a refusal's
+        # rollback would take the record with it, and its `synchronous_commit` would hold for the rating's commit.
+        if direct.statements:
+            raise RuntimeError("a replay check must be the first statement of its transaction")
+        try:
+            found = await direct.rows(_RATING_FACTS_RECORDING, {**values, "key": replay.key, "seen_at": replay.now})
+        except BaseException:
+            replay.lost = True
+            raise
         replay.settle(bool(found[0][0]))
         rows = [row[1:] for row in found if row[1] is not None]  # the staff member's id: None if none was found
     else:

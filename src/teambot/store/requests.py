@@ -16,6 +16,7 @@ from teambot.store.models import SeenRequest
 
 _SEEN = cast(Table, SeenRequest.__table__)  # type: ignore[attr-defined]
 _KEY = bindparam("key", type_=_SEEN.c.key.type)
+KEY_LENGTH: int = _SEEN.c.key.type.length  # type: ignore[attr-defined]
 _AT = bindparam("seen_at", type_=_SEEN.c.seen_at.type)
 # RETURNING rather than rowcount: the row comes back only if this insert made it, on both databases.
 _SQLITE = sqlite.insert(_SEEN).values(key=_KEY, seen_at=_AT).on_conflict_do_nothing().returning(_SEEN.c.key)
@@ -44,12 +45,13 @@ class Replay:
     unless the command decides it, and always before an answer leaves."""
 
     def __init__(self, db: Database, key: str, now: datetime) -> None:
-        # SQLite serves one process, whose guard remembers in memory; its writer's turn could not be taken here.
-        assert not db.is_sqlite, "a replay check is put off only on a shared PostgreSQL database"
+        if db.is_sqlite:  # one process, whose guard remembers in memory; its writer's turn could not be taken here
+            raise ValueError("a replay check is put off only on a shared PostgreSQL database")
         self.db = db
-        self.key = key
+        self.key = key[:KEY_LENGTH]
         self.now = now
         self.first: bool | None = None  # None: not decided yet
+        self.lost = False  # a statement that was to record `key` failed: it may have, or not
 
     @property
     def pending(self) -> bool:
@@ -64,7 +66,9 @@ class Replay:
     async def check(self) -> None:
         """Record `key` now unless that was done; raises Replayed for a replay."""
         if self.first is None:
-            self.first = await first_time_alone(self.db, self.key, self.now)
+            # After a lost statement the key found may be this request's own: what leaves then is the command's
+            # apology, which tells a replay nothing. Refused, a first request would run no times instead of once.
+            self.first = await first_time_alone(self.db, self.key, self.now) or self.lost
         if not self.first:
             raise Replayed
 

@@ -4,7 +4,6 @@ lets an acknowledgement wait, acknowledge empty and answer through the response 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,12 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_command
 from teambot.commands.registry import Attachment, Reply
-from teambot.slack.guard import REPLAY, refused
+from teambot.slack.guard import REPLAY, refused, warn_replayed
 from teambot.slack.response_url import answer
 from teambot.slack.services import Services
 from teambot.store.requests import Replayed
-
-log = logging.getLogger(__name__)
 
 # Slack shows an error when the acknowledgement takes over 3 s from the request. Commands that finish well within
 # that answer in the acknowledgement: no second HTTP request per command, and the answer arrives with the ack.
@@ -86,7 +83,7 @@ async def _answer_later(running: asyncio.Future[Reply], command: dict[str, Any],
     try:
         reply = await running
     except Replayed:
-        log.warning("refused a replayed Slack request")  # acknowledged empty already; it gets no answer
+        warn_replayed()  # acknowledged empty already; it gets no answer
         return
     await answer(
         client, command.get("response_url"), text=reply.text, blocks=reply.blocks, response_type=_response_type(reply)
