@@ -13,6 +13,7 @@ import typer
 from sqlmodel import col, func, select
 
 from teambot.commands import Context
+from teambot.commands.visit_notices import tell_closing_moves
 from teambot.commands.visits import wheel_lines
 from teambot.config import ConfigError, Settings, load_settings
 from teambot.console.shell import ConsoleMessenger, Shell
@@ -390,7 +391,11 @@ def plan_visits(year: Annotated[int, typer.Option("--year", help="The year to pl
                 policy = visit_store.visit_policy(await queries.municipality(session))
                 # Never a new visit inside the parents' notice period; a future year starts on 1 January.
                 earliest = max(date(year, 1, 1), today + timedelta(days=policy.notice_days))
-                result = await visit_store.plan_year(session, year, earliest=earliest, now=runtime.clock.now())
+                table = await visit_store.routing_table(session)
+                now = runtime.clock.now()
+                result = await visit_store.plan_year(session, year, earliest=earliest, now=now, table=table)
+                # The running bot's dispatcher sends these: a visit moved off a new closing day is told as a move.
+                await tell_closing_moves(session, result.moved_off_closing, table=table, now=now)
             async with runtime.db.read() as session:
                 rows = await visit_store.visits_in(
                     session, date(year, 1, 1), date(year, 12, 31), disciplines=policy.disciplines

@@ -26,6 +26,7 @@ from helpers_visits import (
     visits,
 )
 from teambot.commands import Reply
+from teambot.i18n import format_date
 from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.testing.clock import FakeClock
@@ -227,5 +228,13 @@ async def test_a_closing_day_announced_after_planning_moves_the_visit_and_nothin
     assert sol.day != SOL_VISIT and sol.day.isocalendar()[:2] >= (2027, 1)
     assert (sol.day.year, (sol.day.month - 1) // 3 + 1) == (2027, 1)
     sent = await run.until(datetime(2027, 3, 31, 18, 0))
-    assert [m.text for _, m in sent if "Solsikken" in m.text and "torsdag 11. marts 2027" in m.text.lower()] == []
+    moves = [(r, m.text) for r, m in sent if m.text.startswith("🔁")]
+    naming = [(r, m.text) for r, m in sent if "Solsikken" in m.text and "torsdag 11. marts 2027" in m.text.lower()]
+    assert naming == moves  # only the move notices
     assert any(r == SOL_CHANNEL and "Kære forældre" in m.text for r, m in sent)
+    # The consultant and the lead hear of the move once, as of a person's (before, only the new day's messages).
+    told = (
+        f"🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til {format_date(sol.day)}: "
+        "torsdag 11. marts 2027 er blevet lukkedag i institutionen."
+    )
+    assert sorted((r, text.splitlines()[0]) for r, text in moves) == [(HANNE, told), (KARSTEN, told)]

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from helpers_visits import VisitRunner, load_visit_roster, visits
+from helpers_visits import HANNE, KARSTEN, VisitRunner, load_visit_roster, rows, visits
 from teambot.cli import app
 from teambot.domain.roster import parse_roster
+from teambot.i18n import format_date
 from teambot.scheduler.visits import plan_visits
 from teambot.store import visits as store
 from teambot.store.db import Database
@@ -158,6 +159,39 @@ def test_teambot_plan_visits_prints_the_year_by_iso_week(database_url: str, tmp_
     again = CliRunner().invoke(app, ["plan", "visits", "--year", "2030"], env=env)
     assert again.stdout.splitlines()[-1] == "Årshjul 2030: 16 besøg, heraf 0 nye; 0 uden dag."
     assert again.stdout.splitlines()[:-1] == lines[:-1]
+
+
+def test_teambot_plan_visits_tells_of_a_visit_it_moves_off_a_new_closing_day(database_url: str) -> None:
+    # The bot's dispatcher sends what the command puts in the outbox.
+    prepare(database_url)
+    env = {"TEAMBOT_DATABASE_URL": database_url}
+
+    async def in_db(closing: dict[str, list[str]] | None = None) -> tuple[list[date], list[tuple[str, str]]]:
+        db = Database(database_url)
+        try:
+            if closing is not None:
+                await load_visit_roster(db, FakeClock(datetime(2026, 11, 24, 12, 0)), closing=closing)
+            days = [v.day for v in await visits(db, "SOL") if v.year == 2030]
+            return days, [(r.recipient, r.payload["text"].splitlines()[0]) for r in await rows(db, "visit.moved")]
+        finally:
+            await db.dispose()
+
+    asyncio.run(in_db(closing={}))
+    assert CliRunner().invoke(app, ["plan", "visits", "--year", "2030"], env=env).exit_code == 0
+    [first, *_], _ = asyncio.run(in_db())
+    _, told = asyncio.run(in_db(closing={"SOL": [first.isoformat()]}))  # the roster import announces it
+    assert told == []
+
+    again = CliRunner().invoke(app, ["plan", "visits", "--year", "2030"], env=env)
+
+    assert again.exit_code == 0, again.output
+    [moved, *_], told = asyncio.run(in_db())
+    assert moved != first
+    text = (
+        f"🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra {format_date(first)} til {format_date(moved)}: "
+        f"{format_date(first)} er blevet lukkedag i institutionen."
+    )
+    assert sorted(told) == [(HANNE, text), (KARSTEN, text)]
 
 
 @pytest.mark.parametrize("year", ["1999", "27"])

@@ -399,16 +399,63 @@ def _wanted_rows(
     return planned
 
 
-async def tell_about_move(
-    session: AsyncSession, visit: Visit, *, old_day: date, mover: Staff, table: RoutingTable, now: datetime
-) -> int:
-    """A 'visit moved' message at once to the consultant and the leads, except whoever moved it."""
-    facts = await visit_facts(session, visit, table)
+def _told_of_moves(facts: VisitFacts) -> dict[str, str]:
+    """Who hears that a visit moved, with the why line: its consultant (or who stands in) and the leads."""
     targets: dict[str, str] = {}
     for routed in facts.routed:
         targets.setdefault(routed.recipient.slack_id, routing_why(routed, facts.institution.name))
     for lead in facts.leads:
         targets.setdefault(lead.slack_id, t("why.visit.lead_of", institution=facts.institution.name))
+    return targets
+
+
+async def tell_closing_moves(
+    session: AsyncSession, moves: Sequence[tuple[Visit, date]], *, table: RoutingTable, now: datetime
+) -> int:
+    """Tell the consultant and the leads of each visit the planner moved off a day that has become a closing day
+    (`plan_year`), as a person's move would: the parents' notice and the reminders alone showed only the new day.
+    One notice per move (the key holds the new day); one still waiting about an earlier move goes."""
+    if not moves:
+        return 0
+    facts_of = await visit_facts_of(session, [visit for visit, _ in moves], table)
+    planned: list[outbox.Planned] = []
+    for visit, old_day in moves:
+        assert visit.id is not None
+        facts = facts_of[visit.id]
+        body = t(
+            "visit.closed_day_notice",
+            institution=facts.institution.name,
+            old=format_date(old_day),
+            date=format_date(facts.day),
+        )
+        planned += [
+            outbox.Planned(
+                dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:closing:{recipient}",
+                kind=MOVED,
+                recipient=recipient,
+                subject=facts.institution.code,
+                due_at=now,
+                ref_type="visit",
+                ref_id=visit.id,
+                event_day=visit.day,
+                institution_id=visit.institution_id,
+                payload=as_payload(plain_notice(body, why)),
+            )
+            for recipient, why in _told_of_moves(facts).items()
+        ]
+    await outbox.cancel_pending_many(
+        session, ref_type="visit", ref_ids=[visit.id for visit, _ in moves if visit.id is not None], kinds=(MOVED,)
+    )
+    await outbox.insert_new(session, planned, now)
+    return len(planned)
+
+
+async def tell_about_move(
+    session: AsyncSession, visit: Visit, *, old_day: date, mover: Staff, table: RoutingTable, now: datetime
+) -> int:
+    """A 'visit moved' message at once to the consultant and the leads, except whoever moved it."""
+    facts = await visit_facts(session, visit, table)
+    targets = _told_of_moves(facts)
     planned = [
         outbox.Planned(
             # One key per change: moving back and forth tells people every time.

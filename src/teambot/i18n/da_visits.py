@@ -118,6 +118,9 @@ MESSAGES: dict[str, str] = {
     "visit.reminder_themes": "Temaer fra forældrene ({n}):",
     "visit.reminder_no_themes": "Forældrene har ikke foreslået temaer.",
     "visit.moved_notice": "🔁 Konsulentbesøget i {institution} er flyttet fra {old} til {date} af {name}.",
+    "visit.closed_day_notice": (
+        "🔁 Konsulentbesøget i {institution} er flyttet fra {old} til {date}: {old} er blevet lukkedag i institutionen."
+    ),
     # visit buttons and the move modal
     "visit.gone": "Det besøg findes ikke længere. Skriv `/teambot besøg` for at se årshjulet. Intet er gemt.",
     "visit.not_yours": (

@@ -120,6 +120,10 @@ MESSAGES: dict[str, str] = {
     "visit.reminder_themes": "Themes from the parents ({n}):",
     "visit.reminder_no_themes": "The parents have not suggested any themes.",
     "visit.moved_notice": "🔁 The consultant visit to {institution} has moved from {old} to {date} by {name}.",
+    "visit.closed_day_notice": (
+        "🔁 The consultant visit to {institution} has moved from {old} to {date}: {old} has become a closing day at"
+        " the institution."
+    ),
     # visit buttons and the move modal
     "visit.gone": "That visit no longer exists. Write `/teambot besøg` to see the plan. Nothing was saved.",
     "visit.not_yours": (

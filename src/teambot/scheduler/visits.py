@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import CAFE_KINDS, sync_cafe_outboxes
-from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outboxes
+from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outboxes, tell_closing_moves
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.visits import CONFIRM_LEAD_DAYS, quarter_of
 from teambot.store import cafe as cafe_store
@@ -69,6 +69,7 @@ async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int
                 calendar_of=calendars,
             )
             created += len(plan.created)
+            await tell_closing_moves(session, plan.moved_off_closing, table=table, now=now)
             for missing in plan.unplaced:
                 log.info(
                     "no day for the %s visit to %s in quarter %s of %s",

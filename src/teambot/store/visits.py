@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import col, select
@@ -124,6 +124,8 @@ class YearPlan:
     created: list[Visit]
     reassigned: list[Visit]
     unplaced: list[Unplaced]
+    # Visits moved off a day that has become a closing day, with the day they had: their people are told.
+    moved_off_closing: list[tuple[Visit, date]] = field(default_factory=list)
 
 
 async def lock_planning(session: AsyncSession) -> None:
@@ -160,6 +162,7 @@ async def plan_year(
         booked.setdefault(consultant_id, set()).add(day)
 
     reassigned: list[Visit] = []
+    moved_off_closing: list[tuple[Visit, date]] = []
     today = now.date()
     for visit in existing:
         calendar = calendar_of[visit.institution_id]
@@ -175,6 +178,7 @@ async def plan_year(
                 target, grid, calendar, diary, today
             )
             if moved is not None:
+                moved_off_closing.append((visit, visit.day))
                 visit.day, visit.confirmed_by, visit.status, visit.changed_at = moved, None, "moved", now
             diary.add(visit.day)
         assignee = table.fixed(visit.institution_id, visit.discipline)
@@ -232,7 +236,7 @@ async def plan_year(
     ]
     session.add_all(created)
     await session.flush()
-    return YearPlan(created, reassigned, plan.unplaced)
+    return YearPlan(created, reassigned, plan.unplaced, moved_off_closing)
 
 
 @dataclass(frozen=True)
