@@ -214,6 +214,31 @@ async def test_nothing_about_a_passed_visit_goes_out_after_a_long_downtime(run: 
     assert [r.status for r in await rows(run.db, "visit.reminder") if r.event_day == SOL_VISIT] == ["cancelled"]
 
 
+async def test_a_visit_moved_off_closing_days_back_to_a_day_it_had_before_is_told_each_time(
+    run: VisitRunner, db: Database, clock: FakeClock
+) -> None:
+    """Closing days announced one after the other move the visit 11 → 12 → 11 → 12 March (each import reopening
+    the day the one before closed): each move is told, the last one too (helper-40: its key was the first move's)."""
+    days = [SOL_VISIT]
+    monday = date(2027, 3, 15)  # kept closed after the first move, so that the visit goes back, not on
+    for at, closed in enumerate([[SOL_VISIT], [date(2027, 3, 12), monday], [SOL_VISIT, monday]], start=10):
+        clock.set(datetime(2027, 1, at, 7, 0))
+        await load_visit_roster(db, clock, closing={"SOL": [day.isoformat() for day in closed]})
+        await run.plan()
+        [sol] = [v for v in await visits(db, "SOL") if v.year == 2027 and v.quarter == 1]
+        days.append(sol.day)
+        await run.dispatcher.dispatch_due()
+
+    assert days == [SOL_VISIT, date(2027, 3, 12), SOL_VISIT, date(2027, 3, 12)]
+    told = [r.payload["text"].split(": ")[0] for r in await rows(db, "visit.moved") if r.recipient == HANNE]
+    assert told == [
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til fredag 12. marts 2027",
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra fredag 12. marts 2027 til torsdag 11. marts 2027",
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til fredag 12. marts 2027",
+    ]
+    assert {r.status for r in await rows(db, "visit.moved")} == {"sent"}
+
+
 async def test_a_closing_day_announced_after_planning_moves_the_visit_and_nothing_names_the_closed_day(
     run: VisitRunner, db: Database, clock: FakeClock
 ) -> None:

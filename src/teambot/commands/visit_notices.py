@@ -414,7 +414,8 @@ async def tell_closing_moves(
 ) -> int:
     """Tell the consultant and the leads of each visit the planner moved off a day that has become a closing day
     (`plan_year`), as a person's move would: the parents' notice and the reminders alone showed only the new day.
-    One notice per move (the key holds the new day); one still waiting about an earlier move goes."""
+    One notice per move (a later pass finds the visit on a working day); one still waiting about an earlier move
+    goes."""
     if not moves:
         return 0
     facts_of = await visit_facts_of(session, [visit for visit, _ in moves], table)
@@ -430,7 +431,8 @@ async def tell_closing_moves(
         )
         planned += [
             outbox.Planned(
-                dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:closing:{recipient}",
+                # One key per move, as a person's: a visit may come back to a day it was moved to before.
+                dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:closing:{now.isoformat()}:{recipient}",
                 kind=MOVED,
                 recipient=recipient,
                 subject=facts.institution.code,
