@@ -9,9 +9,10 @@ the same code for one visit), while an absence or a new assignment reaches the r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -399,14 +400,33 @@ def _wanted_rows(
     return planned
 
 
-def _told_of_moves(facts: VisitFacts) -> dict[str, str]:
-    """Who hears that a visit moved, with the why line: its consultant (or who stands in) and the leads."""
+def _move_rows(
+    visit: Visit, facts: VisitFacts, notice: Callable[[str], Reply], *, now: datetime, skip: str | None = None
+) -> list[outbox.Planned]:
+    """A 'visit moved' message at once to its consultant (or who stands in) and the leads, but `skip`; `notice(why)`
+    is the message with its why line. One key per move: a visit may come back to a day it had before."""
+    assert visit.id is not None
     targets: dict[str, str] = {}
     for routed in facts.routed:
         targets.setdefault(routed.recipient.slack_id, routing_why(routed, facts.institution.name))
     for lead in facts.leads:
         targets.setdefault(lead.slack_id, t("why.visit.lead_of", institution=facts.institution.name))
-    return targets
+    return [
+        outbox.Planned(
+            dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}",
+            kind=MOVED,
+            recipient=recipient,
+            subject=facts.institution.code,
+            due_at=now,
+            ref_type="visit",
+            ref_id=visit.id,
+            event_day=visit.day,
+            institution_id=visit.institution_id,
+            payload=as_payload(notice(why)),
+        )
+        for recipient, why in targets.items()
+        if recipient != skip
+    ]
 
 
 async def tell_closing_moves(
@@ -429,22 +449,7 @@ async def tell_closing_moves(
             old=format_date(old_day),
             date=format_date(facts.day),
         )
-        planned += [
-            outbox.Planned(
-                # One key per move, as a person's: a visit may come back to a day it was moved to before.
-                dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:closing:{now.isoformat()}:{recipient}",
-                kind=MOVED,
-                recipient=recipient,
-                subject=facts.institution.code,
-                due_at=now,
-                ref_type="visit",
-                ref_id=visit.id,
-                event_day=visit.day,
-                institution_id=visit.institution_id,
-                payload=as_payload(plain_notice(body, why)),
-            )
-            for recipient, why in _told_of_moves(facts).items()
-        ]
+        planned += _move_rows(visit, facts, partial(plain_notice, body), now=now)
     await outbox.cancel_pending_many(
         session, ref_type="visit", ref_ids=[visit.id for visit, _ in moves if visit.id is not None], kinds=(MOVED,)
     )
@@ -457,23 +462,10 @@ async def tell_about_move(
 ) -> int:
     """A 'visit moved' message at once to the consultant and the leads, except whoever moved it."""
     facts = await visit_facts(session, visit, table)
-    targets = _told_of_moves(facts)
-    planned = [
-        outbox.Planned(
-            # One key per change: moving back and forth tells people every time.
-            dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}",
-            kind=MOVED,
-            recipient=recipient,
-            subject=facts.institution.code,
-            due_at=now,
-            ref_type="visit",
-            ref_id=visit.id,
-            event_day=visit.day,
-            institution_id=visit.institution_id,
-            payload=as_payload(moved_notice(facts, old_day=old_day, by=mover.name, why=why)),
-        )
-        for recipient, why in targets.items()
-        if recipient != mover.slack_id
-    ]
+
+    def notice(why: str) -> Reply:
+        return moved_notice(facts, old_day=old_day, by=mover.name, why=why)
+
+    planned = _move_rows(visit, facts, notice, now=now, skip=mover.slack_id)
     await outbox.insert_new(session, planned, now)
     return len(planned)
