@@ -391,6 +391,7 @@ def plan_visits(year: Annotated[int, typer.Option("--year", help="The year to pl
                 policy = visit_store.visit_policy(await queries.municipality(session))
                 # Never a new visit inside the parents' notice period; a future year starts on 1 January.
                 earliest = max(date(year, 1, 1), today + timedelta(days=policy.notice_days))
+                await visit_store.lock_planning(session)  # before reading the routing table, as the scheduler's pass
                 table = await visit_store.routing_table(session)
                 now = runtime.clock.now()
                 result = await visit_store.plan_year(session, year, earliest=earliest, now=now, table=table)

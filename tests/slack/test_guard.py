@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from urllib.parse import urlencode
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from helpers_ratings import load_roster
+from teambot.commands import REGISTRY
 from teambot.config import Settings
 from teambot.slack.app import build_app
+from teambot.slack.guard import RequestGuard
 from teambot.slack.services import Services
 from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
@@ -61,3 +64,17 @@ async def test_an_event_retry_is_not_processed_twice(db: Database, clock: FakeCl
         assert response.status == 200
         await _settle()
     assert len(fake_slack.calls_to("views.publish")) == 1
+
+
+def test_only_rating_records_its_own_replay_check() -> None:
+    # The guard puts its shared record off only for a command that makes it in its first statement (/rating).
+    assert REGISTRY.decides_replay("/rating", "AK12 1 3")
+    assert REGISTRY.decides_replay("/rating", "")
+    assert not REGISTRY.decides_replay("/teambot", "mig")
+    assert not REGISTRY.decides_replay("/uge", "")
+    assert not REGISTRY.decides_replay("/nope", "AK12 1 3")
+    guard = RequestGuard(defers=REGISTRY.decides_replay)
+    form = {"command": "/rating", "text": "AK12 1 3"}
+    assert guard._deferred(AsyncBoltRequest(body=urlencode(form), headers={}))
+    event = json.dumps({"type": "event_callback", "event_id": "Ev0X", "event": {"type": "app_home_opened"}})
+    assert not guard._deferred(AsyncBoltRequest(body=event, headers={"content-type": ["application/json"]}))

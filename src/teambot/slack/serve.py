@@ -54,7 +54,7 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True, settle: bool = F
         public_url=runtime.settings.public_url,
     )
     # Workers sharing PostgreSQL record seen requests there, on connections of their own: an acknowledgement must
-    # never queue behind the commands' work for a pooled connection.
+    # never queue behind the commands' work for a pooled connection. `/rating` records its own in its first read.
     guard_db = None if runtime.db.is_sqlite else Database(runtime.db.url, pool_size=2)
     app = build_app(runtime.settings, services, client=client, guard_db=guard_db)
 

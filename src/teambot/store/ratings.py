@@ -109,11 +109,11 @@ _RATING_FACTS = (
 
 # The same read recording a signed request's replay key (PostgreSQL, `Replay`) in one statement: `first` comes first,
 # then the read's columns, or NULLs where it found no row (the outer join on one row keeps `first`).
-_SEEN = RECORD_POSTGRESQL.cte("seen")
+_RECORDED = RECORD_POSTGRESQL.cte("seen")
 _FACTS = _RATING_FACTS.subquery("facts")
 _ONE = core_select(literal(1).label("one")).subquery("one")
 _RATING_FACTS_RECORDING = (
-    core_select(core_select(func.count()).select_from(_SEEN).scalar_subquery().label("first"), *_FACTS.c)
+    core_select(core_select(func.count()).select_from(_RECORDED).scalar_subquery().label("first"), *_FACTS.c)
     .select_from(_ONE.outerjoin(_FACTS, true()))
     .order_by(_FACTS.c.number)  # the goal's: no other table read has a `number`
 )
