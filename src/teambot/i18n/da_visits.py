@@ -164,8 +164,10 @@ MESSAGES: dict[str, str] = {
     "cafe.and": " og ",
     "cafe.closed_day_notice": (
         "🔁 Småbørnscaféen i {institution} er flyttet fra {old} til {date} {time}: {old} er blevet lukkedag i"
-        " institutionen. Du får en ny invitation til den nye dag."
+        " institutionen."
     ),
+    "cafe.closed_day_invited": "Du får en ny invitation til den nye dag.",
+    "cafe.closed_day_parents": "Giv forældrene besked om den nye dag på Aula: `/teambot café tekst {code}`.",
     "cafe.headline": "☕ Småbørnscafé i {institution} {date} {time}",
     "cafe.title": "småbørnscaféen i {institution} {date} {time}",
     "cafe.invite_body": (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.cafe import (
@@ -253,12 +253,22 @@ async def propose(
     return created
 
 
+@dataclass(frozen=True)
+class CafeMove:
+    """A café the planner moved off a new closing day: its day before, and who had been invited to that day."""
+
+    cafe: CafeSession
+    old_day: date
+    invited_before: list[CafeInvite]  # as they were (not in the session any more)
+
+
 async def move_off_closing_days(
     session: AsyncSession, *, today: date, now: datetime, table: RoutingTable, calendars: dict[int, WorkCalendar]
-) -> list[tuple[CafeSession, date]]:
+) -> list[CafeMove]:
     """Coming cafés whose day has become a closing day (a roster import) go to the first free working day after,
-    as far as the notice and the children's age window allow; their yes-answers were for the old day, so they are
-    asked again. Returns the moved cafés with their old day; one with no day left stays (the lead sees it)."""
+    as far as the notice and the children's age window allow, and everyone is invited afresh for that day as for a
+    new café (absences, stand-ins and answers were the old day's). A café with no day left stays; the log says so
+    at every pass."""
     await visit_store.lock_planning(session)
     # Columns first: every pass looks at every coming café, and hardly ever finds one to move.
     closed_ids = [
@@ -274,11 +284,8 @@ async def move_off_closing_days(
     ]
     if not closed_ids:
         return []
-    closed = (
-        await session.exec(
-            select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(col(CafeSession.day))
-        )
-    ).all()
+    order = (col(CafeSession.day), col(CafeSession.id))
+    closed = (await session.exec(select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(*order))).all()
     policy = cafe_policy(await queries.municipality(session))
     cafe_days: dict[int, set[date]] = {}
     for institution_id, day in (
@@ -290,7 +297,7 @@ async def move_off_closing_days(
         cafe_days, await _nurse_days(session, {n.person.staff_id for n in nurse_of.values() if n is not None})
     )
     invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
-    moved: list[tuple[CafeSession, date]] = []
+    moved: list[CafeMove] = []
     for cafe in closed:
         assert cafe.id is not None
         nurse = nurse_of[cafe.institution_id]
@@ -300,12 +307,13 @@ async def move_off_closing_days(
         if new_day is None:
             log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
             continue
-        moved.append((cafe, cafe.day))
+        before = [CafeInvite.model_validate(invite.model_dump()) for invite in invites.get(cafe.id, [])]
+        moved.append(CafeMove(cafe, cafe.day, before))
+        await session.exec(delete(CafeInvite).where(col(CafeInvite.session_id) == cafe.id))
         cafe.day = new_day
-        for invite in invites.get(cafe.id, []):
-            if invite.status == ACCEPTED:
-                invite.status, invite.answered_at = INVITED, None
-        diaries.book(cafe, invites.get(cafe.id, []))
+        session.add(cafe)
+        await session.flush()
+        diaries.book(cafe, await _invite_everyone(session, cafe, table, now))
     await session.flush()
     return moved
 
