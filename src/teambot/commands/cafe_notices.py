@@ -219,28 +219,22 @@ async def tell_closing_moves(
                 lines.append(t("cafe.closed_day_invited"))
             if recipient in leads:
                 lines.append(t("cafe.closed_day_parents", code=institution.code))
-            key = f"cafe:{cafe.id}:moved:{cafe.day.isoformat()}:{now.isoformat()}:{recipient}"
-            planned.append(_row(cafe, institution, MOVED, key, recipient, plain_notice(" ".join(lines), why), now))
+            planned.append(
+                outbox.Planned(
+                    dedupe_key=f"cafe:{cafe.id}:moved:{cafe.day.isoformat()}:{now.isoformat()}:{recipient}",
+                    kind=MOVED,
+                    recipient=recipient,
+                    subject=institution.code,
+                    due_at=now,
+                    ref_type="cafe",
+                    ref_id=cafe.id,
+                    event_day=cafe.day,
+                    institution_id=cafe.institution_id,
+                    payload=as_payload(plain_notice(" ".join(lines), why)),
+                )
+            )
     await outbox.insert_new(session, planned, now)
     return len(planned)
-
-
-def _row(
-    cafe: CafeSession, institution: Institution, kind: str, key: str, recipient: str, reply: Reply, when: datetime
-) -> outbox.Planned:
-    """One outbox row about `cafe`."""
-    return outbox.Planned(
-        dedupe_key=key,
-        kind=kind,
-        recipient=recipient,
-        subject=institution.code,
-        due_at=when,
-        ref_type="cafe",
-        ref_id=cafe.id,
-        event_day=cafe.day,
-        institution_id=cafe.institution_id,
-        payload=as_payload(reply),
-    )
 
 
 async def sync_cafe_outbox(
@@ -353,7 +347,18 @@ def _wanted_rows(
     prefix = f"cafe:{cafe.id}:{cafe.day.isoformat()}"
 
     def row(kind: str, key: str, recipient: str, reply: Reply, when: datetime) -> outbox.Planned:
-        return _row(cafe, institution, kind, key, recipient, reply, when)
+        return outbox.Planned(
+            dedupe_key=key,
+            kind=kind,
+            recipient=recipient,
+            subject=institution.code,
+            due_at=when,
+            ref_type="cafe",
+            ref_id=cafe.id,
+            event_day=cafe.day,
+            institution_id=cafe.institution_id,
+            payload=as_payload(reply),
+        )
 
     once: list[outbox.Planned] = []
     reminders: list[outbox.Planned] = []
