@@ -23,7 +23,7 @@ from teambot.domain.meetings import late_reminder_instant, local_instant, parse_
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, format_time, month_name, t
 from teambot.store import outbox
-from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, CafeMove, invites_of_sessions, unfilled_roles
+from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, invites_of_sessions, unfilled_roles
 from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
 
 INVITE, UNFILLED, REMINDER, MOVED = "cafe.invite", "cafe.unfilled", "cafe.reminder", "cafe.moved"
@@ -163,76 +163,60 @@ async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 
 
 async def tell_closing_moves(
-    session: AsyncSession, moves: Sequence[CafeMove], *, table: RoutingTable, now: datetime
+    session: AsyncSession, moves: Sequence[tuple[CafeSession, date]], *, table: RoutingTable, now: datetime
 ) -> int:
-    """Tell those invited to each café moved off a new closing day (`store.cafe.move_off_closing_days`) who had not
-    declined, and its leads, at once; the leads are reminded to tell the parents. The rows still waiting name the
-    old day and go; the next sync sends the new day's invitations. One notice per move: a later pass finds the café
-    on a working day."""
+    """Tell those invited to each café moved off a new closing day (`store.cafe.move_off_closing_days`), and its
+    leads, at once. The rows still waiting name the old day and go; the next sync invites everyone not declined to
+    the new day (a yes was for the old one). One notice per move: a later pass finds the café on a working day."""
     if not moves:
         return 0
-    ids = [move.cafe.id for move in moves if move.cafe.id is not None]
+    ids = [cafe.id for cafe, _ in moves if cafe.id is not None]
     await outbox.cancel_pending_many(session, ref_type="cafe", ref_ids=ids, kinds=CAFE_KINDS)
-    invites_now = await invites_of_sessions(session, ids)
-    before = [i for move in moves for i in move.invited_before]
-    people = {i.staff_id for i in before} | {i.stands_in_for for i in before if i.stands_in_for}
-    people |= {i.staff_id for invites in invites_now.values() for i in invites}
+    invites_of_cafe = await invites_of_sessions(session, ids)
+    people = {i.staff_id for invites in invites_of_cafe.values() for i in invites}
+    people |= {i.stands_in_for for invites in invites_of_cafe.values() for i in invites if i.stands_in_for}
     staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.id).in_(list(people))))).all()}
     names = {i: s.name for i, s in staff.items() if i is not None}
     institutions = {
         i.id: i
         for i in (
-            await session.exec(
-                select(Institution).where(col(Institution.id).in_({m.cafe.institution_id for m in moves}))
-            )
+            await session.exec(select(Institution).where(col(Institution.id).in_({c.institution_id for c, _ in moves})))
         ).all()
     }
     planned: list[outbox.Planned] = []
-    for move in moves:
-        cafe = move.cafe
+    for cafe, old_day in moves:
         assert cafe.id is not None
         institution = institutions[cafe.institution_id]
         told: dict[str, str] = {}
-        for invite in move.invited_before:
+        for invite in invites_of_cafe.get(cafe.id, []):
             person = staff.get(invite.staff_id)
             if invite.status != DECLINED and person is not None and person.slack_id and person.active:
                 told.setdefault(person.slack_id, why_invited(invite, institution, names, table))
-        leads = {lead.slack_id for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id}
-        for lead in leads:
-            told.setdefault(lead, t("why.cafe.lead", institution=institution.name))
-        invited_again = {
-            person.slack_id
-            for invite in invites_now.get(cafe.id, [])
-            if invite.status == INVITED and (person := staff.get(invite.staff_id)) is not None and person.slack_id
-        }
-        headline = t(
+        for lead in table.leads.get(cafe.institution_id, ()):
+            told.setdefault(lead.slack_id, t("why.cafe.lead", institution=institution.name))
+        body = t(
             "cafe.closed_day_notice",
             institution=institution.name,
-            old=format_date(move.old_day),
+            old=format_date(old_day),
             date=format_date(cafe.day),
             time=format_time(parse_hhmm(cafe.start)),
         )
-
-        for recipient, why in told.items():
-            lines = [headline]
-            if recipient in invited_again:
-                lines.append(t("cafe.closed_day_invited"))
-            if recipient in leads:
-                lines.append(t("cafe.closed_day_parents", code=institution.code))
-            planned.append(
-                outbox.Planned(
-                    dedupe_key=f"cafe:{cafe.id}:moved:{cafe.day.isoformat()}:{now.isoformat()}:{recipient}",
-                    kind=MOVED,
-                    recipient=recipient,
-                    subject=institution.code,
-                    due_at=now,
-                    ref_type="cafe",
-                    ref_id=cafe.id,
-                    event_day=cafe.day,
-                    institution_id=cafe.institution_id,
-                    payload=as_payload(plain_notice(" ".join(lines), why)),
-                )
+        planned += [
+            outbox.Planned(
+                dedupe_key=f"cafe:{cafe.id}:moved:{cafe.day.isoformat()}:{now.isoformat()}:{recipient}",
+                kind=MOVED,
+                recipient=recipient,
+                subject=institution.code,
+                due_at=now,
+                ref_type="cafe",
+                ref_id=cafe.id,
+                event_day=cafe.day,
+                institution_id=cafe.institution_id,
+                payload=as_payload(plain_notice(body, why)),
             )
+            for recipient, why in told.items()
+            if recipient
+        ]
     await outbox.insert_new(session, planned, now)
     return len(planned)
 

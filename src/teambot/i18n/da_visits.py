@@ -164,10 +164,8 @@ MESSAGES: dict[str, str] = {
     "cafe.and": " og ",
     "cafe.closed_day_notice": (
         "🔁 Småbørnscaféen i {institution} er flyttet fra {old} til {date} {time}: {old} er blevet lukkedag i"
-        " institutionen."
+        " institutionen. Du får en ny invitation til den nye dag."
     ),
-    "cafe.closed_day_invited": "Du får en ny invitation til den nye dag.",
-    "cafe.closed_day_parents": "Giv forældrene besked om den nye dag på Aula: `/teambot café tekst {code}`.",
     "cafe.headline": "☕ Småbørnscafé i {institution} {date} {time}",
     "cafe.title": "småbørnscaféen i {institution} {date} {time}",
     "cafe.invite_body": (

@@ -167,10 +167,8 @@ MESSAGES: dict[str, str] = {
     "cafe.and": " and ",
     "cafe.closed_day_notice": (
         "🔁 The toddler café at {institution} has moved from {old} to {date} {time}: {old} has become a closing day"
-        " at the institution."
+        " at the institution. You will get a new invitation for the new day."
     ),
-    "cafe.closed_day_invited": "You will get a new invitation for the new day.",
-    "cafe.closed_day_parents": "Tell the parents about the new day on Aula: `/teambot café tekst {code}`.",
     "cafe.headline": "☕ Toddler café at {institution} {date} {time}",
     "cafe.title": "the toddler café at {institution} {date} {time}",
     "cafe.invite_body": (

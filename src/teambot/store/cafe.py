@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.cafe import (
@@ -253,22 +253,12 @@ async def propose(
     return created
 
 
-@dataclass(frozen=True)
-class CafeMove:
-    """A café the planner moved off a new closing day: its day before, and who had been invited to that day."""
-
-    cafe: CafeSession
-    old_day: date
-    invited_before: list[CafeInvite]  # as they were (not in the session any more)
-
-
 async def move_off_closing_days(
     session: AsyncSession, *, today: date, now: datetime, table: RoutingTable, calendars: dict[int, WorkCalendar]
-) -> list[CafeMove]:
+) -> list[tuple[CafeSession, date]]:
     """Coming cafés whose day has become a closing day (a roster import) go to the first free working day after,
-    as far as the notice and the children's age window allow, and everyone is invited afresh for that day as for a
-    new café (absences, stand-ins and answers were the old day's). A café with no day left stays; the log says so
-    at every pass."""
+    as far as the notice and the children's age window allow; their yes-answers were for the old day, so they are
+    asked again. Returns the moved cafés with their old day; one with no day left stays (the lead sees it)."""
     await visit_store.lock_planning(session)
     # Columns first: every pass looks at every coming café, and hardly ever finds one to move.
     closed_ids = [
@@ -284,8 +274,11 @@ async def move_off_closing_days(
     ]
     if not closed_ids:
         return []
-    order = (col(CafeSession.day), col(CafeSession.id))
-    closed = (await session.exec(select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(*order))).all()
+    closed = (
+        await session.exec(
+            select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(col(CafeSession.day))
+        )
+    ).all()
     policy = cafe_policy(await queries.municipality(session))
     cafe_days: dict[int, set[date]] = {}
     for institution_id, day in (
@@ -297,7 +290,7 @@ async def move_off_closing_days(
         cafe_days, await _nurse_days(session, {n.person.staff_id for n in nurse_of.values() if n is not None})
     )
     invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
-    moved: list[CafeMove] = []
+    moved: list[tuple[CafeSession, date]] = []
     for cafe in closed:
         assert cafe.id is not None
         nurse = nurse_of[cafe.institution_id]
@@ -307,13 +300,12 @@ async def move_off_closing_days(
         if new_day is None:
             log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
             continue
-        before = [CafeInvite.model_validate(invite.model_dump()) for invite in invites.get(cafe.id, [])]
-        moved.append(CafeMove(cafe, cafe.day, before))
-        await session.exec(delete(CafeInvite).where(col(CafeInvite.session_id) == cafe.id))
+        moved.append((cafe, cafe.day))
         cafe.day = new_day
-        session.add(cafe)
-        await session.flush()
-        diaries.book(cafe, await _invite_everyone(session, cafe, table, now))
+        for invite in invites.get(cafe.id, []):
+            if invite.status == ACCEPTED:
+                invite.status, invite.answered_at = INVITED, None
+        diaries.book(cafe, invites.get(cafe.id, []))
     await session.flush()
     return moved
 
