@@ -26,8 +26,8 @@ from teambot.store import outbox
 from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, invites_of_sessions, unfilled_roles
 from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
 
-INVITE, UNFILLED, REMINDER, MOVED = "cafe.invite", "cafe.unfilled", "cafe.reminder", "cafe.moved"
-CAFE_KINDS = (INVITE, UNFILLED, REMINDER, MOVED)
+INVITE, UNFILLED, REMINDER = "cafe.invite", "cafe.unfilled", "cafe.reminder"
+CAFE_KINDS = (INVITE, UNFILLED, REMINDER)
 
 
 def months_label(first: date, last: date) -> str:
@@ -160,65 +160,6 @@ def unfilled(cafe: CafeSession, institution: Institution, role: str, why: str) -
 async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     rows = (await session.exec(select(Staff).where(col(Staff.id).in_(list(ids))))).all()
     return {s.id: s.name for s in rows if s.id is not None}
-
-
-async def tell_closing_moves(
-    session: AsyncSession, moves: Sequence[tuple[CafeSession, date]], *, table: RoutingTable, now: datetime
-) -> int:
-    """Tell those invited to each café moved off a new closing day (`store.cafe.move_off_closing_days`), and its
-    leads, at once. The rows still waiting name the old day and go; the next sync invites everyone not declined to
-    the new day (a yes was for the old one). One notice per move: a later pass finds the café on a working day."""
-    if not moves:
-        return 0
-    ids = [cafe.id for cafe, _ in moves if cafe.id is not None]
-    await outbox.cancel_pending_many(session, ref_type="cafe", ref_ids=ids, kinds=CAFE_KINDS)
-    invites_of_cafe = await invites_of_sessions(session, ids)
-    people = {i.staff_id for invites in invites_of_cafe.values() for i in invites}
-    people |= {i.stands_in_for for invites in invites_of_cafe.values() for i in invites if i.stands_in_for}
-    staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.id).in_(list(people))))).all()}
-    names = {i: s.name for i, s in staff.items() if i is not None}
-    institutions = {
-        i.id: i
-        for i in (
-            await session.exec(select(Institution).where(col(Institution.id).in_({c.institution_id for c, _ in moves})))
-        ).all()
-    }
-    planned: list[outbox.Planned] = []
-    for cafe, old_day in moves:
-        assert cafe.id is not None
-        institution = institutions[cafe.institution_id]
-        told: dict[str, str] = {}
-        for invite in invites_of_cafe.get(cafe.id, []):
-            person = staff.get(invite.staff_id)
-            if invite.status != DECLINED and person is not None and person.slack_id and person.active:
-                told.setdefault(person.slack_id, why_invited(invite, institution, names, table))
-        for lead in table.leads.get(cafe.institution_id, ()):
-            told.setdefault(lead.slack_id, t("why.cafe.lead", institution=institution.name))
-        body = t(
-            "cafe.closed_day_notice",
-            institution=institution.name,
-            old=format_date(old_day),
-            date=format_date(cafe.day),
-            time=format_time(parse_hhmm(cafe.start)),
-        )
-        planned += [
-            outbox.Planned(
-                dedupe_key=f"cafe:{cafe.id}:moved:{cafe.day.isoformat()}:{now.isoformat()}:{recipient}",
-                kind=MOVED,
-                recipient=recipient,
-                subject=institution.code,
-                due_at=now,
-                ref_type="cafe",
-                ref_id=cafe.id,
-                event_day=cafe.day,
-                institution_id=cafe.institution_id,
-                payload=as_payload(plain_notice(body, why)),
-            )
-            for recipient, why in told.items()
-            if recipient
-        ]
-    await outbox.insert_new(session, planned, now)
-    return len(planned)
 
 
 async def sync_cafe_outbox(

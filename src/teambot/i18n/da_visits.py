@@ -162,10 +162,6 @@ MESSAGES: dict[str, str] = {
     "theme.list_empty": "Ingen temaer endnu. Tilføj et med `/teambot tema {code} <tekst>`.",
     # the småbørnscafé: messages
     "cafe.and": " og ",
-    "cafe.closed_day_notice": (
-        "🔁 Småbørnscaféen i {institution} er flyttet fra {old} til {date} {time}: {old} er blevet lukkedag i"
-        " institutionen. Du får en ny invitation til den nye dag."
-    ),
     "cafe.headline": "☕ Småbørnscafé i {institution} {date} {time}",
     "cafe.title": "småbørnscaféen i {institution} {date} {time}",
     "cafe.invite_body": (

@@ -165,10 +165,6 @@ MESSAGES: dict[str, str] = {
     "theme.list_empty": "No themes yet. Add one with `/teambot tema {code} <text>`.",
     # the småbørnscafé: messages
     "cafe.and": " and ",
-    "cafe.closed_day_notice": (
-        "🔁 The toddler café at {institution} has moved from {old} to {date} {time}: {old} has become a closing day"
-        " at the institution. You will get a new invitation for the new day."
-    ),
     "cafe.headline": "☕ Toddler café at {institution} {date} {time}",
     "cafe.title": "the toddler café at {institution} {date} {time}",
     "cafe.invite_body": (

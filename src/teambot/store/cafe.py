@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +17,6 @@ from teambot.domain.cafe import (
     cafe_day,
     group_cohorts,
     is_due,
-    moved_cafe_day,
     pick_stand_in,
 )
 from teambot.domain.calendar import WorkCalendar
@@ -28,8 +26,6 @@ from teambot.domain.routing_table import Reason, RoutingTable
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Municipality, Visit
-
-log = logging.getLogger(__name__)
 
 INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
 LEAD_ROLE = Role.LEDER.value
@@ -251,63 +247,6 @@ async def propose(
         created.append(cafe)
     await session.flush()
     return created
-
-
-async def move_off_closing_days(
-    session: AsyncSession, *, today: date, now: datetime, table: RoutingTable, calendars: dict[int, WorkCalendar]
-) -> list[tuple[CafeSession, date]]:
-    """Coming cafés whose day has become a closing day (a roster import) go to the first free working day after,
-    as far as the notice and the children's age window allow; their yes-answers were for the old day, so they are
-    asked again. Returns the moved cafés with their old day; one with no day left stays (the lead sees it)."""
-    await visit_store.lock_planning(session)
-    # Columns first: every pass looks at every coming café, and hardly ever finds one to move.
-    closed_ids = [
-        cafe_id
-        for cafe_id, institution_id, day in (
-            await session.exec(
-                select(col(CafeSession.id), col(CafeSession.institution_id), col(CafeSession.day)).where(
-                    col(CafeSession.day) >= today
-                )
-            )
-        ).all()
-        if institution_id in calendars and not calendars[institution_id].is_working_day(day)
-    ]
-    if not closed_ids:
-        return []
-    closed = (
-        await session.exec(
-            select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(col(CafeSession.day))
-        )
-    ).all()
-    policy = cafe_policy(await queries.municipality(session))
-    cafe_days: dict[int, set[date]] = {}
-    for institution_id, day in (
-        await session.exec(select(col(CafeSession.institution_id), col(CafeSession.day)))
-    ).all():
-        cafe_days.setdefault(institution_id, set()).add(day)
-    nurse_of = {c.institution_id: table.fixed(c.institution_id, Role.SUNDHEDSPLEJERSKE.value) for c in closed}
-    diaries = _Diaries(
-        cafe_days, await _nurse_days(session, {n.person.staff_id for n in nurse_of.values() if n is not None})
-    )
-    invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
-    moved: list[tuple[CafeSession, date]] = []
-    for cafe in closed:
-        assert cafe.id is not None
-        nurse = nurse_of[cafe.institution_id]
-        group = CafeGroup(cafe.first_month, cafe.last_month, cafe.children, cafe.day, full=True)
-        busy = diaries.busy(cafe.institution_id, nurse.person if nurse else None)
-        new_day = moved_cafe_day(cafe.day, group, policy, calendars[cafe.institution_id], today, busy)
-        if new_day is None:
-            log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
-            continue
-        moved.append((cafe, cafe.day))
-        cafe.day = new_day
-        for invite in invites.get(cafe.id, []):
-            if invite.status == ACCEPTED:
-                invite.status, invite.answered_at = INVITED, None
-        diaries.book(cafe, invites.get(cafe.id, []))
-    await session.flush()
-    return moved
 
 
 async def _invite_everyone(
