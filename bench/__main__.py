@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.dispatch import bench_dispatch
 from bench.planning import bench_planning
-from bench.report import Result, print_table
+from bench.report import Result, machine_speed, print_table, speed_row
 from bench.scale_out import bench_scale_out
 from bench.slack_http import bench_http
 
@@ -77,8 +77,9 @@ def main() -> None:
     args.only = {s.strip().lower() for s in args.only.split(",") if s.strip()}
     if unknown := args.only - set(SCENARIOS):
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    start = machine_speed()
     results = asyncio.run(run(args))
-    print_table(results)
+    print_table([speed_row(start, machine_speed()), *results])
     sys.exit(0)
 
 
