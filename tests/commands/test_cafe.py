@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from helpers_visits import (
     HANNE,
@@ -34,7 +34,7 @@ from helpers_visits import (
     rows,
 )
 from teambot.store.db import Database
-from teambot.store.models import CafeCount, CafeInvite, CafeSession, Notification
+from teambot.store.models import CafeCount, CafeInvite, CafeSession, Notification, Staff
 from teambot.testing.clock import FakeClock
 
 CAFE_DAY = date(2027, 2, 15)
@@ -176,6 +176,173 @@ async def test_deltager_records_the_answer_and_the_lead_sees_it(run: VisitRunner
     )
 
 
+MOVED_TO = date(2027, 2, 16)
+
+
+async def close_the_cafe_day(run: VisitRunner, *, hanne_away: bool = True) -> None:
+    """A roster import on 6 January makes Monday 15 February a closing day at Mariehønen; Hanne is away 16–19
+    February."""
+    run.clock.set(datetime(2027, 1, 6, 9, 0))
+    away = [{"from": "2027-02-16", "to": "2027-02-19"}] if hanne_away else []
+    await load_visit_roster(
+        run.db, run.clock, cafe_children=COUNTS, closing={"MAR": [CAFE_DAY.isoformat()]}, hanne_absences=away
+    )
+
+
+async def invite_ids(db: Database, cafe_id: int) -> dict[str, int]:
+    async with db.read() as session:
+        found = await session.exec(
+            select(Staff.slack_id, CafeInvite.id)
+            .join(CafeInvite, col(CafeInvite.staff_id) == col(Staff.id))
+            .where(CafeInvite.session_id == cafe_id)
+        )
+        return {slack_id or "": invite_id or 0 for slack_id, invite_id in found.all()}
+
+
+async def test_a_cafe_on_a_day_that_becomes_a_closing_day_moves_and_everyone_is_asked_again(
+    run: VisitRunner, db: Database
+) -> None:
+    """Hanne said yes to Monday 15 February and Tove no; the 15th then becomes a closing day and Hanne is away
+    16–19 February. The café goes to the next free working day, and its people are asked afresh for that day as for
+    a new café: a colleague for Hanne, Tove again (her no was for the 15th). Those who had not declined and the lead
+    are told; the lead is reminded of the parents. Nothing left waiting names the closed day."""
+    await run.press(HANNE, "cafe_yes", button_value(await invitation(run, HANNE), "cafe_yes"))
+    await run.press(TOVE, "cafe_no", button_value(await invitation(run, TOVE), "cafe_no"))
+    [cafe] = await cafes(db)
+    assert cafe.id is not None
+    ids_before = await invite_ids(db, cafe.id)
+    await close_the_cafe_day(run)
+
+    await run.plan()
+
+    [cafe] = await cafes(db)
+    assert cafe.id is not None and cafe.day == MOVED_TO
+    invited = await invites(db, cafe.id)
+    assert {status for *_, status in invited} == {"invited"}
+    [nurse] = [who for who, role, _ in invited if role == "sundhedsplejerske"]
+    assert nurse != HANNE  # away that day: a colleague is asked
+    assert sorted(who for who, *_ in invited) == sorted([nurse, RASMUS, MAJA, TOVE, KARSTEN])
+    # Those asked again keep their invitation (the stand-in rotation counts them; buttons name them).
+    ids_after = await invite_ids(db, cafe.id)
+    assert {who: ids_after[who] for who in (RASMUS, MAJA, TOVE, KARSTEN)} == {
+        who: ids_before[who] for who in (RASMUS, MAJA, TOVE, KARSTEN)
+    }
+    moved = (
+        "🔁 Småbørnscaféen i Vuggestuen Mariehønen er flyttet fra mandag 15. februar 2027 til tirsdag 16. februar "
+        "2027 kl. 09.30: mandag 15. februar 2027 er blevet lukkedag i institutionen."
+    )
+    again, parents = " Du får en ny invitation til den nye dag.", " Giv forældrene besked om den nye dag på Aula: "
+    told = {r.recipient: r.payload["text"].splitlines() for r in await rows(db, "cafe.moved")}
+    assert {who: lines[0] for who, lines in told.items()} == {
+        HANNE: moved + " Du er ikke inviteret til den nye dag.",
+        RASMUS: moved + again,
+        MAJA: moved + again,
+        KARSTEN: moved + again + parents + "`/teambot café tekst MAR`.",
+    }
+    assert told[MAJA][1] == "Du får denne besked, fordi du er fysioterapeut for Vuggestuen Mariehønen."
+    pending = [r for r in await rows(db, status="pending") if r.ref_type == "cafe"]
+    assert [r.kind for r in pending if r.kind != "cafe.moved" and "15. februar" in r.payload["text"]] == []
+    assert [r for r in pending if r.event_day == CAFE_DAY] == []
+    new_invitations = [r.recipient for r in pending if r.kind == "cafe.invite" and r.event_day == MOVED_TO]
+    assert sorted(new_invitations) == sorted([nurse, RASMUS, MAJA, TOVE, KARSTEN])
+    count = len(await rows(db, "cafe.moved"))
+    await run.plan()  # a later pass finds it on a working day: told once
+    assert len(await rows(db, "cafe.moved")) == count
+
+
+async def test_a_button_from_before_the_move_answers_nothing_and_says_where_the_cafe_went(
+    run: VisitRunner, db: Database
+) -> None:
+    """Rasmus and Hanne press the 15th's Deltager after the café moved to the 16th: nothing is stored, and each is
+    told where it went (Rasmus is asked again, Hanne is away that day). SQLite gives Hanne's deleted invitation's id
+    to the colleague asked in her place: her old button must not answer that one either."""
+    old = {who: button_value(await invitation(run, who), "cafe_yes") for who in (RASMUS, HANNE)}
+    await close_the_cafe_day(run)
+    await run.plan()
+    before = await snapshot(db)
+
+    assert (await run.press(RASMUS, "cafe_yes", old[RASMUS])).text == (
+        "Caféen i Vuggestuen Mariehønen er flyttet til tirsdag 16. februar 2027. Svar på invitationen til den nye "
+        "dag. Intet er gemt."
+    )
+    assert (await run.press(HANNE, "cafe_no", old[HANNE])).text == (
+        "Caféen i Vuggestuen Mariehønen er flyttet til tirsdag 16. februar 2027, og du er ikke inviteret den dag. "
+        "Intet er gemt."
+    )
+    assert await snapshot(db) == before
+    # The new day's invitation answers the new day.
+    reply = await run.press(RASMUS, "cafe_yes", button_value(await invitation(run, RASMUS, MOVED_TO), "cafe_yes"))
+    assert reply.text == (
+        "✅ Du deltager i småbørnscaféen i Vuggestuen Mariehønen tirsdag 16. februar 2027 kl. 09.30. Tak! Du får en "
+        "påmindelse arbejdsdagen før."
+    )
+    [cafe] = await cafes(db)
+    assert cafe.id is not None
+    assert (RASMUS, "småbørnskonsulent", "accepted") in await invites(db, cafe.id)
+
+
+async def test_an_old_button_never_answers_the_invitation_that_took_its_id(run: VisitRunner, db: Database) -> None:
+    """Hanne declines the 15th and Pia is asked in her place; the 15th closes and the café moves to the 16th, when
+    Hanne can come, so Pia's invitation goes. SQLite gives its id to the next invitation made, Pia's own to
+    Birkelunden's café on 1 February: her old Deltager must answer neither café."""
+    await run.press(HANNE, "cafe_no", button_value(await invitation(run, HANNE), "cafe_no"))
+    pia_old = button_value(await invitation(run, PIA), "cafe_yes")
+    await close_the_cafe_day(run, hanne_away=False)
+    await run.plan()
+    [mariehønen] = await cafes(db)
+    assert mariehønen.id is not None and mariehønen.day == MOVED_TO
+    assert PIA not in {who for who, *_ in await invites(db, mariehønen.id)}
+    await run.skip_to(datetime(2027, 2, 1, 9, 0))
+    [birkelunden] = [c for c in await cafes(db) if c.day.month == 3]
+    assert birkelunden.id is not None
+    before = await snapshot(db)
+
+    assert (await run.press(PIA, "cafe_yes", pia_old)).text == (
+        "Caféen i Vuggestuen Mariehønen er flyttet til tirsdag 16. februar 2027, og du er ikke inviteret den dag. "
+        "Intet er gemt."
+    )
+    assert await snapshot(db) == before
+    assert (PIA, "sundhedsplejerske", "invited") in await invites(db, birkelunden.id)
+
+
+async def test_a_button_sent_before_buttons_named_the_cafe_still_answers(run: VisitRunner, db: Database) -> None:
+    """Invitations already in Slack when this version is deployed carry the invitation's id alone."""
+    [cafe] = await cafes(db)
+    assert cafe.id is not None
+    legacy = str((await invite_ids(db, cafe.id))[MAJA])
+    await run.press(MAJA, "cafe_yes", legacy)
+    assert (MAJA, "fysioterapeut", "accepted") in await invites(db, cafe.id)
+
+
+async def test_two_cafes_moved_in_one_pass_do_not_share_a_day_or_a_nurse(
+    run: VisitRunner, db: Database, clock: FakeClock
+) -> None:
+    # Mariehønen's café and a second one of its own on the 16th (made by hand here): closing the 15th moves the
+    # first past the second, on the institution's and Hanne's next free day.
+    [cafe] = await cafes(db)
+    async with db.write() as session:
+        session.add(
+            CafeSession(
+                institution_id=cafe.institution_id,
+                day=date(2027, 2, 16),
+                start="09:30",
+                first_month=date(2027, 3, 1),
+                last_month=date(2027, 3, 1),
+                children=3,
+                created_at=clock.now(),
+            )
+        )
+    clock.set(datetime(2027, 1, 6, 9, 0))
+    await load_visit_roster(db, clock, cafe_children=COUNTS, closing={"MAR": [CAFE_DAY.isoformat()]})
+
+    await run.plan()
+
+    assert sorted(c.day for c in await cafes(db) if c.institution_id == cafe.institution_id) == [
+        date(2027, 2, 16),
+        date(2027, 2, 17),
+    ]
+
+
 async def test_a_decline_asks_the_next_colleague_and_the_rotation_is_fair(run: VisitRunner) -> None:
     reply = await run.press(MAJA, "cafe_no", button_value(await invitation(run, MAJA), "cafe_no"))
     assert reply.text == (
@@ -238,9 +405,10 @@ async def test_only_the_invited_person_can_answer(run: VisitRunner) -> None:
     before = await snapshot(run.db)
     value = button_value(await invitation(run, HANNE), "cafe_yes")
     assert (await run.press(METTE, "cafe_yes", value)).text == "Invitationen er til en anden. Intet er gemt."
-    assert (await run.press(HANNE, "cafe_yes", "x")).text == (
-        "Den café findes ikke længere. Skriv `/teambot café` for at se caféerne. Intet er gemt."
-    )
+    for broken in ("x", "1:x:2027-02-15", "1:1:15-02-2027", "1:1", ""):
+        assert (await run.press(HANNE, "cafe_yes", broken)).text == (
+            "Den café findes ikke længere. Skriv `/teambot café` for at se caféerne. Intet er gemt."
+        )
     assert await snapshot(run.db) == before
 
 

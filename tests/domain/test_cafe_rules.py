@@ -12,6 +12,7 @@ from teambot.domain.cafe import (
     cafe_day,
     group_cohorts,
     is_due,
+    moved_cafe_day,
     pick_stand_in,
 )
 from teambot.domain.calendar import DateRange, WorkCalendar
@@ -78,6 +79,16 @@ def test_no_cafe_day_once_the_oldest_cohort_leaves_the_window() -> None:
     group = CafeGroup(m(1), m(1), 5, m(1), False)
     assert group.latest_day(POLICY) == date(2027, 4, 30)
     assert cafe_day(group, POLICY, WorkCalendar(), date(2027, 4, 20), set()) is None
+
+
+def test_a_cafe_off_a_new_closing_day_goes_to_the_next_free_working_day_in_the_window() -> None:
+    group = CafeGroup(m(1), m(1), 5, m(1), True)  # in the window until 30 April
+    closed = WorkCalendar.of([DateRange(date(2027, 4, 15), date(2027, 4, 16))])
+    # Thursday 15 April closed with Friday: the weekend, then Monday 19th is another café's; Tuesday it is.
+    assert moved_cafe_day(date(2027, 4, 15), group, POLICY, closed, TODAY, {date(2027, 4, 19)}) == date(2027, 4, 20)
+    # Moved late: never sooner than two weeks ahead; and no day once the oldest cohort leaves the window.
+    assert moved_cafe_day(date(2027, 4, 15), group, POLICY, closed, date(2027, 4, 12), set()) == date(2027, 4, 26)
+    assert moved_cafe_day(date(2027, 4, 30), group, POLICY, WorkCalendar(), TODAY, set()) is None
 
 
 def test_stand_ins_rotate_to_whoever_has_stood_in_the_fewest_times() -> None:

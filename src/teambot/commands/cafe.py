@@ -210,19 +210,41 @@ async def _parent_text(ctx: Context, staff: Staff, text: str) -> Reply:
 # -- buttons ----------------------------------------------------------------------------------------------------
 
 
-def _invite_id(value: str) -> int:
-    number = parse_int(value)
-    if number is None:
+def _button(value: str) -> tuple[int, int | None, date | None]:
+    """The invitation, café and day a button names: `id:café:day`, or the id alone on buttons sent before the
+    café and day were added."""
+    parts = value.split(":")
+    number = parse_int(parts[0])
+    if len(parts) == 1 and number is not None:
+        return number, None, None
+    cafe_id = parse_int(parts[1]) if len(parts) == 3 else None
+    try:
+        day = date.fromisoformat(parts[2]) if len(parts) == 3 else None
+    except ValueError:
+        day = None
+    if number is None or cafe_id is None or day is None:
         raise UserError(t("cafe.gone"))
-    return number
+    return number, cafe_id, day
 
 
 async def _my_invite(
     session: AsyncSession, staff: Staff, value: str, today: date
 ) -> tuple[CafeInvite, CafeSession, Institution]:
-    invite = await session.get(CafeInvite, _invite_id(value))
-    cafe = await session.get(CafeSession, invite.session_id) if invite else None
+    invite_id, cafe_id, day = _button(value)
+    invite = await session.get(CafeInvite, invite_id)
+    if cafe_id is not None and (invite is None or invite.session_id != cafe_id):
+        invite = None  # gone with the day it was for; its id may be another invitation's now
+    cafe = await session.get(CafeSession, invite.session_id if invite else cafe_id) if invite or cafe_id else None
     institution = await session.get(Institution, cafe.institution_id) if cafe else None
+    if cafe is not None and institution is not None and day is not None and cafe.day != day:
+        again = invite is not None and invite.staff_id == staff.id
+        raise UserError(
+            t(
+                "cafe.moved_answer_again" if again else "cafe.moved_answer_released",
+                institution=institution.name,
+                date=format_date(cafe.day),
+            )
+        )
     if invite is None or cafe is None or institution is None:
         raise UserError(t("cafe.gone"))
     if invite.staff_id != staff.id:

@@ -23,11 +23,11 @@ from teambot.domain.meetings import late_reminder_instant, local_instant, parse_
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, format_time, month_name, t
 from teambot.store import outbox
-from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, invites_of_sessions, unfilled_roles
+from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, CafeMove, invites_of_sessions, unfilled_roles
 from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
 
-INVITE, UNFILLED, REMINDER = "cafe.invite", "cafe.unfilled", "cafe.reminder"
-CAFE_KINDS = (INVITE, UNFILLED, REMINDER)
+INVITE, UNFILLED, REMINDER, MOVED = "cafe.invite", "cafe.unfilled", "cafe.reminder", "cafe.moved"
+CAFE_KINDS = (INVITE, UNFILLED, REMINDER, MOVED)
 
 
 def months_label(first: date, last: date) -> str:
@@ -89,8 +89,13 @@ def why_invited(invite: CafeInvite, institution: Institution, names: dict[int, s
     return t("why.cafe.district", role=invite.role, institution=institution.name)
 
 
-def _buttons(invite_id: int) -> Block:
-    value = str(invite_id)
+def invite_button_value(invite_id: int, cafe: CafeSession) -> str:
+    """A button's value names the café and its day besides the invitation: a button sent before the café moved
+    (or before SQLite gave a deleted invitation's id to another) must not answer for the new day."""
+    return f"{invite_id}:{cafe.id}:{cafe.day.isoformat()}"
+
+
+def _buttons(value: str) -> Block:
     return actions(
         button(t("cafe.button.yes"), "cafe_yes", value, "primary"),
         button(t("cafe.button.no"), "cafe_no", value),
@@ -110,7 +115,7 @@ def invitation(cafe: CafeSession, institution: Institution, invite: CafeInvite, 
             t("cafe.lead_follow", code=institution.code),
         ]
     lines.append(t("cafe.question"))
-    return plain_notice("\n".join(lines), why, _buttons(invite.id))
+    return plain_notice("\n".join(lines), why, _buttons(invite_button_value(invite.id, cafe)))
 
 
 def attendance_lines(invites: list[CafeInvite], names: dict[int, str]) -> list[str]:
@@ -160,6 +165,89 @@ def unfilled(cafe: CafeSession, institution: Institution, role: str, why: str) -
 async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     rows = (await session.exec(select(Staff).where(col(Staff.id).in_(list(ids))))).all()
     return {s.id: s.name for s in rows if s.id is not None}
+
+
+async def tell_closing_moves(
+    session: AsyncSession, moves: Sequence[CafeMove], *, table: RoutingTable, now: datetime
+) -> int:
+    """Tell those invited to each café moved off a new closing day (`store.cafe.move_off_closing_days`) who had not
+    declined, and its leads, at once; the leads are reminded to tell the parents. The rows still waiting name the
+    old day and go; the next sync sends the new day's invitations. One notice per move: a later pass finds the café
+    on a working day."""
+    if not moves:
+        return 0
+    ids = [move.cafe.id for move in moves if move.cafe.id is not None]
+    await outbox.cancel_pending_many(session, ref_type="cafe", ref_ids=ids, kinds=CAFE_KINDS)
+    invites_now = await invites_of_sessions(session, ids)
+    before = [i for move in moves for i in move.invited_before]
+    people = {i.staff_id for i in before} | {i.stands_in_for for i in before if i.stands_in_for}
+    people |= {i.staff_id for invites in invites_now.values() for i in invites}
+    staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.id).in_(list(people))))).all()}
+    names = {i: s.name for i, s in staff.items() if i is not None}
+    institutions = {
+        i.id: i
+        for i in (
+            await session.exec(
+                select(Institution).where(col(Institution.id).in_({m.cafe.institution_id for m in moves}))
+            )
+        ).all()
+    }
+    planned: list[outbox.Planned] = []
+    for move in moves:
+        cafe = move.cafe
+        assert cafe.id is not None
+        institution = institutions[cafe.institution_id]
+        told: dict[str, str] = {}
+        for invite in move.invited_before:
+            person = staff.get(invite.staff_id)
+            if invite.status != DECLINED and person is not None and person.slack_id and person.active:
+                told.setdefault(person.slack_id, why_invited(invite, institution, names, table))
+        leads = {lead.slack_id for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id}
+        for lead in leads:
+            told.setdefault(lead, t("why.cafe.lead", institution=institution.name))
+        invited_again = {
+            person.slack_id
+            for invite in invites_now.get(cafe.id, [])
+            if invite.status == INVITED and (person := staff.get(invite.staff_id)) is not None and person.slack_id
+        }
+        headline = t(
+            "cafe.closed_day_notice",
+            institution=institution.name,
+            old=format_date(move.old_day),
+            date=format_date(cafe.day),
+            time=format_time(parse_hhmm(cafe.start)),
+        )
+
+        for recipient, why in told.items():
+            lines = [headline]
+            if recipient in invited_again:
+                lines.append(t("cafe.closed_day_invited"))
+            elif recipient not in leads:
+                lines.append(t("cafe.closed_day_released"))
+            if recipient in leads:
+                lines.append(t("cafe.closed_day_parents", code=institution.code))
+            key = f"cafe:{cafe.id}:moved:{cafe.day.isoformat()}:{now.isoformat()}:{recipient}"
+            planned.append(_row(cafe, institution, MOVED, key, recipient, plain_notice(" ".join(lines), why), now))
+    await outbox.insert_new(session, planned, now)
+    return len(planned)
+
+
+def _row(
+    cafe: CafeSession, institution: Institution, kind: str, key: str, recipient: str, reply: Reply, when: datetime
+) -> outbox.Planned:
+    """One outbox row about `cafe`."""
+    return outbox.Planned(
+        dedupe_key=key,
+        kind=kind,
+        recipient=recipient,
+        subject=institution.code,
+        due_at=when,
+        ref_type="cafe",
+        ref_id=cafe.id,
+        event_day=cafe.day,
+        institution_id=cafe.institution_id,
+        payload=as_payload(reply),
+    )
 
 
 async def sync_cafe_outbox(
@@ -272,18 +360,7 @@ def _wanted_rows(
     prefix = f"cafe:{cafe.id}:{cafe.day.isoformat()}"
 
     def row(kind: str, key: str, recipient: str, reply: Reply, when: datetime) -> outbox.Planned:
-        return outbox.Planned(
-            dedupe_key=key,
-            kind=kind,
-            recipient=recipient,
-            subject=institution.code,
-            due_at=when,
-            ref_type="cafe",
-            ref_id=cafe.id,
-            event_day=cafe.day,
-            institution_id=cafe.institution_id,
-            payload=as_payload(reply),
-        )
+        return _row(cafe, institution, kind, key, recipient, reply, when)
 
     once: list[outbox.Planned] = []
     reminders: list[outbox.Planned] = []

@@ -136,6 +136,19 @@ def cafe_day(group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today
     return None
 
 
+def moved_cafe_day(
+    old: date, group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, busy: set[date]
+) -> date | None:
+    """Where a café whose day has become a closing day goes: the first free working day after it, but not sooner
+    than a new café's notice allows, while the oldest cohort is still in the window; None when there is none."""
+    day = max(old + timedelta(days=1), today + timedelta(days=MIN_NOTICE_DAYS))
+    while day <= group.latest_day(policy):
+        if calendar.is_working_day(day) and day not in busy:
+            return day
+        day += timedelta(days=1)
+    return None
+
+
 def pick_stand_in(pool: Sequence[Person], *, exclude: Iterable[int], stand_ins: Mapping[int, int]) -> Person | None:
     """The colleague to ask after a decline: of those not yet asked and reachable, the one who has stood in the
     fewest times; by name on a tie. Rotating this way spreads the extra cafés fairly over the district."""

@@ -162,6 +162,13 @@ MESSAGES: dict[str, str] = {
     "theme.list_empty": "Ingen temaer endnu. Tilføj et med `/teambot tema {code} <tekst>`.",
     # the småbørnscafé: messages
     "cafe.and": " og ",
+    "cafe.closed_day_notice": (
+        "🔁 Småbørnscaféen i {institution} er flyttet fra {old} til {date} {time}: {old} er blevet lukkedag i"
+        " institutionen."
+    ),
+    "cafe.closed_day_invited": "Du får en ny invitation til den nye dag.",
+    "cafe.closed_day_released": "Du er ikke inviteret til den nye dag.",
+    "cafe.closed_day_parents": "Giv forældrene besked om den nye dag på Aula: `/teambot café tekst {code}`.",
     "cafe.headline": "☕ Småbørnscafé i {institution} {date} {time}",
     "cafe.title": "småbørnscaféen i {institution} {date} {time}",
     "cafe.invite_body": (
@@ -193,6 +200,8 @@ MESSAGES: dict[str, str] = {
         "distriktet tilbage at spørge. Aftal gerne selv en løsning."
     ),
     # the småbørnscafé: buttons
+    "cafe.moved_answer_again": "Caféen i {institution} er flyttet til {date}. Svar på invitationen til den nye dag. Intet er gemt.",
+    "cafe.moved_answer_released": "Caféen i {institution} er flyttet til {date}, og du er ikke inviteret den dag. Intet er gemt.",
     "cafe.gone": "Den café findes ikke længere. Skriv `/teambot café` for at se caféerne. Intet er gemt.",
     "cafe.not_your_invite": "Invitationen er til en anden. Intet er gemt.",
     "cafe.over": "Caféen {date} er overstået. Intet er gemt.",

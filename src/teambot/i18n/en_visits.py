@@ -165,6 +165,13 @@ MESSAGES: dict[str, str] = {
     "theme.list_empty": "No themes yet. Add one with `/teambot tema {code} <text>`.",
     # the småbørnscafé: messages
     "cafe.and": " and ",
+    "cafe.closed_day_notice": (
+        "🔁 The toddler café at {institution} has moved from {old} to {date} {time}: {old} has become a closing day"
+        " at the institution."
+    ),
+    "cafe.closed_day_invited": "You will get a new invitation for the new day.",
+    "cafe.closed_day_released": "You are not invited for the new day.",
+    "cafe.closed_day_parents": "Tell the parents about the new day on Aula: `/teambot café tekst {code}`.",
     "cafe.headline": "☕ Toddler café at {institution} {date} {time}",
     "cafe.title": "the toddler café at {institution} {date} {time}",
     "cafe.invite_body": (
@@ -197,6 +204,8 @@ MESSAGES: dict[str, str] = {
         "district to ask. Please agree on a solution yourselves."
     ),
     # the småbørnscafé: buttons
+    "cafe.moved_answer_again": "The café at {institution} has moved to {date}. Answer the invitation for the new day. Nothing was saved.",
+    "cafe.moved_answer_released": "The café at {institution} has moved to {date}, and you are not invited that day. Nothing was saved.",
     "cafe.gone": "That café no longer exists. Write `/teambot café` to see the cafés. Nothing was saved.",
     "cafe.not_your_invite": "The invitation is for someone else. Nothing was saved.",
     "cafe.over": "The café on {date} is over. Nothing was saved.",

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import CAFE_KINDS, sync_cafe_outboxes
+from teambot.commands.cafe_notices import tell_closing_moves as tell_cafe_moves
 from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outboxes, tell_closing_moves
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.visits import CONFIRM_LEAD_DAYS, quarter_of
@@ -127,6 +128,9 @@ async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int 
         municipality = await queries.municipality(session)
         table = await store.routing_table(session)
         calendars = await store.calendars(session)
+        # Cafés moved off new closing days first: the new ones are then planned around their new days.
+        moves = await cafe_store.move_off_closing_days(session, today=today, now=now, table=table, calendars=calendars)
+        await tell_cafe_moves(session, moves, table=table, now=now)
         proposed = await cafe_store.propose(session, today=today, now=now, table=table, calendars=calendars)
     async with db.read() as session:
         ids = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from teambot.domain.cafe import (
     cafe_day,
     group_cohorts,
     is_due,
+    moved_cafe_day,
     pick_stand_in,
 )
 from teambot.domain.calendar import WorkCalendar
@@ -26,6 +28,8 @@ from teambot.domain.routing_table import Reason, RoutingTable
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Municipality, Visit
+
+log = logging.getLogger(__name__)
 
 INVITED, ACCEPTED, DECLINED = "invited", "accepted", "declined"
 LEAD_ROLE = Role.LEDER.value
@@ -249,29 +253,124 @@ async def propose(
     return created
 
 
+@dataclass(frozen=True)
+class CafeMove:
+    """A café the planner moved off a new closing day: its day before, and who had been invited to that day."""
+
+    cafe: CafeSession
+    old_day: date
+    invited_before: list[CafeInvite]  # as they were (not in the session any more)
+
+
+async def move_off_closing_days(
+    session: AsyncSession, *, today: date, now: datetime, table: RoutingTable, calendars: dict[int, WorkCalendar]
+) -> list[CafeMove]:
+    """Coming cafés whose day has become a closing day (a roster import) go to the first free working day after,
+    as far as the notice and the children's age window allow, and everyone is asked afresh for that day as for a
+    new café (absences, stand-ins and answers were the old day's). A café with no day left stays; the log says so
+    at every pass."""
+    await visit_store.lock_planning(session)
+    # Columns first: every pass looks at every coming café, and hardly ever finds one to move.
+    closed_ids = [
+        cafe_id
+        for cafe_id, institution_id, day in (
+            await session.exec(
+                select(col(CafeSession.id), col(CafeSession.institution_id), col(CafeSession.day)).where(
+                    col(CafeSession.day) >= today
+                )
+            )
+        ).all()
+        if institution_id in calendars and not calendars[institution_id].is_working_day(day)
+    ]
+    if not closed_ids:
+        return []
+    order = (col(CafeSession.day), col(CafeSession.id))
+    closed = (await session.exec(select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(*order))).all()
+    policy = cafe_policy(await queries.municipality(session))
+    cafe_days: dict[int, set[date]] = {}
+    for institution_id, day in (
+        await session.exec(select(col(CafeSession.institution_id), col(CafeSession.day)))
+    ).all():
+        cafe_days.setdefault(institution_id, set()).add(day)
+    nurse_of = {c.institution_id: table.fixed(c.institution_id, Role.SUNDHEDSPLEJERSKE.value) for c in closed}
+    diaries = _Diaries(
+        cafe_days, await _nurse_days(session, {n.person.staff_id for n in nurse_of.values() if n is not None})
+    )
+    invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
+    moved: list[CafeMove] = []
+    for cafe in closed:
+        assert cafe.id is not None
+        nurse = nurse_of[cafe.institution_id]
+        group = CafeGroup(cafe.first_month, cafe.last_month, cafe.children, cafe.day, full=True)
+        busy = diaries.busy(cafe.institution_id, nurse.person if nurse else None)
+        new_day = moved_cafe_day(cafe.day, group, policy, calendars[cafe.institution_id], today, busy)
+        if new_day is None:
+            log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
+            continue
+        rows = invites.get(cafe.id, [])
+        before = [CafeInvite.model_validate(invite.model_dump()) for invite in rows]
+        moved.append(CafeMove(cafe, cafe.day, before))
+        cafe.day = new_day
+        session.add(cafe)
+        await session.flush()
+        diaries.book(cafe, await _invite_everyone(session, cafe, table, now, kept={i.staff_id: i for i in rows}))
+    await session.flush()
+    return moved
+
+
 async def _invite_everyone(
-    session: AsyncSession, cafe: CafeSession, table: RoutingTable, now: datetime
+    session: AsyncSession,
+    cafe: CafeSession,
+    table: RoutingTable,
+    now: datetime,
+    *,
+    kept: dict[int, CafeInvite] | None = None,
 ) -> list[CafeInvite]:
     """Invite each profession's person for the café's day (a colleague where nobody can come) and its leads;
-    returns the invitations."""
+    returns the invitations.
+
+    `kept` are a moved café's invitations by person: whoever is invited again keeps their row, asked again (the
+    rotation counts the rows, and SQLite would give a deleted row's id to the next one); the rest go before
+    colleagues are asked, so that the old day's stand-ins may be asked again."""
     assert cafe.id is not None
+    kept = dict(kept or {})
     invited: list[CafeInvite] = []
+
+    def ask(role: str, staff_id: int, stands_in: int | None) -> None:
+        if any(i.staff_id == staff_id for i in invited):
+            return  # one invitation per person and café (the table's key)
+        invite = kept.pop(staff_id, None)
+        if invite is None:
+            invite = _invite(cafe, role, staff_id, now, stands_in)
+        else:
+            invite.role, invite.stands_in_for, invite.status, invite.answered_at = role, stands_in, INVITED, None
+        session.add(invite)
+        invited.append(invite)
+
+    direct: dict[str, tuple[int, int | None]] = {}  # role: (who, whose substitute)
     for role in CAFE_ROLES:
         routed = table.route(cafe.institution_id, role, cafe.day)
         first = routed[0] if routed else None
         if first is not None and first.reason is not Reason.LEAD_FALLBACK:
             stands_in = first.assigned.staff_id if first.reason is Reason.SUBSTITUTE and first.assigned else None
-            invited.append(_invite(cafe, role, first.recipient.staff_id, now, stands_in))
-            session.add(invited[-1])
+            direct[role] = (first.recipient.staff_id, stands_in)
+    leads = table.leads.get(cafe.institution_id, ())
+    unwanted = set(kept) - {who for who, _ in direct.values()} - {lead.staff_id for lead in leads}
+    for staff_id in unwanted:
+        await session.delete(kept.pop(staff_id))
+    if unwanted:
+        await session.flush()  # before a colleague is asked: the old day's stand-in may be asked again
+    for role in CAFE_ROLES:
+        if role in direct:
+            ask(role, *direct[role])
             continue
         # The fixed consultant cannot come (absent without a substitute) or there is none: ask a colleague.
         absent = table.fixed(cafe.institution_id, role)
         colleague = await stand_in_for(session, cafe, role, absent.person.staff_id if absent else None, table, now)
         if colleague is not None:
             invited.append(colleague)
-    for lead in table.leads.get(cafe.institution_id, ()):
-        invited.append(_invite(cafe, LEAD_ROLE, lead.staff_id, now, None))
-        session.add(invited[-1])
+    for lead in leads:
+        ask(LEAD_ROLE, lead.staff_id, None)
     return invited  # flushed with the next café, by the next query, or at the end of `propose`
 
 
