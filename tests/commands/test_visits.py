@@ -25,6 +25,7 @@ from helpers_visits import (
     visits,
 )
 from teambot.commands import run_view
+from teambot.i18n import format_date
 from teambot.store.db import Database
 from teambot.store.models import Visit, VisitTheme
 from teambot.testing.clock import FakeClock
@@ -252,6 +253,35 @@ async def test_bekraeft_confirms_the_visit_and_the_reminder_drops_its_buttons(ru
     assert "· bekræftet" in (await run(HANNE, "/teambot besøg 2027")).text
 
 
+async def test_bekraeft_on_a_request_for_a_day_the_visit_has_left_confirms_nothing(run: VisitRunner) -> None:
+    """Hanne has the confirm request for 11 March when a roster import makes that day a closing day and the planner
+    moves the visit: her old Bekræft must not confirm a day she was never asked about."""
+    old = await confirm_request(run)
+    [sol] = [v for v in await visits(run.db, "SOL") if v.day == SOL_VISIT]
+    await load_visit_roster(run.db, run.clock, closing={"SOL": [SOL_VISIT.isoformat()]})
+    await run.plan()
+    [moved] = [v for v in await visits(run.db, "SOL") if v.id == sol.id]
+    assert moved.day != SOL_VISIT
+    before = await snapshot(run.db)
+
+    assert (await run.press(HANNE, "visit_confirm", old)).text == (
+        f"Besøget i Børnehuset Solsikken er flyttet til {format_date(moved.day)}, så den knap gælder ikke længere. "
+        "Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+    # A button naming the visit's day confirms it, as does one sent before buttons named the day.
+    assert (await run.press(HANNE, "visit_confirm", f"{sol.id}:{moved.day.isoformat()}")).text.startswith("✅")
+    [confirmed] = [v for v in await visits(run.db, "SOL") if v.id == sol.id]
+    assert confirmed.confirmed_by is not None
+
+
+async def test_a_confirm_button_with_the_visit_id_alone_still_confirms(run: VisitRunner) -> None:
+    """Requests already in Slack when this version is deployed carry the visit's id alone."""
+    await confirm_request(run)
+    reply = await run.press(HANNE, "visit_confirm", str((await sol_visit(run.db)).id))
+    assert reply.text == "✅ Du har bekræftet konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027."
+
+
 async def test_only_the_consultant_or_the_lead_may_confirm_or_move(run: VisitRunner) -> None:
     value = await confirm_request(run)
     before = await snapshot(run.db)
@@ -262,9 +292,10 @@ async def test_only_the_consultant_or_the_lead_may_confirm_or_move(run: VisitRun
             "Intet er gemt."
         )
         assert (await run.press(user, "visit_move", value)).text == reply.text
-    assert (await run.press(HANNE, "visit_confirm", "not-a-number")).text == (
-        "Det besøg findes ikke længere. Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
-    )
+    for broken in ("not-a-number", "1:", "1:11-03-2027", ":2027-03-11"):
+        assert (await run.press(HANNE, "visit_confirm", broken)).text == (
+            "Det besøg findes ikke længere. Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
+        )
     assert await snapshot(run.db) == before
 
 

@@ -112,8 +112,9 @@ async def visit_facts_of(session: AsyncSession, visits: Sequence[Visit], table: 
     return facts
 
 
-def _buttons(visit_id: int) -> Block:
-    value = str(visit_id)
+def _buttons(visit_id: int, day: date) -> Block:
+    # The day too: a confirm request for a day the visit has since left must not confirm the new one.
+    value = f"{visit_id}:{day.isoformat()}"
     return actions(
         button(t("visit.button.confirm"), "visit_confirm", value, "primary"),
         button(t("visit.button.move"), "visit_move", value),
@@ -132,7 +133,7 @@ def confirm_request(facts: VisitFacts, routed: Routed, notice_on: date) -> Reply
             t("visit.confirm_body", notice=format_date(notice_on)),
         ]
     )
-    return plain_notice(body, routing_why(routed, facts.institution.name), _buttons(facts.visit_id))
+    return plain_notice(body, routing_why(routed, facts.institution.name), _buttons(facts.visit_id, facts.day))
 
 
 def parent_text(facts: VisitFacts, deadline: date) -> str:
@@ -206,7 +207,7 @@ def visit_reminder(facts: VisitFacts, routed: Routed) -> Reply:
         lines.extend(f"• {theme}" for theme in facts.themes)
     else:
         lines.append(t("visit.reminder_no_themes"))
-    buttons = None if facts.confirmed else _buttons(facts.visit_id)
+    buttons = None if facts.confirmed else _buttons(facts.visit_id, facts.day)
     return plain_notice("\n".join(lines), routing_why(routed, facts.institution.name), buttons)
 
 

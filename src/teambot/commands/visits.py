@@ -271,10 +271,20 @@ async def _resync(ctx: Context, session: AsyncSession, visit: Visit) -> RoutingT
 
 
 def _visit_id(value: str) -> int:
-    number = parse_int(value)
-    if number is None:
+    return _visit_button(value)[0]
+
+
+def _visit_button(value: str) -> tuple[int, date | None]:
+    """The visit and day a button names: `id:day`, or the id alone on buttons sent before the day was added."""
+    number_text, _, day_text = value.partition(":")
+    number = parse_int(number_text)
+    try:
+        day = date.fromisoformat(day_text) if day_text else None
+    except ValueError:
+        number = None
+    if number is None or (day is None and ":" in value):
         raise UserError(t("visit.gone"))
-    return number
+    return number, day
 
 
 async def _changeable(session: AsyncSession, staff: Staff, visit_id: int, today: date) -> tuple[Visit, Institution]:
@@ -297,7 +307,10 @@ async def _changeable(session: AsyncSession, staff: Staff, visit_id: int, today:
 async def confirm(ctx: Context, value: str) -> Reply:
     staff = ctx.require_staff()
     async with ctx.db.write() as session:
-        visit, institution = await _changeable(session, staff, _visit_id(value), ctx.today())
+        visit_id, day = _visit_button(value)
+        visit, institution = await _changeable(session, staff, visit_id, ctx.today())
+        if day is not None and visit.day != day:
+            raise UserError(t("visit.moved_answer", institution=institution.name, date=format_date(visit.day)))
         if visit.confirmed_by is None:
             visit.confirmed_by = staff.id
             if visit.status == store.PLANNED:

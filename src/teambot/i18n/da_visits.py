@@ -122,6 +122,10 @@ MESSAGES: dict[str, str] = {
         "🔁 Konsulentbesøget i {institution} er flyttet fra {old} til {date}: {old} er blevet lukkedag i institutionen."
     ),
     # visit buttons and the move modal
+    "visit.moved_answer": (
+        "Besøget i {institution} er flyttet til {date}, så den knap gælder ikke længere. "
+        "Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
+    ),
     "visit.gone": "Det besøg findes ikke længere. Skriv `/teambot besøg` for at se årshjulet. Intet er gemt.",
     "visit.not_yours": (
         "Kun den besøgende konsulent og lederen i {institution} kan bekræfte eller flytte besøget. Intet er gemt."

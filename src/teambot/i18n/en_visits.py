@@ -125,6 +125,10 @@ MESSAGES: dict[str, str] = {
         " the institution."
     ),
     # visit buttons and the move modal
+    "visit.moved_answer": (
+        "The visit to {institution} has moved to {date}, so that button no longer applies. "
+        "Write `/teambot besøg` to see the plan. Nothing was saved."
+    ),
     "visit.gone": "That visit no longer exists. Write `/teambot besøg` to see the plan. Nothing was saved.",
     "visit.not_yours": (
         "Only the visiting consultant and the lead of {institution} can confirm or move the visit. Nothing was saved."
