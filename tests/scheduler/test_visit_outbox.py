@@ -9,6 +9,7 @@ The årshjul is laid on 1 December 2026. Hanne's first-quarter visit to Børnehu
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 import pytest
@@ -237,6 +238,24 @@ async def test_a_visit_moved_off_closing_days_back_to_a_day_it_had_before_is_tol
         "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til fredag 12. marts 2027",
     ]
     assert {r.status for r in await rows(db, "visit.moved")} == {"sent"}
+
+
+async def test_a_visit_with_no_free_day_left_in_its_quarter_stays_and_the_log_says_so(
+    run: VisitRunner, db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Solsikken closes all of March, announced on 1 March: the visit on the 11th has nowhere to go in its quarter.
+    It stays (a person can still move it or cancel), and the log says which visit at every pass."""
+    clock.set(datetime(2027, 3, 1, 7, 0))
+    await load_visit_roster(db, clock, closing={"SOL": ["2027-03-01..2027-03-31"]})
+    [sol] = [v for v in await visits(db, "SOL") if v.year == 2027 and v.quarter == 1]
+    caplog.set_level(logging.WARNING, logger="teambot.store.visits")
+
+    await run.plan()
+
+    [after] = [v for v in await visits(db, "SOL") if v.id == sol.id]
+    assert after.day == SOL_VISIT
+    assert f"no free working day left in its quarter to move visit {sol.id} off a closing day" in caplog.messages
+    assert await rows(db, "visit.moved") == []
 
 
 async def test_a_closing_day_announced_after_planning_moves_the_visit_and_nothing_names_the_closed_day(

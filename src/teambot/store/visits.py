@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +34,8 @@ from teambot.store.models import (
     Visit,
     VisitTheme,
 )
+
+log = logging.getLogger(__name__)
 
 CONFIRMED, MOVED, PLANNED = "confirmed", "moved", "planned"
 
@@ -180,6 +183,9 @@ async def plan_year(
             if moved is not None:
                 moved_off_closing.append((visit, visit.day))
                 visit.day, visit.confirmed_by, visit.status, visit.changed_at = moved, None, "moved", now
+            else:
+                # Every pass says so until someone moves it (Flyt) or reopens the day.
+                log.warning("no free working day left in its quarter to move visit %s off a closing day", visit.id)
             diary.add(visit.day)
         assignee = table.fixed(visit.institution_id, visit.discipline)
         if assignee is None or assignee.person.staff_id == visit.consultant_id:
