@@ -32,9 +32,14 @@ from helpers_visits import (
     invites,
     load_visit_roster,
     rows,
+    visit_roster,
 )
+from teambot.domain.roster import parse_roster
+from teambot.i18n import format_date
+from teambot.store.cafe import stand_in_counts
 from teambot.store.db import Database
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Notification, Staff
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
 
 CAFE_DAY = date(2027, 2, 15)
@@ -305,10 +310,116 @@ async def test_an_old_button_never_answers_the_invitation_that_took_its_id(run: 
     assert (PIA, "sundhedsplejerske", "invited") in await invites(db, birkelunden.id)
 
 
-async def test_a_button_sent_before_buttons_named_the_cafe_still_answers(run: VisitRunner, db: Database) -> None:
-    """Invitations already in Slack when this version is deployed carry the invitation's id alone."""
+async def test_a_stand_in_who_can_come_on_the_new_day_keeps_her_invitation(db: Database, clock: FakeClock) -> None:
+    """Hanne is away 15–19 February, so Pia stands in for the 15th; the 15th closes and the café moves to the
+    16th, when Hanne is still away. Pia is asked again in her own invitation: her ask still counts once in the
+    rotation, and her old button says she is asked again, not that she is not invited."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    away = [{"from": "2027-02-15", "to": "2027-02-19"}]
+    await load_visit_roster(db, clock, cafe_children=COUNTS, hanne_absences=away)
+    run = VisitRunner(db, clock)
+    await run.plan()
     [cafe] = await cafes(db)
     assert cafe.id is not None
+    pia_old = button_value(await invitation(run, PIA), "cafe_yes")
+    ids_before = await invite_ids(db, cafe.id)
+    async with db.read() as session:
+        counts_before = await stand_in_counts(session)
+    assert sorted(counts_before.values()) == [1]
+    await close_the_cafe_day(run)
+
+    await run.plan()
+
+    [cafe] = await cafes(db)
+    assert cafe.id is not None and cafe.day == MOVED_TO
+    assert (PIA, "sundhedsplejerske", "invited") in await invites(db, cafe.id)
+    assert (await invite_ids(db, cafe.id))[PIA] == ids_before[PIA]
+    async with db.read() as session:
+        assert await stand_in_counts(session) == counts_before
+    assert (await run.press(PIA, "cafe_yes", pia_old)).text == (
+        "Caféen i Vuggestuen Mariehønen er flyttet til tirsdag 16. februar 2027. Svar på invitationen til den nye "
+        "dag. Intet er gemt."
+    )
+
+
+async def test_a_button_with_the_id_alone_answers_nothing_once_the_cafe_has_moved(
+    run: VisitRunner, db: Database
+) -> None:
+    """Invitations sent before buttons named the café and day: Rasmus's (asked again for the 16th) and Hanne's
+    (gone: she is away the 16th; on SQLite its id goes to the colleague asked instead) answer nothing."""
+    [cafe] = await cafes(db)
+    assert cafe.id is not None
+    async with db.write() as session:
+        for invite in (await session.exec(select(CafeInvite))).all():
+            invite.asked_for = None  # made before migration 0009
+    legacy = {who: str(invite_id) for who, invite_id in (await invite_ids(db, cafe.id)).items()}
+    await close_the_cafe_day(run)
+    await run.plan()
+    before = await snapshot(db)
+
+    stale = (
+        "Den invitation gælder ikke længere: caféen er flyttet, siden du fik den. Svar på den nye invitation, hvis du "
+        "har fået en. Intet er gemt."
+    )
+    for who in (RASMUS, HANNE):
+        for action in ("cafe_yes", "cafe_no"):
+            assert (await run.press(who, action, legacy[who])).text == stale
+    assert await snapshot(db) == before
+
+
+async def test_two_moves_before_the_first_notices_went_out_tell_both_in_order(run: VisitRunner, db: Database) -> None:
+    """The 15th closes, and before the bot has sent the notices (it was down), the 16th closes too: Rasmus hears
+    of both moves, each from the day he had last heard of."""
+    await close_the_cafe_day(run, hanne_away=False)
+    await run.plan()
+    await load_visit_roster(
+        db, run.clock, cafe_children=COUNTS, closing={"MAR": [CAFE_DAY.isoformat(), MOVED_TO.isoformat()]}
+    )
+    await run.plan()
+
+    [cafe] = await cafes(db)
+    told = [
+        r.payload["text"].split(":")[0] for r in await rows(db, "cafe.moved", status="pending") if r.recipient == RASMUS
+    ]
+    assert told == [
+        "🔁 Småbørnscaféen i Vuggestuen Mariehønen er flyttet fra mandag 15. februar 2027 til tirsdag 16. februar "
+        "2027 kl. 09.30",
+        "🔁 Småbørnscaféen i Vuggestuen Mariehønen er flyttet fra tirsdag 16. februar 2027 til "
+        f"{format_date(cafe.day)} kl. 09.30",
+    ]
+
+
+async def test_a_lead_who_is_also_a_consultant_there_gets_one_invitation(db: Database, clock: FakeClock) -> None:
+    """Karsten leads Mariehønen and is its småbørnskonsulent too: one invitation, as the consultant (the table keeps
+    one per person and café; proposing the café failed on that key before)."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    raw = visit_roster(cafe_children=COUNTS)
+    for person in raw["staff"]:
+        if person["id"] == KARSTEN:
+            person["roles"] = ["leder", "småbørnskonsulent"]
+    raw["assignment"].append({"role": "småbørnskonsulent", "staff": KARSTEN, "institutions": ["MAR"]})
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+
+    await VisitRunner(db, clock).plan()
+
+    [cafe] = await cafes(db)
+    assert cafe.id is not None
+    assert await invites(db, cafe.id) == [
+        (HANNE, "sundhedsplejerske", "invited"),
+        (KARSTEN, "småbørnskonsulent", "invited"),
+        (MAJA, "fysioterapeut", "invited"),
+        (TOVE, "tale-hørekonsulent", "invited"),
+    ]
+
+
+async def test_a_button_sent_before_buttons_named_the_cafe_still_answers(run: VisitRunner, db: Database) -> None:
+    """Invitations already in Slack when this version is deployed carry the invitation's id alone; their rows have
+    no `asked_for` (migration 0009 adds it empty)."""
+    [cafe] = await cafes(db)
+    assert cafe.id is not None
+    async with db.write() as session:
+        for invite in (await session.exec(select(CafeInvite))).all():
+            invite.asked_for = None
     legacy = str((await invite_ids(db, cafe.id))[MAJA])
     await run.press(MAJA, "cafe_yes", legacy)
     assert (MAJA, "fysioterapeut", "accepted") in await invites(db, cafe.id)

@@ -232,15 +232,21 @@ async def _my_invite(
 ) -> tuple[CafeInvite, CafeSession, Institution]:
     invite_id, cafe_id, day = _button(value)
     invite = await session.get(CafeInvite, invite_id)
+    if cafe_id is None and (invite is None or invite.asked_for is not None):
+        # A button with the id alone was sent before invitations were asked again or made anew: its invitation is
+        # gone with its café's old day, or asked again for the new day, or its id now another's (SQLite).
+        raise UserError(t("cafe.invite_stale"))
     if cafe_id is not None and (invite is None or invite.session_id != cafe_id):
         invite = None  # gone with the day it was for; its id may be another invitation's now
     cafe = await session.get(CafeSession, invite.session_id if invite else cafe_id) if invite or cafe_id else None
     institution = await session.get(Institution, cafe.institution_id) if cafe else None
     if cafe is not None and institution is not None and day is not None and cafe.day != day:
-        again = invite is not None and invite.staff_id == staff.id
+        mine = await session.exec(
+            select(CafeInvite.id).where(CafeInvite.session_id == cafe.id, CafeInvite.staff_id == staff.id)
+        )
         raise UserError(
             t(
-                "cafe.moved_answer_again" if again else "cafe.moved_answer_released",
+                "cafe.moved_answer_again" if mine.first() is not None else "cafe.moved_answer_released",
                 institution=institution.name,
                 date=format_date(cafe.day),
             )

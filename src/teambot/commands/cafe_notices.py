@@ -171,13 +171,15 @@ async def tell_closing_moves(
     session: AsyncSession, moves: Sequence[CafeMove], *, table: RoutingTable, now: datetime
 ) -> int:
     """Tell those invited to each café moved off a new closing day (`store.cafe.move_off_closing_days`) who had not
-    declined, and its leads, at once; the leads are reminded to tell the parents. The rows still waiting name the
-    old day and go; the next sync sends the new day's invitations. One notice per move: a later pass finds the café
-    on a working day."""
+    declined, and its leads, at once, whether they are asked again; the leads are reminded to tell the parents. The
+    invitations and reminders still waiting name the old day and go; the next sync sends the new day's. One notice
+    per move: a later pass finds the café on a working day."""
     if not moves:
         return 0
     ids = [move.cafe.id for move in moves if move.cafe.id is not None]
-    await outbox.cancel_pending_many(session, ref_type="cafe", ref_ids=ids, kinds=CAFE_KINDS)
+    # The old day's invitations and reminders go; an earlier move's notice still waiting goes out before this one,
+    # so that each tells the day its reader last heard of.
+    await outbox.cancel_pending_many(session, ref_type="cafe", ref_ids=ids, kinds=(INVITE, UNFILLED, REMINDER))
     invites_now = await invites_of_sessions(session, ids)
     before = [i for move in moves for i in move.invited_before]
     people = {i.staff_id for i in before} | {i.stands_in_for for i in before if i.stands_in_for}

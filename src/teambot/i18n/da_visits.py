@@ -206,6 +206,10 @@ MESSAGES: dict[str, str] = {
     # the småbørnscafé: buttons
     "cafe.moved_answer_again": "Caféen i {institution} er flyttet til {date}. Svar på invitationen til den nye dag. Intet er gemt.",
     "cafe.moved_answer_released": "Caféen i {institution} er flyttet til {date}, og du er ikke inviteret den dag. Intet er gemt.",
+    "cafe.invite_stale": (
+        "Den invitation gælder ikke længere: "
+        "caféen er flyttet, siden du fik den. Svar på den nye invitation, hvis du har fået en. Intet er gemt."
+    ),
     "cafe.gone": "Den café findes ikke længere. Skriv `/teambot café` for at se caféerne. Intet er gemt.",
     "cafe.not_your_invite": "Invitationen er til en anden. Intet er gemt.",
     "cafe.over": "Caféen {date} er overstået. Intet er gemt.",

@@ -210,6 +210,10 @@ MESSAGES: dict[str, str] = {
     # the småbørnscafé: buttons
     "cafe.moved_answer_again": "The café at {institution} has moved to {date}. Answer the invitation for the new day. Nothing was saved.",
     "cafe.moved_answer_released": "The café at {institution} has moved to {date}, and you are not invited that day. Nothing was saved.",
+    "cafe.invite_stale": (
+        "That invitation no longer applies: "
+        "the café has moved since you got it. Answer the new invitation, if you got one. Nothing was saved."
+    ),
     "cafe.gone": "That café no longer exists. Write `/teambot café` to see the cafés. Nothing was saved.",
     "cafe.not_your_invite": "The invitation is for someone else. Nothing was saved.",
     "cafe.over": "The café on {date} is over. Nothing was saved.",

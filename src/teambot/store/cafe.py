@@ -330,8 +330,8 @@ async def _invite_everyone(
     returns the invitations.
 
     `kept` are a moved café's invitations by person: whoever is invited again keeps their row, asked again (the
-    rotation counts the rows, and SQLite would give a deleted row's id to the next one); the rest go before
-    colleagues are asked, so that the old day's stand-ins may be asked again."""
+    rotation counts the rows, and an old button names its row); the old day's stand-in too, where one is needed
+    again and she can come. The rest go before colleagues are asked, so that anyone may be asked anew."""
     assert cafe.id is not None
     kept = dict(kept or {})
     invited: list[CafeInvite] = []
@@ -344,6 +344,7 @@ async def _invite_everyone(
             invite = _invite(cafe, role, staff_id, now, stands_in)
         else:
             invite.role, invite.stands_in_for, invite.status, invite.answered_at = role, stands_in, INVITED, None
+            invite.asked_for = cafe.day
         session.add(invite)
         invited.append(invite)
 
@@ -355,7 +356,10 @@ async def _invite_everyone(
             stands_in = first.assigned.staff_id if first.reason is Reason.SUBSTITUTE and first.assigned else None
             direct[role] = (first.recipient.staff_id, stands_in)
     leads = table.leads.get(cafe.institution_id, ())
-    unwanted = set(kept) - {who for who, _ in direct.values()} - {lead.staff_id for lead in leads}
+    # The old day's stand-in for a profession that needs one again keeps her row, if she can come that day: her
+    # ask still counts in the rotation, and she has said yes or no to the café once already.
+    again = await _stand_ins_again(session, cafe, table, [r for r in CAFE_ROLES if r not in direct], kept)
+    unwanted = set(kept) - {who for who, _ in direct.values()} - {lead.staff_id for lead in leads} - set(again.values())
     for staff_id in unwanted:
         await session.delete(kept.pop(staff_id))
     if unwanted:
@@ -366,7 +370,11 @@ async def _invite_everyone(
             continue
         # The fixed consultant cannot come (absent without a substitute) or there is none: ask a colleague.
         absent = table.fixed(cafe.institution_id, role)
-        colleague = await stand_in_for(session, cafe, role, absent.person.staff_id if absent else None, table, now)
+        absent_id = absent.person.staff_id if absent else None
+        if (stand_in := again.get(role)) is not None:
+            ask(role, stand_in, absent_id)
+            continue
+        colleague = await stand_in_for(session, cafe, role, absent_id, table, now)
         if colleague is not None:
             invited.append(colleague)
     for lead in leads:
@@ -374,9 +382,41 @@ async def _invite_everyone(
     return invited  # flushed with the next café, by the next query, or at the end of `propose`
 
 
+async def _stand_ins_again(
+    session: AsyncSession, cafe: CafeSession, table: RoutingTable, roles: Sequence[str], kept: dict[int, CafeInvite]
+) -> dict[str, int]:
+    """Of a moved café's stand-ins (`kept`), the one for each of `roles` who can still be asked on its new day: in
+    the district's pool for the role and not away that day, and not at another café that day."""
+    candidates = {
+        i.role: i.staff_id
+        for i in kept.values()
+        if i.role in roles and i.stands_in_for is not None and i.status != DECLINED
+    }
+    if not candidates:
+        return {}
+    elsewhere = set(
+        (
+            await session.exec(
+                select(CafeInvite.staff_id)
+                .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
+                .where(CafeSession.day == cafe.day, CafeInvite.status != DECLINED, CafeSession.id != cafe.id)
+            )
+        ).all()
+    )
+    district = table.districts.get(cafe.institution_id)
+    return {
+        role: staff_id
+        for role, staff_id in candidates.items()
+        if staff_id not in elsewhere
+        and any(p.staff_id == staff_id and table.absence(p, cafe.day) is None for p in table.colleagues(district, role))
+    }
+
+
 def _invite(cafe: CafeSession, role: str, staff_id: int, now: datetime, stands_in: int | None) -> CafeInvite:
     assert cafe.id is not None
-    return CafeInvite(session_id=cafe.id, role=role, staff_id=staff_id, stands_in_for=stands_in, created_at=now)
+    return CafeInvite(
+        session_id=cafe.id, role=role, staff_id=staff_id, stands_in_for=stands_in, created_at=now, asked_for=cafe.day
+    )
 
 
 async def stand_in_counts(session: AsyncSession) -> dict[int, int]:

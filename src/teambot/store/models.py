@@ -290,6 +290,9 @@ class CafeInvite(SQLModel, table=True):
     stands_in_for: int | None = Field(default=None, foreign_key="staff.id")  # whose decline this invite replaces
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # The café day this invitation last asked about; empty on invitations made before buttons named the café and
+    # day, the only ones a button with the id alone may answer (migration 0009).
+    asked_for: date | None = Field(default=None)
 
 
 class CalendarFeed(SQLModel, table=True):
