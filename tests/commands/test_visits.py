@@ -269,7 +269,13 @@ async def test_bekraeft_on_a_request_for_a_day_the_visit_has_left_confirms_nothi
         "Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
     )
     assert await snapshot(run.db) == before
-    # A button naming the visit's day confirms it, as does one sent before buttons named the day.
+    # A button from before buttons named the day (the id alone) confirms nothing either, once the planner has
+    # moved the visit; one naming the visit's day confirms it.
+    assert (await run.press(HANNE, "visit_confirm", str(sol.id))).text == (
+        f"Besøget i Børnehuset Solsikken er flyttet til {format_date(moved.day)}, så den knap gælder ikke længere. "
+        "Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
     assert (await run.press(HANNE, "visit_confirm", f"{sol.id}:{moved.day.isoformat()}")).text.startswith("✅")
     [confirmed] = [v for v in await visits(run.db, "SOL") if v.id == sol.id]
     assert confirmed.confirmed_by is not None

@@ -240,6 +240,27 @@ async def test_a_visit_moved_off_closing_days_back_to_a_day_it_had_before_is_tol
     assert {r.status for r in await rows(db, "visit.moved")} == {"sent"}
 
 
+async def test_two_closing_moves_before_the_first_notice_went_out_are_both_told_in_order(
+    run: VisitRunner, db: Database, clock: FakeClock
+) -> None:
+    """11 March closes, then 12 March, before the bot has sent the first notice (it was down): Hanne hears of both
+    moves, each from the day she had last heard of (the second notice alone named a 12th she never heard of)."""
+    clock.set(datetime(2027, 1, 10, 7, 0))
+    await load_visit_roster(db, clock, closing={"SOL": [SOL_VISIT.isoformat()]})
+    await run.plan()
+    clock.set(datetime(2027, 1, 10, 7, 5))
+    await load_visit_roster(db, clock, closing={"SOL": [SOL_VISIT.isoformat(), "2027-03-12"]})
+    await run.plan()
+
+    [sol] = [v for v in await visits(db, "SOL") if v.year == 2027 and v.quarter == 1]
+    pending = await rows(db, "visit.moved", status="pending")
+    told = [r.payload["text"].split(": ")[0] for r in pending if r.recipient == HANNE]
+    assert told == [
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til fredag 12. marts 2027",
+        f"🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra fredag 12. marts 2027 til {format_date(sol.day)}",
+    ]
+
+
 async def test_a_visit_with_no_free_day_left_in_its_quarter_stays_and_the_log_says_so(
     run: VisitRunner, db: Database, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -254,7 +275,10 @@ async def test_a_visit_with_no_free_day_left_in_its_quarter_stays_and_the_log_sa
 
     [after] = [v for v in await visits(db, "SOL") if v.id == sol.id]
     assert after.day == SOL_VISIT
-    assert f"no free working day left in its quarter to move visit {sol.id} off a closing day" in caplog.messages
+    assert (
+        f"no free working day left in its quarter to move visit {sol.id} (SOL, sundhedsplejerske) off closing day "
+        "2027-03-11"
+    ) in caplog.messages
     assert await rows(db, "visit.moved") == []
 
 

@@ -436,7 +436,7 @@ async def tell_closing_moves(
     """Tell the consultant and the leads of each visit the planner moved off a day that has become a closing day
     (`plan_year`), as a person's move would: the parents' notice and the reminders alone showed only the new day.
     One notice per move (a later pass finds the visit on a working day); one still waiting about an earlier move
-    goes."""
+    goes out first, so that each tells the day its reader last heard of."""
     if not moves:
         return 0
     facts_of = await visit_facts_of(session, [visit for visit, _ in moves], table)
@@ -451,9 +451,6 @@ async def tell_closing_moves(
             date=format_date(facts.day),
         )
         planned += _move_rows(visit, facts, partial(plain_notice, body), now=now)
-    await outbox.cancel_pending_many(
-        session, ref_type="visit", ref_ids=[visit.id for visit, _ in moves if visit.id is not None], kinds=(MOVED,)
-    )
     await outbox.insert_new(session, planned, now)
     return len(planned)
 

@@ -394,6 +394,18 @@ async def _stand_ins_again(
     }
     if not candidates:
         return {}
+    district = table.districts.get(cafe.institution_id)
+    return {
+        role: staff_id
+        for role, staff_id in candidates.items()
+        if staff_id in {p.staff_id for p in await _free_colleagues(session, cafe, table, role, district)}
+    }
+
+
+async def _free_colleagues(
+    session: AsyncSession, cafe: CafeSession, table: RoutingTable, role: str, district: int | None
+) -> list[Person]:
+    """The district's colleagues of `role` who could stand in at `cafe`: not away that day, nor at another café."""
     elsewhere = set(
         (
             await session.exec(
@@ -403,13 +415,11 @@ async def _stand_ins_again(
             )
         ).all()
     )
-    district = table.districts.get(cafe.institution_id)
-    return {
-        role: staff_id
-        for role, staff_id in candidates.items()
-        if staff_id not in elsewhere
-        and any(p.staff_id == staff_id and table.absence(p, cafe.day) is None for p in table.colleagues(district, role))
-    }
+    return [
+        p
+        for p in table.colleagues(district, role)
+        if table.absence(p, cafe.day) is None and p.staff_id not in elsewhere
+    ]
 
 
 def _invite(cafe: CafeSession, role: str, staff_id: int, now: datetime, stands_in: int | None) -> CafeInvite:
@@ -420,7 +430,9 @@ def _invite(cafe: CafeSession, role: str, staff_id: int, now: datetime, stands_i
 
 
 async def stand_in_counts(session: AsyncSession) -> dict[int, int]:
-    """How many times each person has been asked to stand in at a café: the measure the rotation evens out."""
+    """How many times each person has been asked to stand in at a café: the measure the rotation evens out. An ask
+    a café's move made unneeded (her colleague can come on the new day) is gone with its invitation and not
+    counted."""
     rows = (
         await session.exec(
             select(CafeInvite.staff_id, func.count())
@@ -446,17 +458,8 @@ async def stand_in_for(
     asked = {i.staff_id for i in await invites_of(session, cafe.id)}
     if declined_by is not None:
         asked.add(declined_by)
-    elsewhere = set(
-        (
-            await session.exec(
-                select(CafeInvite.staff_id)
-                .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
-                .where(CafeSession.day == cafe.day, CafeInvite.status != DECLINED, CafeSession.id != cafe.id)
-            )
-        ).all()
-    )
-    pool = [p for p in table.colleagues(district, role) if table.absence(p, cafe.day) is None]
-    chosen = pick_stand_in(pool, exclude=asked | elsewhere, stand_ins=await stand_in_counts(session))
+    pool = await _free_colleagues(session, cafe, table, role, district)
+    chosen = pick_stand_in(pool, exclude=asked, stand_ins=await stand_in_counts(session))
     if chosen is None:
         return None
     invite = _invite(cafe, role, chosen.staff_id, now, declined_by)

@@ -164,6 +164,7 @@ async def plan_year(
     ).all():
         booked.setdefault(consultant_id, set()).add(day)
 
+    codes = {i.id: i.code for i in institutions}
     reassigned: list[Visit] = []
     moved_off_closing: list[tuple[Visit, date]] = []
     today = now.date()
@@ -185,7 +186,13 @@ async def plan_year(
                 visit.day, visit.confirmed_by, visit.status, visit.changed_at = moved, None, "moved", now
             else:
                 # Every pass says so until someone moves it (Flyt) or reopens the day.
-                log.warning("no free working day left in its quarter to move visit %s off a closing day", visit.id)
+                log.warning(
+                    "no free working day left in its quarter to move visit %s (%s, %s) off closing day %s",
+                    visit.id,
+                    codes.get(visit.institution_id, "?"),
+                    visit.discipline,
+                    visit.day.isoformat(),
+                )
             diary.add(visit.day)
         assignee = table.fixed(visit.institution_id, visit.discipline)
         if assignee is None or assignee.person.staff_id == visit.consultant_id:
