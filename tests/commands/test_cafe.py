@@ -275,7 +275,7 @@ async def test_a_button_from_before_the_move_answers_nothing_and_says_where_the_
         "Intet er gemt."
     )
     assert await snapshot(db) == before
-    # The new day's invitation answers the new day.
+    # The new day's invitation answers the new day; the old button then says so.
     reply = await run.press(RASMUS, "cafe_yes", button_value(await invitation(run, RASMUS, MOVED_TO), "cafe_yes"))
     assert reply.text == (
         "✅ Du deltager i småbørnscaféen i Vuggestuen Mariehønen tirsdag 16. februar 2027 kl. 09.30. Tak! Du får en "
@@ -283,6 +283,11 @@ async def test_a_button_from_before_the_move_answers_nothing_and_says_where_the_
     )
     [cafe] = await cafes(db)
     assert cafe.id is not None
+    assert (RASMUS, "småbørnskonsulent", "accepted") in await invites(db, cafe.id)
+    assert (await run.press(RASMUS, "cafe_no", old[RASMUS])).text == (
+        "Caféen i Vuggestuen Mariehønen er flyttet til tirsdag 16. februar 2027, og du har allerede svaret for den "
+        "dag. Intet er gemt."
+    )
     assert (RASMUS, "småbørnskonsulent", "accepted") in await invites(db, cafe.id)
 
 

@@ -241,16 +241,15 @@ async def _my_invite(
     cafe = await session.get(CafeSession, invite.session_id if invite else cafe_id) if invite or cafe_id else None
     institution = await session.get(Institution, cafe.institution_id) if cafe else None
     if cafe is not None and institution is not None and day is not None and cafe.day != day:
-        mine = await session.exec(
-            select(CafeInvite.id).where(CafeInvite.session_id == cafe.id, CafeInvite.staff_id == staff.id)
-        )
-        raise UserError(
-            t(
-                "cafe.moved_answer_again" if mine.first() is not None else "cafe.moved_answer_released",
-                institution=institution.name,
-                date=format_date(cafe.day),
+        mine = (
+            await session.exec(
+                select(CafeInvite.status).where(CafeInvite.session_id == cafe.id, CafeInvite.staff_id == staff.id)
             )
+        ).first()
+        key = {None: "cafe.moved_answer_released", store.INVITED: "cafe.moved_answer_again"}.get(
+            mine, "cafe.moved_answer_answered"
         )
+        raise UserError(t(key, institution=institution.name, date=format_date(cafe.day)))
     if invite is None or cafe is None or institution is None:
         raise UserError(t("cafe.gone"))
     if invite.staff_id != staff.id:
