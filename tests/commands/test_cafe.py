@@ -396,7 +396,8 @@ async def test_two_moves_before_the_first_notices_went_out_tell_both_in_order(ru
 
 async def test_a_lead_who_is_also_a_consultant_there_gets_one_invitation(db: Database, clock: FakeClock) -> None:
     """Karsten leads Mariehønen and is its småbørnskonsulent too: one invitation, as the consultant (the table keeps
-    one per person and café; proposing the café failed on that key before)."""
+    one per person and café; proposing the café failed on that key before), with the lead's text for the
+    parents."""
     clock.set(datetime(2027, 1, 4, 9, 0))
     raw = visit_roster(cafe_children=COUNTS)
     for person in raw["staff"]:
@@ -415,6 +416,9 @@ async def test_a_lead_who_is_also_a_consultant_there_gets_one_invitation(db: Dat
         (MAJA, "fysioterapeut", "invited"),
         (TOVE, "tale-hørekonsulent", "invited"),
     ]
+    # The text for the parents is in it all the same: he is the one to post it.
+    [karsten] = [r for r in await rows(db, "cafe.invite") if r.recipient == KARSTEN]
+    assert AULA in karsten.payload["text"]
 
 
 async def test_a_button_sent_before_buttons_named_the_cafe_still_answers(run: VisitRunner, db: Database) -> None:

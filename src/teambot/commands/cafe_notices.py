@@ -102,13 +102,17 @@ def _buttons(value: str) -> Block:
     )
 
 
-def invitation(cafe: CafeSession, institution: Institution, invite: CafeInvite, why: str) -> Reply:
+def invitation(
+    cafe: CafeSession, institution: Institution, invite: CafeInvite, why: str, *, lead: bool = False
+) -> Reply:
+    """`lead`: the invitee leads the institution (invited as its consultant too, in one invitation): the text for the
+    parents is theirs to post all the same."""
     assert invite.id is not None
     lines = [
         headline(cafe, institution),
         t("cafe.invite_body", n=cafe.children, months=months_label(cafe.first_month, cafe.last_month)),
     ]
-    if invite.role == LEAD_ROLE:
+    if invite.role == LEAD_ROLE or lead:
         lines += [
             t("cafe.lead_post"),
             parent_invitation(cafe, institution),
@@ -368,6 +372,7 @@ def _wanted_rows(
     reminders: list[outbox.Planned] = []
     if cafe.day >= today:
         soon = late_reminder_instant(now, calendar, at, zone)
+        leads = {lead.staff_id for lead in table.leads.get(cafe.institution_id, ())}
         for invite in invites:
             person = staff.get(invite.staff_id)
             if person is None or not person.slack_id or not person.active:
@@ -379,7 +384,7 @@ def _wanted_rows(
                         INVITE,
                         f"{prefix}:invite:{invite.id}",
                         person.slack_id,
-                        invitation(cafe, institution, invite, why),
+                        invitation(cafe, institution, invite, why, lead=invite.staff_id in leads),
                         soon,
                     )
                 )
