@@ -129,6 +129,21 @@ async def test_enough_children_bring_a_cafe_and_invitations_to_the_five_professi
     assert len(await rows(run.db, "cafe.invite")) == 5
 
 
+async def test_two_cafes_in_one_district_do_not_fall_on_the_same_day(db: Database, clock: FakeClock) -> None:
+    """Mariehønen and Birkelunden (both district Nord) each have a February café. Their sundhedsplejersker
+    differ, but the district's småbørnskonsulent, fysioterapeut and tale-hørekonsulent are the same three people:
+    Birkelunden's goes to the next free day instead of the same Monday."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock, cafe_children={"MAR": {"2027-01": 3, "2027-02": 4}, "BIR": {"2027-02": 8}})
+
+    await VisitRunner(db, clock).plan()
+
+    assert sorted((c.institution_id, c.day) for c in await cafes(db)) == [
+        (2, CAFE_DAY),
+        (3, date(2027, 2, 16)),
+    ]
+
+
 async def test_too_few_children_wait_and_a_later_month_is_proposed_four_weeks_ahead(run: VisitRunner) -> None:
     assert [c.institution_id for c in await cafes(run.db)] == [2]  # Mariehønen only, for now
     await run.skip_to(datetime(2027, 2, 1, 9, 0))

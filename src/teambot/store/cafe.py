@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -145,33 +145,44 @@ async def waiting_groups(
 @dataclass
 class _Diaries:
     """The days that keep a new café off a day, kept up to date while cafés are proposed: each institution's café
-    days, and for each sundhedsplejerske concerned the days of her visits and of the cafés she is invited to
-    (not declined)."""
+    days, and for each fixed consultant concerned (of every profession a café invites) the days of their visits and
+    of the cafés they are invited to (not declined)."""
 
     cafe_days: dict[int, set[date]]
-    nurse_days: dict[int, set[date]]
+    consultant_days: dict[int, set[date]]
 
-    def busy(self, institution_id: int, nurse: Person | None) -> set[date]:
-        """Days the institution has a café already, or its sundhedsplejerske has a visit or a café anywhere."""
+    def busy(self, institution_id: int, consultants: Sequence[Person]) -> set[date]:
+        """Days the institution has a café already, or one of its consultants a visit or a café anywhere: a
+        district's fysioterapeut is one person for all its institutions."""
         days = set(self.cafe_days.get(institution_id, ()))
-        if nurse is not None:
-            days |= self.nurse_days.get(nurse.staff_id, set())
+        for person in consultants:
+            days |= self.consultant_days.get(person.staff_id, set())
         return days
 
     def book(self, cafe: CafeSession, invited: Sequence[CafeInvite]) -> None:
         self.cafe_days.setdefault(cafe.institution_id, set()).add(cafe.day)
         for invite in invited:
-            if invite.staff_id in self.nurse_days and invite.status != DECLINED:
-                self.nurse_days[invite.staff_id].add(cafe.day)
+            if invite.staff_id in self.consultant_days and invite.status != DECLINED:
+                self.consultant_days[invite.staff_id].add(cafe.day)
 
 
-async def _nurse_days(session: AsyncSession, nurses: set[int]) -> dict[int, set[date]]:
-    days: dict[int, set[date]] = {n: set() for n in nurses}
-    if not nurses:
-        return days
+def _consultants(table: RoutingTable, institution_ids: Iterable[int]) -> dict[int, list[Person]]:
+    """Each institution's fixed consultant of every profession a café invites."""
+    return {
+        i: [a.person for role in CAFE_ROLES if (a := table.fixed(i, role)) is not None] for i in set(institution_ids)
+    }
+
+
+async def _diaries(
+    session: AsyncSession, cafe_days: dict[int, set[date]], consultants: dict[int, list[Person]]
+) -> _Diaries:
+    people = {p.staff_id for persons in consultants.values() for p in persons}
+    days: dict[int, set[date]] = {n: set() for n in people}
+    if not people:
+        return _Diaries(cafe_days, days)
     for staff_id, day in (
         await session.exec(
-            select(col(Visit.consultant_id), col(Visit.day)).where(col(Visit.consultant_id).in_(list(nurses)))
+            select(col(Visit.consultant_id), col(Visit.day)).where(col(Visit.consultant_id).in_(list(people)))
         )
     ).all():
         days[staff_id].add(day)
@@ -179,11 +190,11 @@ async def _nurse_days(session: AsyncSession, nurses: set[int]) -> dict[int, set[
         await session.exec(
             select(col(CafeInvite.staff_id), col(CafeSession.day))
             .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
-            .where(col(CafeInvite.staff_id).in_(list(nurses)), CafeInvite.status != DECLINED)
+            .where(col(CafeInvite.staff_id).in_(list(people)), CafeInvite.status != DECLINED)
         )
     ).all():
         days[staff_id].add(day)
-    return days
+    return _Diaries(cafe_days, days)
 
 
 async def propose(
@@ -196,7 +207,7 @@ async def propose(
 ) -> list[CafeSession]:
     """Turn every due group of cohorts into a café with its invitations. Returns the new cafés.
 
-    The counts and cafés of every institution are read at once, and the diaries of the sundhedsplejersker of the
+    The counts and cafés of every institution are read at once, and the diaries of the consultants of the
     institutions with a due group in two more queries: a pass with nothing due costs three queries."""
     await visit_store.lock_planning(session)  # one proposer at a time (PostgreSQL)
     policy = cafe_policy(await queries.municipality(session))
@@ -225,14 +236,11 @@ async def propose(
         due += [(institution_id, g) for g in group_cohorts(waiting, policy, today) if is_due(g, policy, today)]
     if not due:
         return []
-    nurse_of = {i: table.fixed(i, Role.SUNDHEDSPLEJERSKE.value) for i in {i for i, _ in due}}
-    diaries = _Diaries(
-        cafe_days, await _nurse_days(session, {n.person.staff_id for n in nurse_of.values() if n is not None})
-    )
+    consultants = _consultants(table, (i for i, _ in due))
+    diaries = await _diaries(session, cafe_days, consultants)
     created: list[CafeSession] = []
     for institution_id, group in due:
-        nurse = nurse_of[institution_id]
-        busy = diaries.busy(institution_id, nurse.person if nurse else None)
+        busy = diaries.busy(institution_id, consultants[institution_id])
         day = cafe_day(group, policy, calendars[institution_id], today, busy)
         if day is None:
             continue  # no free working day while the children are in the window; the lead sees them waiting
@@ -292,17 +300,14 @@ async def move_off_closing_days(
         await session.exec(select(col(CafeSession.institution_id), col(CafeSession.day)))
     ).all():
         cafe_days.setdefault(institution_id, set()).add(day)
-    nurse_of = {c.institution_id: table.fixed(c.institution_id, Role.SUNDHEDSPLEJERSKE.value) for c in closed}
-    diaries = _Diaries(
-        cafe_days, await _nurse_days(session, {n.person.staff_id for n in nurse_of.values() if n is not None})
-    )
+    consultants = _consultants(table, (c.institution_id for c in closed))
+    diaries = await _diaries(session, cafe_days, consultants)
     invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
     moved: list[CafeMove] = []
     for cafe in closed:
         assert cafe.id is not None
-        nurse = nurse_of[cafe.institution_id]
         group = CafeGroup(cafe.first_month, cafe.last_month, cafe.children, cafe.day, full=True)
-        busy = diaries.busy(cafe.institution_id, nurse.person if nurse else None)
+        busy = diaries.busy(cafe.institution_id, consultants[cafe.institution_id])
         new_day = moved_cafe_day(cafe.day, group, policy, calendars[cafe.institution_id], today, busy)
         if new_day is None:
             log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
