@@ -9,7 +9,7 @@ March is four weeks away.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -38,7 +38,7 @@ from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
 from teambot.store.cafe import stand_in_counts
 from teambot.store.db import Database
-from teambot.store.models import CafeCount, CafeInvite, CafeSession, Notification, Staff
+from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Notification, Staff
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
 
@@ -142,6 +142,49 @@ async def test_two_cafes_in_one_district_do_not_fall_on_the_same_day(db: Databas
         (2, CAFE_DAY),
         (3, date(2027, 2, 16)),
     ]
+
+
+async def test_a_district_consultant_busy_every_day_still_lets_the_cafe_be_held(db: Database, clock: FakeClock) -> None:
+    """Maja, Nord's fysioterapeut, is at a café in Solsikken on every working day the children of Mariehønen could
+    have theirs: the café is held all the same, on the first day clear of its own sundhedsplejerske, and Maja is
+    invited (she may decline and a colleague is asked). Children without a café would be worse."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock, cafe_children={"MAR": COUNTS["MAR"]})
+    async with db.write() as session:
+        [maja] = (await session.exec(select(Staff).where(Staff.slack_id == MAJA))).all()
+        [sol] = (await session.exec(select(Institution).where(Institution.code == "SOL"))).all()
+        assert maja.id is not None and sol.id is not None
+        day = date(2027, 1, 18)
+        while day <= date(2027, 5, 31):
+            if day.weekday() < 5:
+                busy = CafeSession(
+                    institution_id=sol.id,
+                    day=day,
+                    start="09:30",
+                    first_month=date(2027, 6, 1),
+                    last_month=date(2027, 6, 1),
+                    children=3,
+                    created_at=clock.now(),
+                )
+                session.add(busy)
+                await session.flush()
+                assert busy.id is not None
+                session.add(
+                    CafeInvite(
+                        session_id=busy.id,
+                        role="fysioterapeut",
+                        staff_id=maja.id,
+                        status="accepted",
+                        created_at=clock.now(),
+                    )
+                )
+            day += timedelta(days=1)
+
+    await VisitRunner(db, clock).plan()
+
+    [mariehønen] = [c for c in await cafes(db) if c.institution_id != sol.id]
+    assert mariehønen.id is not None and mariehønen.day == CAFE_DAY
+    assert (MAJA, "fysioterapeut", "invited") in await invites(db, mariehønen.id)
 
 
 async def test_too_few_children_wait_and_a_later_month_is_proposed_four_weeks_ahead(run: VisitRunner) -> None:

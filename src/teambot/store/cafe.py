@@ -152,8 +152,7 @@ class _Diaries:
     consultant_days: dict[int, set[date]]
 
     def busy(self, institution_id: int, consultants: Sequence[Person]) -> set[date]:
-        """Days the institution has a café already, or one of its consultants a visit or a café anywhere: a
-        district's fysioterapeut is one person for all its institutions."""
+        """Days the institution has a café already, or one of `consultants` a visit or a café anywhere."""
         days = set(self.cafe_days.get(institution_id, ()))
         for person in consultants:
             days |= self.consultant_days.get(person.staff_id, set())
@@ -166,17 +165,24 @@ class _Diaries:
                 self.consultant_days[invite.staff_id].add(cafe.day)
 
 
-def _consultants(table: RoutingTable, institution_ids: Iterable[int]) -> dict[int, list[Person]]:
-    """Each institution's fixed consultant of every profession a café invites."""
-    return {
-        i: [a.person for role in CAFE_ROLES if (a := table.fixed(i, role)) is not None] for i in set(institution_ids)
-    }
+def _consultants(table: RoutingTable, institution_ids: Iterable[int]) -> dict[int, tuple[list[Person], list[Person]]]:
+    """Each institution's sundhedsplejerske (as a list: none or one), and its fixed consultant of every profession
+    a café invites.
+
+    A café's day is kept clear of all of theirs if it can be, else of the sundhedsplejerske's alone: a district's
+    fysioterapeut is one person for all its institutions, and a café she must decline (a colleague is asked) is
+    better than none while the children are the right age."""
+    found: dict[int, tuple[list[Person], list[Person]]] = {}
+    for i in set(institution_ids):
+        nurse = [a.person for a in [table.fixed(i, Role.SUNDHEDSPLEJERSKE.value)] if a is not None]
+        found[i] = nurse, [a.person for role in CAFE_ROLES if (a := table.fixed(i, role)) is not None]
+    return found
 
 
 async def _diaries(
-    session: AsyncSession, cafe_days: dict[int, set[date]], consultants: dict[int, list[Person]]
+    session: AsyncSession, cafe_days: dict[int, set[date]], consultants: dict[int, tuple[list[Person], list[Person]]]
 ) -> _Diaries:
-    people = {p.staff_id for persons in consultants.values() for p in persons}
+    people = {p.staff_id for _, persons in consultants.values() for p in persons}
     days: dict[int, set[date]] = {n: set() for n in people}
     if not people:
         return _Diaries(cafe_days, days)
@@ -240,8 +246,11 @@ async def propose(
     diaries = await _diaries(session, cafe_days, consultants)
     created: list[CafeSession] = []
     for institution_id, group in due:
-        busy = diaries.busy(institution_id, consultants[institution_id])
-        day = cafe_day(group, policy, calendars[institution_id], today, busy)
+        nurse, everyone = consultants[institution_id]
+        calendar = calendars[institution_id]
+        day = cafe_day(group, policy, calendar, today, diaries.busy(institution_id, everyone)) or cafe_day(
+            group, policy, calendar, today, diaries.busy(institution_id, nurse)
+        )
         if day is None:
             continue  # no free working day while the children are in the window; the lead sees them waiting
         cafe = CafeSession(
@@ -307,8 +316,11 @@ async def move_off_closing_days(
     for cafe in closed:
         assert cafe.id is not None
         group = CafeGroup(cafe.first_month, cafe.last_month, cafe.children, cafe.day, full=True)
-        busy = diaries.busy(cafe.institution_id, consultants[cafe.institution_id])
-        new_day = moved_cafe_day(cafe.day, group, policy, calendars[cafe.institution_id], today, busy)
+        nurse, everyone = consultants[cafe.institution_id]
+        calendar = calendars[cafe.institution_id]
+        new_day = moved_cafe_day(
+            cafe.day, group, policy, calendar, today, diaries.busy(cafe.institution_id, everyone)
+        ) or moved_cafe_day(cafe.day, group, policy, calendar, today, diaries.busy(cafe.institution_id, nurse))
         if new_day is None:
             log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
             continue
