@@ -180,15 +180,22 @@ def _consultants(table: RoutingTable, institution_ids: Iterable[int]) -> dict[in
 
 
 async def _diaries(
-    session: AsyncSession, cafe_days: dict[int, set[date]], consultants: dict[int, tuple[list[Person], list[Person]]]
+    session: AsyncSession,
+    cafe_days: dict[int, set[date]],
+    consultants: dict[int, tuple[list[Person], list[Person]]],
+    since: date,
 ) -> _Diaries:
+    """The diaries of `consultants` from `since` on (a new café's day is never sooner; a district's consultants
+    are invited to every café of the district, year after year)."""
     people = {p.staff_id for _, persons in consultants.values() for p in persons}
     days: dict[int, set[date]] = {n: set() for n in people}
     if not people:
         return _Diaries(cafe_days, days)
     for staff_id, day in (
         await session.exec(
-            select(col(Visit.consultant_id), col(Visit.day)).where(col(Visit.consultant_id).in_(list(people)))
+            select(col(Visit.consultant_id), col(Visit.day)).where(
+                col(Visit.consultant_id).in_(list(people)), col(Visit.day) >= since
+            )
         )
     ).all():
         days[staff_id].add(day)
@@ -196,7 +203,9 @@ async def _diaries(
         await session.exec(
             select(col(CafeInvite.staff_id), col(CafeSession.day))
             .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
-            .where(col(CafeInvite.staff_id).in_(list(people)), CafeInvite.status != DECLINED)
+            .where(
+                col(CafeInvite.staff_id).in_(list(people)), CafeInvite.status != DECLINED, col(CafeSession.day) >= since
+            )
         )
     ).all():
         days[staff_id].add(day)
@@ -243,7 +252,7 @@ async def propose(
     if not due:
         return []
     consultants = _consultants(table, (i for i, _ in due))
-    diaries = await _diaries(session, cafe_days, consultants)
+    diaries = await _diaries(session, cafe_days, consultants, today)
     created: list[CafeSession] = []
     for institution_id, group in due:
         nurse, everyone = consultants[institution_id]
@@ -310,7 +319,7 @@ async def move_off_closing_days(
     ).all():
         cafe_days.setdefault(institution_id, set()).add(day)
     consultants = _consultants(table, (c.institution_id for c in closed))
-    diaries = await _diaries(session, cafe_days, consultants)
+    diaries = await _diaries(session, cafe_days, consultants, today)
     invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
     moved: list[CafeMove] = []
     for cafe in closed:
