@@ -127,13 +127,7 @@ def is_due(group: CafeGroup, policy: CafePolicy, today: date) -> bool:
 def cafe_day(group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, busy: set[date]) -> date | None:
     """The first working day of the institution from the middle of the café month (and at least two weeks
     ahead) that is not taken, while the oldest cohort is still in the window; None when there is none."""
-    day = max(group.month.replace(day=MID_MONTH), today + timedelta(days=MIN_NOTICE_DAYS))
-    latest = group.latest_day(policy)
-    while day <= latest:
-        if calendar.is_working_day(day) and day not in busy:
-            return day
-        day += timedelta(days=1)
-    return None
+    return _first_free(group.month.replace(day=MID_MONTH), group, policy, calendar, today, busy)
 
 
 def moved_cafe_day(
@@ -141,8 +135,15 @@ def moved_cafe_day(
 ) -> date | None:
     """Where a café whose day has become a closing day goes: the first free working day after it, but not sooner
     than a new café's notice allows, while the oldest cohort is still in the window; None when there is none."""
-    day = max(old + timedelta(days=1), today + timedelta(days=MIN_NOTICE_DAYS))
-    while day <= group.latest_day(policy):
+    return _first_free(old + timedelta(days=1), group, policy, calendar, today, busy)
+
+
+def _first_free(
+    start: date, group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, busy: set[date]
+) -> date | None:
+    day = max(start, today + timedelta(days=MIN_NOTICE_DAYS))
+    latest = group.latest_day(policy)
+    while day <= latest:
         if calendar.is_working_day(day) and day not in busy:
             return day
         day += timedelta(days=1)

@@ -204,11 +204,15 @@ MESSAGES: dict[str, str] = {
         "distriktet tilbage at spørge. Aftal gerne selv en løsning."
     ),
     # the småbørnscafé: buttons
-    "cafe.moved_answer_again": "Caféen i {institution} er flyttet til {date}. Svar på invitationen til den nye dag. Intet er gemt.",
+    "cafe.moved_answer_again": (
+        "Caféen i {institution} er flyttet til {date}. Svar på invitationen til den nye dag. Intet er gemt."
+    ),
     "cafe.moved_answer_answered": (
         "Caféen i {institution} er flyttet til {date}, og du har allerede svaret for den dag. Intet er gemt."
     ),
-    "cafe.moved_answer_released": "Caféen i {institution} er flyttet til {date}, og du er ikke inviteret den dag. Intet er gemt.",
+    "cafe.moved_answer_released": (
+        "Caféen i {institution} er flyttet til {date}, og du er ikke inviteret den dag. Intet er gemt."
+    ),
     "cafe.invite_stale": (
         "Den invitation gælder ikke længere: "
         "caféen er flyttet, siden du fik den. Svar på den nye invitation, hvis du har fået en. Intet er gemt."

@@ -208,11 +208,15 @@ MESSAGES: dict[str, str] = {
         "district to ask. Please agree on a solution yourselves."
     ),
     # the småbørnscafé: buttons
-    "cafe.moved_answer_again": "The café at {institution} has moved to {date}. Answer the invitation for the new day. Nothing was saved.",
+    "cafe.moved_answer_again": (
+        "The café at {institution} has moved to {date}. Answer the invitation for the new day. Nothing was saved."
+    ),
     "cafe.moved_answer_answered": (
         "The café at {institution} has moved to {date}, and you have already answered for that day. Nothing was saved."
     ),
-    "cafe.moved_answer_released": "The café at {institution} has moved to {date}, and you are not invited that day. Nothing was saved.",
+    "cafe.moved_answer_released": (
+        "The café at {institution} has moved to {date}, and you are not invited that day. Nothing was saved."
+    ),
     "cafe.invite_stale": (
         "That invitation no longer applies: "
         "the café has moved since you got it. Answer the new invitation, if you got one. Nothing was saved."

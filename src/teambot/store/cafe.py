@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -158,6 +159,19 @@ class _Diaries:
             days |= self.consultant_days.get(person.staff_id, set())
         return days
 
+    def first_clear(
+        self,
+        institution_id: int,
+        consultants: tuple[list[Person], list[Person]],
+        choose: Callable[[set[date]], date | None],
+    ) -> date | None:
+        """`choose`'s day clear of every consultant's diary if it can be, else of the sundhedsplejerske's alone
+        (`consultants` is both lists, as `_consultants` gives them): a district's fysioterapeut is one person for
+        all its institutions, and a café she must decline (a colleague is asked) is better than none while the
+        children are the right age."""
+        nurse, everyone = consultants
+        return choose(self.busy(institution_id, everyone)) or choose(self.busy(institution_id, nurse))
+
     def book(self, cafe: CafeSession, invited: Sequence[CafeInvite]) -> None:
         self.cafe_days.setdefault(cafe.institution_id, set()).add(cafe.day)
         for invite in invited:
@@ -167,11 +181,7 @@ class _Diaries:
 
 def _consultants(table: RoutingTable, institution_ids: Iterable[int]) -> dict[int, tuple[list[Person], list[Person]]]:
     """Each institution's sundhedsplejerske (as a list: none or one), and its fixed consultant of every profession
-    a café invites.
-
-    A café's day is kept clear of all of theirs if it can be, else of the sundhedsplejerske's alone: a district's
-    fysioterapeut is one person for all its institutions, and a café she must decline (a colleague is asked) is
-    better than none while the children are the right age."""
+    a café invites (`_Diaries.first_clear`)."""
     found: dict[int, tuple[list[Person], list[Person]]] = {}
     for i in set(institution_ids):
         nurse = [a.person for a in [table.fixed(i, Role.SUNDHEDSPLEJERSKE.value)] if a is not None]
@@ -255,11 +265,8 @@ async def propose(
     diaries = await _diaries(session, cafe_days, consultants, today)
     created: list[CafeSession] = []
     for institution_id, group in due:
-        nurse, everyone = consultants[institution_id]
-        calendar = calendars[institution_id]
-        day = cafe_day(group, policy, calendar, today, diaries.busy(institution_id, everyone)) or cafe_day(
-            group, policy, calendar, today, diaries.busy(institution_id, nurse)
-        )
+        choose = partial(cafe_day, group, policy, calendars[institution_id], today)
+        day = diaries.first_clear(institution_id, consultants[institution_id], choose)
         if day is None:
             continue  # no free working day while the children are in the window; the lead sees them waiting
         cafe = CafeSession(
@@ -325,11 +332,8 @@ async def move_off_closing_days(
     for cafe in closed:
         assert cafe.id is not None
         group = CafeGroup(cafe.first_month, cafe.last_month, cafe.children, cafe.day, full=True)
-        nurse, everyone = consultants[cafe.institution_id]
-        calendar = calendars[cafe.institution_id]
-        new_day = moved_cafe_day(
-            cafe.day, group, policy, calendar, today, diaries.busy(cafe.institution_id, everyone)
-        ) or moved_cafe_day(cafe.day, group, policy, calendar, today, diaries.busy(cafe.institution_id, nurse))
+        choose = partial(moved_cafe_day, cafe.day, group, policy, calendars[cafe.institution_id], today)
+        new_day = diaries.first_clear(cafe.institution_id, consultants[cafe.institution_id], choose)
         if new_day is None:
             log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
             continue
