@@ -144,47 +144,142 @@ async def test_two_cafes_in_one_district_do_not_fall_on_the_same_day(db: Databas
     ]
 
 
+async def busy_at_cafes(db: Database, clock: FakeClock, slack_id: str, role: str, code: str, days: list[date]) -> None:
+    """`slack_id` is invited (and has said yes) as `role` to a café at `code` on each of `days`."""
+    async with db.write() as session:
+        [person] = (await session.exec(select(Staff).where(Staff.slack_id == slack_id))).all()
+        [where] = (await session.exec(select(Institution).where(Institution.code == code))).all()
+        assert person.id is not None and where.id is not None
+        for day in days:
+            busy = CafeSession(
+                institution_id=where.id,
+                day=day,
+                start="09:30",
+                first_month=date(2027, 6, 1),
+                last_month=date(2027, 6, 1),
+                children=3,
+                created_at=clock.now(),
+            )
+            session.add(busy)
+            await session.flush()
+            assert busy.id is not None
+            session.add(
+                CafeInvite(session_id=busy.id, role=role, staff_id=person.id, status="accepted", created_at=clock.now())
+            )
+
+
+def working_days(first: date, last: date) -> list[date]:
+    return [
+        first + timedelta(days=n) for n in range((last - first).days + 1) if (first + timedelta(days=n)).weekday() < 5
+    ]
+
+
+async def mariehønens_cafe(db: Database) -> CafeSession:
+    async with db.read() as session:
+        [mar] = (await session.exec(select(Institution).where(Institution.code == "MAR"))).all()
+    [cafe] = [c for c in await cafes(db) if c.institution_id == mar.id]
+    return cafe
+
+
 async def test_a_district_consultant_busy_every_day_still_lets_the_cafe_be_held(db: Database, clock: FakeClock) -> None:
     """Maja, Nord's fysioterapeut, is at a café in Solsikken on every working day the children of Mariehønen could
     have theirs: the café is held all the same, on the first day clear of its own sundhedsplejerske, and Maja is
     invited (she may decline and a colleague is asked). Children without a café would be worse."""
     clock.set(datetime(2027, 1, 4, 9, 0))
     await load_visit_roster(db, clock, cafe_children={"MAR": COUNTS["MAR"]})
-    async with db.write() as session:
-        [maja] = (await session.exec(select(Staff).where(Staff.slack_id == MAJA))).all()
-        [sol] = (await session.exec(select(Institution).where(Institution.code == "SOL"))).all()
-        assert maja.id is not None and sol.id is not None
-        day = date(2027, 1, 18)
-        while day <= date(2027, 5, 31):
-            if day.weekday() < 5:
-                busy = CafeSession(
-                    institution_id=sol.id,
-                    day=day,
-                    start="09:30",
-                    first_month=date(2027, 6, 1),
-                    last_month=date(2027, 6, 1),
-                    children=3,
-                    created_at=clock.now(),
-                )
-                session.add(busy)
-                await session.flush()
-                assert busy.id is not None
-                session.add(
-                    CafeInvite(
-                        session_id=busy.id,
-                        role="fysioterapeut",
-                        staff_id=maja.id,
-                        status="accepted",
-                        created_at=clock.now(),
-                    )
-                )
-            day += timedelta(days=1)
+    await busy_at_cafes(db, clock, MAJA, "fysioterapeut", "SOL", working_days(date(2027, 1, 18), date(2027, 5, 31)))
 
     await VisitRunner(db, clock).plan()
 
-    [mariehønen] = [c for c in await cafes(db) if c.institution_id != sol.id]
+    mariehønen = await mariehønens_cafe(db)
     assert mariehønen.id is not None and mariehønen.day == CAFE_DAY
     assert (MAJA, "fysioterapeut", "invited") in await invites(db, mariehønen.id)
+
+
+async def test_with_no_day_clear_of_everyone_the_cafe_takes_the_day_fewest_must_decline(
+    db: Database, clock: FakeClock
+) -> None:
+    """Maja is busy every day, and Tove, Nord's tale-hørekonsulent, on Monday the 15th too: the café goes to
+    Tuesday, when only Maja must decline, not to the 15th, when both would."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock, cafe_children={"MAR": COUNTS["MAR"]})
+    await busy_at_cafes(db, clock, MAJA, "fysioterapeut", "SOL", working_days(date(2027, 1, 18), date(2027, 5, 31)))
+    await busy_at_cafes(db, clock, TOVE, "tale-hørekonsulent", "BIR", [CAFE_DAY])
+
+    await VisitRunner(db, clock).plan()
+
+    assert (await mariehønens_cafe(db)).day == date(2027, 2, 16)
+
+
+async def test_cafes_that_cannot_all_have_a_day_of_their_own_spread_over_the_days(
+    db: Database, clock: FakeClock
+) -> None:
+    """Maja is at a café every working day, and at two on Monday the 15th: Mariehønen's goes to Tuesday, her third
+    café that week rather than her third that day."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock, cafe_children={"MAR": COUNTS["MAR"]})
+    await busy_at_cafes(db, clock, MAJA, "fysioterapeut", "SOL", working_days(date(2027, 1, 18), date(2027, 5, 31)))
+    await busy_at_cafes(db, clock, MAJA, "fysioterapeut", "BIR", [CAFE_DAY])
+
+    await VisitRunner(db, clock).plan()
+
+    assert (await mariehønens_cafe(db)).day == date(2027, 2, 16)
+
+
+async def test_the_substitute_of_an_absent_sundhedsplejerske_is_not_booked_twice(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is away on the 15th and Pia stands in for her; Pia is at Birkelunden's café that day. Mariehønen's café
+    goes to the 16th, when Hanne is back, instead of inviting Pia to two cafés at once."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(
+        db,
+        clock,
+        cafe_children={"MAR": COUNTS["MAR"]},
+        hanne_absences=[{"from": "2027-02-15", "to": "2027-02-15", "substitute": PIA}],
+    )
+    await busy_at_cafes(db, clock, PIA, "sundhedsplejerske", "BIR", [CAFE_DAY])
+
+    await VisitRunner(db, clock).plan()
+
+    cafe = await mariehønens_cafe(db)
+    assert cafe.id is not None and cafe.day == date(2027, 2, 16)
+    assert (HANNE, "sundhedsplejerske", "invited") in await invites(db, cafe.id)
+
+
+async def test_an_absent_consultants_own_diary_does_not_keep_the_cafe_off_her_absence(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is away on the 15th with Pia in her place, and a café Hanne had said yes to before she was away is on
+    her diary that day: Mariehønen's café is on the 15th all the same, with Pia."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(
+        db,
+        clock,
+        cafe_children={"MAR": COUNTS["MAR"]},
+        hanne_absences=[{"from": "2027-02-15", "to": "2027-02-15", "substitute": PIA}],
+    )
+    await busy_at_cafes(db, clock, HANNE, "sundhedsplejerske", "SOL", [CAFE_DAY])
+
+    await VisitRunner(db, clock).plan()
+
+    cafe = await mariehønens_cafe(db)
+    assert cafe.id is not None and cafe.day == CAFE_DAY
+    assert (PIA, "sundhedsplejerske", "invited") in await invites(db, cafe.id)
+
+
+async def test_a_lead_of_several_institutions_is_not_invited_to_two_cafes_on_one_day(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten leads Mariehønen and is invited to a café elsewhere on Monday the 15th: Mariehønen's goes to the
+    16th."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock, cafe_children={"MAR": COUNTS["MAR"]})
+    await busy_at_cafes(db, clock, KARSTEN, "leder", "EGE", [CAFE_DAY])
+
+    await VisitRunner(db, clock).plan()
+
+    assert (await mariehønens_cafe(db)).day == date(2027, 2, 16)
 
 
 async def test_too_few_children_wait_and_a_later_month_is_proposed_four_weeks_ahead(run: VisitRunner) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -18,6 +19,12 @@ from teambot.domain.cafe import (
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.dates import parse_month
 from teambot.domain.routing import Person
+
+
+def taken(*days: date) -> Callable[[date], int | None]:
+    """Clashes where `days` are out (another café of the institution) and every other day is clear."""
+    return lambda day: None if day in days else 0
+
 
 POLICY = CafePolicy()  # 3–8 children, 15–21 months
 TODAY = date(2027, 1, 11)
@@ -70,25 +77,42 @@ def test_the_cafe_day_is_a_free_working_day_from_the_middle_of_the_month() -> No
     group = CafeGroup(m(4), m(4), 5, m(4), False)
     calendar = WorkCalendar.of([DateRange(date(2027, 4, 19), date(2027, 4, 20))])
     # 15 April is Thursday; the 16th is taken by another café; the weekend, then the closed 19–20 April.
-    assert cafe_day(group, POLICY, calendar, TODAY, {date(2027, 4, 15), date(2027, 4, 16)}) == date(2027, 4, 21)
+    assert cafe_day(group, POLICY, calendar, TODAY, taken(date(2027, 4, 15), date(2027, 4, 16))) == date(2027, 4, 21)
     # Planned late: never sooner than two weeks ahead.
-    assert cafe_day(group, POLICY, WorkCalendar(), date(2027, 4, 12), set()) == date(2027, 4, 26)
+    assert cafe_day(group, POLICY, WorkCalendar(), date(2027, 4, 12), taken()) == date(2027, 4, 26)
+
+
+def test_with_no_day_clear_of_everyone_the_cafe_takes_the_first_with_the_fewest_clashes() -> None:
+    group = CafeGroup(m(4), m(4), 5, m(4), False)
+    # Thursday 15 April: two of those invited are busy; Friday 16th: one; Monday 19th: one; the 20th taken outright.
+    busy = {date(2027, 4, 15): 2, date(2027, 4, 16): 1, date(2027, 4, 19): 1, date(2027, 4, 20): None}
+
+    def everyone_busy(day: date) -> int | None:
+        return busy.get(day, 3)
+
+    assert cafe_day(group, POLICY, WorkCalendar(), TODAY, everyone_busy) == date(2027, 4, 16)
+    # A day clear of everyone wins at once, however late in the window.
+    busy[date(2027, 4, 29)] = 0
+    assert cafe_day(group, POLICY, WorkCalendar(), TODAY, everyone_busy) == date(2027, 4, 29)
+    # Every day taken outright: no café.
+    assert cafe_day(group, POLICY, WorkCalendar(), TODAY, lambda d: None) is None
 
 
 def test_no_cafe_day_once_the_oldest_cohort_leaves_the_window() -> None:
     group = CafeGroup(m(1), m(1), 5, m(1), False)
     assert group.latest_day(POLICY) == date(2027, 4, 30)
-    assert cafe_day(group, POLICY, WorkCalendar(), date(2027, 4, 20), set()) is None
+    assert cafe_day(group, POLICY, WorkCalendar(), date(2027, 4, 20), taken()) is None
 
 
 def test_a_cafe_off_a_new_closing_day_goes_to_the_next_free_working_day_in_the_window() -> None:
     group = CafeGroup(m(1), m(1), 5, m(1), True)  # in the window until 30 April
     closed = WorkCalendar.of([DateRange(date(2027, 4, 15), date(2027, 4, 16))])
     # Thursday 15 April closed with Friday: the weekend, then Monday 19th is another café's; Tuesday it is.
-    assert moved_cafe_day(date(2027, 4, 15), group, POLICY, closed, TODAY, {date(2027, 4, 19)}) == date(2027, 4, 20)
+    moved = moved_cafe_day(date(2027, 4, 15), group, POLICY, closed, TODAY, taken(date(2027, 4, 19)))
+    assert moved == date(2027, 4, 20)
     # Moved late: never sooner than two weeks ahead; and no day once the oldest cohort leaves the window.
-    assert moved_cafe_day(date(2027, 4, 15), group, POLICY, closed, date(2027, 4, 12), set()) == date(2027, 4, 26)
-    assert moved_cafe_day(date(2027, 4, 30), group, POLICY, WorkCalendar(), TODAY, set()) is None
+    assert moved_cafe_day(date(2027, 4, 15), group, POLICY, closed, date(2027, 4, 12), taken()) == date(2027, 4, 26)
+    assert moved_cafe_day(date(2027, 4, 30), group, POLICY, WorkCalendar(), TODAY, taken()) is None
 
 
 def test_stand_ins_rotate_to_whoever_has_stood_in_the_fewest_times() -> None:

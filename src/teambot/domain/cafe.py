@@ -9,7 +9,7 @@ moved as needed to keep every cohort inside the window, from the middle of that 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -124,30 +124,43 @@ def is_due(group: CafeGroup, policy: CafePolicy, today: date) -> bool:
     return group.full or group.month <= today + timedelta(days=PROPOSE_DAYS)
 
 
-def cafe_day(group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, busy: set[date]) -> date | None:
+Clashes = Callable[[date], int | None]  # a day's clashes in the diaries of those invited; None: the day is out
+
+
+def cafe_day(
+    group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, clashes: Clashes
+) -> date | None:
     """The first working day of the institution from the middle of the café month (and at least two weeks
-    ahead) that is not taken, while the oldest cohort is still in the window; None when there is none."""
-    return _first_free(group.month.replace(day=MID_MONTH), group, policy, calendar, today, busy)
+    ahead) with the fewest clashes, while the oldest cohort is still in the window; None when there is none."""
+    return _best_day(group.month.replace(day=MID_MONTH), group, policy, calendar, today, clashes)
 
 
 def moved_cafe_day(
-    old: date, group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, busy: set[date]
+    old: date, group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, clashes: Clashes
 ) -> date | None:
-    """Where a café whose day has become a closing day goes: the first free working day after it, but not sooner
-    than a new café's notice allows, while the oldest cohort is still in the window; None when there is none."""
-    return _first_free(old + timedelta(days=1), group, policy, calendar, today, busy)
+    """Where a café whose day has become a closing day goes: the first working day after it with the fewest
+    clashes, but not sooner than a new café's notice allows, while the oldest cohort is still in the window; None
+    when there is none."""
+    return _best_day(old + timedelta(days=1), group, policy, calendar, today, clashes)
 
 
-def _first_free(
-    start: date, group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, busy: set[date]
+def _best_day(
+    start: date, group: CafeGroup, policy: CafePolicy, calendar: WorkCalendar, today: date, clashes: Clashes
 ) -> date | None:
+    """The earliest day without a clash, else the earliest with the fewest: a café one consultant must decline (a
+    colleague is asked) beats none while the children are the right age, and beats one two must decline."""
     day = max(start, today + timedelta(days=MIN_NOTICE_DAYS))
     latest = group.latest_day(policy)
+    best: tuple[int, date] | None = None
     while day <= latest:
-        if calendar.is_working_day(day) and day not in busy:
-            return day
+        if calendar.is_working_day(day):
+            found = clashes(day)
+            if found == 0:
+                return day
+            if found is not None and (best is None or found < best[0]):
+                best = (found, day)
         day += timedelta(days=1)
-    return None
+    return None if best is None else best[1]
 
 
 def pick_stand_in(pool: Sequence[Person], *, exclude: Iterable[int], stand_ins: Mapping[int, int]) -> Person | None:

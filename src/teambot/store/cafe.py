@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -24,7 +25,7 @@ from teambot.domain.cafe import (
 )
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.roles import Role
-from teambot.domain.routing import Person
+from teambot.domain.routing import Absence, Person
 from teambot.domain.routing_table import Reason, RoutingTable
 from teambot.store import queries
 from teambot.store import visits as visit_store
@@ -145,70 +146,97 @@ async def waiting_groups(
 
 @dataclass
 class _Diaries:
-    """The days that keep a new café off a day, kept up to date while cafés are proposed: each institution's café
-    days, and for each fixed consultant concerned (of every profession a café invites) the days of their visits and
-    of the cafés they are invited to (not declined)."""
+    """What keeps a new café off a day, kept up to date while cafés are proposed: each institution's café days, and
+    the diaries of everyone its cafés could invite (`_invitable`): their visits and the cafés they are invited to
+    (not declined), counted by day."""
 
+    table: RoutingTable
     cafe_days: dict[int, set[date]]
-    consultant_days: dict[int, set[date]]
+    visit_days: dict[int, Counter[date]]  # by the visit's fixed consultant (her substitute makes it while she is away)
+    invited_days: dict[int, Counter[date]]  # by whoever is invited
+    covering: dict[int, list[tuple[int, Absence]]]  # substitute: (whom, when)
 
-    def busy(self, institution_id: int, consultants: Sequence[Person]) -> set[date]:
-        """Days the institution has a café already, or one of `consultants` a visit or a café anywhere."""
-        days = set(self.cafe_days.get(institution_id, ()))
-        for person in consultants:
-            days |= self.consultant_days.get(person.staff_id, set())
-        return days
+    def clashes(self, institution_id: int, day: date) -> int | None:
+        """How many visits and cafés those a café at the institution on `day` would invite have that day already:
+        each profession's person for the day (a substitute in an absent consultant's place) and the leads. Counted,
+        not just whether any: when a district's cafés outnumber the days in the children's window, they spread over
+        the days instead of piling on the first. None when the institution has a café that day, or its
+        sundhedsplejerske for the day is busy: the café is hers above all."""
+        if day in self.cafe_days.get(institution_id, ()):
+            return None
+        load: dict[int, int] = {}
+        for role in CAFE_ROLES:
+            routed = self.table.route(institution_id, role, day)
+            if not routed or routed[0].reason is Reason.LEAD_FALLBACK:
+                continue  # nobody can come: a colleague free that day is asked
+            person = routed[0].recipient.staff_id
+            load[person] = self._booked(person, day)
+            if role == Role.SUNDHEDSPLEJERSKE.value and load[person]:
+                return None
+        for lead in self.table.leads.get(institution_id, ()):
+            load[lead.staff_id] = self._booked(lead.staff_id, day)
+        return sum(load.values())
 
-    def first_clear(
-        self,
-        institution_id: int,
-        consultants: tuple[list[Person], list[Person]],
-        choose: Callable[[set[date]], date | None],
-    ) -> date | None:
-        """`choose`'s day clear of every consultant's diary if it can be, else of the sundhedsplejerske's alone
-        (`consultants` is both lists, as `_consultants` gives them): a district's fysioterapeut is one person for
-        all its institutions, and a café she must decline (a colleague is asked) is better than none while the
-        children are the right age."""
-        nurse, everyone = consultants
-        return choose(self.busy(institution_id, everyone)) or choose(self.busy(institution_id, nurse))
+    def _booked(self, staff_id: int, day: date) -> int:
+        """`staff_id`'s cafés and visits on `day`, with those she makes in place of someone away."""
+        covered = sum(_on(self.visit_days, whom, day) for whom, a in self.covering.get(staff_id, ()) if a.covers(day))
+        return covered + _on(self.invited_days, staff_id, day) + _on(self.visit_days, staff_id, day)
 
     def book(self, cafe: CafeSession, invited: Sequence[CafeInvite]) -> None:
         self.cafe_days.setdefault(cafe.institution_id, set()).add(cafe.day)
         for invite in invited:
-            if invite.staff_id in self.consultant_days and invite.status != DECLINED:
-                self.consultant_days[invite.staff_id].add(cafe.day)
+            if invite.status != DECLINED:
+                self.invited_days.setdefault(invite.staff_id, Counter())[cafe.day] += 1
 
 
-def _consultants(table: RoutingTable, institution_ids: Iterable[int]) -> dict[int, tuple[list[Person], list[Person]]]:
-    """Each institution's sundhedsplejerske (as a list: none or one), and its fixed consultant of every profession
-    a café invites (`_Diaries.first_clear`)."""
-    found: dict[int, tuple[list[Person], list[Person]]] = {}
-    for i in set(institution_ids):
-        nurse = [a.person for a in [table.fixed(i, Role.SUNDHEDSPLEJERSKE.value)] if a is not None]
-        found[i] = nurse, [a.person for role in CAFE_ROLES if (a := table.fixed(i, role)) is not None]
+def _on(diaries: dict[int, Counter[date]], staff_id: int, day: date) -> int:
+    diary = diaries.get(staff_id)
+    return diary[day] if diary else 0
+
+
+def _covering(table: RoutingTable) -> dict[int, list[tuple[int, Absence]]]:
+    found: dict[int, list[tuple[int, Absence]]] = {}
+    for whom, absences in table.absences.items():
+        for absence in absences:
+            if absence.substitute is not None:
+                found.setdefault(absence.substitute.staff_id, []).append((whom, absence))
     return found
+
+
+def _invitable(table: RoutingTable, institution_ids: Iterable[int]) -> set[int]:
+    """Everyone a café at `institution_ids` could invite on some day: the fixed consultant of every profession a
+    café invites, their substitutes, and the leads."""
+    people: set[int] = set()
+    for i in set(institution_ids):
+        fixed = [a.person for role in CAFE_ROLES if (a := table.fixed(i, role)) is not None]
+        people |= {p.staff_id for p in fixed}
+        people |= {a.substitute.staff_id for p in fixed for a in table.absences.get(p.staff_id, []) if a.substitute}
+        people |= {lead.staff_id for lead in table.leads.get(i, ())}
+    return people
 
 
 async def _diaries(
     session: AsyncSession,
+    table: RoutingTable,
     cafe_days: dict[int, set[date]],
-    consultants: dict[int, tuple[list[Person], list[Person]]],
+    institution_ids: Iterable[int],
     since: date,
 ) -> _Diaries:
-    """The diaries of `consultants` from `since` on (a new café's day is never sooner; a district's consultants
-    are invited to every café of the district, year after year)."""
-    people = {p.staff_id for _, persons in consultants.values() for p in persons}
-    days: dict[int, set[date]] = {n: set() for n in people}
-    if not people:
-        return _Diaries(cafe_days, days)
+    """The diaries of everyone cafés at `institution_ids` could invite, from `since` on (a new café's day is never
+    sooner; a district's consultants are invited to every café of the district, year after year)."""
+    covering = _covering(table)
+    people = _invitable(table, institution_ids)
+    visitors = people | {whom for p in people for whom, _ in covering.get(p, ())}
+    visit_days: dict[int, Counter[date]] = {}
+    invited_days: dict[int, Counter[date]] = {}
     for staff_id, day in (
         await session.exec(
             select(col(Visit.consultant_id), col(Visit.day)).where(
-                col(Visit.consultant_id).in_(list(people)), col(Visit.day) >= since
+                col(Visit.consultant_id).in_(list(visitors)), col(Visit.day) >= since
             )
         )
     ).all():
-        days[staff_id].add(day)
+        visit_days.setdefault(staff_id, Counter())[day] += 1
     for staff_id, day in (
         await session.exec(
             select(col(CafeInvite.staff_id), col(CafeSession.day))
@@ -218,8 +246,8 @@ async def _diaries(
             )
         )
     ).all():
-        days[staff_id].add(day)
-    return _Diaries(cafe_days, days)
+        invited_days.setdefault(staff_id, Counter())[day] += 1
+    return _Diaries(table, cafe_days, visit_days, invited_days, covering)
 
 
 async def propose(
@@ -261,12 +289,10 @@ async def propose(
         due += [(institution_id, g) for g in group_cohorts(waiting, policy, today) if is_due(g, policy, today)]
     if not due:
         return []
-    consultants = _consultants(table, (i for i, _ in due))
-    diaries = await _diaries(session, cafe_days, consultants, today)
+    diaries = await _diaries(session, table, cafe_days, (i for i, _ in due), today)
     created: list[CafeSession] = []
     for institution_id, group in due:
-        choose = partial(cafe_day, group, policy, calendars[institution_id], today)
-        day = diaries.first_clear(institution_id, consultants[institution_id], choose)
+        day = cafe_day(group, policy, calendars[institution_id], today, partial(diaries.clashes, institution_id))
         if day is None:
             continue  # no free working day while the children are in the window; the lead sees them waiting
         cafe = CafeSession(
@@ -325,15 +351,14 @@ async def move_off_closing_days(
         await session.exec(select(col(CafeSession.institution_id), col(CafeSession.day)))
     ).all():
         cafe_days.setdefault(institution_id, set()).add(day)
-    consultants = _consultants(table, (c.institution_id for c in closed))
-    diaries = await _diaries(session, cafe_days, consultants, today)
+    diaries = await _diaries(session, table, cafe_days, (c.institution_id for c in closed), today)
     invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
     moved: list[CafeMove] = []
     for cafe in closed:
         assert cafe.id is not None
         group = CafeGroup(cafe.first_month, cafe.last_month, cafe.children, cafe.day, full=True)
-        choose = partial(moved_cafe_day, cafe.day, group, policy, calendars[cafe.institution_id], today)
-        new_day = diaries.first_clear(cafe.institution_id, consultants[cafe.institution_id], choose)
+        clashes = partial(diaries.clashes, cafe.institution_id)
+        new_day = moved_cafe_day(cafe.day, group, policy, calendars[cafe.institution_id], today, clashes)
         if new_day is None:
             log.warning("no day to move café %s of institution %s off a closing day", cafe.id, cafe.institution_id)
             continue
