@@ -664,6 +664,70 @@ async def test_when_nobody_is_left_the_lead_is_told(run: VisitRunner) -> None:
     assert "    ⚠️ ingen småbørnskonsulent kan komme" in (await run(KARSTEN, "/teambot café MAR")).text
 
 
+async def lead_who_is_also_tale_hørekonsulent(db: Database, clock: FakeClock, *, tove_away: bool) -> VisitRunner:
+    """Karsten leads Mariehønen and is its tale-hørekonsulent too; Tove, Nord's other one, may be away that day."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    raw = visit_roster(cafe_children={"MAR": COUNTS["MAR"]})
+    for person in raw["staff"]:
+        if person["id"] == KARSTEN:
+            person["roles"] = ["leder", "tale-hørekonsulent"]
+        if person["id"] == TOVE and tove_away:
+            person["absences"] = [{"from": "2027-02-15", "to": "2027-02-15"}]
+    raw["assignment"].append({"role": "tale-hørekonsulent", "staff": KARSTEN, "institutions": ["MAR"]})
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+    run = VisitRunner(db, clock)
+    await run.plan()
+    return run
+
+
+async def test_a_lead_who_is_the_consultant_and_declines_is_not_told_about_himself(
+    db: Database, clock: FakeClock
+) -> None:
+    """With Tove away there is nobody else to ask: Karsten's answer says so, and no "nobody can come" notice goes
+    to him about his own answer (before: "så lederen (Karsten Bro) får besked", and the notice)."""
+    run = await lead_who_is_also_tale_hørekonsulent(db, clock, tove_away=True)
+    reply = await run.press(KARSTEN, "cafe_no", button_value(await invitation(run, KARSTEN), "cafe_no"))
+    assert reply.text == (
+        "❌ Du har meldt afbud til småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30. "
+        "Der er ingen anden tale-hørekonsulent i distriktet at spørge, og du er selv leder, så der går ingen besked "
+        "videre."
+    )
+    assert await rows(run.db, "cafe.unfilled") == []
+    assert "    ⚠️ ingen tale-hørekonsulent kan komme" in (await run(KARSTEN, "/teambot café MAR")).text
+
+
+async def test_a_lead_who_is_the_consultant_hears_when_the_colleague_asked_in_his_place_declines(
+    db: Database, clock: FakeClock
+) -> None:
+    run = await lead_who_is_also_tale_hørekonsulent(db, clock, tove_away=False)
+    reply = await run.press(KARSTEN, "cafe_no", button_value(await invitation(run, KARSTEN), "cafe_no"))
+    assert reply.text.endswith("Jeg spørger Tove Munk (tale-hørekonsulent) i stedet.")
+    reply = await run.press(TOVE, "cafe_no", button_value(await invitation(run, TOVE), "cafe_no"))
+    assert reply.text.endswith(
+        "Der er ingen anden tale-hørekonsulent i distriktet at spørge, så lederen (Karsten Bro) får besked."
+    )
+    assert [r.recipient for r in await rows(run.db, "cafe.unfilled")] == [KARSTEN]
+
+
+async def test_with_no_lead_to_tell_the_answer_says_so(db: Database, clock: FakeClock) -> None:
+    """Mariehønen has no lead in the roster: Rasmus, Nord's only småbørnskonsulent, declines (before: "så lederen
+    (ingen) får besked")."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    raw = visit_roster(cafe_children={"MAR": COUNTS["MAR"]})
+    for person in raw["staff"]:
+        if person["id"] == KARSTEN:
+            person["institutions"] = ["SOL", "BIR"]
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+    run = VisitRunner(db, clock)
+    await run.plan()
+    reply = await run.press(RASMUS, "cafe_no", button_value(await invitation(run, RASMUS), "cafe_no"))
+    assert reply.text.endswith(
+        "Der er ingen anden småbørnskonsulent i distriktet at spørge, og institutionen har ingen leder i teambot at "
+        "give besked."
+    )
+    assert await rows(run.db, "cafe.unfilled") == []
+
+
 async def test_every_fysioterapeut_declining_ends_with_the_lead(run: VisitRunner) -> None:
     for who in (MAJA, MIKKEL):
         await run.press(who, "cafe_no", button_value(await invitation(run, who), "cafe_no"))

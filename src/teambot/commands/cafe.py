@@ -303,14 +303,17 @@ async def decline(ctx: Context, value: str) -> Reply:
         if invite.role != store.LEAD_ROLE:
             stand_in = await store.stand_in_for(session, cafe, invite.role, staff.id, table, ctx.clock.now())
         await _resync(ctx, session, cafe)
-        leads = ", ".join(p.name for p in table.leads.get(cafe.institution_id, ())) or t("who.none")
+        leads = table.leads.get(cafe.institution_id, ())
         chosen = await session.get(Staff, stand_in.staff_id) if stand_in else None
     text = t("cafe.declined", cafe=title(cafe, institution))
     if invite.role == store.LEAD_ROLE:
         return Reply(text, replace_original=True)
     if chosen is not None:
         return Reply(f"{text} {t('cafe.asking', name=chosen.name, role=invite.role)}", replace_original=True)
-    return Reply(f"{text} {t('cafe.nobody_left', role=invite.role, leads=leads)}", replace_original=True)
+    # The leads are told that nobody can come (cafe_notices), but not a lead about his own answer.
+    told = ", ".join(p.name for p in leads if p.staff_id != staff.id)
+    key = "cafe.nobody_left" if told else "cafe.nobody_left_you_lead" if leads else "cafe.nobody_left_no_lead"
+    return Reply(f"{text} {t(key, role=invite.role, leads=told)}", replace_original=True)
 
 
 async def _replacement(session: AsyncSession, invite: CafeInvite) -> str | None:

@@ -224,6 +224,12 @@ MESSAGES: dict[str, str] = {
     "cafe.declined": "❌ Du har meldt afbud til {cafe}.",
     "cafe.asking": "Jeg spørger {name} ({role}) i stedet.",
     "cafe.nobody_left": "Der er ingen anden {role} i distriktet at spørge, så lederen ({leads}) får besked.",
+    "cafe.nobody_left_you_lead": (
+        "Der er ingen anden {role} i distriktet at spørge, og du er selv leder, så der går ingen besked videre."
+    ),
+    "cafe.nobody_left_no_lead": (
+        "Der er ingen anden {role} i distriktet at spørge, og institutionen har ingen leder i teambot at give besked."
+    ),
     "cafe.already_declined": "Du har allerede meldt afbud. Intet er gemt.",
     "cafe.already_replaced": (
         "Du har meldt afbud, og {name} er spurgt i stedet. Tal med lederen, hvis du alligevel kan komme. Intet er gemt."

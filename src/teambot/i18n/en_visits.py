@@ -228,6 +228,10 @@ MESSAGES: dict[str, str] = {
     "cafe.declined": "❌ You have declined {cafe}.",
     "cafe.asking": "I am asking {name} ({role}) instead.",
     "cafe.nobody_left": "There is no other {role} in the district to ask, so the lead ({leads}) is told.",
+    "cafe.nobody_left_you_lead": "There is no other {role} in the district to ask, and you are the lead: nobody else is told.",
+    "cafe.nobody_left_no_lead": (
+        "There is no other {role} in the district to ask, and the institution has no lead in teambot to tell."
+    ),
     "cafe.already_declined": "You have already declined. Nothing was saved.",
     "cafe.already_replaced": (
         "You declined, and {name} has been asked instead. Talk to the lead if you can come after all. "
