@@ -274,7 +274,8 @@ def ics(
     user: Annotated[str, typer.Option("--user", help="The person's Slack user ID.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
 ) -> None:
-    """Write an iCalendar file of a person's status meetings (Europe/Copenhagen), e.g. for Outlook."""
+    """Write an iCalendar file of a person's status meetings, consultant visits and småbørnscaféer (Europe/Copenhagen),
+    e.g. for Outlook."""
     runtime = open_runtime(_settings())
 
     async def build() -> bytes | None:

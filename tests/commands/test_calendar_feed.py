@@ -1,32 +1,60 @@
-"""Calendar feeds: `teambot ics` and the secret, revocable per-person address in HTTP mode."""
+"""Calendar feeds: `teambot ics` and the secret, revocable per-person address in HTTP mode; what a feed holds (status
+meetings, the visits a consultant makes, the cafés she is invited to) and the SEQUENCE that makes Outlook take a
+change."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from icalendar import Calendar
+import pytest
+from icalendar import Calendar, Event
 from sqlmodel import select
 from typer.testing import CliRunner
 
 from conftest import Runner
+from helpers_visits import (
+    HANNE,
+    KARSTEN,
+    METTE,
+    PIA,
+    RASMUS,
+    TOVE,
+    VisitRunner,
+    button_value,
+    cafes,
+    load_visit_roster,
+    rows,
+    visits,
+)
 from teambot.cli import app
+from teambot.commands import run_view
 from teambot.config import Settings
+from teambot.domain.visits import quarter_of
+from teambot.reports.feeds import calendar_for
 from teambot.runtime import Runtime
 from teambot.scheduler.planner import plan_case
 from teambot.slack.serve import make_asgi
+from teambot.store import queries
+from teambot.store.calendar import HISTORY_DAYS
 from teambot.store.db import Database
-from teambot.store.models import AuditEntry, CalendarFeed, Case
+from teambot.store.models import AuditEntry, CalendarFeed, Case, Staff, Visit
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import OUTSIDER, PAEDAGOG, load_small_roster
+
+CAFE_COUNTS = {"MAR": {"2027-01": 3, "2027-02": 4}}  # one café for Mariehønen's 7 children, proposed at once
 
 
 async def _planned(db: Database, clock: FakeClock) -> None:
     clock.set(datetime(2027, 2, 11, 12, 0))
     await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    await _replan(db, clock)
+
+
+async def _replan(db: Database, clock: FakeClock) -> None:
     async with db.read() as session:
         case_id = (await session.exec(select(Case))).one().id
     assert case_id is not None
@@ -122,3 +150,155 @@ async def test_without_a_public_url_the_path_is_given(db: Database, clock: FakeC
     reply = await Runner(db, clock)(OUTSIDER, "/teambot kalender")
     assert "TEAMBOT_PUBLIC_URL er ikke sat" in reply.text
     assert (await Runner(db, clock)(OUTSIDER, "/teambot kalender nu")).text.startswith("Skriv `/teambot kalender`")
+
+
+# -- consultant visits, småbørnscaféer and SEQUENCE -------------------------------------------------------------
+
+
+async def _feed(db: Database, clock: FakeClock, slack_id: str) -> dict[str, Event]:
+    """`slack_id`'s feed as its calendar program reads it, by UID."""
+    async with db.read() as session:
+        staff = (await session.exec(select(Staff).where(Staff.slack_id == slack_id))).one()
+    body = await calendar_for(db, clock, COPENHAGEN, staff)
+    return {str(e["uid"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
+
+
+@pytest.fixture
+async def consultants(db: Database, clock: FakeClock) -> VisitRunner:
+    """Monday 4 January 2027: the årshjul laid, and Mariehønen's café for its 7 children proposed."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock, cafe_children=CAFE_COUNTS)
+    runner = VisitRunner(db, clock)
+    await runner.plan()
+    return runner
+
+
+async def _first_visit(db: Database, code: str) -> Visit:
+    """The first visit to `code` from today on (Hanne's to SOL and MAR, Pia's to BIR)."""
+    return next(v for v in await visits(db, code) if v.day >= date(2027, 1, 4))
+
+
+async def test_a_consultants_feed_holds_her_visits_and_her_cafe(consultants: VisitRunner, db: Database) -> None:
+    feed = await _feed(db, consultants.clock, HANNE)
+    since = date(2027, 1, 4) - timedelta(days=HISTORY_DAYS)
+    sol = await _first_visit(db, "SOL")
+    mine = [v for v in await visits(db) if v.day >= since and v.consultant_id == sol.consultant_id]
+    assert {uid for uid in feed if uid.startswith("visit-")} == {f"visit-{v.id}@teambot" for v in mine}
+    event = feed[f"visit-{sol.id}@teambot"]
+    assert str(event["summary"]) == "Konsulentbesøg · Børnehuset Solsikken (sundhedsplejerske)"
+    # A visit has a day, no time: an all-day event (DTSTART;VALUE=DATE), ending the day after.
+    assert (event.decoded("dtstart"), event.decoded("dtend")) == (sol.day, sol.day + timedelta(days=1))
+    assert not isinstance(event.decoded("dtstart"), datetime)
+    assert (str(event["description"]), str(event["status"]), event["sequence"]) == (
+        "Sundhedsplejerske for Børnehuset Solsikken.",
+        "CONFIRMED",
+        0,
+    )
+    [cafe] = await cafes(db)
+    event = feed[f"cafe-{cafe.id}@teambot"]
+    assert str(event["summary"]) == "Småbørnscafé · Vuggestuen Mariehønen (sundhedsplejerske)"
+    start = datetime.combine(cafe.day, time(9, 30), tzinfo=COPENHAGEN)
+    assert (event.decoded("dtstart"), event.decoded("dtend")) == (start, start + timedelta(hours=2))
+    assert event["dtstart"].params["TZID"] == "Europe/Copenhagen"  # 09.30 on the wall clock, as Outlook shows it
+    assert str(event["description"]) == "For 7 børn omkring 1½ år og deres forældre."
+    # Visits and cafés name institutions only: no child, so no audit rows.
+    async with db.read() as session:
+        assert (await session.exec(select(AuditEntry).where(AuditEntry.action == "meeting.read"))).all() == []
+    # Mette, a pædagog, makes no visits and is not invited to cafés.
+    assert await _feed(db, consultants.clock, METTE) == {}
+
+
+async def test_a_substitute_has_the_visit_on_her_cover_day_and_the_absent_consultant_not(
+    consultants: VisitRunner, db: Database
+) -> None:
+    sol = await _first_visit(db, "SOL")
+    day = sol.day.isoformat()
+    await load_visit_roster(
+        db,
+        consultants.clock,
+        cafe_children=CAFE_COUNTS,
+        hanne_absences=[{"from": day, "to": day, "substitute": PIA}],
+    )
+    uid = f"visit-{sol.id}@teambot"
+    hanne, pia = await _feed(db, consultants.clock, HANNE), await _feed(db, consultants.clock, PIA)
+    assert uid not in hanne
+    assert f"visit-{(await _first_visit(db, 'MAR')).id}@teambot" in hanne  # her other visits stay
+    assert pia[uid].decoded("dtstart") == sol.day
+    assert str(pia[uid]["description"]) == (
+        "Stedfortræder for Hanne Vestergaard (sundhedsplejerske for Børnehuset Solsikken)."
+    )
+    assert f"visit-{(await _first_visit(db, 'BIR')).id}@teambot" in pia  # and her own, Birkelunden's
+
+
+async def test_a_declined_cafe_leaves_the_feed(consultants: VisitRunner, db: Database) -> None:
+    [cafe] = await cafes(db)
+    uid = f"cafe-{cafe.id}@teambot"
+    assert uid in await _feed(db, consultants.clock, TOVE)
+    [invitation] = [r for r in await rows(db, "cafe.invite") if r.recipient == TOVE]
+    await consultants.press(TOVE, "cafe_no", button_value(invitation, "cafe_no"))
+    assert uid not in await _feed(db, consultants.clock, TOVE)
+    assert uid in await _feed(db, consultants.clock, RASMUS)
+
+
+async def test_a_moved_visit_keeps_its_uid_with_a_higher_sequence(consultants: VisitRunner, db: Database) -> None:
+    sol = await _first_visit(db, "SOL")
+    assert sol.id is not None
+    uid = f"visit-{sol.id}@teambot"
+    before = (await _feed(db, consultants.clock, HANNE))[uid]
+    assert "last-modified" not in before
+    async with db.read() as session:
+        calendar = await queries.work_calendar(session, sol.institution_id)
+    taken = {v.day for v in await visits(db) if v.consultant_id == sol.consultant_id}
+    near = (sol.day + timedelta(days=n * sign) for n in range(1, 30) for sign in (1, -1))
+    new_day = next(d for d in near if quarter_of(d) == sol.quarter and calendar.is_working_day(d) and d not in taken)
+
+    moving = await run_view(consultants.context(KARSTEN), "visit_move_modal", {"day": new_day.isoformat()}, str(sol.id))
+    assert not moving.refused, moving.reply.text
+
+    after = (await _feed(db, consultants.clock, HANNE))[uid]
+    assert after.decoded("dtstart") == new_day
+    assert after["sequence"] > before["sequence"]
+    assert after.decoded("last-modified") == consultants.clock.now()
+
+
+async def test_a_cafe_moved_off_a_closing_day_keeps_its_uid_with_a_higher_sequence(
+    consultants: VisitRunner, db: Database
+) -> None:
+    [cafe] = await cafes(db)
+    uid = f"cafe-{cafe.id}@teambot"
+    before = (await _feed(db, consultants.clock, RASMUS))[uid]
+    consultants.clock.set(datetime(2027, 1, 6, 9, 0))
+    await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS, closing={"MAR": [cafe.day.isoformat()]})
+
+    await consultants.plan()
+
+    [moved] = await cafes(db)
+    assert moved.id == cafe.id and moved.day > cafe.day
+    after = (await _feed(db, consultants.clock, RASMUS))[uid]
+    assert after.decoded("dtstart") == datetime.combine(moved.day, time(9, 30), tzinfo=COPENHAGEN)
+    assert after["sequence"] > before["sequence"]
+    assert after.decoded("last-modified") == consultants.clock.now()
+
+
+async def test_a_moved_or_cancelled_meeting_gets_a_higher_sequence(db: Database, clock: FakeClock) -> None:
+    """Moved off a new closing day by the planner, moved by hand, cancelled: each change raises SEQUENCE."""
+    await _planned(db, clock)
+    [(uid, first)] = (await _feed(db, clock, PAEDAGOG)).items()
+    assert (first.decoded("dtstart"), first["sequence"]) == (datetime(2027, 3, 30, 14, 0, tzinfo=COPENHAGEN), 0)
+
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11), closing_days=["2027-03-30"])
+    await _replan(db, clock)
+    closed = (await _feed(db, clock, PAEDAGOG))[uid]
+    assert closed.decoded("dtstart") == datetime(2027, 3, 31, 14, 0, tzinfo=COPENHAGEN)
+    assert closed["sequence"] > first["sequence"]
+
+    await Runner(db, clock)(PAEDAGOG, "/teambot flyt AK12 2027-04-01 9.30")
+    moved = (await _feed(db, clock, PAEDAGOG))[uid]
+    assert moved.decoded("dtstart") == datetime(2027, 4, 1, 9, 30, tzinfo=COPENHAGEN)
+    assert moved["sequence"] > closed["sequence"]
+
+    await Runner(db, clock)(PAEDAGOG, "/teambot aflys AK12 barnet er på ferie")
+    cancelled = (await _feed(db, clock, PAEDAGOG))[uid]
+    assert str(cancelled["status"]) == "CANCELLED"
+    assert cancelled["sequence"] > moved["sequence"]
+    assert cancelled.decoded("last-modified") == clock.now()

@@ -21,6 +21,7 @@ from teambot.i18n import format_date, t
 from teambot.store import audit, queries
 from teambot.store import ratings as store
 from teambot.store.models import Case, CaseConsultant, Goal, Institution, Meeting, Staff, StaffInstitution
+from teambot.store.revisions import revise
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 MAX_GOAL = 300
@@ -349,6 +350,7 @@ async def _close(ctx: Context, staff: Staff, args: str) -> Reply:
         for meeting in coming.all():
             if local_instant(meeting.day, parse_hhmm(meeting.start), ctx.zone) > ctx.clock.now():
                 meeting.status = "cancelled"
+                revise(meeting, ctx.clock.now())
         audit.record(session, at=ctx.clock.now(), actor=ctx.user_id, action="case.close", case_code=case.code)
     await _replan(ctx, case)
     return Reply(t("case.closed", code=case.code, date=format_date(ctx.today())))

@@ -27,6 +27,7 @@ from teambot.i18n import format_date, format_time, t
 from teambot.store import audit, outbox, queries
 from teambot.store.models import Absence, Case, Meeting, Staff
 from teambot.store.ratings import access_to
+from teambot.store.revisions import revise
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANGE_KINDS = (MEETING_MOVED, MEETING_CANCELLED)
@@ -174,6 +175,7 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         old_day, meeting.day, meeting.status = meeting.day, day, "moved"
         if start:
             meeting.start = start
+        revise(meeting, ctx.clock.now())
         meeting.confirmed_by = []
         assert meeting.id is not None
         await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=CHANGE_KINDS)
@@ -207,6 +209,7 @@ async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
     async with ctx.db.write() as session:
         meeting, case, facts = await _changeable(session, meeting_id, staff, ctx.today())
         meeting.status, meeting.cancel_reason = "cancelled", reason
+        revise(meeting, ctx.clock.now())
         assert meeting.id is not None
         await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=REMINDER_KINDS)
         told = await _notify_others(ctx, session, case, facts, staff, old_day=None, reason=reason)

@@ -23,7 +23,7 @@ from teambot.commands.registry import Block, Reply
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
 from teambot.domain.routing import Person
-from teambot.domain.routing_table import Reason, Routed, RoutingTable
+from teambot.domain.routing_table import Reason, Routed, RoutingTable, visitor
 from teambot.domain.visits import (
     CONFIRM_LEAD_DAYS,
     VisitPolicy,
@@ -75,8 +75,7 @@ class VisitFacts:
     @property
     def visitor(self) -> Person | None:
         """The consultant who comes: the fixed one or their substitute; None when only the lead is told."""
-        first = self.routed[0] if self.routed else None
-        return first.recipient if first and first.reason is not Reason.LEAD_FALLBACK else None
+        return visitor(self.routed)
 
 
 async def visit_facts(session: AsyncSession, visit: Visit, table: RoutingTable) -> VisitFacts:

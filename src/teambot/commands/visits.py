@@ -25,6 +25,7 @@ from teambot.i18n import format_date, format_short_date, t
 from teambot.store import outbox, queries
 from teambot.store import visits as store
 from teambot.store.models import Institution, Notification, Staff, Visit, VisitTheme
+from teambot.store.revisions import revise
 
 MAX_LINES = 150  # a Slack message stays readable on a phone; the rest is asked for per institution
 ROLE_ORDER = [r.value for r in Role if r in CONSULTANT_ROLES]
@@ -411,7 +412,8 @@ async def move_visit(ctx: Context, visit_id: int, day: date) -> Reply:
                 )
             )
         old_day = visit.day
-        visit.day, visit.status, visit.confirmed_by, visit.changed_at = day, store.MOVED, staff.id, ctx.clock.now()
+        visit.day, visit.status, visit.confirmed_by = day, store.MOVED, staff.id
+        revise(visit, ctx.clock.now())
         assert quarter_of(day) == visit.quarter
         table = await _resync(ctx, session, visit)
         told = await tell_about_move(session, visit, old_day=old_day, mover=staff, table=table, now=ctx.clock.now())

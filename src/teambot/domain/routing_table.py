@@ -8,7 +8,7 @@ so it is never silently dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -52,6 +52,13 @@ class Routed:
     role: str  # the discipline the message is about
     reason: Reason
     assigned: Person | None = None  # the fixed consultant: the absent one for SUBSTITUTE, None if nobody is assigned
+
+
+def visitor(routed: Sequence[Routed]) -> Person | None:
+    """Who comes on a visit routed to `routed`: the fixed consultant or their substitute; None when only the
+    leads are told (nobody can come)."""
+    first = routed[0] if routed else None
+    return first.recipient if first and first.reason is not Reason.LEAD_FALLBACK else None
 
 
 @dataclass(frozen=True)

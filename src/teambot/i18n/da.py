@@ -375,7 +375,7 @@ MESSAGES: dict[str, str] = {
     "overview.footer": "_Tid beregnet som 1 min. pr. registrering og 60 min. pr. deltager i et statusmøde. Eksportér alt med `teambot export monitoring`._",
     # calendar feed
     "cmd.kalender.usage": "/teambot kalender [stop]",
-    "cmd.kalender.summary": "Giver dig en hemmelig kalenderadresse med dine statusmøder til Outlook. Hver gang laves en ny, og den gamle holder op med at virke; `stop` lukker den.",
+    "cmd.kalender.summary": "Giver dig en hemmelig kalenderadresse med dine statusmøder, konsulentbesøg og småbørnscaféer til Outlook. Hver gang laves en ny, og den gamle holder op med at virke; `stop` lukker den.",
     "calendar.usage": "Skriv `/teambot kalender` for en ny kalenderadresse eller `/teambot kalender stop` for at lukke den.",
     "calendar.created": "📆 Din kalenderadresse: {url}\nAbonnér på den i Outlook (Tilføj kalender → Fra internettet). Del den ikke: den viser dine møder. En tidligere adresse virker ikke længere.",
     "calendar.created_no_url": "📆 Din kalenderadresse er botens adresse efterfulgt af {path}. Bed din administrator om den fulde adresse (TEAMBOT_PUBLIC_URL er ikke sat). En tidligere adresse virker ikke længere.",

@@ -355,7 +355,7 @@ MESSAGES: dict[str, str] = {
     "overview.total": "The whole municipality",
     "overview.footer": "_Time counted as 1 min per rating and 60 min per participant in a status meeting. Export everything with `teambot export monitoring`._",
     "cmd.kalender.usage": "/teambot kalender [stop]",
-    "cmd.kalender.summary": "Gives you a secret calendar address with your status meetings for Outlook. Each time a new one is made and the old one stops working; `stop` closes it.",
+    "cmd.kalender.summary": "Gives you a secret calendar address with your status meetings, consultant visits and småbørnscaféer for Outlook. Each time a new one is made and the old one stops working; `stop` closes it.",
     "calendar.usage": "Type `/teambot kalender` for a new calendar address or `/teambot kalender stop` to close it.",
     "calendar.created": "📆 Your calendar address: {url}\nSubscribe to it in Outlook (Add calendar → From the internet). Do not share it: it shows your meetings. Any earlier address no longer works.",
     "calendar.created_no_url": "📆 Your calendar address is the bot's address followed by {path}. Ask your administrator for the full address (TEAMBOT_PUBLIC_URL is not set). Any earlier address no longer works.",

@@ -36,6 +36,7 @@ from teambot.scheduler.visits import plan_visits_and_cafes
 from teambot.store import outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Case, Meeting, Municipality
+from teambot.store.revisions import revise
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +197,7 @@ def _extend_series(
             if meeting.id is not None:
                 moved[meeting.id] = meeting.day
             meeting.day, meeting.confirmed_by = calendar.next_working_day(meeting.day), []
+            revise(meeting, local_now)
     # A cancelled meeting keeps the rhythm: the series goes on N weeks after its date.
     while not meetings or meetings[-1].day < today or meetings[-1].status == CANCELLED_MEETING:
         anchor = meetings[-1].day if meetings else case.start_meeting
@@ -212,6 +214,8 @@ def _extend_series(
             status=status,
             cancel_reason=None,
             confirmed_by=[],
+            revision=0,
+            changed_at=None,
         )
         session.add(meeting)
         meetings.append(meeting)

@@ -30,6 +30,7 @@ from teambot.domain.routing_table import Reason, RoutingTable
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Municipality, Visit
+from teambot.store.revisions import revise
 
 log = logging.getLogger(__name__)
 
@@ -366,6 +367,7 @@ async def move_off_closing_days(
         before = [CafeInvite.model_validate(invite.model_dump()) for invite in rows]
         moved.append(CafeMove(cafe, cafe.day, before))
         cafe.day = new_day
+        revise(cafe, now)
         session.add(cafe)
         await session.flush()
         diaries.book(cafe, await _invite_everyone(session, cafe, table, now, kept={i.staff_id: i for i in rows}))

@@ -1,4 +1,5 @@
-"""Calendar feeds: secret per-person tokens (stored hashed) and the events a person's feed shows."""
+"""Calendar feeds: secret per-person tokens (stored hashed) and the events a person's feed shows: status meetings,
+consultant visits and småbørnscaféer."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.meetings import local_instant, parse_hhmm
+from teambot.domain.routing_table import Reason, visitor
 from teambot.reports.calendar import CalendarEvent
 from teambot.store import queries
-from teambot.store.models import CalendarFeed, Staff
+from teambot.store import visits as visit_store
+from teambot.store.cafe import DECLINED
+from teambot.store.models import CafeInvite, CafeSession, CalendarFeed, Institution, Staff
 
 HISTORY_DAYS = 60  # past events kept in the feed, so last month's meetings do not vanish from Outlook
+CAFE_LENGTH = timedelta(hours=2)  # a café stores its start only; two hours keeps the morning free in Outlook
 
 
 def _hash(token: str) -> str:
@@ -60,10 +65,19 @@ async def staff_for_token(session: AsyncSession, token: str) -> Staff | None:
 
 
 async def events_for(session: AsyncSession, staff: Staff, today: date, zone: ZoneInfo) -> list[CalendarEvent]:
-    """The person's status meetings from HISTORY_DAYS ago on, cancelled ones marked as such."""
-    rows = await queries.meetings_for(session, staff, today - timedelta(days=HISTORY_DAYS))
+    """The person's status meetings, consultant visits and småbørnscaféer from HISTORY_DAYS ago on."""
+    since = today - timedelta(days=HISTORY_DAYS)
+    return [
+        *await _meeting_events(session, staff, since, zone),
+        *await _visit_events(session, staff, since),
+        *await _cafe_events(session, staff, since, zone),
+    ]
+
+
+async def _meeting_events(session: AsyncSession, staff: Staff, since: date, zone: ZoneInfo) -> list[CalendarEvent]:
+    """Status meetings, cancelled ones marked as such: case data, so each carries its code for the audit log."""
     events = []
-    for row in rows:
+    for row in await queries.meetings_for(session, staff, since):
         facts = await queries.meeting_facts(session, row.case, row.meeting)
         names = ", ".join(f"{d.recipient.name} ({d.role})" for d in facts.deliveries)
         events.append(
@@ -76,6 +90,80 @@ async def events_for(session: AsyncSession, staff: Staff, today: date, zone: Zon
                 description=f"Deltagere: {names}",
                 cancelled=row.meeting.status == "cancelled",
                 case_code=row.case.code,
+                sequence=row.meeting.revision,
+                last_modified=row.meeting.changed_at,
             )
         )
     return events
+
+
+async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> list[CalendarEvent]:
+    """The visits `staff` makes, by the routing their messages follow: the fixed consultant on the day, or her
+    substitute while she is away. A visit has a day but no time: an all-day event. Only institutions are named."""
+    table = await visit_store.routing_table(session)
+    # Only where she is the fixed consultant, or stands in for one, can a visit be routed to her.
+    covered = {staff.id} | {
+        absent
+        for absent, spells in table.absences.items()
+        if any(a.substitute is not None and a.substitute.staff_id == staff.id for a in spells)
+    }
+    roles = {a.role for a in table.assignments}
+    institution_ids = [
+        i
+        for i in table.districts
+        if any((fixed := table.fixed(i, role)) is not None and fixed.person.staff_id in covered for role in roles)
+    ]
+    if not institution_ids:
+        return []
+    events = []
+    for row in await visit_store.visits_in(session, since, date.max, institution_ids=institution_ids):
+        visit, name = row.visit, row.institution.name
+        routed = table.route(visit.institution_id, visit.discipline, visit.day)
+        person = visitor(routed)
+        if person is None or person.staff_id != staff.id:
+            continue
+        absent = routed[0].assigned if routed[0].reason is Reason.SUBSTITUTE else None
+        events.append(
+            CalendarEvent(
+                uid=f"visit-{visit.id}@teambot",
+                start=visit.day,
+                duration=timedelta(days=1),
+                summary=f"Konsulentbesøg · {name} ({visit.discipline})",
+                location=name,
+                description=(
+                    f"Stedfortræder for {absent.name} ({visit.discipline} for {name})."
+                    if absent is not None
+                    else f"{visit.discipline.capitalize()} for {name}."
+                ),
+                sequence=visit.revision,
+                last_modified=visit.changed_at,
+            )
+        )
+    return events
+
+
+async def _cafe_events(session: AsyncSession, staff: Staff, since: date, zone: ZoneInfo) -> list[CalendarEvent]:
+    """The cafés `staff` is invited to (as consultant, stand-in or lead) and has not declined. A moved café keeps
+    its row, so its UID, and shows its new day. Only the institution and a count of children are named."""
+    rows = (
+        await session.exec(
+            select(CafeSession, CafeInvite, Institution)
+            .join(CafeInvite, col(CafeInvite.session_id) == col(CafeSession.id))
+            .join(Institution, col(Institution.id) == col(CafeSession.institution_id))
+            .where(CafeInvite.staff_id == staff.id, CafeInvite.status != DECLINED, col(CafeSession.day) >= since)
+            .order_by(col(CafeSession.day), col(CafeSession.id))
+        )
+    ).all()
+    return [
+        CalendarEvent(
+            uid=f"cafe-{cafe.id}@teambot",
+            start=local_instant(cafe.day, parse_hhmm(cafe.start), zone).astimezone(zone),
+            duration=CAFE_LENGTH,
+            summary=f"Småbørnscafé · {institution.name} ({invite.role})",
+            location=institution.name,
+            description=f"For {cafe.children} børn omkring 1½ år og deres forældre.",
+            sequence=cafe.revision,
+            last_modified=cafe.changed_at,
+        )
+        for cafe, invite, institution in rows
+    ]

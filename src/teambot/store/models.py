@@ -188,6 +188,9 @@ class Meeting(SQLModel, table=True):
     status: str = Field(default="planned", max_length=12)  # planned | moved | cancelled | held
     cancel_reason: str | None = Field(default=None, max_length=300)
     confirmed_by: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # How often its day, time or status (cancelled) changed, and when last: a calendar's SEQUENCE and LAST-MODIFIED.
+    revision: int = 0
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Notification(SQLModel, table=True):
@@ -231,7 +234,8 @@ class Visit(SQLModel, table=True):
     day: date = Field(index=True)
     status: str = Field(default="planned", max_length=12)  # planned | confirmed | moved
     confirmed_by: int | None = Field(default=None, foreign_key="staff.id")
-    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last moved or confirmed
+    revision: int = 0  # how often its day changed: a calendar's SEQUENCE
 
 
 class VisitTheme(SQLModel, table=True):
@@ -274,6 +278,8 @@ class CafeSession(SQLModel, table=True):
     last_month: date
     children: int
     created_at: datetime = Field(sa_type=UTCDateTime)
+    revision: int = 0  # how often its day changed, and when last: a calendar's SEQUENCE and LAST-MODIFIED
+    changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CafeInvite(SQLModel, table=True):

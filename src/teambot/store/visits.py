@@ -34,6 +34,7 @@ from teambot.store.models import (
     Visit,
     VisitTheme,
 )
+from teambot.store.revisions import revise
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +184,8 @@ async def plan_year(
             )
             if moved is not None:
                 moved_off_closing.append((visit, visit.day))
-                visit.day, visit.confirmed_by, visit.status, visit.changed_at = moved, None, "moved", now
+                visit.day, visit.confirmed_by, visit.status = moved, None, "moved"
+                revise(visit, now)
             else:
                 # Every pass says so until someone moves it (Flyt) or reopens the day.
                 log.warning(
@@ -209,6 +211,8 @@ async def plan_year(
                 continue
             day = moved
         booked.get(visit.consultant_id, set()).discard(visit.day)
+        if day != visit.day:
+            revise(visit, now)
         visit.consultant_id, visit.day = new_id, day
         diary.add(day)
         reassigned.append(visit)
