@@ -38,7 +38,7 @@ from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
 from teambot.store.cafe import stand_in_counts
 from teambot.store.db import Database
-from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Notification, Staff
+from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Notification, Staff, Visit
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
 
@@ -645,6 +645,27 @@ async def test_a_decline_asks_the_next_colleague_and_the_rotation_is_fair(run: V
     [march] = [c for c in await cafes(run.db) if c.day == date(2027, 3, 15)]
     reply = await run.press(NANNA, "cafe_no", button_value(await invitation(run, NANNA, march.day), "cafe_no"))
     assert reply.text.endswith("Jeg spørger Maja Strand (fysioterapeut) i stedet.")
+
+
+async def test_a_colleague_on_a_visit_that_day_is_not_asked_to_stand_in(run: VisitRunner) -> None:
+    """Mikkel, first in the rotation, visits Solsikken on the 15th: Nanna is asked in Maja's place instead."""
+    async with run.db.write() as session:
+        [mikkel] = (await session.exec(select(Staff).where(Staff.slack_id == MIKKEL))).all()
+        [sol] = (await session.exec(select(Institution).where(Institution.code == "SOL"))).all()
+        assert mikkel.id is not None and sol.id is not None
+        session.add(
+            Visit(
+                institution_id=sol.id,
+                discipline="fysioterapeut",
+                year=2027,
+                quarter=1,
+                consultant_id=mikkel.id,
+                planned_day=CAFE_DAY,
+                day=CAFE_DAY,
+            )
+        )
+    reply = await run.press(MAJA, "cafe_no", button_value(await invitation(run, MAJA), "cafe_no"))
+    assert reply.text.endswith("Jeg spørger Nanna Friis (fysioterapeut) i stedet.")
 
 
 async def test_when_nobody_is_left_the_lead_is_told(run: VisitRunner) -> None:

@@ -462,7 +462,8 @@ async def _stand_ins_again(
 async def _free_colleagues(
     session: AsyncSession, cafe: CafeSession, table: RoutingTable, role: str, district: int | None
 ) -> list[Person]:
-    """The district's colleagues of `role` who could stand in at `cafe`: not away that day, nor at another café."""
+    """The district's colleagues of `role` who could stand in at `cafe`: not away that day, nor at another café or
+    on a visit (their own, or one they make in place of someone away)."""
     elsewhere = set(
         (
             await session.exec(
@@ -472,6 +473,12 @@ async def _free_colleagues(
             )
         ).all()
     )
+    for consultant_id in (await session.exec(select(Visit.consultant_id).where(Visit.day == cafe.day))).all():
+        away = next((a for a in table.absences.get(consultant_id, []) if a.covers(cafe.day)), None)
+        if away is None:
+            elsewhere.add(consultant_id)
+        elif away.substitute is not None:
+            elsewhere.add(away.substitute.staff_id)
     return [
         p
         for p in table.colleagues(district, role)
