@@ -22,12 +22,15 @@ from helpers_visits import (
     button_value,
     load_visit_roster,
     rows,
+    visit_roster,
     visits,
 )
 from teambot.commands import run_view
+from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
 from teambot.store.db import Database
 from teambot.store.models import Visit, VisitTheme
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
 
 SOL_VISIT = date(2027, 3, 11)  # Hanne's first-quarter visit to Solsikken, uge 10
@@ -286,6 +289,39 @@ async def test_a_confirm_button_with_the_visit_id_alone_still_confirms(run: Visi
     await confirm_request(run)
     reply = await run.press(HANNE, "visit_confirm", str((await sol_visit(run.db)).id))
     assert reply.text == "✅ Du har bekræftet konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027."
+
+
+async def test_a_bekraeft_with_the_id_alone_is_refused_once_a_new_consultant_has_the_visit_on_another_day(
+    run: VisitRunner,
+) -> None:
+    """On 18 February Pia becomes Solsikken's sundhedsplejerske; her own visit to Birkelunden is on 11 March, so the
+    planner gives Solsikken's visit another day (it stays planned, not moved). Karsten's old button with the id
+    alone must not confirm that day, which nobody was asked about."""
+    old = await confirm_request(run)
+    sol = await sol_visit(run.db)
+    async with run.db.write() as session:
+        [bir] = [v for v in (await session.exec(select(Visit))).all() if v.institution_id == 3 and v.quarter == 1]
+        bir.day = SOL_VISIT
+        session.add(bir)
+    raw = visit_roster()
+    for assignment in raw["assignment"]:
+        if assignment["staff"] == HANNE:
+            assignment["institutions"] = ["MAR"]
+        if assignment["staff"] == PIA:
+            assignment["institutions"] = ["BIR", "SOL"]
+    await import_roster(run.db, parse_roster(raw, source="test"), now=run.clock.now())
+    await run.plan()
+    [moved] = [v for v in await visits(run.db, "SOL") if v.id == sol.id]
+    assert (moved.day != SOL_VISIT, moved.status, moved.revision) == (True, "planned", 1)
+    before = await snapshot(run.db)
+
+    refused = (
+        f"Besøget i Børnehuset Solsikken er flyttet til {format_date(moved.day)}, så den knap gælder ikke længere. "
+        "Skriv `/teambot besøg` for at se årshjulet. Intet er gemt."
+    )
+    assert (await run.press(KARSTEN, "visit_confirm", str(sol.id))).text == refused
+    assert (await run.press(KARSTEN, "visit_confirm", old)).text == refused
+    assert await snapshot(run.db) == before
 
 
 async def test_only_the_consultant_or_the_lead_may_confirm_or_move(run: VisitRunner) -> None:

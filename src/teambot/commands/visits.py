@@ -310,9 +310,13 @@ async def confirm(ctx: Context, value: str) -> Reply:
     async with ctx.db.write() as session:
         visit_id, day = _visit_button(value)
         visit, institution = await _changeable(session, staff, visit_id, ctx.today())
-        # A button with the id alone (sent before buttons named the day) is stale once the planner has moved the
-        # visit: only the planner leaves a moved visit unconfirmed (a move by hand confirms it).
-        stale = visit.day != day if day is not None else visit.status == store.MOVED and visit.confirmed_by is None
+        # A button with the id alone (sent before buttons named the day) is stale once the visit's day has changed:
+        # counted since migration 0010 (`revision`); before that, only the planner left a moved visit unconfirmed.
+        stale = (
+            visit.day != day
+            if day is not None
+            else visit.revision > 0 or (visit.status == store.MOVED and visit.confirmed_by is None)
+        )
         if stale:
             raise UserError(t("visit.moved_answer", institution=institution.name, date=format_date(visit.day)))
         if visit.confirmed_by is None:
