@@ -23,7 +23,7 @@ from teambot.domain.roster import RosterError, load_roster_file
 from teambot.i18n import t
 from teambot.reports.audit_csv import audit_csv
 from teambot.reports.feeds import calendar_for
-from teambot.reports.monitoring_csv import monitoring_csv, quarters
+from teambot.reports.monitoring_csv import FORMATS, monitoring_csv, quarters
 from teambot.runtime import DatabaseUnavailable, Runtime, configure_logging
 from teambot.runtime import open_runtime as _open_runtime
 from teambot.scheduler.runtime import BotScheduler
@@ -335,7 +335,14 @@ def audit(
 def export_monitoring(
     start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")],
-    file_format: Annotated[str, typer.Option("--format", help="Only csv for now.")] = "csv",
+    file_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv (commas, decimal points: for scripts) or excel (semicolons, decimal commas, UTF-8 with BOM: "
+            "opens in Danish Excel by a double click).",
+        ),
+    ] = "csv",
     minutes: Annotated[
         str, typer.Option("--minutes", help="Minutes per activity: rating=1,statusmøde=60 (the defaults).")
     ] = "",
@@ -348,8 +355,8 @@ def export_monitoring(
     except ValueError as exc:
         typer.echo(f"teambot: --from/--to must be dates like 2027-03-01 and --minutes like rating=1 ({exc})", err=True)
         raise typer.Exit(2) from None
-    if file_format != "csv":
-        typer.echo("teambot: --format: only csv is supported", err=True)
+    if file_format not in FORMATS:
+        typer.echo(f"teambot: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
     if last < first:
         typer.echo("teambot: --to is before --from", err=True)
@@ -366,7 +373,7 @@ def export_monitoring(
                         rows.append((q_start, q_end, figure))
         finally:
             await runtime.db.dispose()
-        return monitoring_csv(rows, per_activity)
+        return monitoring_csv(rows, per_activity, file_format=file_format)
 
     text = asyncio.run(collect())
     if out is None:

@@ -99,6 +99,36 @@ async def test_the_csv_export_per_institution_and_quarter(db: Database, clock: F
     assert {row["institution"] for row in rows} == {"SOL", "MAR"}
     assert "AK12" not in result.output
 
+    # For Danish Excel: semicolons, decimal commas, CRLF and a byte order mark; the same figures.
+    excel = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--minutes", "rating=3"]
+        + ["--format", "excel"],
+        env={"TEAMBOT_DATABASE_URL": database_url},
+    )
+    assert excel.exit_code == 0, excel.output
+    assert excel.stdout_bytes.startswith(b"\xef\xbb\xbfquarter;from;to;institution;") and b"\r\n" in excel.stdout_bytes
+    text = excel.stdout_bytes.decode("utf-8-sig")
+    danish = {
+        row["quarter"]: row
+        for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=";")
+        if row["institution"] == "SOL"
+    }
+    assert {k: danish["2026-K3"][k] for k in ("ratings", "completeness_pct", "goals_met_pct", "hours_ratings")} == {
+        "ratings": "16",
+        "completeness_pct": "36,4",
+        "goals_met_pct": "50,0",
+        "hours_ratings": "0,8",
+    }
+    assert danish["2026-K3"]["institution_name"] == "Børnehuset Solsikken"
+    unknown = CliRunner().invoke(
+        app,
+        ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--format", "xlsx"],
+        env={"TEAMBOT_DATABASE_URL": database_url},
+    )
+    assert (unknown.exit_code, "--format must be one of csv, excel" in unknown.output) == (2, True)
+
     # Minutes for activities the figures do not count are refused, not silently ignored (besøg and café were
     # accepted and made no difference).
     for minutes in ("kaffe=5", "besøg=120", "café=90"):

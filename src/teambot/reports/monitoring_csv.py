@@ -40,14 +40,29 @@ def quarters(start: date, end: date) -> list[tuple[date, date]]:
     return spans
 
 
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
+FORMATS = ("csv", "excel")
 
 
-def monitoring_csv(rows: list[tuple[date, date, InstitutionFigures]], minutes: dict[str, int]) -> str:
+def monitoring_csv(
+    rows: list[tuple[date, date, InstitutionFigures]], minutes: dict[str, int], *, file_format: str = "csv"
+) -> str:
+    """`csv`: commas and decimal points, for scripts. `excel`: what Excel in Danish opens by a double click —
+    semicolons (the Danish list separator), decimal commas, CRLF, and a UTF-8 byte order mark, without which
+    "Mariehønen" is read as Windows-1252."""
+    excel = file_format == "excel"
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    if excel:
+        out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     writer.writerow(COLUMNS)
+
+    def one(value: float) -> str:
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if excel else text
+
+    def pct(value: float | None) -> str:
+        return "" if value is None else one(value * 100)
+
     for first, last, figure in rows:
         hours = figure.hours(minutes)
         writer.writerow(
@@ -61,14 +76,14 @@ def monitoring_csv(rows: list[tuple[date, date, InstitutionFigures]], minutes: d
                 figure.active_goals,
                 figure.ratings,
                 figure.expected_ratings,
-                _pct(figure.completeness),
-                _pct(figure.met_share),
+                pct(figure.completeness),
+                pct(figure.met_share),
                 figure.meetings_on_time,
                 figure.meetings_moved,
                 figure.meetings_cancelled,
-                f"{hours['rating']:.1f}",
-                f"{hours['statusmøde']:.1f}",
-                f"{sum(hours.values()):.1f}",
+                one(hours["rating"]),
+                one(hours["statusmøde"]),
+                one(sum(hours.values())),
             ]
         )
     return out.getvalue()
