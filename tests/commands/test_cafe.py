@@ -36,11 +36,12 @@ from helpers_visits import (
 )
 from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
+from teambot.scheduler.visits import plan_visits
 from teambot.store.cafe import stand_in_counts
 from teambot.store.db import Database
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Notification, Staff, Visit
 from teambot.store.roster_import import import_roster
-from teambot.testing.clock import FakeClock
+from teambot.testing.clock import COPENHAGEN, FakeClock
 
 CAFE_DAY = date(2027, 2, 15)
 COUNTS = {"MAR": {"2027-01": 3, "2027-02": 4}, "BIR": {"2027-03": 5}, "SOL": {"2027-04": 2}}
@@ -266,6 +267,32 @@ async def test_an_absent_consultants_own_diary_does_not_keep_the_cafe_off_her_ab
     cafe = await mariehønens_cafe(db)
     assert cafe.id is not None and cafe.day == CAFE_DAY
     assert (PIA, "sundhedsplejerske", "invited") in await invites(db, cafe.id)
+
+
+async def test_a_visit_kept_by_a_new_sundhedsplejerske_keeps_the_cafe_off_her_day(
+    db: Database, clock: FakeClock
+) -> None:
+    """Birkelunden's first-quarter visit was agreed for the 15th with Pia; then Hanne becomes Birkelunden's
+    sundhedsplejerske too. The agreed visit keeps its day and is Hanne's now (its messages go to her), though it was
+    planned for Pia: Mariehønen's café, also Hanne's, goes to the 16th."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(db, clock)
+    await plan_visits(db, now=clock.now(), zone=COPENHAGEN)
+    async with db.write() as session:
+        [bir] = (await session.exec(select(Institution).where(Institution.code == "BIR"))).all()
+        [visit] = (await session.exec(select(Visit).where(Visit.institution_id == bir.id, Visit.quarter == 1))).all()
+        visit.day, visit.status, visit.confirmed_by = CAFE_DAY, "moved", visit.consultant_id
+        session.add(visit)
+    raw = visit_roster(cafe_children={"MAR": COUNTS["MAR"]})
+    raw["assignment"] = [a for a in raw["assignment"] if a["staff"] != PIA]
+    for assignment in raw["assignment"]:
+        if assignment["staff"] == HANNE:
+            assignment["institutions"] = ["SOL", "MAR", "BIR"]
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+
+    await VisitRunner(db, clock).plan()
+
+    assert (await mariehønens_cafe(db)).day == date(2027, 2, 16)
 
 
 async def test_a_lead_of_several_institutions_is_not_invited_to_two_cafes_on_one_day(

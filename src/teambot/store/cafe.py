@@ -25,8 +25,8 @@ from teambot.domain.cafe import (
 )
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.roles import Role
-from teambot.domain.routing import Absence, Person
-from teambot.domain.routing_table import Reason, RoutingTable
+from teambot.domain.routing import Person
+from teambot.domain.routing_table import Reason, RoutingTable, visitor
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Municipality, Visit
@@ -153,9 +153,8 @@ class _Diaries:
 
     table: RoutingTable
     cafe_days: dict[int, set[date]]
-    visit_days: dict[int, Counter[date]]  # by the visit's fixed consultant (her substitute makes it while she is away)
+    visit_days: dict[int, Counter[date]]  # by who makes the visit, routed as its messages are
     invited_days: dict[int, Counter[date]]  # by whoever is invited
-    covering: dict[int, list[tuple[int, Absence]]]  # substitute: (whom, when)
 
     def clashes(self, institution_id: int, day: date) -> int | None:
         """How many visits and cafés those a café at the institution on `day` would invite have that day already:
@@ -179,11 +178,11 @@ class _Diaries:
         return sum(load.values())
 
     def _booked(self, staff_id: int, day: date) -> int:
-        """`staff_id`'s cafés and visits on `day`, with those she makes in place of someone away."""
-        covered = sum(_on(self.visit_days, whom, day) for whom, a in self.covering.get(staff_id, ()) if a.covers(day))
-        return covered + _on(self.invited_days, staff_id, day) + _on(self.visit_days, staff_id, day)
+        return _on(self.invited_days, staff_id, day) + _on(self.visit_days, staff_id, day)
 
     def book(self, cafe: CafeSession, invited: Sequence[CafeInvite]) -> None:
+        # A moved café's invitations stay counted on its old day: cafés are moved in order of day, each to a day
+        # after its own, so no later one could take that day.
         self.cafe_days.setdefault(cafe.institution_id, set()).add(cafe.day)
         for invite in invited:
             if invite.status != DECLINED:
@@ -193,15 +192,6 @@ class _Diaries:
 def _on(diaries: dict[int, Counter[date]], staff_id: int, day: date) -> int:
     diary = diaries.get(staff_id)
     return diary[day] if diary else 0
-
-
-def _covering(table: RoutingTable) -> dict[int, list[tuple[int, Absence]]]:
-    found: dict[int, list[tuple[int, Absence]]] = {}
-    for whom, absences in table.absences.items():
-        for absence in absences:
-            if absence.substitute is not None:
-                found.setdefault(absence.substitute.staff_id, []).append((whom, absence))
-    return found
 
 
 def _invitable(table: RoutingTable, institution_ids: Iterable[int]) -> set[int]:
@@ -225,19 +215,33 @@ async def _diaries(
 ) -> _Diaries:
     """The diaries of everyone cafés at `institution_ids` could invite, from `since` on (a new café's day is never
     sooner; a district's consultants are invited to every café of the district, year after year)."""
-    covering = _covering(table)
     people = _invitable(table, institution_ids)
-    visitors = people | {whom for p in people for whom, _ in covering.get(p, ())}
+    # Visits are made by whom their messages go to, not by the consultant a visit was planned for (an institution
+    # may have a new one since): read those at institutions where one of `people`, or someone she stands in for,
+    # is the fixed consultant, and route each.
+    visitors = people | {
+        whom
+        for whom, spells in table.absences.items()
+        for a in spells
+        if a.substitute and a.substitute.staff_id in people
+    }
+    roles = {a.role for a in table.assignments}
+    places = [
+        i
+        for i in table.districts
+        if any((fixed := table.fixed(i, role)) is not None and fixed.person.staff_id in visitors for role in roles)
+    ]
     visit_days: dict[int, Counter[date]] = {}
     invited_days: dict[int, Counter[date]] = {}
-    for staff_id, day in (
+    for institution_id, discipline, day in (
         await session.exec(
-            select(col(Visit.consultant_id), col(Visit.day)).where(
-                col(Visit.consultant_id).in_(list(visitors)), col(Visit.day) >= since
+            select(col(Visit.institution_id), col(Visit.discipline), col(Visit.day)).where(
+                col(Visit.institution_id).in_(places), col(Visit.day) >= since
             )
         )
     ).all():
-        visit_days.setdefault(staff_id, Counter())[day] += 1
+        if (person := visitor(table.route(institution_id, discipline, day))) is not None:
+            visit_days.setdefault(person.staff_id, Counter())[day] += 1
     for staff_id, day in (
         await session.exec(
             select(col(CafeInvite.staff_id), col(CafeSession.day))
@@ -248,7 +252,7 @@ async def _diaries(
         )
     ).all():
         invited_days.setdefault(staff_id, Counter())[day] += 1
-    return _Diaries(table, cafe_days, visit_days, invited_days, covering)
+    return _Diaries(table, cafe_days, visit_days, invited_days)
 
 
 async def propose(
