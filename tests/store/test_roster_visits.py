@@ -16,6 +16,7 @@ from teambot.i18n import t
 from teambot.store.db import Database
 from teambot.store.models import CafeCount, Institution, Municipality
 from teambot.store.roster_import import import_roster
+from teambot.store.visits import routing_table
 from teambot.testing.clock import FakeClock
 
 SETTINGS = {
@@ -114,3 +115,28 @@ async def test_import_stores_settings_and_counts_and_keeps_counts_registered_in_
         stored = sorted((c.month, c.children) for c in (await session.exec(select(CafeCount))).all())
     assert stored == [(date(2027, 3, 1), 5), (date(2027, 5, 1), 2)]
     assert (await import_roster(db, edited, now=now)).changes == []
+
+
+async def test_the_routing_table_of_some_institutions_routes_them_as_the_whole_table(
+    db: Database, clock: FakeClock
+) -> None:
+    """A calendar feed reads the table of a few institutions only: for those it must route every discipline on
+    every day as the whole table does (institution assignments over the district's, absences and substitutes)."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    raw = visit_roster(hanne_absences=[{"from": "2027-02-15", "to": "2027-02-19", "substitute": "U0PIA0001"}])
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+    async with db.read() as session:
+        whole = await routing_table(session)
+        codes = {i.id: i.code for i in (await session.exec(select(Institution))).all()}
+        for some in ([1], [2, 3], [4], list(codes)):
+            part = await routing_table(session, institutions=some)
+            assert set(part.districts) == set(some)
+            for institution_id in some:
+                for role in ("sundhedsplejerske", "fysioterapeut", "småbørnskonsulent", "psykolog"):
+                    for day in (date(2027, 2, 12), date(2027, 2, 15)):
+                        assert part.route(institution_id, role, day) == whole.route(institution_id, role, day), (
+                            codes[institution_id],
+                            role,
+                            day,
+                        )
+                assert part.leads.get(institution_id) == whole.leads.get(institution_id)

@@ -17,18 +17,20 @@ async def calendar_for(
 ) -> bytes:
     """`staff`'s calendar, read by `actor`: the feed's owner (their calendar program) unless someone else is named."""
     today = clock.now().astimezone(zone).date()
-    async with db.write() as session:
+    async with db.read() as session:  # not under the write lock: on SQLite that would hold up every /rating
         events = await events_for(session, staff, today, zone)
-        # Every fetch (a calendar program's, or an export) is a read of the children's meetings, so it is audited.
-        codes = (event.case_code for event in events if event.case_code)
-        await audit.record_reads(
-            session,
-            codes,
-            at=clock.now(),
-            actor=actor or staff.slack_id or f"staff:{staff.id}",
-            action="meeting.read",
-            via=via,
-        )
+    # Every fetch (a calendar program's, or an export) is a read of the children's meetings, so it is audited.
+    codes = [event.case_code for event in events if event.case_code]
+    if codes:
+        async with db.write() as session:
+            await audit.record_reads(
+                session,
+                codes,
+                at=clock.now(),
+                actor=actor or staff.slack_id or f"staff:{staff.id}",
+                action="meeting.read",
+                via=via,
+            )
     return build_calendar(events, name=f"teambot · {staff.name}", zone=zone, now=clock.now())
 
 

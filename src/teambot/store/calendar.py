@@ -8,7 +8,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.meetings import local_instant, parse_hhmm
@@ -17,7 +17,7 @@ from teambot.reports.calendar import CalendarEvent
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.cafe import DECLINED
-from teambot.store.models import CafeInvite, CafeSession, CalendarFeed, Institution, Staff
+from teambot.store.models import Absence, Assignment, CafeInvite, CafeSession, CalendarFeed, Institution, Staff
 
 HISTORY_DAYS = 60  # past events kept in the feed, so last month's meetings do not vanish from Outlook
 CAFE_LENGTH = timedelta(hours=2)  # a café stores its start only; two hours keeps the morning free in Outlook
@@ -100,13 +100,29 @@ async def _meeting_events(session: AsyncSession, staff: Staff, since: date, zone
 async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> list[CalendarEvent]:
     """The visits `staff` makes, by the routing their messages follow: the fixed consultant on the day, or her
     substitute while she is away. A visit has a day but no time: an all-day event. Only institutions are named."""
-    table = await visit_store.routing_table(session)
-    # Only where she is the fixed consultant, or stands in for one, can a visit be routed to her.
-    covered = {staff.id} | {
-        absent
-        for absent, spells in table.absences.items()
-        if any(a.substitute is not None and a.substitute.staff_id == staff.id for a in spells)
-    }
+    # Only where she, or someone she stands in for, is assigned can a visit be routed to her: the routing table of
+    # those institutions alone (the whole is read from 10,000 staff on L, and every Outlook polls its feed).
+    covered = {staff.id} | set(
+        (await session.exec(select(Absence.staff_id).where(Absence.substitute_id == staff.id))).all()
+    )
+    assigned = (
+        await session.exec(
+            select(col(Assignment.institution_id), col(Assignment.district_id)).where(
+                col(Assignment.staff_id).in_(list(covered))
+            )
+        )
+    ).all()
+    places = (
+        await session.exec(
+            select(col(Institution.id)).where(
+                or_(
+                    col(Institution.id).in_({i for i, _ in assigned if i is not None}),
+                    col(Institution.district_id).in_({d for _, d in assigned if d is not None}),
+                )
+            )
+        )
+    ).all()
+    table = await visit_store.routing_table(session, institutions=[i for i in places if i is not None])
     roles = {a.role for a in table.assignments}
     institution_ids = [
         i

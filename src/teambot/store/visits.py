@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
@@ -50,45 +50,51 @@ def visit_policy(municipality: Municipality) -> VisitPolicy:
     )
 
 
-async def routing_table(session: AsyncSession) -> RoutingTable:
+async def routing_table(session: AsyncSession, *, institutions: Collection[int] | None = None) -> RoutingTable:
     """Every institution's fixed consultants, leads and the absences that apply, in a few queries. Plain columns
-    are read, not rows: the planner reads the table twice a pass, and L has 10,000 staff."""
-    districts = {
-        i: d
-        for i, d in (await session.exec(select(col(Institution.id), col(Institution.district_id)))).all()
-        if i is not None
-    }
-    staff: dict[int, tuple[Person, list[str]]] = {}
-    for staff_id, slack_id, name, roles in (
-        await session.exec(
-            select(col(Staff.id), col(Staff.slack_id), col(Staff.name), col(Staff.roles)).where(col(Staff.active))
+    are read, not rows: the planner reads the table twice a pass, and L has 10,000 staff.
+
+    `institutions`: the table for those alone (their own and their districts' assignments, their leads), for a
+    reader that needs a handful of them, such as a calendar feed fetched by every consultant's Outlook."""
+    query = select(col(Institution.id), col(Institution.district_id))
+    if institutions is not None:
+        query = query.where(col(Institution.id).in_(list(institutions)))
+    districts = {i: d for i, d in (await session.exec(query)).all() if i is not None}
+    assigned = select(
+        col(Assignment.role), col(Assignment.staff_id), col(Assignment.institution_id), col(Assignment.district_id)
+    )
+    members = select(col(StaffInstitution.staff_id), col(StaffInstitution.institution_id))
+    people = select(col(Staff.id), col(Staff.slack_id), col(Staff.name), col(Staff.roles)).where(col(Staff.active))
+    if institutions is not None:
+        assigned = assigned.where(
+            or_(
+                col(Assignment.institution_id).in_(list(districts)),
+                col(Assignment.district_id).in_({d for d in districts.values() if d is not None}),
+            )
         )
-    ).all():
+        members = members.where(col(StaffInstitution.institution_id).in_(list(districts)))
+        people = people.where(
+            or_(
+                col(Staff.id).in_(assigned.with_only_columns(col(Assignment.staff_id))),
+                col(Staff.id).in_(members.with_only_columns(col(StaffInstitution.staff_id))),
+            )
+        )
+    staff: dict[int, tuple[Person, list[str]]] = {}
+    for staff_id, slack_id, name, roles in (await session.exec(people)).all():
         if staff_id is not None:
             staff[staff_id] = (Person(staff_id=staff_id, slack_id=slack_id or "", name=name), roles)
     facts = [
         AssignmentFact(role, staff[staff_id][0], institution_id, district_id)
-        for role, staff_id, institution_id, district_id in (
-            await session.exec(
-                select(
-                    col(Assignment.role),
-                    col(Assignment.staff_id),
-                    col(Assignment.institution_id),
-                    col(Assignment.district_id),
-                )
-            )
-        ).all()
+        for role, staff_id, institution_id, district_id in (await session.exec(assigned)).all()
         if staff_id in staff
     ]
     leads: dict[int, list[Person]] = {}
-    for staff_id, institution_id in (
-        await session.exec(select(col(StaffInstitution.staff_id), col(StaffInstitution.institution_id)))
-    ).all():
+    for staff_id, institution_id in (await session.exec(members)).all():
         member = staff.get(staff_id)
         if member is not None and Role.LEDER in member[1]:
             leads.setdefault(institution_id, []).append(member[0])
-    for people in leads.values():
-        people.sort(key=lambda p: (p.name, p.staff_id))
+    for them in leads.values():
+        them.sort(key=lambda p: (p.name, p.staff_id))
     absences = await queries.absences_of(session, {f.person.staff_id for f in facts})
     return RoutingTable.of(facts, districts, leads, absences)
 
