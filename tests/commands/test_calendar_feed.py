@@ -302,3 +302,17 @@ async def test_a_moved_or_cancelled_meeting_gets_a_higher_sequence(db: Database,
     assert str(cancelled["status"]) == "CANCELLED"
     assert cancelled["sequence"] > moved["sequence"]
     assert cancelled.decoded("last-modified") == clock.now()
+
+
+async def test_the_meetings_of_a_closed_case_stay_in_the_feed_cancelled(db: Database, clock: FakeClock) -> None:
+    """Closing AK12 cancels its coming meeting: the feed keeps it, cancelled with a higher SEQUENCE, so a
+    re-imported file takes it out of Outlook (before, it vanished from the feed and Outlook kept it)."""
+    await _planned(db, clock)
+    [(uid, before)] = (await _feed(db, clock, PAEDAGOG)).items()
+    await Runner(db, clock)(PAEDAGOG, "/teambot forløb luk AK12")
+    after = await _feed(db, clock, PAEDAGOG)
+    assert list(after) == [uid]
+    assert (str(after[uid]["status"]), after[uid]["sequence"] > before["sequence"]) == ("CANCELLED", True)
+    # Once the case was closed longer ago than the feed looks back, it leaves the feed.
+    clock.set(clock.now() + timedelta(days=HISTORY_DAYS + 1))
+    assert await _feed(db, clock, PAEDAGOG) == {}

@@ -77,7 +77,9 @@ async def events_for(session: AsyncSession, staff: Staff, today: date, zone: Zon
 async def _meeting_events(session: AsyncSession, staff: Staff, since: date, zone: ZoneInfo) -> list[CalendarEvent]:
     """Status meetings, cancelled ones marked as such: case data, so each carries its code for the audit log."""
     events = []
-    for row in await queries.meetings_for(session, staff, since):
+    # Those of a case closed in the window too: its coming meetings were cancelled, and a re-imported file must
+    # say so to Outlook rather than leave them out (Outlook would keep them).
+    for row in await queries.meetings_for(session, staff, since, closed_since=since):
         facts = await queries.meeting_facts(session, row.case, row.meeting)
         names = ", ".join(f"{d.recipient.name} ({d.role})" for d in facts.deliveries)
         events.append(

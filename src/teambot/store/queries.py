@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
@@ -255,27 +255,30 @@ async def meeting_with_case(
     return meeting, locked[0] if locked and meeting is not None else None
 
 
-async def case_ids_involving(session: AsyncSession, staff: Staff) -> list[int]:
-    """Active cases where `staff` is pædagog, consultant, or lead of the institution."""
-    ids = set((await session.exec(select(Case.id).where(Case.paedagog_id == staff.id, Case.status == "active"))).all())
+def _open(closed_since: date | None) -> ColumnElement[bool]:
+    """Active cases, and with `closed_since` those closed on or after it too."""
+    if closed_since is None:
+        return col(Case.status) == "active"
+    return or_(col(Case.status) == "active", col(Case.closed_on) >= closed_since)
+
+
+async def case_ids_involving(session: AsyncSession, staff: Staff, *, closed_since: date | None = None) -> list[int]:
+    """Active cases (and those closed since `closed_since`) where `staff` is pædagog, consultant, or lead of the
+    institution."""
+    live = _open(closed_since)
+    ids = set((await session.exec(select(Case.id).where(Case.paedagog_id == staff.id, live))).all())
     ids |= set(
         (
             await session.exec(
                 select(CaseConsultant.case_id)
                 .join(Case, col(Case.id) == col(CaseConsultant.case_id))
-                .where(CaseConsultant.staff_id == staff.id, Case.status == "active")
+                .where(CaseConsultant.staff_id == staff.id, live)
             )
         ).all()
     )
     if Role.LEDER in staff.roles:
         institutions = [i.id for i in await institutions_of(session, staff)]
-        ids |= set(
-            (
-                await session.exec(
-                    select(Case.id).where(col(Case.institution_id).in_(institutions), Case.status == "active")
-                )
-            ).all()
-        )
+        ids |= set((await session.exec(select(Case.id).where(col(Case.institution_id).in_(institutions), live))).all())
     return sorted(i for i in ids if i is not None)
 
 
@@ -287,21 +290,24 @@ class MeetingRow:
     participants: int
 
 
-async def meetings_for(session: AsyncSession, staff: Staff, today: date) -> list[MeetingRow]:
-    """Upcoming meetings `staff` takes part in, in their own right or standing in for someone absent."""
-    case_ids = set(await case_ids_involving(session, staff))
+async def meetings_for(
+    session: AsyncSession, staff: Staff, today: date, *, closed_since: date | None = None
+) -> list[MeetingRow]:
+    """Upcoming meetings `staff` takes part in, in their own right or standing in for someone absent; of active
+    cases, and with `closed_since` of cases closed since then too (a calendar shows their meetings cancelled)."""
+    case_ids = set(await case_ids_involving(session, staff, closed_since=closed_since))
     stood_in_for = (await session.exec(select(Absence).where(Absence.substitute_id == staff.id))).all()
     for absence in stood_in_for:
         absent = await session.get(Staff, absence.staff_id)
         if absent is not None:
-            case_ids |= set(await case_ids_involving(session, absent))
+            case_ids |= set(await case_ids_involving(session, absent, closed_since=closed_since))
     rows: list[MeetingRow] = []
     upcoming = (
         await session.exec(
             select(Meeting, Case, Institution)
             .join(Case, col(Case.id) == col(Meeting.case_id))
             .join(Institution, col(Institution.id) == col(Case.institution_id))
-            .where(col(Meeting.case_id).in_(case_ids), col(Meeting.day) >= today, Case.status == "active")
+            .where(col(Meeting.case_id).in_(case_ids), col(Meeting.day) >= today, _open(closed_since))
             .order_by(col(Meeting.day), col(Case.code))
         )
     ).all()
