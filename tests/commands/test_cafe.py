@@ -757,14 +757,18 @@ async def test_a_lead_who_is_the_consultant_hears_when_the_colleague_asked_in_hi
     assert [r.recipient for r in await rows(run.db, "cafe.unfilled")] == [KARSTEN]
 
 
-async def test_with_no_lead_to_tell_the_answer_says_so(db: Database, clock: FakeClock) -> None:
-    """Mariehønen has no lead in the roster: Rasmus, Nord's only småbørnskonsulent, declines (before: "så lederen
-    (ingen) får besked")."""
+@pytest.mark.parametrize("karsten", ["leads elsewhere", "is not on Slack"])
+async def test_with_no_lead_to_tell_the_answer_says_so(db: Database, clock: FakeClock, karsten: str) -> None:
+    """Mariehønen has no lead in the roster, or one without a Slack account: Rasmus, Nord's only småbørnskonsulent,
+    declines (before: "så lederen (ingen) får besked", or a notice to nobody)."""
     clock.set(datetime(2027, 1, 4, 9, 0))
     raw = visit_roster(cafe_children={"MAR": COUNTS["MAR"]})
     for person in raw["staff"]:
-        if person["id"] == KARSTEN:
+        if person["id"] == KARSTEN and karsten == "leads elsewhere":
             person["institutions"] = ["SOL", "BIR"]
+        elif person["id"] == KARSTEN:
+            del person["id"]
+            person["email"] = "karsten.bro@example.dk"
     await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
     run = VisitRunner(db, clock)
     await run.plan()

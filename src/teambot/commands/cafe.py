@@ -303,7 +303,7 @@ async def decline(ctx: Context, value: str) -> Reply:
         if invite.role != store.LEAD_ROLE:
             stand_in = await store.stand_in_for(session, cafe, invite.role, staff.id, table, ctx.clock.now())
         await _resync(ctx, session, cafe)
-        leads = table.leads.get(cafe.institution_id, ())
+        leads = [lead for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id]  # those who can be told
         chosen = await session.get(Staff, stand_in.staff_id) if stand_in else None
     text = t("cafe.declined", cafe=title(cafe, institution))
     if invite.role == store.LEAD_ROLE:

@@ -400,7 +400,7 @@ def _wanted_rows(
         for role in unfilled_roles(invites):
             asked = [i.staff_id for i in invites if i.role == role]
             for lead in table.leads.get(cafe.institution_id, ()):
-                if asked == [lead.staff_id]:
+                if asked == [lead.staff_id] or not lead.slack_id:
                     continue  # he is the consultant too and said no himself, with nobody else to ask: he knows
                 if soon < starts and f"{prefix}:unfilled:{role}:{lead.slack_id}" not in known:
                     why = t("why.cafe.lead", institution=institution.name)
