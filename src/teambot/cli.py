@@ -379,7 +379,7 @@ def export_monitoring(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        out.write_text(text, encoding="utf-8", newline="")  # its line ends as written: CRLF for excel, also on Windows
         typer.echo(f"Wrote {out}")
 
 

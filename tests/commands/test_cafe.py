@@ -675,20 +675,24 @@ async def test_a_decline_asks_the_next_colleague_and_the_rotation_is_fair(run: V
 
 
 async def test_a_colleague_on_a_visit_that_day_is_not_asked_to_stand_in(run: VisitRunner) -> None:
-    """Mikkel, first in the rotation, visits Solsikken on the 15th: Nanna is asked in Maja's place instead."""
+    """A fysioterapeut visit to Solsikken on the 15th, agreed when it was Nanna's (she keeps it on record), is
+    Mikkel's now that Solsikken has him: Mikkel, first in the rotation, is on it, so Nanna is asked in Maja's place
+    (the visit is made by whom its messages go to, not by whom it was planned for)."""
     async with run.db.write() as session:
-        [mikkel] = (await session.exec(select(Staff).where(Staff.slack_id == MIKKEL))).all()
+        [nanna] = (await session.exec(select(Staff).where(Staff.slack_id == NANNA))).all()
         [sol] = (await session.exec(select(Institution).where(Institution.code == "SOL"))).all()
-        assert mikkel.id is not None and sol.id is not None
+        assert nanna.id is not None and sol.id is not None
         session.add(
             Visit(
                 institution_id=sol.id,
                 discipline="fysioterapeut",
                 year=2027,
                 quarter=1,
-                consultant_id=mikkel.id,
+                consultant_id=nanna.id,
                 planned_day=CAFE_DAY,
                 day=CAFE_DAY,
+                status="confirmed",
+                confirmed_by=nanna.id,
             )
         )
     reply = await run.press(MAJA, "cafe_no", button_value(await invitation(run, MAJA), "cafe_no"))

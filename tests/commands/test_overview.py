@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from conftest import Runner
 from teambot.cli import app
+from teambot.domain.monitoring import InstitutionFigures
+from teambot.reports.monitoring_csv import monitoring_csv
 from teambot.scheduler.planner import plan_case
 from teambot.store.db import Database
 from teambot.store.models import Case, Goal, Rating
@@ -138,3 +140,18 @@ async def test_the_csv_export_per_institution_and_quarter(db: Database, clock: F
             env={"TEAMBOT_DATABASE_URL": database_url},
         )
         assert bad.exit_code == 2, minutes
+
+
+MINUTES = {"rating": 1, "statusmøde": 60}
+
+
+def test_the_excel_export_keeps_a_name_that_looks_like_a_formula_as_text() -> None:
+    """A roster's institution named "=HYPERLINK(…)" or "-Nord" must not run as a formula when Excel opens the file;
+    the csv format, for scripts, keeps names as they are."""
+    rows = [(date(2027, 1, 1), date(2027, 3, 31), InstitutionFigures("=SOL", '=HYPERLINK("x";"Sol")'))]
+    rows.append((date(2027, 1, 1), date(2027, 3, 31), InstitutionFigures("MAR", "-Mariehønen; Nord")))
+    text = monitoring_csv(rows, MINUTES, file_format="excel").removeprefix("\ufeff")
+    excel = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert [row[3:5] for row in excel[1:]] == [["'=SOL", '\'=HYPERLINK("x";"Sol")'], ["MAR", "'-Mariehønen; Nord"]]
+    plain = list(csv.reader(io.StringIO(monitoring_csv(rows, MINUTES))))
+    assert [row[3:5] for row in plain[1:]] == [["=SOL", '=HYPERLINK("x";"Sol")'], ["MAR", "-Mariehønen; Nord"]]

@@ -63,6 +63,10 @@ def monitoring_csv(
     def pct(value: float | None) -> str:
         return "" if value is None else one(value * 100)
 
+    def words(text: str) -> str:
+        # Excel runs a cell that starts like a formula: a roster's "=HYPERLINK(…)" must stay text.
+        return "'" + text if excel and text[:1] in ("=", "+", "-", "@") else text
+
     for first, last, figure in rows:
         hours = figure.hours(minutes)
         writer.writerow(
@@ -70,8 +74,8 @@ def monitoring_csv(
                 f"{first.year}-K{(first.month - 1) // 3 + 1}",
                 first.isoformat(),
                 last.isoformat(),
-                figure.code,
-                figure.name,
+                words(figure.code),
+                words(figure.name),
                 figure.active_cases,
                 figure.active_goals,
                 figure.ratings,

@@ -477,12 +477,12 @@ async def _free_colleagues(
             )
         ).all()
     )
-    for consultant_id in (await session.exec(select(Visit.consultant_id).where(Visit.day == cafe.day))).all():
-        away = next((a for a in table.absences.get(consultant_id, []) if a.covers(cafe.day)), None)
-        if away is None:
-            elsewhere.add(consultant_id)
-        elif away.substitute is not None:
-            elsewhere.add(away.substitute.staff_id)
+    for institution_id, discipline in (
+        await session.exec(select(col(Visit.institution_id), col(Visit.discipline)).where(Visit.day == cafe.day))
+    ).all():
+        # Made by whom its messages go to (as `_diaries` counts them), not by whom it was planned for.
+        if (person := visitor(table.route(institution_id, discipline, cafe.day))) is not None:
+            elsewhere.add(person.staff_id)
     return [
         p
         for p in table.colleagues(district, role)

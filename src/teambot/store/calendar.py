@@ -80,8 +80,7 @@ async def _meeting_events(session: AsyncSession, staff: Staff, since: date, zone
     # Those of a case closed in the window too: its coming meetings were cancelled, and a re-imported file must
     # say so to Outlook rather than leave them out (Outlook would keep them).
     for row in await queries.meetings_for(session, staff, since, closed_since=since):
-        facts = await queries.meeting_facts(session, row.case, row.meeting)
-        names = ", ".join(f"{d.recipient.name} ({d.role})" for d in facts.deliveries)
+        names = ", ".join(f"{d.recipient.name} ({d.role})" for d in row.facts.deliveries)
         events.append(
             CalendarEvent(
                 uid=f"meeting-{row.meeting.id}@teambot",

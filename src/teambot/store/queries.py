@@ -287,7 +287,11 @@ class MeetingRow:
     meeting: Meeting
     case: Case
     institution: str
-    participants: int
+    facts: MeetingFacts  # who takes part on the meeting's day
+
+    @property
+    def participants(self) -> int:
+        return len(self.facts.deliveries)
 
 
 async def meetings_for(
@@ -314,7 +318,7 @@ async def meetings_for(
     for meeting, case, institution in upcoming:
         facts = await meeting_facts(session, case, meeting)
         if any(d.recipient.staff_id == staff.id for d in facts.deliveries):
-            rows.append(MeetingRow(meeting, case, institution.name, len(facts.deliveries)))
+            rows.append(MeetingRow(meeting, case, institution.name, facts))
     return rows
 
 
