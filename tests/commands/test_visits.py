@@ -27,7 +27,7 @@ from helpers_visits import (
 )
 from teambot.commands import run_view
 from teambot.domain.roster import parse_roster
-from teambot.i18n import format_date
+from teambot.i18n import format_date, format_short_date
 from teambot.store.db import Database
 from teambot.store.models import Visit, VisitTheme
 from teambot.store.roster_import import import_roster
@@ -322,6 +322,32 @@ async def test_a_bekraeft_with_the_id_alone_is_refused_once_a_new_consultant_has
     assert (await run.press(KARSTEN, "visit_confirm", str(sol.id))).text == refused
     assert (await run.press(KARSTEN, "visit_confirm", old)).text == refused
     assert await snapshot(run.db) == before
+
+
+async def test_an_agreed_visit_becomes_the_new_consultants_and_her_diary_counts_it(run: VisitRunner) -> None:
+    """Pia agrees Birkelunden's second-quarter visit; then Hanne becomes Birkelunden's sundhedsplejerske too. The
+    agreed visit keeps its day and is Hanne's now, as its messages are: the årshjul names her, and she cannot be
+    moved onto that day elsewhere (before, it stayed Pia's in the årshjul and in every diary but the messages')."""
+    [bir] = [v for v in await visits(run.db, "BIR") if v.quarter == 2 and v.year == 2027]
+    agreed = await run.press(PIA, "visit_confirm", f"{bir.id}:{bir.day.isoformat()}")
+    assert agreed.text.startswith("✅ Du har bekræftet konsulentbesøget i Birkelunden")
+    raw = visit_roster()
+    raw["assignment"] = [a for a in raw["assignment"] if a["staff"] != PIA]
+    for assignment in raw["assignment"]:
+        if assignment["staff"] == HANNE:
+            assignment["institutions"] = ["SOL", "MAR", "BIR"]
+    await import_roster(run.db, parse_roster(raw, source="test"), now=run.clock.now())
+    await run.plan()
+
+    [kept] = [v for v in await visits(run.db, "BIR") if v.id == bir.id]
+    assert (kept.day, kept.confirmed_by is not None) == (bir.day, True)
+    assert (
+        f"Birkelunden — Hanne Vestergaard (sundhedsplejerske) · {format_short_date(bir.day)}"
+        in (await run(HANNE, "/teambot besøg 2027")).text  # her own årshjul
+    )
+    [sol] = [v for v in await visits(run.db, "SOL") if v.quarter == 2 and v.year == 2027]
+    text, refused = await move(run, KARSTEN, f"{sol.id}:{sol.day.isoformat()}", bir.day.isoformat())
+    assert refused and text.startswith(f"Hanne Vestergaard har allerede et besøg {format_date(bir.day)}")
 
 
 async def test_only_the_consultant_or_the_lead_may_confirm_or_move(run: VisitRunner) -> None:

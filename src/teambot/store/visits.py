@@ -153,8 +153,8 @@ async def plan_year(
     calendar_of: Mapping[int, WorkCalendar] | None = None,
 ) -> YearPlan:
     """Add the visits the year's årshjul still lacks, on days from `earliest` on. Visits already planned stay;
-    a future, unconfirmed visit whose institution has a new fixed consultant follows the new one, and moves to
-    the nearest free day if the new consultant is busy that day. `table` and `calendar_of` are read when not
+    a coming visit whose institution has a new fixed consultant becomes the new one's, and an unconfirmed one from
+    `earliest` on moves to the nearest free day if she is busy that day. `table` and `calendar_of` are read when not
     given (a caller planning several years reads them once)."""
     await lock_planning(session)
     municipality = await queries.municipality(session)
@@ -203,19 +203,16 @@ async def plan_year(
                 )
             diary.add(visit.day)
         assignee = table.fixed(visit.institution_id, visit.discipline)
-        if assignee is None or assignee.person.staff_id == visit.consultant_id:
-            continue
-        if visit.day < earliest or visit.confirmed_by is not None:
-            continue  # agreed or soon: it keeps its day and is routed to the new consultant all the same
+        if assignee is None or assignee.person.staff_id == visit.consultant_id or visit.day < today:
+            continue  # a past visit stays with whom it was planned for
         new_id = assignee.person.staff_id
         diary = booked.setdefault(new_id, set())
         day = visit.day
-        if day in diary:
+        if day in diary and day >= earliest and visit.confirmed_by is None:
             grid = quarter_weekdays(visit.year, visit.quarter)
-            moved = place_near(grid.index(day), grid, calendar_of[visit.institution_id], diary, earliest)
-            if moved is None:
-                continue
-            day = moved
+            day = place_near(grid.index(day), grid, calendar_of[visit.institution_id], diary, earliest) or day
+        # Agreed, sooner than the notice, or with no free day left, it keeps its day; either way it is the new
+        # consultant's now, as its messages are (the årshjul, Flyt's check of her diary and the next plan see it).
         booked.get(visit.consultant_id, set()).discard(visit.day)
         if day != visit.day:
             revise(visit, now)
