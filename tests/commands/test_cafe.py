@@ -766,8 +766,7 @@ async def test_with_no_lead_to_tell_the_answer_says_so(db: Database, clock: Fake
     await run.plan()
     reply = await run.press(RASMUS, "cafe_no", button_value(await invitation(run, RASMUS), "cafe_no"))
     assert reply.text.endswith(
-        "Der er ingen anden småbørnskonsulent i distriktet at spørge, og institutionen har ingen leder i teambot at "
-        "give besked."
+        "Der er ingen anden småbørnskonsulent i distriktet at spørge, og der er ingen leder, teambot kan give besked."
     )
     assert await rows(run.db, "cafe.unfilled") == []
 
@@ -832,7 +831,10 @@ async def test_a_corrected_count_follows_into_the_cafe_already_proposed(run: Vis
         "☕ Registreret: 5 børn i Vuggestuen Mariehønen fylder 1½ år i februar 2027 (før: 4)\n"
         "De er med i småbørnscaféen mandag 15. februar 2027."
     )
-    assert [c.children for c in await cafes(run.db)] == [8]
+    assert [(c.children, c.revision, c.changed_at) for c in await cafes(run.db)] == [(8, 1, run.clock.now())]
+    # The same count again changes nothing a calendar shows.
+    await run(SOFIE, "/teambot café børn 2027-02 5")
+    assert [c.revision for c in await cafes(run.db)] == [1]
 
 
 @pytest.mark.parametrize(

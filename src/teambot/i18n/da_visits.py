@@ -228,7 +228,7 @@ MESSAGES: dict[str, str] = {
         "Der er ingen anden {role} i distriktet at spørge, og du er selv leder, så der går ingen besked videre."
     ),
     "cafe.nobody_left_no_lead": (
-        "Der er ingen anden {role} i distriktet at spørge, og institutionen har ingen leder i teambot at give besked."
+        "Der er ingen anden {role} i distriktet at spørge, og der er ingen leder, teambot kan give besked."
     ),
     "cafe.already_declined": "Du har allerede meldt afbud. Intet er gemt.",
     "cafe.already_replaced": (

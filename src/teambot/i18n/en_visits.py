@@ -230,7 +230,7 @@ MESSAGES: dict[str, str] = {
     "cafe.nobody_left": "There is no other {role} in the district to ask, so the lead ({leads}) is told.",
     "cafe.nobody_left_you_lead": "There is no other {role} in the district to ask, and you are the lead: nobody else is told.",
     "cafe.nobody_left_no_lead": (
-        "There is no other {role} in the district to ask, and the institution has no lead in teambot to tell."
+        "There is no other {role} in the district to ask, and there is no lead teambot can tell."
     ),
     "cafe.already_declined": "You have already declined. Nothing was saved.",
     "cafe.already_replaced": (

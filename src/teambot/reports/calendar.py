@@ -22,7 +22,7 @@ class CalendarEvent:
     case_code: str | None = None  # the child the event is about, for the audit log
     # Grows with every change of day, time or status: without it Outlook ignores a re-imported, changed event.
     sequence: int = 0
-    last_modified: datetime | None = None  # aware; when the day, time or status last changed
+    last_modified: datetime | None = None  # aware; when it last changed (a visit's also when it was confirmed)
 
 
 def build_calendar(events: list[CalendarEvent], *, name: str, zone: ZoneInfo, now: datetime) -> bytes:

@@ -76,7 +76,10 @@ async def set_count(
     if len(sessions) == 1:
         cafe = sessions[0]
         counts = await counts_of(session, institution_id)
-        cafe.children = sum(n for m, n in counts.items() if cafe.first_month <= m <= cafe.last_month)
+        children = sum(n for m, n in counts.items() if cafe.first_month <= m <= cafe.last_month)
+        if children != cafe.children:
+            cafe.children = children
+            revise(cafe, now)  # the calendar event says how many children
     return old
 
 
