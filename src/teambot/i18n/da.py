@@ -376,6 +376,12 @@ MESSAGES: dict[str, str] = {
     # calendar feed
     "cmd.kalender.usage": "/teambot kalender [stop]",
     "cmd.kalender.summary": "Giver dig en hemmelig kalenderadresse med dine statusmøder, konsulentbesøg og småbørnscaféer til Outlook. Hver gang laves en ny, og den gamle holder op med at virke; `stop` lukker den.",
+    "calendar.meeting": "Statusmøde {code}",
+    "calendar.visit": "Konsulentbesøg · {institution} ({role})",
+    "calendar.visit_for": "{role} for {institution}.",
+    "calendar.visit_stand_in": "Stedfortræder for {name} ({role} for {institution}).",
+    "calendar.cafe": "Småbørnscafé · {institution} ({role})",
+    "calendar.cafe_children": "For {n} børn omkring 1½ år og deres forældre.",
     "calendar.usage": "Skriv `/teambot kalender` for en ny kalenderadresse eller `/teambot kalender stop` for at lukke den.",
     "calendar.created": "📆 Din kalenderadresse: {url}\nAbonnér på den i Outlook (Tilføj kalender → Fra internettet). Del den ikke: den viser dine møder. En tidligere adresse virker ikke længere.",
     "calendar.created_no_url": "📆 Din kalenderadresse er botens adresse efterfulgt af {path}. Bed din administrator om den fulde adresse (TEAMBOT_PUBLIC_URL er ikke sat). En tidligere adresse virker ikke længere.",

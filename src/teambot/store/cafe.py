@@ -169,10 +169,10 @@ class _Diaries:
             return None
         load: dict[int, int] = {}
         for role in CAFE_ROLES:
-            routed = self.table.route(institution_id, role, day)
-            if not routed or routed[0].reason is Reason.LEAD_FALLBACK:
+            comes = visitor(self.table.route(institution_id, role, day))
+            if comes is None:
                 continue  # nobody can come: a colleague free that day is asked
-            person = routed[0].recipient.staff_id
+            person = comes.staff_id
             load[person] = self._booked(person, day)
             if role == Role.SUNDHEDSPLEJERSKE.value and load[person]:
                 return None

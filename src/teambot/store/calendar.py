@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.meetings import local_instant, parse_hhmm
 from teambot.domain.routing_table import Reason, visitor
+from teambot.i18n import t
 from teambot.reports.calendar import CalendarEvent
 from teambot.store import queries
 from teambot.store import visits as visit_store
@@ -86,9 +87,9 @@ async def _meeting_events(session: AsyncSession, staff: Staff, since: date, zone
                 uid=f"meeting-{row.meeting.id}@teambot",
                 start=local_instant(row.meeting.day, parse_hhmm(row.meeting.start), zone).astimezone(zone),
                 duration=timedelta(hours=1),
-                summary=f"Statusmøde {row.case.code}",
+                summary=t("calendar.meeting", code=row.case.code),
                 location=row.institution,
-                description=f"Deltagere: {names}",
+                description=t("meeting.participants", names=names),
                 cancelled=row.meeting.status == "cancelled",
                 case_code=row.case.code,
                 sequence=row.meeting.revision,
@@ -145,12 +146,12 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> lis
                 uid=f"visit-{visit.id}@teambot",
                 start=visit.day,
                 duration=timedelta(days=1),
-                summary=f"Konsulentbesøg · {name} ({visit.discipline})",
+                summary=t("calendar.visit", institution=name, role=visit.discipline),
                 location=name,
                 description=(
-                    f"Stedfortræder for {absent.name} ({visit.discipline} for {name})."
+                    t("calendar.visit_stand_in", name=absent.name, role=visit.discipline, institution=name)
                     if absent is not None
-                    else f"{visit.discipline.capitalize()} for {name}."
+                    else t("calendar.visit_for", role=visit.discipline.capitalize(), institution=name)
                 ),
                 sequence=visit.revision,
                 last_modified=visit.changed_at,
@@ -176,9 +177,9 @@ async def _cafe_events(session: AsyncSession, staff: Staff, since: date, zone: Z
             uid=f"cafe-{cafe.id}@teambot",
             start=local_instant(cafe.day, parse_hhmm(cafe.start), zone).astimezone(zone),
             duration=CAFE_LENGTH,
-            summary=f"Småbørnscafé · {institution.name} ({invite.role})",
+            summary=t("calendar.cafe", institution=institution.name, role=invite.role),
             location=institution.name,
-            description=f"For {cafe.children} børn omkring 1½ år og deres forældre.",
+            description=t("calendar.cafe_children", n=cafe.children),
             sequence=cafe.revision,
             last_modified=cafe.changed_at,
         )
