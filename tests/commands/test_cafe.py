@@ -215,11 +215,17 @@ async def test_with_no_day_clear_of_everyone_the_cafe_takes_the_day_with_the_few
     assert (await mariehønens_cafe(db)).day == date(2027, 2, 16)
 
 
-async def test_the_substitute_of_an_absent_sundhedsplejerske_is_not_booked_twice(
-    db: Database, clock: FakeClock
+@pytest.mark.parametrize(
+    ("busy", "where", "day", "invited"),
+    [(PIA, "BIR", date(2027, 2, 16), HANNE), (HANNE, "SOL", CAFE_DAY, PIA)],
+    ids=["the substitute is busy", "the absent one is busy"],
+)
+async def test_an_absent_sundhedsplejerskes_substitute_counts_and_her_own_diary_does_not(
+    db: Database, clock: FakeClock, busy: str, where: str, day: date, invited: str
 ) -> None:
-    """Hanne is away on the 15th and Pia stands in for her; Pia is at Birkelunden's café that day. Mariehønen's café
-    goes to the 16th, when Hanne is back, instead of inviting Pia to two cafés at once."""
+    """Hanne is away on the 15th with Pia in her place. If Pia is at a café that day, Mariehønen's goes to the 16th,
+    when Hanne is back, instead of inviting Pia to two at once. If Hanne is (one she said yes to before she was
+    away), it is held on the 15th all the same, with Pia."""
     clock.set(datetime(2027, 1, 4, 9, 0))
     await load_visit_roster(
         db,
@@ -227,34 +233,13 @@ async def test_the_substitute_of_an_absent_sundhedsplejerske_is_not_booked_twice
         cafe_children={"MAR": COUNTS["MAR"]},
         hanne_absences=[{"from": "2027-02-15", "to": "2027-02-15", "substitute": PIA}],
     )
-    await busy_at_cafes(db, clock, PIA, "sundhedsplejerske", "BIR", [CAFE_DAY])
+    await busy_at_cafes(db, clock, busy, "sundhedsplejerske", where, [CAFE_DAY])
 
     await VisitRunner(db, clock).plan()
 
     cafe = await mariehønens_cafe(db)
-    assert cafe.id is not None and cafe.day == date(2027, 2, 16)
-    assert (HANNE, "sundhedsplejerske", "invited") in await invites(db, cafe.id)
-
-
-async def test_an_absent_consultants_own_diary_does_not_keep_the_cafe_off_her_absence(
-    db: Database, clock: FakeClock
-) -> None:
-    """Hanne is away on the 15th with Pia in her place, and a café Hanne had said yes to before she was away is on
-    her diary that day: Mariehønen's café is on the 15th all the same, with Pia."""
-    clock.set(datetime(2027, 1, 4, 9, 0))
-    await load_visit_roster(
-        db,
-        clock,
-        cafe_children={"MAR": COUNTS["MAR"]},
-        hanne_absences=[{"from": "2027-02-15", "to": "2027-02-15", "substitute": PIA}],
-    )
-    await busy_at_cafes(db, clock, HANNE, "sundhedsplejerske", "SOL", [CAFE_DAY])
-
-    await VisitRunner(db, clock).plan()
-
-    cafe = await mariehønens_cafe(db)
-    assert cafe.id is not None and cafe.day == CAFE_DAY
-    assert (PIA, "sundhedsplejerske", "invited") in await invites(db, cafe.id)
+    assert cafe.id is not None and cafe.day == day
+    assert (invited, "sundhedsplejerske", "invited") in await invites(db, cafe.id)
 
 
 async def test_a_visit_kept_by_a_new_sundhedsplejerske_keeps_the_cafe_off_her_day(
