@@ -289,16 +289,33 @@ async def test_too_few_children_wait_and_a_later_month_is_proposed_four_weeks_ah
     assert [(c.day, c.children) for c in birkelunden] == [(date(2027, 3, 15), 5)]
 
 
-async def test_an_absent_professional_without_substitute_is_replaced_by_a_colleague(
+async def test_a_day_the_sundhedsplejerske_is_away_without_a_substitute_is_avoided(
     db: Database, clock: FakeClock
 ) -> None:
+    """Hanne is away on Monday the 15th with nobody in her place: Mariehønen's café goes to Tuesday, when she is
+    back (before, it was held on the 15th and a colleague asked in her place)."""
     clock.set(datetime(2027, 1, 4, 9, 0))
     await load_visit_roster(
         db, clock, cafe_children=COUNTS, hanne_absences=[{"from": "2027-02-15", "to": "2027-02-15"}]
     )
     await VisitRunner(db, clock).plan()
     [cafe] = await cafes(db)
-    assert cafe.id is not None
+    assert cafe.id is not None and cafe.day == date(2027, 2, 16)
+    assert (await invites(db, cafe.id))[0] == (HANNE, "sundhedsplejerske", "invited")
+
+
+async def test_an_absent_professional_without_substitute_is_replaced_by_a_colleague(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is on leave for all of the children's window, with nobody in her place: the café is held all the same,
+    and Pia, the district's other sundhedsplejerske, is asked to stand in."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    await load_visit_roster(
+        db, clock, cafe_children=COUNTS, hanne_absences=[{"from": "2027-01-04", "to": "2027-06-30"}]
+    )
+    await VisitRunner(db, clock).plan()
+    [cafe] = await cafes(db)
+    assert cafe.id is not None and cafe.day == CAFE_DAY
     assert (await invites(db, cafe.id))[0] == (PIA, "sundhedsplejerske", "invited")
     [row] = [r for r in await rows(db, "cafe.invite") if r.recipient == PIA]
     assert row.payload["text"].endswith(
@@ -338,10 +355,10 @@ MOVED_TO = date(2027, 2, 16)
 
 
 async def close_the_cafe_day(run: VisitRunner, *, hanne_away: bool = True) -> None:
-    """A roster import on 6 January makes Monday 15 February a closing day at Mariehønen; Hanne is away 16–19
-    February."""
+    """A roster import on 6 January makes Monday 15 February a closing day at Mariehønen; Hanne is on leave from
+    the 16th to the end of the children's window (so no later day is better for the café)."""
     run.clock.set(datetime(2027, 1, 6, 9, 0))
-    away = [{"from": "2027-02-16", "to": "2027-02-19"}] if hanne_away else []
+    away = [{"from": "2027-02-16", "to": "2027-04-30"}] if hanne_away else []
     await load_visit_roster(
         run.db, run.clock, cafe_children=COUNTS, closing={"MAR": [CAFE_DAY.isoformat()]}, hanne_absences=away
     )
@@ -360,8 +377,8 @@ async def invite_ids(db: Database, cafe_id: int) -> dict[str, int]:
 async def test_a_cafe_on_a_day_that_becomes_a_closing_day_moves_and_everyone_is_asked_again(
     run: VisitRunner, db: Database
 ) -> None:
-    """Hanne said yes to Monday 15 February and Tove no; the 15th then becomes a closing day and Hanne is away
-    16–19 February. The café goes to the next free working day, and its people are asked afresh for that day as for
+    """Hanne said yes to Monday 15 February and Tove no; the 15th then becomes a closing day and Hanne is on
+    leave from the 16th. The café goes to the next free working day, and its people are asked afresh for that day as for
     a new café: a colleague for Hanne, Tove again (her no was for the 15th). Those who had not declined and the lead
     are told; the lead is reminded of the parents. Nothing left waiting names the closed day."""
     await run.press(HANNE, "cafe_yes", button_value(await invitation(run, HANNE), "cafe_yes"))
@@ -469,11 +486,12 @@ async def test_an_old_button_never_answers_the_invitation_that_took_its_id(run: 
 
 
 async def test_a_stand_in_who_can_come_on_the_new_day_keeps_her_invitation(db: Database, clock: FakeClock) -> None:
-    """Hanne is away 15–19 February, so Pia stands in for the 15th; the 15th closes and the café moves to the
-    16th, when Hanne is still away. Pia is asked again in her own invitation: her ask still counts once in the
-    rotation, and her old button says she is asked again, not that she is not invited."""
+    """Hanne is on leave from the 15th to the end of the children's window, so Pia stands in for the 15th; the 15th
+    closes and the café moves to the 16th, when Hanne is still away. Pia is asked again in her own invitation: her
+    ask still counts once in the rotation, and her old button says she is asked again, not that she is not
+    invited."""
     clock.set(datetime(2027, 1, 4, 9, 0))
-    away = [{"from": "2027-02-15", "to": "2027-02-19"}]
+    away = [{"from": "2027-02-15", "to": "2027-04-30"}]
     await load_visit_roster(db, clock, cafe_children=COUNTS, hanne_absences=away)
     run = VisitRunner(db, clock)
     await run.plan()

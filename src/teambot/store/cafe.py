@@ -161,24 +161,30 @@ class _Diaries:
 
     def clashes(self, institution_id: int, day: date) -> int | None:
         """How many visits and cafés those a café at the institution on `day` would invite have that day already:
-        each profession's person for the day (a substitute in an absent consultant's place) and the leads. Counted,
+        each profession's person for the day (a substitute in an absent consultant's place) and the leads; and one
+        for each consultant away that day with nobody in her place, whom a colleague must stand in for. Counted,
         not just whether any: when a district's cafés outnumber the days in the children's window, they spread over
         the days instead of piling on the first. None when the institution has a café that day, or its
         sundhedsplejerske for the day is busy: the café is hers above all."""
         if day in self.cafe_days.get(institution_id, ()):
             return None
         load: dict[int, int] = {}
+        away = 0
         for role in CAFE_ROLES:
             comes = visitor(self.table.route(institution_id, role, day))
             if comes is None:
-                continue  # nobody can come: a colleague free that day is asked
+                # Nobody can come that day: a colleague is asked. A day she is there is better, if there is one.
+                away += (fixed := self.table.fixed(institution_id, role)) is not None and (
+                    self.table.absence(fixed.person, day) is not None
+                )
+                continue
             person = comes.staff_id
             load[person] = self._booked(person, day)
             if role == Role.SUNDHEDSPLEJERSKE.value and load[person]:
                 return None
         for lead in self.table.leads.get(institution_id, ()):
             load[lead.staff_id] = self._booked(lead.staff_id, day)
-        return sum(load.values())
+        return sum(load.values()) + away
 
     def _booked(self, staff_id: int, day: date) -> int:
         return _on(self.invited_days, staff_id, day) + _on(self.visit_days, staff_id, day)
