@@ -179,14 +179,15 @@ class _Diaries:
                 )
                 continue
             person = comes.staff_id
-            load[person] = self._booked(person, day)
+            load[person] = self.booked(person, day)
             if role == Role.SUNDHEDSPLEJERSKE.value and load[person]:
                 return None
         for lead in self.table.leads.get(institution_id, ()):
-            load[lead.staff_id] = self._booked(lead.staff_id, day)
+            load[lead.staff_id] = self.booked(lead.staff_id, day)
         return sum(load.values()) + away
 
-    def _booked(self, staff_id: int, day: date) -> int:
+    def booked(self, staff_id: int, day: date) -> int:
+        """`staff_id`'s visits and cafés on `day`."""
         return _on(self.invited_days, staff_id, day) + _on(self.visit_days, staff_id, day)
 
     def book(self, cafe: CafeSession, invited: Sequence[CafeInvite]) -> None:
@@ -219,12 +220,14 @@ async def _diaries(
     session: AsyncSession,
     table: RoutingTable,
     cafe_days: dict[int, set[date]],
-    institution_ids: Iterable[int],
+    people: set[int],
     since: date,
+    *,
+    until: date = date.max,
+    besides: int | None = None,
 ) -> _Diaries:
-    """The diaries of everyone cafés at `institution_ids` could invite, from `since` on (a new café's day is never
-    sooner; a district's consultants are invited to every café of the district, year after year)."""
-    people = _invitable(table, institution_ids)
+    """The diaries of `people` from `since` to `until` (a new café's day is never sooner; a district's consultants
+    are invited to every café of the district, year after year), leaving out café `besides`."""
     # Visits are made by whom their messages go to, not by the consultant a visit was planned for (an institution
     # may have a new one since): read those at institutions where one of `people`, or someone she stands in for,
     # is the fixed consultant, and route each.
@@ -245,21 +248,25 @@ async def _diaries(
     for institution_id, discipline, day in (
         await session.exec(
             select(col(Visit.institution_id), col(Visit.discipline), col(Visit.day)).where(
-                col(Visit.institution_id).in_(places), col(Visit.day) >= since
+                col(Visit.institution_id).in_(places), col(Visit.day) >= since, col(Visit.day) <= until
             )
         )
     ).all():
         if (person := visitor(table.route(institution_id, discipline, day))) is not None:
             visit_days.setdefault(person.staff_id, Counter())[day] += 1
-    for staff_id, day in (
-        await session.exec(
-            select(col(CafeInvite.staff_id), col(CafeSession.day))
-            .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
-            .where(
-                col(CafeInvite.staff_id).in_(list(people)), CafeInvite.status != DECLINED, col(CafeSession.day) >= since
-            )
+    invited = (
+        select(col(CafeInvite.staff_id), col(CafeSession.day))
+        .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
+        .where(
+            col(CafeInvite.staff_id).in_(list(people)),
+            CafeInvite.status != DECLINED,
+            col(CafeSession.day) >= since,
+            col(CafeSession.day) <= until,
         )
-    ).all():
+    )
+    if besides is not None:
+        invited = invited.where(col(CafeSession.id) != besides)
+    for staff_id, day in (await session.exec(invited)).all():
         invited_days.setdefault(staff_id, Counter())[day] += 1
     return _Diaries(table, cafe_days, visit_days, invited_days)
 
@@ -303,7 +310,7 @@ async def propose(
         due += [(institution_id, g) for g in group_cohorts(waiting, policy, today) if is_due(g, policy, today)]
     if not due:
         return []
-    diaries = await _diaries(session, table, cafe_days, (i for i, _ in due), today)
+    diaries = await _diaries(session, table, cafe_days, _invitable(table, (i for i, _ in due)), today)
     created: list[CafeSession] = []
     for institution_id, group in due:
         day = cafe_day(group, policy, calendars[institution_id], today, partial(diaries.clashes, institution_id))
@@ -365,7 +372,7 @@ async def move_off_closing_days(
         await session.exec(select(col(CafeSession.institution_id), col(CafeSession.day)))
     ).all():
         cafe_days.setdefault(institution_id, set()).add(day)
-    diaries = await _diaries(session, table, cafe_days, (c.institution_id for c in closed), today)
+    diaries = await _diaries(session, table, cafe_days, _invitable(table, (c.institution_id for c in closed)), today)
     invites = await invites_of_sessions(session, [c.id for c in closed if c.id is not None])
     moved: list[CafeMove] = []
     for cafe in closed:
@@ -476,27 +483,11 @@ async def _free_colleagues(
     session: AsyncSession, cafe: CafeSession, table: RoutingTable, role: str, district: int | None
 ) -> list[Person]:
     """The district's colleagues of `role` who could stand in at `cafe`: not away that day, nor at another café or
-    on a visit (their own, or one they make in place of someone away)."""
-    elsewhere = set(
-        (
-            await session.exec(
-                select(CafeInvite.staff_id)
-                .join(CafeSession, col(CafeSession.id) == col(CafeInvite.session_id))
-                .where(CafeSession.day == cafe.day, CafeInvite.status != DECLINED, CafeSession.id != cafe.id)
-            )
-        ).all()
-    )
-    for institution_id, discipline in (
-        await session.exec(select(col(Visit.institution_id), col(Visit.discipline)).where(Visit.day == cafe.day))
-    ).all():
-        # Made by whom its messages go to (as `_diaries` counts them), not by whom it was planned for.
-        if (person := visitor(table.route(institution_id, discipline, cafe.day))) is not None:
-            elsewhere.add(person.staff_id)
-    return [
-        p
-        for p in table.colleagues(district, role)
-        if table.absence(p, cafe.day) is None and p.staff_id not in elsewhere
-    ]
+    on a visit (their own, or one they make in place of someone away), as the café day reads their diaries."""
+    pool = table.colleagues(district, role)
+    day = cafe.day
+    diaries = await _diaries(session, table, {}, {p.staff_id for p in pool}, day, until=day, besides=cafe.id)
+    return [p for p in pool if table.absence(p, day) is None and not diaries.booked(p.staff_id, day)]
 
 
 def _invite(cafe: CafeSession, role: str, staff_id: int, now: datetime, stands_in: int | None) -> CafeInvite:
