@@ -304,6 +304,24 @@ async def test_a_day_the_sundhedsplejerske_is_away_without_a_substitute_is_avoid
     assert (await invites(db, cafe.id))[0] == (HANNE, "sundhedsplejerske", "invited")
 
 
+async def test_a_day_off_of_a_consultant_without_slack_does_not_move_the_cafe(db: Database, clock: FakeClock) -> None:
+    """Tove, Nord's only tale-hørekonsulent, has no Slack account (an email only), so she is never invited: her day
+    off on the 15th is no worse for the café than any other day, and it is held on the 15th."""
+    clock.set(datetime(2027, 1, 4, 9, 0))
+    raw = visit_roster(cafe_children=COUNTS)
+    for person in raw["staff"]:
+        if person["id"] == TOVE:
+            del person["id"]
+            person.update(email="tove.munk@example.dk", absences=[{"from": "2027-02-15", "to": "2027-02-15"}])
+    for assignment in raw["assignment"]:
+        if assignment["staff"] == TOVE:
+            assignment["staff"] = "tove.munk@example.dk"
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+    await VisitRunner(db, clock).plan()
+    [cafe] = await cafes(db)
+    assert cafe.day == CAFE_DAY
+
+
 async def test_an_absent_professional_without_substitute_is_replaced_by_a_colleague(
     db: Database, clock: FakeClock
 ) -> None:

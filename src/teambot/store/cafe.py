@@ -173,10 +173,10 @@ class _Diaries:
         for role in CAFE_ROLES:
             comes = visitor(self.table.route(institution_id, role, day))
             if comes is None:
-                # Nobody can come that day: a colleague is asked. A day she is there is better, if there is one.
-                away += (fixed := self.table.fixed(institution_id, role)) is not None and (
-                    self.table.absence(fixed.person, day) is not None
-                )
+                # Nobody can come that day: a colleague is asked. A day she is there is better, if there is one (one
+                # without Slack is never invited, so her days off are no worse).
+                fixed = self.table.fixed(institution_id, role)
+                away += bool(fixed and fixed.person.slack_id and self.table.absence(fixed.person, day))
                 continue
             person = comes.staff_id
             load[person] = self.booked(person, day)
