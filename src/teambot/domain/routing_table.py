@@ -143,14 +143,15 @@ class RoutingTable:
                 found.setdefault(a.person.staff_id, a.person)
         return sorted(found.values(), key=lambda p: (p.name, p.staff_id))
 
-    def covered_by(self, staff_id: int) -> list[int]:
-        """The institutions where `staff_id` is the fixed consultant for some discipline."""
+    def covered_by(self, *staff_ids: int) -> list[int]:
+        """The institutions where one of `staff_ids` is the fixed consultant for some discipline."""
+        people = set(staff_ids)
+        roles = {a.role for a in self.assignments if a.person.staff_id in people}
         return sorted(
             institution_id
             for institution_id in self.districts
             if any(
-                (assignee := self.fixed(institution_id, a.role)) is not None and assignee.person.staff_id == staff_id
-                for a in self.assignments
-                if a.person.staff_id == staff_id
+                (assignee := self.fixed(institution_id, role)) is not None and assignee.person.staff_id in people
+                for role in roles
             )
         )

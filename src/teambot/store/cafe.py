@@ -237,12 +237,7 @@ async def _diaries(
         for a in spells
         if a.substitute and a.substitute.staff_id in people
     }
-    roles = {a.role for a in table.assignments}
-    places = [
-        i
-        for i in table.districts
-        if any((fixed := table.fixed(i, role)) is not None and fixed.person.staff_id in visitors for role in roles)
-    ]
+    places = table.covered_by(*visitors)
     visit_days: dict[int, Counter[date]] = {}
     invited_days: dict[int, Counter[date]] = {}
     for institution_id, discipline, day in (

@@ -104,6 +104,7 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> lis
     substitute while she is away. A visit has a day but no time: an all-day event. Only institutions are named."""
     # Only where she, or someone she stands in for, is assigned can a visit be routed to her: the routing table of
     # those institutions alone (the whole is read from 10,000 staff on L, and every Outlook polls its feed).
+    assert staff.id is not None
     covered = {staff.id} | set(
         (await session.exec(select(Absence.staff_id).where(Absence.substitute_id == staff.id))).all()
     )
@@ -125,12 +126,7 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> lis
         )
     ).all()
     table = await visit_store.routing_table(session, institutions=[i for i in places if i is not None])
-    roles = {a.role for a in table.assignments}
-    institution_ids = [
-        i
-        for i in table.districts
-        if any((fixed := table.fixed(i, role)) is not None and fixed.person.staff_id in covered for role in roles)
-    ]
+    institution_ids = table.covered_by(*covered)
     if not institution_ids:
         return []
     events = []
