@@ -4,8 +4,9 @@ database does ("database is locked") only once no writer has got SQLite's write 
 lock timeout, so a request never waits forever behind a lock someone holds.
 
 Brief sessions (`read(brief=True)`, `write(brief=True)`: a few indexed statements about one user or child) run
-their SQLite calls on the event loop's thread, COMMIT included; `write` checkpoints the WAL in a writer's turn on a
-worker thread (store/sqlite_loop.py).
+their SQLite calls on the event loop's thread, COMMIT included; a writer's turn that finds the WAL due for a
+checkpoint starts one on worker threads, its bulk beside the writers and the rest in a later turn
+(store/sqlite_loop.py).
 
 Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
 migrations use the matching sync drivers.
@@ -174,6 +175,7 @@ class Database:
         self._direct_loop: asyncio.AbstractEventLoop | None = None
         self._direct_claim = threading.Lock()
         self._direct_in_use = False
+        self._checkpoints: set[asyncio.Task[None]] = set()  # WAL checkpoints under way (`_checkpoint`)
 
     @asynccontextmanager
     async def read(self, *, brief: bool = False) -> AsyncIterator[AsyncSession]:
@@ -335,14 +337,29 @@ class Database:
                 if waited_ms >= _QUEUE_SLACK_MS:
                     busy_ms = max(0, self._lock_wait_ms - waited_ms)  # 0 still takes a free lock
                 yield _Turn(queue, loop, busy_ms)
-                if self._wal is not None and await self._wal.checkpoint_if_due():
-                    queue.moved_at = loop.time()  # a checkpoint is the queue moving, not a lock held elsewhere
+                if self._wal is not None and self._wal.claim():
+                    # Not in this turn: the writer goes on, and so do those queued behind it (store/sqlite_loop.py).
+                    checkpointing = loop.create_task(self._checkpoint(self._wal))
+                    self._checkpoints.add(checkpointing)
+                    checkpointing.add_done_callback(self._checkpoints.discard)
             finally:
                 queue.lock.release()
         finally:
             queue.writers -= 1
             if queue.writers == 0:
                 del self._writer_queues[loop]
+
+    async def _checkpoint(self, wal: sqlite_loop.Wal) -> None:
+        """A claimed WAL checkpoint: its bulk beside the writers, what they wrote meanwhile in a writer's turn."""
+        try:
+            await wal.copy_beside()
+            async with self._writer_turn() as turn:
+                await wal.copy_rest()
+                turn.locked()  # a checkpoint is the queue moving, not a lock held elsewhere
+        except OperationalError as error:  # no turn within the lock wait: the WAL restarts after the next one
+            log.warning("WAL checkpoint put off: %s", error.orig or error)
+        finally:
+            wal.release()
 
     async def _take_turn(self, queue: _WriterQueue, loop: asyncio.AbstractEventLoop) -> float:
         """Wait in arrival order until it is this writer's turn; give up as a locked database does once the queue
@@ -383,6 +400,13 @@ class Database:
         )
 
     async def dispose(self) -> None:
+        # A checkpoint of this loop's writers that has yet to take its turn need not: closing the file's last
+        # connection checkpoints the whole WAL. One copying on a worker thread is waited for.
+        loop = asyncio.get_running_loop()
+        checkpointing = [task for task in self._checkpoints if task.get_loop() is loop]
+        for task in checkpointing:
+            task.cancel()
+        await asyncio.gather(*checkpointing, return_exceptions=True)
         with self._direct_claim:
             kept, self._direct_connection, self._direct_loop = self._direct_connection, None, None
         # A direct transaction still using it closes it when it ends: closed under it, the pool's rollback would end

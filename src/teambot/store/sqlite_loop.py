@@ -8,9 +8,9 @@ database locked by another process is run again on aiosqlite's thread with the t
 
 COMMIT may checkpoint the WAL (copy SQLite's 1,000 pages back into the database file and sync the disk), and a
 COMMIT that starts the WAL (the first, or the first after a checkpoint that copied every frame) writes its header
-and syncs the disk. So SQLite's automatic checkpoint is off, `Database.write` checkpoints in a writer's turn on a
-worker thread (`Wal`), and a COMMIT that may start the WAL goes to aiosqlite's thread (`Wal.may_start`): no COMMIT
-on the loop's thread copies pages or waits for the disk.
+and syncs the disk. So SQLite's automatic checkpoint is off, teambot checkpoints on worker threads (`Wal`: its bulk
+beside the writers, the rest in a writer's turn), and a COMMIT that may start the WAL goes to aiosqlite's thread
+(`Wal.may_start`): no COMMIT on the loop's thread copies pages or waits for the disk.
 """
 
 from __future__ import annotations
@@ -190,10 +190,25 @@ def checkpoint(path: str) -> None:
         connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
+def checkpoint_held(path: str) -> sqlite3.Connection:
+    """A checkpoint beside the writers, on a worker thread, under a read transaction begun just before it: the copy
+    stops at the WAL's end as it was then, and no COMMIT can restart the WAL while the read lasts (a restart needs
+    every reader out). Returns the reading connection, for the loop's thread to end its read."""
+    reader = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # the read begins at its first statement
+        checkpoint(path)
+    except BaseException:
+        reader.close()
+        raise
+    return reader
+
+
 class Wal:
     """One database file's WAL, as this process keeps it: when to copy it back into the file (each time it has grown
-    by CHECKPOINT_WAL_BYTES; SQLite's own checkpoint, off here, would copy inside some COMMIT), and whether the next
-    COMMIT may start it.
+    by CHECKPOINT_WAL_BYTES; SQLite's own checkpoint, off here, would copy inside some COMMIT), how (mostly beside
+    the writers, the rest in a writer's turn), and whether the next COMMIT may start it.
 
     The COMMIT that writes a WAL's first frame writes its header and syncs the disk: the first write to a new WAL,
     and the first after a checkpoint that copied every frame. Such a COMMIT runs on aiosqlite's thread. A checkpoint
@@ -207,6 +222,7 @@ class Wal:
         self.header_due = True  # until a COMMIT is seen to write the WAL: it may not exist yet
         self._written_ns = self._file_written_ns()  # the file's modification time as last accounted for
         self._floor = 0  # the WAL's size at the last checkpoint
+        self.copying = False  # a claimed checkpoint is under way
 
     def size(self) -> int:
         return self._wal_written()[0]
@@ -244,21 +260,58 @@ class Wal:
             self.header_due = False
             self._written_ns = written_ns
 
-    async def checkpoint_if_due(self) -> bool:
-        """Checkpoint if due; True if one ran. `Database.write` calls it in a writer's turn: no writer of this
-        process adds frames meanwhile, so it can copy them all and the WAL restart (a checkpoint beside the writers,
-        under load, never could).
+    def claim(self) -> bool:
+        """Whether the WAL has grown by CHECKPOINT_WAL_BYTES since the last checkpoint; if so, the checkpoint is the
+        caller's to run (`copy_beside`, `copy_rest`, then `release`), and no other is claimed meanwhile.
 
         A restarted WAL is cut back to CHECKPOINT_WAL_BYTES (journal_size_limit) and written over from its start:
         the file grows past that size when the frames since the restart do, and its count starts anew. A WAL that
         could not restart (a reader still in it) grows on, and is due again each CHECKPOINT_WAL_BYTES more.
         """
+        if self.copying:
+            return False
         size = self.size()
         if size < self._floor:
             self._floor = 0
         if size <= self._floor + CHECKPOINT_WAL_BYTES:
             return False
         self._floor = size
+        self.copying = True
+        self.header_due = True
+        return True
+
+    async def copy_beside(self) -> None:
+        """The bulk of a claimed checkpoint, beside the writers: the sync of the WAL, the copy of every page written
+        since the last checkpoint and the sync of the file (12–16 ms for 1,000 pages here) held every writer of the
+        process when it ran in a writer's turn. A read transaction held meanwhile (`checkpoint_held`) keeps any
+        COMMIT from restarting the WAL; it ends here, on the loop's thread, after `header_due` is set, so the COMMIT
+        that may restart it next goes to aiosqlite's thread."""
+        running = asyncio.ensure_future(asyncio.to_thread(checkpoint_held, self.path))
+        try:
+            reader = await asyncio.shield(running)
+        except asyncio.CancelledError:
+            await asyncio.wait({running})  # the copy goes on in its thread: its read ends only after it
+            if not running.cancelled() and running.exception() is None:
+                self._end_read(running.result())
+            raise
+        except (OSError, sqlite3.Error) as error:  # never a writer's failure: its transaction is committed
+            log.warning("WAL checkpoint failed: %s", error)
+            return
+        self._end_read(reader)
+
+    def _end_read(self, reader: sqlite3.Connection) -> None:
+        self.header_due = True
+        try:
+            reader.execute("ROLLBACK")  # a read's end: no I/O
+        finally:
+            # Closed on a worker thread: were it the file's last connection (the Database disposed meanwhile), its
+            # close would checkpoint the whole WAL and sync the disk.
+            asyncio.get_running_loop().run_in_executor(None, reader.close)
+
+    async def copy_rest(self) -> None:
+        """What the writers added during `copy_beside`, in a writer's turn (about 2 ms): no writer of the process
+        adds to the WAL meanwhile, so the checkpoint copies it all and the WAL can restart (a checkpoint beside the
+        writers alone, under steady writes, never let it: it grew to 87 MB in 15 s)."""
         self.header_due = True  # before the wait: a cancelled writer leaves it set
         running = asyncio.ensure_future(asyncio.to_thread(checkpoint, self.path))
         try:
@@ -268,10 +321,13 @@ class Wal:
             # beside a checkpoint that may finish under it.
             await asyncio.wait({running})
             raise
-        except (OSError, sqlite3.Error) as error:  # never the writer's failure: its transaction is committed
+        except (OSError, sqlite3.Error) as error:
             log.warning("WAL checkpoint failed: %s", error)
-        finally:
-            # Our own change of the file's time; `header_due` stays set even when not all was copied (a reader still
-            # in the WAL): another process may finish the copy, and one COMMIT off the loop's thread settles it.
-            self._written_ns = self._file_written_ns()
-        return True
+
+    def release(self) -> None:
+        """A claimed checkpoint is over (done, failed or cancelled). `header_due` stays set even when not all was
+        copied (a reader still in the WAL): another process may finish the copy, and one COMMIT off the loop's
+        thread settles it. The file's time is our own change of it."""
+        self.header_due = True
+        self._written_ns = self._file_written_ns()
+        self.copying = False
