@@ -9,6 +9,8 @@ from enum import Enum
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 _RELATIVE = {"i dag": 0, "idag": 0, "i går": -1, "igår": -1, "i morgen": 1, "imorgen": 1}
+# The first words of the days written in two words ("i går"): only text starting with one can name a day in two.
+TWO_WORD_DAY_STARTS = frozenset(text.split()[0] for text in _RELATIVE if " " in text)
 MONTHS = (
     "januar",
     "februar",

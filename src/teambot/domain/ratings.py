@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from teambot.domain.dates import Direction, parse_day
+from teambot.domain.dates import TWO_WORD_DAY_STARTS, Direction, parse_day
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 
 MAX_NOTE = 500
@@ -96,7 +96,8 @@ def rating_day(text: str, today: date) -> date:
 
 def _leading_day(words: list[str], today: date) -> tuple[date, list[str]]:
     """The date after the child's code, if any (else today), and the words after it."""
-    for width in (2, 1):  # "i går" is two words
+    # "i går" is two words; any other day one (a date, a weekday), so a second word is not tried with it.
+    for width in (2, 1) if words and words[0].lower() in TWO_WORD_DAY_STARTS else (1,):
         if len(words) >= width and _int(words[0]) is None:
             found = parse_day(" ".join(words[:width]), today, Direction.PAST)
             if found is not None:
