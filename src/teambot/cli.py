@@ -377,7 +377,10 @@ def export_monitoring(
 
     text = asyncio.run(collect())
     if out is None:
-        typer.echo(text, nl=False)
+        # As bytes: a text stdout on Windows would turn excel's CRLF into CR CR LF.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
     else:
         out.write_text(text, encoding="utf-8", newline="")  # its line ends as written: CRLF for excel, also on Windows
         typer.echo(f"Wrote {out}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import sys
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -73,7 +75,9 @@ async def test_only_leads_get_the_overview(db: Database, clock: FakeClock) -> No
     assert (await run(LEAD, "/teambot overblik K9")).text.startswith("Jeg forstår ikke kvartalet «K9».")
 
 
-async def test_the_csv_export_per_institution_and_quarter(db: Database, clock: FakeClock, database_url: str) -> None:
+async def test_the_csv_export_per_institution_and_quarter(
+    db: Database, clock: FakeClock, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock.set(datetime(2026, 9, 1, 9, 0))
     await load_small_roster(db, now=clock.now(), start_meeting=date(2026, 9, 1))
     await _sixteen_ratings_of_goal_1(db, date(2026, 9, 1))
@@ -124,6 +128,21 @@ async def test_the_csv_export_per_institution_and_quarter(db: Database, clock: F
         "hours_ratings": "0,8",
     }
     assert danish["2026-K3"]["institution_name"] == "Børnehuset Solsikken"
+
+    # A stdout that writes "\n" as CRLF (Windows) gets the file's bytes as they are: CRLF, not CR CR LF.
+    windows = io.BytesIO()
+    stdout = io.TextIOWrapper(windows, encoding="utf-8", newline="\r\n")
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "stdout", stdout)
+        patched.setenv("TEAMBOT_DATABASE_URL", database_url)
+        await asyncio.to_thread(
+            app,
+            ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--minutes", "rating=3"]
+            + ["--format", "excel"],
+            standalone_mode=False,
+        )
+        sys.stdout.flush()
+    assert windows.getvalue() == excel.stdout_bytes and b"\r\r\n" not in windows.getvalue()
     unknown = CliRunner().invoke(
         app,
         ["export", "monitoring", "--from", "2026-07-01", "--to", "2026-12-31", "--format", "xlsx"],
