@@ -27,11 +27,13 @@ from helpers_visits import (
     cafes,
     load_visit_roster,
     rows,
+    visit_roster,
     visits,
 )
 from teambot.cli import app
 from teambot.commands import run_view
 from teambot.config import Settings
+from teambot.domain.roster import parse_roster
 from teambot.domain.visits import quarter_of
 from teambot.reports.feeds import calendar_for
 from teambot.runtime import Runtime
@@ -41,6 +43,7 @@ from teambot.store import queries
 from teambot.store.calendar import HISTORY_DAYS
 from teambot.store.db import Database
 from teambot.store.models import AuditEntry, CalendarFeed, Case, Staff, Visit
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import OUTSIDER, PAEDAGOG, load_small_roster
@@ -173,6 +176,11 @@ async def consultants(db: Database, clock: FakeClock) -> VisitRunner:
     return runner
 
 
+async def _staff(db: Database, slack_id: str) -> Staff:
+    async with db.read() as session:
+        return (await session.exec(select(Staff).where(Staff.slack_id == slack_id))).one()
+
+
 async def _first_visit(db: Database, code: str) -> Visit:
     """The first visit to `code` from today on (Hanne's to SOL and MAR, Pia's to BIR)."""
     return next(v for v in await visits(db, code) if v.day >= date(2027, 1, 4))
@@ -208,10 +216,13 @@ async def test_a_consultants_feed_holds_her_visits_and_her_cafe(consultants: Vis
     assert await _feed(db, consultants.clock, METTE) == {}
 
 
-async def test_a_substitute_has_the_visit_on_her_cover_day_and_the_absent_consultant_not(
+async def test_a_substitute_has_the_visit_on_her_cover_day_and_the_absent_consultant_has_it_cancelled(
     consultants: VisitRunner, db: Database
 ) -> None:
     sol = await _first_visit(db, "SOL")
+    uid = f"visit-{sol.id}@teambot"
+    before = (await _feed(db, consultants.clock, HANNE))[uid]
+    assert uid not in await _feed(db, consultants.clock, PIA)
     day = sol.day.isoformat()
     await load_visit_roster(
         db,
@@ -219,25 +230,104 @@ async def test_a_substitute_has_the_visit_on_her_cover_day_and_the_absent_consul
         cafe_children=CAFE_COUNTS,
         hanne_absences=[{"from": day, "to": day, "substitute": PIA}],
     )
-    uid = f"visit-{sol.id}@teambot"
     hanne, pia = await _feed(db, consultants.clock, HANNE), await _feed(db, consultants.clock, PIA)
-    assert uid not in hanne
-    assert f"visit-{(await _first_visit(db, 'MAR')).id}@teambot" in hanne  # her other visits stay
-    assert pia[uid].decoded("dtstart") == sol.day
+    # An imported file takes the visit out of Hanne's Outlook only if the new one says so, with a higher SEQUENCE.
+    assert str(hanne[uid]["status"]) == "CANCELLED"
+    assert hanne[uid]["sequence"] > before["sequence"]
+    assert str(hanne[uid]["description"]) == (
+        "Ikke dit besøg længere: en anden sundhedsplejerske kommer til Børnehuset Solsikken, eller ingen kan komme."
+    )
+    mar = f"visit-{(await _first_visit(db, 'MAR')).id}@teambot"
+    assert str(hanne[mar]["status"]) == "CONFIRMED"  # her other visits stay hers
+    assert (pia[uid].decoded("dtstart"), str(pia[uid]["status"])) == (sol.day, "CONFIRMED")
     assert str(pia[uid]["description"]) == (
         "Stedfortræder for Hanne Vestergaard (sundhedsplejerske for Børnehuset Solsikken)."
     )
     assert f"visit-{(await _first_visit(db, 'BIR')).id}@teambot" in pia  # and her own, Birkelunden's
+    # Hanne's visits Pia never had are not in her feed, not even cancelled.
+    assert {u for u in pia if u.startswith("visit-")} == {uid} | {
+        f"visit-{v.id}@teambot" for v in await visits(db, "BIR")
+    }
+    # The planner's next pass notes the change: the feeds stay as they were.
+    await consultants.plan()
+    assert (await _feed(db, consultants.clock, HANNE))[uid]["sequence"] == hanne[uid]["sequence"]
+    assert (await _feed(db, consultants.clock, PIA))[uid]["sequence"] == pia[uid]["sequence"]
 
 
-async def test_a_declined_cafe_leaves_the_feed(consultants: VisitRunner, db: Database) -> None:
+async def test_a_visit_that_comes_back_is_confirmed_again_with_a_higher_sequence(
+    consultants: VisitRunner, db: Database
+) -> None:
+    """Hanne's absence is taken out of the roster again: the visit is hers, and Pia's calendar is told it is not."""
+    sol = await _first_visit(db, "SOL")
+    uid = f"visit-{sol.id}@teambot"
+    day = sol.day.isoformat()
+    away = [{"from": day, "to": day, "substitute": PIA}]
+    await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS, hanne_absences=away)
+    await consultants.plan()
+    cancelled = (await _feed(db, consultants.clock, HANNE))[uid]
+    standing_in = (await _feed(db, consultants.clock, PIA))[uid]
+    assert (str(cancelled["status"]), str(standing_in["status"])) == ("CANCELLED", "CONFIRMED")
+
+    await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS)
+    for planned in (False, True):  # before the planner's next pass, and after it
+        if planned:
+            await consultants.plan()
+        hanne, pia = (await _feed(db, consultants.clock, HANNE))[uid], (await _feed(db, consultants.clock, PIA))[uid]
+        assert (str(hanne["status"]), str(pia["status"])) == ("CONFIRMED", "CANCELLED")
+        assert hanne["sequence"] > cancelled["sequence"]
+        assert pia["sequence"] > standing_in["sequence"]
+        assert str(hanne["description"]) == "Sundhedsplejerske for Børnehuset Solsikken."
+
+
+async def test_a_visit_given_to_a_new_consultant_stays_cancelled_in_the_old_ones_feed(
+    consultants: VisitRunner, db: Database
+) -> None:
+    """Solsikken gets Pia as its sundhedsplejerske: its coming visits become hers; Hanne's calendar is told."""
+    sol = [v for v in await visits(db, "SOL") if v.day >= date(2027, 1, 4)]
+    before = await _feed(db, consultants.clock, HANNE)
+    roster = visit_roster(cafe_children=CAFE_COUNTS)
+    for assignment in roster["assignment"]:
+        if assignment["staff"] == HANNE:
+            assignment["institutions"] = ["MAR"]
+        elif assignment["staff"] == PIA:
+            assignment["institutions"] = ["SOL", "BIR"]
+    await import_roster(db, parse_roster(roster, source="test"), now=consultants.clock.now())
+    await consultants.plan()
+    assert {v.consultant_id for v in await visits(db, "SOL") if v.day >= date(2027, 1, 4)} == {
+        (await _staff(db, PIA)).id
+    }
+    hanne, pia = await _feed(db, consultants.clock, HANNE), await _feed(db, consultants.clock, PIA)
+    for visit in sol:
+        uid = f"visit-{visit.id}@teambot"
+        assert (str(hanne[uid]["status"]), str(pia[uid]["status"])) == ("CANCELLED", "CONFIRMED")
+        assert hanne[uid]["sequence"] > before[uid]["sequence"]
+        assert hanne[uid].decoded("last-modified") == consultants.clock.now()
+    mar = {f"visit-{v.id}@teambot" for v in await visits(db, "MAR")}
+    assert {u for u in hanne if u.startswith("visit-")} == mar | {f"visit-{v.id}@teambot" for v in sol}
+    assert all(str(hanne[u]["status"]) == "CONFIRMED" for u in mar)
+
+
+async def test_a_declined_cafe_stays_cancelled_and_comes_back_with_a_yes(
+    consultants: VisitRunner, db: Database
+) -> None:
     [cafe] = await cafes(db)
     uid = f"cafe-{cafe.id}@teambot"
-    assert uid in await _feed(db, consultants.clock, TOVE)
+    invited = (await _feed(db, consultants.clock, TOVE))[uid]
+    assert str(invited["status"]) == "CONFIRMED"
     [invitation] = [r for r in await rows(db, "cafe.invite") if r.recipient == TOVE]
+    consultants.clock.set(consultants.clock.now() + timedelta(hours=1))
     await consultants.press(TOVE, "cafe_no", button_value(invitation, "cafe_no"))
-    assert uid not in await _feed(db, consultants.clock, TOVE)
-    assert uid in await _feed(db, consultants.clock, RASMUS)
+    declined = (await _feed(db, consultants.clock, TOVE))[uid]
+    # Left out, an imported event would stay in her Outlook: it is there, cancelled, with a higher SEQUENCE.
+    assert (str(declined["status"]), str(declined["description"])) == ("CANCELLED", "Du har svaret «Kan ikke».")
+    assert declined["sequence"] > invited["sequence"]
+    assert declined.decoded("last-modified") == consultants.clock.now()
+    assert str((await _feed(db, consultants.clock, RASMUS))[uid]["status"]) == "CONFIRMED"
+    # Nobody could stand in for her (Nord's only tale-hørekonsulent), so she may still say yes: back in her diary.
+    await consultants.press(TOVE, "cafe_yes", button_value(invitation, "cafe_yes"))
+    accepted = (await _feed(db, consultants.clock, TOVE))[uid]
+    assert str(accepted["status"]) == "CONFIRMED"
+    assert accepted["sequence"] > declined["sequence"]
 
 
 async def test_a_moved_visit_keeps_its_uid_with_a_higher_sequence(consultants: VisitRunner, db: Database) -> None:

@@ -35,6 +35,7 @@ from teambot.store import cafe as store
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.models import CafeInvite, CafeSession, Institution, Staff
+from teambot.store.revisions import revise
 
 PAST_MONTHS = 3  # a cohort registered this late can still be in the age window
 FUTURE_MONTHS = 24
@@ -283,6 +284,7 @@ async def accept(ctx: Context, value: str) -> Reply:
             replacement = await _replacement(session, invite)
             if replacement is not None:
                 raise UserError(t("cafe.already_replaced", name=replacement))
+            revise(cafe, ctx.clock.now())  # back in her calendar feed, above the cancellation it showed
         invite.status, invite.answered_at = store.ACCEPTED, ctx.clock.now()
         await session.flush()
         await _resync(ctx, session, cafe)
@@ -297,6 +299,7 @@ async def decline(ctx: Context, value: str) -> Reply:
         if invite.status == store.DECLINED:
             raise UserError(t("cafe.already_declined"))
         invite.status, invite.answered_at = store.DECLINED, ctx.clock.now()
+        revise(cafe, ctx.clock.now())  # her calendar feed keeps the café, cancelled: a SEQUENCE she has not seen
         await session.flush()
         table = await visit_store.routing_table(session)
         stand_in = None

@@ -18,7 +18,17 @@ from teambot.reports.calendar import CalendarEvent
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.cafe import DECLINED
-from teambot.store.models import Absence, Assignment, CafeInvite, CafeSession, CalendarFeed, Institution, Staff
+from teambot.store.models import (
+    Absence,
+    Assignment,
+    CafeInvite,
+    CafeSession,
+    CalendarFeed,
+    Institution,
+    Staff,
+    Visit,
+    VisitVisitor,
+)
 
 HISTORY_DAYS = 60  # past events kept in the feed, so last month's meetings do not vanish from Outlook
 CAFE_LENGTH = timedelta(hours=2)  # a café stores its start only; two hours keeps the morning free in Outlook
@@ -70,7 +80,7 @@ async def events_for(session: AsyncSession, staff: Staff, today: date, zone: Zon
     since = today - timedelta(days=HISTORY_DAYS)
     return [
         *await _meeting_events(session, staff, since, zone),
-        *await _visit_events(session, staff, since),
+        *await _visit_events(session, staff, since, today),
         *await _cafe_events(session, staff, since, zone),
     ]
 
@@ -99,11 +109,21 @@ async def _meeting_events(session: AsyncSession, staff: Staff, since: date, zone
     return events
 
 
-async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> list[CalendarEvent]:
+async def _visit_events(session: AsyncSession, staff: Staff, since: date, today: date) -> list[CalendarEvent]:
     """The visits `staff` makes, by the routing their messages follow: the fixed consultant on the day, or her
-    substitute while she is away. A visit has a day but no time: an all-day event. Only institutions are named."""
+    substitute while she is away; and, cancelled, those she had and has no longer. A visit has a day but no time:
+    an all-day event. Only institutions are named.
+
+    "She had it" is what the planner recorded (VisitVisitor: everyone each visit has been routed to at a pass), so
+    a visit another discipline makes, or one at an institution that was never hers, is not there. SEQUENCE is the
+    visit's moves (`revision`) plus how often it changed hands (`reroutes`), plus one while the live routing says
+    otherwise for her than the planner last recorded (a fravær since the last pass): recorded, the count grows by
+    that same one. So each change for her raises it, and a visit that comes back to her is confirmed with a higher
+    SEQUENCE than its cancellation (not if it leaves and comes back between two passes: she may have fetched the
+    cancellation with the same number)."""
     # Only where she, or someone she stands in for, is assigned can a visit be routed to her: the routing table of
-    # those institutions alone (the whole is read from 10,000 staff on L, and every Outlook polls its feed).
+    # those institutions alone (the whole is read from 10,000 staff on L, and every Outlook polls its feed), and of
+    # the institutions of the visits she had.
     assert staff.id is not None
     covered = {staff.id} | set(
         (await session.exec(select(Absence.staff_id).where(Absence.substitute_id == staff.id))).all()
@@ -125,8 +145,19 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> lis
             )
         )
     ).all()
-    table = await visit_store.routing_table(session, institutions=[i for i in places if i is not None])
-    institution_ids = table.covered_by(*covered)
+    had = dict(
+        (
+            await session.exec(
+                select(col(Visit.id), col(Visit.institution_id))
+                .join(VisitVisitor, col(VisitVisitor.visit_id) == col(Visit.id))
+                .where(VisitVisitor.staff_id == staff.id, col(Visit.day) >= since)
+            )
+        ).all()
+    )
+    table = await visit_store.routing_table(
+        session, institutions={i for i in places if i is not None} | set(had.values())
+    )
+    institution_ids = sorted(set(table.covered_by(*covered)) | set(had.values()))
     if not institution_ids:
         return []
     events = []
@@ -134,9 +165,20 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> lis
         visit, name = row.visit, row.institution.name
         routed = table.route(visit.institution_id, visit.discipline, visit.day)
         person = visitor(routed)
-        if person is None or person.staff_id != staff.id:
+        live = person is not None and person.staff_id == staff.id
+        # A past visit stays with whom the planner last found it routed to (it records coming ones only).
+        hers = live if visit.day >= today else visit.visitor_id == staff.id
+        if not hers and visit.id not in had:
             continue
-        absent = routed[0].assigned if routed[0].reason is Reason.SUBSTITUTE else None
+        absent = routed[0].assigned if hers and live and routed[0].reason is Reason.SUBSTITUTE else None
+        if not hers:
+            description = t("calendar.visit_not_yours", role=visit.discipline, institution=name)
+        elif absent is not None:
+            description = t("calendar.visit_stand_in", name=absent.name, role=visit.discipline, institution=name)
+        else:
+            description = t("calendar.visit_for", role=visit.discipline.capitalize(), institution=name)
+        unrecorded = hers != (visit.visitor_id == staff.id)
+        changes = [c for c in (visit.changed_at, visit.rerouted_at) if c is not None]
         events.append(
             CalendarEvent(
                 uid=f"visit-{visit.id}@teambot",
@@ -144,27 +186,30 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date) -> lis
                 duration=timedelta(days=1),
                 summary=t("calendar.visit", institution=name, role=visit.discipline),
                 location=name,
-                description=(
-                    t("calendar.visit_stand_in", name=absent.name, role=visit.discipline, institution=name)
-                    if absent is not None
-                    else t("calendar.visit_for", role=visit.discipline.capitalize(), institution=name)
-                ),
-                sequence=visit.revision,
-                last_modified=visit.changed_at,
+                description=description,
+                cancelled=not hers,
+                sequence=visit.revision + visit.reroutes + int(unrecorded),
+                last_modified=max(changes) if changes else None,
             )
         )
     return events
 
 
 async def _cafe_events(session: AsyncSession, staff: Staff, since: date, zone: ZoneInfo) -> list[CalendarEvent]:
-    """The cafés `staff` is invited to (as consultant, stand-in or lead) and has not declined. A moved café keeps
-    its row, so its UID, and shows its new day. Only the institution and a count of children are named."""
+    """The cafés `staff` is invited to (as consultant, stand-in or lead); cancelled, those she said **Kan ikke**
+    to. A moved café keeps its row, so its UID, and shows its new day. Only the institution and a count of children
+    are named.
+
+    SEQUENCE is the café's `revision`, for everyone invited: a move, a new count of children, and also an answer
+    that takes the café out of her diary or puts it back (Kan ikke, or Kommer after Kan ikke) count one, so her
+    cancelled event has a higher SEQUENCE than she ever saw it with, and a café asked about again after a move
+    (her answer then starts afresh) a higher one still."""
     rows = (
         await session.exec(
             select(CafeSession, CafeInvite, Institution)
             .join(CafeInvite, col(CafeInvite.session_id) == col(CafeSession.id))
             .join(Institution, col(Institution.id) == col(CafeSession.institution_id))
-            .where(CafeInvite.staff_id == staff.id, CafeInvite.status != DECLINED, col(CafeSession.day) >= since)
+            .where(CafeInvite.staff_id == staff.id, col(CafeSession.day) >= since)
             .order_by(col(CafeSession.day), col(CafeSession.id))
         )
     ).all()
@@ -175,7 +220,12 @@ async def _cafe_events(session: AsyncSession, staff: Staff, since: date, zone: Z
             duration=CAFE_LENGTH,
             summary=t("calendar.cafe", institution=institution.name, role=invite.role),
             location=institution.name,
-            description=t("calendar.cafe_children", n=cafe.children),
+            description=(
+                t("calendar.cafe_declined")
+                if invite.status == DECLINED
+                else t("calendar.cafe_children", n=cafe.children)
+            ),
+            cancelled=invite.status == DECLINED,
             sequence=cafe.revision,
             last_modified=cafe.changed_at,
         )

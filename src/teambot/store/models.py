@@ -236,6 +236,21 @@ class Visit(SQLModel, table=True):
     confirmed_by: int | None = Field(default=None, foreign_key="staff.id")
     changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last moved or confirmed
     revision: int = 0  # how often its day changed: a calendar's SEQUENCE
+    # Whom the planner last found it routed to (fixed consultant or substitute; None: only the leads are told), how
+    # often that changed, and when last: a calendar's SEQUENCE and LAST-MODIFIED also grow when it changes hands.
+    visitor_id: int | None = Field(default=None, foreign_key="staff.id")
+    reroutes: int = 0
+    rerouted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class VisitVisitor(SQLModel, table=True):
+    """Everyone a visit has been routed to: whose calendar it has been in, and keeps, cancelled, once it is not
+    theirs any more."""
+
+    __tablename__ = "visit_visitor"
+
+    visit_id: int = Field(foreign_key="visit.id", primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True, index=True)
 
 
 class VisitTheme(SQLModel, table=True):

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.roles import Role
 from teambot.domain.routing import Person
-from teambot.domain.routing_table import AssignmentFact, RoutingTable
+from teambot.domain.routing_table import AssignmentFact, RoutingTable, visitor
 from teambot.domain.visits import (
     Round,
     Unplaced,
@@ -33,6 +33,7 @@ from teambot.store.models import (
     StaffInstitution,
     Visit,
     VisitTheme,
+    VisitVisitor,
 )
 from teambot.store.revisions import revise
 
@@ -249,6 +250,7 @@ async def plan_year(
             year=p.year,
             quarter=p.quarter,
             consultant_id=p.consultant_id,
+            visitor_id=p.consultant_id,
             planned_day=p.day,
             day=p.day,
         )
@@ -256,7 +258,38 @@ async def plan_year(
     ]
     session.add_all(created)
     await session.flush()
+    session.add_all(VisitVisitor(visit_id=v.id, staff_id=v.consultant_id) for v in created if v.id is not None)
+    await record_visitors(session, [v for v in [*existing, *created] if v.day >= today], table, now)
     return YearPlan(created, reassigned, plan.unplaced, moved_off_closing)
+
+
+async def record_visitors(session: AsyncSession, visits: Sequence[Visit], table: RoutingTable, now: datetime) -> None:
+    """Note whom each visit is routed to now (its consultant, her substitute, or nobody: the leads are told), and
+    count a change, as `revise` does a move: a calendar that had the visit must be told it is not hers any more
+    (the feed keeps it there, cancelled), or that it is hers again. Runs at every planner pass, over the year's
+    coming visits: a past one stays with whom it was last routed to, as it stays with its consultant."""
+    changed: dict[int, int] = {}
+    for visit in visits:
+        person = visitor(table.route(visit.institution_id, visit.discipline, visit.day))
+        now_id = person.staff_id if person is not None else None
+        if now_id == visit.visitor_id:
+            continue
+        visit.visitor_id, visit.reroutes, visit.rerouted_at = now_id, visit.reroutes + 1, now
+        if visit.id is not None and now_id is not None:
+            changed[visit.id] = now_id
+    if not changed:
+        return
+    known = set(
+        (
+            await session.exec(
+                select(col(VisitVisitor.visit_id), col(VisitVisitor.staff_id)).where(
+                    col(VisitVisitor.visit_id).in_(list(changed))
+                )
+            )
+        ).all()
+    )
+    session.add_all(VisitVisitor(visit_id=v, staff_id=s) for v, s in changed.items() if (v, s) not in known)
+    await session.flush()
 
 
 @dataclass(frozen=True)
