@@ -1,7 +1,8 @@
 """meeting, visit, cafe_session: revision (and changed_at) for calendar feeds
 
-A calendar program keeps an imported event unless its SEQUENCE grows: each row counts how often its day, time or
-status changed, and meetings and cafés keep when (visits had changed_at already).
+A calendar program keeps an imported event unless its SEQUENCE grows: each row counts how often what its event
+shows changed (a meeting's day, time or status; a visit's day; a café's day, time, status or number of children),
+and meetings and cafés keep when (visits had changed_at already). See store/revisions.py for what counts today.
 
 Revision ID: 0010
 Revises: 0009
