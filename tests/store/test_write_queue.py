@@ -408,6 +408,7 @@ class _SlowCopy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started = asyncio.Event()
         self.done = threading.Event()
+        self.readers: list[sqlite3.Connection] = []  # the connections whose read held the WAL during each copy
         loop = asyncio.get_running_loop()
         real = teambot.store.sqlite_loop.checkpoint_held
 
@@ -415,7 +416,8 @@ class _SlowCopy:
             loop.call_soon_threadsafe(self.started.set)
             time.sleep(0.3)
             try:
-                return real(path)
+                self.readers.append(real(path))
+                return self.readers[-1]
             finally:
                 self.done.set()
 
@@ -489,6 +491,55 @@ async def test_dispose_during_a_checkpoint_waits_for_its_copy_and_leaves_every_r
     assert await names(again) == stored
     await store(again, "after", brief=True)
     assert (await names(again))[-1] == "after"
+
+
+async def test_dispose_cancelled_during_a_checkpoint_still_ends_the_copy_s_read(
+    open_sqlite: Callable[[int | None], Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shutdown that cancels `dispose` while it waits for a checkpoint's copy: the copy's read still ends once the
+    copy is done. Left open, it would keep every later checkpoint from restarting the WAL."""
+    monkeypatch.setattr(teambot.store.sqlite_loop, "CHECKPOINT_WAL_BYTES", 16 * 4096)
+    slow = _SlowCopy(monkeypatch)
+    db = open_sqlite(None)
+    await slow.until_started(db)
+    disposing = asyncio.create_task(db.dispose())
+    await asyncio.sleep(0.05)
+    disposing.cancel()  # its wait for the checkpoint is cancelled in turn: the checkpoint's second cancellation
+    with pytest.raises(asyncio.CancelledError):
+        await disposing
+    for _ in range(100):
+        if slow.done.is_set() and not db._checkpoints:
+            break
+        await asyncio.sleep(0.01)
+    assert slow.done.is_set() and not db._checkpoints
+    assert [_still_reading(reader) for reader in slow.readers] == [False]
+
+
+def _still_reading(connection: sqlite3.Connection) -> bool:
+    try:
+        return connection.in_transaction
+    except sqlite3.ProgrammingError:  # closed
+        return False
+
+
+async def test_a_database_disposed_just_as_a_checkpoint_was_claimed_checkpoints_when_used_again(
+    open_sqlite: Callable[[int | None], Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dispose` right after the write whose turn claimed a checkpoint cancels it before it ever ran: the claim is
+    given back, so the database, used again, checkpoints again (before, it never did, and the WAL grew on)."""
+    limit = 16 * 4096
+    monkeypatch.setattr(teambot.store.sqlite_loop, "CHECKPOINT_WAL_BYTES", limit)
+    db = open_sqlite(None)
+    for i in range(400):
+        await store(db, f"row {i}", brief=True)
+        if db._checkpoints:  # this write's turn claimed one; its task has not run yet
+            break
+    assert db._checkpoints
+    await db.dispose()
+    for i in range(300):
+        await store(db, f"again {i}", brief=True)
+    await _checkpoints_settled(db)
+    assert Path(f"{db.url.database}-wal").stat().st_size <= 4 * limit
 
 
 async def test_after_another_process_s_checkpoint_the_write_that_restarts_the_wal_commits_on_aiosqlite_s_thread(

@@ -22,6 +22,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event
@@ -341,7 +342,8 @@ class Database:
                     # Not in this turn: the writer goes on, and so do those queued behind it (store/sqlite_loop.py).
                     checkpointing = loop.create_task(self._checkpoint(self._wal))
                     self._checkpoints.add(checkpointing)
-                    checkpointing.add_done_callback(self._checkpoints.discard)
+                    # Released when the task ends, also one cancelled before it ever ran (`dispose` right after).
+                    checkpointing.add_done_callback(partial(self._checkpoint_over, self._wal))
             finally:
                 queue.lock.release()
         finally:
@@ -358,8 +360,12 @@ class Database:
                 turn.locked()  # a checkpoint is the queue moving, not a lock held elsewhere
         except OperationalError as error:  # no turn within the lock wait: the WAL restarts after the next one
             log.warning("WAL checkpoint put off: %s", error.orig or error)
-        finally:
-            wal.release()
+        except Exception:
+            log.exception("WAL checkpoint failed")
+
+    def _checkpoint_over(self, wal: sqlite_loop.Wal, task: asyncio.Task[None]) -> None:
+        self._checkpoints.discard(task)
+        wal.release()
 
     async def _take_turn(self, queue: _WriterQueue, loop: asyncio.AbstractEventLoop) -> float:
         """Wait in arrival order until it is this writer's turn; give up as a locked database does once the queue

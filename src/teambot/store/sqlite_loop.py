@@ -205,6 +205,19 @@ def checkpoint_held(path: str) -> sqlite3.Connection:
     return reader
 
 
+async def _until_done(running: asyncio.Future[Any]) -> bool:
+    """Wait for work on a worker thread to end, however often the waiting task is cancelled meanwhile: the thread
+    goes on regardless, and what it holds must be let go (a read, a writer's turn) only after it. Returns whether
+    the task was cancelled. A plain future, not a task: a loop's shutdown cancels every task, and would drop it."""
+    cancelled = False
+    while not running.done():
+        try:
+            await asyncio.wait({running})
+        except asyncio.CancelledError:
+            cancelled = True
+    return cancelled
+
+
 class Wal:
     """One database file's WAL, as this process keeps it: when to copy it back into the file (each time it has grown
     by CHECKPOINT_WAL_BYTES; SQLite's own checkpoint, off here, would copy inside some COMMIT), how (mostly beside
@@ -286,18 +299,17 @@ class Wal:
         process when it ran in a writer's turn. A read transaction held meanwhile (`checkpoint_held`) keeps any
         COMMIT from restarting the WAL; it ends here, on the loop's thread, after `header_due` is set, so the COMMIT
         that may restart it next goes to aiosqlite's thread."""
-        running = asyncio.ensure_future(asyncio.to_thread(checkpoint_held, self.path))
-        try:
-            reader = await asyncio.shield(running)
-        except asyncio.CancelledError:
-            await asyncio.wait({running})  # the copy goes on in its thread: its read ends only after it
-            if not running.cancelled() and running.exception() is None:
-                self._end_read(running.result())
-            raise
-        except (OSError, sqlite3.Error) as error:  # never a writer's failure: its transaction is committed
+        running = asyncio.get_running_loop().run_in_executor(None, checkpoint_held, self.path)
+        cancelled = await _until_done(running)  # its read ends only after the copy, whatever happens here
+        error = running.exception()
+        if error is None:
+            self._end_read(running.result())
+        elif isinstance(error, (OSError, sqlite3.Error)):  # never a writer's failure: its transaction is committed
             log.warning("WAL checkpoint failed: %s", error)
-            return
-        self._end_read(reader)
+        else:
+            raise error
+        if cancelled:
+            raise asyncio.CancelledError
 
     def _end_read(self, reader: sqlite3.Connection) -> None:
         self.header_due = True
@@ -313,16 +325,17 @@ class Wal:
         adds to the WAL meanwhile, so the checkpoint copies it all and the WAL can restart (a checkpoint beside the
         writers alone, under steady writes, never let it: it grew to 87 MB in 15 s)."""
         self.header_due = True  # before the wait: a cancelled writer leaves it set
-        running = asyncio.ensure_future(asyncio.to_thread(checkpoint, self.path))
-        try:
-            await asyncio.shield(running)
-        except asyncio.CancelledError:
-            # The thread goes on copying: hold the turn until it is done, so that no write of this process commits
-            # beside a checkpoint that may finish under it.
-            await asyncio.wait({running})
-            raise
-        except (OSError, sqlite3.Error) as error:
+        running = asyncio.get_running_loop().run_in_executor(None, checkpoint, self.path)
+        # The thread goes on copying: hold the turn until it is done, so that no write of this process commits
+        # beside a checkpoint that may finish under it.
+        cancelled = await _until_done(running)
+        error = running.exception()
+        if isinstance(error, (OSError, sqlite3.Error)):
             log.warning("WAL checkpoint failed: %s", error)
+        elif error is not None:
+            raise error
+        if cancelled:
+            raise asyncio.CancelledError
 
     def release(self) -> None:
         """A claimed checkpoint is over (done, failed or cancelled). `header_due` stays set even when not all was
