@@ -279,6 +279,53 @@ async def test_a_visit_that_comes_back_is_confirmed_again_with_a_higher_sequence
         assert str(hanne["description"]) == "Sundhedsplejerske for Børnehuset Solsikken."
 
 
+async def test_a_visit_moved_to_its_consultant_s_day_off_and_back_before_a_pass_gets_a_higher_sequence_each_time(
+    consultants: VisitRunner, db: Database
+) -> None:
+    """Karsten moves Hanne's visit onto a day she is away (Pia stands in), then back, with no planner pass between:
+    her calendar sees it cancelled, then confirmed again, each with a SEQUENCE it has not seen."""
+    sol = await _first_visit(db, "SOL")
+    uid = f"visit-{sol.id}@teambot"
+    async with db.read() as session:
+        calendar = await queries.work_calendar(session, sol.institution_id)
+    taken = {v.day for v in await visits(db) if v.consultant_id == sol.consultant_id}
+    near = (sol.day + timedelta(days=n * sign) for n in range(1, 30) for sign in (1, -1))
+    day_off = next(
+        d
+        for d in near
+        if quarter_of(d) == sol.quarter and calendar.is_working_day(d) and d not in taken and d > date(2027, 1, 20)
+    )
+    away = [{"from": day_off.isoformat(), "to": day_off.isoformat(), "substitute": PIA}]
+    await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS, hanne_absences=away)
+    await consultants.plan()
+    seen = [(await _feed(db, consultants.clock, HANNE))[uid]]
+    for day in (day_off, sol.day):
+        moved = await run_view(consultants.context(KARSTEN), "visit_move_modal", {"day": day.isoformat()}, str(sol.id))
+        assert not moved.refused, moved.reply.text
+        seen.append((await _feed(db, consultants.clock, HANNE))[uid])
+    assert [str(event["status"]) for event in seen] == ["CONFIRMED", "CANCELLED", "CONFIRMED"]
+    assert seen[0]["sequence"] < seen[1]["sequence"] < seen[2]["sequence"]
+
+
+async def test_a_fravaer_taken_out_by_the_roster_before_a_pass_confirms_the_visit_with_a_higher_sequence(
+    consultants: VisitRunner, db: Database
+) -> None:
+    """`/teambot fravær` on the visit's day, then the nightly roster import (which has no such absence) before the
+    planner's next pass: Hanne's calendar gets the visit back above the cancellation it saw, and Pia's keeps it,
+    cancelled, instead of losing it."""
+    sol = await _first_visit(db, "SOL")
+    uid = f"visit-{sol.id}@teambot"
+    day = sol.day.strftime("%d/%m")
+    await consultants(HANNE, f"/teambot fravær {day} {day} @{PIA}")
+    cancelled = (await _feed(db, consultants.clock, HANNE))[uid]
+    standing_in = (await _feed(db, consultants.clock, PIA))[uid]
+    assert (str(cancelled["status"]), str(standing_in["status"])) == ("CANCELLED", "CONFIRMED")
+    await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS)
+    hanne, pia = (await _feed(db, consultants.clock, HANNE))[uid], (await _feed(db, consultants.clock, PIA)).get(uid)
+    assert str(hanne["status"]) == "CONFIRMED" and hanne["sequence"] > cancelled["sequence"]
+    assert pia is not None and str(pia["status"]) == "CANCELLED" and pia["sequence"] > standing_in["sequence"]
+
+
 async def test_a_visit_given_to_a_new_consultant_stays_cancelled_in_the_old_ones_feed(
     consultants: VisitRunner, db: Database
 ) -> None:

@@ -25,6 +25,7 @@ from teambot.domain.numbers import parse_int
 from teambot.domain.routing import Delivery
 from teambot.i18n import format_date, format_time, t
 from teambot.store import audit, outbox, queries
+from teambot.store import visits as visit_store
 from teambot.store.models import Absence, Case, Meeting, Staff
 from teambot.store.ratings import access_to
 from teambot.store.revisions import revise
@@ -386,9 +387,9 @@ async def absence(ctx: Context, args: str) -> Reply:
     async with ctx.db.write() as session:
         substitute = await _substitute(session, " ".join(words[2:]), staff) if len(words) > 2 else None
         assert staff.id is not None
-        session.add(
-            Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
-        )
+        away = Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
+        session.add(away)
+        await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
         case_ids = await queries.case_ids_involving(session, staff)
     if ctx.replan:
         for case_id in case_ids:

@@ -420,6 +420,9 @@ async def move_visit(ctx: Context, visit_id: int, day: date) -> Reply:
         revise(visit, ctx.clock.now())
         assert quarter_of(day) == visit.quarter
         table = await _resync(ctx, session, visit)
+        # Routed on its new day as the planner's next pass would find it: a move to a day its consultant is away
+        # and back again before that pass still raises her calendar's SEQUENCE each time (store/calendar.py).
+        await store.record_visitors(session, [visit], table, ctx.clock.now())
         told = await tell_about_move(session, visit, old_day=old_day, mover=staff, table=table, now=ctx.clock.now())
     return Reply(
         t("visit.moved", institution=institution.name, date=format_date(day), n=told),

@@ -24,6 +24,7 @@ from teambot.domain.visits import (
 )
 from teambot.store import queries
 from teambot.store.models import (
+    Absence,
     Assignment,
     ClosingPeriod,
     District,
@@ -290,6 +291,25 @@ async def record_visitors(session: AsyncSession, visits: Sequence[Visit], table:
     )
     session.add_all(VisitVisitor(visit_id=v, staff_id=s) for v, s in changed.items() if (v, s) not in known)
     await session.flush()
+
+
+async def record_absence(session: AsyncSession, absence: Absence, *, today: date, now: datetime) -> None:
+    """Note, as the planner would at its next pass, whom the coming visits the absent person makes in the absence
+    are routed to now: her calendar feed shows them cancelled at once, and one that comes back to her (the absence
+    taken out again) then gets a higher SEQUENCE than the cancellation she may have fetched meanwhile."""
+    await session.flush()  # the routing table reads the absence from the database
+    rows = (
+        await session.exec(
+            select(Visit).where(
+                Visit.visitor_id == absence.staff_id,
+                col(Visit.day) >= max(absence.start, today),
+                col(Visit.day) <= absence.end,
+            )
+        )
+    ).all()
+    if rows:
+        table = await routing_table(session, institutions={v.institution_id for v in rows})
+        await record_visitors(session, rows, table, now)
 
 
 @dataclass(frozen=True)
