@@ -34,7 +34,7 @@ async def test_nudge_items_of_many_pedagogues_match_one_at_a_time(db: Database) 
         session.add(ClosingPeriod(institution_id=cases["C00003"].institution_id, start=DAY, end=DAY))
     async with db.read() as session:
         staff = (await session.exec(select(Staff).order_by(col(Staff.id)))).all()
-        batch = await queries.nudge_items_of(session, [s.id for s in staff if s.id is not None], DAY)
+        batch = await queries.nudge_items_of(session, staff, DAY)
         for member in staff:
             assert member.id is not None
             assert batch[member.id] == await nudge_items(session, member, DAY), member.name

@@ -1,5 +1,6 @@
 """The daily rating nudge: planned into the outbox, redrawn when sent, answered with a button that records the
-rating and redraws the message in place. Only on the institution's working days, never during an absence."""
+rating and redraws the message in place. Only on the institution's working days, never during an absence (her
+substitute's nudge holds her children then: test_nudge_substitute.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from teambot.scheduler.nudges import NUDGE, nudge_refreshers, plan_nudges
 from teambot.scheduler.planner import plan_all
 from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, SUBSTITUTE
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG
 
 CPH = COPENHAGEN
 THURSDAY = date(2027, 3, 4)
@@ -141,11 +142,6 @@ async def test_a_nudge_planned_after_its_time_goes_out_at_once(db: Database, clo
         pytest.param(MORNING, {"municipality_closing": ["2027-03-04"]}, id="municipality closing day"),
         pytest.param(
             MORNING, {"absences": [{"from": "2027-03-04", "to": "2027-03-04"}]}, id="the pædagog is absent today"
-        ),
-        pytest.param(
-            MORNING,
-            {"absences": [{"from": "2027-03-01", "to": "2027-03-12", "substitute": SUBSTITUTE}]},
-            id="absent with a substitute",
         ),
         pytest.param(datetime(2027, 2, 10, 8, 0), {}, id="before the case started"),
     ],

@@ -161,26 +161,50 @@ def from_payload(payload: dict[str, Any]) -> Reply:
 
 
 def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:
-    """The daily nudge: one section per goal, buttons 1–4 while unrated, the recorded value once rated."""
+    """The daily nudge: one section per goal, buttons 1–4 while unrated, the recorded value once rated; a
+    substitute's own children first, then each absent colleague's under a line saying on whose behalf."""
     headline = t("nudge.headline", date=format_date(day))
     todo = sum(1 for i in items if i.value is None)
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
     blocks: list[Block] = [section(f"{headline}\n{status}")]
     lines = [headline, status]
+    groups: dict[str | None, list[NudgeItem]] = {}
     for item in items:
-        label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
-        if item.value is None:
-            blocks.append(section(label))
-            value = f"{item.goal_id}:{day.isoformat()}"
-            buttons = (button(str(n), f"rating_nudge:{n}", f"{value}:{n}") for n in range(1, 5))
-            blocks.append(actions(*buttons, block_id=f"goal-{item.goal_id}"))
-            lines.append(label)
-        else:
-            done = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "")
-            blocks.append(section(done))
-            lines.append(done)
-    codes = sorted({i.case_code for i in items})
-    why = t("why.nudge", codes=", ".join(codes))
+        groups.setdefault(item.on_behalf_of, []).append(item)
+    for on_behalf_of, group in groups.items():
+        if on_behalf_of is not None:
+            behalf = t("nudge.on_behalf", name=on_behalf_of)
+            blocks.append(section(behalf))
+            lines.append(behalf)
+        for item in group:
+            label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
+            if item.value is None:
+                blocks.append(section(label))
+                value = f"{item.goal_id}:{day.isoformat()}"
+                buttons = (button(str(n), f"rating_nudge:{n}", f"{value}:{n}") for n in range(1, 5))
+                blocks.append(actions(*buttons, block_id=f"goal-{item.goal_id}"))
+                lines.append(label)
+            else:
+                done = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "")
+                blocks.append(section(done))
+                lines.append(done)
+    why = _why_nudge(groups)
     blocks.append(context(why))
     lines.append(why)
     return Reply(text="\n".join(lines), blocks=blocks, ephemeral=False)
+
+
+def _why_nudge(groups: dict[str | None, list[NudgeItem]]) -> str:
+    """Why this person gets the nudge: her own children, the absent colleagues' she stands in for, or both."""
+    own = ", ".join(sorted({i.case_code for i in groups.get(None, [])}))
+    covered = [
+        t("nudge.colleague", name=name, codes=", ".join(sorted({i.case_code for i in group})))
+        for name, group in groups.items()
+        if name is not None
+    ]
+    if not covered:
+        return t("why.nudge", codes=own)
+    colleagues = covered[0] if len(covered) == 1 else ", ".join(covered[:-1]) + t("nudge.and") + covered[-1]
+    if not own:
+        return t("why.nudge_substitute", colleagues=colleagues)
+    return t("why.nudge_own_and_substitute", codes=own, colleagues=colleagues)

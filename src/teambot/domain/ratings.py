@@ -155,3 +155,4 @@ class NudgeItem:
     goal_text: str
     value: int | None = None
     rated_by: str | None = None
+    on_behalf_of: str | None = None  # the absent colleague whose child this is, when standing in for her

@@ -240,6 +240,16 @@ MESSAGES: dict[str, str] = {
     "nudge.goal": "*{code}* · mål {number} «{text}»",
     "nudge.recorded": "✅ {label}: *{value} af 4* — registreret af {name}",
     "why.nudge": "Du får denne besked, fordi du er pædagog for {codes} og ikke har registreret alle mål i dag.",
+    "nudge.on_behalf": "👥 På vegne af *{name}*, som du er stedfortræder for:",
+    "nudge.colleague": "{name} ({codes})",
+    "nudge.and": " og ",
+    "why.nudge_substitute": (
+        "Du får denne besked, fordi du er stedfortræder for {colleagues}, og ikke alle mål er registreret i dag."
+    ),
+    "why.nudge_own_and_substitute": (
+        "Du får denne besked, fordi du er pædagog for {codes} og stedfortræder for {colleagues}, "
+        "og ikke alle mål er registreret i dag."
+    ),
     "console.form_start": "Udfyld formularen linje for linje (en tom linje springer et valgfrit felt over):",
     "console.form_closed": "Formularen er lukket uden at gemme.",
     "console.date_hint": "ÅÅÅÅ-MM-DD",

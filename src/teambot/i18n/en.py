@@ -226,6 +226,16 @@ MESSAGES: dict[str, str] = {
     "nudge.goal": "*{code}* · goal {number} «{text}»",
     "nudge.recorded": "✅ {label}: *{value} of 4* — recorded by {name}",
     "why.nudge": "You get this message because you are the pædagog for {codes} and today's goals are not all rated.",
+    "nudge.on_behalf": "👥 On behalf of *{name}*, whom you stand in for:",
+    "nudge.colleague": "{name} ({codes})",
+    "nudge.and": " and ",
+    "why.nudge_substitute": (
+        "You get this message because you stand in for {colleagues} and today's goals are not all rated."
+    ),
+    "why.nudge_own_and_substitute": (
+        "You get this message because you are the pædagog for {codes} and stand in for {colleagues}, "
+        "and today's goals are not all rated."
+    ),
     "console.form_start": "Fill in the form line by line (an empty line skips an optional field):",
     "console.form_closed": "The form was closed without saving.",
     "console.date_hint": "YYYY-MM-DD",

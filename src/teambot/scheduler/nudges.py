@@ -1,5 +1,8 @@
 """The daily rating nudge: one DM per pædagog per working day with unrated goals, at the local nudge time.
 
+A substitute's one nudge also holds the children of the absent colleagues she stands in for that day
+(`queries.nudge_scopes`); an absent pædagog gets none.
+
 The nudge is planned early in the day and redrawn just before it is sent, so goals rated in the
 meantime are not asked for again, and a pædagog who has rated everything gets nothing.
 """
@@ -39,11 +42,18 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         if now > local_instant(today, WORKDAY_END, zone):
             return 0
         active_paedagogs = select(Case.paedagog_id).where(Case.status == "active")
-        absent = select(Absence.staff_id).where(col(Absence.start) <= today, col(Absence.end) >= today)
+        covers_today = (col(Absence.start) <= today) & (col(Absence.end) >= today)
+        absent = select(Absence.staff_id).where(covers_today)
+        # Who may have a nudge today: the children's pædagoger, and the substitutes of those absent today
+        # (`queries.nudge_scopes` decides whose children each one's nudge holds).
+        substitutes = select(Absence.substitute_id).where(covers_today, col(Absence.staff_id).in_(active_paedagogs))
         staff = (
             await session.exec(
                 select(Staff)
-                .where(col(Staff.id).in_(active_paedagogs), col(Staff.id).not_in(absent))
+                .where(
+                    col(Staff.id).in_(active_paedagogs) | col(Staff.id).in_(substitutes),
+                    col(Staff.id).not_in(absent),
+                )
                 .order_by(col(Staff.id))
             )
         ).all()
@@ -65,7 +75,7 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         group = due[first : first + NUDGE_CHUNK]
         planned: list[outbox.Planned] = []
         async with db.read() as session:
-            items_of = await queries.nudge_items_of(session, [s.id for s in group if s.id is not None], today)
+            items_of = await queries.nudge_items_of(session, group, today)
         for member in group:
             assert member.id is not None and member.slack_id is not None
             items = items_of[member.id]
@@ -97,8 +107,10 @@ async def refresh_nudge(db: Database, row: Notification, today: date) -> dict[st
         return None
     async with db.read() as session:
         staff = await queries.staff_by_slack_id(session, row.recipient)
-        if staff is None or await queries.is_absent(session, staff, row.event_day):
-            return None  # an absence registered after planning also stops the nudge
+        if staff is None:
+            return None
+        # Whose children are in it is decided again now: an absence registered after planning stops her own
+        # nudge, and brings the absent colleague's children into her substitute's.
         items = await nudge_items(session, staff, row.event_day)
     if not any(item.value is None for item in items):
         return None

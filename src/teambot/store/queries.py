@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS, MeetingFacts, parse_hhmm
-from teambot.domain.ratings import NudgeItem
+from teambot.domain.ratings import NudgeItem, case_access
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 from teambot.domain.routing import Absence as RoutingAbsence
 from teambot.domain.routing import Participant, Person, route
@@ -443,29 +443,103 @@ async def meeting_facts_of(session: AsyncSession, meetings: Sequence[tuple[Case,
     return facts
 
 
-async def nudge_items_of(session: AsyncSession, staff_ids: Iterable[int], day: date) -> dict[int, list[NudgeItem]]:
-    """`ratings.nudge_items` of many pædagoger (by staff id), in a few queries whatever their number."""
+@dataclass(frozen=True)
+class NudgeScope:
+    """Whose children are in one person's daily nudge on a day."""
+
+    own: bool  # her own children: not while she is absent
+    covering: tuple[Staff, ...] = ()  # the absent colleagues she is the substitute for that day, by name
+
+
+async def nudge_scopes(session: AsyncSession, staff_ids: Iterable[int], day: date) -> dict[int, NudgeScope]:
+    """Whose children are in each person's nudge on `day`: her own unless she is absent, and those of each absent
+    colleague she is the registered substitute for that day (as meeting invitations are routed, `route`: the
+    colleague's first absence covering the day decides). Someone absent herself stands in for nobody."""
     ids = list(staff_ids)
+    covers = (col(Absence.start) <= day) & (col(Absence.end) >= day)
+    stood_in_for = select(Absence.staff_id).where(covers, col(Absence.substitute_id).in_(ids))
+    absences = (
+        await session.exec(
+            select(Absence)
+            .where(covers, col(Absence.staff_id).in_(ids) | col(Absence.staff_id).in_(stood_in_for))
+            .order_by(col(Absence.id))
+        )
+    ).all()
+    first: dict[int, Absence] = {}
+    for absence in absences:
+        first.setdefault(absence.staff_id, absence)
+    covering: dict[int, list[int]] = {}
+    for absent_id, absence in first.items():
+        if absence.substitute_id in ids and absence.substitute_id not in first:
+            covering.setdefault(absence.substitute_id, []).append(absent_id)
+    colleagues = {
+        s.id: s
+        for s in (
+            await session.exec(select(Staff).where(col(Staff.id).in_([i for c in covering.values() for i in c])))
+        ).all()
+    }
+    return {
+        ident: NudgeScope(
+            own=ident not in first,
+            covering=tuple(
+                sorted((colleagues[c] for c in covering.get(ident, []) if c in colleagues), key=lambda s: s.name)
+            ),
+        )
+        for ident in ids
+    }
+
+
+async def nudge_items_of(session: AsyncSession, staff: Sequence[Staff], day: date) -> dict[int, list[NudgeItem]]:
+    """Each person's daily nudge on `day`, by staff id: the active goals of the children in it (`nudge_scopes`:
+    her own first, then each absent colleague's she stands in for) with the ratings given so far; in a few queries
+    whatever their number.
+
+    Only cases whose institution is open that day count, and only children she may rate (`case_access`): a
+    substitute from elsewhere gets no buttons she could not use."""
+    members = {s.id: s for s in staff if s.id is not None}
+    scopes = await nudge_scopes(session, members, day)
+    paedagog_ids = {i for i, scope in scopes.items() if scope.own} | {
+        c.id for scope in scopes.values() for c in scope.covering if c.id is not None
+    }
     cases = (
         await session.exec(
             select(Case)
-            .where(col(Case.paedagog_id).in_(ids), Case.status == "active")
-            .order_by(col(Case.paedagog_id), col(Case.code))
+            .where(col(Case.paedagog_id).in_(paedagog_ids), Case.status == "active")
+            .order_by(col(Case.code))
         )
     ).all()
     calendars = await work_calendars(session, {case.institution_id for case in cases})
-    # Only cases whose institution is open that day count: no nudge for a closed day.
-    counted = [
-        case
-        for case in cases
-        if (case.start_meeting is None or day >= case.start_meeting)
-        and calendars[case.institution_id].is_working_day(day)
-    ]
+    counted: dict[int, list[Case]] = {}
+    for case in cases:
+        # Only cases whose institution is open that day count: no nudge for a closed day.
+        if (case.start_meeting is None or day >= case.start_meeting) and calendars[case.institution_id].is_working_day(
+            day
+        ):
+            counted.setdefault(case.paedagog_id, []).append(case)
+    case_ids = [c.id for cs in counted.values() for c in cs]
+    works_at = set(
+        (
+            await session.exec(
+                select(StaffInstitution.staff_id, StaffInstitution.institution_id).where(
+                    col(StaffInstitution.staff_id).in_(list(members))
+                )
+            )
+        ).all()
+    )
+    consults = set(
+        (
+            await session.exec(
+                select(CaseConsultant.case_id, CaseConsultant.staff_id).where(
+                    col(CaseConsultant.case_id).in_(case_ids), col(CaseConsultant.staff_id).in_(list(members))
+                )
+            )
+        ).all()
+    )
     goals: dict[int, list[Goal]] = {}
     for goal in (
         await session.exec(
             select(Goal)
-            .where(col(Goal.case_id).in_([c.id for c in counted]), col(Goal.active))
+            .where(col(Goal.case_id).in_(case_ids), col(Goal.active))
             .order_by(col(Goal.case_id), col(Goal.number))
         )
     ).all():
@@ -482,19 +556,33 @@ async def nudge_items_of(session: AsyncSession, staff_ids: Iterable[int], day: d
             )
         ).all()
     )
-    items: dict[int, list[NudgeItem]] = {ident: [] for ident in ids}
-    for case in counted:
-        for goal in goals.get(case.id or 0, []):
-            assert goal.id is not None
-            rating = ratings.get(goal.id)
-            items[case.paedagog_id].append(
-                NudgeItem(
-                    case.code,
-                    goal.id,
-                    goal.number,
-                    goal.text,
-                    rating.value if rating else None,
-                    raters.get(rating.rated_by, "?") if rating else None,
+    items: dict[int, list[NudgeItem]] = {ident: [] for ident in members}
+    for ident, scope in scopes.items():
+        member = members[ident]
+        whose: list[tuple[int, str | None]] = [(ident, None)] if scope.own else []
+        whose += [(c.id, c.name) for c in scope.covering if c.id is not None]
+        for paedagog_id, on_behalf_of in whose:
+            for case in counted.get(paedagog_id, []):
+                access = case_access(
+                    roles=member.roles,
+                    works_at_institution=(ident, case.institution_id) in works_at,
+                    is_case_consultant=(case.id, ident) in consults,
+                    consent_professions=case.consent_professions,
                 )
-            )
+                if not access.write:
+                    continue  # no button she could not use: the child is left out of her nudge
+                for goal in goals.get(case.id or 0, []):
+                    assert goal.id is not None
+                    rating = ratings.get(goal.id)
+                    items[ident].append(
+                        NudgeItem(
+                            case.code,
+                            goal.id,
+                            goal.number,
+                            goal.text,
+                            rating.value if rating else None,
+                            raters.get(rating.rated_by, "?") if rating else None,
+                            on_behalf_of,
+                        )
+                    )
     return items

@@ -27,7 +27,7 @@ from teambot.store.models import (
     Staff,
     StaffInstitution,
 )
-from teambot.store.queries import closings_of, work_calendar
+from teambot.store.queries import closings_of, nudge_items_of
 from teambot.store.requests import RECORD_POSTGRESQL, Replay
 
 
@@ -292,35 +292,9 @@ async def record_rating(
 
 
 async def nudge_items(session: AsyncSession, staff: Staff, day: date) -> list[NudgeItem]:
-    """The goals `staff` is the primary pædagog for, with the ratings given for `day` so far.
-
-    Only cases whose institution is open that day count: no nudge for a closed day.
-    """
-    cases = (
-        await session.exec(
-            select(Case).where(Case.paedagog_id == staff.id, Case.status == "active").order_by(col(Case.code))
-        )
-    ).all()
-    items: list[NudgeItem] = []
-    names: dict[int, str] = {}
-    for case in cases:
-        if case.start_meeting is not None and day < case.start_meeting:
-            continue
-        if not (await work_calendar(session, case.institution_id)).is_working_day(day):
-            continue
-        goals = (
-            await session.exec(select(Goal).where(Goal.case_id == case.id, col(Goal.active)).order_by(col(Goal.number)))
-        ).all()
-        for goal in goals:
-            assert goal.id is not None
-            rating = await rating_on(session, goal.id, day)
-            rated_by = None
-            if rating is not None:
-                if rating.rated_by not in names:
-                    rater = await session.get(Staff, rating.rated_by)
-                    names[rating.rated_by] = rater.name if rater else "?"
-                rated_by = names[rating.rated_by]
-            items.append(
-                NudgeItem(case.code, goal.id, goal.number, goal.text, rating.value if rating else None, rated_by)
-            )
-    return items
+    """`staff`'s daily nudge on `day`: the goals of her own children (unless she is absent) and of the absent
+    colleagues' she stands in for, that she may rate, with the ratings given for `day` so far
+    (`queries.nudge_items_of`, the one rule for planning, sending, the buttons, `/rating mangler` and Home)."""
+    if staff.id is None:
+        return []
+    return (await nudge_items_of(session, [staff], day))[staff.id]

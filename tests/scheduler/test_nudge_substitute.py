@@ -1,0 +1,241 @@
+"""The daily nudge during a pædagog's absence: her registered substitute's one nudge also holds the absent
+colleague's children she may rate, saying on whose behalf; a click records the rating as the substitute.
+
+Small roster (helpers_ratings): Mette Jensen (PAEDAGOG) is AK12's pædagog at Børnehuset Solsikken (SOL); Ali Hassan
+(SUBSTITUTE) is a pædagog at SOL; Sofie Lund (OUTSIDER) a pædagog at Mariehønen (MAR). Thursday 4 March 2027.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from test_nudges import CPH, HEADLINE, LABEL_1, LABEL_2, MORNING, NUDGE_TIME, THURSDAY, dispatcher, nudges_sent
+
+from conftest import Runner
+from helpers_ratings import (
+    GOAL_1,
+    GOAL_2,
+    RecordingMessenger,
+    Sent,
+    audit_entries,
+    buttons,
+    goal_ids,
+    load_roster,
+    notifications,
+    nudge_buttons,
+    ratings,
+    staff_id,
+)
+from teambot.scheduler.nudges import NUDGE
+from teambot.scheduler.planner import plan_all
+from teambot.store.db import Database
+from teambot.testing.clock import FakeClock
+from teambot.testing.roster import OUTSIDER, PAEDAGOG, SUBSTITUTE
+
+ABSENT_THIS_WEEK = {"from": "2027-03-01", "to": "2027-03-05"}
+ON_BEHALF = "👥 På vegne af *Mette Jensen*, som du er stedfortræder for:"
+WHY_SUBSTITUTE = (
+    "Du får denne besked, fordi du er stedfortræder for Mette Jensen (AK12), og ikke alle mål er registreret i dag."
+)
+
+
+def absent_with(substitute: str) -> list[dict[str, str]]:
+    return [{**ABSENT_THIS_WEEK, "substitute": substitute}]
+
+
+def substitute_has_a_child(data: dict[str, Any]) -> None:
+    """Ali Hassan (SUBSTITUTE) is the pædagog of BM04 at SOL, one goal."""
+    data["case"].append(
+        {
+            **data["case"][0],
+            "code": "BM04",
+            "paedagog": SUBSTITUTE,
+            "consultants": [],
+            "goals": ["Deltager i samling"],
+        }
+    )
+
+
+def paedagog_has_a_child_at_mar(data: dict[str, Any]) -> None:
+    """Mette Jensen also works at Mariehønen (MAR), as pædagog of CX01 there, one goal."""
+    data["staff"][0]["institutions"] = ["SOL", "MAR"]
+    data["case"].append(
+        {**data["case"][0], "code": "CX01", "institution": "MAR", "consultants": [], "goals": ["Leger med andre"]}
+    )
+
+
+async def send_at(db: Database, clock: FakeClock, when: datetime) -> list[Sent]:
+    """Plan as the planner does and dispatch what is due at `when` (local); the nudges sent."""
+    clock.set(when)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    messenger = RecordingMessenger()
+    await dispatcher(db, messenger, clock).dispatch_due()
+    return nudges_sent(messenger)
+
+
+async def test_the_substitute_is_nudged_for_the_absent_colleagues_child_on_her_behalf(
+    db: Database, clock: FakeClock
+) -> None:
+    await load_roster(db, clock, MORNING, absences=absent_with(SUBSTITUTE))
+    await plan_all(db, now=clock.now(), zone=CPH)
+
+    [message] = await send_at(db, clock, NUDGE_TIME)
+
+    assert message.recipient == SUBSTITUTE
+    assert message.reply.text.splitlines() == [
+        HEADLINE,
+        "2 af 2 mål mangler. Tryk 1–4 for hvert mål.",
+        ON_BEHALF,
+        LABEL_1,
+        LABEL_2,
+        WHY_SUBSTITUTE,
+    ]
+    ids = await goal_ids(db)
+    assert buttons(message.reply.blocks) == nudge_buttons(ids[1], THURSDAY) + nudge_buttons(ids[2], THURSDAY)
+    # The absent pædagog gets none, and planning again later the same day adds nothing.
+    assert [(r.recipient, r.status) for r in await notifications(db, NUDGE)] == [(SUBSTITUTE, "sent")]
+    assert await send_at(db, clock, datetime(2027, 3, 4, 15, 0)) == []
+
+
+async def test_a_click_on_the_colleagues_child_records_it_as_the_substitute(db: Database, clock: FakeClock) -> None:
+    await load_roster(db, clock, MORNING, absences=absent_with(SUBSTITUTE))
+    await send_at(db, clock, NUDGE_TIME)
+    ids = await goal_ids(db)
+    clock.set(datetime(2027, 3, 4, 14, 5))
+
+    reply = await Runner(db, clock).press(SUBSTITUTE, "rating_nudge:3", f"{ids[1]}:2027-03-04:3")
+
+    assert reply.replace_original
+    assert reply.text.splitlines() == [
+        HEADLINE,
+        "1 af 2 mål mangler. Tryk 1–4 for hvert mål.",
+        ON_BEHALF,
+        f"✅ {LABEL_1}: *3 af 4* — registreret af Ali Hassan",
+        LABEL_2,
+        WHY_SUBSTITUTE,
+    ]
+    assert buttons(reply.blocks) == nudge_buttons(ids[2], THURSDAY)
+    [rating] = await ratings(db)
+    assert (rating.goal_id, rating.day, rating.value) == (ids[1], THURSDAY, 3)
+    assert rating.rated_by == await staff_id(db, SUBSTITUTE)
+    [entry] = await audit_entries(db, "rating.create")
+    assert (entry.actor, entry.case_code) == (SUBSTITUTE, "AK12")
+
+
+async def test_a_substitute_with_children_of_her_own_gets_one_nudge_holding_both(
+    db: Database, clock: FakeClock
+) -> None:
+    await load_roster(db, clock, MORNING, absences=absent_with(SUBSTITUTE), adjust=substitute_has_a_child)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await plan_all(db, now=clock.now(), zone=CPH)
+
+    [message] = await send_at(db, clock, NUDGE_TIME)
+
+    assert message.recipient == SUBSTITUTE
+    assert message.reply.text.splitlines() == [
+        HEADLINE,
+        "3 af 3 mål mangler. Tryk 1–4 for hvert mål.",
+        "*BM04* · mål 1 «Deltager i samling»",
+        ON_BEHALF,
+        LABEL_1,
+        LABEL_2,
+        "Du får denne besked, fordi du er pædagog for BM04 og stedfortræder for Mette Jensen (AK12), "
+        "og ikke alle mål er registreret i dag.",
+    ]
+    assert len(buttons(message.reply.blocks)) == 12
+    assert [r.recipient for r in await notifications(db, NUDGE)] == [SUBSTITUTE]
+
+
+async def test_an_absence_registered_after_planning_moves_the_child_into_the_substitutes_nudge(
+    db: Database, clock: FakeClock
+) -> None:
+    """Both nudges are planned just after midnight; Mette calls in sick at 08:30 with Ali as her substitute. At 14:00
+    Ali's nudge, redrawn as it is sent, holds AK12 too, and Mette's is not sent."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 0, 5), adjust=substitute_has_a_child)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    assert sorted(r.recipient for r in await notifications(db, NUDGE)) == [PAEDAGOG, SUBSTITUTE]
+    clock.set(datetime(2027, 3, 4, 8, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+
+    [message] = await send_at(db, clock, NUDGE_TIME)
+
+    assert message.recipient == SUBSTITUTE
+    assert message.reply.text.splitlines()[2:6] == ["*BM04* · mål 1 «Deltager i samling»", ON_BEHALF, LABEL_1, LABEL_2]
+    statuses = {r.recipient: r.status for r in await notifications(db, NUDGE)}
+    assert statuses == {PAEDAGOG: "cancelled", SUBSTITUTE: "sent"}
+
+
+async def test_an_absence_registered_after_the_nudge_time_reaches_a_substitute_with_no_children_once(
+    db: Database, clock: FakeClock
+) -> None:
+    await load_roster(db, clock, MORNING)
+    assert await send_at(db, clock, NUDGE_TIME) != []  # Mette's own, before she leaves
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+
+    [message] = await send_at(db, clock, datetime(2027, 3, 4, 14, 40))
+
+    assert message.recipient == SUBSTITUTE
+    assert ON_BEHALF in message.reply.text.splitlines()
+    assert await send_at(db, clock, datetime(2027, 3, 4, 14, 50)) == []
+    assert await send_at(db, clock, datetime(2027, 3, 4, 15, 40)) == []
+
+
+async def test_a_substitute_who_may_not_rate_a_child_gets_no_button_for_it(db: Database, clock: FakeClock) -> None:
+    """Sofie works at MAR only: of Mette's children she may rate CX01 (MAR), not AK12 (SOL)."""
+    await load_roster(db, clock, MORNING, absences=absent_with(OUTSIDER), adjust=paedagog_has_a_child_at_mar)
+
+    [message] = await send_at(db, clock, NUDGE_TIME)
+
+    assert message.recipient == OUTSIDER
+    assert message.reply.text.splitlines() == [
+        HEADLINE,
+        "1 af 1 mål mangler. Tryk 1–4 for hvert mål.",
+        ON_BEHALF,
+        "*CX01* · mål 1 «Leger med andre»",
+        "Du får denne besked, fordi du er stedfortræder for Mette Jensen (CX01), "
+        "og ikke alle mål er registreret i dag.",
+    ]
+    assert buttons(message.reply.blocks) == nudge_buttons((await goal_ids(db, "CX01"))[1], THURSDAY)
+    assert "AK12" not in str(message.reply.blocks)
+
+
+async def test_not_for_a_child_whose_institution_is_closed_that_day(db: Database, clock: FakeClock) -> None:
+    def ali_at_both_too(data: dict[str, Any]) -> None:
+        paedagog_has_a_child_at_mar(data)
+        data["staff"][3]["institutions"] = ["SOL", "MAR"]
+
+    await load_roster(
+        db, clock, MORNING, absences=absent_with(SUBSTITUTE), closing_days=["2027-03-04"], adjust=ali_at_both_too
+    )
+
+    [message] = await send_at(db, clock, NUDGE_TIME)
+
+    assert message.recipient == SUBSTITUTE
+    assert message.reply.text.splitlines()[2:4] == [ON_BEHALF, "*CX01* · mål 1 «Leger med andre»"]
+    assert f"«{GOAL_1}»" not in message.reply.text and f"«{GOAL_2}»" not in message.reply.text
+
+
+async def test_the_substitutes_todo_list_holds_the_colleagues_child(db: Database, clock: FakeClock) -> None:
+    await load_roster(db, clock, MORNING, absences=absent_with(SUBSTITUTE))
+
+    reply = await Runner(db, clock)(SUBSTITUTE, "/rating mangler")
+
+    assert reply.text.splitlines()[2:5] == [ON_BEHALF, LABEL_1, LABEL_2]
+    ids = await goal_ids(db)
+    assert buttons(reply.blocks) == nudge_buttons(ids[1], THURSDAY) + nudge_buttons(ids[2], THURSDAY)
+
+
+async def test_a_substitute_whose_nudge_went_out_before_the_absence_gets_no_second_one(
+    db: Database, clock: FakeClock
+) -> None:
+    """At most one nudge per person per day: the colleague's child reaches Ali through `/rating mangler` then.
+    (A guard: this held before substitutes were nudged too.)"""
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    assert sorted(m.recipient for m in await send_at(db, clock, NUDGE_TIME)) == [PAEDAGOG, SUBSTITUTE]
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+
+    assert await send_at(db, clock, datetime(2027, 3, 4, 14, 40)) == []
+    assert ON_BEHALF in (await Runner(db, clock)(SUBSTITUTE, "/rating mangler")).text.splitlines()
