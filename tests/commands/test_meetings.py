@@ -263,7 +263,7 @@ async def test_fravaer_sends_the_reminders_to_the_substitute(run: PlanningRunner
     reply = await run(PAEDAGOG, f"/teambot fravær 2027-03-15 2027-04-02 {substitute}")
     assert reply.text == (
         "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
-        "Ali Hassan får dine mødeinvitationer i perioden."
+        "Ali Hassan får dine mødeinvitationer i perioden og dine børn med i sin daglige påmindelse om registreringer."
     )
     pending = await _rows(db, kind="meeting.reminder", status="pending")
     assert {r.recipient for r in pending} == {SUBSTITUTE, PSYKOLOG, LEAD}
@@ -278,7 +278,7 @@ async def test_fravaer_without_substitute_leaves_the_absent_out(run: PlanningRun
     reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
     assert reply.text == (
         "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
-        "Du får ingen mødeinvitationer i perioden."
+        "Du får ingen mødeinvitationer i perioden, og ingen får en påmindelse om dine børns registreringer."
     )
     pending = await _rows(run.db, kind="meeting.reminder", status="pending")
     assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}

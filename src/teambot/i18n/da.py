@@ -135,7 +135,7 @@ MESSAGES: dict[str, str] = {
     "cmd.aflys.summary": "Aflyser barnets næste statusmøde. De andre deltagere får besked.",
     "cmd.fravaer.usage": "/teambot fravær [fra til [stedfortræder]]",
     "cmd.fravaer.summary": (
-        "Registrerer dit fravær, fx `/teambot fravær 2/3 13/3 @Ali`. Stedfortræderen får dine mødeinvitationer. "
+        "Registrerer dit fravær, fx `/teambot fravær 2/3 13/3 @Ali`. Stedfortræderen får dine mødeinvitationer og dine børn med i sin daglige påmindelse om registreringer. "
         "Uden datoer: viser dit fravær."
     ),
     "meeting.unknown_case": "Jeg kender ikke barnet «{code}». Intet er gemt.",
@@ -184,9 +184,13 @@ MESSAGES: dict[str, str] = {
         "Jeg kender ikke stedfortræderen «{text}». Nævn personen med @ eller skriv det fulde navn. Intet er gemt."
     ),
     "absence.self_substitute": "Du kan ikke være din egen stedfortræder. Intet er gemt.",
-    "absence.recorded": "🗓️ Dit fravær {start} – {end} er registreret. Du får ingen mødeinvitationer i perioden.",
+    "absence.recorded": (
+        "🗓️ Dit fravær {start} – {end} er registreret. Du får ingen mødeinvitationer i perioden, "
+        "og ingen får en påmindelse om dine børns registreringer."
+    ),
     "absence.recorded_with": (
-        "🗓️ Dit fravær {start} – {end} er registreret. {name} får dine mødeinvitationer i perioden."
+        "🗓️ Dit fravær {start} – {end} er registreret. {name} får dine mødeinvitationer i perioden "
+        "og dine børn med i sin daglige påmindelse om registreringer."
     ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",

@@ -124,7 +124,8 @@ MESSAGES: dict[str, str] = {
     "cmd.aflys.summary": "Cancels the child's next status meeting. The other participants are told.",
     "cmd.fravaer.usage": "/teambot fravær [from to [substitute]]",
     "cmd.fravaer.summary": (
-        "Records your absence, e.g. `/teambot fravær 2/3 13/3 @Ali`. The substitute gets your meeting invitations. "
+        "Records your absence, e.g. `/teambot fravær 2/3 13/3 @Ali`. The substitute gets your meeting invitations "
+        "and your children in their daily rating reminder. "
         "Without dates: lists your absences."
     ),
     "meeting.unknown_case": "I don't know the child «{code}». Nothing was saved.",
@@ -173,8 +174,14 @@ MESSAGES: dict[str, str] = {
         "I don't know the substitute «{text}». Mention them with @ or type the full name. Nothing was saved."
     ),
     "absence.self_substitute": "You can't be your own substitute. Nothing was saved.",
-    "absence.recorded": "🗓️ Your absence {start} – {end} is recorded. You get no meeting invitations in that period.",
-    "absence.recorded_with": "🗓️ Your absence {start} – {end} is recorded. {name} gets your meeting invitations meanwhile.",
+    "absence.recorded": (
+        "🗓️ Your absence {start} – {end} is recorded. You get no meeting invitations in that period, "
+        "and nobody is reminded to rate your children."
+    ),
+    "absence.recorded_with": (
+        "🗓️ Your absence {start} – {end} is recorded. {name} gets your meeting invitations meanwhile "
+        "and your children in their daily rating reminder."
+    ),
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",
     "absence.list_line": "• {start} – {end} · substitute: {substitute}",
