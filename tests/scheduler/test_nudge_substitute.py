@@ -239,3 +239,15 @@ async def test_a_substitute_whose_nudge_went_out_before_the_absence_gets_no_seco
 
     assert await send_at(db, clock, datetime(2027, 3, 4, 14, 40)) == []
     assert ON_BEHALF in (await Runner(db, clock)(SUBSTITUTE, "/rating mangler")).text.splitlines()
+
+
+async def test_the_absent_pedagogue_still_sees_her_own_children_when_she_asks(db: Database, clock: FakeClock) -> None:
+    """She gets no nudge, but `/rating mangler` and a button's redraw still list her children: she may rate them.
+    (A guard: this held before; the nudge's rule must not empty her own list.)"""
+    await load_roster(db, clock, MORNING, absences=[ABSENT_THIS_WEEK])
+    run = Runner(db, clock)
+
+    assert (await run(PAEDAGOG, "/rating mangler")).text.splitlines()[2:4] == [LABEL_1, LABEL_2]
+    ids = await goal_ids(db)
+    reply = await run.press(PAEDAGOG, "rating_nudge:3", f"{ids[1]}:2027-03-04:3")
+    assert reply.text.splitlines()[2:4] == [f"✅ {LABEL_1}: *3 af 4* — registreret af Mette Jensen", LABEL_2]

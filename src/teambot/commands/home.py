@@ -43,7 +43,7 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
             blocks.append({"type": "divider"})
     if Role.PAEDAGOG in staff.roles:
         async with ctx.db.write() as session:
-            items = await nudge_items(session, staff, today)
+            items = await nudge_items(session, staff, today, asked=True)
             codes = (item.case_code for item in items)
             await audit.record_reads(
                 session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", via="home"

@@ -366,7 +366,7 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
         view = await _writable_case(session, staff, case.code)
         await record(ctx, session, staff, view, goal, day, given, None)
     async with ctx.db.write(brief=True) as session:
-        items = await store.nudge_items(session, staff, day)
+        items = await store.nudge_items(session, staff, day, asked=True)
         await _record_nudge_reads(ctx, session, items, via="nudge")
     reply = rating_nudge(day, items)
     reply.replace_original = True
@@ -377,7 +377,7 @@ async def todo(ctx: Context, staff: Staff) -> Reply:
     """`/rating mangler`: today's goals still to rate, with the nudge's 1–4 buttons, whenever you ask."""
     today = ctx.today()
     async with ctx.db.write(brief=True) as session:
-        items = await store.nudge_items(session, staff, today)
+        items = await store.nudge_items(session, staff, today, asked=True)
         await _record_nudge_reads(ctx, session, items, via="todo")
     if not items:
         return Reply(t("rating.todo_none", date=format_date(today)))

@@ -322,13 +322,6 @@ async def meetings_for(
     return rows
 
 
-async def is_absent(session: AsyncSession, staff: Staff, day: date) -> bool:
-    found = await session.exec(
-        select(Absence).where(Absence.staff_id == staff.id, col(Absence.start) <= day, col(Absence.end) >= day)
-    )
-    return found.first() is not None
-
-
 # -- batches for the planner: a few queries for a chunk of cases instead of a dozen per case -------------------
 
 
@@ -451,10 +444,15 @@ class NudgeScope:
     covering: tuple[Staff, ...] = ()  # the absent colleagues she is the substitute for that day, by name
 
 
-async def nudge_scopes(session: AsyncSession, staff_ids: Iterable[int], day: date) -> dict[int, NudgeScope]:
+async def nudge_scopes(
+    session: AsyncSession, staff_ids: Iterable[int], day: date, *, asked: bool = False
+) -> dict[int, NudgeScope]:
     """Whose children are in each person's nudge on `day`: her own unless she is absent, and those of each absent
     colleague she is the registered substitute for that day (as meeting invitations are routed, `route`: the
-    colleague's first absence covering the day decides). Someone absent herself stands in for nobody."""
+    colleague's first absence covering the day decides). Someone absent herself stands in for nobody.
+
+    `asked`: the list she asks for herself (`/rating mangler`, Home, a button's redraw) holds her own children
+    while she is absent too: she may still rate them, and without a substitute nobody else is asked to."""
     ids = list(staff_ids)
     covers = (col(Absence.start) <= day) & (col(Absence.end) >= day)
     stood_in_for = select(Absence.staff_id).where(covers, col(Absence.substitute_id).in_(ids))
@@ -480,7 +478,7 @@ async def nudge_scopes(session: AsyncSession, staff_ids: Iterable[int], day: dat
     }
     return {
         ident: NudgeScope(
-            own=ident not in first,
+            own=asked or ident not in first,
             covering=tuple(
                 sorted((colleagues[c] for c in covering.get(ident, []) if c in colleagues), key=lambda s: s.name)
             ),
@@ -489,7 +487,9 @@ async def nudge_scopes(session: AsyncSession, staff_ids: Iterable[int], day: dat
     }
 
 
-async def nudge_items_of(session: AsyncSession, staff: Sequence[Staff], day: date) -> dict[int, list[NudgeItem]]:
+async def nudge_items_of(
+    session: AsyncSession, staff: Sequence[Staff], day: date, *, asked: bool = False
+) -> dict[int, list[NudgeItem]]:
     """Each person's daily nudge on `day`, by staff id: the active goals of the children in it (`nudge_scopes`:
     her own first, then each absent colleague's she stands in for) with the ratings given so far; in a few queries
     whatever their number.
@@ -497,7 +497,7 @@ async def nudge_items_of(session: AsyncSession, staff: Sequence[Staff], day: dat
     Only cases whose institution is open that day count, and only children she may rate (`case_access`): a
     substitute from elsewhere gets no buttons she could not use."""
     members = {s.id: s for s in staff if s.id is not None}
-    scopes = await nudge_scopes(session, members, day)
+    scopes = await nudge_scopes(session, members, day, asked=asked)
     paedagog_ids = {i for i, scope in scopes.items() if scope.own} | {
         c.id for scope in scopes.values() for c in scope.covering if c.id is not None
     }

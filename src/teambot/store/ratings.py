@@ -291,10 +291,10 @@ async def record_rating(
     return old
 
 
-async def nudge_items(session: AsyncSession, staff: Staff, day: date) -> list[NudgeItem]:
-    """`staff`'s daily nudge on `day`: the goals of her own children (unless she is absent) and of the absent
-    colleagues' she stands in for, that she may rate, with the ratings given for `day` so far
-    (`queries.nudge_items_of`, the one rule for planning, sending, the buttons, `/rating mangler` and Home)."""
+async def nudge_items(session: AsyncSession, staff: Staff, day: date, *, asked: bool = False) -> list[NudgeItem]:
+    """`staff`'s daily nudge on `day`: the goals of her own children (unless she is absent; `asked`: even then) and
+    of the absent colleagues' she stands in for, that she may rate, with the ratings given for `day` so far
+    (`queries.nudge_items_of`: one rule for planning, sending, the buttons, `/rating mangler` and Home)."""
     if staff.id is None:
         return []
-    return (await nudge_items_of(session, [staff], day))[staff.id]
+    return (await nudge_items_of(session, [staff], day, asked=asked))[staff.id]
