@@ -231,7 +231,7 @@ async def test_a_substitute_whose_nudge_went_out_before_the_absence_gets_no_seco
     db: Database, clock: FakeClock
 ) -> None:
     """At most one nudge per person per day: the colleague's child reaches Ali through `/rating mangler` then.
-    (A guard: this held before substitutes were nudged too.)"""
+    (The "no second message" half held before substitutes were nudged too; the `/rating mangler` half is new.)"""
     await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
     assert sorted(m.recipient for m in await send_at(db, clock, NUDGE_TIME)) == [PAEDAGOG, SUBSTITUTE]
     clock.set(datetime(2027, 3, 4, 14, 30))
