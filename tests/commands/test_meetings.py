@@ -263,7 +263,8 @@ async def test_fravaer_sends_the_reminders_to_the_substitute(run: PlanningRunner
     reply = await run(PAEDAGOG, f"/teambot fravær 2027-03-15 2027-04-02 {substitute}")
     assert reply.text == (
         "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
-        "Ali Hassan får dine mødeinvitationer i perioden og dine børn med i sin daglige påmindelse om registreringer."
+        "Ali Hassan får dine mødeinvitationer i perioden. "
+        "Ali Hassan får dine børn med i sin daglige påmindelse om registreringer."
     )
     pending = await _rows(db, kind="meeting.reminder", status="pending")
     assert {r.recipient for r in pending} == {SUBSTITUTE, PSYKOLOG, LEAD}
@@ -278,10 +279,40 @@ async def test_fravaer_without_substitute_leaves_the_absent_out(run: PlanningRun
     reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
     assert reply.text == (
         "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
-        "Du får ingen mødeinvitationer i perioden, og ingen får en påmindelse om dine børns registreringer."
+        "Du får ingen mødeinvitationer i perioden. Ingen får en påmindelse om dine børns registreringer."
     )
     pending = await _rows(run.db, kind="meeting.reminder", status="pending")
     assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
+
+
+async def test_fravaer_says_when_the_substitute_may_not_rate_the_children(run: PlanningRunner) -> None:
+    """Sofie works at Mariehønen, not at AK12's Solsikken: she may not rate AK12, so no daily reminder of hers
+    holds it, and the reply says so instead of promising it (helper-56)."""
+    reply = await run(PAEDAGOG, f"/teambot fravær 2027-03-15 2027-04-02 @{OUTSIDER}")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Sofie Lund får dine mødeinvitationer i perioden. "
+        "Sofie Lund kan ikke registrere for dine børn (AK12), så ingen får en påmindelse om dem."
+    )
+
+
+async def test_fravaer_of_someone_without_children_says_nothing_of_children(run: PlanningRunner) -> None:
+    reply = await run(PSYKOLOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden."
+    )
+
+
+async def test_fravaer_over_an_earlier_one_says_the_earlier_still_decides(run: PlanningRunner) -> None:
+    """The first absence covering a day decides who stands in (meetings and the nudge): a second one over it is
+    stored, and the reply says the first still holds on those days instead of promising the new substitute."""
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-22 2027-03-23 Ali Hassan")
+    assert reply.text.endswith(
+        "Du havde allerede fravær mandag 15. marts 2027 – fredag 2. april 2027 (stedfortræder: ingen); "
+        "på de dage gælder det stadig."
+    )
 
 
 async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:

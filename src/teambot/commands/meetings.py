@@ -387,16 +387,59 @@ async def absence(ctx: Context, args: str) -> Reply:
     async with ctx.db.write() as session:
         substitute = await _substitute(session, " ".join(words[2:]), staff) if len(words) > 2 else None
         assert staff.id is not None
+        earlier = (
+            await session.exec(
+                select(Absence)
+                .where(Absence.staff_id == staff.id, col(Absence.start) <= end, col(Absence.end) >= start)
+                .order_by(col(Absence.id))
+            )
+        ).first()
         away = Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
         session.add(away)
         await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
         case_ids = await queries.case_ids_involving(session, staff)
+        lines = [
+            t("absence.recorded_with", start=format_date(start), end=format_date(end), name=substitute.name)
+            if substitute
+            else t("absence.recorded", start=format_date(start), end=format_date(end))
+        ]
+        lines += await _children_reminded(session, staff, substitute)
+        if earlier is not None:
+            # The first absence covering a day decides who stands in (meetings and the nudge alike).
+            named = await session.get(Staff, earlier.substitute_id) if earlier.substitute_id else None
+            lines.append(
+                t(
+                    "absence.overlaps",
+                    start=format_date(earlier.start),
+                    end=format_date(earlier.end),
+                    substitute=named.name if named else t("absence.no_substitute"),
+                )
+            )
     if ctx.replan:
         for case_id in case_ids:
             await ctx.replan(case_id)
-    if substitute:
-        return Reply(t("absence.recorded_with", start=format_date(start), end=format_date(end), name=substitute.name))
-    return Reply(t("absence.recorded", start=format_date(start), end=format_date(end)))
+    return Reply(" ".join(lines))
+
+
+async def _children_reminded(session: AsyncSession, staff: Staff, substitute: Staff | None) -> list[str]:
+    """What the reply says of the daily rating reminder for the children `staff` is the pædagog of: nothing if she
+    has none; which of them the substitute may rate, and so gets in her nudge (queries.nudge_scopes), and which not."""
+    cases = (
+        await session.exec(
+            select(Case).where(Case.paedagog_id == staff.id, Case.status == "active").order_by(col(Case.code))
+        )
+    ).all()
+    if not cases:
+        return []
+    if substitute is None:
+        return [t("absence.children_nobody")]
+    rated = [c.code for c in cases if (await access_to(session, substitute, c)).write]
+    left = [c.code for c in cases if c.code not in rated]
+    if not left:
+        return [t("absence.children_all", name=substitute.name)]
+    if not rated:
+        return [t("absence.children_none", name=substitute.name, codes=", ".join(left))]
+    return [t("absence.children_some", name=substitute.name, codes=", ".join(rated), left=", ".join(left))]
 
 
 async def _substitute(session: AsyncSession, text: str, staff: Staff) -> Staff:

@@ -184,13 +184,19 @@ MESSAGES: dict[str, str] = {
         "Jeg kender ikke stedfortræderen «{text}». Nævn personen med @ eller skriv det fulde navn. Intet er gemt."
     ),
     "absence.self_substitute": "Du kan ikke være din egen stedfortræder. Intet er gemt.",
-    "absence.recorded": (
-        "🗓️ Dit fravær {start} – {end} er registreret. Du får ingen mødeinvitationer i perioden, "
-        "og ingen får en påmindelse om dine børns registreringer."
-    ),
+    "absence.recorded": "🗓️ Dit fravær {start} – {end} er registreret. Du får ingen mødeinvitationer i perioden.",
     "absence.recorded_with": (
-        "🗓️ Dit fravær {start} – {end} er registreret. {name} får dine mødeinvitationer i perioden "
-        "og dine børn med i sin daglige påmindelse om registreringer."
+        "🗓️ Dit fravær {start} – {end} er registreret. {name} får dine mødeinvitationer i perioden."
+    ),
+    "absence.children_nobody": "Ingen får en påmindelse om dine børns registreringer.",
+    "absence.children_all": "{name} får dine børn med i sin daglige påmindelse om registreringer.",
+    "absence.children_none": ("{name} kan ikke registrere for dine børn ({codes}), så ingen får en påmindelse om dem."),
+    "absence.children_some": (
+        "{name} får {codes} med i sin daglige påmindelse om registreringer; for {left} kan {name} ikke "
+        "registrere, så ingen får en påmindelse om dem."
+    ),
+    "absence.overlaps": (
+        "Du havde allerede fravær {start} – {end} (stedfortræder: {substitute}); på de dage gælder det stadig."
     ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",

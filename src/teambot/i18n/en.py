@@ -174,14 +174,16 @@ MESSAGES: dict[str, str] = {
         "I don't know the substitute «{text}». Mention them with @ or type the full name. Nothing was saved."
     ),
     "absence.self_substitute": "You can't be your own substitute. Nothing was saved.",
-    "absence.recorded": (
-        "🗓️ Your absence {start} – {end} is recorded. You get no meeting invitations in that period, "
-        "and nobody is reminded to rate your children."
+    "absence.recorded": "🗓️ Your absence {start} – {end} is recorded. You get no meeting invitations in that period.",
+    "absence.recorded_with": "🗓️ Your absence {start} – {end} is recorded. {name} gets your meeting invitations meanwhile.",
+    "absence.children_nobody": "Nobody is reminded to rate your children.",
+    "absence.children_all": "{name} gets your children in their daily rating reminder.",
+    "absence.children_none": "{name} may not rate your children ({codes}), so nobody is reminded about them.",
+    "absence.children_some": (
+        "{name} gets {codes} in their daily rating reminder; {name} may not rate {left}, so nobody is reminded about "
+        "them."
     ),
-    "absence.recorded_with": (
-        "🗓️ Your absence {start} – {end} is recorded. {name} gets your meeting invitations meanwhile "
-        "and your children in their daily rating reminder."
-    ),
+    "absence.overlaps": "You already had an absence {start} – {end} (substitute: {substitute}); on those days it still applies.",
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",
     "absence.list_line": "• {start} – {end} · substitute: {substitute}",
