@@ -9,6 +9,7 @@ March is four weeks away.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -935,3 +936,26 @@ async def test_the_overview_for_a_lead_with_several_institutions_and_for_outside
     assert (
         await run(OUTSIDER, "/teambot café tekst")
     ).text == "Børnehaven Egebakken har ingen kommende småbørnscafé endnu."
+
+
+async def test_a_decline_beside_a_move_of_the_cafe_counts_both_in_its_sequence(run: VisitRunner) -> None:
+    """PostgreSQL, READ COMMITTED: another transaction (a move off a closing day, a new count) holds the café's row
+    while Maja says **Kan ikke**. Her decline waits for it and counts on from its revision: before, it had read the
+    old one and wrote the same number, so a calendar that fetched between the two saw the move with no higher
+    SEQUENCE and ignored it. (SQLite has one writer at a time: nothing to race.)"""
+    if run.db.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite runs one write transaction at a time")
+    [cafe] = [c for c in await cafes(run.db) if c.day == CAFE_DAY]
+    before = cafe.revision
+    value = button_value(await invitation(run, MAJA), "cafe_no")
+    async with run.db.engine.connect() as other:
+        await other.exec_driver_sql(
+            "UPDATE cafe_session SET revision = revision + 1 WHERE id = %(id)s", {"id": cafe.id}
+        )  # the row is held until this transaction ends
+        declining = asyncio.ensure_future(run.press(MAJA, "cafe_no", value))
+        await asyncio.sleep(0.3)  # the decline has read what it reads by now, and waits for the row
+        await other.commit()
+    reply = await declining
+    assert reply.text.startswith("❌ Du har meldt afbud")
+    [after] = [c for c in await cafes(run.db) if c.id == cafe.id]
+    assert after.revision == before + 2

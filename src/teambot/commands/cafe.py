@@ -239,7 +239,13 @@ async def _my_invite(
         raise UserError(t("cafe.invite_stale"))
     if cafe_id is not None and (invite is None or invite.session_id != cafe_id):
         invite = None  # gone with the day it was for; its id may be another invitation's now
-    cafe = await session.get(CafeSession, invite.session_id if invite else cafe_id) if invite or cafe_id else None
+    # Its row held (PostgreSQL) until this answer commits: an answer counts in the café's revision (a calendar's
+    # SEQUENCE), and a move or a new count in another transaction must not write the same number.
+    cafe = (
+        await session.get(CafeSession, invite.session_id if invite else cafe_id, with_for_update=True)
+        if invite or cafe_id
+        else None
+    )
     institution = await session.get(Institution, cafe.institution_id) if cafe else None
     if cafe is not None and institution is not None and day is not None and cafe.day != day:
         mine = (

@@ -84,14 +84,18 @@ async def set_count(
 
 
 async def sessions_covering(session: AsyncSession, institution_id: int, month: date) -> list[CafeSession]:
+    """The cafés whose children's months cover `month`, their rows held (PostgreSQL) until the transaction ends: a
+    new count revises them, and so may an answer or a move in another transaction (see `revise`)."""
     return list(
         (
             await session.exec(
-                select(CafeSession).where(
+                select(CafeSession)
+                .where(
                     CafeSession.institution_id == institution_id,
                     col(CafeSession.first_month) <= month,
                     col(CafeSession.last_month) >= month,
                 )
+                .with_for_update()
             )
         ).all()
     )
@@ -360,7 +364,12 @@ async def move_off_closing_days(
     if not closed_ids:
         return []
     order = (col(CafeSession.day), col(CafeSession.id))
-    closed = (await session.exec(select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(*order))).all()
+    # Held until the pass commits: a move revises the café, and an answer in another transaction may too.
+    closed = (
+        await session.exec(
+            select(CafeSession).where(col(CafeSession.id).in_(closed_ids)).order_by(*order).with_for_update()
+        )
+    ).all()
     policy = cafe_policy(await queries.municipality(session))
     cafe_days: dict[int, set[date]] = {}
     for institution_id, day in (
