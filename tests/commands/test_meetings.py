@@ -292,7 +292,7 @@ async def test_fravaer_says_when_the_substitute_may_not_rate_the_children(run: P
     assert reply.text == (
         "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
         "Sofie Lund får dine mødeinvitationer i perioden. "
-        "Sofie Lund kan ikke registrere for dine børn (AK12), så ingen får en påmindelse om dem."
+        "Sofie Lund kan ikke registrere for AK12, så ingen får en påmindelse om de registreringer."
     )
 
 
@@ -305,13 +305,32 @@ async def test_fravaer_of_someone_without_children_says_nothing_of_children(run:
 
 
 async def test_fravaer_over_an_earlier_one_says_the_earlier_still_decides(run: PlanningRunner) -> None:
-    """The first absence covering a day decides who stands in (meetings and the nudge): a second one over it is
-    stored, and the reply says the first still holds on those days instead of promising the new substitute."""
+    """The first absence covering a day decides who stands in (meetings and the nudge): a second one inside it is
+    stored, and its reply says the first still holds instead of promising the new substitute anything; one that
+    reaches past it promises for the rest and says the first holds on its days (helper-56, helper-57)."""
     await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
-    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-22 2027-03-23 Ali Hassan")
-    assert reply.text.endswith(
+    inside = await run(PAEDAGOG, "/teambot fravær 2027-03-22 2027-03-23 Ali Hassan")
+    assert inside.text == (
+        "🗓️ Dit fravær mandag 22. marts 2027 – tirsdag 23. marts 2027 er registreret, men dit fravær "
+        "mandag 15. marts 2027 – fredag 2. april 2027 (stedfortræder: ingen) dækker allerede de dage og gælder stadig."
+    )
+    past = await run(PAEDAGOG, "/teambot fravær 2027-03-29 2027-04-09 Ali Hassan")
+    assert past.text == (
+        "🗓️ Dit fravær mandag 29. marts 2027 – fredag 9. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden. "
+        "Ali Hassan får dine børn med i sin daglige påmindelse om registreringer. "
         "Du havde allerede fravær mandag 15. marts 2027 – fredag 2. april 2027 (stedfortræder: ingen); "
         "på de dage gælder det stadig."
+    )
+
+
+async def test_fravaer_with_a_substitute_who_is_away_herself_says_so(run: PlanningRunner) -> None:
+    """A substitute away herself stands in for nobody in the daily nudge (helper-57): the reply says which days."""
+    await run(SUBSTITUTE, "/teambot fravær 2027-03-22 2027-04-16")
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert reply.text.endswith(
+        "Ali Hassan er selv væk mandag 22. marts 2027 – fredag 2. april 2027; de dage får ingen en påmindelse om "
+        "dine børns registreringer."
     )
 
 

@@ -398,32 +398,63 @@ async def absence(ctx: Context, args: str) -> Reply:
         session.add(away)
         await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
         case_ids = await queries.case_ids_involving(session, staff)
-        lines = [
-            t("absence.recorded_with", start=format_date(start), end=format_date(end), name=substitute.name)
-            if substitute
-            else t("absence.recorded", start=format_date(start), end=format_date(end))
-        ]
-        lines += await _children_reminded(session, staff, substitute)
-        if earlier is not None:
-            # The first absence covering a day decides who stands in (meetings and the nudge alike).
-            named = await session.get(Staff, earlier.substitute_id) if earlier.substitute_id else None
-            lines.append(
-                t(
-                    "absence.overlaps",
-                    start=format_date(earlier.start),
-                    end=format_date(earlier.end),
-                    substitute=named.name if named else t("absence.no_substitute"),
-                )
-            )
+        dates = {"start": format_date(start), "end": format_date(end)}
+        if earlier is not None and earlier.start <= start and earlier.end >= end:
+            # The first absence covering a day decides who stands in (meetings and the nudge alike): this one
+            # decides nothing, and the reply promises nothing.
+            lines = [t("absence.recorded_covered", **dates, **await _earlier(session, earlier))]
+        else:
+            lines = [
+                t("absence.recorded_with", **dates, name=substitute.name)
+                if substitute
+                else t("absence.recorded", **dates)
+            ]
+            lines += await _children_reminded(session, staff, substitute)
+            if substitute is not None:
+                lines += await _substitute_away(session, substitute, start, end)
+            if earlier is not None:
+                lines.append(t("absence.overlaps", **await _earlier(session, earlier)))
     if ctx.replan:
         for case_id in case_ids:
             await ctx.replan(case_id)
     return Reply(" ".join(lines))
 
 
+async def _earlier(session: AsyncSession, earlier: Absence) -> dict[str, str]:
+    named = await session.get(Staff, earlier.substitute_id) if earlier.substitute_id else None
+    return {
+        "earlier_start": format_date(earlier.start),
+        "earlier_end": format_date(earlier.end),
+        "substitute": named.name if named else t("absence.no_substitute"),
+    }
+
+
+async def _substitute_away(session: AsyncSession, substitute: Staff, start: date, end: date) -> list[str]:
+    """A substitute away herself stands in for nobody in the daily nudge (`queries.nudge_scopes`); meeting
+    invitations still go to her."""
+    own = (
+        await session.exec(
+            select(Absence)
+            .where(Absence.staff_id == substitute.id, col(Absence.start) <= end, col(Absence.end) >= start)
+            .order_by(col(Absence.start))
+        )
+    ).first()
+    if own is None:
+        return []
+    return [
+        t(
+            "absence.substitute_away",
+            name=substitute.name,
+            start=format_date(max(own.start, start)),
+            end=format_date(min(own.end, end)),
+        )
+    ]
+
+
 async def _children_reminded(session: AsyncSession, staff: Staff, substitute: Staff | None) -> list[str]:
     """What the reply says of the daily rating reminder for the children `staff` is the pædagog of: nothing if she
-    has none; which of them the substitute may rate, and so gets in her nudge (queries.nudge_scopes), and which not."""
+    has none; which of them the substitute may rate, and so gets in her nudge, and which not (the access rule
+    `queries.nudge_items_of` applies; who stands in on a day is `queries.nudge_scopes`'s, see the callers)."""
     cases = (
         await session.exec(
             select(Case).where(Case.paedagog_id == staff.id, Case.status == "active").order_by(col(Case.code))

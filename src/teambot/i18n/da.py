@@ -190,13 +190,23 @@ MESSAGES: dict[str, str] = {
     ),
     "absence.children_nobody": "Ingen får en påmindelse om dine børns registreringer.",
     "absence.children_all": "{name} får dine børn med i sin daglige påmindelse om registreringer.",
-    "absence.children_none": ("{name} kan ikke registrere for dine børn ({codes}), så ingen får en påmindelse om dem."),
+    "absence.children_none": (
+        "{name} kan ikke registrere for {codes}, så ingen får en påmindelse om de registreringer."
+    ),
     "absence.children_some": (
-        "{name} får {codes} med i sin daglige påmindelse om registreringer; for {left} kan {name} ikke "
-        "registrere, så ingen får en påmindelse om dem."
+        "{name} får {codes} med i sin daglige påmindelse om registreringer, men kan ikke registrere for {left}, "
+        "så ingen får en påmindelse om de registreringer."
+    ),
+    "absence.substitute_away": (
+        "{name} er selv væk {start} – {end}; de dage får ingen en påmindelse om dine børns registreringer."
     ),
     "absence.overlaps": (
-        "Du havde allerede fravær {start} – {end} (stedfortræder: {substitute}); på de dage gælder det stadig."
+        "Du havde allerede fravær {earlier_start} – {earlier_end} (stedfortræder: {substitute}); "
+        "på de dage gælder det stadig."
+    ),
+    "absence.recorded_covered": (
+        "🗓️ Dit fravær {start} – {end} er registreret, men dit fravær {earlier_start} – {earlier_end} "
+        "(stedfortræder: {substitute}) dækker allerede de dage og gælder stadig."
     ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",

@@ -178,12 +178,22 @@ MESSAGES: dict[str, str] = {
     "absence.recorded_with": "🗓️ Your absence {start} – {end} is recorded. {name} gets your meeting invitations meanwhile.",
     "absence.children_nobody": "Nobody is reminded to rate your children.",
     "absence.children_all": "{name} gets your children in their daily rating reminder.",
-    "absence.children_none": "{name} may not rate your children ({codes}), so nobody is reminded about them.",
+    "absence.children_none": "{name} may not rate {codes}, so nobody is reminded about those ratings.",
     "absence.children_some": (
-        "{name} gets {codes} in their daily rating reminder; {name} may not rate {left}, so nobody is reminded about "
-        "them."
+        "{name} gets {codes} in their daily rating reminder, but may not rate {left}, so nobody is reminded about "
+        "those ratings."
     ),
-    "absence.overlaps": "You already had an absence {start} – {end} (substitute: {substitute}); on those days it still applies.",
+    "absence.substitute_away": (
+        "{name} is away too {start} – {end}; on those days nobody is reminded to rate your children."
+    ),
+    "absence.overlaps": (
+        "You already had an absence {earlier_start} – {earlier_end} (substitute: {substitute}); on those days it "
+        "still applies."
+    ),
+    "absence.recorded_covered": (
+        "🗓️ Your absence {start} – {end} is recorded, but your absence {earlier_start} – {earlier_end} "
+        "(substitute: {substitute}) already covers those days and still applies."
+    ),
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",
     "absence.list_line": "• {start} – {end} · substitute: {substitute}",
