@@ -959,3 +959,26 @@ async def test_a_decline_beside_a_move_of_the_cafe_counts_both_in_its_sequence(r
     assert reply.text.startswith("❌ Du har meldt afbud")
     [after] = [c for c in await cafes(run.db) if c.id == cafe.id]
     assert after.revision == before + 2
+
+
+async def test_two_clicks_on_kan_ikke_at_once_decline_once(run: VisitRunner) -> None:
+    """PostgreSQL: two clicks of **Kan ikke** that arrive together (the café's row held meanwhile by another
+    transaction, so both wait): the second sees the first's answer, and one stand-in is asked, not two."""
+    if run.db.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite runs one write transaction at a time")
+    [cafe] = [c for c in await cafes(run.db) if c.day == CAFE_DAY]
+    value = button_value(await invitation(run, MAJA), "cafe_no")
+    async with run.db.engine.connect() as other:
+        await other.exec_driver_sql("SELECT id FROM cafe_session WHERE id = %(id)s FOR UPDATE", {"id": cafe.id})
+        clicks = [asyncio.ensure_future(run.press(MAJA, "cafe_no", value)) for _ in range(2)]
+        await asyncio.sleep(0.3)  # both have read the invitation by now, and wait for the café
+        await other.commit()
+    replies = sorted(reply.text for reply in await asyncio.gather(*clicks))
+    assert replies[0].startswith("Du har allerede meldt afbud") and replies[1].startswith("❌ Du har meldt afbud")
+    async with run.db.read() as session:
+        asked = (
+            await session.exec(
+                select(CafeInvite).where(CafeInvite.session_id == cafe.id, col(CafeInvite.stands_in_for).is_not(None))
+            )
+        ).all()
+    assert len(asked) == 1

@@ -246,6 +246,9 @@ async def _my_invite(
         if invite or cafe_id
         else None
     )
+    if invite is not None and cafe is not None:
+        # Read again now that the café is held: a second click that waited for the first sees its answer.
+        await session.refresh(invite)
     institution = await session.get(Institution, cafe.institution_id) if cafe else None
     if cafe is not None and institution is not None and day is not None and cafe.day != day:
         mine = (

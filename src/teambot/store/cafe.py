@@ -95,6 +95,7 @@ async def sessions_covering(session: AsyncSession, institution_id: int, month: d
                     col(CafeSession.first_month) <= month,
                     col(CafeSession.last_month) >= month,
                 )
+                .order_by(col(CafeSession.day), col(CafeSession.id))  # the order every writer holds cafés in
                 .with_for_update()
             )
         ).all()
