@@ -1,4 +1,4 @@
-"""The daily rating nudge: one DM per pædagog per working day with unrated goals, at the local nudge time.
+"""The daily rating nudge: one DM a person a working day with unrated goals to rate, at the local nudge time.
 
 A substitute's one nudge also holds the children of the absent colleagues she stands in for that day
 (`queries.nudge_scopes`); an absent pædagog gets none.

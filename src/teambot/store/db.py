@@ -75,7 +75,7 @@ def sync_url(url: str | URL) -> URL:
 
 def install_sqlite_pragmas(sync_engine: Any, *, wal: sqlite_loop.Wal | None) -> None:
     """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves. `wal`: the file's WAL,
-    if teambot keeps it (SQLite's automatic checkpoint off, `Database.write` checkpoints)."""
+    if teambot keeps it (SQLite's automatic checkpoint off, a writer's turn claims teambot's: store/sqlite_loop.py)."""
 
     @event.listens_for(sync_engine, "do_connect")
     def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
@@ -320,7 +320,8 @@ class Database:
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[_Turn]:
-        """This process's turn to write to SQLite (see the class's doc); a WAL checkpoint after, if due."""
+        """This process's turn to write to SQLite (see the class's doc); after it, a WAL checkpoint claimed if due
+        and started beside the writers (`_checkpoint`)."""
         loop = asyncio.get_running_loop()
         queue = self._writer_queues.get(loop)
         if queue is None:

@@ -235,7 +235,7 @@ class Visit(SQLModel, table=True):
     status: str = Field(default="planned", max_length=12)  # planned | confirmed | moved
     confirmed_by: int | None = Field(default=None, foreign_key="staff.id")
     changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last moved or confirmed
-    revision: int = 0  # how often its day changed: a calendar's SEQUENCE
+    revision: int = 0  # how often its day changed: with `reroutes`, a calendar's SEQUENCE (store/calendar.py)
     # Whom the planner last found it routed to (fixed consultant or substitute; None: only the leads are told), how
     # often that changed, and when last: a calendar's SEQUENCE and LAST-MODIFIED also grow when it changes hands.
     visitor_id: int | None = Field(default=None, foreign_key="staff.id")
@@ -293,7 +293,7 @@ class CafeSession(SQLModel, table=True):
     last_month: date
     children: int
     created_at: datetime = Field(sa_type=UTCDateTime)
-    revision: int = 0  # how often its day changed, and when last: a calendar's SEQUENCE and LAST-MODIFIED
+    revision: int = 0  # changes a calendar shows (store/revisions.py), and when last: SEQUENCE and LAST-MODIFIED
     changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
