@@ -387,13 +387,7 @@ async def absence(ctx: Context, args: str) -> Reply:
     async with ctx.db.write() as session:
         substitute = await _substitute(session, " ".join(words[2:]), staff) if len(words) > 2 else None
         assert staff.id is not None
-        earlier = (
-            await session.exec(
-                select(Absence)
-                .where(Absence.staff_id == staff.id, col(Absence.start) <= end, col(Absence.end) >= start)
-                .order_by(col(Absence.id))
-            )
-        ).first()
+        earlier = await _first_absence(session, staff, start, end)
         away = Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
         session.add(away)
         await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
@@ -420,6 +414,17 @@ async def absence(ctx: Context, args: str) -> Reply:
     return Reply(" ".join(lines))
 
 
+async def _first_absence(session: AsyncSession, staff: Staff, start: date, end: date) -> Absence | None:
+    """`staff`'s first registered absence with a day in `start`–`end`: the first covering a day decides."""
+    return (
+        await session.exec(
+            select(Absence)
+            .where(Absence.staff_id == staff.id, col(Absence.start) <= end, col(Absence.end) >= start)
+            .order_by(col(Absence.id))
+        )
+    ).first()
+
+
 async def _earlier(session: AsyncSession, earlier: Absence) -> dict[str, str]:
     named = await session.get(Staff, earlier.substitute_id) if earlier.substitute_id else None
     return {
@@ -432,13 +437,7 @@ async def _earlier(session: AsyncSession, earlier: Absence) -> dict[str, str]:
 async def _substitute_away(session: AsyncSession, substitute: Staff, start: date, end: date) -> list[str]:
     """A substitute away herself stands in for nobody in the daily nudge (`queries.nudge_scopes`); meeting
     invitations still go to her."""
-    own = (
-        await session.exec(
-            select(Absence)
-            .where(Absence.staff_id == substitute.id, col(Absence.start) <= end, col(Absence.end) >= start)
-            .order_by(col(Absence.start))
-        )
-    ).first()
+    own = await _first_absence(session, substitute, start, end)
     if own is None:
         return []
     return [
