@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from teambot.domain.roles import Role
 from teambot.store import queries
 from teambot.store.db import Database
-from teambot.store.models import Case, ClosingPeriod, Goal, Rating, Staff
+from teambot.store.models import Absence, Case, ClosingPeriod, Goal, Rating, Staff
 from teambot.store.ratings import nudge_items
 from teambot.testing.generate import Size, generate
 
@@ -32,6 +32,14 @@ async def test_nudge_items_of_many_pedagogues_match_one_at_a_time(db: Database) 
         cases["C00009"].status = "closed"
         cases["C00010"].start_meeting = date(2027, 3, 10)  # not started yet on DAY
         session.add(ClosingPeriod(institution_id=cases["C00003"].institution_id, start=DAY, end=DAY))
+        # C00005's pædagog is away, a colleague of her institution stands in: her children go into his nudge.
+        away = cases["C00005"]
+        colleague = next(
+            c.paedagog_id
+            for c in cases.values()
+            if c.institution_id == away.institution_id and c.paedagog_id != away.paedagog_id
+        )
+        session.add(Absence(staff_id=away.paedagog_id, start=DAY, end=DAY, substitute_id=colleague))
     async with db.read() as session:
         staff = (await session.exec(select(Staff).order_by(col(Staff.id)))).all()
         batch = await queries.nudge_items_of(session, staff, DAY)
@@ -39,6 +47,8 @@ async def test_nudge_items_of_many_pedagogues_match_one_at_a_time(db: Database) 
             assert member.id is not None
             assert batch[member.id] == await nudge_items(session, member, DAY), member.name
         assert any(item.rated_by == "Medarbejder 1" for items in batch.values() for item in items)
+        assert batch[away.paedagog_id] == []
+        assert "C00005" in {item.case_code for item in batch[colleague] if item.on_behalf_of is not None}
 
 
 async def test_institution_codes_of_many_staff_match_one_at_a_time(db: Database) -> None:
