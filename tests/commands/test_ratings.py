@@ -153,7 +153,7 @@ async def test_a_correction_of_a_backfilled_day_touches_only_that_day(bot: Runne
 
 REFUSALS = [
     pytest.param(
-        "/rating AK13 1 3", {}, "Jeg kender ikke barnet «AK13». Dine børn: AK12. Intet er gemt.", id="unknown child"
+        "/rating AK13 1 3", {}, "Jeg kender ikke barnet «AK13». Du kan registrere for: AK12. Intet er gemt.", id="unknown child"
     ),
     pytest.param(
         "/rating AK12 3",
@@ -335,6 +335,14 @@ async def test_a_stranger_is_refused_the_same_way_whether_or_not_the_child_exist
     assert (await bot(STRANGER, line.format(code="AK12"))).text == UNKNOWN_USER
     assert (await bot(STRANGER, line.format(code="ZZ99"))).text == UNKNOWN_USER
     assert await ratings(db) == []
+
+
+async def test_a_mistyped_code_lists_a_colleagues_child_as_one_she_may_rate_not_as_her_own(bot: Runner) -> None:
+    # Ali has no children of his own; AK12 is Mette's, at his institution. "Dine børn: AK12" would tell him AK12
+    # is his, which `/teambot mig` ("Du har ingen aktive forløb") contradicts.
+    reply = await bot(SUBSTITUTE, "/rating AK13 1 3")
+
+    assert reply.text == "Jeg kender ikke barnet «AK13». Du kan registrere for: AK12. Intet er gemt."
 
 
 @pytest.mark.parametrize("user", [LEAD, SUBSTITUTE], ids=["lead", "another pædagog of the institution"])

@@ -222,7 +222,7 @@ MESSAGES: dict[str, str] = {
     "rating.recorded": "✅ Registreret: {code}, mål {number} «{goal}» — {date}: *{value} af 4*.",
     "rating.corrected": "✏️ Ændret: {code}, mål {number} — {date}: ændret fra {old} til *{new}*.",
     "rating.note": "Note: {note}",
-    "rating.unknown_child": "Jeg kender ikke barnet «{code}». Dine børn: {mine}. Intet er gemt.",
+    "rating.unknown_child": "Jeg kender ikke barnet «{code}». Du kan registrere for: {mine}. Intet er gemt.",
     "rating.unknown_child_none": "Jeg kender ikke barnet «{code}», og du har ingen børn at registrere for. Intet er gemt.",
     "rating.case_closed": "Forløbet for {code} er lukket, så der kan ikke registreres mere. Intet er gemt.",
     "rating.no_goals": "{code} har ingen aktive mål endnu. Tilføj et med `/teambot forløb mål {code} <tekst>`. Intet er gemt.",

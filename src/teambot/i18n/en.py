@@ -207,7 +207,7 @@ MESSAGES: dict[str, str] = {
     "rating.recorded": "✅ Recorded: {code}, goal {number} «{goal}» — {date}: *{value} of 4*.",
     "rating.corrected": "✏️ Changed: {code}, goal {number} — {date}: changed from {old} to *{new}*.",
     "rating.note": "Note: {note}",
-    "rating.unknown_child": "I don't know the child «{code}». Your children: {mine}. Nothing was saved.",
+    "rating.unknown_child": "I don't know the child «{code}». You can rate: {mine}. Nothing was saved.",
     "rating.unknown_child_none": "I don't know the child «{code}», and you have no children to rate. Nothing was saved.",
     "rating.case_closed": "The case for {code} is closed; no more ratings can be given. Nothing was saved.",
     "rating.no_goals": "{code} has no active goals yet. Add one with `/teambot forløb mål {code} <text>`. Nothing was saved.",
