@@ -22,13 +22,14 @@ from teambot.i18n import (
     month_name,
     set_language,
     t,
+    t_count,
     weekday_name,
 )
 from teambot.testing.clock import COPENHAGEN
 
 SOURCE = Path(teambot.__file__).parent
-# A literal first argument of t(...): t("key" or t(\n "key"; not t(f"..."), not x.get("...").
-T_CALL = re.compile(r"(?<![\w.])t\(\s*\"([^\"{}]+)\"")
+# A literal first argument of t(...) or t_count(...): t("key" or t(\n "key"; not t(f"..."), not x.get("...").
+T_CALL = re.compile(r"(?<![\w.])t(?:_count)?\(\s*\"([^\"{}]+)\"")
 PROBLEM_KIND = re.compile(r"\"(roster\.[a-z_]+)\"")
 
 
@@ -149,3 +150,10 @@ def test_english_formats() -> None:
     assert format_date(date(2026, 11, 12)) == "Thursday 12 November 2026"
     assert format_time(time(14, 0)) == "at 14:00"
     assert format_decimal(2.6) == "2.6"
+
+
+def test_a_count_of_one_reads_in_the_singular() -> None:
+    assert t_count("meeting.moved", 1, code="AK12", date="d", time="t").endswith("1 deltager får besked.")
+    assert t_count("meeting.moved", 2, code="AK12", date="d", time="t").endswith("2 deltagere får besked.")
+    assert t_count("calendar.cafe_children", 1) == "For 1 barn omkring 1½ år og forældrene."
+    assert t_count("calendar.cafe_children", 0) == "For 0 børn omkring 1½ år og deres forældre."

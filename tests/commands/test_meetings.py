@@ -158,6 +158,29 @@ async def test_flyt_moves_the_meeting_replans_reminders_and_tells_the_others(run
     )
 
 
+async def test_flyt_onto_a_day_a_participant_is_away_says_who_stands_in_and_who_is_missing(
+    run: PlanningRunner,
+) -> None:
+    # The lead picks a day without seeing the team's absences: the reply tells her before she leaves it there.
+    await run(PAEDAGOG, "/teambot fravær 2027-04-05 2027-04-09 Ali Hassan")
+    await run(PSYKOLOG, "/teambot fravær 2027-04-06 2027-04-06")
+
+    reply = await run(LEAD, "/teambot flyt AK12 2027-04-06")
+
+    assert reply.text == (
+        "🔁 Statusmødet for AK12 er flyttet til tirsdag 6. april 2027 kl. 14.00. 1 deltager får besked.\n"
+        "⚠️ Mette Jensen (pædagog) er fraværende den dag; stedfortræderen Ali Hassan får mødets beskeder i stedet.\n"
+        "⚠️ Peter Friis (psykolog) er fraværende den dag og har ingen stedfortræder, "
+        "så ingen får mødets beskeder i stedet."
+    )
+    assert {n.recipient for n in await _rows(run.db, kind="meeting.moved")} == {SUBSTITUTE}
+    # A day nobody is away keeps the one line.
+    back = await run(LEAD, "/teambot flyt AK12 2027-04-13")
+    assert (
+        back.text == "🔁 Statusmødet for AK12 er flyttet til tirsdag 13. april 2027 kl. 14.00. 2 deltagere får besked."
+    )
+
+
 async def test_flyt_with_a_new_time(run: PlanningRunner) -> None:
     reply = await run(LEAD, "/teambot flyt AK12 6/4 kl. 9.30")
     assert reply.text.startswith("🔁 Statusmødet for AK12 er flyttet til tirsdag 6. april 2027 kl. 09.30.")

@@ -153,7 +153,10 @@ async def test_a_correction_of_a_backfilled_day_touches_only_that_day(bot: Runne
 
 REFUSALS = [
     pytest.param(
-        "/rating AK13 1 3", {}, "Jeg kender ikke barnet «AK13». Du kan registrere for: AK12. Intet er gemt.", id="unknown child"
+        "/rating AK13 1 3",
+        {},
+        "Jeg kender ikke barnet «AK13». Du kan registrere for: AK12. Intet er gemt.",
+        id="unknown child",
     ),
     pytest.param(
         "/rating AK12 3",

@@ -163,3 +163,14 @@ def test_a_chart_of_goals_without_ratings_draws_no_empty_legend() -> None:
         warnings.simplefilter("error")
         png = chart_png(data)
     assert png.startswith(b"\x89PNG")
+
+
+async def test_a_report_of_one_rating_says_one_rating(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    run = Runner(db, clock)
+    await run(PAEDAGOG, "/rating AK12 1 3")
+
+    reply = await run(PAEDAGOG, "/teambot rapport AK12")
+
+    assert "(1 registrering): graf og PDF til udskrift." in reply.text

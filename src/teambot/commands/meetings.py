@@ -22,8 +22,8 @@ from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week
 from teambot.domain.meetings import MeetingFacts, format_hhmm, parse_hhmm
 from teambot.domain.numbers import parse_int
-from teambot.domain.routing import Delivery
-from teambot.i18n import format_date, format_time, t
+from teambot.domain.routing import Away, Delivery
+from teambot.i18n import format_date, format_time, t, t_count
 from teambot.store import audit, outbox, queries
 from teambot.store import visits as visit_store
 from teambot.store.models import Absence, Case, Meeting, Staff
@@ -182,6 +182,7 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=CHANGE_KINDS)
         facts = await queries.meeting_facts(session, case, meeting)
         told = await _notify_others(ctx, session, case, facts, staff, old_day=old_day, reason=None)
+        away = await queries.away_on(session, case, day)
         audit.record(
             session,
             at=ctx.clock.now(),
@@ -194,10 +195,18 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         )
     if ctx.replan and case.id is not None:
         await ctx.replan(case.id)
-    return Reply(
-        t("meeting.moved", code=case.code, date=format_date(day), time=format_time(parse_hhmm(meeting.start)), n=told),
-        replace_original=True,
+    moved = t_count(
+        "meeting.moved", told, code=case.code, date=format_date(day), time=format_time(parse_hhmm(meeting.start))
     )
+    return Reply("\n".join([moved, *map(_away_line, away)]), replace_original=True)
+
+
+def _away_line(absent: Away) -> str:
+    # The one moving a meeting picks a day without seeing the team's absences: say who is away then.
+    person, role = absent.participant.person, absent.participant.role
+    if absent.substitute is None:
+        return t("meeting.away_alone", name=person.name, role=role)
+    return t("meeting.away_substitute", name=person.name, role=role, substitute=absent.substitute.name)
 
 
 async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
@@ -224,7 +233,9 @@ async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
         )
     if ctx.replan and case.id is not None:
         await ctx.replan(case.id)
-    return Reply(t("meeting.cancelled", code=case.code, date=format_date(meeting.day), n=told), replace_original=True)
+    return Reply(
+        t_count("meeting.cancelled", told, code=case.code, date=format_date(meeting.day)), replace_original=True
+    )
 
 
 @REGISTRY.command("/teambot", "flyt", key="flyt", aliases=("move",))

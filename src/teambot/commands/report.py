@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from teambot.commands.registry import REGISTRY, Attachment, Context, Reply, UserError
 from teambot.domain.dates import Direction, parse_day
-from teambot.i18n import format_date, t
+from teambot.i18n import format_date, t, t_count
 from teambot.reports.progress import GoalSeries, ProgressData, chart_png, report_pdf
 from teambot.store import audit
 from teambot.store import ratings as store
@@ -90,7 +90,7 @@ async def report(ctx: Context, args: str) -> Reply:
     stem = f"forloebsrapport-{case.code}-{start.isoformat()}-{end.isoformat()}"
     count = sum(len(s.ratings) for s in series)
     return Reply(
-        t("report.ready", code=case.code, start=format_date(start), end=format_date(end), n=count),
+        t_count("report.ready", count, code=case.code, start=format_date(start), end=format_date(end)),
         files=[
             Attachment(f"{stem}.png", chart_png(data), t("report.chart_title", code=case.code)),
             Attachment(f"{stem}.pdf", report_pdf(data), t("report.pdf_title", code=case.code)),

@@ -47,10 +47,33 @@ def route(participants: Iterable[Participant], absences: Mapping[int, list[Absen
     deliveries: dict[int, Delivery] = {}
     for participant in participants:
         person = participant.person
-        absence = next((a for a in absences.get(person.staff_id, []) if a.covers(day)), None)
+        absence = absence_on(absences, person, day)
         if absence is None:
             deliveries[person.staff_id] = Delivery(person, participant.role)
         elif absence.substitute is not None:
             substitute = absence.substitute
             deliveries.setdefault(substitute.staff_id, Delivery(substitute, participant.role, on_behalf_of=person))
     return list(deliveries.values())
+
+
+@dataclass(frozen=True)
+class Away:
+    """A participant absent on the day, and who is told in their place (None: nobody)."""
+
+    participant: Participant
+    substitute: Person | None
+
+
+def away(participants: Iterable[Participant], absences: Mapping[int, list[Absence]], day: date) -> list[Away]:
+    """The participants absent on `day`, as `route` sees them: whoever `route` sends in their place, or nobody."""
+    result = []
+    for participant in participants:
+        absence = absence_on(absences, participant.person, day)
+        if absence is not None:
+            result.append(Away(participant, absence.substitute))
+    return result
+
+
+def absence_on(absences: Mapping[int, list[Absence]], person: Person, day: date) -> Absence | None:
+    """The absence that decides for `person` on `day`: the first registered that covers it."""
+    return next((a for a in absences.get(person.staff_id, []) if a.covers(day)), None)

@@ -28,6 +28,13 @@ def t(key: str, /, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+def t_count(key: str, n: int, /, **values: object) -> str:
+    """`t` for a message about `n` things, with `n`: its `key.one` form when n is 1 ("1 deltager", not "1
+    deltagere"), where the catalog has one."""
+    one = f"{key}.one"
+    return t(one if n == 1 and one in CATALOGS["da"] else key, n=n, **values)
+
+
 def weekday_name(day: date) -> str:
     return t("weekday").split(",")[day.weekday()]
 

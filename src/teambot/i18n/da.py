@@ -158,6 +158,12 @@ MESSAGES: dict[str, str] = {
     "meeting.reason_too_long": "Begrundelsen må højst være {max} tegn. Intet er gemt.",
     "meeting.moved": "🔁 Statusmødet for {code} er flyttet til {date} {time}. {n} deltagere får besked.",
     "meeting.cancelled": "❌ Statusmødet for {code} {date} er aflyst. {n} deltagere får besked.",
+    "meeting.moved.one": "🔁 Statusmødet for {code} er flyttet til {date} {time}. 1 deltager får besked.",
+    "meeting.cancelled.one": "❌ Statusmødet for {code} {date} er aflyst. 1 deltager får besked.",
+    "meeting.away_substitute": "⚠️ {name} ({role}) er fraværende den dag; stedfortræderen {substitute} får mødets beskeder i stedet.",
+    "meeting.away_alone": (
+        "⚠️ {name} ({role}) er fraværende den dag og har ingen stedfortræder, så ingen får mødets beskeder i stedet."
+    ),
     "meeting.confirmed_by_you": "✅ Du har bekræftet. {n} af {total} har bekræftet.",
     "meeting.move_hint": "Skriv `/teambot flyt {code} <dato> [kl.]` for at flytte mødet, fx `/teambot flyt {code} 10/3`.",
     "meeting.cancel_hint": "Skriv `/teambot aflys {code} <begrundelse>` for at aflyse mødet.",
@@ -378,6 +384,7 @@ MESSAGES: dict[str, str] = {
     "report.too_long": "En rapport kan højst dække {days} dage. Vælg en kortere periode.",
     "report.future": "En rapport begynder senest i dag: {date} ligger efter. Intet er lavet.",
     "report.ready": "📈 Forløbsrapport for {code}, {start} – {end} ({n} registreringer): graf og PDF til udskrift.",
+    "report.ready.one": "📈 Forløbsrapport for {code}, {start} – {end} (1 registrering): graf og PDF til udskrift.",
     "report.chart_title": "Forløb {code} — graf",
     "report.pdf_title": "Forløb {code} — rapport til udskrift",
     "report.title": "{code} · forløbsrapport {start} – {end}",
@@ -413,6 +420,7 @@ MESSAGES: dict[str, str] = {
     "calendar.visit_not_yours": "Ikke dit besøg længere: en anden {role} kommer til {institution}, eller ingen kan komme.",
     "calendar.cafe": "Småbørnscafé · {institution} ({role})",
     "calendar.cafe_children": "For {n} børn omkring 1½ år og deres forældre.",
+    "calendar.cafe_children.one": "For 1 barn omkring 1½ år og forældrene.",
     "calendar.cafe_declined": "Du har svaret «Kan ikke».",
     "calendar.usage": "Skriv `/teambot kalender` for en ny kalenderadresse eller `/teambot kalender stop` for at lukke den.",
     "calendar.created": "📆 Din kalenderadresse: {url}\nAbonnér på den i Outlook (Tilføj kalender → Fra internettet). Del den ikke: den viser dine møder. En tidligere adresse virker ikke længere.",

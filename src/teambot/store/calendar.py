@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.meetings import local_instant, parse_hhmm
 from teambot.domain.routing_table import Reason, visitor
-from teambot.i18n import t
+from teambot.i18n import t, t_count
 from teambot.reports.calendar import CalendarEvent
 from teambot.store import queries
 from teambot.store import visits as visit_store
@@ -224,7 +224,7 @@ async def _cafe_events(session: AsyncSession, staff: Staff, since: date, zone: Z
             description=(
                 t("calendar.cafe_declined")
                 if invite.status == DECLINED
-                else t("calendar.cafe_children", n=cafe.children)
+                else t_count("calendar.cafe_children", cafe.children)
             ),
             cancelled=invite.status == DECLINED,
             sequence=cafe.revision,

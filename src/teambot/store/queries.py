@@ -16,7 +16,7 @@ from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS, MeetingFacts, parse_
 from teambot.domain.ratings import NudgeItem, case_access
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 from teambot.domain.routing import Absence as RoutingAbsence
-from teambot.domain.routing import Participant, Person, route
+from teambot.domain.routing import Away, Participant, Person, away, route
 from teambot.store.models import (
     Absence,
     Case,
@@ -213,6 +213,13 @@ async def meeting_facts(session: AsyncSession, case: Case, meeting: Meeting) -> 
         start=parse_hhmm(meeting.start),
         deliveries=route(participants, absences, meeting.day),
     )
+
+
+async def away_on(session: AsyncSession, case: Case, day: date) -> list[Away]:
+    """The case's meeting participants absent on `day`, with whom their messages go to instead."""
+    participants = await case_participants(session, case)
+    absences = await absences_of(session, [p.person.staff_id for p in participants])
+    return away(participants, absences, day)
 
 
 async def case_by_code(session: AsyncSession, code: str) -> Case | None:
