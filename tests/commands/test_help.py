@@ -33,3 +33,20 @@ async def test_cpr_shaped_text_is_refused_before_any_command_runs(run: Runner) -
 async def test_stranger_is_told_to_ask_their_lead(run: Runner) -> None:
     reply = await run("U0STRANGER", "/teambot mig")
     assert "Bed din leder om at tilføje dig" in reply.text
+
+
+async def test_mig_lists_a_consultants_cases_where_consent_covers_her_profession(run: Runner) -> None:
+    # Tove (tale-hørekonsulent) is consultant on BM04 and GP09 (consent: tale-hørekonsulent) and on CL07, whose
+    # consent covers only the psychologist: the bot tells her nothing about CL07, not even that it is hers.
+    reply = await run("U0TOVE001", "/teambot mig")
+
+    assert reply.text.splitlines()[1:] == [
+        "Du er ikke knyttet til nogen institution.",
+        "Forløb som konsulent: BM04, GP09",
+    ]
+
+
+async def test_mig_for_a_pedagogue_lists_her_own_children_only(run: Runner) -> None:
+    reply = await run("U0METTE01", "/teambot mig")
+
+    assert reply.text.splitlines()[1:] == ["Institutioner: Børnehuset Solsikken (SOL)", "Dine børn: AK12, BM04"]

@@ -19,17 +19,23 @@ async def help_(ctx: Context, args: str) -> Reply:
 
 @REGISTRY.command("/teambot", "mig", key="mig", aliases=("me",))
 async def me(ctx: Context, args: str) -> Reply:
-    """The caller's roles, institutions and active cases."""
+    """The caller's roles, institutions and active cases: her own children, and those she is consultant for."""
     staff = ctx.require_staff()
     async with ctx.db.read() as session:
         institutions = await queries.institutions_of(session, staff)
         cases = await queries.active_cases_of_paedagog(session, staff)
+        consulted = await queries.active_cases_consulted_by(session, staff)
     lines = [t("me.header", name=staff.name, roles=", ".join(staff.roles))]
     if institutions:
         lines.append(t("me.institutions", names=", ".join(f"{i.name} ({i.code})" for i in institutions)))
     else:
         lines.append(t("me.no_institutions"))
-    lines.append(t("me.cases", codes=", ".join(c.code for c in cases)) if cases else t("me.no_cases"))
+    if cases:
+        lines.append(t("me.cases", codes=", ".join(c.code for c in cases)))
+    if consulted:
+        lines.append(t("me.consulted", codes=", ".join(c.code for c in consulted)))
+    if not cases and not consulted:
+        lines.append(t("me.no_cases"))
     return Reply("\n".join(lines))
 
 

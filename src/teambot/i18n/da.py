@@ -36,6 +36,7 @@ MESSAGES: dict[str, str] = {
     "me.institutions": "Institutioner: {names}",
     "me.no_institutions": "Du er ikke knyttet til nogen institution.",
     "me.cases": "Dine børn: {codes}",
+    "me.consulted": "Forløb som konsulent: {codes}",
     "me.no_cases": "Du har ingen aktive forløb.",
     # /teambot institutioner
     "inst.none": "Der er ingen institutioner endnu. En administrator indlæser dem med `teambot import`.",

@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "me.institutions": "Institutions: {names}",
     "me.no_institutions": "You are not attached to any institution.",
     "me.cases": "Your children: {codes}",
+    "me.consulted": "Cases as consultant: {codes}",
     "me.no_cases": "You have no active cases.",
     "inst.none": "There are no institutions yet. An administrator loads them with `teambot import`.",
     "inst.line": "*{code}* {name} ({kind}, district {district}) — lead: {leads}",

@@ -59,6 +59,28 @@ async def active_cases_of_paedagog(session: AsyncSession, staff: Staff) -> Seque
     return result.all()
 
 
+async def active_cases_consulted_by(session: AsyncSession, staff: Staff) -> list[Case]:
+    """Active cases `staff` is a consultant on and may read: those whose consent covers her profession."""
+    cases = (
+        await session.exec(
+            select(Case)
+            .join(CaseConsultant, col(CaseConsultant.case_id) == col(Case.id))
+            .where(CaseConsultant.staff_id == staff.id, Case.status == "active")
+            .order_by(col(Case.code))
+        )
+    ).all()
+    return [
+        case
+        for case in cases
+        if case_access(
+            roles=staff.roles,
+            works_at_institution=False,
+            is_case_consultant=True,
+            consent_professions=case.consent_professions,
+        ).read
+    ]
+
+
 async def institution_codes_of(session: AsyncSession, staff_ids: Iterable[int]) -> dict[int, list[str]]:
     """The codes of each staff member's institutions, by code (`institutions_of` for many, in one query)."""
     rows = await session.exec(
