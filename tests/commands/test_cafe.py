@@ -982,3 +982,17 @@ async def test_two_clicks_on_kan_ikke_at_once_decline_once(run: VisitRunner) -> 
             )
         ).all()
     assert len(asked) == 1
+
+
+async def test_fravaer_over_a_cafe_she_is_invited_to_says_how_to_hand_it_on(run: VisitRunner) -> None:
+    # The invitation stays hers (she answers it, the bot does not answer for her): the reply points her to it.
+    await run.press(HANNE, "cafe_yes", button_value(await invitation(run, HANNE), "cafe_yes"))
+    await run.press(MAJA, "cafe_no", button_value(await invitation(run, MAJA), "cafe_no"))
+    advice = (
+        " Du er inviteret til småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30, som ligger i "
+        "dit fravær: tryk «Kan ikke» i invitationen, så spørger jeg en kollega."
+    )
+
+    assert (await run(HANNE, "/teambot fravær 2027-02-15 2027-02-16")).text.endswith(advice)
+    # Maja has said «Kan ikke» already: nothing to do.
+    assert "småbørnscaféen" not in (await run(MAJA, "/teambot fravær 2027-02-15 2027-02-16")).text

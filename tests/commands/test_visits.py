@@ -502,3 +502,17 @@ async def test_moved_away_before_the_parents_heard_and_back_after_they_did_the_c
         "🔁 Konsulentbesøget er flyttet til torsdag 11. marts 2027: Hanne Vestergaard (sundhedsplejerske) kommer til "
         "Børnehuset Solsikken."
     ]
+
+
+async def test_fravaer_says_who_gets_the_visits_she_would_have_made_in_the_absence(run: VisitRunner) -> None:
+    # Hanne's visits to Solsikken on 11 March and to Mariehønen on 28 April fall in her absences: the reply tells
+    # her who has them now, so she need not ask.
+    alone = await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")
+    assert alone.text.endswith(
+        " Lederen i Børnehuset Solsikken får beskederne om dit konsulentbesøg torsdag 11. marts 2027, "
+        "da ingen står i dit sted."
+    )
+    with_pia = await run(HANNE, f"/teambot fravær 2027-04-26 2027-04-30 @{PIA}")
+    assert with_pia.text.endswith(" Dit konsulentbesøg i Vuggestuen Mariehønen onsdag 28. april 2027 går til Pia Skov.")
+    # A period without a visit says nothing of visits.
+    assert "konsulentbesøg" not in (await run(HANNE, "/teambot fravær 2027-05-03 2027-05-04")).text

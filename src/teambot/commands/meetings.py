@@ -4,6 +4,7 @@ Bekræft · Flyt · Aflys buttons on a reminder."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,8 +26,9 @@ from teambot.domain.numbers import parse_int
 from teambot.domain.routing import Away, Delivery
 from teambot.i18n import format_date, format_time, t, t_count
 from teambot.store import audit, outbox, queries
+from teambot.store import cafe as cafe_store
 from teambot.store import visits as visit_store
-from teambot.store.models import Absence, Case, Meeting, Staff
+from teambot.store.models import Absence, Case, Institution, Meeting, Staff, Visit
 from teambot.store.ratings import access_to
 from teambot.store.revisions import revise
 
@@ -401,7 +403,7 @@ async def absence(ctx: Context, args: str) -> Reply:
         earlier = await _first_absence(session, staff, start, end)
         away = Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
         session.add(away)
-        await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
+        visits = await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
         case_ids = await queries.case_ids_involving(session, staff)
         dates = {"start": format_date(start), "end": format_date(end)}
         if earlier is not None and earlier.start <= start and earlier.end >= end:
@@ -419,10 +421,42 @@ async def absence(ctx: Context, args: str) -> Reply:
                 lines += await _substitute_away(session, substitute, start, end)
             if earlier is not None:
                 lines.append(t("absence.overlaps", **await _earlier(session, earlier)))
+            lines += await _visits_handed_on(session, visits)
+            lines += await _cafes_to_decline(session, staff, max(start, today), end)
     if ctx.replan:
         for case_id in case_ids:
             await ctx.replan(case_id)
     return Reply(" ".join(lines))
+
+
+async def _visits_handed_on(session: AsyncSession, visits: Sequence[Visit]) -> list[str]:
+    """Who has the visits she would have made in the absence, as their messages are routed now."""
+    lines = []
+    for visit in visits:
+        institution = await session.get(Institution, visit.institution_id)
+        place, day = (institution.name if institution else ""), format_date(visit.day)
+        stand_in = await session.get(Staff, visit.visitor_id) if visit.visitor_id is not None else None
+        lines.append(
+            t("absence.visit_to", institution=place, date=day, name=stand_in.name)
+            if stand_in is not None
+            else t("absence.visit_leads", institution=place, date=day)
+        )
+    return lines
+
+
+async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:
+    """Cafés in the absence she is still invited to: the answer is hers to give (a «Kan ikke» asks a colleague)."""
+    assert staff.id is not None
+    return [
+        t(
+            "absence.cafe_invited",
+            institution=institution.name,
+            date=format_date(cafe.day),
+            time=format_time(parse_hhmm(cafe.start)),
+            button=t("cafe.button.no"),
+        )
+        for cafe, institution in await cafe_store.invitations_of(session, staff.id, start, end)
+    ]
 
 
 async def _first_absence(session: AsyncSession, staff: Staff, start: date, end: date) -> Absence | None:

@@ -215,6 +215,14 @@ MESSAGES: dict[str, str] = {
         "🗓️ Dit fravær {start} – {end} er registreret, men dit fravær {earlier_start} – {earlier_end} "
         "(stedfortræder: {substitute}) dækker allerede de dage og gælder stadig."
     ),
+    "absence.visit_to": "Dit konsulentbesøg i {institution} {date} går til {name}.",
+    "absence.visit_leads": (
+        "Lederen i {institution} får beskederne om dit konsulentbesøg {date}, da ingen står i dit sted."
+    ),
+    "absence.cafe_invited": (
+        "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "
+        "tryk «{button}» i invitationen, så spørger jeg en kollega."
+    ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",
     "absence.list_line": "• {start} – {end} · stedfortræder: {substitute}",

@@ -199,6 +199,14 @@ MESSAGES: dict[str, str] = {
         "🗓️ Your absence {start} – {end} is recorded, but your absence {earlier_start} – {earlier_end} "
         "(substitute: {substitute}) already covers those days and still applies."
     ),
+    "absence.visit_to": "Your consultant visit to {institution} {date} goes to {name}.",
+    "absence.visit_leads": (
+        "The lead of {institution} gets the messages about your consultant visit {date}, as nobody stands in for you."
+    ),
+    "absence.cafe_invited": (
+        "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
+        "press «{button}» in the invitation and I will ask a colleague."
+    ),
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",
     "absence.list_line": "• {start} – {end} · substitute: {substitute}",

@@ -544,3 +544,22 @@ async def stand_in_for(
 def unfilled_roles(invites: Sequence[CafeInvite]) -> list[str]:
     """The professions nobody is coming or still asked for."""
     return [r for r in CAFE_ROLES if not any(i.role == r and i.status != DECLINED for i in invites)]
+
+
+async def invitations_of(
+    session: AsyncSession, staff_id: int, start: date, end: date
+) -> list[tuple[CafeSession, Institution]]:
+    """The cafés from `start` to `end` (by day) that `staff_id` is invited to and has not said «Kan ikke» to."""
+    found = await session.exec(
+        select(CafeSession, Institution)
+        .join(CafeInvite, col(CafeInvite.session_id) == col(CafeSession.id))
+        .join(Institution, col(Institution.id) == col(CafeSession.institution_id))
+        .where(
+            CafeInvite.staff_id == staff_id,
+            CafeInvite.status != DECLINED,
+            col(CafeSession.day) >= start,
+            col(CafeSession.day) <= end,
+        )
+        .order_by(col(CafeSession.day), col(CafeSession.id))
+    )
+    return list(found.all())

@@ -293,23 +293,27 @@ async def record_visitors(session: AsyncSession, visits: Sequence[Visit], table:
     await session.flush()
 
 
-async def record_absence(session: AsyncSession, absence: Absence, *, today: date, now: datetime) -> None:
+async def record_absence(session: AsyncSession, absence: Absence, *, today: date, now: datetime) -> Sequence[Visit]:
     """Note, as the planner would at its next pass, whom the coming visits the absent person makes in the absence
     are routed to now: her calendar feed shows them cancelled at once, and one that comes back to her (the absence
-    taken out again) then gets a higher SEQUENCE than the cancellation she may have fetched meanwhile."""
+    taken out again) then gets a higher SEQUENCE than the cancellation she may have fetched meanwhile. Returns
+    those visits, by day, each with its `visitor_id` now (None: nobody stands in, the leads are told)."""
     await session.flush()  # the routing table reads the absence from the database
     rows = (
         await session.exec(
-            select(Visit).where(
+            select(Visit)
+            .where(
                 Visit.visitor_id == absence.staff_id,
                 col(Visit.day) >= max(absence.start, today),
                 col(Visit.day) <= absence.end,
             )
+            .order_by(col(Visit.day), col(Visit.id))
         )
     ).all()
     if rows:
         table = await routing_table(session, institutions={v.institution_id for v in rows})
         await record_visitors(session, rows, table, now)
+    return rows
 
 
 @dataclass(frozen=True)
