@@ -516,3 +516,20 @@ async def test_fravaer_says_who_gets_the_visits_she_would_have_made_in_the_absen
     assert with_pia.text.endswith(" Dit konsulentbesøg i Vuggestuen Mariehønen onsdag 28. april 2027 går til Pia Skov.")
     # A period without a visit says nothing of visits.
     assert "konsulentbesøg" not in (await run(HANNE, "/teambot fravær 2027-05-03 2027-05-04")).text
+
+
+async def test_besoeg_shows_who_makes_a_visit_in_the_consultants_place(run: VisitRunner) -> None:
+    await run(HANNE, f"/teambot fravær 2027-04-26 2027-04-30 @{PIA}")
+    await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")
+
+    hanne = (await run(HANNE, "/teambot besøg 2027")).text.splitlines()
+    assert (
+        "uge 10: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · to 11/3 · lederen får beskederne"
+        in (hanne)
+    )
+    assert "uge 17: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · on 28/4 · Pia Skov i stedet" in (
+        hanne
+    )
+    # Pia makes the 28 April visit: it is in her årshjul too, beside her own.
+    pia = (await run(PIA, "/teambot besøg 2027")).text.splitlines()
+    assert "uge 17: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · on 28/4 · Pia Skov i stedet" in pia

@@ -126,7 +126,11 @@ async def visits(ctx: Context, args: str) -> Reply:
         )
         if scope is None and not everyone:
             mine = {i.id for i in await queries.institutions_of(session, staff)}
-            rows = [r for r in rows if r.visit.consultant_id == staff.id or r.visit.institution_id in mine]
+            rows = [
+                r
+                for r in rows
+                if staff.id in (r.visit.consultant_id, r.visit.visitor_id) or r.visit.institution_id in mine
+            ]
     if not rows:
         if scope is None and not everyone:
             planned = await _year_planned(ctx, year)
@@ -148,6 +152,7 @@ def wheel_lines(rows: list[store.VisitRow], year: int) -> list[str]:
             quarter = row.visit.quarter
             lines.append(t("visit.quarter", n=quarter))
         state = {"confirmed": t("visit.state_confirmed"), "moved": t("visit.state_moved")}.get(row.visit.status, "")
+        state += _stand_in(row)
         lines.append(
             t(
                 "visit.wheel_line",
@@ -160,6 +165,13 @@ def wheel_lines(rows: list[store.VisitRow], year: int) -> list[str]:
             )
         )
     return lines
+
+
+def _stand_in(row: store.VisitRow) -> str:
+    """Who makes the visit in the consultant's place, as its messages are routed (an absence, a new consultant)."""
+    if row.visit.visitor_id == row.visit.consultant_id:
+        return ""
+    return t("visit.state_instead", name=row.visitor.name) if row.visitor else t("visit.state_leads")
 
 
 def _not_planned(year: int) -> str:

@@ -77,6 +77,8 @@ MESSAGES: dict[str, str] = {
     "visit.wheel_line": "{week}: {institution} — {name} ({role}) · {date}{state}",
     "visit.state_confirmed": " · bekræftet",
     "visit.state_moved": " · flyttet",
+    "visit.state_instead": " · {name} i stedet",
+    "visit.state_leads": " · lederen får beskederne",
     "visit.more": "… og {n} besøg mere. Vælg en institution, fx `/teambot besøg {year} SOL`.",
     "visit.none_mine": (
         "Du har ingen konsulentbesøg i årshjulet for {year}. Se hele kommunens med `/teambot besøg {year} alle`."

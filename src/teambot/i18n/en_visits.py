@@ -78,6 +78,8 @@ MESSAGES: dict[str, str] = {
     "visit.wheel_line": "{week}: {institution} — {name} ({role}) · {date}{state}",
     "visit.state_confirmed": " · confirmed",
     "visit.state_moved": " · moved",
+    "visit.state_instead": " · {name} instead",
+    "visit.state_leads": " · the lead gets the messages",
     "visit.more": "… and {n} more visits. Pick an institution, e.g. `/teambot besøg {year} SOL`.",
     "visit.none_mine": (
         "You have no consultant visits in the {year} plan. See the whole municipality's with "

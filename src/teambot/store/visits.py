@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy.orm import aliased
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -321,6 +322,7 @@ class VisitRow:
     visit: Visit
     institution: Institution
     consultant: Staff
+    visitor: Staff | None  # whom its messages were last routed to (None: nobody stood in, the leads were told)
 
 
 async def visits_in(
@@ -331,10 +333,12 @@ async def visits_in(
     disciplines: Sequence[str] | None = None,
     institution_ids: Sequence[int] | None = None,
 ) -> list[VisitRow]:
+    visitor = aliased(Staff)
     query = (
-        select(Visit, Institution, Staff)
+        select(Visit, Institution, Staff, visitor)
         .join(Institution, col(Institution.id) == col(Visit.institution_id))
         .join(Staff, col(Staff.id) == col(Visit.consultant_id))
+        .outerjoin(visitor, col(visitor.id) == col(Visit.visitor_id))
         .where(col(Visit.day) >= start, col(Visit.day) <= end)
         .order_by(col(Visit.day), col(Institution.code), col(Visit.discipline))
     )
@@ -342,7 +346,7 @@ async def visits_in(
         query = query.where(col(Visit.discipline).in_(list(disciplines)))
     if institution_ids is not None:
         query = query.where(col(Visit.institution_id).in_(list(institution_ids)))
-    return [VisitRow(v, i, s) for v, i, s in (await session.exec(query)).all()]
+    return [VisitRow(v, i, s, w) for v, i, s, w in (await session.exec(query)).all()]
 
 
 async def next_visit(
