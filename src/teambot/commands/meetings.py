@@ -421,7 +421,7 @@ async def absence(ctx: Context, args: str) -> Reply:
                 lines += await _substitute_away(session, substitute, start, end)
             if earlier is not None:
                 lines.append(t("absence.overlaps", **await _earlier(session, earlier)))
-            lines += await _visits_handed_on(session, visits)
+            lines += await _visits_handed_on(session, [v for v in visits if v.visitor_id != staff.id])
             lines += await _cafes_to_decline(session, staff, max(start, today), end)
     if ctx.replan:
         for case_id in case_ids:
