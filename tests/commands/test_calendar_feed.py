@@ -417,6 +417,41 @@ async def test_a_cafe_moved_off_a_closing_day_keeps_its_uid_with_a_higher_sequen
     assert after.decoded("last-modified") == consultants.clock.now()
 
 
+async def test_a_cafe_moved_to_a_day_she_is_away_stays_cancelled_in_her_feed(
+    consultants: VisitRunner, db: Database
+) -> None:
+    """Mariehønen's café day becomes a closing day, and Hanne is on leave from the day after to the end of the
+    children's window: the café moves to a day she is away and a colleague is asked in her place. Hanne's calendar
+    is told, with a SEQUENCE it has not seen, rather than losing the event (Outlook would keep the old one)."""
+    [cafe] = await cafes(db)
+    uid = f"cafe-{cafe.id}@teambot"
+    before = (await _feed(db, consultants.clock, HANNE))[uid]
+    assert str(before["status"]) == "CONFIRMED"
+    consultants.clock.set(datetime(2027, 1, 6, 9, 0))
+    away = [{"from": (cafe.day + timedelta(days=1)).isoformat(), "to": "2027-04-30"}]
+    await load_visit_roster(
+        db, consultants.clock, cafe_children=CAFE_COUNTS, closing={"MAR": [cafe.day.isoformat()]}, hanne_absences=away
+    )
+
+    await consultants.plan()
+
+    [moved] = await cafes(db)
+    assert moved.id == cafe.id and moved.day > cafe.day
+    after = (await _feed(db, consultants.clock, HANNE)).get(uid)
+    assert after is not None, "the café left Hanne's feed"
+    assert (str(after["status"]), str(after["description"])) == (
+        "CANCELLED",
+        "Caféen er flyttet til en dag, du ikke er inviteret til.",
+    )
+    assert after["sequence"] > before["sequence"]
+    assert after.decoded("last-modified") == consultants.clock.now()
+    # Rasmus, asked again for the new day, has it confirmed; a later pass changes nothing in Hanne's feed.
+    assert str((await _feed(db, consultants.clock, RASMUS))[uid]["status"]) == "CONFIRMED"
+    await consultants.plan()
+    again = (await _feed(db, consultants.clock, HANNE))[uid]
+    assert (str(again["status"]), again["sequence"]) == ("CANCELLED", after["sequence"])
+
+
 async def test_a_moved_or_cancelled_meeting_gets_a_higher_sequence(db: Database, clock: FakeClock) -> None:
     """Moved off a new closing day by the planner, moved by hand, cancelled: each change raises SEQUENCE."""
     await _planned(db, clock)

@@ -431,6 +431,7 @@ MESSAGES: dict[str, str] = {
     "calendar.cafe_children": "For {n} børn omkring 1½ år og deres forældre.",
     "calendar.cafe_children.one": "For 1 barn omkring 1½ år og forældrene.",
     "calendar.cafe_declined": "Du har svaret «Kan ikke».",
+    "calendar.cafe_released": "Caféen er flyttet til en dag, du ikke er inviteret til.",
     "calendar.usage": "Skriv `/teambot kalender` for en ny kalenderadresse eller `/teambot kalender stop` for at lukke den.",
     "calendar.created": "📆 Din kalenderadresse: {url}\nAbonnér på den i Outlook (Tilføj kalender → Fra internettet). Del den ikke: den viser dine møder. En tidligere adresse virker ikke længere.",
     "calendar.created_no_url": "📆 Din kalenderadresse er botens adresse efterfulgt af {path}. Bed din administrator om den fulde adresse (TEAMBOT_PUBLIC_URL er ikke sat). En tidligere adresse virker ikke længere.",

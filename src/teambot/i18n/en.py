@@ -408,6 +408,7 @@ MESSAGES: dict[str, str] = {
     "calendar.cafe_children": "For {n} children around 1½ years and their parents.",
     "calendar.cafe_children.one": "For 1 child around 1½ years and the parents.",
     "calendar.cafe_declined": "You answered «Kan ikke».",
+    "calendar.cafe_released": "The café has moved to a day you are not invited to.",
     "calendar.usage": "Type `/teambot kalender` for a new calendar address or `/teambot kalender stop` to close it.",
     "calendar.created": "📆 Your calendar address: {url}\nSubscribe to it in Outlook (Add calendar → From the internet). Do not share it: it shows your meetings. Any earlier address no longer works.",
     "calendar.created_no_url": "📆 Your calendar address is the bot's address followed by {path}. Ask your administrator for the full address (TEAMBOT_PUBLIC_URL is not set). Any earlier address no longer works.",

@@ -29,7 +29,15 @@ from teambot.domain.routing import Person
 from teambot.domain.routing_table import Reason, RoutingTable, visitor
 from teambot.store import queries
 from teambot.store import visits as visit_store
-from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Municipality, Visit
+from teambot.store.models import (
+    CafeCount,
+    CafeInvite,
+    CafeRelease,
+    CafeSession,
+    Institution,
+    Municipality,
+    Visit,
+)
 from teambot.store.revisions import revise
 
 log = logging.getLogger(__name__)
@@ -443,7 +451,7 @@ async def _invite_everyone(
     again = await _stand_ins_again(session, cafe, table, [r for r in CAFE_ROLES if r not in direct], kept)
     unwanted = set(kept) - {who for who, _ in direct.values()} - {lead.staff_id for lead in leads} - set(again.values())
     for staff_id in unwanted:
-        await session.delete(kept.pop(staff_id))
+        await _release(session, kept.pop(staff_id))
     if unwanted:
         await session.flush()  # before a colleague is asked: the old day's stand-in may be asked again
     for role in CAFE_ROLES:
@@ -462,6 +470,14 @@ async def _invite_everyone(
     for lead in leads:
         ask(LEAD_ROLE, lead.staff_id, None)
     return invited  # flushed with the next café, by the next query, or at the end of `propose`
+
+
+async def _release(session: AsyncSession, invite: CafeInvite) -> None:
+    """Take away an invitation a moved café's new day does not need, and note that she was released: the café
+    stays in her calendar feed, cancelled, rather than leaving it (her calendar program would keep the old day)."""
+    if await session.get(CafeRelease, (invite.session_id, invite.staff_id)) is None:
+        session.add(CafeRelease(session_id=invite.session_id, staff_id=invite.staff_id, role=invite.role))
+    await session.delete(invite)
 
 
 async def _stand_ins_again(

@@ -22,6 +22,7 @@ from teambot.store.models import (
     Absence,
     Assignment,
     CafeInvite,
+    CafeRelease,
     CafeSession,
     CalendarFeed,
     Institution,
@@ -198,13 +199,13 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date, today:
 
 async def _cafe_events(session: AsyncSession, staff: Staff, since: date, zone: ZoneInfo) -> list[CalendarEvent]:
     """The cafés `staff` is invited to (as consultant, stand-in or lead); cancelled, those she said **Kan ikke**
-    to. A moved café keeps its row, so its UID, and shows its new day. Only the institution and a count of children
-    are named.
+    to, and those a move released her from (invited to the old day, not to the new). A moved café keeps its row,
+    so its UID, and shows its new day. Only the institution and a count of children are named.
 
     SEQUENCE is the café's `revision`, for everyone invited: a move, a new count of children, and also an answer
     that takes the café out of her diary or puts it back (Kan ikke, or Kommer after Kan ikke) count one, so her
     cancelled event has a higher SEQUENCE than she ever saw it with, and a café asked about again after a move
-    (her answer then starts afresh) a higher one still."""
+    (her answer then starts afresh) a higher one still. The move that released her counted one too."""
     rows = (
         await session.exec(
             select(CafeSession, CafeInvite, Institution)
@@ -214,21 +215,48 @@ async def _cafe_events(session: AsyncSession, staff: Staff, since: date, zone: Z
             .order_by(col(CafeSession.day), col(CafeSession.id))
         )
     ).all()
-    return [
-        CalendarEvent(
-            uid=f"cafe-{cafe.id}@teambot",
-            start=local_instant(cafe.day, parse_hhmm(cafe.start), zone).astimezone(zone),
-            duration=CAFE_LENGTH,
-            summary=t("calendar.cafe", institution=institution.name, role=invite.role),
-            location=institution.name,
-            description=(
-                t("calendar.cafe_declined")
-                if invite.status == DECLINED
-                else t_count("calendar.cafe_children", cafe.children)
-            ),
+    events = [
+        _cafe_event(
+            cafe,
+            institution,
+            invite.role,
+            t("calendar.cafe_declined")
+            if invite.status == DECLINED
+            else t_count("calendar.cafe_children", cafe.children),
             cancelled=invite.status == DECLINED,
-            sequence=cafe.revision,
-            last_modified=cafe.changed_at,
+            zone=zone,
         )
         for cafe, invite, institution in rows
     ]
+    invited = {cafe.id for cafe, _, _ in rows}
+    released = (
+        await session.exec(
+            select(CafeSession, CafeRelease, Institution)
+            .join(CafeRelease, col(CafeRelease.session_id) == col(CafeSession.id))
+            .join(Institution, col(Institution.id) == col(CafeSession.institution_id))
+            .where(CafeRelease.staff_id == staff.id, col(CafeSession.day) >= since)
+            .order_by(col(CafeSession.day), col(CafeSession.id))
+        )
+    ).all()
+    events += [
+        _cafe_event(cafe, institution, release.role, t("calendar.cafe_released"), cancelled=True, zone=zone)
+        for cafe, release, institution in released
+        if cafe.id not in invited  # asked again after a later move: her invitation says how it stands
+    ]
+    return events
+
+
+def _cafe_event(
+    cafe: CafeSession, institution: Institution, role: str, description: str, *, cancelled: bool, zone: ZoneInfo
+) -> CalendarEvent:
+    return CalendarEvent(
+        uid=f"cafe-{cafe.id}@teambot",
+        start=local_instant(cafe.day, parse_hhmm(cafe.start), zone).astimezone(zone),
+        duration=CAFE_LENGTH,
+        summary=t("calendar.cafe", institution=institution.name, role=role),
+        location=institution.name,
+        description=description,
+        cancelled=cancelled,
+        sequence=cafe.revision,
+        last_modified=cafe.changed_at,
+    )

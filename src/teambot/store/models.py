@@ -316,6 +316,18 @@ class CafeInvite(SQLModel, table=True):
     asked_for: date | None = Field(default=None)
 
 
+class CafeRelease(SQLModel, table=True):
+    """Someone a café's move released: invited to its old day and not to its new one, her invitation gone. While she
+    has none, the café stays in her calendar, cancelled, as a declined one does: left out, her calendar program
+    would keep the old day."""
+
+    __tablename__ = "cafe_release"
+
+    session_id: int = Field(foreign_key="cafe_session.id", primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True, index=True)
+    role: str = Field(max_length=40)  # as she was invited: her calendar event keeps its title
+
+
 class CalendarFeed(SQLModel, table=True):
     """A secret calendar URL for one person. Only a hash of the token is kept; a new one revokes the old."""
 
