@@ -18,6 +18,7 @@ from conftest import Runner
 from helpers_visits import (
     HANNE,
     KARSTEN,
+    LISE,
     METTE,
     PIA,
     RASMUS,
@@ -324,6 +325,36 @@ async def test_a_fravaer_taken_out_by_the_roster_before_a_pass_confirms_the_visi
     hanne, pia = (await _feed(db, consultants.clock, HANNE))[uid], (await _feed(db, consultants.clock, PIA)).get(uid)
     assert str(hanne["status"]) == "CONFIRMED" and hanne["sequence"] > cancelled["sequence"]
     assert pia is not None and str(pia["status"]) == "CANCELLED" and pia["sequence"] > standing_in["sequence"]
+
+
+async def test_absences_the_roster_adds_changes_and_takes_out_between_two_passes_each_raise_the_sequence(
+    consultants: VisitRunner, db: Database
+) -> None:
+    """Three roster imports and no planner pass between them: Hanne away on the visit's day with Pia in her place,
+    then with Lise instead, then not away. Every calendar that had the visit sees each change with a SEQUENCE it has
+    not seen: Hanne's gets it back confirmed above the cancellation, and Pia's and Lise's keep it, cancelled."""
+    sol = await _first_visit(db, "SOL")
+    uid = f"visit-{sol.id}@teambot"
+    day = sol.day.isoformat()
+    seen: dict[str, list[tuple[str, int]]] = {HANNE: [], PIA: [], LISE: []}
+
+    async def fetch() -> None:
+        for who, events in seen.items():
+            event = (await _feed(db, consultants.clock, who)).get(uid)
+            if event is not None:
+                events.append((str(event["status"]), event["sequence"]))
+
+    await fetch()
+    for substitute in (PIA, LISE, None):
+        away = [{"from": day, "to": day, "substitute": substitute}] if substitute else []
+        await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS, hanne_absences=away)
+        await fetch()
+    assert [status for status, _ in seen[HANNE]] == ["CONFIRMED", "CANCELLED", "CANCELLED", "CONFIRMED"]
+    assert [status for status, _ in seen[PIA]] == ["CONFIRMED", "CANCELLED", "CANCELLED"]
+    assert [status for status, _ in seen[LISE]] == ["CONFIRMED", "CANCELLED"]
+    pia, lise, hanne = ([sequence for _, sequence in seen[who]] for who in (PIA, LISE, HANNE))
+    assert pia[0] < pia[1] < pia[2] and lise[0] < lise[1]
+    assert hanne[0] < hanne[1] <= hanne[2] < hanne[3]  # cancelled for her after the first import and the second
 
 
 async def test_a_visit_given_to_a_new_consultant_stays_cancelled_in_the_old_ones_feed(

@@ -120,9 +120,9 @@ async def _visit_events(session: AsyncSession, staff: Staff, since: date, today:
     visit's moves (`revision`) plus how often it changed hands (`reroutes`), plus one while the live routing says
     otherwise for her than the planner last recorded (a fravær since the last pass): recorded, the count grows by
     that same one. So each change for her raises it, and a visit that comes back to her is confirmed with a higher
-    SEQUENCE than its cancellation. A Flyt and `/teambot fravær` record at once (`record_visitors`,
-    `record_absence`); a roster import does not, so a visit it takes away and gives back between two passes may
-    come back with a number she has seen."""
+    SEQUENCE than its cancellation. A Flyt, `/teambot fravær` and a roster import record at once
+    (`record_visitors`, `record_absence`, `record_coming_visitors`), so a visit that leaves her and comes back
+    between two passes does too."""
     # Only where she, or someone she stands in for, is assigned can a visit be routed to her: the routing table of
     # those institutions alone (the whole is read from 10,000 staff on L, and every Outlook polls its feed), and of
     # the institutions of the visits she had.

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.domain.calendar import DateRange
 from teambot.domain.roster import CaseSpec, Problem, Roster, RosterError, StaffSpec
 from teambot.store import audit
+from teambot.store import visits as visit_store
 from teambot.store.db import Database
 from teambot.store.models import (
     Absence,
@@ -97,6 +98,9 @@ async def import_roster(
         await importer.apply(roster)
         if problems := await _paedagogs_elsewhere(session):
             raise RosterError(source, problems)
+        # As `/teambot fravær` does: the calendar feeds must not wait for the planner's next pass (the day as the
+        # planner reads it).
+        await visit_store.record_coming_visitors(session, today=now.date(), now=now)
     return report
 
 

@@ -317,6 +317,17 @@ async def record_absence(session: AsyncSession, absence: Absence, *, today: date
     return rows
 
 
+async def record_coming_visitors(session: AsyncSession, *, today: date, now: datetime) -> None:
+    """Note, as the planner would at its next pass, whom every coming visit is routed to now: after a roster
+    import, which may add, change or take out absences and give institutions new consultants. Recorded at once, a
+    visit that leaves someone and comes back before the next pass reaches her calendar with a higher SEQUENCE each
+    time, and whoever had it in between keeps it, cancelled."""
+    await session.flush()  # the routing table reads the roster from the database
+    rows = (await session.exec(select(Visit).where(col(Visit.day) >= today))).all()
+    if rows:
+        await record_visitors(session, rows, await routing_table(session), now)
+
+
 @dataclass(frozen=True)
 class VisitRow:
     visit: Visit
