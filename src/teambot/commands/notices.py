@@ -5,6 +5,7 @@ Every message ends with one line saying why this person gets it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,8 @@ from teambot.i18n import format_date, format_time, t
 from teambot.store import outbox
 
 MEETING_MOVED, MEETING_CANCELLED = "meeting.moved", "meeting.cancelled"
+MEETING_KINDS_PREFIX = "meeting."  # a message about one child's status meeting: its subject is the case code
+CASES = "cases"  # a payload's codes of the children its message names, where the subject cannot say (nudge, digest)
 
 
 def why_line(delivery: Delivery, case_code: str) -> str:
@@ -152,12 +155,29 @@ def meeting_row(
     )
 
 
-def as_payload(reply: Reply, **extra: Any) -> dict[str, Any]:
-    return {"text": reply.text, "blocks": reply.blocks, **extra}
+def as_payload(reply: Reply, *, cases: Iterable[str] = (), **extra: Any) -> dict[str, Any]:
+    """What an outbox row keeps of a message; `cases`: the children it names, when more than its subject."""
+    payload = {"text": reply.text, "blocks": reply.blocks, **extra}
+    codes = sorted(set(cases))
+    if codes:
+        payload[CASES] = codes
+    return payload
+
+
+def named_cases(kind: str, subject: str, payload: dict[str, Any]) -> tuple[str, ...]:
+    """The children a message names, each of whom has it in their audit log once it is sent. Visits and cafés are
+    about an institution and name none."""
+    if CASES in payload:
+        return tuple(str(code) for code in payload[CASES])
+    return (subject,) if kind.startswith(MEETING_KINDS_PREFIX) else ()
 
 
 def from_payload(payload: dict[str, Any]) -> Reply:
     return Reply(text=str(payload.get("text", "")), blocks=payload.get("blocks"), ephemeral=False)
+
+
+def nudge_payload(day: date, items: list[NudgeItem]) -> dict[str, Any]:
+    return as_payload(rating_nudge(day, items), cases=(item.case_code for item in items))
 
 
 def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:

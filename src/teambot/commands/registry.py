@@ -51,6 +51,8 @@ class Reply:
     replace_original: bool = False  # an action's answer that updates the message holding the button
     modal: Block | None = None  # a Slack modal to open; transports without modals show `text` instead
     files: list[Attachment] = field(default_factory=list)
+    # The children the answer names: sent by the bot on its own (the Friday digest is `/uge`), it is audited for each.
+    case_codes: list[str] = field(default_factory=list)
 
 
 @dataclass

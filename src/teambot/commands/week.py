@@ -184,9 +184,10 @@ async def week_command(ctx: Context, args: str) -> Reply:
             code = word
     async with ctx.db.write() as session:
         weeks = await visible_weeks(ctx, session, staff, year, week, code)
+        shown = [case_code for data in weeks for case_code in data.case_codes]
         await audit.record_reads(
             session,
-            [case_code for data in weeks for case_code in data.case_codes],
+            shown,
             at=ctx.clock.now(),
             actor=ctx.user_id,
             action="week.read",
@@ -202,4 +203,4 @@ async def week_command(ctx: Context, args: str) -> Reply:
         blocks += part if not blocks else [{"type": "divider"}, *part]
     if len(blocks) > 50:
         blocks = blocks[:49] + [_text(t("week.split_hint"))]
-    return Reply("\n\n".join(texts), blocks=blocks)
+    return Reply("\n\n".join(texts), blocks=blocks, case_codes=shown)

@@ -87,6 +87,6 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
         )
         reply = plain_notice(week_reply.text, why)
         blocks = [*week_reply.blocks[:48], *(reply.blocks or [])[-1:]]
-        return as_payload(reply, blocks=blocks)
+        return as_payload(reply, blocks=blocks, cases=week_reply.case_codes)
 
     return {DIGEST: refresh}

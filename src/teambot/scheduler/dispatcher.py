@@ -3,6 +3,8 @@
 Each row is claimed (`sending`) in one short transaction, posted with no transaction open, and finished
 in another. A row left in `sending` by a crash is checked against the recipient's conversation (the
 bot's own message carries the row's key in Slack message metadata) before it is sent again.
+
+A row sent is in the audit log of each child its message names, written with its `sent` (`outbox.record_outcomes`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from teambot.commands.messenger import DeliveryError, Messenger, notification_metadata
-from teambot.commands.notices import as_payload, from_payload, plain_notice
+from teambot.commands.notices import as_payload, from_payload, named_cases, plain_notice
 from teambot.commands.registry import Reply
 from teambot.domain.clock import Clock
 from teambot.i18n import format_date, t
-from teambot.store import outbox, queries
+from teambot.store import audit, outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Notification, Staff
 
@@ -104,7 +106,8 @@ class Dispatcher:
                 log.warning("could not check notification %s for an earlier post: %s", row.id, exc.reason)
                 continue  # unknown: leave it in `sending` and ask again next time
             async with self.db.write() as session:
-                current = await session.get(Notification, row.id)
+                # Locked: the dispatcher that claimed it may be recording it sent right now (and auditing it).
+                current = await session.get(Notification, row.id, with_for_update=True)
                 if (
                     current is None
                     or current.status != outbox.SENDING
@@ -113,6 +116,7 @@ class Dispatcher:
                     continue  # settled meanwhile, or its owner renewed the claim: it is alive after all
                 if found:
                     current.status, current.sent_at, current.message_ts = outbox.SENT, now, found
+                    await audit.record_notices(session, [(now, sent_notice(current))])
                 else:
                     # The claim was cut short before anything was posted: it does not count as an attempt.
                     current.status, current.claimed_by = outbox.PENDING, None
@@ -325,7 +329,11 @@ class Dispatcher:
     async def _finish(
         self, row: Notification, status: str, *, message_ts: str | None = None, error: str | None = None
     ) -> None:
-        await self._record(outbox.Outcome(row.id or 0, status, message_ts=message_ts, error=error, at=self.clock.now()))
+        notice = sent_notice(row) if status == outbox.SENT else None
+        outcome = outbox.Outcome(
+            row.id or 0, status, message_ts=message_ts, error=error, at=self.clock.now(), notice=notice
+        )
+        await self._record(outcome)
 
     async def _record(self, outcome: outbox.Outcome) -> None:
         # Outcomes are written in batches: one transaction per message would cap throughput at the disk's
@@ -402,5 +410,11 @@ class Dispatcher:
             ref_id=row.ref_id,
             event_day=row.event_day,
             institution_id=row.institution_id,
-            payload=as_payload(reply),
+            payload=as_payload(reply, cases=named_cases(row.kind, row.subject, row.payload)),
         )
+
+
+def sent_notice(row: Notification) -> audit.SentNotice:
+    """What the audit log keeps of a message sent: its recipient and kind, for each child it names (for a row
+    redrawn when sent, as drawn then)."""
+    return audit.SentNotice(row.recipient, row.kind, named_cases(row.kind, row.subject, row.payload))

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from teambot.commands.notices import as_payload, rating_nudge
+from teambot.commands.notices import nudge_payload
 from teambot.domain.clock import Clock
 from teambot.domain.meetings import WORKDAY_END, local_instant, parse_hhmm
 from teambot.scheduler.dispatcher import Refresher
@@ -91,7 +91,7 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                     ref_type="staff",
                     ref_id=member.id,
                     event_day=today,
-                    payload=as_payload(rating_nudge(today, items)),
+                    payload=nudge_payload(today, items),
                 )
             )
         async with db.write() as session:
@@ -114,7 +114,7 @@ async def refresh_nudge(db: Database, row: Notification, today: date) -> dict[st
         items = await nudge_items(session, staff, row.event_day)
     if not any(item.value is None for item in items):
         return None
-    return as_payload(rating_nudge(row.event_day, items))
+    return nudge_payload(row.event_day, items)
 
 
 def nudge_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, Refresher]:

@@ -4,6 +4,7 @@ retention purge changes one (it blanks a note a correction kept, with the rest o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,18 @@ from teambot.store.models import AuditEntry
 
 # Built once: a statement made per call has its cache key computed again each time (about 20 µs of every /rating).
 _INSERT = insert(AuditEntry)
+
+BOT = "teambot"  # the actor of what the bot does on its own
+NOTICE_SENT = "notice.sent"
+
+
+@dataclass(frozen=True)
+class SentNotice:
+    """A message the bot sent on its own initiative: to whom, of which kind, naming which children (codes)."""
+
+    recipient: str
+    kind: str
+    case_codes: tuple[str, ...]
 
 
 def record(
@@ -45,6 +58,24 @@ async def record_reads(
     rows = [
         {"at": at, "actor": actor, "action": action, "case_code": code, "detail": detail}
         for code in dict.fromkeys(codes)
+    ]
+    if rows:
+        await (await session.connection()).execute(_INSERT, rows)
+
+
+async def record_notices(session: AsyncSession, sent: Iterable[tuple[datetime, SentNotice]]) -> None:
+    """One entry per child each sent message names, in one INSERT (a dispatched batch writes hundreds). Who got
+    it and what kind of message: never its text."""
+    rows = [
+        {
+            "at": at,
+            "actor": BOT,
+            "action": NOTICE_SENT,
+            "case_code": code,
+            "detail": {"recipient": notice.recipient, "kind": notice.kind},
+        }
+        for at, notice in sent
+        for code in dict.fromkeys(notice.case_codes)
     ]
     if rows:
         await (await session.connection()).execute(_INSERT, rows)

@@ -22,6 +22,7 @@ from sqlalchemy.sql import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.store import audit
 from teambot.store.models import Notification
 
 PENDING, SENDING, SENT, CANCELLED, MISSED, FAILED = "pending", "sending", "sent", "cancelled", "missed", "failed"
@@ -214,6 +215,8 @@ class Outcome:
     # Nothing was posted (Slack answered 429, or the recipient was still held by one): the claim, which `claim_due`
     # counted as an attempt, is not one. Only failed posts may use up a row's attempts.
     uncounted: bool = False
+    # A row sent: the message, for the audit log of each child it names (written with the row's `sent`).
+    notice: audit.SentNotice | None = None
 
     def changes(self) -> dict[str, Any]:
         values: dict[str, Any] = {"status": self.status, "claimed_by": None}
@@ -234,8 +237,14 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
 
     One UPDATE … WHERE id = ? AND status = 'sending' AND claimed_by = ? per kind of outcome, executed for many rows
     at once: loading the rows into the session and flushing them again was most of the dispatcher's own work.
+
+    A row sent is in the audit log of each child its message names, in this same transaction: a crash leaves
+    neither or both. Only rows this call settles count, so a row another dispatcher settled is audited once.
     """
     table = _table()
+    outcomes = list(outcomes)
+    naming = [(o.row_id, o.at, o.notice) for o in outcomes if o.status == SENT and o.notice and o.notice.case_codes]
+    held = await _still_held(session, [row_id for row_id, _, _ in naming], worker=worker) if naming else set()
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for outcome in outcomes:
         values = outcome.changes()
@@ -259,6 +268,19 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
             )
         )
         await session.exec(statement, params=[{**params, "worker": worker} for params in params_list])
+    await audit.record_notices(
+        session, [(at, notice) for row_id, at, notice in naming if row_id in held and at is not None and notice]
+    )
+
+
+async def _still_held(session: AsyncSession, ids: list[int], *, worker: str) -> set[int]:
+    """Which of `ids` are still `sending` by `worker`, locked on PostgreSQL until the transaction ends: a recovery
+    in another process (which locks the row it settles) then either settled one before, or finds it settled."""
+    table = _table()
+    query = select(table.c.id).where(table.c.id.in_(ids), table.c.status == SENDING, table.c.claimed_by == worker)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return set((await session.exec(query)).all())
 
 
 async def renew_claims(session: AsyncSession, *, ids: Iterable[int], worker: str, now: datetime) -> set[int]:

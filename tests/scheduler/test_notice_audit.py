@@ -1,0 +1,229 @@
+"""What the bot sends on its own is in the audit log of every child the message names: one `notice.sent` entry per
+child when the dispatcher delivers it (actor "teambot", the recipient and the kind, never the text), none for a message
+that was cancelled, failed or names no child, and one only however often the send was tried.
+
+Small roster: Mette Jensen (PAEDAGOG) is AK12's pædagog at Børnehuset Solsikken (SOL), with the psychologist
+(PSYKOLOG) on the case and Karsten Bro (LEAD) as lead."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from helpers_outbox import (
+    FIRST_REMINDERS_DUE,
+    delivered,
+    dispatcher_for,
+    messenger_for,
+    notifications,
+    plan_small_roster,
+)
+from test_nudge_substitute import absent_with, substitute_has_a_child
+from typer.testing import CliRunner
+
+from conftest import Runner
+from helpers_ratings import load_roster
+from teambot.cli import app
+from teambot.commands.messenger import notification_metadata
+from teambot.commands.notices import from_payload
+from teambot.reports.audit_csv import audit_csv
+from teambot.scheduler.digest import digest_refreshers, plan_digests
+from teambot.scheduler.nudges import NUDGE, nudge_refreshers
+from teambot.scheduler.planner import plan_all
+from teambot.store import outbox
+from teambot.store.db import Database
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.fake_slack import FakeSlack
+from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster
+
+CPH = COPENHAGEN
+MORNING = datetime(2027, 3, 4, 8, 0)  # Thursday
+NUDGE_TIME = datetime(2027, 3, 4, 14, 0)
+REMINDER = "meeting.reminder"
+
+
+@pytest.fixture
+def fake_slack(module_slack: FakeSlack) -> FakeSlack:
+    return module_slack.reset()
+
+
+def sent_notices(csv_text: str | None) -> list[tuple[str, str, dict[str, str]]]:
+    """The `notice.sent` lines of a child's audit CSV: (time, actor, details)."""
+    rows = csv.DictReader(io.StringIO(csv_text or ""))
+    return [(r["time"], r["actor"], json.loads(r["details"])) for r in rows if r["action"] == "notice.sent"]
+
+
+async def notices_about(db: Database, code: str) -> list[tuple[str, str, dict[str, str]]]:
+    async with db.read() as session:
+        return sent_notices(await audit_csv(session, code, CPH))
+
+
+def told(*recipients: str, kind: str = REMINDER) -> list[dict[str, str]]:
+    return sorted(({"kind": kind, "recipient": r} for r in recipients), key=lambda d: d["recipient"])
+
+
+def details(entries: list[tuple[str, str, dict[str, str]]]) -> list[dict[str, str]]:
+    assert {actor for _, actor, _ in entries} <= {"teambot"}
+    return sorted((d for _, _, d in entries), key=lambda d: (d["recipient"], d["kind"]))
+
+
+async def test_a_nudge_naming_two_children_is_in_each_childs_exported_audit_log(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, database_url: str
+) -> None:
+    """Ali Hassan stands in for Mette Jensen (AK12) and has BM04 of his own: his one nudge names both children."""
+    await load_roster(db, clock, MORNING, absences=absent_with(SUBSTITUTE), adjust=substitute_has_a_child)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(NUDGE_TIME)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=nudge_refreshers(db, clock, CPH))
+    assert (await dispatcher.dispatch_due()).sent == 1
+    [post] = delivered(fake_slack)
+    assert post.channel == SUBSTITUTE and "AK12" in post.text and "BM04" in post.text
+
+    for code in ("AK12", "BM04"):
+        result = await asyncio.to_thread(
+            CliRunner().invoke, app, ["audit", "--case", code], env={"TEAMBOT_DATABASE_URL": database_url}
+        )
+        assert result.exit_code == 0, result.output
+        assert sent_notices(result.output) == [
+            ("2027-03-04T14:00:00+01:00", "teambot", {"kind": NUDGE, "recipient": SUBSTITUTE})
+        ]
+
+
+async def test_each_status_meeting_reminder_delivered_is_in_the_childs_audit_log(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    assert await notices_about(db, "AK12") == []
+
+    assert (await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()).sent == 3
+
+    entries = await notices_about(db, "AK12")
+    assert details(entries) == told(LEAD, PAEDAGOG, PSYKOLOG)
+    assert {at for at, _, _ in entries} == {"2027-03-23T08:00:30+01:00"}
+
+
+async def test_a_failed_row_gives_no_entry_and_its_reroute_to_the_lead_gives_one(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)  # the pædagog's is posted first
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", error="user_not_found")
+
+    assert (await dispatcher.dispatch_due()).failed == 1
+    assert details(await notices_about(db, "AK12")) == told(LEAD, PSYKOLOG)
+
+    assert (await dispatcher.dispatch_due()).sent == 1  # the lead is told what Mette Jensen did not get
+    assert details(await notices_about(db, "AK12")) == sorted(
+        [*told(LEAD, PSYKOLOG), {"kind": "notice.rerouted", "recipient": LEAD}],
+        key=lambda d: (d["recipient"], d["kind"]),
+    )
+
+
+async def test_a_nudge_cancelled_at_send_time_gives_no_entry(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Mette Jensen rated all of AK12 before 14: her nudge is cancelled when it is due. Ali Hassan's for BM04 goes."""
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 4, 11, 0))
+    run = Runner(db, clock)
+    await run(PAEDAGOG, "/rating AK12 1 3")
+    await run(PAEDAGOG, "/rating AK12 2 3")
+    clock.set(NUDGE_TIME)
+
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=nudge_refreshers(db, clock, CPH))
+    stats = await dispatcher.dispatch_due()
+
+    assert (stats.sent, stats.cancelled) == (1, 1)
+    assert {(r.recipient, r.status) for r in await notifications(db, kind=NUDGE)} == {
+        (PAEDAGOG, "cancelled"),
+        (SUBSTITUTE, "sent"),
+    }
+    assert await notices_about(db, "AK12") == []
+    assert details(await notices_about(db, "BM04")) == told(SUBSTITUTE, kind=NUDGE)
+
+
+@pytest.mark.parametrize("posted", [False, True], ids=["not posted", "posted but answered 500"])
+async def test_a_send_tried_again_gives_one_entry(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, posted: bool
+) -> None:
+    await plan_small_roster(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    fake_slack.fail("chat.postMessage", status=500, posted=posted)
+
+    assert (await dispatcher.dispatch_due()).retried == 1
+    assert len(await notices_about(db, "AK12")) == 2
+    clock.advance(minutes=1)
+    assert (await dispatcher.dispatch_due()).sent == 1
+
+    assert details(await notices_about(db, "AK12")) == told(LEAD, PAEDAGOG, PSYKOLOG)
+
+
+async def test_a_row_settled_by_recovery_after_a_crash_gives_one_entry(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    async with db.write() as session:  # a dispatcher claims the rows, posts the pædagog's and dies
+        claimed = await outbox.claim_due(
+            session, now=clock.now(), worker="crashed", limit=50, is_postgres=not db.is_sqlite
+        )
+    [to_paedagog] = [row for row in claimed if row.recipient == PAEDAGOG]
+    await messenger_for(fake_slack).send(
+        PAEDAGOG, from_payload(to_paedagog.payload), metadata=notification_metadata(to_paedagog.dedupe_key)
+    )
+
+    clock.advance(minutes=10)
+    restarted = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert await restarted.recover(everything=True) == 3
+    assert details(await notices_about(db, "AK12")) == told(PAEDAGOG)
+    assert (await restarted.dispatch_due()).sent == 2
+
+    assert details(await notices_about(db, "AK12")) == told(LEAD, PAEDAGOG, PSYKOLOG)
+
+
+async def test_the_friday_digest_is_in_the_audit_log_of_the_children_it_lists(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    clock.set(datetime(2027, 3, 5, 0, 5))  # Friday of week 9
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+
+    assert (await dispatcher.dispatch_due()).sent == 1
+
+    [post] = delivered(fake_slack)
+    assert post.channel == LEAD and "AK12" in post.text
+    assert details(await notices_about(db, "AK12")) == [{"kind": "digest.week", "recipient": LEAD}]
+
+
+async def test_a_message_about_an_institution_names_no_child(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_small_roster(db, now=clock.now())
+    row = outbox.Planned(
+        dedupe_key="cafe:1:invite",
+        kind="cafe.invite",
+        recipient=LEAD,
+        subject="SOL",
+        due_at=clock.now(),
+        ref_type="cafe",
+        ref_id=1,
+        event_day=date(2027, 3, 30),
+        payload={"text": "☕ Småbørnscafé i Børnehuset Solsikken", "blocks": None},
+    )
+    async with db.write() as session:
+        await outbox.insert_new(session, [row], clock.now())
+
+    assert (await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()).sent == 1
+
+    for code in ("SOL", "AK12"):
+        assert await notices_about(db, code) == []
