@@ -128,6 +128,27 @@ async def test_this_weeks_meeting_with_its_confirmations(db: Database, clock: Fa
     assert "Denne uge: statusmøde AK12 tirsdag kl. 14.00 (0 af 3 har bekræftet)" in reply.text
 
 
+async def test_a_meeting_of_a_child_without_goals_this_week_is_an_audited_read(db: Database, clock: FakeClock) -> None:
+    """AK12's goals both ended before the week of its status meeting: the week names the child in its meeting line
+    only, and that is a read of the child all the same."""
+    clock.set(datetime(2027, 3, 29, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        for goal in (await session.exec(select(Goal))).all():
+            goal.active, goal.ended_on = False, date(2027, 3, 19)
+    assert case.id is not None
+    await plan_case(db, case.id, now=clock.now(), zone=COPENHAGEN)
+
+    reply = await Runner(db, clock)(LEAD, "/uge")
+
+    assert "Denne uge: statusmøde AK12 tirsdag kl. 14.00 (0 af 3 har bekræftet)" in reply.text
+    assert "mål 1" not in reply.text
+    async with db.read() as session:
+        entries = (await session.exec(select(AuditEntry).where(AuditEntry.action == "week.read"))).all()
+    assert [(e.actor, e.case_code) for e in entries] == [(LEAD, "AK12")]
+
+
 async def test_a_case_without_ratings_for_five_working_days_is_flagged(db: Database, clock: FakeClock) -> None:
     clock.set(datetime(2027, 3, 10, 15, 0))
     await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))

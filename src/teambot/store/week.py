@@ -42,7 +42,9 @@ class InstitutionWeek:
 
     @property
     def case_codes(self) -> list[str]:
-        return sorted({g.case_code for g in self.goals})
+        """Every child the week names: in the grid, and in a meeting line or flag without goals in the grid."""
+        meetings = {m.case_code for m in self.meetings}
+        return sorted({g.case_code for g in self.goals} | meetings | set(self.silent) | set(self.overdue))
 
 
 async def institution_week(
