@@ -996,3 +996,20 @@ async def test_fravaer_over_a_cafe_she_is_invited_to_says_how_to_hand_it_on(run:
     assert (await run(HANNE, "/teambot fravær 2027-02-15 2027-02-16")).text.endswith(advice)
     # Maja has said «Kan ikke» already: nothing to do.
     assert "småbørnscaféen" not in (await run(MAJA, "/teambot fravær 2027-02-15 2027-02-16")).text
+
+
+async def test_fravaer_over_a_cafe_a_lead_is_invited_to_promises_no_colleague(run: VisitRunner) -> None:
+    # A lead's «Kan ikke» asks nobody in her place.
+    reply = await run(KARSTEN, "/teambot fravær 2027-02-15 2027-02-16")
+
+    assert reply.text.endswith(
+        " Du er inviteret til småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30, som ligger i "
+        "dit fravær: tryk «Kan ikke» i invitationen."
+    )
+
+
+async def test_one_child_reads_in_the_singular(run: VisitRunner) -> None:
+    reply = await run(SOFIE, "/teambot café børn 2027-06 1")
+
+    assert reply.text.startswith("☕ Registreret: 1 barn i Vuggestuen Mariehønen fylder 1½ år i juni 2027")
+    assert "Venter på flere børn: 1 barn, der fylder 1½ år i juni 2027" in (await run(SOFIE, "/teambot café")).text

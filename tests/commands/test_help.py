@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from sqlmodel import select
+
 from conftest import Runner
 from teambot.commands import REGISTRY
+from teambot.store.models import AuditEntry
 
 
 async def test_help_lists_every_registered_command_in_danish(run: Runner) -> None:
@@ -43,6 +46,13 @@ async def test_mig_lists_a_consultants_cases_where_consent_covers_her_profession
     assert reply.text.splitlines()[1:] == [
         "Du er ikke knyttet til nogen institution.",
         "Forløb som konsulent: BM04, GP09",
+    ]
+    # Naming the cases is a read of each, as in `/teambot møder`.
+    async with run.db.read() as session:
+        reads = (await session.exec(select(AuditEntry).where(AuditEntry.actor == "U0TOVE001"))).all()
+    assert sorted((r.action, r.case_code, r.detail["via"]) for r in reads) == [
+        ("case.read", "BM04", "mig"),
+        ("case.read", "GP09", "mig"),
     ]
 
 

@@ -170,8 +170,7 @@ async def test_flyt_onto_a_day_a_participant_is_away_says_who_stands_in_and_who_
     assert reply.text == (
         "🔁 Statusmødet for AK12 er flyttet til tirsdag 6. april 2027 kl. 14.00. 1 deltager får besked.\n"
         "⚠️ Mette Jensen (pædagog) er fraværende den dag; stedfortræderen Ali Hassan får mødets beskeder i stedet.\n"
-        "⚠️ Peter Friis (psykolog) er fraværende den dag og har ingen stedfortræder, "
-        "så ingen får mødets beskeder i stedet."
+        "⚠️ Peter Friis (psykolog) er fraværende den dag og har ingen stedfortræder, der kan få mødets beskeder."
     )
     assert {n.recipient for n in await _rows(run.db, kind="meeting.moved")} == {SUBSTITUTE}
     # A day nobody is away keeps the one line.
@@ -179,6 +178,30 @@ async def test_flyt_onto_a_day_a_participant_is_away_says_who_stands_in_and_who_
     assert (
         back.text == "🔁 Statusmødet for AK12 er flyttet til tirsdag 13. april 2027 kl. 14.00. 2 deltagere får besked."
     )
+
+
+async def test_flyt_onto_a_day_the_mover_is_away_says_so_to_her(run: PlanningRunner) -> None:
+    await run(LEAD, "/teambot fravær 2027-04-06 2027-04-06")
+
+    reply = await run(LEAD, "/teambot flyt AK12 2027-04-06")
+
+    assert reply.text.splitlines()[1:] == [
+        "⚠️ Du er selv fraværende den dag og har ingen stedfortræder, der kan få mødets beskeder."
+    ]
+
+
+async def test_flyt_counts_a_substitute_who_cannot_get_messages_as_none(run: PlanningRunner) -> None:
+    # Ali has left: the routing sends Mette's messages to nobody, and the warning must not promise him.
+    await run(PAEDAGOG, "/teambot fravær 2027-04-05 2027-04-09 Ali Hassan")
+    async with run.db.write() as session:
+        ali = (await session.exec(select(Staff).where(Staff.slack_id == SUBSTITUTE))).one()
+        ali.active = False
+
+    reply = await run(LEAD, "/teambot flyt AK12 2027-04-06")
+
+    assert reply.text.splitlines()[1:] == [
+        "⚠️ Mette Jensen (pædagog) er fraværende den dag og har ingen stedfortræder, der kan få mødets beskeder."
+    ]
 
 
 async def test_flyt_with_a_new_time(run: PlanningRunner) -> None:

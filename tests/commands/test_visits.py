@@ -509,7 +509,7 @@ async def test_fravaer_says_who_gets_the_visits_she_would_have_made_in_the_absen
     # her who has them now, so she need not ask.
     alone = await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")
     assert alone.text.endswith(
-        " Lederen i Børnehuset Solsikken får beskederne om dit konsulentbesøg torsdag 11. marts 2027, "
+        " Ledelsen i Børnehuset Solsikken får beskederne om dit konsulentbesøg torsdag 11. marts 2027, "
         "da ingen står i dit sted."
     )
     with_pia = await run(HANNE, f"/teambot fravær 2027-04-26 2027-04-30 @{PIA}")
@@ -523,9 +523,8 @@ async def test_besoeg_shows_who_makes_a_visit_in_the_consultants_place(run: Visi
     await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")
 
     hanne = (await run(HANNE, "/teambot besøg 2027")).text.splitlines()
-    assert (
-        "uge 10: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · to 11/3 · lederen får beskederne"
-        in (hanne)
+    assert "uge 10: Børnehuset Solsikken — Hanne Vestergaard (sundhedsplejerske) · to 11/3 · ingen stedfortræder" in (
+        hanne
     )
     assert "uge 17: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · on 28/4 · Pia Skov i stedet" in (
         hanne
@@ -533,3 +532,15 @@ async def test_besoeg_shows_who_makes_a_visit_in_the_consultants_place(run: Visi
     # Pia makes the 28 April visit: it is in her årshjul too, beside her own.
     pia = (await run(PIA, "/teambot besøg 2027")).text.splitlines()
     assert "uge 17: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · on 28/4 · Pia Skov i stedet" in pia
+
+
+async def test_fravaer_of_a_substitute_says_the_visit_she_makes_for_a_colleague_stays_hers(run: VisitRunner) -> None:
+    # A substitute's own absence hands nothing on (as for meetings): the reply must not leave her thinking it does.
+    await run(HANNE, f"/teambot fravær 2027-03-10 2027-03-12 @{PIA}")
+
+    reply = await run(PIA, "/teambot fravær 2027-03-11 2027-03-11")
+
+    assert reply.text.endswith(
+        " Konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027, som du tager for Hanne Vestergaard, "
+        "går stadig til dig, selvom du selv er væk."
+    )

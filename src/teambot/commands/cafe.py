@@ -30,7 +30,7 @@ from teambot.domain.cafe import (
 from teambot.domain.dates import parse_month
 from teambot.domain.numbers import parse_int
 from teambot.domain.routing_table import RoutingTable
-from teambot.i18n import format_date, month_name, t
+from teambot.i18n import format_date, month_name, t, t_count
 from teambot.store import cafe as store
 from teambot.store import queries
 from teambot.store import visits as visit_store
@@ -97,7 +97,7 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
         assert institution.id is not None
         old = await store.set_count(session, institution.id, month, children, actor=ctx.user_id, now=ctx.clock.now())
         covering = await store.sessions_covering(session, institution.id, month)
-    lines = [t("cafe.count_recorded", n=children, institution=institution.name, month=_month(month))]
+    lines = [t_count("cafe.count_recorded", children, institution=institution.name, month=_month(month))]
     if old is not None and old != children:
         lines[0] += t("cafe.count_was", old=old)
     if covering:
@@ -167,10 +167,10 @@ async def _section(
             session, {i.staff_id for i in invites} | {i.stands_in_for for i in invites if i.stands_in_for}
         )
         lines.append(
-            t(
+            t_count(
                 "cafe.overview_cafe",
+                cafe.children,
                 headline=headline(cafe, institution),
-                n=cafe.children,
                 months=months_label(cafe.first_month, cafe.last_month),
             )
         )
@@ -179,10 +179,10 @@ async def _section(
     for group in waiting:
         months = months_label(group.first, group.last)
         if group.children < minimum:
-            lines.append(t("cafe.waiting_few", n=group.children, months=months, min=minimum))
+            lines.append(t_count("cafe.waiting_few", group.children, months=months, min=minimum))
         else:
             lines.append(
-                t("cafe.waiting", n=group.children, months=months, month=_month(group.month), days=PROPOSE_DAYS)
+                t_count("cafe.waiting", group.children, months=months, month=_month(group.month), days=PROPOSE_DAYS)
             )
     if not sessions and not waiting:
         lines.append(t("cafe.overview_empty", code=institution.code))

@@ -21,7 +21,7 @@ from teambot.domain.cafe import CAFE_ROLES
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
 from teambot.domain.routing_table import RoutingTable
-from teambot.i18n import format_date, format_time, month_name, t
+from teambot.i18n import format_date, format_time, month_name, t, t_count
 from teambot.store import outbox
 from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, CafeMove, invites_of_sessions, unfilled_roles
 from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
@@ -110,7 +110,7 @@ def invitation(
     assert invite.id is not None
     lines = [
         headline(cafe, institution),
-        t("cafe.invite_body", n=cafe.children, months=months_label(cafe.first_month, cafe.last_month)),
+        t_count("cafe.invite_body", cafe.children, months=months_label(cafe.first_month, cafe.last_month)),
     ]
     if invite.role == LEAD_ROLE or lead:
         lines += [

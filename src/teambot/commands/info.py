@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from teambot.commands.registry import REGISTRY, Context, Reply
 from teambot.i18n import t
-from teambot.store import queries
+from teambot.store import audit, queries
 
 
 @REGISTRY.command("/teambot", "hjælp", key="hjaelp", aliases=("help", "hjaelp"))
@@ -21,10 +21,13 @@ async def help_(ctx: Context, args: str) -> Reply:
 async def me(ctx: Context, args: str) -> Reply:
     """The caller's roles, institutions and active cases: her own children, and those she is consultant for."""
     staff = ctx.require_staff()
-    async with ctx.db.read() as session:
+    async with ctx.db.write() as session:
         institutions = await queries.institutions_of(session, staff)
         cases = await queries.active_cases_of_paedagog(session, staff)
         consulted = await queries.active_cases_consulted_by(session, staff)
+        # Naming a child's case to someone is a read of it, as in `/teambot møder` and the Home tab.
+        codes = [c.code for c in (*cases, *consulted)]
+        await audit.record_reads(session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="case.read", via="mig")
     lines = [t("me.header", name=staff.name, roles=", ".join(staff.roles))]
     if institutions:
         lines.append(t("me.institutions", names=", ".join(f"{i.name} ({i.code})" for i in institutions)))

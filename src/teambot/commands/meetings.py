@@ -28,6 +28,7 @@ from teambot.i18n import format_date, format_time, t, t_count
 from teambot.store import audit, outbox, queries
 from teambot.store import cafe as cafe_store
 from teambot.store import visits as visit_store
+from teambot.store.cafe import LEAD_ROLE
 from teambot.store.models import Absence, Case, Institution, Meeting, Staff, Visit
 from teambot.store.ratings import access_to
 from teambot.store.revisions import revise
@@ -200,12 +201,17 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
     moved = t_count(
         "meeting.moved", told, code=case.code, date=format_date(day), time=format_time(parse_hhmm(meeting.start))
     )
-    return Reply("\n".join([moved, *map(_away_line, away)]), replace_original=True)
+    return Reply("\n".join([moved, *(_away_line(a, staff) for a in away)]), replace_original=True)
 
 
-def _away_line(absent: Away) -> str:
-    # The one moving a meeting picks a day without seeing the team's absences: say who is away then.
+def _away_line(absent: Away, mover: Staff) -> str:
+    # The one moving a meeting picks a day without seeing the team's absences: say who is away then. A substitute
+    # who cannot get messages (no Slack, left) counts as none, as the routing has it.
     person, role = absent.participant.person, absent.participant.role
+    if person.staff_id == mover.id:
+        if absent.substitute is None:
+            return t("meeting.away_self_alone")
+        return t("meeting.away_self_substitute", substitute=absent.substitute.name)
     if absent.substitute is None:
         return t("meeting.away_alone", name=person.name, role=role)
     return t("meeting.away_substitute", name=person.name, role=role, substitute=absent.substitute.name)
@@ -421,7 +427,7 @@ async def absence(ctx: Context, args: str) -> Reply:
                 lines += await _substitute_away(session, substitute, start, end)
             if earlier is not None:
                 lines.append(t("absence.overlaps", **await _earlier(session, earlier)))
-            lines += await _visits_handed_on(session, [v for v in visits if v.visitor_id != staff.id])
+            lines += await _visits_handed_on(session, staff, visits)
             lines += await _cafes_to_decline(session, staff, max(start, today), end)
     if ctx.replan:
         for case_id in case_ids:
@@ -429,12 +435,19 @@ async def absence(ctx: Context, args: str) -> Reply:
     return Reply(" ".join(lines))
 
 
-async def _visits_handed_on(session: AsyncSession, visits: Sequence[Visit]) -> list[str]:
-    """Who has the visits she would have made in the absence, as their messages are routed now."""
+async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequence[Visit]) -> list[str]:
+    """Who has the visits she would have made in the absence, as their messages are routed now. One she makes in an
+    absent colleague's place stays hers (a substitute's own absence hands nothing on, as for meetings): say so."""
     lines = []
     for visit in visits:
         institution = await session.get(Institution, visit.institution_id)
         place, day = (institution.name if institution else ""), format_date(visit.day)
+        if visit.visitor_id == staff.id:
+            if visit.consultant_id != staff.id:
+                colleague = await session.get(Staff, visit.consultant_id)
+                name = colleague.name if colleague else ""
+                lines.append(t("absence.visit_still_yours", institution=place, date=day, name=name))
+            continue
         stand_in = await session.get(Staff, visit.visitor_id) if visit.visitor_id is not None else None
         lines.append(
             t("absence.visit_to", institution=place, date=day, name=stand_in.name)
@@ -445,17 +458,18 @@ async def _visits_handed_on(session: AsyncSession, visits: Sequence[Visit]) -> l
 
 
 async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:
-    """Cafés in the absence she is still invited to: the answer is hers to give (a «Kan ikke» asks a colleague)."""
+    """Cafés in the absence she is still invited to: the answer is hers to give (a consultant's «Kan ikke» asks a
+    colleague; a lead's tells the others only by the overview)."""
     assert staff.id is not None
     return [
         t(
-            "absence.cafe_invited",
+            "absence.cafe_invited_lead" if role == LEAD_ROLE else "absence.cafe_invited",
             institution=institution.name,
             date=format_date(cafe.day),
             time=format_time(parse_hhmm(cafe.start)),
             button=t("cafe.button.no"),
         )
-        for cafe, institution in await cafe_store.invitations_of(session, staff.id, start, end)
+        for cafe, institution, role in await cafe_store.invitations_of(session, staff.id, start, end)
     ]
 
 

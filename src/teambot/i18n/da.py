@@ -162,9 +162,9 @@ MESSAGES: dict[str, str] = {
     "meeting.moved.one": "🔁 Statusmødet for {code} er flyttet til {date} {time}. 1 deltager får besked.",
     "meeting.cancelled.one": "❌ Statusmødet for {code} {date} er aflyst. 1 deltager får besked.",
     "meeting.away_substitute": "⚠️ {name} ({role}) er fraværende den dag; stedfortræderen {substitute} får mødets beskeder i stedet.",
-    "meeting.away_alone": (
-        "⚠️ {name} ({role}) er fraværende den dag og har ingen stedfortræder, så ingen får mødets beskeder i stedet."
-    ),
+    "meeting.away_alone": "⚠️ {name} ({role}) er fraværende den dag og har ingen stedfortræder, der kan få mødets beskeder.",
+    "meeting.away_self_substitute": "⚠️ Du er selv fraværende den dag; stedfortræderen {substitute} får mødets beskeder i stedet.",
+    "meeting.away_self_alone": "⚠️ Du er selv fraværende den dag og har ingen stedfortræder, der kan få mødets beskeder.",
     "meeting.confirmed_by_you": "✅ Du har bekræftet. {n} af {total} har bekræftet.",
     "meeting.move_hint": "Skriv `/teambot flyt {code} <dato> [kl.]` for at flytte mødet, fx `/teambot flyt {code} 10/3`.",
     "meeting.cancel_hint": "Skriv `/teambot aflys {code} <begrundelse>` for at aflyse mødet.",
@@ -217,11 +217,18 @@ MESSAGES: dict[str, str] = {
     ),
     "absence.visit_to": "Dit konsulentbesøg i {institution} {date} går til {name}.",
     "absence.visit_leads": (
-        "Lederen i {institution} får beskederne om dit konsulentbesøg {date}, da ingen står i dit sted."
+        "Ledelsen i {institution} får beskederne om dit konsulentbesøg {date}, da ingen står i dit sted."
     ),
     "absence.cafe_invited": (
         "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "
         "tryk «{button}» i invitationen, så spørger jeg en kollega."
+    ),
+    "absence.visit_still_yours": (
+        "Konsulentbesøget i {institution} {date}, som du tager for {name}, går stadig til dig, selvom du selv er væk."
+    ),
+    "absence.cafe_invited_lead": (
+        "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "
+        "tryk «{button}» i invitationen."
     ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",

@@ -78,7 +78,7 @@ MESSAGES: dict[str, str] = {
     "visit.state_confirmed": " · bekræftet",
     "visit.state_moved": " · flyttet",
     "visit.state_instead": " · {name} i stedet",
-    "visit.state_leads": " · lederen får beskederne",
+    "visit.state_leads": " · ingen stedfortræder",
     "visit.more": "… og {n} besøg mere. Vælg en institution, fx `/teambot besøg {year} SOL`.",
     "visit.none_mine": (
         "Du har ingen konsulentbesøg i årshjulet for {year}. Se hele kommunens med `/teambot besøg {year} alle`."
@@ -181,6 +181,10 @@ MESSAGES: dict[str, str] = {
         "For de {n} børn, der fylder 1½ år i {months}, og deres forældre. Sundhedsplejerske, småbørnskonsulent, "
         "fysioterapeut og tale-hørekonsulent er inviteret sammen med institutionens pædagoger."
     ),
+    "cafe.invite_body.one": (
+        "For barnet, der fylder 1½ år i {months}, og forældrene. Sundhedsplejerske, småbørnskonsulent, "
+        "fysioterapeut og tale-hørekonsulent er inviteret sammen med institutionens pædagoger."
+    ),
     "cafe.lead_post": "Her er en invitation til forældrene, klar til at lægge på Aula:",
     "cafe.parents_text": (
         "Kære forældre\n"
@@ -239,15 +243,18 @@ MESSAGES: dict[str, str] = {
     # /teambot café
     "cafe.overview_title": "*Småbørnscafé · {institution}*",
     "cafe.overview_cafe": "{headline} — {n} børn, der fylder 1½ år i {months}",
+    "cafe.overview_cafe.one": "{headline} — 1 barn, der fylder 1½ år i {months}",
     "cafe.line.invited": "⏳ {name} ({role}) — har ikke svaret",
     "cafe.line.accepted": "✅ {name} ({role}) — deltager",
     "cafe.line.declined": "❌ {name} ({role}) — kan ikke",
     "cafe.line.for": ", træder til for {name}",
     "cafe.line.unfilled": "⚠️ ingen {role} kan komme",
     "cafe.waiting_few": "Venter på flere børn: {n} børn, der fylder 1½ år i {months} (der skal være mindst {min}).",
+    "cafe.waiting_few.one": "Venter på flere børn: 1 barn, der fylder 1½ år i {months} (der skal være mindst {min}).",
     "cafe.waiting": (
         "Næste: {n} børn, der fylder 1½ år i {months} — caféen i {month} foreslås senest {days} dage før."
     ),
+    "cafe.waiting.one": "Næste: 1 barn, der fylder 1½ år i {months} — caféen i {month} foreslås senest {days} dage før.",
     "cafe.overview_empty": (
         "Ingen café planlagt. Registrér hvor mange børn der fylder 1½ år, fx `/teambot café børn 2027-03 4 {code}`."
     ),
@@ -271,6 +278,7 @@ MESSAGES: dict[str, str] = {
     "cafe.no_institution": "Du er ikke knyttet til en institution, så du kan ikke registrere børn. Intet er gemt.",
     "cafe.which_institution": "Skriv hvilken institution til sidst: {codes}. Intet er gemt.",
     "cafe.count_recorded": "☕ Registreret: {n} børn i {institution} fylder 1½ år i {month}",
+    "cafe.count_recorded.one": "☕ Registreret: 1 barn i {institution} fylder 1½ år i {month}",
     "cafe.count_was": " (før: {old})",
     "cafe.count_in_cafe": "De er med i småbørnscaféen {date}.",
     "cafe.count_next": "teambot foreslår en café, når der er børn nok i aldersvinduet. Se status med `/teambot café`.",

@@ -152,7 +152,9 @@ MESSAGES: dict[str, str] = {
     "meeting.moved.one": "🔁 The status meeting for {code} was moved to {date} {time}. 1 participant is told.",
     "meeting.cancelled.one": "❌ The status meeting for {code} {date} is cancelled. 1 participant is told.",
     "meeting.away_substitute": "⚠️ {name} ({role}) is away that day; the substitute {substitute} gets the meeting's messages instead.",
-    "meeting.away_alone": "⚠️ {name} ({role}) is away that day and has no substitute, so nobody gets the meeting's messages instead.",
+    "meeting.away_alone": "⚠️ {name} ({role}) is away that day and has no substitute who can get the meeting's messages.",
+    "meeting.away_self_substitute": "⚠️ You are away yourself that day; the substitute {substitute} gets the meeting's messages instead.",
+    "meeting.away_self_alone": "⚠️ You are away yourself that day and have no substitute who can get the meeting's messages.",
     "meeting.confirmed_by_you": "✅ You confirmed. {n} of {total} have confirmed.",
     "meeting.move_hint": "Type `/teambot flyt {code} <date> [time]` to move the meeting, e.g. `/teambot flyt {code} 10/3`.",
     "meeting.cancel_hint": "Type `/teambot aflys {code} <reason>` to cancel the meeting.",
@@ -201,11 +203,18 @@ MESSAGES: dict[str, str] = {
     ),
     "absence.visit_to": "Your consultant visit to {institution} {date} goes to {name}.",
     "absence.visit_leads": (
-        "The lead of {institution} gets the messages about your consultant visit {date}, as nobody stands in for you."
+        "The leads of {institution} get the messages about your consultant visit {date}, as nobody stands in for you."
     ),
     "absence.cafe_invited": (
         "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
         "press «{button}» in the invitation and I will ask a colleague."
+    ),
+    "absence.visit_still_yours": (
+        "The consultant visit to {institution} {date} that you make for {name} still goes to you, though you are away."
+    ),
+    "absence.cafe_invited_lead": (
+        "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
+        "press «{button}» in the invitation."
     ),
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",

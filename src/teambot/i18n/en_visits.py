@@ -79,7 +79,7 @@ MESSAGES: dict[str, str] = {
     "visit.state_confirmed": " · confirmed",
     "visit.state_moved": " · moved",
     "visit.state_instead": " · {name} instead",
-    "visit.state_leads": " · the lead gets the messages",
+    "visit.state_leads": " · no substitute",
     "visit.more": "… and {n} more visits. Pick an institution, e.g. `/teambot besøg {year} SOL`.",
     "visit.none_mine": (
         "You have no consultant visits in the {year} plan. See the whole municipality's with "
@@ -185,6 +185,11 @@ MESSAGES: dict[str, str] = {
         "consultant, physiotherapist and speech and hearing consultant are invited along with the institution's "
         "pædagoger."
     ),
+    "cafe.invite_body.one": (
+        "For the child turning 1½ in {months}, and the parents. The health visitor, early-years "
+        "consultant, physiotherapist and speech and hearing consultant are invited along with the institution's "
+        "pædagoger."
+    ),
     "cafe.lead_post": "Here is an invitation for the parents, ready to post on Aula:",
     "cafe.parents_text": (
         "Dear parents\n"
@@ -242,13 +247,16 @@ MESSAGES: dict[str, str] = {
     # /teambot café
     "cafe.overview_title": "*Toddler café · {institution}*",
     "cafe.overview_cafe": "{headline} — {n} children turning 1½ in {months}",
+    "cafe.overview_cafe.one": "{headline} — 1 child turning 1½ in {months}",
     "cafe.line.invited": "⏳ {name} ({role}) — not answered",
     "cafe.line.accepted": "✅ {name} ({role}) — coming",
     "cafe.line.declined": "❌ {name} ({role}) — can't come",
     "cafe.line.for": ", stepping in for {name}",
     "cafe.line.unfilled": "⚠️ no {role} can come",
     "cafe.waiting_few": "Waiting for more children: {n} children turning 1½ in {months} (at least {min} are needed).",
+    "cafe.waiting_few.one": "Waiting for more children: 1 child turning 1½ in {months} (at least {min} are needed).",
     "cafe.waiting": "Next: {n} children turning 1½ in {months} — the café in {month} is proposed {days} days before.",
+    "cafe.waiting.one": "Next: 1 child turning 1½ in {months} — the café in {month} is proposed {days} days before.",
     "cafe.overview_empty": (
         "No café planned. Record how many children turn 1½, e.g. `/teambot café børn 2027-03 4 {code}`."
     ),
@@ -272,6 +280,7 @@ MESSAGES: dict[str, str] = {
     "cafe.no_institution": "You belong to no institution, so you cannot record children. Nothing was saved.",
     "cafe.which_institution": "Name the institution at the end: {codes}. Nothing was saved.",
     "cafe.count_recorded": "☕ Recorded: {n} children at {institution} turn 1½ in {month}",
+    "cafe.count_recorded.one": "☕ Recorded: 1 child at {institution} turns 1½ in {month}",
     "cafe.count_was": " (was: {old})",
     "cafe.count_in_cafe": "They are in the toddler café on {date}.",
     "cafe.count_next": "teambot proposes a café when enough children are in the age window. See how it stands with `/teambot café`.",

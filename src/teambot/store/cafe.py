@@ -564,10 +564,11 @@ def unfilled_roles(invites: Sequence[CafeInvite]) -> list[str]:
 
 async def invitations_of(
     session: AsyncSession, staff_id: int, start: date, end: date
-) -> list[tuple[CafeSession, Institution]]:
-    """The cafés from `start` to `end` (by day) that `staff_id` is invited to and has not said «Kan ikke» to."""
+) -> list[tuple[CafeSession, Institution, str]]:
+    """The cafés from `start` to `end` (by day) that `staff_id` is invited to and has not said «Kan ikke» to, with
+    the role she is invited as."""
     found = await session.exec(
-        select(CafeSession, Institution)
+        select(CafeSession, Institution, CafeInvite.role)
         .join(CafeInvite, col(CafeInvite.session_id) == col(CafeSession.id))
         .join(Institution, col(Institution.id) == col(CafeSession.institution_id))
         .where(
