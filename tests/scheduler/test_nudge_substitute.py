@@ -182,6 +182,56 @@ async def test_an_absence_registered_after_the_nudge_time_reaches_a_substitute_w
     assert await send_at(db, clock, datetime(2027, 3, 4, 15, 40)) == []
 
 
+NAMESAKE = "U0PAED002"
+
+
+def a_namesake_absent_too(data: dict[str, Any]) -> None:
+    """A second Mette Jensen at SOL, pædagog of BM04 (one goal), away this week with Ali as her substitute too."""
+    data["staff"].append(
+        {
+            "id": NAMESAKE,
+            "name": "Mette Jensen",
+            "roles": ["pædagog"],
+            "institutions": ["SOL"],
+            "absences": absent_with(SUBSTITUTE),
+        }
+    )
+    data["case"].append(
+        {**data["case"][0], "code": "BM04", "paedagog": NAMESAKE, "consultants": [], "goals": ["Deltager i samling"]}
+    )
+
+
+async def test_two_absent_colleagues_with_the_same_name_get_a_heading_each(db: Database, clock: FakeClock) -> None:
+    await load_roster(db, clock, MORNING, absences=absent_with(SUBSTITUTE), adjust=a_namesake_absent_too)
+
+    [message] = await send_at(db, clock, NUDGE_TIME)
+
+    assert message.recipient == SUBSTITUTE
+    assert message.reply.text.splitlines() == [
+        HEADLINE,
+        "3 af 3 mål mangler. Tryk 1–4 for hvert mål.",
+        ON_BEHALF,
+        LABEL_1,
+        LABEL_2,
+        ON_BEHALF,
+        "*BM04* · mål 1 «Deltager i samling»",
+        "Du får denne besked, fordi du er stedfortræder for Mette Jensen (AK12) og Mette Jensen (BM04), "
+        "og ikke alle mål er registreret i dag.",
+    ]
+    ids, namesakes = await goal_ids(db), await goal_ids(db, "BM04")
+    assert buttons(message.reply.blocks) == (
+        nudge_buttons(ids[1], THURSDAY) + nudge_buttons(ids[2], THURSDAY) + nudge_buttons(namesakes[1], THURSDAY)
+    )
+    clock.set(datetime(2027, 3, 4, 14, 5))
+    reply = await Runner(db, clock).press(SUBSTITUTE, "rating_nudge:2", f"{namesakes[1]}:2027-03-04:2")
+    assert reply.text.splitlines()[5:7] == [
+        ON_BEHALF,
+        "✅ *BM04* · mål 1 «Deltager i samling»: *2 af 4* — registreret af Ali Hassan",
+    ]
+    [rating] = await ratings(db)
+    assert (rating.goal_id, rating.value, rating.rated_by) == (namesakes[1], 2, await staff_id(db, SUBSTITUTE))
+
+
 async def test_a_substitute_who_may_not_rate_a_child_gets_no_button_for_it(db: Database, clock: FakeClock) -> None:
     """Sofie works at MAR only: of Mette's children she may rate CX01 (MAR), not AK12 (SOL)."""
     await load_roster(db, clock, MORNING, absences=absent_with(OUTSIDER), adjust=paedagog_has_a_child_at_mar)

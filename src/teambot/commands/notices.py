@@ -188,12 +188,14 @@ def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
     blocks: list[Block] = [section(f"{headline}\n{status}")]
     lines = [headline, status]
-    groups: dict[str | None, list[NudgeItem]] = {}
+    # By colleague, not by name: two absent colleagues may share a name, and each gets her own heading.
+    groups: dict[tuple[int, str] | None, list[NudgeItem]] = {}
     for item in items:
-        groups.setdefault(item.on_behalf_of, []).append(item)
-    for on_behalf_of, group in groups.items():
-        if on_behalf_of is not None:
-            behalf = t("nudge.on_behalf", name=on_behalf_of)
+        colleague = None if item.on_behalf_of_id is None else (item.on_behalf_of_id, item.on_behalf_of or "")
+        groups.setdefault(colleague, []).append(item)
+    for colleague, group in groups.items():
+        if colleague is not None:
+            behalf = t("nudge.on_behalf", name=colleague[1])
             blocks.append(section(behalf))
             lines.append(behalf)
         for item in group:
@@ -214,13 +216,13 @@ def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:
     return Reply(text="\n".join(lines), blocks=blocks, ephemeral=False)
 
 
-def _why_nudge(groups: dict[str | None, list[NudgeItem]]) -> str:
+def _why_nudge(groups: dict[tuple[int, str] | None, list[NudgeItem]]) -> str:
     """Why this person gets the nudge: her own children, the absent colleagues' she stands in for, or both."""
     own = ", ".join(sorted({i.case_code for i in groups.get(None, [])}))
     covered = [
-        t("nudge.colleague", name=name, codes=", ".join(sorted({i.case_code for i in group})))
-        for name, group in groups.items()
-        if name is not None
+        t("nudge.colleague", name=colleague[1], codes=", ".join(sorted({i.case_code for i in group})))
+        for colleague, group in groups.items()
+        if colleague is not None
     ]
     if not covered:
         return t("why.nudge", codes=own)

@@ -156,3 +156,4 @@ class NudgeItem:
     value: int | None = None
     rated_by: str | None = None
     on_behalf_of: str | None = None  # the absent colleague whose child this is, when standing in for her
+    on_behalf_of_id: int | None = None  # her staff id: two colleagues may share a name

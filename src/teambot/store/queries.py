@@ -509,7 +509,9 @@ async def nudge_scopes(
         ident: NudgeScope(
             own=asked or ident not in first,
             covering=tuple(
-                sorted((colleagues[c] for c in covering.get(ident, []) if c in colleagues), key=lambda s: s.name)
+                sorted(
+                    (colleagues[c] for c in covering.get(ident, []) if c in colleagues), key=lambda s: (s.name, s.id)
+                )
             ),
         )
         for ident in ids
@@ -588,9 +590,9 @@ async def nudge_items_of(
     items: dict[int, list[NudgeItem]] = {ident: [] for ident in members}
     for ident, scope in scopes.items():
         member = members[ident]
-        whose: list[tuple[int, str | None]] = [(ident, None)] if scope.own else []
-        whose += [(c.id, c.name) for c in scope.covering if c.id is not None]
-        for paedagog_id, on_behalf_of in whose:
+        whose: list[tuple[int, Staff | None]] = [(ident, None)] if scope.own else []
+        whose += [(c.id, c) for c in scope.covering if c.id is not None]
+        for paedagog_id, colleague in whose:
             for case in counted.get(paedagog_id, []):
                 access = case_access(
                     roles=member.roles,
@@ -611,7 +613,8 @@ async def nudge_items_of(
                             goal.text,
                             rating.value if rating else None,
                             raters.get(rating.rated_by, "?") if rating else None,
-                            on_behalf_of,
+                            colleague.name if colleague else None,
+                            colleague.id if colleague else None,
                         )
                     )
     return items
