@@ -7,6 +7,7 @@ Small roster (helpers_ratings): Mette Jensen (PAEDAGOG) is AK12's pædagog at B�
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,8 @@ from helpers_ratings import (
     ratings,
     staff_id,
 )
+from teambot.commands.messenger import DeliveryError
+from teambot.commands.registry import Reply
 from teambot.scheduler.nudges import NUDGE
 from teambot.scheduler.planner import plan_all
 from teambot.store.db import Database
@@ -289,6 +292,111 @@ async def test_a_substitute_whose_nudge_went_out_before_the_absence_gets_no_seco
 
     assert await send_at(db, clock, datetime(2027, 3, 4, 14, 40)) == []
     assert ON_BEHALF in (await Runner(db, clock)(SUBSTITUTE, "/rating mangler")).text.splitlines()
+
+
+BM04_RATED = "✅ *BM04* · mål 1 «Deltager i samling»: *3 af 4* — registreret af Ali Hassan"
+
+
+async def rate_own_child_before_the_nudge(db: Database, clock: FakeClock) -> None:
+    """Ali's nudge is planned at 08:00 (the planner runs all day); she rates BM04, her only goal, at 10:00, so it
+    has nothing left to ask at 14:00."""
+    await plan_all(db, now=clock.now(), zone=CPH)
+    assert [r.recipient for r in await notifications(db, NUDGE) if r.recipient == SUBSTITUTE] == [SUBSTITUTE]
+    clock.set(datetime(2027, 3, 4, 10, 0))
+    [goal] = (await goal_ids(db, "BM04")).values()
+    await Runner(db, clock).press(SUBSTITUTE, "rating_nudge:3", f"{goal}:2027-03-04:3")
+
+
+async def test_a_substitute_whose_own_nudge_was_cancelled_is_still_nudged_for_a_colleague_who_leaves_later(
+    db: Database, clock: FakeClock
+) -> None:
+    """Ali had rated everything, so her nudge was cancelled at 14:00; Mette leaves at 14:30 with Ali as her substitute.
+    The next pass brings Ali's one nudge back, now holding AK12, and it is sent once."""
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    await rate_own_child_before_the_nudge(db, clock)
+    assert [m.recipient for m in await send_at(db, clock, NUDGE_TIME)] == [PAEDAGOG]
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+
+    [message] = await send_at(db, clock, datetime(2027, 3, 4, 14, 40))
+
+    assert message.recipient == SUBSTITUTE
+    assert message.reply.text.splitlines()[1:6] == [
+        "2 af 3 mål mangler. Tryk 1–4 for hvert mål.",
+        BM04_RATED,
+        ON_BEHALF,
+        LABEL_1,
+        LABEL_2,
+    ]
+    ids = await goal_ids(db)
+    assert buttons(message.reply.blocks) == nudge_buttons(ids[1], THURSDAY) + nudge_buttons(ids[2], THURSDAY)
+    assert await send_at(db, clock, datetime(2027, 3, 4, 14, 50)) == []
+    assert await send_at(db, clock, datetime(2027, 3, 4, 15, 40)) == []
+    assert sorted((r.recipient, r.status) for r in await notifications(db, NUDGE)) == [
+        (PAEDAGOG, "sent"),
+        (SUBSTITUTE, "sent"),
+    ]
+
+
+async def test_a_cancelled_nudge_stays_cancelled_while_there_is_nothing_to_ask(db: Database, clock: FakeClock) -> None:
+    """Mette leaves at 14:30 with Ali as her substitute, but had rated AK12 herself: Ali is not nudged after all.
+    (A guard: this held before; bringing a cancelled nudge back must not send an empty one.)"""
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    await rate_own_child_before_the_nudge(db, clock)
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 2 3")
+    assert await send_at(db, clock, NUDGE_TIME) == []
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+
+    assert await send_at(db, clock, datetime(2027, 3, 4, 14, 40)) == []
+    assert {r.status for r in await notifications(db, NUDGE)} == {"cancelled"}
+
+
+@dataclass
+class UnsureMessenger(RecordingMessenger):
+    """Posts Ali's first message and then fails as if Slack had answered 500; finds its posts by their key."""
+
+    failed_once: bool = False
+
+    async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        ts = await super().send(recipient, reply, metadata=metadata)
+        if recipient == SUBSTITUTE and not self.failed_once:
+            self.failed_once = True
+            raise DeliveryError("internal_error")
+        return ts
+
+    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+        keys = [((s.metadata or {}).get("event_payload") or {}).get("key") for s in self.sent]
+        return next((f"ts-{n}" for n, k in enumerate(keys, 1) if k == key), None)
+
+
+async def test_a_nudge_brought_back_after_a_post_slack_may_have_made_is_not_posted_again(
+    db: Database, clock: FakeClock
+) -> None:
+    """Ali's nudge reached Slack at 14:00 but the answer was a 500; she rated BM04 from it, so the retry found nothing
+    left to ask and cancelled it. When Mette leaves, the nudge brought back is first looked for in Slack: found, it
+    is not posted a second time (AK12 reaches Ali through `/rating mangler`)."""
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    messenger = UnsureMessenger()
+    send = dispatcher(db, messenger, clock)
+    clock.set(NUDGE_TIME)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+    [goal] = (await goal_ids(db, "BM04")).values()
+    clock.set(datetime(2027, 3, 4, 14, 2))
+    await Runner(db, clock).press(SUBSTITUTE, "rating_nudge:3", f"{goal}:2027-03-04:3")
+    clock.set(datetime(2027, 3, 4, 14, 5))
+    assert (await send.dispatch_due()).cancelled == 1
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+
+    clock.set(datetime(2027, 3, 4, 14, 40))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+
+    assert [s.recipient for s in nudges_sent(messenger)] == [PAEDAGOG, SUBSTITUTE]
+    assert {r.recipient: r.status for r in await notifications(db, NUDGE)} == {PAEDAGOG: "sent", SUBSTITUTE: "sent"}
 
 
 async def test_the_absent_pedagogue_still_sees_her_own_children_when_she_asks(db: Database, clock: FakeClock) -> None:

@@ -31,10 +31,12 @@ NUDGE_CHUNK = 500  # pædagoger whose nudge items are read at once
 
 
 async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
-    """Plan today's nudges; returns how many were newly planned (existing ones are kept as they are).
+    """Plan today's nudges; returns how many were planned or brought back (existing ones are kept as they are).
 
     A pædagog whose nudge for today is already in the outbox is skipped without reading their goals: the nudge
-    is redrawn when it is sent anyway, so a pass every 10 minutes costs a few queries, not a few per pædagog."""
+    is redrawn when it is sent anyway, so a pass every 10 minutes costs a few queries, not a few per pædagog.
+    Only a substitute's nudge cancelled unsent (she had rated everything) is looked at again: a colleague's absence
+    registered since brings her children into it, and the nudge comes back, still one a day."""
     today = now.astimezone(zone).date()
     async with db.read() as session:
         municipality = await queries.municipality(session)
@@ -57,18 +59,23 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                 .order_by(col(Staff.id))
             )
         ).all()
-        planned_today = set(
+        status_of: dict[str, str] = dict(
             (
                 await session.exec(
-                    select(Notification.dedupe_key).where(Notification.kind == NUDGE, Notification.event_day == today)
+                    select(Notification.dedupe_key, Notification.status).where(
+                        Notification.kind == NUDGE, Notification.event_day == today
+                    )
                 )
             ).all()
         )
-        due: list[Staff] = [
-            s
-            for s in staff
-            if s.active and s.slack_id and f"nudge:{s.slack_id}:{today.isoformat()}" not in planned_today
-        ]
+        standing_in = set((await session.exec(substitutes)).all()) if outbox.CANCELLED in status_of.values() else set()
+    due: list[Staff] = []
+    for s in staff:
+        if not s.active or not s.slack_id:
+            continue
+        status = status_of.get(_nudge_key(s.slack_id, today))
+        if status is None or (status == outbox.CANCELLED and s.id in standing_in):
+            due.append(s)
     count = 0
     for first in range(0, len(due), NUDGE_CHUNK):
         # Chunk by chunk, so the drawn nudges of a large municipality are never all in memory at once.
@@ -83,7 +90,7 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                 continue
             planned.append(
                 outbox.Planned(
-                    dedupe_key=f"nudge:{member.slack_id}:{today.isoformat()}",
+                    dedupe_key=_nudge_key(member.slack_id, today),
                     kind=NUDGE,
                     recipient=member.slack_id,
                     subject=items[0].case_code,
@@ -94,10 +101,17 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                     payload=nudge_payload(today, items),
                 )
             )
+        new = [p for p in planned if p.dedupe_key not in status_of]
         async with db.write() as session:
-            await outbox.insert_new(session, planned, now)
+            await outbox.insert_new(session, new, now)
+            await outbox.bring_back_cancelled(session, [p for p in planned if p.dedupe_key in status_of])
         count += len(planned)
     return count
+
+
+def _nudge_key(slack_id: str, day: date) -> str:
+    """One nudge a person a day: the key the outbox keeps it unique by."""
+    return f"nudge:{slack_id}:{day.isoformat()}"
 
 
 async def refresh_nudge(db: Database, row: Notification, today: date) -> dict[str, Any] | None:

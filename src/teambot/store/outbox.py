@@ -79,6 +79,32 @@ async def insert_new(session: AsyncSession, planned: Iterable[Planned], now: dat
     await session.exec(statement, params=rows)
 
 
+async def bring_back_cancelled(session: AsyncSession, planned: Iterable[Planned]) -> None:
+    """Make cancelled rows pending again with their new payload, for plans whose key is already taken by a row the
+    dispatcher cancelled unsent (nothing left to say then). Still one row, so one message, per key: a row that is
+    pending, sending or sent is left alone, also when another planner got there first.
+
+    The claim that cancelled the row posted nothing, so it no longer counts as an attempt; an earlier attempt Slack
+    may have posted still does, and the dispatcher looks for that post before posting again (its due time is kept,
+    so the look reaches back far enough)."""
+    table = _table()
+    rows = [{"key": p.dedupe_key, "new_payload": p.payload} for p in planned]
+    if not rows:
+        return
+    await session.exec(
+        update(table)
+        .where(table.c.dedupe_key == bindparam("key"), table.c.status == CANCELLED)
+        .values(
+            status=PENDING,
+            payload=bindparam("new_payload", type_=table.c.payload.type),
+            attempts=_one_attempt_back(table),
+            next_attempt_at=None,
+            claimed_by=None,
+        ),
+        params=rows,
+    )
+
+
 async def sync_many(
     session: AsyncSession,
     *,
