@@ -222,9 +222,44 @@ async def test_days_the_pedagogue_was_away_are_not_counted_missing(db: Database,
     )
     await _rate(db, _week(date(2027, 3, 8), [(3, 2)]))  # Monday rated; away from Tuesday
     lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
-    assert "Fraværende i dag: Mette Jensen" in lines
+    assert "Fraværende i dag: Mette Jensen (stedfortræder Ali Hassan: 0 af 2 registreret)" in lines
     assert not any(line.startswith("Mangler") for line in lines)
     assert any(line.endswith("3 · – · – ·   ·    gns. 3,0 ■  100 % nået") for line in lines)
+
+
+async def away_on_wednesday(db: Database, clock: FakeClock, substitute: str | None) -> Runner:
+    """Mette is away Tuesday–Friday of week 10 (with `substitute`, if any); seen Wednesday 10 March at 15:00."""
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    absence = {"from": "2027-03-09", "to": "2027-03-12"} | ({"substitute": substitute} if substitute else {})
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11), absences=[absence])
+    return Runner(db, clock)
+
+
+async def test_the_lead_sees_what_the_substitute_rated_for_an_absent_pedagogue_today(
+    db: Database, clock: FakeClock
+) -> None:
+    run = await away_on_wednesday(db, clock, SUBSTITUTE)
+    await run(SUBSTITUTE, "/rating AK12 1 3")
+
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 1 af 2 registreringer i dag"
+    assert "Fraværende i dag: Mette Jensen (stedfortræder Ali Hassan: 1 af 2 registreret)" in lines
+    assert not any(line.startswith("Mangler i dag") for line in lines)
+    assert any(line.endswith("– · – · 3 ·   ·    gns. 3,0 ■  100 % nået") for line in lines)
+
+
+async def test_an_absent_pedagogue_whose_substitute_may_not_rate_her_children_is_only_away(
+    db: Database, clock: FakeClock
+) -> None:
+    """Sofie works at Mariehønen: she gets no nudge for AK12 (Solsikken), so nobody is counted as rating for Mette.
+    (A guard: this held before; counting what a substitute rates must follow her nudge.)"""
+    run = await away_on_wednesday(db, clock, OUTSIDER)
+
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken"
+    assert "Fraværende i dag: Mette Jensen" in lines
 
 
 @pytest.mark.parametrize("words", ["9", "uge 9", "Uge 9", "uge9", "uge 9 SOL", "SOL uge 9/2027"])

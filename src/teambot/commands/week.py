@@ -19,7 +19,7 @@ from teambot.domain.week import Cell, GoalWeek
 from teambot.i18n import format_decimal, format_time, t, weekday_name
 from teambot.store import audit, queries
 from teambot.store.models import Case, CaseConsultant, Institution, Staff
-from teambot.store.week import InstitutionWeek, institution_week
+from teambot.store.week import Away, InstitutionWeek, institution_week
 
 SECTION_LIMIT = 2_900  # Slack allows 3,000 characters in a section's text
 BLOCK_LIMIT = 48  # of Slack's 50 per message, two kept for the closing lines
@@ -92,7 +92,7 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
         who = ", ".join(f"{name} ({', '.join(items)})" for name, items in sorted(data.missing_today.items()))
         tail.append(t("week.missing_today", who=who))
     if data.away_today:
-        tail.append(t("week.away_today", names=", ".join(sorted(data.away_today))))
+        tail.append(t("week.away_today", names=", ".join(sorted(_away(a) for a in data.away_today.values()))))
     if data.missing_week:
         who = ", ".join(f"{name} {n}" for name, n in sorted(data.missing_week.items()))
         tail.append(t("week.missing_week", who=who))
@@ -121,6 +121,12 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     if data.overdue:
         tail.append(t("week.flag_overdue", codes=", ".join(data.overdue)))
     return tail
+
+
+def _away(away: Away) -> str:
+    if away.substitute is None:
+        return away.name
+    return t("week.away_covered", name=away.name, substitute=away.substitute, done=away.done, due=away.due)
 
 
 def _code(lines: list[str]) -> Block:

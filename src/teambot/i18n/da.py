@@ -370,6 +370,7 @@ MESSAGES: dict[str, str] = {
     "week.no_goals": "Ingen aktive mål i denne uge.",
     "week.missing_today": "Mangler i dag: {who}",
     "week.away_today": "Fraværende i dag: {names}",
+    "week.away_covered": "{name} (stedfortræder {substitute}: {done} af {due} registreret)",
     "week.missing_week": "Mangler denne uge (registreringer): {who}",
     "week.this_week": "Denne uge: {items}",
     "week.meeting": "statusmøde {code} {weekday} {time} ({state})",

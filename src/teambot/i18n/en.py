@@ -353,6 +353,7 @@ MESSAGES: dict[str, str] = {
     "week.no_goals": "No active goals this week.",
     "week.missing_today": "Missing today: {who}",
     "week.away_today": "Away today: {names}",
+    "week.away_covered": "{name} (substitute {substitute}: {done} of {due} rated)",
     "week.missing_week": "Missing this week (ratings): {who}",
     "week.this_week": "This week: {items}",
     "week.meeting": "status meeting {code} {weekday} {time} ({state})",

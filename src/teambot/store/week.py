@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.domain.routing import Absence as RoutingAbsence
 from teambot.domain.week import GoalWeek, goal_week, overdue, silent_case, week_days
 from teambot.store import queries
 from teambot.store.models import Case, Goal, Institution, Meeting, Rating, Staff
@@ -25,6 +26,16 @@ class MeetingLine:
 
 
 @dataclass
+class Away:
+    """A pædagog away today, and who rates her children here instead (her substitute's nudge holds them)."""
+
+    name: str
+    substitute: str | None = None
+    done: int = 0  # of her goals here rated today, by anyone
+    due: int = 0  # of her goals here her substitute is asked to rate today
+
+
+@dataclass
 class InstitutionWeek:
     institution: Institution
     year: int
@@ -38,7 +49,7 @@ class InstitutionWeek:
     today_due: int = 0
     missing_today: dict[str, list[str]] = field(default_factory=dict)  # pædagog → "AK12 mål 2"
     missing_week: dict[str, int] = field(default_factory=dict)  # pædagog → missing ratings this week
-    away_today: set[str] = field(default_factory=set)  # pædagoger with registered absence today
+    away_today: dict[int, Away] = field(default_factory=dict)  # by staff id: pædagoger with registered absence today
 
     @property
     def case_codes(self) -> list[str]:
@@ -101,6 +112,9 @@ async def institution_week(
     def away(staff_id: int, day: date) -> bool:
         return any(a.covers(day) for a in absences.get(staff_id, []))
 
+    in_week_working_day = monday <= today <= friday and calendar.is_working_day(today)
+    covered = await _covered_today(session, absences, today) if in_week_working_day else {}
+
     rated_days: dict[int, set[date]] = defaultdict(set)
     for goal in goals:
         assert goal.id is not None
@@ -128,8 +142,17 @@ async def institution_week(
         if missing:
             result.missing_week[row.paedagog] = result.missing_week.get(row.paedagog, 0) + missing
         if away(case.paedagog_id, today):
-            result.away_today.add(row.paedagog)
-        elif monday <= today <= friday and calendar.is_working_day(today) and goal.active:
+            absent = result.away_today.setdefault(case.paedagog_id, Away(row.paedagog))
+            substitute = covered.get(goal.id)
+            if substitute is not None:
+                # Her substitute is asked to rate it: it counts as due today, and a rating by anyone as given.
+                absent.substitute = substitute
+                absent.due += 1
+                result.today_due += 1
+                if today in ratings[goal.id]:
+                    absent.done += 1
+                    result.today_done += 1
+        elif in_week_working_day and goal.active:
             result.today_due += 1
             if today in ratings[goal.id]:
                 result.today_done += 1
@@ -144,6 +167,29 @@ async def institution_week(
                 result.silent.append(case.code)
     await _meetings(session, result, cases, today)
     return result
+
+
+async def _covered_today(
+    session: AsyncSession, absences: dict[int, list[RoutingAbsence]], today: date
+) -> dict[int, str]:
+    """Goal id → the name of the substitute whose nudge holds it today, for the pædagoger away today: exactly what
+    her nudge asks of her (`queries.nudge_items_of`: who stands in, and only children she may rate)."""
+    substitute_ids = {
+        a.substitute.staff_id
+        for staff_absences in absences.values()
+        for a in staff_absences
+        if a.covers(today) and a.substitute is not None
+    }
+    if not substitute_ids:
+        return {}
+    substitutes = (await session.exec(select(Staff).where(col(Staff.id).in_(substitute_ids)))).all()
+    items_of = await queries.nudge_items_of(session, substitutes, today)
+    return {
+        item.goal_id: substitute.name
+        for substitute in substitutes
+        for item in items_of.get(substitute.id or 0, [])
+        if item.on_behalf_of_id is not None
+    }
 
 
 def _limit_to_goal_life(row: GoalWeek, goal: Goal) -> GoalWeek:
