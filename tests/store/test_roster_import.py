@@ -600,3 +600,33 @@ async def test_a_file_dropping_one_profession_does_not_bring_back_another_withdr
     case, _ = await _case(db)
     assert (case.consent_date, case.consent_professions) == (None, [])
     assert sorted(c.what for c in report.changes if c.table == "case") == ["kept", "updated"]
+
+
+async def test_a_same_date_edit_in_the_file_keeps_the_later_consent_date_recorded_in_slack(
+    db: Database, clock: FakeClock
+) -> None:
+    """The parents renew their consent and the pædagog records it in Slack on 1 March; the file then adds a speech
+    consultant to the consent it gave on 11 February: the profession comes, but the file's old date was written over
+    the renewal recorded in Slack (and the import said nothing was kept)."""
+    clock.set(datetime(2027, 2, 11, 10, 0))
+    old = {"date": "2027-02-11", "professions": ["psykolog"]}
+    await import_roster(
+        db, parse_roster(_with_speech_consultant(_small(case={"consent": old})), source="test"), now=clock.now()
+    )
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    renewed = await run_command(
+        Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "forløb samtykke AK12 psykolog"
+    )
+    assert renewed.text == "🤝 Samtykke for AK12 er registreret (mandag 1. marts 2027): psykolog.", renewed.text
+    edited = {"date": "2027-02-11", "professions": ["psykolog", "tale-hørekonsulent"]}
+
+    report = await import_roster(
+        db, parse_roster(_with_speech_consultant(_small(case={"consent": edited})), source="test"), now=clock.now()
+    )
+
+    case, _ = await _case(db)
+    assert (case.consent_date, case.consent_professions) == (date(2027, 3, 1), ["psykolog", "tale-hørekonsulent"])
+    assert sorted((c.what, c.fields) for c in report.changes if c.table == "case") == [
+        ("kept", ("consent",)),
+        ("updated", ("consent_professions",)),
+    ]

@@ -425,12 +425,12 @@ class _Importer:
                 changed += _update(case, consent)  # a consent of a new date: the parents decided anew
             else:
                 # The same consent edited in the file: only what the file added or removed, so a profession
-                # withdrawn in Slack does not come back because the file dropped another.
+                # withdrawn in Slack does not come back because the file dropped another. The file kept its date,
+                # so a date recorded in Slack since (a renewal) stays; the file's applies only where Slack has none.
                 merged = _merged(stored_professions, last.consent_professions, given)
-                changed += _update(
-                    case, {"consent_date": consent["consent_date"] if merged else None, "consent_professions": merged}
-                )
-                if merged != given:
+                day = (case.consent_date or consent["consent_date"]) if merged else None
+                changed += _update(case, {"consent_date": day, "consent_professions": merged})
+                if merged != given or (merged and day != consent["consent_date"]):
                     kept += ("consent",)
             # What the file added or removed since it last spoke; consultants added in Slack (the only way Slack
             # changes them) stay.
