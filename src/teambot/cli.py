@@ -242,7 +242,9 @@ def simulate(
 
     async def go() -> list[SimulatedMessage]:
         try:
-            return await run_simulation(None if demo else runtime.db, start=first, end=last, zone=zone, demo=demo)
+            if demo:  # the demo municipality is made as of --from: there is no time before it to run through
+                return await run_simulation(None, start=first, end=last, zone=zone, demo=True)
+            return await run_simulation(runtime.db, start=first, end=last, zone=zone, now=runtime.clock.now())
         finally:
             await runtime.db.dispose()
 

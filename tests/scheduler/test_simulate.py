@@ -207,3 +207,25 @@ async def test_week_53_in_both_formats_one_line_per_message(db: Database, clock:
     assert lines[0].endswith("📅 Statusmøde for AK12 torsdag 31. december 2026 kl. 14.00 (Børnehuset Solsikken)")
     assert lines[3].startswith("2026-12-30 08:00  meeting.reminder")
     assert {line.split()[3] for line in lines} == EVERYONE
+
+
+async def test_a_later_from_shows_what_the_running_bot_sends_in_that_window(
+    db: Database, clock: FakeClock, database_url: str
+) -> None:
+    """`--from` a day after a meeting whose reminders fall before it: the simulation started the bot at `--from`, so
+    those reminders came out as missed, with a «teambot var nede» notice to the lead that a bot running through the
+    weeks before would never send. The window must show what a run from today shows in it, nothing more."""
+    clock.set(datetime.now(clock.zone).replace(tzinfo=None))  # the command simulates from the real now
+    await plan_small_roster(db, clock, start_meeting=clock.local().date() - timedelta(weeks=4))  # meets in 2 weeks
+    meeting = (await meetings(db))[0].day
+    first, last = meeting + timedelta(days=1), meeting + timedelta(days=10)
+
+    later = await asyncio.to_thread(simulate, database_url, "--from", first.isoformat(), "--to", last.isoformat())
+    whole = await asyncio.to_thread(
+        simulate, database_url, "--from", clock.local().date().isoformat(), "--to", last.isoformat()
+    )
+
+    assert later.exit_code == 0 and whole.exit_code == 0, later.stderr + whole.stderr
+    assert "var nede" not in later.stdout
+    assert "rating.nudge" in later.stdout  # the window is not empty: the comparison says something
+    assert later.stdout.splitlines() == [line for line in whole.stdout.splitlines() if line >= first.isoformat()]

@@ -90,23 +90,32 @@ async def copy_database(source: Database, target: Database) -> None:
 
 
 async def simulate(
-    source: Database | None, *, start: date, end: date, zone: ZoneInfo, demo: bool = False
+    source: Database | None,
+    *,
+    start: date,
+    end: date,
+    zone: ZoneInfo,
+    demo: bool = False,
+    now: datetime | None = None,
 ) -> list[SimulatedMessage]:
-    """Every notification that would be sent from `start` to `end` (inclusive), in order."""
+    """Every notification that would be sent from `start` to `end` (inclusive), in order. Given `now`, a `start`
+    later than it is reached by running the bot from `now` on, unshown: what it sends before `start` is not in
+    the window, nor are the notices of a bot that was down until then."""
     with tempfile.TemporaryDirectory(prefix="teambot-simulate-") as folder:
         url = f"sqlite:///{Path(folder) / 'simulate.db'}"
         upgrade(url)
         db = Database(url)
         try:
-            return await _run(db, source, start=start, end=end, zone=zone, demo=demo)
+            return await _run(db, source, start=start, end=end, zone=zone, demo=demo, now=now)
         finally:
             await db.dispose()
 
 
 async def _run(
-    db: Database, source: Database | None, *, start: date, end: date, zone: ZoneInfo, demo: bool
+    db: Database, source: Database | None, *, start: date, end: date, zone: ZoneInfo, demo: bool, now: datetime | None
 ) -> list[SimulatedMessage]:
-    clock = VirtualClock(datetime.combine(start, time(0, 0), zone))
+    shown_from = datetime.combine(start, time(0, 0), zone).astimezone(UTC)
+    clock = VirtualClock(min(shown_from, now) if now is not None else shown_from)
     if demo:
         await load_demo(db, now=clock.now(), zone=zone)
     elif source is not None:
@@ -129,8 +138,9 @@ async def _run(
             tomorrow = clock.now().astimezone(zone).date() + timedelta(days=1)
             next_plan = datetime.combine(tomorrow, time(0, 0), zone).astimezone(UTC)
         stats = await dispatcher.dispatch_due()
-        for row in sorted(stats.delivered, key=lambda r: (r.due_at, r.id or 0)):
-            messages.append(_message(row, clock.now(), zone))
+        if clock.now() >= shown_from:  # the midnights the planner wakes at include the window's first
+            for row in sorted(stats.delivered, key=lambda r: (r.due_at, r.id or 0)):
+                messages.append(_message(row, clock.now(), zone))
         async with db.read() as session:
             upcoming = await outbox.next_due(session)
         if upcoming is not None and upcoming <= clock.now() and stats.delivered:
