@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from helpers_outbox import (
@@ -22,7 +23,7 @@ from helpers_outbox import (
     notifications,
     plan_small_roster,
 )
-from test_nudge_substitute import absent_with, substitute_has_a_child
+from test_nudge_substitute import UnsureMessenger, absent_with, substitute_has_a_child
 from typer.testing import CliRunner
 
 from conftest import Runner
@@ -32,6 +33,7 @@ from teambot.commands.messenger import notification_metadata
 from teambot.commands.notices import from_payload
 from teambot.reports.audit_csv import audit_csv
 from teambot.scheduler.digest import digest_refreshers, plan_digests
+from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.nudges import NUDGE, nudge_refreshers
 from teambot.scheduler.planner import plan_all
 from teambot.store import outbox
@@ -227,3 +229,87 @@ async def test_a_message_about_an_institution_names_no_child(
 
     for code in ("SOL", "AK12"):
         assert await notices_about(db, code) == []
+
+
+class DiesAfterPosting:
+    """Slack's messenger in a process that dies right after its first post, before it records the row sent."""
+
+    def __init__(self, fake_slack: FakeSlack) -> None:
+        self.slack = messenger_for(fake_slack)
+        self.died = False
+
+    async def send(self, recipient: str, reply: Any, *, metadata: dict[str, Any] | None = None) -> str:
+        ts = await self.slack.send(recipient, reply, metadata=metadata)
+        if not self.died:
+            self.died = True
+            raise RuntimeError("the process died")
+        return ts
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.slack, name)
+
+
+async def test_a_nudge_posted_just_before_a_crash_is_audited_for_the_children_it_named(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Planned at 00:05 with Ali's own BM04; Mette leaves at 08:30 with Ali as substitute, so the 14:00 redraw names
+    # AK12 too. The process dies after the post: recovery must audit what was posted, not what was planned.
+    await load_roster(db, clock, datetime(2027, 3, 4, 0, 5), adjust=substitute_has_a_child)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 4, 8, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+    clock.set(NUDGE_TIME)
+    dying = dispatcher_for(db, DiesAfterPosting(fake_slack), clock, refreshers=nudge_refreshers(db, clock, CPH))
+    with pytest.raises(RuntimeError):
+        await dying.dispatch_due()
+    [post] = delivered(fake_slack)
+    assert post.channel == SUBSTITUTE and "AK12" in post.text and "BM04" in post.text
+
+    clock.advance(minutes=10)
+    restarted = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=nudge_refreshers(db, clock, CPH))
+    assert await restarted.recover(everything=True) == 1
+
+    assert details(await notices_about(db, "AK12")) == [{"kind": NUDGE, "recipient": SUBSTITUTE}]
+    assert details(await notices_about(db, "BM04")) == [{"kind": NUDGE, "recipient": SUBSTITUTE}]
+    assert len(delivered(fake_slack)) == 1
+
+
+async def test_a_digest_posted_just_before_a_crash_is_audited_for_the_children_it_lists(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    clock.set(datetime(2027, 3, 5, 0, 5))  # Friday of week 9: planned as a placeholder, drawn at send time
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dying = dispatcher_for(db, DiesAfterPosting(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    with pytest.raises(RuntimeError):
+        await dying.dispatch_due()
+
+    clock.advance(minutes=10)
+    restarted = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    assert await restarted.recover(everything=True) == 1
+
+    assert details(await notices_about(db, "AK12")) == [{"kind": "digest.week", "recipient": LEAD}]
+
+
+async def test_a_post_found_on_a_retry_is_audited_for_the_children_it_named_not_a_later_redraw(
+    db: Database, clock: FakeClock
+) -> None:
+    # Ali's 14:00 nudge (BM04 only) reached Slack but the answer was a 500. By the retry Mette has left with Ali as
+    # substitute, so a redraw would name AK12 too: the post found is the one that counts.
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    messenger = UnsureMessenger()
+    send = Dispatcher(db, messenger, clock, refreshers=nudge_refreshers(db, clock, CPH))
+    clock.set(NUDGE_TIME)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+    clock.set(datetime(2027, 3, 4, 14, 1))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+    clock.set(datetime(2027, 3, 4, 14, 5))
+
+    assert (await send.dispatch_due()).sent == 1
+
+    posted = [s for s in messenger.sent if s.recipient == SUBSTITUTE]
+    assert len(posted) == 1 and "AK12" not in posted[0].reply.text
+    assert details(await notices_about(db, "AK12")) == [{"kind": NUDGE, "recipient": PAEDAGOG}]
+    assert details(await notices_about(db, "BM04")) == [{"kind": NUDGE, "recipient": SUBSTITUTE}]

@@ -371,12 +371,12 @@ class UnsureMessenger(RecordingMessenger):
         return next((f"ts-{n}" for n, k in enumerate(keys, 1) if k == key), None)
 
 
-async def test_a_nudge_brought_back_after_a_post_slack_may_have_made_is_not_posted_again(
+async def test_a_nudge_slack_may_have_posted_is_looked_for_before_its_redraw_and_never_posted_twice(
     db: Database, clock: FakeClock
 ) -> None:
-    """Ali's nudge reached Slack at 14:00 but the answer was a 500; she rated BM04 from it, so the retry found nothing
-    left to ask and cancelled it. When Mette leaves, the nudge brought back is first looked for in Slack: found, it
-    is not posted a second time (AK12 reaches Ali through `/rating mangler`)."""
+    """Ali's nudge reached Slack at 14:00 but the answer was a 500; she rated BM04 from it. The retry looks for the
+    post in Slack before redrawing (a redraw with nothing left to ask would cancel a message she has): found, the row
+    is sent. When Mette leaves, no second nudge is posted that day (AK12 reaches Ali through `/rating mangler`)."""
     await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
     messenger = UnsureMessenger()
     send = dispatcher(db, messenger, clock)
@@ -387,7 +387,7 @@ async def test_a_nudge_brought_back_after_a_post_slack_may_have_made_is_not_post
     clock.set(datetime(2027, 3, 4, 14, 2))
     await Runner(db, clock).press(SUBSTITUTE, "rating_nudge:3", f"{goal}:2027-03-04:3")
     clock.set(datetime(2027, 3, 4, 14, 5))
-    assert (await send.dispatch_due()).cancelled == 1
+    assert (await send.dispatch_due()).sent == 1  # found: the 14:00 post is the day's nudge
     clock.set(datetime(2027, 3, 4, 14, 30))
     await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
 

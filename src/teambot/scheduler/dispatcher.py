@@ -223,14 +223,6 @@ class Dispatcher:
             await self._tell_lead_missed(row)
             stats.missed += 1
             return
-        refresh = self.refreshers.get(row.kind)
-        if refresh is not None:
-            payload = await refresh(row)
-            if payload is None:
-                await self._finish(row, outbox.CANCELLED, error="nothing left to say")
-                stats.cancelled += 1
-                return
-            row.payload = payload
         held = self._held_until.get(row.recipient)
         if held is not None and held > now:
             # Nothing was tried: whatever the last attempt left unsure stays unsure, and no attempt is used up.
@@ -252,10 +244,23 @@ class Dispatcher:
                 log.info("could not check notification %s for an earlier post: %s", row.id, exc.reason)
                 found = None
             if found:
+                # Settled with the payload as stored, which is what that attempt posted (`keep_payload`): looked for
+                # before any redraw, which could cancel a message Slack has, or audit children it never named.
                 await self._finish(row, outbox.SENT, message_ts=found)
                 stats.sent += 1
                 stats.delivered.append(row)
                 return
+        refresh = self.refreshers.get(row.kind)
+        if refresh is not None:
+            payload = await refresh(row)
+            if payload is None:
+                await self._finish(row, outbox.CANCELLED, error="nothing left to say")
+                stats.cancelled += 1
+                return
+            if payload != row.payload:
+                row.payload = payload
+                async with self.db.write() as session:
+                    await outbox.keep_payload(session, row_id=row.id or 0, worker=self.worker, payload=payload)
         await self._pace(row.recipient)
         if not await self._still_mine(row):
             return  # another dispatcher's recovery took it over while this batch was paced out

@@ -105,6 +105,18 @@ async def bring_back_cancelled(session: AsyncSession, planned: Iterable[Planned]
     )
 
 
+async def keep_payload(session: AsyncSession, *, row_id: int, worker: str, payload: dict[str, Any]) -> None:
+    """Store the message about to be posted (redrawn at send time) as the row's payload, while the row is still
+    `worker`'s: if the process dies after the post, recovery settles the row with what was posted, and audits the
+    children that message named, not those of the plan."""
+    table = _table()
+    await session.exec(
+        update(table)
+        .where(table.c.id == row_id, table.c.status == SENDING, table.c.claimed_by == worker)
+        .values(payload=payload)
+    )
+
+
 async def sync_many(
     session: AsyncSession,
     *,
