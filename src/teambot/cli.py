@@ -176,7 +176,9 @@ def import_(file: Annotated[Path, typer.Argument(help="Roster TOML file.")]) -> 
 
     async def apply() -> ImportReport:
         try:
-            return await import_roster(runtime.db, roster, now=runtime.clock.now(), source=str(file))
+            return await import_roster(
+                runtime.db, roster, now=runtime.clock.now(), source=str(file), zone=runtime.settings.zone
+            )
         finally:
             await runtime.db.dispose()
 

@@ -519,3 +519,20 @@ async def test_the_meetings_of_a_closed_case_stay_in_the_feed_cancelled(db: Data
     # Once the case was closed longer ago than the feed looks back, it leaves the feed.
     clock.set(clock.now() + timedelta(days=HISTORY_DAYS + 1))
     assert await _feed(db, clock, PAEDAGOG) == {}
+
+
+async def test_an_import_just_after_local_midnight_leaves_yesterdays_visit_with_whom_it_had(
+    consultants: VisitRunner, db: Database
+) -> None:
+    # 00:30 in Copenhagen is still the day before in UTC: the visit of that day is past, as the planner reads it, and
+    # an absence the file adds for it must not take it from Hanne's calendar after the fact.
+    sol = await _first_visit(db, "SOL")
+    uid = f"visit-{sol.id}@teambot"
+    consultants.clock.set(datetime.combine(sol.day + timedelta(days=1), time(0, 30)))
+    before = (await _feed(db, consultants.clock, HANNE))[uid]
+    away = [{"from": sol.day.isoformat(), "to": sol.day.isoformat(), "substitute": PIA}]
+
+    await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS, hanne_absences=away)
+
+    after = (await _feed(db, consultants.clock, HANNE))[uid]
+    assert (str(after["status"]), after["sequence"]) == (str(before["status"]), before["sequence"]) == ("CONFIRMED", 0)

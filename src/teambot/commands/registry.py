@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from teambot.domain.calendar import DANISH_TIME
 from teambot.domain.clock import Clock
 from teambot.domain.privacy import contains_cpr
 from teambot.i18n import t
@@ -19,7 +20,7 @@ from teambot.store.requests import Replay, Replayed
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ZONE = ZoneInfo("Europe/Copenhagen")
+DEFAULT_ZONE = DANISH_TIME
 
 Block = dict[str, Any]
 

@@ -196,7 +196,7 @@ async def load_demo(db: Database, *, now: datetime, zone: ZoneInfo) -> DemoSumma
     """Import the demo roster and give every goal ratings on past working days (idempotent)."""
     today = now.astimezone(zone).date()
     roster = parse_roster(demo_roster_data(today), source="demo")
-    await import_roster(db, roster, now=now, actor="demo")
+    await import_roster(db, roster, now=now, actor="demo", zone=zone)
     rng = random.Random(1247)
     async with db.write() as session:
         goals = (await session.exec(select(Goal, Case).join(Case, col(Case.id) == col(Goal.case_id)))).all()

@@ -10,10 +10,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 # Daycare may close on these by law even though they are not public holidays.
+# The municipality's wall clock, unless TEAMBOT_TIMEZONE says otherwise: the rules speak its local time and days.
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 _EXTRA_CLOSED = ((6, 5), (12, 24))
 
 

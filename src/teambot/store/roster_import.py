@@ -10,11 +10,12 @@ import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, delete, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.domain.calendar import DateRange
+from teambot.domain.calendar import DANISH_TIME, DateRange
 from teambot.domain.roster import CaseSpec, Problem, Roster, RosterError, StaffSpec
 from teambot.store import audit
 from teambot.store import visits as visit_store
@@ -88,19 +89,25 @@ def _id(row: Municipality | District | Institution | Staff | Case) -> int:
 
 
 async def import_roster(
-    db: Database, roster: Roster, *, now: datetime, actor: str = "import", source: str = "roster"
+    db: Database,
+    roster: Roster,
+    *,
+    now: datetime,
+    actor: str = "import",
+    source: str = "roster",
+    zone: ZoneInfo = DANISH_TIME,
 ) -> ImportReport:
     """Apply `roster` in one write transaction: all or nothing. Raises RosterError (`source` names the file) for
-    what only the database can show wrong, with nothing stored."""
+    what only the database can show wrong, with nothing stored. `zone`: the municipality's, whose date is today."""
     report = ImportReport()
     async with db.write() as session:
         importer = _Importer(session, report, now=now, actor=actor)
         await importer.apply(roster)
         if problems := await _paedagogs_elsewhere(session):
             raise RosterError(source, problems)
-        # As `/teambot fravær` does: the calendar feeds must not wait for the planner's next pass (the day as the
-        # planner reads it).
-        await visit_store.record_coming_visitors(session, today=now.date(), now=now)
+        # As `/teambot fravær` does: the calendar feeds must not wait for the planner's next pass. Today is the local
+        # date, as the planner reads it: just after midnight UTC still has yesterday, whose visits are past.
+        await visit_store.record_coming_visitors(session, today=now.astimezone(zone).date(), now=now)
     return report
 
 
