@@ -241,6 +241,10 @@ def simulate(
     # With --demo the simulation never reads the database: it is neither opened nor created.
     runtime = open_runtime(_settings(), migrate=not demo)
     zone = runtime.settings.zone
+    today = runtime.clock.now().astimezone(zone).date()
+    if not demo and first > today:
+        # Each day before the window is a planner pass and a day of sending: a far --from takes a while.
+        typer.echo(f"teambot: running the bot from today ({today}) to {first} first, unshown", err=True)
 
     async def go() -> list[SimulatedMessage]:
         try:

@@ -227,5 +227,7 @@ async def test_a_later_from_shows_what_the_running_bot_sends_in_that_window(
 
     assert later.exit_code == 0 and whole.exit_code == 0, later.stderr + whole.stderr
     assert "var nede" not in later.stdout
+    assert f"running the bot from today ({clock.local().date()}) to {first} first, unshown" in later.stderr
+    assert "running the bot" not in whole.stderr
     assert "rating.nudge" in later.stdout  # the window is not empty: the comparison says something
     assert later.stdout.splitlines() == [line for line in whole.stdout.splitlines() if line >= first.isoformat()]
