@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,11 @@ from helpers_outbox import meetings, notifications, plan_small_roster
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
+from teambot import cli, runtime
 from teambot.cli import app
 from teambot.store.db import Database, sync_url
 from teambot.store.models import Notification
-from teambot.testing.clock import FakeClock
+from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG
 
 DST_STARTS = date(2027, 3, 28)
@@ -38,9 +40,14 @@ class Outcome:
         return [json.loads(line) for line in self.stdout.splitlines()]
 
 
-def simulate(database_url: str, *args: str) -> Outcome:
+def simulate(database_url: str, *args: str, now: datetime | None = None) -> Outcome:
+    """The command as a user runs it; `now` (local wall-clock time) for a clock that is not the real one."""
     env = {"TEAMBOT_DATABASE_URL": database_url, "TEAMBOT_TIMEZONE": "Europe/Copenhagen", "TEAMBOT_LANGUAGE": "da"}
-    result = CliRunner().invoke(app, ["simulate", *args], env=env)
+    with pytest.MonkeyPatch.context() as patch:
+        if now is not None:
+            clock = FakeClock(now, COPENHAGEN)
+            patch.setattr(cli, "_open_runtime", partial(runtime.open_runtime, clock=clock))
+        result = CliRunner().invoke(app, ["simulate", *args], env=env)
     return Outcome(result.exit_code, result.stdout, result.stderr)
 
 
@@ -164,7 +171,8 @@ async def test_simulate_the_database_with_the_small_roster(db: Database, clock: 
     assert len(before) == 6
 
     span = ("--from", "2027-03-15", "--to", "2027-05-10", "--json")
-    outcome = await asyncio.to_thread(simulate, database_url, *span)
+    # Run on 15 March itself: what is due from then on, whatever today's date is.
+    outcome = await asyncio.to_thread(simulate, database_url, *span, now=datetime(2027, 3, 15, 0, 0))
     # Reminders and nudges are about the child; the Friday digest about the lead's institution.
     assert {line["subject"] for line in outcome.lines() if line["kind"] != "digest.week"} == {"AK12"}
     assert {line["subject"] for line in outcome.lines() if line["kind"] == "digest.week"} == {"SOL"}
@@ -189,7 +197,7 @@ async def test_week_53_in_both_formats_one_line_per_message(db: Database, clock:
     # Its 7-day reminder moves back over 24 December to the 23rd; the 1-day reminder is on 30 December.
     await plan_small_roster(db, clock, start_meeting=date(2026, 11, 19))
     span = ("--from", "2026-12-21", "--to", "2027-01-03")
-    as_json = await asyncio.to_thread(simulate, database_url, *span, "--json")
+    as_json = await asyncio.to_thread(simulate, database_url, *span, "--json", now=datetime(2026, 12, 21, 0, 0))
     reminders = _reminders(as_json)
     assert list(_by_moment(reminders).items()) == [
         ((_at_eight(date(2026, 12, 23), 1), "2026-12-31"), EVERYONE),
@@ -197,7 +205,7 @@ async def test_week_53_in_both_formats_one_line_per_message(db: Database, clock:
     ]
     assert datetime.fromisoformat(reminders[-1]["due"]).isocalendar()[:2] == (2026, 53)
 
-    human = await asyncio.to_thread(simulate, database_url, *span)
+    human = await asyncio.to_thread(simulate, database_url, *span, now=datetime(2026, 12, 21, 0, 0))
     assert human.exit_code == 0, human.stderr
     lines = human.stdout.splitlines()
     assert len(lines) == len(as_json.lines())
