@@ -938,6 +938,16 @@ async def test_closing_a_case_stops_ratings_and_cancels_pending_reminders(db: Da
     assert [(m.day, m.status) for m in meetings] == [(date(2027, 3, 30), "cancelled")]
 
 
+async def test_a_closed_case_shows_when_it_closed_and_offers_nothing_it_would_refuse(bot: Runner) -> None:
+    await bot(PAEDAGOG, "/teambot forløb opret AK13 SOL")
+    await bot(PAEDAGOG, "/teambot forløb luk AK13")
+
+    shown = (await bot(PAEDAGOG, "/teambot forløb AK13")).text.splitlines()
+
+    assert shown[0] == f"*Forløb AK13* · Børnehuset Solsikken · lukket {THURSDAY}"
+    assert shown[4:] == ["Opstartsmøde: ikke sat", "Mål:", "Ingen aktive mål."]
+
+
 async def test_a_goal_added_today_cannot_be_rated_for_the_days_before_it(db: Database, clock: FakeClock) -> None:
     await load_roster(db, clock)
     run = Runner(db, clock)

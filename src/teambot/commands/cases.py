@@ -111,18 +111,31 @@ async def _show(ctx: Context, staff: Staff, code: str) -> Reply:
             "case.title",
             code=case.code,
             institution=view.institution.name,
-            status=t("case.status_active") if case.status == "active" else t("case.status_closed"),
+            status=_status(case),
         ),
         t("case.paedagog_line", name=paedagog.name if paedagog else "–"),
         t("case.consultants_line", names=", ".join(f"{c.name} ({', '.join(c.roles)})" for c in consultants) or "–"),
         consent,
-        t("case.start_line", date=format_date(case.start_meeting)) if case.start_meeting else t("case.no_start"),
+        _start_line(case),
         t("case.goals_title"),
         *(t("rating.goal_line", number=g.number, text=g.text) for g in view.goals),
     ]
     if not view.goals:
-        lines.append(t("case.no_goals", code=case.code))
+        # A closed case takes no new goals: no hint at a command that would be refused.
+        lines.append(t("case.no_goals", code=case.code) if case.status == "active" else t("case.no_goals_closed"))
     return Reply("\n".join(lines))
+
+
+def _status(case: Case) -> str:
+    if case.status == "active":
+        return t("case.status_active")
+    return t("case.status_closed_on", date=format_date(case.closed_on)) if case.closed_on else t("case.status_closed")
+
+
+def _start_line(case: Case) -> str:
+    if case.start_meeting:
+        return t("case.start_line", date=format_date(case.start_meeting))
+    return t("case.no_start") if case.status == "active" else t("case.no_start_closed")
 
 
 async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
