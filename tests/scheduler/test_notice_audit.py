@@ -27,9 +27,9 @@ from test_nudge_substitute import UnsureMessenger, absent_with, substitute_has_a
 from typer.testing import CliRunner
 
 from conftest import Runner
-from helpers_ratings import load_roster
+from helpers_ratings import goal_ids, load_roster
 from teambot.cli import app
-from teambot.commands.messenger import notification_metadata
+from teambot.commands.messenger import DeliveryError, notification_metadata
 from teambot.commands.notices import from_payload
 from teambot.reports.audit_csv import audit_csv
 from teambot.scheduler.digest import digest_refreshers, plan_digests
@@ -313,3 +313,43 @@ async def test_a_post_found_on_a_retry_is_audited_for_the_children_it_named_not_
     assert len(posted) == 1 and "AK12" not in posted[0].reply.text
     assert details(await notices_about(db, "AK12")) == [{"kind": NUDGE, "recipient": PAEDAGOG}]
     assert details(await notices_about(db, "BM04")) == [{"kind": NUDGE, "recipient": SUBSTITUTE}]
+
+
+class CheckFailsOnce(UnsureMessenger):
+    """As UnsureMessenger, and Slack cannot answer the first look for an earlier post either."""
+
+    check_failed = False
+
+    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+        if not self.check_failed:
+            self.check_failed = True
+            raise DeliveryError("internal_error")
+        return await super().find_sent(recipient, key, since)
+
+
+async def test_a_nudge_cancelled_while_its_earlier_post_is_unconfirmed_is_not_brought_back(
+    db: Database, clock: FakeClock
+) -> None:
+    # Ali's 14:00 nudge (BM04) reached Slack but the answer was a 500, and at 14:05 Slack could not say whether it
+    # had it; he had rated BM04, so the row was cancelled. Brought back at 14:40 with AK12 in it, a look that then
+    # found the 14:00 post would settle it as a message naming AK12, which no post to Ali did.
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    messenger = CheckFailsOnce()
+    send = Dispatcher(db, messenger, clock, refreshers=nudge_refreshers(db, clock, CPH))
+    clock.set(NUDGE_TIME)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+    [goal] = (await goal_ids(db, "BM04")).values()
+    clock.set(datetime(2027, 3, 4, 14, 2))
+    await Runner(db, clock).press(SUBSTITUTE, "rating_nudge:3", f"{goal}:2027-03-04:3")
+    clock.set(datetime(2027, 3, 4, 14, 5))
+    assert (await send.dispatch_due()).cancelled == 1
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(PAEDAGOG, f"/teambot fravær 4/3 5/3 @{SUBSTITUTE}")
+
+    clock.set(datetime(2027, 3, 4, 14, 40))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+
+    assert len([s for s in messenger.sent if s.recipient == SUBSTITUTE]) == 1
+    assert {"kind": NUDGE, "recipient": SUBSTITUTE} not in details(await notices_about(db, "AK12"))

@@ -229,7 +229,8 @@ class Dispatcher:
             await self._retry_at(row, held, row.last_error or RATELIMITED, uncounted=True)
             stats.retried += 1
             return
-        if row.attempts > 1 and row.last_error != RATELIMITED:
+        unsure = row.attempts > 1 and row.last_error != RATELIMITED
+        if unsure:
             # An earlier attempt may have posted the message all the same (Slack had it, then answered 500 or
             # timed out): look for it by its key before posting again. Only a 429 is sure to have posted nothing.
             try:
@@ -243,6 +244,8 @@ class Dispatcher:
                 # spend the row's attempts on checks (a flaky Slack would otherwise lose messages to them).
                 log.info("could not check notification %s for an earlier post: %s", row.id, exc.reason)
                 found = None
+            else:
+                unsure = False  # Slack answered: nothing was posted
             if found:
                 # Settled with the payload as stored, which is what that attempt posted (`keep_payload`): looked for
                 # before any redraw, which could cancel a message Slack has, or audit children it never named.
@@ -254,7 +257,10 @@ class Dispatcher:
         if refresh is not None:
             payload = await refresh(row)
             if payload is None:
-                await self._finish(row, outbox.CANCELLED, error="nothing left to say")
+                # Whether an earlier attempt posted is unknown here: the row must not be brought back with a new
+                # payload a later look could settle it with (`outbox.bring_back_cancelled`).
+                error = outbox.CANCELLED_UNSURE if unsure else "nothing left to say"
+                await self._finish(row, outbox.CANCELLED, error=error)
                 stats.cancelled += 1
                 return
             if payload != row.payload:

@@ -26,6 +26,8 @@ from teambot.store import audit
 from teambot.store.models import Notification
 
 PENDING, SENDING, SENT, CANCELLED, MISSED, FAILED = "pending", "sending", "sent", "cancelled", "missed", "failed"
+# The last error of a row cancelled (nothing left to say) while an earlier attempt of it may have been posted.
+CANCELLED_UNSURE = "nothing left to say; an earlier post unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,9 @@ async def insert_new(session: AsyncSession, planned: Iterable[Planned], now: dat
 async def bring_back_cancelled(session: AsyncSession, planned: Iterable[Planned]) -> None:
     """Make cancelled rows pending again with their new payload, for plans whose key is already taken by a row the
     dispatcher cancelled unsent (nothing left to say then). Still one row, so one message, per key: a row that is
-    pending, sending or sent is left alone, also when another planner got there first.
+    pending, sending or sent is left alone, also when another planner got there first, and so is one cancelled while
+    an earlier attempt may have been posted (`CANCELLED_UNSURE`): a later look could find that post and settle the
+    row with a payload it never carried.
 
     The claim that cancelled the row posted nothing, so it no longer counts as an attempt; an earlier attempt Slack
     may have posted still does, and the dispatcher looks for that post before posting again (its due time is kept,
@@ -93,7 +97,11 @@ async def bring_back_cancelled(session: AsyncSession, planned: Iterable[Planned]
         return
     await session.exec(
         update(table)
-        .where(table.c.dedupe_key == bindparam("key"), table.c.status == CANCELLED)
+        .where(
+            table.c.dedupe_key == bindparam("key"),
+            table.c.status == CANCELLED,
+            table.c.last_error.is_distinct_from(CANCELLED_UNSURE),
+        )
         .values(
             status=PENDING,
             payload=bindparam("new_payload", type_=table.c.payload.type),
