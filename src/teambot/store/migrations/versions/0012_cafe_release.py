@@ -6,7 +6,7 @@ migration is known, so it starts empty.
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-12-17 10:00:00.000000
+Create Date: 2026-12-03 05:00:00.000000
 """
 
 from collections.abc import Sequence
