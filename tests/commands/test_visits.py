@@ -542,5 +542,5 @@ async def test_fravaer_of_a_substitute_says_the_visit_she_makes_for_a_colleague_
 
     assert reply.text.endswith(
         " Konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027, som du tager for Hanne Vestergaard, "
-        "går stadig til dig, selvom du selv er væk."
+        "går stadig til dig, selvom du selv er fraværende."
     )

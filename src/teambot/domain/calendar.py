@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-# Daycare may close on these by law even though they are not public holidays.
 # The municipality's wall clock, unless TEAMBOT_TIMEZONE says otherwise: the rules speak its local time and days.
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
+# Daycare may close on these by law even though they are not public holidays.
 _EXTRA_CLOSED = ((6, 5), (12, 24))
 
 

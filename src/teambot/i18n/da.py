@@ -28,7 +28,7 @@ MESSAGES: dict[str, str] = {
     "cmd.hjaelp.usage": "/teambot hjælp",
     "cmd.hjaelp.summary": "Viser denne oversigt.",
     "cmd.mig.usage": "/teambot mig",
-    "cmd.mig.summary": "Viser dine roller, institutioner og børn.",
+    "cmd.mig.summary": "Viser dine roller, institutioner, børn og de forløb, du er konsulent på.",
     "cmd.institutioner.usage": "/teambot institutioner",
     "cmd.institutioner.summary": "Viser institutionerne med type, distrikt og leder.",
     # /teambot mig
@@ -163,7 +163,7 @@ MESSAGES: dict[str, str] = {
     "meeting.cancelled.one": "❌ Statusmødet for {code} {date} er aflyst. 1 deltager får besked.",
     "meeting.away_substitute": "⚠️ {name} ({role}) er fraværende den dag; stedfortræderen {substitute} får mødets beskeder i stedet.",
     "meeting.away_alone": "⚠️ {name} ({role}) er fraværende den dag og har ingen stedfortræder, der kan få mødets beskeder.",
-    "meeting.away_self_substitute": "⚠️ Du er selv fraværende den dag; stedfortræderen {substitute} får mødets beskeder i stedet.",
+    "meeting.away_self_substitute": "⚠️ Du er selv fraværende den dag; din stedfortræder {substitute} får mødets beskeder i stedet.",
     "meeting.away_self_alone": "⚠️ Du er selv fraværende den dag og har ingen stedfortræder, der kan få mødets beskeder.",
     "meeting.confirmed_by_you": "✅ Du har bekræftet. {n} af {total} har bekræftet.",
     "meeting.move_hint": "Skriv `/teambot flyt {code} <dato> [kl.]` for at flytte mødet, fx `/teambot flyt {code} 10/3`.",
@@ -224,7 +224,7 @@ MESSAGES: dict[str, str] = {
         "tryk «{button}» i invitationen, så spørger jeg en kollega."
     ),
     "absence.visit_still_yours": (
-        "Konsulentbesøget i {institution} {date}, som du tager for {name}, går stadig til dig, selvom du selv er væk."
+        "Konsulentbesøget i {institution} {date}, som du tager for {name}, går stadig til dig, selvom du selv er fraværende."
     ),
     "absence.cafe_invited_lead": (
         "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "

@@ -4,7 +4,8 @@ Each row is claimed (`sending`) in one short transaction, posted with no transac
 in another. A row left in `sending` by a crash is checked against the recipient's conversation (the
 bot's own message carries the row's key in Slack message metadata) before it is sent again.
 
-A row sent is in the audit log of each child its message names, written with its `sent` (`outbox.record_outcomes`).
+A row sent is in the audit log of each child its message names, written with its `sent` (`outbox.record_outcomes`,
+or `recover` for a row it finds posted).
 """
 
 from __future__ import annotations

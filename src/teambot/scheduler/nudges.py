@@ -59,22 +59,24 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                 .order_by(col(Staff.id))
             )
         ).all()
-        status_of: dict[str, str] = dict(
-            (
-                await session.exec(
-                    select(Notification.dedupe_key, Notification.status).where(
-                        Notification.kind == NUDGE, Notification.event_day == today
-                    )
+        rows = (
+            await session.exec(
+                select(Notification.dedupe_key, Notification.status, Notification.last_error).where(
+                    Notification.kind == NUDGE, Notification.event_day == today
                 )
-            ).all()
-        )
+            )
+        ).all()
+        status_of: dict[str, str] = {key: status for key, status, _ in rows}
+        # Cancelled while an earlier attempt may have been posted: never brought back (`outbox.bring_back_cancelled`).
+        unsure = {key for key, status, error in rows if status == outbox.CANCELLED and error == outbox.CANCELLED_UNSURE}
         standing_in = set((await session.exec(substitutes)).all()) if outbox.CANCELLED in status_of.values() else set()
     due: list[Staff] = []
     for s in staff:
         if not s.active or not s.slack_id:
             continue
-        status = status_of.get(_nudge_key(s.slack_id, today))
-        if status is None or (status == outbox.CANCELLED and s.id in standing_in):
+        key = _nudge_key(s.slack_id, today)
+        status = status_of.get(key)
+        if status is None or (status == outbox.CANCELLED and s.id in standing_in and key not in unsure):
             due.append(s)
     count = 0
     for first in range(0, len(due), NUDGE_CHUNK):
