@@ -267,3 +267,11 @@ async def test_the_week_is_asked_for_as_users_write_it(week10: Runner, words: st
     """The bot itself writes a week as "uge 9" (UX.md); as two words it was taken for an institution «UGE»."""
     reply = await week10(LEAD, f"/uge {words}")
     assert reply.text.startswith("Uge 9 (2027) · Børnehuset Solsikken")
+
+
+async def test_one_goal_due_today_reads_in_the_singular(week10: Runner) -> None:
+    await week10(LEAD, "/teambot forløb afslut AK12 2")
+
+    lines = (await week10(LEAD, "/uge")).text.replace("*", "").splitlines()
+
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 0 af 1 registrering i dag"

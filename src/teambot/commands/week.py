@@ -16,7 +16,7 @@ from teambot.domain.dates import parse_week
 from teambot.domain.meetings import parse_hhmm
 from teambot.domain.roles import Role
 from teambot.domain.week import Cell, GoalWeek
-from teambot.i18n import format_decimal, format_time, t, weekday_name
+from teambot.i18n import format_decimal, format_time, t, t_count, weekday_name
 from teambot.store import audit, queries
 from teambot.store.models import Case, CaseConsultant, Institution, Staff
 from teambot.store.week import Away, InstitutionWeek, institution_week
@@ -55,7 +55,7 @@ def render_week(data: InstitutionWeek, today: date) -> tuple[str, list[Block]]:
     """Text and blocks within Slack's limits: the grid in code blocks, chunked; the rest as short sections."""
     title = t("week.title", week=data.week, year=data.year, institution=data.institution.name)
     if data.today_due:
-        title += " — " + t("week.today", done=data.today_done, due=data.today_due)
+        title += " — " + t_count("week.today", data.today_due, done=data.today_done, due=data.today_due)
     head = "   ".join(f"{weekday_name(d)[:2]} {d.day}/{d.month}" for d in data.days)
     blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{head}"}}]
     lines = [title, head]

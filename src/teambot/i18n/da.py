@@ -364,6 +364,7 @@ MESSAGES: dict[str, str] = {
     ),
     "week.title": "Uge {week} ({year}) · {institution}",
     "week.today": "{done} af {due} registreringer i dag",
+    "week.today.one": "{done} af 1 registrering i dag",
     "week.goal_label": "{code} · mål {number} «{text}»",
     "week.mean": "gns. {mean}",
     "week.no_mean": "gns. –  ",

@@ -347,6 +347,7 @@ MESSAGES: dict[str, str] = {
     ),
     "week.title": "Week {week} ({year}) · {institution}",
     "week.today": "{done} of {due} ratings today",
+    "week.today.one": "{done} of 1 rating today",
     "week.goal_label": "{code} · goal {number} «{text}»",
     "week.mean": "mean {mean}",
     "week.no_mean": "mean –  ",
