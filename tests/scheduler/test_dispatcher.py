@@ -465,6 +465,27 @@ async def test_reminders_for_a_meeting_that_already_started_are_missed_and_the_l
     assert "Du får denne besked, fordi du er leder for institutionen, hvor AK12 går." in posts[0].text
 
 
+async def test_a_reminder_slack_had_before_the_meeting_began_is_sent_not_missed(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Slack posted the reminders and then answered 500; the retry comes after the meeting began. They reached
+    # everyone: no "blev ikke sendt" notice to the lead.
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(hours=4))
+    fake_slack.fail("chat.postMessage", status=500, posted=True, times=6)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).sent == 0
+
+    clock.set(MEETING_DAY + timedelta(minutes=5))
+    stats = await dispatcher.dispatch_due()
+    await dispatcher.dispatch_due()
+
+    assert (stats.sent, stats.missed) == (6, 0)
+    assert {r.status for r in await notifications(db, kind=REMINDER)} == {"sent"}
+    assert await notifications(db, kind="notice.missed") == []
+    assert len(delivered(fake_slack)) == 6
+
+
 async def test_reminder_that_fell_due_while_down_is_sent_late_if_the_meeting_is_ahead(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:

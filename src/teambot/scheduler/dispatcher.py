@@ -218,12 +218,6 @@ class Dispatcher:
 
     async def _deliver(self, row: Notification, stats: DispatchStats) -> None:
         now = self.clock.now()
-        event_at = row.payload.get("event_at")
-        if row.kind.endswith(".reminder") and event_at and datetime.fromisoformat(event_at) <= now:
-            await self._finish(row, outbox.MISSED, error="event already started")
-            await self._tell_lead_missed(row)
-            stats.missed += 1
-            return
         held = self._held_until.get(row.recipient)
         if held is not None and held > now:
             # Nothing was tried: whatever the last attempt left unsure stays unsure, and no attempt is used up.
@@ -254,6 +248,13 @@ class Dispatcher:
                 stats.sent += 1
                 stats.delivered.append(row)
                 return
+        # After the look: a reminder an earlier attempt posted before the event began reached its reader.
+        event_at = row.payload.get("event_at")
+        if row.kind.endswith(".reminder") and event_at and datetime.fromisoformat(event_at) <= now:
+            await self._finish(row, outbox.MISSED, error="event already started")
+            await self._tell_lead_missed(row)
+            stats.missed += 1
+            return
         refresh = self.refreshers.get(row.kind)
         if refresh is not None:
             payload = await refresh(row)
