@@ -437,8 +437,10 @@ class _Importer:
                 merged = _merged(stored_professions, last.consent_professions, given)
                 day = (case.consent_date or consent["consent_date"]) if merged else None
                 changed += _update(case, {"consent_date": day, "consent_professions": merged})
-                if merged != given or (merged and day != consent["consent_date"]):
+                if merged != given:
                     kept += ("consent",)
+                elif merged and day != consent["consent_date"]:
+                    kept += ("consent_date",)  # the professions are the file's; only Slack's date stays
             # What the file added or removed since it last spoke; consultants added in Slack (the only way Slack
             # changes them) stay.
             target = _merged(current, last.consultants, wanted)
