@@ -4,12 +4,14 @@ ISO week 53, holidays and Slack's message limits."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
 from conftest import Runner
+from helpers_ratings import load_roster
 from teambot.scheduler.planner import plan_case
 from teambot.store.db import Database
 from teambot.store.models import AuditEntry, Case, Goal, Rating
@@ -275,3 +277,21 @@ async def test_one_goal_due_today_reads_in_the_singular(week10: Runner) -> None:
     lines = (await week10(LEAD, "/uge")).text.replace("*", "").splitlines()
 
     assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 0 af 1 registrering i dag"
+
+
+def _a_namesake(data: dict[str, Any]) -> None:
+    """A second Mette Jensen at Solsikken, pædagog of BM04 (one goal)."""
+    data["staff"].append({"id": "U0PAED002", "name": "Mette Jensen", "roles": ["pædagog"], "institutions": ["SOL"]})
+    data["case"].append(
+        {**data["case"][0], "code": "BM04", "paedagog": "U0PAED002", "consultants": [], "goals": ["Deltager i samling"]}
+    )
+
+
+async def test_two_pedagogues_with_the_same_name_are_counted_apart(db: Database, clock: FakeClock) -> None:
+    # Common names repeat in a municipality: each one's missing goals stay hers, not summed under the name.
+    await load_roster(db, clock, datetime(2027, 3, 10, 15, 0), adjust=_a_namesake, start_meeting=date(2027, 2, 11))
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert "Mangler i dag: Mette Jensen (AK12 mål 1, AK12 mål 2), Mette Jensen (BM04 mål 1)" in lines
+    assert "Mangler denne uge (registreringer): Mette Jensen 6, Mette Jensen 3" in lines

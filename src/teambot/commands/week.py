@@ -89,12 +89,12 @@ def render_week(data: InstitutionWeek, today: date) -> tuple[str, list[Block]]:
 def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     tail = []
     if data.missing_today:
-        who = ", ".join(f"{name} ({', '.join(items)})" for name, items in sorted(data.missing_today.items()))
+        who = ", ".join(f"{name} ({', '.join(items)})" for (name, _), items in sorted(data.missing_today.items()))
         tail.append(t("week.missing_today", who=who))
     if data.away_today:
         tail.append(t("week.away_today", names=", ".join(sorted(_away(a) for a in data.away_today.values()))))
     if data.missing_week:
-        who = ", ".join(f"{name} {n}" for name, n in sorted(data.missing_week.items()))
+        who = ", ".join(f"{name} {n}" for (name, _), n in sorted(data.missing_week.items()))
         tail.append(t("week.missing_week", who=who))
     if data.meetings:
         items = []

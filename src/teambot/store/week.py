@@ -47,8 +47,9 @@ class InstitutionWeek:
     meetings: list[MeetingLine] = field(default_factory=list)
     today_done: int = 0
     today_due: int = 0
-    missing_today: dict[str, list[str]] = field(default_factory=dict)  # pædagog → "AK12 mål 2"
-    missing_week: dict[str, int] = field(default_factory=dict)  # pædagog → missing ratings this week
+    # By pædagog (name, staff id: two with one name are two people) → "AK12 mål 2"; → missing ratings this week
+    missing_today: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    missing_week: dict[tuple[str, int], int] = field(default_factory=dict)
     away_today: dict[int, Away] = field(default_factory=dict)  # by staff id: pædagoger with registered absence today
 
     @property
@@ -140,7 +141,8 @@ async def institution_week(
             if c.value is None and not c.closed and not c.future and not away(case.paedagog_id, c.day)
         )
         if missing:
-            result.missing_week[row.paedagog] = result.missing_week.get(row.paedagog, 0) + missing
+            who = (row.paedagog, case.paedagog_id)
+            result.missing_week[who] = result.missing_week.get(who, 0) + missing
         if away(case.paedagog_id, today):
             absent = result.away_today.setdefault(case.paedagog_id, Away(row.paedagog))
             substitute = covered.get(goal.id)
@@ -157,7 +159,8 @@ async def institution_week(
             if today in ratings[goal.id]:
                 result.today_done += 1
             else:
-                result.missing_today.setdefault(row.paedagog, []).append(f"{case.code} mål {goal.number}")
+                who = (row.paedagog, case.paedagog_id)
+                result.missing_today.setdefault(who, []).append(f"{case.code} mål {goal.number}")
     result.goals.sort(key=lambda g: (g.case_code, g.goal_number))
     in_week_today = min(max(today, monday), friday)
     case_with_goals = {g.case_id for g in goals if g.active}
