@@ -19,7 +19,7 @@ from teambot.domain.week import Cell, GoalWeek
 from teambot.i18n import format_decimal, format_time, t, t_count, weekday_name
 from teambot.store import audit, queries
 from teambot.store.models import Case, CaseConsultant, Institution, Staff
-from teambot.store.week import Away, InstitutionWeek, institution_week
+from teambot.store.week import AwayToday, InstitutionWeek, institution_week
 
 SECTION_LIMIT = 2_900  # Slack allows 3,000 characters in a section's text
 BLOCK_LIMIT = 48  # of Slack's 50 per message, two kept for the closing lines
@@ -123,7 +123,7 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     return tail
 
 
-def _away(away: Away) -> str:
+def _away(away: AwayToday) -> str:
     if away.substitute is None:
         return away.name
     return t("week.away_covered", name=away.name, substitute=away.substitute, done=away.done, due=away.due)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from teambot.commands import Context
+from teambot.domain.calendar import DANISH_TIME
 from teambot.domain.clock import Clock
 from teambot.slack.background import Background
 from teambot.store.db import Database
@@ -16,7 +17,7 @@ from teambot.store.db import Database
 class Services:
     db: Database
     clock: Clock
-    zone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
+    zone: ZoneInfo = DANISH_TIME
     replan: Callable[[int], Awaitable[None]] | None = None
     public_url: str | None = None
     background: Background = field(default_factory=Background)

@@ -26,7 +26,7 @@ class MeetingLine:
 
 
 @dataclass
-class Away:
+class AwayToday:
     """A pædagog away today, and who rates her children here instead (her substitute's nudge holds them)."""
 
     name: str
@@ -50,7 +50,8 @@ class InstitutionWeek:
     # By pædagog (name, staff id: two with one name are two people) → "AK12 mål 2"; → missing ratings this week
     missing_today: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     missing_week: dict[tuple[str, int], int] = field(default_factory=dict)
-    away_today: dict[int, Away] = field(default_factory=dict)  # by staff id: pædagoger with registered absence today
+    # By staff id: pædagoger with registered absence today.
+    away_today: dict[int, AwayToday] = field(default_factory=dict)
 
     @property
     def case_codes(self) -> list[str]:
@@ -144,7 +145,7 @@ async def institution_week(
             who = (row.paedagog, case.paedagog_id)
             result.missing_week[who] = result.missing_week.get(who, 0) + missing
         if away(case.paedagog_id, today):
-            absent = result.away_today.setdefault(case.paedagog_id, Away(row.paedagog))
+            absent = result.away_today.setdefault(case.paedagog_id, AwayToday(row.paedagog))
             substitute = covered.get(goal.id)
             if substitute is not None:
                 # Her substitute is asked to rate it: it counts as due today, and a rating by anyone as given.
