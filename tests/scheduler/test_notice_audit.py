@@ -207,6 +207,56 @@ async def test_the_friday_digest_is_in_the_audit_log_of_the_children_it_lists(
     assert details(await notices_about(db, "AK12")) == [{"kind": "digest.week", "recipient": LEAD}]
 
 
+async def entries_naming(db: Database, code: str, who: str) -> list[tuple[str, str, dict[str, str]]]:
+    """A child's audit entries that name `who`, as the one who read or as the one who was told: (actor, action,
+    details)."""
+    async with db.read() as session:
+        rows = csv.DictReader(io.StringIO(await audit_csv(session, code, CPH) or ""))
+        entries = [(r["actor"], r["action"], json.loads(r["details"])) for r in rows]
+    return [(actor, action, d) for actor, action, d in entries if who in (actor, d.get("recipient"))]
+
+
+async def plan_friday_digest(db: Database, clock: FakeClock) -> None:
+    """The lead's digest of week 9 (Friday 5 March 2027), planned as a placeholder at 00:05, due at 12:00."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+
+
+async def test_a_friday_digest_slack_refused_names_its_lead_in_no_childs_audit_log(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Drawn at send time from what `/uge` shows, then refused by Slack: the lead never saw AK12's week.
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", error="channel_not_found")
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+
+    assert (await dispatcher.dispatch_due()).failed == 1
+
+    assert delivered(fake_slack) == []
+    assert await entries_naming(db, "AK12", LEAD) == []
+
+
+async def test_a_friday_digest_drawn_for_each_try_names_its_lead_once_when_delivered(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", status=500)  # not posted
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    assert (await dispatcher.dispatch_due()).retried == 1
+    assert await entries_naming(db, "AK12", LEAD) == []
+
+    clock.advance(minutes=1)
+    assert (await dispatcher.dispatch_due()).sent == 1
+
+    [post] = delivered(fake_slack)
+    assert post.channel == LEAD and "AK12" in post.text
+    assert await entries_naming(db, "AK12", LEAD) == [
+        ("teambot", "notice.sent", {"kind": "digest.week", "recipient": LEAD})
+    ]
+
+
 async def test_a_message_about_an_institution_names_no_child(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:

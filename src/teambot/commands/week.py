@@ -190,10 +190,9 @@ async def week_command(ctx: Context, args: str) -> Reply:
             code = word
     async with ctx.db.write() as session:
         weeks = await visible_weeks(ctx, session, staff, year, week, code)
-        shown = [case_code for data in weeks for case_code in data.case_codes]
         await audit.record_reads(
             session,
-            shown,
+            _shown(weeks),
             at=ctx.clock.now(),
             actor=ctx.user_id,
             action="week.read",
@@ -201,6 +200,21 @@ async def week_command(ctx: Context, args: str) -> Reply:
         )
     if not weeks:
         return Reply(t("week.nothing", week=week, year=year))
+    return week_reply(weeks, today)
+
+
+async def week_for_digest(ctx: Context, staff: Staff, year: int, week: int) -> Reply | None:
+    """The week as `/uge` shows it to `staff`, for her Friday digest; None when she sees no institution's week.
+
+    Not audited as her read: the digest is drawn again at each try to send it, and a try may never reach her. The
+    children it names are audited when it is delivered (`notice.sent`, written with the row's `sent`)."""
+    async with ctx.db.read() as session:
+        weeks = await visible_weeks(ctx, session, staff, year, week, None)
+    return week_reply(weeks, ctx.today()) if weeks else None
+
+
+def week_reply(weeks: list[InstitutionWeek], today: date) -> Reply:
+    """What `/uge` answers for `weeks` (at least one): each institution's week, within Slack's 50 blocks."""
     texts: list[str] = []
     blocks: list[Block] = []
     for data in weeks:
@@ -209,4 +223,8 @@ async def week_command(ctx: Context, args: str) -> Reply:
         blocks += part if not blocks else [{"type": "divider"}, *part]
     if len(blocks) > 50:
         blocks = blocks[:49] + [_text(t("week.split_hint"))]
-    return Reply("\n\n".join(texts), blocks=blocks, case_codes=shown)
+    return Reply("\n\n".join(texts), blocks=blocks, case_codes=_shown(weeks))
+
+
+def _shown(weeks: list[InstitutionWeek]) -> list[str]:
+    return [case_code for data in weeks for case_code in data.case_codes]

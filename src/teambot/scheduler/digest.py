@@ -6,6 +6,7 @@ Planned in the morning, drawn at send time, so it shows the ratings given up to 
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from teambot.commands.notices import as_payload, plain_notice
-from teambot.commands.registry import Context, run_command
+from teambot.commands.registry import Context
+from teambot.commands.week import week_for_digest
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.clock import Clock
 from teambot.domain.meetings import WORKDAY_END, local_instant
@@ -23,6 +25,8 @@ from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Notification, Staff
+
+log = logging.getLogger(__name__)
 
 DIGEST = "digest.week"
 DIGEST_WEEKDAY = 4  # Friday
@@ -75,18 +79,28 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
     async def refresh(row: Notification) -> dict[str, Any] | None:
         if row.event_day is None:
             return None
-        context = Context(db=db, clock=clock, user_id=row.recipient, zone=zone)
+        async with db.read() as session:
+            lead = await queries.staff_by_slack_id(session, row.recipient)
+        if lead is None:
+            return None  # the lead left: no digest
+        context = Context(db=db, clock=clock, user_id=row.recipient, zone=zone, staff=lead)
         year, week = row.event_day.isocalendar()[:2]
-        week_reply = await run_command(context, "/uge", f"{week}/{year}")
-        if not week_reply.blocks:
-            return None  # nothing to report (or the lead left): no digest
+        try:
+            week_reply = await week_for_digest(context, lead, year, week)
+        except Exception:
+            # As when the digest was `/uge` run for the lead: one lead's week that cannot be drawn is no digest,
+            # rather than an error that would hold back every message due after it.
+            log.exception("could not draw the digest of notification %s", row.id)
+            return None
+        if week_reply is None:
+            return None  # nothing to report: no digest
         why = (
             t("why.digest")
             if row.event_day.weekday() == DIGEST_WEEKDAY
             else t("why.digest_early", weekday=weekday_name(row.event_day))
         )
         reply = plain_notice(week_reply.text, why)
-        blocks = [*week_reply.blocks[:48], *(reply.blocks or [])[-1:]]
+        blocks = [*(week_reply.blocks or [])[:48], *(reply.blocks or [])[-1:]]
         return as_payload(reply, blocks=blocks, cases=week_reply.case_codes)
 
     return {DIGEST: refresh}
