@@ -1,6 +1,7 @@
 """What the bot sends on its own is in the audit log of every child the message names: one `notice.sent` entry per
 child when the dispatcher delivers it (actor "teambot", the recipient and the kind, never the text), none for a message
-that was cancelled, failed or names no child, and one only however often the send was tried.
+that was cancelled, failed or names no child, and one only however often the send was tried. One cancelled or missed
+while Slack cannot say whether an earlier attempt posted it gives `notice.maybe_sent` instead.
 
 Small roster: Mette Jensen (PAEDAGOG) is AK12's pædagog at Børnehuset Solsikken (SOL), with the psychologist
 (PSYKOLOG) on the case and Karsten Bro (LEAD) as lead."""
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from helpers_outbox import (
     FIRST_REMINDERS_DUE,
+    MEETING_DAY,
     delivered,
     dispatcher_for,
     messenger_for,
@@ -405,3 +407,52 @@ async def test_a_nudge_cancelled_while_its_earlier_post_is_unconfirmed_is_not_br
     assert {"kind": NUDGE, "recipient": SUBSTITUTE} not in details(await notices_about(db, "AK12"))
     # The planner leaves that row alone, and does not count it as planned at every pass of the day.
     assert await plan_nudges(db, now=clock.now(), zone=CPH) == 0
+
+
+async def test_a_nudge_cancelled_while_its_earlier_post_is_unconfirmed_is_audited_as_maybe_sent(
+    db: Database, clock: FakeClock
+) -> None:
+    # Ali's 14:00 nudge (BM04) reached Slack but the answer was a 500; at 14:05 Slack cannot say whether it has it,
+    # and he has rated BM04, so nothing is left to send. Ali may have read BM04's nudge: the log must say so.
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    messenger = CheckFailsOnce()
+    send = Dispatcher(db, messenger, clock, refreshers=nudge_refreshers(db, clock, CPH))
+    clock.set(NUDGE_TIME)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+    [goal] = (await goal_ids(db, "BM04")).values()
+    clock.set(datetime(2027, 3, 4, 14, 2))
+    await Runner(db, clock).press(SUBSTITUTE, "rating_nudge:3", f"{goal}:2027-03-04:3")
+    clock.set(datetime(2027, 3, 4, 14, 5))
+
+    assert (await send.dispatch_due()).cancelled == 1
+
+    told_ali = [entry for entry in await entries_naming(db, "BM04", SUBSTITUTE) if entry[0] == "teambot"]
+    assert told_ali == [("teambot", "notice.maybe_sent", {"kind": NUDGE, "recipient": SUBSTITUTE})]
+    assert await entries_naming(db, "AK12", SUBSTITUTE) == []
+
+
+async def test_reminders_missed_while_their_earlier_posts_are_unconfirmed_are_audited_as_maybe_sent(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Four hours before the meeting Slack answered 500 to each reminder (having posted them, or not); when they are
+    # tried again the meeting has begun and Slack cannot say whether it has them. They are missed, but each person
+    # may have read them.
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(hours=4))
+    fake_slack.fail("chat.postMessage", status=500, posted=True, times=6)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).retried == 6
+
+    clock.set(MEETING_DAY + timedelta(minutes=5))
+    fake_slack.fail("conversations.history", status=500, times=6)
+    assert (await dispatcher.dispatch_due()).missed == 6
+
+    async with db.read() as session:
+        rows = csv.DictReader(io.StringIO(await audit_csv(session, "AK12", CPH) or ""))
+        maybe = [(r["actor"], json.loads(r["details"])) for r in rows if r["action"] == "notice.maybe_sent"]
+    told_twice = (LEAD, LEAD, PAEDAGOG, PAEDAGOG, PSYKOLOG, PSYKOLOG)  # the reminders 7 days and 1 day before
+    assert sorted(maybe, key=lambda entry: entry[1]["recipient"]) == [
+        ("teambot", {"kind": REMINDER, "recipient": who}) for who in told_twice
+    ]
+    assert await notices_about(db, "AK12") == []

@@ -5,7 +5,8 @@ in another. A row left in `sending` by a crash is checked against the recipient'
 bot's own message carries the row's key in Slack message metadata) before it is sent again.
 
 A row sent is in the audit log of each child its message names, written with its `sent` (`outbox.record_outcomes`,
-or `recover` for a row it finds posted).
+or `recover` for a row it finds posted). A row cancelled or missed while an earlier attempt may have been posted
+(Slack answered an error, and could not say later whether it had the message) is too, as `notice.maybe_sent`.
 """
 
 from __future__ import annotations
@@ -251,7 +252,7 @@ class Dispatcher:
         # After the look: a reminder an earlier attempt posted before the event began reached its reader.
         event_at = row.payload.get("event_at")
         if row.kind.endswith(".reminder") and event_at and datetime.fromisoformat(event_at) <= now:
-            await self._finish(row, outbox.MISSED, error="event already started")
+            await self._finish(row, outbox.MISSED, error="event already started", maybe_posted=unsure)
             await self._tell_lead_missed(row)
             stats.missed += 1
             return
@@ -262,7 +263,7 @@ class Dispatcher:
                 # Whether an earlier attempt posted is unknown here: the row must not be brought back with a new
                 # payload a later look could settle it with (`outbox.bring_back_cancelled`).
                 error = outbox.CANCELLED_UNSURE if unsure else "nothing left to say"
-                await self._finish(row, outbox.CANCELLED, error=error)
+                await self._finish(row, outbox.CANCELLED, error=error, maybe_posted=unsure)
                 stats.cancelled += 1
                 return
             if payload != row.payload:
@@ -340,9 +341,19 @@ class Dispatcher:
         await self._record(outbox.Outcome(row.id or 0, outbox.PENDING, retry_at=when, error=error, uncounted=uncounted))
 
     async def _finish(
-        self, row: Notification, status: str, *, message_ts: str | None = None, error: str | None = None
+        self,
+        row: Notification,
+        status: str,
+        *,
+        message_ts: str | None = None,
+        error: str | None = None,
+        maybe_posted: bool = False,
     ) -> None:
-        notice = sent_notice(row) if status == outbox.SENT else None
+        """Settle `row`. One sent, or settled unsent while an earlier attempt may have been posted (`maybe_posted`:
+        its stored payload is what that attempt posted, `outbox.keep_payload`), is audited for the children it names.
+        """
+        sent = status == outbox.SENT
+        notice = sent_notice(row, maybe=not sent) if sent or maybe_posted else None
         outcome = outbox.Outcome(
             row.id or 0, status, message_ts=message_ts, error=error, at=self.clock.now(), notice=notice
         )
@@ -427,7 +438,7 @@ class Dispatcher:
         )
 
 
-def sent_notice(row: Notification) -> audit.SentNotice:
-    """What the audit log keeps of a message sent: its recipient and kind, for each child it names (for a row
-    redrawn when sent, as drawn then)."""
-    return audit.SentNotice(row.recipient, row.kind, named_cases(row.kind, row.subject, row.payload))
+def sent_notice(row: Notification, *, maybe: bool = False) -> audit.SentNotice:
+    """What the audit log keeps of a message sent (or `maybe` sent): its recipient and kind, for each child it names
+    (for a row redrawn when sent, as drawn then)."""
+    return audit.SentNotice(row.recipient, row.kind, named_cases(row.kind, row.subject, row.payload), maybe=maybe)

@@ -19,6 +19,9 @@ _INSERT = insert(AuditEntry)
 
 BOT = "teambot"  # the actor of what the bot does on its own
 NOTICE_SENT = "notice.sent"
+# A message settled unsent (cancelled, or its meeting begun) after an attempt Slack answered with an error and could
+# not later say whether it posted: the recipient may have it.
+NOTICE_MAYBE_SENT = "notice.maybe_sent"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class SentNotice:
     recipient: str
     kind: str
     case_codes: tuple[str, ...]
+    maybe: bool = False  # an earlier attempt may have posted it; settled unsent (`NOTICE_MAYBE_SENT`)
 
 
 def record(
@@ -65,12 +69,12 @@ async def record_reads(
 
 async def record_notices(session: AsyncSession, sent: Iterable[tuple[datetime, SentNotice]]) -> None:
     """One entry per child each sent message names, in one INSERT (a dispatched batch writes hundreds). Who got
-    it and what kind of message: never its text."""
+    it (or may have: `SentNotice.maybe`) and what kind of message: never its text."""
     rows = [
         {
             "at": at,
             "actor": BOT,
-            "action": NOTICE_SENT,
+            "action": NOTICE_MAYBE_SENT if notice.maybe else NOTICE_SENT,
             "case_code": code,
             "detail": {"recipient": notice.recipient, "kind": notice.kind},
         }

@@ -261,7 +261,8 @@ class Outcome:
     # Nothing was posted (Slack answered 429, or the recipient was still held by one): the claim, which `claim_due`
     # counted as an attempt, is not one. Only failed posts may use up a row's attempts.
     uncounted: bool = False
-    # A row sent: the message, for the audit log of each child it names (written with the row's `sent`).
+    # A row sent, or settled unsent while an earlier attempt may have posted it: the message, for the audit log of
+    # each child it names (written with the row's new status).
     notice: audit.SentNotice | None = None
 
     def changes(self) -> dict[str, Any]:
@@ -285,11 +286,12 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
     at once: loading the rows into the session and flushing them again was most of the dispatcher's own work.
 
     A row sent is in the audit log of each child its message names, in this same transaction: a crash leaves
-    neither or both. Only rows this call settles count, so a row another dispatcher settled is audited once.
+    neither or both; so is a row settled unsent that an earlier attempt may have posted (`notice.maybe_sent`). Only
+    rows this call settles count, so a row another dispatcher settled is audited once.
     """
     table = _table()
     outcomes = list(outcomes)
-    naming = [(o.row_id, o.at, o.notice) for o in outcomes if o.status == SENT and o.notice and o.notice.case_codes]
+    naming = [(o.row_id, o.at, o.notice) for o in outcomes if o.notice and o.notice.case_codes]
     held = await _still_held(session, [row_id for row_id, _, _ in naming], worker=worker) if naming else set()
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for outcome in outcomes:
