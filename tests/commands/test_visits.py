@@ -518,6 +518,38 @@ async def test_fravaer_says_who_gets_the_visits_she_would_have_made_in_the_absen
     assert "konsulentbesøg" not in (await run(HANNE, "/teambot fravær 2027-05-03 2027-05-04")).text
 
 
+async def test_fravaer_says_nobody_gets_a_visits_messages_where_no_lead_is_on_slack(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten, Solsikken's only lead, is in the roster by email but not yet on Slack: with nobody standing in for
+    Hanne, the planner sends her 11 March visit's messages to no one, and the reply must not say his do."""
+    clock.set(datetime(2026, 12, 1, 7, 0))
+    roster = visit_roster()
+    [karsten] = [s for s in roster["staff"] if s.get("id") == KARSTEN]
+    del karsten["id"]
+    karsten["email"] = "karsten.bro@testkommune.dk"
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    run = VisitRunner(db, clock)
+    await run.plan()
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+
+    reply = await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")
+    await run.plan()
+
+    assert reply.text.endswith(
+        " Ingen får beskederne om dit konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027: ingen står i "
+        "dit sted, og institutionen har ingen leder på Slack. Aftal selv med institutionen, hvad der sker med "
+        "besøget."
+    )
+    visit = await sol_visit(db)
+    to_people = [
+        r.recipient
+        for r in await rows(db, status="pending")
+        if r.ref_type == "visit" and r.ref_id == visit.id and r.recipient != SOL_CHANNEL
+    ]
+    assert to_people == []
+
+
 async def test_besoeg_shows_who_makes_a_visit_in_the_consultants_place(run: VisitRunner) -> None:
     await run(HANNE, f"/teambot fravær 2027-04-26 2027-04-30 @{PIA}")
     await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")

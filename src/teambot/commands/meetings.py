@@ -437,7 +437,15 @@ async def absence(ctx: Context, args: str) -> Reply:
 
 async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequence[Visit]) -> list[str]:
     """Who has the visits she would have made in the absence, as their messages are routed now. One she makes in an
-    absent colleague's place stays hers (a substitute's own absence hands nothing on, as for meetings): say so."""
+    absent colleague's place stays hers (a substitute's own absence hands nothing on, as for meetings): say so.
+    With nobody standing in, the routing falls back to the institution's leads on Slack; where it has none, the
+    messages reach no one, and she must hear that rather than be told the leads have them."""
+    unrouted = [v for v in visits if v.visitor_id is None]
+    table = (
+        await visit_store.routing_table(session, institutions={v.institution_id for v in unrouted})
+        if unrouted
+        else None
+    )
     lines = []
     for visit in visits:
         institution = await session.get(Institution, visit.institution_id)
@@ -449,11 +457,12 @@ async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequenc
                 lines.append(t("absence.visit_still_yours", institution=place, date=day, name=name))
             continue
         stand_in = await session.get(Staff, visit.visitor_id) if visit.visitor_id is not None else None
-        lines.append(
-            t("absence.visit_to", institution=place, date=day, name=stand_in.name)
-            if stand_in is not None
-            else t("absence.visit_leads", institution=place, date=day)
-        )
+        if stand_in is not None:
+            lines.append(t("absence.visit_to", institution=place, date=day, name=stand_in.name))
+        elif table is not None and table.route(visit.institution_id, visit.discipline, visit.day):
+            lines.append(t("absence.visit_leads", institution=place, date=day))
+        else:
+            lines.append(t("absence.visit_nobody", institution=place, date=day))
     return lines
 
 

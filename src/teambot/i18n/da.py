@@ -219,6 +219,10 @@ MESSAGES: dict[str, str] = {
     "absence.visit_leads": (
         "Ledelsen i {institution} får beskederne om dit konsulentbesøg {date}, da ingen står i dit sted."
     ),
+    "absence.visit_nobody": (
+        "Ingen får beskederne om dit konsulentbesøg i {institution} {date}: ingen står i dit sted, og institutionen "
+        "har ingen leder på Slack. Aftal selv med institutionen, hvad der sker med besøget."
+    ),
     "absence.cafe_invited": (
         "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "
         "tryk «{button}» i invitationen, så spørger jeg en kollega."

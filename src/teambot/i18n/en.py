@@ -205,6 +205,10 @@ MESSAGES: dict[str, str] = {
     "absence.visit_leads": (
         "The leads of {institution} get the messages about your consultant visit {date}, as nobody stands in for you."
     ),
+    "absence.visit_nobody": (
+        "Nobody gets the messages about your consultant visit to {institution} {date}: nobody stands in for you, and "
+        "the institution has no lead on Slack. Agree with the institution yourself what happens to the visit."
+    ),
     "absence.cafe_invited": (
         "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
         "press «{button}» in the invitation and I will ask a colleague."
