@@ -4,6 +4,7 @@ substitute's nudge holds her children then: test_nudge_substitute.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import count
 from typing import Any
@@ -25,6 +26,8 @@ from helpers_ratings import (
     ratings,
     staff_id,
 )
+from teambot.commands.messenger import DeliveryError
+from teambot.commands.registry import Reply
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.nudges import NUDGE, nudge_refreshers, plan_nudges
 from teambot.scheduler.planner import plan_all
@@ -182,6 +185,134 @@ async def test_everything_rated_before_14_means_no_nudge(db: Database, clock: Fa
 
     assert (stats.sent, stats.cancelled) == (0, 1)
     assert messenger.sent == []
+    assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
+
+
+GOAL_3 = "Leger med andre"
+LABEL_3 = f"*AK12* · mål 3 «{GOAL_3}»"
+
+
+async def rate_everything_and_pass_the_nudge_time(
+    db: Database, clock: FakeClock, messenger: RecordingMessenger
+) -> None:
+    """Mette rates both of AK12's goals at 10:00, so her nudge has nothing to ask at 14:00 and is cancelled unsent."""
+    await load_roster(db, clock, MORNING)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    clock.set(datetime(2027, 3, 4, 10, 0))
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 2 3")
+    clock.set(NUDGE_TIME)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await dispatcher(db, messenger, clock).dispatch_due()
+    assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
+
+
+async def pass_at(db: Database, clock: FakeClock, messenger: RecordingMessenger, when: datetime) -> list[Sent]:
+    """A planner pass and a dispatch at `when` (local), as the running bot makes every few minutes; the nudges sent."""
+    before = len(nudges_sent(messenger))
+    clock.set(when)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await dispatcher(db, messenger, clock).dispatch_due()
+    return nudges_sent(messenger)[before:]
+
+
+async def test_a_goal_added_after_a_cancelled_nudge_brings_the_days_one_nudge(db: Database, clock: FakeClock) -> None:
+    """Mette's nudge was cancelled at 14:00 (all rated); at 14:30 her lead adds a third goal to AK12. The next pass
+    brings her nudge back, sent at once with the new goal to rate, and only once that day."""
+    messenger = RecordingMessenger()
+    await rate_everything_and_pass_the_nudge_time(db, clock, messenger)
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(LEAD, f"/teambot forløb mål AK12 {GOAL_3}")
+
+    [message] = await pass_at(db, clock, messenger, datetime(2027, 3, 4, 14, 40))
+
+    assert message.recipient == PAEDAGOG
+    assert message.reply.text.splitlines() == [
+        HEADLINE,
+        "1 af 3 mål mangler. Tryk 1–4 for hvert mål.",
+        f"✅ {LABEL_1}: *3 af 4* — registreret af Mette Jensen",
+        f"✅ {LABEL_2}: *3 af 4* — registreret af Mette Jensen",
+        LABEL_3,
+        WHY,
+    ]
+    assert buttons(message.reply.blocks) == nudge_buttons((await goal_ids(db))[3], THURSDAY)
+    assert await pass_at(db, clock, messenger, datetime(2027, 3, 4, 14, 50)) == []
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await Runner(db, clock)(LEAD, "/teambot forløb mål AK12 Rydder op efter leg")
+    assert await pass_at(db, clock, messenger, datetime(2027, 3, 4, 15, 10)) == []
+    assert [(r.recipient, r.status) for r in await notifications(db, NUDGE)] == [(PAEDAGOG, "sent")]
+
+
+async def test_a_case_given_to_her_after_a_cancelled_nudge_brings_it_back(db: Database, clock: FakeClock) -> None:
+    """At 15:00 the lead opens BM04 with Mette as its pædagog and one goal: her cancelled nudge comes back for it."""
+    messenger = RecordingMessenger()
+    await rate_everything_and_pass_the_nudge_time(db, clock, messenger)
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    run = Runner(db, clock)
+    await run(LEAD, f"/teambot forløb opret BM04 SOL @{PAEDAGOG}")
+    await run(LEAD, "/teambot forløb mål BM04 Deltager i samling")
+
+    [message] = await pass_at(db, clock, messenger, datetime(2027, 3, 4, 15, 10))
+
+    assert message.recipient == PAEDAGOG
+    assert message.reply.text.splitlines()[1:5] == [
+        "1 af 3 mål mangler. Tryk 1–4 for hvert mål.",
+        f"✅ {LABEL_1}: *3 af 4* — registreret af Mette Jensen",
+        f"✅ {LABEL_2}: *3 af 4* — registreret af Mette Jensen",
+        "*BM04* · mål 1 «Deltager i samling»",
+    ]
+    assert [(r.recipient, r.status) for r in await notifications(db, NUDGE)] == [(PAEDAGOG, "sent")]
+
+
+async def test_a_goal_added_after_the_working_day_brings_no_nudge(db: Database, clock: FakeClock) -> None:
+    """A goal added at 18:30 waits for tomorrow's nudge: the day's reminder comes within the working day."""
+    messenger = RecordingMessenger()
+    await rate_everything_and_pass_the_nudge_time(db, clock, messenger)
+    clock.set(datetime(2027, 3, 4, 18, 30))
+    await Runner(db, clock)(LEAD, f"/teambot forløb mål AK12 {GOAL_3}")
+
+    assert await pass_at(db, clock, messenger, datetime(2027, 3, 4, 18, 40)) == []
+    assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
+
+
+@dataclass
+class PostedButUnconfirmed(RecordingMessenger):
+    """Posts Mette's nudge and answers as if Slack had failed (a 500); cannot say later whether it was posted."""
+
+    async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        posted = await super().send(recipient, reply, metadata=metadata)
+        if len(self.sent) == 1:
+            raise DeliveryError("internal_error")
+        return posted
+
+    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+        raise DeliveryError("internal_error")
+
+
+async def test_a_nudge_she_may_have_had_is_not_brought_back_by_a_new_goal(db: Database, clock: FakeClock) -> None:
+    """Mette's 14:00 nudge reached Slack, but Slack answered with an error and cannot tell later; she rated both
+    goals from it, so the retry had nothing to ask and was cancelled. A goal added after that brings no second
+    nudge that day: she may well have the first. (A guard for bringing cancelled nudges back.)"""
+    await load_roster(db, clock, MORNING)
+    messenger = PostedButUnconfirmed()
+    send = dispatcher(db, messenger, clock)
+    clock.set(NUDGE_TIME)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+    clock.set(datetime(2027, 3, 4, 14, 2))
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 2 3")
+    clock.set(datetime(2027, 3, 4, 14, 5))
+    await send.dispatch_due()
+    assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(LEAD, f"/teambot forløb mål AK12 {GOAL_3}")
+
+    clock.set(datetime(2027, 3, 4, 14, 40))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+
+    assert len(nudges_sent(messenger)) == 1  # the 14:00 post, and nothing after it
     assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
 
 

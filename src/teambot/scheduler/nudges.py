@@ -4,7 +4,8 @@ A substitute's one nudge also holds the children of the absent colleagues she st
 (`queries.nudge_scopes`); an absent pædagog gets none.
 
 The nudge is planned early in the day and redrawn just before it is sent, so goals rated in the
-meantime are not asked for again, and a pædagog who has rated everything gets nothing.
+meantime are not asked for again, and a pædagog who has rated everything gets nothing, unless she has something
+new to rate later that day (the nudge cancelled unsent comes back then, until the working day ends).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import nudge_payload
 from teambot.domain.clock import Clock
@@ -21,7 +23,7 @@ from teambot.domain.meetings import WORKDAY_END, local_instant, parse_hhmm
 from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
 from teambot.store.db import Database
-from teambot.store.models import Absence, Case, Notification, Staff
+from teambot.store.models import Absence, Case, Goal, Notification, Rating, Staff
 from teambot.store.ratings import nudge_items
 
 NUDGE = "rating.nudge"
@@ -35,8 +37,10 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
 
     A pædagog whose nudge for today is already in the outbox is skipped without reading their goals: the nudge
     is redrawn when it is sent anyway, so a pass every 10 minutes costs a few queries, not a few per pædagog.
-    Only a substitute's nudge cancelled unsent (she had rated everything) is looked at again: a colleague's absence
-    registered since brings her children into it, and the nudge comes back, still one a day."""
+    Only a nudge cancelled unsent (she had rated everything) is looked at again, when she may have something to
+    rate since: a goal added to a case of hers or a case given to her (`_with_unrated_goals`), or, for a substitute,
+    a colleague's absence registered since. The nudge then comes back, sent at once after its time; still one a
+    day."""
     today = now.astimezone(zone).date()
     async with db.read() as session:
         municipality = await queries.municipality(session)
@@ -69,14 +73,18 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         status_of: dict[str, str] = {key: status for key, status, _ in rows}
         # Cancelled while an earlier attempt may have been posted: never brought back (`outbox.bring_back_cancelled`).
         unsure = {key for key, status, error in rows if status == outbox.CANCELLED and error == outbox.CANCELLED_UNSURE}
-        standing_in = set((await session.exec(substitutes)).all()) if outbox.CANCELLED in status_of.values() else set()
+        # Whose nudge cancelled unsent is looked at again: substitutes (a colleague may have left since) and those
+        # with something unrated (a goal or a case new since). The rest who had rated everything cost no reads.
+        revive: set[int | None] = set()
+        if outbox.CANCELLED in status_of.values():
+            revive = set((await session.exec(substitutes)).all()) | await _with_unrated_goals(session, today)
     due: list[Staff] = []
     for s in staff:
         if not s.active or not s.slack_id:
             continue
         key = _nudge_key(s.slack_id, today)
         status = status_of.get(key)
-        if status is None or (status == outbox.CANCELLED and s.id in standing_in and key not in unsure):
+        if status is None or (status == outbox.CANCELLED and key not in unsure and s.id in revive):
             due.append(s)
     count = 0
     for first in range(0, len(due), NUDGE_CHUNK):
@@ -109,6 +117,29 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
             await outbox.bring_back_cancelled(session, [p for p in planned if p.dedupe_key in status_of])
         count += len(planned)
     return count
+
+
+async def _with_unrated_goals(session: AsyncSession, day: date) -> set[int]:
+    """Whose nudge on `day` was cancelled unsent but who is the pædagog of an active case with an active goal
+    unrated that day (a goal or a case new since): one query, so a pass after the nudge time does not read the
+    goals of everyone who had rated everything. `queries.nudge_items_of` decides what the nudge holds."""
+    cancelled = select(Notification.ref_id).where(
+        Notification.kind == NUDGE, Notification.event_day == day, Notification.status == outbox.CANCELLED
+    )
+    rated = select(Rating.id).where(Rating.goal_id == Goal.id, Rating.day == day)
+    found = await session.exec(
+        select(Case.paedagog_id)
+        .join(Goal, col(Goal.case_id) == col(Case.id))
+        .where(
+            col(Case.paedagog_id).in_(cancelled),
+            Case.status == "active",
+            col(Case.start_meeting).is_(None) | (col(Case.start_meeting) <= day),
+            col(Goal.active),
+            ~rated.exists(),
+        )
+        .distinct()
+    )
+    return set(found.all())
 
 
 def _nudge_key(slack_id: str, day: date) -> str:
