@@ -2,8 +2,8 @@
 
 The table holds the roster's assignments: an institution's own fixed consultant wins over the district's.
 On a given day an absent consultant is replaced by their registered substitute; when there is nobody to send
-to (no one assigned, no Slack user, or absent without a substitute) the message goes to the institution's leads,
-so it is never silently dropped.
+to (no one assigned, no Slack user, or absent without a substitute) the message goes to the institution's leads on
+Slack; an institution with none reaches nobody (`/teambot fravær` says so to the consultant who registers the absence).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Routed:
 
 def visitor(routed: Sequence[Routed]) -> Person | None:
     """Who comes on a visit routed to `routed`: the fixed consultant or their substitute; None when only the
-    leads are told (nobody can come)."""
+    leads are told, or nobody (nobody can come)."""
     first = routed[0] if routed else None
     return first.recipient if first and first.reason is not Reason.LEAD_FALLBACK else None
 

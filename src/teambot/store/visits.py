@@ -266,7 +266,7 @@ async def plan_year(
 
 
 async def record_visitors(session: AsyncSession, visits: Sequence[Visit], table: RoutingTable, now: datetime) -> None:
-    """Note whom each visit is routed to now (its consultant, her substitute, or nobody: the leads are told), and
+    """Note whom each visit is routed to now (its consultant, her substitute, or none: the leads on Slack, if any), and
     count a change, as `revise` does a move: a calendar that had the visit must be told it is not hers any more
     (the feed keeps it there, cancelled), or that it is hers again. Runs at every planner pass, over the year's
     coming visits: a past one stays with whom it was last routed to, as it stays with its consultant."""
@@ -298,7 +298,7 @@ async def record_absence(session: AsyncSession, absence: Absence, *, today: date
     """Note, as the planner would at its next pass, whom the coming visits the absent person makes in the absence
     are routed to now: her calendar feed shows them cancelled at once, and one that comes back to her (the absence
     taken out again) then gets a higher SEQUENCE than the cancellation she may have fetched meanwhile. Returns
-    those visits, by day, each with its `visitor_id` now (None: nobody stands in, the leads are told)."""
+    those visits, by day, each with its `visitor_id` now (None: nobody stands in; the leads on Slack, if any)."""
     await session.flush()  # the routing table reads the absence from the database
     rows = (
         await session.exec(
@@ -333,7 +333,7 @@ class VisitRow:
     visit: Visit
     institution: Institution
     consultant: Staff
-    visitor: Staff | None  # whom its messages were last routed to (None: nobody stood in, the leads were told)
+    visitor: Staff | None  # whom its messages were last routed to (None: nobody stood in; the leads on Slack, if any)
 
 
 async def visits_in(
