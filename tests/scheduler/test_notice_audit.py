@@ -35,7 +35,7 @@ from teambot.commands.messenger import DeliveryError, notification_metadata
 from teambot.commands.notices import from_payload
 from teambot.reports.audit_csv import audit_csv
 from teambot.scheduler.digest import digest_refreshers, plan_digests
-from teambot.scheduler.dispatcher import Dispatcher
+from teambot.scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from teambot.scheduler.nudges import NUDGE, nudge_refreshers, plan_nudges
 from teambot.scheduler.planner import plan_all
 from teambot.store import outbox
@@ -456,3 +456,81 @@ async def test_reminders_missed_while_their_earlier_posts_are_unconfirmed_are_au
         ("teambot", {"kind": REMINDER, "recipient": who}) for who in told_twice
     ]
     assert await notices_about(db, "AK12") == []
+
+
+async def maybe_sent_about(db: Database, code: str) -> list[dict[str, str]]:
+    async with db.read() as session:
+        rows = csv.DictReader(io.StringIO(await audit_csv(session, code, CPH) or ""))
+        return details(
+            [(r["time"], r["actor"], json.loads(r["details"])) for r in rows if r["action"] == "notice.maybe_sent"]
+        )
+
+
+async def test_a_reminder_failed_after_posts_slack_may_have_made_is_audited_as_maybe_sent(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Every attempt at the three 7-day reminders reaches Slack, which posts it and answers 500; every look for an
+    # earlier post fails too. The rows end failed, but each person may have the reminder (helper-71's review).
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(days=7, hours=6))
+    fake_slack.fail("chat.postMessage", status=500, posted=True, times=3 * MAX_ATTEMPTS)
+    fake_slack.fail("conversations.history", status=500, times=3 * MAX_ATTEMPTS)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    failed = 0
+    for _ in range(MAX_ATTEMPTS):
+        failed += (await dispatcher.dispatch_due()).failed
+        clock.advance(minutes=20)
+    assert failed == 3
+    assert await maybe_sent_about(db, "AK12") == told(LEAD, PAEDAGOG, PSYKOLOG)
+    assert await notices_about(db, "AK12") == []
+
+
+async def test_a_reminder_slack_refused_outright_is_not_maybe_sent_when_missed(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Slack answers HTTP 200 {"ok": false, "error": "invalid_auth"} (a revoked token): nothing was posted. Tried again
+    # once the meeting has begun, the reminders are missed, and nobody can have read them (helper-71's review).
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(hours=4))
+    fake_slack.fail("chat.postMessage", error="invalid_auth", times=6)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).retried == 6
+    clock.set(MEETING_DAY + timedelta(minutes=5))
+    fake_slack.fail("conversations.history", error="invalid_auth", times=6)
+    assert (await dispatcher.dispatch_due()).missed == 6
+    assert await maybe_sent_about(db, "AK12") == []
+
+
+async def test_a_refusal_after_a_post_slack_may_have_made_does_not_post_it_twice(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # The reminder reaches Slack, which posts it and answers 500; the look for it fails, and the next post is refused
+    # outright. The refusal says nothing about the first post: the attempt after it still looks, finds it, and posts
+    # nothing more.
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(days=7, hours=6))
+    fake_slack.fail("chat.postMessage", status=500, posted=True, times=3)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).retried == 3
+    clock.advance(minutes=20)
+    fake_slack.fail("conversations.history", status=500, times=3)
+    fake_slack.fail("chat.postMessage", error="invalid_auth", times=3)
+    assert (await dispatcher.dispatch_due()).retried == 3
+    clock.advance(minutes=20)
+    assert (await dispatcher.dispatch_due()).sent == 3
+    assert len(delivered(fake_slack)) == 3
+    assert await notices_about(db, "AK12") != []
+
+
+async def test_a_5xx_answer_with_any_error_is_looked_for_before_posting_again(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # A gateway's 502 carries no error Slack documents: the post may have been made all the same, so it is looked for.
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(days=7, hours=6))
+    fake_slack.fail("chat.postMessage", status=502, error="bad_gateway", posted=True, times=3)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).retried == 3
+    clock.advance(minutes=20)
+    assert (await dispatcher.dispatch_due()).sent == 3
+    assert len(delivered(fake_slack)) == 3

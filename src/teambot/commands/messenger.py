@@ -22,6 +22,21 @@ def carries_key(message: dict[str, Any], key: str) -> bool:
     )
 
 
+# Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect
+# of the operation succeeded"); "unknown" is an answer without a readable error (a 5xx page). Any other error answer
+# is a refusal: nothing was posted.
+PARTLY_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "unknown"})
+NO_ANSWER = "connection: "  # the reason's prefix when Slack's answer never came
+SERVER_ERROR = "http "  # the reason's prefix for another error in a 5xx answer
+
+
+def may_have_posted(reason: str | None) -> bool:
+    """Whether a post that failed for `reason` may have reached the recipient all the same: no answer came, or
+    Slack's answer says it failed part-way. Then the post is looked for before posting again, and a message settled
+    unsent after it is audited as maybe sent."""
+    return reason is not None and (reason.startswith((NO_ANSWER, SERVER_ERROR)) or reason in PARTLY_DONE_ERRORS)
+
+
 class DeliveryError(Exception):
     """A message could not be delivered. `permanent` errors (user gone, channel archived) are not retried."""
 

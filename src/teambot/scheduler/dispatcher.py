@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from teambot.commands.messenger import DeliveryError, Messenger, notification_metadata
+from teambot.commands.messenger import DeliveryError, Messenger, may_have_posted, notification_metadata
 from teambot.commands.notices import as_payload, from_payload, named_cases, plain_notice
 from teambot.commands.registry import Reply
 from teambot.domain.clock import Clock
@@ -225,10 +225,10 @@ class Dispatcher:
             await self._retry_at(row, held, row.last_error or RATELIMITED, uncounted=True)
             stats.retried += 1
             return
-        unsure = row.attempts > 1 and row.last_error != RATELIMITED
+        unsure = row.attempts > 1 and may_have_posted(row.last_error)
         if unsure:
             # An earlier attempt may have posted the message all the same (Slack had it, then answered 500 or
-            # timed out): look for it by its key before posting again. Only a 429 is sure to have posted nothing.
+            # timed out): look for it by its key before posting again. A 429 or a refusal posted nothing.
             try:
                 found = await self.messenger.find_sent(row.recipient, row.dedupe_key, row.due_at - timedelta(minutes=5))
             except DeliveryError as exc:
@@ -279,7 +279,7 @@ class Dispatcher:
                 row.recipient, from_payload(row.payload), metadata=notification_metadata(row.dedupe_key)
             )
         except DeliveryError as exc:
-            await self._failed(row, exc, stats)
+            await self._failed(row, exc, stats, earlier_unsure=unsure)
             return
         await self._finish(row, outbox.SENT, message_ts=ts)
         stats.sent += 1
@@ -314,15 +314,23 @@ class Dispatcher:
                 await self.sleep(wait)
         self._last_post[recipient] = self.monotonic()
 
-    async def _failed(self, row: Notification, exc: DeliveryError, stats: DispatchStats) -> None:
+    async def _failed(
+        self, row: Notification, exc: DeliveryError, stats: DispatchStats, *, earlier_unsure: bool
+    ) -> None:
+        """Retry, or settle as failed: then audited as maybe sent if this attempt, or an earlier one nobody could
+        look for since (`earlier_unsure`), may have been posted all the same."""
         now = self.clock.now()
         if exc.retry_after is not None:
             await self._wait_as_asked(row, exc.retry_after, exc.reason, stats)
         elif not exc.permanent and row.attempts < MAX_ATTEMPTS:
-            await self._retry_at(row, now + outbox.backoff(row.attempts), exc.reason)
+            # A refusal now does not settle an earlier attempt that may have posted: its reason is kept, so the next
+            # attempt still looks for that post first.
+            keep = row.last_error if earlier_unsure and not may_have_posted(exc.reason) else None
+            await self._retry_at(row, now + outbox.backoff(row.attempts), keep or exc.reason)
             stats.retried += 1
         else:
-            await self._finish(row, outbox.FAILED, error=exc.reason)
+            maybe_posted = earlier_unsure or may_have_posted(exc.reason)
+            await self._finish(row, outbox.FAILED, error=exc.reason, maybe_posted=maybe_posted)
             stats.failed += 1
             if await self._reroute(row, exc.reason):
                 stats.rerouted += 1
@@ -333,7 +341,7 @@ class Dispatcher:
         attempt still looks for the post first."""
         until = self.clock.now() + timedelta(seconds=seconds)
         self._held_until[row.recipient] = until
-        unsure = row.last_error if row.last_error and row.last_error != RATELIMITED else None
+        unsure = row.last_error if may_have_posted(row.last_error) else None
         await self._retry_at(row, until, unsure or reason, uncounted=True)
         stats.retried += 1
 

@@ -10,7 +10,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from teambot.commands.messenger import DeliveryError, carries_key
+from teambot.commands.messenger import NO_ANSWER, PARTLY_DONE_ERRORS, SERVER_ERROR, DeliveryError, carries_key
 from teambot.commands.registry import Reply
 
 # Errors that will not go away by retrying: the recipient is gone or the channel is closed.
@@ -47,7 +47,7 @@ class SlackMessenger:
         except SlackApiError as exc:
             raise _refused(exc, permanent_errors=PERMANENT_ERRORS) from None
         except CONNECTION_ERRORS as exc:
-            raise DeliveryError(f"connection: {type(exc).__name__}") from None
+            raise DeliveryError(f"{NO_ANSWER}{type(exc).__name__}") from None
         return str(response.get("ts", ""))
 
     async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
@@ -64,7 +64,7 @@ class SlackMessenger:
         except SlackApiError as exc:
             raise _refused(exc, permanent_errors=()) from None  # a failed look is never a failed message
         except CONNECTION_ERRORS as exc:
-            raise DeliveryError(f"connection: {type(exc).__name__}") from None
+            raise DeliveryError(f"{NO_ANSWER}{type(exc).__name__}") from None
         for message in history.get("messages") or []:
             if carries_key(message, key):
                 return str(message.get("ts"))
@@ -72,8 +72,12 @@ class SlackMessenger:
 
 
 def _refused(exc: SlackApiError, *, permanent_errors: Collection[str]) -> DeliveryError:
-    """Slack's error answer as a DeliveryError; a 429 carries when to ask again."""
+    """Slack's error answer as a DeliveryError; a 429 carries when to ask again. A 5xx answer's reason says so, so
+    the outbox knows the post may have been done all the same (`may_have_posted`)."""
     error = str(exc.response.get("error", "unknown"))
-    if exc.response.status_code == 429:
+    status = exc.response.status_code
+    if status == 429:
         return DeliveryError("ratelimited", retry_after=float(exc.response.headers.get("Retry-After", "1")))
+    if status >= 500 and error not in PARTLY_DONE_ERRORS:
+        error = f"{SERVER_ERROR}{status}: {error}"
     return DeliveryError(error, permanent=error in permanent_errors)
