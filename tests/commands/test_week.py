@@ -3,11 +3,12 @@ ISO week 53, holidays and Slack's message limits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlmodel import select
 
 from conftest import Runner
@@ -214,19 +215,111 @@ async def test_a_large_institution_stays_within_slacks_limits(db: Database, cloc
         ]
 
 
-async def test_days_the_pedagogue_was_away_are_not_counted_missing(db: Database, clock: FakeClock) -> None:
+async def test_days_the_pedagogue_was_away_without_a_substitute_are_not_counted_missing(
+    db: Database, clock: FakeClock
+) -> None:
     clock.set(datetime(2027, 3, 10, 15, 0))
     await load_small_roster(
-        db,
-        now=clock.now(),
-        start_meeting=date(2027, 2, 11),
-        absences=[{"from": "2027-03-09", "to": "2027-03-12", "substitute": SUBSTITUTE}],
+        db, now=clock.now(), start_meeting=date(2027, 2, 11), absences=[{"from": "2027-03-09", "to": "2027-03-12"}]
     )
-    await _rate(db, _week(date(2027, 3, 8), [(3, 2)]))  # Monday rated; away from Tuesday
+    await _rate(db, _week(date(2027, 3, 8), [(3, 2)]))  # Monday rated; away from Tuesday, and nobody asked to rate
     lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
-    assert "Fraværende i dag: Mette Jensen (stedfortræder Ali Hassan: 0 af 2 registreret)" in lines
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken"
+    assert "Fraværende i dag: Mette Jensen" in lines
     assert not any(line.startswith("Mangler") for line in lines)
     assert any(line.endswith("3 · – · – ·   ·    gns. 3,0 ■  100 % nået") for line in lines)
+
+
+def _away_monday_to_wednesday(
+    substitute: str, *, substitute_away: str | None = None
+) -> Callable[[dict[str, Any]], None]:
+    """Mette is away Monday 8 – Wednesday 10 March with `substitute`, who is away herself on `substitute_away`."""
+
+    def adjust(data: dict[str, Any]) -> None:
+        for person in data["staff"]:
+            if person["id"] == PAEDAGOG:
+                person["absences"] = [{"from": "2027-03-08", "to": "2027-03-10", "substitute": substitute}]
+            if person["id"] == substitute and substitute_away:
+                person["absences"] = [{"from": substitute_away, "to": substitute_away}]
+
+    return adjust
+
+
+async def test_days_a_substitute_left_unrated_are_missing_this_week_under_the_absent_pedagogue(
+    db: Database, clock: FakeClock
+) -> None:
+    """Ali's nudge held Mette's children Monday–Wednesday: what nobody rated then is missing like any other day,
+    counted where the lead looks for Mette's children and saying who stood in."""
+    await load_roster(
+        db,
+        clock,
+        datetime(2027, 3, 10, 15, 0),
+        adjust=_away_monday_to_wednesday(SUBSTITUTE),
+        start_meeting=date(2027, 2, 11),
+    )
+    run = Runner(db, clock)
+    await run(SUBSTITUTE, "/rating AK12 1 3")  # Wednesday: one of two; Monday and Tuesday nobody rated
+    clock.set(datetime(2027, 3, 11, 15, 0))
+    await run(PAEDAGOG, "/rating AK12 1 4")  # Thursday, back: one of two
+
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 1 af 2 registreringer i dag"
+    assert "Mangler i dag: Mette Jensen (AK12 mål 2)" in lines
+    assert "Mangler denne uge (registreringer): Mette Jensen 6 (heraf 5 hos stedfortræder Ali Hassan)" in lines
+    assert any(line.endswith("– · – · 3 · 4 ·    gns. 3,5 ■  100 % nået") for line in lines)
+
+
+async def test_what_the_substitute_has_left_today_is_in_the_weeks_count_too(db: Database, clock: FakeClock) -> None:
+    # Seen on Wednesday, her last day away: the day's line and the week's total tell the same.
+    await load_roster(
+        db,
+        clock,
+        datetime(2027, 3, 10, 15, 0),
+        adjust=_away_monday_to_wednesday(SUBSTITUTE),
+        start_meeting=date(2027, 2, 11),
+    )
+    run = Runner(db, clock)
+    await run(SUBSTITUTE, "/rating AK12 2 2")
+
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 1 af 2 registreringer i dag"
+    assert "Fraværende i dag: Mette Jensen (stedfortræder Ali Hassan: 1 af 2 registreret)" in lines
+    assert "Mangler denne uge (registreringer): Mette Jensen 5 (heraf 5 hos stedfortræder Ali Hassan)" in lines
+
+
+async def test_a_day_the_substitute_was_away_herself_is_not_missing(db: Database, clock: FakeClock) -> None:
+    """Ali away on Tuesday stood in for nobody that day (no nudge): only Monday and Wednesday count."""
+    await load_roster(
+        db,
+        clock,
+        datetime(2027, 3, 11, 15, 0),
+        adjust=_away_monday_to_wednesday(SUBSTITUTE, substitute_away="2027-03-09"),
+        start_meeting=date(2027, 2, 11),
+    )
+    await _rate(db, {date(2027, 3, 11): (3, 3)})
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert "Mangler denne uge (registreringer): Mette Jensen 4 (heraf 4 hos stedfortræder Ali Hassan)" in lines
+
+
+async def test_days_a_substitute_could_not_be_asked_about_are_not_missing(db: Database, clock: FakeClock) -> None:
+    """Sofie (Mariehønen) may not rate AK12: her nudge never held it, so nobody was asked and nothing is missing.
+    (A guard: this held before.)"""
+    await load_roster(
+        db,
+        clock,
+        datetime(2027, 3, 11, 15, 0),
+        adjust=_away_monday_to_wednesday(OUTSIDER),
+        start_meeting=date(2027, 2, 11),
+    )
+    await _rate(db, {date(2027, 3, 11): (3, 3)})
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert not any(line.startswith("Mangler") for line in lines)
 
 
 async def away_on_wednesday(db: Database, clock: FakeClock, substitute: str | None) -> Runner:
@@ -295,3 +388,51 @@ async def test_two_pedagogues_with_the_same_name_are_counted_apart(db: Database,
 
     assert "Mangler i dag: Mette Jensen (AK12 mål 1, AK12 mål 2), Mette Jensen (BM04 mål 1)" in lines
     assert "Mangler denne uge (registreringer): Mette Jensen 6, Mette Jensen 3" in lines
+
+
+async def _statements_of(run: Runner, line: str) -> int:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = run.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await run(LEAD, line)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+async def test_the_days_a_substitute_stood_in_cost_the_same_statements_for_any_number_of_children(
+    db: Database, clock: FakeClock
+) -> None:
+    """`/uge` is benchmarked: who stood in on which day is worked out from one query, not one per child or day."""
+    await load_roster(
+        db,
+        clock,
+        datetime(2027, 3, 11, 15, 0),
+        adjust=_away_monday_to_wednesday(SUBSTITUTE),
+        start_meeting=date(2027, 2, 11),
+    )
+    run = Runner(db, clock)
+    one_child = await _statements_of(run, "/uge")
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        for n in range(5):
+            extra = Case(
+                code=f"X{n:03d}",
+                institution_id=case.institution_id,
+                paedagog_id=case.paedagog_id,
+                status="active",
+                start_meeting=date(2027, 2, 11),
+                consent_professions=[],
+            )
+            session.add(extra)
+            await session.flush()
+            session.add(Goal(case_id=extra.id or 0, number=1, text="Et mål", active=True))
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+    assert "Mangler denne uge (registreringer): Mette Jensen 28 (heraf 21 hos stedfortræder Ali Hassan)" in lines
+
+    assert await _statements_of(run, "/uge") == one_child

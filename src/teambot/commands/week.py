@@ -94,7 +94,7 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     if data.away_today:
         tail.append(t("week.away_today", names=", ".join(sorted(_away(a) for a in data.away_today.values()))))
     if data.missing_week:
-        who = ", ".join(f"{name} {n}" for (name, _), n in sorted(data.missing_week.items()))
+        who = ", ".join(_missing_of(data, paedagog, n) for paedagog, n in sorted(data.missing_week.items()))
         tail.append(t("week.missing_week", who=who))
     if data.meetings:
         items = []
@@ -121,6 +121,17 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     if data.overdue:
         tail.append(t("week.flag_overdue", codes=", ".join(data.overdue)))
     return tail
+
+
+def _missing_of(data: InstitutionWeek, paedagog: tuple[str, int], n: int) -> str:
+    """ "Mette Jensen 6", and how many of them fell on days a substitute was asked for her children instead."""
+    instead = data.missing_with_substitute.get(paedagog)
+    if not instead:
+        return f"{paedagog[0]} {n}"
+    parts = ", ".join(
+        t("week.missing_with_substitute", n=k, substitute=name) for (name, _), k in sorted(instead.items())
+    )
+    return t("week.missing_of_which", name=paedagog[0], n=n, parts=parts)
 
 
 def _away(away: AwayToday) -> str:

@@ -380,6 +380,8 @@ MESSAGES: dict[str, str] = {
     "week.away_today": "Fraværende i dag: {names}",
     "week.away_covered": "{name} (stedfortræder {substitute}: {done} af {due} registreret)",
     "week.missing_week": "Mangler denne uge (registreringer): {who}",
+    "week.missing_of_which": "{name} {n} (heraf {parts})",
+    "week.missing_with_substitute": "{n} hos stedfortræder {substitute}",
     "week.this_week": "Denne uge: {items}",
     "week.meeting": "statusmøde {code} {weekday} {time} ({state})",
     "week.meeting_confirmed": "{n} af {total} har bekræftet",

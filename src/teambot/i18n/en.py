@@ -363,6 +363,8 @@ MESSAGES: dict[str, str] = {
     "week.away_today": "Away today: {names}",
     "week.away_covered": "{name} (substitute {substitute}: {done} of {due} rated)",
     "week.missing_week": "Missing this week (ratings): {who}",
+    "week.missing_of_which": "{name} {n} (of which {parts})",
+    "week.missing_with_substitute": "{n} with substitute {substitute}",
     "week.this_week": "This week: {items}",
     "week.meeting": "status meeting {code} {weekday} {time} ({state})",
     "week.meeting_confirmed": "{n} of {total} confirmed",

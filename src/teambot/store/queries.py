@@ -196,11 +196,20 @@ def participants_of(
 
 
 async def absences_of(
-    session: AsyncSession, staff_ids: Iterable[int], *, ending_from: date | None = None
+    session: AsyncSession,
+    staff_ids: Iterable[int],
+    *,
+    ending_from: date | None = None,
+    and_their_substitutes: bool = False,
 ) -> dict[int, list[RoutingAbsence]]:
-    """Absences of `staff_ids` (those ending on or after `ending_from`, when given), with usable substitutes."""
+    """Absences of `staff_ids` (those ending on or after `ending_from`, when given), with usable substitutes;
+    `and_their_substitutes`: the absences of whoever stands in for them too, in the same statement (someone away
+    herself stands in for nobody)."""
     ids = list(staff_ids)
-    query = select(Absence).where(col(Absence.staff_id).in_(ids))
+    whose: ColumnElement[bool] = col(Absence.staff_id).in_(ids)
+    if and_their_substitutes:
+        whose = whose | col(Absence.staff_id).in_(select(Absence.substitute_id).where(col(Absence.staff_id).in_(ids)))
+    query = select(Absence).where(whose)
     if ending_from is not None:
         query = query.where(col(Absence.end) >= ending_from)
     rows = (await session.exec(query.order_by(col(Absence.id)))).all()

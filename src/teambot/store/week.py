@@ -9,10 +9,12 @@ from datetime import date, timedelta
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.domain.ratings import case_access
 from teambot.domain.routing import Absence as RoutingAbsence
+from teambot.domain.routing import Person
 from teambot.domain.week import GoalWeek, goal_week, overdue, silent_case, week_days
 from teambot.store import queries
-from teambot.store.models import Case, Goal, Institution, Meeting, Rating, Staff
+from teambot.store.models import Case, CaseConsultant, Goal, Institution, Meeting, Rating, Staff, StaffInstitution
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class InstitutionWeek:
     # By pædagog (name, staff id: two with one name are two people) → "AK12 mål 2"; → missing ratings this week
     missing_today: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     missing_week: dict[tuple[str, int], int] = field(default_factory=dict)
+    # Of those, the ones missing on days a substitute was asked for them instead: by pædagog → by substitute.
+    missing_with_substitute: dict[tuple[str, int], dict[tuple[str, int], int]] = field(default_factory=dict)
     # By staff id: pædagoger with registered absence today.
     away_today: dict[int, AwayToday] = field(default_factory=dict)
 
@@ -109,13 +113,21 @@ async def institution_week(
     for goal_id, day, value in rows.all():
         ratings[goal_id][day] = value
     calendar = await queries.work_calendar(session, institution.id or 0)
-    absences = await queries.absences_of(session, {c.paedagog_id for c in cases})
+    paedagog_ids = {c.paedagog_id for c in cases}
+    # Her substitutes' absences too: a substitute away herself stood in for nobody that day.
+    absences = await queries.absences_of(session, paedagog_ids, and_their_substitutes=True)
 
     def away(staff_id: int, day: date) -> bool:
         return any(a.covers(day) for a in absences.get(staff_id, []))
 
     in_week_working_day = monday <= today <= friday and calendar.is_working_day(today)
-    covered = await _covered_today(session, absences, today) if in_week_working_day else {}
+    theirs = {i: a for i, a in absences.items() if i in paedagog_ids}
+    covered = await _covered_today(session, theirs, today) if in_week_working_day else {}
+    stood_in = await _stood_in(session, institution, cases, absences, [d for d in days if d < today])
+
+    def asked_instead(case: Case, goal_id: int, day: date) -> Person | None:
+        """Who was asked to rate the goal on `day` in its absent pædagog's place: today, her substitute's nudge."""
+        return covered.get(goal_id) if day == today else stood_in.get((case.paedagog_id, case.id or 0, day))
 
     rated_days: dict[int, set[date]] = defaultdict(set)
     for goal in goals:
@@ -135,21 +147,25 @@ async def institution_week(
         )
         row = _limit_to_goal_life(row, goal)
         result.goals.append(row)
-        # Days the pædagog was away are not "missing": nobody was there to rate.
-        missing = sum(
-            1
-            for c in row.cells
-            if c.value is None and not c.closed and not c.future and not away(case.paedagog_id, c.day)
-        )
-        if missing:
-            who = (row.paedagog, case.paedagog_id)
-            result.missing_week[who] = result.missing_week.get(who, 0) + missing
+        who = (row.paedagog, case.paedagog_id)
+        for cell in row.cells:
+            if cell.value is not None or cell.closed or cell.future:
+                continue
+            if not away(case.paedagog_id, cell.day):
+                result.missing_week[who] = result.missing_week.get(who, 0) + 1
+            elif (instead := asked_instead(case, goal.id, cell.day)) is not None:
+                # Her substitute was asked for it that day: missing as on any other day, and she is named.
+                result.missing_week[who] = result.missing_week.get(who, 0) + 1
+                by_substitute = result.missing_with_substitute.setdefault(who, {})
+                key = (instead.name, instead.staff_id)
+                by_substitute[key] = by_substitute.get(key, 0) + 1
+            # Otherwise nobody was asked to rate it that day (away without a substitute): not missing.
         if away(case.paedagog_id, today):
             absent = result.away_today.setdefault(case.paedagog_id, AwayToday(row.paedagog))
             substitute = covered.get(goal.id)
             if substitute is not None:
                 # Her substitute is asked to rate it: it counts as due today, and a rating by anyone as given.
-                absent.substitute = substitute
+                absent.substitute = substitute.name
                 absent.due += 1
                 result.today_due += 1
                 if today in ratings[goal.id]:
@@ -175,9 +191,9 @@ async def institution_week(
 
 async def _covered_today(
     session: AsyncSession, absences: dict[int, list[RoutingAbsence]], today: date
-) -> dict[int, str]:
-    """Goal id → the name of the substitute whose nudge holds it today, for the pædagoger away today: exactly what
-    her nudge asks of her (`queries.nudge_items_of`: who stands in, and only children she may rate)."""
+) -> dict[int, Person]:
+    """Goal id → the substitute whose nudge holds it today, for the pædagoger away today: exactly what her nudge
+    asks of her (`queries.nudge_items_of`: who stands in, and only children she may rate)."""
     substitute_ids = {
         a.substitute.staff_id
         for staff_absences in absences.values()
@@ -189,10 +205,67 @@ async def _covered_today(
     substitutes = (await session.exec(select(Staff).where(col(Staff.id).in_(substitute_ids)))).all()
     items_of = await queries.nudge_items_of(session, substitutes, today)
     return {
-        item.goal_id: substitute.name
+        item.goal_id: queries.person(substitute)
         for substitute in substitutes
         for item in items_of.get(substitute.id or 0, [])
         if item.on_behalf_of_id is not None
+    }
+
+
+async def _stood_in(
+    session: AsyncSession,
+    institution: Institution,
+    cases: list[Case],
+    absences: dict[int, list[RoutingAbsence]],
+    days: list[date],
+) -> dict[tuple[int, int, date], Person]:
+    """(Pædagog id, case id, day) → the substitute whose nudge held the case on that earlier day of the week, by the
+    nudge's rules (`queries.nudge_scopes`, `nudge_items_of`): her first absence covering the day names a substitute
+    who was not away herself and may rate the child. One query, and only when someone stood in this week."""
+    standing: dict[tuple[int, date], Person] = {}
+    for paedagog_id in {c.paedagog_id for c in cases}:
+        for day in days:
+            decisive = next((a for a in absences.get(paedagog_id, []) if a.covers(day)), None)
+            substitute = decisive.substitute if decisive is not None else None
+            if substitute is not None and not any(a.covers(day) for a in absences.get(substitute.staff_id, [])):
+                standing[paedagog_id, day] = substitute
+    if not standing:
+        return {}
+    stood_in_for = {paedagog_id for paedagog_id, _ in standing}
+    their_cases = [c for c in cases if c.paedagog_id in stood_in_for]
+    rows = (
+        await session.exec(
+            select(Staff.id, Staff.roles, StaffInstitution.institution_id, CaseConsultant.case_id)
+            .outerjoin(
+                StaffInstitution,
+                (col(StaffInstitution.staff_id) == col(Staff.id))
+                & (col(StaffInstitution.institution_id) == institution.id),
+            )
+            .outerjoin(
+                CaseConsultant,
+                (col(CaseConsultant.staff_id) == col(Staff.id))
+                & col(CaseConsultant.case_id).in_([c.id for c in their_cases]),
+            )
+            .where(col(Staff.id).in_({p.staff_id for p in standing.values()}))
+        )
+    ).all()
+    roles = {staff_id: staff_roles for staff_id, staff_roles, _, _ in rows}
+    works_here = {staff_id for staff_id, _, works_at, _ in rows if works_at is not None}
+    consults = {(staff_id, case_id) for staff_id, _, _, case_id in rows if case_id is not None}
+
+    def may_rate(staff_id: int, case: Case) -> bool:
+        return case_access(
+            roles=roles.get(staff_id, []),
+            works_at_institution=staff_id in works_here,
+            is_case_consultant=(staff_id, case.id) in consults,
+            consent_professions=case.consent_professions,
+        ).write
+
+    return {
+        (case.paedagog_id, case.id or 0, day): substitute
+        for case in their_cases
+        for day in days
+        if (substitute := standing.get((case.paedagog_id, day))) is not None and may_rate(substitute.staff_id, case)
     }
 
 
