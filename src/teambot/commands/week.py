@@ -24,6 +24,7 @@ from teambot.store.week import AwayToday, InstitutionWeek, institution_week
 SECTION_LIMIT = 2_900  # Slack allows 3,000 characters in a section's text
 BLOCK_LIMIT = 48  # of Slack's 50 per message, two kept for the closing lines
 GOAL_LABEL = 16
+NAMESAKE_CODES = 3  # children's codes shown to tell two pædagoger with one name apart
 
 
 def _cell(cell: Cell) -> str:
@@ -92,7 +93,8 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
         who = ", ".join(f"{name} ({', '.join(items)})" for (name, _), items in sorted(data.missing_today.items()))
         tail.append(t("week.missing_today", who=who))
     if data.away_today:
-        tail.append(t("week.away_today", names=", ".join(sorted(_away(a) for a in data.away_today.values()))))
+        away = sorted(_away(a, _label(data, i)) for i, a in data.away_today.items())
+        tail.append(t("week.away_today", names=", ".join(away)))
     if data.missing_week:
         who = ", ".join(_missing_of(data, paedagog, n) for paedagog, n in sorted(data.missing_week.items()))
         tail.append(t("week.missing_week", who=who))
@@ -123,21 +125,34 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     return tail
 
 
+def _label(data: InstitutionWeek, staff_id: int) -> str:
+    """Her name; with her children's codes when another pædagog of the week has the same name, so the lead can tell
+    them apart (the codes are in the grid already)."""
+    name = data.paedagogs.get(staff_id, "?")
+    if sum(1 for other in data.paedagogs.values() if other == name) < 2:
+        return name
+    codes = sorted(data.children_of.get(staff_id, []))
+    if len(codes) > NAMESAKE_CODES:
+        return t("week.namesake_more", name=name, codes=", ".join(codes[:NAMESAKE_CODES]))
+    return t("week.namesake", name=name, codes=", ".join(codes))
+
+
 def _missing_of(data: InstitutionWeek, paedagog: tuple[str, int], n: int) -> str:
-    """ "Mette Jensen 6", and how many of them fell on days a substitute was asked for her children instead."""
+    """Her missing ratings this week, and how many fell on days a substitute was asked for her children instead."""
+    name = _label(data, paedagog[1])
     instead = data.missing_with_substitute.get(paedagog)
     if not instead:
-        return f"{paedagog[0]} {n}"
+        return f"{name} {n}"
     parts = ", ".join(
-        t("week.missing_with_substitute", n=k, substitute=name) for (name, _), k in sorted(instead.items())
+        t("week.missing_with_substitute", n=k, substitute=substitute) for (substitute, _), k in sorted(instead.items())
     )
-    return t("week.missing_of_which", name=paedagog[0], n=n, parts=parts)
+    return t("week.missing_of_which", name=name, n=n, parts=parts)
 
 
-def _away(away: AwayToday) -> str:
+def _away(away: AwayToday, name: str) -> str:
     if away.substitute is None:
-        return away.name
-    return t("week.away_covered", name=away.name, substitute=away.substitute, done=away.done, due=away.due)
+        return name
+    return t("week.away_covered", name=name, substitute=away.substitute, done=away.done, due=away.due)
 
 
 def _code(lines: list[str]) -> Block:

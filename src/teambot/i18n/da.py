@@ -382,6 +382,8 @@ MESSAGES: dict[str, str] = {
     "week.missing_week": "Mangler denne uge (registreringer): {who}",
     "week.missing_of_which": "{name} {n} (heraf {parts})",
     "week.missing_with_substitute": "{n} hos stedfortræder {substitute}",
+    "week.namesake": "{name} ({codes})",
+    "week.namesake_more": "{name} ({codes} m.fl.)",
     "week.this_week": "Denne uge: {items}",
     "week.meeting": "statusmøde {code} {weekday} {time} ({state})",
     "week.meeting_confirmed": "{n} af {total} har bekræftet",

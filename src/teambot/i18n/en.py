@@ -365,6 +365,8 @@ MESSAGES: dict[str, str] = {
     "week.missing_week": "Missing this week (ratings): {who}",
     "week.missing_of_which": "{name} {n} (of which {parts})",
     "week.missing_with_substitute": "{n} with substitute {substitute}",
+    "week.namesake": "{name} ({codes})",
+    "week.namesake_more": "{name} ({codes} and more)",
     "week.this_week": "This week: {items}",
     "week.meeting": "status meeting {code} {weekday} {time} ({state})",
     "week.meeting_confirmed": "{n} of {total} confirmed",

@@ -56,6 +56,9 @@ class InstitutionWeek:
     missing_with_substitute: dict[tuple[str, int], dict[tuple[str, int], int]] = field(default_factory=dict)
     # By staff id: pædagoger with registered absence today.
     away_today: dict[int, AwayToday] = field(default_factory=dict)
+    # By staff id: each pædagog's name, and the codes of her children in the grid (which tell two namesakes apart).
+    paedagogs: dict[int, str] = field(default_factory=dict)
+    children_of: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def case_codes(self) -> list[str]:
@@ -148,6 +151,10 @@ async def institution_week(
         row = _limit_to_goal_life(row, goal)
         result.goals.append(row)
         who = (row.paedagog, case.paedagog_id)
+        result.paedagogs[case.paedagog_id] = row.paedagog
+        children = result.children_of.setdefault(case.paedagog_id, [])
+        if case.code not in children:
+            children.append(case.code)
         for cell in row.cells:
             if cell.value is not None or cell.closed or cell.future:
                 continue
