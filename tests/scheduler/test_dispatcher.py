@@ -31,7 +31,9 @@ from helpers_outbox import (
     plan_small_roster,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
+from sqlmodel import col
 
 from teambot.commands import Context, run_command
 from teambot.commands.messenger import notification_metadata
@@ -808,3 +810,39 @@ async def test_a_lead_known_only_by_email_does_not_keep_the_other_lead_from_hear
     assert (stats.failed, stats.rerouted) == (1, 1)
     [notice] = await notifications(db, kind="notice.rerouted")
     assert notice.recipient == "U0LEAD002"
+
+
+@pytest.mark.parametrize("stored", ["invalid_auth", "bad_gateway", "some reason"])
+async def test_a_row_an_older_version_left_unsure_is_looked_for_whatever_reason_it_stored(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, stored: str
+) -> None:
+    """Slack posted the reminders and answered 500. A version before the refusal mark stored any error as is: after
+    an upgrade, a reason without the mark still means the post may have been made, so it is looked for, found, and
+    not posted again (helper-73's review)."""
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(days=7, hours=6))
+    fake_slack.fail("chat.postMessage", status=500, posted=True, times=3)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).retried == 3
+    async with db.write() as session:
+        await session.exec(
+            update(Notification).where(col(Notification.status) == outbox.PENDING).values(last_error=stored)
+        )
+    clock.advance(minutes=20)
+    assert (await dispatcher.dispatch_due()).sent == 3
+    assert max(deliveries_per_key(fake_slack).values()) == 1
+
+
+async def test_a_reminder_slack_refused_outright_is_posted_again_without_a_look(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A refusal (HTTP 200, `ok: false`) posted nothing: the next attempt posts without asking Slack first."""
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(days=7, hours=6))
+    fake_slack.fail("chat.postMessage", error="invalid_auth", times=3)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).retried == 3
+    clock.advance(minutes=20)
+    assert (await dispatcher.dispatch_due()).sent == 3
+    assert fake_slack.calls_to("conversations.history") == []
+    assert max(deliveries_per_key(fake_slack).values()) == 1

@@ -87,7 +87,10 @@ class _Lifespan:
 class _BrokenSlack:
     """A Slack that takes each request and then hangs (never answers) or hangs up (closes without answering)."""
 
+    last: _BrokenSlack | None = None  # the one serving now, for a test to count its requests
+
     def __init__(self, behaviour: str) -> None:
+        _BrokenSlack.last = self
         self.behaviour = behaviour
         self.requests = 0
         self._release = asyncio.Event()
@@ -106,6 +109,11 @@ class _BrokenSlack:
         self.requests += 1
         if self.behaviour == "hang":
             await self._release.wait()
+        elif self.behaviour == "proxy page":
+            page = b"upstream connect error"
+            head = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+            writer.write(head % len(page) + page)
+            await writer.drain()
         writer.close()
 
 
@@ -135,3 +143,39 @@ async def test_a_connection_slack_closes_without_answering_is_a_delivery_error_f
         with pytest.raises(DeliveryError, match="connection"):
             await messenger.find_sent("C0TEAM", "meeting:1", datetime(2027, 3, 4, tzinfo=UTC))
         await close_connections(client)
+
+
+async def test_a_post_whose_connection_dropped_is_not_sent_again_by_the_client_itself() -> None:
+    # Slack may have taken the post before the connection dropped. slack_sdk's own retry would post it again unseen;
+    # the outbox instead looks for it in Slack before trying again (helper-73's review). Reads may still be retried.
+    async with _BrokenSlack("hang up") as url:
+        broken = _BrokenSlack.last
+        client = web_client(Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=url))
+        keep_connections(client)
+        with pytest.raises(DeliveryError, match="connection"):
+            await SlackMessenger(client).send("U0METTE01", Reply("påmindelse"))
+        await close_connections(client)
+    assert broken is not None and broken.requests == 1
+
+
+async def test_the_messengers_posts_share_the_clients_kept_connection(fake_slack: FakeSlack) -> None:
+    client = web_client(_settings(fake_slack))
+    keep_connections(client)
+    messenger = SlackMessenger(client)
+    await client.auth_test()
+    for n in range(3):
+        await messenger.send("U0METTE01", Reply(f"påmindelse {n}"))
+    await close_connections(client)
+
+    assert len(set(_peers(fake_slack, "chat.postMessage") + _peers(fake_slack, "auth.test"))) == 1
+
+
+async def test_a_proxys_error_page_instead_of_slacks_answer_is_a_delivery_error_that_may_have_posted() -> None:
+    # A 503 with a text/plain body: no Slack error to read. Before, reading it raised AttributeError, which ended the
+    # dispatcher's whole pass; it is a failure the outbox retries, after looking for the post.
+    async with _BrokenSlack("proxy page") as url:
+        client = web_client(Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=url))
+        with pytest.raises(DeliveryError) as caught:
+            await SlackMessenger(client).send("U0METTE01", Reply("påmindelse"))
+    assert not caught.value.refused and not caught.value.permanent
+    assert "503" in caught.value.reason

@@ -23,28 +23,32 @@ def carries_key(message: dict[str, Any], key: str) -> bool:
 
 
 # Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect
-# of the operation succeeded"); "unknown" is an answer without a readable error (a 5xx page). Any other error answer
-# is a refusal: nothing was posted.
+# of the operation succeeded"); "unknown" is an answer without a readable error (a 5xx page).
 PARTLY_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "unknown"})
-NO_ANSWER = "connection: "  # the reason's prefix when Slack's answer never came
-SERVER_ERROR = "http "  # the reason's prefix for another error in a 5xx answer
+# A stored reason's mark that Slack refused the post outright, so nothing was posted. Any reason without it (a 5xx,
+# no answer at all, or one stored by a version before the mark) may have posted, except a 429's.
+REFUSED = "refused: "
+RATELIMITED = "ratelimited"  # the reason for a 429, which posted nothing
 
 
-def may_have_posted(reason: str | None) -> bool:
-    """Whether a post that failed for `reason` may have reached the recipient all the same: no answer came, or
-    Slack's answer says it failed part-way. Then the post is looked for before posting again, and a message settled
-    unsent after it is audited as maybe sent."""
-    return reason is not None and (reason.startswith((NO_ANSWER, SERVER_ERROR)) or reason in PARTLY_DONE_ERRORS)
+def may_have_posted(last_error: str | None) -> bool:
+    """Whether the failed attempt that left `last_error` may have reached the recipient all the same. Then the post
+    is looked for before posting again, and a message settled unsent after it is audited as maybe sent."""
+    return last_error is not None and last_error != RATELIMITED and not last_error.startswith(REFUSED)
 
 
 class DeliveryError(Exception):
-    """A message could not be delivered. `permanent` errors (user gone, channel archived) are not retried."""
+    """A message could not be delivered. `permanent` errors (user gone, channel archived) are not retried; `refused`:
+    Slack answered that it posted nothing (every permanent error is one)."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, permanent: bool = False, retry_after: float | None = None, refused: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        self.refused = refused or permanent
 
 
 class Messenger(Protocol):

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from teambot.commands.messenger import DeliveryError, Messenger, may_have_posted, notification_metadata
+from teambot.commands.messenger import (
+    RATELIMITED,
+    REFUSED,
+    DeliveryError,
+    Messenger,
+    may_have_posted,
+    notification_metadata,
+)
 from teambot.commands.notices import as_payload, from_payload, named_cases, plain_notice
 from teambot.commands.registry import Reply
 from teambot.domain.clock import Clock
@@ -36,7 +43,6 @@ Refresher = Callable[[Notification], Awaitable[dict[str, Any] | None]]
 
 MAX_ATTEMPTS = 8
 MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per second per channel
-RATELIMITED = "ratelimited"  # the Messenger's reason for a 429, which posted nothing
 
 
 @dataclass
@@ -324,12 +330,15 @@ class Dispatcher:
             await self._wait_as_asked(row, exc.retry_after, exc.reason, stats)
         elif not exc.permanent and row.attempts < MAX_ATTEMPTS:
             # A refusal now does not settle an earlier attempt that may have posted: its reason is kept, so the next
-            # attempt still looks for that post first.
-            keep = row.last_error if earlier_unsure and not may_have_posted(exc.reason) else None
-            await self._retry_at(row, now + outbox.backoff(row.attempts), keep or exc.reason)
+            # attempt still looks for that post first. A refusal alone is marked so: the next attempt need not look.
+            if exc.refused:
+                error = row.last_error if earlier_unsure and row.last_error else f"{REFUSED}{exc.reason}"
+            else:
+                error = exc.reason
+            await self._retry_at(row, now + outbox.backoff(row.attempts), error)
             stats.retried += 1
         else:
-            maybe_posted = earlier_unsure or may_have_posted(exc.reason)
+            maybe_posted = earlier_unsure or not exc.refused
             await self._finish(row, outbox.FAILED, error=exc.reason, maybe_posted=maybe_posted)
             stats.failed += 1
             if await self._reroute(row, exc.reason):

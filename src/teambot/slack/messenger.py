@@ -10,7 +10,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from teambot.commands.messenger import NO_ANSWER, PARTLY_DONE_ERRORS, SERVER_ERROR, DeliveryError, carries_key
+from teambot.commands.messenger import PARTLY_DONE_ERRORS, RATELIMITED, DeliveryError, carries_key
 from teambot.commands.registry import Reply
 
 # Errors that will not go away by retrying: the recipient is gone or the channel is closed.
@@ -38,16 +38,35 @@ class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self._dm_channels: dict[str, str] = {}  # user -> their DM channel with the bot, which never changes
+        self._poster: AsyncWebClient | None = None
+
+    def _posting_client(self) -> AsyncWebClient:
+        """`client` without slack_sdk's own retry of a call whose connection dropped: Slack may have taken a post
+        before it dropped, and a second would go out unseen. The outbox tries again instead, after looking for the
+        post. Same token, address, timeout and kept connections (the session is `client`'s, also once renewed)."""
+        if self._poster is None or self._poster.session is not self.client.session:
+            self._poster = AsyncWebClient(
+                token=self.client.token,
+                base_url=self.client.base_url,
+                timeout=self.client.timeout,
+                ssl=self.client.ssl,
+                proxy=self.client.proxy,
+                session=self.client.session,
+                headers=dict(self.client.headers),
+                logger=self.client.logger,
+                retry_handlers=[],
+            )
+        return self._poster
 
     async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
         try:
-            response = await self.client.chat_postMessage(
+            response = await self._posting_client().chat_postMessage(
                 channel=recipient, text=reply.text, blocks=reply.blocks, metadata=metadata
             )
         except SlackApiError as exc:
             raise _refused(exc, permanent_errors=PERMANENT_ERRORS) from None
         except CONNECTION_ERRORS as exc:
-            raise DeliveryError(f"{NO_ANSWER}{type(exc).__name__}") from None
+            raise DeliveryError(f"connection: {type(exc).__name__}") from None
         return str(response.get("ts", ""))
 
     async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
@@ -64,7 +83,7 @@ class SlackMessenger:
         except SlackApiError as exc:
             raise _refused(exc, permanent_errors=()) from None  # a failed look is never a failed message
         except CONNECTION_ERRORS as exc:
-            raise DeliveryError(f"{NO_ANSWER}{type(exc).__name__}") from None
+            raise DeliveryError(f"connection: {type(exc).__name__}") from None
         for message in history.get("messages") or []:
             if carries_key(message, key):
                 return str(message.get("ts"))
@@ -72,12 +91,14 @@ class SlackMessenger:
 
 
 def _refused(exc: SlackApiError, *, permanent_errors: Collection[str]) -> DeliveryError:
-    """Slack's error answer as a DeliveryError; a 429 carries when to ask again. A 5xx answer's reason says so, so
-    the outbox knows the post may have been done all the same (`may_have_posted`)."""
-    error = str(exc.response.get("error", "unknown"))
-    status = exc.response.status_code
+    """Slack's error answer as a DeliveryError; a 429 carries when to ask again. Only an answer below 500 whose error
+    does not say the call may have been done in part is a refusal (nothing was posted). A body that is not Slack's
+    JSON (a proxy's page) has no error to read."""
+    data = getattr(exc.response, "data", None)
+    error = str((data.get("error") if isinstance(data, dict) else None) or "unknown")
+    status = int(getattr(exc.response, "status_code", 0) or 0)
     if status == 429:
-        return DeliveryError("ratelimited", retry_after=float(exc.response.headers.get("Retry-After", "1")))
-    if status >= 500 and error not in PARTLY_DONE_ERRORS:
-        error = f"{SERVER_ERROR}{status}: {error}"
-    return DeliveryError(error, permanent=error in permanent_errors)
+        return DeliveryError(RATELIMITED, retry_after=float(exc.response.headers.get("Retry-After", "1")))
+    if status >= 500 or status == 0:
+        return DeliveryError(f"{error} (HTTP {status})")
+    return DeliveryError(error, permanent=error in permanent_errors, refused=error not in PARTLY_DONE_ERRORS)
