@@ -266,7 +266,7 @@ async def test_days_a_substitute_left_unrated_are_missing_this_week_under_the_ab
 
     assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 1 af 2 registreringer i dag"
     assert "Mangler i dag: Mette Jensen (AK12 mål 2)" in lines
-    assert "Mangler denne uge (registreringer): Mette Jensen 6 (heraf 5 hos stedfortræder Ali Hassan)" in lines
+    assert "Mangler denne uge (registreringer): Mette Jensen 6 (heraf 5 på dage med stedfortræder Ali Hassan)" in lines
     assert any(line.endswith("– · – · 3 · 4 ·    gns. 3,5 ■  100 % nået") for line in lines)
 
 
@@ -286,7 +286,7 @@ async def test_what_the_substitute_has_left_today_is_in_the_weeks_count_too(db: 
 
     assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken — 1 af 2 registreringer i dag"
     assert "Fraværende i dag: Mette Jensen (stedfortræder Ali Hassan: 1 af 2 registreret)" in lines
-    assert "Mangler denne uge (registreringer): Mette Jensen 5 (heraf 5 hos stedfortræder Ali Hassan)" in lines
+    assert "Mangler denne uge (registreringer): Mette Jensen 5 (heraf 5 på dage med stedfortræder Ali Hassan)" in lines
 
 
 async def test_a_day_the_substitute_was_away_herself_is_not_missing(db: Database, clock: FakeClock) -> None:
@@ -302,7 +302,7 @@ async def test_a_day_the_substitute_was_away_herself_is_not_missing(db: Database
 
     lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
 
-    assert "Mangler denne uge (registreringer): Mette Jensen 4 (heraf 4 hos stedfortræder Ali Hassan)" in lines
+    assert "Mangler denne uge (registreringer): Mette Jensen 4 (heraf 4 på dage med stedfortræder Ali Hassan)" in lines
 
 
 async def test_days_a_substitute_could_not_be_asked_about_are_not_missing(db: Database, clock: FakeClock) -> None:
@@ -423,12 +423,12 @@ async def test_two_pedagogues_with_the_same_name_away_today_are_told_apart_by_th
     lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
 
     assert (
-        "Fraværende i dag: Mette Jensen (AK12) (stedfortræder Ali Hassan: 0 af 2 registreret), Mette Jensen (BM04)"
+        "Fraværende i dag: Mette Jensen (AK12; stedfortræder Ali Hassan: 0 af 2 registreret), Mette Jensen (BM04)"
         in lines
     )
     assert (
         "Mangler denne uge (registreringer): "
-        "Mette Jensen (AK12) 6 (heraf 2 hos stedfortræder Ali Hassan), Mette Jensen (BM04) 2"
+        "Mette Jensen (AK12) 6 (heraf 2 på dage med stedfortræder Ali Hassan), Mette Jensen (BM04) 2"
     ) in lines
 
 
@@ -475,6 +475,7 @@ async def test_the_days_a_substitute_stood_in_cost_the_same_statements_for_any_n
             await session.flush()
             session.add(Goal(case_id=extra.id or 0, number=1, text="Et mål", active=True))
     lines = (await run(LEAD, "/uge")).text.splitlines()
-    assert "Mangler denne uge (registreringer): Mette Jensen 28 (heraf 21 hos stedfortræder Ali Hassan)" in lines
+    missing = "Mangler denne uge (registreringer): Mette Jensen 28 (heraf 21 på dage med stedfortræder Ali Hassan)"
+    assert missing in lines
 
     assert await _statements_of(run, "/uge") == one_child

@@ -93,7 +93,7 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
         who = ", ".join(f"{name} ({', '.join(items)})" for (name, _), items in sorted(data.missing_today.items()))
         tail.append(t("week.missing_today", who=who))
     if data.away_today:
-        away = sorted(_away(a, _label(data, i)) for i, a in data.away_today.items())
+        away = sorted(_away(data, i, a) for i, a in data.away_today.items())
         tail.append(t("week.away_today", names=", ".join(away)))
     if data.missing_week:
         who = ", ".join(_missing_of(data, paedagog, n) for paedagog, n in sorted(data.missing_week.items()))
@@ -125,20 +125,27 @@ def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
     return tail
 
 
-def _label(data: InstitutionWeek, staff_id: int) -> str:
-    """Her name; with her children's codes when another pædagog of the week has the same name, so the lead can tell
-    them apart (the codes are in the grid already)."""
+def _namesake_codes(data: InstitutionWeek, staff_id: int) -> str | None:
+    """Her children's codes when another pædagog of the week has the same name, so the lead can tell them apart (the
+    codes are in the grid already); None when her name is hers alone."""
     name = data.paedagogs.get(staff_id, "?")
     if sum(1 for other in data.paedagogs.values() if other == name) < 2:
-        return name
+        return None
     codes = sorted(data.children_of.get(staff_id, []))
     if len(codes) > NAMESAKE_CODES:
-        return t("week.namesake_more", name=name, codes=", ".join(codes[:NAMESAKE_CODES]))
-    return t("week.namesake", name=name, codes=", ".join(codes))
+        return t("week.codes_more", codes=", ".join(codes[:NAMESAKE_CODES]))
+    return ", ".join(codes)
+
+
+def _label(data: InstitutionWeek, staff_id: int) -> str:
+    name = data.paedagogs.get(staff_id, "?")
+    codes = _namesake_codes(data, staff_id)
+    return name if codes is None else t("week.namesake", name=name, codes=codes)
 
 
 def _missing_of(data: InstitutionWeek, paedagog: tuple[str, int], n: int) -> str:
-    """Her missing ratings this week, and how many fell on days a substitute was asked for her children instead."""
+    """Her missing ratings this week, and how many fell on days a substitute stood in for her (by her registered
+    absence: it may have been registered after the day, so the substitute was not necessarily asked then)."""
     name = _label(data, paedagog[1])
     instead = data.missing_with_substitute.get(paedagog)
     if not instead:
@@ -149,10 +156,14 @@ def _missing_of(data: InstitutionWeek, paedagog: tuple[str, int], n: int) -> str
     return t("week.missing_of_which", name=name, n=n, parts=parts)
 
 
-def _away(away: AwayToday, name: str) -> str:
+def _away(data: InstitutionWeek, staff_id: int, away: AwayToday) -> str:
     if away.substitute is None:
-        return name
-    return t("week.away_covered", name=name, substitute=away.substitute, done=away.done, due=away.due)
+        return _label(data, staff_id)
+    facts = {"substitute": away.substitute, "done": away.done, "due": away.due}
+    name, codes = data.paedagogs.get(staff_id, "?"), _namesake_codes(data, staff_id)
+    if codes is None:
+        return t("week.away_covered", name=name, **facts)
+    return t("week.away_covered_namesake", name=name, codes=codes, **facts)
 
 
 def _code(lines: list[str]) -> Block:

@@ -52,7 +52,7 @@ class InstitutionWeek:
     # By pædagog (name, staff id: two with one name are two people) → "AK12 mål 2"; → missing ratings this week
     missing_today: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     missing_week: dict[tuple[str, int], int] = field(default_factory=dict)
-    # Of those, the ones missing on days a substitute was asked for them instead: by pædagog → by substitute.
+    # Of those, the ones missing on days a substitute stood in for her: by pædagog → by substitute.
     missing_with_substitute: dict[tuple[str, int], dict[tuple[str, int], int]] = field(default_factory=dict)
     # By staff id: pædagoger with registered absence today.
     away_today: dict[int, AwayToday] = field(default_factory=dict)
@@ -129,7 +129,9 @@ async def institution_week(
     stood_in = await _stood_in(session, institution, cases, absences, [d for d in days if d < today])
 
     def asked_instead(case: Case, goal_id: int, day: date) -> Person | None:
-        """Who was asked to rate the goal on `day` in its absent pædagog's place: today, her substitute's nudge."""
+        """Who stands in to rate the goal on `day` in its absent pædagog's place, by the nudge's rules: today, whose
+        nudge holds it; an earlier day, by the absences as registered now (one registered after the day names a
+        substitute who was not asked then: the line says "on days with", not "asked")."""
         return covered.get(goal_id) if day == today else stood_in.get((case.paedagog_id, case.id or 0, day))
 
     rated_days: dict[int, set[date]] = defaultdict(set)
@@ -161,12 +163,12 @@ async def institution_week(
             if not away(case.paedagog_id, cell.day):
                 result.missing_week[who] = result.missing_week.get(who, 0) + 1
             elif (instead := asked_instead(case, goal.id, cell.day)) is not None:
-                # Her substitute was asked for it that day: missing as on any other day, and she is named.
+                # A substitute stood in for it that day: missing as on any other day, and she is named.
                 result.missing_week[who] = result.missing_week.get(who, 0) + 1
                 by_substitute = result.missing_with_substitute.setdefault(who, {})
                 key = (instead.name, instead.staff_id)
                 by_substitute[key] = by_substitute.get(key, 0) + 1
-            # Otherwise nobody was asked to rate it that day (away without a substitute): not missing.
+            # Otherwise nobody stood in to rate it that day (away without a substitute): not missing.
         if away(case.paedagog_id, today):
             absent = result.away_today.setdefault(case.paedagog_id, AwayToday(row.paedagog))
             substitute = covered.get(goal.id)
