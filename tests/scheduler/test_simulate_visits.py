@@ -44,7 +44,18 @@ async def test_visits_and_cafes_in_the_simulation(db: Database, clock: FakeClock
     assert {(line["kind"], line["event_date"], line["subject"]) for line in cafe} == {
         ("cafe.invite", "2027-03-15", "MAR"),
         ("cafe.reminder", "2027-03-15", "MAR"),
+        # Mariehønen registered only February and March: each month its lead is asked for the coming ones.
+        ("cafe.count_missing", "2027-02-01", "MAR"),
+        ("cafe.count_missing", "2027-03-01", "MAR"),
     }
+    asks = [(line["due"], line["recipient"], line["text"]) for line in cafe if line["kind"] == "cafe.count_missing"]
+    assert [(due, recipient) for due, recipient, _ in asks] == [
+        ("2027-02-01T08:00:00+01:00", KARSTEN),
+        ("2027-03-01T08:00:00+01:00", KARSTEN),
+    ]
+    assert asks[0][2].startswith(
+        "☕ Småbørnscafé: Hvor mange børn i Vuggestuen Mariehønen fylder 1½ år i april, maj og juni 2027?"
+    )
     [lead_invite] = [line for line in cafe if line["kind"] == "cafe.invite" and line["recipient"] == KARSTEN]
     assert lead_invite["due"] == "2027-02-01T08:00:00+01:00"
     assert lead_invite["text"].startswith("☕ Småbørnscafé i Vuggestuen Mariehønen mandag 15. marts 2027 kl. 09.30")

@@ -16,6 +16,7 @@ from teambot.commands.cafe_notices import (
     parent_invitation,
     staff_names,
     sync_cafe_outbox,
+    sync_count_reminders,
     title,
 )
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
@@ -97,6 +98,7 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
         assert institution.id is not None
         old = await store.set_count(session, institution.id, month, children, actor=ctx.user_id, now=ctx.clock.now())
         covering = await store.sessions_covering(session, institution.id, month)
+        await _ask_again(ctx, session, institution.id)
     lines = [t_count("cafe.count_recorded", children, institution=institution.name, month=_month(month))]
     if old is not None and old != children:
         lines[0] += t("cafe.count_was", old=old)
@@ -105,6 +107,21 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
     else:
         lines.append(t("cafe.count_next"))
     return Reply("\n".join(lines))
+
+
+async def _ask_again(ctx: Context, session: AsyncSession, institution_id: int) -> None:
+    """The leads' ask for missing counts follows at once: a count registered just before it goes out is not asked
+    for (the planner's next pass would be too late)."""
+    municipality = await queries.municipality(session)
+    await sync_count_reminders(
+        session,
+        table=await visit_store.routing_table(session, institutions=[institution_id]),
+        calendars={institution_id: await queries.work_calendar(session, institution_id)},
+        remind_at=municipality.reminder_time or "08:00",
+        now=ctx.clock.now(),
+        zone=ctx.zone,
+        institutions=[institution_id],
+    )
 
 
 def _month(month: date) -> str:

@@ -2,12 +2,13 @@
 
 Invitations (with Deltager · Kan ikke) go out once, at the next decent moment after someone is invited; the lead's
 invitation carries a draft parent invitation for Aula. When no one of a profession can come, the lead is told.
-The working day before, everyone still coming gets a reminder saying who has accepted.
+The working day before, everyone still coming gets a reminder saying who has accepted. And since cafés are planned
+only from the counts an institution registers, its leads are asked each month for the coming months' missing ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,17 +18,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.commands.visit_notices import role_definite
-from teambot.domain.cafe import CAFE_ROLES
+from teambot.domain.cafe import CAFE_ROLES, count_ask_day, first_of_month, months_to_count
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, format_time, month_name, t, t_count
-from teambot.store import outbox
-from teambot.store.cafe import DECLINED, INVITED, LEAD_ROLE, CafeMove, invites_of_sessions, unfilled_roles
+from teambot.store import outbox, queries
+from teambot.store.cafe import (
+    DECLINED,
+    INVITED,
+    LEAD_ROLE,
+    CafeMove,
+    counted_months,
+    invites_of_sessions,
+    unfilled_roles,
+)
 from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
 
 INVITE, UNFILLED, REMINDER, MOVED = "cafe.invite", "cafe.unfilled", "cafe.reminder", "cafe.moved"
 CAFE_KINDS = (INVITE, UNFILLED, REMINDER, MOVED)
+# Asking an institution's leads for the counts still missing: about the institution, not a café.
+COUNT_MISSING, INSTITUTION = "cafe.count_missing", "institution"
 
 
 def months_label(first: date, last: date) -> str:
@@ -37,6 +48,15 @@ def months_label(first: date, last: date) -> str:
     if first.year == last.year:
         return f"{month_name(first.month)}–{month_name(last.month)} {last.year}"
     return f"{month_name(first.month)} {first.year}–{month_name(last.month)} {last.year}"
+
+
+def months_list(months: Sequence[date]) -> str:
+    """'maj 2027', 'april og maj 2027', 'december 2026 og januar 2027': each year once, after its last month."""
+    names = [
+        month_name(month.month) + ("" if later is not None and later.year == month.year else f" {month.year}")
+        for month, later in zip(months, [*months[1:], None], strict=True)
+    ]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + t("cafe.and") + names[-1]
 
 
 def title(cafe: CafeSession, institution: Institution) -> str:
@@ -414,3 +434,78 @@ def _wanted_rows(
                         )
                     )
     return once, reminders
+
+
+def counts_wanted(institution: Institution, missing: Sequence[date]) -> Reply:
+    """The month's ask to a lead for the counts still `missing` (counts only: the children are never named)."""
+    body = t(
+        "cafe.count_missing",
+        institution=institution.name,
+        months=months_list(missing),
+        month=f"{missing[0]:%Y-%m}",
+        code=institution.code,
+    )
+    return plain_notice(body, t("why.cafe.lead", institution=institution.name))
+
+
+async def sync_count_reminders(
+    session: AsyncSession,
+    *,
+    table: RoutingTable,
+    calendars: dict[int, WorkCalendar],
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+    institutions: Collection[int] | None = None,
+) -> None:
+    """Keep this month's ask for missing counts current: for each institution in the café model (one that has
+    registered a count) with a month of the coming ones uncounted, one message to each of its leads on Slack, on its
+    first working day of the month at `remind_at`; narrowed as counts come in, cancelled when none is missing.
+    After that moment the ask is not sent late (next month's asks again), and a month's rows are left alone once
+    its ask day has passed. `institutions`: only those (a command registering a count). The calendars of
+    institutions missing from `calendars` are read into it."""
+    today = now.astimezone(zone).date()
+    months = months_to_count(today)
+    counted = await counted_months(session, months, institutions=institutions)
+    at = parse_hhmm(remind_at)
+    for institution_id in sorted(counted.keys() - calendars.keys()):
+        # Created since `calendars` was read (a command between two transactions of a pass): read its own.
+        calendars[institution_id] = await queries.work_calendar(session, institution_id)
+    ask_days = {
+        institution_id: day
+        for institution_id in sorted(counted)
+        if (day := count_ask_day(today, calendars[institution_id])) is not None and day >= today
+    }
+    if not ask_days:
+        return  # most of the month: no query more
+    missing = {i: [m for m in months if m not in counted[i]] for i in ask_days}
+    named = [i for i, gaps in missing.items() if gaps]
+    places = {i.id: i for i in (await session.exec(select(Institution).where(col(Institution.id).in_(named)))).all()}
+    planned: dict[int, list[outbox.Planned]] = {}
+    for institution_id, day in ask_days.items():
+        planned[institution_id] = []
+        institution = places.get(institution_id)
+        if institution is None:
+            continue  # every month counted: a waiting ask goes
+        due = local_instant(day, at, zone)
+        payload = as_payload(counts_wanted(institution, missing[institution_id]))
+        for lead in table.leads.get(institution_id, ()):
+            if lead.slack_id:
+                planned[institution_id].append(
+                    outbox.Planned(
+                        dedupe_key=f"cafe:count:{institution_id}:{today:%Y-%m}:{lead.slack_id}",
+                        kind=COUNT_MISSING,
+                        recipient=lead.slack_id,
+                        subject=institution.code,
+                        due_at=due,
+                        ref_type=INSTITUTION,
+                        ref_id=institution_id,
+                        event_day=day,
+                        institution_id=institution_id,
+                        payload=payload,
+                        queued_only=due < now,
+                    )
+                )
+    await outbox.sync_many(
+        session, ref_type=INSTITUTION, kinds=(COUNT_MISSING,), planned=planned, now=now, since=first_of_month(today)
+    )

@@ -21,6 +21,10 @@ PROPOSE_DAYS = 28  # a group becomes a café proposal when its café month start
 MIN_NOTICE_DAYS = 14  # never a café sooner than this after the proposal: parents must be invited via Aula
 MID_MONTH = 15
 MAX_COUNT = 40  # more children reaching 18 months in one month than this is a typing mistake
+# The leads are asked each month for the counts of this many coming months. A café is proposed four weeks before
+# its month and may hold children from 15 months, three months younger than those it is named by: planning one
+# can read the counts up to four months after the month it is planned in.
+COUNT_AHEAD_MONTHS = 4
 CAFE_ROLES = ("sundhedsplejerske", "småbørnskonsulent", "fysioterapeut", "tale-hørekonsulent")
 
 
@@ -52,6 +56,19 @@ def first_of_month(day: date) -> date:
 
 def last_of_month(month: date) -> date:
     return month_at(month_index(month) + 1) - timedelta(days=1)
+
+
+def months_to_count(today: date) -> list[date]:
+    """The months whose counts the leads are asked for in `today`'s month: the next `COUNT_AHEAD_MONTHS`."""
+    this = month_index(today)
+    return [month_at(this + ahead) for ahead in range(1, COUNT_AHEAD_MONTHS + 1)]
+
+
+def count_ask_day(today: date, calendar: WorkCalendar) -> date | None:
+    """The institution's first working day of `today`'s month, when its leads are asked for missing counts; None
+    when it is closed all month."""
+    day = calendar.next_working_day(first_of_month(today))
+    return day if day.month == today.month else None
 
 
 @dataclass(frozen=True)

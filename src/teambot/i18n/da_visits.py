@@ -209,6 +209,12 @@ MESSAGES: dict[str, str] = {
         "⚠️ Ingen {role} kan komme til småbørnscaféen i {institution} {date} {time}: der er ingen {role} i "
         "distriktet tilbage at spørge. Aftal gerne selv en løsning."
     ),
+    "cafe.count_missing": (
+        "☕ Småbørnscafé: Hvor mange børn i {institution} fylder 1½ år i {months}? "
+        "Uden tal kommer de børn ikke med i en café.\n"
+        "Registrér hver måned for sig, fx `/teambot café børn {month} <antal> {code}`. "
+        "Skriv 0, hvis ingen børn fylder 1½ år den måned."
+    ),
     # the småbørnscafé: buttons
     "cafe.moved_answer_again": (
         "Caféen i {institution} er flyttet til {date}. Svar på invitationen til den nye dag. Intet er gemt."

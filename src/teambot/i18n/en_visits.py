@@ -214,6 +214,12 @@ MESSAGES: dict[str, str] = {
         "⚠️ No {role} can come to the toddler café at {institution} {date} {time}: there is no {role} left in the "
         "district to ask. Please agree on a solution yourselves."
     ),
+    "cafe.count_missing": (
+        "☕ Toddler café: how many children at {institution} turn 1½ in {months}? "
+        "Without a count those children get no café.\n"
+        "Register each month on its own, e.g. `/teambot café børn {month} <antal> {code}`. "
+        "Write 0 if no child turns 1½ that month."
+    ),
     # the småbørnscafé: buttons
     "cafe.moved_answer_again": (
         "The café at {institution} has moved to {date}. Answer the invitation for the new day. Nothing was saved."

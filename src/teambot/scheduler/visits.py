@@ -2,7 +2,8 @@
 
 Each run keeps the årshjul complete for this year (and next year from October), never placing a new visit
 sooner than the parents' notice period, then brings the outbox rows of the visits of the coming weeks up to
-date. Cafés are proposed from the registered counts, and their invitations and reminders are queued.
+date. Cafés are proposed from the registered counts, and their invitations and reminders are queued; so is the
+monthly ask to the leads for the counts still missing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.cafe_notices import CAFE_KINDS, sync_cafe_outboxes
+from teambot.commands.cafe_notices import (
+    CAFE_KINDS,
+    COUNT_MISSING,
+    INSTITUTION,
+    sync_cafe_outboxes,
+    sync_count_reminders,
+)
 from teambot.commands.cafe_notices import tell_closing_moves as tell_cafe_moves
 from teambot.commands.visit_notices import MOVED, VISIT_KINDS, sync_visit_outboxes, tell_closing_moves
 from teambot.domain.calendar import WorkCalendar
@@ -132,6 +139,16 @@ async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int 
         moves = await cafe_store.move_off_closing_days(session, today=today, now=now, table=table, calendars=calendars)
         await tell_cafe_moves(session, moves, table=table, now=now)
         proposed = await cafe_store.propose(session, today=today, now=now, table=table, calendars=calendars)
+        # An ask for counts not sent on its day (the bot was down) is not sent later: next month's asks again.
+        await _cancel_passed(session, INSTITUTION, (COUNT_MISSING,), today)
+        await sync_count_reminders(
+            session,
+            table=table,
+            calendars=calendars,
+            remind_at=municipality.reminder_time or "08:00",
+            now=now,
+            zone=zone,
+        )
     async with db.read() as session:
         ids = (
             await session.exec(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -60,6 +60,23 @@ def cafe_policy(municipality: Municipality) -> CafePolicy:
 async def counts_of(session: AsyncSession, institution_id: int) -> dict[date, int]:
     rows = (await session.exec(select(CafeCount).where(CafeCount.institution_id == institution_id))).all()
     return {r.month: r.children for r in rows}
+
+
+async def counted_months(
+    session: AsyncSession, months: Sequence[date], *, institutions: Collection[int] | None = None
+) -> dict[int, set[date]]:
+    """Every institution in the café model (a count registered for some month, 0 included), with those of `months`
+    it has a count for: one query, whatever the number of institutions. `institutions`: only those."""
+    in_months = col(CafeCount.month).in_(list(months))
+    query = select(col(CafeCount.institution_id), case((in_months, col(CafeCount.month)), else_=None)).distinct()
+    if institutions is not None:
+        query = query.where(col(CafeCount.institution_id).in_(list(institutions)))
+    counted: dict[int, set[date]] = {}
+    for institution_id, month in (await session.exec(query)).all():
+        found = counted.setdefault(institution_id, set())
+        if month is not None:
+            found.add(month)
+    return counted
 
 
 async def set_count(

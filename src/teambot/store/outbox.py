@@ -132,27 +132,30 @@ async def sync_many(
     kinds: Sequence[str],
     planned: Mapping[int, list[Planned]],
     now: datetime,
+    since: date | None = None,
 ) -> None:
     """Make the pending rows about many things (meetings, say; `planned` by ref_id) match what is planned for them.
 
     New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled comes back;
     a pending row whose content changed is updated in place. A `queued_only` plan keeps its row if it is pending
     and changes nothing else. One read of their rows, one insert of the new ones,
-    and writes only for the rows that change."""
+    and writes only for the rows that change. `since`: rows whose event day is earlier are not read nor touched
+    (a thing that gets rows month after month, such as an institution, need not read them all)."""
     if not planned:
         return
     # The payload is compared as stored text first: decoding every row's JSON was most of a steady pass's work.
-    existing = (
-        await session.exec(
-            select(Notification, cast(col(Notification.payload), Text))
-            .options(defer(typing.cast(InstrumentedAttribute[Any], Notification.payload)))
-            .where(
-                Notification.ref_type == ref_type,
-                col(Notification.ref_id).in_(list(planned)),
-                col(Notification.kind).in_(kinds),
-            )
+    query = (
+        select(Notification, cast(col(Notification.payload), Text))
+        .options(defer(typing.cast(InstrumentedAttribute[Any], Notification.payload)))
+        .where(
+            Notification.ref_type == ref_type,
+            col(Notification.ref_id).in_(list(planned)),
+            col(Notification.kind).in_(kinds),
         )
-    ).all()
+    )
+    if since is not None:
+        query = query.where(col(Notification.event_day) >= since)
+    existing = (await session.exec(query)).all()
     by_ref: dict[int, list[tuple[Notification, str | None]]] = {}
     for found, text in existing:
         if found.ref_id is not None:
