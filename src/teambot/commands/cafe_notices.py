@@ -477,7 +477,7 @@ async def sync_count_reminders(
         if (day := count_ask_day(today, calendars[institution_id])) is not None and day >= today
     }
     if not ask_days:
-        return  # most of the month: no query more
+        return  # every ask day of the month has passed: nothing more to read
     missing = {i: [m for m in months if m not in counted[i]] for i in ask_days}
     named = [i for i, gaps in missing.items() if gaps]
     places = {i.id: i for i in (await session.exec(select(Institution).where(col(Institution.id).in_(named)))).all()}
@@ -486,14 +486,14 @@ async def sync_count_reminders(
         planned[institution_id] = []
         institution = places.get(institution_id)
         if institution is None:
-            continue  # every month counted: a waiting ask goes
+            continue  # every month counted: an ask still waiting is cancelled
         due = local_instant(day, at, zone)
         payload = as_payload(counts_wanted(institution, missing[institution_id]))
         for lead in table.leads.get(institution_id, ()):
             if lead.slack_id:
                 planned[institution_id].append(
                     outbox.Planned(
-                        dedupe_key=f"cafe:count:{institution_id}:{today:%Y-%m}:{lead.slack_id}",
+                        dedupe_key=f"cafe-count:{institution_id}:{today:%Y-%m}:{lead.slack_id}",
                         kind=COUNT_MISSING,
                         recipient=lead.slack_id,
                         subject=institution.code,
