@@ -18,9 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.commands.visit_notices import role_definite
-from teambot.domain.cafe import CAFE_ROLES, count_ask_day, first_of_month, months_to_count
+from teambot.domain.cafe import CAFE_ROLES, count_ask_day, months_to_count
 from teambot.domain.calendar import WorkCalendar
-from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
+from teambot.domain.meetings import WORKDAY_END, late_reminder_instant, local_instant, parse_hhmm
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, format_time, month_name, t, t_count
 from teambot.store import outbox, queries
@@ -460,11 +460,12 @@ async def sync_count_reminders(
 ) -> None:
     """Keep this month's ask for missing counts current: for each institution in the café model (one that has
     registered a count) with a month of the coming ones uncounted, one message to each of its leads on Slack, on its
-    first working day of the month at `remind_at`; narrowed as counts come in, cancelled when none is missing.
-    After that moment the ask is not sent late (next month's asks again), and a month's rows are left alone once
-    its ask day has passed. `institutions`: only those (a command registering a count). The calendars of
-    institutions missing from `calendars` are read into it."""
+    first working day of the month at `remind_at` (a bot down then sends it when back that working day); narrowed as
+    counts come in, cancelled when none is missing, and cancelled when the ask day is gone (a closing took it, or it
+    moved earlier and has passed): next month asks again. `institutions`: only those (a command registering a
+    count). The calendars of institutions missing from `calendars` are read into it."""
     today = now.astimezone(zone).date()
+    local_now = now.astimezone(zone).time()
     months = months_to_count(today)
     counted = await counted_months(session, months, institutions=institutions)
     at = parse_hhmm(remind_at)
@@ -474,20 +475,19 @@ async def sync_count_reminders(
     ask_days = {
         institution_id: day
         for institution_id in sorted(counted)
-        if (day := count_ask_day(today, calendars[institution_id])) is not None and day >= today
+        if (day := count_ask_day(today, calendars[institution_id])) is not None
+        and (day > today or (day == today and local_now < WORKDAY_END))
     }
-    if not ask_days:
-        return  # every ask day of the month has passed: nothing more to read
     missing = {i: [m for m in months if m not in counted[i]] for i in ask_days}
     named = [i for i, gaps in missing.items() if gaps]
     places = {i.id: i for i in (await session.exec(select(Institution).where(col(Institution.id).in_(named)))).all()}
-    planned: dict[int, list[outbox.Planned]] = {}
+    # Every institution in the model: one with no ask left this month, or nothing missing, has a waiting ask cancelled.
+    planned: dict[int, list[outbox.Planned]] = {institution_id: [] for institution_id in counted}
     for institution_id, day in ask_days.items():
-        planned[institution_id] = []
         institution = places.get(institution_id)
         if institution is None:
-            continue  # every month counted: an ask still waiting is cancelled
-        due = local_instant(day, at, zone)
+            continue
+        due = max(local_instant(day, at, zone), now)
         payload = as_payload(counts_wanted(institution, missing[institution_id]))
         for lead in table.leads.get(institution_id, ()):
             if lead.slack_id:
@@ -503,9 +503,7 @@ async def sync_count_reminders(
                         event_day=day,
                         institution_id=institution_id,
                         payload=payload,
-                        queued_only=due < now,
                     )
                 )
-    await outbox.sync_many(
-        session, ref_type=INSTITUTION, kinds=(COUNT_MISSING,), planned=planned, now=now, since=first_of_month(today)
-    )
+    # Rows of days before today are past asks (sent, or cancelled by the planner's pass): not read.
+    await outbox.sync_many(session, ref_type=INSTITUTION, kinds=(COUNT_MISSING,), planned=planned, now=now, since=today)
