@@ -87,6 +87,40 @@ async def test_a_holiday_is_shown_closed_and_never_missing(db: Database, clock: 
     assert "Mangler" not in reply.text
 
 
+async def test_the_days_after_a_case_closed_are_neither_due_nor_missing(db: Database, clock: FakeClock) -> None:
+    """AK12 closed on Tuesday with its goals left as they were: nobody is asked to rate it after that (no nudge, and
+    `/rating` refuses), so Wednesday and Thursday are not missing; its row shows them closed, as after a goal ended."""
+    clock.set(datetime(2027, 3, 9, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    await _rate(db, _week(date(2027, 3, 8), [(3, 2), (4, 1)]))
+    run = Runner(db, clock)
+    assert (await run(LEAD, "/teambot forløb luk AK12")).text.startswith("🔒 Forløbet AK12 er lukket")
+    clock.set(datetime(2027, 3, 11, 15, 0))
+
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken"
+    assert not any(line.startswith("Mangler") for line in lines)
+    assert next(line for line in lines if "mål 1" in line).endswith("3 · 4 · luk · luk · luk  gns. 3,5 ■  100 % nået")
+
+
+async def test_the_days_before_a_case_was_made_are_not_missing(db: Database, clock: FakeClock) -> None:
+    """AK13 made on Wednesday, its goal added the same day: only Wednesday and Thursday are due for it.
+    (A guard: this held before; the goal's start limits its row.)"""
+    clock.set(datetime(2027, 3, 10, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    run = Runner(db, clock)
+    await run(PAEDAGOG, "/teambot forløb opret AK13")
+    await run(PAEDAGOG, "/teambot forløb mål AK13 Leger med de andre")
+    clock.set(datetime(2027, 3, 11, 15, 0))
+
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+
+    assert next(line for line in lines if "AK13" in line).endswith("luk · luk · – · – ·    gns. –   ■")
+    # AK12's two goals Monday–Thursday, and AK13's one on Wednesday and Thursday.
+    assert "Mangler denne uge (registreringer): Mette Jensen 10" in lines
+
+
 async def test_week_53_across_the_new_year(db: Database, clock: FakeClock) -> None:
     clock.set(datetime(2027, 1, 6, 12, 0))
     await load_small_roster(db, now=clock.now(), start_meeting=date(2026, 11, 2))

@@ -150,7 +150,7 @@ async def institution_week(
             today=today,
             active_from=max(filter(None, (case.start_meeting, goal.started_on)), default=None),
         )
-        row = _limit_to_goal_life(row, goal)
+        row = _limit_to_life(row, goal, case)
         result.goals.append(row)
         who = (row.paedagog, case.paedagog_id)
         result.paedagogs[case.paedagog_id] = row.paedagog
@@ -180,7 +180,7 @@ async def institution_week(
                 if today in ratings[goal.id]:
                     absent.done += 1
                     result.today_done += 1
-        elif in_week_working_day and goal.active:
+        elif in_week_working_day and goal.active and case.status == "active":  # a closed case is in no nudge
             result.today_due += 1
             if today in ratings[goal.id]:
                 result.today_done += 1
@@ -278,11 +278,14 @@ async def _stood_in(
     }
 
 
-def _limit_to_goal_life(row: GoalWeek, goal: Goal) -> GoalWeek:
-    """Days after a goal ended count as closed for it, so they are not 'missing'."""
-    if goal.ended_on is None:
+def _limit_to_life(row: GoalWeek, goal: Goal, case: Case) -> GoalWeek:
+    """Days after a goal ended or its case closed count as closed for it, so they are not 'missing': nobody is asked
+    to rate them (the nudge holds active cases only). The day itself counts, as in the quarter's figures."""
+    closed_on = case.closed_on if case.status == "closed" else None
+    end = min(filter(None, (goal.ended_on, closed_on)), default=None)
+    if end is None:
         return row
-    cells = [replace(c, closed=c.closed or c.day > goal.ended_on) for c in row.cells]
+    cells = [replace(c, closed=c.closed or c.day > end) for c in row.cells]
     return replace(row, cells=cells)
 
 
