@@ -391,6 +391,31 @@ async def test_an_absent_pedagogue_whose_substitute_may_not_rate_her_children_is
     assert "Fraværende i dag: Mette Jensen" in lines
 
 
+@pytest.mark.parametrize("week", ["9", "11"])
+async def test_todays_absence_and_missing_ratings_belong_to_the_week_of_today(
+    db: Database, clock: FakeClock, week: str
+) -> None:
+    """Mette is away today, Wednesday of week 10: a look at week 9 or 11 says nothing of today."""
+    run = await away_on_wednesday(db, clock, SUBSTITUTE)
+
+    lines = (await run(LEAD, f"/uge {week}")).text.splitlines()
+
+    assert lines[0] == f"Uge {week} (2027) · Børnehuset Solsikken"
+    assert not any(line.startswith(("Fraværende i dag", "Mangler i dag")) for line in lines)
+
+
+async def test_nobody_is_away_today_on_a_holiday(db: Database, clock: FakeClock) -> None:
+    """Skærtorsdag: the institution is closed, nobody is asked to rate, so an absence is nothing to the week."""
+    clock.set(datetime(2027, 3, 25, 12, 0))
+    absence = {"from": "2027-03-22", "to": "2027-03-26", "substitute": SUBSTITUTE}
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11), absences=[absence])
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert lines[0] == "Uge 12 (2027) · Børnehuset Solsikken"
+    assert not any(line.startswith("Fraværende i dag") for line in lines)
+
+
 @pytest.mark.parametrize("words", ["9", "uge 9", "Uge 9", "uge9", "uge 9 SOL", "SOL uge 9/2027"])
 async def test_the_week_is_asked_for_as_users_write_it(week10: Runner, words: str) -> None:
     """The bot itself writes a week as "uge 9" (UX.md); as two words it was taken for an institution «UGE»."""

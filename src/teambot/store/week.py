@@ -169,6 +169,8 @@ async def institution_week(
                 key = (instead.name, instead.staff_id)
                 by_substitute[key] = by_substitute.get(key, 0) + 1
             # Otherwise nobody stood in to rate it that day (away without a substitute): not missing.
+        if not in_week_working_day:
+            continue  # today's absence and due ratings belong to the week of today, on a day ratings are asked
         if away(case.paedagog_id, today):
             absent = result.away_today.setdefault(case.paedagog_id, AwayToday(row.paedagog))
             substitute = covered.get(goal.id)
@@ -180,7 +182,7 @@ async def institution_week(
                 if today in ratings[goal.id]:
                     absent.done += 1
                     result.today_done += 1
-        elif in_week_working_day and goal.active and case.status == "active":  # a closed case is in no nudge
+        elif goal.active and case.status == "active":  # what her nudge asks today: a closed case is not in it
             result.today_due += 1
             if today in ratings[goal.id]:
                 result.today_done += 1
