@@ -25,16 +25,6 @@ def carries_key(message: dict[str, Any], key: str) -> bool:
 # Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect
 # of the operation succeeded"); "unknown" is an answer without a readable error (a 5xx page).
 PARTLY_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "unknown"})
-# A stored reason's mark that Slack refused the post outright, so nothing was posted. Any reason without it (a 5xx,
-# no answer at all, or one stored by a version before the mark) may have posted, except a 429's.
-REFUSED = "refused: "
-RATELIMITED = "ratelimited"  # the reason for a 429, which posted nothing
-
-
-def may_have_posted(last_error: str | None) -> bool:
-    """Whether the failed attempt that left `last_error` may have reached the recipient all the same. Then the post
-    is looked for before posting again, and a message settled unsent after it is audited as maybe sent."""
-    return last_error is not None and last_error != RATELIMITED and not last_error.startswith(REFUSED)
 
 
 class DeliveryError(Exception):

@@ -17,8 +17,6 @@ from teambot.i18n import format_date, format_time, t
 from teambot.store import outbox
 
 MEETING_MOVED, MEETING_CANCELLED = "meeting.moved", "meeting.cancelled"
-MEETING_KINDS_PREFIX = "meeting."  # a message about one child's status meeting: its subject is the case code
-CASES = "cases"  # a payload's codes of the children its message names, where the subject cannot say (nudge, digest)
 
 
 def why_line(delivery: Delivery, case_code: str) -> str:
@@ -160,16 +158,8 @@ def as_payload(reply: Reply, *, cases: Iterable[str] = (), **extra: Any) -> dict
     payload = {"text": reply.text, "blocks": reply.blocks, **extra}
     codes = sorted(set(cases))
     if codes:
-        payload[CASES] = codes
+        payload[outbox.CASES] = codes
     return payload
-
-
-def named_cases(kind: str, subject: str, payload: dict[str, Any]) -> tuple[str, ...]:
-    """The children a message names, each of whom has it in their audit log once it is sent. Visits and cafés are
-    about an institution and name none."""
-    if CASES in payload:
-        return tuple(str(code) for code in payload[CASES])
-    return (subject,) if kind.startswith(MEETING_KINDS_PREFIX) else ()
 
 
 def from_payload(payload: dict[str, Any]) -> Reply:

@@ -20,21 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from teambot.commands.messenger import (
-    RATELIMITED,
-    REFUSED,
-    DeliveryError,
-    Messenger,
-    may_have_posted,
-    notification_metadata,
-)
-from teambot.commands.notices import as_payload, from_payload, named_cases, plain_notice
+from teambot.commands.messenger import DeliveryError, Messenger, notification_metadata
+from teambot.commands.notices import as_payload, from_payload, plain_notice
 from teambot.commands.registry import Reply
 from teambot.domain.clock import Clock
 from teambot.i18n import format_date, t
 from teambot.store import audit, outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Notification, Staff
+from teambot.store.outbox import RATELIMITED, REFUSED, may_have_posted, named_cases, sent_notice
 
 log = logging.getLogger(__name__)
 
@@ -453,9 +447,3 @@ class Dispatcher:
             institution_id=row.institution_id,
             payload=as_payload(reply, cases=named_cases(row.kind, row.subject, row.payload)),
         )
-
-
-def sent_notice(row: Notification, *, maybe: bool = False) -> audit.SentNotice:
-    """What the audit log keeps of a message sent (or `maybe` sent): its recipient and kind, for each child it names
-    (for a row redrawn when sent, as drawn then)."""
-    return audit.SentNotice(row.recipient, row.kind, named_cases(row.kind, row.subject, row.payload), maybe=maybe)

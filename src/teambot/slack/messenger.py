@@ -10,8 +10,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from teambot.commands.messenger import PARTLY_DONE_ERRORS, RATELIMITED, DeliveryError, carries_key
+from teambot.commands.messenger import PARTLY_DONE_ERRORS, DeliveryError, carries_key
 from teambot.commands.registry import Reply
+from teambot.store.outbox import RATELIMITED
 
 # Errors that will not go away by retrying: the recipient is gone or the channel is closed.
 PERMANENT_ERRORS = frozenset(

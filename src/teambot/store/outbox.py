@@ -28,6 +28,32 @@ from teambot.store.models import Notification
 PENDING, SENDING, SENT, CANCELLED, MISSED, FAILED = "pending", "sending", "sent", "cancelled", "missed", "failed"
 # The last error of a row cancelled (nothing left to say) while an earlier attempt of it may have been posted.
 CANCELLED_UNSURE = "nothing left to say; an earlier post unconfirmed"
+# A stored reason's mark that Slack refused the post outright, so nothing was posted. Any reason without it (a 5xx,
+# no answer at all, or one stored by a version before the mark) may have posted, except a 429's.
+REFUSED = "refused: "
+RATELIMITED = "ratelimited"  # the reason for a 429, which posted nothing
+MEETING_KINDS_PREFIX = "meeting."  # a message about one child's status meeting: its subject is the case code
+CASES = "cases"  # a payload's codes of the children its message names, where the subject cannot say (nudge, digest)
+
+
+def may_have_posted(last_error: str | None) -> bool:
+    """Whether the failed attempt that left `last_error` may have reached the recipient all the same. Then the post
+    is looked for before posting again, and a message settled unsent after it is audited as maybe sent."""
+    return last_error is not None and last_error != RATELIMITED and not last_error.startswith(REFUSED)
+
+
+def named_cases(kind: str, subject: str, payload: dict[str, Any]) -> tuple[str, ...]:
+    """The children a message names, each of whom has it in their audit log once it is sent. Visits and cafés are
+    about an institution and name none."""
+    if CASES in payload:
+        return tuple(str(code) for code in payload[CASES])
+    return (subject,) if kind.startswith(MEETING_KINDS_PREFIX) else ()
+
+
+def sent_notice(row: Notification, *, maybe: bool = False) -> audit.SentNotice:
+    """What the audit log keeps of a message sent (or `maybe` sent): its recipient and kind, for each child it names
+    (for a row redrawn when sent, as drawn then)."""
+    return audit.SentNotice(row.recipient, row.kind, named_cases(row.kind, row.subject, row.payload), maybe=maybe)
 
 
 @dataclass(frozen=True)
