@@ -33,11 +33,12 @@ from helpers_ratings import goal_ids, load_roster
 from teambot.cli import app
 from teambot.commands.messenger import DeliveryError, notification_metadata
 from teambot.commands.notices import from_payload
+from teambot.commands.registry import Context
 from teambot.reports.audit_csv import audit_csv
 from teambot.scheduler.digest import digest_refreshers, plan_digests
 from teambot.scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from teambot.scheduler.nudges import NUDGE, nudge_refreshers, plan_nudges
-from teambot.scheduler.planner import plan_all
+from teambot.scheduler.planner import plan_all, plan_case
 from teambot.store import outbox
 from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
@@ -534,3 +535,62 @@ async def test_a_5xx_answer_with_any_error_is_looked_for_before_posting_again(
     clock.advance(minutes=20)
     assert (await dispatcher.dispatch_due()).sent == 3
     assert len(delivered(fake_slack)) == 3
+
+
+class ReplanningRunner(Runner):
+    """The conftest Runner, with the re-planning the runtime hands every command (a move or cancellation replans the
+    case's reminders)."""
+
+    def context(self, user: str) -> Context:
+        return Context(db=self.db, clock=self.clock, user_id=user, replan=self.replan)
+
+    async def replan(self, case_id: int) -> None:
+        await plan_case(self.db, case_id, now=self.clock.now(), zone=CPH)
+
+
+async def seven_day_reminders_tried(db: Database, clock: FakeClock, fake_slack: FakeSlack, **failure: Any) -> None:
+    """The three 7-day reminders are tried once and fail as `failure` says; the 1-day ones are not yet due."""
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(days=7, hours=6))
+    fake_slack.fail("chat.postMessage", times=3, **failure)
+    assert (await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()).retried == 3
+
+
+async def cancelled_reminders(db: Database) -> list[str | None]:
+    """The last errors of the reminders cancelled unsent, in due order."""
+    return [r.last_error for r in await notifications(db, kind=REMINDER) if r.status == outbox.CANCELLED]
+
+
+NEVER_TRIED: list[str | None] = [None, None, None]  # the 1-day reminders, never due before the change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param((LEAD, "/teambot flyt AK12 2027-04-06"), id="moved"),
+        pytest.param((PAEDAGOG, "/teambot aflys AK12 barnet er syg"), id="cancelled"),
+        pytest.param((PAEDAGOG, "/teambot forløb luk AK12"), id="case-closed"),
+    ],
+)
+async def test_a_reminder_slack_may_have_posted_is_maybe_sent_when_its_meeting_changes(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, change: tuple[str, str]
+) -> None:
+    # The 7-day reminders reach Slack, which posts them and answers 500; before they are tried again (and looked for)
+    # the meeting is moved, cancelled, or its case closed. They go unsent, but each person may have read the old one:
+    # that is in AK12's audit log, and the rows are never brought back to be settled with a payload they never carried.
+    await seven_day_reminders_tried(db, clock, fake_slack, status=500, posted=True)
+    user, line = change
+    await ReplanningRunner(db, clock)(user, line)
+    assert await maybe_sent_about(db, "AK12") == told(LEAD, PAEDAGOG, PSYKOLOG)
+    assert await notices_about(db, "AK12") == []
+    assert await cancelled_reminders(db) == [outbox.CANCELLED_UNSURE] * 3 + NEVER_TRIED
+
+
+async def test_a_reminder_slack_refused_is_not_maybe_sent_when_its_meeting_is_moved(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Slack refused the 7-day reminders outright (a revoked token): nothing was posted, and nobody can have read them.
+    await seven_day_reminders_tried(db, clock, fake_slack, error="invalid_auth")
+    await ReplanningRunner(db, clock)(LEAD, "/teambot flyt AK12 2027-04-06")
+    assert await maybe_sent_about(db, "AK12") == []
+    assert await cancelled_reminders(db) == ["refused: invalid_auth"] * 3 + NEVER_TRIED

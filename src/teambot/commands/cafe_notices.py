@@ -203,7 +203,7 @@ async def tell_closing_moves(
     ids = [move.cafe.id for move in moves if move.cafe.id is not None]
     # The old day's invitations and reminders go; an earlier move's notice still waiting goes out before this one,
     # so that each tells the day its reader last heard of.
-    await outbox.cancel_pending_many(session, ref_type="cafe", ref_ids=ids, kinds=(INVITE, UNFILLED, REMINDER))
+    await outbox.cancel_pending_many(session, ref_type="cafe", ref_ids=ids, kinds=(INVITE, UNFILLED, REMINDER), now=now)
     invites_now = await invites_of_sessions(session, ids)
     before = [i for move in moves for i in move.invited_before]
     people = {i.staff_id for i in before} | {i.stands_in_for for i in before if i.stands_in_for}

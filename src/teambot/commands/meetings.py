@@ -182,7 +182,9 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         revise(meeting, ctx.clock.now())
         meeting.confirmed_by = []
         assert meeting.id is not None
-        await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=CHANGE_KINDS)
+        await outbox.cancel_pending(
+            session, ref_type="meeting", ref_id=meeting.id, kinds=CHANGE_KINDS, now=ctx.clock.now()
+        )
         facts = await queries.meeting_facts(session, case, meeting)
         told = await _notify_others(ctx, session, case, facts, staff, old_day=old_day, reason=None)
         away = await queries.away_on(session, case, day)
@@ -229,7 +231,9 @@ async def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Reply:
         meeting.status, meeting.cancel_reason = "cancelled", reason
         revise(meeting, ctx.clock.now())
         assert meeting.id is not None
-        await outbox.cancel_pending(session, ref_type="meeting", ref_id=meeting.id, kinds=REMINDER_KINDS)
+        await outbox.cancel_pending(
+            session, ref_type="meeting", ref_id=meeting.id, kinds=REMINDER_KINDS, now=ctx.clock.now()
+        )
         told = await _notify_others(ctx, session, case, facts, staff, old_day=None, reason=reason)
         audit.record(
             session,

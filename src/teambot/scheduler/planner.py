@@ -95,7 +95,7 @@ async def _plan_cases(session: AsyncSession, cases: Sequence[Case], *, now: date
             continue
         stopped += [m.id for m in meetings if m.status == CANCELLED_MEETING and m.id is not None]
         active.append(case)
-    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=stopped, kinds=MEETING_KINDS)
+    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=stopped, kinds=MEETING_KINDS, now=now)
     if not active:
         return
     calendars = await queries.work_calendars(session, {c.institution_id for c in active})
@@ -161,7 +161,7 @@ async def _tell_moved(
                 )
             )
     # A notice of an earlier move still waiting says a day that no longer holds.
-    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=told, kinds=(MEETING_MOVED,))
+    await outbox.cancel_pending_many(session, ref_type="meeting", ref_ids=told, kinds=(MEETING_MOVED,), now=now)
     await outbox.insert_new(session, notices, now)
 
 

@@ -187,6 +187,7 @@ async def sync_many(
         if found.ref_id is not None:
             by_ref.setdefault(found.ref_id, []).append((found, text))
     new: list[Planned] = []
+    unwanted: list[Notification] = []
     for ref_id, wanted_rows in planned.items():
         rows = by_ref.get(ref_id, [])
         wanted = {p.dedupe_key: p for p in wanted_rows}
@@ -194,7 +195,7 @@ async def sync_many(
             plan = wanted.get(row.dedupe_key)
             if plan is None:
                 if row.status == PENDING:
-                    row.status = CANCELLED
+                    unwanted.append(row)
                 continue
             if plan.queued_only and row.status == CANCELLED:
                 continue
@@ -205,6 +206,7 @@ async def sync_many(
                 row.due_at = plan.due_at
         known = {row.dedupe_key for row, _ in rows}
         new.extend(p for p in wanted_rows if p.dedupe_key not in known and not p.queued_only)
+    await _cancel(session, unwanted, now=now)
     await insert_new(session, new, now)
 
 
@@ -215,14 +217,16 @@ def _same_json(stored: str | None, value: dict[str, Any]) -> bool:
     return stored == json.dumps(value) or json.loads(stored) == value
 
 
-async def cancel_pending(session: AsyncSession, *, ref_type: str, ref_id: int, kinds: Sequence[str]) -> int:
-    return await cancel_pending_many(session, ref_type=ref_type, ref_ids=[ref_id], kinds=kinds)
+async def cancel_pending(
+    session: AsyncSession, *, ref_type: str, ref_id: int, kinds: Sequence[str], now: datetime
+) -> int:
+    return await cancel_pending_many(session, ref_type=ref_type, ref_ids=[ref_id], kinds=kinds, now=now)
 
 
 async def cancel_pending_many(
-    session: AsyncSession, *, ref_type: str, ref_ids: Sequence[int], kinds: Sequence[str]
+    session: AsyncSession, *, ref_type: str, ref_ids: Sequence[int], kinds: Sequence[str], now: datetime
 ) -> int:
-    """Cancel the pending rows about any of `ref_ids`; returns how many were cancelled."""
+    """Cancel the pending rows about any of `ref_ids` (as `_cancel` does); returns how many were cancelled."""
     if not ref_ids:
         return 0
     rows = (
@@ -235,9 +239,24 @@ async def cancel_pending_many(
             )
         )
     ).all()
-    for row in rows:
-        row.status = CANCELLED
+    await _cancel(session, rows, now=now)
     return len(rows)
+
+
+async def _cancel(session: AsyncSession, rows: Sequence[Notification], *, now: datetime) -> None:
+    """Cancel pending rows. One whose earlier attempt Slack may have posted all the same is cancelled as
+    `CANCELLED_UNSURE`, as the dispatcher cancels it, and its recipient may have it: `notice.maybe_sent` for each child
+    it names, in this same transaction. One already so marked (cancelled before, then wanted again) was audited
+    then."""
+    maybe: list[tuple[datetime, audit.SentNotice]] = []
+    for row in rows:
+        if row.attempts >= 1 and may_have_posted(row.last_error) and row.last_error != CANCELLED_UNSURE:
+            # Its payload (what that attempt posted) may be deferred (`sync_many`): loaded here, not lazily.
+            await session.refresh(row, ["payload"])
+            row.last_error = CANCELLED_UNSURE
+            maybe.append((now, sent_notice(row, maybe=True)))
+        row.status = CANCELLED
+    await audit.record_notices(session, maybe)
 
 
 def _table() -> Table:
