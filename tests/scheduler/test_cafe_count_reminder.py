@@ -169,3 +169,15 @@ async def test_an_ask_day_moved_earlier_and_passed_cancels_the_waiting_ask(db: D
 
     assert count_messages(sent) == []
     assert [r.status for r in await reminders(db)] == ["cancelled"]
+
+
+async def test_an_ask_day_moved_later_by_a_new_closing_still_asks(db: Database, clock: FakeClock) -> None:
+    """January's ask waits for the 4th; on the 2nd Mariehønen is closed 4–8 January: the ask moves to the 11th and
+    goes then (helper-77's review: it kept the 4th as its day and was cancelled as past on the 5th)."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run.until(datetime(2027, 1, 2, 10, 0))
+    await load_visit_roster(db, clock, cafe_children={"MAR": MAR_COUNTS}, closing={"MAR": ["2027-01-04..2027-01-08"]})
+    sent = await run.until(datetime(2027, 1, 11, 12, 0))
+
+    assert count_messages(sent) == [(KARSTEN, asking("april og maj 2027", "2027-04"))]
+    assert [(local(r.due_at), r.status) for r in await reminders(db)] == [(datetime(2027, 1, 11, 8, 0), "sent")]

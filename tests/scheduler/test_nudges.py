@@ -523,3 +523,55 @@ async def test_a_value_out_of_range_from_a_forged_button_is_never_stored(
         assert reply.text.endswith("Intet er gemt."), value
         assert not reply.replace_original
     assert await ratings(db) == []
+
+
+@dataclass
+class FailsThenAnswersThenFails(RecordingMessenger):
+    """The 14:00 post fails with a 500 before Slack has it; the first look answers (nothing there); later looks fail."""
+
+    posts: int = 0
+    looks: int = 0
+
+    async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        self.posts += 1
+        if self.posts == 1:
+            raise DeliveryError("internal_error")
+        return await super().send(recipient, reply, metadata=metadata)
+
+    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+        self.looks += 1
+        if self.looks == 1:
+            return None
+        raise DeliveryError("internal_error")
+
+
+async def test_a_nudge_brought_back_that_slack_said_it_never_had_is_not_looked_for_or_maybe_sent(
+    db: Database, clock: FakeClock
+) -> None:
+    """Slack answered the look after a 500: nothing posted, and the nudge was cancelled with nothing left to ask. A
+    new goal brings it back; rated before it goes, it is cancelled again, sure: no second look, no `maybe_sent`, and
+    it may come back again (helper-77's review)."""
+    await load_roster(db, clock, MORNING)
+    messenger = FailsThenAnswersThenFails()
+    send = dispatcher(db, messenger, clock)
+    clock.set(NUDGE_TIME)
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await send.dispatch_due()
+    clock.set(datetime(2027, 3, 4, 14, 2))
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 2 3")
+    clock.set(datetime(2027, 3, 4, 14, 5))
+    assert (await send.dispatch_due()).cancelled == 1
+
+    clock.set(datetime(2027, 3, 4, 14, 30))
+    await Runner(db, clock)(LEAD, f"/teambot forløb mål AK12 {GOAL_3}")
+    clock.set(datetime(2027, 3, 4, 14, 40))
+    await plan_all(db, now=clock.now(), zone=CPH)
+    await Runner(db, clock)(PAEDAGOG, "/rating AK12 3 3")
+    clock.set(datetime(2027, 3, 4, 14, 41))
+    assert (await send.dispatch_due()).cancelled == 1
+
+    assert messenger.sent == [] and messenger.looks == 1
+    [row] = await notifications(db, NUDGE)
+    assert row.last_error != "nothing left to say; an earlier post unconfirmed"
+    assert await audit_entries(db, "notice.maybe_sent") == []

@@ -114,9 +114,9 @@ async def bring_back_cancelled(session: AsyncSession, planned: Iterable[Planned]
     an earlier attempt may have been posted (`CANCELLED_UNSURE`): a later look could find that post and settle the
     row with a payload it never carried.
 
-    The claim that cancelled the row posted nothing, so it no longer counts as an attempt; an earlier attempt Slack
-    may have posted still does, and the dispatcher looks for that post before posting again (its due time is kept,
-    so the look reaches back far enough)."""
+    The claim that cancelled the row posted nothing, so it no longer counts as an attempt; and since it was cancelled
+    sure (an earlier attempt that may have posted was looked for, and Slack said it had nothing), its reason goes
+    too: the next attempt need not look again, and settling it unsent is no `notice.maybe_sent`."""
     table = _table()
     rows = [{"key": p.dedupe_key, "new_payload": p.payload} for p in planned]
     if not rows:
@@ -134,6 +134,7 @@ async def bring_back_cancelled(session: AsyncSession, planned: Iterable[Planned]
             attempts=_one_attempt_back(table),
             next_attempt_at=None,
             claimed_by=None,
+            last_error=None,
         ),
         params=rows,
     )
@@ -201,9 +202,11 @@ async def sync_many(
                 continue
             if row.status == CANCELLED:
                 row.status = PENDING
-            if row.status == PENDING and (row.due_at != plan.due_at or not _same_json(stored, plan.payload)):
+            changed = row.due_at != plan.due_at or row.event_day != plan.event_day
+            if row.status == PENDING and (changed or not _same_json(stored, plan.payload)):
                 row.payload = plan.payload
                 row.due_at = plan.due_at
+                row.event_day = plan.event_day  # a key kept across days (a month's ask) moves with its day
         known = {row.dedupe_key for row, _ in rows}
         new.extend(p for p in wanted_rows if p.dedupe_key not in known and not p.queued_only)
     await _cancel(session, unwanted, now=now)
