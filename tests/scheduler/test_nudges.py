@@ -289,12 +289,12 @@ class PostedButUnconfirmed(RecordingMessenger):
         raise DeliveryError("internal_error")
 
 
-async def test_a_nudge_she_may_have_had_is_not_brought_back_by_a_new_goal(db: Database, clock: FakeClock) -> None:
-    """Mette's 14:00 nudge reached Slack, but Slack answered with an error and cannot tell later; she rated both
-    goals from it, so the retry had nothing to ask and was cancelled. A goal added after that brings no second
-    nudge that day: she may well have the first. (A guard for bringing cancelled nudges back.)"""
+async def _all_rated_from_a_failed_nudge_then_a_new_goal(
+    db: Database, clock: FakeClock, messenger: RecordingMessenger
+) -> Dispatcher:
+    """Mette's 14:00 nudge fails as `messenger` fails it; she rates both goals by 14:02, so the retry at 14:05 has
+    nothing to ask and is cancelled; at 14:30 the lead adds a third goal. Returns the dispatcher."""
     await load_roster(db, clock, MORNING)
-    messenger = PostedButUnconfirmed()
     send = dispatcher(db, messenger, clock)
     clock.set(NUDGE_TIME)
     await plan_all(db, now=clock.now(), zone=CPH)
@@ -303,10 +303,19 @@ async def test_a_nudge_she_may_have_had_is_not_brought_back_by_a_new_goal(db: Da
     await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
     await Runner(db, clock)(PAEDAGOG, "/rating AK12 2 3")
     clock.set(datetime(2027, 3, 4, 14, 5))
-    await send.dispatch_due()
+    assert (await send.dispatch_due()).cancelled == 1
     assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
     clock.set(datetime(2027, 3, 4, 14, 30))
     await Runner(db, clock)(LEAD, f"/teambot forløb mål AK12 {GOAL_3}")
+    return send
+
+
+async def test_a_nudge_she_may_have_had_is_not_brought_back_by_a_new_goal(db: Database, clock: FakeClock) -> None:
+    """Mette's 14:00 nudge reached Slack, but Slack answered with an error and cannot tell later; she rated both
+    goals from it, so the retry had nothing to ask and was cancelled. A goal added after that brings no second
+    nudge that day: she may well have the first. (A guard for bringing cancelled nudges back.)"""
+    messenger = PostedButUnconfirmed()
+    send = await _all_rated_from_a_failed_nudge_then_a_new_goal(db, clock, messenger)
 
     clock.set(datetime(2027, 3, 4, 14, 40))
     await plan_all(db, now=clock.now(), zone=CPH)
@@ -551,20 +560,8 @@ async def test_a_nudge_brought_back_that_slack_said_it_never_had_is_not_looked_f
     """Slack answered the look after a 500: nothing posted, and the nudge was cancelled with nothing left to ask. A
     new goal brings it back; rated before it goes, it is cancelled again, sure: no second look, no `maybe_sent`, and
     it may come back again (helper-77's review)."""
-    await load_roster(db, clock, MORNING)
     messenger = FailsThenAnswersThenFails()
-    send = dispatcher(db, messenger, clock)
-    clock.set(NUDGE_TIME)
-    await plan_all(db, now=clock.now(), zone=CPH)
-    await send.dispatch_due()
-    clock.set(datetime(2027, 3, 4, 14, 2))
-    await Runner(db, clock)(PAEDAGOG, "/rating AK12 1 3")
-    await Runner(db, clock)(PAEDAGOG, "/rating AK12 2 3")
-    clock.set(datetime(2027, 3, 4, 14, 5))
-    assert (await send.dispatch_due()).cancelled == 1
-
-    clock.set(datetime(2027, 3, 4, 14, 30))
-    await Runner(db, clock)(LEAD, f"/teambot forløb mål AK12 {GOAL_3}")
+    send = await _all_rated_from_a_failed_nudge_then_a_new_goal(db, clock, messenger)
     clock.set(datetime(2027, 3, 4, 14, 40))
     await plan_all(db, now=clock.now(), zone=CPH)
     await Runner(db, clock)(PAEDAGOG, "/rating AK12 3 3")
