@@ -22,11 +22,6 @@ def carries_key(message: dict[str, Any], key: str) -> bool:
     )
 
 
-# Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect
-# of the operation succeeded"); "unknown" is an answer without a readable error (a 5xx page).
-PARTLY_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "unknown"})
-
-
 class DeliveryError(Exception):
     """A message could not be delivered. `permanent` errors (user gone, channel archived) are not retried; `refused`:
     Slack answered that it posted nothing (every permanent error is one)."""

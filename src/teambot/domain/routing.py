@@ -47,7 +47,7 @@ def route(participants: Iterable[Participant], absences: Mapping[int, list[Absen
     deliveries: dict[int, Delivery] = {}
     for participant in participants:
         person = participant.person
-        absence = absence_on(absences, person, day)
+        absence = absence_on(absences, person.staff_id, day)
         if absence is None:
             deliveries[person.staff_id] = Delivery(person, participant.role)
         elif absence.substitute is not None:
@@ -68,12 +68,13 @@ def away(participants: Iterable[Participant], absences: Mapping[int, list[Absenc
     """The participants absent on `day`, as `route` sees them: whoever `route` sends in their place, or nobody."""
     result = []
     for participant in participants:
-        absence = absence_on(absences, participant.person, day)
+        absence = absence_on(absences, participant.person.staff_id, day)
         if absence is not None:
             result.append(Away(participant, absence.substitute))
     return result
 
 
-def absence_on(absences: Mapping[int, list[Absence]], person: Person, day: date) -> Absence | None:
-    """The absence that decides for `person` on `day`: the first registered that covers it."""
-    return next((a for a in absences.get(person.staff_id, []) if a.covers(day)), None)
+def absence_on(absences: Mapping[int, list[Absence]], staff_id: int, day: date) -> Absence | None:
+    """The absence that decides for the staff member on `day`: the first registered that covers it (meetings,
+    visits, cafés and `/uge` alike; the nudge's SQL follows the same rule)."""
+    return next((a for a in absences.get(staff_id, []) if a.covers(day)), None)

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
-from teambot.domain.routing import Absence, Person
+from teambot.domain.routing import Absence, Person, absence_on
 
 
 class Scope(StrEnum):
@@ -108,7 +108,7 @@ class RoutingTable:
         return None if shared is None else Assignee(shared, Scope.DISTRICT)
 
     def absence(self, person: Person, day: date) -> Absence | None:
-        return next((a for a in self.absences.get(person.staff_id, []) if a.covers(day)), None)
+        return absence_on(self.absences, person.staff_id, day)
 
     def route(self, institution_id: int, role: str, day: date) -> list[Routed]:
         """The recipients for `role` at the institution on `day`: the fixed consultant, their substitute while

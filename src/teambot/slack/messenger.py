@@ -10,7 +10,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from teambot.commands.messenger import PARTLY_DONE_ERRORS, DeliveryError, carries_key
+from teambot.commands.messenger import DeliveryError, carries_key
 from teambot.commands.registry import Reply
 from teambot.store.outbox import RATELIMITED
 
@@ -28,6 +28,11 @@ PERMANENT_ERRORS = frozenset(
         "msg_too_long",
     }
 )
+
+
+# Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect
+# of the operation succeeded"); "unknown" is an answer without a readable error (a 5xx page).
+PARTLY_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "unknown"})
 
 
 # What a call that never reached Slack, or never got its answer, raises. aiohttp's own errors (a kept connection

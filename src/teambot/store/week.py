@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.ratings import case_access
 from teambot.domain.routing import Absence as RoutingAbsence
-from teambot.domain.routing import Person
+from teambot.domain.routing import Person, absence_on
 from teambot.domain.week import GoalWeek, goal_week, overdue, silent_case, week_days
 from teambot.store import queries
 from teambot.store.models import Case, CaseConsultant, Goal, Institution, Meeting, Rating, Staff, StaffInstitution
@@ -121,7 +121,7 @@ async def institution_week(
     absences = await queries.absences_of(session, paedagog_ids, and_their_substitutes=True)
 
     def away(staff_id: int, day: date) -> bool:
-        return any(a.covers(day) for a in absences.get(staff_id, []))
+        return absence_on(absences, staff_id, day) is not None
 
     in_week_working_day = monday <= today <= friday and calendar.is_working_day(today)
     theirs = {i: a for i, a in absences.items() if i in paedagog_ids}
@@ -236,9 +236,9 @@ async def _stood_in(
     standing: dict[tuple[int, date], Person] = {}
     for paedagog_id in {c.paedagog_id for c in cases}:
         for day in days:
-            decisive = next((a for a in absences.get(paedagog_id, []) if a.covers(day)), None)
+            decisive = absence_on(absences, paedagog_id, day)
             substitute = decisive.substitute if decisive is not None else None
-            if substitute is not None and not any(a.covers(day) for a in absences.get(substitute.staff_id, [])):
+            if substitute is not None and absence_on(absences, substitute.staff_id, day) is None:
                 standing[paedagog_id, day] = substitute
     if not standing:
         return {}
