@@ -1,10 +1,10 @@
 """The småbørnscafé's monthly reminder: cafés are planned only from the counts an institution registers, so on its
 first working day of each month, at 08:00, the leads of an institution in the café model are asked for the counts
-of the coming four months that are still missing. Institutions that never registered a count are not in the model
-and are never asked; registering the counts before 08:00 cancels the message.
+of this month and the coming four that are still missing. Institutions that never registered a count are not in
+the model and are never asked; registering the counts before 08:00 cancels the message.
 
-Mariehønen has counts for February and March 2027. 1 January 2027 is nytårsdag and 2–3 January a weekend, so
-January's reminder goes on Monday 4 January.
+Mariehønen has counts for January, February and March 2027. 1 January 2027 is nytårsdag and 2–3 January a weekend,
+so January's reminder goes on Monday 4 January.
 """
 
 from __future__ import annotations
@@ -18,17 +18,19 @@ from teambot.store.models import Notification
 from teambot.testing.clock import FakeClock
 
 KIND = "cafe.count_missing"
-MAR_COUNTS = {"2027-02": 3, "2027-03": 4}
+MAR_COUNTS = {"2027-01": 2, "2027-02": 3, "2027-03": 4}
 FOOTER = "Du får denne besked, fordi du er leder for Vuggestuen Mariehønen."
 
 
-def asking(months: str, first: str, *, institution: str = "Vuggestuen Mariehønen", code: str = "MAR") -> str:
+def asking(
+    months: str, first: str, *, institution: str = "Vuggestuen Mariehønen", code: str = "MAR", why: str = ""
+) -> str:
     return (
         f"☕ Småbørnscafé: Hvor mange børn i {institution} fylder 1½ år i {months}? "
         "Uden tal kommer de børn ikke med i en café.\n"
         f"Registrér hver måned for sig, fx `/teambot café børn {first} <antal> {code}`. "
         "Skriv 0, hvis ingen børn fylder 1½ år den måned.\n"
-        f"Du får denne besked, fordi du er leder for {institution}."
+        + (why or f"Du får denne besked, fordi du er leder for {institution}.")
     )
 
 
@@ -47,17 +49,18 @@ async def reminders(db: Database) -> list[Notification]:
 
 
 async def test_the_leads_are_asked_on_the_first_working_day_of_each_month(db: Database, clock: FakeClock) -> None:
-    """Solsikken registered only a 0, for a month long gone: it is in the café model all the same, and all four
-    months are asked for. Birkelunden (Karsten's too) and Egebakken (Birgitte's) never registered a count."""
+    """Solsikken registered only a 0, for a month gone: it is in the café model all the same, and this month and
+    the four coming ones are asked for. Birkelunden (Karsten's too) and Egebakken (Birgitte's) never registered a
+    count."""
     run = await start(db, clock, {"MAR": MAR_COUNTS, "SOL": {"2026-10": 0}})
 
     sent = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
 
     sol = {"institution": "Børnehuset Solsikken", "code": "SOL"}
     assert sent == [
-        (KARSTEN, asking("februar, marts, april og maj 2027", "2027-02", **sol)),
+        (KARSTEN, asking("januar, februar, marts, april og maj 2027", "2027-01", **sol)),
         (KARSTEN, asking("april og maj 2027", "2027-04")),
-        (KARSTEN, asking("marts, april, maj og juni 2027", "2027-03", **sol)),
+        (KARSTEN, asking("februar, marts, april, maj og juni 2027", "2027-02", **sol)),
         (KARSTEN, asking("april, maj og juni 2027", "2027-04")),
     ]
     found = await reminders(db)
@@ -181,3 +184,14 @@ async def test_an_ask_day_moved_later_by_a_new_closing_still_asks(db: Database, 
 
     assert count_messages(sent) == [(KARSTEN, asking("april og maj 2027", "2027-04"))]
     assert [(local(r.due_at), r.status) for r in await reminders(db)] == [(datetime(2027, 1, 11, 8, 0), "sent")]
+
+
+async def test_this_months_missing_count_is_asked_for_too(db: Database, clock: FakeClock) -> None:
+    """Mariehønen has no count for January: children who turn 1½ in January can still be in a café until April
+    (up to 21 months), so January's ask asks for January too (it used to ask only for the months after it, and a
+    month nobody had counted was never asked for again once it had come)."""
+    run = await start(db, clock, {"MAR": {"2027-02": 3, "2027-03": 4}})
+
+    sent = count_messages(await run.until(datetime(2027, 1, 4, 12, 0)))
+
+    assert sent == [(KARSTEN, asking("januar, april og maj 2027", "2027-01"))]

@@ -3,7 +3,8 @@
 Invitations (with Deltager · Kan ikke) go out once, at the next decent moment after someone is invited; the lead's
 invitation carries a draft parent invitation for Aula. When no one of a profession can come, the lead is told.
 The working day before, everyone still coming gets a reminder saying who has accepted. And since cafés are planned
-only from the counts an institution registers, its leads are asked each month for the coming months' missing ones.
+only from the counts an institution registers, its leads are asked each month for the missing ones of that month and
+the coming ones.
 """
 
 from __future__ import annotations
@@ -459,7 +460,7 @@ async def sync_count_reminders(
     institutions: Collection[int] | None = None,
 ) -> None:
     """Keep this month's ask for missing counts current: for each institution in the café model (one that has
-    registered a count) with a month of the coming ones uncounted, one message to each of its leads on Slack, on its
+    registered a count) with this month or a coming one uncounted, one message to each of its leads on Slack, on its
     first working day of the month at `remind_at` (a bot down then sends it when back that working day); narrowed as
     counts come in, cancelled when none is missing, and cancelled when the ask day is gone (a closing took it, or it
     moved earlier and has passed): next month asks again. `institutions`: only those (a command registering a

@@ -21,9 +21,10 @@ PROPOSE_DAYS = 28  # a group becomes a café proposal when its café month start
 MIN_NOTICE_DAYS = 14  # never a café sooner than this after the proposal: parents must be invited via Aula
 MID_MONTH = 15
 MAX_COUNT = 40  # more children reaching 18 months in one month than this is a typing mistake
-# The leads are asked each month for the counts of this many coming months. A café is proposed four weeks before
-# its month and may hold children from 15 months, three months younger than those it is named by: planning one
-# can read the counts up to four months after the month it is planned in.
+# The leads are asked each month for the counts of this many coming months, and of the month itself. A café is
+# proposed four weeks before its month and may hold children from 15 months, three months younger than those it is
+# named by: planning one can read the counts up to four months after the month it is planned in. This month's
+# children can still be in a café until they are 21 months: a month still uncounted is asked for once more.
 COUNT_AHEAD_MONTHS = 4
 CAFE_ROLES = ("sundhedsplejerske", "småbørnskonsulent", "fysioterapeut", "tale-hørekonsulent")
 
@@ -59,9 +60,10 @@ def last_of_month(month: date) -> date:
 
 
 def months_to_count(today: date) -> list[date]:
-    """The months whose counts the leads are asked for in `today`'s month: the next `COUNT_AHEAD_MONTHS`."""
+    """The months whose counts the leads are asked for in `today`'s month: that month and the next
+    `COUNT_AHEAD_MONTHS`."""
     this = month_index(today)
-    return [month_at(this + ahead) for ahead in range(1, COUNT_AHEAD_MONTHS + 1)]
+    return [month_at(this + ahead) for ahead in range(COUNT_AHEAD_MONTHS + 1)]
 
 
 def count_ask_day(today: date, calendar: WorkCalendar) -> date | None:
