@@ -195,3 +195,28 @@ async def test_this_months_missing_count_is_asked_for_too(db: Database, clock: F
     sent = count_messages(await run.until(datetime(2027, 1, 4, 12, 0)))
 
     assert sent == [(KARSTEN, asking("januar, april og maj 2027", "2027-01"))]
+
+
+async def test_an_institution_that_stopped_counting_half_a_year_ago_is_not_asked(
+    db: Database, clock: FakeClock
+) -> None:
+    """Solsikken's latest count is for July 2026 and Birkelunden's for June 2026. In January 2027 Solsikken (six
+    months on) is asked and Birkelunden (seven) is not; in February neither is: an institution that stopped
+    registering counts half a year ago no longer has cafés, and its leads are not asked every month for ever."""
+    run = await start(db, clock, {"SOL": {"2026-07": 2}, "BIR": {"2026-05": 0, "2026-06": 1}})
+
+    sent = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
+
+    sol = {"institution": "Børnehuset Solsikken", "code": "SOL"}
+    assert sent == [(KARSTEN, asking("januar, februar, marts, april og maj 2027", "2027-01", **sol))]
+
+
+async def test_registering_a_count_again_brings_an_institution_back(db: Database, clock: FakeClock) -> None:
+    run = await start(db, clock, {"BIR": {"2026-06": 1}})
+    await run.until(datetime(2027, 1, 29, 12, 0))
+
+    await run(KARSTEN, "/teambot café børn 2027-02 0 BIR")
+    sent = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
+
+    bir = {"institution": "Birkelunden", "code": "BIR"}
+    assert sent == [(KARSTEN, asking("marts, april, maj og juni 2027", "2027-03", **bir))]

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.commands.visit_notices import role_definite
-from teambot.domain.cafe import CAFE_ROLES, count_ask_day, months_to_count
+from teambot.domain.cafe import CAFE_ROLES, count_ask_day, counting_since, months_to_count
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import WORKDAY_END, late_reminder_instant, local_instant, parse_hhmm
 from teambot.domain.routing_table import RoutingTable
@@ -459,16 +459,19 @@ async def sync_count_reminders(
     zone: ZoneInfo,
     institutions: Collection[int] | None = None,
 ) -> None:
-    """Keep this month's ask for missing counts current: for each institution in the café model (one that has
-    registered a count) with this month or a coming one uncounted, one message to each of its leads on Slack, on its
-    first working day of the month at `remind_at` (a bot down then sends it when back that working day); narrowed as
-    counts come in, cancelled when none is missing, and cancelled when the ask day is gone (a closing took it, or it
-    moved earlier and has passed): next month asks again. `institutions`: only those (a command registering a
+    """Keep this month's ask for missing counts current: for each institution in the café model that still counts
+    (a count registered for a month at most `COUNT_LAPSE_MONTHS` before this one) with this month or a coming one
+    uncounted, one message to each of its leads on Slack, on its first working day of the month at `remind_at` (a
+    bot down then sends it when back that working day); narrowed as counts come in, cancelled when none is missing,
+    and cancelled when the ask day is gone (a closing took it, or it moved earlier and has passed): next month asks
+    again. `institutions`: only those (a command registering a
     count). The calendars of institutions missing from `calendars` are read into it."""
     today = now.astimezone(zone).date()
     local_now = now.astimezone(zone).time()
     months = months_to_count(today)
-    counted = await counted_months(session, months, institutions=institutions)
+    # Only an institution still counting is asked: one whose latest count is at most `COUNT_LAPSE_MONTHS` before
+    # this month. One that stopped long ago stopped having cafés, and its leads were asked every month for ever.
+    counted = await counted_months(session, months, since=counting_since(today), institutions=institutions)
     at = parse_hhmm(remind_at)
     for institution_id in sorted(counted.keys() - calendars.keys()):
         # Created since `calendars` was read (a command between two transactions of a pass): read its own.

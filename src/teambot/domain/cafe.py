@@ -26,6 +26,11 @@ MAX_COUNT = 40  # more children reaching 18 months in one month than this is a t
 # named by: planning one can read the counts up to four months after the month it is planned in. This month's
 # children can still be in a café until they are 21 months: a month still uncounted is asked for once more.
 COUNT_AHEAD_MONTHS = 4
+# An institution whose latest count is for a month more than this many months before the ask's month is no longer
+# asked: it stopped registering counts, so it stopped having cafés (a børnehave now, or cafés held some other way),
+# and its leads should not be asked every month for ever. Half a year, counted from the latest month registered
+# (usually one ahead): a lead who missed a few asks is still asked, and any count registered brings it back.
+COUNT_LAPSE_MONTHS = 6
 CAFE_ROLES = ("sundhedsplejerske", "småbørnskonsulent", "fysioterapeut", "tale-hørekonsulent")
 
 
@@ -64,6 +69,11 @@ def months_to_count(today: date) -> list[date]:
     `COUNT_AHEAD_MONTHS`."""
     this = month_index(today)
     return [month_at(this + ahead) for ahead in range(COUNT_AHEAD_MONTHS + 1)]
+
+
+def counting_since(today: date) -> date:
+    """The earliest month whose count keeps an institution asked in `today`'s month (`COUNT_LAPSE_MONTHS`)."""
+    return month_at(month_index(today) - COUNT_LAPSE_MONTHS)
 
 
 def count_ask_day(today: date, calendar: WorkCalendar) -> date | None:

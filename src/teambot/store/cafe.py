@@ -63,12 +63,18 @@ async def counts_of(session: AsyncSession, institution_id: int) -> dict[date, in
 
 
 async def counted_months(
-    session: AsyncSession, months: Sequence[date], *, institutions: Collection[int] | None = None
+    session: AsyncSession, months: Sequence[date], *, since: date, institutions: Collection[int] | None = None
 ) -> dict[int, set[date]]:
-    """Every institution in the café model (a count registered for some month, 0 included), with those of `months`
-    it has a count for: one query, whatever the number of institutions. `institutions`: only those."""
+    """Every institution in the café model (a count registered for some month from `since` on, 0 included), with
+    those of `months` it has a count for: one query, whatever the number of institutions. `institutions`: only
+    those."""
     in_months = col(CafeCount.month).in_(list(months))
-    query = select(col(CafeCount.institution_id), case((in_months, col(CafeCount.month)), else_=None)).distinct()
+    counting = select(col(CafeCount.institution_id)).where(col(CafeCount.month) >= since)
+    query = (
+        select(col(CafeCount.institution_id), case((in_months, col(CafeCount.month)), else_=None))
+        .where(col(CafeCount.institution_id).in_(counting))
+        .distinct()
+    )
     if institutions is not None:
         query = query.where(col(CafeCount.institution_id).in_(list(institutions)))
     counted: dict[int, set[date]] = {}
