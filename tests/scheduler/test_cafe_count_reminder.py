@@ -9,17 +9,22 @@ so January's reminder goes on Monday 4 January.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from helpers_visits import BIRGITTE, KARSTEN, VisitRunner, load_visit_roster, local, rows
+from helpers_visits import BIRGITTE, KARSTEN, SOFIE, VisitRunner, load_visit_roster, local, rows, visit_roster
 from teambot.commands import Reply
+from teambot.domain.roster import parse_roster
 from teambot.store.db import Database
 from teambot.store.models import Notification
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
 
 KIND = "cafe.count_missing"
 MAR_COUNTS = {"2027-01": 2, "2027-02": 3, "2027-03": 4}
 FOOTER = "Du får denne besked, fordi du er leder for Vuggestuen Mariehønen."
+
+
+LONE = "U0LONE0001"  # a second lead of Mariehønen in some tests
 
 
 def asking(
@@ -220,3 +225,47 @@ async def test_registering_a_count_again_brings_an_institution_back(db: Database
 
     bir = {"institution": "Birkelunden", "code": "BIR"}
     assert sent == [(KARSTEN, asking("marts, april, maj og juni 2027", "2027-03", **bir))]
+
+
+async def test_an_absent_lead_s_ask_goes_to_the_substitute(db: Database, clock: FakeClock) -> None:
+    """Karsten registers on 2 January that he is away 4–8 January, with Sofie (a pædagog in Mariehønen) standing
+    in: the ask waiting for Monday 4 January goes to her instead, as a meeting's messages would (it went to him)."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run.until(datetime(2027, 1, 2, 10, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08 Sofie Lund")
+
+    sent = count_messages(await run.until(datetime(2027, 1, 4, 12, 0)))
+
+    why = "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Vuggestuen Mariehønen)."
+    assert sent == [(SOFIE, asking("april og maj 2027", "2027-04", why=why))]
+    assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "cancelled"), (SOFIE, "sent")]
+    await run(SOFIE, "/teambot café børn 2027-04 2 MAR")  # she can answer it
+
+
+async def test_an_absent_lead_without_a_substitute_leaves_the_ask_to_the_other_leads(
+    db: Database, clock: FakeClock
+) -> None:
+    """Mariehønen has two leads, Karsten and Lone. Karsten is away on 4 January with nobody standing in: only Lone
+    is asked."""
+    roster = visit_roster(cafe_children={"MAR": MAR_COUNTS})
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["MAR"]})
+    clock.set(datetime(2026, 12, 28, 9, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    run = VisitRunner(db, clock)
+    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-04")
+
+    sent = count_messages(await run.until(datetime(2027, 1, 4, 12, 0)))
+
+    assert sent == [(LONE, asking("april og maj 2027", "2027-04"))]
+
+
+async def test_an_absent_only_lead_without_a_substitute_is_not_asked(db: Database, clock: FakeClock) -> None:
+    """Karsten, Mariehønen's only lead, is away 4–8 January with nobody standing in: nobody is asked that month (as
+    nobody gets an absent meeting participant's messages then); February's ask asks again for what is missing."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08")
+
+    sent = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
+
+    assert sent == [(KARSTEN, asking("april, maj og juni 2027", "2027-04"))]
+    assert [(local(r.due_at).date(), r.status) for r in await reminders(db)] == [(date(2027, 2, 1), "sent")]

@@ -22,6 +22,7 @@ from teambot.commands.visit_notices import role_definite
 from teambot.domain.cafe import CAFE_ROLES, count_ask_day, counting_since, months_to_count
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import WORKDAY_END, late_reminder_instant, local_instant, parse_hhmm
+from teambot.domain.routing import Delivery, Participant, route
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, format_time, month_name, t, t_count
 from teambot.store import outbox, queries
@@ -437,8 +438,9 @@ def _wanted_rows(
     return once, reminders
 
 
-def counts_wanted(institution: Institution, missing: Sequence[date]) -> Reply:
-    """The month's ask to a lead for the counts still `missing` (counts only: the children are never named)."""
+def counts_wanted(institution: Institution, missing: Sequence[date], to: Delivery) -> Reply:
+    """The month's ask to a lead, or whoever stands in for one, for the counts still `missing` (counts only: the
+    children are never named)."""
     body = t(
         "cafe.count_missing",
         institution=institution.name,
@@ -446,7 +448,13 @@ def counts_wanted(institution: Institution, missing: Sequence[date]) -> Reply:
         month=f"{missing[0]:%Y-%m}",
         code=institution.code,
     )
-    return plain_notice(body, t("why.cafe.lead", institution=institution.name))
+    absent = to.on_behalf_of
+    why = (
+        t("why.visit.substitute", name=absent.name, role=LEAD_ROLE, institution=institution.name)
+        if absent is not None
+        else t("why.cafe.lead", institution=institution.name)
+    )
+    return plain_notice(body, why)
 
 
 async def sync_count_reminders(
@@ -485,6 +493,10 @@ async def sync_count_reminders(
     missing = {i: [m for m in months if m not in counted[i]] for i in ask_days}
     named = [i for i, gaps in missing.items() if gaps]
     places = {i.id: i for i in (await session.exec(select(Institution).where(col(Institution.id).in_(named)))).all()}
+    leads = {i: [Participant(lead, LEAD_ROLE) for lead in table.leads.get(i, ()) if lead.slack_id] for i in named}
+    absences = await queries.absences_of(
+        session, {p.person.staff_id for them in leads.values() for p in them}, ending_from=today
+    )
     # Every institution in the model: one with no ask left this month, or nothing missing, has a waiting ask cancelled.
     planned: dict[int, list[outbox.Planned]] = {institution_id: [] for institution_id in counted}
     for institution_id, day in ask_days.items():
@@ -492,22 +504,23 @@ async def sync_count_reminders(
         if institution is None:
             continue
         due = max(local_instant(day, at, zone), now)
-        payload = as_payload(counts_wanted(institution, missing[institution_id]))
-        for lead in table.leads.get(institution_id, ()):
-            if lead.slack_id:
-                planned[institution_id].append(
-                    outbox.Planned(
-                        dedupe_key=f"cafe-count:{institution_id}:{today:%Y-%m}:{lead.slack_id}",
-                        kind=COUNT_MISSING,
-                        recipient=lead.slack_id,
-                        subject=institution.code,
-                        due_at=due,
-                        ref_type=INSTITUTION,
-                        ref_id=institution_id,
-                        event_day=day,
-                        institution_id=institution_id,
-                        payload=payload,
-                    )
+        # A lead away on the ask's day is routed as a meeting's participant is: to the substitute registered with
+        # `/teambot fravær`, else to nobody in his place (the institution's other leads are asked in their own
+        # right); with no lead left, nobody is asked this month and next month's ask asks again.
+        for to in route(leads[institution_id], absences, day):
+            planned[institution_id].append(
+                outbox.Planned(
+                    dedupe_key=f"cafe-count:{institution_id}:{today:%Y-%m}:{to.recipient.slack_id}",
+                    kind=COUNT_MISSING,
+                    recipient=to.recipient.slack_id,
+                    subject=institution.code,
+                    due_at=due,
+                    ref_type=INSTITUTION,
+                    ref_id=institution_id,
+                    event_day=day,
+                    institution_id=institution_id,
+                    payload=as_payload(counts_wanted(institution, missing[institution_id], to)),
                 )
+            )
     # Rows of days before today are past asks (sent, or cancelled by the planner's pass): not read.
     await outbox.sync_many(session, ref_type=INSTITUTION, kinds=(COUNT_MISSING,), planned=planned, now=now, since=today)
