@@ -9,15 +9,21 @@ so January's reminder goes on Monday 4 January.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
 
 from helpers_visits import BIRGITTE, KARSTEN, SOFIE, VisitRunner, load_visit_roster, local, rows, visit_roster
-from teambot.commands import Reply
+from teambot.commands import Reply, cafe_notices
 from teambot.domain.roster import parse_roster
+from teambot.scheduler.visits import plan_cafes
 from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.store.roster_import import import_roster
-from teambot.testing.clock import FakeClock
+from teambot.testing.clock import COPENHAGEN, FakeClock
 
 KIND = "cafe.count_missing"
 MAR_COUNTS = {"2027-01": 2, "2027-02": 3, "2027-03": 4}
@@ -269,3 +275,53 @@ async def test_an_absent_only_lead_without_a_substitute_is_not_asked(db: Databas
 
     assert sent == [(KARSTEN, asking("april, maj og juni 2027", "2027-04"))]
     assert [(local(r.due_at).date(), r.status) for r in await reminders(db)] == [(date(2027, 2, 1), "sent")]
+
+
+async def test_a_count_registered_while_a_pass_syncs_the_ask_is_not_asked_for(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL, READ COMMITTED: the planner's pass has read the counts for the ask when Karsten registers April's.
+    His command narrows the waiting ask at once; the pass must not then write April back into it (it did: the ask
+    went out with April in it unless the next pass came before 08:00). The pass is held inside its sync until the
+    command has finished or waits for a lock. (SQLite runs one write transaction at a time: nothing to race.)"""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite runs one write transaction at a time")
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run.until(datetime(2027, 1, 4, 7, 30))
+    inside, go_on = asyncio.Event(), asyncio.Event()
+    read_counts = cafe_notices.counted_months
+
+    async def held_in_the_pass(*args: Any, **kwargs: Any) -> Any:
+        found = await read_counts(*args, **kwargs)
+        if kwargs.get("institutions") is None:  # the pass reads every institution's; a command its own
+            inside.set()
+            await go_on.wait()
+        return found
+
+    monkeypatch.setattr(cafe_notices, "counted_months", held_in_the_pass)
+    planning = asyncio.ensure_future(plan_cafes(db, now=clock.now(), zone=COPENHAGEN))
+    await inside.wait()
+    registering = asyncio.ensure_future(run(KARSTEN, "/teambot café børn 2027-04 2 MAR"))
+    await done_or_waiting_for_a_lock(db, registering)
+    go_on.set()
+    await planning
+    await registering
+
+    [waiting] = await reminders(db)
+    assert (waiting.status, waiting.payload["text"]) == ("pending", asking("maj 2027", "2027-05"))
+
+
+async def done_or_waiting_for_a_lock(db: Database, task: asyncio.Future[Any]) -> None:
+    """Until `task` is done or one of this database's transactions waits for a lock (PostgreSQL)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    for _ in range(1000):
+        if task.done():
+            return
+        async with db.engine.connect() as connection:
+            if (await connection.execute(waiting)).scalar_one():
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the command neither finished nor waited for a lock")

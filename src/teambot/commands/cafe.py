@@ -111,7 +111,8 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
 
 async def _ask_again(ctx: Context, session: AsyncSession, institution_id: int) -> None:
     """The leads' ask for missing counts follows at once: a count registered just before it goes out is not asked
-    for (the planner's next pass would be too late)."""
+    for (the planner's next pass would be too late). A pass syncing the ask meanwhile is waited for, not the whole
+    pass (`sync_count_reminders` takes `lock_count_asks`): it cannot write the old months back after this."""
     municipality = await queries.municipality(session)
     await sync_count_reminders(
         session,

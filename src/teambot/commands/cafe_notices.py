@@ -33,6 +33,7 @@ from teambot.store.cafe import (
     CafeMove,
     counted_months,
     invites_of_sessions,
+    lock_count_asks,
     unfilled_roles,
 )
 from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
@@ -474,6 +475,8 @@ async def sync_count_reminders(
     and cancelled when the ask day is gone (a closing took it, or it moved earlier and has passed): next month asks
     again. `institutions`: only those (a command registering a
     count). The calendars of institutions missing from `calendars` are read into it."""
+    # Before the counts are read, and held until the caller commits: call this last in a transaction.
+    await lock_count_asks(session)
     today = now.astimezone(zone).date()
     local_now = now.astimezone(zone).time()
     months = months_to_count(today)

@@ -62,6 +62,21 @@ async def counts_of(session: AsyncSession, institution_id: int) -> dict[date, in
     return {r.month: r.children for r in rows}
 
 
+# The key of the PostgreSQL advisory lock the syncs of the monthly count ask take ("cafe" in ASCII).
+COUNT_ASK_LOCK = 0x63616665
+
+
+async def lock_count_asks(session: AsyncSession) -> None:
+    """Serialise the syncs of the count ask (PostgreSQL) until the transaction ends: a pass that has read the counts
+    must not write its older months over the ask a command just narrowed. Not the planner's lock
+    (`visits.lock_planning`), which a pass holds while it plans the whole årshjul: a command registering a count
+    waits only for another sync of the ask, which is the last step of its transaction. SQLite runs one write
+    transaction at a time already."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await session.exec(select(func.pg_advisory_xact_lock(COUNT_ASK_LOCK)))
+
+
 async def counted_months(
     session: AsyncSession, months: Sequence[date], *, since: date, institutions: Collection[int] | None = None
 ) -> dict[int, set[date]]:
