@@ -245,7 +245,30 @@ async def test_an_absent_lead_s_ask_goes_to_the_substitute(db: Database, clock: 
     why = "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Vuggestuen Mariehønen)."
     assert sent == [(SOFIE, asking("april og maj 2027", "2027-04", why=why))]
     assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "cancelled"), (SOFIE, "sent")]
-    await run(SOFIE, "/teambot café børn 2027-04 2 MAR")  # she can answer it
+    answer = await run(SOFIE, "/teambot café børn 2027-04 2 MAR")
+    assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
+
+
+async def test_a_substitute_from_another_institution_can_answer_the_ask_while_the_lead_is_away(
+    db: Database, clock: FakeClock
+) -> None:
+    """Birgitte, the lead of Egebakken, stands in for Karsten 4–8 January: she gets Mariehønen's ask and can answer
+    it, though she is not on Mariehønen's staff (she was refused, asked for what she could not give). After his
+    absence she is refused again, and nothing is stored."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run.until(datetime(2027, 1, 2, 10, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08 Birgitte Holm")
+
+    sent = count_messages(await run.until(datetime(2027, 1, 4, 12, 0)))
+    assert [to for to, _ in sent] == [BIRGITTE]
+    answer = await run(BIRGITTE, "/teambot café børn 2027-04 2 MAR")
+    assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
+
+    await run.until(datetime(2027, 1, 11, 9, 0))
+    refused = await run(BIRGITTE, "/teambot café børn 2027-05 3 MAR")
+    assert refused.text == "Kun personalet i Vuggestuen Mariehønen kan registrere børn til caféen. Intet er gemt."
+    later = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
+    assert later == [(KARSTEN, asking("maj og juni 2027", "2027-05"))]  # April was stored, May was not
 
 
 async def test_an_absent_lead_without_a_substitute_leaves_the_ask_to_the_other_leads(

@@ -30,6 +30,7 @@ from teambot.domain.cafe import (
 )
 from teambot.domain.dates import parse_month
 from teambot.domain.numbers import parse_int
+from teambot.domain.routing import absence_on
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, month_name, t, t_count
 from teambot.store import cafe as store
@@ -55,13 +56,22 @@ async def cafe(ctx: Context, args: str) -> Reply:
     return await _overview(ctx, staff, args.strip())
 
 
-async def _own_institution(session: AsyncSession, staff: Staff, text: str) -> Institution:
-    """The named institution, which the caller must belong to; or the caller's only institution."""
+async def _own_institution(
+    session: AsyncSession, staff: Staff, text: str, *, standing_in_on: date | None = None
+) -> Institution:
+    """The named institution, which the caller must belong to; or the caller's only institution. `standing_in_on`:
+    the caller may also stand in that day for an absent lead of the named institution (who gets its count ask)."""
     if text:
         institution = await visit_store.institution_by_text(session, text)
         if institution is None:
             raise UserError(t("cafe.unknown_institution", text=text))
-        if institution.id is None or not await visit_store.is_member(session, staff, institution.id):
+        if institution.id is None or not (
+            await visit_store.is_member(session, staff, institution.id)
+            or (
+                standing_in_on is not None
+                and await _stands_in_for_a_lead(session, staff, institution.id, standing_in_on)
+            )
+        ):
             raise UserError(t("cafe.not_member", institution=institution.name))
         return institution
     mine = list(await queries.institutions_of(session, staff))
@@ -70,6 +80,15 @@ async def _own_institution(session: AsyncSession, staff: Staff, text: str) -> In
     if len(mine) > 1:
         raise UserError(t("cafe.which_institution", codes=", ".join(i.code for i in mine)))
     return mine[0]
+
+
+async def _stands_in_for_a_lead(session: AsyncSession, staff: Staff, institution_id: int, day: date) -> bool:
+    """Whether `staff` is the registered substitute of one of the institution's leads absent on `day`: the count
+    ask goes to her then (`sync_count_reminders` routes it as a meeting's), so she may answer it."""
+    leads = [lead.id for lead in await queries.leads_of(session, institution_id) if lead.id is not None]
+    absences = await queries.absences_of(session, leads, ending_from=day)
+    standing_in = (absence_on(absences, lead, day) for lead in leads)
+    return any(a is not None and a.substitute is not None and a.substitute.staff_id == staff.id for a in standing_in)
 
 
 # -- counts -----------------------------------------------------------------------------------------------------
@@ -94,7 +113,7 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
     if not earliest <= month <= latest:
         raise UserError(t("cafe.month_out_of_range", month=_month(month), first=_month(earliest), last=_month(latest)))
     async with ctx.db.write() as session:
-        institution = await _own_institution(session, staff, " ".join(words[taken + 1 :]))
+        institution = await _own_institution(session, staff, " ".join(words[taken + 1 :]), standing_in_on=today)
         assert institution.id is not None
         old = await store.set_count(session, institution.id, month, children, actor=ctx.user_id, now=ctx.clock.now())
         covering = await store.sessions_covering(session, institution.id, month)
