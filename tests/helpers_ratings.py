@@ -20,7 +20,7 @@ from teambot.store.db import Database
 from teambot.store.models import AuditEntry, Case, Goal, Notification, Rating, Staff
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
-from teambot.testing.roster import small_roster
+from teambot.testing.roster import SUBSTITUTE, small_roster
 
 NOW = datetime(2027, 3, 4, 15, 0)  # Thursday, local time
 TODAY = date(2027, 3, 4)
@@ -62,6 +62,19 @@ def lead_of_both_institutions(data: dict[str, Any]) -> None:
     for person in data["staff"]:
         if "leder" in person["roles"]:
             person["institutions"] = ["SOL", "MAR"]
+
+
+def substitute_has_a_child(data: dict[str, Any]) -> None:
+    """Ali Hassan (SUBSTITUTE) is the pædagog of BM04 at SOL, one goal."""
+    data["case"].append(
+        {
+            **data["case"][0],
+            "code": "BM04",
+            "paedagog": SUBSTITUTE,
+            "consultants": [],
+            "goals": ["Deltager i samling"],
+        }
+    )
 
 
 async def ratings(db: Database) -> list[Rating]:

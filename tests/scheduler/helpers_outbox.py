@@ -4,15 +4,19 @@ Slack actually received, and a pacing recorder so no test ever sleeps for real."
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from teambot.commands.messenger import METADATA_EVENT
@@ -134,3 +138,21 @@ def dispatcher_for(
 ) -> Dispatcher:
     pacing = pacing or Pacing()
     return Dispatcher(db, messenger, clock, sleep=pacing.sleep, monotonic=pacing.monotonic, **options)
+
+
+def fail_draws(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str, *, times: int) -> None:
+    """Make the next `times` calls of `module.name` (an async read a message is drawn from at send time) fail as a
+    passing database error does: SQLite's "database is locked". SQLAlchemy's text of it carries the statement's
+    parameters, a case code among them."""
+    real = getattr(module, name)
+    left = [times]
+
+    async def draw(*args: Any, **kwargs: Any) -> Any:
+        if left[0] > 0:
+            left[0] -= 1
+            raise OperationalError(
+                "SELECT * FROM case WHERE code = ?", ("AK12",), sqlite3.OperationalError("database is locked")
+            )
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, draw)

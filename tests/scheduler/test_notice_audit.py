@@ -21,15 +21,17 @@ from helpers_outbox import (
     MEETING_DAY,
     delivered,
     dispatcher_for,
+    fail_draws,
     messenger_for,
     notifications,
     plan_small_roster,
 )
-from test_nudge_substitute import UnsureMessenger, absent_with, substitute_has_a_child
+from test_nudge_substitute import UnsureMessenger, absent_with
 from typer.testing import CliRunner
 
+import teambot.scheduler.digest
 from conftest import Runner
-from helpers_ratings import goal_ids, load_roster
+from helpers_ratings import goal_ids, load_roster, substitute_has_a_child
 from teambot.cli import app
 from teambot.commands.messenger import DeliveryError, notification_metadata
 from teambot.commands.notices import from_payload
@@ -258,6 +260,52 @@ async def test_a_friday_digest_drawn_for_each_try_names_its_lead_once_when_deliv
     assert await entries_naming(db, "AK12", LEAD) == [
         ("teambot", "notice.sent", {"kind": "digest.week", "recipient": LEAD})
     ]
+
+
+async def test_a_friday_digest_whose_draw_fails_for_a_moment_is_delivered_later_that_day(
+    db: Database,
+    clock: FakeClock,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The week cannot be read at 12:00 (the database is locked): the digest waits, as a post Slack could not take
+    # does, instead of the lead getting none this week. The log and the row say what failed, never about which child.
+    await plan_friday_digest(db, clock)
+    fail_draws(monkeypatch, teambot.scheduler.digest, "week_for_digest", times=1)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    assert (await dispatcher.dispatch_due()).retried == 1
+    [row] = await notifications(db, kind="digest.week")
+    assert (row.status, delivered(fake_slack)) == ("pending", [])
+    assert "OperationalError" in caplog.text
+    assert "AK12" not in caplog.text + (row.last_error or "")
+
+    clock.advance(minutes=1)
+    assert (await dispatcher.dispatch_due()).sent == 1
+
+    [post] = delivered(fake_slack)
+    assert post.channel == LEAD and "AK12" in post.text
+    assert fake_slack.calls_to("conversations.history") == []  # a draw that failed posted nothing: no look
+    assert await entries_naming(db, "AK12", LEAD) == [
+        ("teambot", "notice.sent", {"kind": "digest.week", "recipient": LEAD})
+    ]
+
+
+async def test_a_friday_digest_that_cannot_be_drawn_fails_when_its_attempts_are_used_up(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await plan_friday_digest(db, clock)
+    fail_draws(monkeypatch, teambot.scheduler.digest, "week_for_digest", times=MAX_ATTEMPTS)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    for _ in range(MAX_ATTEMPTS - 1):
+        assert (await dispatcher.dispatch_due()).retried == 1
+        clock.advance(minutes=16)  # past the longest backoff
+    assert (await dispatcher.dispatch_due()).failed == 1
+
+    [row] = await notifications(db, kind="digest.week")
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert delivered(fake_slack) == []
+    assert await entries_naming(db, "AK12", LEAD) == []
 
 
 async def test_a_message_about_an_institution_names_no_child(

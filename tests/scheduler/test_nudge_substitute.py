@@ -27,6 +27,7 @@ from helpers_ratings import (
     nudge_buttons,
     ratings,
     staff_id,
+    substitute_has_a_child,
 )
 from teambot.commands.messenger import DeliveryError
 from teambot.commands.registry import Reply
@@ -45,19 +46,6 @@ WHY_SUBSTITUTE = (
 
 def absent_with(substitute: str) -> list[dict[str, str]]:
     return [{**ABSENT_THIS_WEEK, "substitute": substitute}]
-
-
-def substitute_has_a_child(data: dict[str, Any]) -> None:
-    """Ali Hassan (SUBSTITUTE) is the pædagog of BM04 at SOL, one goal."""
-    data["case"].append(
-        {
-            **data["case"][0],
-            "code": "BM04",
-            "paedagog": SUBSTITUTE,
-            "consultants": [],
-            "goals": ["Deltager i samling"],
-        }
-    )
 
 
 def paedagog_has_a_child_at_mar(data: dict[str, Any]) -> None:

@@ -10,7 +10,9 @@ from itertools import count
 from typing import Any
 
 import pytest
+from helpers_outbox import fail_draws
 
+import teambot.scheduler.nudges
 from conftest import Runner
 from helpers_ratings import (
     GOAL_1,
@@ -25,6 +27,7 @@ from helpers_ratings import (
     nudge_buttons,
     ratings,
     staff_id,
+    substitute_has_a_child,
 )
 from teambot.commands.messenger import DeliveryError
 from teambot.commands.registry import Reply
@@ -33,7 +36,7 @@ from teambot.scheduler.nudges import NUDGE, nudge_refreshers, plan_nudges
 from teambot.scheduler.planner import plan_all
 from teambot.store.db import Database
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, SUBSTITUTE
 
 CPH = COPENHAGEN
 THURSDAY = date(2027, 3, 4)
@@ -385,6 +388,27 @@ async def test_a_nudge_left_over_from_a_day_the_bot_was_down_is_not_sent_later(d
 
     assert nudges_sent(messenger) == []
     assert [r.status for r in await notifications(db, NUDGE)] == ["cancelled"]
+
+
+async def test_a_nudge_whose_redraw_fails_for_a_moment_is_sent_at_a_later_pass(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The goals cannot be read for the first of the two 14:00 nudges (the database is locked): that nudge waits and
+    goes at the next pass, and the other is not held back by it."""
+    await load_roster(db, clock, MORNING, adjust=substitute_has_a_child)
+    await plan(db, clock)
+    messenger = RecordingMessenger()
+    send = dispatcher(db, messenger, clock)
+    fail_draws(monkeypatch, teambot.scheduler.nudges, "nudge_items", times=1)
+
+    clock.set(NUDGE_TIME)
+    stats = await send.dispatch_due()
+    assert (stats.sent, stats.retried) == (1, 1)
+
+    clock.set(datetime(2027, 3, 4, 14, 1))
+    assert (await send.dispatch_due()).sent == 1
+    assert sorted(s.recipient for s in nudges_sent(messenger)) == sorted([PAEDAGOG, SUBSTITUTE])
+    assert [r.status for r in await notifications(db, NUDGE)] == ["sent", "sent"]
 
 
 async def test_a_case_closed_after_planning_gets_no_nudge(db: Database, clock: FakeClock) -> None:

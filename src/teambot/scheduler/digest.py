@@ -6,7 +6,6 @@ Planned in the morning, drawn at send time, so it shows the ratings given up to 
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +24,6 @@ from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Notification, Staff
-
-log = logging.getLogger(__name__)
 
 DIGEST = "digest.week"
 DIGEST_WEEKDAY = 4  # Friday
@@ -85,13 +82,8 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
             return None  # the lead left: no digest
         context = Context(db=db, clock=clock, user_id=row.recipient, zone=zone, staff=lead)
         year, week = row.event_day.isocalendar()[:2]
-        try:
-            week_reply = await week_for_digest(context, lead, year, week)
-        except Exception:
-            # As when the digest was `/uge` run for the lead: one lead's week that cannot be drawn is no digest,
-            # rather than an error that would hold back every message due after it.
-            log.exception("could not draw the digest of notification %s", row.id)
-            return None
+        # A week that cannot be drawn now (the database busy) raises: the dispatcher tries the digest again later.
+        week_reply = await week_for_digest(context, lead, year, week)
         if week_reply is None:
             return None  # nothing to report: no digest
         why = (

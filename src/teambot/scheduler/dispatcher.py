@@ -32,7 +32,8 @@ from teambot.store.outbox import RATELIMITED, REFUSED, may_have_posted, named_ca
 
 log = logging.getLogger(__name__)
 
-# Redraws a row's message just before sending (new payload), or says it is no longer needed (None).
+# Redraws a row's message just before sending (new payload), or says it is no longer needed (None). One that
+# raises is tried again later (`Dispatcher._undrawn`).
 Refresher = Callable[[Notification], Awaitable[dict[str, Any] | None]]
 
 MAX_ATTEMPTS = 8
@@ -258,7 +259,11 @@ class Dispatcher:
             return
         refresh = self.refreshers.get(row.kind)
         if refresh is not None:
-            payload = await refresh(row)
+            try:
+                payload = await refresh(row)
+            except Exception as exc:
+                await self._undrawn(row, exc, stats, earlier_unsure=unsure)
+                return
             if payload is None:
                 # Whether an earlier attempt posted is unknown here: the row must not be brought back with a new
                 # payload a later look could settle it with (`outbox.bring_back_cancelled`).
@@ -337,6 +342,22 @@ class Dispatcher:
             stats.failed += 1
             if await self._reroute(row, exc.reason):
                 stats.rerouted += 1
+
+    async def _undrawn(self, row: Notification, exc: Exception, stats: DispatchStats, *, earlier_unsure: bool) -> None:
+        """The message could not be drawn (a passing database error, say): nothing was posted. Tried again after a
+        backoff, as a failed post is, until the row's attempts are used up; never cancelled for it, which would
+        drop the message (a lead's digest for the week). Logged and stored by the error's type alone: its text can
+        carry a statement's parameters, case data among them."""
+        reason = f"{outbox.UNDRAWN}{type(exc).__name__}"
+        log.warning("could not draw notification %s (attempt %d): %s", row.id, row.attempts, type(exc).__name__)
+        if row.attempts < MAX_ATTEMPTS:
+            # An earlier attempt that may have posted, and that no look settled, is still looked for next time.
+            error = row.last_error if earlier_unsure and row.last_error else reason
+            await self._retry_at(row, self.clock.now() + outbox.backoff(row.attempts), error)
+            stats.retried += 1
+        else:
+            await self._finish(row, outbox.FAILED, error=reason, maybe_posted=earlier_unsure)
+            stats.failed += 1
 
     async def _wait_as_asked(self, row: Notification, seconds: float, reason: str, stats: DispatchStats) -> None:
         """Slack answered 429: the recipient's rows wait `seconds`, and this one uses up no attempt (nothing was

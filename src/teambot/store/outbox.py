@@ -29,9 +29,10 @@ PENDING, SENDING, SENT, CANCELLED, MISSED, FAILED = "pending", "sending", "sent"
 # The last error of a row cancelled (nothing left to say) while an earlier attempt of it may have been posted.
 CANCELLED_UNSURE = "nothing left to say; an earlier post unconfirmed"
 # A stored reason's mark that Slack refused the post outright, so nothing was posted. Any reason without it (a 5xx,
-# no answer at all, or one stored by a version before the mark) may have posted, except a 429's.
+# no answer at all, or one stored by a version before the mark) may have posted, except a 429's or an `UNDRAWN` one.
 REFUSED = "refused: "
 RATELIMITED = "ratelimited"  # the reason for a 429, which posted nothing
+UNDRAWN = "not drawn: "  # a stored reason's mark that the message could not be drawn at send time: nothing was posted
 MEETING_KINDS_PREFIX = "meeting."  # a message about one child's status meeting: its subject is the case code
 CASES = "cases"  # a payload's codes of the children its message names, where the subject cannot say (nudge, digest)
 
@@ -39,7 +40,7 @@ CASES = "cases"  # a payload's codes of the children its message names, where th
 def may_have_posted(last_error: str | None) -> bool:
     """Whether the failed attempt that left `last_error` may have reached the recipient all the same. Then the post
     is looked for before posting again, and a message settled unsent after it is audited as maybe sent."""
-    return last_error is not None and last_error != RATELIMITED and not last_error.startswith(REFUSED)
+    return last_error is not None and last_error != RATELIMITED and not last_error.startswith((REFUSED, UNDRAWN))
 
 
 def named_cases(kind: str, subject: str, payload: dict[str, Any]) -> tuple[str, ...]:
