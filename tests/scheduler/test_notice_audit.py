@@ -20,6 +20,7 @@ from helpers_outbox import (
     FIRST_REMINDERS_DUE,
     MEETING_DAY,
     delivered,
+    deliveries_per_key,
     dispatcher_for,
     fail_draws,
     messenger_for,
@@ -43,6 +44,7 @@ from teambot.scheduler.nudges import NUDGE, nudge_refreshers, plan_nudges
 from teambot.scheduler.planner import plan_all, plan_case
 from teambot.store import outbox
 from teambot.store.db import Database
+from teambot.store.models import Notification
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster
@@ -642,3 +644,64 @@ async def test_a_reminder_slack_refused_is_not_maybe_sent_when_its_meeting_is_mo
     await ReplanningRunner(db, clock)(LEAD, "/teambot flyt AK12 2027-04-06")
     assert await maybe_sent_about(db, "AK12") == []
     assert await cancelled_reminders(db) == ["refused: invalid_auth"] * 3 + NEVER_TRIED
+
+
+LATE = datetime(2027, 3, 24, 9, 30)  # Wednesday before Easter, after the 1-day reminder of Tuesday 30 March
+
+
+async def late_reminder_posted_unconfirmed(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> tuple[int, Notification]:
+    """AK12 is planned at 09:30 on 24 March, too late for every reminder of its meeting on 30 March: its last reminder
+    goes out at once. Slack posts the first of the three (stamped 09:30) and answers 500. AK12's id, and that row."""
+    fake_slack.clock = clock.now  # a look from a later moment does not see the 09:30 post, as in Slack
+    clock.set(LATE)
+    ident = await plan_small_roster(db, clock, start_meeting=date(2027, 2, 12))
+    fake_slack.fail("chat.postMessage", status=500, posted=True)
+    stats = await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()
+    assert (stats.sent, stats.retried) == (2, 1)
+    [unsure] = [r for r in await notifications(db, kind=REMINDER) if r.status == outbox.PENDING]
+    assert deliveries_per_key(fake_slack)[unsure.dedupe_key] == 1
+    return ident, unsure
+
+
+async def test_a_reminder_slack_may_have_posted_keeps_its_time_and_text_until_the_look_settles_it(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # The planner's pass at 09:40 plans the late reminder for "now" again. Had the row taken 09:40 as its time, the
+    # look before the retry (from 5 minutes before it) would miss the 09:30 post, and the reminder would go twice.
+    ident, unsure = await late_reminder_posted_unconfirmed(db, clock, fake_slack)
+    clock.set(LATE + timedelta(minutes=10))
+    await plan_case(db, ident, now=clock.now(), zone=CPH)
+
+    clock.advance(minutes=1)
+    assert (await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()).sent == 1
+
+    assert deliveries_per_key(fake_slack)[unsure.dedupe_key] == 1
+    assert {r.status for r in await notifications(db, kind=REMINDER)} == {outbox.SENT}
+    assert details(await notices_about(db, "AK12")) == told(LEAD, PAEDAGOG, PSYKOLOG)
+    assert await maybe_sent_about(db, "AK12") == []
+
+
+async def test_a_reminder_slack_may_have_posted_wanted_again_after_a_move_and_back_is_looked_for_not_posted_again(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # The meeting is moved away at 09:35 (the unsure reminder is cancelled: maybe sent) and back at 09:40, to the same
+    # day and time: the reminder's key is wanted again. It comes back as it was: looked for first, found, sent once.
+    _, unsure = await late_reminder_posted_unconfirmed(db, clock, fake_slack)
+    run = ReplanningRunner(db, clock)
+    clock.set(LATE + timedelta(minutes=5))
+    await run(LEAD, "/teambot flyt AK12 2027-04-06")
+    assert await maybe_sent_about(db, "AK12") == told(unsure.recipient)
+    clock.set(LATE + timedelta(minutes=10))
+    await run(LEAD, "/teambot flyt AK12 2027-03-30")
+
+    clock.advance(minutes=1)
+    await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()
+
+    assert deliveries_per_key(fake_slack)[unsure.dedupe_key] == 1
+    [row] = [r for r in await notifications(db, kind=REMINDER) if r.dedupe_key == unsure.dedupe_key]
+    assert row.status == outbox.SENT
+    reminded = [d for d in details(await notices_about(db, "AK12")) if d["kind"] == REMINDER]
+    assert reminded == told(LEAD, PAEDAGOG, PSYKOLOG)  # beside the two moves' notices
+    assert await maybe_sent_about(db, "AK12") == told(unsure.recipient)  # once, when it was cancelled

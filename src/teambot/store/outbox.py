@@ -165,10 +165,12 @@ async def sync_many(
     """Make the pending rows about many things (meetings, say; `planned` by ref_id) match what is planned for them.
 
     New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled comes back;
-    a pending row whose content changed is updated in place. A `queued_only` plan keeps its row if it is pending
-    and changes nothing else. One read of their rows, one insert of the new ones,
-    and writes only for the rows that change. `since`: rows whose event day is earlier are not read nor touched
-    (a thing that gets rows month after month, such as an institution, need not read them all)."""
+    a pending row whose content changed is updated in place, unless an earlier attempt may have posted it
+    (`_maybe_posted`, also one cancelled `CANCELLED_UNSURE` that comes back): that one keeps its payload and time, so
+    the look before its next attempt finds the post Slack may have and settles the row with what it carried. A
+    `queued_only` plan keeps its row if it is pending and changes nothing else. One read of their rows, one insert of
+    the new ones, and writes only for the rows that change. `since`: rows whose event day is earlier are not read
+    nor touched (a thing that gets rows month after month, such as an institution, need not read them all)."""
     if not planned:
         return
     # The payload is compared as stored text first: decoding every row's JSON was most of a steady pass's work.
@@ -203,6 +205,10 @@ async def sync_many(
                 continue
             if row.status == CANCELLED:
                 row.status = PENDING
+            if _maybe_posted(row):
+                # Kept as it is until the dispatcher's look settles it: settled with what it may have posted, and
+                # looked for from its own due time (a later one would miss that post, and post it again).
+                continue
             changed = row.due_at != plan.due_at or row.event_day != plan.event_day
             if row.status == PENDING and (changed or not _same_json(stored, plan.payload)):
                 row.payload = plan.payload
@@ -212,6 +218,11 @@ async def sync_many(
         new.extend(p for p in wanted_rows if p.dedupe_key not in known and not p.queued_only)
     await _cancel(session, unwanted, now=now)
     await insert_new(session, new, now)
+
+
+def _maybe_posted(row: Notification) -> bool:
+    """Whether an attempt of `row` may have been posted with no look since to settle it."""
+    return row.attempts >= 1 and may_have_posted(row.last_error)
 
 
 def _same_json(stored: str | None, value: dict[str, Any]) -> bool:
@@ -254,7 +265,7 @@ async def _cancel(session: AsyncSession, rows: Sequence[Notification], *, now: d
     then."""
     maybe: list[tuple[datetime, audit.SentNotice]] = []
     for row in rows:
-        if row.attempts >= 1 and may_have_posted(row.last_error) and row.last_error != CANCELLED_UNSURE:
+        if _maybe_posted(row) and row.last_error != CANCELLED_UNSURE:
             # Its payload (what that attempt posted) may be deferred (`sync_many`): loaded here, not lazily.
             await session.refresh(row, ["payload"])
             row.last_error = CANCELLED_UNSURE

@@ -13,7 +13,9 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
@@ -58,6 +60,9 @@ class FakeSlack:
         self._chaos = random.Random(0)
         self._lock = threading.Lock()
         self._ts = 0
+        # The time Slack stamps a post with, when a test gives its clock: then `conversations.history` answers, as
+        # Slack does, only the messages posted from `oldest` on. Without one, every post has the same fixed time.
+        self.clock: Callable[[], datetime] | None = None
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
         self._socket: FakeSocketMode | None = None
         self._socket_lock = threading.Lock()
@@ -111,6 +116,7 @@ class FakeSlack:
             self.messages.clear()
             self.faults.clear()
             self.chaos_rate = 0.0
+            self.clock = None
         if self._socket is not None:
             self._socket.reset()
         return self
@@ -274,7 +280,7 @@ class FakeSlack:
         if method == "chat.postMessage":
             self._ts += 1
             channel = str(params.get("channel"))
-            ts = f"1700000000.{self._ts:06d}"
+            ts = f"{int(self.clock().timestamp()) if self.clock else 1700000000}.{self._ts:06d}"
             message = {
                 "type": "message",
                 "user": BOT_USER_ID,
@@ -296,7 +302,10 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": users}}
         if method == "conversations.history":
             channel = str(params.get("channel"))
-            return {"ok": True, "messages": list(reversed(self.messages.get(channel, []))), "has_more": False}
+            messages = self.messages.get(channel, [])
+            if self.clock is not None and params.get("oldest"):
+                messages = [m for m in messages if float(m["ts"]) >= float(params["oldest"])]
+            return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
         if method == "users.lookupByEmail":
             email = str(params.get("email", "")).lower()
             if email in self.users_by_email:
