@@ -538,3 +538,48 @@ async def test_the_days_a_substitute_stood_in_cost_the_same_statements_for_any_n
     assert missing in lines
 
     assert await _statements_of(run, "/uge") == one_child
+
+
+def _lone_away_with_bm04(data: dict[str, Any]) -> None:
+    """Lone Berg, pædagog of BM04 (one goal), and Mette both away Wednesday 10 – Friday 12 March."""
+    data["staff"].append({"id": "U0PAED002", "name": "Lone Berg", "roles": ["pædagog"], "institutions": ["SOL"]})
+    data["case"].append(
+        {**data["case"][0], "code": "BM04", "paedagog": "U0PAED002", "consultants": [], "goals": ["Deltager i samling"]}
+    )
+    for person in data["staff"]:
+        if person["id"] in (PAEDAGOG, "U0PAED002"):
+            person["absences"] = [{"from": "2027-03-10", "to": "2027-03-12"}]
+
+
+@pytest.mark.parametrize(
+    "ended",
+    [["/teambot forløb luk AK12"], ["/teambot forløb afslut AK12 1", "/teambot forløb afslut AK12 2"]],
+    ids=["case closed", "goals ended"],
+)
+async def test_a_pedagogue_away_with_nothing_here_to_rate_is_not_listed_away(
+    db: Database, clock: FakeClock, ended: list[str]
+) -> None:
+    """Mette's AK12 was closed (or its goals ended) on Tuesday: nobody is asked to rate anything of hers today, so her
+    absence is nothing to the week; Lone's BM04 is still rated daily."""
+    await load_roster(
+        db, clock, datetime(2027, 3, 9, 9, 0), adjust=_lone_away_with_bm04, start_meeting=date(2027, 2, 11)
+    )
+    run = Runner(db, clock)
+    for line in ended:
+        await run(LEAD, line)
+    clock.set(datetime(2027, 3, 10, 15, 0))
+
+    lines = (await run(LEAD, "/uge")).text.splitlines()
+
+    assert "Fraværende i dag: Lone Berg" in lines
+
+
+async def test_nothing_is_due_today_before_the_start_meeting(db: Database, clock: FakeClock) -> None:
+    """AK12's start meeting is on Thursday: Mette's nudge does not ask for it on Wednesday, so neither does the week."""
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 3, 11))
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert lines[0] == "Uge 10 (2027) · Børnehuset Solsikken"
+    assert not any(line.startswith("Mangler") for line in lines)

@@ -171,6 +171,8 @@ async def institution_week(
             # Otherwise nobody stood in to rate it that day (away without a substitute): not missing.
         if not in_week_working_day:
             continue  # today's absence and due ratings belong to the week of today, on a day ratings are asked
+        if not _asked_today(row, goal, case, today):
+            continue  # neither due nor missing today, and her absence is nothing to this goal
         if away(case.paedagog_id, today):
             absent = result.away_today.setdefault(case.paedagog_id, AwayToday(row.paedagog))
             substitute = covered.get(goal.id)
@@ -182,7 +184,7 @@ async def institution_week(
                 if today in ratings[goal.id]:
                     absent.done += 1
                     result.today_done += 1
-        elif goal.active and case.status == "active":  # what her nudge asks today: a closed case is not in it
+        else:
             result.today_due += 1
             if today in ratings[goal.id]:
                 result.today_done += 1
@@ -278,6 +280,14 @@ async def _stood_in(
         for day in days
         if (substitute := standing.get((case.paedagog_id, day))) is not None and may_rate(substitute.staff_id, case)
     }
+
+
+def _asked_today(row: GoalWeek, goal: Goal, case: Case, today: date) -> bool:
+    """Whether the daily nudge asks for the goal today (`queries.nudge_items_of`): an active goal of an active case,
+    from its start (today's cell open). Only then is it due today, and its pædagog's absence today something to the
+    week: "Fraværende i dag" lists only those whose children here are asked about today."""
+    today_open = any(c.day == today and not c.closed for c in row.cells)
+    return goal.active and case.status == "active" and today_open
 
 
 def _limit_to_life(row: GoalWeek, goal: Goal, case: Case) -> GoalWeek:
