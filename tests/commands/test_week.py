@@ -574,6 +574,53 @@ async def test_a_pedagogue_away_with_nothing_here_to_rate_is_not_listed_away(
     assert "Fraværende i dag: Lone Berg" in lines
 
 
+def _without_start_meeting(data: dict[str, Any]) -> None:
+    del data["case"][0]["start_meeting"]
+
+
+async def test_the_days_before_a_case_was_imported_without_a_start_meeting_are_not_missing(
+    db: Database, clock: FakeClock
+) -> None:
+    """AK12 came with the roster on Wednesday morning, before its start meeting was set: Mette's nudge asked for it
+    from Wednesday, so Monday and Tuesday are not missing."""
+    await load_roster(db, clock, datetime(2027, 3, 10, 9, 0), adjust=_without_start_meeting)
+    clock.set(datetime(2027, 3, 11, 15, 0))
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert next(line for line in lines if "mål 1" in line).endswith("luk · luk · – · – ·    gns. –   ■")
+    assert "Mangler denne uge (registreringer): Mette Jensen 4" in lines
+
+
+async def test_a_case_imported_without_a_start_meeting_is_silent_only_after_five_days_asked(
+    db: Database, clock: FakeClock
+) -> None:
+    """AK12 came on Wednesday 10 March, unrated since: by Monday it was asked for on four working days, by Tuesday
+    five."""
+    await load_roster(db, clock, datetime(2027, 3, 10, 9, 0), adjust=_without_start_meeting)
+    run = Runner(db, clock)
+    clock.set(datetime(2027, 3, 15, 15, 0))
+    assert "⚠️ Ingen registreringer i 5 arbejdsdage: AK12" not in (await run(LEAD, "/uge")).text
+    clock.set(datetime(2027, 3, 16, 15, 0))
+    assert "⚠️ Ingen registreringer i 5 arbejdsdage: AK12" in (await run(LEAD, "/uge")).text
+
+
+async def test_a_goal_added_by_a_later_import_is_not_missing_before_it(db: Database, clock: FakeClock) -> None:
+    """AK12's third goal came with Wednesday's roster: its Monday and Tuesday were never asked for."""
+    await load_roster(db, clock, datetime(2027, 3, 1, 9, 0), start_meeting=date(2027, 2, 11))
+
+    def third_goal(data: dict[str, Any]) -> None:
+        data["case"][0]["goals"].append("Hænger selv jakken op")
+
+    await load_roster(db, clock, datetime(2027, 3, 10, 9, 0), adjust=third_goal, start_meeting=date(2027, 2, 11))
+    clock.set(datetime(2027, 3, 11, 15, 0))
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert next(line for line in lines if "mål 3" in line).endswith("luk · luk · – · – ·    gns. –   ■")
+    assert "Mangler denne uge (registreringer): Mette Jensen 10" in lines
+
+
 async def test_nothing_is_due_today_before_the_start_meeting(db: Database, clock: FakeClock) -> None:
     """AK12's start meeting is on Thursday: Mette's nudge does not ask for it on Wednesday, so neither does the week."""
     clock.set(datetime(2027, 3, 10, 15, 0))

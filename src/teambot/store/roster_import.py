@@ -101,7 +101,7 @@ async def import_roster(
     what only the database can show wrong, with nothing stored. `zone`: the municipality's, whose date is today."""
     report = ImportReport()
     async with db.write() as session:
-        importer = _Importer(session, report, now=now, actor=actor)
+        importer = _Importer(session, report, now=now, today=now.astimezone(zone).date(), actor=actor)
         await importer.apply(roster)
         if problems := await _paedagogs_elsewhere(session):
             raise RosterError(source, problems)
@@ -135,10 +135,11 @@ async def _paedagogs_elsewhere(session: AsyncSession) -> list[Problem]:
 
 
 class _Importer:
-    def __init__(self, session: AsyncSession, report: ImportReport, *, now: datetime, actor: str) -> None:
+    def __init__(self, session: AsyncSession, report: ImportReport, *, now: datetime, today: date, actor: str) -> None:
         self.session = session
         self.report = report
         self.now = now
+        self.today = today  # the municipality's date of `now`
         self.actor = actor
         self.districts: dict[str, District] = {}
         self.institutions: dict[str, Institution] = {}
@@ -387,10 +388,11 @@ class _Importer:
         goals = (await self.session.exec(select(Goal).where(Goal.case_id == case_id))).all()
         known = {g.text for g in goals}
         number = max((g.number for g in goals), default=0)
+        started_on = self.goal_start(spec, created=created)
         for text in spec.goals:
             if text not in known:
                 number += 1
-                self.session.add(Goal(case_id=case_id, number=number, text=text, started_on=spec.start_meeting))
+                self.session.add(Goal(case_id=case_id, number=number, text=text, started_on=started_on))
                 known.add(text)
                 changed += (f"goal {number}",)
         if changed and not created:
@@ -403,6 +405,14 @@ class _Importer:
                 case_code=spec.code,
                 fields=list(changed),
             )
+
+    def goal_start(self, spec: CaseSpec, *, created: bool) -> date:
+        """The day a goal new in the file is asked for from (`Goal.started_on`, as `/teambot forløb mål` sets it): a
+        new case's start meeting as the file gives it (the case began then); otherwise the day of the import, or a
+        later start meeting. Before the import nobody was asked to rate it, so those days are not missing in `/uge`."""
+        if created and spec.start_meeting is not None:
+            return spec.start_meeting
+        return max(filter(None, (spec.start_meeting, self.today)))
 
     async def consent_and_consultants(
         self, case: Case, spec: CaseSpec, *, created: bool, consent: dict[str, object], wanted: list[int]

@@ -193,10 +193,14 @@ async def institution_week(
                 result.missing_today.setdefault(who, []).append(f"{case.code} mål {goal.number}")
     result.goals.sort(key=lambda g: (g.case_code, g.goal_number))
     in_week_today = min(max(today, monday), friday)
-    case_with_goals = {g.case_id for g in goals if g.active}
+    active_goals: dict[int, list[Goal]] = defaultdict(list)
+    for goal in goals:
+        if goal.active:
+            active_goals[goal.case_id].append(goal)
     for case in cases:
-        if case.status == "active" and case.id in case_with_goals and monday <= today:
-            if silent_case(rated_days[case.id or 0], calendar, in_week_today, case.start_meeting):
+        if case.status == "active" and case.id in active_goals and monday <= today:
+            began = _asked_since(case, active_goals[case.id])
+            if silent_case(rated_days[case.id], calendar, in_week_today, began):
                 result.silent.append(case.code)
     await _meetings(session, result, cases, today)
     return result
@@ -288,6 +292,14 @@ def _asked_today(row: GoalWeek, goal: Goal, case: Case, today: date) -> bool:
     week: "Fraværende i dag" lists only those whose children here are asked about today."""
     today_open = any(c.day == today and not c.closed for c in row.cells)
     return goal.active and case.status == "active" and today_open
+
+
+def _asked_since(case: Case, active_goals: list[Goal]) -> date | None:
+    """The first day the nudge asked for any of the case's goals: its start meeting, or its first goal's start when
+    later (a case imported or made in Slack without a start meeting begins with its goals)."""
+    starts = [g.started_on for g in active_goals]
+    first_goal = None if None in starts else min(filter(None, starts), default=None)
+    return max(filter(None, (case.start_meeting, first_goal)), default=None)
 
 
 def _limit_to_life(row: GoalWeek, goal: Goal, case: Case) -> GoalWeek:
