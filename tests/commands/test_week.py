@@ -621,6 +621,28 @@ async def test_a_goal_added_by_a_later_import_is_not_missing_before_it(db: Datab
     assert "Mangler denne uge (registreringer): Mette Jensen 10" in lines
 
 
+async def test_two_substitutes_with_the_same_name_are_told_apart_by_their_days(db: Database, clock: FakeClock) -> None:
+    """Mette was away Monday–Wednesday: one Ali Hassan stood in on Monday, another on Tuesday and Wednesday."""
+
+    def two_alis(data: dict[str, Any]) -> None:
+        data["staff"].append({"id": "U0SUBST02", "name": "Ali Hassan", "roles": ["pædagog"], "institutions": ["SOL"]})
+        for person in data["staff"]:
+            if person["id"] == PAEDAGOG:
+                person["absences"] = [
+                    {"from": "2027-03-08", "to": "2027-03-08", "substitute": SUBSTITUTE},
+                    {"from": "2027-03-09", "to": "2027-03-10", "substitute": "U0SUBST02"},
+                ]
+
+    await load_roster(db, clock, datetime(2027, 3, 11, 15, 0), adjust=two_alis, start_meeting=date(2027, 2, 11))
+
+    lines = (await Runner(db, clock)(LEAD, "/uge")).text.splitlines()
+
+    assert (
+        "Mangler denne uge (registreringer): Mette Jensen 8 "
+        "(heraf 2 på dage med stedfortræder Ali Hassan (ma), 4 på dage med stedfortræder Ali Hassan (ti, on))"
+    ) in lines
+
+
 async def test_nothing_is_due_today_before_the_start_meeting(db: Database, clock: FakeClock) -> None:
     """AK12's start meeting is on Thursday: Mette's nudge does not ask for it on Wednesday, so neither does the week."""
     clock.set(datetime(2027, 3, 10, 15, 0))

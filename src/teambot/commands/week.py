@@ -150,10 +150,30 @@ def _missing_of(data: InstitutionWeek, paedagog: tuple[str, int], n: int) -> str
     instead = data.missing_with_substitute.get(paedagog)
     if not instead:
         return f"{name} {n}"
+    namesakes = _substitute_namesakes(data)
     parts = ", ".join(
-        t("week.missing_with_substitute", n=k, substitute=substitute) for (substitute, _), k in sorted(instead.items())
+        t("week.missing_with_substitute", n=len(days), substitute=_substitute(substitute, days, namesakes))
+        for substitute, days in sorted(instead.items())
     )
     return t("week.missing_of_which", name=name, n=n, parts=parts)
+
+
+def _substitute_namesakes(data: InstitutionWeek) -> set[str]:
+    """The names two substitutes of the week's missing ratings share."""
+    ids_of: dict[str, set[int]] = {}
+    for by_substitute in data.missing_with_substitute.values():
+        for name, staff_id in by_substitute:
+            ids_of.setdefault(name, set()).add(staff_id)
+    return {name for name, ids in ids_of.items() if len(ids) > 1}
+
+
+def _substitute(substitute: tuple[str, int], days: list[date], namesakes: set[str]) -> str:
+    """Her name; marked with the days she stood in when another substitute has it too, so the lead can tell who
+    stood in (her days match her absence, as registered)."""
+    name = substitute[0]
+    if name not in namesakes:
+        return name
+    return t("week.substitute_namesake", name=name, days=", ".join(weekday_name(d)[:2] for d in sorted(set(days))))
 
 
 def _away(data: InstitutionWeek, staff_id: int, away: AwayToday) -> str:

@@ -382,6 +382,7 @@ MESSAGES: dict[str, str] = {
     "week.missing_week": "Mangler denne uge (registreringer): {who}",
     "week.missing_of_which": "{name} {n} (heraf {parts})",
     "week.missing_with_substitute": "{n} på dage med stedfortræder {substitute}",
+    "week.substitute_namesake": "{name} ({days})",
     "week.namesake": "{name} ({codes})",
     "week.codes_more": "{codes} m.fl.",
     "week.away_covered_namesake": "{name} ({codes}; stedfortræder {substitute}: {done} af {due} registreret)",

@@ -365,6 +365,7 @@ MESSAGES: dict[str, str] = {
     "week.missing_week": "Missing this week (ratings): {who}",
     "week.missing_of_which": "{name} {n} (of which {parts})",
     "week.missing_with_substitute": "{n} on days with substitute {substitute}",
+    "week.substitute_namesake": "{name} ({days})",
     "week.namesake": "{name} ({codes})",
     "week.codes_more": "{codes} and more",
     "week.away_covered_namesake": "{name} ({codes}; substitute {substitute}: {done} of {due} rated)",

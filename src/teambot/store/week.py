@@ -52,8 +52,9 @@ class InstitutionWeek:
     # By pædagog (name, staff id: two with one name are two people) → "AK12 mål 2"; → missing ratings this week
     missing_today: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     missing_week: dict[tuple[str, int], int] = field(default_factory=dict)
-    # Of those, the ones missing on days a substitute stood in for her: by pædagog → by substitute.
-    missing_with_substitute: dict[tuple[str, int], dict[tuple[str, int], int]] = field(default_factory=dict)
+    # Of those, the ones missing on days a substitute stood in for her: by pædagog → by substitute → the day of each
+    # (the days tell two substitutes with one name apart).
+    missing_with_substitute: dict[tuple[str, int], dict[tuple[str, int], list[date]]] = field(default_factory=dict)
     # By staff id: pædagoger with registered absence today.
     away_today: dict[int, AwayToday] = field(default_factory=dict)
     # By staff id: each pædagog's name, and the codes of her children in the grid (which tell two namesakes apart).
@@ -166,8 +167,7 @@ async def institution_week(
                 # A substitute stood in for it that day: missing as on any other day, and she is named.
                 result.missing_week[who] = result.missing_week.get(who, 0) + 1
                 by_substitute = result.missing_with_substitute.setdefault(who, {})
-                key = (instead.name, instead.staff_id)
-                by_substitute[key] = by_substitute.get(key, 0) + 1
+                by_substitute.setdefault((instead.name, instead.staff_id), []).append(cell.day)
             # Otherwise nobody stood in to rate it that day (away without a substitute): not missing.
         if not in_week_working_day:
             continue  # today's absence and due ratings belong to the week of today, on a day ratings are asked
