@@ -310,6 +310,74 @@ async def test_a_friday_digest_that_cannot_be_drawn_fails_when_its_attempts_are_
     assert await entries_naming(db, "AK12", LEAD) == []
 
 
+async def test_a_friday_digest_whose_draw_has_a_bug_fails_at_once_logged_with_where(
+    db: Database,
+    clock: FakeClock,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A bug in drawing the week is no passing error: retried, it fails the same way eight times over 21 minutes, and
+    # the operator gets eight warnings naming only its type. It fails at once, logged with the frames it came from.
+    await plan_friday_digest(db, clock)
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        code = "AK12"
+        raise KeyError(code)
+
+    monkeypatch.setattr(teambot.scheduler.digest, "week_for_digest", broken)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    assert (await dispatcher.dispatch_due()).failed == 1
+
+    [row] = await notifications(db, kind="digest.week")
+    assert (row.status, row.attempts, delivered(fake_slack)) == ("failed", 1, [])
+    [logged] = [r for r in caplog.records if "could not draw" in r.getMessage()]
+    assert "KeyError" in logged.getMessage() and "in broken" in logged.getMessage()
+    assert "AK12" not in caplog.text + (row.last_error or "")
+    assert await entries_naming(db, "AK12", LEAD) == []
+
+
+async def test_a_changed_ask_slack_may_have_had_goes_out_as_planned_when_the_look_finds_nothing(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # A café count ask got a 500 that posted nothing. The lead then registers January, and the pass narrows the ask
+    # to February. The row keeps its due time for the look, which finds nothing: the narrowed ask goes out, not the
+    # one asking for a month already counted.
+    await load_small_roster(db, now=clock.now())
+    fake_slack.clock = clock.now
+    now = clock.now()
+    key = f"cafe-count:1:2027-03:{LEAD}"
+    where = {"ref_type": "institution", "ref_id": 1, "event_day": now.date(), "institution_id": 1}
+    async with db.write() as session:
+        session.add(
+            Notification(
+                dedupe_key=key,
+                kind="cafe.count_missing",
+                recipient=LEAD,
+                subject="SOL",
+                due_at=now - timedelta(minutes=1),
+                payload={"text": "Hvor mange børn … i januar og februar?", "blocks": None},
+                status=outbox.PENDING,
+                attempts=1,
+                last_error="internal_error (HTTP 500)",
+                next_attempt_at=now,
+                created_at=now,
+                **where,
+            )
+        )
+    narrowed = {"text": "Hvor mange børn … i februar?", "blocks": None}
+    plan = outbox.Planned(key, "cafe.count_missing", LEAD, "SOL", due_at=now, payload=narrowed, **where)
+    async with db.write() as session:
+        await outbox.sync_many(
+            session, ref_type="institution", kinds=("cafe.count_missing",), planned={1: [plan]}, now=now
+        )
+    clock.advance(minutes=1)
+    await dispatcher_for(db, messenger_for(fake_slack), clock).dispatch_due()
+
+    assert fake_slack.calls_to("conversations.history")  # looked first, and found nothing
+    assert [post.text for post in delivered(fake_slack)] == [narrowed["text"]]
+
+
 async def test_a_message_about_an_institution_names_no_child(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:

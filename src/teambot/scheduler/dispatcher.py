@@ -14,11 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from teambot.commands.messenger import DeliveryError, Messenger, notification_metadata
 from teambot.commands.notices import as_payload, from_payload, plain_notice
@@ -33,10 +36,12 @@ from teambot.store.outbox import RATELIMITED, REFUSED, may_have_posted, named_ca
 log = logging.getLogger(__name__)
 
 # Redraws a row's message just before sending (new payload), or says it is no longer needed (None). One that
-# raises is tried again later (`Dispatcher._undrawn`).
+# raises for a passing reason is tried again later (`Dispatcher._undrawn`).
 Refresher = Callable[[Notification], Awaitable[dict[str, Any] | None]]
 
 MAX_ATTEMPTS = 8
+# Errors in drawing a message that may pass: the database busy or locked, its connection lost or timed out.
+_PASSING = (OperationalError, InterfaceError, OSError, TimeoutError)
 MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per second per channel
 
 
@@ -344,11 +349,18 @@ class Dispatcher:
                 stats.rerouted += 1
 
     async def _undrawn(self, row: Notification, exc: Exception, stats: DispatchStats, *, earlier_unsure: bool) -> None:
-        """The message could not be drawn (a passing database error, say): nothing was posted. Tried again after a
-        backoff, as a failed post is, until the row's attempts are used up; never cancelled for it, which would
-        drop the message (a lead's digest for the week). Logged and stored by the error's type alone: its text can
-        carry a statement's parameters, case data among them."""
+        """The message could not be drawn: nothing was posted. For a passing reason (the database busy or its
+        connection lost) it is tried again after a backoff, as a failed post is, until the row's attempts are used up;
+        never cancelled for it, which would drop the message (a lead's digest for the week). Any other error is a bug
+        that a retry repeats: the row fails at once, logged with where it happened. Logged and stored by the error's
+        type and frames alone: its text can carry a statement's parameters, case data among them."""
         reason = f"{outbox.UNDRAWN}{type(exc).__name__}"
+        if not isinstance(exc, _PASSING):
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("could not draw notification %s: %s, at\n%s", row.id, type(exc).__name__, frames)
+            await self._finish(row, outbox.FAILED, error=reason, maybe_posted=earlier_unsure)
+            stats.failed += 1
+            return
         log.warning("could not draw notification %s (attempt %d): %s", row.id, row.attempts, type(exc).__name__)
         if row.attempts < MAX_ATTEMPTS:
             # An earlier attempt that may have posted, and that no look settled, is still looked for next time.

@@ -165,9 +165,9 @@ async def sync_many(
     """Make the pending rows about many things (meetings, say; `planned` by ref_id) match what is planned for them.
 
     New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled comes back;
-    a pending row whose content changed is updated in place, unless an earlier attempt may have posted it
-    (`_maybe_posted`, also one cancelled `CANCELLED_UNSURE` that comes back): that one keeps its payload and time, so
-    the look before its next attempt finds the post Slack may have and settles the row with what it carried. A
+    a pending row whose content changed is updated in place; one an earlier attempt may have posted (`_maybe_posted`,
+    also one cancelled `CANCELLED_UNSURE` that comes back) keeps its due time, so the look before its next attempt
+    finds the post Slack may have. A
     `queued_only` plan keeps its row if it is pending and changes nothing else. One read of their rows, one insert of
     the new ones, and writes only for the rows that change. `since`: rows whose event day is earlier are not read
     nor touched (a thing that gets rows month after month, such as an institution, need not read them all)."""
@@ -205,14 +205,14 @@ async def sync_many(
                 continue
             if row.status == CANCELLED:
                 row.status = PENDING
-            if _maybe_posted(row):
-                # Kept as it is until the dispatcher's look settles it: settled with what it may have posted, and
-                # looked for from its own due time (a later one would miss that post, and post it again).
-                continue
-            changed = row.due_at != plan.due_at or row.event_day != plan.event_day
+            # One an earlier attempt may have posted keeps its due time until the dispatcher's look settles it: the
+            # look searches from there (from a later one it would miss that post, and post again). Its text follows
+            # the plan, which goes out if the look finds nothing; what a found post named is its key's and subject's.
+            due_at = row.due_at if _maybe_posted(row) else plan.due_at
+            changed = row.due_at != due_at or row.event_day != plan.event_day
             if row.status == PENDING and (changed or not _same_json(stored, plan.payload)):
                 row.payload = plan.payload
-                row.due_at = plan.due_at
+                row.due_at = due_at
                 row.event_day = plan.event_day  # a key kept across days (a month's ask) moves with its day
         known = {row.dedupe_key for row, _ in rows}
         new.extend(p for p in wanted_rows if p.dedupe_key not in known and not p.queued_only)
