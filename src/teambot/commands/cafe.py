@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import (
     attendance_lines,
+    count_ask_key,
     headline,
     months_label,
     parent_invitation,
@@ -34,9 +35,9 @@ from teambot.domain.routing import absence_on
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, month_name, t, t_count
 from teambot.store import cafe as store
-from teambot.store import queries
+from teambot.store import outbox, queries
 from teambot.store import visits as visit_store
-from teambot.store.models import CafeInvite, CafeSession, Institution, Staff
+from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
 from teambot.store.revisions import revise
 
 PAST_MONTHS = 3  # a cohort registered this late can still be in the age window
@@ -83,8 +84,18 @@ async def _own_institution(
 
 
 async def _stands_in_for_a_lead(session: AsyncSession, staff: Staff, institution_id: int, day: date) -> bool:
-    """Whether `staff` is the registered substitute of one of the institution's leads absent on `day`: the count
-    ask goes to her then (`sync_count_reminders` routes it as a meeting's), so she may answer it."""
+    """Whether `staff` answers for an absent lead of the institution: she is the registered substitute of one away
+    on `day`, or she was sent this month's count ask in a lead's place (`sync_count_reminders` routes it as a
+    meeting's), and may answer it after a one-day absence too."""
+    if staff.slack_id:
+        asked = await session.exec(
+            select(Notification.id).where(
+                Notification.dedupe_key == count_ask_key(institution_id, day, staff.slack_id),
+                Notification.status == outbox.SENT,
+            )
+        )
+        if asked.first() is not None:
+            return True
     leads = [lead.id for lead in await queries.leads_of(session, institution_id) if lead.id is not None]
     absences = await queries.absences_of(session, leads, ending_from=day)
     standing_in = (absence_on(absences, lead, day) for lead in leads)

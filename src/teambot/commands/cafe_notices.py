@@ -458,6 +458,11 @@ def counts_wanted(institution: Institution, missing: Sequence[date], to: Deliver
     return plain_notice(body, why)
 
 
+def count_ask_key(institution_id: int, day: date, slack_id: str) -> str:
+    """The key of the count ask of `day`'s month to one recipient: one a month, whatever day it goes out."""
+    return f"cafe-count:{institution_id}:{day:%Y-%m}:{slack_id}"
+
+
 async def sync_count_reminders(
     session: AsyncSession,
     *,
@@ -513,7 +518,7 @@ async def sync_count_reminders(
         for to in route(leads[institution_id], absences, day):
             planned[institution_id].append(
                 outbox.Planned(
-                    dedupe_key=f"cafe-count:{institution_id}:{today:%Y-%m}:{to.recipient.slack_id}",
+                    dedupe_key=count_ask_key(institution_id, today, to.recipient.slack_id),
                     kind=COUNT_MISSING,
                     recipient=to.recipient.slack_id,
                     subject=institution.code,
