@@ -249,20 +249,29 @@ async def test_an_absent_lead_s_ask_goes_to_the_substitute(db: Database, clock: 
     assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
 
 
+async def birgitte_answers_for_karsten(
+    db: Database, clock: FakeClock, *, away_until: str, answering: datetime
+) -> VisitRunner:
+    """Karsten is away from Monday 4 January to `away_until` with Birgitte, the lead of Egebakken (not on
+    Mariehønen's staff), standing in: she alone gets January's ask, and at `answering` her count for April is stored."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run.until(datetime(2027, 1, 2, 10, 0))
+    await run(KARSTEN, f"/teambot fravær 2027-01-04 {away_until} Birgitte Holm")
+
+    sent = count_messages(await run.until(answering))
+    assert [to for to, _ in sent] == [BIRGITTE]
+    answer = await run(BIRGITTE, "/teambot café børn 2027-04 2 MAR")
+    assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
+    return run
+
+
 async def test_a_substitute_from_another_institution_can_answer_the_ask_while_the_lead_is_away(
     db: Database, clock: FakeClock
 ) -> None:
     """Birgitte, the lead of Egebakken, stands in for Karsten 4–8 January: she gets Mariehønen's ask and can answer
     it, though she is not on Mariehønen's staff (she was refused, asked for what she could not give). Next month,
     asked nothing and standing in for nobody, she is refused again, and nothing is stored."""
-    run = await start(db, clock, {"MAR": MAR_COUNTS})
-    await run.until(datetime(2027, 1, 2, 10, 0))
-    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08 Birgitte Holm")
-
-    sent = count_messages(await run.until(datetime(2027, 1, 4, 12, 0)))
-    assert [to for to, _ in sent] == [BIRGITTE]
-    answer = await run(BIRGITTE, "/teambot café børn 2027-04 2 MAR")
-    assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
+    run = await birgitte_answers_for_karsten(db, clock, away_until="2027-01-08", answering=datetime(2027, 1, 4, 12, 0))
 
     later = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
     assert later == [(KARSTEN, asking("maj og juni 2027", "2027-05"))]  # April was stored
@@ -276,14 +285,7 @@ async def test_a_substitute_from_another_institution_can_answer_the_ask_while_th
 async def test_a_one_day_substitute_can_answer_the_ask_after_the_day(db: Database, clock: FakeClock) -> None:
     """Karsten is away only on the ask's day, Monday 4 January, with Birgitte (Egebakken) standing in: she gets the
     ask at 08:00 and answers on Tuesday, as it invites her to (she was refused: the absence was over)."""
-    run = await start(db, clock, {"MAR": MAR_COUNTS})
-    await run.until(datetime(2027, 1, 2, 10, 0))
-    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-04 Birgitte Holm")
-
-    sent = count_messages(await run.until(datetime(2027, 1, 5, 9, 0)))
-    assert [to for to, _ in sent] == [BIRGITTE]
-    answer = await run(BIRGITTE, "/teambot café børn 2027-04 2 MAR")
-    assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
+    await birgitte_answers_for_karsten(db, clock, away_until="2027-01-04", answering=datetime(2027, 1, 5, 9, 0))
 
 
 async def test_an_absent_lead_without_a_substitute_leaves_the_ask_to_the_other_leads(
