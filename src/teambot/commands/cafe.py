@@ -37,7 +37,7 @@ from teambot.i18n import format_date, month_name, t, t_count
 from teambot.store import cafe as store
 from teambot.store import outbox, queries
 from teambot.store import visits as visit_store
-from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
+from teambot.store.models import CafeInvite, CafeSession, Institution, Staff
 from teambot.store.revisions import revise
 
 PAST_MONTHS = 3  # a cohort registered this late can still be in the age window
@@ -87,15 +87,8 @@ async def _stands_in_for_a_lead(session: AsyncSession, staff: Staff, institution
     """Whether `staff` answers for an absent lead of the institution: she is the registered substitute of one away
     on `day`, or she was sent this month's count ask in a lead's place (`sync_count_reminders` routes it as a
     meeting's), and may answer it after a one-day absence too."""
-    if staff.slack_id:
-        asked = await session.exec(
-            select(Notification.id).where(
-                Notification.dedupe_key == count_ask_key(institution_id, day, staff.slack_id),
-                Notification.status == outbox.SENT,
-            )
-        )
-        if asked.first() is not None:
-            return True
+    if staff.slack_id and await outbox.was_sent(session, count_ask_key(institution_id, day, staff.slack_id)):
+        return True
     leads = [lead.id for lead in await queries.leads_of(session, institution_id) if lead.id is not None]
     absences = await queries.absences_of(session, leads, ending_from=day)
     standing_in = (absence_on(absences, lead, day) for lead in leads)

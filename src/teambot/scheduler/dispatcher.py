@@ -358,18 +358,16 @@ class Dispatcher:
         if not isinstance(exc, _PASSING):
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("could not draw notification %s: %s, at\n%s", row.id, type(exc).__name__, frames)
-            await self._finish(row, outbox.FAILED, error=reason, maybe_posted=earlier_unsure)
-            stats.failed += 1
-            return
-        log.warning("could not draw notification %s (attempt %d): %s", row.id, row.attempts, type(exc).__name__)
-        if row.attempts < MAX_ATTEMPTS:
-            # An earlier attempt that may have posted, and that no look settled, is still looked for next time.
-            error = row.last_error if earlier_unsure and row.last_error else reason
-            await self._retry_at(row, self.clock.now() + outbox.backoff(row.attempts), error)
-            stats.retried += 1
         else:
-            await self._finish(row, outbox.FAILED, error=reason, maybe_posted=earlier_unsure)
-            stats.failed += 1
+            log.warning("could not draw notification %s (attempt %d): %s", row.id, row.attempts, type(exc).__name__)
+            if row.attempts < MAX_ATTEMPTS:
+                # An earlier attempt that may have posted, and that no look settled, is still looked for next time.
+                error = row.last_error if earlier_unsure and row.last_error else reason
+                await self._retry_at(row, self.clock.now() + outbox.backoff(row.attempts), error)
+                stats.retried += 1
+                return
+        await self._finish(row, outbox.FAILED, error=reason, maybe_posted=earlier_unsure)
+        stats.failed += 1
 
     async def _wait_as_asked(self, row: Notification, seconds: float, reason: str, stats: DispatchStats) -> None:
         """Slack answered 429: the recipient's rows wait `seconds`, and this one uses up no attempt (nothing was

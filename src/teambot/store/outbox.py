@@ -167,10 +167,10 @@ async def sync_many(
     New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled comes back;
     a pending row whose content changed is updated in place; one an earlier attempt may have posted (`_maybe_posted`,
     also one cancelled `CANCELLED_UNSURE` that comes back) keeps its due time, so the look before its next attempt
-    finds the post Slack may have. A
-    `queued_only` plan keeps its row if it is pending and changes nothing else. One read of their rows, one insert of
-    the new ones, and writes only for the rows that change. `since`: rows whose event day is earlier are not read
-    nor touched (a thing that gets rows month after month, such as an institution, need not read them all)."""
+    finds the post Slack may have. A `queued_only` plan keeps its row if it is pending and changes nothing else. One
+    read of their rows, one insert of the new ones, and writes only for the rows that change. `since`: rows whose
+    event day is earlier are not read nor touched (a thing that gets rows month after month, such as an institution,
+    need not read them all)."""
     if not planned:
         return
     # The payload is compared as stored text first: decoding every row's JSON was most of a steady pass's work.
@@ -434,6 +434,14 @@ async def abandoned(session: AsyncSession, *, older_than: datetime) -> Sequence[
             select(Notification).where(Notification.status == SENDING, col(Notification.claimed_at) <= older_than)
         )
     ).all()
+
+
+async def was_sent(session: AsyncSession, dedupe_key: str) -> bool:
+    """Whether the message with this key went out."""
+    found = await session.exec(
+        select(Notification.id).where(Notification.dedupe_key == dedupe_key, Notification.status == SENT)
+    )
+    return found.first() is not None
 
 
 async def next_due(session: AsyncSession) -> datetime | None:

@@ -61,7 +61,8 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = 0
         # The time Slack stamps a post with, when a test gives its clock: then `conversations.history` answers, as
-        # Slack does, only the messages posted from `oldest` on. Without one, every post has the same fixed time.
+        # Slack does, only the messages posted after `oldest` (at it too with `inclusive`). Without one, every post has
+        # the same fixed time.
         self.clock: Callable[[], datetime] | None = None
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
         self._socket: FakeSocketMode | None = None
@@ -304,7 +305,9 @@ class FakeSlack:
             channel = str(params.get("channel"))
             messages = self.messages.get(channel, [])
             if self.clock is not None and params.get("oldest"):
-                messages = [m for m in messages if float(m["ts"]) >= float(params["oldest"])]
+                oldest = float(params["oldest"])
+                inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
+                messages = [m for m in messages if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
             return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
         if method == "users.lookupByEmail":
             email = str(params.get("email", "")).lower()
