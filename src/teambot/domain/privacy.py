@@ -66,6 +66,6 @@ _FAILING_ROW = re.compile(r"(Failing row contains )\(.*\)", re.DOTALL)
 def redact_for_logs(text: str) -> str:
     """`text` without CPR-shaped parts, calendar tokens or a row PostgreSQL repeats in an error."""
     text = _FEED_TOKEN.sub("/ics/***", redact_cpr(text))
-    # Looked for first: the substitution costs a microsecond even where it finds nothing, and every log line
-    # (uvicorn's access log: five texts a request) comes here.
+    # Looked for first: the substitution costs a microsecond even where it finds nothing, and every log line comes
+    # here.
     return _FAILING_ROW.sub(r"\1(***)", text) if "Failing row contains" in text else text
