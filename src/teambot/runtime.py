@@ -56,8 +56,8 @@ def redact_handlers(*loggers: logging.Logger) -> None:
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact_handlers(logging.getLogger())
-    # Alembic and scheduler chatter is not what an operator needs at INFO; Bolt logs a rejected request's
-    # whole body at INFO, which may hold case data.
+    # Alembic and scheduler chatter is not what an operator needs at INFO. Bolt's loggers take the level of the base
+    # logger slack/app.py gives the app ("slack_bolt", WARNING there too): at INFO Bolt logs a refused request's body.
     for name in ("alembic", "apscheduler", "slack_bolt"):
         logging.getLogger(name).setLevel(logging.WARNING)
 

@@ -226,6 +226,20 @@ def test_a_refused_request_never_logs_cpr_shaped_text(server: Server) -> None:
     assert "280256" not in read_log(server.folder)
 
 
+def test_a_refused_request_never_logs_what_it_said(server: Server) -> None:
+    """A forged or stale `/rating` may carry a note about a child. Bolt logs a refused request's whole body at INFO,
+    on loggers whose level it sets itself: the note must not reach the log all the same."""
+    body = slash_command_body(
+        "/rating", "AK12 1 3 græd ved aflevering", user_id="U0METTE01", response_url=server.slack.response_url("note")
+    )
+
+    assert server.post(body, signed_headers("0" * 32, body))[0] == 401
+
+    log = read_log(server.folder)
+    assert "HTTP 401 POST /slack/events" in log  # the refusal itself is logged
+    assert "aflevering" not in log
+
+
 @dataclass
 class Logged:
     text: str = ""

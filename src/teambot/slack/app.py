@@ -29,8 +29,12 @@ class _TokenBesideClient(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-_BOLT_APP_LOG = logging.getLogger(f"slack_bolt.{AsyncApp.__name__}")  # the logger Bolt's __init__ warns on
-_BOLT_APP_LOG.addFilter(_TokenBesideClient())
+# The base of every logger Bolt makes for the app: Bolt gives each of them this one's level (without a base, the
+# root's INFO, whatever "slack_bolt" is set to), and at INFO it logs a refused request's whole body, which may be a
+# note about a child. Its warnings and errors still come through.
+_BOLT_LOG = logging.getLogger("slack_bolt")
+_BOLT_LOG.setLevel(logging.WARNING)
+_BOLT_LOG.addFilter(_TokenBesideClient())  # Bolt's __init__ warns on it
 
 
 def build_app(
@@ -54,6 +58,7 @@ def build_app(
         # answers the request with HTTP 500 instead of the ack.
         process_before_response=True,
         raise_error_for_unhandled_request=False,
+        logger=_BOLT_LOG,
     )
 
     @app.error
