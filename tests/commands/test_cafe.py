@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from helpers_visits import (
+    BIRGITTE,
     HANNE,
     KARSTEN,
     MAJA,
@@ -915,6 +916,45 @@ async def test_count_refusals_store_nothing(run: VisitRunner, user: str, args: s
     before = await snapshot(run.db)
     assert (await run(user, f"/teambot café børn {args}".rstrip())).text == message
     assert await snapshot(run.db) == before
+
+
+async def test_a_substitute_with_an_institution_of_her_own_must_name_the_one_she_counts_for(run: VisitRunner) -> None:
+    """Mette (a pædagog in Solsikken) stands in for Birgitte, Egebakken's lead: without a code her count went into
+    Solsikken, silently, though she may count for Egebakken too. Now she is asked which, and nothing is stored."""
+    await run(BIRGITTE, "/teambot fravær 2027-01-04 2027-01-08 Mette Jensen")
+    before = await snapshot(run.db)
+
+    refused = await run(METTE, "/teambot café børn april 2")
+
+    assert refused.text == (
+        "Hvilken institution? Du kan registrere børn for Børnehaven Egebakken (EGE) og Børnehuset Solsikken (SOL). "
+        "Skriv koden til sidst, fx `/teambot café børn april 2 EGE`. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+    assert (await run(METTE, "/teambot café børn april 2 EGE")).text.startswith(
+        "☕ Registreret: 2 børn i Børnehaven Egebakken fylder 1½ år i april 2027\n"
+    )
+    assert (await run(METTE, "/teambot café børn maj 3 SOL")).text.startswith(
+        "☕ Registreret: 3 børn i Børnehuset Solsikken fylder 1½ år i maj 2027\n"
+    )
+
+
+async def test_a_substitute_with_no_institution_of_her_own_counts_for_the_one_she_stands_in_for(
+    run: VisitRunner,
+) -> None:
+    """Pia (a sundhedsplejerske, in no institution) stands in for Birgitte: Egebakken is the only institution she may
+    count for, so the code may be left out (she was told she belongs to no institution)."""
+    await run(BIRGITTE, "/teambot fravær 2027-01-04 2027-01-08 Pia Skov")
+
+    assert (await run(PIA, "/teambot café børn april 2")).text.startswith(
+        "☕ Registreret: 2 børn i Børnehaven Egebakken fylder 1½ år i april 2027\n"
+    )
+
+
+async def test_a_lead_of_one_institution_standing_in_for_nobody_counts_without_a_code(run: VisitRunner) -> None:
+    assert (await run(BIRGITTE, "/teambot café børn april 2")).text.startswith(
+        "☕ Registreret: 2 børn i Børnehaven Egebakken fylder 1½ år i april 2027\n"
+    )
 
 
 async def test_the_overview_for_a_lead_with_several_institutions_and_for_outsiders(run: VisitRunner) -> None:

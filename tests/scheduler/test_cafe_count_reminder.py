@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from helpers_visits import BIRGITTE, KARSTEN, SOFIE, VisitRunner, load_visit_roster, local, rows, visit_roster
 from teambot.commands import Reply, cafe_notices
 from teambot.domain.roster import parse_roster
 from teambot.scheduler.visits import plan_cafes
 from teambot.store.db import Database
-from teambot.store.models import Notification
+from teambot.store.models import CafeCount, Notification
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
 
@@ -57,6 +58,12 @@ def count_messages(sent: list[tuple[str, Reply]]) -> list[tuple[str, str]]:
 
 async def reminders(db: Database) -> list[Notification]:
     return await rows(db, KIND)
+
+
+async def stored_counts(db: Database) -> list[tuple[int, date, int]]:
+    async with db.read() as session:
+        found = (await session.exec(select(CafeCount))).all()
+        return sorted((c.institution_id, c.month, c.children) for c in found)
 
 
 async def test_the_leads_are_asked_on_the_first_working_day_of_each_month(db: Database, clock: FakeClock) -> None:
@@ -250,16 +257,24 @@ async def test_an_absent_lead_s_ask_goes_to_the_substitute(db: Database, clock: 
 
 
 async def birgitte_answers_for_karsten(
-    db: Database, clock: FakeClock, *, away_until: str, answering: datetime
+    db: Database, clock: FakeClock, *, away_until: str, answering: datetime, may_count_for: str
 ) -> VisitRunner:
     """Karsten is away from Monday 4 January to `away_until` with Birgitte, the lead of Egebakken (not on
-    Mariehønen's staff), standing in: she alone gets January's ask, and at `answering` her count for April is stored."""
+    Mariehønen's staff), standing in: she alone gets January's ask, and at `answering` her count for April is stored.
+    Without the code it is refused, naming the institutions she `may_count_for` (it went into Egebakken)."""
     run = await start(db, clock, {"MAR": MAR_COUNTS})
     await run.until(datetime(2027, 1, 2, 10, 0))
     await run(KARSTEN, f"/teambot fravær 2027-01-04 {away_until} Birgitte Holm")
 
     sent = count_messages(await run.until(answering))
     assert [to for to, _ in sent] == [BIRGITTE]
+    before = await stored_counts(db)
+    refused = await run(BIRGITTE, "/teambot café børn 2027-04 2")
+    assert refused.text == (
+        f"Hvilken institution? Du kan registrere børn for {may_count_for}. "
+        "Skriv koden til sidst, fx `/teambot café børn 2027-04 2 MAR`. Intet er gemt."
+    )
+    assert await stored_counts(db) == before
     answer = await run(BIRGITTE, "/teambot café børn 2027-04 2 MAR")
     assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
     return run
@@ -271,7 +286,15 @@ async def test_a_substitute_from_another_institution_can_answer_the_ask_while_th
     """Birgitte, the lead of Egebakken, stands in for Karsten 4–8 January: she gets Mariehønen's ask and can answer
     it, though she is not on Mariehønen's staff (she was refused, asked for what she could not give). Next month,
     asked nothing and standing in for nobody, she is refused again, and nothing is stored."""
-    run = await birgitte_answers_for_karsten(db, clock, away_until="2027-01-08", answering=datetime(2027, 1, 4, 12, 0))
+    run = await birgitte_answers_for_karsten(
+        db,
+        clock,
+        away_until="2027-01-08",
+        answering=datetime(2027, 1, 4, 12, 0),
+        # Karsten leads Solsikken and Birkelunden too: while he is away she stands in there as well.
+        may_count_for="Birkelunden (BIR), Børnehaven Egebakken (EGE), Vuggestuen Mariehønen (MAR) og "
+        "Børnehuset Solsikken (SOL)",
+    )
 
     later = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
     assert later == [(KARSTEN, asking("maj og juni 2027", "2027-05"))]  # April was stored
@@ -285,7 +308,13 @@ async def test_a_substitute_from_another_institution_can_answer_the_ask_while_th
 async def test_a_one_day_substitute_can_answer_the_ask_after_the_day(db: Database, clock: FakeClock) -> None:
     """Karsten is away only on the ask's day, Monday 4 January, with Birgitte (Egebakken) standing in: she gets the
     ask at 08:00 and answers on Tuesday, as it invites her to (she was refused: the absence was over)."""
-    await birgitte_answers_for_karsten(db, clock, away_until="2027-01-04", answering=datetime(2027, 1, 5, 9, 0))
+    await birgitte_answers_for_karsten(
+        db,
+        clock,
+        away_until="2027-01-04",
+        answering=datetime(2027, 1, 5, 9, 0),
+        may_count_for="Børnehaven Egebakken (EGE) og Vuggestuen Mariehønen (MAR)",  # the ask's alone, now
+    )
 
 
 async def test_an_absent_lead_without_a_substitute_leaves_the_ask_to_the_other_leads(

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import (
+    COUNT_MISSING,
     attendance_lines,
     count_ask_key,
     headline,
@@ -95,6 +96,40 @@ async def _stands_in_for_a_lead(session: AsyncSession, staff: Staff, institution
     return any(a is not None and a.substitute is not None and a.substitute.staff_id == staff.id for a in standing_in)
 
 
+async def _count_institution(session: AsyncSession, staff: Staff, text: str, today: date, *, typed: str) -> Institution:
+    """The institution a count is for: the one named, else the only one she may count for. One standing in for a
+    lead elsewhere who has an institution of her own must name it: her count went into her own, silently, while
+    she was asked about the other. `typed`: her month and count, for the example she is shown."""
+    if text:
+        return await _own_institution(session, staff, text, standing_in_on=today)
+    standing_in = await _stood_in_for(session, staff, today)
+    if not standing_in:
+        return await _own_institution(session, staff, text)
+    choices = {i.id: i for i in [*await queries.institutions_of(session, staff), *standing_in]}
+    if len(choices) == 1:
+        return standing_in[0]
+    named = [f"{i.name} ({i.code})" for i in sorted(choices.values(), key=lambda i: i.code)]
+    raise UserError(
+        t(
+            "cafe.which_institution_standing_in",
+            institutions=", ".join(named[:-1]) + t("cafe.and") + named[-1],
+            example=f"{typed} {standing_in[0].code}",  # the one she was asked about, when she was
+        )
+    )
+
+
+async def _stood_in_for(session: AsyncSession, staff: Staff, day: date) -> list[Institution]:
+    """The institutions whose count `staff` may register on `day` as a lead's stand-in (`_stands_in_for_a_lead`),
+    those she was sent this month's ask for first."""
+    found = []
+    for institution_id in await store.stand_in_candidates(session, staff, day=day, ask_kind=COUNT_MISSING):
+        if await _stands_in_for_a_lead(session, staff, institution_id, day):
+            institution = await session.get(Institution, institution_id)
+            if institution is not None:
+                found.append(institution)
+    return found
+
+
 # -- counts -----------------------------------------------------------------------------------------------------
 
 
@@ -117,7 +152,9 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
     if not earliest <= month <= latest:
         raise UserError(t("cafe.month_out_of_range", month=_month(month), first=_month(earliest), last=_month(latest)))
     async with ctx.db.write() as session:
-        institution = await _own_institution(session, staff, " ".join(words[taken + 1 :]), standing_in_on=today)
+        institution = await _count_institution(
+            session, staff, " ".join(words[taken + 1 :]), today, typed=" ".join(words[: taken + 1])
+        )
         assert institution.id is not None
         old = await store.set_count(session, institution.id, month, children, actor=ctx.user_id, now=ctx.clock.now())
         covering = await store.sessions_covering(session, institution.id, month)

@@ -18,6 +18,7 @@ from teambot.domain.cafe import (
     CafeGroup,
     CafePolicy,
     cafe_day,
+    first_of_month,
     group_cohorts,
     is_due,
     moved_cafe_day,
@@ -27,15 +28,19 @@ from teambot.domain.calendar import WorkCalendar
 from teambot.domain.roles import Role
 from teambot.domain.routing import Person
 from teambot.domain.routing_table import Reason, RoutingTable, visitor
-from teambot.store import queries
+from teambot.store import outbox, queries
 from teambot.store import visits as visit_store
 from teambot.store.models import (
+    Absence,
     CafeCount,
     CafeInvite,
     CafeRelease,
     CafeSession,
     Institution,
     Municipality,
+    Notification,
+    Staff,
+    StaffInstitution,
     Visit,
 )
 from teambot.store.revisions import revise
@@ -98,6 +103,36 @@ async def counted_months(
         if month is not None:
             found.add(month)
     return counted
+
+
+async def stand_in_candidates(session: AsyncSession, staff: Staff, *, day: date, ask_kind: str) -> list[int]:
+    """The institutions `staff` may stand in for a lead of on `day`, those asked of her first: those whose count
+    ask (`ask_kind`) went to her this month, then those of the people whose substitute she is in an absence not
+    over by `day`. Some may not hold (an absence from a later day, someone who is not a lead there): the caller
+    checks each."""
+    asked: Sequence[int | None] = []
+    if staff.slack_id:
+        asked = (
+            await session.exec(
+                select(col(Notification.institution_id))
+                .where(
+                    Notification.kind == ask_kind,
+                    Notification.recipient == staff.slack_id,
+                    Notification.status == outbox.SENT,
+                    col(Notification.event_day) >= first_of_month(day),
+                )
+                .distinct()
+            )
+        ).all()
+    stood_in_for = select(col(Absence.staff_id)).where(Absence.substitute_id == staff.id, col(Absence.end) >= day)
+    theirs = (
+        await session.exec(
+            select(col(StaffInstitution.institution_id))
+            .where(col(StaffInstitution.staff_id).in_(stood_in_for))
+            .distinct()
+        )
+    ).all()
+    return list(dict.fromkeys([*sorted(i for i in asked if i is not None), *sorted(theirs)]))
 
 
 async def set_count(
