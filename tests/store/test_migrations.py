@@ -133,6 +133,38 @@ def test_every_revision_steps_down_and_up(empty_url: str) -> None:
     assert differences(empty_url) == []
 
 
+def test_goals_stored_before_0013_keep_their_start_both_ways(empty_url: str) -> None:
+    """Which stored goals came with the import that created their case is not known: each keeps its start (not moved
+    to a start meeting), and a step down keeps the goal and its start."""
+    upgrade(empty_url, "0012")
+    engine = create_engine(sync_url(empty_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO institution (id, code, name, kind) VALUES (1, 'SOL', 'Sol', 'x')"))
+            connection.execute(text("INSERT INTO staff (id, name, roles, active) VALUES (1, 'Mette', '[]', true)"))
+            connection.execute(
+                text(
+                    "INSERT INTO child_case (id, code, institution_id, paedagog_id, status, consent_professions) "
+                    "VALUES (1, 'AK12', 1, 1, 'active', '[]')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO goal (id, case_id, number, text, active, started_on) "
+                    "VALUES (1, 1, 1, 'Overtøj', true, '2027-03-10')"
+                )
+            )
+        upgrade(empty_url, "0013")
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT started_on, from_start_meeting FROM goal")).one()
+        assert (str(row[0]), bool(row[1])) == ("2027-03-10", False)
+        downgrade(empty_url, "0012")
+        with engine.connect() as connection:
+            assert [str(d) for d in connection.execute(text("SELECT started_on FROM goal")).scalars()] == ["2027-03-10"]
+    finally:
+        engine.dispose()
+
+
 def test_db_upgrade_command_creates_the_database(tmp_path: Path) -> None:
     url = sqlite_file_url(tmp_path / "data", "teambot.db")  # the folder does not exist yet
 

@@ -94,8 +94,7 @@ async def record(
     """
     if value not in SCALE:  # every path checks; this guards forged button values too
         raise UserError(t("rating.input_out_of_range", value=value))
-    started = max(filter(None, (view.case.start_meeting, goal.started_on)), default=None)
-    problem = check_day(day, ctx.today(), started=started, closed=view.case.closed_on)
+    problem = check_day(day, ctx.today(), started=queries.first_day_of(view.case, goal), closed=view.case.closed_on)
     if problem:
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
     assert goal.id is not None

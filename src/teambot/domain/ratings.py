@@ -110,6 +110,17 @@ def _note_may_start_with(token: str) -> bool:
     return not _NUMBERISH.match(token)
 
 
+def first_rating_day(start_meeting: date | None, goal_start: date | None, *, from_start_meeting: bool) -> date | None:
+    """The first day a goal can be rated: one rule for `/rating`, the daily nudge and `/uge` (None: any day).
+
+    The goals agreed at the start meeting (those of the import that created the case) begin there whenever it is
+    recorded, also when that is before the import; until then on the import day, when they were first asked for.
+    Any other goal (added in Slack or by a later import) begins on its own day, never before the start meeting."""
+    if from_start_meeting and start_meeting is not None:
+        return start_meeting
+    return max(filter(None, (start_meeting, goal_start)), default=None)
+
+
 def check_day(day: date, today: date, *, started: date | None, closed: date | None) -> str | None:
     """Why a rating cannot be given for `day` (a catalog key suffix), or None if it can."""
     if day > today:

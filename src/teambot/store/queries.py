@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS, MeetingFacts, parse_hhmm
-from teambot.domain.ratings import NudgeItem, case_access
+from teambot.domain.ratings import NudgeItem, case_access, first_rating_day
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 from teambot.domain.routing import Absence as RoutingAbsence
 from teambot.domain.routing import Away, Participant, Person, away, route
@@ -527,6 +527,11 @@ async def nudge_scopes(
     }
 
 
+def first_day_of(case: Case, goal: Goal) -> date | None:
+    """The first day `goal` can be rated (`first_rating_day`): `/rating`, the nudge and `/uge` all ask this."""
+    return first_rating_day(case.start_meeting, goal.started_on, from_start_meeting=goal.from_start_meeting)
+
+
 async def nudge_items_of(
     session: AsyncSession, staff: Sequence[Staff], day: date, *, asked: bool = False
 ) -> dict[int, list[NudgeItem]]:
@@ -612,6 +617,9 @@ async def nudge_items_of(
                 if not access.write:
                     continue  # no button she could not use: the child is left out of her nudge
                 for goal in goals.get(case.id or 0, []):
+                    first = first_day_of(case, goal)
+                    if first is not None and day < first:
+                        continue  # not begun that day: `/rating` would refuse the button (an earlier day's nudge)
                     assert goal.id is not None
                     rating = ratings.get(goal.id)
                     items[ident].append(

@@ -392,7 +392,11 @@ class _Importer:
         for text in spec.goals:
             if text not in known:
                 number += 1
-                self.session.add(Goal(case_id=case_id, number=number, text=text, started_on=started_on))
+                # The goals of the import that creates the case were agreed at its start meeting: they follow it
+                # when it is recorded later (`first_rating_day`). A goal a later file adds begins on its own day.
+                self.session.add(
+                    Goal(case_id=case_id, number=number, text=text, started_on=started_on, from_start_meeting=created)
+                )
                 known.add(text)
                 changed += (f"goal {number}",)
         if changed and not created:
@@ -409,7 +413,8 @@ class _Importer:
     def goal_start(self, spec: CaseSpec, *, created: bool) -> date:
         """The day a goal new in the file is asked for from (`Goal.started_on`, as `/teambot forløb mål` sets it): a
         new case's start meeting as the file gives it (the case began then); otherwise the day of the import, or a
-        later start meeting. Before the import nobody was asked to rate it, so those days are not missing in `/uge`."""
+        later start meeting. Before the import nobody was asked to rate it, so those days are not missing in `/uge`;
+        a new case's goals begin at its start meeting once one is recorded (`Goal.from_start_meeting`)."""
         if created and spec.start_meeting is not None:
             return spec.start_meeting
         return max(filter(None, (spec.start_meeting, self.today)))

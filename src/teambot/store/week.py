@@ -149,7 +149,7 @@ async def institution_week(
             days=days,
             calendar=calendar,
             today=today,
-            active_from=max(filter(None, (case.start_meeting, goal.started_on)), default=None),
+            active_from=queries.first_day_of(case, goal),
         )
         row = _limit_to_life(row, goal, case)
         result.goals.append(row)
@@ -295,11 +295,10 @@ def _asked_today(row: GoalWeek, goal: Goal, case: Case, today: date) -> bool:
 
 
 def _asked_since(case: Case, active_goals: list[Goal]) -> date | None:
-    """The first day the nudge asked for any of the case's goals: its start meeting, or its first goal's start when
-    later (a case imported or made in Slack without a start meeting begins with its goals)."""
-    starts = [g.started_on for g in active_goals]
-    first_goal = None if None in starts else min(filter(None, starts), default=None)
-    return max(filter(None, (case.start_meeting, first_goal)), default=None)
+    """The first day the nudge asked for any of the case's goals: the earliest of their first days (None: one has
+    no first day but the backfill window's)."""
+    firsts = [queries.first_day_of(case, g) for g in active_goals]
+    return None if None in firsts else min(filter(None, firsts), default=case.start_meeting)
 
 
 def _limit_to_life(row: GoalWeek, goal: Goal, case: Case) -> GoalWeek:

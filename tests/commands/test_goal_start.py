@@ -1,0 +1,117 @@
+"""A goal's first day to rate, as `/rating`, the daily nudge and `/uge` all see it.
+
+AK12 comes with the roster on Wednesday 10 March 2027 without a start meeting: its goals are asked for from that
+day. On Thursday 11 March Mette records that the start meeting was Wednesday 3 March: the goals agreed there are
+rated from then on, so Friday 5 March can be rated, the nudge's buttons for it work and `/uge` counts it. A goal
+added in Slack (`/teambot forløb mål`) keeps the day it was added.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from conftest import Runner
+from helpers_ratings import GOAL_1, GOAL_2, goal_ids, load_roster
+from teambot.store.db import Database
+from teambot.testing.clock import FakeClock
+from teambot.testing.roster import LEAD, PAEDAGOG
+
+FRIDAY_5 = "fredag 5. marts 2027"
+THIRD_GOAL = "Hænger selv jakken op"
+
+
+def _without_start_meeting(data: dict[str, Any]) -> None:
+    del data["case"][0]["start_meeting"]
+
+
+def _start_meeting_on_3_march(data: dict[str, Any]) -> None:
+    data["case"][0]["start_meeting"] = "2027-03-03"
+
+
+async def _imported_without_a_start_meeting(db: Database, clock: FakeClock) -> Runner:
+    """AK12 imported on Wednesday 10 March without a start meeting; the clock on Thursday 11 March at 15:00."""
+    await load_roster(db, clock, datetime(2027, 3, 10, 9, 0), adjust=_without_start_meeting)
+    clock.set(datetime(2027, 3, 11, 15, 0))
+    return Runner(db, clock)
+
+
+def _row(text: str, goal: int) -> str:
+    """The goal's row in `/uge`, its column padding made single spaces."""
+    return " ".join(next(line for line in text.splitlines() if f"mål {goal}" in line).split())
+
+
+async def test_a_start_meeting_set_before_the_import_day_opens_the_imported_goals_from_it(
+    db: Database, clock: FakeClock
+) -> None:
+    run = await _imported_without_a_start_meeting(db, clock)
+    assert (await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")).text == (
+        f"{FRIDAY_5} er før forløbet eller målet startede. Intet er gemt."
+    )
+    await run(PAEDAGOG, "/teambot forløb start AK12 2027-03-03")
+
+    # The nudge's button for that day records, and its redraw asks for the day's other goal.
+    ids = await goal_ids(db)
+    pressed = await run.press(PAEDAGOG, "rating_nudge:2", f"{ids[2]}:2027-03-05:2")
+    assert pressed.text.splitlines()[:3] == [
+        f"📝 Husk dagens registreringer — {FRIDAY_5}",
+        "1 af 2 mål mangler. Tryk 1–4 for hvert mål.",
+        f"*AK12* · mål 1 «{GOAL_1}»",
+    ]
+    recorded = await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")
+    assert recorded.text == f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {FRIDAY_5}: *3 af 4*."
+    # `/uge` shows week 9 from the start meeting on: Wednesday and Thursday are missing, not closed.
+    week = (await run(LEAD, "/uge 9")).text
+    assert _row(week, 1).endswith("luk · luk · – · – · 3 gns. 3,0 ■ 100 % nået")
+    assert _row(week, 2).endswith("luk · luk · – · – · 2 gns. 2,0 ■ 0 % nået")
+    assert "Mangler denne uge (registreringer): Mette Jensen 4" in week.splitlines()
+
+
+async def test_an_import_giving_an_earlier_start_meeting_opens_the_imported_goals_from_it(
+    db: Database, clock: FakeClock
+) -> None:
+    """The same when the next roster file gives the start meeting instead of `/teambot forløb start`."""
+    await _imported_without_a_start_meeting(db, clock)
+    await load_roster(db, clock, datetime(2027, 3, 11, 15, 0), adjust=_start_meeting_on_3_march)
+    run = Runner(db, clock)
+
+    recorded = await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")
+
+    assert recorded.text == f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {FRIDAY_5}: *3 af 4*."
+    assert _row((await run(LEAD, "/uge 9")).text, 2).endswith("luk · luk · – · – · – gns. – ■")
+
+
+async def test_a_goal_added_in_slack_keeps_its_own_start_when_the_start_meeting_is_set(
+    db: Database, clock: FakeClock
+) -> None:
+    """Goal 3 was added on Wednesday 10 March: the start meeting a week before does not move it."""
+    await load_roster(db, clock, datetime(2027, 3, 10, 9, 0), adjust=_without_start_meeting)
+    run = Runner(db, clock)
+    await run(PAEDAGOG, f"/teambot forløb mål AK12 {THIRD_GOAL}")
+    clock.set(datetime(2027, 3, 11, 15, 0))
+    await run(PAEDAGOG, "/teambot forløb start AK12 2027-03-03")
+
+    refused = await run(PAEDAGOG, "/rating AK12 2027-03-05 3 3")
+
+    assert refused.text == f"{FRIDAY_5} er før forløbet eller målet startede. Intet er gemt."
+    week = (await run(LEAD, "/uge 9")).text
+    assert _row(week, 3).endswith("luk · luk · luk · luk · luk gns. – ■")
+    assert _row(week, 1).endswith("luk · luk · – · – · – gns. – ■")
+
+
+async def test_the_nudge_for_an_earlier_day_asks_only_for_goals_begun_by_then(db: Database, clock: FakeClock) -> None:
+    """Goal 3 is added on Thursday 4 March. Yesterday's nudge, redrawn after a button, does not offer it for
+    Wednesday: `/rating` would refuse that day, and `/uge` shows it closed."""
+    await load_roster(db, clock)
+    run = Runner(db, clock)
+    await run(PAEDAGOG, f"/teambot forløb mål AK12 {THIRD_GOAL}")
+    ids = await goal_ids(db)
+
+    pressed = await run.press(PAEDAGOG, "rating_nudge:3", f"{ids[1]}:2027-03-03:3")
+
+    lines = pressed.text.splitlines()
+    assert f"*AK12* · mål 2 «{GOAL_2}»" in lines
+    assert not any(THIRD_GOAL in line for line in lines)
+    refused = await run(PAEDAGOG, "/rating AK12 2027-03-03 3 3")
+    assert refused.text == "onsdag 3. marts 2027 er før forløbet eller målet startede. Intet er gemt."
+    assert _row((await run(LEAD, "/uge 9")).text, 3).endswith("luk · luk · luk · – · gns. – ■")  # Friday is to come
