@@ -123,7 +123,8 @@ class TeambotASGI:
             # signature: anyone could make it fail. Nothing was run (Bolt answers a listener's failure itself).
             if started:
                 raise
-            log.info("refused a Slack request whose body is not what Slack sends (%s)", type(error).__name__)
+            # Logged as the 400 it is answered with (`_log_refused_or_failed`); what it was, for a closer look.
+            log.debug("a Slack request whose body is not what Slack sends (%s)", type(error).__name__)
             await _json(send, 400, {"error": "invalid request body"})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -143,11 +144,12 @@ class TeambotASGI:
 def _log_refused_or_failed(status: int, method: str, path: str) -> None:
     """One line per request answered with an error, in place of uvicorn's line per request (off: a line per Slack
     request cost 4–5 % of a /rating's CPU, bench/README.md). The query is left out, as it may hold anything; a
-    calendar token and CPR-shaped text are redacted here, before the path is cut short."""
-    shown = redact_for_logs(path)[:MAX_LOGGED_PATH]
-    if not shown.isprintable():  # a decoded %0A would start a forged line of its own
-        shown = shown.encode("unicode_escape").decode("ascii")
-    log.info("HTTP %d %s %s", status, method, shown)
+    calendar token and CPR-shaped text are redacted here, before the path is cut short. Characters that do not print
+    go first: a decoded %0A would start a forged line of its own, and one between a CPR number's digits would hide it
+    from the redaction."""
+    if not path.isprintable():
+        path = "".join(character for character in path if character.isprintable())
+    log.info("HTTP %d %s %s", status, method, redact_for_logs(path)[:MAX_LOGGED_PATH])
 
 
 async def _json(send: Send, status: int, body: dict[str, Any]) -> None:

@@ -122,7 +122,9 @@ async def serve_socket_mode(runtime: Runtime, *, settle: bool = False) -> None:
     app_token = runtime.settings.slack_app_token
     if not app_token:
         raise ConfigError("SLACK_APP_TOKEN: required for Socket Mode")
-    handler = AsyncSocketModeHandler(app, app_token)
+    # Its own logger, not the app's (`slack_bolt`, WARNING: slack/app.py): the connection's INFO lines (a new session,
+    # Slack closing one, a rate limit) are how an operator sees the bot reconnect. Payloads are logged only at DEBUG.
+    handler = AsyncSocketModeHandler(app, app_token, logger=logging.getLogger("slack_sdk.socket_mode"))
     # uvicorn turns SIGTERM (docker stop, systemd) into a graceful stop in HTTP mode; here that is ours to do, or the
     # process dies at once and work already acknowledged is lost. Ctrl-C cancels this task, which ends the same way.
     stopping = asyncio.Event()
