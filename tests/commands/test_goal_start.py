@@ -8,12 +8,13 @@ added in Slack (`/teambot forløb mål`) keeps the day it was added.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from conftest import Runner
 from helpers_ratings import GOAL_1, GOAL_2, goal_ids, load_roster
 from teambot.store.db import Database
+from teambot.store.monitoring import institution_figures
 from teambot.testing.clock import FakeClock
 from teambot.testing.roster import LEAD, PAEDAGOG
 
@@ -60,11 +61,12 @@ async def test_a_start_meeting_set_before_the_import_day_opens_the_imported_goal
     ]
     recorded = await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")
     assert recorded.text == f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {FRIDAY_5}: *3 af 4*."
-    # `/uge` shows week 9 from the start meeting on: Wednesday and Thursday are missing, not closed.
+    # `/uge` shows week 9 from the start meeting on: Wednesday and Thursday open, not closed; nobody was asked for
+    # them then, so they are not missing (see the last test).
     week = (await run(LEAD, "/uge 9")).text
     assert _row(week, 1).endswith("luk · luk · – · – · 3 gns. 3,0 ■ 100 % nået")
     assert _row(week, 2).endswith("luk · luk · – · – · 2 gns. 2,0 ■ 0 % nået")
-    assert "Mangler denne uge (registreringer): Mette Jensen 4" in week.splitlines()
+    assert not any(line.startswith("Mangler denne uge") for line in week.splitlines())
 
 
 async def test_an_import_giving_an_earlier_start_meeting_opens_the_imported_goals_from_it(
@@ -115,3 +117,39 @@ async def test_the_nudge_for_an_earlier_day_asks_only_for_goals_begun_by_then(db
     refused = await run(PAEDAGOG, "/rating AK12 2027-03-03 3 3")
     assert refused.text == "onsdag 3. marts 2027 er før forløbet eller målet startede. Intet er gemt."
     assert _row((await run(LEAD, "/uge 9")).text, 3).endswith("luk · luk · luk · – · gns. – ■")  # Friday is to come
+
+
+async def test_days_before_the_import_may_be_rated_but_are_not_missing(db: Database, clock: FakeClock) -> None:
+    """Nobody was asked to rate the days between an earlier start meeting and the import: `/uge` does not count them
+    as missing, nor call a case imported yesterday silent, and the quarter's figures do not expect them."""
+    run = await _imported_without_a_start_meeting(db, clock)
+    await run(PAEDAGOG, "/teambot forløb start AK12 2027-03-01")
+
+    week = (await run(LEAD, "/uge")).text.splitlines()
+    # Wednesday 10 and Thursday 11 March, two goals: asked for since the import, and nothing rated.
+    assert "Mangler denne uge (registreringer): Mette Jensen 4" in week
+    assert not any("Ingen registreringer" in line for line in week)
+    earlier = (await run(LEAD, "/uge 9")).text.splitlines()
+    assert not any(line.startswith("Mangler denne uge") or "Ingen registreringer" in line for line in earlier)
+
+    async with db.read() as session:
+        every = await institution_figures(session, date(2027, 3, 1), date(2027, 3, 31), date(2027, 3, 11))
+    [figures] = [f for f in every if f.name == "Børnehuset Solsikken"]
+    assert figures.expected_ratings == 4  # not the 16 of the working days from 1 March
+
+
+async def test_a_goal_a_later_file_adds_keeps_its_own_day(db: Database, clock: FakeClock) -> None:
+    """Only the goals of the import that created the case were agreed at its start meeting."""
+
+    def with_a_third_goal(data: dict[str, Any]) -> None:
+        _without_start_meeting(data)
+        data["case"][0]["goals"].append(THIRD_GOAL)
+
+    run = await _imported_without_a_start_meeting(db, clock)
+    await load_roster(db, clock, datetime(2027, 3, 11, 15, 0), adjust=with_a_third_goal)
+    await run(PAEDAGOG, "/teambot forløb start AK12 2027-03-03")
+
+    assert (await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")).text.startswith("✅ Registreret")
+    assert (await run(PAEDAGOG, "/rating AK12 2027-03-05 3 3")).text == (
+        f"{FRIDAY_5} er før forløbet eller målet startede. Intet er gemt."
+    )

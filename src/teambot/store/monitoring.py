@@ -14,7 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.monitoring import InstitutionFigures, count_between
-from teambot.domain.ratings import first_rating_day
 from teambot.domain.roles import Role
 from teambot.store.models import (
     Case,
@@ -65,7 +64,6 @@ async def institution_figures(
             col(Case.closed_on),
             col(Goal.active),
             col(Goal.started_on),
-            col(Goal.from_start_meeting),
             col(Goal.ended_on),
         )
         .join(Case, col(Case.id) == col(Goal.case_id))
@@ -76,16 +74,16 @@ async def institution_figures(
     )
     working: dict[tuple[DateRange, ...], list[date]] = {}
     cases_seen: dict[int, set[int]] = defaultdict(set)
-    for row in goals.all():
-        case_id, institution_id, status, start_meeting, closed_on, goal_active, started_on, from_meeting, ended_on = row
+    for case_id, institution_id, status, start_meeting, closed_on, goal_active, started_on, ended_on in goals.all():
         figure = figures.get(institution_id)
         if figure is None:
             continue
         calendar = calendars[institution_id]
         if calendar.closed not in working:  # most institutions share the municipality's calendar
             working[calendar.closed] = calendar.working_days(start, last) if last >= start else []
-        begun = first_rating_day(start_meeting, started_on, from_start_meeting=from_meeting)
-        first = max(d for d in (start, begun) if d is not None)
+        # Expected from the day the nudge first asked (`queries.asked_from`): a start meeting recorded after the import
+        # and before it opens the days between for rating, but nobody was asked for them.
+        first = max(d for d in (start, started_on, start_meeting) if d is not None)
         stop = min(d for d in (last, ended_on, closed_on) if d is not None)
         figure.expected_ratings += count_between(working[calendar.closed], first, stop)
         if goal_active and status == "active":

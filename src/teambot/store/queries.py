@@ -532,6 +532,13 @@ def first_day_of(case: Case, goal: Goal) -> date | None:
     return first_rating_day(case.start_meeting, goal.started_on, from_start_meeting=goal.from_start_meeting)
 
 
+def asked_from(case: Case, goal: Goal) -> date | None:
+    """The first day the nudge asked for `goal`: its first day, but for a goal that opened at a start meeting recorded
+    after the import and before it, the import day. Days nobody was asked for may be rated, and are not missing
+    (`/uge`, the quarter's figures)."""
+    return max(filter(None, (case.start_meeting, goal.started_on)), default=None)
+
+
 async def nudge_items_of(
     session: AsyncSession, staff: Sequence[Staff], day: date, *, asked: bool = False
 ) -> dict[int, list[NudgeItem]]:

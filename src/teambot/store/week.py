@@ -158,8 +158,9 @@ async def institution_week(
         children = result.children_of.setdefault(case.paedagog_id, [])
         if case.code not in children:
             children.append(case.code)
+        asked = queries.asked_from(case, goal)
         for cell in row.cells:
-            if cell.value is not None or cell.closed or cell.future:
+            if cell.value is not None or cell.closed or cell.future or (asked is not None and cell.day < asked):
                 continue
             if not away(case.paedagog_id, cell.day):
                 result.missing_week[who] = result.missing_week.get(who, 0) + 1
@@ -295,9 +296,9 @@ def _asked_today(row: GoalWeek, goal: Goal, case: Case, today: date) -> bool:
 
 
 def _asked_since(case: Case, active_goals: list[Goal]) -> date | None:
-    """The first day the nudge asked for any of the case's goals: the earliest of their first days (None: one has
-    no first day but the backfill window's)."""
-    firsts = [queries.first_day_of(case, g) for g in active_goals]
+    """The first day the nudge asked for any of the case's goals: the earliest of their first days asked
+    (`queries.asked_from`; None: one has no first day but the backfill window's)."""
+    firsts = [queries.asked_from(case, g) for g in active_goals]
     return None if None in firsts else min(filter(None, firsts), default=case.start_meeting)
 
 
