@@ -2,7 +2,8 @@
 
 Planning the same row twice, or in two processes at once, inserts it once (INSERT … ON CONFLICT DO
 NOTHING on the unique dedupe key). Dispatchers claim due rows with FOR UPDATE SKIP LOCKED on PostgreSQL;
-on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims.
+on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims. On PostgreSQL a re-plan (`sync_many`) locks
+the rows it changes, so a claim skips them until it commits, and never writes over a row a dispatcher claimed meanwhile.
 """
 
 from __future__ import annotations
@@ -168,9 +169,10 @@ async def sync_many(
     a pending row whose content changed is updated in place; one an earlier attempt may have posted (`_maybe_posted`,
     also one cancelled `CANCELLED_UNSURE` that comes back) keeps its due time, so the look before its next attempt
     finds the post Slack may have. A `queued_only` plan keeps its row if it is pending and changes nothing else. One
-    read of their rows, one insert of the new ones, and writes only for the rows that change. `since`: rows whose
-    event day is earlier are not read nor touched (a thing that gets rows month after month, such as an institution,
-    need not read them all)."""
+    read of their rows, one insert of the new ones, and writes only for the rows that change (on PostgreSQL those are
+    locked and read again first: a dispatcher may have claimed one since). `since`: rows whose event day is earlier
+    are not read nor touched (a thing that gets rows month after month, such as an institution, need not read them
+    all)."""
     if not planned:
         return
     # The payload is compared as stored text first: decoding every row's JSON was most of a steady pass's work.
@@ -186,12 +188,28 @@ async def sync_many(
     if since is not None:
         query = query.where(col(Notification.event_day) >= since)
     existing = (await session.exec(query)).all()
+    new, unwanted, revised = _revise(existing, planned)
+    if (unwanted or revised) and session.get_bind().dialect.name == "postgresql":
+        # Read without a lock, so that a steady pass locks nothing: a dispatcher in another process may have claimed,
+        # posted or retried a row since. The rows about to change are locked and read again, and decided anew as
+        # they are now. SQLite's write transaction already held every other writer off since the read.
+        _, unwanted, _ = _revise(await _locked_again(session, [*unwanted, *revised]), planned)
+    await _cancel(session, unwanted, now=now)
+    await insert_new(session, new, now)
+
+
+def _revise(
+    existing: Sequence[tuple[Notification, str | None]], planned: Mapping[int, list[Planned]]
+) -> tuple[list[Planned], list[Notification], list[Notification]]:
+    """`sync_many`'s decisions on the rows read (each with its payload as stored text): the plans whose key is new,
+    the pending rows no longer wanted (to cancel), and the rows brought in line with their plan here."""
     by_ref: dict[int, list[tuple[Notification, str | None]]] = {}
     for found, text in existing:
         if found.ref_id is not None:
             by_ref.setdefault(found.ref_id, []).append((found, text))
     new: list[Planned] = []
     unwanted: list[Notification] = []
+    revised: list[Notification] = []
     for ref_id, wanted_rows in planned.items():
         rows = by_ref.get(ref_id, [])
         wanted = {p.dedupe_key: p for p in wanted_rows}
@@ -205,6 +223,7 @@ async def sync_many(
                 continue
             if row.status == CANCELLED:
                 row.status = PENDING
+                revised.append(row)
             # One an earlier attempt may have posted keeps its due time until the dispatcher's look settles it: the
             # look searches from there (from a later one it would miss that post, and post again). Its text follows
             # the plan, which goes out if the look finds nothing; what a found post named is its key's and subject's.
@@ -214,10 +233,30 @@ async def sync_many(
                 row.payload = plan.payload
                 row.due_at = due_at
                 row.event_day = plan.event_day  # a key kept across days (a month's ask) moves with its day
+                revised.append(row)
         known = {row.dedupe_key for row, _ in rows}
         new.extend(p for p in wanted_rows if p.dedupe_key not in known and not p.queued_only)
-    await _cancel(session, unwanted, now=now)
-    await insert_new(session, new, now)
+    return new, unwanted, revised
+
+
+async def _locked_again(session: AsyncSession, rows: list[Notification]) -> list[tuple[Notification, str | None]]:
+    """PostgreSQL: lock `rows` and read them again, forgetting what was decided from the earlier read. Only rows still
+    pending or cancelled: one a dispatcher holds or settled is its own (a claim skips a locked row, and waits for no
+    other; and every other write of a dispatcher is to rows it holds in `sending`, which this neither locks nor waits
+    for). Locked in id order, so two passes changing the same rows cannot deadlock. A row left out stays expired:
+    whatever reads it next loads it as it is then."""
+    ids = sorted({row.id or 0 for row in rows})
+    for row in rows:
+        session.expire(row)
+    query = (
+        select(Notification, cast(col(Notification.payload), Text))
+        .options(defer(typing.cast(InstrumentedAttribute[Any], Notification.payload)))
+        .where(col(Notification.id).in_(ids), col(Notification.status).in_((PENDING, CANCELLED)))
+        .order_by(col(Notification.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.exec(query)).all())
 
 
 def _maybe_posted(row: Notification) -> bool:
