@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from helpers_outbox import delivered, deliveries_per_key, dispatcher_for, messenger_for, notifications
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.store import outbox
 from teambot.store.db import Database
@@ -44,11 +45,11 @@ async def queue_the_ask(db: Database, clock: FakeClock) -> outbox.Planned:
     return plan
 
 
-async def sync_while(
-    db: Database, plans: list[outbox.Planned], now: Any, meanwhile: Callable[[], Awaitable[Any]]
+async def write_while(
+    db: Database, write: Callable[[AsyncSession], Awaitable[Any]], meanwhile: Callable[[], Awaitable[Any]]
 ) -> None:
-    """`sync_many` the institution's asks to `plans`, with `meanwhile` (another process's work) run right after it
-    has read the rows, before it writes anything."""
+    """`write` in a transaction, with `meanwhile` (another process's work) run right after its first statement (its
+    read of the rows), before it writes anything."""
     async with db.write() as session:
         read = session.exec
         pending = [meanwhile]
@@ -60,8 +61,19 @@ async def sync_while(
             return result
 
         session.exec = exec_then_meanwhile  # type: ignore[method-assign]
-        await outbox.sync_many(session, ref_type="institution", kinds=(KIND,), planned={1: plans}, now=now)
+        await write(session)
         assert not pending
+
+
+async def sync_while(
+    db: Database, plans: list[outbox.Planned], now: datetime, meanwhile: Callable[[], Awaitable[Any]]
+) -> None:
+    """`sync_many` the institution's asks to `plans`, with `meanwhile` run between its read and its writes."""
+
+    async def sync(session: AsyncSession) -> None:
+        await outbox.sync_many(session, ref_type="institution", kinds=(KIND,), planned={1: plans}, now=now)
+
+    await write_while(db, sync, meanwhile)
 
 
 async def test_a_row_posted_while_the_planner_drops_it_stays_sent_and_is_not_posted_again(
@@ -116,3 +128,22 @@ async def test_a_post_slack_may_have_while_the_planner_moves_the_row_is_found_no
     assert fake_slack.calls_to("conversations.history")  # looked first
     assert deliveries_per_key(fake_slack) == {KEY: 1}
     assert [row.status for row in await notifications(db)] == [outbox.SENT]
+
+
+async def test_a_row_the_planner_cancels_is_not_posted_meanwhile(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # The lead registers the counts just as the ask falls due: the pass cancels it (`cancel_pending_many`, as for a
+    # cancelled meeting's reminders). A dispatcher claiming meanwhile skips it: the lead does not get an ask the bot
+    # holds cancelled (before, she got it, and the bot held it cancelled: never sent, nor in the audit log).
+    await queue_the_ask(db, clock)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+
+    async def cancel(session: AsyncSession) -> None:
+        await outbox.cancel_pending_many(session, ref_type="institution", ref_ids=[1], kinds=(KIND,), now=clock.now())
+
+    await write_while(db, cancel, meanwhile=dispatcher.dispatch_due)
+    await dispatcher.dispatch_due()
+
+    assert deliveries_per_key(fake_slack) == {}
+    assert [row.status for row in await notifications(db)] == [outbox.CANCELLED]

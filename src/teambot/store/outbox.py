@@ -2,8 +2,9 @@
 
 Planning the same row twice, or in two processes at once, inserts it once (INSERT … ON CONFLICT DO
 NOTHING on the unique dedupe key). Dispatchers claim due rows with FOR UPDATE SKIP LOCKED on PostgreSQL;
-on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims. On PostgreSQL a re-plan (`sync_many`) locks
-the rows it changes, so a claim skips them until it commits, and never writes over a row a dispatcher claimed meanwhile.
+on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims. On PostgreSQL a re-plan (`sync_many`,
+`cancel_pending_many`) locks the rows it changes, so a claim skips them until it commits, and never writes over a row a
+dispatcher claimed meanwhile.
 """
 
 from __future__ import annotations
@@ -280,19 +281,21 @@ async def cancel_pending(
 async def cancel_pending_many(
     session: AsyncSession, *, ref_type: str, ref_ids: Sequence[int], kinds: Sequence[str], now: datetime
 ) -> int:
-    """Cancel the pending rows about any of `ref_ids` (as `_cancel` does); returns how many were cancelled."""
+    """Cancel the pending rows about any of `ref_ids` (as `_cancel` does); returns how many were cancelled.
+
+    On PostgreSQL they are locked as they are read, in id order (as `sync_many` locks): a dispatcher's claim skips
+    them, and one it claimed since the read began is no longer pending, so it is left to the dispatcher."""
     if not ref_ids:
         return 0
-    rows = (
-        await session.exec(
-            select(Notification).where(
-                Notification.ref_type == ref_type,
-                col(Notification.ref_id).in_(list(ref_ids)),
-                col(Notification.kind).in_(kinds),
-                Notification.status == PENDING,
-            )
-        )
-    ).all()
+    query = select(Notification).where(
+        Notification.ref_type == ref_type,
+        col(Notification.ref_id).in_(list(ref_ids)),
+        col(Notification.kind).in_(kinds),
+        Notification.status == PENDING,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.order_by(col(Notification.id)).with_for_update()
+    rows = (await session.exec(query)).all()
     await _cancel(session, rows, now=now)
     return len(rows)
 
