@@ -31,7 +31,7 @@ from teambot.store import cafe as cafe_store
 from teambot.store import outbox, queries
 from teambot.store import visits as store
 from teambot.store.db import Database
-from teambot.store.models import CafeSession, Notification, Visit
+from teambot.store.models import CafeSession, Visit
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int
                     missing.quarter,
                     missing.year,
                 )
-        await _cancel_passed(session, "visit", (*VISIT_KINDS, MOVED), today)
+        await outbox.cancel_passed(session, ref_type="visit", kinds=(*VISIT_KINDS, MOVED), before=today, now=now)
     horizon = today + timedelta(days=policy.notice_days + CONFIRM_LEAD_DAYS + MARGIN_DAYS)
     since = today - timedelta(days=PAST_DAYS)
     async with db.read() as session:
@@ -131,7 +131,7 @@ async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int 
     today = now.astimezone(zone).date()
     since = today - timedelta(days=PAST_DAYS)
     async with db.write() as session:
-        await _cancel_passed(session, "cafe", CAFE_KINDS, today)
+        await outbox.cancel_passed(session, ref_type="cafe", kinds=CAFE_KINDS, before=today, now=now)
         municipality = await queries.municipality(session)
         table = await store.routing_table(session)
         calendars = await store.calendars(session)
@@ -140,7 +140,7 @@ async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int 
         await tell_cafe_moves(session, moves, table=table, now=now)
         proposed = await cafe_store.propose(session, today=today, now=now, table=table, calendars=calendars)
         # An ask for counts not sent on its day (the bot was down) is not sent later: next month's asks again.
-        await _cancel_passed(session, INSTITUTION, (COUNT_MISSING,), today)
+        await outbox.cancel_passed(session, ref_type=INSTITUTION, kinds=(COUNT_MISSING,), before=today, now=now)
         await sync_count_reminders(
             session,
             table=table,
@@ -190,20 +190,6 @@ async def _read_missing_calendars(
     can add it between two chunks) must not fail the rest of the pass."""
     for institution_id in sorted(institution_ids - calendars.keys()):
         calendars[institution_id] = await queries.work_calendar(session, institution_id)
-
-
-async def _cancel_passed(session: AsyncSession, ref_type: str, kinds: tuple[str, ...], today: date) -> None:
-    """Nothing about a visit or café that is over goes out, however long the bot was down."""
-    stale = await session.exec(
-        select(Notification).where(
-            Notification.ref_type == ref_type,
-            col(Notification.kind).in_(kinds),
-            Notification.status == outbox.PENDING,
-            col(Notification.event_day) < today,
-        )
-    )
-    for row in stale.all():
-        row.status = outbox.CANCELLED
 
 
 async def plan_visits_and_cafes(db: Database, *, now: datetime, zone: ZoneInfo) -> VisitPlanning:

@@ -300,6 +300,25 @@ async def cancel_pending_many(
     return len(rows)
 
 
+async def cancel_passed(
+    session: AsyncSession, *, ref_type: str, kinds: Sequence[str], before: date, now: datetime
+) -> int:
+    """Cancel the pending rows about a `ref_type` thing whose day is before `before` (a visit or café that is over:
+    nothing about it goes out, however long the bot was down), as `_cancel` does; returns how many. On PostgreSQL
+    locked as read, in id order, as `cancel_pending_many` does."""
+    query = select(Notification).where(
+        Notification.ref_type == ref_type,
+        col(Notification.kind).in_(kinds),
+        Notification.status == PENDING,
+        col(Notification.event_day) < before,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.order_by(col(Notification.id)).with_for_update()
+    rows = (await session.exec(query)).all()
+    await _cancel(session, rows, now=now)
+    return len(rows)
+
+
 async def _cancel(session: AsyncSession, rows: Sequence[Notification], *, now: datetime) -> None:
     """Cancel pending rows. One whose earlier attempt Slack may have posted all the same is cancelled as
     `CANCELLED_UNSURE`, as the dispatcher cancels it, and its recipient may have it: `notice.maybe_sent` for each child
