@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import signal
 from typing import Any
@@ -29,7 +30,7 @@ class FakeSocketHandler:
     made: list[FakeSocketHandler] = []
     response_url = ""  # set by the test: where the command's answer goes
 
-    def __init__(self, app: AsyncApp, app_token: str | None) -> None:
+    def __init__(self, app: AsyncApp, app_token: str | None, *, logger: logging.Logger | None = None) -> None:
         self.app = app
         self.events: list[str] = []
         self.acks: list[Any] = []
