@@ -205,7 +205,7 @@ async def test_the_friday_digest_is_in_the_audit_log_of_the_children_it_lists(
     await load_small_roster(db, now=clock.now())
     await plan_digests(db, now=clock.now(), zone=CPH)
     clock.set(datetime(2027, 3, 5, 12, 0))
-    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
 
     assert (await dispatcher.dispatch_due()).sent == 1
 
@@ -223,6 +223,11 @@ async def entries_naming(db: Database, code: str, who: str) -> list[tuple[str, s
     return [(actor, action, d) for actor, action, d in entries if who in (actor, d.get("recipient"))]
 
 
+def digest_dispatcher(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> Dispatcher:
+    """A dispatcher that draws the Friday digest as the bot does, posting to the fake Slack."""
+    return dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+
+
 async def plan_friday_digest(db: Database, clock: FakeClock) -> None:
     """The lead's digest of week 9 (Friday 5 March 2027), planned as a placeholder at 00:05, due at 12:00."""
     clock.set(datetime(2027, 3, 5, 0, 5))
@@ -237,7 +242,7 @@ async def test_a_friday_digest_slack_refused_names_its_lead_in_no_childs_audit_l
     # Drawn at send time from what `/uge` shows, then refused by Slack: the lead never saw AK12's week.
     await plan_friday_digest(db, clock)
     fake_slack.fail("chat.postMessage", error="channel_not_found")
-    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
 
     assert (await dispatcher.dispatch_due()).failed == 1
 
@@ -250,7 +255,7 @@ async def test_a_friday_digest_drawn_for_each_try_names_its_lead_once_when_deliv
 ) -> None:
     await plan_friday_digest(db, clock)
     fake_slack.fail("chat.postMessage", status=500)  # not posted
-    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
     assert (await dispatcher.dispatch_due()).retried == 1
     assert await entries_naming(db, "AK12", LEAD) == []
 
@@ -275,7 +280,7 @@ async def test_a_friday_digest_whose_draw_fails_for_a_moment_is_delivered_later_
     # does, instead of the lead getting none this week. The log and the row say what failed, never about which child.
     await plan_friday_digest(db, clock)
     fail_draws(monkeypatch, teambot.scheduler.digest, "week_for_digest", times=1)
-    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
     assert (await dispatcher.dispatch_due()).retried == 1
     [row] = await notifications(db, kind="digest.week")
     assert (row.status, delivered(fake_slack)) == ("pending", [])
@@ -298,7 +303,7 @@ async def test_a_friday_digest_that_cannot_be_drawn_fails_when_its_attempts_are_
 ) -> None:
     await plan_friday_digest(db, clock)
     fail_draws(monkeypatch, teambot.scheduler.digest, "week_for_digest", times=MAX_ATTEMPTS)
-    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
     for _ in range(MAX_ATTEMPTS - 1):
         assert (await dispatcher.dispatch_due()).retried == 1
         clock.advance(minutes=16)  # past the longest backoff
@@ -326,7 +331,7 @@ async def test_a_friday_digest_whose_draw_has_a_bug_fails_at_once_logged_with_wh
         raise KeyError(code)
 
     monkeypatch.setattr(teambot.scheduler.digest, "week_for_digest", broken)
-    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, refreshers=digest_refreshers(db, clock, CPH))
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
     assert (await dispatcher.dispatch_due()).failed == 1
 
     [row] = await notifications(db, kind="digest.week")

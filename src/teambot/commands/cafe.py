@@ -14,6 +14,7 @@ from teambot.commands.cafe_notices import (
     attendance_lines,
     count_ask_key,
     headline,
+    joined,
     months_label,
     parent_invitation,
     staff_names,
@@ -112,7 +113,7 @@ async def _count_institution(session: AsyncSession, staff: Staff, text: str, tod
     raise UserError(
         t(
             "cafe.which_institution_standing_in",
-            institutions=", ".join(named[:-1]) + t("cafe.and") + named[-1],
+            institutions=joined(named),
             example=f"{typed} {standing_in[0].code}",  # the one she was asked about, when she was
         )
     )

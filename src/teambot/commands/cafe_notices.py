@@ -59,6 +59,11 @@ def months_list(months: Sequence[date]) -> str:
         month_name(month.month) + ("" if later is not None and later.year == month.year else f" {month.year}")
         for month, later in zip(months, [*months[1:], None], strict=True)
     ]
+    return joined(names)
+
+
+def joined(names: Sequence[str]) -> str:
+    """'A', 'A og B', 'A, B og C' (at least one name)."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + t("cafe.and") + names[-1]
 
 
@@ -89,9 +94,7 @@ def parent_invitation(cafe: CafeSession, institution: Institution) -> str:
         time=format_time(parse_hhmm(cafe.start)),
         institution=institution.name,
         months=months_label(cafe.first_month, cafe.last_month),
-        professions=", ".join(role_definite(r) for r in CAFE_ROLES[:-1])
-        + t("cafe.and")
-        + role_definite(CAFE_ROLES[-1]),
+        professions=joined([role_definite(r) for r in CAFE_ROLES]),
     )
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
 

@@ -118,6 +118,13 @@ def first_rating_day(start_meeting: date | None, goal_start: date | None, *, fro
     Any other goal (added in Slack or by a later import) begins on its own day, never before the start meeting."""
     if from_start_meeting and start_meeting is not None:
         return start_meeting
+    return first_asked_day(start_meeting, goal_start)
+
+
+def first_asked_day(start_meeting: date | None, goal_start: date | None) -> date | None:
+    """The first day the nudge asked for a goal: the later of its case's start meeting and its own start. Days before
+    that a start meeting recorded later opened (`first_rating_day`) may be rated, but nobody was asked for them, so
+    they are not missing."""
     return max(filter(None, (start_meeting, goal_start)), default=None)
 
 

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.monitoring import InstitutionFigures, count_between
+from teambot.domain.ratings import first_asked_day
 from teambot.domain.roles import Role
 from teambot.store.models import (
     Case,
@@ -81,9 +82,8 @@ async def institution_figures(
         calendar = calendars[institution_id]
         if calendar.closed not in working:  # most institutions share the municipality's calendar
             working[calendar.closed] = calendar.working_days(start, last) if last >= start else []
-        # Expected from the day the nudge first asked (`queries.asked_from`): a start meeting recorded after the import
-        # and before it opens the days between for rating, but nobody was asked for them.
-        first = max(d for d in (start, started_on, start_meeting) if d is not None)
+        # Expected from the day the nudge first asked: days a start meeting recorded later opened were not asked for.
+        first = max(d for d in (start, first_asked_day(start_meeting, started_on)) if d is not None)
         stop = min(d for d in (last, ended_on, closed_on) if d is not None)
         figure.expected_ratings += count_between(working[calendar.closed], first, stop)
         if goal_active and status == "active":

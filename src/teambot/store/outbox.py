@@ -3,8 +3,8 @@
 Planning the same row twice, or in two processes at once, inserts it once (INSERT … ON CONFLICT DO
 NOTHING on the unique dedupe key). Dispatchers claim due rows with FOR UPDATE SKIP LOCKED on PostgreSQL;
 on SQLite the write transaction (BEGIN IMMEDIATE) already serialises claims. On PostgreSQL a re-plan (`sync_many`,
-`cancel_pending_many`) locks the rows it changes, so a claim skips them until it commits, and never writes over a row a
-dispatcher claimed meanwhile.
+`cancel_pending_many`, `cancel_passed`) locks the rows it changes, so a claim skips them until it commits, and never
+writes over a row a dispatcher claimed meanwhile.
 """
 
 from __future__ import annotations
@@ -281,37 +281,37 @@ async def cancel_pending(
 async def cancel_pending_many(
     session: AsyncSession, *, ref_type: str, ref_ids: Sequence[int], kinds: Sequence[str], now: datetime
 ) -> int:
-    """Cancel the pending rows about any of `ref_ids` (as `_cancel` does); returns how many were cancelled.
-
-    On PostgreSQL they are locked as they are read, in id order (as `sync_many` locks): a dispatcher's claim skips
-    them, and one it claimed since the read began is no longer pending, so it is left to the dispatcher."""
+    """Cancel the pending rows about any of `ref_ids` (`_cancel_where`); returns how many were cancelled."""
     if not ref_ids:
         return 0
-    query = select(Notification).where(
+    return await _cancel_where(
+        session,
+        now,
         Notification.ref_type == ref_type,
         col(Notification.ref_id).in_(list(ref_ids)),
         col(Notification.kind).in_(kinds),
-        Notification.status == PENDING,
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.order_by(col(Notification.id)).with_for_update()
-    rows = (await session.exec(query)).all()
-    await _cancel(session, rows, now=now)
-    return len(rows)
 
 
 async def cancel_passed(
     session: AsyncSession, *, ref_type: str, kinds: Sequence[str], before: date, now: datetime
 ) -> int:
     """Cancel the pending rows about a `ref_type` thing whose day is before `before` (a visit or café that is over:
-    nothing about it goes out, however long the bot was down), as `_cancel` does; returns how many. On PostgreSQL
-    locked as read, in id order, as `cancel_pending_many` does."""
-    query = select(Notification).where(
+    nothing about it goes out, however long the bot was down; `_cancel_where`); returns how many."""
+    return await _cancel_where(
+        session,
+        now,
         Notification.ref_type == ref_type,
         col(Notification.kind).in_(kinds),
-        Notification.status == PENDING,
         col(Notification.event_day) < before,
     )
+
+
+async def _cancel_where(session: AsyncSession, now: datetime, *conditions: Any) -> int:
+    """Cancel the pending rows that meet `conditions` (as `_cancel` does). On PostgreSQL they are locked as they are
+    read, in id order (as `sync_many` locks): a dispatcher's claim skips them, and one it claimed since the read began
+    is no longer pending, so it is left to the dispatcher."""
+    query = select(Notification).where(Notification.status == PENDING, *conditions)
     if session.get_bind().dialect.name == "postgresql":
         query = query.order_by(col(Notification.id)).with_for_update()
     rows = (await session.exec(query)).all()

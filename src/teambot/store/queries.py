@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.meetings import DEFAULT_INTERVAL_WEEKS, MeetingFacts, parse_hhmm
-from teambot.domain.ratings import NudgeItem, case_access, first_rating_day
+from teambot.domain.ratings import NudgeItem, case_access, first_asked_day, first_rating_day
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 from teambot.domain.routing import Absence as RoutingAbsence
 from teambot.domain.routing import Away, Participant, Person, away, route
@@ -533,10 +533,8 @@ def first_day_of(case: Case, goal: Goal) -> date | None:
 
 
 def asked_from(case: Case, goal: Goal) -> date | None:
-    """The first day the nudge asked for `goal`: its first day, but for a goal that opened at a start meeting recorded
-    after the import and before it, the import day. Days nobody was asked for may be rated, and are not missing
-    (`/uge`, the quarter's figures)."""
-    return max(filter(None, (case.start_meeting, goal.started_on)), default=None)
+    """The first day the nudge asked for `goal` (`first_asked_day`): what `/uge` counts missing from."""
+    return first_asked_day(case.start_meeting, goal.started_on)
 
 
 async def nudge_items_of(
