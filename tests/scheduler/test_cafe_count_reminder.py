@@ -394,3 +394,33 @@ async def done_or_waiting_for_a_lock(db: Database, task: asyncio.Future[Any]) ->
                 return
         await asyncio.sleep(0.01)
     raise AssertionError("the command neither finished nor waited for a lock")
+
+
+async def test_a_lead_of_many_institutions_gets_their_asks_in_the_roster_s_order(
+    db: Database, clock: FakeClock
+) -> None:
+    """Twelve more institutions, all Karsten's and all counting: the asks due at the same 08:00 go in the order the
+    institutions were created, the same every month and on either database (CI on PostgreSQL once posted Solsikken's
+    and Mariehønen's in the other order: the institutions in the café model were read without an order)."""
+    roster = visit_roster(cafe_children={"SOL": MAR_COUNTS, "MAR": MAR_COUNTS})
+    codes = [f"N{n:02d}" for n in range(12)]
+    roster["institution"] += [
+        {
+            "code": code,
+            "name": f"Vuggestuen {code}",
+            "kind": "vuggestue",
+            "district": "Nord",
+            "cafe_children": MAR_COUNTS,
+        }
+        for code in codes
+    ]
+    roster["staff"][0]["institutions"] += codes
+    clock.set(datetime(2026, 12, 28, 9, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    run = VisitRunner(db, clock)
+
+    sent = count_messages(await run.until(datetime(2027, 2, 1, 12, 0)))
+
+    in_order = ["SOL", "MAR", *codes]
+    asked = [text.split("café børn ")[1].split("`")[0].split()[-1] for _, text in sent]
+    assert asked == in_order + in_order

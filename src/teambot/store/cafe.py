@@ -85,15 +85,18 @@ async def lock_count_asks(session: AsyncSession) -> None:
 async def counted_months(
     session: AsyncSession, months: Sequence[date], *, since: date, institutions: Collection[int] | None = None
 ) -> dict[int, set[date]]:
-    """Every institution in the café model (a count registered for some month from `since` on, 0 included), with
-    those of `months` it has a count for: one query, whatever the number of institutions. `institutions`: only
-    those."""
+    """Every institution in the café model (a count registered for some month from `since` on, 0 included), in id
+    order, with those of `months` it has a count for: one query, whatever the number of institutions. `institutions`:
+    only those."""
     in_months = col(CafeCount.month).in_(list(months))
     counting = select(col(CafeCount.institution_id)).where(col(CafeCount.month) >= since)
     query = (
         select(col(CafeCount.institution_id), case((in_months, col(CafeCount.month)), else_=None))
         .where(col(CafeCount.institution_id).in_(counting))
         .distinct()
+        # In id order: the month's asks to a lead of several institutions are due at the same instant and posted in
+        # the order they were planned, which is this one (PostgreSQL's DISTINCT by hashing has none).
+        .order_by(col(CafeCount.institution_id))
     )
     if institutions is not None:
         query = query.where(col(CafeCount.institution_id).in_(list(institutions)))
