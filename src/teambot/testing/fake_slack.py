@@ -8,6 +8,7 @@ app-level token) hands out the address of `FakeSlack.socket_mode`, a websocket s
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import threading
@@ -168,6 +169,11 @@ class FakeSlack:
             queue = self.faults.setdefault(method, deque())
             queue.extend(Fault(status, body, headers, posted) for _ in range(times))
 
+    def say(self, channel: str, text: str, *, user: str) -> str:
+        """A message `user` (not the bot) writes in `channel` (a DM's channel here is the user's id); its ts."""
+        with self._lock:
+            return self._add_message(channel, {"type": "message", "user": user, "text": text})
+
     def set_chaos(self, rate: float, seed: int = 0) -> None:
         """Answer a share `rate` of API calls with 429 (Retry-After 1) or 500, deterministically seeded."""
         self.chaos_rate = rate
@@ -279,22 +285,14 @@ class FakeSlack:
                 "team": "Demo",
             }
         if method == "chat.postMessage":
-            self._ts += 1
             channel = str(params.get("channel"))
-            ts = f"{int(self.clock().timestamp()) if self.clock else 1700000000}.{self._ts:06d}"
-            message = {
-                "type": "message",
-                "user": BOT_USER_ID,
-                "bot_id": "B0TEAMBOT",
-                "ts": ts,
-                "text": params.get("text", ""),
-            }
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": "B0TEAMBOT", "text": params.get("text", "")}
             metadata = params.get("metadata")
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
             if metadata:
                 message["metadata"] = metadata
-            self.messages.setdefault(channel, []).append(message)
+            ts = self._add_message(channel, message)
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
@@ -302,13 +300,7 @@ class FakeSlack:
             users = str(params.get("users", ""))
             return {"ok": True, "channel": {"id": users}}
         if method == "conversations.history":
-            channel = str(params.get("channel"))
-            messages = self.messages.get(channel, [])
-            if self.clock is not None and params.get("oldest"):
-                oldest = float(params["oldest"])
-                inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
-                messages = [m for m in messages if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
-            return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
+            return self._history(params)
         if method == "users.lookupByEmail":
             email = str(params.get("email", "")).lower()
             if email in self.users_by_email:
@@ -332,6 +324,42 @@ class FakeSlack:
                 return {"ok": False, "error": "not_allowed_token_type"}
             return {"ok": True, "url": self.socket_mode.issue_url()}
         return {"ok": True}
+
+    def _add_message(self, channel: str, message: dict[str, Any]) -> str:
+        """Stamp `message` with its ts, as Slack does, and keep it in `channel`'s history."""
+        self._ts += 1
+        message["ts"] = f"{int(self.clock().timestamp()) if self.clock else 1700000000}.{self._ts:06d}"
+        self.messages.setdefault(channel, []).append(message)
+        return str(message["ts"])
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As Slack: newest first, at most `limit` messages a page (100 unless asked, 999 at most); while `has_more`,
+        the next (older) page is behind `response_metadata.next_cursor`, an opaque cursor naming the next message."""
+        messages = sorted(self.messages.get(str(params.get("channel")), []), key=_ts_order, reverse=True)
+        if self.clock is not None and params.get("oldest"):
+            oldest = float(params["oldest"])
+            inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
+            messages = [m for m in messages if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
+        if params.get("cursor"):
+            try:
+                next_ts = base64.b64decode(str(params["cursor"])).decode().removeprefix("next_ts:")
+                messages = [m for m in messages if _ts_order(m) <= _ts_order({"ts": next_ts})]
+            except ValueError:
+                return {"ok": False, "error": "invalid_cursor"}
+        limit = min(max(int(params.get("limit") or 100), 1), 999)
+        page, rest = messages[:limit], messages[limit:]
+        answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": bool(rest)}
+        if rest:
+            answer["response_metadata"] = {
+                "next_cursor": base64.b64encode(f"next_ts:{rest[0]['ts']}".encode()).decode()
+            }
+        return answer
+
+
+def _ts_order(message: dict[str, Any]) -> tuple[int, int]:
+    """A message's ts as Slack orders them: seconds, then the number after the point."""
+    seconds, _, sequence = str(message["ts"]).partition(".")
+    return int(seconds), int(sequence or 0)
 
 
 def main() -> None:
