@@ -239,6 +239,25 @@ async def test_a_rate_limited_look_for_an_earlier_post_waits_instead_of_posting_
     assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
 
 
+async def test_a_post_slack_made_but_answered_with_500_is_found_behind_hundreds_of_later_messages(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A busy conversation: more messages since the unsure post than one page of Slack's history holds. The look
+    reads on, page by page, and finds the post instead of posting it a second time."""
+    fake_slack.clock = clock.now
+    dispatcher, waiting = await _posted_but_answered_500(db, clock, fake_slack)
+    for n in range(250):
+        clock.advance(seconds=1)
+        fake_slack.say(waiting.recipient, f"svar {n}", user=waiting.recipient)
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+
+    assert deliveries_per_key(fake_slack)[waiting.dedupe_key] == 1
+    [row] = [r for r in await notifications(db) if r.dedupe_key == waiting.dedupe_key]
+    posted = next(p for p in delivered(fake_slack) if p.key == waiting.dedupe_key)
+    assert (row.status, row.message_ts) == ("sent", posted.ts)
+
+
 async def test_a_row_held_behind_its_recipient_s_429_uses_up_no_attempt(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:
@@ -367,6 +386,25 @@ async def test_restart_after_a_crash_between_post_and_record_does_not_post_again
     for key, ts in ts_by_key.items():
         assert (rows[key].status, rows[key].message_ts) == ("sent", ts)
     assert set(deliveries_per_key(fake_slack).values()) == {1}
+
+
+async def test_restart_finds_a_post_made_before_the_crash_behind_hundreds_of_later_messages(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    fake_slack.clock = clock.now
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    await _crash_after_posting(db, clock, fake_slack, post_to={PAEDAGOG})
+    for n in range(250):
+        clock.advance(seconds=1)
+        fake_slack.say(PAEDAGOG, f"svar {n}", user=PAEDAGOG)
+
+    clock.advance(minutes=10)
+    restarted = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert await restarted.recover(everything=True) == 3
+    await restarted.dispatch_due()
+    counts = deliveries_per_key(fake_slack)
+    assert len(counts) == 3 and set(counts.values()) == {1}
 
 
 async def test_row_claimed_but_never_posted_is_delivered_once_after_restart(

@@ -35,6 +35,13 @@ PERMANENT_ERRORS = frozenset(
 PARTLY_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable", "unknown"})
 
 
+# The look for an earlier post reads the conversation back to the message's due time in pages of HISTORY_PAGE (Slack
+# advises at most 200), and at most HISTORY_PAGES of them: 1,000 messages since, beyond which a look costs more calls
+# than is sensible (conversations.history allows about 50 a minute) and ends unsure.
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
+
+
 # What a call that never reached Slack, or never got its answer, raises. aiohttp's own errors (a kept connection
 # Slack closed while idle: ServerDisconnectedError) are not OSErrors.
 CONNECTION_ERRORS = (OSError, TimeoutError, aiohttp.ClientError)
@@ -76,24 +83,43 @@ class SlackMessenger:
         return str(response.get("ts", ""))
 
     async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+        """Slack hands out the conversation newest first, a page at a time: the post looked for, made near `since`,
+        is on the last page. After HISTORY_PAGES pages the look gives up unsure (a DeliveryError), as when Slack
+        does not answer it: "not found" would post the message a second time."""
         try:
-            channel = recipient
-            if recipient.startswith(("U", "W")):
-                if recipient not in self._dm_channels:
-                    opened = await self.client.conversations_open(users=recipient)
-                    self._dm_channels[recipient] = str(opened["channel"]["id"])
-                channel = self._dm_channels[recipient]
-            history = await self.client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
-            )
+            channel = await self._conversation(recipient)
+            cursor = None
+            for _ in range(HISTORY_PAGES):
+                page = await self.client.conversations_history(
+                    channel=channel,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                )
+                for message in page.get("messages") or []:
+                    if carries_key(message, key):
+                        return str(message.get("ts"))
+                # Slack may hand out fewer messages than asked before the end: only its cursor says there are more.
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if cursor is None:
+                    if page.get("has_more"):
+                        break  # more, but no cursor to read them with: unsure
+                    return None
         except SlackApiError as exc:
             raise _refused(exc, permanent_errors=()) from None  # a failed look is never a failed message
         except CONNECTION_ERRORS as exc:
             raise DeliveryError(f"connection: {type(exc).__name__}") from None
-        for message in history.get("messages") or []:
-            if carries_key(message, key):
-                return str(message.get("ts"))
-        return None
+        raise DeliveryError(f"history longer than {HISTORY_PAGES} pages")
+
+    async def _conversation(self, recipient: str) -> str:
+        """The channel a post to `recipient` went to: a user's DM channel with the bot, or the channel itself."""
+        if not recipient.startswith(("U", "W")):
+            return recipient
+        if recipient not in self._dm_channels:
+            opened = await self.client.conversations_open(users=recipient)
+            self._dm_channels[recipient] = str(opened["channel"]["id"])
+        return self._dm_channels[recipient]
 
 
 def _refused(exc: SlackApiError, *, permanent_errors: Collection[str]) -> DeliveryError:
