@@ -412,11 +412,14 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
     A row sent is in the audit log of each child its message names, in this same transaction: a crash leaves
     neither or both; so is a row settled unsent that an earlier attempt may have posted (`notice.maybe_sent`). Only
     rows this call settles count, so a row another dispatcher settled is audited once.
+
+    PostgreSQL: the rows are locked in id order, as every transaction that locks several `sending` rows must, or two
+    could each hold a row the other waits for. One kind of outcome is written in id order; if several kinds are
+    written one after the other, or some rows are looked up for the audit first, every row is locked first instead,
+    in id order, by that look-up (one more statement only for several kinds none of which names a child).
     """
     table = _table()
-    outcomes = list(outcomes)
-    naming = [(o.row_id, o.at, o.notice) for o in outcomes if o.notice and o.notice.case_codes]
-    held = await _still_held(session, [row_id for row_id, _, _ in naming], worker=worker) if naming else set()
+    outcomes = sorted(outcomes, key=lambda outcome: outcome.row_id)
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for outcome in outcomes:
         values = outcome.changes()
@@ -424,6 +427,11 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
         params = {f"new_{name}": value for name, value in values.items() if name != "attempts"}
         params["row_id"] = outcome.row_id
         by_columns.setdefault(tuple(sorted(values)), []).append(params)
+    naming = [(o.row_id, o.at, o.notice) for o in outcomes if o.notice and o.notice.case_codes]
+    looked_up = [row_id for row_id, _, _ in naming]
+    if session.get_bind().dialect.name == "postgresql" and (naming or len(by_columns) > 1):
+        looked_up = [outcome.row_id for outcome in outcomes]  # locked, all of them, before any is written
+    held = await _still_held(session, looked_up, worker=worker) if looked_up else set()
     for columns, params_list in by_columns.items():
         statement = (
             update(table)
@@ -451,7 +459,7 @@ async def _still_held(session: AsyncSession, ids: list[int], *, worker: str) -> 
     table = _table()
     query = select(table.c.id).where(table.c.id.in_(ids), table.c.status == SENDING, table.c.claimed_by == worker)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = query.order_by(table.c.id).with_for_update()  # locked in the order sorted
     return set((await session.exec(query)).all())
 
 
