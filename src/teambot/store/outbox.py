@@ -472,6 +472,7 @@ async def renew_claims(session: AsyncSession, *, ids: Iterable[int], worker: str
             .where(
                 col(Notification.id).in_(list(ids)), Notification.status == SENDING, Notification.claimed_by == worker
             )
+            .order_by(col(Notification.id))  # locked in id order, as `record_outcomes` and the planner lock
             .with_for_update()
         )
     ).all()
