@@ -13,7 +13,7 @@ from teambot.scheduler.simulate import RecordingMessenger
 from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.roster import LEAD, PAEDAGOG, load_small_roster
+from teambot.testing.roster import LEAD, PAEDAGOG, SUBSTITUTE, load_small_roster
 
 
 async def _digests(db: Database) -> list[Notification]:
@@ -81,3 +81,90 @@ async def test_no_digest_on_christmas_day(db: Database, clock: FakeClock) -> Non
     clock.set(datetime(2026, 12, 25, 9, 0))
     await load_small_roster(db, now=clock.now())
     assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 0
+
+
+def _digest_dispatcher(db: Database, clock: FakeClock) -> tuple[Dispatcher, RecordingMessenger]:
+    messenger = RecordingMessenger()
+    return Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)), messenger
+
+
+async def test_an_absent_lead_s_digest_goes_to_his_substitute(db: Database, clock: FakeClock) -> None:
+    """Karsten is away on Friday with Ali standing in (`/teambot fravær`): Ali gets Karsten's digest (Solsikken's
+    week, as Karsten sees it), once, and the footer says on whose behalf; Karsten gets none."""
+    clock.set(datetime(2027, 3, 4, 15, 0))  # Thursday
+    await load_small_roster(db, now=clock.now())
+    await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan"
+    )
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    [(recipient, reply, _)] = messenger.sent
+    assert recipient == SUBSTITUTE
+    assert reply.text.startswith("Uge 9 (2027) · Børnehuset Solsikken")
+    assert reply.text.endswith(
+        "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder), og det er fredag: ugens status for "
+        "institutionerne."
+    )
+
+
+async def test_an_absence_registered_on_the_morning_reroutes_the_planned_digest(db: Database, clock: FakeClock) -> None:
+    """Planned for Karsten at 00:05; at 09:00 he registers Friday away with Ali: the next pass gives it to Ali."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 9, 0))
+    await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan"
+    )
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [SUBSTITUTE]
+    assert {(r.recipient, r.status) for r in await _digests(db)} == {(LEAD, "cancelled"), (SUBSTITUTE, "sent")}
+
+
+async def test_an_absent_lead_without_a_substitute_gets_no_digest(db: Database, clock: FakeClock) -> None:
+    """Karsten, Solsikken's only lead, is away on Friday with nobody standing in: no digest goes out that week (as
+    nobody gets an absent meeting participant's messages, nor the café's count ask); the next Friday's does."""
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await load_small_roster(db, now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    assert messenger.sent == []
+
+    clock.set(datetime(2027, 3, 12, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 12, 12, 0))
+    await dispatcher.dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [LEAD]
+
+
+async def test_the_substitute_s_early_digest_says_so_too(db: Database, clock: FakeClock) -> None:
+    """Langfredag week: the digest is Wednesday's, and the substitute's footer names the day as the lead's does."""
+    clock.set(datetime(2027, 3, 23, 15, 0))
+    await load_small_roster(db, now=clock.now())
+    lead = Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN)
+    await run_command(lead, "/teambot", "fravær 24/3 24/3 Ali Hassan")
+    clock.set(datetime(2027, 3, 24, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+
+    clock.set(datetime(2027, 3, 24, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    [(recipient, reply, _)] = messenger.sent
+    assert recipient == SUBSTITUTE
+    assert reply.text.endswith(
+        "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder), og onsdag er ugens sidste "
+        "arbejdsdag: ugens status for institutionerne."
+    )

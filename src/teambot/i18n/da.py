@@ -407,6 +407,14 @@ MESSAGES: dict[str, str] = {
     "digest.pending": "Ugens status følger.",
     "why.digest": "Du får denne besked, fordi du er leder, og det er fredag: ugens status for dine institutioner.",
     "why.digest_early": "Du får denne besked, fordi du er leder, og {weekday} er ugens sidste arbejdsdag: ugens status for dine institutioner.",
+    "why.digest_substitute": (
+        "Du får denne besked, fordi du er stedfortræder for {name} (leder), og det er fredag: ugens status for "
+        "institutionerne."
+    ),
+    "why.digest_early_substitute": (
+        "Du får denne besked, fordi du er stedfortræder for {name} (leder), og {weekday} er ugens sidste arbejdsdag: "
+        "ugens status for institutionerne."
+    ),
     # progress report
     "cmd.rapport.usage": "/teambot rapport <barn> [fra] [til]",
     "cmd.rapport.summary": "Forløbsrapport til statusmødet: graf og PDF med registreringer, ugegennemsnit og noter. Som standard siden sidste statusmøde.",

@@ -389,6 +389,14 @@ MESSAGES: dict[str, str] = {
     "digest.pending": "The week's status follows.",
     "why.digest": "You get this message because you are a lead and it is Friday: the week's status for your institutions.",
     "why.digest_early": "You get this message because you are a lead and {weekday} is the week's last working day: the week's status for your institutions.",
+    "why.digest_substitute": (
+        "You get this message because you stand in for {name} (lead) and it is Friday: the week's status for the "
+        "institutions."
+    ),
+    "why.digest_early_substitute": (
+        "You get this message because you stand in for {name} (lead) and {weekday} is the week's last working day: "
+        "the week's status for the institutions."
+    ),
     "cmd.rapport.usage": "/teambot rapport <child> [from] [to]",
     "cmd.rapport.summary": "Progress report for the status meeting: chart and PDF with ratings, weekly means and notes. By default since the last status meeting.",
     "report.usage": "Type e.g. `/teambot rapport AK12` or `/teambot rapport AK12 2027-02-01 2027-03-31`.",

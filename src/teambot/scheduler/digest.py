@@ -1,5 +1,6 @@
 """The weekly digest: each lead gets the week's status (what `/uge` shows) on Friday at 12:00 local time, or on the
 week's last working day before it when Friday is a holiday or the municipality is closed (Langfredag, juledag).
+A lead away that day is routed as a meeting's participant is: his substitute gets his digest, else nobody.
 
 Planned in the morning, drawn at send time, so it shows the ratings given up to the moment it goes out.
 """
@@ -19,6 +20,7 @@ from teambot.domain.calendar import WorkCalendar
 from teambot.domain.clock import Clock
 from teambot.domain.meetings import WORKDAY_END, local_instant
 from teambot.domain.roles import Role
+from teambot.domain.routing import Participant, route
 from teambot.i18n import t, weekday_name
 from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
@@ -49,27 +51,39 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         return 0
     year, week = today.isocalendar()[:2]
     async with db.read() as session:
-        leads = [s for s in (await session.exec(select(Staff).where(col(Staff.active)))).all() if Role.LEDER in s.roles]
+        leads = [
+            s
+            for s in (await session.exec(select(Staff).where(col(Staff.active)))).all()
+            if Role.LEDER in s.roles and s.slack_id and s.id is not None
+        ]
         codes = await queries.institution_codes_of(session, [lead.id for lead in leads if lead.id is not None])
-        subjects = {lead.id: ",".join(codes.get(lead.id or 0, []))[:20] for lead in leads}
-    planned = [
-        outbox.Planned(
-            dedupe_key=f"digest:{lead.slack_id}:{year}-W{week:02d}",
-            kind=DIGEST,
-            recipient=lead.slack_id,
-            subject=subjects.get(lead.id) or "-",  # the lead's institutions
-            due_at=max(local_instant(today, DIGEST_TIME, zone), now),
-            ref_type="staff",
-            ref_id=lead.id,
-            event_day=today,
-            payload={"text": t("digest.pending")},
+        absences = await queries.absences_of(
+            session, [lead.id for lead in leads if lead.id is not None], ending_from=today
         )
-        for lead in leads
-        if lead.slack_id
-    ]
+    subjects = {lead.id: ",".join(codes.get(lead.id or 0, []))[:20] for lead in leads}
+    # A lead away today is routed as a meeting's participant is: to the substitute registered with `/teambot fravær`
+    # (who gets his digest, drawn as he would see it: the row's ref_id), else to nobody; a substitute who leads
+    # herself gets one digest, her own. The rows are synced, not only inserted, so that an absence registered after
+    # the morning's pass still reroutes the digest before noon.
+    planned: dict[int, list[outbox.Planned]] = {lead.id: [] for lead in leads if lead.id is not None}
+    for to in route([Participant(queries.person(lead), Role.LEDER.value) for lead in leads], absences, today):
+        lead_id = (to.on_behalf_of or to.recipient).staff_id
+        planned[lead_id].append(
+            outbox.Planned(
+                dedupe_key=f"digest:{to.recipient.slack_id}:{year}-W{week:02d}",
+                kind=DIGEST,
+                recipient=to.recipient.slack_id,
+                subject=subjects.get(lead_id) or "-",  # the lead's institutions
+                due_at=max(local_instant(today, DIGEST_TIME, zone), now),
+                ref_type="staff",
+                ref_id=lead_id,  # whose digest it is: the absent lead's, for his substitute
+                event_day=today,
+                payload={"text": t("digest.pending")},
+            )
+        )
     async with db.write() as session:
-        await outbox.insert_new(session, planned, now)
-    return len(planned)
+        await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
+    return sum(len(rows) for rows in planned.values())
 
 
 def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, Refresher]:
@@ -77,8 +91,8 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
         if row.event_day is None:
             return None
         async with db.read() as session:
-            lead = await queries.staff_by_slack_id(session, row.recipient)
-        if lead is None:
+            lead = None if row.ref_id is None else await session.get(Staff, row.ref_id)
+        if lead is None or not lead.active:
             return None  # the lead left: no digest
         context = Context(db=db, clock=clock, user_id=row.recipient, zone=zone, staff=lead)
         year, week = row.event_day.isocalendar()[:2]
@@ -86,13 +100,20 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
         week_reply = await week_for_digest(context, lead, year, week)
         if week_reply is None:
             return None  # nothing to report: no digest
-        why = (
-            t("why.digest")
-            if row.event_day.weekday() == DIGEST_WEEKDAY
-            else t("why.digest_early", weekday=weekday_name(row.event_day))
+        reply = plain_notice(
+            week_reply.text, why_digest(row.event_day, None if lead.slack_id == row.recipient else lead)
         )
-        reply = plain_notice(week_reply.text, why)
         blocks = [*(week_reply.blocks or [])[:48], *(reply.blocks or [])[-1:]]
         return as_payload(reply, blocks=blocks, cases=week_reply.case_codes)
 
     return {DIGEST: refresh}
+
+
+def why_digest(day: date, absent: Staff | None) -> str:
+    """Why the digest: the lead's own, or the one his substitute gets in his place (`absent`)."""
+    friday = day.weekday() == DIGEST_WEEKDAY
+    if absent is not None:
+        if friday:
+            return t("why.digest_substitute", name=absent.name)
+        return t("why.digest_early_substitute", name=absent.name, weekday=weekday_name(day))
+    return t("why.digest") if friday else t("why.digest_early", weekday=weekday_name(day))
