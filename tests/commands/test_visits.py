@@ -407,6 +407,21 @@ async def test_flyt_opens_a_date_picker_and_moves_the_visit_within_its_quarter(r
     assert told.due_at == run.clock.now()
 
 
+async def test_a_lead_away_on_the_new_day_has_the_move_told_to_his_substitute(run: VisitRunner) -> None:
+    """Karsten is away 15–19 March with Mette standing in; Hanne moves the visit to the 16th: Mette is told in his
+    place (routed by the visit's day, as a meeting's messages are), saying on whose behalf; Karsten is not."""
+    value = await confirm_request(run)
+    await run(KARSTEN, "/teambot fravær 2027-03-15 2027-03-19 Mette Jensen")
+    await move(run, HANNE, value, "2027-03-16")
+    [told] = await rows(run.db, "visit.moved")
+    assert told.recipient == METTE
+    assert told.payload["text"] == (
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til tirsdag 16. marts 2027 "
+        "af Hanne Vestergaard.\n"
+        "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Børnehuset Solsikken)."
+    )
+
+
 @pytest.mark.parametrize(
     ("day", "message"),
     [

@@ -20,16 +20,20 @@ from helpers_visits import (
     KARSTEN,
     METTE,
     PIA,
+    SOFIE,
     SOL_CHANNEL,
     VisitRunner,
     load_visit_roster,
     rows,
+    visit_roster,
     visits,
 )
 from teambot.commands import Reply
+from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
 from teambot.store.db import Database
 from teambot.store.models import Notification
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
 
 SOL_VISIT = date(2027, 3, 11)
@@ -306,3 +310,80 @@ async def test_a_closing_day_announced_after_planning_moves_the_visit_and_nothin
         "torsdag 11. marts 2027 er blevet lukkedag i institutionen."
     )
     assert sorted((r, text.splitlines()[0]) for r, text in moves) == [(HANNE, told), (KARSTEN, told)]
+
+
+# -- a lead away: the messages to the leads are routed as a meeting's are (by the visit's day) ---------------------
+
+MAR_NOTICE = "torsdag 28. januar 2027: Hanne"  # Mariehønen's first-quarter visit; its notice goes on 14 January
+LONE = "U0LONE0001"
+
+
+async def with_second_mar_lead(db: Database, clock: FakeClock) -> VisitRunner:
+    """The visit roster with Lone Dahl as Mariehønen's second lead."""
+    roster = visit_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["MAR"]})
+    clock.set(PLANNED_ON)
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    runner = VisitRunner(db, clock)
+    await runner.plan()
+    return runner
+
+
+async def test_an_absent_lead_s_substitute_gets_the_parents_notice(run: VisitRunner) -> None:
+    """Karsten is away 11–29 January with Sofie standing in: Mariehønen's notice goes to her, once, saying on whose
+    behalf; Karsten gets none."""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-11 2027-01-29 Sofie Lund")
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    [(recipient, reply)] = [(r, m) for r, m in sent if MAR_NOTICE in m.text]
+    assert recipient == SOFIE
+    assert reply.text.endswith(
+        "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Vuggestuen Mariehønen)."
+    )
+
+
+async def test_an_absent_lead_without_a_substitute_leaves_the_notice_to_the_other_lead(
+    db: Database, clock: FakeClock
+) -> None:
+    run = await with_second_mar_lead(db, clock)
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-11 2027-01-29")
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    [(recipient, reply)] = [(r, m) for r, m in sent if MAR_NOTICE in m.text]
+    assert recipient == LONE
+    assert reply.text.endswith(
+        "Du får denne besked, fordi du er leder for Vuggestuen Mariehønen, som ikke har en kanal i teambot."
+    )
+
+
+async def test_the_only_lead_away_without_a_substitute_gets_no_notice(run: VisitRunner) -> None:
+    """As with the café's count ask and a meeting's messages: nobody in his place, so nobody is told."""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-11 2027-01-29")
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    assert [(r, m.text) for r, m in sent if MAR_NOTICE in m.text] == []
+
+
+async def test_the_lead_told_in_an_absent_consultant_s_place_is_replaced_by_his_substitute(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is away without a substitute, so the leads get her reminder; Karsten is away too, with Mette standing
+    in: Mette gets it, and the footer says on whose behalf and why the lead."""
+    run = await planned(db, clock, hanne_absences=[{"from": "2027-03-01", "to": "2027-03-12"}])
+    await run.skip_to(datetime(2027, 3, 8, 9, 0))
+    await run(KARSTEN, "/teambot fravær 2027-03-08 2027-03-12 Mette Jensen")
+    [(recipient, reminder)] = about_sol(await run.until(datetime(2027, 3, 9, 8, 0)), "🩺 Påmindelse")
+    assert recipient == METTE
+    assert reminder.text.endswith(
+        "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Børnehuset Solsikken), og der "
+        "ikke er nogen sundhedsplejerske, der kan få den."
+    )
+
+
+async def test_nobody_gets_an_absent_consultant_s_reminder_when_the_lead_is_away_without_a_substitute(
+    db: Database, clock: FakeClock
+) -> None:
+    run = await planned(db, clock, hanne_absences=[{"from": "2027-03-01", "to": "2027-03-12"}])
+    await run.skip_to(datetime(2027, 3, 8, 9, 0))
+    await run(KARSTEN, "/teambot fravær 2027-03-08 2027-03-12")
+    assert about_sol(await run.until(datetime(2027, 3, 9, 8, 0)), "🩺 Påmindelse") == []

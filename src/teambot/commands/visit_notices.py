@@ -22,7 +22,8 @@ from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import late_reminder_instant, local_instant, parse_hhmm
-from teambot.domain.routing import Person
+from teambot.domain.roles import Role
+from teambot.domain.routing import Delivery, Person
 from teambot.domain.routing_table import Reason, Routed, RoutingTable, visitor
 from teambot.domain.visits import (
     CONFIRM_LEAD_DAYS,
@@ -32,7 +33,7 @@ from teambot.domain.visits import (
     visit_reminder_day,
 )
 from teambot.i18n import format_date, t
-from teambot.store import outbox, queries
+from teambot.store import outbox
 from teambot.store import visits as store
 from teambot.store.models import Institution, Notification, Staff, Visit
 
@@ -55,9 +56,24 @@ def routing_why(routed: Routed, institution: str) -> str:
     """The one line saying why this person gets a message about an institution's discipline."""
     if routed.reason is Reason.SUBSTITUTE and routed.assigned is not None:
         return t("why.visit.substitute", name=routed.assigned.name, role=routed.role, institution=institution)
+    if routed.reason is Reason.LEAD_FALLBACK and routed.on_behalf_of is not None:
+        return t(
+            "why.visit.lead_fallback_substitute",
+            name=routed.on_behalf_of.name,
+            role=routed.role,
+            institution=institution,
+        )
     if routed.reason is Reason.LEAD_FALLBACK:
         return t("why.visit.lead_fallback", role=routed.role, institution=institution)
     return t("why.visit.assigned", role=routed.role, institution=institution)
+
+
+def lead_why(to: Delivery, institution: str, own: str) -> str:
+    """The why line of a message for an institution's leads: `own` (a catalog key) for a lead, or that she stands
+    in for one (as the café's count ask says)."""
+    if to.on_behalf_of is not None:
+        return t("why.visit.substitute", name=to.on_behalf_of.name, role=Role.LEDER.value, institution=institution)
+    return t(own, institution=institution)
 
 
 @dataclass(frozen=True)
@@ -69,7 +85,7 @@ class VisitFacts:
     day: date
     confirmed: bool
     routed: list[Routed]  # who gets the consultant's messages on the day
-    leads: list[Person]
+    leads: list[Delivery]  # who gets the leads' messages: routed by the visit's day, as `routed` is
     themes: list[str]
 
     @property
@@ -92,7 +108,6 @@ async def visit_facts_of(session: AsyncSession, visits: Sequence[Visit], table: 
         i.id: i
         for i in (await session.exec(select(Institution).where(col(Institution.id).in_(list(institution_ids))))).all()
     }
-    leads = await queries.leads_of_institutions(session, institution_ids)
     themes = await store.themes_of_visits(session, [v.id for v in visits if v.id is not None])
     facts: dict[int, VisitFacts] = {}
     for visit in visits:
@@ -105,7 +120,7 @@ async def visit_facts_of(session: AsyncSession, visits: Sequence[Visit], table: 
             day=visit.day,
             confirmed=visit.confirmed_by is not None,
             routed=table.route(visit.institution_id, visit.discipline, visit.day),
-            leads=[queries.person(s) for s in leads.get(visit.institution_id, []) if s.slack_id],
+            leads=table.leads_on(visit.institution_id, visit.day),
             themes=themes.get(visit.id, []),
         )
     return facts
@@ -225,7 +240,8 @@ def institution_recipients(facts: VisitFacts) -> list[tuple[str, str]]:
     """Where the parents' notice goes: the institution's channel, or else each of its leads; with the why line."""
     if facts.institution.channel:
         return [(facts.institution.channel, t("why.visit.channel", institution=facts.institution.name))]
-    return [(lead.slack_id, t("why.visit.lead", institution=facts.institution.name)) for lead in facts.leads]
+    name = facts.institution.name
+    return [(to.recipient.slack_id, lead_why(to, name, "why.visit.lead")) for to in facts.leads]
 
 
 async def sync_visit_outbox(
@@ -409,8 +425,8 @@ def _move_rows(
     targets: dict[str, str] = {}
     for routed in facts.routed:
         targets.setdefault(routed.recipient.slack_id, routing_why(routed, facts.institution.name))
-    for lead in facts.leads:
-        targets.setdefault(lead.slack_id, t("why.visit.lead_of", institution=facts.institution.name))
+    for to in facts.leads:
+        targets.setdefault(to.recipient.slack_id, lead_why(to, facts.institution.name, "why.visit.lead_of"))
     return [
         outbox.Planned(
             dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}",

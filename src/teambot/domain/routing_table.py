@@ -4,6 +4,8 @@ The table holds the roster's assignments: an institution's own fixed consultant 
 On a given day an absent consultant is replaced by their registered substitute; when there is nobody to send
 to (no one assigned, no Slack user, or absent without a substitute) the message goes to the institution's leads on
 Slack; an institution with none reaches nobody (`/teambot fravær` says so to the consultant who registers the absence).
+The leads are routed as a meeting's participants are (`leads_on`): a lead away that day is replaced by his substitute,
+and without one by nobody, so with every lead away and none standing in, the message reaches nobody either.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
-from teambot.domain.routing import Absence, Person, absence_on
+from teambot.domain.roles import Role
+from teambot.domain.routing import Absence, Delivery, Participant, Person, absence_on, route
 
 
 class Scope(StrEnum):
@@ -52,6 +55,7 @@ class Routed:
     role: str  # the discipline the message is about
     reason: Reason
     assigned: Person | None = None  # the fixed consultant: the absent one for SUBSTITUTE, None if nobody is assigned
+    on_behalf_of: Person | None = None  # LEAD_FALLBACK: the absent lead the recipient stands in for, if any
 
 
 def visitor(routed: Sequence[Routed]) -> Person | None:
@@ -112,7 +116,7 @@ class RoutingTable:
 
     def route(self, institution_id: int, role: str, day: date) -> list[Routed]:
         """The recipients for `role` at the institution on `day`: the fixed consultant, their substitute while
-        absent, or else the institution's leads."""
+        absent, or else the institution's leads (`leads_on`)."""
         assignee = self.fixed(institution_id, role)
         if assignee is not None:
             person = assignee.person
@@ -122,10 +126,16 @@ class RoutingTable:
             if absence is not None and absence.substitute is not None and absence.substitute.slack_id:
                 return [Routed(absence.substitute, role, Reason.SUBSTITUTE, person)]
         return [
-            Routed(lead, role, Reason.LEAD_FALLBACK, assignee.person if assignee else None)
-            for lead in self.leads.get(institution_id, ())
-            if lead.slack_id
+            Routed(to.recipient, role, Reason.LEAD_FALLBACK, assignee.person if assignee else None, to.on_behalf_of)
+            for to in self.leads_on(institution_id, day)
         ]
+
+    def leads_on(self, institution_id: int, day: date) -> list[Delivery]:
+        """Who gets a message for the institution's leads on `day`: each lead on Slack, or while he is away the
+        substitute registered with `/teambot fravær` (once, also when she leads herself), else nobody in his place
+        (the café's count ask and a meeting's participants are routed by the same rule)."""
+        leads = [Participant(lead, Role.LEDER.value) for lead in self.leads.get(institution_id, ()) if lead.slack_id]
+        return route(leads, self.absences, day)
 
     def colleagues(self, district_id: int | None, role: str) -> list[Person]:
         """Everyone assigned `role` somewhere in the district (for the district or one of its institutions),

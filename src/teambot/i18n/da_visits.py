@@ -36,6 +36,10 @@ MESSAGES: dict[str, str] = {
     "why.visit.lead_fallback": (
         "Du får denne besked, fordi du er leder for {institution}, og der ikke er nogen {role}, der kan få den."
     ),
+    "why.visit.lead_fallback_substitute": (
+        "Du får denne besked, fordi du er stedfortræder for {name} (leder for {institution}), og der ikke er nogen "
+        "{role}, der kan få den."
+    ),
     "why.visit.channel": "I får denne besked, fordi kanalen hører til {institution}.",
     "why.visit.lead": "Du får denne besked, fordi du er leder for {institution}, som ikke har en kanal i teambot.",
     "why.visit.lead_of": "Du får denne besked, fordi du er leder for {institution}.",

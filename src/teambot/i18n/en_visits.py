@@ -37,6 +37,10 @@ MESSAGES: dict[str, str] = {
     "why.visit.lead_fallback": (
         "You get this message because you lead {institution} and there is no {role} who can receive it."
     ),
+    "why.visit.lead_fallback_substitute": (
+        "You get this message because you stand in for {name} (lead of {institution}) and there is no {role} who "
+        "can receive it."
+    ),
     "why.visit.channel": "You get this message because this channel belongs to {institution}.",
     "why.visit.lead": "You get this message because you lead {institution}, which has no channel in teambot.",
     "why.visit.lead_of": "You get this message because you lead {institution}.",

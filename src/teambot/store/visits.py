@@ -98,7 +98,10 @@ async def routing_table(session: AsyncSession, *, institutions: Collection[int] 
             leads.setdefault(institution_id, []).append(member[0])
     for them in leads.values():
         them.sort(key=lambda p: (p.name, p.staff_id))
-    absences = await queries.absences_of(session, {f.person.staff_id for f in facts})
+    # The leads' absences too: a message for the leads follows a lead's absence as a consultant's follows hers.
+    absences = await queries.absences_of(
+        session, {f.person.staff_id for f in facts} | {p.staff_id for them in leads.values() for p in them}
+    )
     return RoutingTable.of(facts, districts, leads, absences)
 
 
