@@ -43,8 +43,8 @@ class SpreadMessenger:
     async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
         return await self.messengers[pick(recipient, len(self.messengers))].send(recipient, reply, metadata=metadata)
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
-        return await self.messengers[pick(recipient, len(self.messengers))].find_sent(recipient, key, since)
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
+        return await self.messengers[pick(recipient, len(self.messengers))].find_sent(recipient, key, since, until)
 
 
 async def _ready(clients: list[AsyncWebClient], db: Database | None) -> float:

@@ -150,5 +150,5 @@ class RecordingMessenger:
         self.sent.append(Sent(recipient, reply, metadata))
         return f"ts-{len(self.sent)}"
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
         return None

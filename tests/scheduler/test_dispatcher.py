@@ -41,7 +41,7 @@ from teambot.commands.notices import from_payload
 from teambot.domain.roster import parse_roster
 from teambot.scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from teambot.scheduler.planner import plan_case
-from teambot.slack.messenger import SlackMessenger
+from teambot.slack.messenger import HISTORY_PAGE, HISTORY_PAGES, SlackMessenger
 from teambot.store import outbox
 from teambot.store.db import Database
 from teambot.store.models import Notification
@@ -405,6 +405,30 @@ async def test_restart_finds_a_post_made_before_the_crash_behind_hundreds_of_lat
     await restarted.dispatch_due()
     counts = deliveries_per_key(fake_slack)
     assert len(counts) == 3 and set(counts.values()) == {1}
+
+
+async def test_restart_settles_a_crash_s_post_however_long_the_conversation_has_gone_on_since(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A crashed claim can only have posted while it held the row: the look reads that window, not everything
+    written since. Before, a conversation that went on for more than five pages of messages after the crash left
+    the row in `sending` for good, its look unsure at every tick (reviewer-93)."""
+    fake_slack.clock = clock.now
+    await plan_small_roster(db, clock)
+    clock.set(FIRST_REMINDERS_DUE + timedelta(seconds=30))
+    await _crash_after_posting(db, clock, fake_slack, post_to={PAEDAGOG})
+    clock.advance(minutes=15)
+    for n in range(HISTORY_PAGE * HISTORY_PAGES + 1):
+        clock.advance(seconds=1)
+        fake_slack.say(PAEDAGOG, f"svar {n}", user=PAEDAGOG)
+
+    restarted = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert await restarted.recover(everything=True) == 3
+    await restarted.dispatch_due()
+
+    counts = deliveries_per_key(fake_slack)
+    assert len(counts) == 3 and set(counts.values()) == {1}
+    assert {r.status for r in await notifications(db) if r.dedupe_key in counts} == {"sent"}
 
 
 async def test_row_claimed_but_never_posted_is_delivered_once_after_restart(

@@ -496,11 +496,11 @@ class CheckFailsOnce(UnsureMessenger):
 
     check_failed = False
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
         if not self.check_failed:
             self.check_failed = True
             raise DeliveryError("internal_error")
-        return await super().find_sent(recipient, key, since)
+        return await super().find_sent(recipient, key, since, until)
 
 
 async def test_a_nudge_cancelled_while_its_earlier_post_is_unconfirmed_is_not_brought_back(

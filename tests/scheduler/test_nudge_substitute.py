@@ -354,7 +354,7 @@ class UnsureMessenger(RecordingMessenger):
             raise DeliveryError("internal_error")
         return ts
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
         keys = [((s.metadata or {}).get("event_payload") or {}).get("key") for s in self.sent]
         return next((f"ts-{n}" for n, k in enumerate(keys, 1) if k == key), None)
 

@@ -288,7 +288,7 @@ class PostedButUnconfirmed(RecordingMessenger):
             raise DeliveryError("internal_error")
         return posted
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
         raise DeliveryError("internal_error")
 
 
@@ -571,7 +571,7 @@ class FailsThenAnswersThenFails(RecordingMessenger):
             raise DeliveryError("internal_error")
         return await super().send(recipient, reply, metadata=metadata)
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
         self.looks += 1
         if self.looks == 1:
             return None

@@ -4,7 +4,7 @@ pages rather than read a channel's whole history."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,10 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from teambot.commands.messenger import DeliveryError, notification_metadata
 from teambot.commands.registry import Reply
 from teambot.slack.messenger import HISTORY_PAGE, HISTORY_PAGES, SlackMessenger
+from teambot.testing.clock import FakeClock
 from teambot.testing.fake_slack import FakeSlack
 
 STAFF_CHANNEL = "C0PERSONALE"
 KEY = "meeting:1:reminder:7"
+EVER = (datetime(2023, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))  # a look whose window has every message
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ async def test_an_earlier_post_is_found_behind_more_than_a_page_of_later_message
     messenger = _messenger(fake_slack)
     ts = await _post_then_chatter(fake_slack, messenger, others=HISTORY_PAGE + 50)
 
-    assert await messenger.find_sent(STAFF_CHANNEL, KEY, datetime(2023, 1, 1, tzinfo=UTC)) == ts
+    assert await messenger.find_sent(STAFF_CHANNEL, KEY, *EVER) == ts
     assert len(fake_slack.calls_to("conversations.history")) == 2
 
 
@@ -67,15 +69,30 @@ async def test_a_look_that_would_read_past_its_last_page_is_unsure_not_nothing_f
     await _post_then_chatter(fake_slack, messenger, others=HISTORY_PAGE * HISTORY_PAGES)
 
     with pytest.raises(DeliveryError) as raised:
-        await messenger.find_sent(STAFF_CHANNEL, KEY, datetime(2023, 1, 1, tzinfo=UTC))
+        await messenger.find_sent(STAFF_CHANNEL, KEY, *EVER)
     assert not raised.value.refused and not raised.value.permanent and raised.value.retry_after is None
     assert len(fake_slack.calls_to("conversations.history")) == HISTORY_PAGES
 
 
-async def test_a_look_that_reaches_the_due_time_finds_nothing_after_one_page(fake_slack: FakeSlack) -> None:
+async def test_a_look_reads_only_its_window_and_stops_at_its_start(fake_slack: FakeSlack, clock: FakeClock) -> None:
+    """Three pages' worth before the window and after it, ten messages in it: one page read, nothing found. A look
+    that read outside its window would need more pages, and find the post written after it (reviewer-93)."""
+    fake_slack.clock = clock.now
     messenger = _messenger(fake_slack)
-    for n in range(10):
-        fake_slack.say(STAFF_CHANNEL, f"besked {n}", user="U0METTE01")
 
-    assert await messenger.find_sent(STAFF_CHANNEL, KEY, datetime(2023, 1, 1, tzinfo=UTC)) is None
+    def chatter(n: int) -> None:
+        for i in range(n):
+            clock.advance(seconds=1)
+            fake_slack.say(STAFF_CHANNEL, f"besked {i}", user="U0METTE01")
+
+    chatter(HISTORY_PAGE * 3)
+    since = clock.now()
+    chatter(10)
+    until = clock.now() + timedelta(seconds=1)
+    clock.advance(minutes=1)
+    await messenger.send(STAFF_CHANNEL, Reply("📅 Statusmøde i morgen"), metadata=notification_metadata(KEY))
+    chatter(HISTORY_PAGE * 3)
+
+    assert await messenger.find_sent(STAFF_CHANNEL, KEY, since, until) is None
     assert len(fake_slack.calls_to("conversations.history")) == 1
+    assert await messenger.find_sent(STAFF_CHANNEL, KEY, since, clock.now()) is not None

@@ -141,7 +141,9 @@ async def test_a_connection_slack_closes_without_answering_is_a_delivery_error_f
         with pytest.raises(DeliveryError, match="connection"):
             await messenger.send("U0METTE01", Reply("påmindelse"))
         with pytest.raises(DeliveryError, match="connection"):
-            await messenger.find_sent("C0TEAM", "meeting:1", datetime(2027, 3, 4, tzinfo=UTC))
+            await messenger.find_sent(
+                "C0TEAM", "meeting:1", datetime(2027, 3, 4, tzinfo=UTC), datetime(2027, 3, 5, tzinfo=UTC)
+            )
         await close_connections(client)
 
 

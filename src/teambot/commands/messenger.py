@@ -41,6 +41,6 @@ class Messenger(Protocol):
         """Deliver `reply` to a user (DM) or channel ID; return the platform's message id."""
         ...
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
-        """The id of the bot's own message to `recipient` since `since` whose metadata carries `key`."""
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
+        """The id of the bot's own message to `recipient` between `since` and `until` whose metadata carries `key`."""
         ...

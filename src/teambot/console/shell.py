@@ -39,7 +39,7 @@ class ConsoleMessenger:
             self.keys[key] = message_id
         return message_id
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
         return self.keys.get(key)
 
 

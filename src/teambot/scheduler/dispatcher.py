@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 Refresher = Callable[[Notification], Awaitable[dict[str, Any] | None]]
 
 MAX_ATTEMPTS = 8
+# A look for an earlier post reads this much more either side of when it could have been made: the bot's clock and
+# Slack's need not agree.
+LOOK_MARGIN = timedelta(minutes=5)
 # Errors in drawing a message that may pass: the database busy or locked, its connection lost or timed out.
 _PASSING = (OperationalError, InterfaceError, OSError, TimeoutError)
 MIN_SECONDS_PER_CHANNEL = 1.0  # chat.postMessage allows about one message per second per channel
@@ -107,9 +110,13 @@ class Dispatcher:
             rows = list(await outbox.abandoned(session, older_than=now if everything else now - self.lease))
         recovered = 0
         for row in rows:
-            since = (row.claimed_at or row.due_at) - timedelta(minutes=5)
+            # The crashed claim could post only while it held the row: until its lease ran out (its last renewal is
+            # `claimed_at`). Reading only that window, a conversation that went on for pages since cannot make the
+            # look unsure at every tick and the row stay `sending` for good. Five minutes either side for the clocks.
+            claimed = row.claimed_at or row.due_at
+            since, until = claimed - LOOK_MARGIN, claimed + self.lease + LOOK_MARGIN
             try:
-                found = await self.messenger.find_sent(row.recipient, row.dedupe_key, since)
+                found = await self.messenger.find_sent(row.recipient, row.dedupe_key, since, until)
             except DeliveryError as exc:
                 log.warning("could not check notification %s for an earlier post: %s", row.id, exc.reason)
                 continue  # unknown: leave it in `sending` and ask again next time
@@ -236,7 +243,9 @@ class Dispatcher:
             # An earlier attempt may have posted the message all the same (Slack had it, then answered 500 or
             # timed out): look for it by its key before posting again. A 429 or a refusal posted nothing.
             try:
-                found = await self.messenger.find_sent(row.recipient, row.dedupe_key, row.due_at - timedelta(minutes=5))
+                found = await self.messenger.find_sent(
+                    row.recipient, row.dedupe_key, row.due_at - LOOK_MARGIN, now + LOOK_MARGIN
+                )
             except DeliveryError as exc:
                 if exc.retry_after is not None:
                     # Waiting as Slack asks costs no attempt: a blind post now could be a second.

@@ -70,7 +70,7 @@ class RecordingMessenger:
         self.sent.append((recipient, reply, metadata))
         return f"sim-{len(self.sent)}"
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
         for index, (to, _, metadata) in enumerate(self.sent):
             if to == recipient and carries_key({"metadata": metadata}, key):
                 return f"sim-{index + 1}"

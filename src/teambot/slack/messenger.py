@@ -82,10 +82,10 @@ class SlackMessenger:
             raise DeliveryError(f"connection: {type(exc).__name__}") from None
         return str(response.get("ts", ""))
 
-    async def find_sent(self, recipient: str, key: str, since: datetime) -> str | None:
-        """Slack hands out the conversation newest first, a page at a time: the post looked for, made near `since`,
-        is on the last page. After HISTORY_PAGES pages the look gives up unsure (a DeliveryError), as when Slack
-        does not answer it: "not found" would post the message a second time."""
+    async def find_sent(self, recipient: str, key: str, since: datetime, until: datetime) -> str | None:
+        """Slack hands out the conversation from `until` back, newest first, a page at a time: the post looked for,
+        made near `since`, is on the last page. After HISTORY_PAGES pages the look gives up unsure (a DeliveryError),
+        as when Slack does not answer it: "not found" would post the message a second time."""
         try:
             channel = await self._conversation(recipient)
             cursor = None
@@ -93,6 +93,7 @@ class SlackMessenger:
                 page = await self.client.conversations_history(
                     channel=channel,
                     oldest=f"{since.timestamp():.6f}",
+                    latest=f"{until.timestamp():.6f}",
                     include_all_metadata=True,
                     limit=HISTORY_PAGE,
                     cursor=cursor,

@@ -62,8 +62,8 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = 0
         # The time Slack stamps a post with, when a test gives its clock: then `conversations.history` answers, as
-        # Slack does, only the messages posted after `oldest` (at it too with `inclusive`). Without one, every post has
-        # the same fixed time.
+        # Slack does, only the messages posted after `oldest` and before `latest` (at them too with `inclusive`).
+        # Without one, every post has the same fixed time.
         self.clock: Callable[[], datetime] | None = None
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
         self._socket: FakeSocketMode | None = None
@@ -340,6 +340,10 @@ class FakeSlack:
             oldest = float(params["oldest"])
             inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
             messages = [m for m in messages if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
+        if self.clock is not None and params.get("latest"):
+            latest = float(params["latest"])
+            inclusive = str(params.get("inclusive", "")).lower() in {"1", "true"}
+            messages = [m for m in messages if float(m["ts"]) < latest or (inclusive and float(m["ts"]) == latest)]
         if params.get("cursor"):
             try:
                 next_ts = base64.b64decode(str(params["cursor"])).decode().removeprefix("next_ts:")
