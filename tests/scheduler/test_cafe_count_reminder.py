@@ -256,6 +256,34 @@ async def test_an_absent_lead_s_ask_goes_to_the_substitute(db: Database, clock: 
     assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
 
 
+@pytest.mark.parametrize(
+    "away_from",
+    [
+        "2027-01-04",  # the ask's day: she was asked too, the same day (the ask's key names its recipient)
+        "2027-01-05",  # the days after: the month's ask is the ask day's, which he was there for
+    ],
+)
+async def test_a_lead_asked_before_he_registers_his_absence_is_not_asked_again_through_his_substitute(
+    db: Database, clock: FakeClock, away_from: str
+) -> None:
+    """Karsten gets January's ask at 08:00 on Monday 4 January; at 10:00 he registers that he is away until 8
+    January with Birgitte (Egebakken's lead) standing in. The month's ask reached him: she is not sent it too. She
+    may still register Mariehønen's counts while she stands in."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    assert count_messages(await run.until(datetime(2027, 1, 4, 10, 0))) == [
+        (KARSTEN, asking("april og maj 2027", "2027-04"))
+    ]
+
+    await run(KARSTEN, f"/teambot fravær {away_from} 2027-01-08 Birgitte Holm")
+    await run.plan()  # the planner's next pass, ten minutes on
+    sent = count_messages(await run.until(datetime(2027, 1, 5, 10, 0)))
+
+    assert sent == []
+    assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "sent")]
+    answer = await run(BIRGITTE, "/teambot café børn 2027-04 2 MAR")
+    assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
+
+
 async def birgitte_answers_for_karsten(
     db: Database, clock: FakeClock, *, away_until: str, answering: datetime, may_count_for: str
 ) -> VisitRunner:

@@ -31,6 +31,7 @@ from teambot.store.cafe import (
     INVITED,
     LEAD_ROLE,
     CafeMove,
+    asks_gone_out,
     counted_months,
     invites_of_sessions,
     lock_count_asks,
@@ -508,6 +509,10 @@ async def sync_count_reminders(
     absences = await queries.absences_of(
         session, {p.person.staff_id for them in leads.values() for p in them}, ending_from=today
     )
+    # A lead the month's ask reached has it: an absence he registers after it went asks nobody in his place.
+    reached = await asks_gone_out(
+        session, [count_ask_key(i, today, p.person.slack_id) for i, them in leads.items() for p in them]
+    )
     # Every institution in the model: one with no ask left this month, or nothing missing, has a waiting ask cancelled.
     planned: dict[int, list[outbox.Planned]] = {institution_id: [] for institution_id in counted}
     for institution_id, day in ask_days.items():
@@ -517,8 +522,12 @@ async def sync_count_reminders(
         due = max(local_instant(day, at, zone), now)
         # A lead away on the ask's day is routed as a meeting's participant is: to the substitute registered with
         # `/teambot fravær`, else to nobody in his place (the institution's other leads are asked in their own
-        # right); with no lead left, nobody is asked this month and next month's ask asks again.
-        for to in route(leads[institution_id], absences, day):
+        # right); with no lead left, nobody is asked this month and next month's ask asks again. Once a month:
+        # not in the place of a lead it reached already.
+        not_asked = [
+            p for p in leads[institution_id] if count_ask_key(institution_id, today, p.person.slack_id) not in reached
+        ]
+        for to in route(not_asked, absences, day):
             planned[institution_id].append(
                 outbox.Planned(
                     dedupe_key=count_ask_key(institution_id, today, to.recipient.slack_id),

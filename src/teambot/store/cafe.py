@@ -108,6 +108,19 @@ async def counted_months(
     return counted
 
 
+async def asks_gone_out(session: AsyncSession, keys: Collection[str]) -> set[str]:
+    """Those of the count asks `keys` that went out or are being posted (one that failed did not)."""
+    if not keys:
+        return set()
+    found = await session.exec(
+        select(col(Notification.dedupe_key)).where(
+            col(Notification.dedupe_key).in_(list(keys)),
+            col(Notification.status).in_((outbox.SENT, outbox.SENDING)),
+        )
+    )
+    return set(found.all())
+
+
 async def stand_in_candidates(session: AsyncSession, staff: Staff, *, day: date, ask_kind: str) -> list[int]:
     """The institutions `staff` may stand in for a lead of on `day`, those asked of her first: those whose count
     ask (`ask_kind`) went to her this month, then those of the people whose substitute she is in an absence not
