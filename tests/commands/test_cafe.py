@@ -892,7 +892,9 @@ async def test_a_corrected_count_follows_into_the_cafe_already_proposed(run: Vis
         (
             KARSTEN,
             "2027-03 4",
-            "Skriv hvilken institution til sidst: BIR, MAR, SOL. Intet er gemt.",
+            # A lead of several is shown them by name, and how to write it (a substitute was; he got only codes).
+            "Hvilken institution? Du kan registrere børn for Birkelunden (BIR), Vuggestuen Mariehønen (MAR) og "
+            "Børnehuset Solsikken (SOL). Skriv koden til sidst, fx `/teambot café børn 2027-03 4 BIR`. Intet er gemt.",
         ),
         (
             SOFIE,

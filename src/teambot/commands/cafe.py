@@ -98,23 +98,25 @@ async def _stands_in_for_a_lead(session: AsyncSession, staff: Staff, institution
 
 
 async def _count_institution(session: AsyncSession, staff: Staff, text: str, today: date, *, typed: str) -> Institution:
-    """The institution a count is for: the one named, else the only one she may count for. One standing in for a
-    lead elsewhere who has an institution of her own must name it: her count went into her own, silently, while
-    she was asked about the other. `typed`: her month and count, for the example she is shown."""
+    """The institution a count is for: the one named, else the only one she may count for. One who may count for
+    several must name it (a lead of several, or one standing in for a lead elsewhere who has an institution of her
+    own: her count went into her own, silently, while she was asked about the other); she is shown them by name.
+    `typed`: her month and count, for the example she is shown."""
     if text:
         return await _own_institution(session, staff, text, standing_in_on=today)
     standing_in = await _stood_in_for(session, staff, today)
-    if not standing_in:
-        return await _own_institution(session, staff, text)
     choices = {i.id: i for i in [*await queries.institutions_of(session, staff), *standing_in]}
-    if len(choices) == 1:
-        return standing_in[0]
-    named = [f"{i.name} ({i.code})" for i in sorted(choices.values(), key=lambda i: i.code)]
+    if not choices:
+        raise UserError(t("cafe.no_institution"))
+    in_order = sorted(choices.values(), key=lambda i: i.code)
+    if len(in_order) == 1:
+        return in_order[0]
     raise UserError(
         t(
-            "cafe.which_institution_standing_in",
-            institutions=joined(named),
-            example=f"{typed} {standing_in[0].code}",  # the one she was asked about, when she was
+            "cafe.count_which_institution",
+            institutions=joined([f"{i.name} ({i.code})" for i in in_order]),
+            # The one she was asked about, or stands in for, when there is one.
+            example=f"{typed} {(standing_in or in_order)[0].code}",
         )
     )
 

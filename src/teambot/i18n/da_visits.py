@@ -287,7 +287,7 @@ MESSAGES: dict[str, str] = {
     "cafe.not_member": "Kun personalet i {institution} kan registrere børn til caféen. Intet er gemt.",
     "cafe.no_institution": "Du er ikke knyttet til en institution, så du kan ikke registrere børn. Intet er gemt.",
     "cafe.which_institution": "Skriv hvilken institution til sidst: {codes}. Intet er gemt.",
-    "cafe.which_institution_standing_in": (
+    "cafe.count_which_institution": (
         "Hvilken institution? Du kan registrere børn for {institutions}. Skriv koden til sidst, fx "
         "`/teambot café børn {example}`. Intet er gemt."
     ),

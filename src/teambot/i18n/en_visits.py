@@ -289,7 +289,7 @@ MESSAGES: dict[str, str] = {
     "cafe.not_member": "Only the staff of {institution} can record children for the café. Nothing was saved.",
     "cafe.no_institution": "You belong to no institution, so you cannot record children. Nothing was saved.",
     "cafe.which_institution": "Name the institution at the end: {codes}. Nothing was saved.",
-    "cafe.which_institution_standing_in": (
+    "cafe.count_which_institution": (
         "Which institution? You can record children for {institutions}. Add its code at the end, e.g. "
         "`/teambot café børn {example}`. Nothing was saved."
     ),
