@@ -374,6 +374,59 @@ async def test_an_absent_only_lead_without_a_substitute_is_not_asked(db: Databas
     assert [(local(r.due_at).date(), r.status) for r in await reminders(db)] == [(date(2027, 2, 1), "sent")]
 
 
+NOBODY_ASKED = (
+    "☕ Ingen bliver spurgt om antal børn til småbørnscaféen i Vuggestuen Mariehønen {dates}: ingen anden leder er "
+    "der, og ingen står i dit sted."
+)
+
+
+async def test_an_only_lead_away_on_the_ask_day_without_a_substitute_is_told_nobody_is_asked(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten, Mariehønen's only lead, registers an absence over the ask days of January and February with nobody
+    standing in: his confirmation says that nobody is asked for the counts then (he was not told, and they were
+    asked for by nobody). Solsikken and Birkelunden, his too, are not in the café model: not named."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+
+    answer = await run(KARSTEN, "/teambot fravær 2027-01-04 2027-02-01")
+
+    assert answer.text == (
+        "🗓️ Dit fravær mandag 4. januar 2027 – mandag 1. februar 2027 er registreret. "
+        "Du får ingen mødeinvitationer i perioden. "
+        + NOBODY_ASKED.format(dates="mandag 4. januar 2027 og mandag 1. februar 2027")
+    )
+
+
+ALL_COUNTED = {**MAR_COUNTS, "2027-04": 1, "2027-05": 0}
+
+
+@pytest.mark.parametrize(
+    ("now", "command", "second_lead", "counts"),
+    [
+        (datetime(2026, 12, 28, 9, 0), "/teambot fravær 2027-01-04 2027-01-08 Sofie Lund", False, MAR_COUNTS),
+        (datetime(2026, 12, 28, 9, 0), "/teambot fravær 2027-01-04 2027-01-08", True, MAR_COUNTS),  # Lone is asked
+        (datetime(2026, 12, 28, 9, 0), "/teambot fravær 2027-01-05 2027-01-29", False, MAR_COUNTS),  # no ask day
+        (datetime(2027, 1, 4, 10, 0), "/teambot fravær 2027-01-04 2027-01-08", False, MAR_COUNTS),  # asked at 08:00
+        (datetime(2026, 12, 28, 9, 0), "/teambot fravær 2027-01-04 2027-01-08", False, ALL_COUNTED),  # nothing to ask
+    ],
+)
+async def test_an_absence_that_loses_no_ask_says_nothing_of_it(
+    db: Database, clock: FakeClock, now: datetime, command: str, second_lead: bool, counts: dict[str, int]
+) -> None:
+    roster = visit_roster(cafe_children={"MAR": counts})
+    if second_lead:
+        roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["MAR"]})
+    clock.set(datetime(2026, 12, 28, 9, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    run = VisitRunner(db, clock)
+    await run.until(now)
+
+    answer = await run(KARSTEN, command)
+
+    assert answer.text.startswith("🗓️ Dit fravær")
+    assert "☕" not in answer.text
+
+
 async def test_a_count_registered_while_a_pass_syncs_the_ask_is_not_asked_for(
     db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,13 +19,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.commands.visit_notices import role_definite
-from teambot.domain.cafe import CAFE_ROLES, count_ask_day, counting_since, months_to_count
+from teambot.domain.cafe import CAFE_ROLES, count_ask_day, counting_since, month_at, month_index, months_to_count
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import WORKDAY_END, late_reminder_instant, local_instant, parse_hhmm
+from teambot.domain.roles import Role
 from teambot.domain.routing import Delivery, Participant, route
 from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, format_time, month_name, t, t_count
 from teambot.store import outbox, queries
+from teambot.store import visits as visit_store
 from teambot.store.cafe import (
     DECLINED,
     INVITED,
@@ -462,6 +464,11 @@ def counts_wanted(institution: Institution, missing: Sequence[date], to: Deliver
     return plain_notice(body, why)
 
 
+def count_ask_leads(table: RoutingTable, institution_id: int) -> list[Participant]:
+    """Those the institution's count ask is for, before absences are routed: its leads on Slack."""
+    return [Participant(lead, LEAD_ROLE) for lead in table.leads.get(institution_id, ()) if lead.slack_id]
+
+
 def count_ask_key(institution_id: int, day: date, slack_id: str) -> str:
     """The key of the count ask of `day`'s month to one recipient: one a month, whatever day it goes out."""
     return f"cafe-count:{institution_id}:{day:%Y-%m}:{slack_id}"
@@ -505,7 +512,7 @@ async def sync_count_reminders(
     missing = {i: [m for m in months if m not in counted[i]] for i in ask_days}
     named = [i for i, gaps in missing.items() if gaps]
     places = {i.id: i for i in (await session.exec(select(Institution).where(col(Institution.id).in_(named)))).all()}
-    leads = {i: [Participant(lead, LEAD_ROLE) for lead in table.leads.get(i, ()) if lead.slack_id] for i in named}
+    leads = {i: count_ask_leads(table, i) for i in named}
     absences = await queries.absences_of(
         session, {p.person.staff_id for them in leads.values() for p in them}, ending_from=today
     )
@@ -544,3 +551,35 @@ async def sync_count_reminders(
             )
     # Rows of days before today are past asks (sent, or cancelled by the planner's pass): not read.
     await outbox.sync_many(session, ref_type=INSTITUTION, kinds=(COUNT_MISSING,), planned=planned, now=now, since=today)
+
+
+async def count_asks_to_nobody(
+    session: AsyncSession, staff: Staff, start: date, end: date, *, today: date
+) -> list[tuple[Institution, list[date]]]:
+    """The count asks that nobody gets, as `sync_count_reminders` routes them now, on the ask days from `start` to
+    `end` of the institutions `staff` leads (his absence there, just registered): by institution, those in the café
+    model on the day with a month still to count. An ask that reached a lead already is not lost."""
+    if Role.LEDER not in staff.roles or not staff.slack_id:
+        return []  # only a lead on Slack is asked: nothing of his goes to nobody
+    mine = await queries.institutions_of(session, staff)
+    ids = [i.id for i in mine if i.id is not None]
+    table = await visit_store.routing_table(session, institutions=ids)
+    leads = {i: count_ask_leads(table, i) for i in ids}
+    absences = await queries.absences_of(
+        session, {p.person.staff_id for them in leads.values() for p in them}, ending_from=start
+    )
+    calendars = await queries.work_calendars(session, ids)
+    lost: dict[int, list[date]] = {}
+    for month in (month_at(m) for m in range(month_index(start), month_index(end) + 1)):
+        counted = await counted_months(session, months_to_count(month), since=counting_since(month), institutions=ids)
+        for institution_id, have in counted.items():
+            day = count_ask_day(month, calendars[institution_id])
+            if day is None or not start <= day <= end or set(months_to_count(month)) <= have:
+                continue
+            if route(leads[institution_id], absences, day):
+                continue
+            keys = [count_ask_key(institution_id, day, p.person.slack_id) for p in leads[institution_id]]
+            if day == today and await asks_gone_out(session, keys):
+                continue
+            lost.setdefault(institution_id, []).append(day)
+    return [(i, lost[i.id]) for i in mine if i.id in lost]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.commands.cafe_notices import count_asks_to_nobody, joined
 from teambot.commands.notices import (
     MEETING_CANCELLED,
     MEETING_MOVED,
@@ -433,6 +434,7 @@ async def absence(ctx: Context, args: str) -> Reply:
                 lines.append(t("absence.overlaps", **await _earlier(session, earlier)))
             lines += await _visits_handed_on(session, staff, visits)
             lines += await _cafes_to_decline(session, staff, max(start, today), end)
+            lines += await _count_asks_to_nobody(session, staff, max(start, today), end, today)
     if ctx.replan:
         for case_id in case_ids:
             await ctx.replan(case_id)
@@ -483,6 +485,15 @@ async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, en
             button=t("cafe.button.no"),
         )
         for cafe, institution, role in await cafe_store.invitations_of(session, staff.id, start, end)
+    ]
+
+
+async def _count_asks_to_nobody(session: AsyncSession, staff: Staff, start: date, end: date, today: date) -> list[str]:
+    """A lead's: the café's monthly ask for counts that nobody gets in his absence (no other lead, nobody in his
+    place): he must hear it, as nothing says so later, and the month's counts are asked for by no one."""
+    return [
+        t("absence.cafe_count_nobody", institution=institution.name, dates=joined([format_date(d) for d in days]))
+        for institution, days in await count_asks_to_nobody(session, staff, start, end, today=today)
     ]
 
 

@@ -234,6 +234,10 @@ MESSAGES: dict[str, str] = {
         "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "
         "tryk «{button}» i invitationen."
     ),
+    "absence.cafe_count_nobody": (
+        "☕ Ingen bliver spurgt om antal børn til småbørnscaféen i {institution} {dates}: ingen anden leder er der, "
+        "og ingen står i dit sted."
+    ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",
     "absence.list_line": "• {start} – {end} · stedfortræder: {substitute}",

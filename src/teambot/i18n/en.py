@@ -220,6 +220,10 @@ MESSAGES: dict[str, str] = {
         "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
         "press «{button}» in the invitation."
     ),
+    "absence.cafe_count_nobody": (
+        "☕ Nobody will be asked for the toddler café's counts at {institution} on {dates}: no other lead is there, "
+        "and nobody stands in for you."
+    ),
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",
     "absence.list_line": "• {start} – {end} · substitute: {substitute}",
