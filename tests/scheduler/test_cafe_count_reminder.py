@@ -375,8 +375,8 @@ async def test_an_absent_only_lead_without_a_substitute_is_not_asked(db: Databas
 
 
 NOBODY_ASKED = (
-    "☕ Ingen bliver spurgt om antal børn til småbørnscaféen i Vuggestuen Mariehønen {dates}: ingen anden leder er "
-    "der, og ingen står i dit sted."
+    "☕ Ingen bliver spurgt om antal børn til småbørnscaféen i Vuggestuen Mariehønen {dates}: ingen står i dit sted, "
+    "og ingen anden leder kan få spørgsmålet."
 )
 
 
@@ -505,3 +505,43 @@ async def test_a_lead_of_many_institutions_gets_their_asks_in_the_roster_s_order
     in_order = ["SOL", "MAR", *codes]
     asked = [text.split("café børn ")[1].split("`")[0].split()[-1] for _, text in sent]
     assert asked == in_order + in_order
+
+
+@pytest.mark.parametrize("substitute", ["", "Birgitte Holm"])
+async def test_an_absence_registered_minutes_before_the_ask_reroutes_it_at_once(
+    db: Database, clock: FakeClock, substitute: str
+) -> None:
+    """Karsten registers at 07:55 on the ask day that he is away that week: the ask waiting for him at 08:00 follows
+    his absence before it goes out, not at the planner's next pass (reviewer-96: he got it all the same, and then
+    it counted as reached, so his substitute was never asked; without one, the reply's "nobody is asked" was
+    untrue)."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run.until(datetime(2027, 1, 4, 7, 55))
+
+    answer = await run(KARSTEN, f"/teambot fravær 2027-01-04 2027-01-08 {substitute}".strip())
+    clock.set(datetime(2027, 1, 4, 8, 0, 30))
+    await run.dispatcher.dispatch_due()  # before any new pass
+    sent = count_messages([(to, reply) for to, reply, _ in run.messenger.sent])
+
+    if substitute:
+        why = "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Vuggestuen Mariehønen)."
+        assert sent == [(BIRGITTE, asking("april og maj 2027", "2027-04", why=why))]
+    else:
+        assert sent == []
+        assert "Ingen bliver spurgt om antal børn til småbørnscaféen i Vuggestuen Mariehønen" in answer.text
+
+
+async def test_an_ask_that_reached_the_lead_earlier_in_the_month_is_not_called_lost(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten got January's ask on the 4th; at 10:00 Mariehønen is closed 4–8 January, so the month's ask day is now
+    the 11th. His absence over the 11th with nobody standing in loses no ask: the month's reached him (reviewer-96:
+    only an ask gone out on the day itself counted)."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    await run.until(datetime(2027, 1, 4, 10, 0))
+    await load_visit_roster(db, clock, cafe_children={"MAR": MAR_COUNTS}, closing={"MAR": ["2027-01-04..2027-01-08"]})
+
+    answer = await run(KARSTEN, "/teambot fravær 2027-01-11 2027-01-15")
+
+    assert answer.text.startswith("🗓️ Dit fravær")
+    assert "☕" not in answer.text

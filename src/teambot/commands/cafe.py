@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import (
     COUNT_MISSING,
+    ask_counts_again,
     attendance_lines,
     count_ask_key,
     headline,
@@ -19,7 +20,6 @@ from teambot.commands.cafe_notices import (
     parent_invitation,
     staff_names,
     sync_cafe_outbox,
-    sync_count_reminders,
     title,
 )
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
@@ -174,18 +174,8 @@ async def _register(ctx: Context, staff: Staff, text: str) -> Reply:
 
 async def _ask_again(ctx: Context, session: AsyncSession, institution_id: int) -> None:
     """The leads' ask for missing counts follows at once: a count registered just before it goes out is not asked
-    for (the planner's next pass would be too late). A pass syncing the ask meanwhile is waited for, not the whole
-    pass (`sync_count_reminders` takes `lock_count_asks`): it cannot write the old months back after this."""
-    municipality = await queries.municipality(session)
-    await sync_count_reminders(
-        session,
-        table=await visit_store.routing_table(session, institutions=[institution_id]),
-        calendars={institution_id: await queries.work_calendar(session, institution_id)},
-        remind_at=municipality.reminder_time or "08:00",
-        now=ctx.clock.now(),
-        zone=ctx.zone,
-        institutions=[institution_id],
-    )
+    for (the planner's next pass would be too late)."""
+    await ask_counts_again(session, [institution_id], now=ctx.clock.now(), zone=ctx.zone)
 
 
 def _month(month: date) -> str:

@@ -474,6 +474,27 @@ def count_ask_key(institution_id: int, day: date, slack_id: str) -> str:
     return f"cafe-count:{institution_id}:{day:%Y-%m}:{slack_id}"
 
 
+async def ask_counts_again(
+    session: AsyncSession, institutions: Collection[int], *, now: datetime, zone: ZoneInfo
+) -> None:
+    """The leads' asks of `institutions` brought up to date at once, by a command whose change the planner's next pass
+    would see too late for an ask about to go out (a count registered, a lead's absence). A pass syncing them
+    meanwhile is waited for, not the whole pass (`sync_count_reminders` takes `lock_count_asks`): it cannot write
+    the old state back after this. Call it last in the transaction."""
+    if not institutions:
+        return
+    municipality = await queries.municipality(session)
+    await sync_count_reminders(
+        session,
+        table=await visit_store.routing_table(session, institutions=institutions),
+        calendars=await queries.work_calendars(session, institutions),
+        remind_at=municipality.reminder_time or "08:00",
+        now=now,
+        zone=zone,
+        institutions=institutions,
+    )
+
+
 async def sync_count_reminders(
     session: AsyncSession,
     *,
@@ -554,7 +575,7 @@ async def sync_count_reminders(
 
 
 async def count_asks_to_nobody(
-    session: AsyncSession, staff: Staff, start: date, end: date, *, today: date
+    session: AsyncSession, staff: Staff, start: date, end: date
 ) -> list[tuple[Institution, list[date]]]:
     """The count asks that nobody gets, as `sync_count_reminders` routes them now, on the ask days from `start` to
     `end` of the institutions `staff` leads (his absence there, just registered): by institution, those in the café
@@ -579,7 +600,7 @@ async def count_asks_to_nobody(
             if route(leads[institution_id], absences, day):
                 continue
             keys = [count_ask_key(institution_id, day, p.person.slack_id) for p in leads[institution_id]]
-            if day == today and await asks_gone_out(session, keys):
+            if await asks_gone_out(session, keys):  # the month's: its key is the month's, whatever day it went
                 continue
             lost.setdefault(institution_id, []).append(day)
     return [(i, lost[i.id]) for i in mine if i.id in lost]

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.cafe_notices import count_asks_to_nobody, joined
+from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined
 from teambot.commands.notices import (
     MEETING_CANCELLED,
     MEETING_MOVED,
@@ -24,6 +24,7 @@ from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week
 from teambot.domain.meetings import MeetingFacts, format_hhmm, parse_hhmm
 from teambot.domain.numbers import parse_int
+from teambot.domain.roles import Role
 from teambot.domain.routing import Away, Delivery
 from teambot.i18n import format_date, format_time, t, t_count
 from teambot.store import audit, outbox, queries
@@ -434,7 +435,14 @@ async def absence(ctx: Context, args: str) -> Reply:
                 lines.append(t("absence.overlaps", **await _earlier(session, earlier)))
             lines += await _visits_handed_on(session, staff, visits)
             lines += await _cafes_to_decline(session, staff, max(start, today), end)
-            lines += await _count_asks_to_nobody(session, staff, max(start, today), end, today)
+            lines += await _count_asks_to_nobody(session, staff, max(start, today), end)
+        if Role.LEDER in staff.roles:
+            # His count asks follow the absence now, not at the planner's next pass: one due in minutes would reach
+            # him all the same, and count as reached, so his substitute would never be asked.
+            mine = await queries.institutions_of(session, staff)
+            await ask_counts_again(
+                session, [i.id for i in mine if i.id is not None], now=ctx.clock.now(), zone=ctx.zone
+            )
     if ctx.replan:
         for case_id in case_ids:
             await ctx.replan(case_id)
@@ -488,12 +496,12 @@ async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, en
     ]
 
 
-async def _count_asks_to_nobody(session: AsyncSession, staff: Staff, start: date, end: date, today: date) -> list[str]:
+async def _count_asks_to_nobody(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:
     """A lead's: the café's monthly ask for counts that nobody gets in his absence (no other lead, nobody in his
     place): he must hear it, as nothing says so later, and the month's counts are asked for by no one."""
     return [
         t("absence.cafe_count_nobody", institution=institution.name, dates=joined([format_date(d) for d in days]))
-        for institution, days in await count_asks_to_nobody(session, staff, start, end, today=today)
+        for institution, days in await count_asks_to_nobody(session, staff, start, end)
     ]
 
 

@@ -235,8 +235,8 @@ MESSAGES: dict[str, str] = {
         "tryk «{button}» i invitationen."
     ),
     "absence.cafe_count_nobody": (
-        "☕ Ingen bliver spurgt om antal børn til småbørnscaféen i {institution} {dates}: ingen anden leder er der, "
-        "og ingen står i dit sted."
+        "☕ Ingen bliver spurgt om antal børn til småbørnscaféen i {institution} {dates}: ingen står i dit sted, "
+        "og ingen anden leder kan få spørgsmålet."
     ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",

@@ -221,8 +221,8 @@ MESSAGES: dict[str, str] = {
         "press «{button}» in the invitation."
     ),
     "absence.cafe_count_nobody": (
-        "☕ Nobody will be asked for the toddler café's counts at {institution} on {dates}: no other lead is there, "
-        "and nobody stands in for you."
+        "☕ Nobody will be asked for the toddler café's counts at {institution} on {dates}: nobody stands in for you, "
+        "and no other lead can be asked."
     ),
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",
