@@ -1,4 +1,4 @@
-"""A goal's first day to rate, as `/rating`, the daily nudge and `/uge` all see it.
+"""A goal's first day to rate, as `/rating`, its day's form, the daily nudge and `/uge` all see it.
 
 AK12 comes with the roster on Wednesday 10 March 2027 without a start meeting: its goals are asked for from that
 day. On Thursday 11 March Mette records that the start meeting was Wednesday 3 March: the goals agreed there are
@@ -12,11 +12,12 @@ from datetime import date, datetime
 from typing import Any
 
 from conftest import Runner
-from helpers_ratings import GOAL_1, GOAL_2, goal_ids, load_roster
+from helpers_ratings import GOAL_1, GOAL_2, THURSDAY, case_of, goal_ids, load_roster, ratings
+from teambot.commands.registry import run_view
 from teambot.store.db import Database
 from teambot.store.monitoring import institution_figures
 from teambot.testing.clock import FakeClock
-from teambot.testing.roster import LEAD, PAEDAGOG
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG
 
 FRIDAY_5 = "fredag 5. marts 2027"
 THIRD_GOAL = "Hænger selv jakken op"
@@ -153,3 +154,47 @@ async def test_a_goal_a_later_file_adds_keeps_its_own_day(db: Database, clock: F
     assert (await run(PAEDAGOG, "/rating AK12 2027-03-05 3 3")).text == (
         f"{FRIDAY_5} er før forløbet eller målet startede. Intet er gemt."
     )
+
+
+async def test_the_days_form_lists_only_goals_begun_that_day(db: Database, clock: FakeClock) -> None:
+    """On Thursday 4 March Mette makes BM04 with its start meeting on Monday 8 March and gives it a goal: the form
+    for Thursday leaves it out (`/rating` would refuse its value: before the case began) and still rates AK12."""
+    await load_roster(db, clock)
+    run = Runner(db, clock)
+    await run(PAEDAGOG, "/teambot forløb opret BM04 2027-03-08")
+    await run(PAEDAGOG, f"/teambot forløb mål BM04 {THIRD_GOAL}")
+    ids, ak12 = await goal_ids(db), (await case_of(db, "AK12")).id
+
+    modal = (await run(PAEDAGOG, "/rating")).modal
+
+    assert modal is not None
+    assert [b["text"]["text"] for b in modal["blocks"] if b["type"] == "header"] == ["AK12"]
+    assert [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"] == [
+        f"AK12 · mål 1: {GOAL_1}",
+        f"AK12 · mål 2: {GOAL_2}",
+        "Note for AK12: hvad gjorde I for at hjælpe? (valgfri)",
+    ]
+    outcome = await run_view(
+        run.context(PAEDAGOG), "rating_day_modal", {f"g{ids[1]}": "3", f"n{ak12}": ""}, "2027-03-04"
+    )
+    assert outcome.reply.text.splitlines() == [
+        f"✅ Registreret for {THURSDAY}:",
+        f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {THURSDAY}: *3 af 4*.",
+    ]
+    assert [(r.goal_id, r.value) for r in await ratings(db)] == [(ids[1], 3)]
+
+
+async def test_the_days_form_with_no_goal_begun_says_there_is_nothing_to_rate(db: Database, clock: FakeClock) -> None:
+    """Sofie's only child begins on Monday 8 March: on Thursday there is nothing to rate; on Monday there is."""
+    await load_roster(db, clock)
+    run = Runner(db, clock)
+    await run(OUTSIDER, "/teambot forløb opret BM04 2027-03-08")
+    await run(OUTSIDER, f"/teambot forløb mål BM04 {THIRD_GOAL}")
+
+    thursday = await run(OUTSIDER, "/rating")
+
+    assert (thursday.text, thursday.modal) == (f"Du har ingen mål at registrere {THURSDAY}.", None)
+    clock.set(datetime(2027, 3, 8, 9, 0))
+    monday = (await run(OUTSIDER, "/rating")).modal
+    assert monday is not None
+    assert [b["label"]["text"] for b in monday["blocks"] if b["type"] == "input"][0] == f"BM04 · mål 1: {THIRD_GOAL}"

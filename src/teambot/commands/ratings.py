@@ -228,9 +228,10 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
     # Not brief: a few statements per child of the institutions, which would hold the event loop meanwhile.
     async with ctx.db.write() as session:
         views = await store.visible_cases(session, staff)
+        forms = [(view, goals) for view in views if (goals := _begun(view, today))]
         rated = {}
-        for view in views:
-            for goal in view.goals:
+        for view, goals in forms:
+            for goal in goals:
                 assert goal.id is not None
                 existing = await store.rating_on(session, goal.id, today)
                 if existing is not None:
@@ -239,15 +240,17 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
             _audit_read(ctx, session, view.case.code, via="modal")
     if not views:
         raise UserError(t("rating.no_children"))
+    if not forms:
+        raise UserError(t("rating.todo_none", date=format_date(today)))
     blocks: list[Block] = []
     skipped = []
-    for view in views:
-        needed = 2 + len(view.goals)
+    for view, goals in forms:
+        needed = 2 + len(goals)
         if len(blocks) + needed > MODAL_BLOCK_LIMIT - 1:
             skipped.append(view.case.code)
             continue
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": view.case.code}})
-        for goal in view.goals:
+        for goal in goals:
             blocks.append(_goal_input(view.case.code, goal, rated.get(goal.id or 0)))
         blocks.append(
             {
@@ -280,6 +283,12 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
         "blocks": blocks,
     }
     return Reply(t("rating.modal.intro", date=format_date(today)), modal=modal)
+
+
+def _begun(view: store.CaseView, day: date) -> list[Goal]:
+    """The child's goals that can be rated on `day`: not one whose first day is still ahead (a case whose start
+    meeting is to come), which `/rating` would refuse, as the nudge leaves it out."""
+    return [g for g in view.goals if (first := queries.first_day_of(view.case, g)) is None or first <= day]
 
 
 def _goal_input(code: str, goal: Goal, current: int | None) -> Block:
