@@ -126,6 +126,29 @@ async def test_days_before_the_import_may_be_rated_but_are_not_missing(db: Datab
     run = await _imported_without_a_start_meeting(db, clock)
     await run(PAEDAGOG, "/teambot forløb start AK12 2027-03-01")
 
+    await _asked_only_since_the_import(run, db)
+
+
+async def test_a_file_creating_the_case_with_an_earlier_start_meeting_asks_only_from_the_import(
+    db: Database, clock: FakeClock
+) -> None:
+    """The same when the file that creates the case gives the start meeting: its goals may be rated from Monday
+    1 March, but nobody was asked for them before the import on Wednesday 10 March."""
+
+    def start_meeting_on_1_march(data: dict[str, Any]) -> None:
+        data["case"][0]["start_meeting"] = "2027-03-01"
+
+    await load_roster(db, clock, datetime(2027, 3, 10, 9, 0), adjust=start_meeting_on_1_march)
+    clock.set(datetime(2027, 3, 11, 15, 0))
+    run = Runner(db, clock)
+
+    await _asked_only_since_the_import(run, db)
+    recorded = await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")
+    assert recorded.text == f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {FRIDAY_5}: *3 af 4*."
+
+
+async def _asked_only_since_the_import(run: Runner, db: Database) -> None:
+    """AK12 imported on Wednesday 10 March, its start meeting on Monday 1 March; Thursday 11 March."""
     week = (await run(LEAD, "/uge")).text.splitlines()
     # Wednesday 10 and Thursday 11 March, two goals: asked for since the import, and nothing rated.
     assert "Mangler denne uge (registreringer): Mette Jensen 4" in week

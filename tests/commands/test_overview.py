@@ -45,8 +45,9 @@ async def _sixteen_ratings_of_goal_1(db: Database, first: date) -> None:
 
 
 async def test_the_lead_sees_the_quarters_figures(db: Database, clock: FakeClock) -> None:
-    clock.set(datetime(2027, 3, 29, 9, 0))
+    clock.set(datetime(2027, 2, 11, 9, 0))  # imported on the day of the start meeting: asked for from then
     await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    clock.set(datetime(2027, 3, 29, 9, 0))
     await _sixteen_ratings_of_goal_1(db, date(2027, 2, 15))
     async with db.read() as session:
         case_id = (await session.exec(select(Case))).one().id

@@ -204,6 +204,11 @@ async def load_demo(db: Database, *, now: datetime, zone: ZoneInfo) -> DemoSumma
             calendar = await queries.work_calendar(session, case.institution_id)
             assert goal.id is not None
             rated = set((await session.exec(select(col(Rating.day)).where(Rating.goal_id == goal.id))).all())
+            if goal.from_start_meeting and case.start_meeting is not None:
+                # The demo's history is that of a municipality using teambot since each start meeting: the nudge
+                # asked for the goals from then (`first_asked_day`), not from today's import, so `/uge` and the
+                # quarter's figures count those days.
+                goal.started_on = case.start_meeting
             start = goal.started_on or case.start_meeting or today
             # Each goal drifts from where it started towards where it is heading, with day-to-day noise;
             # a few goals stay low and one case has gone quiet, so the week's flags have something to show.

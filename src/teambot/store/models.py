@@ -144,7 +144,8 @@ class Goal(SQLModel, table=True):
     active: bool = True
     started_on: date | None = None
     # Agreed at the case's start meeting (the goals of the import that created the case): rated from the start meeting
-    # whenever it is recorded, `started_on` (the import day) only until then. `domain.ratings.first_rating_day`.
+    # whenever it is recorded, `started_on` (the import day) only until then; asked for from `started_on` all the same
+    # (`domain.ratings.first_rating_day`, `first_asked_day`).
     from_start_meeting: bool = False
     ended_on: date | None = None
 

@@ -388,7 +388,7 @@ class _Importer:
         goals = (await self.session.exec(select(Goal).where(Goal.case_id == case_id))).all()
         known = {g.text for g in goals}
         number = max((g.number for g in goals), default=0)
-        started_on = self.goal_start(spec, created=created)
+        started_on = self.goal_start(spec)
         for text in spec.goals:
             if text not in known:
                 number += 1
@@ -410,13 +410,11 @@ class _Importer:
                 fields=list(changed),
             )
 
-    def goal_start(self, spec: CaseSpec, *, created: bool) -> date:
-        """The day a goal new in the file is asked for from (`Goal.started_on`, as `/teambot forløb mål` sets it): a
-        new case's start meeting as the file gives it (the case began then); otherwise the day of the import, or a
-        later start meeting. Before the import nobody was asked to rate it, so those days are not missing in `/uge`;
-        a new case's goals begin at its start meeting once one is recorded (`Goal.from_start_meeting`)."""
-        if created and spec.start_meeting is not None:
-            return spec.start_meeting
+    def goal_start(self, spec: CaseSpec) -> date:
+        """The day a goal new in the file is first asked for (`Goal.started_on`, as `/teambot forløb mål` sets it):
+        the day of the import, or a later start meeting. Nobody was asked to rate it before, so those days are not
+        missing in `/uge` (`first_asked_day`), also when the file creating the case gives an earlier start meeting:
+        that case's goals may be rated from it all the same (`Goal.from_start_meeting`, `first_rating_day`)."""
         return max(filter(None, (spec.start_meeting, self.today)))
 
     async def consent_and_consultants(
