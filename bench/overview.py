@@ -1,6 +1,6 @@
 """`/teambot overblik` for the whole municipality over HTTP, versus the raw indexed SQL aggregate it needs, run in
-this process on the same database: ratings and goals met per institution for the quarter, active cases and
-goals per institution, meetings per institution by outcome. The quarter is the current one, as the lead would ask."""
+this process on the same database: ratings (all, and those of days asked for) and goals met per institution for the
+quarter, active cases and goals per institution, meetings per institution by outcome. The quarter is the current one, as the lead would ask."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ RUNS = 3
 TOTAL = "Hele kommunen"  # overview.total in the Danish catalog
 
 AGGREGATE = [
-    """SELECT c.institution_id, count(*), sum(CASE WHEN r.value >= 3 THEN 1 ELSE 0 END)
+    """SELECT c.institution_id, count(*),
+              sum(CASE WHEN (g.started_on IS NULL OR r.day >= g.started_on)
+                        AND (c.start_meeting IS NULL OR r.day >= c.start_meeting) THEN 1 ELSE 0 END),
+              sum(CASE WHEN r.value >= 3 THEN 1 ELSE 0 END)
        FROM rating r JOIN goal g ON g.id = r.goal_id JOIN child_case c ON c.id = g.case_id
        WHERE r.day BETWEEN :start AND :end GROUP BY c.institution_id""",
     """SELECT c.institution_id, count(DISTINCT c.id), count(*)

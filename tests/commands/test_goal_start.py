@@ -62,6 +62,13 @@ async def test_a_start_meeting_set_before_the_import_day_opens_the_imported_goal
     ]
     recorded = await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")
     assert recorded.text == f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {FRIDAY_5}: *3 af 4*."
+
+    # Given, but not of days asked for: the quarter's completeness stays 0 of the 4 expected (the two read as 50 %,
+    # and a few more such days made it 400 %; helper-89).
+    async with db.read() as session:
+        every = await institution_figures(session, date(2027, 3, 1), date(2027, 3, 31), date(2027, 3, 11))
+    [figures] = [f for f in every if f.name == "Børnehuset Solsikken"]
+    assert (figures.ratings, figures.expected_ratings, figures.completeness) == (2, 4, 0.0)
     # `/uge` shows week 9 from the start meeting on: Wednesday and Thursday open, not closed; nobody was asked for
     # them then, so they are not missing (see the last test).
     week = (await run(LEAD, "/uge 9")).text
@@ -145,6 +152,12 @@ async def test_a_file_creating_the_case_with_an_earlier_start_meeting_asks_only_
     await _asked_only_since_the_import(run, db)
     recorded = await run(PAEDAGOG, "/rating AK12 2027-03-05 1 3")
     assert recorded.text == f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — {FRIDAY_5}: *3 af 4*."
+
+    # Given, but not of a day asked for: not part of the completeness.
+    async with db.read() as session:
+        every = await institution_figures(session, date(2027, 3, 1), date(2027, 3, 31), date(2027, 3, 11))
+    [figures] = [f for f in every if f.name == "Børnehuset Solsikken"]
+    assert (figures.ratings, figures.expected_ratings, figures.completeness) == (1, 4, 0.0)
 
 
 async def _asked_only_since_the_import(run: Runner, db: Database) -> None:

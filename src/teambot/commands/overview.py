@@ -37,6 +37,7 @@ def total(figures: list[InstitutionFigures]) -> InstitutionFigures:
         whole.active_cases += f.active_cases
         whole.active_goals += f.active_goals
         whole.ratings += f.ratings
+        whole.asked_ratings += f.asked_ratings
         whole.expected_ratings += f.expected_ratings
         whole.ratings_met += f.ratings_met
         whole.meetings_on_time += f.meetings_on_time

@@ -60,6 +60,7 @@ class InstitutionFigures:
     active_cases: int = 0
     active_goals: int = 0
     ratings: int = 0
+    asked_ratings: int = 0  # of `ratings`, those of days the nudge asked for: what `expected_ratings` counts
     expected_ratings: int = 0
     ratings_met: int = 0
     meetings_on_time: int = 0
@@ -70,7 +71,7 @@ class InstitutionFigures:
 
     @property
     def completeness(self) -> float | None:
-        return self.ratings / self.expected_ratings if self.expected_ratings else None
+        return self.asked_ratings / self.expected_ratings if self.expected_ratings else None
 
     @property
     def met_share(self) -> float | None:

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import case as when
 from sqlalchemy import func
 from sqlalchemy import select as core_select
-from sqlmodel import col, or_, select
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
@@ -37,10 +37,17 @@ async def institution_figures(
     figures = {i.id: InstitutionFigures(i.code, i.name, i.id or 0) for i in chosen}
     last = min(end, today)
 
+    # A rating of a day before the goal's first asked day (`first_asked_day`: its own start and its case's start
+    # meeting) was given, but not of a day expected: it is not part of the completeness, or it could pass 100 %.
+    asked = and_(
+        or_(col(Goal.started_on).is_(None), col(Rating.day) >= col(Goal.started_on)),
+        or_(col(Case.start_meeting).is_(None), col(Rating.day) >= col(Case.start_meeting)),
+    )
     rows = await session.exec(
         select(
             col(Case.institution_id),
             func.count(col(Rating.id)),
+            func.sum(when((asked, 1), else_=0)),
             func.sum(when((col(Rating.value) >= 3, 1), else_=0)),
         )
         .join(Goal, col(Goal.id) == col(Rating.goal_id))
@@ -48,9 +55,9 @@ async def institution_figures(
         .where(col(Rating.day) >= start, col(Rating.day) <= end)
         .group_by(col(Case.institution_id))
     )
-    for institution_id, count, met in rows.all():
-        if institution_id in figures:
-            figures[institution_id].ratings, figures[institution_id].ratings_met = int(count), int(met or 0)
+    for institution_id, count, of_asked_days, met in rows.all():
+        if (given := figures.get(institution_id)) is not None:
+            given.ratings, given.asked_ratings, given.ratings_met = int(count), int(of_asked_days or 0), int(met or 0)
 
     # Whole-municipality figures touch every goal: plain column rows, the calendars and leads in one query each
     # (an ORM object and two queries per institution made this 2.4× the raw aggregate on 3,000 institutions).
