@@ -1,6 +1,7 @@
 """`/teambot overblik` for the whole municipality over HTTP, versus the raw indexed SQL aggregate it needs, run in
 this process on the same database: ratings (all, and those of days asked for) and goals met per institution for the
-quarter, active cases and goals per institution, meetings per institution by outcome. The quarter is the current one, as the lead would ask."""
+quarter, active cases and goals per institution, meetings per institution by outcome. The quarter is the current
+one, as the lead would ask."""
 
 from __future__ import annotations
 
