@@ -17,7 +17,7 @@ from teambot.commands.registry import run_view
 from teambot.store.db import Database
 from teambot.store.monitoring import institution_figures
 from teambot.testing.clock import FakeClock
-from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG
 
 FRIDAY_5 = "fredag 5. marts 2027"
 THIRD_GOAL = "Hænger selv jakken op"
@@ -234,3 +234,54 @@ async def test_the_days_form_with_no_goal_begun_says_there_is_nothing_to_rate(db
     monday = (await run(OUTSIDER, "/rating")).modal
     assert monday is not None
     assert [b["label"]["text"] for b in monday["blocks"] if b["type"] == "input"][0] == f"BM04 · mål 1: {THIRD_GOAL}"
+
+
+async def test_the_days_form_leaves_out_children_of_an_institution_closed_that_day(
+    db: Database, clock: FakeClock
+) -> None:
+    """Solsikken is closed on Thursday 4 March; Mariehønen is open. Peter, the psykolog of AK12 (Solsikken) and of
+    CL07 (Mariehønen), gets a form for CL07 alone; Mette, whose only child is AK12, is told there is nothing to rate,
+    as `/rating mangler` tells her (reviewer-97: the form listed AK12, and its value refused the whole form)."""
+
+    def a_child_in_mariehonen(data: dict[str, Any]) -> None:
+        data["case"].append(
+            {
+                "code": "CL07",
+                "institution": "MAR",
+                "paedagog": OUTSIDER,
+                "consultants": [PSYKOLOG],
+                "start_meeting": "2027-02-11",
+                "consent": {"date": "2027-02-11", "professions": ["psykolog"]},
+                "goals": [THIRD_GOAL],
+            }
+        )
+
+    await load_roster(db, clock, closing_days=["2027-03-04"], adjust=a_child_in_mariehonen)
+    run = Runner(db, clock)
+
+    peters = (await run(PSYKOLOG, "/rating")).modal
+    assert peters is not None
+    assert [b["text"]["text"] for b in peters["blocks"] if b["type"] == "header"] == ["CL07"]
+    mettes = await run(PAEDAGOG, "/rating")
+    assert mettes.modal is None
+    assert mettes.text == (await run(PAEDAGOG, "/rating mangler")).text == (
+        f"Du har ingen mål at registrere {THURSDAY}."
+    )
+
+
+async def test_a_start_meeting_to_come_moved_earlier_by_a_later_file_asks_from_the_new_day(
+    db: Database, clock: FakeClock
+) -> None:
+    """AK12 is created on 1 March with its start meeting on Wednesday 10 March; on 2 March a file moves it to Monday
+    8 March. The nudge asks from the 8th, so on Tuesday 9 March `/uge` counts both days missing and the quarter
+    expects them (reviewer-97: the goals kept the 10th as their first day asked, and only the nudge knew better)."""
+    await load_roster(db, clock, datetime(2027, 3, 1, 9, 0), start_meeting=date(2027, 3, 10))
+    await load_roster(db, clock, datetime(2027, 3, 2, 9, 0), start_meeting=date(2027, 3, 8))
+    clock.set(datetime(2027, 3, 9, 15, 0))
+    run = Runner(db, clock)
+
+    assert "Mangler denne uge (registreringer): Mette Jensen 4" in (await run(LEAD, "/uge")).text.splitlines()
+    async with db.read() as session:
+        every = await institution_figures(session, date(2027, 1, 1), date(2027, 3, 31), date(2027, 3, 9))
+    [figures] = [f for f in every if f.name == "Børnehuset Solsikken"]
+    assert figures.expected_ratings == 4

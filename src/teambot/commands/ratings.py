@@ -228,7 +228,14 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
     # Not brief: a few statements per child of the institutions, which would hold the event loop meanwhile.
     async with ctx.db.write() as session:
         views = await store.visible_cases(session, staff)
-        forms = [(view, goals) for view in views if (goals := _begun(view, today))]
+        # Not a child whose institution is closed today (a weekend, a closing day): `/rating` refuses the day, and
+        # one value for it refused the whole form. `/rating mangler` leaves them out alike.
+        calendars = await queries.work_calendars(session, {view.case.institution_id for view in views})
+        forms = [
+            (view, goals)
+            for view in views
+            if calendars[view.case.institution_id].is_working_day(today) and (goals := _begun(view, today))
+        ]
         rated = {}
         for view, goals in forms:
             for goal in goals:

@@ -388,7 +388,11 @@ class _Importer:
         goals = (await self.session.exec(select(Goal).where(Goal.case_id == case_id))).all()
         known = {g.text for g in goals}
         number = max((g.number for g in goals), default=0)
-        started_on = self.goal_start(spec)
+        # A goal new in the file is first asked for on the day of the import (as `/teambot forløb mål` sets it):
+        # nobody was asked before, so those days are not missing in `/uge` (`first_asked_day`), also when the file
+        # creating the case gives an earlier start meeting. A start meeting to come is not stored in the goal:
+        # `first_asked_day` takes the case's as it is then, moved or not.
+        started_on = self.today
         for text in spec.goals:
             if text not in known:
                 number += 1
@@ -409,13 +413,6 @@ class _Importer:
                 case_code=spec.code,
                 fields=list(changed),
             )
-
-    def goal_start(self, spec: CaseSpec) -> date:
-        """The day a goal new in the file is first asked for (`Goal.started_on`, as `/teambot forløb mål` sets it):
-        the day of the import, or a later start meeting. Nobody was asked to rate it before, so those days are not
-        missing in `/uge` (`first_asked_day`), also when the file creating the case gives an earlier start meeting:
-        that case's goals may be rated from it all the same (`Goal.from_start_meeting`, `first_rating_day`)."""
-        return max(filter(None, (spec.start_meeting, self.today)))
 
     async def consent_and_consultants(
         self, case: Case, spec: CaseSpec, *, created: bool, consent: dict[str, object], wanted: list[int]
