@@ -269,6 +269,28 @@ async def test_a_friday_digest_drawn_for_each_try_names_its_lead_once_when_deliv
     ]
 
 
+async def test_a_friday_digest_slack_may_have_posted_keeps_what_it_was_drawn_with_through_a_planner_pass(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Slack posts the digest, then answers 500; the planner passes again before the retry. The look finds the post
+    # and settles the row with what it was drawn with: AK12's log says the lead was told (not the placeholder's none).
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", status=500, posted=True)
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
+    assert (await dispatcher.dispatch_due()).retried == 1
+
+    clock.advance(minutes=1)
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.advance(minutes=1)
+    assert (await dispatcher.dispatch_due()).sent == 1
+
+    [post] = delivered(fake_slack)
+    assert post.channel == LEAD and "AK12" in post.text
+    assert await entries_naming(db, "AK12", LEAD) == [
+        ("teambot", "notice.sent", {"kind": "digest.week", "recipient": LEAD})
+    ]
+
+
 async def test_a_friday_digest_whose_draw_fails_for_a_moment_is_delivered_later_that_day(
     db: Database,
     clock: FakeClock,

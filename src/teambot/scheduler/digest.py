@@ -7,11 +7,13 @@ Planned in the morning, drawn at send time, so it shows the ratings given up to 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import as_payload, plain_notice
 from teambot.commands.registry import Context
@@ -82,8 +84,29 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
             )
         )
     async with db.write() as session:
+        earlier = await _digests_of(session, today)
+        planned = {lead_id: [_as_drawn(plan, earlier) for plan in plans] for lead_id, plans in planned.items()}
         await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
     return sum(len(rows) for rows in planned.values())
+
+
+async def _digests_of(session: AsyncSession, day: date) -> dict[str, Notification]:
+    """The digest rows of `day` by key, as they are now: on PostgreSQL locked (in id order, as `outbox.sync_many`
+    locks), so a dispatcher's claim, which skips locked rows, cannot take one between this read and the sync."""
+    query = select(Notification).where(Notification.kind == DIGEST, Notification.event_day == day)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.order_by(col(Notification.id)).with_for_update()
+    return {row.dedupe_key: row for row in (await session.exec(query)).all()}
+
+
+def _as_drawn(plan: outbox.Planned, earlier: dict[str, Notification]) -> outbox.Planned:
+    """A digest an attempt may have posted keeps the message it was drawn with, not the plan's placeholder: the look
+    before its next attempt settles the row with its payload, and audits the children that names (`notice.sent`). For
+    a message not redrawn the plan's text is the message, so `sync_many` itself lets the text follow the plan."""
+    row = earlier.get(plan.dedupe_key)
+    if row is None or row.status != outbox.PENDING or not outbox.maybe_posted(row):
+        return plan
+    return replace(plan, payload=row.payload)
 
 
 def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, Refresher]:

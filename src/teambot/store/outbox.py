@@ -167,7 +167,7 @@ async def sync_many(
     """Make the pending rows about many things (meetings, say; `planned` by ref_id) match what is planned for them.
 
     New keys are inserted; pending rows no longer wanted are cancelled; a wanted row that was cancelled comes back;
-    a pending row whose content changed is updated in place; one an earlier attempt may have posted (`_maybe_posted`,
+    a pending row whose content changed is updated in place; one an earlier attempt may have posted (`maybe_posted`,
     also one cancelled `CANCELLED_UNSURE` that comes back) keeps its due time, so the look before its next attempt
     finds the post Slack may have. A `queued_only` plan keeps its row if it is pending and changes nothing else. One
     read of their rows, one insert of the new ones, and writes only for the rows that change (on PostgreSQL those are
@@ -228,7 +228,7 @@ def _revise(
             # One an earlier attempt may have posted keeps its due time until the dispatcher's look settles it: the
             # look searches from there (from a later one it would miss that post, and post again). Its text follows
             # the plan, which goes out if the look finds nothing; what a found post named is its key's and subject's.
-            due_at = row.due_at if _maybe_posted(row) else plan.due_at
+            due_at = row.due_at if maybe_posted(row) else plan.due_at
             changed = row.due_at != due_at or row.event_day != plan.event_day
             if row.status == PENDING and (changed or not _same_json(stored, plan.payload)):
                 row.payload = plan.payload
@@ -260,7 +260,7 @@ async def _locked_again(session: AsyncSession, rows: list[Notification]) -> list
     return list((await session.exec(query)).all())
 
 
-def _maybe_posted(row: Notification) -> bool:
+def maybe_posted(row: Notification) -> bool:
     """Whether an attempt of `row` may have been posted with no look since to settle it."""
     return row.attempts >= 1 and may_have_posted(row.last_error)
 
@@ -326,7 +326,7 @@ async def _cancel(session: AsyncSession, rows: Sequence[Notification], *, now: d
     then."""
     maybe: list[tuple[datetime, audit.SentNotice]] = []
     for row in rows:
-        if _maybe_posted(row) and row.last_error != CANCELLED_UNSURE:
+        if maybe_posted(row) and row.last_error != CANCELLED_UNSURE:
             # Its payload (what that attempt posted) may be deferred (`sync_many`): loaded here, not lazily.
             await session.refresh(row, ["payload"])
             row.last_error = CANCELLED_UNSURE
