@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from teambot.commands import Context, run_command
+from teambot.domain.roster import parse_roster
 from teambot.scheduler.digest import digest_refreshers, plan_digests
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.simulate import RecordingMessenger
 from teambot.store.db import Database
 from teambot.store.models import Notification
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.roster import LEAD, PAEDAGOG, SUBSTITUTE, load_small_roster
+from teambot.testing.roster import LEAD, PAEDAGOG, SUBSTITUTE, load_small_roster, small_roster
 
 
 async def _digests(db: Database) -> list[Notification]:
@@ -168,3 +170,46 @@ async def test_the_substitute_s_early_digest_says_so_too(db: Database, clock: Fa
         "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder), og onsdag er ugens sidste "
         "arbejdsdag: ugens status for institutionerne."
     )
+
+
+async def test_an_absence_registered_after_the_digest_went_out_sends_no_second_one(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten got his digest at 12:00; at 13:00 he registers the day away with Ali. The passes run on until 18:00,
+    but his digest of the week went out: Ali gets no copy."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+
+    clock.set(datetime(2027, 3, 5, 13, 0))
+    await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan"
+    )
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    await dispatcher.dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [LEAD]
+    assert {(r.recipient, r.status) for r in await _digests(db)} == {(LEAD, "sent")}
+
+
+async def test_an_absence_removed_after_the_substitute_got_the_digest_sends_the_lead_none(
+    db: Database, clock: FakeClock
+) -> None:
+    """The roster says Karsten is away on Friday with Ali: Ali gets his digest at 12:00. At 13:00 the roster is
+    imported again without the absence: Karsten gets none of his own that week, it went out."""
+    away = small_roster()
+    away["staff"][2]["absences"] = [{"from": "2027-03-05", "to": "2027-03-05", "substitute": SUBSTITUTE}]
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await import_roster(db, parse_roster(away, source="test"), now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+
+    clock.set(datetime(2027, 3, 5, 13, 0))
+    await import_roster(db, parse_roster(small_roster(), source="test"), now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    await dispatcher.dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [SUBSTITUTE]

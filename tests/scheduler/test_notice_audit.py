@@ -291,6 +291,28 @@ async def test_a_friday_digest_slack_may_have_posted_keeps_what_it_was_drawn_wit
     ]
 
 
+async def test_a_friday_digest_slack_may_have_posted_is_not_rerouted_by_an_absence_registered_after(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Slack posts Karsten's digest, then answers 500; he registers the day away with Ali before the retry. His digest
+    # may be in his DM: the look finds it, and Ali gets no second one.
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", status=500, posted=True)
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
+    assert (await dispatcher.dispatch_due()).retried == 1
+
+    clock.advance(minutes=1)
+    await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+
+    assert [post.channel for post in delivered(fake_slack)] == [LEAD]
+    assert await entries_naming(db, "AK12", LEAD) == [
+        ("teambot", "notice.sent", {"kind": "digest.week", "recipient": LEAD})
+    ]
+
+
 async def test_a_friday_digest_whose_draw_fails_for_a_moment_is_delivered_later_that_day(
     db: Database,
     clock: FakeClock,

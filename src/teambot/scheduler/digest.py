@@ -7,7 +7,6 @@ Planned in the morning, drawn at send time, so it shows the ratings given up to 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,29 +83,58 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
             )
         )
     async with db.write() as session:
-        earlier = await _digests_of(session, today)
-        planned = {lead_id: [_as_drawn(plan, earlier) for plan in plans] for lead_id, plans in planned.items()}
+        for lead_id, rows in _gone_out(await _digests_of(session, today)).items():
+            if lead_id in planned:
+                # His digest of the week went out, or is being or may have been posted (to him, or to whoever stood
+                # in): it stays as it is, and an absence registered or removed since plans no second one.
+                planned[lead_id] = [_kept(row) for row in rows if row.status != outbox.CANCELLED]
         await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
     return sum(len(rows) for rows in planned.values())
 
 
-async def _digests_of(session: AsyncSession, day: date) -> dict[str, Notification]:
-    """The digest rows of `day` by key, as they are now: on PostgreSQL locked (in id order, as `outbox.sync_many`
-    locks), so a dispatcher's claim, which skips locked rows, cannot take one between this read and the sync."""
+async def _digests_of(session: AsyncSession, day: date) -> list[Notification]:
+    """The digest rows of `day` as they are now: on PostgreSQL locked (in id order, as `outbox.sync_many` locks), so
+    a dispatcher's claim, which skips locked rows, cannot take one between this read and the sync."""
     query = select(Notification).where(Notification.kind == DIGEST, Notification.event_day == day)
     if session.get_bind().dialect.name == "postgresql":
         query = query.order_by(col(Notification.id)).with_for_update()
-    return {row.dedupe_key: row for row in (await session.exec(query)).all()}
+    return list((await session.exec(query)).all())
 
 
-def _as_drawn(plan: outbox.Planned, earlier: dict[str, Notification]) -> outbox.Planned:
-    """A digest an attempt may have posted keeps the message it was drawn with, not the plan's placeholder: the look
-    before its next attempt settles the row with its payload, and audits the children that names (`notice.sent`). For
-    a message not redrawn the plan's text is the message, so `sync_many` itself lets the text follow the plan."""
-    row = earlier.get(plan.dedupe_key)
-    if row is None or row.status != outbox.PENDING or not outbox.maybe_posted(row):
-        return plan
-    return replace(plan, payload=row.payload)
+def _gone_out(rows: list[Notification]) -> dict[int, list[Notification]]:
+    """The rows, by lead (ref_id), whose digest reached its recipient, is being posted, or an attempt may have posted
+    (also one cancelled since, `CANCELLED_UNSURE`); one cancelled sure, or refused, posted nothing."""
+    gone: dict[int, list[Notification]] = {}
+    for row in rows:
+        if row.ref_id is not None and _went_out(row):
+            gone.setdefault(row.ref_id, []).append(row)
+    return gone
+
+
+def _went_out(row: Notification) -> bool:
+    if row.status in (outbox.SENT, outbox.SENDING):
+        return True
+    if row.status == outbox.CANCELLED:
+        return row.last_error == outbox.CANCELLED_UNSURE
+    return outbox.maybe_posted(row)
+
+
+def _kept(row: Notification) -> outbox.Planned:
+    """The plan that leaves `row` as it is. One Slack may have posted keeps the message it was drawn with, not the
+    placeholder: the look before its next attempt settles the row with its payload, and audits the children that
+    names (`notice.sent`). (For a message not redrawn the plan's text is the message: there `sync_many` lets the
+    text follow the plan.)"""
+    return outbox.Planned(
+        dedupe_key=row.dedupe_key,
+        kind=row.kind,
+        recipient=row.recipient,
+        subject=row.subject,
+        due_at=row.due_at,
+        ref_type=row.ref_type,
+        ref_id=row.ref_id,
+        event_day=row.event_day,
+        payload=row.payload,
+    )
 
 
 def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, Refresher]:
