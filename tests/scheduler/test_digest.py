@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import select
 
@@ -213,3 +214,58 @@ async def test_an_absence_removed_after_the_substitute_got_the_digest_sends_the_
     await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
     await dispatcher.dispatch_due()
     assert [recipient for recipient, _, _ in messenger.sent] == [SUBSTITUTE]
+
+
+LONE = "U0LEAD002"
+
+
+async def _dispatch_at_noon(db: Database, clock: FakeClock, roster: dict[str, Any]) -> RecordingMessenger:
+    """Plans the digests of Friday 5 March 2027 for `roster` and sends them at 12:00; the messenger that got them."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    return messenger
+
+
+def _away_with(person: dict[str, Any], substitute: str) -> None:
+    person["absences"] = [{"from": "2027-03-05", "to": "2027-03-05", "substitute": substitute}]
+
+
+async def test_a_substitute_for_two_absent_leads_gets_each_one_s_digest(db: Database, clock: FakeClock) -> None:
+    """Karsten (Solsikken) and Lone (Mariehønen) are both away on Friday with Ali: Ali gets two digests, each with
+    its lead's institution and naming him or her."""
+    roster = small_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["MAR"]})
+    _away_with(roster["staff"][2], SUBSTITUTE)
+    _away_with(roster["staff"][-1], SUBSTITUTE)
+    messenger = await _dispatch_at_noon(db, clock, roster)
+    digests = sorted(
+        (recipient, reply.text.split("\n")[0].split(" — ")[0], reply.text.split("fordi du er ")[-1])
+        for recipient, reply, _ in messenger.sent
+    )
+    assert digests == [
+        (
+            SUBSTITUTE,
+            "Uge 9 (2027) · Børnehuset Solsikken",
+            "stedfortræder for Karsten Bro (leder), og det er fredag: ugens status for institutionerne.",
+        ),
+        (
+            SUBSTITUTE,
+            "Uge 9 (2027) · Mariehønen",
+            "stedfortræder for Lone Dahl (leder), og det er fredag: ugens status for institutionerne.",
+        ),
+    ]
+
+
+async def test_a_co_lead_standing_in_gets_only_her_own_digest(db: Database, clock: FakeClock) -> None:
+    """Lone leads Solsikken too and stands in for Karsten: her own digest already shows all of his institution."""
+    roster = small_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    _away_with(roster["staff"][2], LONE)
+    messenger = await _dispatch_at_noon(db, clock, roster)
+    [(recipient, reply, _)] = messenger.sent
+    assert recipient == LONE
+    assert reply.text.endswith("fordi du er leder, og det er fredag: ugens status for dine institutioner.")

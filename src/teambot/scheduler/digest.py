@@ -1,6 +1,7 @@
 """The weekly digest: each lead gets the week's status (what `/uge` shows) on Friday at 12:00 local time, or on the
 week's last working day before it when Friday is a holiday or the municipality is closed (Langfredag, juledag).
-A lead away that day is routed as a meeting's participant is: his substitute gets his digest, else nobody.
+A lead away that day has his digest go to the substitute registered (besides her own: one per lead she stands in
+for), else to nobody.
 
 Planned in the morning, drawn at send time, so it shows the ratings given up to the moment it goes out.
 """
@@ -21,7 +22,7 @@ from teambot.domain.calendar import WorkCalendar
 from teambot.domain.clock import Clock
 from teambot.domain.meetings import WORKDAY_END, local_instant
 from teambot.domain.roles import Role
-from teambot.domain.routing import Participant, route
+from teambot.domain.routing import Absence, absence_on
 from teambot.i18n import t, weekday_name
 from teambot.scheduler.dispatcher import Refresher
 from teambot.store import outbox, queries
@@ -61,27 +62,29 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         absences = await queries.absences_of(
             session, [lead.id for lead in leads if lead.id is not None], ending_from=today
         )
-    subjects = {lead.id: ",".join(codes.get(lead.id or 0, []))[:20] for lead in leads}
-    # A lead away today is routed as a meeting's participant is: to the substitute registered with `/teambot fravær`
-    # (who gets his digest, drawn as he would see it: the row's ref_id), else to nobody; a substitute who leads
-    # herself gets one digest, her own. The rows are synced, not only inserted, so that an absence registered after
-    # the morning's pass still reroutes the digest before noon.
-    planned: dict[int, list[outbox.Planned]] = {lead.id: [] for lead in leads if lead.id is not None}
-    for to in route([Participant(queries.person(lead), Role.LEDER.value) for lead in leads], absences, today):
-        lead_id = (to.on_behalf_of or to.recipient).staff_id
-        planned[lead_id].append(
-            outbox.Planned(
-                dedupe_key=f"digest:{to.recipient.slack_id}:{year}-W{week:02d}",
-                kind=DIGEST,
-                recipient=to.recipient.slack_id,
-                subject=subjects.get(lead_id) or "-",  # the lead's institutions
-                due_at=max(local_instant(today, DIGEST_TIME, zone), now),
-                ref_type="staff",
-                ref_id=lead_id,  # whose digest it is: the absent lead's, for his substitute
-                event_day=today,
-                payload={"text": t("digest.pending")},
+    due_at = max(local_instant(today, DIGEST_TIME, zone), now)
+    here = {lead.id for lead in leads if absence_on(absences, lead.id or 0, today) is None}
+    planned: dict[int, list[outbox.Planned]] = {}
+    for lead in leads:
+        lead_id, lead_codes = lead.id or 0, codes.get(lead.id or 0, [])
+        to = _digest_to(lead, absence_on(absences, lead_id, today), here, codes)
+        planned[lead_id] = []
+        if to is not None:
+            planned[lead_id].append(
+                outbox.Planned(
+                    # One per lead a substitute stands in for (she may for several); a lead's own keeps the plain key.
+                    dedupe_key=f"digest:{to}:{year}-W{week:02d}"
+                    + ("" if to == lead.slack_id else f":for:{lead.slack_id}"),
+                    kind=DIGEST,
+                    recipient=to,
+                    subject=",".join(lead_codes)[:20] or "-",  # the lead's institutions
+                    due_at=due_at,
+                    ref_type="staff",
+                    ref_id=lead_id,  # whose digest it is: the absent lead's, for his substitute
+                    event_day=today,
+                    payload={"text": t("digest.pending")},
+                )
             )
-        )
     async with db.write() as session:
         for lead_id, rows in _gone_out(await _digests_of(session, today)).items():
             if lead_id in planned:
@@ -90,6 +93,20 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                 planned[lead_id] = [_kept(row) for row in rows if row.status != outbox.CANCELLED]
         await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
     return sum(len(rows) for rows in planned.values())
+
+
+def _digest_to(lead: Staff, absence: Absence | None, here: set[int | None], codes: dict[int, list[str]]) -> str | None:
+    """Who gets `lead`'s digest (a Slack id; None: nobody). He does, or while he is away the substitute registered
+    with `/teambot fravær`, else nobody. She gets it besides her own (one per lead she stands in for), unless she
+    leads here today all his institutions too: her own digest shows them already (a co-lead)."""
+    if absence is None:
+        return lead.slack_id
+    substitute = absence.substitute
+    if substitute is None:
+        return None
+    if substitute.staff_id in here and set(codes.get(lead.id or 0, [])) <= set(codes.get(substitute.staff_id, [])):
+        return None
+    return substitute.slack_id
 
 
 async def _digests_of(session: AsyncSession, day: date) -> list[Notification]:
