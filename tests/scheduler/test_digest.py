@@ -16,7 +16,7 @@ from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.roster import LEAD, PAEDAGOG, SUBSTITUTE, load_small_roster, small_roster
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, SUBSTITUTE, load_small_roster, small_roster
 
 
 async def _digests(db: Database) -> list[Notification]:
@@ -269,3 +269,19 @@ async def test_a_co_lead_standing_in_gets_only_her_own_digest(db: Database, cloc
     [(recipient, reply, _)] = messenger.sent
     assert recipient == LONE
     assert reply.text.endswith("fordi du er leder, og det er fredag: ugens status for dine institutioner.")
+
+
+async def test_a_substitute_sees_only_the_institutions_the_absent_lead_leads(db: Database, clock: FakeClock) -> None:
+    """Karsten leads Solsikken and is also the psychologist on Mariehønen's BM34, whose consent covers psychologists:
+    his own digest shows BM34, the one Ali (a pædagog) gets in his place shows Solsikken only."""
+    roster = small_roster()
+    roster["staff"][2]["roles"] = ["leder", "psykolog"]
+    roster["case"].append(
+        {**roster["case"][0], "code": "BM34", "institution": "MAR", "paedagog": OUTSIDER, "consultants": [LEAD]}
+    )
+    _away_with(roster["staff"][2], SUBSTITUTE)
+    messenger = await _dispatch_at_noon(db, clock, roster)
+    [(recipient, reply, _)] = messenger.sent
+    assert recipient == SUBSTITUTE
+    assert reply.text.startswith("Uge 9 (2027) · Børnehuset Solsikken")
+    assert "Mariehønen" not in reply.text and "BM34" not in reply.text

@@ -260,14 +260,31 @@ async def week_command(ctx: Context, args: str) -> Reply:
     return week_reply(weeks, today)
 
 
-async def week_for_digest(ctx: Context, staff: Staff, year: int, week: int) -> Reply | None:
+async def week_for_digest(
+    ctx: Context, staff: Staff, year: int, week: int, *, for_substitute: bool = False
+) -> Reply | None:
     """The week as `/uge` shows it to `staff`, for her Friday digest; None when she sees no institution's week.
+    `for_substitute`: the copy her substitute gets in her place, only the institutions she leads (`led_weeks`).
 
     Not audited as her read: the digest is drawn again at each try to send it, and a try may never reach her. The
     children it names are audited when it is delivered (`notice.sent`, written with the row's `sent`)."""
     async with ctx.db.read() as session:
-        weeks = await visible_weeks(ctx, session, staff, year, week, None)
+        if for_substitute:
+            weeks = await led_weeks(ctx, session, staff, year, week)
+        else:
+            weeks = await visible_weeks(ctx, session, staff, year, week, None)
     return week_reply(weeks, ctx.today()) if weeks else None
+
+
+async def led_weeks(ctx: Context, session: AsyncSession, lead: Staff, year: int, week: int) -> list[InstitutionWeek]:
+    """The weeks of the institutions `lead` leads, whole. Not the children he sees through a consultant role of his
+    own and its consent: his substitute (maybe of another profession) stands in for him as lead only."""
+    if Role.LEDER not in lead.roles:
+        return []
+    return [
+        await institution_week(session, institution, year, week, ctx.today(), only_cases=None)
+        for institution in await queries.institutions_of(session, lead)
+    ]
 
 
 def week_reply(weeks: list[InstitutionWeek], today: date) -> Reply:

@@ -165,12 +165,11 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
         context = Context(db=db, clock=clock, user_id=row.recipient, zone=zone, staff=lead)
         year, week = row.event_day.isocalendar()[:2]
         # A week that cannot be drawn now (the database busy) raises: the dispatcher tries the digest again later.
-        week_reply = await week_for_digest(context, lead, year, week)
+        stand_in = lead.slack_id != row.recipient
+        week_reply = await week_for_digest(context, lead, year, week, for_substitute=stand_in)
         if week_reply is None:
             return None  # nothing to report: no digest
-        reply = plain_notice(
-            week_reply.text, why_digest(row.event_day, None if lead.slack_id == row.recipient else lead)
-        )
+        reply = plain_notice(week_reply.text, why_digest(row.event_day, lead if stand_in else None))
         blocks = [*(week_reply.blocks or [])[:48], *(reply.blocks or [])[-1:]]
         return as_payload(reply, blocks=blocks, cases=week_reply.case_codes)
 
