@@ -415,7 +415,7 @@ def plan_visits(year: Annotated[int, typer.Option("--year", help="The year to pl
                 now = runtime.clock.now()
                 result = await visit_store.plan_year(session, year, earliest=earliest, now=now, table=table)
                 # The running bot's dispatcher sends these: a visit moved off a new closing day is told as a move.
-                await tell_closing_moves(session, result.moved_off_closing, table=table, now=now)
+                await tell_closing_moves(session, result.moved_off_closing, table=table, now=now, today=today)
             async with runtime.db.read() as session:
                 rows = await visit_store.visits_in(
                     session, date(year, 1, 1), date(year, 12, 31), disciplines=policy.disciplines

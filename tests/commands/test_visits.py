@@ -407,11 +407,11 @@ async def test_flyt_opens_a_date_picker_and_moves_the_visit_within_its_quarter(r
     assert told.due_at == run.clock.now()
 
 
-async def test_a_lead_away_on_the_new_day_has_the_move_told_to_his_substitute(run: VisitRunner) -> None:
-    """Karsten is away 15–19 March with Mette standing in; Hanne moves the visit to the 16th: Mette is told in his
-    place (routed by the visit's day, as a meeting's messages are), saying on whose behalf; Karsten is not."""
+async def test_a_lead_away_today_has_the_move_told_to_his_substitute(run: VisitRunner) -> None:
+    """Karsten is away from today (18 February) to 19 March with Mette standing in; Hanne moves the visit to the
+    16th: Mette is told in his place (the move is news now), saying on whose behalf; Karsten is not."""
     value = await confirm_request(run)
-    await run(KARSTEN, "/teambot fravær 2027-03-15 2027-03-19 Mette Jensen")
+    await run(KARSTEN, "/teambot fravær 2027-02-18 2027-03-19 Mette Jensen")
     await move(run, HANNE, value, "2027-03-16")
     [told] = await rows(run.db, "visit.moved")
     assert told.recipient == METTE
@@ -420,6 +420,17 @@ async def test_a_lead_away_on_the_new_day_has_the_move_told_to_his_substitute(ru
         "af Hanne Vestergaard.\n"
         "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Børnehuset Solsikken)."
     )
+
+
+async def test_a_lead_away_only_on_the_new_day_is_told_of_the_move_himself(run: VisitRunner) -> None:
+    """Karsten is away 15–19 March with Mette standing in, but here today: he is told that Hanne moved the visit to
+    the 16th (it goes out now), Mette is not."""
+    value = await confirm_request(run)
+    await run(KARSTEN, "/teambot fravær 2027-03-15 2027-03-19 Mette Jensen")
+    await move(run, HANNE, value, "2027-03-16")
+    [told] = await rows(run.db, "visit.moved")
+    assert told.recipient == KARSTEN
+    assert told.payload["text"].endswith("Du får denne besked, fordi du er leder for Børnehuset Solsikken.")
 
 
 @pytest.mark.parametrize(

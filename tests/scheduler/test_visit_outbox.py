@@ -387,3 +387,26 @@ async def test_nobody_gets_an_absent_consultant_s_reminder_when_the_lead_is_away
     await run.skip_to(datetime(2027, 3, 8, 9, 0))
     await run(KARSTEN, "/teambot fravær 2027-03-08 2027-03-12")
     assert about_sol(await run.until(datetime(2027, 3, 9, 8, 0)), "🩺 Påmindelse") == []
+
+
+async def test_the_parents_notice_goes_to_the_lead_here_the_day_it_is_sent(run: VisitRunner) -> None:
+    """Karsten is away only on the visit's days (27–28 January) with Sofie standing in. The notice is for posting in
+    Aula on 14 January, when he is here: it is his."""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-27 2027-01-28 Sofie Lund")
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    assert [r for r, m in sent if MAR_NOTICE in m.text] == [KARSTEN]
+
+
+async def test_an_absence_registered_after_the_parents_notice_went_out_sends_it_to_nobody_else(
+    run: VisitRunner,
+) -> None:
+    """Karsten got Mariehønen's notice on 14 January; the next day he registers 18–28 January away with Sofie. The
+    parents have been told: she gets no second notice at any pass up to the visit."""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    assert [r for r, m in sent if MAR_NOTICE in m.text] == [KARSTEN]
+    await run.skip_to(datetime(2027, 1, 15, 9, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-18 2027-01-28 Sofie Lund")
+    sent = await run.until(datetime(2027, 1, 27, 17, 0))
+    assert [r for r, m in sent if MAR_NOTICE in m.text] == []

@@ -85,7 +85,9 @@ class VisitFacts:
     day: date
     confirmed: bool
     routed: list[Routed]  # who gets the consultant's messages on the day
-    leads: list[Delivery]  # who gets the leads' messages: routed by the visit's day, as `routed` is
+    # Who gets a message for the leads sent on a day (`RoutingTable.leads_on`): one the leads act on when they get
+    # it (the parents' notice to post, a move to know of) is routed by the day it goes out, not the visit's.
+    leads_on: Callable[[date], list[Delivery]]
     themes: list[str]
 
     @property
@@ -120,7 +122,7 @@ async def visit_facts_of(session: AsyncSession, visits: Sequence[Visit], table: 
             day=visit.day,
             confirmed=visit.confirmed_by is not None,
             routed=table.route(visit.institution_id, visit.discipline, visit.day),
-            leads=table.leads_on(visit.institution_id, visit.day),
+            leads_on=partial(table.leads_on, visit.institution_id),
             themes=themes.get(visit.id, []),
         )
     return facts
@@ -236,12 +238,13 @@ def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Repl
     return plain_notice(body, why)
 
 
-def institution_recipients(facts: VisitFacts) -> list[tuple[str, str]]:
-    """Where the parents' notice goes: the institution's channel, or else each of its leads; with the why line."""
+def institution_recipients(facts: VisitFacts, day: date) -> list[tuple[str, str]]:
+    """Where the parents' notice sent on `day` goes: the institution's channel, or else each of its leads that day
+    (posting it in Aula is a task for the day it arrives); with the why line."""
     if facts.institution.channel:
         return [(facts.institution.channel, t("why.visit.channel", institution=facts.institution.name))]
     name = facts.institution.name
-    return [(to.recipient.slack_id, lead_why(to, name, "why.visit.lead")) for to in facts.leads]
+    return [(to.recipient.slack_id, lead_why(to, name, "why.visit.lead")) for to in facts.leads_on(day)]
 
 
 async def sync_visit_outbox(
@@ -285,19 +288,22 @@ async def sync_visit_outboxes(
     coming = [v for v in visits if v.day >= today and v.discipline in policy.disciplines]
     facts = await visit_facts_of(session, coming, table)
     existing: dict[int, dict[str, datetime]] = {}
+    live: dict[int, set[str]] = {}  # the keys of the rows not cancelled, by visit
     moved: set[int] = set()  # visits whose parents were told another date
     told: dict[int, set[str]] = {}  # the keys of the parents' texts sent, by visit
     if coming:
         day_of = {v.id: v.day for v in coming}
         ids = list(day_of)
         rows = await session.exec(
-            select(col(Notification.ref_id), col(Notification.dedupe_key), col(Notification.due_at)).where(
-                Notification.ref_type == "visit", col(Notification.ref_id).in_(ids)
-            )
+            select(
+                col(Notification.ref_id), col(Notification.dedupe_key), col(Notification.due_at), Notification.status
+            ).where(Notification.ref_type == "visit", col(Notification.ref_id).in_(ids))
         )
-        for ref_id, key, due_at in rows.all():
+        for ref_id, key, due_at, status in rows.all():
             if ref_id is not None:
                 existing.setdefault(ref_id, {})[key] = due_at
+                if status != outbox.CANCELLED:
+                    live.setdefault(ref_id, set()).add(key)
         notices = await session.exec(
             select(col(Notification.ref_id), col(Notification.event_day), col(Notification.dedupe_key))
             .where(
@@ -328,6 +334,7 @@ async def sync_visit_outboxes(
                 visit,
                 found,
                 existing.get(visit.id, {}),
+                live=live.get(visit.id, set()),
                 moved=visit.id in moved,
                 told=told.get(visit.id, set()),
                 policy=policy,
@@ -345,6 +352,7 @@ def _wanted_rows(
     facts: VisitFacts,
     existing: Mapping[str, datetime],
     *,
+    live: set[str],
     moved: bool,
     told: set[str],
     policy: VisitPolicy,
@@ -353,8 +361,9 @@ def _wanted_rows(
     now: datetime,
     zone: ZoneInfo,
 ) -> list[outbox.Planned]:
-    """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox, `moved`
-    whether the parents last heard of another day, `told` the keys of the texts they were sent."""
+    """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox (`live` the
+    keys of those not cancelled), `moved` whether the parents last heard of another day, `told` the keys of the texts
+    they were sent."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
@@ -370,6 +379,12 @@ def _wanted_rows(
             return existing[key]
         late = late_reminder_instant(now, calendar, at, zone)
         return late if late < starts else None
+
+    def sent_on(day: date, *, at_once: bool = False) -> date:
+        """The local day a row for `day` goes out: that day, or planned too late (or `at_once`) the next decent one."""
+        if local_instant(day, at, zone) >= now and not at_once:
+            return day
+        return late_reminder_instant(now, calendar, at, zone).astimezone(zone).date()
 
     def row(kind: str, key: str, recipient: str, reply: Reply, when: datetime) -> outbox.Planned:
         return outbox.Planned(
@@ -398,12 +413,16 @@ def _wanted_rows(
         key = f"{prefix}:reminder:{recipient}"
         if (when := due(reminder_on, key)) is not None:
             planned.append(row(REMINDER, key, recipient, visit_reminder(facts, routed), when))
-    # Parents who were told another date must hear of the new one now, not two weeks before it.
-    for recipient, why in institution_recipients(facts):
+    # Parents who were told another date must hear of the new one now, not two weeks before it. Once they were told
+    # of this day, the text went to the leads: an absence registered since gives it to nobody new.
+    told_of_this_day = bool(told) and not moved
+    for recipient, why in institution_recipients(facts, sent_on(notice_on, at_once=moved)):
         key = f"{prefix}:notice:{recipient}"
         if moved and key in told:  # moved back to a day they were told of before: this change gets its own text
             change = visit.changed_at.isoformat() if visit.changed_at else "again"  # stable from pass to pass
             key = f"{prefix}:notice:{change}:{recipient}"
+        if told_of_this_day and key not in live:
+            continue
         reply = parents_notice(
             facts,
             deadline=theme_deadline(reminder_on, calendar),
@@ -417,15 +436,22 @@ def _wanted_rows(
 
 
 def _move_rows(
-    visit: Visit, facts: VisitFacts, notice: Callable[[str], Reply], *, now: datetime, skip: str | None = None
+    visit: Visit,
+    facts: VisitFacts,
+    notice: Callable[[str], Reply],
+    *,
+    now: datetime,
+    today: date,
+    skip: str | None = None,
 ) -> list[outbox.Planned]:
     """A 'visit moved' message at once to its consultant (or who stands in) and the leads, but `skip`; `notice(why)`
-    is the message with its why line. One key per move: a visit may come back to a day it had before."""
+    is the message with its why line. One key per move: a visit may come back to a day it had before. It goes out
+    now, so the leads are those here `today` (or who stands in for one away)."""
     assert visit.id is not None
     targets: dict[str, str] = {}
     for routed in facts.routed:
         targets.setdefault(routed.recipient.slack_id, routing_why(routed, facts.institution.name))
-    for to in facts.leads:
+    for to in facts.leads_on(today):
         targets.setdefault(to.recipient.slack_id, lead_why(to, facts.institution.name, "why.visit.lead_of"))
     return [
         outbox.Planned(
@@ -446,7 +472,7 @@ def _move_rows(
 
 
 async def tell_closing_moves(
-    session: AsyncSession, moves: Sequence[tuple[Visit, date]], *, table: RoutingTable, now: datetime
+    session: AsyncSession, moves: Sequence[tuple[Visit, date]], *, table: RoutingTable, now: datetime, today: date
 ) -> int:
     """Tell the consultant and the leads of each visit the planner moved off a day that has become a closing day
     (`plan_year`), as a person's move would: the parents' notice and the reminders alone showed only the new day.
@@ -465,13 +491,20 @@ async def tell_closing_moves(
             old=format_date(old_day),
             date=format_date(facts.day),
         )
-        planned += _move_rows(visit, facts, partial(plain_notice, body), now=now)
+        planned += _move_rows(visit, facts, partial(plain_notice, body), now=now, today=today)
     await outbox.insert_new(session, planned, now)
     return len(planned)
 
 
 async def tell_about_move(
-    session: AsyncSession, visit: Visit, *, old_day: date, mover: Staff, table: RoutingTable, now: datetime
+    session: AsyncSession,
+    visit: Visit,
+    *,
+    old_day: date,
+    mover: Staff,
+    table: RoutingTable,
+    now: datetime,
+    today: date,
 ) -> int:
     """A 'visit moved' message at once to the consultant and the leads, except whoever moved it."""
     facts = await visit_facts(session, visit, table)
@@ -479,6 +512,6 @@ async def tell_about_move(
     def notice(why: str) -> Reply:
         return moved_notice(facts, old_day=old_day, by=mover.name, why=why)
 
-    planned = _move_rows(visit, facts, notice, now=now, skip=mover.slack_id)
+    planned = _move_rows(visit, facts, notice, now=now, today=today, skip=mover.slack_id)
     await outbox.insert_new(session, planned, now)
     return len(planned)

@@ -435,7 +435,9 @@ async def move_visit(ctx: Context, visit_id: int, day: date) -> Reply:
         # Routed on its new day as the planner's next pass would find it: a move to a day its consultant is away
         # and back again before that pass still raises her calendar's SEQUENCE each time (store/calendar.py).
         await store.record_visitors(session, [visit], table, ctx.clock.now())
-        told = await tell_about_move(session, visit, old_day=old_day, mover=staff, table=table, now=ctx.clock.now())
+        told = await tell_about_move(
+            session, visit, old_day=old_day, mover=staff, table=table, now=ctx.clock.now(), today=ctx.today()
+        )
     return Reply(
         t("visit.moved", institution=institution.name, date=format_date(day), n=told),
         replace_original=True,

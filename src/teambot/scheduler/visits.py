@@ -77,7 +77,7 @@ async def plan_visits(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int
                 calendar_of=calendars,
             )
             created += len(plan.created)
-            await tell_closing_moves(session, plan.moved_off_closing, table=table, now=now)
+            await tell_closing_moves(session, plan.moved_off_closing, table=table, now=now, today=today)
             for missing in plan.unplaced:
                 log.info(
                     "no day for the %s visit to %s in quarter %s of %s",
