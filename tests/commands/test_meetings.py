@@ -331,6 +331,21 @@ async def test_fravaer_without_substitute_leaves_the_absent_out(run: PlanningRun
     assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
 
 
+async def test_fravaer_tells_a_lead_who_gets_his_friday_status_and_visit_messages(run: PlanningRunner) -> None:
+    with_ali = await run(LEAD, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert with_ali.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden. "
+        "Ali Hassan får din fredagsstatus og dine beskeder om konsulentbesøg i perioden."
+    )
+    alone = await run(LEAD, "/teambot fravær 2027-05-03 2027-05-07")
+    assert alone.text == (
+        "🗓️ Dit fravær mandag 3. maj 2027 – fredag 7. maj 2027 er registreret. "
+        "Du får ingen mødeinvitationer i perioden. "
+        "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden."
+    )
+
+
 async def test_fravaer_says_when_the_substitute_may_not_rate_the_children(run: PlanningRunner) -> None:
     """Sofie works at Mariehønen, not at AK12's Solsikken: she may not rate AK12, so no daily reminder of hers
     holds it, and the reply says so instead of promising it (helper-56)."""

@@ -576,6 +576,18 @@ async def test_fravaer_says_nobody_gets_a_visits_messages_where_no_lead_is_on_sl
     assert to_people == []
 
 
+async def test_fravaer_says_nobody_gets_a_visits_messages_when_the_only_lead_is_away_too(run: VisitRunner) -> None:
+    """Karsten, Solsikken's only lead, is away on 11 March with nobody standing in; so is Hanne: nobody gets her
+    visit's messages, and the reply says why (he is on Slack)."""
+    await run(KARSTEN, "/teambot fravær 2027-03-11 2027-03-11")
+    reply = await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")
+    assert reply.text.endswith(
+        " Ingen får beskederne om dit konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027: ingen står i "
+        "dit sted, og ledelsen er også fraværende uden stedfortræder. Aftal selv med institutionen, hvad der sker "
+        "med besøget."
+    )
+
+
 async def test_besoeg_shows_who_makes_a_visit_in_the_consultants_place(run: VisitRunner) -> None:
     await run(HANNE, f"/teambot fravær 2027-04-26 2027-04-30 @{PIA}")
     await run(HANNE, "/teambot fravær 2027-03-10 2027-03-12")

@@ -393,6 +393,7 @@ async def test_an_only_lead_away_on_the_ask_day_without_a_substitute_is_told_nob
     assert answer.text == (
         "🗓️ Dit fravær mandag 4. januar 2027 – mandag 1. februar 2027 er registreret. "
         "Du får ingen mødeinvitationer i perioden. "
+        "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden. "
         + NOBODY_ASKED.format(dates="mandag 4. januar 2027 og mandag 1. februar 2027")
     )
 

@@ -428,6 +428,7 @@ async def absence(ctx: Context, args: str) -> Reply:
                 if substitute
                 else t("absence.recorded", **dates)
             ]
+            lines += _lead_messages(staff, substitute)
             lines += await _children_reminded(session, staff, substitute)
             if substitute is not None:
                 lines += await _substitute_away(session, substitute, start, end)
@@ -475,9 +476,21 @@ async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequenc
             lines.append(t("absence.visit_to", institution=place, date=day, name=stand_in.name))
         elif table is not None and table.route(visit.institution_id, visit.discipline, visit.day):
             lines.append(t("absence.visit_leads", institution=place, date=day))
+        elif table is not None and any(lead.slack_id for lead in table.leads.get(visit.institution_id, ())):
+            # Leads on Slack, all away that day with nobody standing in: they are there, only not then.
+            lines.append(t("absence.visit_nobody_leads_away", institution=place, date=day))
         else:
             lines.append(t("absence.visit_nobody", institution=place, date=day))
     return lines
+
+
+def _lead_messages(staff: Staff, substitute: Staff | None) -> list[str]:
+    """A lead's: who gets his Friday digest and his messages about visits in the absence (routed as meetings are)."""
+    if Role.LEDER not in staff.roles:
+        return []
+    if substitute is None:
+        return [t("absence.lead_messages_nobody")]
+    return [t("absence.lead_messages_to", name=substitute.name)]
 
 
 async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:

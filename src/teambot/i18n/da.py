@@ -223,6 +223,12 @@ MESSAGES: dict[str, str] = {
         "Ingen får beskederne om dit konsulentbesøg i {institution} {date}: ingen står i dit sted, og institutionen "
         "har ingen leder på Slack. Aftal selv med institutionen, hvad der sker med besøget."
     ),
+    "absence.visit_nobody_leads_away": (
+        "Ingen får beskederne om dit konsulentbesøg i {institution} {date}: ingen står i dit sted, og ledelsen er også "
+        "fraværende uden stedfortræder. Aftal selv med institutionen, hvad der sker med besøget."
+    ),
+    "absence.lead_messages_to": "{name} får din fredagsstatus og dine beskeder om konsulentbesøg i perioden.",
+    "absence.lead_messages_nobody": "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden.",
     "absence.cafe_invited": (
         "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "
         "tryk «{button}» i invitationen, så spørger jeg en kollega."

@@ -209,6 +209,12 @@ MESSAGES: dict[str, str] = {
         "Nobody gets the messages about your consultant visit to {institution} {date}: nobody stands in for you, and "
         "the institution has no lead on Slack. Agree with the institution yourself what happens to the visit."
     ),
+    "absence.visit_nobody_leads_away": (
+        "Nobody gets the messages about your consultant visit to {institution} {date}: nobody stands in for you, and "
+        "the leads are away too, with no substitute. Agree with the institution yourself what happens to the visit."
+    ),
+    "absence.lead_messages_to": "{name} gets your Friday status and your messages about consultant visits meanwhile.",
+    "absence.lead_messages_nobody": "Nobody gets your Friday status or your messages about consultant visits meanwhile.",
     "absence.cafe_invited": (
         "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
         "press «{button}» in the invitation and I will ask a colleague."
