@@ -264,8 +264,8 @@ async def test_the_days_form_leaves_out_children_of_an_institution_closed_that_d
     assert [b["text"]["text"] for b in peters["blocks"] if b["type"] == "header"] == ["CL07"]
     mettes = await run(PAEDAGOG, "/rating")
     assert mettes.modal is None
-    assert mettes.text == (await run(PAEDAGOG, "/rating mangler")).text == (
-        f"Du har ingen mål at registrere {THURSDAY}."
+    assert (
+        mettes.text == (await run(PAEDAGOG, "/rating mangler")).text == (f"Du har ingen mål at registrere {THURSDAY}.")
     )
 
 
