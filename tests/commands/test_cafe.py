@@ -33,7 +33,6 @@ from helpers_visits import (
     cafes,
     invites,
     load_visit_roster,
-    local,
     rows,
     visit_roster,
 )
@@ -803,100 +802,6 @@ async def test_every_fysioterapeut_declining_ends_with_the_lead(run: VisitRunner
         "Der er ingen anden fysioterapeut i distriktet at spørge, så lederen (Karsten Bro) får besked."
     )
     assert [r.recipient for r in await rows(run.db, "cafe.unfilled")] == [KARSTEN]
-
-
-# -- a lead away: the "nobody can come" notice and a move's notice are routed by the day they go out --------------
-
-LONE = "U0LONE0001"
-RASMUS_DECLINED = (
-    "❌ Du har meldt afbud til småbørnscaféen i Vuggestuen Mariehønen mandag 15. februar 2027 kl. 09.30. "
-    "Der er ingen anden småbørnskonsulent i distriktet at spørge, "
-)
-NOBODY_CAN_COME = "⚠️ Ingen småbørnskonsulent kan komme til småbørnscaféen i Vuggestuen Mariehønen"
-FOR_KARSTEN = "Du får denne besked, fordi du er stedfortræder for Karsten Bro (leder for Vuggestuen Mariehønen)."
-
-
-async def with_second_mar_lead(db: Database, clock: FakeClock) -> VisitRunner:
-    """The café roster with Lone Dahl as Mariehønen's second lead."""
-    clock.set(datetime(2027, 1, 4, 9, 0))
-    raw = visit_roster(cafe_children=COUNTS)
-    raw["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["MAR"]})
-    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
-    run = VisitRunner(db, clock)
-    await run.plan()
-    return run
-
-
-async def nobody_can_come(run: VisitRunner) -> list[tuple[str, str]]:
-    """Rasmus, Nord's only småbørnskonsulent, declines; what goes out at once about it, as (recipient, text)."""
-    reply = await run.press(RASMUS, "cafe_no", button_value(await invitation(run, RASMUS), "cafe_no"))
-    sent = [(r, m.text) for r, m in await run.until(local(run.clock.now())) if m.text.startswith(NOBODY_CAN_COME)]
-    return [("reply", reply.text), *sent]
-
-
-async def test_an_absent_lead_s_substitute_is_told_nobody_can_come_on_his_behalf(run: VisitRunner) -> None:
-    """Karsten is away this week with Sofie standing in (and away on the café's day without anyone): the notice goes
-    out today, so it goes to Sofie, on his behalf, routed by today and not by the café's day; Rasmus is told so."""
-    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08 Sofie Lund")
-    await run(KARSTEN, "/teambot fravær 2027-02-15 2027-02-15")
-    [(_, reply), (recipient, text)] = await nobody_can_come(run)
-    assert reply == RASMUS_DECLINED + "så Sofie Lund (stedfortræder for Karsten Bro) får besked."
-    assert recipient == SOFIE
-    assert text.endswith(f"Aftal gerne selv en løsning.\n{FOR_KARSTEN}")
-
-
-async def test_an_absent_lead_without_a_substitute_leaves_nobody_can_come_to_the_other_lead(
-    db: Database, clock: FakeClock
-) -> None:
-    run = await with_second_mar_lead(db, clock)
-    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08")
-    [(_, reply), (recipient, text)] = await nobody_can_come(run)
-    assert reply == RASMUS_DECLINED + "så lederen (Lone Dahl) får besked."
-    assert recipient == LONE
-    assert text.endswith("Du får denne besked, fordi du er leder for Vuggestuen Mariehønen.")
-
-
-async def test_the_only_lead_away_without_a_substitute_is_not_told_nobody_can_come(run: VisitRunner) -> None:
-    """Nobody in his place while he is away; back on Monday, before the café, he is told then."""
-    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08")
-    assert await nobody_can_come(run) == [
-        ("reply", RASMUS_DECLINED + "og ledelsen er fraværende uden stedfortræder, så ingen får besked nu.")
-    ]
-    assert await rows(run.db, "cafe.unfilled") == []
-    sent = await run.until(datetime(2027, 1, 11, 9, 0))
-    assert [r for r, m in sent if m.text.startswith(NOBODY_CAN_COME)] == [KARSTEN]
-
-
-async def test_a_lead_s_absence_registered_after_he_was_told_sends_nothing_to_his_substitute(
-    run: VisitRunner,
-) -> None:
-    """The notice reached Karsten; he then registers an absence from today with Sofie standing in: the next passes
-    do not tell her again (each row's key names its recipient, so it must not be planned anew for her)."""
-    [_, (recipient, _)] = await nobody_can_come(run)
-    assert recipient == KARSTEN
-    await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08 Sofie Lund")
-    sent = await run.until(datetime(2027, 1, 5, 9, 0))
-    assert [(r, m.text) for r, m in sent if m.text.startswith(NOBODY_CAN_COME)] == []
-    assert [r.recipient for r in await rows(run.db, "cafe.unfilled")] == [KARSTEN]
-
-
-async def test_a_move_off_a_closing_day_is_told_to_an_absent_lead_s_substitute(run: VisitRunner, db: Database) -> None:
-    """Karsten is away on 6 January, when the 15th becomes a closing day, with Sofie standing in: she is told of the
-    move and reminded of the parents, on his behalf; he hears of it only as one invited (asked again)."""
-    run.clock.set(datetime(2027, 1, 6, 9, 0))
-    raw = visit_roster(cafe_children=COUNTS, closing={"MAR": [CAFE_DAY.isoformat()]})
-    for person in raw["staff"]:
-        if person["id"] == KARSTEN:
-            person["absences"] = [{"from": "2027-01-06", "to": "2027-01-08", "substitute": SOFIE}]
-    await import_roster(db, parse_roster(raw, source="test"), now=run.clock.now())
-    moved = "🔁 Småbørnscaféen i Vuggestuen Mariehønen er flyttet fra mandag 15. februar 2027 til "
-    sent = {r: m for r, m in await run.until(local(run.clock.now())) if m.text.startswith(moved)}
-    assert sent[SOFIE].text.startswith(moved)
-    assert sent[SOFIE].text.endswith(
-        f" Giv forældrene besked om den nye dag på Aula: `/teambot café tekst MAR`.\n{FOR_KARSTEN}"
-    )
-    assert sent[KARSTEN].text.startswith(moved)
-    assert "forældrene" not in sent[KARSTEN].text
 
 
 async def test_only_the_invited_person_can_answer(run: VisitRunner) -> None:

@@ -18,11 +18,9 @@ from teambot.commands.cafe_notices import (
     joined,
     months_label,
     parent_invitation,
-    sent_on,
     staff_names,
     sync_cafe_outbox,
     title,
-    unfilled_told,
 )
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
 from teambot.domain.cafe import (
@@ -35,7 +33,8 @@ from teambot.domain.cafe import (
 )
 from teambot.domain.dates import parse_month
 from teambot.domain.numbers import parse_int
-from teambot.domain.routing import Delivery, Person, absence_on
+from teambot.domain.routing import absence_on
+from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, month_name, t, t_count
 from teambot.store import cafe as store
 from teambot.store import outbox, queries
@@ -341,21 +340,19 @@ async def _my_invite(
     return invite, cafe, institution
 
 
-async def _resync(ctx: Context, session: AsyncSession, cafe: CafeSession) -> date:
-    """Sync the café's outbox; returns the day a notice planned now goes out."""
+async def _resync(ctx: Context, session: AsyncSession, cafe: CafeSession) -> RoutingTable:
     municipality = await queries.municipality(session)
-    calendar = await queries.work_calendar(session, cafe.institution_id)
-    remind_at = municipality.reminder_time or "08:00"
+    table = await visit_store.routing_table(session)
     await sync_cafe_outbox(
         session,
         cafe,
-        table=await visit_store.routing_table(session),
-        calendar=calendar,
-        remind_at=remind_at,
+        table=table,
+        calendar=await queries.work_calendar(session, cafe.institution_id),
+        remind_at=municipality.reminder_time or "08:00",
         now=ctx.clock.now(),
         zone=ctx.zone,
     )
-    return sent_on(ctx.clock.now(), calendar, remind_at, ctx.zone)
+    return table
 
 
 @REGISTRY.action("cafe_yes")
@@ -388,37 +385,18 @@ async def decline(ctx: Context, value: str) -> Reply:
         stand_in = None
         if invite.role != store.LEAD_ROLE:
             stand_in = await store.stand_in_for(session, cafe, invite.role, staff.id, table, ctx.clock.now())
-        day = await _resync(ctx, session, cafe)
+        await _resync(ctx, session, cafe)
         leads = [lead for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id]  # those who can be told
-        # Who is told that nobody can come, as cafe_notices routes it: not a lead about his own answer.
-        told = unfilled_told(
-            table, cafe.institution_id, await store.invites_of(session, cafe.id or 0), invite.role, day
-        )
         chosen = await session.get(Staff, stand_in.staff_id) if stand_in else None
     text = t("cafe.declined", cafe=title(cafe, institution))
     if invite.role == store.LEAD_ROLE:
         return Reply(text, replace_original=True)
     if chosen is not None:
         return Reply(f"{text} {t('cafe.asking', name=chosen.name, role=invite.role)}", replace_original=True)
-    return Reply(f"{text} {_who_is_told(invite.role, told, leads, staff)}", replace_original=True)
-
-
-def _who_is_told(role: str, told: list[Delivery], leads: list[Person], staff: Staff) -> str:
-    """The decline's last sentence when nobody of `role` is left to ask: who is told (the leads, or an absent
-    lead's substitute on his behalf), or why nobody is."""
-    if any(to.on_behalf_of is not None for to in told):
-        names = [
-            t("cafe.told_substitute", name=to.recipient.name, lead=to.on_behalf_of.name)
-            if to.on_behalf_of is not None
-            else t("cafe.told_lead", name=to.recipient.name)
-            for to in told
-        ]
-        return t("cafe.nobody_left_told", role=role, told=joined(names))
-    if told:
-        return t("cafe.nobody_left", role=role, leads=", ".join(to.recipient.name for to in told))
-    if any(lead.staff_id != staff.id for lead in leads):
-        return t("cafe.nobody_left_leads_away", role=role)
-    return t("cafe.nobody_left_you_lead" if leads else "cafe.nobody_left_no_lead", role=role)
+    # The leads are told that nobody can come (cafe_notices), but not a lead about his own answer.
+    told = ", ".join(p.name for p in leads if p.staff_id != staff.id)
+    key = "cafe.nobody_left" if told else "cafe.nobody_left_you_lead" if leads else "cafe.nobody_left_no_lead"
+    return Reply(f"{text} {t(key, role=invite.role, leads=told)}", replace_original=True)
 
 
 async def _replacement(session: AsyncSession, invite: CafeInvite) -> str | None:

@@ -9,7 +9,7 @@ the coming ones.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
-from teambot.commands.visit_notices import lead_why, role_definite
+from teambot.commands.visit_notices import role_definite
 from teambot.domain.cafe import CAFE_ROLES, count_ask_day, counting_since, month_at, month_index, months_to_count
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import WORKDAY_END, late_reminder_instant, local_instant, parse_hhmm
@@ -201,17 +201,14 @@ async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 
 
 async def tell_closing_moves(
-    session: AsyncSession, moves: Sequence[CafeMove], *, table: RoutingTable, now: datetime, zone: ZoneInfo
+    session: AsyncSession, moves: Sequence[CafeMove], *, table: RoutingTable, now: datetime
 ) -> int:
     """Tell those invited to each café moved off a new closing day (`store.cafe.move_off_closing_days`) who had not
     declined, and its leads, at once, whether they are asked again; the leads are reminded to tell the parents. The
-    leads are routed by today, when the notice goes out (`RoutingTable.leads_on`): an absent lead's substitute is
-    told on his behalf, nobody in his place without one. The invitations and reminders still waiting name the old
-    day and go; the next sync sends the new day's. One notice per move: a later pass finds the café on a working
-    day."""
+    invitations and reminders still waiting name the old day and go; the next sync sends the new day's. One notice
+    per move: a later pass finds the café on a working day."""
     if not moves:
         return 0
-    today = now.astimezone(zone).date()
     ids = [move.cafe.id for move in moves if move.cafe.id is not None]
     # The old day's invitations and reminders go; an earlier move's notice still waiting goes out before this one,
     # so that each tells the day its reader last heard of.
@@ -240,10 +237,9 @@ async def tell_closing_moves(
             person = staff.get(invite.staff_id)
             if invite.status != DECLINED and person is not None and person.slack_id and person.active:
                 told.setdefault(person.slack_id, why_invited(invite, institution, names, table))
-        leads: set[str] = set()
-        for to in table.leads_on(cafe.institution_id, today):
-            leads.add(to.recipient.slack_id)
-            told.setdefault(to.recipient.slack_id, lead_why(to, institution.name, "why.cafe.lead"))
+        leads = {lead.slack_id for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id}
+        for lead in leads:
+            told.setdefault(lead, t("why.cafe.lead", institution=institution.name))
         invited_again = {
             person.slack_id
             for invite in invites_now.get(cafe.id, [])
@@ -338,7 +334,6 @@ async def sync_cafe_outboxes(
     staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.id).in_(list(people))))).all()}
     names = {i: s.name for i, s in staff.items() if i is not None}
     known: set[str] = set()
-    told_unfilled: set[str] = set()
     reminded: set[int] = set()  # cafés with reminder rows already: the only ones the sync below can change
     for ref_id, key, kind in (
         await session.exec(
@@ -350,8 +345,6 @@ async def sync_cafe_outboxes(
         known.add(key)
         if kind == REMINDER and ref_id is not None:
             reminded.add(ref_id)
-        if kind == UNFILLED:
-            told_unfilled.add(unfilled_stem(key))
     new: list[outbox.Planned] = []
     planned: dict[int, list[outbox.Planned]] = {}
     for cafe in cafes:
@@ -363,7 +356,6 @@ async def sync_cafe_outboxes(
             staff,
             names,
             known,
-            told_unfilled,
             table=table,
             calendar=calendars[cafe.institution_id],
             remind_at=remind_at,
@@ -386,7 +378,6 @@ def _wanted_rows(
     staff: Mapping[int | None, Staff],
     names: dict[int, str],
     known: Container[str],
-    told_unfilled: Container[str],
     *,
     table: RoutingTable,
     calendar: WorkCalendar,
@@ -396,7 +387,7 @@ def _wanted_rows(
 ) -> tuple[list[outbox.Planned], list[outbox.Planned]]:
     """The café's rows that go out once (invitations, 'nobody can come') and are not `known` yet, and the
     reminders it wants now. A known row that goes out once is left as it is: rendering it again was most of a
-    steady pass's work. `told_unfilled`: the `unfilled_stem`s of the 'nobody can come' notices planned already."""
+    steady pass's work."""
     assert cafe.id is not None
     at = parse_hhmm(remind_at)
     starts = local_instant(cafe.day, parse_hhmm(cafe.start), zone)
@@ -436,38 +427,22 @@ def _wanted_rows(
                         row(REMINDER, key, person.slack_id, reminder(cafe, institution, invites, names, why), due)
                     )
         for role in unfilled_roles(invites):
-            if soon >= starts or f"{prefix}:unfilled:{role}" in told_unfilled:
-                continue  # the leads were told once already: not anew to whom the routing names now
-            for to in unfilled_told(table, cafe.institution_id, invites, role, soon.astimezone(zone).date()):
-                why = lead_why(to, institution.name, "why.cafe.lead")
-                key = f"{prefix}:unfilled:{role}:{to.recipient.slack_id}"
-                once.append(row(UNFILLED, key, to.recipient.slack_id, unfilled(cafe, institution, role, why), soon))
+            asked = [i.staff_id for i in invites if i.role == role]
+            for lead in table.leads.get(cafe.institution_id, ()):
+                if asked == [lead.staff_id] or not lead.slack_id:
+                    continue  # he is the consultant too and said no himself, with nobody else to ask: he knows
+                if soon < starts and f"{prefix}:unfilled:{role}:{lead.slack_id}" not in known:
+                    why = t("why.cafe.lead", institution=institution.name)
+                    once.append(
+                        row(
+                            UNFILLED,
+                            f"{prefix}:unfilled:{role}:{lead.slack_id}",
+                            lead.slack_id,
+                            unfilled(cafe, institution, role, why),
+                            soon,
+                        )
+                    )
     return once, reminders
-
-
-def unfilled_told(
-    table: RoutingTable, institution_id: int, invites: Iterable[CafeInvite], role: str, day: date
-) -> list[Delivery]:
-    """Who is told that nobody of `role` can come, when it goes out on `day`: the institution's leads on Slack,
-    routed by that day as a meeting's participants are (an absent lead's substitute on his behalf, nobody in his
-    place without one); not a lead who was the role's only one asked and said no himself (he knows)."""
-    asked = [i.staff_id for i in invites if i.role == role]
-    leads = [
-        Participant(lead, LEAD_ROLE)
-        for lead in table.leads.get(institution_id, ())
-        if lead.slack_id and asked != [lead.staff_id]
-    ]
-    return route(leads, table.absences, day)
-
-
-def sent_on(now: datetime, calendar: WorkCalendar, remind_at: str, zone: ZoneInfo) -> date:
-    """The day a notice planned now goes out: at the next decent moment (`late_reminder_instant`)."""
-    return late_reminder_instant(now, calendar, parse_hhmm(remind_at), zone).astimezone(zone).date()
-
-
-def unfilled_stem(key: str) -> str:
-    """`cafe:<id>:<day>:unfilled:<role>` of an unfilled notice's key (which ends in its recipient)."""
-    return key.rsplit(":", 1)[0]
 
 
 def counts_wanted(institution: Institution, missing: Sequence[date], to: Delivery) -> Reply:

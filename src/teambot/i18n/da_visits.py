@@ -240,13 +240,6 @@ MESSAGES: dict[str, str] = {
     "cafe.declined": "❌ Du har meldt afbud til {cafe}.",
     "cafe.asking": "Jeg spørger {name} ({role}) i stedet.",
     "cafe.nobody_left": "Der er ingen anden {role} i distriktet at spørge, så lederen ({leads}) får besked.",
-    "cafe.nobody_left_told": "Der er ingen anden {role} i distriktet at spørge, så {told} får besked.",
-    "cafe.told_lead": "{name} (leder)",
-    "cafe.told_substitute": "{name} (stedfortræder for {lead})",
-    "cafe.nobody_left_leads_away": (
-        "Der er ingen anden {role} i distriktet at spørge, og ledelsen er fraværende uden stedfortræder, så ingen "
-        "får besked nu."
-    ),
     "cafe.nobody_left_you_lead": (
         "Der er ingen anden {role} i distriktet at spørge, og du er selv leder, så der går ingen besked videre."
     ),

@@ -245,13 +245,6 @@ MESSAGES: dict[str, str] = {
     "cafe.declined": "❌ You have declined {cafe}.",
     "cafe.asking": "I am asking {name} ({role}) instead.",
     "cafe.nobody_left": "There is no other {role} in the district to ask, so the lead ({leads}) is told.",
-    "cafe.nobody_left_told": "There is no other {role} in the district to ask, so {told} will be told.",
-    "cafe.told_lead": "{name} (lead)",
-    "cafe.told_substitute": "{name} (standing in for {lead})",
-    "cafe.nobody_left_leads_away": (
-        "There is no other {role} in the district to ask, and the leads are away with nobody standing in: "
-        "nobody is told for now."
-    ),
     "cafe.nobody_left_you_lead": "There is no other {role} in the district to ask, and you are the lead: nobody else is told.",
     "cafe.nobody_left_no_lead": (
         "There is no other {role} in the district to ask, and there is no lead teambot can tell."
