@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,7 @@ from helpers_visits import (
     visits,
 )
 from teambot.commands import Reply
+from teambot.commands.messenger import DeliveryError
 from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
 from teambot.store.db import Database
@@ -410,3 +412,28 @@ async def test_an_absence_registered_after_the_parents_notice_went_out_sends_it_
     await run(KARSTEN, "/teambot fravær 2027-01-18 2027-01-28 Sofie Lund")
     sent = await run.until(datetime(2027, 1, 27, 17, 0))
     assert [r for r, m in sent if MAR_NOTICE in m.text] == []
+
+
+async def test_an_absence_registered_after_the_parents_notice_may_have_posted_sends_it_to_nobody_else(
+    run: VisitRunner,
+) -> None:
+    """Slack answers 500 to Mariehønen's notice to Karsten on 14 January: it may have posted. Before the retry he
+    registers the day on away with Sofie. He may have the text already: it stays his (the look before the retry
+    finds it), and Sofie gets no second one."""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    posted_then_failed: list[str] = []
+    send = run.messenger.send
+
+    async def answered_500_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        ts = await send(recipient, reply, metadata=metadata)
+        if MAR_NOTICE in reply.text and not posted_then_failed:
+            posted_then_failed.append(recipient)
+            raise DeliveryError("http 500")
+        return ts
+
+    run.messenger.send = answered_500_once  # type: ignore[method-assign]
+    await run.until(datetime(2027, 1, 14, 8, 0))
+    assert posted_then_failed == [KARSTEN]
+    await run(KARSTEN, "/teambot fravær 2027-01-14 2027-01-28 Sofie Lund")
+    await run.until(datetime(2027, 1, 27, 17, 0))
+    assert [r for r, m, _ in run.messenger.sent if MAR_NOTICE in m.text] == [KARSTEN]

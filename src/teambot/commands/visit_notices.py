@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -291,19 +292,35 @@ async def sync_visit_outboxes(
     live: dict[int, set[str]] = {}  # the keys of the rows not cancelled, by visit
     moved: set[int] = set()  # visits whose parents were told another date
     told: dict[int, set[str]] = {}  # the keys of the parents' texts sent, by visit
+    unsure: dict[int, list[Notification]] = {}  # the parents' texts of the visit's day Slack may have posted
     if coming:
         day_of = {v.id: v.day for v in coming}
         ids = list(day_of)
-        rows = await session.exec(
-            select(
-                col(Notification.ref_id), col(Notification.dedupe_key), col(Notification.due_at), Notification.status
-            ).where(Notification.ref_type == "visit", col(Notification.ref_id).in_(ids))
+        connection = await session.connection()  # Core rows: sqlmodel's select() types at most 4 columns
+        rows = await connection.execute(
+            core_select(
+                col(Notification.id),
+                col(Notification.ref_id),
+                col(Notification.dedupe_key),
+                col(Notification.due_at),
+                col(Notification.status),
+                col(Notification.kind),
+                col(Notification.event_day),
+                col(Notification.attempts),
+                col(Notification.last_error),
+            ).where(col(Notification.ref_type) == "visit", col(Notification.ref_id).in_(ids))
         )
-        for ref_id, key, due_at, status in rows.all():
+        unsure_ids: list[int] = []
+        for row_id, ref_id, key, due_at, status, kind, day, attempts, error in rows.all():
             if ref_id is not None:
                 existing.setdefault(ref_id, {})[key] = due_at
                 if status != outbox.CANCELLED:
                     live.setdefault(ref_id, set()).add(key)
+                if kind == NOTICE and day == day_of[ref_id] and _may_have_reached(status, attempts, error):
+                    unsure_ids.append(row_id or 0)
+        if unsure_ids:  # few, if any: only these are read whole, to be kept as they are
+            for notice in (await session.exec(select(Notification).where(col(Notification.id).in_(unsure_ids)))).all():
+                unsure.setdefault(notice.ref_id or 0, []).append(notice)
         notices = await session.exec(
             select(col(Notification.ref_id), col(Notification.event_day), col(Notification.dedupe_key))
             .where(
@@ -337,6 +354,7 @@ async def sync_visit_outboxes(
                 live=live.get(visit.id, set()),
                 moved=visit.id in moved,
                 told=told.get(visit.id, set()),
+                unsure=unsure.get(visit.id, []),
                 policy=policy,
                 calendar=calendars[visit.institution_id],
                 remind_at=remind_at,
@@ -347,6 +365,33 @@ async def sync_visit_outboxes(
     await outbox.sync_many(session, ref_type="visit", kinds=VISIT_KINDS, planned=planned, now=now)
 
 
+def _may_have_reached(status: str, attempts: int, last_error: str | None) -> bool:
+    """Whether a parents' text not sent may have reached its lead all the same: it is being posted, an attempt may
+    have posted it (`outbox.maybe_posted`), or it was cancelled since while unsure (`CANCELLED_UNSURE`)."""
+    if status == outbox.SENDING:
+        return True
+    if status == outbox.CANCELLED:
+        return last_error == outbox.CANCELLED_UNSURE
+    return status != outbox.SENT and attempts >= 1 and outbox.may_have_posted(last_error)
+
+
+def _kept(row: Notification) -> outbox.Planned:
+    """The plan that leaves `row` as it is: its recipient, due time (the look before its next attempt searches from
+    there) and text."""
+    return outbox.Planned(
+        dedupe_key=row.dedupe_key,
+        kind=row.kind,
+        recipient=row.recipient,
+        subject=row.subject,
+        due_at=row.due_at,
+        ref_type=row.ref_type,
+        ref_id=row.ref_id,
+        event_day=row.event_day,
+        institution_id=row.institution_id,
+        payload=row.payload,
+    )
+
+
 def _wanted_rows(
     visit: Visit,
     facts: VisitFacts,
@@ -355,6 +400,7 @@ def _wanted_rows(
     live: set[str],
     moved: bool,
     told: set[str],
+    unsure: Sequence[Notification],
     policy: VisitPolicy,
     calendar: WorkCalendar,
     remind_at: str,
@@ -363,7 +409,7 @@ def _wanted_rows(
 ) -> list[outbox.Planned]:
     """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox (`live` the
     keys of those not cancelled), `moved` whether the parents last heard of another day, `told` the keys of the texts
-    they were sent."""
+    they were sent, `unsure` the texts of this day Slack may have posted."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
@@ -414,14 +460,17 @@ def _wanted_rows(
         if (when := due(reminder_on, key)) is not None:
             planned.append(row(REMINDER, key, recipient, visit_reminder(facts, routed), when))
     # Parents who were told another date must hear of the new one now, not two weeks before it. Once they were told
-    # of this day, the text went to the leads: an absence registered since gives it to nobody new.
-    told_of_this_day = bool(told) and not moved
+    # of this day, the text went to the leads: an absence registered since gives it to nobody new. So too when a text
+    # of this day may have reached its lead (answered 500, say): it stays his as it is, and the look before its next
+    # attempt finds it.
+    told_of_this_day = (bool(told) and not moved) or bool(unsure)
+    unsure_keys = {found.dedupe_key for found in unsure}  # one cancelled unsure comes back to a lead still told
     for recipient, why in institution_recipients(facts, sent_on(notice_on, at_once=moved)):
         key = f"{prefix}:notice:{recipient}"
         if moved and key in told:  # moved back to a day they were told of before: this change gets its own text
             change = visit.changed_at.isoformat() if visit.changed_at else "again"  # stable from pass to pass
             key = f"{prefix}:notice:{change}:{recipient}"
-        if told_of_this_day and key not in live:
+        if told_of_this_day and key not in live and key not in unsure_keys:
             continue
         reply = parents_notice(
             facts,
@@ -432,6 +481,8 @@ def _wanted_rows(
         )
         if (when := due(notice_on, key, at_once=moved)) is not None:
             planned.append(row(NOTICE, key, recipient, reply, when))
+    wanted = {p.dedupe_key for p in planned}
+    planned += [_kept(found) for found in unsure if found.status != outbox.CANCELLED and found.dedupe_key not in wanted]
     return planned
 
 
