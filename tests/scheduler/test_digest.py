@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from teambot.commands import Context, run_command
@@ -16,6 +18,7 @@ from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.database import postgres_url
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, SUBSTITUTE, load_small_roster, small_roster
 
 
@@ -214,6 +217,36 @@ async def test_an_absence_removed_after_the_substitute_got_the_digest_sends_the_
     await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
     await dispatcher.dispatch_due()
     assert [recipient for recipient, _, _ in messenger.sent] == [SUBSTITUTE]
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_a_planner_pass_after_the_digest_went_out_waits_for_no_dispatcher(db: Database, clock: FakeClock) -> None:
+    """PostgreSQL: Karsten's digest went out at 12:00. While a dispatcher holds its row (recording an outcome, say),
+    the 13:00 pass neither waits for it nor changes it: a steady pass locks nothing."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, _ = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    [sent] = await _digests(db)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_row() -> None:
+        async with db.write() as session:
+            await session.exec(select(Notification).where(Notification.id == sent.id).with_for_update())
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold_the_row())
+    await holding.wait()
+    try:
+        clock.set(datetime(2027, 3, 5, 13, 0))
+        assert await asyncio.wait_for(plan_digests(db, now=clock.now(), zone=COPENHAGEN), timeout=5) == 1
+    finally:
+        release.set()
+        await holder
+    assert [(r.recipient, r.status) for r in await _digests(db)] == [(LEAD, "sent")]
 
 
 LONE = "U0LEAD002"

@@ -9,9 +9,10 @@ Planned in the morning, drawn at send time, so it shows the ratings given up to 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -85,14 +86,19 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                     payload={"text": t("digest.pending")},
                 )
             )
+    sent = 0
     async with db.write() as session:
-        for lead_id, rows in _gone_out(await _digests_of(session, today)).items():
+        gone = _gone_out(await _digests_of(session, today))
+        unsettled = await _whole(session, [row.id for rows in gone.values() for row in rows if _unsettled(row)])
+        for lead_id, rows in gone.items():
             if lead_id in planned:
                 # His digest of the week went out, or is being or may have been posted (to him, or to whoever stood
-                # in): it stays as it is, and an absence registered or removed since plans no second one.
-                planned[lead_id] = [_kept(row) for row in rows if row.status != outbox.CANCELLED]
+                # in): it stays as it is, and an absence registered or removed since plans no second one. One sent
+                # needs no plan to stay as it is: `sync_many` changes no row sent.
+                planned[lead_id] = [_kept(unsettled[row.id]) for row in rows if row.id in unsettled]
+                sent += sum(row.status == outbox.SENT for row in rows)
         await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
-    return sum(len(rows) for rows in planned.values())
+    return sent + sum(len(rows) for rows in planned.values())
 
 
 def _digest_to(lead: Staff, absence: Absence | None, here: set[int | None], codes: dict[int, list[str]]) -> str | None:
@@ -109,31 +115,75 @@ def _digest_to(lead: Staff, absence: Absence | None, here: set[int | None], code
     return substitute.slack_id
 
 
-async def _digests_of(session: AsyncSession, day: date) -> list[Notification]:
-    """The digest rows of `day` as they are now: on PostgreSQL locked (in id order, as `outbox.sync_many` locks), so
-    a dispatcher's claim, which skips locked rows, cannot take one between this read and the sync."""
-    query = select(Notification).where(Notification.kind == DIGEST, Notification.event_day == day)
+class _Seen(NamedTuple):
+    """What the planner reads of a digest row: enough to tell whether it went out, not its drawn message."""
+
+    id: int
+    ref_id: int | None
+    dedupe_key: str
+    status: str
+    attempts: int
+    last_error: str | None
+
+
+async def _digests_of(session: AsyncSession, day: date) -> list[_Seen]:
+    """The digest rows of `day` as they are now. On PostgreSQL the pending and cancelled ones are locked first (in id
+    order, as `outbox.sync_many` locks), so a dispatcher's claim, which skips locked rows, cannot take one between
+    this read and the sync; one sent or being sent is the dispatcher's, and is neither locked nor waited for."""
+    of_day = (col(Notification.kind) == DIGEST, col(Notification.event_day) == day)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.order_by(col(Notification.id)).with_for_update()
-    return list((await session.exec(query)).all())
+        await session.exec(
+            select(col(Notification.id))
+            .where(*of_day, col(Notification.status).in_((outbox.PENDING, outbox.CANCELLED)))
+            .order_by(col(Notification.id))
+            .with_for_update()
+        )
+    connection = await session.connection()  # Core rows: sqlmodel's select() types at most 4 columns
+    rows = await connection.execute(
+        core_select(
+            col(Notification.id),
+            col(Notification.ref_id),
+            col(Notification.dedupe_key),
+            col(Notification.status),
+            col(Notification.attempts),
+            col(Notification.last_error),
+        ).where(*of_day)
+    )
+    return [
+        _Seen(row_id or 0, ref_id, key, status, attempts, error)
+        for row_id, ref_id, key, status, attempts, error in rows.all()
+    ]
 
 
-def _gone_out(rows: list[Notification]) -> dict[int, list[Notification]]:
+def _gone_out(rows: list[_Seen]) -> dict[int, list[_Seen]]:
     """The rows, by lead (ref_id), whose digest reached its recipient, is being posted, or an attempt may have posted
     (also one cancelled since, `CANCELLED_UNSURE`); one cancelled sure, or refused, posted nothing."""
-    gone: dict[int, list[Notification]] = {}
+    gone: dict[int, list[_Seen]] = {}
     for row in rows:
         if row.ref_id is not None and _went_out(row):
             gone.setdefault(row.ref_id, []).append(row)
     return gone
 
 
-def _went_out(row: Notification) -> bool:
+def _went_out(row: _Seen) -> bool:
     if row.status in (outbox.SENT, outbox.SENDING):
         return True
     if row.status == outbox.CANCELLED:
         return row.last_error == outbox.CANCELLED_UNSURE
-    return outbox.maybe_posted(row)
+    return row.attempts >= 1 and outbox.may_have_posted(row.last_error)  # `outbox.maybe_posted`
+
+
+def _unsettled(row: _Seen) -> bool:
+    """Whether a row gone out is still to be kept by its plan: one being posted, or that may have been."""
+    return row.status not in (outbox.SENT, outbox.CANCELLED)
+
+
+async def _whole(session: AsyncSession, ids: list[int]) -> dict[int, Notification]:
+    """The rows `ids` with their drawn messages, by id: few if any (at most one per lead)."""
+    if not ids:
+        return {}
+    rows = await session.exec(select(Notification).where(col(Notification.id).in_(ids)))
+    return {row.id or 0: row for row in rows.all()}
 
 
 def _kept(row: Notification) -> outbox.Planned:
