@@ -10,14 +10,28 @@ import pytest
 from sqlmodel import col, select
 
 from conftest import Runner
-from teambot.commands import Context, run_view
+from teambot.commands import Context, run_command, run_view
+from teambot.domain.roster import parse_roster
+from teambot.scheduler.digest import digest_refreshers, plan_digests
+from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.planner import plan_case
+from teambot.scheduler.simulate import RecordingMessenger
 from teambot.store.db import Database
 from teambot.store.models import Absence, Case, Meeting, Notification, Staff
+from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster
+from teambot.testing.roster import (
+    LEAD,
+    OUTSIDER,
+    PAEDAGOG,
+    PSYKOLOG,
+    SUBSTITUTE,
+    load_small_roster,
+    small_roster,
+)
 
 STRANGER = "U0STRANGER"
+CO_LEAD = "U0LEAD002"
 NOTHING_SAVED = "Intet er gemt."
 # With the start meeting on 11 February 2027 the next status meeting is Tuesday 30 March 2027 at 14.00.
 FIRST_MEETING = date(2027, 3, 30)
@@ -344,6 +358,42 @@ async def test_fravaer_tells_a_lead_who_gets_his_friday_status_and_visit_message
         "Du får ingen mødeinvitationer i perioden. "
         "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden."
     )
+
+
+async def test_fravaer_on_friday_afternoon_promises_no_friday_status_that_went_out(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten got his digest at 12:00 on Friday 5 March; at 13:00 he registers the day away with Ali. Ali gets no
+    copy of it (the week's went out): the reply promises her none."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [LEAD]
+
+    clock.set(datetime(2027, 3, 5, 13, 0))
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan"
+    )
+    assert reply.text.endswith("Ali Hassan får dine beskeder om konsulentbesøg i perioden.")
+    assert "fredagsstatus" not in reply.text
+
+
+async def test_fravaer_with_a_co_lead_standing_in_promises_her_no_second_friday_status(
+    db: Database, clock: FakeClock
+) -> None:
+    """Lone leads Solsikken too: standing in for Karsten she gets her own digest only, which shows his institution."""
+    roster = small_roster()
+    roster["staff"].append({"id": CO_LEAD, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 8/3 12/3 Lone Dahl"
+    )
+    assert reply.text.endswith("Lone Dahl får dine beskeder om konsulentbesøg i perioden.")
+    assert "fredagsstatus" not in reply.text
 
 
 async def test_fravaer_says_when_the_substitute_may_not_rate_the_children(run: PlanningRunner) -> None:

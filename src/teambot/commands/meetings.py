@@ -428,7 +428,7 @@ async def absence(ctx: Context, args: str) -> Reply:
                 if substitute
                 else t("absence.recorded", **dates)
             ]
-            lines += _lead_messages(staff, substitute)
+            lines += await _lead_messages(session, staff, substitute, start, end, ctx)
             lines += await _children_reminded(session, staff, substitute)
             if substitute is not None:
                 lines += await _substitute_away(session, substitute, start, end)
@@ -484,13 +484,30 @@ async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequenc
     return lines
 
 
-def _lead_messages(staff: Staff, substitute: Staff | None) -> list[str]:
-    """A lead's: who gets his Friday digest and his messages about visits in the absence (routed as meetings are)."""
+async def _lead_messages(
+    session: AsyncSession, staff: Staff, substitute: Staff | None, start: date, end: date, ctx: Context
+) -> list[str]:
+    """A lead's: who gets his Friday digest and his messages about visits in the absence (routed as meetings are).
+    The digest is named only while one of the period is still to go out, and not to a co-lead standing in: she gets
+    her own only, which shows his institutions already."""
     if Role.LEDER not in staff.roles:
         return []
+    from teambot.scheduler.digest import digest_to_come  # here: the digest draws with the commands package
+
+    digest = await digest_to_come(session, staff, start, end, now=ctx.clock.now(), zone=ctx.zone)
     if substitute is None:
-        return [t("absence.lead_messages_nobody")]
-    return [t("absence.lead_messages_to", name=substitute.name)]
+        return [t("absence.lead_messages_nobody" if digest else "absence.visit_messages_nobody")]
+    if digest and not await _co_lead(session, staff, substitute):
+        return [t("absence.lead_messages_to", name=substitute.name)]
+    return [t("absence.visit_messages_to", name=substitute.name)]
+
+
+async def _co_lead(session: AsyncSession, lead: Staff, other: Staff) -> bool:
+    """Whether `other` is a lead of every institution `lead` leads (as the digest counts one standing in)."""
+    if Role.LEDER not in other.roles or lead.id is None or other.id is None:
+        return False
+    codes = await queries.institution_codes_of(session, [lead.id, other.id])
+    return set(codes.get(lead.id, [])) <= set(codes.get(other.id, []))
 
 
 async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:

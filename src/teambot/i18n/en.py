@@ -215,6 +215,8 @@ MESSAGES: dict[str, str] = {
     ),
     "absence.lead_messages_to": "{name} gets your Friday status and your messages about consultant visits meanwhile.",
     "absence.lead_messages_nobody": "Nobody gets your Friday status or your messages about consultant visits meanwhile.",
+    "absence.visit_messages_to": "{name} gets your messages about consultant visits meanwhile.",
+    "absence.visit_messages_nobody": "Nobody gets your messages about consultant visits meanwhile.",
     "absence.cafe_invited": (
         "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
         "press «{button}» in the invitation and I will ask a colleague."

@@ -173,6 +173,39 @@ def _went_out(row: _Seen) -> bool:
     return row.attempts >= 1 and outbox.may_have_posted(row.last_error)  # `outbox.maybe_posted`
 
 
+async def digest_to_come(
+    session: AsyncSession, lead: Staff, start: date, end: date, *, now: datetime, zone: ZoneInfo
+) -> bool:
+    """Whether a digest of `lead`'s for a day in `start`–`end` is still to go out: one on a later day, or today's
+    while the day's passes may still plan it and it has not gone out (to him or to whoever stood in)."""
+    today = now.astimezone(zone).date()
+    calendar = await queries.municipality_calendar(session)
+    week = max(start, today)
+    while week <= end:
+        day = digest_day(week, calendar)
+        if day is not None and max(start, today) <= day <= end:
+            if day > today or (
+                now <= local_instant(today, WORKDAY_END, zone) and not await _gone_out_on(session, lead, today)
+            ):
+                return True
+        week += timedelta(days=7 - week.weekday())  # the next week's Monday
+    return False
+
+
+async def _gone_out_on(session: AsyncSession, lead: Staff, day: date) -> bool:
+    rows = await session.exec(
+        select(
+            col(Notification.id), col(Notification.status), col(Notification.attempts), col(Notification.last_error)
+        ).where(
+            col(Notification.kind) == DIGEST, col(Notification.event_day) == day, col(Notification.ref_id) == lead.id
+        )
+    )
+    return any(
+        _went_out(_Seen(row_id or 0, lead.id, "", status, attempts, error))
+        for row_id, status, attempts, error in rows.all()
+    )
+
+
 def _unsettled(row: _Seen) -> bool:
     """Whether a row gone out is still to be kept by its plan: one being posted, or that may have been."""
     return row.status not in (outbox.SENT, outbox.CANCELLED)
