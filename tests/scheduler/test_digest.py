@@ -304,6 +304,27 @@ async def test_a_co_lead_standing_in_gets_only_her_own_digest(db: Database, cloc
     assert reply.text.endswith("fordi du er leder, og det er fredag: ugens status for dine institutioner.")
 
 
+async def test_a_co_lead_standing_in_who_registers_her_own_absence_after_noon_gets_no_second_digest(
+    db: Database, clock: FakeClock
+) -> None:
+    """Lone leads Solsikken too and stands in for Karsten: at 12:00 she gets her own digest, which shows his
+    institution. At 13:00 she registers the day away herself: she has had his institution's week, so no copy of
+    Karsten's follows at the next pass."""
+    roster = small_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    _away_with(roster["staff"][2], LONE)
+    messenger = await _dispatch_at_noon(db, clock, roster)
+    assert [recipient for recipient, _, _ in messenger.sent] == [LONE]
+
+    clock.set(datetime(2027, 3, 5, 13, 0))
+    await run_command(Context(db=db, clock=clock, user_id=LONE, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    dispatcher, later = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    assert later.sent == []
+    assert [(r.recipient, r.status) for r in await _digests(db)] == [(LONE, "sent")]
+
+
 async def test_a_substitute_sees_only_the_institutions_the_absent_lead_leads(db: Database, clock: FakeClock) -> None:
     """Karsten leads Solsikken and is also the psychologist on Mariehønen's BM34, whose consent covers psychologists:
     his own digest shows BM34, the one Ali (a pædagog) gets in his place shows Solsikken only."""

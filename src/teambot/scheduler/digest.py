@@ -52,7 +52,6 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         calendar = await queries.municipality_calendar(session)
     if digest_day(today, calendar) != today:
         return 0
-    year, week = today.isocalendar()[:2]
     async with db.read() as session:
         leads = [
             s
@@ -64,31 +63,21 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
             session, [lead.id for lead in leads if lead.id is not None], ending_from=today
         )
     due_at = max(local_instant(today, DIGEST_TIME, zone), now)
-    here = {lead.id for lead in leads if absence_on(absences, lead.id or 0, today) is None}
-    planned: dict[int, list[outbox.Planned]] = {}
-    for lead in leads:
-        lead_id, lead_codes = lead.id or 0, codes.get(lead.id or 0, [])
-        to = _digest_to(lead, absence_on(absences, lead_id, today), here, codes)
-        planned[lead_id] = []
-        if to is not None:
-            planned[lead_id].append(
-                outbox.Planned(
-                    # One per lead a substitute stands in for (she may for several); a lead's own keeps the plain key.
-                    dedupe_key=f"digest:{to}:{year}-W{week:02d}"
-                    + ("" if to == lead.slack_id else f":for:{lead.slack_id}"),
-                    kind=DIGEST,
-                    recipient=to,
-                    subject=",".join(lead_codes)[:20] or "-",  # the lead's institutions
-                    due_at=due_at,
-                    ref_type="staff",
-                    ref_id=lead_id,  # whose digest it is: the absent lead's, for his substitute
-                    event_day=today,
-                    payload={"text": t("digest.pending")},
-                )
-            )
     sent = 0
     async with db.write() as session:
         gone = _gone_out(await _digests_of(session, today))
+        # A co-lead covers a lead away when she is here today, or when her own digest went out: she has had the week
+        # of his institutions, and an absence of hers registered since brings her no copy of his.
+        keys_gone = {row.dedupe_key for rows in gone.values() for row in rows}
+        covering = {
+            lead.id
+            for lead in leads
+            if absence_on(absences, lead.id or 0, today) is None or _key(lead, lead.slack_id, today) in keys_gone
+        }
+        planned: dict[int, list[outbox.Planned]] = {}
+        for lead in leads:
+            to = _digest_to(lead, absence_on(absences, lead.id or 0, today), covering, codes)
+            planned[lead.id or 0] = [] if to is None else [_plan(lead, to, codes, due_at=due_at, day=today)]
         unsettled = await _whole(session, [row.id for rows in gone.values() for row in rows if _unsettled(row)])
         for lead_id, rows in gone.items():
             if lead_id in planned:
@@ -101,16 +90,40 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
     return sent + sum(len(rows) for rows in planned.values())
 
 
-def _digest_to(lead: Staff, absence: Absence | None, here: set[int | None], codes: dict[int, list[str]]) -> str | None:
+def _plan(lead: Staff, to: str, codes: dict[int, list[str]], *, due_at: datetime, day: date) -> outbox.Planned:
+    return outbox.Planned(
+        dedupe_key=_key(lead, to, day),
+        kind=DIGEST,
+        recipient=to,
+        subject=",".join(codes.get(lead.id or 0, []))[:20] or "-",  # the lead's institutions
+        due_at=due_at,
+        ref_type="staff",
+        ref_id=lead.id,  # whose digest it is: the absent lead's, for his substitute
+        event_day=day,
+        payload={"text": t("digest.pending")},
+    )
+
+
+def _key(lead: Staff, to: str | None, day: date) -> str:
+    """The key of `lead`'s digest of `day`'s week to `to`: one per lead a substitute stands in for (she may for
+    several); a lead's own keeps the plain key."""
+    year, week = day.isocalendar()[:2]
+    return f"digest:{to}:{year}-W{week:02d}" + ("" if to == lead.slack_id else f":for:{lead.slack_id}")
+
+
+def _digest_to(
+    lead: Staff, absence: Absence | None, covering: set[int | None], codes: dict[int, list[str]]
+) -> str | None:
     """Who gets `lead`'s digest (a Slack id; None: nobody). He does, or while he is away the substitute registered
     with `/teambot fravær`, else nobody. She gets it besides her own (one per lead she stands in for), unless she
-    leads here today all his institutions too: her own digest shows them already (a co-lead)."""
+    leads all his institutions too and is `covering` them (here today, or had her own digest): her own digest shows
+    them (a co-lead)."""
     if absence is None:
         return lead.slack_id
     substitute = absence.substitute
     if substitute is None:
         return None
-    if substitute.staff_id in here and set(codes.get(lead.id or 0, [])) <= set(codes.get(substitute.staff_id, [])):
+    if substitute.staff_id in covering and set(codes.get(lead.id or 0, [])) <= set(codes.get(substitute.staff_id, [])):
         return None
     return substitute.slack_id
 
