@@ -30,6 +30,7 @@ from helpers_visits import (
     visits,
 )
 from teambot.commands import Reply
+from teambot.commands.registry import run_view
 from teambot.commands.messenger import DeliveryError
 from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
@@ -437,3 +438,44 @@ async def test_an_absence_registered_after_the_parents_notice_may_have_posted_se
     await run(KARSTEN, "/teambot fravær 2027-01-14 2027-01-28 Sofie Lund")
     await run.until(datetime(2027, 1, 27, 17, 0))
     assert [r for r, m, _ in run.messenger.sent if MAR_NOTICE in m.text] == [KARSTEN]
+
+
+async def test_a_visit_moved_back_to_a_day_whose_notice_may_have_posted_tells_the_parents_through_the_substitute(
+    run: VisitRunner,
+) -> None:
+    """Slack answers 500 to Mariehønen's notice of 28 January to Karsten on the 14th; the visit then moves to 4
+    February (the parents are told of that), Karsten registers an absence with Sofie, and the visit moves back to the
+    28th. The parents last heard of 4 February: Sofie gets the new text. (reviewer-102: the old day's unsure row,
+    cancelled by the first move, counted as told, and nobody told the parents of the 28th.)"""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    failed: list[str] = []
+    send = run.messenger.send
+
+    async def answered_500_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        ts = await send(recipient, reply, metadata=metadata)
+        if MAR_NOTICE in reply.text and not failed:
+            failed.append(recipient)
+            raise DeliveryError("http 500")
+        return ts
+
+    run.messenger.send = answered_500_once  # type: ignore[method-assign]
+    await run.until(datetime(2027, 1, 14, 8, 0))
+    assert failed == [KARSTEN]
+    [visit] = [v for v in await visits(run.db, "MAR") if v.quarter == 1 and v.year == 2027]
+    assert visit.day == date(2027, 1, 28)
+
+    await _move(run, str(visit.id), "2027-02-04")
+    await run.until(datetime(2027, 1, 14, 10, 0))
+    await run(KARSTEN, "/teambot fravær 2027-01-14 2027-01-29 Sofie Lund")
+    await _move(run, str(visit.id), "2027-01-28")
+    sent = await run.until(datetime(2027, 1, 27, 17, 0))
+
+    notices = [to for to, reply in sent if "28. januar" in reply.text and "tekst til forældrene" in reply.text]
+    assert notices == [SOFIE]
+
+
+async def _move(run: VisitRunner, visit_id: str, day: str) -> None:
+    modal = await run.press(KARSTEN, "visit_move", visit_id)
+    assert modal.modal is not None
+    outcome = await run_view(run.context(KARSTEN), "visit_move_modal", {"day": day}, modal.modal["private_metadata"])
+    assert not outcome.refused, outcome.reply.text

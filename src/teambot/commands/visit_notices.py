@@ -461,9 +461,10 @@ def _wanted_rows(
             planned.append(row(REMINDER, key, recipient, visit_reminder(facts, routed), when))
     # Parents who were told another date must hear of the new one now, not two weeks before it. Once they were told
     # of this day, the text went to the leads: an absence registered since gives it to nobody new. So too when a text
-    # of this day may have reached its lead (answered 500, say): it stays his as it is, and the look before its next
-    # attempt finds it.
-    told_of_this_day = (bool(told) and not moved) or bool(unsure)
+    # of this day may have reached its lead (answered 500, say) and is still to be settled: it stays his as it is,
+    # and the look before its next attempt finds it. One cancelled unsure (a move took it) is never settled: it does
+    # not stand for the parents being told (reviewer-102: a visit moved back to its day was told to nobody).
+    told_of_this_day = (bool(told) and not moved) or any(found.status != outbox.CANCELLED for found in unsure)
     unsure_keys = {found.dedupe_key for found in unsure}  # one cancelled unsure comes back to a lead still told
     for recipient, why in institution_recipients(facts, sent_on(notice_on, at_once=moved)):
         key = f"{prefix}:notice:{recipient}"
