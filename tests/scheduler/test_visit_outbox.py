@@ -30,8 +30,8 @@ from helpers_visits import (
     visits,
 )
 from teambot.commands import Reply
-from teambot.commands.registry import run_view
 from teambot.commands.messenger import DeliveryError
+from teambot.commands.registry import run_view
 from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
 from teambot.store.db import Database
