@@ -375,23 +375,6 @@ def _may_have_reached(status: str, attempts: int, last_error: str | None) -> boo
     return status != outbox.SENT and attempts >= 1 and outbox.may_have_posted(last_error)
 
 
-def _kept(row: Notification) -> outbox.Planned:
-    """The plan that leaves `row` as it is: its recipient, due time (the look before its next attempt searches from
-    there) and text."""
-    return outbox.Planned(
-        dedupe_key=row.dedupe_key,
-        kind=row.kind,
-        recipient=row.recipient,
-        subject=row.subject,
-        due_at=row.due_at,
-        ref_type=row.ref_type,
-        ref_id=row.ref_id,
-        event_day=row.event_day,
-        institution_id=row.institution_id,
-        payload=row.payload,
-    )
-
-
 def _wanted_rows(
     visit: Visit,
     facts: VisitFacts,
@@ -483,7 +466,11 @@ def _wanted_rows(
         if (when := due(notice_on, key, at_once=moved)) is not None:
             planned.append(row(NOTICE, key, recipient, reply, when))
     wanted = {p.dedupe_key for p in planned}
-    planned += [_kept(found) for found in unsure if found.status != outbox.CANCELLED and found.dedupe_key not in wanted]
+    planned += [
+        outbox.Planned.kept(found)
+        for found in unsure
+        if found.status != outbox.CANCELLED and found.dedupe_key not in wanted
+    ]
     return planned
 
 

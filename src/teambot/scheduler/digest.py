@@ -84,7 +84,9 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
                 # His digest of the week went out, or is being or may have been posted (to him, or to whoever stood
                 # in): it stays as it is, and an absence registered or removed since plans no second one. One sent
                 # needs no plan to stay as it is: `sync_many` changes no row sent.
-                planned[lead_id] = [_kept(unsettled[row.id]) for row in rows if row.id in unsettled]
+                # Kept as drawn, not as the placeholder a new plan carries: only the digest is redrawn at send time,
+                # so only here does the plan's text differ from the message a look would settle the row with.
+                planned[lead_id] = [outbox.Planned.kept(unsettled[row.id]) for row in rows if row.id in unsettled]
                 sent += sum(row.status == outbox.SENT for row in rows)
         await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
     return sent + sum(len(rows) for rows in planned.values())
@@ -230,24 +232,6 @@ async def _whole(session: AsyncSession, ids: list[int]) -> dict[int, Notificatio
         return {}
     rows = await session.exec(select(Notification).where(col(Notification.id).in_(ids)))
     return {row.id or 0: row for row in rows.all()}
-
-
-def _kept(row: Notification) -> outbox.Planned:
-    """The plan that leaves `row` as it is. One Slack may have posted keeps the message it was drawn with, not the
-    placeholder: the look before its next attempt settles the row with its payload, and audits the children that
-    names (`notice.sent`). (For a message not redrawn the plan's text is the message: there `sync_many` lets the
-    text follow the plan.)"""
-    return outbox.Planned(
-        dedupe_key=row.dedupe_key,
-        kind=row.kind,
-        recipient=row.recipient,
-        subject=row.subject,
-        due_at=row.due_at,
-        ref_type=row.ref_type,
-        ref_id=row.ref_id,
-        event_day=row.event_day,
-        payload=row.payload,
-    )
 
 
 def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, Refresher]:

@@ -77,6 +77,24 @@ class Planned:
     # key, but neither inserts it nor brings a cancelled one back.
     queued_only: bool = False
 
+    @classmethod
+    def kept(cls, row: Notification) -> Planned:
+        """The plan that leaves `row` as it is: its recipient, due time (the look before its next attempt searches
+        from there) and message. For a row Slack may have posted: the look that settles it does so with this
+        payload, and audits the children it names (`notice.sent`)."""
+        return cls(
+            dedupe_key=row.dedupe_key,
+            kind=row.kind,
+            recipient=row.recipient,
+            subject=row.subject,
+            due_at=row.due_at,
+            ref_type=row.ref_type,
+            ref_id=row.ref_id,
+            event_day=row.event_day,
+            institution_id=row.institution_id,
+            payload=row.payload,
+        )
+
     def row(self, now: datetime) -> dict[str, Any]:
         return {
             "dedupe_key": self.dedupe_key,
