@@ -316,7 +316,7 @@ async def sync_visit_outboxes(
                 existing.setdefault(ref_id, {})[key] = due_at
                 if status != outbox.CANCELLED:
                     live.setdefault(ref_id, set()).add(key)
-                if kind == NOTICE and day == day_of[ref_id] and _may_have_reached(status, attempts, error):
+                if kind == NOTICE and day == day_of[ref_id] and outbox.may_have_reached(status, attempts, error):
                     unsure_ids.append(row_id or 0)
         if unsure_ids:  # few, if any: only these are read whole, to be kept as they are
             for notice in (await session.exec(select(Notification).where(col(Notification.id).in_(unsure_ids)))).all():
@@ -363,16 +363,6 @@ async def sync_visit_outboxes(
             )
         )
     await outbox.sync_many(session, ref_type="visit", kinds=VISIT_KINDS, planned=planned, now=now)
-
-
-def _may_have_reached(status: str, attempts: int, last_error: str | None) -> bool:
-    """Whether a parents' text not sent may have reached its lead all the same: it is being posted, an attempt may
-    have posted it (`outbox.maybe_posted`), or it was cancelled since while unsure (`CANCELLED_UNSURE`)."""
-    if status == outbox.SENDING:
-        return True
-    if status == outbox.CANCELLED:
-        return last_error == outbox.CANCELLED_UNSURE
-    return status != outbox.SENT and attempts >= 1 and outbox.may_have_posted(last_error)
 
 
 def _wanted_rows(

@@ -181,11 +181,7 @@ def _gone_out(rows: list[_Seen]) -> dict[int, list[_Seen]]:
 
 
 def _went_out(row: _Seen) -> bool:
-    if row.status in (outbox.SENT, outbox.SENDING):
-        return True
-    if row.status == outbox.CANCELLED:
-        return row.last_error == outbox.CANCELLED_UNSURE
-    return row.attempts >= 1 and outbox.may_have_posted(row.last_error)  # `outbox.maybe_posted`
+    return row.status == outbox.SENT or outbox.may_have_reached(row.status, row.attempts, row.last_error)
 
 
 async def digest_to_come(

@@ -278,6 +278,17 @@ async def _locked_again(session: AsyncSession, rows: list[Notification]) -> list
     return list((await session.exec(query)).all())
 
 
+def may_have_reached(status: str, attempts: int, last_error: str | None) -> bool:
+    """Whether a row not sent may have reached its recipient all the same: it is being posted, an attempt may have
+    posted it (no look since to settle it), or it was cancelled since while unsure (`CANCELLED_UNSURE`). A planner
+    must not hand such a message to someone else."""
+    if status == SENDING:
+        return True
+    if status == CANCELLED:
+        return last_error == CANCELLED_UNSURE
+    return status != SENT and attempts >= 1 and may_have_posted(last_error)
+
+
 def maybe_posted(row: Notification) -> bool:
     """Whether an attempt of `row` may have been posted with no look since to settle it."""
     return row.attempts >= 1 and may_have_posted(row.last_error)
