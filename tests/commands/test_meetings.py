@@ -396,6 +396,31 @@ async def test_fravaer_with_a_co_lead_standing_in_promises_her_no_second_friday_
     assert "fredagsstatus" not in reply.text
 
 
+async def test_fravaer_with_a_co_lead_away_herself_on_friday_names_her_for_the_friday_status(
+    db: Database, clock: FakeClock
+) -> None:
+    """Lone leads Solsikken too, but is away herself on Friday 12 March: her own digest does not go out to show his
+    institution, so Karsten's goes to her in his place, and the reply to his absence says so, as the planner has it."""
+    roster = small_roster()
+    roster["staff"].append({"id": CO_LEAD, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=CO_LEAD, zone=COPENHAGEN), "/teambot", "fravær 12/3 12/3")
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 8/3 12/3 Lone Dahl"
+    )
+    assert "Lone Dahl får din fredagsstatus og dine beskeder om konsulentbesøg i perioden." in reply.text
+
+    clock.set(datetime(2027, 3, 12, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 12, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    [(recipient, digest, _)] = messenger.sent
+    assert recipient == CO_LEAD
+    assert "fordi du er stedfortræder for Karsten Bro (leder)" in digest.text
+
+
 async def test_fravaer_says_when_the_substitute_may_not_rate_the_children(run: PlanningRunner) -> None:
     """Sofie works at Mariehønen, not at AK12's Solsikken: she may not rate AK12, so no daily reminder of hers
     holds it, and the reply says so instead of promising it (helper-56)."""

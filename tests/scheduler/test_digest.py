@@ -135,6 +135,46 @@ async def test_an_absence_registered_on_the_morning_reroutes_the_planned_digest(
     assert {(r.recipient, r.status) for r in await _digests(db)} == {(LEAD, "cancelled"), (SUBSTITUTE, "sent")}
 
 
+async def test_an_absence_registered_minutes_before_noon_reroutes_the_digest_at_once(
+    db: Database, clock: FakeClock
+) -> None:
+    """Planned for Karsten at 00:05; at 11:55 he registers Friday away with Ali, and no planner pass runs before the
+    dispatcher's 12:00 tick: the command itself re-plans the digest, so Ali gets it and Karsten none, as the reply
+    says."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 11, 55))
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan"
+    )
+    assert reply.text.endswith("Ali Hassan får din fredagsstatus og dine beskeder om konsulentbesøg i perioden.")
+
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [SUBSTITUTE]
+    assert {(r.recipient, r.status) for r in await _digests(db)} == {(LEAD, "cancelled"), (SUBSTITUTE, "sent")}
+
+
+async def test_an_absence_without_a_substitute_minutes_before_noon_stops_the_digest_at_once(
+    db: Database, clock: FakeClock
+) -> None:
+    """At 11:55 Karsten registers Friday away with nobody standing in: nobody gets his digest at 12:00, as the reply
+    says, though no planner pass ran since 00:05."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 11, 55))
+    reply = await run_command(Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
+    assert reply.text.endswith("Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden.")
+
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    assert messenger.sent == []
+
+
 async def test_an_absent_lead_without_a_substitute_gets_no_digest(db: Database, clock: FakeClock) -> None:
     """Karsten, Solsikken's only lead, is away on Friday with nobody standing in: no digest goes out that week (as
     nobody gets an absent meeting participant's messages, nor the café's count ask); the next Friday's does."""

@@ -416,6 +416,7 @@ async def absence(ctx: Context, args: str) -> Reply:
         away = Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
         session.add(away)
         visits = await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
+        await _digests_follow(session, staff, start, ctx)
         case_ids = await queries.case_ids_involving(session, staff)
         dates = {"start": format_date(start), "end": format_date(end)}
         if earlier is not None and earlier.start <= start and earlier.end >= end:
@@ -488,26 +489,27 @@ async def _lead_messages(
     session: AsyncSession, staff: Staff, substitute: Staff | None, start: date, end: date, ctx: Context
 ) -> list[str]:
     """A lead's: who gets his Friday digest and his messages about visits in the absence (routed as meetings are).
-    The digest is named only while one of the period is still to go out, and not to a co-lead standing in: she gets
-    her own only, which shows his institutions already."""
+    The digest is named only where the digest planner's rule sends one of the period still to go out to the
+    substitute (or to nobody): not one gone out, nor to a co-lead here that day, whose own shows his institutions."""
     if Role.LEDER not in staff.roles:
         return []
-    from teambot.scheduler.digest import digest_to_come  # here: the digest draws with the commands package
+    from teambot.scheduler.digest import digest_recipients  # here: the digest draws with the commands package
 
-    digest = await digest_to_come(session, staff, start, end, now=ctx.clock.now(), zone=ctx.zone)
+    to = await digest_recipients(session, staff, start, end, now=ctx.clock.now(), zone=ctx.zone)
     if substitute is None:
-        return [t("absence.lead_messages_nobody" if digest else "absence.visit_messages_nobody")]
-    if digest and not await _co_lead(session, staff, substitute):
+        return [t("absence.lead_messages_nobody" if None in to else "absence.visit_messages_nobody")]
+    if substitute.slack_id is not None and substitute.slack_id in to:
         return [t("absence.lead_messages_to", name=substitute.name)]
     return [t("absence.visit_messages_to", name=substitute.name)]
 
 
-async def _co_lead(session: AsyncSession, lead: Staff, other: Staff) -> bool:
-    """Whether `other` is a lead of every institution `lead` leads (as the digest counts one standing in)."""
-    if Role.LEDER not in other.roles or lead.id is None or other.id is None:
-        return False
-    codes = await queries.institution_codes_of(session, [lead.id, other.id])
-    return set(codes.get(lead.id, [])) <= set(codes.get(other.id, []))
+async def _digests_follow(session: AsyncSession, staff: Staff, start: date, ctx: Context) -> None:
+    """A lead's absence from today re-plans today's digests at once, not at the planner's next pass: one due in
+    minutes would reach him all the same. Before the reply reads who gets his (`_lead_messages`)."""
+    if Role.LEDER in staff.roles and start <= ctx.today():
+        from teambot.scheduler.digest import replan_digests  # here: as in `_lead_messages`
+
+        await replan_digests(session, now=ctx.clock.now(), zone=ctx.zone)
 
 
 async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:

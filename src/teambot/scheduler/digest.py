@@ -8,6 +8,7 @@ Planned in the morning, drawn at send time, so it shows the ratings given up to 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -43,52 +44,97 @@ def digest_day(today: date, calendar: WorkCalendar) -> date | None:
 
 
 async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
-    local = now.astimezone(zone)
-    today = local.date()
+    async with db.read() as session:
+        today = await _planning_day(session, now=now, zone=zone)
+        if today is None:
+            return 0
+        leads = await _leads_on(session, today)
+    async with db.write() as session:
+        return await _sync(session, leads, today, now=now, zone=zone)
+
+
+async def replan_digests(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -> None:
+    """Today's digests brought up to date at once, in a command's transaction (a lead's absence): a digest due in
+    minutes would otherwise reach its lead before the planner's next pass. The pass's own planning, so the two cannot
+    disagree; on PostgreSQL the day's pending rows stay locked until the caller commits, so no dispatcher takes one
+    meanwhile and what the reply reads of them afterwards is what goes out."""
+    today = await _planning_day(session, now=now, zone=zone)
+    if today is not None:
+        await _sync(session, await _leads_on(session, today), today, now=now, zone=zone)
+
+
+async def _planning_day(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -> date | None:
+    """Today, if it is the week's digest day and its passes may still plan one (until the working day's end)."""
+    today = now.astimezone(zone).date()
     if now > local_instant(today, WORKDAY_END, zone):
-        return 0
-    async with db.read() as session:
-        # The municipality's own closing days count: a lead's institutions may differ, the week's end does not.
-        calendar = await queries.municipality_calendar(session)
-    if digest_day(today, calendar) != today:
-        return 0
-    async with db.read() as session:
-        leads = [
-            s
-            for s in (await session.exec(select(Staff).where(col(Staff.active)))).all()
-            if Role.LEDER in s.roles and s.slack_id and s.id is not None
-        ]
-        codes = await queries.institution_codes_of(session, [lead.id for lead in leads if lead.id is not None])
-        absences = await queries.absences_of(
-            session, [lead.id for lead in leads if lead.id is not None], ending_from=today
-        )
+        return None
+    # The municipality's own closing days count: a lead's institutions may differ, the week's end does not.
+    calendar = await queries.municipality_calendar(session)
+    return today if digest_day(today, calendar) == today else None
+
+
+class _Leads(NamedTuple):
+    """The leads who get a digest, their institutions' codes and their absences from a day on."""
+
+    leads: list[Staff]
+    codes: dict[int, list[str]]
+    absences: dict[int, list[Absence]]
+
+
+async def _leads_on(session: AsyncSession, day: date, among: Collection[int] | None = None) -> _Leads:
+    """`among`: only those staff (a lead and whoever stands in for him: all the rule needs of one lead)."""
+    query = select(Staff).where(col(Staff.active))
+    if among is not None:
+        query = query.where(col(Staff.id).in_(among))
+    leads = [s for s in (await session.exec(query)).all() if Role.LEDER in s.roles and s.slack_id and s.id is not None]
+    ids = [lead.id for lead in leads if lead.id is not None]
+    return _Leads(
+        leads,
+        await queries.institution_codes_of(session, ids),
+        await queries.absences_of(session, ids, ending_from=day),
+    )
+
+
+def _had_own(found: _Leads, gone: dict[int, list[_Seen]], day: date) -> set[int]:
+    """The leads whose own digest of `day` went out (`gone`: `_gone_out`'s), not one a substitute got for them."""
+    keys = {row.dedupe_key for rows in gone.values() for row in rows}
+    return {lead.id or 0 for lead in found.leads if _key(lead, lead.slack_id, day) in keys}
+
+
+def _recipients(found: _Leads, day: date, had_own: set[int]) -> dict[int, str | None]:
+    """Who gets each lead's digest of `day` (by lead id; None: nobody). A co-lead covers a lead away when she is here
+    that day, or when her own digest went out (`had_own`): she has had the week of his institutions, and an absence
+    of hers registered since brings her no copy of his."""
+    covering = {
+        lead.id for lead in found.leads if absence_on(found.absences, lead.id or 0, day) is None or lead.id in had_own
+    }
+    return {
+        lead.id or 0: _digest_to(lead, absence_on(found.absences, lead.id or 0, day), covering, found.codes)
+        for lead in found.leads
+    }
+
+
+async def _sync(session: AsyncSession, found: _Leads, today: date, *, now: datetime, zone: ZoneInfo) -> int:
+    """Plan today's digests (today is the digest day); the number planned or gone out."""
     due_at = max(local_instant(today, DIGEST_TIME, zone), now)
     sent = 0
-    async with db.write() as session:
-        gone = _gone_out(await _digests_of(session, today))
-        # A co-lead covers a lead away when she is here today, or when her own digest went out: she has had the week
-        # of his institutions, and an absence of hers registered since brings her no copy of his.
-        keys_gone = {row.dedupe_key for rows in gone.values() for row in rows}
-        covering = {
-            lead.id
-            for lead in leads
-            if absence_on(absences, lead.id or 0, today) is None or _key(lead, lead.slack_id, today) in keys_gone
-        }
-        planned: dict[int, list[outbox.Planned]] = {}
-        for lead in leads:
-            to = _digest_to(lead, absence_on(absences, lead.id or 0, today), covering, codes)
-            planned[lead.id or 0] = [] if to is None else [_plan(lead, to, codes, due_at=due_at, day=today)]
-        unsettled = await _whole(session, [row.id for rows in gone.values() for row in rows if _unsettled(row)])
-        for lead_id, rows in gone.items():
-            if lead_id in planned:
-                # His digest of the week went out, or is being or may have been posted (to him, or to whoever stood
-                # in): it stays as it is, and an absence registered or removed since plans no second one. One sent
-                # needs no plan to stay as it is: `sync_many` changes no row sent.
-                # Kept as drawn, not as the placeholder a new plan carries: only the digest is redrawn at send time,
-                # so only here does the plan's text differ from the message a look would settle the row with.
-                planned[lead_id] = [outbox.Planned.kept(unsettled[row.id]) for row in rows if row.id in unsettled]
-                sent += sum(row.status == outbox.SENT for row in rows)
-        await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
+    gone = _gone_out(await _digests_of(session, today))
+    by_lead = {lead.id or 0: lead for lead in found.leads}
+    planned: dict[int, list[outbox.Planned]] = {
+        lead_id: [] if to is None else [_plan(by_lead[lead_id], to, found.codes, due_at=due_at, day=today)]
+        for lead_id, to in _recipients(found, today, _had_own(found, gone, today)).items()
+    }
+    unsettled = await _whole(session, [row.id for rows in gone.values() for row in rows if _unsettled(row)])
+    for lead_id, rows in gone.items():
+        if lead_id in planned:
+            # His digest of the week went out, or is being or may have been posted (to him, or to whoever stood
+            # in): it stays as it is, and an absence registered or removed since plans no second one. One sent
+            # needs no plan to stay as it is: `sync_many` changes no row sent.
+            # Kept as drawn, not as the placeholder a new plan carries: only the digest is redrawn at send time,
+            # so only here does the plan's text differ from the message a look would settle the row with.
+            planned[lead_id] = [outbox.Planned.kept(unsettled[row.id]) for row in rows if row.id in unsettled]
+            sent += sum(row.status == outbox.SENT for row in rows)
+    await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
     return sent + sum(len(rows) for rows in planned.values())
 
 
@@ -141,12 +187,13 @@ class _Seen(NamedTuple):
     last_error: str | None
 
 
-async def _digests_of(session: AsyncSession, day: date) -> list[_Seen]:
+async def _digests_of(session: AsyncSession, day: date, *, lock: bool = True) -> list[_Seen]:
     """The digest rows of `day` as they are now. On PostgreSQL the pending and cancelled ones are locked first (in id
     order, as `outbox.sync_many` locks), so a dispatcher's claim, which skips locked rows, cannot take one between
-    this read and the sync; one sent or being sent is the dispatcher's, and is neither locked nor waited for."""
+    this read and the sync; one sent or being sent is the dispatcher's, and is neither locked nor waited for.
+    `lock=False`: a plain read, for a look that changes nothing."""
     of_day = (col(Notification.kind) == DIGEST, col(Notification.event_day) == day)
-    if session.get_bind().dialect.name == "postgresql":
+    if lock and session.get_bind().dialect.name == "postgresql":
         await session.exec(
             select(col(Notification.id))
             .where(*of_day, col(Notification.status).in_((outbox.PENDING, outbox.CANCELLED)))
@@ -184,37 +231,37 @@ def _went_out(row: _Seen) -> bool:
     return row.status == outbox.SENT or outbox.may_have_reached(row.status, row.attempts, row.last_error)
 
 
-async def digest_to_come(
+async def digest_recipients(
     session: AsyncSession, lead: Staff, start: date, end: date, *, now: datetime, zone: ZoneInfo
-) -> bool:
-    """Whether a digest of `lead`'s for a day in `start`–`end` is still to go out: one on a later day, or today's
-    while the day's passes may still plan it and it has not gone out (to him or to whoever stood in)."""
+) -> list[str | None]:
+    """Who gets `lead`'s digests still to go out for days in `start`–`end`, by the planner's own rule (`_recipients`):
+    one entry per digest (a Slack id; None: nobody, or a co-lead covering him with her own). A later day's counts,
+    and today's while the day's passes may still plan it and it has not gone out (to him or to whoever stood in);
+    read after `replan_digests` in the same transaction, today's is the row that goes out."""
     today = now.astimezone(zone).date()
     calendar = await queries.municipality_calendar(session)
+    days: list[date] = []
     week = max(start, today)
     while week <= end:
         day = digest_day(week, calendar)
         if day is not None and max(start, today) <= day <= end:
-            if day > today or (
-                now <= local_instant(today, WORKDAY_END, zone) and not await _gone_out_on(session, lead, today)
-            ):
-                return True
+            days.append(day)
         week += timedelta(days=7 - week.weekday())  # the next week's Monday
-    return False
-
-
-async def _gone_out_on(session: AsyncSession, lead: Staff, day: date) -> bool:
-    rows = await session.exec(
-        select(
-            col(Notification.id), col(Notification.status), col(Notification.attempts), col(Notification.last_error)
-        ).where(
-            col(Notification.kind) == DIGEST, col(Notification.event_day) == day, col(Notification.ref_id) == lead.id
-        )
+    if not days or lead.id is None:
+        return []
+    own = await queries.absences_of(session, [lead.id], ending_from=today)
+    found = await _leads_on(
+        session, today, {lead.id, *(a.substitute.staff_id for a in own.get(lead.id, []) if a.substitute)}
     )
-    return any(
-        _went_out(_Seen(row_id or 0, lead.id, "", status, attempts, error))
-        for row_id, status, attempts, error in rows.all()
-    )
+    gone = _gone_out(await _digests_of(session, today, lock=False)) if days[0] == today else {}
+    if days[0] == today and (now > local_instant(today, WORKDAY_END, zone) or lead.id in gone):
+        days = days[1:]
+    had_own = _had_own(found, gone, today)
+    return [
+        to_whom[lead.id]
+        for day in days
+        if lead.id in (to_whom := _recipients(found, day, had_own if day == today else set()))
+    ]
 
 
 def _unsettled(row: _Seen) -> bool:
