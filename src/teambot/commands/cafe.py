@@ -9,6 +9,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.commands.cafe_leads import Unfilled, who_is_told
 from teambot.commands.cafe_notices import (
     COUNT_MISSING,
     ask_counts_again,
@@ -34,7 +35,6 @@ from teambot.domain.cafe import (
 from teambot.domain.dates import parse_month
 from teambot.domain.numbers import parse_int
 from teambot.domain.routing import absence_on
-from teambot.domain.routing_table import RoutingTable
 from teambot.i18n import format_date, month_name, t, t_count
 from teambot.store import cafe as store
 from teambot.store import outbox, queries
@@ -340,19 +340,18 @@ async def _my_invite(
     return invite, cafe, institution
 
 
-async def _resync(ctx: Context, session: AsyncSession, cafe: CafeSession) -> RoutingTable:
+async def _resync(ctx: Context, session: AsyncSession, cafe: CafeSession) -> dict[str, Unfilled]:
+    """Sync the café's outbox; returns its 'nobody can come' notices as planned, by role."""
     municipality = await queries.municipality(session)
-    table = await visit_store.routing_table(session)
-    await sync_cafe_outbox(
+    return await sync_cafe_outbox(
         session,
         cafe,
-        table=table,
+        table=await visit_store.routing_table(session),
         calendar=await queries.work_calendar(session, cafe.institution_id),
         remind_at=municipality.reminder_time or "08:00",
         now=ctx.clock.now(),
         zone=ctx.zone,
     )
-    return table
 
 
 @REGISTRY.action("cafe_yes")
@@ -385,18 +384,16 @@ async def decline(ctx: Context, value: str) -> Reply:
         stand_in = None
         if invite.role != store.LEAD_ROLE:
             stand_in = await store.stand_in_for(session, cafe, invite.role, staff.id, table, ctx.clock.now())
-        await _resync(ctx, session, cafe)
-        leads = [lead for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id]  # those who can be told
+        unfilled = (await _resync(ctx, session, cafe)).get(invite.role)
         chosen = await session.get(Staff, stand_in.staff_id) if stand_in else None
     text = t("cafe.declined", cafe=title(cafe, institution))
     if invite.role == store.LEAD_ROLE:
         return Reply(text, replace_original=True)
     if chosen is not None:
         return Reply(f"{text} {t('cafe.asking', name=chosen.name, role=invite.role)}", replace_original=True)
-    # The leads are told that nobody can come (cafe_notices), but not a lead about his own answer.
-    told = ", ".join(p.name for p in leads if p.staff_id != staff.id)
-    key = "cafe.nobody_left" if told else "cafe.nobody_left_you_lead" if leads else "cafe.nobody_left_no_lead"
-    return Reply(f"{text} {t(key, role=invite.role, leads=told)}", replace_original=True)
+    # Who is told that nobody can come, as the sync just planned it.
+    assert unfilled is not None  # nobody of the role is coming or asked: the sync planned its notice
+    return Reply(f"{text} {who_is_told(unfilled, joined)}", replace_original=True)
 
 
 async def _replacement(session: AsyncSession, invite: CafeInvite) -> str | None:

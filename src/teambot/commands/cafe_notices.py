@@ -9,17 +9,20 @@ the coming ones.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Container, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.commands.cafe_leads import Nobody, Unfilled, lead_notice_why, plan_unfilled
 from teambot.commands.notices import actions, as_payload, button, plain_notice
 from teambot.commands.registry import Block, Reply
 from teambot.commands.visit_notices import role_definite
 from teambot.domain.cafe import CAFE_ROLES, count_ask_day, counting_since, month_at, month_index, months_to_count
+from teambot.domain.cafe_leads import LeadNotice, cafe_leads_on
 from teambot.domain.calendar import WorkCalendar
 from teambot.domain.meetings import WORKDAY_END, late_reminder_instant, local_instant, parse_hhmm
 from teambot.domain.roles import Role
@@ -37,6 +40,7 @@ from teambot.store.cafe import (
     counted_months,
     invites_of_sessions,
     lock_count_asks,
+    lock_lead_notices,
     unfilled_roles,
 )
 from teambot.store.models import CafeInvite, CafeSession, Institution, Notification, Staff
@@ -201,12 +205,13 @@ async def staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 
 
 async def tell_closing_moves(
-    session: AsyncSession, moves: Sequence[CafeMove], *, table: RoutingTable, now: datetime
+    session: AsyncSession, moves: Sequence[CafeMove], *, table: RoutingTable, now: datetime, today: date
 ) -> int:
     """Tell those invited to each café moved off a new closing day (`store.cafe.move_off_closing_days`) who had not
     declined, and its leads, at once, whether they are asked again; the leads are reminded to tell the parents. The
-    invitations and reminders still waiting name the old day and go; the next sync sends the new day's. One notice
-    per move: a later pass finds the café on a working day."""
+    leads are those `today`, when it goes out (`cafe_leads_on`: an absent lead's substitute on his behalf; the leads
+    themselves when nobody stands in for any). The invitations and reminders still waiting name the old day and go;
+    the next sync sends the new day's. One notice per move: a later pass finds the café on a working day."""
     if not moves:
         return 0
     ids = [move.cafe.id for move in moves if move.cafe.id is not None]
@@ -237,9 +242,11 @@ async def tell_closing_moves(
             person = staff.get(invite.staff_id)
             if invite.status != DECLINED and person is not None and person.slack_id and person.active:
                 told.setdefault(person.slack_id, why_invited(invite, institution, names, table))
-        leads = {lead.slack_id for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id}
-        for lead in leads:
-            told.setdefault(lead, t("why.cafe.lead", institution=institution.name))
+        leads: set[str] = set()
+        for to in cafe_leads_on(table, cafe.institution_id, today):
+            leads.add(to.recipient.slack_id)
+            # The lead's why, also to one invited: it says why the parents are hers (or his) to tell.
+            told[to.recipient.slack_id] = lead_notice_why(to, institution.name)
         invited_again = {
             person.slack_id
             for invite in invites_now.get(cafe.id, [])
@@ -294,9 +301,11 @@ async def sync_cafe_outbox(
     remind_at: str,
     now: datetime,
     zone: ZoneInfo,
-) -> None:
-    """Queue the café's invitations and 'nobody can come' notices (once each), and keep its reminders current."""
-    await sync_cafe_outboxes(
+) -> dict[str, Unfilled]:
+    """Queue the café's invitations (once each) and 'nobody can come' notices, and keep its reminders current.
+    Returns the 'nobody can come' notice of each role nobody can come in, as planned (the «Kan ikke» answer names
+    who gets it from this)."""
+    synced = await sync_cafe_outboxes(
         session,
         [cafe],
         table=table,
@@ -305,6 +314,7 @@ async def sync_cafe_outbox(
         now=now,
         zone=zone,
     )
+    return synced.get(cafe.id or 0, {})
 
 
 async def sync_cafe_outboxes(
@@ -316,11 +326,13 @@ async def sync_cafe_outboxes(
     remind_at: str,
     now: datetime,
     zone: ZoneInfo,
-) -> None:
+) -> dict[int, dict[str, Unfilled]]:
     """`sync_cafe_outbox` for many cafés at once: a handful of queries whatever their number, and writes only for
-    the rows that are new or change. New rows go in in the order one café after the other would insert them."""
+    the rows that are new or change. New rows go in in the order one café after the other would insert them.
+    Returns the 'nobody can come' notices planned, by café and role."""
     if not cafes:
-        return
+        return {}
+    today = now.astimezone(zone).date()
     ids = [c.id for c in cafes if c.id is not None]
     institutions = {
         i.id: i
@@ -333,20 +345,46 @@ async def sync_cafe_outboxes(
     people = {i.staff_id for i in every_invite} | {i.stands_in_for for i in every_invite if i.stands_in_for}
     staff = {s.id: s for s in (await session.exec(select(Staff).where(col(Staff.id).in_(list(people))))).all()}
     names = {i: s.name for i, s in staff.items() if i is not None}
+    unfilled_in = {
+        c.id for c in cafes if c.id is not None and c.day >= today and unfilled_roles(invites_of_cafe.get(c.id, []))
+    }
+    if unfilled_in:
+        table = await _with_current_absences(
+            session, table, {c.institution_id for c in cafes if c.id in unfilled_in}, today
+        )
     known: set[str] = set()
     reminded: set[int] = set()  # cafés with reminder rows already: the only ones the sync below can change
-    for ref_id, key, kind in (
+    waiting: set[int] = set()  # cafés with 'nobody can come' rows waiting: their sync may cancel one
+    for ref_id, key, kind, status in (
         await session.exec(
-            select(col(Notification.ref_id), col(Notification.dedupe_key), col(Notification.kind)).where(
-                Notification.ref_type == "cafe", col(Notification.ref_id).in_(ids)
-            )
+            select(
+                col(Notification.ref_id), col(Notification.dedupe_key), col(Notification.kind), col(Notification.status)
+            ).where(Notification.ref_type == "cafe", col(Notification.ref_id).in_(ids))
         )
     ).all():
         known.add(key)
         if kind == REMINDER and ref_id is not None:
             reminded.add(ref_id)
+        if kind == UNFILLED and ref_id is not None and status == outbox.PENDING:
+            waiting.add(ref_id)
+    # The 'nobody can come' rows of the cafés whose notices are planned again: few, read whole (a row that may have
+    # reached its lead is kept as it is).
+    notice_rows: dict[int, list[Notification]] = {}
+    if unfilled_in:
+        for row in (
+            await session.exec(
+                select(Notification).where(
+                    Notification.ref_type == "cafe",
+                    col(Notification.ref_id).in_(sorted(unfilled_in)),
+                    Notification.kind == UNFILLED,
+                )
+            )
+        ).all():
+            notice_rows.setdefault(row.ref_id or 0, []).append(row)
     new: list[outbox.Planned] = []
     planned: dict[int, list[outbox.Planned]] = {}
+    notices: dict[int, list[outbox.Planned]] = {cafe_id: [] for cafe_id in waiting | unfilled_in}
+    synced: dict[int, dict[str, Unfilled]] = {}
     for cafe in cafes:
         assert cafe.id is not None
         once, reminders = _wanted_rows(
@@ -365,10 +403,111 @@ async def sync_cafe_outboxes(
         new += [p for p in [*once, *reminders] if p.dedupe_key not in known]
         if cafe.id in reminded:
             planned[cafe.id] = reminders
+        if cafe.id in unfilled_in:
+            synced[cafe.id], notices[cafe.id] = _unfilled_rows(
+                cafe,
+                institutions[cafe.institution_id],
+                invites_of_cafe.get(cafe.id, []),
+                notice_rows.get(cafe.id, []),
+                table=table,
+                calendar=calendars[cafe.institution_id],
+                remind_at=remind_at,
+                now=now,
+                zone=zone,
+            )
     # New rows go in here, in order; the sync then has nothing to insert and only updates or cancels the rows of
     # cafés that had reminders (a café without any is done: the sync of it would read back what was just added).
     await outbox.insert_new(session, new, now)
     await outbox.sync_many(session, ref_type="cafe", kinds=(REMINDER,), planned=planned, now=now)
+    # A notice waiting whose role is filled again, or whose lead is away now, goes; one planned anew goes in.
+    await outbox.sync_many(session, ref_type="cafe", kinds=(UNFILLED,), planned=notices, now=now)
+    return synced
+
+
+async def plan_lead_notices_again(
+    session: AsyncSession, institutions: Collection[int], *, now: datetime, zone: ZoneInfo
+) -> None:
+    """The coming cafés of `institutions` synced at once, by a command whose change of a lead's absence the
+    planner's next pass would see too late: a 'nobody can come' notice waiting to go out follows it now."""
+    if not institutions:
+        return
+    today = now.astimezone(zone).date()
+    cafes = (
+        await session.exec(
+            select(CafeSession)
+            .where(col(CafeSession.institution_id).in_(list(institutions)), col(CafeSession.day) >= today)
+            .order_by(col(CafeSession.day), col(CafeSession.id))
+        )
+    ).all()
+    if not cafes:
+        return
+    municipality = await queries.municipality(session)
+    await sync_cafe_outboxes(
+        session,
+        cafes,
+        table=await visit_store.routing_table(session, institutions=institutions),
+        calendars=await queries.work_calendars(session, institutions),
+        remind_at=municipality.reminder_time or "08:00",
+        now=now,
+        zone=zone,
+    )
+
+
+async def _with_current_absences(
+    session: AsyncSession, table: RoutingTable, institutions: set[int], today: date
+) -> RoutingTable:
+    """`table` with the absences of the `institutions`' leads as they are now, read after `lock_lead_notices`: a
+    planner pass reads its table once, before its chunks, and must not route a notice by an absence registered or
+    removed since (the command re-planned it at once, and would be undone)."""
+    await lock_lead_notices(session)
+    leads = {lead.staff_id for i in institutions for lead in table.leads.get(i, ())}
+    current = await queries.absences_of(session, leads, ending_from=today) if leads else {}
+    absences = {staff_id: found for staff_id, found in table.absences.items() if staff_id not in leads}
+    return replace(table, absences={**absences, **current})
+
+
+def _unfilled_rows(
+    cafe: CafeSession,
+    institution: Institution,
+    invites: list[CafeInvite],
+    found: list[Notification],
+    *,
+    table: RoutingTable,
+    calendar: WorkCalendar,
+    remind_at: str,
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[dict[str, Unfilled], list[outbox.Planned]]:
+    """The 'nobody can come' notice of each role nobody can come in, to the leads on the day it goes out (at the next
+    decent moment), and its rows. Not to a lead who was the role's only one asked and said no himself: he knows."""
+    assert cafe.id is not None
+    soon = late_reminder_instant(now, calendar, parse_hhmm(remind_at), zone)
+    starts = local_instant(cafe.day, parse_hhmm(cafe.start), zone)
+    leads_on_slack = [lead.staff_id for lead in table.leads.get(cafe.institution_id, ()) if lead.slack_id]
+
+    def draw(role: str) -> Callable[[LeadNotice, str, datetime], outbox.Planned]:
+        def row(to: LeadNotice, key: str, due: datetime) -> outbox.Planned:
+            reply = unfilled(cafe, institution, role, lead_notice_why(to, institution.name))
+            return _row(cafe, institution, UNFILLED, key, to.recipient.slack_id, reply, due)
+
+        return row
+
+    synced: dict[str, Unfilled] = {}
+    rows: list[outbox.Planned] = []
+    for role in unfilled_roles(invites):
+        asked = [i.staff_id for i in invites if i.role == role]
+        himself = asked[0] if len(asked) == 1 else None
+        synced[role], planned = plan_unfilled(
+            role,
+            f"cafe:{cafe.id}:{cafe.day.isoformat()}:unfilled:{role}",
+            cafe_leads_on(table, cafe.institution_id, soon.astimezone(zone).date(), leaving_out=himself),
+            found,
+            soon=soon if soon < starts else None,
+            nobody=Nobody.YOU_LEAD if leads_on_slack else Nobody.NO_LEAD,
+            draw=draw(role),
+        )
+        rows += planned
+    return synced, rows
 
 
 def _wanted_rows(
@@ -385,8 +524,8 @@ def _wanted_rows(
     now: datetime,
     zone: ZoneInfo,
 ) -> tuple[list[outbox.Planned], list[outbox.Planned]]:
-    """The café's rows that go out once (invitations, 'nobody can come') and are not `known` yet, and the
-    reminders it wants now. A known row that goes out once is left as it is: rendering it again was most of a
+    """The café's invitations, which go out once, not `known` yet, and the reminders it wants now ('nobody can
+    come': `_unfilled_rows`). A known row that goes out once is left as it is: rendering it again was most of a
     steady pass's work."""
     assert cafe.id is not None
     at = parse_hhmm(remind_at)
@@ -425,22 +564,6 @@ def _wanted_rows(
                 if due < starts:
                     reminders.append(
                         row(REMINDER, key, person.slack_id, reminder(cafe, institution, invites, names, why), due)
-                    )
-        for role in unfilled_roles(invites):
-            asked = [i.staff_id for i in invites if i.role == role]
-            for lead in table.leads.get(cafe.institution_id, ()):
-                if asked == [lead.staff_id] or not lead.slack_id:
-                    continue  # he is the consultant too and said no himself, with nobody else to ask: he knows
-                if soon < starts and f"{prefix}:unfilled:{role}:{lead.slack_id}" not in known:
-                    why = t("why.cafe.lead", institution=institution.name)
-                    once.append(
-                        row(
-                            UNFILLED,
-                            f"{prefix}:unfilled:{role}:{lead.slack_id}",
-                            lead.slack_id,
-                            unfilled(cafe, institution, role, why),
-                            soon,
-                        )
                     )
     return once, reminders
 

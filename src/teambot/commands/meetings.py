@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined
+from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined, plan_lead_notices_again
 from teambot.commands.notices import (
     MEETING_CANCELLED,
     MEETING_MOVED,
@@ -441,10 +441,10 @@ async def absence(ctx: Context, args: str) -> Reply:
         if Role.LEDER in staff.roles:
             # His count asks follow the absence now, not at the planner's next pass: one due in minutes would reach
             # him all the same, and count as reached, so his substitute would never be asked.
-            mine = await queries.institutions_of(session, staff)
-            await ask_counts_again(
-                session, [i.id for i in mine if i.id is not None], now=ctx.clock.now(), zone=ctx.zone
-            )
+            mine = [i.id for i in await queries.institutions_of(session, staff) if i.id is not None]
+            # So do the café's notices to the leads waiting to go out ('nobody can come').
+            await plan_lead_notices_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
+            await ask_counts_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
     if ctx.replan:
         for case_id in case_ids:
             await ctx.replan(case_id)

@@ -44,6 +44,9 @@ MESSAGES: dict[str, str] = {
     "why.visit.lead": "Du får denne besked, fordi du er leder for {institution}, som ikke har en kanal i teambot.",
     "why.visit.lead_of": "Du får denne besked, fordi du er leder for {institution}.",
     "why.cafe.lead": "Du får denne besked, fordi du er leder for {institution}.",
+    "why.cafe.lead_away": (
+        "Du får denne besked, fordi du er leder for {institution}, og ingen står i dit sted, mens du er fraværende."
+    ),
     "why.cafe.stand_in": "Du får denne besked, fordi du træder til for {name} ({role} for {institution}).",
     "why.cafe.district": (
         "Du får denne besked, fordi du er {role} i distriktet, og {institution} ikke har en fast {role}, der kan komme."
@@ -240,6 +243,17 @@ MESSAGES: dict[str, str] = {
     "cafe.declined": "❌ Du har meldt afbud til {cafe}.",
     "cafe.asking": "Jeg spørger {name} ({role}) i stedet.",
     "cafe.nobody_left": "Der er ingen anden {role} i distriktet at spørge, så lederen ({leads}) får besked.",
+    "cafe.nobody_left_told": "Der er ingen anden {role} i distriktet at spørge, så {told} får besked.",
+    "cafe.told_lead": "{name} (leder)",
+    "cafe.told_substitute": "{name} (stedfortræder for {lead})",
+    "cafe.told_away": "{name} (leder, fraværende uden stedfortræder)",
+    "cafe.nobody_left_told_before": (
+        "Der er ingen anden {role} i distriktet at spørge; ledelsen har allerede fået besked om, at ingen {role} kan "
+        "komme."
+    ),
+    "cafe.nobody_left_started": (
+        "Der er ingen anden {role} i distriktet at spørge, og caféen er begyndt, så der går ingen besked videre."
+    ),
     "cafe.nobody_left_you_lead": (
         "Der er ingen anden {role} i distriktet at spørge, og du er selv leder, så der går ingen besked videre."
     ),

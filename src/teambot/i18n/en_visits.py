@@ -45,6 +45,9 @@ MESSAGES: dict[str, str] = {
     "why.visit.lead": "You get this message because you lead {institution}, which has no channel in teambot.",
     "why.visit.lead_of": "You get this message because you lead {institution}.",
     "why.cafe.lead": "You get this message because you lead {institution}.",
+    "why.cafe.lead_away": (
+        "You get this message because you lead {institution} and nobody stands in for you while you are away."
+    ),
     "why.cafe.stand_in": "You get this message because you step in for {name} ({role} for {institution}).",
     "why.cafe.district": (
         "You get this message because you are a {role} in the district and {institution} has no fixed {role} "
@@ -245,6 +248,16 @@ MESSAGES: dict[str, str] = {
     "cafe.declined": "❌ You have declined {cafe}.",
     "cafe.asking": "I am asking {name} ({role}) instead.",
     "cafe.nobody_left": "There is no other {role} in the district to ask, so the lead ({leads}) is told.",
+    "cafe.nobody_left_told": "There is no other {role} in the district to ask, so {told} will be told.",
+    "cafe.told_lead": "{name} (lead)",
+    "cafe.told_substitute": "{name} (standing in for {lead})",
+    "cafe.told_away": "{name} (lead, away with nobody standing in)",
+    "cafe.nobody_left_told_before": (
+        "There is no other {role} in the district to ask; the leads have already been told that no {role} can come."
+    ),
+    "cafe.nobody_left_started": (
+        "There is no other {role} in the district to ask, and the café has begun: nobody else is told."
+    ),
     "cafe.nobody_left_you_lead": "There is no other {role} in the district to ask, and you are the lead: nobody else is told.",
     "cafe.nobody_left_no_lead": (
         "There is no other {role} in the district to ask, and there is no lead teambot can tell."

@@ -137,7 +137,7 @@ async def plan_cafes(db: Database, *, now: datetime, zone: ZoneInfo, chunk: int 
         calendars = await store.calendars(session)
         # Cafés moved off new closing days first: the new ones are then planned around their new days.
         moves = await cafe_store.move_off_closing_days(session, today=today, now=now, table=table, calendars=calendars)
-        await tell_cafe_moves(session, moves, table=table, now=now)
+        await tell_cafe_moves(session, moves, table=table, now=now, today=today)
         proposed = await cafe_store.propose(session, today=today, now=now, table=table, calendars=calendars)
         # An ask for counts not sent on its day (the bot was down) is not sent later: next month's asks again.
         await outbox.cancel_passed(session, ref_type=INSTITUTION, kinds=(COUNT_MISSING,), before=today, now=now)

@@ -82,6 +82,18 @@ async def lock_count_asks(session: AsyncSession) -> None:
         await session.exec(select(func.pg_advisory_xact_lock(COUNT_ASK_LOCK)))
 
 
+LEAD_NOTICE_LOCK = 0x63616666
+
+
+async def lock_lead_notices(session: AsyncSession) -> None:
+    """Serialise the plans of a café's 'nobody can come' notices (PostgreSQL) until the transaction ends, each of
+    which reads the leads' absences after taking it: a planner pass must not write a notice routed by an absence it
+    read before the command registering one re-planned it. SQLite runs one write transaction at a time already."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await session.exec(select(func.pg_advisory_xact_lock(LEAD_NOTICE_LOCK)))
+
+
 async def counted_months(
     session: AsyncSession, months: Sequence[date], *, since: date, institutions: Collection[int] | None = None
 ) -> dict[int, set[date]]:

@@ -1,0 +1,102 @@
+"""The småbørnscafé's 'nobody can come' notice to an institution's leads: who gets it, planned again at every sync
+(a lead's absence registered or removed before it goes out changes who), and the one sentence of the «Kan ikke»
+answer that says who that is, drawn from the same plan.
+
+Once the notice reached the leads (or may have: being posted, or Slack answered 500), nobody new is told about that
+role of that café day, and a row that may have reached its recipient is kept as it is (`outbox.Planned.kept`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from teambot.commands.visit_notices import lead_why
+from teambot.domain.cafe_leads import LeadNotice
+from teambot.domain.routing import Delivery
+from teambot.i18n import t
+from teambot.store import outbox
+from teambot.store.models import Notification
+
+
+class Nobody(StrEnum):
+    """Why the notice goes to nobody (new)."""
+
+    TOLD_BEFORE = "told_before"  # the leads were told of this role already (or may have been)
+    STARTED = "started"  # the café begins before the notice could go out
+    YOU_LEAD = "you_lead"  # the only lead on Slack is the one who declined, as the role's only one asked
+    NO_LEAD = "no_lead"  # the institution has no lead on Slack
+
+
+@dataclass(frozen=True)
+class Unfilled:
+    """The 'nobody can come' notice of one role of a café, as planned now."""
+
+    role: str
+    told: tuple[LeadNotice, ...]  # who gets it: new rows and rows still waiting to go out
+    nobody: Nobody | None = None  # when `told` is empty: why
+
+
+def plan_unfilled(
+    role: str,
+    stem: str,
+    notices: Sequence[LeadNotice],
+    found: Sequence[Notification],
+    *,
+    soon: datetime | None,
+    nobody: Nobody,
+    draw: Callable[[LeadNotice, str, datetime], outbox.Planned],
+) -> tuple[Unfilled, list[outbox.Planned]]:
+    """The notice's rows for one role: to each of `notices` (routed now), keyed `{stem}:{recipient}`, going out
+    `soon` (None: too late). `found`: the café's notice rows already in the outbox; `nobody`: why nobody is told when
+    `notices` is empty. A waiting row keeps its due time; `draw(to, key, due)` makes a row."""
+    mine = [row for row in found if row.dedupe_key.startswith(f"{stem}:")]
+    if soon is None:
+        return Unfilled(role, (), Nobody.STARTED), []
+    reached = [
+        row
+        for row in mine
+        if row.status == outbox.SENT or outbox.may_have_reached(row.status, row.attempts, row.last_error)
+    ]
+    planned = [outbox.Planned.kept(row) for row in reached if row.status != outbox.SENT]
+    reached_keys = {row.dedupe_key for row in reached}
+    waiting = {
+        row.dedupe_key: row for row in mine if row.status == outbox.PENDING and row.dedupe_key not in reached_keys
+    }
+    told: list[LeadNotice] = []
+    for to in notices:
+        key = f"{stem}:{to.recipient.slack_id}"
+        if key in reached_keys or (reached and key not in waiting):
+            continue  # once the leads were told, an absence changed since tells nobody new
+        row = waiting.get(key)
+        planned.append(draw(to, key, row.due_at if row is not None else soon))
+        told.append(to)
+    if told:
+        return Unfilled(role, tuple(told)), planned
+    return Unfilled(role, (), Nobody.TOLD_BEFORE if reached else nobody), planned
+
+
+def lead_notice_why(to: LeadNotice, institution: str) -> str:
+    """The why line of a café notice for the leads."""
+    if to.away:
+        return t("why.cafe.lead_away", institution=institution)
+    return lead_why(Delivery(to.recipient, "leder", to.on_behalf_of), institution, "why.cafe.lead")
+
+
+def who_is_told(unfilled: Unfilled, joined: Callable[[Sequence[str]], str]) -> str:
+    """The «Kan ikke» answer's last sentence when nobody of the role is left to ask: who gets the notice, as planned,
+    or why nobody does."""
+    role = unfilled.role
+    if unfilled.nobody is not None:
+        return t(f"cafe.nobody_left_{unfilled.nobody.value}", role=role)
+    if all(to.on_behalf_of is None and not to.away for to in unfilled.told):
+        return t("cafe.nobody_left", role=role, leads=", ".join(to.recipient.name for to in unfilled.told))
+    names = [
+        t("cafe.told_substitute", name=to.recipient.name, lead=to.on_behalf_of.name)
+        if to.on_behalf_of is not None
+        else t("cafe.told_away" if to.away else "cafe.told_lead", name=to.recipient.name)
+        for to in unfilled.told
+    ]
+    return t("cafe.nobody_left_told", role=role, told=joined(names))
