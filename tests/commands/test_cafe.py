@@ -39,10 +39,13 @@ from helpers_visits import (
     visit_roster,
 )
 from teambot.commands import Reply
+from teambot.commands.cafe_notices import sync_cafe_outbox
 from teambot.commands.messenger import DeliveryError
 from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
 from teambot.scheduler.visits import plan_visits
+from teambot.store import queries
+from teambot.store import visits as visit_store
 from teambot.store.cafe import stand_in_counts
 from teambot.store.db import Database
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Notification, Staff, Visit
@@ -932,6 +935,31 @@ async def test_kan_ikke_again_after_the_leads_were_told_names_nobody_who_is_not_
     )
     await run.until(datetime(2027, 1, 8, 17, 0))
     assert told_nobody_can_come(sent_so_far(run)) == [(KARSTEN, AS_LEAD)]
+
+
+async def test_a_planner_pass_that_read_its_table_before_an_absence_leaves_the_notice_rerouted(
+    run: VisitRunner,
+) -> None:
+    """A planner pass reads the routing table once, before it syncs the cafés chunk by chunk. Karsten registers an
+    absence in between, with Sofie standing in, which reroutes the waiting notice to her at once: the chunk's sync
+    routes it by the absences as they are when it runs, and does not give it back to him."""
+    run.clock.set(datetime(2027, 1, 4, 20, 0))
+    await rasmus_declines(run)
+    async with run.db.read() as session:
+        table = await visit_store.routing_table(session)
+    await run(KARSTEN, "/teambot fravær 2027-01-05 2027-01-08 Sofie Lund")
+    [cafe] = await cafes(run.db)
+    async with run.db.write() as session:
+        await sync_cafe_outbox(
+            session,
+            cafe,
+            table=table,
+            calendar=await queries.work_calendar(session, cafe.institution_id),
+            remind_at="08:00",
+            now=run.clock.now(),
+            zone=COPENHAGEN,
+        )
+    assert [r.recipient for r in await rows(run.db, "cafe.unfilled", status="pending")] == [SOFIE]
 
 
 async def test_a_role_filled_again_before_nobody_can_come_goes_out_cancels_it(

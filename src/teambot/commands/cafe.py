@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.cafe_leads import Unfilled, who_is_told
+from teambot.commands.cafe_leads import Unfilled
 from teambot.commands.cafe_notices import (
     COUNT_MISSING,
     ask_counts_again,
@@ -391,9 +391,27 @@ async def decline(ctx: Context, value: str) -> Reply:
         return Reply(text, replace_original=True)
     if chosen is not None:
         return Reply(f"{text} {t('cafe.asking', name=chosen.name, role=invite.role)}", replace_original=True)
+    if unfilled is None:
+        return Reply(text, replace_original=True)  # someone of her profession is still coming or asked
     # Who is told that nobody can come, as the sync just planned it.
-    assert unfilled is not None  # nobody of the role is coming or asked: the sync planned its notice
-    return Reply(f"{text} {who_is_told(unfilled, joined)}", replace_original=True)
+    return Reply(f"{text} {_who_is_told(unfilled)}", replace_original=True)
+
+
+def _who_is_told(unfilled: Unfilled) -> str:
+    """The «Kan ikke» answer's last sentence when nobody of the role is left to ask: who gets the notice, as planned,
+    or why nobody does."""
+    role = unfilled.role
+    if unfilled.nobody is not None:
+        return t(f"cafe.nobody_left_{unfilled.nobody.value}", role=role)
+    if all(to.on_behalf_of is None and not to.away for to in unfilled.told):
+        return t("cafe.nobody_left", role=role, leads=", ".join(to.recipient.name for to in unfilled.told))
+    names = [
+        t("cafe.told_substitute", name=to.recipient.name, lead=to.on_behalf_of.name)
+        if to.on_behalf_of is not None
+        else t("cafe.told_away" if to.away else "cafe.told_lead", name=to.recipient.name)
+        for to in unfilled.told
+    ]
+    return t("cafe.nobody_left_told", role=role, told=joined(names))
 
 
 async def _replacement(session: AsyncSession, invite: CafeInvite) -> str | None:

@@ -1,6 +1,6 @@
 """The småbørnscafé's 'nobody can come' notice to an institution's leads: who gets it, planned again at every sync
-(a lead's absence registered or removed before it goes out changes who), and the one sentence of the «Kan ikke»
-answer that says who that is, drawn from the same plan.
+(a lead's absence registered or removed before it goes out changes who). The «Kan ikke» answer names who from the
+same plan (`Unfilled`).
 
 Once the notice reached the leads (or may have: being posted, or Slack answered 500), nobody new is told about that
 role of that café day, and a row that may have reached its recipient is kept as it is (`outbox.Planned.kept`).
@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from teambot.commands.visit_notices import lead_why
 from teambot.domain.cafe_leads import LeadNotice
+from teambot.domain.roles import Role
 from teambot.domain.routing import Delivery
 from teambot.i18n import t
 from teambot.store import outbox
@@ -82,21 +83,4 @@ def lead_notice_why(to: LeadNotice, institution: str) -> str:
     """The why line of a café notice for the leads."""
     if to.away:
         return t("why.cafe.lead_away", institution=institution)
-    return lead_why(Delivery(to.recipient, "leder", to.on_behalf_of), institution, "why.cafe.lead")
-
-
-def who_is_told(unfilled: Unfilled, joined: Callable[[Sequence[str]], str]) -> str:
-    """The «Kan ikke» answer's last sentence when nobody of the role is left to ask: who gets the notice, as planned,
-    or why nobody does."""
-    role = unfilled.role
-    if unfilled.nobody is not None:
-        return t(f"cafe.nobody_left_{unfilled.nobody.value}", role=role)
-    if all(to.on_behalf_of is None and not to.away for to in unfilled.told):
-        return t("cafe.nobody_left", role=role, leads=", ".join(to.recipient.name for to in unfilled.told))
-    names = [
-        t("cafe.told_substitute", name=to.recipient.name, lead=to.on_behalf_of.name)
-        if to.on_behalf_of is not None
-        else t("cafe.told_away" if to.away else "cafe.told_lead", name=to.recipient.name)
-        for to in unfilled.told
-    ]
-    return t("cafe.nobody_left_told", role=role, told=joined(names))
+    return lead_why(Delivery(to.recipient, Role.LEDER.value, to.on_behalf_of), institution, "why.cafe.lead")
