@@ -48,9 +48,8 @@ async def plan_digests(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
         today = await _planning_day(session, now=now, zone=zone)
         if today is None:
             return 0
-        leads = await _leads_on(session, today)
     async with db.write() as session:
-        return await _sync(session, leads, today, now=now, zone=zone)
+        return await _sync(session, today, now=now, zone=zone)
 
 
 async def replan_digests(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -> None:
@@ -60,7 +59,7 @@ async def replan_digests(session: AsyncSession, *, now: datetime, zone: ZoneInfo
     meanwhile and what the reply reads of them afterwards is what goes out."""
     today = await _planning_day(session, now=now, zone=zone)
     if today is not None:
-        await _sync(session, await _leads_on(session, today), today, now=now, zone=zone)
+        await _sync(session, today, now=now, zone=zone)
 
 
 async def _planning_day(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -> date | None:
@@ -114,11 +113,14 @@ def _recipients(found: _Leads, day: date, had_own: set[int]) -> dict[int, str | 
     }
 
 
-async def _sync(session: AsyncSession, found: _Leads, today: date, *, now: datetime, zone: ZoneInfo) -> int:
-    """Plan today's digests (today is the digest day); the number planned or gone out."""
+async def _sync(session: AsyncSession, today: date, *, now: datetime, zone: ZoneInfo) -> int:
+    """Plan today's digests (today is the digest day); the number planned or gone out. The leads and their absences
+    are read after the day's rows are locked: read before, a pass would write back what a `/teambot fravær` that
+    committed meanwhile had rerouted (reviewer-106)."""
     due_at = max(local_instant(today, DIGEST_TIME, zone), now)
     sent = 0
     gone = _gone_out(await _digests_of(session, today))
+    found = await _leads_on(session, today)
     by_lead = {lead.id or 0: lead for lead in found.leads}
     planned: dict[int, list[outbox.Planned]] = {
         lead_id: [] if to is None else [_plan(by_lead[lead_id], to, found.codes, due_at=due_at, day=today)]
