@@ -1,7 +1,7 @@
 """`/teambot overblik` for the whole municipality over HTTP, versus the raw indexed SQL aggregate it needs, run in
-this process on the same database: ratings (all, and those of days asked for) and goals met per institution for the
-quarter, active cases and goals per institution, meetings per institution by outcome. The quarter is the current
-one, as the lead would ask."""
+this process on the same database: ratings (all, and those of days asked for, less those of days that are not
+working days) and goals met per institution for the quarter, active cases and goals per institution, meetings per
+institution by outcome. The quarter is the current one, as the lead would ask."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bench.harness import Harness, lead_of, today
 from bench.http_load import Command, drive
 from bench.report import Result
 from bench.servers import Server
+from teambot.domain.calendar import DateRange, WorkCalendar
 from teambot.domain.monitoring import quarter_of
 from teambot.store.db import Database
 from teambot.testing.generate import Size
@@ -29,6 +30,11 @@ AGGREGATE = [
               sum(CASE WHEN r.value >= 3 THEN 1 ELSE 0 END)
        FROM rating r JOIN goal g ON g.id = r.goal_id JOIN child_case c ON c.id = g.case_id
        WHERE r.day BETWEEN :start AND :end GROUP BY c.institution_id""",
+    # Ratings of days that are not working days (weekends, holidays: the shared calendar's), taken out of the
+    # completeness per institution and day.
+    """SELECT c.institution_id, r.day, count(*)
+       FROM rating r JOIN goal g ON g.id = r.goal_id JOIN child_case c ON c.id = g.case_id
+       WHERE r.day IN :closed GROUP BY c.institution_id, r.day""",
     """SELECT c.institution_id, count(DISTINCT c.id), count(*)
        FROM goal g JOIN child_case c ON c.id = g.case_id
        WHERE c.status = 'active' AND g.active GROUP BY c.institution_id""",
@@ -40,11 +46,16 @@ AGGREGATE = [
 
 async def raw_aggregate(url: str, start: date, end: date) -> float:
     db = Database(url)
+    closed = [day for day in DateRange(start, end).days() if not WorkCalendar().is_working_day(day)]
     async with db.read() as session:
         connection = await session.connection()
         started = time.perf_counter()
         for sql in AGGREGATE:
             query = text(sql)
+            if ":closed" in sql:
+                query = query.bindparams(bindparam("closed", type_=Date, expanding=True))
+                rows = (await connection.execute(query, {"closed": closed})).all()
+                continue  # none on generated data: ratings are of working days only
             if ":start" in sql:
                 query = query.bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date))
                 rows = (await connection.execute(query, {"start": start, "end": end})).all()

@@ -18,7 +18,7 @@ from teambot.domain.monitoring import InstitutionFigures
 from teambot.reports.monitoring_csv import monitoring_csv
 from teambot.scheduler.planner import plan_case
 from teambot.store.db import Database
-from teambot.store.models import Case, Goal, Rating
+from teambot.store.models import Case, ClosingPeriod, Goal, Rating
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import LEAD, PAEDAGOG, load_small_roster
 
@@ -66,6 +66,37 @@ async def test_the_lead_sees_the_quarters_figures(db: Database, clock: FakeClock
     )
     assert lines[2].startswith("*Hele kommunen*: 1 forløb · 2 mål")
     assert "AK12" not in reply.text  # aggregated: no child appears
+
+
+async def test_ratings_of_days_closed_afterwards_do_not_take_completeness_past_100_percent(
+    db: Database, clock: FakeClock
+) -> None:
+    """Every working day rated, then the institution enters a closing week that had been rated: those days are no
+    longer expected, and their ratings are not counted as asked for either (it read 119 % before)."""
+    clock.set(datetime(2027, 2, 11, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        for goal in (await session.exec(select(Goal))).all():
+            day = date(2027, 2, 11)
+            while day <= date(2027, 3, 31):
+                if day.weekday() < 5 and day not in {date(2027, 3, 25), date(2027, 3, 26), date(2027, 3, 29)}:
+                    session.add(
+                        Rating(
+                            goal_id=goal.id or 0,
+                            day=day,
+                            value=3,
+                            rated_by=case.paedagog_id,
+                            rated_at=datetime(2027, 1, 1, tzinfo=UTC),
+                        )
+                    )
+                day += timedelta(days=1)
+        session.add(ClosingPeriod(institution_id=case.institution_id, start=date(2027, 3, 1), end=date(2027, 3, 5)))
+    clock.set(datetime(2027, 3, 31, 15, 0))
+
+    reply = await Runner(db, clock)(LEAD, "/teambot overblik")
+
+    assert "registreret 100 % · mål nået 100 %" in reply.text.splitlines()[1]
 
 
 async def test_only_leads_get_the_overview(db: Database, clock: FakeClock) -> None:
