@@ -38,12 +38,12 @@ from helpers_visits import (
     rows,
     visit_roster,
 )
-from teambot.commands import Reply
+from teambot.commands import Reply, cafe_notices
 from teambot.commands.cafe_notices import sync_cafe_outbox
 from teambot.commands.messenger import DeliveryError
 from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date
-from teambot.scheduler.visits import plan_visits
+from teambot.scheduler.visits import plan_cafes, plan_visits
 from teambot.store import queries
 from teambot.store import visits as visit_store
 from teambot.store.cafe import stand_in_counts
@@ -51,6 +51,7 @@ from teambot.store.db import Database
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Notification, Staff, Visit
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.database import postgres_url
 
 CAFE_DAY = date(2027, 2, 15)
 COUNTS = {"MAR": {"2027-01": 3, "2027-02": 4}, "BIR": {"2027-03": 5}, "SOL": {"2027-04": 2}}
@@ -971,6 +972,44 @@ async def test_a_role_filled_again_before_nobody_can_come_goes_out_cancels_it(
     value = button_value(await invitation(run, RASMUS), "cafe_no")
     await run.press(RASMUS, "cafe_no", value)
     await run.press(RASMUS, "cafe_yes", value)
+    sent = await run.until(datetime(2027, 1, 5, 17, 0))
+    assert told_nobody_can_come(sent) == []
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_a_planner_pass_that_read_the_invitations_before_a_deltager_leaves_the_notice_cancelled(
+    run: VisitRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL, Monday 20.00. Rasmus declines (the notice to Karsten would go out on Tuesday at 08.00); a planner
+    pass's chunk then reads the café's invitations, and while it goes on Rasmus says Deltager, which cancels the
+    notice. The pass must not set it pending again from what it read before: Karsten would be told that nobody can
+    come though Rasmus is coming (reviewer: the chunk read the invitations before `lock_lead_notices`, and the
+    answer's sync did not take it)."""
+    run.clock.set(datetime(2027, 1, 4, 20, 0))
+    value = button_value(await invitation(run, RASMUS), "cafe_no")
+    await run.press(RASMUS, "cafe_no", value)
+    assert [r.recipient for r in await rows(run.db, "cafe.unfilled", status="pending")] == [KARSTEN]
+
+    real_read = cafe_notices.invites_of_sessions
+    pass_has_read, release = asyncio.Event(), asyncio.Event()
+
+    async def invites_of_sessions(session: Any, ids: Any) -> Any:
+        found = await real_read(session, ids)
+        if not pass_has_read.is_set():
+            pass_has_read.set()  # the pass's chunk: invitations read, its transaction open
+            await release.wait()
+        return found
+
+    monkeypatch.setattr(cafe_notices, "invites_of_sessions", invites_of_sessions)
+    planner = asyncio.create_task(plan_cafes(run.db, now=run.clock.now(), zone=COPENHAGEN))
+    await asyncio.wait_for(pass_has_read.wait(), timeout=20)
+    answer = asyncio.create_task(run.press(RASMUS, "cafe_yes", value))
+    await asyncio.sleep(1.0)  # the answer has committed, or waits for the pass's lock
+    release.set()
+    _, reply = await asyncio.wait_for(asyncio.gather(planner, answer), timeout=20)
+    assert reply.text.startswith("✅ Du deltager i småbørnscaféen i Vuggestuen Mariehønen")
+
+    assert await rows(run.db, "cafe.unfilled", status="pending") == []
     sent = await run.until(datetime(2027, 1, 5, 17, 0))
     assert told_nobody_can_come(sent) == []
 

@@ -340,6 +340,10 @@ async def sync_cafe_outboxes(
             await session.exec(select(Institution).where(col(Institution.id).in_({c.institution_id for c in cafes})))
         ).all()
     }
+    # Before the invitations are read, and held until the caller commits: an answer («Deltager», «Kan ikke») syncs
+    # its café under the same lock, so a pass that read the invitations before it cannot write back the notice the
+    # answer cancelled (or cancel the one it planned). The leads' absences are read after it too.
+    await lock_lead_notices(session)
     invites_of_cafe = await invites_of_sessions(session, ids)
     every_invite = [i for invites in invites_of_cafe.values() for i in invites]
     people = {i.staff_id for i in every_invite} | {i.stands_in_for for i in every_invite if i.stands_in_for}
@@ -456,10 +460,9 @@ async def plan_lead_notices_again(
 async def _with_current_absences(
     session: AsyncSession, table: RoutingTable, institutions: set[int], today: date
 ) -> RoutingTable:
-    """`table` with the absences of the `institutions`' leads as they are now, read after `lock_lead_notices`: a
-    planner pass reads its table once, before its chunks, and must not route a notice by an absence registered or
+    """`table` with the absences of the `institutions`' leads as they are now (the caller holds `lock_lead_notices`):
+    a planner pass reads its table once, before its chunks, and must not route a notice by an absence registered or
     removed since (the command re-planned it at once, and would be undone)."""
-    await lock_lead_notices(session)
     leads = {lead.staff_id for i in institutions for lead in table.leads.get(i, ())}
     current = await queries.absences_of(session, leads, ending_from=today) if leads else {}
     absences = {staff_id: found for staff_id, found in table.absences.items() if staff_id not in leads}

@@ -86,9 +86,11 @@ LEAD_NOTICE_LOCK = 0x63616666
 
 
 async def lock_lead_notices(session: AsyncSession) -> None:
-    """Serialise the plans of a café's 'nobody can come' notices (PostgreSQL) until the transaction ends, each of
-    which reads the leads' absences after taking it: a planner pass must not write a notice routed by an absence it
-    read before the command registering one re-planned it. SQLite runs one write transaction at a time already."""
+    """Serialise the syncs of cafés' outboxes (PostgreSQL) until the transaction ends, each of which reads the
+    invitations and the leads' absences after taking it: a planner pass must not write a 'nobody can come' notice
+    planned from an answer or an absence it read before the command changing it («Deltager», «Kan ikke», `/teambot
+    fravær`) re-planned it. Taken after the rows a command locks (the café's, the day's digest rows), before
+    `lock_count_asks`. SQLite runs one write transaction at a time already."""
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await session.exec(select(func.pg_advisory_xact_lock(LEAD_NOTICE_LOCK)))
