@@ -1048,6 +1048,61 @@ async def test_nobody_can_come_slack_may_have_posted_stays_with_its_lead_when_he
     assert [(r.recipient, r.status) for r in await rows(run.db, "cafe.unfilled")] == [(KARSTEN, "sent")]
 
 
+def refused_to_karsten(run: VisitRunner) -> list[str]:
+    """Slack refuses the 'nobody can come' notice to Karsten for good (his account is deactivated): nothing is posted.
+    Whom it was refused to, as it happens."""
+    send = run.messenger.send
+    refused: list[str] = []
+
+    async def refusing(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == KARSTEN and reply.text.startswith(NOBODY_CAN_COME):
+            refused.append(recipient)
+            raise DeliveryError("account_inactive", permanent=True)
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = refusing  # type: ignore[method-assign]
+    return refused
+
+
+async def test_nobody_can_come_slack_refused_for_good_goes_to_the_substitute_of_an_absence_registered_later(
+    db: Database, clock: FakeClock
+) -> None:
+    """Slack refuses the notice to Karsten for good: it reached nobody. His absence with Sofie standing in is then
+    registered (in the roster: he is not on Slack now): she gets it, on his behalf (before: the refused row counted as
+    'may have reached him', and nobody was told)."""
+    run, raw = await cafe_roster(db, clock)
+    refused = refused_to_karsten(run)
+    await rasmus_declines(run)
+    await run.dispatcher.dispatch_due()
+    assert refused == [KARSTEN]
+    next(p for p in raw["staff"] if p["id"] == KARSTEN)["absences"] = [
+        {"from": "2027-01-04", "to": "2027-01-08", "substitute": SOFIE}
+    ]
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+    sent = await run.until(datetime(2027, 1, 5, 17, 0))
+    assert told_nobody_can_come(sent) == [(SOFIE, FOR_KARSTEN)]
+
+
+async def test_kan_ikke_after_slack_refused_nobody_can_come_for_good_does_not_say_the_leads_were_told(
+    run: VisitRunner,
+) -> None:
+    """Slack refuses the notice to Karsten, Mariehønen's only lead, for good. Rasmus says Deltager and then Kan ikke
+    again: the answer says the message could not be delivered, not that the leadership was told (before: "ledelsen
+    har allerede fået besked"), and nothing more is tried to Karsten."""
+    refused = refused_to_karsten(run)
+    await rasmus_declines(run)
+    await run.dispatcher.dispatch_due()
+    assert refused == [KARSTEN]
+    value = button_value(await invitation(run, RASMUS), "cafe_yes")
+    await run.press(RASMUS, "cafe_yes", value)
+    assert (await run.press(RASMUS, "cafe_no", value)).text == (
+        NOBODY_LEFT + ", og Slack kunne ikke levere beskeden om det til ledelsen."
+    )
+    sent = await run.until(datetime(2027, 1, 8, 17, 0))
+    assert told_nobody_can_come(sent) == []
+    assert refused == [KARSTEN]
+
+
 async def test_a_move_off_a_closing_day_is_told_to_an_absent_lead_s_substitute(db: Database, clock: FakeClock) -> None:
     """Karsten is away on 6 January, when the 15th becomes a closing day, with Sofie standing in: she is told of the
     move and reminded of the parents, on his behalf; he hears of it only as one invited (asked again)."""

@@ -311,7 +311,7 @@ async def test_permanent_error_fails_the_row_and_tells_the_lead(
     stats = await dispatcher.dispatch_due()
     assert (stats.sent, stats.failed, stats.rerouted) == (2, 1, 1)
     [failed] = [r for r in await notifications(db) if r.status == "failed"]
-    assert failed.recipient == PAEDAGOG and failed.last_error == "user_not_found"
+    assert failed.recipient == PAEDAGOG and failed.last_error == "refused: user_not_found"
 
     [notice] = await notifications(db, kind="notice.rerouted")
     assert notice.recipient == LEAD and notice.status == "pending"

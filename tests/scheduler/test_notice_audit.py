@@ -313,6 +313,60 @@ async def test_a_friday_digest_slack_may_have_posted_is_not_rerouted_by_an_absen
     ]
 
 
+async def test_a_friday_digest_slack_refused_for_good_goes_to_the_substitute_of_an_absence_registered_after(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Slack refuses Karsten's digest for good (channel_not_found): nothing was posted. He then registers the day away
+    # with Ali: the reply says Ali gets it, and he does (before: the refused row counted as gone out, and nobody got
+    # the week).
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", error="channel_not_found")
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
+    assert (await dispatcher.dispatch_due()).failed == 1
+
+    clock.advance(minutes=1)
+    reply = await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    assert "Ali Hassan får din fredagsstatus" in reply.text
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+
+    assert [post.channel for post in delivered(fake_slack)] == [SUBSTITUTE]
+
+
+async def test_a_friday_digest_slack_may_have_posted_and_then_not_drawn_is_not_given_to_a_substitute_after(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slack posts Karsten's digest and answers 500; at the retry the look cannot tell (Slack answers 500 again) and the
+    # week cannot be drawn (a bug): the row fails, and he may have the digest all the same. An absence he registers
+    # then gives Ali no second one (before: the failed draw's reason said nothing was posted).
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", status=500, posted=True)
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
+    assert (await dispatcher.dispatch_due()).retried == 1
+
+    real = teambot.scheduler.digest.week_for_digest
+    broken = [True]
+
+    async def broken_once(*args: Any, **kwargs: Any) -> Any:
+        if broken.pop() if broken else False:
+            raise KeyError("week")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(teambot.scheduler.digest, "week_for_digest", broken_once)
+    fake_slack.fail("conversations.history", status=500, times=3)
+    clock.advance(minutes=1)
+    assert (await dispatcher.dispatch_due()).failed == 1
+
+    clock.advance(minutes=1)
+    await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+
+    assert [post.channel for post in delivered(fake_slack)] == [LEAD]
+
+
 async def test_a_friday_digest_whose_draw_fails_for_a_moment_is_delivered_later_that_day(
     db: Database,
     clock: FakeClock,

@@ -427,6 +427,31 @@ async def test_an_absence_registered_after_the_parents_notice_may_have_posted_se
     assert [r for r, m, _ in run.messenger.sent if MAR_NOTICE in m.text] == [KARSTEN]
 
 
+async def test_an_absence_registered_after_slack_refused_the_parents_notice_for_good_hands_it_to_the_substitute(
+    run: VisitRunner,
+) -> None:
+    """Slack refuses Mariehønen's notice to Karsten on 14 January for good (channel_not_found): nothing was posted, so
+    the parents have not been told. He registers the day on away with Sofie: she gets the text (before: the refused
+    row counted as "may have reached him", and nobody got it)."""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    send = run.messenger.send
+    refused: list[str] = []
+
+    async def refusing(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == KARSTEN and MAR_NOTICE in reply.text:
+            refused.append(recipient)
+            raise DeliveryError("channel_not_found", permanent=True)
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = refusing  # type: ignore[method-assign]
+    await run.until(datetime(2027, 1, 14, 8, 0))
+    assert refused == [KARSTEN]
+    await run(KARSTEN, "/teambot fravær 2027-01-14 2027-01-28 Sofie Lund")
+    sent = await run.until(datetime(2027, 1, 27, 17, 0))
+    assert [r for r, m in sent if MAR_NOTICE in m.text] == [SOFIE]
+    assert refused == [KARSTEN]
+
+
 async def test_a_visit_moved_back_to_a_day_whose_notice_may_have_posted_tells_the_parents_through_the_substitute(
     run: VisitRunner,
 ) -> None:

@@ -3,7 +3,9 @@
 same plan (`Unfilled`).
 
 Once the notice reached the leads (or may have: being posted, or Slack answered 500), nobody new is told about that
-role of that café day, and a row that may have reached its recipient is kept as it is (`outbox.Planned.kept`).
+role of that café day, and a row that may have reached its recipient is kept as it is (`outbox.Planned.kept`). One
+Slack refused for good reached nobody: it tells nobody it was told, and its recipient is not named as told again
+(its key is spent, and Slack would refuse him again); whoever else the notice goes to now is told.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Nobody(StrEnum):
     STARTED = "started"  # the café begins before the notice could go out
     YOU_LEAD = "you_lead"  # the only lead on Slack is the one who declined, as the role's only one asked
     NO_LEAD = "no_lead"  # the institution has no lead on Slack
+    REFUSED = "refused"  # Slack refused the notice for good to each lead it goes to
 
 
 @dataclass(frozen=True)
@@ -66,17 +69,22 @@ def plan_unfilled(
     waiting = {
         row.dedupe_key: row for row in mine if row.status == outbox.PENDING and row.dedupe_key not in reached_keys
     }
+    refused = {row.dedupe_key for row in mine if row.status == outbox.FAILED and row.dedupe_key not in reached_keys}
     told: list[LeadNotice] = []
     for to in notices:
         key = f"{stem}:{to.recipient.slack_id}"
         if key in reached_keys or (reached and key not in waiting):
             continue  # once the leads were told, an absence changed since tells nobody new
+        if key in refused:
+            continue  # Slack refused it to him for good: nothing more goes to him, and he is not named
         row = waiting.get(key)
         planned.append(draw(to, key, row.due_at if row is not None else soon))
         told.append(to)
     if told:
         return Unfilled(role, tuple(told)), planned
-    return Unfilled(role, (), Nobody.TOLD_BEFORE if reached else nobody), planned
+    if reached:
+        return Unfilled(role, (), Nobody.TOLD_BEFORE), planned
+    return Unfilled(role, (), Nobody.REFUSED if notices else nobody), planned
 
 
 def lead_notice_why(to: LeadNotice, institution: str) -> str:

@@ -260,6 +260,9 @@ MESSAGES: dict[str, str] = {
     "cafe.nobody_left_no_lead": (
         "Der er ingen anden {role} i distriktet at spørge, og der er ingen leder, teambot kan give besked."
     ),
+    "cafe.nobody_left_refused": (
+        "Der er ingen anden {role} i distriktet at spørge, og Slack kunne ikke levere beskeden om det til ledelsen."
+    ),
     "cafe.already_declined": "Du har allerede meldt afbud. Intet er gemt.",
     "cafe.already_replaced": (
         "Du har meldt afbud, og {name} er spurgt i stedet. Tal med lederen, hvis du alligevel kan komme. Intet er gemt."

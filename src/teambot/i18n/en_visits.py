@@ -262,6 +262,10 @@ MESSAGES: dict[str, str] = {
     "cafe.nobody_left_no_lead": (
         "There is no other {role} in the district to ask, and there is no lead teambot can tell."
     ),
+    "cafe.nobody_left_refused": (
+        "There is no other {role} in the district to ask, and Slack could not deliver the message about it to the "
+        "leads."
+    ),
     "cafe.already_declined": "You have already declined. Nothing was saved.",
     "cafe.already_replaced": (
         "You declined, and {name} has been asked instead. Talk to the lead if you can come after all. "

@@ -352,7 +352,10 @@ class Dispatcher:
             stats.retried += 1
         else:
             maybe_posted = earlier_unsure or not exc.refused
-            await self._finish(row, outbox.FAILED, error=exc.reason, maybe_posted=maybe_posted)
+            # Marked when nothing can have been posted, as a refused retry is: a planner reading the row
+            # (`outbox.may_have_reached`) then hands the message to someone else instead of counting it as told.
+            error = exc.reason if maybe_posted else f"{REFUSED}{exc.reason}"
+            await self._finish(row, outbox.FAILED, error=error, maybe_posted=maybe_posted)
             stats.failed += 1
             if await self._reroute(row, exc.reason):
                 stats.rerouted += 1
@@ -375,7 +378,9 @@ class Dispatcher:
                 await self._retry_at(row, self.clock.now() + outbox.backoff(row.attempts), error)
                 stats.retried += 1
                 return
-        await self._finish(row, outbox.FAILED, error=reason, maybe_posted=earlier_unsure)
+        # Settled unsent while an earlier attempt may have posted: that reason stays, so the row still may have reached.
+        error = row.last_error if earlier_unsure and row.last_error else reason
+        await self._finish(row, outbox.FAILED, error=error, maybe_posted=earlier_unsure)
         stats.failed += 1
 
     async def _wait_as_asked(self, row: Notification, seconds: float, reason: str, stats: DispatchStats) -> None:

@@ -281,7 +281,8 @@ async def _locked_again(session: AsyncSession, rows: list[Notification]) -> list
 def may_have_reached(status: str, attempts: int, last_error: str | None) -> bool:
     """Whether a row not sent may have reached its recipient all the same: it is being posted, an attempt may have
     posted it (no look since to settle it), or it was cancelled since while unsure (`CANCELLED_UNSURE`). A planner
-    must not hand such a message to someone else."""
+    must not hand such a message to someone else. One failed for good reached nobody when its reason says nothing
+    was posted (Slack refused it, and no earlier attempt may have posted: the dispatcher marks it `REFUSED`)."""
     if status == SENDING:
         return True
     if status == CANCELLED:
