@@ -67,22 +67,26 @@ async def counts_of(session: AsyncSession, institution_id: int) -> dict[date, in
     return {r.month: r.children for r in rows}
 
 
-# The key of the PostgreSQL advisory lock the syncs of the monthly count ask take ("cafe" in ASCII).
+# The keys of the PostgreSQL advisory locks of the monthly count ask's syncs and of the cafés' outbox syncs ("cafe",
+# "caff" in ASCII).
 COUNT_ASK_LOCK = 0x63616665
+LEAD_NOTICE_LOCK = 0x63616666
+
+
+async def _advisory_xact_lock(session: AsyncSession, key: int) -> None:
+    """Take the PostgreSQL advisory lock `key` until the transaction ends. SQLite runs one write transaction at a time
+    already."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await session.exec(select(func.pg_advisory_xact_lock(key)))
 
 
 async def lock_count_asks(session: AsyncSession) -> None:
     """Serialise the syncs of the count ask (PostgreSQL) until the transaction ends: a pass that has read the counts
     must not write its older months over the ask a command just narrowed. Not the planner's lock
     (`visits.lock_planning`), which a pass holds while it plans the whole årshjul: a command registering a count
-    waits only for another sync of the ask, which is the last step of its transaction. SQLite runs one write
-    transaction at a time already."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await session.exec(select(func.pg_advisory_xact_lock(COUNT_ASK_LOCK)))
-
-
-LEAD_NOTICE_LOCK = 0x63616666
+    waits only for another sync of the ask, which is the last step of its transaction."""
+    await _advisory_xact_lock(session, COUNT_ASK_LOCK)
 
 
 async def lock_lead_notices(session: AsyncSession) -> None:
@@ -90,10 +94,8 @@ async def lock_lead_notices(session: AsyncSession) -> None:
     invitations and the leads' absences after taking it: a planner pass must not write a 'nobody can come' notice
     planned from an answer or an absence it read before the command changing it («Deltager», «Kan ikke», `/teambot
     fravær`) re-planned it. Taken after the rows a command locks (the café's, the day's digest rows), before
-    `lock_count_asks`. SQLite runs one write transaction at a time already."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await session.exec(select(func.pg_advisory_xact_lock(LEAD_NOTICE_LOCK)))
+    `lock_count_asks`."""
+    await _advisory_xact_lock(session, LEAD_NOTICE_LOCK)
 
 
 async def counted_months(
