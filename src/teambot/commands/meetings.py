@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined, plan_lead_notices_again
+from teambot.commands.digests import digest_recipients, replan_digests
 from teambot.commands.notices import (
     MEETING_CANCELLED,
     MEETING_MOVED,
@@ -493,8 +494,6 @@ async def _lead_messages(
     substitute (or to nobody): not one gone out, nor to a co-lead here that day, whose own shows his institutions."""
     if Role.LEDER not in staff.roles:
         return []
-    from teambot.scheduler.digest import digest_recipients  # here: the digest draws with the commands package
-
     to = await digest_recipients(session, staff, start, end, now=ctx.clock.now(), zone=ctx.zone)
     if substitute is None:
         return [t("absence.lead_messages_nobody" if None in to else "absence.visit_messages_nobody")]
@@ -507,8 +506,6 @@ async def _digests_follow(session: AsyncSession, staff: Staff, start: date, ctx:
     """A lead's absence from today re-plans today's digests at once, not at the planner's next pass: one due in
     minutes would reach him all the same. Before the reply reads who gets his (`_lead_messages`)."""
     if Role.LEDER in staff.roles and start <= ctx.today():
-        from teambot.scheduler.digest import replan_digests  # here: as in `_lead_messages`
-
         await replan_digests(session, now=ctx.clock.now(), zone=ctx.zone)
 
 
