@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from teambot.commands import Context, run_command
-from teambot.commands import meetings as meetings_module
+from teambot.commands import absence as absence_module
 from teambot.domain.roster import parse_roster
 from teambot.scheduler.digest import digest_refreshers, plan_digests
 from teambot.scheduler.dispatcher import Dispatcher
@@ -52,7 +52,7 @@ async def test_two_leads_registering_friday_absences_at_once_undo_the_first_rero
     await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
     clock.set(datetime(2027, 3, 5, 11, 55))
 
-    real_ask = meetings_module.ask_counts_again
+    real_ask = absence_module.ask_counts_again
     karsten_holds, release = asyncio.Event(), asyncio.Event()
 
     async def ask_counts_again(session: Any, mine: Any, **kwargs: Any) -> Any:
@@ -61,7 +61,7 @@ async def test_two_leads_registering_friday_absences_at_once_undo_the_first_rero
             await release.wait()
         return await real_ask(session, mine, **kwargs)
 
-    monkeypatch.setattr(meetings_module, "ask_counts_again", ask_counts_again)
+    monkeypatch.setattr(absence_module, "ask_counts_again", ask_counts_again)
     karsten = asyncio.create_task(
         run_command(Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan")
     )

@@ -4,6 +4,7 @@ Importing this package registers every command module on `REGISTRY`.
 """
 
 from teambot.commands import (  # noqa: F401  (registers commands)
+    absence,
     cafe,
     calendar,
     cases,
