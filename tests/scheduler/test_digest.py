@@ -365,6 +365,83 @@ async def test_a_co_lead_standing_in_who_registers_her_own_absence_after_noon_ge
     assert [(r.recipient, r.status) for r in await _digests(db)] == [(LONE, "sent")]
 
 
+async def test_a_co_lead_registering_her_absence_minutes_before_noon_gets_the_digest_of_the_lead_who_named_her(
+    db: Database, clock: FakeClock
+) -> None:
+    """Lone leads Solsikken too and stands in for Karsten on Friday: at 00:05 only her own digest is planned, which
+    shows his institution. At 11:55 she registers the day away herself: her own digest goes to nobody, and Karsten's
+    goes to her in his place at once (an absence of hers changes the digest of a lead who named her, not only her
+    own), though no planner pass runs before 12:00."""
+    roster = small_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    _away_with(roster["staff"][2], LONE)
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    assert [(r.recipient, r.status) for r in await _digests(db)] == [(LONE, "pending")]
+
+    clock.set(datetime(2027, 3, 5, 11, 55))
+    await run_command(Context(db=db, clock=clock, user_id=LONE, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    [(recipient, reply, _)] = messenger.sent
+    assert recipient == LONE
+    assert "fordi du er stedfortræder for Karsten Bro (leder)" in reply.text
+
+
+async def test_a_lead_naming_a_co_lead_minutes_before_noon_sends_her_no_second_digest(
+    db: Database, clock: FakeClock
+) -> None:
+    """Lone leads Solsikken too. At 11:55 Karsten registers the day away with her standing in: his digest stops at
+    once, and at 12:00 she gets her own only, which shows his institution (the command's re-plan reads whether she is
+    here, as the pass does)."""
+    roster = small_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+
+    clock.set(datetime(2027, 3, 5, 11, 55))
+    await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Lone Dahl"
+    )
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    [(recipient, reply, _)] = messenger.sent
+    assert recipient == LONE
+    assert reply.text.endswith("fordi du er leder, og det er fredag: ugens status for dine institutioner.")
+
+
+async def test_a_lead_s_absence_re_plans_no_other_lead_s_digest(db: Database, clock: FakeClock) -> None:
+    """Karsten (Solsikken) and Lone (Mariehønen) have nothing to do with each other's digests. At 11:55 Karsten
+    registers the day away with Ali: his digest goes to Ali at once, and Lone's row is not re-planned by his command.
+    It is set apart here by hand (due at 12:30, as no plan would have it), so that a re-plan would show: it stays as it
+    is until the planner's pass brings it in line."""
+    roster = small_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["MAR"]})
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    async with db.write() as session:
+        lone_s = (await session.exec(select(Notification).where(Notification.recipient == LONE))).one()
+        lone_s.due_at = datetime(2027, 3, 5, 11, 30, tzinfo=UTC)  # 12:30 in Copenhagen
+
+    clock.set(datetime(2027, 3, 5, 11, 55))
+    await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan"
+    )
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    dispatcher, messenger = _digest_dispatcher(db, clock)
+    await dispatcher.dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [SUBSTITUTE]
+
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    await dispatcher.dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [SUBSTITUTE, LONE]
+
+
 async def test_a_substitute_sees_only_the_institutions_the_absent_lead_leads(db: Database, clock: FakeClock) -> None:
     """Karsten leads Solsikken and is also the psychologist on Mariehønen's BM34, whose consent covers psychologists:
     his own digest shows BM34, the one Ali (a pædagog) gets in his place shows Solsikken only."""

@@ -142,10 +142,11 @@ async def _lead_messages(
 
 
 async def _digests_follow(session: AsyncSession, staff: Staff, start: date, ctx: Context) -> None:
-    """A lead's absence from today re-plans today's digests at once, not at the planner's next pass: one due in
-    minutes would reach him all the same. Before the reply reads who gets his (`_lead_messages`)."""
+    """A lead's absence from today re-plans today's digests it can change at once, not at the planner's next pass:
+    one due in minutes would reach him all the same. Before the reply reads who gets his (`_lead_messages`)."""
     if Role.LEDER in staff.roles and start <= ctx.today():
-        await replan_digests(session, now=ctx.clock.now(), zone=ctx.zone)
+        assert staff.id is not None
+        await replan_digests(session, staff.id, now=ctx.clock.now(), zone=ctx.zone)
 
 
 async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:

@@ -22,6 +22,7 @@ from teambot.domain.roles import Role
 from teambot.domain.routing import Absence, absence_on
 from teambot.i18n import t
 from teambot.store import outbox, queries
+from teambot.store.models import Absence as AbsenceRow
 from teambot.store.models import Notification, Staff
 
 DIGEST = "digest.week"
@@ -36,14 +37,15 @@ def digest_day(today: date, calendar: WorkCalendar) -> date | None:
     return day if day.isocalendar()[:2] == today.isocalendar()[:2] else None
 
 
-async def replan_digests(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -> None:
-    """Today's digests brought up to date at once, in a command's transaction (a lead's absence): a digest due in
-    minutes would otherwise reach its lead before the planner's next pass. The pass's own planning, so the two cannot
-    disagree; on PostgreSQL the day's pending rows stay locked until the caller commits, so no dispatcher takes one
-    meanwhile and what the reply reads of them afterwards is what goes out."""
+async def replan_digests(session: AsyncSession, lead_id: int, *, now: datetime, zone: ZoneInfo) -> None:
+    """Today's digests that an absence of lead `lead_id` can change, brought up to date at once in the command's
+    transaction: a digest due in minutes would otherwise reach its lead before the planner's next pass. The pass's own
+    planning, so the two cannot disagree; the other leads' rows are the pass's to bring in line. On PostgreSQL the
+    day's pending rows stay locked until the caller commits, so no dispatcher takes one meanwhile, what the reply
+    reads of them afterwards is what goes out, and two leads' absences re-plan one after the other."""
     today = await planning_day(session, now=now, zone=zone)
     if today is not None:
-        await sync_digests(session, today, now=now, zone=zone)
+        await sync_digests(session, today, now=now, zone=zone, concerning=lead_id)
 
 
 async def planning_day(session: AsyncSession, *, now: datetime, zone: ZoneInfo) -> date | None:
@@ -97,19 +99,25 @@ def _recipients(found: _Leads, day: date, had_own: set[int]) -> dict[int, str | 
     }
 
 
-async def sync_digests(session: AsyncSession, today: date, *, now: datetime, zone: ZoneInfo) -> int:
+async def sync_digests(
+    session: AsyncSession, today: date, *, now: datetime, zone: ZoneInfo, concerning: int | None = None
+) -> int:
     """Plan today's digests (today is the digest day); the number planned or gone out. The leads and their absences
     are read after the day's rows are locked: read before, a pass would write back what a `/teambot fravær` that
-    committed meanwhile had rerouted (reviewer-106)."""
+    committed meanwhile had rerouted (reviewer-106). `concerning`: only the digests an absence of that lead can
+    change (`_concerned`)."""
     due_at = max(local_instant(today, DIGEST_TIME, zone), now)
     sent = 0
     gone = _gone_out(await _digests_of(session, today))
-    found = await _leads_on(session, today)
+    leads, among = (None, None) if concerning is None else await _concerned(session, concerning, today)
+    found = await _leads_on(session, today, among)
     by_lead = {lead.id or 0: lead for lead in found.leads}
     planned: dict[int, list[outbox.Planned]] = {
         lead_id: [] if to is None else [_plan(by_lead[lead_id], to, found.codes, due_at=due_at, day=today)]
         for lead_id, to in _recipients(found, today, _had_own(found, gone, today)).items()
+        if leads is None or lead_id in leads  # not a lead read only as someone's substitute: not all his rule's read
     }
+    gone = {lead_id: rows for lead_id, rows in gone.items() if lead_id in planned}
     unsettled = await _whole(session, [row.id for rows in gone.values() for row in rows if _unsettled(row)])
     for lead_id, rows in gone.items():
         if lead_id in planned:
@@ -122,6 +130,21 @@ async def sync_digests(session: AsyncSession, today: date, *, now: datetime, zon
             sent += sum(row.status == outbox.SENT for row in rows)
     await outbox.sync_many(session, ref_type="staff", kinds=(DIGEST,), planned=planned, now=now, since=today)
     return sent + sum(len(rows) for rows in planned.values())
+
+
+async def _concerned(session: AsyncSession, lead_id: int, day: date) -> tuple[set[int], set[int]]:
+    """The leads whose digest of `day` an absence of lead `lead_id` can change, and the staff their rule reads
+    (`_recipients`). His own, and those of the leads away that day who named him as their substitute: whether he is
+    here decides if he covers theirs as a co-lead. No other lead's: a co-lead who did not name him gets her own
+    digest whoever else is away, and his substitute's own does not depend on him. The rule reads, besides, whoever
+    stands in for each of them that day (is she here, does she lead all his institutions)."""
+    on_day = (col(AbsenceRow.start) <= day, col(AbsenceRow.end) >= day)
+    named_him = await session.exec(select(AbsenceRow.staff_id).where(AbsenceRow.substitute_id == lead_id, *on_day))
+    leads = {lead_id, *named_him.all()}
+    standing_in = await session.exec(
+        select(AbsenceRow.substitute_id).where(col(AbsenceRow.staff_id).in_(leads), *on_day)
+    )
+    return leads, leads | {staff_id for staff_id in standing_in.all() if staff_id is not None}
 
 
 def _plan(lead: Staff, to: str, codes: dict[int, list[str]], *, due_at: datetime, day: date) -> outbox.Planned:
