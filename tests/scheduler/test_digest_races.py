@@ -75,3 +75,48 @@ async def test_two_leads_registering_friday_absences_at_once_undo_the_first_rero
     assert "Ali Hassan får din fredagsstatus" in karsten_reply.text
 
     assert await _sent_at_noon(db, clock) == [SUBSTITUTE]
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_a_co_lead_s_absence_while_the_lead_names_her_reroutes_his_digest_to_her(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL, Friday 11:55. Lone leads Solsikken too. Karsten registers today away with Lone standing in: here,
+    she covers his institution with her own digest, so his goes to nobody. While his transaction holds the day's
+    digest rows, Lone registers today away herself. Her re-plan touches only the digests her absence can change,
+    and must tell which once his lock is gone: Karsten's, who named her, is among them (she no longer covers it, so it
+    goes to her). Told from a read made before, his digest would go to nobody."""
+    roster = small_roster()
+    roster["staff"].append({"id": LONE, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 11, 55))
+
+    real_ask = absence_module.ask_counts_again
+    karsten_holds, release = asyncio.Event(), asyncio.Event()
+
+    async def ask_counts_again(session: Any, mine: Any, **kwargs: Any) -> Any:
+        if not karsten_holds.is_set():
+            karsten_holds.set()  # Karsten's command: past `_digests_follow`, rows locked, not committed
+            await release.wait()
+        return await real_ask(session, mine, **kwargs)
+
+    monkeypatch.setattr(absence_module, "ask_counts_again", ask_counts_again)
+    karsten = asyncio.create_task(
+        run_command(Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Lone Dahl")
+    )
+    await karsten_holds.wait()
+    lone = asyncio.create_task(
+        run_command(Context(db=db, clock=clock, user_id=LONE, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
+    )
+    await asyncio.sleep(1.0)  # Lone's command waits on Karsten's row locks
+    release.set()
+    await asyncio.wait_for(asyncio.gather(karsten, lone), timeout=20)
+
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    [(recipient, digest, _)] = messenger.sent
+    assert recipient == LONE
+    assert "fordi du er stedfortræder for Karsten Bro (leder)" in digest.text

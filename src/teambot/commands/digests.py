@@ -105,7 +105,8 @@ async def sync_digests(
     """Plan today's digests (today is the digest day); the number planned or gone out. The leads and their absences
     are read after the day's rows are locked: read before, a pass would write back what a `/teambot fravær` that
     committed meanwhile had rerouted (reviewer-106). `concerning`: only the digests an absence of that lead can
-    change (`_concerned`)."""
+    change (`_concerned`), told after the lock too: a lead who named him in a command that committed meanwhile is
+    among them."""
     due_at = max(local_instant(today, DIGEST_TIME, zone), now)
     sent = 0
     gone = _gone_out(await _digests_of(session, today))
