@@ -360,6 +360,30 @@ async def test_fravaer_tells_a_lead_who_gets_his_friday_status_and_visit_message
     )
 
 
+async def test_fravaer_with_a_substitute_who_cannot_get_messages_tells_a_lead_nobody_gets_his_friday_status(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is in the roster by email only, not (yet) found on Slack: standing in for Karsten she can be sent
+    nothing, so his Friday status and his visit messages reach nobody in the period, and the reply says so rather
+    than naming her for them."""
+    roster = small_roster()
+    roster["staff"].append(
+        {"email": "hanne.holm@example.dk", "name": "Hanne Holm", "roles": ["pædagog"], "institutions": ["SOL"]}
+    )
+    clock.set(datetime(2027, 3, 10, 9, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 15/3 19/3 Hanne Holm"
+    )
+    assert reply.text.endswith(
+        "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden, så længe Hanne Holm ikke kan "
+        "få beskeder fra teambot på Slack."
+    )
+
+    clock.set(datetime(2027, 3, 19, 0, 5))
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 0
+
+
 async def test_fravaer_on_friday_afternoon_promises_no_friday_status_that_went_out(
     db: Database, clock: FakeClock
 ) -> None:

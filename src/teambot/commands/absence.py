@@ -136,7 +136,12 @@ async def _lead_messages(
     to = await digest_recipients(session, staff, start, end, now=ctx.clock.now(), zone=ctx.zone)
     if substitute is None:
         return [t("absence.lead_messages_nobody" if None in to else "absence.visit_messages_nobody")]
-    if substitute.slack_id is not None and substitute.slack_id in to:
+    if not (substitute.active and substitute.slack_id):
+        # The routing counts her as none (no Slack id yet, or she left): named, she would be promised what reaches
+        # nobody. Her Slack id may be found later (a roster entry by email), hence "as long as".
+        key = "absence.lead_messages_unreachable" if None in to else "absence.visit_messages_unreachable"
+        return [t(key, name=substitute.name)]
+    if substitute.slack_id in to:
         return [t("absence.lead_messages_to", name=substitute.name)]
     return [t("absence.visit_messages_to", name=substitute.name)]
 

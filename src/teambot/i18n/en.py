@@ -217,6 +217,14 @@ MESSAGES: dict[str, str] = {
     "absence.lead_messages_nobody": "Nobody gets your Friday status or your messages about consultant visits meanwhile.",
     "absence.visit_messages_to": "{name} gets your messages about consultant visits meanwhile.",
     "absence.visit_messages_nobody": "Nobody gets your messages about consultant visits meanwhile.",
+    "absence.lead_messages_unreachable": (
+        "Nobody gets your Friday status or your messages about consultant visits meanwhile, as long as {name} "
+        "cannot get messages from teambot on Slack."
+    ),
+    "absence.visit_messages_unreachable": (
+        "Nobody gets your messages about consultant visits meanwhile, as long as {name} cannot get messages from "
+        "teambot on Slack."
+    ),
     "absence.cafe_invited": (
         "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
         "press «{button}» in the invitation and I will ask a colleague."
