@@ -64,15 +64,20 @@ async def absence(ctx: Context, args: str) -> Reply:
             # decides nothing, and the reply promises nothing.
             lines = [t("absence.recorded_covered", **dates, **await _earlier(session, earlier))]
         else:
-            lines = [
-                t("absence.recorded_with", **dates, name=substitute.name)
-                if substitute
-                else t("absence.recorded", **dates)
-            ]
-            lines += await _lead_messages(session, staff, substitute, start, end, ctx)
-            lines += await _children_reminded(session, staff, substitute)
-            if substitute is not None:
-                lines += await _substitute_away(session, substitute, start, end)
+            # One who cannot get messages stands in for nobody (the routing and the nudge alike): promise her nothing.
+            reachable = substitute if substitute is not None and _reachable(substitute) else None
+            if substitute is not None and reachable is None:
+                lines = [t("absence.recorded_unreachable", **dates, name=substitute.name)]
+            else:
+                lines = [
+                    t("absence.recorded_with", **dates, name=substitute.name)
+                    if substitute
+                    else t("absence.recorded", **dates)
+                ]
+            lines += await _lead_messages(session, staff, reachable, start, end, ctx)
+            lines += await _children_reminded(session, staff, reachable)
+            if reachable is not None:
+                lines += await _substitute_away(session, reachable, start, end)
             if earlier is not None:
                 lines.append(t("absence.overlaps", **await _earlier(session, earlier)))
             lines += await _visits_handed_on(session, staff, visits)
@@ -128,22 +133,24 @@ async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequenc
 async def _lead_messages(
     session: AsyncSession, staff: Staff, substitute: Staff | None, start: date, end: date, ctx: Context
 ) -> list[str]:
-    """A lead's: who gets his Friday digest and his messages about visits in the absence (routed as meetings are).
-    The digest is named only where the digest planner's rule sends one of the period still to go out to the
-    substitute (or to nobody): not one gone out, nor to a co-lead here that day, whose own shows his institutions."""
+    """A lead's: who gets his Friday digest and his messages about visits in the absence (routed as meetings are;
+    `substitute`: one who can get messages, else None). The digest is named only where the digest planner's rule
+    sends one of the period still to go out to the substitute (or to nobody): not one gone out, nor to a co-lead here
+    that day, whose own shows his institutions."""
     if Role.LEDER not in staff.roles:
         return []
     to = await digest_recipients(session, staff, start, end, now=ctx.clock.now(), zone=ctx.zone)
     if substitute is None:
         return [t("absence.lead_messages_nobody" if None in to else "absence.visit_messages_nobody")]
-    if not (substitute.active and substitute.slack_id):
-        # The routing counts her as none (no Slack id yet, or she left): named, she would be promised what reaches
-        # nobody. Her Slack id may be found later (a roster entry by email), hence "as long as".
-        key = "absence.lead_messages_unreachable" if None in to else "absence.visit_messages_unreachable"
-        return [t(key, name=substitute.name)]
-    if substitute.slack_id in to:
+    if substitute.slack_id is not None and substitute.slack_id in to:
         return [t("absence.lead_messages_to", name=substitute.name)]
     return [t("absence.visit_messages_to", name=substitute.name)]
+
+
+def _reachable(substitute: Staff) -> bool:
+    """Whether the substitute can get messages: one without a Slack id (yet: a roster entry by email is looked up at
+    start-up), or who left, counts as none; the reply says "as long as" of her."""
+    return substitute.active and bool(substitute.slack_id)
 
 
 async def _digests_follow(session: AsyncSession, staff: Staff, start: date, ctx: Context) -> None:

@@ -195,6 +195,10 @@ MESSAGES: dict[str, str] = {
     "absence.recorded_with": (
         "🗓️ Dit fravær {start} – {end} er registreret. {name} får dine mødeinvitationer i perioden."
     ),
+    "absence.recorded_unreachable": (
+        "🗓️ Dit fravær {start} – {end} er registreret. Ingen får dine mødeinvitationer i perioden, så længe {name} "
+        "ikke kan få beskeder fra teambot på Slack."
+    ),
     "absence.children_nobody": "Ingen får en påmindelse om dine børns registreringer.",
     "absence.children_all": "{name} får dine børn med i sin daglige påmindelse om registreringer.",
     "absence.children_none": (
@@ -231,14 +235,6 @@ MESSAGES: dict[str, str] = {
     "absence.lead_messages_nobody": "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden.",
     "absence.visit_messages_to": "{name} får dine beskeder om konsulentbesøg i perioden.",
     "absence.visit_messages_nobody": "Ingen får dine beskeder om konsulentbesøg i perioden.",
-    "absence.lead_messages_unreachable": (
-        "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden, så længe {name} ikke kan få "
-        "beskeder fra teambot på Slack."
-    ),
-    "absence.visit_messages_unreachable": (
-        "Ingen får dine beskeder om konsulentbesøg i perioden, så længe {name} ikke kan få beskeder fra teambot på "
-        "Slack."
-    ),
     "absence.cafe_invited": (
         "Du er inviteret til småbørnscaféen i {institution} {date} {time}, som ligger i dit fravær: "
         "tryk «{button}» i invitationen, så spørger jeg en kollega."

@@ -183,6 +183,10 @@ MESSAGES: dict[str, str] = {
     "absence.self_substitute": "You can't be your own substitute. Nothing was saved.",
     "absence.recorded": "🗓️ Your absence {start} – {end} is recorded. You get no meeting invitations in that period.",
     "absence.recorded_with": "🗓️ Your absence {start} – {end} is recorded. {name} gets your meeting invitations meanwhile.",
+    "absence.recorded_unreachable": (
+        "🗓️ Your absence {start} – {end} is recorded. Nobody gets your meeting invitations meanwhile, as long as "
+        "{name} cannot get messages from teambot on Slack."
+    ),
     "absence.children_nobody": "Nobody is reminded to rate your children.",
     "absence.children_all": "{name} gets your children in their daily rating reminder.",
     "absence.children_none": "{name} may not rate {codes}, so nobody is reminded about those ratings.",
@@ -217,14 +221,6 @@ MESSAGES: dict[str, str] = {
     "absence.lead_messages_nobody": "Nobody gets your Friday status or your messages about consultant visits meanwhile.",
     "absence.visit_messages_to": "{name} gets your messages about consultant visits meanwhile.",
     "absence.visit_messages_nobody": "Nobody gets your messages about consultant visits meanwhile.",
-    "absence.lead_messages_unreachable": (
-        "Nobody gets your Friday status or your messages about consultant visits meanwhile, as long as {name} "
-        "cannot get messages from teambot on Slack."
-    ),
-    "absence.visit_messages_unreachable": (
-        "Nobody gets your messages about consultant visits meanwhile, as long as {name} cannot get messages from "
-        "teambot on Slack."
-    ),
     "absence.cafe_invited": (
         "You are invited to the småbørnscafé at {institution} {date} {time}, which falls in your absence: "
         "press «{button}» in the invitation and I will ask a colleague."
