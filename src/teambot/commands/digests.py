@@ -2,7 +2,8 @@
 is away the substitute he registered, else nobody), and the outbox rows that carry them.
 
 Here in the commands, not the scheduler: the planner's pass plans with it (`teambot.scheduler.digest`), and
-`/teambot fravær` re-plans the day's digests with it and reads who gets a lead's, so the two cannot disagree.
+`/teambot fravær` re-plans with it the day's digests an absence concerns and reads who gets a lead's, so the two
+cannot disagree.
 """
 
 from __future__ import annotations
