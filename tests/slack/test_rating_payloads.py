@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -32,6 +32,7 @@ from helpers_ratings import (
 from teambot.commands import Context, run_command
 from teambot.config import Settings
 from teambot.slack.app import build_app
+from teambot.slack.guard import RequestGuard
 from teambot.slack.listeners import commands as commands_listener
 from teambot.slack.services import Services
 from teambot.store.db import Database
@@ -168,17 +169,49 @@ async def test_time_spent_before_the_listener_counts_against_answering_in_the_ac
     # 3 seconds left: with 0.3 s to answer in the ack, a fast command must still answer through the response URL.
     monkeypatch.setattr(commands_listener, "ANSWER_IN_ACK_SECONDS", 0.3)
 
-    async def slow(next: Callable[[], Awaitable[None]]) -> None:
-        await asyncio.sleep(0.4)
-        await next()
+    guard = RequestGuard.async_process
 
-    bolt.app.middleware(slow)
+    async def slow(self: RequestGuard, **kwargs: Any) -> BoltResponse:
+        await asyncio.sleep(0.4)
+        return await guard(self, **kwargs)
+
+    monkeypatch.setattr(RequestGuard, "async_process", slow)
 
     response = await bolt.post(command(bolt, "AK12 1 3", "late"))
 
     assert (response.status, response.body) == (200, "")
     [answer] = bolt.answers("late", via=("response_url",))
     assert answer["text"] == RECORDED_1
+
+
+async def test_a_slash_command_teambot_does_not_have_is_left_unhandled(bolt: Bolt) -> None:
+    # Slack only sends the commands an app declares; anything else is Bolt's "unhandled request", as always.
+    body = slash_command_body("/ukendt", "AK12 1 3", user_id=PAEDAGOG, response_url=bolt.slack.response_url("x"))
+
+    response = await bolt.post(body)
+
+    assert (response.status, json.loads(response.body)) == (404, {"error": "unhandled request"})
+    assert bolt.answers("x") == []
+    assert await ratings(bolt.db) == []
+
+
+async def test_a_slash_command_that_fails_unexpectedly_is_answered_with_a_server_error_and_logged(
+    bolt: Bolt, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # run_command turns every failure of a command into an apology; a bug around it is Bolt's HTTP 500 and the
+    # app's error handler's log line, without the request.
+    def broken(self: Services, user_id: str) -> Context:
+        raise ValueError("AK12")
+
+    monkeypatch.setattr(Services, "context", broken)
+
+    response = await bolt.post(command(bolt, "AK12 1 3", "broken"))
+
+    assert response.status == 500
+    assert bolt.answers("broken") == []
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == ["unhandled Slack listener error: ValueError"]
+    caplog.clear()  # expected here; the fixture checks that no other request failed
 
 
 async def test_a_refused_rating_command_is_answered_in_danish_and_stores_nothing(bolt: Bolt) -> None:

@@ -1,5 +1,6 @@
 """Slash commands: run the command and answer in the acknowledgement itself, or, when it takes longer than Slack
-lets an acknowledgement wait, acknowledge empty and answer through the response URL."""
+lets an acknowledgement wait, acknowledge empty and answer through the response URL. One middleware serves them
+all (`SlashCommands`), not a Bolt listener per command."""
 
 from __future__ import annotations
 
@@ -39,34 +40,55 @@ class StampArrival(AsyncMiddleware):
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def on_command(
-        ack: AsyncAck,
-        command: dict[str, Any],
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> BoltResponse | None:
+    app.middleware(SlashCommands(services, REGISTRY.slashes))
+
+
+class SlashCommands(AsyncMiddleware):
+    """Every slash command of the registry, as the last global middleware instead of a Bolt listener per command:
+    Bolt's listener path (a matcher per command, each building its arguments by inspection, the listener's
+    arguments, its runner) cost about a tenth of a `/rating` (bench/README.md, "What changed in the night of
+    2026-12-04"). Registered after the replay guard, so every check of Bolt's and ours has run; any other request,
+    an unknown slash command included, goes on to Bolt's listeners as before. A failure here is Bolt's middleware
+    error: the app's error handler and HTTP 500, as a failing listener's."""
+
+    def __init__(self, services: Services, slashes: list[str]) -> None:
+        self.services = services
+        self.slashes = frozenset(slashes)
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        body = req.body
+        slash = body.get("command") if isinstance(body, dict) else None
+        if not isinstance(slash, str) or slash not in self.slashes:
+            return await next()
+        return await self._run(body, req.context)
+
+    async def _run(self, command: dict[str, Any], context: AsyncBoltContext) -> BoltResponse:
+        services, ack, client = self.services, context.ack, context.client
         ctx = services.context(command["user_id"])
         ctx.replay = context.get(REPLAY)
         running = asyncio.ensure_future(run_command(ctx, command["command"], command.get("text", "")))
         if not await _done_within(running, _time_left(context)):
             await ack()
             services.background.spawn(_answer_later(running, command, client))
-            return None
+            return _acked(ack)
         try:
             reply = running.result()
         except Replayed:
-            return refused()  # Bolt answers with what a listener returns in place of an acknowledgement
+            return refused()  # in place of an acknowledgement
         if reply.modal is not None and command.get("trigger_id"):
             await ack()
             services.background.spawn(client.views_open(trigger_id=command["trigger_id"], view=reply.modal))
-            return None
+            return _acked(ack)
         await ack(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
         if reply.files:
             services.background.spawn(upload_to_dm(client, command["user_id"], reply.files))
-        return None
+        return _acked(ack)
 
-    for slash in REGISTRY.slashes:
-        app.command(slash)(on_command)
+
+def _acked(ack: AsyncAck) -> BoltResponse:
+    return ack.response or BoltResponse(status=200, body="")  # set by every ack(): Bolt's body for it
 
 
 def _time_left(context: AsyncBoltContext) -> float:
