@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger import get_bolt_app_logger
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, UserError
@@ -37,6 +40,43 @@ _BOLT_LOG.setLevel(logging.WARNING)
 _BOLT_LOG.addFilter(_TokenBesideClient())  # Bolt's __init__ warns on it
 
 
+class _App(AsyncApp):
+    """Bolt's AsyncApp with one Web API client per workspace, made at its first request, instead of one made for
+    every request: 3 % of a `/rating` (bench/README.md, "What changed in the night of 2026-12-04"). Bolt makes a new
+    one per request (since 1.15) so that a listener may change the token of its own; teambot never does. The same
+    client otherwise: the app client's settings and session, and the workspace's id as Bolt gives it. The rest
+    of the context is Bolt's own (a test compares the keys with Bolt's, so a Bolt that sets more shows)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._clients: dict[str | None, AsyncWebClient] = {}
+
+    def _init_context(self, req: AsyncBoltRequest) -> None:
+        req.context["logger"] = get_bolt_app_logger(app_name=self.name, base_logger=self._base_logger)
+        req.context["token"] = self._token
+        req.context["client"] = self._client_for(req.context.team_id)
+        req.context["listener_runner"] = self.listener_runner
+
+    def _client_for(self, team_id: str | None) -> AsyncWebClient:
+        app = self._async_client
+        client = self._clients.get(team_id)
+        if client is None or client.session is not app.session:  # the session is given at start-up
+            client = self._clients[team_id] = AsyncWebClient(
+                token=self._token,
+                base_url=app.base_url,
+                timeout=app.timeout,
+                ssl=app.ssl,
+                proxy=app.proxy,
+                session=app.session,
+                trust_env_in_session=app.trust_env_in_session,
+                headers=app.headers,
+                team_id=team_id,
+                logger=app.logger,
+                retry_handlers=app.retry_handlers.copy() if app.retry_handlers is not None else None,
+            )
+        return client
+
+
 def build_app(
     settings: Settings,
     services: Services,
@@ -47,7 +87,7 @@ def build_app(
 ) -> AsyncApp:
     """The Bolt app; `guard_db` (PostgreSQL) shares the memory of seen requests with other HTTP workers."""
     client = client or web_client(settings)
-    app = AsyncApp(
+    app = _App(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode requests come over an authenticated websocket, not signed HTTP.
