@@ -1,18 +1,19 @@
 """CPU per signed `/rating` in-process: the requests handed to the ASGI apps directly, without uvicorn or sockets.
 
-`python -m bench.inproc [--database postgresql://…] [--requests N] [--only teambot|bare|both] [--work DIR]
-[--reuse]` sets up the bench's load database (bench/slash_load.py's municipality and ratings), serves teambot's
-ASGI app as `teambot run --http` builds it (`make_asgi`, without the scheduler, lifespan start-up run) against the
-fake Slack, and drives N signed `/rating` requests through it, 16 at a time; then the bare Bolt app
+`python -m bench.inproc [--database postgresql://…] [--requests N] [--only teambot|bare|both] [--work DIR] [--reuse]
+[--ack-budget S]` sets up the bench's load database (bench/slash_load.py's municipality and ratings), serves
+teambot's ASGI app as `teambot run --http` builds it (`make_asgi`, without the scheduler, lifespan start-up run)
+against the fake Slack, and drives N signed `/rating` requests through it, 16 at a time; then the bare Bolt app
 (bench/bare_app.py, Bolt's defaults and acking on return) the same way. It prints the process's CPU per request for
 each and their ratio, and checks that every rating was answered "Registreret" and stored.
 
 Not a served benchmark: no sockets, no load generator beside it, so it measures the bot's own work per request, and
-under `valgrind --tool=cachegrind` its instruction counts repeat to about 0.05 %, where wall time on this shared
-machine moves ±15–30 %. Per request under cachegrind: two runs with different N (`--only teambot`), the difference of
-their counts over the difference of N (start-up and set-up cancel out). `--work DIR` keeps the generated SQLite
-database there and copies it for each run; `--reuse` on PostgreSQL keeps the generated data and only empties what
-the requests write (rating, audit_entry, seen_request), so a run under valgrind does not generate again.
+under `valgrind --tool=cachegrind` its instruction counts repeat to about 0.1 % on SQLite (about 2 % on PostgreSQL,
+whose waits depend on timing), where process time on this shared machine moves ±15–30 %. Per request under
+cachegrind: two runs with different N (`--only teambot`), the difference of their counts over the difference of N
+(start-up and set-up cancel out). `--work DIR` keeps the generated SQLite database there and copies it for each run;
+`--reuse` on PostgreSQL keeps the generated data and only empties what the requests write (rating, audit_entry,
+seen_request), so a run under valgrind does not generate again.
 """
 
 from __future__ import annotations
