@@ -37,6 +37,32 @@ async def _sent_at_noon(db: Database, clock: FakeClock) -> list[str]:
     return [recipient for recipient, _, _ in messenger.sent]
 
 
+async def _karsten_then_lone(db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, args: str) -> str:
+    """Karsten's `/teambot fravær {args}` holds the day's digest rows (past `_digests_follow`, not committed) while
+    Lone registers today away; then his goes on. His reply."""
+    real_ask = absence_module.ask_counts_again
+    karsten_holds, release = asyncio.Event(), asyncio.Event()
+
+    async def ask_counts_again(session: Any, mine: Any, **kwargs: Any) -> Any:
+        if not karsten_holds.is_set():
+            karsten_holds.set()  # Karsten's command: past `_digests_follow`, rows locked, not committed
+            await release.wait()
+        return await real_ask(session, mine, **kwargs)
+
+    monkeypatch.setattr(absence_module, "ask_counts_again", ask_counts_again)
+    karsten = asyncio.create_task(
+        run_command(Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", f"fravær {args}")
+    )
+    await karsten_holds.wait()
+    lone = asyncio.create_task(
+        run_command(Context(db=db, clock=clock, user_id=LONE, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
+    )
+    await asyncio.sleep(1.0)  # Lone's command waits on Karsten's row locks
+    release.set()
+    karsten_reply, _ = await asyncio.wait_for(asyncio.gather(karsten, lone), timeout=20)
+    return karsten_reply.text
+
+
 @pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
 async def test_two_leads_registering_friday_absences_at_once_undo_the_first_reroute(
     db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
@@ -53,27 +79,8 @@ async def test_two_leads_registering_friday_absences_at_once_undo_the_first_rero
     await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
     clock.set(datetime(2027, 3, 5, 11, 55))
 
-    real_ask = absence_module.ask_counts_again
-    karsten_holds, release = asyncio.Event(), asyncio.Event()
-
-    async def ask_counts_again(session: Any, mine: Any, **kwargs: Any) -> Any:
-        if not karsten_holds.is_set():
-            karsten_holds.set()  # Karsten's command: past `_digests_follow`, rows locked, not committed
-            await release.wait()
-        return await real_ask(session, mine, **kwargs)
-
-    monkeypatch.setattr(absence_module, "ask_counts_again", ask_counts_again)
-    karsten = asyncio.create_task(
-        run_command(Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan")
-    )
-    await karsten_holds.wait()
-    lone = asyncio.create_task(
-        run_command(Context(db=db, clock=clock, user_id=LONE, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
-    )
-    await asyncio.sleep(1.0)  # Lone's command has read the absences and waits on Karsten's row locks
-    release.set()
-    karsten_reply, _ = await asyncio.wait_for(asyncio.gather(karsten, lone), timeout=20)
-    assert "Ali Hassan får din fredagsstatus" in karsten_reply.text
+    karsten_reply = await _karsten_then_lone(db, clock, monkeypatch, "5/3 5/3 Ali Hassan")
+    assert "Ali Hassan får din fredagsstatus" in karsten_reply
 
     assert await _sent_at_noon(db, clock) == [SUBSTITUTE]
 
@@ -94,26 +101,7 @@ async def test_a_co_lead_s_absence_while_the_lead_names_her_reroutes_his_digest_
     await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
     clock.set(datetime(2027, 3, 5, 11, 55))
 
-    real_ask = absence_module.ask_counts_again
-    karsten_holds, release = asyncio.Event(), asyncio.Event()
-
-    async def ask_counts_again(session: Any, mine: Any, **kwargs: Any) -> Any:
-        if not karsten_holds.is_set():
-            karsten_holds.set()  # Karsten's command: past `_digests_follow`, rows locked, not committed
-            await release.wait()
-        return await real_ask(session, mine, **kwargs)
-
-    monkeypatch.setattr(absence_module, "ask_counts_again", ask_counts_again)
-    karsten = asyncio.create_task(
-        run_command(Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Lone Dahl")
-    )
-    await karsten_holds.wait()
-    lone = asyncio.create_task(
-        run_command(Context(db=db, clock=clock, user_id=LONE, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
-    )
-    await asyncio.sleep(1.0)  # Lone's command waits on Karsten's row locks
-    release.set()
-    await asyncio.wait_for(asyncio.gather(karsten, lone), timeout=20)
+    await _karsten_then_lone(db, clock, monkeypatch, "5/3 5/3 Lone Dahl")
 
     clock.set(datetime(2027, 3, 5, 12, 0))
     messenger = RecordingMessenger()
