@@ -976,19 +976,9 @@ async def test_a_role_filled_again_before_nobody_can_come_goes_out_cancels_it(
     assert told_nobody_can_come(sent) == []
 
 
-@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
-async def test_a_planner_pass_that_read_the_invitations_before_a_deltager_leaves_the_notice_cancelled(
-    run: VisitRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PostgreSQL, Monday 09.00. Rasmus declines (the notice to Karsten is due at once); a planner pass's chunk then
-    reads the café's invitations, and while it goes on Rasmus says Deltager, which cancels the notice. The pass must
-    not set it pending again from what it read before: Karsten would be told at once that nobody can come though
-    Rasmus is coming (reviewer: the chunk read the invitations before `lock_lead_notices`, and the answer's sync did
-    not take it)."""
-    value = button_value(await invitation(run, RASMUS), "cafe_no")
-    await run.press(RASMUS, "cafe_no", value)
-    assert [r.recipient for r in await rows(run.db, "cafe.unfilled", status="pending")] == [KARSTEN]
-
+async def _answer_during_a_pass(run: VisitRunner, monkeypatch: pytest.MonkeyPatch, action: str, value: str) -> Any:
+    """Rasmus presses `action` while a planner pass's chunk has read the café's invitations and holds its transaction
+    open; then the pass goes on. His answer's reply."""
     real_read = cafe_notices.invites_of_sessions
     pass_has_read, release = asyncio.Event(), asyncio.Event()
 
@@ -1002,10 +992,27 @@ async def test_a_planner_pass_that_read_the_invitations_before_a_deltager_leaves
     monkeypatch.setattr(cafe_notices, "invites_of_sessions", invites_of_sessions)
     planner = asyncio.create_task(plan_cafes(run.db, now=run.clock.now(), zone=COPENHAGEN))
     await asyncio.wait_for(pass_has_read.wait(), timeout=20)
-    answer = asyncio.create_task(run.press(RASMUS, "cafe_yes", value))
+    answer = asyncio.create_task(run.press(RASMUS, action, value))
     await asyncio.sleep(1.0)  # the answer has committed, or waits for the pass's lock
     release.set()
     _, reply = await asyncio.wait_for(asyncio.gather(planner, answer), timeout=20)
+    return reply
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+async def test_a_planner_pass_that_read_the_invitations_before_a_deltager_leaves_the_notice_cancelled(
+    run: VisitRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL, Monday 09.00. Rasmus declines (the notice to Karsten is due at once); a planner pass's chunk then
+    reads the café's invitations, and while it goes on Rasmus says Deltager, which cancels the notice. The pass must
+    not set it pending again from what it read before: Karsten would be told at once that nobody can come though
+    Rasmus is coming (reviewer: the chunk read the invitations before `lock_lead_notices`, and the answer's sync did
+    not take it)."""
+    value = button_value(await invitation(run, RASMUS), "cafe_no")
+    await run.press(RASMUS, "cafe_no", value)
+    assert [r.recipient for r in await rows(run.db, "cafe.unfilled", status="pending")] == [KARSTEN]
+
+    reply = await _answer_during_a_pass(run, monkeypatch, "cafe_yes", value)
     assert reply.text.startswith("✅ Du deltager i småbørnscaféen i Vuggestuen Mariehønen")
 
     await run.dispatcher.dispatch_due()
@@ -1020,23 +1027,7 @@ async def test_a_planner_pass_that_read_the_invitations_before_a_kan_ikke_leaves
     goes on Rasmus says Kan ikke, and his answer says Karsten is told. The pass must not cancel that notice from what
     it read before: nobody would be told (until a later pass), though the answer said so."""
     value = button_value(await invitation(run, RASMUS), "cafe_no")
-    real_read = cafe_notices.invites_of_sessions
-    pass_has_read, release = asyncio.Event(), asyncio.Event()
-
-    async def invites_of_sessions(session: Any, ids: Any) -> Any:
-        found = await real_read(session, ids)
-        if not pass_has_read.is_set():
-            pass_has_read.set()  # the pass's chunk: invitations read, its transaction open
-            await release.wait()
-        return found
-
-    monkeypatch.setattr(cafe_notices, "invites_of_sessions", invites_of_sessions)
-    planner = asyncio.create_task(plan_cafes(run.db, now=run.clock.now(), zone=COPENHAGEN))
-    await asyncio.wait_for(pass_has_read.wait(), timeout=20)
-    answer = asyncio.create_task(run.press(RASMUS, "cafe_no", value))
-    await asyncio.sleep(1.0)  # the answer has committed, or waits for the pass's lock
-    release.set()
-    _, reply = await asyncio.wait_for(asyncio.gather(planner, answer), timeout=20)
+    reply = await _answer_during_a_pass(run, monkeypatch, "cafe_no", value)
     assert reply.text == NOBODY_LEFT + ", så lederen (Karsten Bro) får besked."
 
     await run.dispatcher.dispatch_due()
