@@ -26,7 +26,8 @@ TOTAL = "Hele kommunen"  # overview.total in the Danish catalog
 AGGREGATE = [
     """SELECT c.institution_id, count(*),
               sum(CASE WHEN (g.started_on IS NULL OR r.day >= g.started_on)
-                        AND (c.start_meeting IS NULL OR r.day >= c.start_meeting) THEN 1 ELSE 0 END),
+                        AND (c.start_meeting IS NULL OR r.day >= c.start_meeting) AND r.day <= :last
+                   THEN 1 ELSE 0 END),
               sum(CASE WHEN r.value >= 3 THEN 1 ELSE 0 END)
        FROM rating r JOIN goal g ON g.id = r.goal_id JOIN child_case c ON c.id = g.case_id
        WHERE r.day BETWEEN :start AND :end GROUP BY c.institution_id""",
@@ -34,7 +35,9 @@ AGGREGATE = [
     # completeness per institution and day.
     """SELECT c.institution_id, r.day, count(*)
        FROM rating r JOIN goal g ON g.id = r.goal_id JOIN child_case c ON c.id = g.case_id
-       WHERE r.day IN :closed GROUP BY c.institution_id, r.day""",
+       WHERE r.day IN :closed AND (g.started_on IS NULL OR r.day >= g.started_on)
+             AND (c.start_meeting IS NULL OR r.day >= c.start_meeting)
+       GROUP BY c.institution_id, r.day""",
     """SELECT c.institution_id, count(DISTINCT c.id), count(*)
        FROM goal g JOIN child_case c ON c.id = g.case_id
        WHERE c.status = 'active' AND g.active GROUP BY c.institution_id""",
@@ -46,7 +49,8 @@ AGGREGATE = [
 
 async def raw_aggregate(url: str, start: date, end: date) -> float:
     db = Database(url)
-    closed = [day for day in DateRange(start, end).days() if not WorkCalendar().is_working_day(day)]
+    last = min(end, today())
+    closed = [day for day in DateRange(start, last).days() if not WorkCalendar().is_working_day(day)]
     async with db.read() as session:
         connection = await session.connection()
         started = time.perf_counter()
@@ -57,8 +61,10 @@ async def raw_aggregate(url: str, start: date, end: date) -> float:
                 rows = (await connection.execute(query, {"closed": closed})).all()
                 continue  # none on generated data: ratings are of working days only
             if ":start" in sql:
-                query = query.bindparams(bindparam("start", type_=Date), bindparam("end", type_=Date))
-                rows = (await connection.execute(query, {"start": start, "end": end})).all()
+                names = ["start", "end", "last"] if ":last" in sql else ["start", "end"]
+                query = query.bindparams(*(bindparam(name, type_=Date) for name in names))
+                values = {"start": start, "end": end, "last": last}
+                rows = (await connection.execute(query, {name: values[name] for name in names})).all()
             else:
                 rows = (await connection.execute(query)).all()
             assert rows or "meeting" in sql, sql  # meetings exist only where the planner ran
