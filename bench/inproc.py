@@ -39,6 +39,7 @@ from bench.http_load import Command
 from bench.servers import SECRET, TOKEN
 from bench.slash_load import LOAD_SIZE, STORED, rating_commands
 from teambot.store.db import Database
+from teambot.testing.asgi import Lifespan
 from teambot.testing.signing import signed_headers, slash_command_body
 
 ASGI = Callable[[dict[str, Any], Any, Any], Coroutine[Any, Any, None]]
@@ -108,26 +109,6 @@ async def drive(app: ASGI, requests: Sequence[tuple[bytes, list[tuple[bytes, byt
 
     await asyncio.gather(*(user() for _ in range(CONCURRENCY)))
     return answers
-
-
-class Lifespan:
-    """uvicorn's lifespan protocol: start-up before the first request, shutdown after the last."""
-
-    def __init__(self, app: ASGI) -> None:
-        self.app = app
-        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-
-    async def __aenter__(self) -> Lifespan:
-        self.task = asyncio.ensure_future(self.app({"type": "lifespan"}, self.inbox.get, self.outbox.put))
-        await self.inbox.put({"type": "lifespan.startup"})
-        assert (await self.outbox.get())["type"] == "lifespan.startup.complete"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.inbox.put({"type": "lifespan.shutdown"})
-        await self.outbox.get()
-        await self.task
 
 
 def cpu_per_request(started: float, answers: Sequence[tuple[int, bytes]]) -> float:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from slack_bolt.async_app import AsyncApp
@@ -19,6 +17,7 @@ from teambot.runtime import open_runtime
 from teambot.slack.messenger import SlackMessenger
 from teambot.slack.serve import make_asgi
 from teambot.slack.web import close_connections, keep_connections, web_client
+from teambot.testing.asgi import Lifespan
 from teambot.testing.fake_slack import FakeSlack
 
 
@@ -57,31 +56,12 @@ async def test_the_http_server_keeps_connections_from_start_up_and_closes_them_a
     runtime = open_runtime(_settings(fake_slack, TEAMBOT_DATABASE_URL=database_url))
     asgi = make_asgi(runtime, with_scheduler=False)
     bolt_app: AsyncApp = asgi.bolt.app
-    lifespan = _Lifespan(asgi)
-
-    await lifespan.send("lifespan.startup")
-    for n in range(2):
-        await bolt_app.client.chat_postMessage(channel="U0METTE01", text=f"påmindelse {n}")
-    await lifespan.send("lifespan.shutdown")
+    async with Lifespan(asgi):
+        for n in range(2):
+            await bolt_app.client.chat_postMessage(channel="U0METTE01", text=f"påmindelse {n}")
 
     assert len(set(_peers(fake_slack, "chat.postMessage"))) == 1
     assert bolt_app.client.session is not None and bolt_app.client.session.closed
-
-
-class _Lifespan:
-    """Drives an ASGI app's lifespan protocol as uvicorn does."""
-
-    def __init__(self, asgi: Callable[..., Awaitable[None]]) -> None:
-        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.task = asyncio.ensure_future(asgi({"type": "lifespan"}, self.inbox.get, self.outbox.put))
-
-    async def send(self, message: str) -> None:
-        await self.inbox.put({"type": message})
-        reply = await asyncio.wait_for(self.outbox.get(), timeout=10)
-        assert reply["type"] == f"{message}.complete"
-        if message == "lifespan.shutdown":
-            await asyncio.wait_for(self.task, timeout=10)
 
 
 class _BrokenSlack:
