@@ -1068,16 +1068,16 @@ async def test_nobody_can_come_slack_may_have_posted_stays_with_its_lead_when_he
     assert [(r.recipient, r.status) for r in await rows(run.db, "cafe.unfilled")] == [(KARSTEN, "sent")]
 
 
-def refused_to_karsten(run: VisitRunner) -> list[str]:
-    """Slack refuses the 'nobody can come' notice to Karsten for good (his account is deactivated): nothing is posted.
-    Whom it was refused to, as it happens."""
+def refused_to_karsten(run: VisitRunner, error: str = "account_inactive") -> list[str]:
+    """Slack refuses the 'nobody can come' notice to Karsten for good (by default: his account is deactivated):
+    nothing is posted. Whom it was refused to, as it happens."""
     send = run.messenger.send
     refused: list[str] = []
 
     async def refusing(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
         if recipient == KARSTEN and reply.text.startswith(NOBODY_CAN_COME):
             refused.append(recipient)
-            raise DeliveryError("account_inactive", permanent=True)
+            raise DeliveryError(error, permanent=True)
         return await send(recipient, reply, metadata=metadata)
 
     run.messenger.send = refusing  # type: ignore[method-assign]
@@ -1101,6 +1101,34 @@ async def test_nobody_can_come_slack_refused_for_good_goes_to_the_substitute_of_
     await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
     sent = await run.until(datetime(2027, 1, 5, 17, 0))
     assert told_nobody_can_come(sent) == [(SOFIE, FOR_KARSTEN)]
+
+
+async def test_nobody_can_come_slack_refused_for_its_content_is_not_handed_to_the_substitute_of_a_later_absence(
+    db: Database, clock: FakeClock
+) -> None:
+    """Slack refuses the notice to Karsten for good for the message itself (msg_too_long), not for him: Sofie, standing
+    in from an absence registered after it, would be refused the same message the same way, so it is not handed to
+    her; Rasmus' «Kan ikke» after a Deltager says Slack could not deliver it (before: Sofie was sent it, and the
+    answer named her as told)."""
+    run, raw = await cafe_roster(db, clock)
+    refused = refused_to_karsten(run, "msg_too_long")
+    await rasmus_declines(run)
+    await run.dispatcher.dispatch_due()
+    assert refused == [KARSTEN]
+    next(p for p in raw["staff"] if p["id"] == KARSTEN)["absences"] = [
+        {"from": "2027-01-04", "to": "2027-01-08", "substitute": SOFIE}
+    ]
+    await import_roster(db, parse_roster(raw, source="test"), now=clock.now())
+    value = button_value(await invitation(run, RASMUS), "cafe_yes")
+    await run.press(RASMUS, "cafe_yes", value)
+    assert (await run.press(RASMUS, "cafe_no", value)).text == (
+        NOBODY_LEFT + ", og Slack kunne ikke levere beskeden om det til ledelsen."
+    )
+    sent = await run.until(datetime(2027, 1, 5, 17, 0))
+    assert told_nobody_can_come(sent) == []
+    assert [(r.recipient, r.status, r.last_error) for r in await rows(run.db, "cafe.unfilled")] == [
+        (KARSTEN, "failed", "refused: msg_too_long")
+    ]
 
 
 async def test_kan_ikke_after_slack_refused_nobody_can_come_for_good_does_not_say_the_leads_were_told(

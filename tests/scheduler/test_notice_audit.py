@@ -334,6 +334,30 @@ async def test_a_friday_digest_slack_refused_for_good_goes_to_the_substitute_of_
     assert [post.channel for post in delivered(fake_slack)] == [SUBSTITUTE]
 
 
+async def test_a_friday_digest_slack_refused_for_its_content_is_not_given_to_the_substitute_of_an_absence_after(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # Slack refuses Karsten's digest for good for the message itself (msg_too_long), not for him: Ali would be refused
+    # the same week the same way. Karsten then registers the day away with Ali: the reply does not promise Ali the
+    # Friday status, and no second digest is tried (before: it went to Ali, as after a refusal of Karsten himself).
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", error="msg_too_long")
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
+    assert (await dispatcher.dispatch_due()).failed == 1
+
+    clock.advance(minutes=1)
+    reply = await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    assert "fredagsstatus" not in reply.text
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+
+    assert [call.params["channel"] for call in fake_slack.calls_to("chat.postMessage")] == [LEAD]
+    assert [(row.recipient, row.status, row.last_error) for row in await notifications(db, kind="digest.week")] == [
+        (LEAD, "failed", "refused: msg_too_long")
+    ]
+
+
 async def test_a_friday_digest_slack_may_have_posted_and_then_not_drawn_is_not_given_to_a_substitute_after(
     db: Database, clock: FakeClock, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -427,6 +427,22 @@ async def test_an_absence_registered_after_the_parents_notice_may_have_posted_se
     assert [r for r, m, _ in run.messenger.sent if MAR_NOTICE in m.text] == [KARSTEN]
 
 
+def refuse_the_parents_notice_to_karsten(run: VisitRunner, error: str) -> list[str]:
+    """Slack refuses Mariehønen's notice to Karsten for good with `error`: nothing is posted. Whom it was refused to,
+    as it happens."""
+    send = run.messenger.send
+    refused: list[str] = []
+
+    async def refusing(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == KARSTEN and MAR_NOTICE in reply.text:
+            refused.append(recipient)
+            raise DeliveryError(error, permanent=True)
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = refusing  # type: ignore[method-assign]
+    return refused
+
+
 async def test_an_absence_registered_after_slack_refused_the_parents_notice_for_good_hands_it_to_the_substitute(
     run: VisitRunner,
 ) -> None:
@@ -434,21 +450,28 @@ async def test_an_absence_registered_after_slack_refused_the_parents_notice_for_
     the parents have not been told. He registers the day on away with Sofie: she gets the text (before: the refused
     row counted as "may have reached him", and nobody got it)."""
     await run.skip_to(datetime(2027, 1, 8, 9, 0))
-    send = run.messenger.send
-    refused: list[str] = []
-
-    async def refusing(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
-        if recipient == KARSTEN and MAR_NOTICE in reply.text:
-            refused.append(recipient)
-            raise DeliveryError("channel_not_found", permanent=True)
-        return await send(recipient, reply, metadata=metadata)
-
-    run.messenger.send = refusing  # type: ignore[method-assign]
+    refused = refuse_the_parents_notice_to_karsten(run, "channel_not_found")
     await run.until(datetime(2027, 1, 14, 8, 0))
     assert refused == [KARSTEN]
     await run(KARSTEN, "/teambot fravær 2027-01-14 2027-01-28 Sofie Lund")
     sent = await run.until(datetime(2027, 1, 27, 17, 0))
     assert [r for r, m in sent if MAR_NOTICE in m.text] == [SOFIE]
+    assert refused == [KARSTEN]
+
+
+async def test_an_absence_registered_after_slack_refused_the_parents_notice_for_its_content_hands_it_to_nobody(
+    run: VisitRunner,
+) -> None:
+    """Slack refuses Mariehønen's notice to Karsten on 14 January for good for the message itself (invalid_blocks),
+    not for him: Sofie, standing in from an absence he registers after it, would be refused the same text the same
+    way, so it is not handed to her (before: it was, as after a refusal of Karsten himself)."""
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    refused = refuse_the_parents_notice_to_karsten(run, "invalid_blocks")
+    await run.until(datetime(2027, 1, 14, 8, 0))
+    assert refused == [KARSTEN]
+    await run(KARSTEN, "/teambot fravær 2027-01-14 2027-01-28 Sofie Lund")
+    sent = await run.until(datetime(2027, 1, 27, 17, 0))
+    assert [r for r, m in sent if MAR_NOTICE in m.text] == []
     assert refused == [KARSTEN]
 
 

@@ -5,7 +5,9 @@ same plan (`Unfilled`).
 Once the notice reached the leads (or may have: being posted, or Slack answered 500), nobody new is told about that
 role of that café day, and a row that may have reached its recipient is kept as it is (`outbox.Planned.kept`). One
 Slack refused for good reached nobody: it tells nobody it was told, and its recipient is not named as told again
-(its key is spent, and Slack would refuse him again); whoever else the notice goes to now is told.
+(its key is spent, and Slack would refuse him again). Refused for him (`outbox.refused_for_recipient`: his account
+deactivated, say), whoever else the notice goes to now is told; refused for the message itself (too long, say),
+nobody new is, who would be refused it the same way.
 """
 
 from __future__ import annotations
@@ -69,13 +71,16 @@ def plan_unfilled(
     waiting = {
         row.dedupe_key: row for row in mine if row.status == outbox.PENDING and row.dedupe_key not in reached_keys
     }
-    refused = {row.dedupe_key for row in mine if row.status == outbox.FAILED and row.dedupe_key not in reached_keys}
+    refused = [row for row in mine if row.status == outbox.FAILED and outbox.refused(row.last_error)]
+    refused_keys = {row.dedupe_key for row in refused}
+    # Refused for the message itself (`outbox.gone_out`), not its recipient: anyone new would be refused it too.
+    refused_to_anyone = any(not outbox.refused_for_recipient(row.last_error) for row in refused)
     told: list[LeadNotice] = []
     for to in notices:
         key = f"{stem}:{to.recipient.slack_id}"
-        if key in reached_keys or (reached and key not in waiting):
-            continue  # once the leads were told, an absence changed since tells nobody new
-        if key in refused:
+        if key in reached_keys or ((reached or refused_to_anyone) and key not in waiting):
+            continue  # once the leads were told (or Slack refused the message), an absence since tells nobody new
+        if key in refused_keys:
             continue  # Slack refused it to him for good: nothing more goes to him, and he is not named
         row = waiting.get(key)
         planned.append(draw(to, key, row.due_at if row is not None else soon))

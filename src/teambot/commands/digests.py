@@ -230,7 +230,8 @@ async def _digests_of(session: AsyncSession, day: date, *, lock: bool = True) ->
 
 def _gone_out(rows: list[_Seen]) -> dict[int, list[_Seen]]:
     """The rows, by lead (ref_id), whose digest reached its recipient, is being posted, or an attempt may have posted
-    (also one cancelled since, `CANCELLED_UNSURE`); one cancelled sure, or refused, posted nothing."""
+    (also one cancelled since, `CANCELLED_UNSURE`), or Slack refused it for the message itself, as it would to a
+    substitute (`outbox.gone_out`); one cancelled sure, or refused for its recipient, posted nothing."""
     gone: dict[int, list[_Seen]] = {}
     for row in rows:
         if row.ref_id is not None and _went_out(row):
@@ -239,7 +240,7 @@ def _gone_out(rows: list[_Seen]) -> dict[int, list[_Seen]]:
 
 
 def _went_out(row: _Seen) -> bool:
-    return row.status == outbox.SENT or outbox.may_have_reached(row.status, row.attempts, row.last_error)
+    return outbox.gone_out(row.status, row.attempts, row.last_error)
 
 
 async def digest_recipients(

@@ -293,6 +293,8 @@ async def sync_visit_outboxes(
     moved: set[int] = set()  # visits whose parents were told another date
     told: dict[int, set[str]] = {}  # the keys of the parents' texts sent, by visit
     unsure: dict[int, list[Notification]] = {}  # the parents' texts of the visit's day Slack may have posted
+    # Visits whose parents' text of the day Slack refused for the text itself: anyone would be refused it the same way.
+    refused_to_anyone: set[int] = set()
     if coming:
         day_of = {v.id: v.day for v in coming}
         ids = list(day_of)
@@ -318,6 +320,8 @@ async def sync_visit_outboxes(
                     live.setdefault(ref_id, set()).add(key)
                 if kind == NOTICE and day == day_of[ref_id] and outbox.may_have_reached(status, attempts, error):
                     unsure_ids.append(row_id or 0)
+                elif kind == NOTICE and day == day_of[ref_id] and outbox.gone_out(status, attempts, error):
+                    refused_to_anyone.add(ref_id)
         if unsure_ids:  # few, if any: only these are read whole, to be kept as they are
             for notice in (await session.exec(select(Notification).where(col(Notification.id).in_(unsure_ids)))).all():
                 unsure.setdefault(notice.ref_id or 0, []).append(notice)
@@ -355,6 +359,7 @@ async def sync_visit_outboxes(
                 moved=visit.id in moved,
                 told=told.get(visit.id, set()),
                 unsure=unsure.get(visit.id, []),
+                refused=visit.id in refused_to_anyone,
                 policy=policy,
                 calendar=calendars[visit.institution_id],
                 remind_at=remind_at,
@@ -374,6 +379,7 @@ def _wanted_rows(
     moved: bool,
     told: set[str],
     unsure: Sequence[Notification],
+    refused: bool,
     policy: VisitPolicy,
     calendar: WorkCalendar,
     remind_at: str,
@@ -382,7 +388,8 @@ def _wanted_rows(
 ) -> list[outbox.Planned]:
     """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox (`live` the
     keys of those not cancelled), `moved` whether the parents last heard of another day, `told` the keys of the texts
-    they were sent, `unsure` the texts of this day Slack may have posted."""
+    they were sent, `unsure` the texts of this day Slack may have posted, `refused` whether Slack refused a text of
+    this day for the text itself (`outbox.gone_out`)."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
@@ -436,8 +443,11 @@ def _wanted_rows(
     # of this day, the text went to the leads: an absence registered since gives it to nobody new. So too when a text
     # of this day may have reached its lead (answered 500, say) and is still to be settled: it stays his as it is,
     # and the look before its next attempt finds it. One cancelled unsure (a move took it) is never settled: it does
-    # not stand for the parents being told (reviewer-102: a visit moved back to its day was told to nobody).
-    told_of_this_day = (bool(told) and not moved) or any(found.status != outbox.CANCELLED for found in unsure)
+    # not stand for the parents being told (reviewer-102: a visit moved back to its day was told to nobody). One Slack
+    # refused for the text itself (too long, say) is not handed to anyone new either: it would be refused the same way.
+    told_of_this_day = (
+        (bool(told) and not moved) or any(found.status != outbox.CANCELLED for found in unsure) or refused
+    )
     unsure_keys = {found.dedupe_key for found in unsure}  # one cancelled unsure comes back to a lead still told
     for recipient, why in institution_recipients(facts, sent_on(notice_on, at_once=moved)):
         key = f"{prefix}:notice:{recipient}"

@@ -12,22 +12,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands.messenger import DeliveryError, carries_key
 from teambot.commands.registry import Reply
-from teambot.store.outbox import RATELIMITED
+from teambot.store.outbox import RATELIMITED, RECIPIENT_REFUSALS
 
-# Errors that will not go away by retrying: the recipient is gone or the channel is closed.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "is_archived",
-        "user_not_found",
-        "user_disabled",
-        "account_inactive",
-        "not_in_channel",
-        "cannot_dm_bot",
-        "invalid_blocks",
-        "msg_too_long",
-    }
-)
+# Errors that will not go away by retrying: the recipient is gone or the channel is closed (`RECIPIENT_REFUSALS`), or
+# the message itself is refused.
+PERMANENT_ERRORS = RECIPIENT_REFUSALS | {"invalid_blocks", "msg_too_long"}
 
 
 # Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect

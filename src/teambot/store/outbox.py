@@ -33,10 +33,35 @@ CANCELLED_UNSURE = "nothing left to say; an earlier post unconfirmed"
 # A stored reason's mark that Slack refused the post outright, so nothing was posted. Any reason without it (a 5xx,
 # no answer at all, or one stored by a version before the mark) may have posted, except a 429's or an `UNDRAWN` one.
 REFUSED = "refused: "
+# Slack's refusals of a post that are about its recipient (gone, deactivated, a closed channel or one without the bot):
+# nothing was posted, and someone else (a substitute) may well be reached. Any other refusal is about the message
+# itself (`msg_too_long`, `invalid_blocks`, `no_text`, `too_many_attachments`, …) or the bot (`invalid_auth`,
+# `missing_scope`, …): Slack would refuse it the same way to anyone else.
+RECIPIENT_REFUSALS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+    }
+)
 RATELIMITED = "ratelimited"  # the reason for a 429, which posted nothing
 UNDRAWN = "not drawn: "  # a stored reason's mark that the message could not be drawn at send time: nothing was posted
 MEETING_KINDS_PREFIX = "meeting."  # a message about one child's status meeting: its subject is the case code
 CASES = "cases"  # a payload's codes of the children its message names, where the subject cannot say (nudge, digest)
+
+
+def refused(last_error: str | None) -> bool:
+    """Whether the attempt that left `last_error` was refused by Slack outright (nothing was posted)."""
+    return last_error is not None and last_error.startswith(REFUSED)
+
+
+def refused_for_recipient(last_error: str | None) -> bool:
+    """Whether Slack refused the post because of its recipient (`RECIPIENT_REFUSALS`): someone else may be reached."""
+    return refused(last_error) and typing.cast(str, last_error).removeprefix(REFUSED) in RECIPIENT_REFUSALS
 
 
 def may_have_posted(last_error: str | None) -> bool:
@@ -282,12 +307,23 @@ def may_have_reached(status: str, attempts: int, last_error: str | None) -> bool
     """Whether a row not sent may have reached its recipient all the same: it is being posted, an attempt may have
     posted it (no look since to settle it), or it was cancelled since while unsure (`CANCELLED_UNSURE`). A planner
     must not hand such a message to someone else. One failed for good reached nobody when its reason says nothing
-    was posted (Slack refused it, and no earlier attempt may have posted: the dispatcher marks it `REFUSED`)."""
+    was posted (Slack refused it, and no earlier attempt may have posted: the dispatcher marks it `REFUSED`); whether
+    it then goes to someone else is `gone_out`'s."""
     if status == SENDING:
         return True
     if status == CANCELLED:
         return last_error == CANCELLED_UNSURE
     return status != SENT and attempts >= 1 and may_have_posted(last_error)
+
+
+def gone_out(status: str, attempts: int, last_error: str | None) -> bool:
+    """Whether a message is spent for a planner choosing whom it goes to: sent, it may have reached its recipient
+    (`may_have_reached`), or it failed for good refused for a reason that is not its recipient's (its content, say:
+    a substitute would be refused it the same way). Only one that reached nobody otherwise (Slack refused it for its
+    recipient, `refused_for_recipient`, or it could not be drawn) or is still to go goes to whoever it goes to now."""
+    if status == SENT or may_have_reached(status, attempts, last_error):
+        return True
+    return status == FAILED and refused(last_error) and not refused_for_recipient(last_error)
 
 
 def maybe_posted(row: Notification) -> bool:
