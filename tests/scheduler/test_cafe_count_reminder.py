@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from helpers_visits import BIRGITTE, KARSTEN, SOFIE, VisitRunner, load_visit_roster, local, rows, visit_roster
 from teambot.commands import Reply, cafe_notices
+from teambot.commands.messenger import DeliveryError
 from teambot.domain.roster import parse_roster
 from teambot.scheduler.visits import plan_cafes
 from teambot.store.db import Database
@@ -282,6 +283,38 @@ async def test_a_lead_asked_before_he_registers_his_absence_is_not_asked_again_t
     assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "sent")]
     answer = await run(BIRGITTE, "/teambot café børn 2027-04 2 MAR")
     assert answer.text.startswith("☕ Registreret: 2 børn i Vuggestuen Mariehønen fylder 1½ år i april 2027")
+
+
+async def test_an_ask_slack_may_have_posted_is_not_sent_again_through_the_substitute_of_a_later_absence(
+    db: Database, clock: FakeClock
+) -> None:
+    """Slack posts January's ask to Karsten at 08:00 on Monday 4 January but answers 500: it may have reached him, as
+    a meeting's or a café's notice counts it. Before the retry he registers that he is away until 8 January with
+    Birgitte standing in: the ask stays his as it is (the look before the retry finds it), and she is not asked too
+    (before: only an ask sent or being posted counted; his was cancelled and she was asked a second time)."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    send = run.messenger.send
+    failed: list[str] = []
+
+    async def answered_500_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        ts = await send(recipient, reply, metadata=metadata)
+        if "Hvor mange børn" in reply.text and not failed:
+            failed.append(recipient)
+            raise DeliveryError("http 500")
+        return ts
+
+    run.messenger.send = answered_500_once  # type: ignore[method-assign]
+    await run.until(datetime(2027, 1, 4, 8, 0))
+    assert failed == [KARSTEN]
+    assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "pending")]
+
+    answer = await run(KARSTEN, "/teambot fravær 2027-01-04 2027-01-08 Birgitte Holm")
+    assert "☕" not in answer.text
+    await run.plan()
+    await run.until(datetime(2027, 1, 5, 10, 0))
+
+    assert [to for to, _ in count_messages([(to, reply) for to, reply, _ in run.messenger.sent])] == [KARSTEN]
+    assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "sent")]
 
 
 async def birgitte_answers_for_karsten(

@@ -663,12 +663,16 @@ async def sync_count_reminders(
     absences = await queries.absences_of(
         session, {p.person.staff_id for them in leads.values() for p in them}, ending_from=today
     )
-    # A lead the month's ask reached has it: an absence he registers after it went asks nobody in his place.
-    reached = await asks_gone_out(
+    # A lead the month's ask reached (or may have: `asks_gone_out`) has it: an absence he registers after it went asks
+    # nobody in his place. One Slack may have posted stays as it is, for the look before its retry.
+    reached, unsettled = await asks_gone_out(
         session, [count_ask_key(i, today, p.person.slack_id) for i, them in leads.items() for p in them]
     )
     # Every institution in the model: one with no ask left this month, or nothing missing, has a waiting ask cancelled.
     planned: dict[int, list[outbox.Planned]] = {institution_id: [] for institution_id in counted}
+    for row in unsettled:
+        if row.ref_id in planned:
+            planned[row.ref_id].append(outbox.Planned.kept(row))
     for institution_id, day in ask_days.items():
         institution = places.get(institution_id)
         if institution is None:
@@ -726,7 +730,7 @@ async def count_asks_to_nobody(
             if route(leads[institution_id], absences, day):
                 continue
             keys = [count_ask_key(institution_id, day, p.person.slack_id) for p in leads[institution_id]]
-            if await asks_gone_out(session, keys):  # the month's: its key is the month's, whatever day it went
+            if (await asks_gone_out(session, keys))[0]:  # the month's: its key is the month's, whatever day it went
                 continue
             lost.setdefault(institution_id, []).append(day)
     return [(i, lost[i.id]) for i in mine if i.id in lost]

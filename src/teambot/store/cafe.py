@@ -10,6 +10,7 @@ from datetime import date, datetime
 from functools import partial
 
 from sqlalchemy import case, func
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -124,17 +125,33 @@ async def counted_months(
     return counted
 
 
-async def asks_gone_out(session: AsyncSession, keys: Collection[str]) -> set[str]:
-    """Those of the count asks `keys` that went out or are being posted (one that failed did not)."""
+async def asks_gone_out(session: AsyncSession, keys: Collection[str]) -> tuple[set[str], list[Notification]]:
+    """Those of the count asks `keys` that went out, as the other notices count it (`outbox.gone_out`): sent, being
+    posted, an attempt Slack may have posted (answered 500) with no look since, or refused for the message itself.
+    One refused for its recipient, or cancelled sure, reached nobody. Besides, whole, those of them still waiting for
+    their retry: a planner keeps them as they are (`outbox.Planned.kept`), for the look that settles them."""
     if not keys:
-        return set()
-    found = await session.exec(
-        select(col(Notification.dedupe_key)).where(
-            col(Notification.dedupe_key).in_(list(keys)),
-            col(Notification.status).in_((outbox.SENT, outbox.SENDING)),
-        )
+        return set(), []
+    connection = await session.connection()  # Core rows: sqlmodel's select() types at most 4 columns
+    rows = await connection.execute(
+        core_select(
+            col(Notification.id),
+            col(Notification.dedupe_key),
+            col(Notification.status),
+            col(Notification.attempts),
+            col(Notification.last_error),
+        ).where(col(Notification.dedupe_key).in_(list(keys)))
     )
-    return set(found.all())
+    gone = [
+        (row_id, key, status)
+        for row_id, key, status, attempts, error in rows.all()
+        if outbox.gone_out(status, attempts, error)
+    ]
+    waiting = [row_id for row_id, _, status in gone if status == outbox.PENDING]
+    kept: list[Notification] = []
+    if waiting:  # few, if any: only these are read whole
+        kept = list((await session.exec(select(Notification).where(col(Notification.id).in_(waiting)))).all())
+    return {key for _, key, _ in gone}, kept
 
 
 async def stand_in_candidates(session: AsyncSession, staff: Staff, *, day: date, ask_kind: str) -> list[int]:
