@@ -895,6 +895,30 @@ async def test_a_row_an_older_version_left_unsure_is_looked_for_whatever_reason_
     assert max(deliveries_per_key(fake_slack).values()) == 1
 
 
+async def test_a_refusal_for_good_after_an_unsettled_attempt_says_so_and_still_counts_as_maybe_reached(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Slack posts the reminders and answers 500; at the retry the look cannot tell (500 again) and Slack then refuses
+    the post for good (user_not_found). The first post may still be in the conversation: the row keeps counting as
+    maybe reached, and its stored reason says both what Slack answered and that an earlier post is unconfirmed
+    (before: the plain "user_not_found", which read as an answer that may have posted)."""
+    await plan_small_roster(db, clock)
+    clock.set(MEETING_DAY - timedelta(days=7, hours=6))
+    fake_slack.fail("chat.postMessage", status=500, posted=True, times=3)
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock)
+    assert (await dispatcher.dispatch_due()).retried == 3
+    fake_slack.fail("conversations.history", status=500, times=3)
+    fake_slack.fail("chat.postMessage", error="user_not_found", times=3)
+    clock.advance(minutes=20)
+    assert (await dispatcher.dispatch_due()).failed == 3
+
+    failed = [r for r in await notifications(db) if r.status == outbox.FAILED]
+    assert len(failed) == 3
+    assert {r.last_error for r in failed} == {"refused after an unconfirmed post: user_not_found"}
+    assert all(outbox.may_have_reached(r.status, r.attempts, r.last_error) for r in failed)
+    assert not any(outbox.refused(r.last_error) for r in failed)
+
+
 async def test_a_reminder_slack_refused_outright_is_posted_again_without_a_look(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:

@@ -31,7 +31,7 @@ from teambot.i18n import format_date, t
 from teambot.store import audit, outbox, queries
 from teambot.store.db import Database
 from teambot.store.models import Notification, Staff
-from teambot.store.outbox import RATELIMITED, REFUSED, may_have_posted, named_cases, sent_notice
+from teambot.store.outbox import RATELIMITED, REFUSED, REFUSED_UNCONFIRMED, may_have_posted, named_cases, sent_notice
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,13 @@ class Dispatcher:
             maybe_posted = earlier_unsure or not exc.refused
             # Marked when nothing can have been posted, as a refused retry is: a planner reading the row
             # (`outbox.may_have_reached`) then hands the message to someone else instead of counting it as told.
-            error = exc.reason if maybe_posted else f"{REFUSED}{exc.reason}"
+            # Refused now after an earlier attempt that may have posted: said so, and still maybe reached.
+            if not exc.refused:
+                error = exc.reason
+            elif earlier_unsure:
+                error = f"{REFUSED_UNCONFIRMED}{exc.reason}"
+            else:
+                error = f"{REFUSED}{exc.reason}"
             await self._finish(row, outbox.FAILED, error=error, maybe_posted=maybe_posted)
             stats.failed += 1
             if await self._reroute(row, exc.reason):

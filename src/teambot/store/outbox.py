@@ -33,6 +33,9 @@ CANCELLED_UNSURE = "nothing left to say; an earlier post unconfirmed"
 # A stored reason's mark that Slack refused the post outright, so nothing was posted. Any reason without it (a 5xx,
 # no answer at all, or one stored by a version before the mark) may have posted, except a 429's or an `UNDRAWN` one.
 REFUSED = "refused: "
+# The reason of a row Slack refused for good after an earlier attempt that may have posted (no look could settle it
+# since): without the `REFUSED` mark, so it still may have reached its recipient (`may_have_posted`).
+REFUSED_UNCONFIRMED = "refused after an unconfirmed post: "
 # Slack's refusals of a post that are about its recipient (gone, deactivated, a closed channel or one without the bot):
 # nothing was posted, and someone else (a substitute) may well be reached. Any other refusal is about the message
 # itself (`msg_too_long`, `invalid_blocks`, `no_text`, `too_many_attachments`, …) or the bot (`invalid_auth`,
