@@ -1,0 +1,275 @@
+"""`/teambot fravær` as users meet it: the reply says who gets what in the absent one's place (meeting invitations,
+the children's rating reminder, a lead's Friday status and visit messages), and promises nothing to a substitute who
+cannot get messages. The small roster is planned by the real planner, and every change re-plans the case the way the
+running bot does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlmodel import select
+
+from helpers_meetings import CO_LEAD, NOTHING_SAVED, STRANGER, PlanningRunner, planned, rows, snapshot
+from teambot.commands import Context, run_command
+from teambot.domain.roster import parse_roster
+from teambot.scheduler.digest import digest_refreshers, plan_digests
+from teambot.scheduler.dispatcher import Dispatcher
+from teambot.scheduler.simulate import RecordingMessenger
+from teambot.store.db import Database
+from teambot.store.models import Case
+from teambot.store.roster_import import import_roster
+from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster, small_roster
+
+
+@pytest.fixture
+async def run(db: Database, clock: FakeClock) -> PlanningRunner:
+    return await planned(db, clock)
+
+
+# -- /teambot fravær --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("substitute", ["<@U0SUBST01|ali>", "@U0SUBST01", "Ali Hassan"])
+async def test_fravaer_sends_the_reminders_to_the_substitute(run: PlanningRunner, substitute: str) -> None:
+    db = run.db
+    reply = await run(PAEDAGOG, f"/teambot fravær 2027-03-15 2027-04-02 {substitute}")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden. "
+        "Ali Hassan får dine børn med i sin daglige påmindelse om registreringer."
+    )
+    pending = await rows(db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {SUBSTITUTE, PSYKOLOG, LEAD}
+    text = next(r for r in pending if r.recipient == SUBSTITUTE).payload["text"]
+    assert "Deltagere: Ali Hassan (pædagog, for Mette Jensen), Peter Friis (psykolog), Karsten Bro (leder)" in text
+    assert text.endswith("Du får denne besked, fordi du er stedfortræder for Mette Jensen (pædagog for AK12).")
+    assert {r.status for r in await rows(db, kind="meeting.reminder") if r.recipient == PAEDAGOG} == {"cancelled"}
+    assert "tirsdag 30. marts 2027 kl. 14.00 — AK12" in (await run(SUBSTITUTE, "/teambot møder")).text
+
+
+async def test_fravaer_without_substitute_leaves_the_absent_out(run: PlanningRunner) -> None:
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Du får ingen mødeinvitationer i perioden. Ingen får en påmindelse om dine børns registreringer."
+    )
+    pending = await rows(run.db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
+
+
+async def test_fravaer_tells_a_lead_who_gets_his_friday_status_and_visit_messages(run: PlanningRunner) -> None:
+    with_ali = await run(LEAD, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert with_ali.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden. "
+        "Ali Hassan får din fredagsstatus og dine beskeder om konsulentbesøg i perioden."
+    )
+    alone = await run(LEAD, "/teambot fravær 2027-05-03 2027-05-07")
+    assert alone.text == (
+        "🗓️ Dit fravær mandag 3. maj 2027 – fredag 7. maj 2027 er registreret. "
+        "Du får ingen mødeinvitationer i perioden. "
+        "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden."
+    )
+
+
+async def test_fravaer_with_a_substitute_who_cannot_get_messages_tells_a_lead_nobody_gets_his_friday_status(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is in the roster by email only, not (yet) found on Slack: standing in for Karsten she can be sent
+    nothing, so his Friday status and his visit messages reach nobody in the period, and the reply says so rather
+    than naming her for them."""
+    roster = small_roster()
+    roster["staff"].append(
+        {"email": "hanne.holm@example.dk", "name": "Hanne Holm", "roles": ["pædagog"], "institutions": ["SOL"]}
+    )
+    clock.set(datetime(2027, 3, 10, 9, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 15/3 19/3 Hanne Holm"
+    )
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 19. marts 2027 er registreret. "
+        "Ingen får dine mødeinvitationer i perioden, så længe Hanne Holm ikke kan få beskeder fra teambot på Slack. "
+        "Ingen får din fredagsstatus eller dine beskeder om konsulentbesøg i perioden."
+    )
+
+    clock.set(datetime(2027, 3, 19, 0, 5))
+    assert await plan_digests(db, now=clock.now(), zone=COPENHAGEN) == 0
+
+
+async def test_fravaer_on_friday_afternoon_promises_no_friday_status_that_went_out(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten got his digest at 12:00 on Friday 5 March; at 13:00 he registers the day away with Ali. Ali gets no
+    copy of it (the week's went out): the reply promises her none."""
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await load_small_roster(db, now=clock.now())
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [LEAD]
+
+    clock.set(datetime(2027, 3, 5, 13, 0))
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3 Ali Hassan"
+    )
+    assert reply.text.endswith("Ali Hassan får dine beskeder om konsulentbesøg i perioden.")
+    assert "fredagsstatus" not in reply.text
+
+
+async def test_fravaer_with_a_co_lead_standing_in_promises_her_no_second_friday_status(
+    db: Database, clock: FakeClock
+) -> None:
+    """Lone leads Solsikken too: standing in for Karsten she gets her own digest only, which shows his institution."""
+    roster = small_roster()
+    roster["staff"].append({"id": CO_LEAD, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 8/3 12/3 Lone Dahl"
+    )
+    assert reply.text.endswith("Lone Dahl får dine beskeder om konsulentbesøg i perioden.")
+    assert "fredagsstatus" not in reply.text
+
+
+async def test_fravaer_with_a_co_lead_away_herself_on_friday_names_her_for_the_friday_status(
+    db: Database, clock: FakeClock
+) -> None:
+    """Lone leads Solsikken too, but is away herself on Friday 12 March: her own digest does not go out to show his
+    institution, so Karsten's goes to her in his place, and the reply to his absence says so, as the planner has it."""
+    roster = small_roster()
+    roster["staff"].append({"id": CO_LEAD, "name": "Lone Dahl", "roles": ["leder"], "institutions": ["SOL", "MAR"]})
+    clock.set(datetime(2027, 3, 4, 15, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=CO_LEAD, zone=COPENHAGEN), "/teambot", "fravær 12/3 12/3")
+    reply = await run_command(
+        Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN), "/teambot", "fravær 8/3 12/3 Lone Dahl"
+    )
+    assert "Lone Dahl får din fredagsstatus og dine beskeder om konsulentbesøg i perioden." in reply.text
+
+    clock.set(datetime(2027, 3, 12, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 12, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    [(recipient, digest, _)] = messenger.sent
+    assert recipient == CO_LEAD
+    assert "fordi du er stedfortræder for Karsten Bro (leder)" in digest.text
+
+
+async def test_fravaer_with_a_substitute_who_cannot_get_messages_promises_her_nothing(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is in the roster by email only, not (yet) found on Slack: standing in for Mette she gets neither the
+    meeting invitations (they go to nobody in Mette's place) nor a daily rating reminder, and the reply says so."""
+    roster = small_roster(closing_days=["2027-04-07..2027-04-08"])
+    roster["staff"].append(
+        {"email": "hanne.holm@example.dk", "name": "Hanne Holm", "roles": ["pædagog"], "institutions": ["SOL"]}
+    )
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    run = PlanningRunner(db, clock)
+    async with db.read() as session:
+        case = (await session.exec(select(Case).where(Case.code == "AK12"))).one()
+    assert case.id is not None
+    await run.replan(case.id)
+
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Hanne Holm")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ingen får dine mødeinvitationer i perioden, så længe Hanne Holm ikke kan få beskeder fra teambot på Slack. "
+        "Ingen får en påmindelse om dine børns registreringer."
+    )
+    pending = await rows(db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
+
+
+async def test_fravaer_says_when_the_substitute_may_not_rate_the_children(run: PlanningRunner) -> None:
+    """Sofie works at Mariehønen, not at AK12's Solsikken: she may not rate AK12, so no daily reminder of hers
+    holds it, and the reply says so instead of promising it (helper-56)."""
+    reply = await run(PAEDAGOG, f"/teambot fravær 2027-03-15 2027-04-02 @{OUTSIDER}")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Sofie Lund får dine mødeinvitationer i perioden. "
+        "Sofie Lund kan ikke registrere for AK12, så ingen får en påmindelse om de registreringer."
+    )
+
+
+async def test_fravaer_of_someone_without_children_says_nothing_of_children(run: PlanningRunner) -> None:
+    reply = await run(PSYKOLOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden."
+    )
+
+
+async def test_fravaer_over_an_earlier_one_says_the_earlier_still_decides(run: PlanningRunner) -> None:
+    """The first absence covering a day decides who stands in (meetings and the nudge): a second one inside it is
+    stored, and its reply says the first still holds instead of promising the new substitute anything; one that
+    reaches past it promises for the rest and says the first holds on its days (helper-56, helper-57)."""
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
+    inside = await run(PAEDAGOG, "/teambot fravær 2027-03-22 2027-03-23 Ali Hassan")
+    assert inside.text == (
+        "🗓️ Dit fravær mandag 22. marts 2027 – tirsdag 23. marts 2027 er registreret, men dit fravær "
+        "mandag 15. marts 2027 – fredag 2. april 2027 (stedfortræder: ingen) dækker allerede de dage og gælder stadig."
+    )
+    past = await run(PAEDAGOG, "/teambot fravær 2027-03-29 2027-04-09 Ali Hassan")
+    assert past.text == (
+        "🗓️ Dit fravær mandag 29. marts 2027 – fredag 9. april 2027 er registreret. "
+        "Ali Hassan får dine mødeinvitationer i perioden. "
+        "Ali Hassan får dine børn med i sin daglige påmindelse om registreringer. "
+        "Du havde allerede fravær mandag 15. marts 2027 – fredag 2. april 2027 (stedfortræder: ingen); "
+        "på de dage gælder det stadig."
+    )
+
+
+async def test_fravaer_with_a_substitute_who_is_away_herself_says_so(run: PlanningRunner) -> None:
+    """A substitute away herself stands in for nobody in the daily nudge (helper-57): the reply says which days."""
+    await run(SUBSTITUTE, "/teambot fravær 2027-03-22 2027-04-16")
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert reply.text.endswith(
+        "Ali Hassan er selv væk mandag 22. marts 2027 – fredag 2. april 2027; de dage får ingen en påmindelse om "
+        "dine børns registreringer."
+    )
+
+
+async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    await run(PAEDAGOG, "/teambot fravær 2027-06-01 2027-06-04")
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == (
+        "*Dit fravær*\n"
+        "• mandag 15. marts 2027 – fredag 2. april 2027 · stedfortræder: Ali Hassan\n"
+        "• tirsdag 1. juni 2027 – fredag 4. juni 2027 · stedfortræder: ingen"
+    )
+    assert (await run(SUBSTITUTE, "/teambot fravær")).text == "Du har intet registreret fravær."
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("32/13 2/4", "Jeg forstår ikke datoen «32/13». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("2/3 snart", "Jeg forstår ikke datoen «snart». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("2027-04-02 2027-03-15", "Slutdatoen ligger før startdatoen. Intet er gemt."),
+        ("2026-11-02 2026-11-13", "Fraværet er allerede slut. Intet er gemt."),
+        ("2027-03-15", "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder). Intet er gemt."),
+        (
+            "2027-03-15 2027-04-02 Bo Ukendt",
+            "Jeg kender ikke stedfortræderen «Bo Ukendt». Nævn personen med @ eller skriv det fulde navn. "
+            "Intet er gemt.",
+        ),
+        ("2027-03-15 2027-04-02 <@U0PAED001>", "Du kan ikke være din egen stedfortræder. Intet er gemt."),
+        ("2027-03-15 2027-04-02 Mette Jensen", "Du kan ikke være din egen stedfortræder. Intet er gemt."),
+    ],
+)
+async def test_fravaer_refusals_change_nothing(run: PlanningRunner, args: str, expected: str) -> None:
+    before = await snapshot(run.db)
+    assert (await run(PAEDAGOG, f"/teambot fravær {args}")).text == expected
+    assert await snapshot(run.db) == before
+
+
+async def test_fravaer_by_a_stranger_is_refused(run: PlanningRunner) -> None:
+    reply = await run(STRANGER, "/teambot fravær 2027-03-15 2027-04-02")
+    assert reply.text.startswith("Jeg kender dig ikke endnu.") and reply.text.endswith(NOTHING_SAVED)
