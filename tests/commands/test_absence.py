@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from helpers_meetings import CO_LEAD, NOTHING_SAVED, STRANGER, PlanningRunner, planned, rows, snapshot
 from teambot.commands import Context, run_command
@@ -16,8 +17,9 @@ from teambot.domain.roster import parse_roster
 from teambot.scheduler.digest import digest_refreshers, plan_digests
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.simulate import RecordingMessenger
+from teambot.store import queries
 from teambot.store.db import Database
-from teambot.store.models import Case
+from teambot.store.models import Case, Staff
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster, small_roster
@@ -273,3 +275,45 @@ async def test_fravaer_refusals_change_nothing(run: PlanningRunner, args: str, e
 async def test_fravaer_by_a_stranger_is_refused(run: PlanningRunner) -> None:
     reply = await run(STRANGER, "/teambot fravær 2027-03-15 2027-04-02")
     assert reply.text.startswith("Jeg kender dig ikke endnu.") and reply.text.endswith(NOTHING_SAVED)
+
+
+async def _ali_left(db: Database) -> Staff:
+    """Ali Hassan has left: the roster no longer has him (a later import deactivates him; his Slack id stays)."""
+    async with db.write() as session:
+        ali = (await session.exec(select(Staff).where(Staff.slack_id == SUBSTITUTE))).one()
+        ali.active = False
+        session.add(ali)
+    return ali
+
+
+async def test_fravaer_naming_a_substitute_who_has_left_is_refused(run: PlanningRunner) -> None:
+    """The command looks up active staff only: one who has left is not known as a substitute, and nothing is stored."""
+    await _ali_left(run.db)
+    before = await snapshot(run.db)
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert reply.text == (
+        "Jeg kender ikke stedfortræderen «Ali Hassan». Nævn personen med @ eller skriv det fulde navn. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+
+
+async def test_fravaer_with_a_substitute_who_has_left_promises_him_nothing(
+    run: PlanningRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the lookup hand back one who has left (a roster import deactivating him while the command runs), he
+    has a Slack id but cannot get messages (`_reachable`): the reply promises him neither the meeting invitations
+    nor the children's rating reminder, as the routing and the nudge send him neither."""
+    ali = await _ali_left(run.db)
+
+    async def found_by_name(session: AsyncSession, name: str) -> Staff | None:
+        return await session.get(Staff, ali.id) if name == "Ali Hassan" else None
+
+    monkeypatch.setattr(queries, "staff_by_name", found_by_name)
+    reply = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er registreret. "
+        "Ingen får dine mødeinvitationer i perioden, så længe Ali Hassan ikke kan få beskeder fra teambot på Slack. "
+        "Ingen får en påmindelse om dine børns registreringer."
+    )
+    pending = await rows(run.db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
