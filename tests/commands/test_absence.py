@@ -301,8 +301,8 @@ async def test_fravaer_with_a_substitute_who_has_left_promises_him_nothing(
     run: PlanningRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Should the lookup hand back one who has left (a roster import deactivating him while the command runs), he
-    has a Slack id but cannot get messages (`_reachable`): the reply promises him neither the meeting invitations
-    nor the children's rating reminder, as the routing and the nudge send him neither."""
+    has a Slack id but cannot get messages (`queries.reachable_id`): the reply promises him neither the meeting
+    invitations nor the children's rating reminder, as the routing and the nudge send him neither."""
     ali = await _ali_left(run.db)
 
     async def found_by_name(session: AsyncSession, name: str) -> Staff | None:

@@ -64,8 +64,9 @@ async def absence(ctx: Context, args: str) -> Reply:
             # decides nothing, and the reply promises nothing.
             lines = [t("absence.recorded_covered", **dates, **await _earlier(session, earlier))]
         else:
-            # One who cannot get messages stands in for nobody (the routing and the nudge alike): promise her nothing.
-            reachable = substitute if substitute is not None and _reachable(substitute) else None
+            # One who cannot get messages (`queries.reachable_id`: not on Slack yet, or gone) stands in for nobody (the
+            # routing and the nudge alike): promise her nothing; the reply says "as long as" of her.
+            reachable = substitute if queries.reachable_id(substitute) else None
             if substitute is not None and reachable is None:
                 lines = [t("absence.recorded_unreachable", **dates, name=substitute.name)]
             else:
@@ -145,12 +146,6 @@ async def _lead_messages(
     if substitute.slack_id is not None and substitute.slack_id in to:
         return [t("absence.lead_messages_to", name=substitute.name)]
     return [t("absence.visit_messages_to", name=substitute.name)]
-
-
-def _reachable(substitute: Staff) -> bool:
-    """Whether the substitute can get messages: one without a Slack id (yet: a roster entry by email is looked up at
-    start-up), or who left, counts as none; the reply says "as long as" of her."""
-    return substitute.active and bool(substitute.slack_id)
 
 
 async def _digests_follow(session: AsyncSession, staff: Staff, start: date, ctx: Context) -> None:

@@ -239,9 +239,8 @@ async def tell_closing_moves(
         institution = institutions[cafe.institution_id]
         told: dict[str, str] = {}
         for invite in move.invited_before:
-            person = staff.get(invite.staff_id)
-            if invite.status != DECLINED and person is not None and person.slack_id and person.active:
-                told.setdefault(person.slack_id, why_invited(invite, institution, names, table))
+            if invite.status != DECLINED and (slack_id := queries.reachable_id(staff.get(invite.staff_id))):
+                told.setdefault(slack_id, why_invited(invite, institution, names, table))
         leads: set[str] = set()
         for to in cafe_leads_on(table, cafe.institution_id, today):
             leads.add(to.recipient.slack_id)
@@ -545,8 +544,8 @@ def _wanted_rows(
         soon = late_reminder_instant(now, calendar, at, zone)
         leads = {lead.staff_id for lead in table.leads.get(cafe.institution_id, ())}
         for invite in invites:
-            person = staff.get(invite.staff_id)
-            if person is None or not person.slack_id or not person.active:
+            slack_id = queries.reachable_id(staff.get(invite.staff_id))
+            if slack_id is None:
                 continue
             why = why_invited(invite, institution, names, table)
             if invite.status == INVITED and soon < starts and f"{prefix}:invite:{invite.id}" not in known:
@@ -554,19 +553,19 @@ def _wanted_rows(
                     row(
                         INVITE,
                         f"{prefix}:invite:{invite.id}",
-                        person.slack_id,
+                        slack_id,
                         invitation(cafe, institution, invite, why, lead=invite.staff_id in leads),
                         soon,
                     )
                 )
             if invite.status != DECLINED:
-                key = f"{prefix}:reminder:{person.slack_id}"
+                key = f"{prefix}:reminder:{slack_id}"
                 due = local_instant(calendar.add_working_days(cafe.day, -1), at, zone)
                 if due < now:
                     due = soon  # planned after the reminder moment (a late stand-in): at the next decent moment
                 if due < starts:
                     reminders.append(
-                        row(REMINDER, key, person.slack_id, reminder(cafe, institution, invites, names, why), due)
+                        row(REMINDER, key, slack_id, reminder(cafe, institution, invites, names, why), due)
                     )
     return once, reminders
 

@@ -80,9 +80,10 @@ async def plan_nudges(db: Database, *, now: datetime, zone: ZoneInfo) -> int:
             revive = set((await session.exec(substitutes)).all()) | await _with_unrated_goals(session, today)
     due: list[Staff] = []
     for s in staff:
-        if not s.active or not s.slack_id:
+        slack_id = queries.reachable_id(s)
+        if slack_id is None:
             continue
-        key = _nudge_key(s.slack_id, today)
+        key = _nudge_key(slack_id, today)
         status = status_of.get(key)
         if status is None or (status == outbox.CANCELLED and key not in unsure and s.id in revive):
             due.append(s)

@@ -32,6 +32,16 @@ from teambot.store.models import (
     StaffInstitution,
 )
 
+# Whether the bot can send a staff member anything: still in the roster (active) and on Slack (a Slack id; one known
+# by e-mail only is looked up at start-up). The same rule twice, side by side: a statement's condition (a NULL id is
+# not true either) and a loaded row's.
+REACHABLE: ColumnElement[bool] = col(Staff.active) & (col(Staff.slack_id) != "")
+
+
+def reachable_id(staff: Staff | None) -> str | None:
+    """`REACHABLE` of a loaded staff member: its Slack id when the bot can send it anything, else None."""
+    return staff.slack_id if staff is not None and staff.active and staff.slack_id else None
+
 
 async def staff_by_slack_id(session: AsyncSession, slack_id: str) -> Staff | None:
     result = await session.exec(select(Staff).where(Staff.slack_id == slack_id, col(Staff.active)))
@@ -181,7 +191,7 @@ def participants_of(
     """The participants of `case` from its pædagog, its active consultants and the institution's active leads
     (both by name)."""
     participants: list[Participant] = []
-    if paedagog is not None and paedagog.active and paedagog.slack_id:
+    if paedagog is not None and reachable_id(paedagog):
         participants.append(Participant(person(paedagog), Role.PAEDAGOG.value))
     for consultant in consultants:
         # Without consent covering their profession, the bot tells a consultant nothing about the child; with two
@@ -213,20 +223,19 @@ async def absences_of(
     if ending_from is not None:
         query = query.where(col(Absence.end) >= ending_from)
     rows = (await session.exec(query.order_by(col(Absence.id)))).all()
-    substitutes = {
+    substitutes = {  # only those who can get messages are usable
         s.id: s
         for s in (
             await session.exec(
-                select(Staff).where(col(Staff.id).in_([r.substitute_id for r in rows if r.substitute_id]))
+                select(Staff).where(col(Staff.id).in_([r.substitute_id for r in rows if r.substitute_id]), REACHABLE)
             )
         ).all()
     }
     result: dict[int, list[RoutingAbsence]] = {}
     for row in rows:
         substitute = substitutes.get(row.substitute_id) if row.substitute_id else None
-        usable = substitute is not None and substitute.active and substitute.slack_id
         result.setdefault(row.staff_id, []).append(
-            RoutingAbsence(row.start, row.end, person(substitute) if usable and substitute else None)
+            RoutingAbsence(row.start, row.end, person(substitute) if substitute is not None else None)
         )
     return result
 
