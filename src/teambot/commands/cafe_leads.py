@@ -73,8 +73,8 @@ def plan_unfilled(
     }
     refused = [row for row in mine if row.status == outbox.FAILED and outbox.refused(row.last_error)]
     refused_keys = {row.dedupe_key for row in refused}
-    # Refused for the message itself (`outbox.gone_out`), not its recipient: anyone new would be refused it too.
-    refused_to_anyone = any(not outbox.refused_for_recipient(row.last_error) for row in refused)
+    # Refused for the message itself, not its recipient: anyone new would be refused it too.
+    refused_to_anyone = any(outbox.refused_to_anyone(row.status, row.last_error) for row in refused)
     told: list[LeadNotice] = []
     for to in notices:
         key = f"{stem}:{to.recipient.slack_id}"

@@ -294,7 +294,7 @@ async def sync_visit_outboxes(
     told: dict[int, set[str]] = {}  # the keys of the parents' texts sent, by visit
     unsure: dict[int, list[Notification]] = {}  # the parents' texts of the visit's day Slack may have posted
     # Visits whose parents' text of the day Slack refused for the text itself: anyone would be refused it the same way.
-    refused_to_anyone: set[int] = set()
+    refused_visits: set[int] = set()
     if coming:
         day_of = {v.id: v.day for v in coming}
         ids = list(day_of)
@@ -320,8 +320,8 @@ async def sync_visit_outboxes(
                     live.setdefault(ref_id, set()).add(key)
                 if kind == NOTICE and day == day_of[ref_id] and outbox.may_have_reached(status, attempts, error):
                     unsure_ids.append(row_id or 0)
-                elif kind == NOTICE and day == day_of[ref_id] and outbox.gone_out(status, attempts, error):
-                    refused_to_anyone.add(ref_id)
+                elif kind == NOTICE and day == day_of[ref_id] and outbox.refused_to_anyone(status, error):
+                    refused_visits.add(ref_id)
         if unsure_ids:  # few, if any: only these are read whole, to be kept as they are
             for notice in (await session.exec(select(Notification).where(col(Notification.id).in_(unsure_ids)))).all():
                 unsure.setdefault(notice.ref_id or 0, []).append(notice)
@@ -359,7 +359,7 @@ async def sync_visit_outboxes(
                 moved=visit.id in moved,
                 told=told.get(visit.id, set()),
                 unsure=unsure.get(visit.id, []),
-                refused=visit.id in refused_to_anyone,
+                refused=visit.id in refused_visits,
                 policy=policy,
                 calendar=calendars[visit.institution_id],
                 remind_at=remind_at,
@@ -389,7 +389,7 @@ def _wanted_rows(
     """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox (`live` the
     keys of those not cancelled), `moved` whether the parents last heard of another day, `told` the keys of the texts
     they were sent, `unsure` the texts of this day Slack may have posted, `refused` whether Slack refused a text of
-    this day for the text itself (`outbox.gone_out`)."""
+    this day for the text itself (`outbox.refused_to_anyone`)."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)

@@ -319,14 +319,18 @@ def may_have_reached(status: str, attempts: int, last_error: str | None) -> bool
     return status != SENT and attempts >= 1 and may_have_posted(last_error)
 
 
+def refused_to_anyone(status: str, last_error: str | None) -> bool:
+    """Whether a row failed for good refused by Slack for a reason that is not its recipient's (its content, say):
+    Slack would refuse it the same way to anyone else, a substitute included."""
+    return status == FAILED and refused(last_error) and not refused_for_recipient(last_error)
+
+
 def gone_out(status: str, attempts: int, last_error: str | None) -> bool:
     """Whether a message is spent for a planner choosing whom it goes to: sent, it may have reached its recipient
-    (`may_have_reached`), or it failed for good refused for a reason that is not its recipient's (its content, say:
-    a substitute would be refused it the same way). Only one that reached nobody otherwise (Slack refused it for its
+    (`may_have_reached`), or it failed for good refused for a reason that is not its recipient's (`refused_to_anyone`:
+    its content, say). Only one that reached nobody otherwise (Slack refused it for its
     recipient, `refused_for_recipient`, or it could not be drawn) or is still to go goes to whoever it goes to now."""
-    if status == SENT or may_have_reached(status, attempts, last_error):
-        return True
-    return status == FAILED and refused(last_error) and not refused_for_recipient(last_error)
+    return status == SENT or may_have_reached(status, attempts, last_error) or refused_to_anyone(status, last_error)
 
 
 def maybe_posted(row: Notification) -> bool:
