@@ -207,3 +207,29 @@ async def test_a_failed_statement_s_log_carries_no_note(db: Database) -> None:
     written = stream.getvalue()
     assert "actor" in written  # the failure itself is logged
     assert "svær" not in written and "far" not in written
+
+
+def _together_as_before(statements: list[tuple[str, dict[str, object]]]) -> tuple[str, dict[str, object]]:
+    """`_together` as it was before its text was cached (helper-112): a substitution over every statement."""
+    parts, parameters = [], {}
+    for at, (sql, values) in enumerate(statements):
+        parts.append(direct_module._PLACEHOLDER.sub(lambda name, at=at: f"%(w{at}_{name.group(1)})s", sql))
+        parameters.update({f"w{at}_{name}": value for name, value in values.items()})
+    *first, last = parts
+    return "WITH " + ", ".join(f"w{at} AS ({sql})" for at, sql in enumerate(first)) + " " + last, parameters
+
+
+def test_writes_sent_together_get_the_same_text_and_parameters_every_time() -> None:
+    """The text is made once per tuple of statements: the cached one is the substitution's, and the parameters are
+    each call's own (a literal percent sign and a value that looks like a placeholder stay as they are)."""
+    rating = "INSERT INTO rating (goal_id, day, note) VALUES (%(goal_id)s, %(day)s, %(note)s)"
+    entry = "INSERT INTO audit_entry (actor, detail) VALUES (%(actor)s, '100 %%(x)s' || %(detail)s)"
+    for values in (
+        [{"goal_id": 1, "day": "2027-03-04", "note": "%(w0_note)s"}, {"actor": "U1", "detail": "{}"}],
+        [{"goal_id": 2, "day": "2027-03-05", "note": None}, {"actor": "U2", "detail": '{"n": 1}'}],
+    ):
+        statements = list(zip([rating, entry], values, strict=True))
+        assert direct_module._together(statements) == _together_as_before(statements)
+    three = [(entry, {"actor": "U3", "detail": "{}"}), (rating, {"goal_id": 3, "day": "d", "note": "n"})] * 2
+    assert direct_module._together(three[:3]) == _together_as_before(three[:3])
+    assert direct_module._together(three[:2]) == _together_as_before(three[:2])

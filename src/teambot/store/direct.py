@@ -9,6 +9,7 @@ thread, store/sqlite_loop.py) or psycopg's. `Database.direct()` opens such a tra
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -215,14 +216,27 @@ class PsycopgBatched(_Psycopg):
 
 def _together(statements: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, dict[str, Any]]:
     """Writes to different tables as one statement, each statement's parameters renamed apart. The same writes
-    give the same text, so psycopg prepares it as it does a single statement that repeats."""
-    parts: list[str] = []
+    give the same text, so psycopg prepares it as it does a single statement that repeats; the text is made once
+    per tuple of statements (`_together_sql`), only the parameters per call."""
+    sql = _together_sql(tuple(sql for sql, _ in statements))
     parameters: dict[str, Any] = {}
-    for at, (sql, values) in enumerate(statements):
-        parts.append(_PLACEHOLDER.sub(lambda name, at=at: f"%(w{at}_{name.group(1)})s", sql))  # type: ignore[misc]
-        parameters.update({f"w{at}_{name}": value for name, value in values.items()})
+    for at, (_, values) in enumerate(statements):
+        prefix = f"w{at}_"
+        parameters.update({prefix + name: value for name, value in values.items()})
+    return sql, parameters
+
+
+@functools.lru_cache(maxsize=64)
+def _together_sql(statements: tuple[str, ...]) -> str:
+    """`_together`'s text: a regular expression over every statement cost about 4 % of a `/rating` on PostgreSQL
+    (bench/README.md, "What changed on 2026-12-04 (helper-112)"). Statements are module constants compiled once
+    (`_COMPILED`), so a few dozen entries hold every combination a process sends."""
+    parts = [
+        _PLACEHOLDER.sub(lambda name, at=at: f"%(w{at}_{name.group(1)})s", sql)  # type: ignore[misc]
+        for at, sql in enumerate(statements)
+    ]
     *first, last = parts
-    return "WITH " + ", ".join(f"w{at} AS ({sql})" for at, sql in enumerate(first)) + " " + last, parameters
+    return "WITH " + ", ".join(f"w{at} AS ({sql})" for at, sql in enumerate(first)) + " " + last
 
 
 def driver_of(driver_connection: Any, dialect: Dialect) -> Driver:
