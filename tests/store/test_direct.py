@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import exists, func, insert, select, text, update
+from sqlalchemy import exists, func, insert, inspect, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from teambot.runtime import Redact
@@ -233,3 +234,15 @@ def test_writes_sent_together_get_the_same_text_and_parameters_every_time() -> N
     three = [(entry, {"actor": "U3", "detail": "{}"}), (rating, {"goal_id": 3, "day": "d", "note": "n"})] * 2
     assert direct_module._together(three[:3]) == _together_as_before(three[:3])
     assert direct_module._together(three[:2]) == _together_as_before(three[:2])
+
+
+def test_rows_made_one_after_the_other_are_models_of_their_own() -> None:
+    """`loaded` keeps each model's constructor of empty instances after the first row (helper-112): every row is
+    still an instance with its own state, as the ORM would load it, and its fields set are the values given."""
+    first = direct_module.loaded(Staff, {"id": 1, "name": "Mette", "roles": ["paedagog"], "active": True})
+    second = direct_module.loaded(Staff, {"id": 2, "name": "Lone"})
+    set_committed_value(first, "name", "Mette H.")
+    assert (first.name, second.name, second.id) == ("Mette H.", "Lone", 2)
+    assert inspect(first) is not inspect(second)
+    assert inspect(second).key is None and inspect(second).session is None
+    assert (first.model_fields_set, second.model_fields_set) == ({"id", "name", "roles", "active"}, {"id", "name"})
