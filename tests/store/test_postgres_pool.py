@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import event, func, insert, make_url, select, text
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from teambot.store import postgres, requests
 from teambot.store.db import Database
 from teambot.store.models import Staff
-from teambot.testing.database import postgres_url
+from teambot.testing.database import postgres_url, prepare
 
 pytestmark = pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
 
@@ -231,3 +233,47 @@ def test_a_connection_on_a_descriptor_past_1023_is_checked_like_any_other(descri
         os.close(high)
         ours.close()
         server.close()
+
+
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back_and_one_returned_idle_is_not() -> None:
+    """The pool's rollback on return is teambot's (`postgres.install_rollback_on_return`): a connection that comes
+    back with a transaction open (here a raw one, in transaction mode, after an INSERT; and one whose statement
+    failed) is rolled back as before, and the next transaction on it is one of its own; one that comes back idle
+    is sent nothing (psycopg's rollback of it would send nothing either, helper-112)."""
+    url = postgres_url()
+    assert url is not None
+    prepare(url)
+    db = Database(url, pool_size=1)  # one connection: each checkout gets the one used before
+    try:
+        raw = await db.engine.raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None and not driver.autocommit
+        await driver.execute("INSERT INTO staff (name, roles, active) VALUES ('left', '[]', true)")
+        assert driver.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        await greenlet_spawn(raw.close)
+        assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        raw = await db.engine.raw_connection()
+        assert raw.driver_connection is driver
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            await driver.execute("SELECT * FROM no_such_table")
+        assert driver.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        await greenlet_spawn(raw.close)
+        assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        rollbacks: list[str] = []
+        original = type(driver).rollback
+
+        async def counted(self: Any) -> None:
+            rollbacks.append("rollback")
+            await original(self)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(type(driver), "rollback", counted)
+            async with db.direct() as statements:
+                await statements.execute(insert(Staff), {"name": "stored", "roles": [], "active": True})
+        assert rollbacks == []
+        assert not driver.autocommit
+        async with db.read() as session:
+            names = list((await session.exec(select(Staff.name))).scalars())
+        assert names == ["stored"]
+    finally:
+        await db.dispose()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
@@ -148,10 +149,12 @@ class Database:
         elif not self.is_sqlite:
             kwargs["pool_size"], kwargs["max_overflow"] = pool_size or postgres.POOL_SIZE, 0
             kwargs["pool_use_lifo"] = True  # see postgres.PING_AFTER_IDLE_S
+            kwargs["pool_reset_on_return"] = None  # postgres.install_rollback_on_return rolls back what is open
             kwargs["connect_args"] = postgres.connect_args(LOCK_WAIT_MS, self.url.query)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if not self.is_sqlite:
             postgres.install_liveness_check(self.engine.sync_engine)
+            postgres.install_rollback_on_return(self.engine.sync_engine)
         # The WAL `write` checkpoints (SQLite's automatic checkpoint is off for it): a file named by a plain path.
         database = self.url.database or ""
         in_memory = database in ("", ":memory:")
@@ -283,7 +286,10 @@ class Database:
         restored = True
         try:
             if driver.autocommit:
-                await driver.rollback()  # a direct transaction that failed after its BEGIN (a no-op if none is open)
+                if driver.info.transaction_status != TransactionStatus.IDLE:
+                    # A direct transaction that failed after its BEGIN. psycopg's rollback of an idle connection
+                    # sends nothing: not called then (its lock and wait are a third of this return).
+                    await driver.rollback()
                 await driver.set_autocommit(False)
         except Exception:
             restored = False  # closed, not pooled: never handed out in autocommit

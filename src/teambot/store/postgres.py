@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
@@ -83,3 +84,18 @@ def alive(driver: Any) -> bool:
         return not poller.poll(0)  # a hang-up or an error is reported too
     except (OSError, ValueError):
         return False
+
+
+def install_rollback_on_return(sync_engine: Any) -> None:
+    """The pool's rollback of a returned connection (its `reset_on_return`, which the engine turns off:
+    `Database`), made only when a transaction is open: psycopg's rollback of an idle connection sends nothing, but
+    the call through SQLAlchemy's greenlet and psycopg's lock cost about 1 % of a `/rating`, whose connections come
+    back idle (bench/README.md, "What changed on 2026-12-04 (helper-112)"). As the pool's own: not when the pool may
+    not use the connection (a connection collected as garbage), nor when its `Connection` rolled back already."""
+
+    @event.listens_for(sync_engine, "reset")
+    def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        if not state.asyncio_safe or state.transaction_was_reset:
+            return
+        if dbapi_connection.driver_connection.info.transaction_status != TransactionStatus.IDLE:
+            dbapi_connection.rollback()  # an error invalidates the connection, as the pool's own rollback's does
