@@ -246,3 +246,21 @@ def test_rows_made_one_after_the_other_are_models_of_their_own() -> None:
     assert inspect(first) is not inspect(second)
     assert inspect(second).key is None and inspect(second).session is None
     assert (first.model_fields_set, second.model_fields_set) == ({"id", "name", "roles", "active"}, {"id", "name"})
+
+
+@pytest.mark.parametrize(
+    ("waiting", "together"),
+    [
+        ([], True),
+        ([("rating", False)], True),  # one write goes alone, whatever it reads
+        ([("rating", True), ("audit_entry", True)], True),
+        ([("rating", True), ("audit_entry", True), ("rating", True)], False),  # a table twice
+        ([("rating", True), ("audit_entry", False)], False),  # a write that reads another table
+        ([("rating", False), ("rating", False)], False),
+    ],
+)
+def test_which_waiting_writes_go_as_one_statement(waiting: list[tuple[str, bool]], together: bool) -> None:
+    """`PsycopgBatched._one_statement`'s rule (written as a loop by helper-112): plain writes to different tables."""
+    batched = direct_module.PsycopgBatched(connection=None)
+    batched.waiting = [("INSERT …", {}, table, plain) for table, plain in waiting]
+    assert batched._one_statement() is together

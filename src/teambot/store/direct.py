@@ -186,25 +186,33 @@ class PsycopgBatched(_Psycopg):
         return await super().run(sql, parameters, fetch=fetch, writes=writes)
 
     async def commit(self) -> None:
-        if not self._one_statement():
+        one_statement = self._one_statement()
+        if not one_statement:
             await self._begin()
-        await self._send_waiting()
+        await self._send_waiting(one_statement)
         if self.begun:
             await self.connection.execute("COMMIT")
             self.begun = False
 
     def _one_statement(self) -> bool:
-        tables = [table for _, _, table, _ in self.waiting]
-        plain = all(plain for *_, plain in self.waiting)
-        return len(tables) <= 1 or (plain and len(set(tables)) == len(tables))
+        """Whether the waiting writes can go as one statement: at most one, or plain ones to different tables."""
+        if len(self.waiting) <= 1:
+            return True
+        tables = set()
+        for _, _, table, plain in self.waiting:
+            if not plain or table in tables:
+                return False
+            tables.add(table)
+        return True
 
     async def _begin(self) -> None:
         if not self.begun:
             await self.connection.execute("BEGIN")
             self.begun = True
 
-    async def _send_waiting(self) -> None:
-        one_statement = self._one_statement()
+    async def _send_waiting(self, one_statement: bool | None = None) -> None:
+        if one_statement is None:
+            one_statement = self._one_statement()
         waiting, self.waiting = self.waiting, []
         if len(waiting) > 1 and one_statement:
             sql, parameters = _together([(sql, parameters) for sql, parameters, *_ in waiting])
