@@ -286,7 +286,7 @@ class Database:
         restored = True
         try:
             if driver.autocommit:
-                if driver.info.transaction_status != TransactionStatus.IDLE:
+                if driver.pgconn.transaction_status != TransactionStatus.IDLE:
                     # A direct transaction that failed after its BEGIN. psycopg's rollback of an idle connection
                     # sends nothing: not called then (its lock and wait are a third of this return).
                     await driver.rollback()

@@ -97,5 +97,5 @@ def install_rollback_on_return(sync_engine: Any) -> None:
     def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
         if not state.asyncio_safe or state.transaction_was_reset:
             return
-        if dbapi_connection.driver_connection.info.transaction_status != TransactionStatus.IDLE:
+        if dbapi_connection.driver_connection.pgconn.transaction_status != TransactionStatus.IDLE:
             dbapi_connection.rollback()  # an error invalidates the connection, as the pool's own rollback's does
