@@ -1,10 +1,13 @@
 """CPU per dispatched message in-process: the real Dispatcher delivering a filled outbox to the fake Slack.
 
-`python -m bench.inproc_dispatch [--messages N] [--database postgresql://…] [--work DIR]` fills an outbox with N due
-meeting reminders (bench/dispatch.py's `planned`: one recipient each, one child each, so each message writes one
-audit entry), then runs `Dispatcher.dispatch_due()` once, as the `dispatch` scenario does (batches of 500, 8 in
-flight, a fixed clock, the fake Slack in its own process), and prints the process time per message. It fails unless
-every message was posted once, recorded `sent` and audited once.
+`python -m bench.inproc_dispatch [--messages N] [--only teambot|plain] [--database postgresql://…] [--work DIR]`
+fills an outbox with N due meeting reminders (bench/dispatch.py's `planned`: one recipient each, one child each, so
+each message writes one audit entry), then runs `Dispatcher.dispatch_due()` once, as the `dispatch` scenario does
+(batches of 500, 8 in flight, a fixed clock, the fake Slack in its own process), and prints the process time per
+message. It fails unless
+every message was posted once, recorded `sent` and audited once. `--only plain` instead posts the same messages
+with the `dispatch` scenario's anchor, a bare AsyncWebClient loop (`bench.dispatch._plain`): the floor, what any
+client of slack_sdk pays a message on this machine.
 
 The outbox is filled and checked by a child process (`--fill` / `--check`), so that under
 `valgrind --tool=cachegrind` (which follows no child) the count holds the dispatcher's work, the fake Slack's start
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.dispatch import CONCURRENCY, NOW, FixedClock, fill_outbox, planned
+from bench.dispatch import CONCURRENCY, NOW, FixedClock, _plain, fill_outbox, planned
 from bench.fake_server import REPO, FakeSlackProcess
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.slack.messenger import SlackMessenger
@@ -86,6 +89,12 @@ async def main(args: argparse.Namespace) -> None:
     if args.check:
         print(await _check(args.check))
         return
+    if args.only == "plain":
+        rows = planned(args.messages)
+        started = time.process_time()
+        await _plain(rows, at_a_time=1)
+        print(f"plain AsyncWebClient loop: {(time.process_time() - started) / len(rows) * 1e6:.1f} µs CPU a message")
+        return
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="teambot-inproc-dispatch-"))
     work.mkdir(parents=True, exist_ok=True)
     url = args.database or f"sqlite:///{work / 'inproc-dispatch.db'}"
@@ -103,6 +112,7 @@ async def main(args: argparse.Namespace) -> None:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.inproc_dispatch", description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000, help="due notifications to dispatch")
+    parser.add_argument("--only", choices=("teambot", "plain"), default="teambot", help="the dispatcher, or the loop")
     parser.add_argument("--database", help="postgresql://… (emptied!); default a SQLite file in --work")
     parser.add_argument("--work", help="folder for the SQLite database (default a new temporary one)")
     parser.add_argument("--fill", metavar="URL", help=argparse.SUPPRESS)  # the child that fills the outbox
