@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
-from sqlalchemy import exists, func, insert, inspect, select, text, update
+from sqlalchemy import bindparam, exists, func, insert, inspect, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
@@ -264,3 +264,35 @@ def test_which_waiting_writes_go_as_one_statement(waiting: list[tuple[str, bool]
     batched = direct_module.PsycopgBatched(connection=None)
     batched.waiting = [("INSERT …", {}, table, plain) for table, plain in waiting]
     assert batched._one_statement() is together
+
+
+async def test_execute_many_stores_what_the_orm_reads_back_and_updates_only_the_rows_it_names(db: Database) -> None:
+    """`execute_many` (the dispatcher's flush): many rows, each converted by the columns' types as SQLAlchemy's own
+    execution converts them; an UPDATE's conditions still hold for every row."""
+    at = datetime(2027, 3, 4, 13, 5, 6, 789, tzinfo=UTC)
+    rows = [
+        {"at": at, "actor": "teambot", "action": "notice.sent", "case_code": f"AK{n}", "detail": {"æ": "ø", "n": n}}
+        for n in range(3)
+    ]
+    async with db.write() as session:
+        await direct_module.execute_many(await session.connection(), insert(AuditEntry), rows)
+        await direct_module.execute_many(await session.connection(), insert(AuditEntry), [])  # nothing: no statement
+    renamed = (
+        update(AuditEntry)
+        .where(col(AuditEntry.case_code) == bindparam("code"), col(AuditEntry.actor) == "teambot")
+        .values(action=bindparam("new_action"), at=bindparam("new_at", type_=AuditEntry.__table__.c.at.type))
+    )
+    later = datetime(2027, 3, 5, 8, 0, tzinfo=UTC)
+    async with db.write() as session:
+        await direct_module.execute_many(
+            await session.connection(),
+            renamed,
+            [{"code": "AK0", "new_action": "a", "new_at": later}, {"code": "AK9", "new_action": "b", "new_at": later}],
+        )
+    async with db.read() as session:
+        entries = (await session.exec(select(AuditEntry).order_by(col(AuditEntry.case_code)))).scalars().all()
+    assert [(e.case_code, e.action, e.at, e.detail) for e in entries] == [
+        ("AK0", "a", later, {"æ": "ø", "n": 0}),
+        ("AK1", "notice.sent", at, {"æ": "ø", "n": 1}),
+        ("AK2", "notice.sent", at, {"æ": "ø", "n": 2}),
+    ]

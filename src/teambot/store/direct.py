@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.sql import visitors
@@ -257,6 +258,31 @@ _COMPILED_AT_MOST = 256
 _COMPILED: dict[tuple[int, str, tuple[str, ...] | None], tuple[ClauseElement, _Compiled]] = {}
 
 
+def _compiled(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> _Compiled:
+    key = (id(statement), dialect.name, tuple(keys) if keys is not None else None)
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) >= _COMPILED_AT_MOST:  # statements made per call fill it: start again (not grow)
+            _COMPILED.clear()
+        found = _COMPILED[key] = (statement, _Compiled.of(statement, dialect, keys))
+    return found[1]
+
+
+async def execute_many(
+    connection: AsyncConnection, statement: Insert | Update, rows: Sequence[Mapping[str, Any]], /
+) -> None:
+    """One INSERT or UPDATE (a module constant, as for `Direct`) for many rows in a session's transaction, compiled once
+    and handed to the driver's executemany with each row's values converted by the columns' types. Through
+    `connection.execute` SQLAlchemy converts every row's parameters in its execution context, and on SQLite renders
+    a multi-row INSERT for each call ("insertmanyvalues"): most of the dispatcher's flush of 100 outcomes and their
+    audit entries (bench/README.md, "What changed on 2026-12-04 (helper-111)"). The rows must all name the same
+    parameters; an INSERT's must name every column but the key, as for `Direct.execute`."""
+    if not rows:
+        return
+    compiled = _compiled(statement, connection.dialect, sorted(rows[0]) if isinstance(statement, Insert) else None)
+    await connection.exec_driver_sql(compiled.sql, [compiled.parameters(row) for row in rows])
+
+
 class Direct:
     """One transaction's statements, run by the driver (see the module's doc). `Database.direct()` begins and ends
     the transaction; this only runs statements in it."""
@@ -267,13 +293,7 @@ class Direct:
         self.statements = 0  # run or waiting so far
 
     def _compiled(self, statement: ClauseElement, keys: Sequence[str] | None) -> _Compiled:
-        key = (id(statement), self.dialect.name, tuple(keys) if keys is not None else None)
-        found = _COMPILED.get(key)
-        if found is None:
-            if len(_COMPILED) >= _COMPILED_AT_MOST:  # statements made per call fill it: start again (not grow)
-                _COMPILED.clear()
-            found = _COMPILED[key] = (statement, _Compiled.of(statement, self.dialect, keys))
-        return found[1]
+        return _compiled(statement, self.dialect, keys)
 
     async def rows(self, statement: Select[Any] | Insert, parameters: Mapping[str, Any]) -> list[list[Any]]:
         """A SELECT's rows, or those an INSERT whose values name its parameters returns (RETURNING)."""
