@@ -9,6 +9,7 @@ writes over a row a dispatcher claimed meanwhile.
 
 from __future__ import annotations
 
+import functools
 import json
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,10 +22,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.expression import Update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.store import audit
+from teambot.store.direct import execute_many
 from teambot.store.models import Notification
 
 PENDING, SENDING, SENT, CANCELLED, MISSED, FAILED = "pending", "sending", "sent", "cancelled", "missed", "failed"
@@ -491,7 +494,6 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
     written one after the other, or some rows are looked up for the audit first, every row is locked first instead,
     in id order, by that look-up (one more statement only for several kinds none of which names a child).
     """
-    table = _table()
     outcomes = sorted(outcomes, key=lambda outcome: outcome.row_id)
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for outcome in outcomes:
@@ -505,24 +507,32 @@ async def record_outcomes(session: AsyncSession, outcomes: Iterable[Outcome], *,
     if session.get_bind().dialect.name == "postgresql" and (naming or len(by_columns) > 1):
         looked_up = [outcome.row_id for outcome in outcomes]  # locked, all of them, before any is written
     held = await _still_held(session, looked_up, worker=worker) if looked_up else set()
+    connection = await session.connection()
     for columns, params_list in by_columns.items():
-        statement = (
-            update(table)
-            .where(
-                table.c.id == bindparam("row_id"), table.c.status == SENDING, table.c.claimed_by == bindparam("worker")
-            )
-            .values(
-                {
-                    name: _one_attempt_back(table)
-                    if name == "attempts"
-                    else bindparam(f"new_{name}", type_=table.c[name].type)
-                    for name in columns
-                }
-            )
-        )
-        await session.exec(statement, params=[{**params, "worker": worker} for params in params_list])
+        for params in params_list:
+            params["worker"] = worker
+        await execute_many(connection, _outcome_update(columns), params_list)
     await audit.record_notices(
         session, [(at, notice) for row_id, at, notice in naming if row_id in held and at is not None and notice]
+    )
+
+
+@functools.cache
+def _outcome_update(columns: tuple[str, ...]) -> Update:
+    """`record_outcomes`' UPDATE setting `columns`, made once per set of columns: `execute_many` compiles a statement
+    once, the same object each time."""
+    table = _table()
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status == SENDING, table.c.claimed_by == bindparam("worker"))
+        .values(
+            {
+                name: _one_attempt_back(table)
+                if name == "attempts"
+                else bindparam(f"new_{name}", type_=table.c[name].type)
+                for name in columns
+            }
+        )
     )
 
 
