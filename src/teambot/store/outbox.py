@@ -20,14 +20,13 @@ from typing import Any
 from sqlalchemy import Table, Text, bindparam, case, cast, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, defer
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.expression import Update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.store import audit
-from teambot.store.direct import execute_many
+from teambot.store.direct import execute_many, loaded
 from teambot.store.models import Notification
 
 PENDING, SENDING, SENT, CANCELLED, MISSED, FAILED = "pending", "sending", "sent", "cancelled", "missed", "failed"
@@ -418,34 +417,36 @@ def _table() -> Table:
 async def claim_due(
     session: AsyncSession, *, now: datetime, worker: str, limit: int, is_postgres: bool
 ) -> list[Notification]:
-    """Mark up to `limit` due pending rows as `sending` by `worker` and return them."""
+    """Mark up to `limit` due pending rows as `sending` by `worker` and return them (not in `session`: as rows read in
+    a session that has closed)."""
+    table = _table()
     query = (
-        select(Notification)
+        table.select()
         .where(
-            Notification.status == PENDING,
-            col(Notification.due_at) <= now,
-            or_(col(Notification.next_attempt_at).is_(None), col(Notification.next_attempt_at) <= now),
+            table.c.status == PENDING,
+            table.c.due_at <= now,
+            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
         )
-        .order_by(col(Notification.due_at), col(Notification.id))
+        .order_by(table.c.due_at, table.c.id)
         .limit(limit)
     )
     if is_postgres:
         query = query.with_for_update(skip_locked=True)
-    rows = list((await session.exec(query)).all())
-    if not rows:
-        return rows
-    # One UPDATE for the batch; the loaded rows are brought up to date without the session writing them again.
-    table = _table()
-    await session.exec(
+    connection = await session.connection()
+    # Read as plain rows and made into models as the ORM makes a loaded row, with the claim's values already in
+    # (`direct.loaded`): the ORM's loading of a batch of 500 and setting four attributes on each was a good part of
+    # what a message costs the dispatcher (bench/README.md, "What changed on 2026-12-04 (helper-111)").
+    found = (await connection.execute(query)).mappings().all()
+    if not found:
+        return []
+    # One UPDATE for the batch.
+    await connection.execute(
         update(table)
-        .where(table.c.id.in_([row.id for row in rows]))
+        .where(table.c.id.in_([row["id"] for row in found]))
         .values(status=SENDING, claimed_at=now, claimed_by=worker, attempts=table.c.attempts + 1)
     )
-    for row in rows:
-        for name, value in (("status", SENDING), ("claimed_at", now), ("claimed_by", worker)):
-            set_committed_value(row, name, value)
-        set_committed_value(row, "attempts", row.attempts + 1)
-    return rows
+    claimed = {"status": SENDING, "claimed_at": now, "claimed_by": worker}
+    return [loaded(Notification, {**row, **claimed, "attempts": row["attempts"] + 1}) for row in found]
 
 
 @dataclass(frozen=True)
