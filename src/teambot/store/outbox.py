@@ -436,7 +436,9 @@ async def claim_due(
     # Read as plain rows and made into models as the ORM makes a loaded row, with the claim's values already in
     # (`direct.loaded`): the ORM's loading of a batch of 500 and setting four attributes on each was a good part of
     # what a message costs the dispatcher (bench/README.md, "What changed on 2026-12-04 (helper-111)").
-    found = (await connection.execute(query)).mappings().all()
+    result = await connection.execute(query)
+    keys = list(result.keys())
+    found = [dict(zip(keys, row, strict=True)) for row in result.all()]  # not `.mappings()`: a lookup per key
     if not found:
         return []
     # One UPDATE for the batch.
@@ -445,8 +447,9 @@ async def claim_due(
         .where(table.c.id.in_([row["id"] for row in found]))
         .values(status=SENDING, claimed_at=now, claimed_by=worker, attempts=table.c.attempts + 1)
     )
-    claimed = {"status": SENDING, "claimed_at": now, "claimed_by": worker}
-    return [loaded(Notification, {**row, **claimed, "attempts": row["attempts"] + 1}) for row in found]
+    for row in found:
+        row.update(status=SENDING, claimed_at=now, claimed_by=worker, attempts=row["attempts"] + 1)
+    return [loaded(Notification, row) for row in found]
 
 
 @dataclass(frozen=True)
