@@ -4,6 +4,7 @@ closes them when it stops."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -161,3 +162,20 @@ async def test_a_proxys_error_page_instead_of_slacks_answer_is_a_delivery_error_
             await SlackMessenger(client).send("U0METTE01", Reply("påmindelse"))
     assert not caught.value.refused and not caught.value.permanent
     assert "503" in caught.value.reason
+
+
+async def test_a_post_s_text_stays_out_of_the_log_even_at_debug(
+    fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """slack_sdk logs every call's JSON at DEBUG when its logger's own level is unset (and builds that line whether
+    or not it is let through): the posting client's logger is held at WARNING, so a message's text, which names a
+    child, never reaches the log, whatever an operator turns on."""
+    caplog.set_level(logging.DEBUG)
+    client = web_client(_settings(fake_slack))
+    keep_connections(client)
+    try:
+        await SlackMessenger(client).send("U0METTE01", Reply("Statusmøde for AK12 i morgen"))
+    finally:
+        await close_connections(client)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert "AK12" not in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,14 @@ HISTORY_PAGES = 5
 CONNECTION_ERRORS = (OSError, TimeoutError, aiohttp.ClientError)
 
 
+# The posting client's logger, held at WARNING. slack_sdk builds a DEBUG line of every call (the whole JSON of the
+# message, case data, and the headers) whenever its logger's own level is unset, whatever the handlers let through:
+# that formatting was about 7 % of a dispatched message's instructions (bench/README.md, "What changed on 2026-12-04
+# (helper-111)"), and at DEBUG the line would carry a message's text into the log. Its warnings still come through.
+_POST_LOG = logging.getLogger(f"{__name__}.posts")
+_POST_LOG.setLevel(logging.WARNING)
+
+
 class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
@@ -45,7 +54,8 @@ class SlackMessenger:
     def _posting_client(self) -> AsyncWebClient:
         """`client` without slack_sdk's own retry of a call whose connection dropped: Slack may have taken a post
         before it dropped, and a second would go out unseen. The outbox tries again instead, after looking for the
-        post. Same token, address, timeout and kept connections (the session is `client`'s, also once renewed)."""
+        post. Same token, address, timeout and kept connections (the session is `client`'s, also once renewed); its
+        logger `_POST_LOG`."""
         if self._poster is None or self._poster.session is not self.client.session:
             self._poster = AsyncWebClient(
                 token=self.client.token,
@@ -55,7 +65,7 @@ class SlackMessenger:
                 proxy=self.client.proxy,
                 session=self.client.session,
                 headers=dict(self.client.headers),
-                logger=self.client.logger,
+                logger=_POST_LOG,
                 retry_handlers=[],
             )
         return self._poster
