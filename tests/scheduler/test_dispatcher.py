@@ -41,7 +41,7 @@ from teambot.commands.notices import from_payload
 from teambot.domain.roster import parse_roster
 from teambot.scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
 from teambot.scheduler.planner import plan_case
-from teambot.slack.messenger import HISTORY_PAGE, HISTORY_PAGES, SlackMessenger
+from teambot.slack.messenger import HISTORY_PAGE, HISTORY_PAGES, PERMANENT_ERRORS, SlackMessenger
 from teambot.store import outbox
 from teambot.store.db import Database
 from teambot.store.models import Notification
@@ -917,6 +917,59 @@ async def test_a_refusal_for_good_after_an_unsettled_attempt_says_so_and_still_c
     assert {r.last_error for r in failed} == {"refused after an unconfirmed post: user_not_found"}
     assert all(outbox.may_have_reached(r.status, r.attempts, r.last_error) for r in failed)
     assert not any(outbox.refused(r.last_error) for r in failed)
+
+
+@pytest.mark.parametrize(
+    ("error", "to_anyone"),
+    [
+        ("msg_too_long", True),
+        ("invalid_blocks", True),
+        ("invalid_blocks_format", True),
+        ("no_text", True),
+        ("too_many_attachments", True),
+        ("invalid_attachments", True),
+        ("invalid_metadata_format", True),
+        ("invalid_metadata_schema", True),
+        ("metadata_too_large", True),
+        ("metadata_must_be_sent_from_app", True),
+        ("channel_not_found", False),
+        ("user_not_found", False),
+        ("invalid_auth", False),
+        ("token_revoked", False),
+        ("account_inactive", False),
+        ("missing_scope", False),
+        ("message_limit_exceeded", False),
+        ("ekm_access_denied", False),
+        ("team_access_not_granted", False),
+        ("restricted_action_read_only_channel", False),
+    ],
+)
+def test_only_a_refusal_for_the_message_itself_counts_as_refused_to_anyone(error: str, to_anyone: bool) -> None:
+    """A row Slack refused for good for the message itself (too long, bad blocks or metadata) would be refused the
+    same way to anyone: a planner takes it as gone out. One refused for its recipient, or for the bot's token or the
+    workspace (invalid_auth while the token is broken), reached nobody and goes to a substitute (before: any refusal
+    but one about the recipient counted as refused to anyone)."""
+    reason = f"{outbox.REFUSED}{error}"
+    assert outbox.refused_to_anyone(outbox.FAILED, reason) is to_anyone
+    assert outbox.gone_out(outbox.FAILED, 1, reason) is to_anyone
+    assert not outbox.refused_to_anyone(outbox.PENDING, reason)  # still to be tried
+
+
+def test_the_messengers_permanent_errors_are_what_they_were() -> None:
+    """Slack's refusals the messenger does not retry: the recipient's, the bot's token for a deleted user or workspace
+    (account_inactive), and the two about the message itself; any other refusal is retried."""
+    assert PERMANENT_ERRORS == {
+        "channel_not_found",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "not_in_channel",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "msg_too_long",
+    }
+    assert "account_inactive" not in outbox.RECIPIENT_REFUSALS
 
 
 async def test_a_reminder_slack_refused_outright_is_posted_again_without_a_look(

@@ -334,6 +334,32 @@ async def test_a_friday_digest_slack_refused_for_good_goes_to_the_substitute_of_
     assert [post.channel for post in delivered(fake_slack)] == [SUBSTITUTE]
 
 
+async def test_a_friday_digest_slack_refused_for_the_bots_token_goes_to_the_substitute_of_an_absence_registered_after(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    # The bot's token is broken for a while: Slack refuses Karsten's digest at every try (invalid_auth), not for the
+    # message itself, and it ends refused for good after the last. He then registers the day away with Ali: the reply
+    # says Ali gets it, and he does, the token mended (before: any refusal but one about the recipient counted as
+    # refused to anyone, and nobody got the week).
+    await plan_friday_digest(db, clock)
+    fake_slack.fail("chat.postMessage", error="invalid_auth", times=MAX_ATTEMPTS)
+    dispatcher = digest_dispatcher(db, clock, fake_slack)
+    for _ in range(MAX_ATTEMPTS):
+        await dispatcher.dispatch_due()
+        clock.advance(minutes=15)
+    assert [(row.recipient, row.status, row.last_error) for row in await notifications(db, kind="digest.week")] == [
+        (LEAD, "failed", "refused: invalid_auth")
+    ]
+
+    reply = await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    assert "Ali Hassan får din fredagsstatus" in reply.text
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+
+    assert [post.channel for post in delivered(fake_slack)] == [SUBSTITUTE]
+
+
 async def test_a_friday_digest_slack_refused_for_its_content_is_not_given_to_the_substitute_of_an_absence_after(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:

@@ -443,14 +443,16 @@ def refuse_the_parents_notice_to_karsten(run: VisitRunner, error: str) -> list[s
     return refused
 
 
+@pytest.mark.parametrize("error", ["channel_not_found", "invalid_auth"])
 async def test_an_absence_registered_after_slack_refused_the_parents_notice_for_good_hands_it_to_the_substitute(
-    run: VisitRunner,
+    run: VisitRunner, error: str
 ) -> None:
-    """Slack refuses Mariehønen's notice to Karsten on 14 January for good (channel_not_found): nothing was posted, so
-    the parents have not been told. He registers the day on away with Sofie: she gets the text (before: the refused
-    row counted as "may have reached him", and nobody got it)."""
+    """Slack refuses Mariehønen's notice to Karsten on 14 January for good, for his channel (channel_not_found) or for
+    the bot's token broken that morning (invalid_auth), not for the text: nothing was posted, so the parents have not
+    been told. He registers the day on away with Sofie: she gets the text (before: the refused row counted as "may
+    have reached him", and nobody got it; later, a refusal for the bot's token counted as refused to anyone)."""
     await run.skip_to(datetime(2027, 1, 8, 9, 0))
-    refused = refuse_the_parents_notice_to_karsten(run, "channel_not_found")
+    refused = refuse_the_parents_notice_to_karsten(run, error)
     await run.until(datetime(2027, 1, 14, 8, 0))
     assert refused == [KARSTEN]
     await run(KARSTEN, "/teambot fravær 2027-01-14 2027-01-28 Sofie Lund")

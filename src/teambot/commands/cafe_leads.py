@@ -5,9 +5,9 @@ same plan (`Unfilled`).
 Once the notice reached the leads (or may have: being posted, or Slack answered 500), nobody new is told about that
 role of that café day, and a row that may have reached its recipient is kept as it is (`outbox.Planned.kept`). One
 Slack refused for good reached nobody: it tells nobody it was told, and its recipient is not named as told again
-(its key is spent, and Slack would refuse him again). Refused for him (`outbox.refused_for_recipient`: his account
-deactivated, say), whoever else the notice goes to now is told; refused for the message itself (too long, say),
-nobody new is, who would be refused it the same way.
+(its key is spent). Refused for the message itself (`outbox.refused_to_anyone`: too long, say), nobody new is told,
+who would be refused it the same way; refused for any other reason (his channel gone, his user deactivated, the bot's
+token broken), whoever else the notice goes to now is told.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def plan_unfilled(
     }
     refused = [row for row in mine if row.status == outbox.FAILED and outbox.refused(row.last_error)]
     refused_keys = {row.dedupe_key for row in refused}
-    # Refused for the message itself, not its recipient: anyone new would be refused it too.
+    # Refused for the message itself (`outbox.CONTENT_REFUSALS`): anyone new would be refused it too.
     refused_to_anyone = any(outbox.refused_to_anyone(row.status, row.last_error) for row in refused)
     told: list[LeadNotice] = []
     for to in notices:

@@ -231,7 +231,8 @@ async def _digests_of(session: AsyncSession, day: date, *, lock: bool = True) ->
 def _gone_out(rows: list[_Seen]) -> dict[int, list[_Seen]]:
     """The rows, by lead (ref_id), whose digest reached its recipient, is being posted, or an attempt may have posted
     (also one cancelled since, `CANCELLED_UNSURE`), or Slack refused it for the message itself, as it would to a
-    substitute (`outbox.gone_out`); one cancelled sure, or refused for its recipient, posted nothing."""
+    substitute (`outbox.gone_out`); one cancelled sure, or refused for anything else (its
+    recipient, the bot's token), posted nothing."""
     gone: dict[int, list[_Seen]] = {}
     for row in rows:
         if row.ref_id is not None and _went_out(row):

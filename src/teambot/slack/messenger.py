@@ -15,9 +15,9 @@ from teambot.commands.messenger import DeliveryError, carries_key
 from teambot.commands.registry import Reply
 from teambot.store.outbox import RATELIMITED, RECIPIENT_REFUSALS
 
-# Errors that will not go away by retrying: the recipient is gone or the channel is closed (`RECIPIENT_REFUSALS`), or
-# the message itself is refused.
-PERMANENT_ERRORS = RECIPIENT_REFUSALS | {"invalid_blocks", "msg_too_long"}
+# Errors that will not go away by retrying: the recipient is gone or the channel is closed (`RECIPIENT_REFUSALS`), the
+# bot's token is for a deleted user or workspace (`account_inactive`), or the message itself is refused.
+PERMANENT_ERRORS = RECIPIENT_REFUSALS | {"account_inactive", "invalid_blocks", "msg_too_long"}
 
 
 # Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect

@@ -39,9 +39,8 @@ REFUSED = "refused: "
 # since): without the `REFUSED` mark, so it still may have reached its recipient (`may_have_posted`).
 REFUSED_UNCONFIRMED = "refused after an unconfirmed post: "
 # Slack's refusals of a post that are about its recipient (gone, deactivated, a closed channel or one without the bot):
-# nothing was posted, and someone else (a substitute) may well be reached. Any other refusal is about the message
-# itself (`msg_too_long`, `invalid_blocks`, `no_text`, `too_many_attachments`, …) or the bot (`invalid_auth`,
-# `missing_scope`, …): Slack would refuse it the same way to anyone else.
+# nothing was posted, and someone else (a substitute) may well be reached. The messenger does not retry them (its
+# `PERMANENT_ERRORS`). `account_inactive` is not among them: it says the bot's token is for a deleted user or workspace.
 RECIPIENT_REFUSALS = frozenset(
     {
         "channel_not_found",
@@ -49,8 +48,28 @@ RECIPIENT_REFUSALS = frozenset(
         "not_in_channel",
         "user_not_found",
         "user_disabled",
-        "account_inactive",
         "cannot_dm_bot",
+    }
+)
+# Slack's refusals of a post for the message itself (chat.postMessage's errors about its text, blocks, attachments or
+# metadata): Slack would refuse the same message the same way to anyone else, a substitute included, so a planner takes
+# it as gone out (`refused_to_anyone`). Any other refusal, about the recipient (`RECIPIENT_REFUSALS`) or about the bot
+# or the workspace (`invalid_auth`, `token_revoked`, `account_inactive`, `missing_scope`, `ekm_access_denied`,
+# `message_limit_exceeded`, …: mended later, a substitute may be reached), reached nobody and goes to whoever the
+# message goes to now.
+CONTENT_REFUSALS = frozenset(
+    {
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "too_many_attachments",
+        "invalid_attachments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "metadata_must_be_sent_from_app",
     }
 )
 RATELIMITED = "ratelimited"  # the reason for a 429, which posted nothing
@@ -64,9 +83,9 @@ def refused(last_error: str | None) -> bool:
     return last_error is not None and last_error.startswith(REFUSED)
 
 
-def refused_for_recipient(last_error: str | None) -> bool:
-    """Whether Slack refused the post because of its recipient (`RECIPIENT_REFUSALS`): someone else may be reached."""
-    return refused(last_error) and typing.cast(str, last_error).removeprefix(REFUSED) in RECIPIENT_REFUSALS
+def refused_for_content(last_error: str | None) -> bool:
+    """Whether Slack refused the post for the message itself (`CONTENT_REFUSALS`): anyone else would be refused it."""
+    return refused(last_error) and typing.cast(str, last_error).removeprefix(REFUSED) in CONTENT_REFUSALS
 
 
 def may_have_posted(last_error: str | None) -> bool:
@@ -322,16 +341,17 @@ def may_have_reached(status: str, attempts: int, last_error: str | None) -> bool
 
 
 def refused_to_anyone(status: str, last_error: str | None) -> bool:
-    """Whether a row failed for good refused by Slack for a reason that is not its recipient's (its content, say):
-    Slack would refuse it the same way to anyone else, a substitute included."""
-    return status == FAILED and refused(last_error) and not refused_for_recipient(last_error)
+    """Whether a row failed for good refused by Slack for the message itself (`refused_for_content`: too long, say):
+    Slack would refuse it the same way to anyone else, a substitute included. A refusal for its recipient, or for the
+    bot or the workspace (a broken token, a missing scope), is not: it reached nobody."""
+    return status == FAILED and refused_for_content(last_error)
 
 
 def gone_out(status: str, attempts: int, last_error: str | None) -> bool:
     """Whether a message is spent for a planner choosing whom it goes to: sent, it may have reached its recipient
-    (`may_have_reached`), or it failed for good refused for a reason that is not its recipient's (`refused_to_anyone`:
-    its content, say). Only one that reached nobody otherwise (Slack refused it for its
-    recipient, `refused_for_recipient`, or it could not be drawn) or is still to go goes to whoever it goes to now."""
+    (`may_have_reached`), or it failed for good refused for the message itself (`refused_to_anyone`). Only one that
+    reached nobody otherwise (Slack refused it for any other reason: its recipient, the bot's token, …; or it could
+    not be drawn) or is still to go goes to whoever it goes to now."""
     return status == SENT or may_have_reached(status, attempts, last_error) or refused_to_anyone(status, last_error)
 
 
