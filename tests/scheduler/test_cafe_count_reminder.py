@@ -317,6 +317,70 @@ async def test_an_ask_slack_may_have_posted_is_not_sent_again_through_the_substi
     assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "sent")]
 
 
+async def test_an_ask_slack_may_have_posted_is_narrowed_to_the_months_still_missing_before_its_retry(
+    db: Database, clock: FakeClock
+) -> None:
+    """Slack answers 500 to January's ask to Karsten at 08:00 on Monday 4 January, having posted nothing: it may have
+    reached him, so it waits for the look before its retry. Meanwhile he registers April: the ask stays his, due at
+    08:00 still (the look searches from there), and its text now asks for May alone, which the retry posts once the
+    look finds nothing (before: the ask was kept as stored, and the retry asked for April, registered, too)."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    send = run.messenger.send
+    failed: list[str] = []
+
+    async def answered_500_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if "Hvor mange børn" in reply.text and not failed:
+            failed.append(recipient)
+            raise DeliveryError("http 500")
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = answered_500_once  # type: ignore[method-assign]
+    await run.until(datetime(2027, 1, 4, 8, 0))
+    assert failed == [KARSTEN]
+
+    await run(KARSTEN, "/teambot café børn 2027-04 2 MAR")
+    [waiting] = await reminders(db)
+    assert (waiting.status, local(waiting.due_at), waiting.payload["text"]) == (
+        "pending",
+        datetime(2027, 1, 4, 8, 0),
+        asking("maj 2027", "2027-05"),
+    )
+    await run.until(datetime(2027, 1, 4, 12, 0))
+
+    assert count_messages([(to, reply) for to, reply, _ in run.messenger.sent]) == [
+        (KARSTEN, asking("maj 2027", "2027-05"))
+    ]
+    assert [(r.recipient, r.status) for r in await reminders(db)] == [(KARSTEN, "sent")]
+
+
+async def test_an_ask_slack_may_have_posted_is_cancelled_once_every_month_is_registered(
+    db: Database, clock: FakeClock
+) -> None:
+    """As above, and Karsten registers April and May before the retry: nothing is left to ask, and the ask is
+    cancelled, as one that may have posted is (the look cannot settle it any more), not posted (before: kept as
+    stored, the retry asked for both months, registered)."""
+    run = await start(db, clock, {"MAR": MAR_COUNTS})
+    send = run.messenger.send
+    failed: list[str] = []
+
+    async def answered_500_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if "Hvor mange børn" in reply.text and not failed:
+            failed.append(recipient)
+            raise DeliveryError("http 500")
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = answered_500_once  # type: ignore[method-assign]
+    await run.until(datetime(2027, 1, 4, 8, 0))
+    assert failed == [KARSTEN]
+
+    await run(KARSTEN, "/teambot café børn 2027-04 2 MAR")
+    await run(KARSTEN, "/teambot café børn 2027-05 0 MAR")
+    await run.until(datetime(2027, 1, 4, 12, 0))
+
+    assert count_messages([(to, reply) for to, reply, _ in run.messenger.sent]) == []
+    assert [r.status for r in await reminders(db)] == ["cancelled"]
+
+
 async def birgitte_answers_for_karsten(
     db: Database, clock: FakeClock, *, away_until: str, answering: datetime, may_count_for: str
 ) -> VisitRunner:

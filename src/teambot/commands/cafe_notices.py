@@ -633,10 +633,11 @@ async def sync_count_reminders(
     """Keep this month's ask for missing counts current: for each institution in the café model that still counts
     (a count registered for a month at most `COUNT_LAPSE_MONTHS` before this one) with this month or a coming one
     uncounted, one message to each of its leads on Slack, on its first working day of the month at `remind_at` (a
-    bot down then sends it when back that working day); narrowed as counts come in, cancelled when none is missing,
-    and cancelled when the ask day is gone (a closing took it, or it moved earlier and has passed): next month asks
-    again. `institutions`: only those (a command registering a
-    count). The calendars of institutions missing from `calendars` are read into it."""
+    bot down then sends it when back that working day); narrowed as counts come in (also one Slack may have posted,
+    answered 500, before the look that settles it: it keeps its due time; one routed away from its lead by an absence
+    registered since is kept as it is), cancelled when none is missing, and cancelled when the ask day is gone (a
+    closing took it, or it moved earlier and has passed): next month asks again. `institutions`: only those (a
+    command registering a count). The calendars of institutions missing from `calendars` are read into it."""
     # Before the counts are read, and held until the caller commits: call this last in a transaction.
     await lock_count_asks(session)
     today = now.astimezone(zone).date()
@@ -663,15 +664,13 @@ async def sync_count_reminders(
         session, {p.person.staff_id for them in leads.values() for p in them}, ending_from=today
     )
     # A lead the month's ask reached (or may have: `asks_gone_out`) has it: an absence he registers after it went asks
-    # nobody in his place. One Slack may have posted stays as it is, for the look before its retry.
+    # nobody in his place. One Slack may have posted and still waiting for its retry (`unsettled`) stays his.
     reached, unsettled = await asks_gone_out(
         session, [count_ask_key(i, today, p.person.slack_id) for i, them in leads.items() for p in them]
     )
+    waiting = {row.dedupe_key: row for row in unsettled}
     # Every institution in the model: one with no ask left this month, or nothing missing, has a waiting ask cancelled.
     planned: dict[int, list[outbox.Planned]] = {institution_id: [] for institution_id in counted}
-    for row in unsettled:
-        if row.ref_id in planned:
-            planned[row.ref_id].append(outbox.Planned.kept(row))
     for institution_id, day in ask_days.items():
         institution = places.get(institution_id)
         if institution is None:
@@ -680,11 +679,25 @@ async def sync_count_reminders(
         # A lead away on the ask's day is routed as a meeting's participant is: to the substitute registered with
         # `/teambot fravær`, else to nobody in his place (the institution's other leads are asked in their own
         # right); with no lead left, nobody is asked this month and next month's ask asks again. Once a month:
-        # not in the place of a lead it reached already.
+        # not in the place of a lead it reached already. One Slack may have posted to a lead is planned as his own
+        # while he is not away (`sync_many` keeps its due time for the look before its retry, and narrows its text
+        # to the months still missing); routed away from him, it is kept as it is, and nobody is asked in his place.
         not_asked = [
-            p for p in leads[institution_id] if count_ask_key(institution_id, today, p.person.slack_id) not in reached
+            p
+            for p in leads[institution_id]
+            if (key := count_ask_key(institution_id, today, p.person.slack_id)) not in reached or key in waiting
         ]
-        for to in route(not_asked, absences, day):
+        routed = route(not_asked, absences, day)
+        own = {to.recipient.slack_id for to in routed if to.on_behalf_of is None}
+        for p in not_asked:
+            key = count_ask_key(institution_id, today, p.person.slack_id)
+            if key in waiting and p.person.slack_id not in own:
+                planned[institution_id].append(outbox.Planned.kept(waiting[key]))
+        for to in routed:
+            if to.on_behalf_of is not None and (
+                count_ask_key(institution_id, today, to.on_behalf_of.slack_id or "") in waiting
+            ):
+                continue  # his ask may have reached him: kept above, nobody is asked in his place
             planned[institution_id].append(
                 outbox.Planned(
                     dedupe_key=count_ask_key(institution_id, today, to.recipient.slack_id),

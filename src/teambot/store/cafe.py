@@ -128,8 +128,10 @@ async def counted_months(
 async def asks_gone_out(session: AsyncSession, keys: Collection[str]) -> tuple[set[str], list[Notification]]:
     """Those of the count asks `keys` that went out, as the other notices count it (`outbox.gone_out`): sent, being
     posted, an attempt Slack may have posted (answered 500) with no look since, or refused for the message itself.
-    One refused for its recipient, or cancelled sure, reached nobody. Besides, whole, those of them still waiting for
-    their retry: a planner keeps them as they are (`outbox.Planned.kept`), for the look that settles them."""
+    One refused for any other reason (its recipient, the bot's token), or cancelled sure, reached nobody. Besides,
+    whole, those of them still waiting for their retry, for the look that settles them: a planner plans one again for
+    its lead (its due time kept, its text narrowed), or keeps it as it is (`outbox.Planned.kept`) when he is routed
+    away."""
     if not keys:
         return set(), []
     connection = await session.connection()  # Core rows: sqlmodel's select() types at most 4 columns
