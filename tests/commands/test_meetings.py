@@ -51,7 +51,7 @@ async def test_moeder_lists_the_next_meeting_with_danish_date_and_time(run: Plan
         assert "tirsdag 30. marts 2027 kl. 14.00 — AK12" in (await run(participant, "/teambot møder")).text
 
 
-async def test_moeder_for_someone_withoutmeetings(run: PlanningRunner) -> None:
+async def test_moeder_for_someone_without_meetings(run: PlanningRunner) -> None:
     assert (await run(OUTSIDER, "/teambot møder")).text == "Du har ingen kommende statusmøder."
     assert (await run(STRANGER, "/teambot møder")).text.startswith("Jeg kender dig ikke endnu.")
 
