@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
@@ -286,7 +285,7 @@ class Database:
         restored = True
         try:
             if driver.autocommit:
-                if driver.pgconn.transaction_status != TransactionStatus.IDLE:
+                if postgres.in_transaction(driver):
                     # A direct transaction that failed after its BEGIN. psycopg's rollback of an idle connection
                     # sends nothing: not called then (its lock and wait are a third of this return).
                     await driver.rollback()

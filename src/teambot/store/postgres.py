@@ -14,7 +14,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
@@ -86,6 +85,17 @@ def alive(driver: Any) -> bool:
         return False
 
 
+# libpq's PQTRANS_IDLE (psycopg.pq.TransactionStatus.IDLE): no transaction open. The number, not psycopg's enum, so
+# that a process on SQLite does not import psycopg and libpq with this module.
+_PQTRANS_IDLE = 0
+
+
+def in_transaction(driver: Any) -> bool:
+    """Whether psycopg's connection `driver` has a transaction open, or cannot tell (closed or broken: its status
+    is "unknown", so a rollback is tried, fails, and the connection is discarded)."""
+    return driver.pgconn.transaction_status != _PQTRANS_IDLE  # type: ignore[no-any-return]
+
+
 def install_rollback_on_return(sync_engine: Any) -> None:
     """The pool's rollback of a returned connection (its `reset_on_return`, which the engine turns off:
     `Database`), made only when a transaction is open: psycopg's rollback of an idle connection sends nothing, but
@@ -97,5 +107,5 @@ def install_rollback_on_return(sync_engine: Any) -> None:
     def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
         if not state.asyncio_safe or state.transaction_was_reset:
             return
-        if dbapi_connection.driver_connection.pgconn.transaction_status != TransactionStatus.IDLE:
+        if in_transaction(dbapi_connection.driver_connection):
             dbapi_connection.rollback()  # an error invalidates the connection, as the pool's own rollback's does
