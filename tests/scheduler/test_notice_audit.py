@@ -36,7 +36,7 @@ from helpers_ratings import goal_ids, load_roster, substitute_has_a_child
 from teambot.cli import app
 from teambot.commands.messenger import DeliveryError, notification_metadata
 from teambot.commands.notices import from_payload
-from teambot.commands.registry import Context
+from teambot.commands.registry import Context, Reply
 from teambot.reports.audit_csv import audit_csv
 from teambot.scheduler.digest import digest_refreshers, plan_digests
 from teambot.scheduler.dispatcher import MAX_ATTEMPTS, Dispatcher
@@ -291,6 +291,16 @@ async def test_a_friday_digest_slack_may_have_posted_keeps_what_it_was_drawn_wit
     ]
 
 
+async def away_with_ali_and_dispatched(db: Database, clock: FakeClock, dispatcher: Dispatcher) -> Reply:
+    """Karsten registers Friday 5 March away with Ali; the digests are planned again and what is due dispatched a
+    minute later. The command's reply."""
+    reply = await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    await plan_digests(db, now=clock.now(), zone=CPH)
+    clock.advance(minutes=1)
+    await dispatcher.dispatch_due()
+    return reply
+
+
 async def test_a_friday_digest_slack_may_have_posted_is_not_rerouted_by_an_absence_registered_after(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:
@@ -302,10 +312,7 @@ async def test_a_friday_digest_slack_may_have_posted_is_not_rerouted_by_an_absen
     assert (await dispatcher.dispatch_due()).retried == 1
 
     clock.advance(minutes=1)
-    await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
-    await plan_digests(db, now=clock.now(), zone=CPH)
-    clock.advance(minutes=1)
-    await dispatcher.dispatch_due()
+    await away_with_ali_and_dispatched(db, clock, dispatcher)
 
     assert [post.channel for post in delivered(fake_slack)] == [LEAD]
     assert await entries_naming(db, "AK12", LEAD) == [
@@ -325,11 +332,8 @@ async def test_a_friday_digest_slack_refused_for_good_goes_to_the_substitute_of_
     assert (await dispatcher.dispatch_due()).failed == 1
 
     clock.advance(minutes=1)
-    reply = await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    reply = await away_with_ali_and_dispatched(db, clock, dispatcher)
     assert "Ali Hassan får din fredagsstatus" in reply.text
-    await plan_digests(db, now=clock.now(), zone=CPH)
-    clock.advance(minutes=1)
-    await dispatcher.dispatch_due()
 
     assert [post.channel for post in delivered(fake_slack)] == [SUBSTITUTE]
 
@@ -351,11 +355,8 @@ async def test_a_friday_digest_slack_refused_for_the_bots_token_goes_to_the_subs
         (LEAD, "failed", "refused: invalid_auth")
     ]
 
-    reply = await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    reply = await away_with_ali_and_dispatched(db, clock, dispatcher)
     assert "Ali Hassan får din fredagsstatus" in reply.text
-    await plan_digests(db, now=clock.now(), zone=CPH)
-    clock.advance(minutes=1)
-    await dispatcher.dispatch_due()
 
     assert [post.channel for post in delivered(fake_slack)] == [SUBSTITUTE]
 
@@ -372,11 +373,8 @@ async def test_a_friday_digest_slack_refused_for_its_content_is_not_given_to_the
     assert (await dispatcher.dispatch_due()).failed == 1
 
     clock.advance(minutes=1)
-    reply = await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
+    reply = await away_with_ali_and_dispatched(db, clock, dispatcher)
     assert "fredagsstatus" not in reply.text
-    await plan_digests(db, now=clock.now(), zone=CPH)
-    clock.advance(minutes=1)
-    await dispatcher.dispatch_due()
 
     assert [call.params["channel"] for call in fake_slack.calls_to("chat.postMessage")] == [LEAD]
     assert [(row.recipient, row.status, row.last_error) for row in await notifications(db, kind="digest.week")] == [
@@ -409,10 +407,7 @@ async def test_a_friday_digest_slack_may_have_posted_and_then_not_drawn_is_not_g
     assert (await dispatcher.dispatch_due()).failed == 1
 
     clock.advance(minutes=1)
-    await Runner(db, clock)(LEAD, "/teambot fravær 5/3 5/3 Ali Hassan")
-    await plan_digests(db, now=clock.now(), zone=CPH)
-    clock.advance(minutes=1)
-    await dispatcher.dispatch_due()
+    await away_with_ali_and_dispatched(db, clock, dispatcher)
 
     assert [post.channel for post in delivered(fake_slack)] == [LEAD]
 
