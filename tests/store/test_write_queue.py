@@ -69,25 +69,42 @@ async def store(
     name: str,
     *,
     hold_s: float = 0.0,
-    entered: list[str] | None = None,
+    until: asyncio.Event | None = None,
+    locked_at: dict[str, float] | None = None,
     brief: bool = False,
     direct: bool = False,
 ) -> None:
-    """One writer: insert `name` (taking SQLite's write lock), then keep the transaction open for `hold_s`.
+    """One writer: insert `name` (taking SQLite's write lock), then keep the transaction open for `hold_s`, and then
+    `until` the event is set. `locked_at`: when each writer got the lock (time.monotonic()), in the order they did.
     `direct`: in `Database.direct()`, the transaction /rating uses."""
     if direct:
         async with db.direct() as statements:
-            if entered is not None:
-                entered.append(name)
+            if locked_at is not None:
+                locked_at[name] = time.monotonic()
             await statements.execute(insert(Staff), {"name": name, "roles": [], "active": True})
-            await asyncio.sleep(hold_s)
+            await _hold(hold_s, until)
         return
     async with db.write(brief=brief) as session:
-        if entered is not None:
-            entered.append(name)
+        if locked_at is not None:
+            locked_at[name] = time.monotonic()
         session.add(Staff(name=name))
         await session.flush()
-        await asyncio.sleep(hold_s)
+        await _hold(hold_s, until)
+
+
+async def _until_locked(locked_at: dict[str, float], name: str) -> None:
+    """Until the writer `name` has the write lock (see `store`)."""
+    for _ in range(1000):
+        if name in locked_at:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{name} never got the write lock")
+
+
+async def _hold(seconds: float, until: asyncio.Event | None) -> None:
+    await asyncio.sleep(seconds)
+    if until is not None:
+        await until.wait()
 
 
 @contextmanager
@@ -123,20 +140,22 @@ async def test_writers_are_served_in_the_order_they_came(
     """Eight writers arrive while a ninth holds the lock; they commit in arrival order, not in whichever order
     SQLite's busy handler happens to wake them."""
     db = open_sqlite(None)
-    entered: list[str] = []
+    locked_at: dict[str, float] = {}
     brief, direct = kind == "brief", kind == "direct"
-    first = asyncio.create_task(store(db, "first", hold_s=0.3, entered=entered, brief=brief, direct=direct))
+    all_came = asyncio.Event()  # the first holds on until then, however slowly the machine lets them come
+    first = asyncio.create_task(store(db, "first", until=all_came, locked_at=locked_at, brief=brief, direct=direct))
     await asyncio.sleep(0.05)
     arrivals = [f"writer {i}" for i in range(8)]
     waiting = []
     for i, name in enumerate(arrivals):
         mixed = {"brief": (brief or direct) and i % 3 == 0, "direct": direct and i % 3 == 1}
-        waiting.append(asyncio.create_task(store(db, name, entered=entered, **mixed)))
+        waiting.append(asyncio.create_task(store(db, name, locked_at=locked_at, **mixed)))
         await asyncio.sleep(0.01)
+    all_came.set()
 
     await asyncio.wait_for(asyncio.gather(first, *waiting), 10)
 
-    assert entered == ["first", *arrivals]
+    assert list(locked_at) == ["first", *arrivals]
     assert await names(db) == ["first", *arrivals]
 
 
@@ -161,15 +180,21 @@ async def test_a_writer_stuck_behind_a_write_that_does_not_finish_fails_within_t
     open_sqlite: Callable[[int | None], Database],
 ) -> None:
     db = open_sqlite(400)
-    slow = asyncio.create_task(store(db, "slow", hold_s=1.2))
-    await asyncio.sleep(0.05)
-    started = time.monotonic()
-
-    with pytest.raises(OperationalError, match="database is locked"):
-        await store(db, "queued")
-
-    assert 0.35 <= time.monotonic() - started < 0.9  # the lock wait, not the 1.2 s the slow writer took
+    locked_at: dict[str, float] = {}
+    let_go = asyncio.Event()
+    slow = asyncio.create_task(store(db, "slow", until=let_go, locked_at=locked_at))
+    try:
+        await _until_locked(locked_at, "slow")  # its first connection's set-up is not part of the wait
+        started = time.monotonic()
+        # The slow writer holds on until the queued one gave up: a queue that waited for it times out here instead.
+        with pytest.raises(OperationalError, match="database is locked"):
+            await asyncio.wait_for(store(db, "queued"), 5)
+        waited = time.monotonic() - started
+    finally:
+        let_go.set()
     await slow
+
+    assert 0.35 <= waited < 0.9  # the lock wait, though the slow writer still held on
     assert await names(db) == ["slow"]
     await store(db, "later")  # the queue is free again
     assert await names(db) == ["slow", "later"]
@@ -178,22 +203,32 @@ async def test_a_writer_stuck_behind_a_write_that_does_not_finish_fails_within_t
 async def test_the_lock_wait_counts_from_the_last_writer_that_got_the_lock(
     open_sqlite: Callable[[int | None], Database],
 ) -> None:
-    """Two 300 ms writes go through, then one that holds on for 1.5 s. A writer queued behind all three waits
-    longer than the 400 ms lock wait while the queue moves, and fails 400 ms after the stuck write got the lock
-    (about 1 s in), not when it finishes; the writers before it are stored."""
+    """Two 300 ms writes go through, then one that holds on. A writer queued behind all three waits longer than the
+    400 ms lock wait while the queue moves, and fails 400 ms after the stuck write got the lock, not when it
+    finishes; the writers before it are stored."""
     db = open_sqlite(400)
-    await store(db, "starts the WAL")  # its first COMMIT syncs the disk: not inside the 100-ms margins below
+    await store(db, "starts the WAL")  # its first COMMIT syncs the disk: not inside the lock waits below
+    locked_at: dict[str, float] = {}
+    let_go = asyncio.Event()
     ahead = [
-        asyncio.create_task(store(db, name, hold_s=hold)) for name, hold in (("a", 0.3), ("b", 0.3), ("stuck", 1.5))
+        asyncio.create_task(store(db, "a", hold_s=0.3)),
+        asyncio.create_task(store(db, "b", hold_s=0.3)),
+        asyncio.create_task(store(db, "stuck", until=let_go, locked_at=locked_at)),
     ]
     await asyncio.sleep(0.01)
     started = time.monotonic()
-
-    with pytest.raises(OperationalError, match="database is locked"):
-        await store(db, "behind")
-
-    assert 0.8 <= time.monotonic() - started < 1.4
+    try:
+        # The stuck write holds on until the writer behind gave up: one that waited for it times out here instead.
+        with pytest.raises(OperationalError, match="database is locked"):
+            await asyncio.wait_for(store(db, "behind"), 10)
+        failed = time.monotonic()
+    finally:
+        let_go.set()
     await asyncio.gather(*ahead)
+
+    assert failed - started >= 0.8  # behind two 300-ms writes: longer than the lock wait from joining
+    # Counted from when the stuck write got the lock, so that slow commits ahead of it do not count against the margin.
+    assert 0.35 <= failed - locked_at["stuck"] < 0.9
     assert await names(db) == ["starts the WAL", "a", "b", "stuck"]
 
 
@@ -309,7 +344,7 @@ async def test_a_brief_writer_waits_for_another_process_s_lock_off_the_loop_s_th
         waited = time.monotonic() - started
     assert outcome is None
     assert 0.5 <= waited < 2.0
-    assert ticks >= waited / 0.01 / 4  # a quarter of what a free loop manages; a frozen loop ticks once
+    assert ticks >= 10  # a loop frozen for the wait ticks once at most
     assert await names(db) == ["brief"]
     async with db.read(brief=True) as session:  # the busy timeout is back to none on the loop's thread
         assert (await session.exec(text("PRAGMA busy_timeout"))).one()[0] == 0
@@ -749,17 +784,22 @@ async def test_a_writer_at_the_end_of_a_long_burst_keeps_its_busy_timeout_for_ot
     """After waiting longer than the lock wait behind a moving queue, a writer still gets (nearly) all of SQLite's
     busy timeout for another process's lock: what counts is the time since the queue last moved."""
     db = open_sqlite(600)
-    ahead = [asyncio.create_task(store(db, f"writer {i}", hold_s=0.2)) for i in range(4)]
+    locked_at: dict[str, float] = {}
+    ahead = [asyncio.create_task(store(db, f"writer {i}", hold_s=0.2, locked_at=locked_at)) for i in range(4)]
     await asyncio.sleep(0.01)
     started = time.monotonic()
 
     async with db.write() as session:
-        waited = time.monotonic() - started
+        turn = time.monotonic()
         busy_ms = (await session.exec(text("PRAGMA busy_timeout"))).one()[0]  # type: ignore[call-overload]
 
     await asyncio.gather(*ahead)
-    assert waited >= 0.75, waited
-    assert 300 <= busy_ms <= 600, busy_ms  # 600 less the ~200 ms since the last writer got the lock, not 0
+    assert turn - started >= 0.75  # longer than the lock wait, behind four 200-ms writes
+    # 600 less the time since the last writer got the lock (about its 200 ms): counted from joining it would be 0.
+    # Measured, not assumed, so that a slow commit or hand-over on a busy machine does not count against a margin.
+    since_moved_ms = (turn - locked_at["writer 3"]) * 1000
+    assert since_moved_ms < 550, since_moved_ms  # else 0 would be right, and the check below would prove nothing
+    assert 600 - since_moved_ms - 2 <= busy_ms <= 600, (busy_ms, since_moved_ms)
 
 
 @pytest.mark.parametrize("direct", [False, True], ids=["session", "direct"])
@@ -782,7 +822,7 @@ async def test_a_failing_writer_lets_the_next_one_in_and_stores_nothing(
 
     failing = asyncio.create_task(fail())
     await asyncio.sleep(0.05)
-    await asyncio.wait_for(store(db, "next", direct=direct), 2)
+    await asyncio.wait_for(store(db, "next", direct=direct), 5)
 
     with pytest.raises(ValueError, match="the command found a problem"):
         await failing
@@ -805,7 +845,7 @@ async def test_a_cancelled_writer_lets_the_next_one_in_and_stores_nothing(
 
     waiting.cancel()
     holding.cancel()
-    await asyncio.wait_for(last, 2)
+    await asyncio.wait_for(last, 5)  # a queue left locked: 10 s
 
     assert holding.cancelled() and waiting.cancelled()
     assert await names(db) == ["last"]
@@ -814,13 +854,15 @@ async def test_a_cancelled_writer_lets_the_next_one_in_and_stores_nothing(
 async def test_reads_do_not_wait_for_the_writers(open_sqlite: Callable[[int | None], Database]) -> None:
     db = open_sqlite(None)
     await store(db, "committed")
-    writers = [asyncio.create_task(store(db, f"writer {i}", hold_s=0.5)) for i in range(3)]
+    let_go = asyncio.Event()
+    writers = [asyncio.create_task(store(db, f"writer {i}", until=let_go)) for i in range(3)]
     await asyncio.sleep(0.05)
+    try:
+        # The writers hold on until the read is done: a read that waited for them times out instead.
+        seen = await asyncio.wait_for(names(db), 5)
+    finally:
+        let_go.set()
 
-    started = time.monotonic()
-    seen = await names(db)
-
-    assert time.monotonic() - started < 0.3  # not after the writers' 1.5 s
     assert seen == ["committed"]
     await asyncio.gather(*writers)
     assert await names(db) == ["committed", "writer 0", "writer 1", "writer 2"]
@@ -928,13 +970,19 @@ async def test_a_rating_queued_too_long_gets_the_apology_and_is_not_stored(
     db = open_sqlite(500)
     await load_roster(db, clock)
     context = Context(db=db, clock=clock, user_id=PAEDAGOG)
-    long_write = asyncio.create_task(store(db, "long write", hold_s=1.5))
-    await asyncio.sleep(0.05)
-    started = time.monotonic()
+    locked_at: dict[str, float] = {}
+    let_go = asyncio.Event()
+    long_write = asyncio.create_task(store(db, "long write", until=let_go, locked_at=locked_at))
+    try:
+        await _until_locked(locked_at, "long write")
+        started = time.monotonic()
+        # The long write holds on until the rating is answered: one that waited for it times out here instead.
+        reply = await asyncio.wait_for(run_command(context, "/rating", "AK12 3/3 1 4"), 5)
+        answered = time.monotonic() - started
+    finally:
+        let_go.set()
 
-    reply = await run_command(context, "/rating", "AK12 3/3 1 4")
-
-    assert time.monotonic() - started < 1.2
+    assert answered < 1.2  # the 500-ms lock wait and the command's own work
     assert reply.text == APOLOGY
     await long_write
     async with db.read() as session:
@@ -952,12 +1000,15 @@ async def test_postgresql_writers_are_not_queued(tmp_path: Path) -> None:
     db = open_test_database(tmp_path)
     try:
         assert not db.is_sqlite
-        long_write = asyncio.create_task(store(db, "long write", hold_s=1.0))
+        let_go = asyncio.Event()
+        long_write = asyncio.create_task(store(db, "long write", until=let_go))
         await asyncio.sleep(0.1)
-        started = time.monotonic()
-        await store(db, "quick")
-        assert time.monotonic() - started < 0.5
-        assert await names(db) == ["quick"]  # committed while the long write was still open
+        try:
+            # The long write holds on until "quick" is stored: a quick writer that waited for it times out instead.
+            await asyncio.wait_for(store(db, "quick"), 5)
+            assert await names(db) == ["quick"]  # committed while the long write was still open
+        finally:
+            let_go.set()
         await long_write
         assert sorted(await names(db)) == ["long write", "quick"]
     finally:
