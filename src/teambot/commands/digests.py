@@ -235,13 +235,9 @@ def _gone_out(rows: list[_Seen]) -> dict[int, list[_Seen]]:
     recipient, the bot's token), posted nothing."""
     gone: dict[int, list[_Seen]] = {}
     for row in rows:
-        if row.ref_id is not None and _went_out(row):
+        if row.ref_id is not None and outbox.gone_out(row.status, row.attempts, row.last_error):
             gone.setdefault(row.ref_id, []).append(row)
     return gone
-
-
-def _went_out(row: _Seen) -> bool:
-    return outbox.gone_out(row.status, row.attempts, row.last_error)
 
 
 async def digest_recipients(
