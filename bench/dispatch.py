@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from teambot.testing.database import truncate
 TEXT = "📅 Statusmøde for AK12 tirsdag 14. september kl. 14.00 (Børnehuset Solsikken)"
 NOW = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)
 CONCURRENCY = 8  # the Dispatcher's default: recipients served side by side
+BATCH = 500  # rows the Dispatcher claims at a time
 ROUNDS = 2  # the sides alternate and the best run of each counts: a burst of other work hits one run, not the ratio
 
 
@@ -82,7 +84,7 @@ async def fill_outbox(url: str, rows: list[outbox.Planned]) -> None:
     await db.dispose()
 
 
-async def _plain(rows: list[outbox.Planned], *, at_a_time: int) -> float:
+async def post_plainly(rows: list[outbox.Planned], *, at_a_time: int) -> float:
     """Seconds for a bare AsyncWebClient to post `rows`, `at_a_time` calls in flight (1: a plain loop)."""
     with FakeSlackProcess() as fake:
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
@@ -109,9 +111,9 @@ async def _plain(rows: list[outbox.Planned], *, at_a_time: int) -> float:
         return elapsed
 
 
-async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, dict[str, Any]]:
-    """Seconds for the Dispatcher to deliver a freshly filled outbox of `rows`; sent; the fake's counts."""
-    await fill_outbox(url, rows)
+async def deliver_outbox(url: str, timer: Callable[[], float] = time.perf_counter) -> tuple[float, int, dict[str, Any]]:
+    """The Dispatcher's one `dispatch_due` over the filled outbox at `url`, to a fresh fake Slack: how long it took by
+    `timer` (seconds), messages sent, the fake's counts. The client and the database connection are warmed up first."""
     db = Database(url)
     with FakeSlackProcess() as fake:
         client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
@@ -119,14 +121,20 @@ async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, di
         await client.auth_test()
         async with db.engine.connect() as connection:  # warm-up: the database connection is open before timing
             await connection.execute(text("SELECT 1"))
-        dispatcher = Dispatcher(db, SlackMessenger(client), FixedClock(NOW), batch=500, concurrency=CONCURRENCY)
-        started = time.perf_counter()
+        dispatcher = Dispatcher(db, SlackMessenger(client), FixedClock(NOW), batch=BATCH, concurrency=CONCURRENCY)
+        started = timer()
         stats = await dispatcher.dispatch_due()
-        elapsed = time.perf_counter() - started
+        took = timer() - started
         posted = fake.stats()
         await close_connections(client)
     await db.dispose()
-    return elapsed, stats.sent, posted
+    return took, stats.sent, posted
+
+
+async def _teambot(url: str, rows: list[outbox.Planned]) -> tuple[float, int, dict[str, Any]]:
+    """Seconds for the Dispatcher to deliver a freshly filled outbox of `rows`; sent; the fake's counts."""
+    await fill_outbox(url, rows)
+    return await deliver_outbox(url)
 
 
 async def bench_dispatch(work: Path, *, count: int, database_url: str | None = None) -> list[Result]:
@@ -150,9 +158,9 @@ async def bench_dispatch(work: Path, *, count: int, database_url: str | None = N
         steps = ["loop", "teambot", "side_by_side"]
         for step in steps if round_ % 2 == 0 else reversed(steps):
             if step == "loop":
-                loop.append(await _plain(rows, at_a_time=1))
+                loop.append(await post_plainly(rows, at_a_time=1))
             elif step == "side_by_side":
-                side_by_side.append(await _plain(rows, at_a_time=CONCURRENCY))
+                side_by_side.append(await post_plainly(rows, at_a_time=CONCURRENCY))
             else:
                 seconds, delivered, posted = await _teambot(url, rows)
                 ours.append(seconds)

@@ -4,10 +4,9 @@
 fills an outbox with N due meeting reminders (bench/dispatch.py's `planned`: one recipient each, one child each, so
 each message writes one audit entry), then runs `Dispatcher.dispatch_due()` once, as the `dispatch` scenario does
 (batches of 500, 8 in flight, a fixed clock, the fake Slack in its own process), and prints the process time per
-message. It fails unless
-every message was posted once, recorded `sent` and audited once. `--only plain` instead posts the same messages
-with the `dispatch` scenario's anchor, a bare AsyncWebClient loop (`bench.dispatch._plain`): the floor, what any
-client of slack_sdk pays a message on this machine.
+message. It fails unless every message was posted once, recorded `sent` and audited once. `--only plain` instead
+posts the same messages with the `dispatch` scenario's anchor, a bare AsyncWebClient loop
+(`bench.dispatch.post_plainly`): the floor, what any client of slack_sdk pays a message on this machine.
 
 The outbox is filled and checked by a child process (`--fill` / `--check`), so that under
 `valgrind --tool=cachegrind` (which follows no child) the count holds the dispatcher's work, the fake Slack's start
@@ -28,14 +27,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.dispatch import CONCURRENCY, NOW, FixedClock, _plain, fill_outbox, planned
-from bench.fake_server import REPO, FakeSlackProcess
-from teambot.scheduler.dispatcher import Dispatcher
-from teambot.slack.messenger import SlackMessenger
-from teambot.slack.web import close_connections, keep_connections
+from bench.dispatch import deliver_outbox, fill_outbox, planned, post_plainly
+from bench.fake_server import REPO
 from teambot.store.db import Database
-
-BATCH = 500  # as bench/dispatch.py
 
 
 def _child(*args: str) -> str:
@@ -61,27 +55,6 @@ async def _check(url: str) -> str:
     return f"{sent} {entries} {audited}"
 
 
-async def measure(url: str, count: int) -> tuple[float, int, dict[str, int]]:
-    """Process time per message of one `dispatch_due` over a filled outbox; messages sent; the fake's counts."""
-    db = Database(url)
-    with FakeSlackProcess() as fake:
-        from slack_sdk.web.async_client import AsyncWebClient
-
-        client = AsyncWebClient(token="xoxb-bench", base_url=fake.api_url)
-        keep_connections(client)
-        await client.auth_test()
-        async with db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        dispatcher = Dispatcher(db, SlackMessenger(client), FixedClock(NOW), batch=BATCH, concurrency=CONCURRENCY)
-        started = time.process_time()
-        stats = await dispatcher.dispatch_due()
-        per_message = (time.process_time() - started) / max(stats.sent, 1)
-        posted = fake.stats()
-        await close_connections(client)
-    await db.dispose()
-    return per_message, stats.sent, posted
-
-
 async def main(args: argparse.Namespace) -> None:
     if args.fill:
         await fill_outbox(args.fill, planned(args.messages))
@@ -92,14 +65,15 @@ async def main(args: argparse.Namespace) -> None:
     if args.only == "plain":
         rows = planned(args.messages)
         started = time.process_time()
-        await _plain(rows, at_a_time=1)
+        await post_plainly(rows, at_a_time=1)
         print(f"plain AsyncWebClient loop: {(time.process_time() - started) / len(rows) * 1e6:.1f} µs CPU a message")
         return
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="teambot-inproc-dispatch-"))
     work.mkdir(parents=True, exist_ok=True)
     url = args.database or f"sqlite:///{work / 'inproc-dispatch.db'}"
     _child("--fill", url, "--messages", str(args.messages))
-    per_message, sent, posted = await measure(url, args.messages)
+    took, sent, posted = await deliver_outbox(url, time.process_time)
+    per_message = took / max(sent, 1)
     stored, entries, distinct = (int(x) for x in _child("--check", url).split())
     print(f"teambot dispatcher: {per_message * 1e6:.1f} µs CPU a message over {sent:,} messages")
     duplicates = posted["duplicate_keys"]
