@@ -438,10 +438,12 @@ async def test_the_write_that_starts_a_new_wal_commits_on_aiosqlite_s_thread(
 
 
 class _SlowCopy:
-    """`checkpoint_held` (a checkpoint's bulk, beside the writers) taking 0.3 s: when it started, when it was done."""
+    """`checkpoint_held` (a checkpoint's bulk, beside the writers) going on until `let_go` is set (10 s at most):
+    when it started, when it was done. Held, not timed, so that a slow machine cannot finish it early."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started = asyncio.Event()
+        self.let_go = threading.Event()
         self.done = threading.Event()
         self.readers: list[sqlite3.Connection] = []  # the connections whose read held the WAL during each copy
         loop = asyncio.get_running_loop()
@@ -449,7 +451,7 @@ class _SlowCopy:
 
         def slow(path: str) -> sqlite3.Connection:
             loop.call_soon_threadsafe(self.started.set)
-            time.sleep(0.3)
+            self.let_go.wait(10)
             try:
                 self.readers.append(real(path))
                 return self.readers[-1]
@@ -497,6 +499,7 @@ async def test_writers_go_on_while_a_checkpoint_copies_the_wal_and_the_write_tha
     # claim, which goes off it in case another process had copied everything (then it could restart the WAL).
     assert commits[1:] == [True] * 4
 
+    slow.let_go.set()
     await _checkpoints_settled(db)
     commits.clear()
     async with db.write(brief=True):
@@ -519,7 +522,11 @@ async def test_dispose_during_a_checkpoint_waits_for_its_copy_and_leaves_every_r
     db = open_sqlite(None)
     await slow.until_started(db)
     stored = await names(db)
-    await db.dispose()
+    disposing = asyncio.create_task(db.dispose())
+    await asyncio.sleep(0.1)
+    assert not disposing.done()  # waiting for the copy
+    slow.let_go.set()
+    await asyncio.wait_for(disposing, 10)
     assert slow.done.is_set()
     assert not db._checkpoints
     again = open_sqlite(None)
@@ -542,7 +549,8 @@ async def test_dispose_cancelled_during_a_checkpoint_still_ends_the_copy_s_read(
     disposing.cancel()  # its wait for the checkpoint is cancelled in turn: the checkpoint's second cancellation
     with pytest.raises(asyncio.CancelledError):
         await disposing
-    for _ in range(100):
+    slow.let_go.set()
+    for _ in range(500):
         if slow.done.is_set() and not db._checkpoints:
             break
         await asyncio.sleep(0.01)
