@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import event, func, insert, make_url, select, text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from teambot.store import postgres, requests
@@ -238,8 +239,7 @@ def test_a_connection_on_a_descriptor_past_1023_is_checked_like_any_other(descri
 async def test_a_connection_returned_inside_a_transaction_is_rolled_back_and_one_returned_idle_is_not() -> None:
     """The pool's rollback on return is teambot's (`postgres.install_rollback_on_return`): a connection that comes
     back with a transaction open (here a raw one, in transaction mode, after an INSERT; and one whose statement
-    failed) is rolled back as before, and the next transaction on it is one of its own; one that comes back idle
-    is sent nothing (psycopg's rollback of it would send nothing either, helper-112)."""
+    failed) is rolled back as before, and the next transaction on it is one of its own."""
     url = postgres_url()
     assert url is not None
     prepare(url)
@@ -259,21 +259,122 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back_and_one
         assert driver.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
         await greenlet_spawn(raw.close)
         assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        rollbacks: list[str] = []
-        original = type(driver).rollback
-
-        async def counted(self: Any) -> None:
-            rollbacks.append("rollback")
-            await original(self)
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(type(driver), "rollback", counted)
-            async with db.direct() as statements:
-                await statements.execute(insert(Staff), {"name": "stored", "roles": [], "active": True})
-        assert rollbacks == []
-        assert not driver.autocommit
         async with db.read() as session:
             names = list((await session.exec(select(Staff.name))).scalars())
-        assert names == ["stored"]
+        assert names == []
+    finally:
+        await db.dispose()
+
+
+async def _session_driver(session: Any) -> Any:
+    return (await (await session.connection()).get_raw_connection()).driver_connection
+
+
+async def test_a_committed_direct_transaction_goes_back_and_comes_out_again_untouched() -> None:
+    """A direct transaction's connection goes back to the pool in autocommit, as the next one wants it: a committed
+    one's return rolls nothing back and sets nothing, nor does the next one's checkout (helper-117: before, each
+    direct transaction set autocommit on and off again, and returned in a task shielded from cancellation)."""
+    url = postgres_url()
+    assert url is not None
+    prepare(url)
+    db = Database(url, pool_size=1)  # one connection: each checkout gets the one used before
+    try:
+        async with db.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "first", "roles": [], "active": True})
+        calls: list[str] = []
+        driver_type = type(statements.driver.connection)  # type: ignore[attr-defined]
+        with pytest.MonkeyPatch.context() as patch:
+            for name in ("rollback", "set_autocommit"):
+                original = getattr(driver_type, name)
+
+                async def counted(self: Any, *args: Any, _name: str = name, _original: Any = original) -> None:
+                    calls.append(_name)
+                    await _original(self, *args)
+
+                patch.setattr(driver_type, name, counted)
+            async with db.direct() as statements:
+                await statements.execute(insert(Staff), {"name": "second", "roles": [], "active": True})
+        assert calls == []
+        async with db.read() as session:
+            assert not (await _session_driver(session)).autocommit
+            names = list((await session.exec(select(Staff.name).order_by(Staff.name))).scalars())
+        assert names == ["first", "second"]
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_that_cannot_leave_autocommit_is_replaced_before_a_session_uses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checkout puts a connection `direct()` left in autocommit back in transaction mode; one where that fails
+    is discarded as a dead one is, and the session gets a new connection in transaction mode."""
+    url = postgres_url()
+    assert url is not None
+    prepare(url)
+    db = Database(url, pool_size=1)
+    try:
+        async with db.direct() as statements:
+            ((used,),) = await statements.rows(_BACKEND, {})
+            driver = statements.driver.connection  # type: ignore[attr-defined]
+        original = type(driver).set_autocommit
+
+        async def refused(self: Any, value: bool) -> None:
+            if self is driver and not value:
+                raise psycopg.OperationalError("refused")
+            await original(self, value)
+
+        monkeypatch.setattr(type(driver), "set_autocommit", refused)
+        opened = _count_connects(db)
+        async with db.write() as session:
+            ((now,),) = (await (await session.connection()).execute(_BACKEND)).all()
+            assert not (await _session_driver(session)).autocommit
+        assert now != used
+        assert len(opened) == 1
+        assert driver.closed
+    finally:
+        await db.dispose()
+
+
+async def test_a_session_cancelled_while_its_connection_leaves_autocommit_leaves_none_in_autocommit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cancellation while the checkout puts a connection back in transaction mode discards that connection: the
+    next session still gets one in transaction mode, and its failed second statement takes the first with it."""
+    url = postgres_url()
+    assert url is not None
+    prepare(url)
+    db = Database(url, pool_size=1)
+    try:
+        async with db.direct() as statements:
+            driver = statements.driver.connection  # type: ignore[attr-defined]
+        original = type(driver).set_autocommit
+        leaving = asyncio.Event()
+
+        async def slow(self: Any, value: bool) -> None:
+            if self is driver and not value:
+                leaving.set()
+                await asyncio.sleep(3600)
+            await original(self, value)
+
+        monkeypatch.setattr(type(driver), "set_autocommit", slow)
+
+        async def session_task() -> None:
+            async with db.write() as session:
+                await session.connection()
+
+        task = asyncio.ensure_future(session_task())
+        await asyncio.wait_for(leaving.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert driver.closed
+        with pytest.raises(ProgrammingError, match="no_such_table"):
+            async with db.write() as session:
+                assert not (await _session_driver(session)).autocommit
+                connection = await session.connection()
+                await connection.execute(insert(Staff).values(name="half", roles=[], active=True))
+                await connection.execute(text("SELECT * FROM no_such_table"))
+        async with db.read() as session:
+            assert list((await session.exec(select(Staff.name))).scalars()) == []
     finally:
         await db.dispose()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, text
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import ProgrammingError
 from sqlmodel import select
 
 from teambot.store import requests
@@ -62,13 +63,31 @@ async def _staff_named(db: Database, name: str) -> list[str]:
 
 
 @pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
-async def test_the_guard_s_autocommit_is_not_handed_on_to_a_transaction() -> None:
-    """The guard's statement commits on its own; the pooled connection goes back in transaction mode, so a /rating
-    that fails after its first INSERT stores nothing (in autocommit that INSERT would have stayed)."""
+async def _half_a_session(db: Database) -> None:
+    """A session's transaction whose second statement fails after its first INSERT."""
+    with pytest.raises(ProgrammingError, match="no_such_table"):
+        async with db.write() as session:
+            connection = await session.connection()
+            await connection.execute(insert(Staff).values(name="half", roles=[], active=True))
+            await connection.execute(text("SELECT * FROM no_such_table"))
+
+
+@pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+@pytest.mark.parametrize("autocommit_by", ["guard", "rating"])
+async def test_the_guard_s_and_a_rating_s_autocommit_is_not_handed_on_to_a_session(autocommit_by: str) -> None:
+    """The guard's statement commits on its own, and so does a /rating's transaction; their pooled connection goes
+    back in autocommit, and the pool's checkout puts it back in transaction mode for a session: one that fails
+    after its first INSERT stores nothing (in autocommit that INSERT would have stayed)."""
     db = await _one_connection_db()
     try:
-        assert await requests.first_time_alone(db, "sig:v0=ghi", NOW)
-        with pytest.raises(RuntimeError, match="refused"):
+        if autocommit_by == "guard":
+            assert await requests.first_time_alone(db, "sig:v0=ghi", NOW)
+        else:
+            async with db.direct() as statements:
+                await statements.execute(insert(Staff), {"name": "rated", "roles": [], "active": True})
+        await _half_a_session(db)
+        assert await _staff_named(db, "half") == []
+        with pytest.raises(RuntimeError, match="refused"):  # and a direct transaction still gets autocommit
             async with db.direct() as statements:
                 await statements.execute(insert(Staff), {"name": "half", "roles": [], "active": True})
                 raise RuntimeError("refused")
@@ -123,6 +142,15 @@ async def test_a_cancelled_direct_transaction_gives_its_connection_back_rolled_b
             await statements.execute(insert(Staff), {"name": "next", "roles": [], "active": True})
         assert await _staff_named(db, "cancelled") == []
         assert await _staff_named(db, "next") == ["next"]
+        inserted.clear()
+        task = asyncio.ensure_future(rating())  # cancelled again: a session after it gets transaction mode
+        await inserted.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await _half_a_session(db)
+        assert await _staff_named(db, "half") == []
+        assert await _staff_named(db, "cancelled") == []
     finally:
         await db.dispose()
 

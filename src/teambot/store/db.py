@@ -153,6 +153,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if not self.is_sqlite:
             postgres.install_liveness_check(self.engine.sync_engine)
+            postgres.install_transaction_mode(self.engine.sync_engine)  # after the liveness check: see its doc
             postgres.install_rollback_on_return(self.engine.sync_engine)
         # The WAL `write` checkpoints (SQLite's automatic checkpoint is off for it): a file named by a plain path.
         database = self.url.database or ""
@@ -212,7 +213,6 @@ class Database:
             # In autocommit, with the writes sent together at the end (PsycopgBatched); a failure or a cancellation
             # leaves what was begun to the rollback when the connection goes back.
             async with self._pooled_psycopg() as connection:
-                await connection.set_autocommit(True)
                 batched = PsycopgBatched(connection)
                 yield Direct(batched, self.engine.dialect)
                 await batched.commit()
@@ -258,42 +258,55 @@ class Database:
         if self.is_sqlite:
             raise ValueError("SQLite begins every transaction itself (see the module's doc): use direct()")
         async with self._pooled_psycopg() as driver:
-            await driver.set_autocommit(True)
             yield Direct(driver_of(driver, self.engine.dialect), self.engine.dialect)
 
     @asynccontextmanager
     async def _pooled_psycopg(self) -> AsyncIterator[Any]:
-        """A pooled PostgreSQL connection's psycopg connection, without SQLAlchemy's `Connection` around it (whose
-        checkout, begin and return cost more CPU than /rating's statements): checked out as the pool does (its
-        liveness check included), returned with the pool's rollback of whatever is left open. Back in transaction mode,
-        as the pool hands it out, or closed: a connection left in autocommit would commit each statement of the
-        next transaction on its own."""
-        raw = await self.engine.raw_connection()
-        driver = raw.driver_connection
+        """A pooled PostgreSQL connection's psycopg connection in autocommit, without SQLAlchemy's `Connection`
+        around it (whose checkout, begin and return cost more CPU than /rating's statements): checked out as the
+        pool does (its liveness check included). It goes back to the pool still in autocommit, and the pool's
+        checkout puts it back in transaction mode for anyone else (`postgres.install_transaction_mode`); what was
+        left open is rolled back first (`_return_psycopg`)."""
+        wanted = postgres.AUTOCOMMIT_WANTED.set(True)
         try:
+            raw = await self.engine.raw_connection()
+        finally:
+            postgres.AUTOCOMMIT_WANTED.reset(wanted)
+        driver: Any = raw.driver_connection
+        try:
+            if not driver.autocommit:  # a new connection, or one a session used last
+                await driver.set_autocommit(True)
             yield driver
         finally:
-            returning = asyncio.ensure_future(self._return_psycopg(raw, driver))
-            try:
-                await asyncio.shield(returning)
-            except asyncio.CancelledError:
-                await asyncio.wait({returning})  # returned before the cancellation goes on
-                raise
+            if driver.autocommit and not postgres.in_transaction(driver):
+                # Idle (as after every committed /rating): the pool's return then calls nothing that awaits (the
+                # `reset` handler rolls back only what is open; QueuePool's return is `put(record, False)`, the
+                # queue's put_nowait), and greenlet_spawn awaits only what the function hands it through `await_`
+                # (SQLAlchemy 2.1.9, util/concurrency.py and pool/impl.py, checked): it runs to the end without giving
+                # the loop a turn, so nothing can cancel it midway and no task or shield is needed.
+                await greenlet_spawn(raw.close)
+            else:
+                # A transaction left open (a failure or a cancellation after BEGIN), a connection that cannot tell
+                # (closed, broken) or one set_autocommit never reached: the rollback waits for the server, so it
+                # runs in a task a cancellation cannot interrupt, and the connection is returned before that goes on.
+                returning = asyncio.ensure_future(self._return_psycopg(raw, driver))
+                try:
+                    await asyncio.shield(returning)
+                except asyncio.CancelledError:
+                    await asyncio.wait({returning})  # returned before the cancellation goes on
+                    raise
 
     @staticmethod
     async def _return_psycopg(raw: Any, driver: Any) -> None:
-        restored = True
+        rolled_back = True
         try:
-            if driver.autocommit:
-                if postgres.in_transaction(driver):
-                    # A direct transaction that failed after its BEGIN. psycopg's rollback of an idle connection
-                    # sends nothing: not called then (its lock and wait are a third of this return).
-                    await driver.rollback()
-                await driver.set_autocommit(False)
+            if postgres.in_transaction(driver):
+                await driver.rollback()
         except Exception:
-            restored = False  # closed, not pooled: never handed out in autocommit
-        # The pool's return (its rollback) and close call the driver through SQLAlchemy's greenlet.
-        await greenlet_spawn(raw.close if restored else raw.invalidate)
+            rolled_back = False  # closed, not pooled
+        # The pool's return (the `reset` handler would roll back what is still open) and close call the driver
+        # through SQLAlchemy's greenlet.
+        await greenlet_spawn(raw.close if rolled_back else raw.invalidate)
 
     async def _kept_for_direct(self) -> tuple[AsyncConnection, sqlite_loop.LoopSQLite]:
         """The connection `direct` uses, taken from the pool once (with the pragmas every connection gets) and

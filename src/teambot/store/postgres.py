@@ -5,6 +5,11 @@ Measured under `/rating` load (bench/README.md, "What changed in the afternoon o
 default pool keeps 5 connections and opens up to 10 more that it closes again on return, so 16 requests at once
 opened and closed a connection (a new server process, a password exchange) for every twentieth transaction; and
 its pre-ping cost a round trip in front of every transaction, two of the eight a rating made.
+
+The connections `Database.direct()` and `alone()` use run in autocommit and go back to the pool so when idle: the
+checkout puts such a connection back in transaction mode for everyone else (`install_transaction_mode`), which
+spares a `/rating` two `set_autocommit` calls and a return it had to shield from cancellation (bench/README.md,
+"What changed on 2026-12-04 (helper-117)").
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -109,3 +115,27 @@ def install_rollback_on_return(sync_engine: Any) -> None:
             return
         if in_transaction(dbapi_connection.driver_connection):
             dbapi_connection.rollback()  # an error invalidates the connection, as the pool's own rollback's does
+
+
+# Set (True) by `Database._pooled_psycopg` around its checkout: the connection is wanted in autocommit. SQLAlchemy's
+# greenlet runs the pool's checkout with the calling task's context (`greenlet_spawn` gives it the caller's
+# `gr_context`, sqlalchemy/util/concurrency.py), so the checkout event sees the value; every other checkout (a
+# session, `engine.connect()`, a raw connection) sees the default.
+AUTOCOMMIT_WANTED: ContextVar[bool] = ContextVar("teambot_autocommit_wanted", default=False)
+
+
+def install_transaction_mode(sync_engine: Any) -> None:
+    """Every checkout but `Database._pooled_psycopg`'s gets its connection in transaction mode: one that `direct()`
+    or `alone()` gave back in autocommit (always idle: one returned with a transaction open is rolled back first, or
+    discarded) is put back in it here, so no session commits its statements one by one. A connection that cannot be
+    put back is discarded and the pool opens another, as after a failed liveness check; a cancellation while it is
+    put back makes the pool discard it too (its checkout's `_checkin_failed`). Installed after
+    `install_liveness_check`: listeners run in order, and psycopg's ping leaves autocommit as it found it."""
+
+    @event.listens_for(sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.autocommit and not AUTOCOMMIT_WANTED.get():
+            try:
+                dbapi_connection.set_autocommit(False)
+            except Exception as error:
+                raise DisconnectionError("the connection could not leave autocommit") from error
