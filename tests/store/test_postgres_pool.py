@@ -236,7 +236,7 @@ def test_a_connection_on_a_descriptor_past_1023_is_checked_like_any_other(descri
         server.close()
 
 
-async def test_a_connection_returned_inside_a_transaction_is_rolled_back_and_one_returned_idle_is_not() -> None:
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back() -> None:
     """The pool's rollback on return is teambot's (`postgres.install_rollback_on_return`): a connection that comes
     back with a transaction open (here a raw one, in transaction mode, after an INSERT; and one whose statement
     failed) is rolled back as before, and the next transaction on it is one of its own."""

@@ -14,6 +14,7 @@ spares a `/rating` two `set_autocommit` calls and a return it had to shield from
 
 from __future__ import annotations
 
+import logging
 import select
 import time
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
+
+log = logging.getLogger(__name__)
 
 # Connections the pool keeps once it has opened them, and the most it opens: more requests at once wait their turn
 # for one instead of each opening and closing its own. With the replay guard's 2, a `teambot run --http` process
@@ -138,4 +141,9 @@ def install_transaction_mode(sync_engine: Any) -> None:
             try:
                 dbapi_connection.set_autocommit(False)
             except Exception as error:
+                # Only a broken connection is expected here: one with a transaction open means a return left it open
+                # (a bug), so that is logged, not only replaced.
+                status = dbapi_connection.driver_connection.pgconn.transaction_status
+                if status != _PQTRANS_IDLE:
+                    log.warning("a pooled connection came back in autocommit inside a transaction (%s)", status)
                 raise DisconnectionError("the connection could not leave autocommit") from error
