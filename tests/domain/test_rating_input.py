@@ -14,9 +14,11 @@ from teambot.domain.ratings import (
     Access,
     RatingInput,
     RatingInputError,
+    RatingText,
     case_access,
     check_day,
     parse_rating,
+    read_rating_day,
 )
 
 # Thursday 4 March 2027.
@@ -200,6 +202,49 @@ def test_any_text_is_read_or_refused_with_a_rating_input_error(text: str, today:
     assert parsed.code == text.split()[0].upper()
     assert parsed.value is None or 1 <= parsed.value <= 4
     assert parsed.note is None or 0 < len(parsed.note) <= MAX_NOTE
+
+
+def _outcome(text: str | RatingText, today: date, goals: list[int] | None) -> RatingInput | tuple[str, str]:
+    try:
+        return parse_rating(text, today, goals)
+    except RatingInputError as error:
+        return (error.kind, error.value)
+
+
+@given(
+    text=TEXTS.filter(str.split),
+    today=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
+    goals=st.none() | st.lists(st.integers(min_value=1, max_value=20), max_size=4, unique=True),
+)
+def test_the_day_read_before_the_goals_are_known_is_the_day_stored(
+    text: str, today: date, goals: list[int] | None
+) -> None:
+    """`/rating` reads the child's code and the day first (the facts are read for that day), and the rest once the
+    goals are known: the same rating or refusal as the whole text read at once."""
+    read = read_rating_day(text, today)
+    assert read.code == text.split()[0]  # as typed: the refusal of an unknown child upper-cases it itself
+    outcome = _outcome(read, today, goals)
+    assert outcome == _outcome(text, today, goals)
+    if isinstance(outcome, RatingInput):
+        assert outcome.day == read.day
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("ak12 3", TODAY),
+        ("AK12 i går 2 3", date(2027, 3, 3)),
+        ("AK12 I  GÅR 2 3", date(2027, 3, 3)),
+        ("AK12 igår 3", date(2027, 3, 3)),
+        ("AK12 mandag 1 2", date(2027, 3, 1)),
+        ("AK12 2027-03-02 1 4", date(2027, 3, 2)),
+        ("AK12 26/2 2 1 svær dag", date(2027, 2, 26)),
+        ("AK12 i 3", TODAY),  # "i" alone names no day
+        ("AK12 3 i går", TODAY),  # a day after the rating is part of the note
+    ],
+)
+def test_the_day_is_read_after_the_code(text: str, day: date) -> None:
+    assert read_rating_day(text, TODAY).day == day
 
 
 @pytest.mark.parametrize("token", ["²", "¹", "³²", "①"])

@@ -18,9 +18,10 @@ from teambot.domain.ratings import (
     NudgeItem,
     RatingInput,
     RatingInputError,
+    RatingText,
     check_day,
     parse_rating,
-    rating_day,
+    read_rating_day,
 )
 from teambot.i18n import format_date, format_short_date, t
 from teambot.store import audit, queries
@@ -153,24 +154,25 @@ async def rating(ctx: Context, args: str) -> Reply:
         staff = ctx.require_staff()
         return await (day_modal(ctx, staff) if not args.strip() else todo(ctx, staff))
     today = ctx.today()
-    code = args.split()[0]
+    text = read_rating_day(args, today)  # not empty: a bare `/rating` was answered above
+    code = text.code
     goal: Goal | str | None = None  # None: show the child's goals; str: the refusal naming them
     # The driver runs this transaction's statements itself (store/direct.py): /rating is the command of every day.
     async with ctx.db.direct() as direct:
         # The staff member, the child, its goals, the access facts and the day's closing and ratings: one read.
         # It also decides a put-off replay check (`ctx.replay`), in the same statement on PostgreSQL.
-        facts = await store.rating_facts(direct, ctx.user_id, code, rating_day(args, today), ctx.replay)
+        facts = await store.rating_facts(direct, ctx.user_id, code, text.day, ctx.replay)
         if facts is None:
             raise UserError(t("error.unknown_user"))
         staff = ctx.staff = facts.staff
         view = facts.view if facts.access.write else None
         if view is not None:
             _check_open(view)
-            parsed = _parsed(args, today, view)
+            parsed = _parsed(text, today, view)
             if parsed.value is not None:
                 goal = _chosen_goal(view, parsed.goal)
                 if isinstance(goal, Goal):
-                    # `rating_day` reads the day as `parse_rating` does: the facts are that day's.
+                    # `parsed.day` is `text.day`, read once: the facts are that day's.
                     done = await record(ctx, direct, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
                     return Reply(_confirmation(done, parsed.note))
     # The rest reads more than the facts above, in a session of its own (the transaction above wrote nothing).
@@ -186,9 +188,9 @@ async def rating(ctx: Context, args: str) -> Reply:
     raise UserError(goal)
 
 
-def _parsed(args: str, today: date, view: store.CaseView) -> RatingInput:
+def _parsed(text: RatingText, today: date, view: store.CaseView) -> RatingInput:
     try:
-        parsed = parse_rating(args, today, [g.number for g in view.goals])
+        parsed = parse_rating(text, today, [g.number for g in view.goals])
     except RatingInputError as error:
         raise UserError(t(f"rating.input_{error.kind}", value=error.value, max=MAX_NOTE)) from None
     if not view.goals:

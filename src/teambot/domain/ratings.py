@@ -50,12 +50,30 @@ def _looks_numeric(token: str) -> bool:
     return _int(token) is None and (bool(_NUMBERISH.match(token)) or any(ch.isdigit() for ch in token))
 
 
-def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = None) -> RatingInput:
-    """Read `/rating` text. `goal_numbers` (the child's active goals) settles `AK12 3 5 gange`-style input."""
+@dataclass(frozen=True)
+class RatingText:
+    """`/rating` text read as far as it can be before the child's goals are known (`read_rating_day`)."""
+
+    code: str  # as typed
+    day: date
+    rest: list[str]  # the words after the day
+
+
+def read_rating_day(text: str, today: date) -> RatingText:
+    """The child's code and the day `/rating` text is about: what to look up with the child. `parse_rating` reads
+    the rest once the goals are known, so the day is read once a request."""
     words = text.split()
     if not words:
         raise RatingInputError("empty")
-    code, (day, rest) = words[0].upper(), _leading_day(words[1:], today)
+    day, rest = _leading_day(words[1:], today)
+    return RatingText(words[0], day, rest)
+
+
+def parse_rating(text: str | RatingText, today: date, goal_numbers: Collection[int] | None = None) -> RatingInput:
+    """Read `/rating` text (or what `read_rating_day` read of it, against the same `today`). `goal_numbers` (the
+    child's active goals) settles `AK12 3 5 gange`-style input."""
+    read = read_rating_day(text, today) if isinstance(text, str) else text
+    code, day, rest = read.code.upper(), read.day, read.rest
     numbers: list[int] = []
     while rest and len(numbers) < 2:
         number = _int(rest[0])
@@ -86,12 +104,6 @@ def parse_rating(text: str, today: date, goal_numbers: Collection[int] | None = 
     if note is not None and len(note) > MAX_NOTE:
         raise RatingInputError("note_too_long", str(len(note)))
     return RatingInput(code, day, goal, value, note)
-
-
-def rating_day(text: str, today: date) -> date:
-    """The day `/rating` text is about, read as `parse_rating` reads it but before the child's goals are known:
-    what to look up with the child."""
-    return _leading_day(text.split()[1:], today)[0]
 
 
 def _leading_day(words: list[str], today: date) -> tuple[date, list[str]]:
