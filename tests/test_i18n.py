@@ -113,6 +113,47 @@ def test_danish_dates(day: date, text: str) -> None:
     assert format_date(day) == text
 
 
+@pytest.mark.parametrize(
+    ("day", "danish", "english"),
+    [
+        (date(2027, 1, 20), "onsdag 20. januar 2027", "Wednesday 20 January 2027"),
+        (date(2027, 2, 21), "søndag 21. februar 2027", "Sunday 21 February 2027"),
+        (date(2027, 3, 22), "mandag 22. marts 2027", "Monday 22 March 2027"),
+        (date(2027, 4, 23), "fredag 23. april 2027", "Friday 23 April 2027"),
+        (date(2027, 5, 24), "mandag 24. maj 2027", "Monday 24 May 2027"),
+        (date(2027, 6, 25), "fredag 25. juni 2027", "Friday 25 June 2027"),
+        (date(2027, 7, 26), "mandag 26. juli 2027", "Monday 26 July 2027"),
+        (date(2027, 8, 27), "fredag 27. august 2027", "Friday 27 August 2027"),
+        (date(2027, 9, 28), "tirsdag 28. september 2027", "Tuesday 28 September 2027"),
+        (date(2027, 10, 29), "fredag 29. oktober 2027", "Friday 29 October 2027"),
+        (date(2027, 11, 30), "tirsdag 30. november 2027", "Tuesday 30 November 2027"),
+        (date(2027, 12, 31), "fredag 31. december 2027", "Friday 31 December 2027"),
+        (date(2027, 3, 1), "mandag 1. marts 2027", "Monday 1 March 2027"),
+        (date(2027, 3, 2), "tirsdag 2. marts 2027", "Tuesday 2 March 2027"),
+        (date(2027, 3, 3), "onsdag 3. marts 2027", "Wednesday 3 March 2027"),
+        (date(2027, 3, 4), "torsdag 4. marts 2027", "Thursday 4 March 2027"),
+        (date(2027, 3, 5), "fredag 5. marts 2027", "Friday 5 March 2027"),
+        (date(2027, 3, 6), "lørdag 6. marts 2027", "Saturday 6 March 2027"),
+        (date(2027, 3, 7), "søndag 7. marts 2027", "Sunday 7 March 2027"),
+    ],
+)
+def test_dates_in_both_languages_every_month_and_weekday(day: date, danish: str, english: str) -> None:
+    assert format_date(day) == danish
+    set_language("en")
+    assert format_date(day) == english
+    assert format_short_date(day) == f"{english[:2]} {day.day}/{day.month}"
+
+
+def test_a_date_falls_back_to_danish_names_a_catalog_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_language("en")
+    monkeypatch.delitem(CATALOGS["en"], "month")
+    assert format_date(date(2027, 3, 4)) == "Thursday 4 marts 2027"
+    assert month_name(3) == "marts"
+    monkeypatch.setitem(CATALOGS["en"], "weekday", "Mo,Tu,We,Th,Fr,Sa,Su")
+    assert format_date(date(2027, 3, 4)) == "Th 4 marts 2027"
+    assert weekday_name(date(2027, 3, 4)) == "Th"
+
+
 def test_danish_weekday_and_month_names() -> None:
     assert [weekday_name(date(2026, 11, 16 + i)) for i in range(7)] == [
         "mandag",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -35,17 +36,29 @@ def t_count(key: str, n: int, /, **values: object) -> str:
     return t(one if n == 1 and one in CATALOGS["da"] else key, n=n, **values)
 
 
+@functools.lru_cache(maxsize=16)
+def _names(text: str) -> tuple[str, ...]:
+    """A catalog's comma-separated names ("weekday", "month"), split once per text: keyed by the text itself, so a
+    language or catalog changed later gets its own."""
+    return tuple(text.split(","))
+
+
 def weekday_name(day: date) -> str:
-    return t("weekday").split(",")[day.weekday()]
+    return _names(t("weekday"))[day.weekday()]
 
 
 def month_name(month: int) -> str:
-    return t("month").split(",")[month - 1]
+    return _names(t("month"))[month - 1]
 
 
 def format_date(day: date) -> str:
-    """'torsdag 12. november 2026'."""
-    return t("fmt.date", weekday=weekday_name(day), day=day.day, month=month_name(day.month), year=day.year)
+    """'torsdag 12. november 2026'. `t`'s look-ups written out: every `/rating` confirms with a date."""
+    catalog, danish = CATALOGS[_language], CATALOGS["da"]
+    weekdays = _names(catalog.get("weekday") or danish["weekday"])
+    months = _names(catalog.get("month") or danish["month"])
+    return (catalog.get("fmt.date") or danish["fmt.date"]).format(
+        weekday=weekdays[day.weekday()], day=day.day, month=months[day.month - 1], year=day.year
+    )
 
 
 def format_short_date(day: date) -> str:
