@@ -14,12 +14,13 @@ import psycopg
 import pytest
 from sqlalchemy import bindparam, exists, func, insert, inspect, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import col
 
 from teambot.runtime import Redact
 from teambot.store import direct as direct_module
 from teambot.store.db import Database
-from teambot.store.models import AuditEntry, Staff
+from teambot.store.models import AuditEntry, Case, Goal, Institution, Notification, Rating, Staff
 
 
 async def test_a_direct_transaction_stores_what_the_orm_reads_back(db: Database) -> None:
@@ -246,6 +247,32 @@ def test_rows_made_one_after_the_other_are_models_of_their_own() -> None:
     assert inspect(first) is not inspect(second)
     assert inspect(second).key is None and inspect(second).session is None
     assert (first.model_fields_set, second.model_fields_set) == ({"id", "name", "roles", "active"}, {"id", "name"})
+
+
+def _slots(instance: object) -> dict[str, object]:
+    names = {name for klass in type(instance).__mro__ for name in getattr(klass, "__slots__", ()) if name != "__dict__"}
+    return {name: getattr(instance, name, "(unset)") for name in names}
+
+
+@pytest.mark.parametrize("model", [Staff, Case, Institution, Goal, Rating, Notification, AuditEntry])
+def test_a_row_s_model_is_what_the_orm_s_new_instance_makes(model: type) -> None:
+    """`loaded` makes the instance itself (helper-118), as SQLModel's `__new__` and the ORM's `new_instance` do:
+    the same pydantic slots, the same `__dict__` but for the state, a state of the ORM's own for that instance. A
+    change of either library's way shows here."""
+    values = {"id": 7}
+    made = direct_module.loaded(model, values)
+    manager = manager_of_class(model)
+    expected = manager.new_instance()
+    expected.__dict__.update(values)
+    object.__setattr__(expected, "__pydantic_fields_set__", set(values))
+    assert type(made) is model
+    assert _slots(made) == _slots(expected)
+    assert made.__dict__.keys() == expected.__dict__.keys()
+    assert {k: v for k, v in made.__dict__.items() if k != "_sa_instance_state"} == values
+    state = inspect(made)
+    assert type(state) is type(inspect(expected))
+    assert state.obj() is made and state.manager is manager and state.key is None and state.session is None
+    assert made.id == 7 and made.model_fields_set == {"id"}
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import configure_mappers
-from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnClause, TextClause
@@ -318,18 +318,30 @@ def loaded(model: type[Model], values: Mapping[str, Any]) -> Model:
     """A table model holding a row's values, made as the ORM makes a loaded row: without validating them again (the
     database's values are the model's) and without a session (like a row read in a session that has closed).
     About 3 µs, where the model's constructor takes 30."""
-    new_instance = _NEW_INSTANCE.get(model)
-    if new_instance is None:
+    made = _MAKE.get(model)
+    if made is None:
         manager = manager_of_class(model)
         if not manager.mapper.configured:  # the ORM configures its mappers at its first query; this may come first
             configure_mappers()
         # Kept once configured: a model's class manager lives as long as its class (`/rating` makes five to seven
         # models a request, and finding the manager and asking whether it is configured was a third of the work).
-        new_instance = _NEW_INSTANCE[model] = manager.new_instance
-    instance: Any = new_instance()
-    instance.__dict__.update(values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+        # Asked here, the state's class also announces the class's first instance to the ORM, as `new_instance` does.
+        made = _MAKE[model] = (manager, manager._state_constructor)
+    manager, state = made
+    # What `manager.new_instance()` does, without its three Python calls per row (SQLModel's `__new__`, its
+    # `__setattr__` for the state, the setter between; half of the work): pydantic's three slots as SQLModel's
+    # `__new__` sets them (but the fields set: the values given), the ORM's state in `__dict__`, where SQLModel's
+    # `__setattr__` puts it. tests/store/test_direct.py compares the two.
+    instance: Any = object.__new__(model)
+    _set(instance, "__pydantic_fields_set__", set(values))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
+    fields = instance.__dict__
+    fields.update(values)
+    fields[_STATE] = state(instance, manager)
     return instance  # type: ignore[no-any-return]
 
 
-_NEW_INSTANCE: dict[type[Any], Callable[[], Any]] = {}
+_MAKE: dict[type[Any], tuple[Any, Callable[[Any, Any], Any]]] = {}
+_STATE = ClassManager.STATE_ATTR
+_set = object.__setattr__
