@@ -7,7 +7,7 @@ logged; only the child's institution and the case's consultants (with consent) s
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -1122,3 +1122,27 @@ async def test_closing_a_case_after_todays_meeting_keeps_it_held(db: Database, c
     async with db.read() as session:
         [meeting] = (await session.exec(select(Meeting).where(Meeting.case_id == case.id))).all()
     assert (meeting.day, meeting.status) != (date(2027, 3, 30), "cancelled")
+
+
+class _MidnightDuringTheRequest:
+    """A clock that reads 23:59:59.999999 (Copenhagen) at its first reading and just after midnight afterwards."""
+
+    def __init__(self, evening: datetime) -> None:
+        self.readings = [evening, evening + timedelta(microseconds=2)]
+
+    def now(self) -> datetime:
+        return self.readings.pop(0) if len(self.readings) > 1 else self.readings[0]
+
+
+async def test_the_day_is_checked_against_the_today_it_was_read_against(bot: Runner, db: Database) -> None:
+    """`/rating` reads the day named against one today and checks the window against the same one (helper-118):
+    the oldest day the window allows, named just before midnight, is stored even if the clock passes midnight
+    before the check (it was refused as too old when the check read the clock again)."""
+    evening = datetime(2027, 3, 4, 23, 59, 59, 999999, tzinfo=COPENHAGEN).astimezone(UTC)
+    ctx = Context(db=db, clock=_MidnightDuringTheRequest(evening), user_id=PAEDAGOG)
+
+    reply = await run_command(ctx, "/rating", "AK12 2027-02-25 1 3")
+
+    assert reply.text == f"✅ Registreret: AK12, mål 1 «{GOAL_1}» — torsdag 25. februar 2027: *3 af 4*."
+    [rating] = await ratings(db)
+    assert (rating.day, rating.value) == (date(2027, 2, 25), 3)

@@ -87,15 +87,19 @@ async def record(
     value: int,
     note: str | None,
     facts: store.RatingFacts | None = None,
+    today: date | None = None,
 ) -> Recorded:
     """Check the value, the day against the window, the case and the institution's calendar; then store.
 
     `facts` (`/rating`) already hold that day's closing and ratings; without them both are read here, in the
-    session (a direct transaction reads only through its facts).
+    session (a direct transaction reads only through its facts). `today` (`/rating`): the today its text was read
+    against (a day named "i går" is checked against the today it was named on); else the clock's.
     """
     if value not in SCALE:  # every path checks; this guards forged button values too
         raise UserError(t("rating.input_out_of_range", value=value))
-    problem = check_day(day, ctx.today(), started=queries.first_day_of(view.case, goal), closed=view.case.closed_on)
+    if today is None:
+        today = ctx.today()
+    problem = check_day(day, today, started=queries.first_day_of(view.case, goal), closed=view.case.closed_on)
     if problem:
         raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
     assert goal.id is not None
@@ -173,7 +177,9 @@ async def rating(ctx: Context, args: str) -> Reply:
                 goal = _chosen_goal(view, parsed.goal)
                 if isinstance(goal, Goal):
                     # `parsed.day` is `text.day`, read once: the facts are that day's.
-                    done = await record(ctx, direct, staff, view, goal, parsed.day, parsed.value, parsed.note, facts)
+                    done = await record(
+                        ctx, direct, staff, view, goal, parsed.day, parsed.value, parsed.note, facts, today
+                    )
                     return Reply(_confirmation(done, parsed.note))
     # The rest reads more than the facts above, in a session of its own (the transaction above wrote nothing).
     async with ctx.db.write(brief=True) as session:
