@@ -31,6 +31,14 @@ AT_ONCE = 12  # more than SQLAlchemy's default pool keeps (5), fewer than it ope
 _BACKEND = select(func.pg_backend_pid())
 
 
+def _one_connection_db() -> Database:
+    """A prepared database whose pool holds one connection: each checkout gets the one used before."""
+    url = postgres_url()
+    assert url is not None
+    prepare(url)
+    return Database(url, pool_size=1)
+
+
 async def _backends_at_once(db: Database, count: int) -> set[int]:
     """The server processes of `count` direct transactions open at the same time (each its own connection)."""
     together = asyncio.Barrier(count)
@@ -240,10 +248,7 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back() -> No
     """The pool's rollback on return is teambot's (`postgres.install_rollback_on_return`): a connection that comes
     back with a transaction open (here a raw one, in transaction mode, after an INSERT; and one whose statement
     failed) is rolled back as before, and the next transaction on it is one of its own."""
-    url = postgres_url()
-    assert url is not None
-    prepare(url)
-    db = Database(url, pool_size=1)  # one connection: each checkout gets the one used before
+    db = _one_connection_db()
     try:
         raw = await db.engine.raw_connection()
         driver = raw.driver_connection
@@ -274,10 +279,7 @@ async def test_a_committed_direct_transaction_goes_back_and_comes_out_again_unto
     """A direct transaction's connection goes back to the pool in autocommit, as the next one wants it: a committed
     one's return rolls nothing back and sets nothing, nor does the next one's checkout (helper-117: before, each
     direct transaction set autocommit on and off again, and returned in a task shielded from cancellation)."""
-    url = postgres_url()
-    assert url is not None
-    prepare(url)
-    db = Database(url, pool_size=1)  # one connection: each checkout gets the one used before
+    db = _one_connection_db()
     try:
         async with db.direct() as statements:
             await statements.execute(insert(Staff), {"name": "first", "roles": [], "active": True})
@@ -308,10 +310,7 @@ async def test_a_connection_that_cannot_leave_autocommit_is_replaced_before_a_se
 ) -> None:
     """The checkout puts a connection `direct()` left in autocommit back in transaction mode; one where that fails
     is discarded as a dead one is, and the session gets a new connection in transaction mode."""
-    url = postgres_url()
-    assert url is not None
-    prepare(url)
-    db = Database(url, pool_size=1)
+    db = _one_connection_db()
     try:
         async with db.direct() as statements:
             ((used,),) = await statements.rows(_BACKEND, {})
@@ -340,10 +339,7 @@ async def test_a_session_cancelled_while_its_connection_leaves_autocommit_leaves
 ) -> None:
     """A cancellation while the checkout puts a connection back in transaction mode discards that connection: the
     next session still gets one in transaction mode, and its failed second statement takes the first with it."""
-    url = postgres_url()
-    assert url is not None
-    prepare(url)
-    db = Database(url, pool_size=1)
+    db = _one_connection_db()
     try:
         async with db.direct() as statements:
             driver = statements.driver.connection  # type: ignore[attr-defined]
