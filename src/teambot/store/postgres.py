@@ -97,6 +97,7 @@ def alive(driver: Any) -> bool:
 # libpq's PQTRANS_IDLE (psycopg.pq.TransactionStatus.IDLE): no transaction open. The number, not psycopg's enum, so
 # that a process on SQLite does not import psycopg and libpq with this module.
 _PQTRANS_IDLE = 0
+_PQTRANS_OPEN = (2, 3)  # PQTRANS_INTRANS, PQTRANS_INERROR
 
 
 def in_transaction(driver: Any) -> bool:
@@ -141,9 +142,8 @@ def install_transaction_mode(sync_engine: Any) -> None:
             try:
                 dbapi_connection.set_autocommit(False)
             except Exception as error:
-                # Only a broken connection is expected here: one with a transaction open means a return left it open
-                # (a bug), so that is logged, not only replaced.
-                status = dbapi_connection.driver_connection.pgconn.transaction_status
-                if status != _PQTRANS_IDLE:
-                    log.warning("a pooled connection came back in autocommit inside a transaction (%s)", status)
+                # Only a broken connection is expected here (its status "unknown"): one with a transaction open
+                # means a return left it open (a bug), so that is logged, not only replaced.
+                if dbapi_connection.driver_connection.pgconn.transaction_status in _PQTRANS_OPEN:
+                    log.warning("a pooled connection came back in autocommit with a transaction open")
                 raise DisconnectionError("the connection could not leave autocommit") from error
