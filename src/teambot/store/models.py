@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from teambot.store.types import UTCDateTime
@@ -200,6 +200,11 @@ class Meeting(SQLModel, table=True):
 class Notification(SQLModel, table=True):
     """The outbox: everything the bot sends on its own, planned ahead, delivered once."""
 
+    # The dispatcher's claim (`outbox.claim_due`: pending, due, in `due_at, id` order, a batch at a time) reads the
+    # due rows in order and stops at the batch, instead of sorting every pending row (a year of reminders ahead).
+    # Its leading column serves the lookups by status alone (`abandoned`, retention) that had an index of their own.
+    __table_args__ = (Index("ix_notification_status_due_at_id", "status", "due_at", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=200, unique=True)
     kind: str = Field(max_length=40)
@@ -210,7 +215,7 @@ class Notification(SQLModel, table=True):
     event_day: date | None = None
     institution_id: int | None = Field(default=None, foreign_key="institution.id")
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    status: str = Field(default="pending", max_length=12, index=True)
+    status: str = Field(default="pending", max_length=12)
     # pending | sending | sent | cancelled | missed | failed
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
