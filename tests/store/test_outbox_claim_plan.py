@@ -1,0 +1,47 @@
+"""The dispatcher's claim reads the due pending rows through the (status, due_at, id) index, in order, and stops at
+the batch: it does not sort every pending row (a year of reminders planned ahead) for each batch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from teambot.store import outbox
+from teambot.store.db import Database
+
+
+def _planned(key: str, due_at: datetime) -> outbox.Planned:
+    return outbox.Planned(dedupe_key=key, kind="meeting.reminder", recipient="U1", subject="C1", due_at=due_at)
+
+
+async def test_the_claim_on_sqlite_walks_the_claim_index_in_order_without_sorting(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's plan depends on its statistics")
+    now = datetime(2027, 3, 23, 8, 0, tzinfo=UTC)
+    due = [_planned(f"due{i}", now - timedelta(minutes=i)) for i in range(3)]
+    ahead = [_planned(f"ahead{i}", now + timedelta(days=i + 1)) for i in range(20)]
+    async with db.write() as session:
+        await outbox.insert_new(session, due + ahead, now)
+
+    selects: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM notification" in statement:
+            selects.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.write() as session:
+            claimed = await outbox.claim_due(session, now=now, worker="w1", limit=2, is_postgres=False)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert [row.dedupe_key for row in claimed] == ["due2", "due1"]  # the earliest due first, the batch's size
+
+    [(statement, parameters)] = selects
+    async with db.engine.connect() as connection:
+        plan = [row[-1] for row in await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    assert any("USING INDEX ix_notification_status_due_at_id (status=? AND due_at<?)" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
