@@ -581,8 +581,14 @@ async def test_a_database_disposed_just_as_a_checkpoint_was_claimed_checkpoints_
     await db.dispose()
     for i in range(300):
         await store(db, f"again {i}", brief=True)
+        if db._checkpoints:
+            break
+    assert db._checkpoints  # claimed again (before the fix, never: the WAL grew with every write)
     await _checkpoints_settled(db)
-    assert Path(f"{db.url.database}-wal").stat().st_size <= 4 * limit
+    await store(db, "restarts the WAL", brief=True)
+    # Restarted, and cut back to one checkpoint's worth. Not a bound on the size while the copy was under way: what
+    # a write adds meanwhile depends on the disk (with a 50 ms sync, 300 writes reached 0.5 MB before it was done).
+    assert Path(f"{db.url.database}-wal").stat().st_size <= limit
 
 
 async def test_after_another_process_s_checkpoint_the_write_that_restarts_the_wal_commits_on_aiosqlite_s_thread(
@@ -712,38 +718,69 @@ async def test_no_commit_copies_the_wal_into_the_file(
     assert len(await names(db)) == 600
 
 
-async def test_under_steady_writes_the_wal_is_checkpointed_and_stays_small(
+def _wal_restarts(db: Database) -> int:
+    """A count the WAL's restarts add one to: the first salt in its header, which each restart increments (the
+    checkpoint sequence number beside it is each connection's own). Read by another process, as
+    `_rows_in_the_file_alone` copies the file."""
+    header = subprocess.run(["head", "-c", "20", f"{db.url.database}-wal"], check=True, capture_output=True).stdout
+    return int.from_bytes(header[16:20], "big")
+
+
+async def test_under_steady_writes_each_checkpoint_copies_the_whole_wal_and_the_wal_restarts(
     open_sqlite: Callable[[int | None], Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """teambot checkpoints off the loop's thread, its bulk beside the writers and what they wrote meanwhile in a
-    writer's turn: no writer of the process adds to the WAL during that last step, so the WAL restarts and stays near
-    the checkpoint size however steady the writes (a checkpoint beside the writers alone let it grow to 87 MB in
-    15 s). The write that restarts the WAL (it syncs the disk) commits on aiosqlite's thread; the others on the
-    loop's."""
+    writer's turn: no writer of the process adds to the WAL during that last step, so it copies every frame and the
+    next write restarts the WAL, however steady the writes (a checkpoint beside the writers alone never copied all,
+    and the WAL grew to 87 MB in 15 s). How large the WAL gets before the restart is the disk's speed: what the
+    writers add while the bulk is copied. The write that restarts the WAL (it syncs the disk) commits on aiosqlite's
+    thread; the others on the loop's."""
     limit = 64 * 4096
     monkeypatch.setattr(teambot.store.sqlite_loop, "CHECKPOINT_WAL_BYTES", limit)
+    beside = threading.local()
+    in_turn: list[tuple[int, int, int]] = []  # each checkpoint in a writer's turn: busy, frames, frames copied
+    real_checkpoint, real_held = teambot.store.sqlite_loop.checkpoint, teambot.store.sqlite_loop.checkpoint_held
+
+    def held(path: str) -> sqlite3.Connection:
+        beside.copying = True
+        try:
+            return real_held(path)
+        finally:
+            beside.copying = False
+
+    def recorded(path: str) -> tuple[int, int, int]:
+        result = real_checkpoint(path)
+        if not getattr(beside, "copying", False):
+            in_turn.append(result)
+        return result
+
+    monkeypatch.setattr(teambot.store.sqlite_loop, "checkpoint_held", held)
+    monkeypatch.setattr(teambot.store.sqlite_loop, "checkpoint", recorded)
     db = open_sqlite(None)
     commits = _trace_commits(db)
-
-    wal = Path(f"{db.url.database}-wal")
-    largest = 0
+    await store(db, "first", brief=True)
+    restarts_before = _wal_restarts(db)
+    commits.clear()
 
     async def writer(n: int) -> None:
-        nonlocal largest
         for i in range(60):
             await store(db, f"writer {n} row {i}", brief=True)
-            largest = max(largest, wal.stat().st_size)
 
     await asyncio.gather(*(writer(n) for n in range(16)))
+    await _checkpoints_settled(db)
+    await store(db, "last", brief=True)
 
-    assert len(await names(db)) == 960
-    # The checkpoint size, plus what 16 writers add while one checkpoint is under way (about as much again here);
-    # beside the writers alone it grew with every write (960 writes: about 11 MB).
-    assert largest <= 4 * limit
-    assert _rows_in_the_file_alone(db, tmp_path) >= 960 - 2 * limit // 4096  # what the WAL can still hold
+    assert len(await names(db)) == 962
+    assert len(in_turn) >= 2  # 960 writes of a page or more each: one checkpoint every 64 pages
+    assert all(busy == 0 and copied == frames for busy, frames, copied in in_turn)
+    restarts = (_wal_restarts(db) - restarts_before) % (1 << 32)
+    assert restarts >= len(in_turn)  # each followed by a write, which restarted the WAL
+    assert Path(f"{db.url.database}-wal").stat().st_size <= limit  # cut back to one checkpoint's worth
+    # All but what the WAL has held since its last restart is in the file itself.
+    assert _rows_in_the_file_alone(db, tmp_path) >= 962 - limit // 4096
     on_loop, on_thread = commits.count(True), commits.count(False)
-    assert on_loop + on_thread == 960
-    assert on_thread >= 1 and on_loop >= 0.8 * 960  # one write off the loop per checkpoint (every ~60 pages)
+    assert on_loop + on_thread == 961
+    assert on_thread >= 1 and on_loop >= 0.8 * 961  # a few writes off the loop per checkpoint
 
 
 async def test_a_brief_read_of_text_that_is_not_utf8_fails_as_any_read_does(

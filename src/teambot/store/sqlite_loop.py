@@ -184,10 +184,12 @@ def connect(dbapi: Any, database: str, *, wal: Wal | None, **kwargs: Any) -> Asy
     return _Connection(dbapi, await_(connection))  # type: ignore[arg-type]  # aiosqlite's is not typed as one
 
 
-def checkpoint(path: str) -> None:
-    """A PASSIVE checkpoint of `path`'s WAL, on a worker thread: it copies what no reader still needs."""
+def checkpoint(path: str) -> tuple[int, int, int]:
+    """A PASSIVE checkpoint of `path`'s WAL, on a worker thread: it copies what no reader still needs. Returns
+    SQLite's answer: whether it was kept from copying all (1 or 0), the WAL's frames, and the frames copied."""
     with closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(busy), int(frames), int(copied)
 
 
 def checkpoint_held(path: str) -> sqlite3.Connection:
