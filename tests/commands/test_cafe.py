@@ -51,7 +51,7 @@ from teambot.store.db import Database
 from teambot.store.models import CafeCount, CafeInvite, CafeSession, Institution, Notification, Staff, Visit
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.database import postgres_url
+from teambot.testing.database import postgres_url, until_waiting_for_locks
 
 CAFE_DAY = date(2027, 2, 15)
 COUNTS = {"MAR": {"2027-01": 3, "2027-02": 4}, "BIR": {"2027-03": 5}, "SOL": {"2027-04": 2}}
@@ -993,7 +993,7 @@ async def _answer_during_a_pass(run: VisitRunner, monkeypatch: pytest.MonkeyPatc
     planner = asyncio.create_task(plan_cafes(run.db, now=run.clock.now(), zone=COPENHAGEN))
     await asyncio.wait_for(pass_has_read.wait(), timeout=20)
     answer = asyncio.create_task(run.press(RASMUS, action, value))
-    await asyncio.sleep(1.0)  # the answer has committed, or waits for the pass's lock
+    await until_waiting_for_locks(run.db, or_done=answer)  # the answer has committed, or waits for the pass's lock
     release.set()
     _, reply = await asyncio.wait_for(asyncio.gather(planner, answer), timeout=20)
     return reply
@@ -1383,7 +1383,7 @@ async def test_a_decline_beside_a_move_of_the_cafe_counts_both_in_its_sequence(r
             "UPDATE cafe_session SET revision = revision + 1 WHERE id = %(id)s", {"id": cafe.id}
         )  # the row is held until this transaction ends
         declining = asyncio.ensure_future(run.press(MAJA, "cafe_no", value))
-        await asyncio.sleep(0.3)  # the decline has read what it reads by now, and waits for the row
+        await until_waiting_for_locks(run.db)  # the decline has read what it reads, and waits for the row
         await other.commit()
     reply = await declining
     assert reply.text.startswith("❌ Du har meldt afbud")
@@ -1401,7 +1401,7 @@ async def test_two_clicks_on_kan_ikke_at_once_decline_once(run: VisitRunner) -> 
     async with run.db.engine.connect() as other:
         await other.exec_driver_sql("SELECT id FROM cafe_session WHERE id = %(id)s FOR UPDATE", {"id": cafe.id})
         clicks = [asyncio.ensure_future(run.press(MAJA, "cafe_no", value)) for _ in range(2)]
-        await asyncio.sleep(0.3)  # both have read the invitation by now, and wait for the café
+        await until_waiting_for_locks(run.db, 2)  # both have read the invitation, and wait for the café
         await other.commit()
     replies = sorted(reply.text for reply in await asyncio.gather(*clicks))
     assert replies[0].startswith("Du har allerede meldt afbud") and replies[1].startswith("❌ Du har meldt afbud")

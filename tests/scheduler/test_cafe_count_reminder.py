@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
 from helpers_visits import BIRGITTE, KARSTEN, SOFIE, VisitRunner, load_visit_roster, local, rows, visit_roster
@@ -26,6 +25,7 @@ from teambot.store.db import Database
 from teambot.store.models import CafeCount, Notification
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
+from teambot.testing.database import until_waiting_for_locks
 
 KIND = "cafe.count_missing"
 MAR_COUNTS = {"2027-01": 2, "2027-02": 3, "2027-03": 4}
@@ -534,29 +534,13 @@ async def test_a_count_registered_while_a_pass_syncs_the_ask_is_not_asked_for(
     planning = asyncio.ensure_future(plan_cafes(db, now=clock.now(), zone=COPENHAGEN))
     await inside.wait()
     registering = asyncio.ensure_future(run(KARSTEN, "/teambot café børn 2027-04 2 MAR"))
-    await done_or_waiting_for_a_lock(db, registering)
+    await until_waiting_for_locks(db, or_done=registering)
     go_on.set()
     await planning
     await registering
 
     [waiting] = await reminders(db)
     assert (waiting.status, waiting.payload["text"]) == ("pending", asking("maj 2027", "2027-05"))
-
-
-async def done_or_waiting_for_a_lock(db: Database, task: asyncio.Future[Any]) -> None:
-    """Until `task` is done or one of this database's transactions waits for a lock (PostgreSQL)."""
-    waiting = text(
-        "SELECT count(*) FROM pg_locks WHERE NOT granted "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    )
-    for _ in range(1000):
-        if task.done():
-            return
-        async with db.engine.connect() as connection:
-            if (await connection.execute(waiting)).scalar_one():
-                return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the command neither finished nor waited for a lock")
 
 
 async def test_a_lead_of_many_institutions_gets_their_asks_in_the_roster_s_order(

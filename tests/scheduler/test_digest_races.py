@@ -19,7 +19,7 @@ from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
-from teambot.testing.database import postgres_url
+from teambot.testing.database import postgres_url, until_waiting_for_locks
 from teambot.testing.roster import LEAD, SUBSTITUTE, small_roster
 
 LONE = "U0LEAD002"
@@ -57,7 +57,7 @@ async def _karsten_then_lone(db: Database, clock: FakeClock, monkeypatch: pytest
     lone = asyncio.create_task(
         run_command(Context(db=db, clock=clock, user_id=LONE, zone=COPENHAGEN), "/teambot", "fravær 5/3 5/3")
     )
-    await asyncio.sleep(1.0)  # Lone's command waits on Karsten's row locks
+    await until_waiting_for_locks(db)  # Lone's command waits on Karsten's row locks
     release.set()
     karsten_reply, _ = await asyncio.wait_for(asyncio.gather(karsten, lone), timeout=20)
     return karsten_reply.text

@@ -10,14 +10,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from helpers_outbox import notifications
-from sqlalchemy import text
 from sqlmodel import col, select
 
 from teambot.store import audit, outbox
 from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.testing.clock import FakeClock
-from teambot.testing.database import postgres_url
+from teambot.testing.database import postgres_url, until_waiting_for_locks
 from teambot.testing.roster import PAEDAGOG
 
 pytestmark = pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
@@ -40,18 +39,6 @@ async def _claimed(db: Database, clock: FakeClock, count: int) -> list[int]:
         await outbox.insert_new(session, planned, clock.now())
         claimed = await outbox.claim_due(session, now=clock.now(), worker="w1", limit=count, is_postgres=True)
     return sorted(row.id or 0 for row in claimed)
-
-
-async def _until_someone_waits_for_a_lock(db: Database) -> None:
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    )
-    for _ in range(200):
-        async with db.read() as session:
-            if (await session.exec(waiting)).one()[0]:  # type: ignore[call-overload]
-                return
-        await asyncio.sleep(0.01)
-    raise AssertionError("nobody waits for a row lock")
 
 
 SENT_AT = "1700000000.000001"
@@ -89,7 +76,7 @@ async def test_outcomes_do_not_deadlock_with_a_transaction_locking_the_rows_in_i
         lock = select(Notification.id).with_for_update()
         await other.exec(lock.where(col(Notification.id) == first))
         recording = asyncio.create_task(record())
-        await _until_someone_waits_for_a_lock(db)
+        await until_waiting_for_locks(db)
         await other.exec(lock.where(col(Notification.id) == second))
     await recording
 

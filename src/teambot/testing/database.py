@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -71,3 +73,34 @@ def open_test_database(folder: Path) -> Database:
     url = test_database_url(folder)
     prepare(url)
     return Database(url)
+
+
+# How long a race test waits for a transaction to start waiting for a lock before it fails: generous, since a slow or
+# loaded machine only makes the wait longer; a transaction that never waits shows a bug, not slowness.
+LOCK_PATIENCE_S = 30.0
+
+_WAITING_FOR_A_LOCK = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
+
+
+async def until_waiting_for_locks(db: Database, count: int = 1, *, or_done: asyncio.Future[Any] | None = None) -> None:
+    """PostgreSQL: until `count` of this database's transactions wait for a lock (a row's, a transaction's), or
+    `or_done` is done: the moment a race test lets the holder of the lock go on, instead of a sleep that a slow
+    machine outlasts. Fails the test after LOCK_PATIENCE_S."""
+    if db.is_sqlite:
+        raise ValueError("SQLite has one writer at a time: nobody waits for a row lock")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LOCK_PATIENCE_S
+    while True:
+        if or_done is not None and or_done.done():
+            return
+        async with db.engine.connect() as connection:  # a transaction per look: pg_stat_activity is read once in one
+            waiting = (await connection.execute(_WAITING_FOR_A_LOCK)).scalar_one()
+        if waiting >= count:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(
+                f"{waiting} transaction(s) wait for a lock after {LOCK_PATIENCE_S:.0f} s; the test needs {count}"
+            )
+        await asyncio.sleep(0.01)
