@@ -48,6 +48,7 @@ from teambot.store.models import Notification
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
+from teambot.testing.loop import settled
 from teambot.testing.roster import LEAD, PAEDAGOG, PSYKOLOG, small_roster
 
 REMINDER = "meeting.reminder"
@@ -840,7 +841,7 @@ async def test_a_claim_ahead_that_fails_beside_a_failing_batch_leaves_no_excepti
     try:
         with pytest.raises(OperationalError):
             await dispatcher_for(db, messenger_for(fake_slack), clock, batch=batch).dispatch_due()
-        await asyncio.sleep(0.05)  # whatever the pass left running ends
+        await settled()  # whatever the pass left running (the claim ahead) has ended
         gc.collect()
     finally:
         loop.set_exception_handler(None)
