@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlmodel import func, select
 
 from conftest import Runner
@@ -164,7 +165,7 @@ async def test_a_stop_lets_a_scheduled_delivery_finish_instead_of_leaving_it_hal
     await asyncio.wait_for(messenger.posting.wait(), timeout=PATIENCE)  # the scheduled dispatch is posting it
 
     stopping = asyncio.create_task(scheduler.stop(timeout=PATIENCE))
-    await asyncio.sleep(0.2)
+    await _schedule_shut_down(scheduler)
     assert not stopping.done()  # waiting for the post, not cancelling it
     messenger.release.set()
     await asyncio.wait_for(stopping, timeout=PATIENCE)
@@ -186,7 +187,7 @@ async def test_a_stop_during_the_first_delivery_after_a_start_lets_it_finish(db:
     await asyncio.wait_for(messenger.posting.wait(), timeout=PATIENCE)  # the first pass's delivery is posting
 
     stopping = asyncio.create_task(scheduler.stop(timeout=PATIENCE))
-    await asyncio.sleep(0.2)
+    await _schedule_shut_down(scheduler)
     assert not stopping.done()
     messenger.release.set()
     await asyncio.wait_for(stopping, timeout=PATIENCE)
@@ -195,6 +196,14 @@ async def test_a_stop_during_the_first_delivery_after_a_start_lets_it_finish(db:
     statuses = await _statuses(db, PAEDAGOG)  # later reminders wait as `pending`
     assert "sent" in statuses and "sending" not in statuses
     assert not scheduler.scheduler.running  # and the stopped start scheduled nothing
+
+
+async def _schedule_shut_down(scheduler: BotScheduler) -> None:
+    """Until a `stop` begun has shut the schedule down (and cancelled what it cancels): from then on it only waits.
+    Whether it waits for a post held at the gate is then told at once; a post it cancelled can never be sent."""
+    async with asyncio.timeout(PATIENCE):
+        while scheduler.state != "stopped":
+            await asyncio.sleep(0)
 
 
 async def _statuses(db: Database, recipient: str) -> set[str]:
@@ -220,10 +229,19 @@ async def test_a_stop_during_a_scheduled_planner_pass_cancels_it_without_an_erro
 
     monkeypatch.setattr(scheduler_runtime, "plan_all", second_pass_held)
     scheduler = BotScheduler(db, RecordingMessenger(), clock, COPENHAGEN, plan_every=timedelta(milliseconds=50))
-    await asyncio.wait_for(scheduler.start(), timeout=PATIENCE)
+    outcome: asyncio.Future[JobExecutionEvent] = asyncio.get_running_loop().create_future()
+
+    def first_scheduled_pass_over(event: JobExecutionEvent) -> None:
+        # APScheduler logs a job's outcome, whichever it was, before it tells its listeners.
+        if event.job_id == "plan" and not outcome.done():
+            outcome.set_result(event)
+
+    scheduler.scheduler.add_listener(first_scheduled_pass_over, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    await asyncio.wait_for(scheduler.start(), timeout=PATIENCE)  # the first pass runs here, not as the job
     await asyncio.wait_for(held.wait(), timeout=PATIENCE)
 
     await asyncio.wait_for(scheduler.stop(timeout=PATIENCE), timeout=PATIENCE)
-    await asyncio.sleep(0.05)  # APScheduler logs a job's outcome from a done-callback
+    ended = await asyncio.wait_for(outcome, timeout=PATIENCE)
 
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert ended.code == EVENT_JOB_EXECUTED
