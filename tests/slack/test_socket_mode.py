@@ -78,16 +78,17 @@ async def test_a_stop_during_a_start_that_waits_on_slack_ends_the_start() -> Non
     """Slack not answering at all: each call waits for the client's 30-s timeout, and `docker stop` sends SIGKILL
     after 10 s. The stop ends the start at once instead."""
     stopping = asyncio.Event()
-    cancelled = asyncio.Event()
+    waiting, cancelled = asyncio.Event(), asyncio.Event()
 
     async def start_waiting_on_slack() -> None:
         try:
+            waiting.set()
             await asyncio.sleep(3600)
         finally:
             cancelled.set()
 
     running = asyncio.create_task(serve._started_until(stopping, start_waiting_on_slack()))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(waiting.wait(), timeout=5)
     stopping.set()
     await asyncio.wait_for(running, timeout=5)
     assert cancelled.is_set()

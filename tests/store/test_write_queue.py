@@ -144,7 +144,7 @@ async def test_writers_are_served_in_the_order_they_came(
     brief, direct = kind == "brief", kind == "direct"
     all_came = asyncio.Event()  # the first holds on until then, however slowly the machine lets them come
     first = asyncio.create_task(store(db, "first", until=all_came, locked_at=locked_at, brief=brief, direct=direct))
-    await asyncio.sleep(0.05)
+    await _until_locked(locked_at, "first")
     arrivals = [f"writer {i}" for i in range(8)]
     waiting = []
     for i, name in enumerate(arrivals):
@@ -881,8 +881,9 @@ async def test_a_cancelled_writer_lets_the_next_one_in_and_stores_nothing(
 ) -> None:
     """Cancelled while it holds the turn, and while it waits for it: either way the writers behind go on."""
     db = open_sqlite(None)
-    holding = asyncio.create_task(store(db, "cancelled while writing", hold_s=30, direct=direct))
-    await asyncio.sleep(0.05)
+    locked_at: dict[str, float] = {}
+    holding = asyncio.create_task(store(db, "cancelled while writing", hold_s=30, locked_at=locked_at, direct=direct))
+    await _until_locked(locked_at, "cancelled while writing")
     waiting = asyncio.create_task(store(db, "cancelled while queued", direct=direct))
     await asyncio.sleep(0.05)
     last = asyncio.create_task(store(db, "last", direct=direct))
@@ -900,8 +901,9 @@ async def test_reads_do_not_wait_for_the_writers(open_sqlite: Callable[[int | No
     db = open_sqlite(None)
     await store(db, "committed")
     let_go = asyncio.Event()
-    writers = [asyncio.create_task(store(db, f"writer {i}", until=let_go)) for i in range(3)]
-    await asyncio.sleep(0.05)
+    locked_at: dict[str, float] = {}
+    writers = [asyncio.create_task(store(db, f"writer {i}", until=let_go, locked_at=locked_at)) for i in range(3)]
+    await _until_locked(locked_at, "writer 0")  # it holds the write lock; the others wait their turn
     try:
         # The writers hold on until the read is done: a read that waited for them times out instead.
         seen = await asyncio.wait_for(names(db), 5)
