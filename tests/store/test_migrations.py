@@ -24,7 +24,7 @@ from teambot.cli import app
 from teambot.store.db import LOCK_WAIT_MS, Database, sync_url
 from teambot.store.migrate import alembic_config, downgrade, upgrade
 from teambot.store.models import Institution, Municipality
-from teambot.testing.database import postgres_url
+from teambot.testing.database import postgres_url, sqlite_write_lock_waits
 
 MODEL_TABLES = {table.name for table in SQLModel.metadata.sorted_tables}
 
@@ -240,30 +240,43 @@ async def test_sqlite_enforces_foreign_keys(sqlite_url: str) -> None:
         await db.dispose()
 
 
-async def test_two_concurrent_sqlite_writers_both_succeed(sqlite_url: str) -> None:
-    """Each writer reads, then writes. With a deferred BEGIN the second one to write would fail with
-    "database is locked" (its read snapshot is stale); BEGIN IMMEDIATE makes the second wait instead."""
-    db = Database(sqlite_url)
-    have_read = [asyncio.Event(), asyncio.Event()]
+async def test_two_sqlite_writers_that_do_not_queue_together_both_succeed(sqlite_url: str) -> None:
+    """Two writers of one file that do not share a writer queue (the bot and `teambot import`: here two Database
+    objects), each reading and then writing. With a deferred BEGIN the second reads while the first's transaction is
+    open, and then fails with "database is locked" (its snapshot is stale); BEGIN IMMEDIATE makes it wait for the
+    first to commit before it reads. (One Database's writers queue before BEGIN: they would not show it.)"""
+    first_db, second_db = Database(sqlite_url), Database(sqlite_url)
+    second_waits = sqlite_write_lock_waits(second_db)
+    first_has_read, second_has_read = asyncio.Event(), asyncio.Event()
+    seen: dict[str, int] = {}
 
-    async def writer(me: int) -> None:
-        async with db.write() as session:
-            before = (await session.exec(select(func.count()).select_from(Municipality))).one()
-            have_read[me].set()
-            # Give the other writer the chance to read too, while this transaction is open; with
-            # BEGIN IMMEDIATE it cannot until this one commits, so the wait ends by the timeout.
-            try:
-                await asyncio.wait_for(have_read[1 - me].wait(), timeout=0.5)
-            except TimeoutError:
-                pass
-            session.add(Municipality(name=f"writer {me} saw {before}"))
+    async def first() -> None:
+        async with first_db.write() as session:
+            seen["first"] = (await session.exec(select(func.count()).select_from(Municipality))).one()
+            first_has_read.set()
+            # Until the second writer has read inside its transaction (deferred BEGIN) or waits for the write lock
+            # (BEGIN IMMEDIATE): this transaction stays open until then, however slowly the machine gets there.
+            either = [asyncio.ensure_future(e.wait()) for e in (second_has_read, second_waits)]
+            await asyncio.wait(either, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in either:
+                waiting.cancel()
+            assert second_has_read.is_set() or second_waits.is_set(), "the second writer never got to its BEGIN"
+            session.add(Municipality(name="first"))
+
+    async def second() -> None:
+        await first_has_read.wait()
+        async with second_db.write() as session:
+            seen["second"] = (await session.exec(select(func.count()).select_from(Municipality))).one()
+            second_has_read.set()
+            session.add(Municipality(name="second"))
 
     try:
-        await asyncio.gather(writer(0), writer(1))
-        async with db.read() as session:
+        await asyncio.gather(first(), second())
+        async with first_db.read() as session:
             names = sorted(m.name for m in (await session.exec(select(Municipality))).all())
     finally:
-        await db.dispose()
-    # Both committed, one after the other: the second saw the first one's row.
-    assert len(names) == 2
-    assert sorted(name[-1] for name in names) == ["0", "1"]
+        await first_db.dispose()
+        await second_db.dispose()
+    # Both committed, one after the other: the second read only once the first had committed.
+    assert names == ["first", "second"]
+    assert seen == {"first": 0, "second": 1}

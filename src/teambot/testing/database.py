@@ -6,10 +6,11 @@ import asyncio
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
@@ -104,3 +105,23 @@ async def until_waiting_for_locks(db: Database, count: int = 1, *, or_done: asyn
                 f"{waiting} transaction(s) wait for a lock after {LOCK_PATIENCE_S:.0f} s; the test needs {count}"
             )
         await asyncio.sleep(0.01)
+
+
+def sqlite_write_lock_waits(db: Database) -> asyncio.Event:
+    """SQLite: an event set once one of `db`'s connections opened from now on begins BEGIN IMMEDIATE off the event
+    loop's thread (on aiosqlite's), where SQLite's busy handler waits while the write lock is held elsewhere: the
+    moment a test that holds the lock knows the writer waits for it, instead of a sleep that a slow machine outlasts.
+    Call it on the loop the writers run on, before `db` opens the connections to watch."""
+    loop = asyncio.get_running_loop()
+    loop_thread = threading.get_ident()
+    waits = asyncio.Event()
+
+    def traced(sql: str) -> None:  # SQLite calls it as a statement begins to run, before it asks for any lock
+        if sql == "BEGIN IMMEDIATE" and threading.get_ident() != loop_thread:
+            loop.call_soon_threadsafe(waits.set)
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _watch(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection._conn.set_trace_callback(traced)
+
+    return waits
