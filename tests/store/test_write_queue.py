@@ -32,7 +32,14 @@ from teambot.commands import Context, run_command
 from teambot.store.db import Database
 from teambot.store.models import Goal, Rating, Staff
 from teambot.testing.clock import FakeClock
-from teambot.testing.database import open_test_database, postgres_url, prepare, sqlite_url
+from teambot.testing.database import (
+    LOCK_PATIENCE_S,
+    open_test_database,
+    postgres_url,
+    prepare,
+    sqlite_url,
+    sqlite_write_lock_waits,
+)
 from teambot.testing.roster import PAEDAGOG
 
 APOLOGY = "Beklager, noget gik galt hos teambot. Prøv igen om lidt. Intet er gemt."
@@ -239,9 +246,10 @@ async def test_behind_another_process_s_lock_every_queued_writer_fails_within_it
     handler; no writer gets the lock, so the queue does not move, and the writers queued behind fail 1.2 s after
     they asked, not one busy timeout after another (2.4 s, 3.6 s, ...)."""
     db = open_sqlite(1_200)
+    first_waits = sqlite_write_lock_waits(db)
     with locked_elsewhere(db, 3.0):
         first = asyncio.create_task(store(db, "first"))
-        await asyncio.sleep(0.05)  # first has its turn and waits in SQLite's busy handler
+        await asyncio.wait_for(first_waits.wait(), LOCK_PATIENCE_S)  # first has its turn, in SQLite's busy handler
 
         async def queued(name: str) -> float:
             asked = time.monotonic()
@@ -378,9 +386,10 @@ async def test_a_brief_writer_cancelled_while_it_waits_for_a_lock_leaves_a_worki
     """The wait runs on aiosqlite's thread; the cancelled session's connection is closed behind it there, not on
     the loop's thread while the wait still uses it (which crashed the process with a segmentation fault)."""
     db = open_sqlite(3_000)
+    waits = sqlite_write_lock_waits(db)
     with locked_elsewhere(db, 0.8):
         waiting = asyncio.create_task(store(db, "cancelled", brief=True, direct=direct))
-        await asyncio.sleep(0.2)
+        await asyncio.wait_for(waits.wait(), LOCK_PATIENCE_S)  # in SQLite's busy handler, on aiosqlite's thread
         waiting.cancel()
         await asyncio.gather(waiting, return_exceptions=True)
     await store(db, "after", brief=True, direct=direct)
@@ -544,8 +553,14 @@ async def test_dispose_cancelled_during_a_checkpoint_still_ends_the_copy_s_read(
     slow = _SlowCopy(monkeypatch)
     db = open_sqlite(None)
     await slow.until_started(db)
+    (checkpointing,) = db._checkpoints
     disposing = asyncio.create_task(db.dispose())
-    await asyncio.sleep(0.05)
+    # dispose cancels the checkpoint and, in the same step, waits for it: then it is in that wait.
+    for _ in range(1000):
+        if checkpointing.cancelling():
+            break
+        await asyncio.sleep(0.01)
+    assert checkpointing.cancelling() == 1 and not disposing.done()
     disposing.cancel()  # its wait for the checkpoint is cancelled in turn: the checkpoint's second cancellation
     with pytest.raises(asyncio.CancelledError):
         await disposing
@@ -975,7 +990,9 @@ async def test_dispose_while_a_direct_transaction_waits_for_a_lock_leaves_it_who
     when that transaction is done, not under it. Closed under it, the pool's rollback ended the transaction as soon
     as it began, and its statements then committed one by one: the first stored although the second failed."""
     db = open_sqlite(3_000)
+    waits = sqlite_write_lock_waits(db)
     await store(db, "before", direct=True)
+    waits.clear()  # "before" found the lock free: BEGIN ran on the loop's thread
 
     async def two_inserts() -> None:
         async with db.direct() as statements:
@@ -984,7 +1001,7 @@ async def test_dispose_while_a_direct_transaction_waits_for_a_lock_leaves_it_who
 
     with locked_elsewhere(db, 0.5):
         writing = asyncio.create_task(two_inserts())
-        await asyncio.sleep(0.1)  # BEGIN is waiting on aiosqlite's thread
+        await asyncio.wait_for(waits.wait(), LOCK_PATIENCE_S)  # BEGIN is waiting on aiosqlite's thread
         await db.dispose()
         outcome = (await asyncio.gather(writing, return_exceptions=True))[0]
     assert isinstance(outcome, sqlite3.IntegrityError)
@@ -1041,6 +1058,19 @@ async def test_a_rating_queued_too_long_gets_the_apology_and_is_not_stored(
     assert [(r.day, g.number, r.value) for r, g in rows] == [(date(2027, 3, 3), 1, 4)]
 
 
+async def _until_idle_in_a_transaction(db: Database) -> None:
+    """PostgreSQL: until one of this database's sessions is in a transaction and waits for its client."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND datname = current_database()"
+    )
+    for _ in range(3000):
+        async with db.engine.connect() as connection:  # a transaction per look: pg_stat_activity is read once in one
+            if (await connection.execute(query)).scalar_one():
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no transaction was ever open")
+
+
 @pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
 async def test_postgresql_writers_are_not_queued(tmp_path: Path) -> None:
     """PostgreSQL locks rows: a writer of other rows goes ahead while a long write is open."""
@@ -1049,7 +1079,7 @@ async def test_postgresql_writers_are_not_queued(tmp_path: Path) -> None:
         assert not db.is_sqlite
         let_go = asyncio.Event()
         long_write = asyncio.create_task(store(db, "long write", until=let_go))
-        await asyncio.sleep(0.1)
+        await _until_idle_in_a_transaction(db)  # the long write has inserted its row and holds on
         try:
             # The long write holds on until "quick" is stored: a quick writer that waited for it times out instead.
             await asyncio.wait_for(store(db, "quick"), 5)
