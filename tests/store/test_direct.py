@@ -8,9 +8,10 @@ import logging
 import sqlite3
 import subprocess
 import sys
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
-import psycopg
+import asyncpg
 import pytest
 from sqlalchemy import bindparam, exists, func, insert, inspect, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -69,15 +70,15 @@ async def test_a_failed_direct_transaction_stores_nothing_and_the_next_one_works
 
 
 async def test_writes_to_several_tables_are_stored_together_or_not_at_all(db: Database) -> None:
-    """A rating and its audit entry: on PostgreSQL they go as one statement (store/direct.py, PsycopgBatched).
+    """A rating and its audit entry: on PostgreSQL they go as one statement (store/direct.py, Batched).
     One that breaks a unique key stores neither; quotes, percent signs and placeholder-like text are values."""
     at = datetime(2027, 3, 4, 13, 5, tzinfo=UTC)
-    name = "O'Brien %(w0_name)s \\ 100 %"
+    name = "O'Brien %(w0_name)s $1 \\ 100 %"
     entry = {"at": at, "actor": "U1", "action": "a", "case_code": None, "detail": {"note": name}}
     async with db.direct() as statements:
         await statements.execute(insert(Staff), {"name": name, "roles": [], "active": True, "slack_id": "U1"})
         await statements.execute(insert(AuditEntry), entry)
-    with pytest.raises((psycopg.IntegrityError, sqlite3.IntegrityError)):  # the driver's own error
+    with pytest.raises((asyncpg.IntegrityConstraintViolationError, sqlite3.IntegrityError)):  # the driver's own
         async with db.direct() as statements:
             await statements.execute(insert(AuditEntry), entry)
             await statements.execute(insert(Staff), {"name": "twice", "roles": [], "active": True, "slack_id": "U1"})
@@ -211,30 +212,28 @@ async def test_a_failed_statement_s_log_carries_no_note(db: Database) -> None:
     assert "svær" not in written and "far" not in written
 
 
-def _together_as_before(statements: list[tuple[str, dict[str, object]]]) -> tuple[str, dict[str, object]]:
-    """`_together` as it was before its text was cached (helper-112): a substitution over every statement."""
-    parts, parameters = [], {}
-    for at, (sql, values) in enumerate(statements):
-        parts.append(direct_module._PLACEHOLDER.sub(lambda name, at=at: f"%(w{at}_{name.group(1)})s", sql))
-        parameters.update({f"w{at}_{name}": value for name, value in values.items()})
-    *first, last = parts
-    return "WITH " + ", ".join(f"w{at} AS ({sql})" for at, sql in enumerate(first)) + " " + last, parameters
-
-
-def test_writes_sent_together_get_the_same_text_and_parameters_every_time() -> None:
-    """The text is made once per tuple of statements: the cached one is the substitution's, and the parameters are
-    each call's own (a literal percent sign and a value that looks like a placeholder stay as they are)."""
-    rating = "INSERT INTO rating (goal_id, day, note) VALUES (%(goal_id)s, %(day)s, %(note)s)"
-    entry = "INSERT INTO audit_entry (actor, detail) VALUES (%(actor)s, '100 %%(x)s' || %(detail)s)"
-    for values in (
-        [{"goal_id": 1, "day": "2027-03-04", "note": "%(w0_note)s"}, {"actor": "U1", "detail": "{}"}],
-        [{"goal_id": 2, "day": "2027-03-05", "note": None}, {"actor": "U2", "detail": '{"n": 1}'}],
-    ):
-        statements = list(zip([rating, entry], values, strict=True))
-        assert direct_module._together(statements) == _together_as_before(statements)
-    three = [(entry, {"actor": "U3", "detail": "{}"}), (rating, {"goal_id": 3, "day": "d", "note": "n"})] * 2
-    assert direct_module._together(three[:3]) == _together_as_before(three[:3])
-    assert direct_module._together(three[:2]) == _together_as_before(three[:2])
+def test_writes_sent_together_are_numbered_on_and_made_once() -> None:
+    """Each statement's placeholders (asyncpg's `$n`) are numbered on from those of the statements before it, its
+    values follow theirs, and the text is made once per tuple of statements (helper-112's cache): each call's
+    values are its own, and a value that looks like a placeholder stays a value."""
+    rating = "INSERT INTO rating (goal_id, day, note) VALUES ($1::INTEGER, $2::DATE, $3::VARCHAR)"
+    entry = "INSERT INTO audit_entry (actor, detail, kind) VALUES ($1::VARCHAR, $2::JSON, $1::VARCHAR)"
+    wide = "INSERT INTO goal VALUES (" + ", ".join(f"${n}" for n in range(1, 12)) + ")"
+    sql, values = direct_module._together([(rating, (1, "d", "$1")), (entry, ("U1", "{}"))])
+    assert sql == (
+        "WITH w0 AS (INSERT INTO rating (goal_id, day, note) VALUES ($1::INTEGER, $2::DATE, $3::VARCHAR)) "
+        "INSERT INTO audit_entry (actor, detail, kind) VALUES ($4::VARCHAR, $5::JSON, $4::VARCHAR)"
+    )
+    assert values == [1, "d", "$1", "U1", "{}"]
+    again, other = direct_module._together([(rating, (2, "e", None)), (entry, ("U2", "[]"))])
+    assert again is sql and other == [2, "e", None, "U2", "[]"]
+    sql, values = direct_module._together([(entry, ("U3", "{}")), (wide, tuple(range(11))), (rating, (3, "f", "n"))])
+    assert sql == (
+        "WITH w0 AS (INSERT INTO audit_entry (actor, detail, kind) VALUES ($1::VARCHAR, $2::JSON, $1::VARCHAR)), "
+        "w1 AS (INSERT INTO goal VALUES (" + ", ".join(f"${n}" for n in range(3, 14)) + ")) "
+        "INSERT INTO rating (goal_id, day, note) VALUES ($14::INTEGER, $15::DATE, $16::VARCHAR)"
+    )
+    assert values == ["U3", "{}", *range(11), 3, "f", "n"]
 
 
 def test_rows_made_one_after_the_other_are_models_of_their_own() -> None:
@@ -287,8 +286,8 @@ def test_a_row_s_model_is_what_the_orm_s_new_instance_makes(model: type) -> None
     ],
 )
 def test_which_waiting_writes_go_as_one_statement(waiting: list[tuple[str, bool]], together: bool) -> None:
-    """`PsycopgBatched._one_statement`'s rule (written as a loop by helper-112): plain writes to different tables."""
-    batched = direct_module.PsycopgBatched(connection=None)
+    """`Batched._one_statement`'s rule (written as a loop by helper-112): plain writes to different tables."""
+    batched = direct_module.Batched(connection=None, transactions=AsyncExitStack())
     batched.waiting = [("INSERT …", {}, table, plain) for table, plain in waiting]
     assert batched._one_statement() is together
 

@@ -1,5 +1,7 @@
 """PostgreSQL's pool (store/postgres.py): the connections that as many requests at once needed are kept, and one
-the server has ended is replaced before any transaction uses it, without a ping in front of every transaction."""
+the server has ended is replaced before any transaction uses it, without a ping in front of every transaction. The
+pool of `direct()` and `alone()` (asyncpg's, store/direct_pool.py) is tested in test_direct_pool.py; where both must
+do the same (a restart, a link forgotten on the way), both are tested here."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ import asyncio
 import os
 import resource
 import socket
-import struct
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,13 +16,12 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import event, func, insert, make_url, select, text
-from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from teambot.store import postgres, requests
 from teambot.store.db import Database
 from teambot.store.models import Staff
-from teambot.testing.database import postgres_url, prepare
+from teambot.testing.database import Relay, postgres_url, prepare
 
 pytestmark = pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
 
@@ -40,7 +39,20 @@ def _one_connection_db() -> Database:
 
 
 async def _backends_at_once(db: Database, count: int) -> set[int]:
-    """The server processes of `count` direct transactions open at the same time (each its own connection)."""
+    """The server processes of `count` sessions open at the same time (each its own connection)."""
+    together = asyncio.Barrier(count)
+
+    async def one() -> int:
+        async with db.write() as session:
+            pid = (await (await session.connection()).execute(_BACKEND)).scalar_one()
+            await together.wait()
+            return int(pid)
+
+    return set(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def _direct_backends_at_once(db: Database, count: int) -> set[int]:
+    """The same for `count` direct transactions (asyncpg's pool)."""
     together = asyncio.Barrier(count)
 
     async def one() -> int:
@@ -50,6 +62,10 @@ async def _backends_at_once(db: Database, count: int) -> set[int]:
             return int(pid)
 
     return set(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def _session_driver(session: Any) -> Any:
+    return (await (await session.connection()).get_raw_connection()).driver_connection
 
 
 def _count_connects(db: Database) -> list[Any]:
@@ -81,8 +97,8 @@ async def test_at_a_steady_pace_transactions_reuse_a_warm_connection_unpinged(
     monkeypatch.setattr(dialect, "do_ping", lambda connection: pings.append(connection) or real_ping(connection))
     await _backends_at_once(db, AT_ONCE)
     for _ in range(20):
-        async with db.direct() as statements:
-            await statements.execute(insert(Staff), {"name": "steady", "roles": [], "active": True})
+        async with db.write() as session:
+            session.add(Staff(name="steady", roles=[], active=True))
         await asyncio.sleep(0.02)
     assert pings == []
 
@@ -90,8 +106,8 @@ async def test_at_a_steady_pace_transactions_reuse_a_warm_connection_unpinged(
 async def test_a_link_that_drops_packets_silently_is_given_up_within_seconds(db: Database) -> None:
     """libpq's bounds on every pooled connection (helper-37: without them a ping on such a link waited for TCP's
     own quarter of an hour, and every other request waited on the pool behind it)."""
-    async with db.direct() as statements:
-        given = statements.driver.connection.info.get_parameters()  # type: ignore[attr-defined]
+    async with db.read() as session:
+        given = (await _session_driver(session)).info.get_parameters()
     assert int(given["tcp_user_timeout"]) <= 10_000
     assert int(given["connect_timeout"]) <= 10
     assert int(given["keepalives_idle"]) + int(given["keepalives_interval"]) * int(given["keepalives_count"]) <= 60
@@ -104,12 +120,11 @@ async def test_what_the_database_url_sets_for_libpq_is_kept() -> None:
     assert url is not None
     given = make_url(url).update_query_dict({"connect_timeout": "30", "options": "-c search_path=public"})
     db = Database(given.render_as_string(False))
+    settings = select(func.current_setting("search_path"), func.current_setting("lock_timeout"))
     try:
-        async with db.direct() as statements:
-            parameters = statements.driver.connection.info.get_parameters()  # type: ignore[attr-defined]
-            ((search_path, lock_timeout),) = await statements.rows(
-                select(func.current_setting("search_path"), func.current_setting("lock_timeout")), {}
-            )
+        async with db.read() as session:
+            parameters = (await _session_driver(session)).info.get_parameters()
+            ((search_path, lock_timeout),) = (await (await session.connection()).execute(settings)).all()
     finally:
         await db.dispose()
     assert parameters["connect_timeout"] == "30"
@@ -120,7 +135,8 @@ async def test_what_the_database_url_sets_for_libpq_is_kept() -> None:
 async def test_connections_the_server_ended_are_replaced_before_they_are_used(db: Database) -> None:
     """A PostgreSQL restart or a terminated backend ends pooled connections while they are idle: the next direct
     transaction, replay-guard record and session each get a live connection, and nothing fails."""
-    pids = await _backends_at_once(db, 3)
+    pids = await _backends_at_once(db, 3) | await _direct_backends_at_once(db, 3)
+    assert len(pids) == 6
     other = Database(db.url)
     try:
         async with other.write() as session:
@@ -145,71 +161,35 @@ async def test_connections_the_server_ended_are_replaced_before_they_are_used(db
     async with db.read() as session:
         names = set((await session.exec(select(Staff.name))).scalars())
     assert names == {"after the restart", "in a session"}
-    assert not pids & await _backends_at_once(db, 3)
-
-
-class _Forgetful:
-    """A TCP relay in front of PostgreSQL that can forget its connections, as a NAT, a firewall's idle timeout or a
-    fail-over does: it sends nothing, and answers the next packet from the bot with a reset."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.forgotten: set[socket.socket] = set()
-        self.open: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def url(self, url: str) -> str:
-        return make_url(url).set(host="127.0.0.1", port=self.listener.getsockname()[1]).render_as_string(False)
-
-    def forget(self) -> None:
-        self.forgotten.update(self.open)
-        self.open.clear()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.port))
-            self.open.append(client)
-            threading.Thread(target=self._relay, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._relay, args=(server, client), daemon=True).start()
-
-    def _relay(self, source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                if source in self.forgotten:
-                    source.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
-                    source.close()
-                    target.close()
-                    return
-                target.sendall(data)
-        except OSError:
-            pass
+    assert not pids & (await _backends_at_once(db, 3) | await _direct_backends_at_once(db, 3))
 
 
 async def test_a_connection_forgotten_on_the_way_while_idle_is_replaced_before_it_is_used(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The socket shows nothing when the link was dropped on the way: a connection idle for a while is pinged,
-    and one that gets no answer is replaced, so the user's statement never meets the reset."""
+    and one that gets no answer is replaced, so the user's statement never meets the reset: in a session and in a
+    direct transaction (each pool its own)."""
     monkeypatch.setattr(postgres, "PING_AFTER_IDLE_S", 0.05)
-    relay = _Forgetful(make_url(str(db.url)).port or 5432)
+    relay = Relay(make_url(str(db.url)).port or 5432)
     through = Database(relay.url(db.url.render_as_string(False)))
     try:
         async with through.direct() as statements:
             await statements.execute(insert(Staff), {"name": "before", "roles": [], "active": True})
+        async with through.write() as session:
+            session.add(Staff(name="before in a session", roles=[], active=True))
         relay.forget()
         await asyncio.sleep(0.1)
         async with through.direct() as statements:
             await statements.execute(insert(Staff), {"name": "after", "roles": [], "active": True})
+        async with through.write() as session:
+            session.add(Staff(name="after in a session", roles=[], active=True))
     finally:
         await through.dispose()
-        relay.listener.close()
+        relay.close()
     async with db.read() as session:
-        assert set((await session.exec(select(Staff.name))).scalars()) == {"before", "after"}
+        names = set((await session.exec(select(Staff.name))).scalars())
+    assert names == {"before", "after", "before in a session", "after in a session"}
 
 
 @pytest.fixture
@@ -267,110 +247,5 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back() -> No
         async with db.read() as session:
             names = list((await session.exec(select(Staff.name))).scalars())
         assert names == []
-    finally:
-        await db.dispose()
-
-
-async def _session_driver(session: Any) -> Any:
-    return (await (await session.connection()).get_raw_connection()).driver_connection
-
-
-async def test_a_committed_direct_transaction_goes_back_and_comes_out_again_untouched() -> None:
-    """A direct transaction's connection goes back to the pool in autocommit, as the next one wants it: a committed
-    one's return rolls nothing back and sets nothing, nor does the next one's checkout (helper-117: before, each
-    direct transaction set autocommit on and off again, and returned in a task shielded from cancellation)."""
-    db = _one_connection_db()
-    try:
-        async with db.direct() as statements:
-            await statements.execute(insert(Staff), {"name": "first", "roles": [], "active": True})
-        calls: list[str] = []
-        driver_type = type(statements.driver.connection)  # type: ignore[attr-defined]
-        with pytest.MonkeyPatch.context() as patch:
-            for name in ("rollback", "set_autocommit"):
-                original = getattr(driver_type, name)
-
-                async def counted(self: Any, *args: Any, _name: str = name, _original: Any = original) -> None:
-                    calls.append(_name)
-                    await _original(self, *args)
-
-                patch.setattr(driver_type, name, counted)
-            async with db.direct() as statements:
-                await statements.execute(insert(Staff), {"name": "second", "roles": [], "active": True})
-        assert calls == []
-        async with db.read() as session:
-            assert not (await _session_driver(session)).autocommit
-            names = list((await session.exec(select(Staff.name).order_by(Staff.name))).scalars())
-        assert names == ["first", "second"]
-    finally:
-        await db.dispose()
-
-
-async def test_a_connection_that_cannot_leave_autocommit_is_replaced_before_a_session_uses_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The checkout puts a connection `direct()` left in autocommit back in transaction mode; one where that fails
-    is discarded as a dead one is, and the session gets a new connection in transaction mode."""
-    db = _one_connection_db()
-    try:
-        async with db.direct() as statements:
-            ((used,),) = await statements.rows(_BACKEND, {})
-            driver = statements.driver.connection  # type: ignore[attr-defined]
-        original = type(driver).set_autocommit
-
-        async def refused(self: Any, value: bool) -> None:
-            if self is driver and not value:
-                raise psycopg.OperationalError("refused")
-            await original(self, value)
-
-        monkeypatch.setattr(type(driver), "set_autocommit", refused)
-        opened = _count_connects(db)
-        async with db.write() as session:
-            ((now,),) = (await (await session.connection()).execute(_BACKEND)).all()
-            assert not (await _session_driver(session)).autocommit
-        assert now != used
-        assert len(opened) == 1
-        assert driver.closed
-    finally:
-        await db.dispose()
-
-
-async def test_a_session_cancelled_while_its_connection_leaves_autocommit_leaves_none_in_autocommit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A cancellation while the checkout puts a connection back in transaction mode discards that connection: the
-    next session still gets one in transaction mode, and its failed second statement takes the first with it."""
-    db = _one_connection_db()
-    try:
-        async with db.direct() as statements:
-            driver = statements.driver.connection  # type: ignore[attr-defined]
-        original = type(driver).set_autocommit
-        leaving = asyncio.Event()
-
-        async def slow(self: Any, value: bool) -> None:
-            if self is driver and not value:
-                leaving.set()
-                await asyncio.sleep(3600)
-            await original(self, value)
-
-        monkeypatch.setattr(type(driver), "set_autocommit", slow)
-
-        async def session_task() -> None:
-            async with db.write() as session:
-                await session.connection()
-
-        task = asyncio.ensure_future(session_task())
-        await asyncio.wait_for(leaving.wait(), 10)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert driver.closed
-        with pytest.raises(ProgrammingError, match="no_such_table"):
-            async with db.write() as session:
-                assert not (await _session_driver(session)).autocommit
-                connection = await session.connection()
-                await connection.execute(insert(Staff).values(name="half", roles=[], active=True))
-                await connection.execute(text("SELECT * FROM no_such_table"))
-        async with db.read() as session:
-            assert list((await session.exec(select(Staff.name))).scalars()) == []
     finally:
         await db.dispose()

@@ -8,8 +8,8 @@ their SQLite calls on the event loop's thread, COMMIT included; a writer's turn 
 checkpoint starts one on worker threads, its bulk beside the writers and the rest in a later turn
 (store/sqlite_loop.py).
 
-Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3);
-migrations use the matching sync drivers.
+Plain `sqlite:///…` and `postgresql://…` URLs are mapped to the async drivers (aiosqlite, psycopg 3; on PostgreSQL
+`direct()` and `alone()` use asyncpg, store/direct_pool.py); migrations use the matching sync drivers.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import math
 import os
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -30,11 +30,10 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
-from sqlalchemy.util.concurrency import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.store import postgres, sqlite_loop
-from teambot.store.direct import Direct, PsycopgBatched, driver_of
+from teambot.store import direct_pool, postgres, sqlite_loop
+from teambot.store.direct import Batched, Direct, asyncpg_dialect, driver_of
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +152,12 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if not self.is_sqlite:
             postgres.install_liveness_check(self.engine.sync_engine)
-            postgres.install_transaction_mode(self.engine.sync_engine)  # after the liveness check: see its doc
             postgres.install_rollback_on_return(self.engine.sync_engine)
+        # PostgreSQL: the connections `direct()` and `alone()` use (asyncpg's), opened as they are needed.
+        self._direct_pools = None
+        if not self.is_sqlite:
+            size = min(pool_size or direct_pool.POOL_SIZE, direct_pool.POOL_SIZE)
+            self._direct_pools = direct_pool.DirectPools(self.url, LOCK_WAIT_MS, size)
         # The WAL `write` checkpoints (SQLite's automatic checkpoint is off for it): a file named by a plain path.
         database = self.url.database or ""
         in_memory = database in ("", ":memory:")
@@ -209,12 +212,12 @@ class Database:
         """A brief write transaction whose statements the driver runs itself (store/direct.py), committed on
         success: `/rating`. SQLite: in this process's queue of writers, on a connection kept for it."""
         loop = asyncio.get_running_loop()
-        if not self.is_sqlite:
-            # In autocommit, with the writes sent together at the end (PsycopgBatched); a failure or a cancellation
-            # leaves what was begun to the rollback when the connection goes back.
-            async with self._pooled_psycopg() as connection:
-                batched = PsycopgBatched(connection)
-                yield Direct(batched, self.engine.dialect)
+        if self._direct_pools is not None:
+            # Outside a transaction block, with the writes sent together at the end; a transaction begun is asyncpg's,
+            # in `transactions`, rolled back there on a failure or a cancellation (Batched).
+            async with self._direct_pools.connection() as connection, AsyncExitStack() as transactions:
+                batched = Batched(connection, transactions)
+                yield Direct(batched, asyncpg_dialect())
                 await batched.commit()
             return
         with self._direct_claim:  # loops in other threads may ask at the same moment
@@ -253,60 +256,12 @@ class Database:
 
     @asynccontextmanager
     async def alone(self) -> AsyncIterator[Direct]:
-        """PostgreSQL: statements run by the driver, each committed on its own (autocommit): no BEGIN and no COMMIT
-        round trip, for a record that sits in front of every request (the replay guard's)."""
-        if self.is_sqlite:
+        """PostgreSQL: statements run by the driver, each committed on its own (outside a transaction block): no
+        BEGIN and no COMMIT round trip, for a record that sits in front of every request (the replay guard's)."""
+        if self._direct_pools is None:
             raise ValueError("SQLite begins every transaction itself (see the module's doc): use direct()")
-        async with self._pooled_psycopg() as driver:
-            yield Direct(driver_of(driver, self.engine.dialect), self.engine.dialect)
-
-    @asynccontextmanager
-    async def _pooled_psycopg(self) -> AsyncIterator[Any]:
-        """A pooled PostgreSQL connection's psycopg connection in autocommit, without SQLAlchemy's `Connection`
-        around it (whose checkout, begin and return cost more CPU than /rating's statements): checked out as the
-        pool does (its liveness check included). It goes back to the pool still in autocommit, and the pool's
-        checkout puts it back in transaction mode for anyone else (`postgres.install_transaction_mode`); what was
-        left open is rolled back first (`_return_psycopg`)."""
-        wanted = postgres.AUTOCOMMIT_WANTED.set(True)
-        try:
-            raw = await self.engine.raw_connection()
-        finally:
-            postgres.AUTOCOMMIT_WANTED.reset(wanted)
-        driver: Any = raw.driver_connection
-        try:
-            if not driver.autocommit:  # a new connection, or one a session used last
-                await driver.set_autocommit(True)
-            yield driver
-        finally:
-            if driver.autocommit and not postgres.in_transaction(driver):
-                # Idle (as after every committed /rating): the pool's return then calls nothing that awaits (the
-                # `reset` handler rolls back only what is open; QueuePool's return is `put(record, False)`, the
-                # queue's put_nowait), and greenlet_spawn awaits only what the function hands it through `await_`
-                # (SQLAlchemy 2.1.9, util/concurrency.py and pool/impl.py, checked): it runs to the end without giving
-                # the loop a turn, so nothing can cancel it midway and no task or shield is needed.
-                await greenlet_spawn(raw.close)
-            else:
-                # A transaction left open (a failure or a cancellation after BEGIN), a connection that cannot tell
-                # (closed, broken) or one set_autocommit never reached: the rollback waits for the server, so it
-                # runs in a task a cancellation cannot interrupt, and the connection is returned before that goes on.
-                returning = asyncio.ensure_future(self._return_psycopg(raw, driver))
-                try:
-                    await asyncio.shield(returning)
-                except asyncio.CancelledError:
-                    await asyncio.wait({returning})  # returned before the cancellation goes on
-                    raise
-
-    @staticmethod
-    async def _return_psycopg(raw: Any, driver: Any) -> None:
-        rolled_back = True
-        try:
-            if postgres.in_transaction(driver):
-                await driver.rollback()
-        except Exception:
-            rolled_back = False  # closed, not pooled
-        # The pool's return (the `reset` handler would roll back what is still open) and close call the driver
-        # through SQLAlchemy's greenlet.
-        await greenlet_spawn(raw.close if rolled_back else raw.invalidate)
+        async with self._direct_pools.connection() as connection:
+            yield Direct(driver_of(connection, asyncpg_dialect()), asyncpg_dialect())
 
     async def _kept_for_direct(self) -> tuple[AsyncConnection, sqlite_loop.LoopSQLite]:
         """The connection `direct` uses, taken from the pool once (with the pragmas every connection gets) and
@@ -438,6 +393,8 @@ class Database:
         # that transaction midway and its later statements would each commit alone.
         if kept is not None and not self._direct_in_use:
             await kept[0].close()
+        if self._direct_pools is not None:
+            await self._direct_pools.close()
         await self.engine.dispose()
 
 

@@ -4,7 +4,7 @@ SQLAlchemy's async engine and session spend about 1 ms of CPU on a `/rating` (it
 COMMIT) whose statements take about 0.2 ms in SQLite (bench/README.md, "What changed in the morning of 2026-12-02").
 Here the statements are still SQLAlchemy Core, compiled once per dialect with the types' own conversions (dates,
 UTC instants, JSON), but executed by the driver itself: aiosqlite's connection (its calls on the event loop's
-thread, store/sqlite_loop.py) or psycopg's. `Database.direct()` opens such a transaction.
+thread, store/sqlite_loop.py) or asyncpg's (store/direct_pool.py). `Database.direct()` opens such a transaction.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -94,7 +95,7 @@ class _Compiled:
 
 def _plain(statement: Insert | Update, sql: str) -> bool:
     """Whether a write reads no table but its own, so that it may share one statement with writes to other tables
-    (`PsycopgBatched`). Both the statement and its SQL are looked at: an `UPDATE … FROM` another table names no
+    (`Batched`). Both the statement and its SQL are looked at: an `UPDATE … FROM` another table names no
     SELECT (helper-37), and what the compiler adds (a column's SQL default) or the rows of a multi-row INSERT are
     not in the statement's tree (helper-38). No subquery, WITH, SQL text, function, alias or other table's column."""
     if "SELECT" in sql.upper() or sql.lstrip().upper().startswith("WITH"):
@@ -117,7 +118,7 @@ def _fullname(table: Any) -> str:
 
 
 class Driver(Protocol):
-    """What `Direct` needs of a driver connection; `sqlite` and `psycopg` below adapt theirs. `writes`: the table
+    """What `Direct` needs of a driver connection; `_Aiosqlite` and `_Asyncpg` below adapt theirs. `writes`: the table
     the statement changes, None for a read (a read that locks rows: _LOCKING_READ); `plain`: see `_plain`."""
 
     async def run(
@@ -135,8 +136,8 @@ class _Aiosqlite:
         return await self.connection.run(sql, parameters, fetch=fetch)  # type: ignore[no-any-return]
 
 
-class _Psycopg:
-    """Each statement sent as it comes: in autocommit, each commits on its own (`Database.alone`)."""
+class _Asyncpg:
+    """Each statement sent as it comes, outside a transaction block: each commits on its own (`Database.alone`)."""
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
@@ -144,21 +145,23 @@ class _Psycopg:
     async def run(
         self, sql: str, parameters: Any, *, fetch: bool, writes: str | None, plain: bool = False
     ) -> list[Sequence[Any]]:
-        async with self.connection.cursor() as cursor:
-            await cursor.execute(sql, parameters)
-            return list(await cursor.fetchall()) if fetch else []
+        if fetch:
+            return await self.connection.fetch(sql, *parameters)  # type: ignore[no-any-return]
+        await self.connection.execute(sql, *parameters)
+        return []
 
 
 _LOCKING_READ = "(a read that locks rows)"
-# A placeholder of SQLAlchemy's psycopg dialect (`%(name)s`; a literal percent sign is doubled).
-_PLACEHOLDER = re.compile(r"(?<!%)%\((\w+)\)s")
+# A placeholder of SQLAlchemy's asyncpg dialect (`$1`, then a cast: `$1::VARCHAR`).
+_PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
-class PsycopgBatched(_Psycopg):
-    """A transaction in as few round trips as its reads allow, on a connection in autocommit (`Database.direct`).
+class Batched(_Asyncpg):
+    """A transaction in as few round trips as its reads allow, on a connection outside a transaction block
+    (`Database.direct`).
 
-    Every round trip costs the bot about 0.1 ms of CPU (a send, the event loop's wait, a receive): more than
-    PostgreSQL spends on a rating's statements. So:
+    Every round trip costs the bot a send, the event loop's wait and a receive: more than PostgreSQL spends on a
+    rating's statements. So:
     - a read before any write runs on its own: under READ COMMITTED (PostgreSQL's default, which teambot keeps)
       each statement sees what was committed when it began, in a transaction or not, and a plain read holds no
       lock. A read that must hold one says FOR UPDATE, which begins the transaction;
@@ -168,10 +171,15 @@ class PsycopgBatched(_Psycopg):
       PostgreSQL's log never shows them;
     - anything else, and a read after a write, gets a transaction (BEGIN first): one statement of a WITH does not
       see what another wrote, and a write with a WITH of its own cannot be nested.
+
+    The transaction is asyncpg's, entered into `transactions` (`Database.direct` ends it): a failure or a
+    cancellation rolls it back there, and asyncpg's release finds nothing open (it would roll back too, but logs
+    that as an error each time).
     """
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, transactions: AsyncExitStack) -> None:
         super().__init__(connection)
+        self.transactions = transactions
         self.waiting: list[tuple[str, Any, str, bool]] = []
         self.begun = False
 
@@ -192,7 +200,7 @@ class PsycopgBatched(_Psycopg):
             await self._begin()
         await self._send_waiting(one_statement)
         if self.begun:
-            await self.connection.execute("COMMIT")
+            await self.transactions.aclose()  # COMMIT
             self.begun = False
 
     def _one_statement(self) -> bool:
@@ -208,7 +216,7 @@ class PsycopgBatched(_Psycopg):
 
     async def _begin(self) -> None:
         if not self.begun:
-            await self.connection.execute("BEGIN")
+            await self.transactions.enter_async_context(self.connection.transaction())  # BEGIN
             self.begun = True
 
     async def _send_waiting(self, one_statement: bool | None = None) -> None:
@@ -223,16 +231,12 @@ class PsycopgBatched(_Psycopg):
             await super().run(sql, parameters, fetch=False, writes=None)
 
 
-def _together(statements: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, dict[str, Any]]:
-    """Writes to different tables as one statement, each statement's parameters renamed apart. The same writes
-    give the same text, so psycopg prepares it as it does a single statement that repeats; the text is made once
-    per tuple of statements (`_together_sql`), only the parameters per call."""
+def _together(statements: Sequence[tuple[str, Sequence[Any]]]) -> tuple[str, list[Any]]:
+    """Writes to different tables as one statement, each statement's placeholders numbered on from the one's
+    before. The same writes give the same text, so asyncpg's statement cache prepares it once, as it does a single
+    statement that repeats; the text is made once per tuple of statements (`_together_sql`)."""
     sql = _together_sql(tuple(sql for sql, _ in statements))
-    parameters: dict[str, Any] = {}
-    for at, (_, values) in enumerate(statements):
-        prefix = f"w{at}_"
-        parameters.update({prefix + name: value for name, value in values.items()})
-    return sql, parameters
+    return sql, [value for _, values in statements for value in values]
 
 
 @functools.lru_cache(maxsize=64)
@@ -240,26 +244,38 @@ def _together_sql(statements: tuple[str, ...]) -> str:
     """`_together`'s text: a regular expression over every statement cost about 4 % of a `/rating` on PostgreSQL
     (bench/README.md, "What changed on 2026-12-04 (helper-112)"). Statements are module constants compiled once
     (`_COMPILED`), so a few dozen entries hold every combination a process sends."""
-    parts = [
-        _PLACEHOLDER.sub(lambda name, at=at: f"%(w{at}_{name.group(1)})s", sql)  # type: ignore[misc]
-        for at, sql in enumerate(statements)
-    ]
+    parts = []
+    before = 0  # the placeholders of the statements before
+    for sql in statements:
+        numbers = [int(number) for number in _PLACEHOLDER.findall(sql)]
+        parts.append(_PLACEHOLDER.sub(lambda found, at=before: f"${int(found.group(1)) + at}", sql))  # type: ignore[misc]
+        before += max(numbers, default=0)
     *first, last = parts
     return "WITH " + ", ".join(f"w{at} AS ({sql})" for at, sql in enumerate(first)) + " " + last
 
 
 def driver_of(driver_connection: Any, dialect: Dialect) -> Driver:
-    return _Aiosqlite(driver_connection) if dialect.name == "sqlite" else _Psycopg(driver_connection)
+    """SQLite's driver connection (a session's or the one `direct` keeps); PostgreSQL's is asyncpg's (`alone`)."""
+    return _Aiosqlite(driver_connection) if dialect.name == "sqlite" else _Asyncpg(driver_connection)
+
+
+@functools.cache
+def asyncpg_dialect() -> Dialect:
+    """The dialect `Direct`'s statements are compiled with on PostgreSQL: SQLAlchemy's for asyncpg, whose
+    conversions fit asyncpg's codecs (store/direct_pool.py registers its JSON codecs on each connection)."""
+    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+
+    return PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 
 # Compiled once per statement, dialect and columns given (the statements are module constants; each entry keeps its
 # statement, so an id is never reused while its entry is here).
 _COMPILED_AT_MOST = 256
-_COMPILED: dict[tuple[int, str, tuple[str, ...] | None], tuple[ClauseElement, _Compiled]] = {}
+_COMPILED: dict[tuple[int, str, str, tuple[str, ...] | None], tuple[ClauseElement, _Compiled]] = {}
 
 
 def _compiled(statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> _Compiled:
-    key = (id(statement), dialect.name, tuple(keys) if keys is not None else None)
+    key = (id(statement), dialect.name, dialect.driver, tuple(keys) if keys is not None else None)
     found = _COMPILED.get(key)
     if found is None:
         if len(_COMPILED) >= _COMPILED_AT_MOST:  # statements made per call fill it: start again (not grow)
@@ -305,7 +321,7 @@ class Direct:
     async def execute(self, statement: Insert | Update, parameters: Mapping[str, Any] | None = None, /) -> None:
         """An INSERT of one row with a value for every column but the key (defaults are SQLAlchemy's execution's,
         not the driver's), or an UPDATE whose `values()` name its parameters. On PostgreSQL it is sent with the
-        transaction's COMMIT, or before its next read (`PsycopgBatched`): its error comes from there."""
+        transaction's COMMIT, or before its next read (`Batched`): its error comes from there."""
         values = parameters or {}
         compiled = self._compiled(statement, sorted(values) if isinstance(statement, Insert) else None)
         self.statements += 1

@@ -6,10 +6,8 @@ default pool keeps 5 connections and opens up to 10 more that it closes again on
 opened and closed a connection (a new server process, a password exchange) for every twentieth transaction; and
 its pre-ping cost a round trip in front of every transaction, two of the eight a rating made.
 
-The connections `Database.direct()` and `alone()` use run in autocommit and go back to the pool so when idle: the
-checkout puts such a connection back in transaction mode for everyone else (`install_transaction_mode`), which
-spares a `/rating` two `set_autocommit` calls and a return it had to shield from cancellation (bench/README.md,
-"What changed on 2026-12-04 (helper-117)").
+`Database.direct()` and `alone()` (`/rating`, the replay guard's record) take asyncpg's connections from a pool of
+their own instead (store/direct_pool.py), which keeps the same bounds by asyncpg's means.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ import logging
 import select
 import time
 from collections.abc import Mapping
-from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -27,8 +24,9 @@ from sqlalchemy.exc import DisconnectionError
 log = logging.getLogger(__name__)
 
 # Connections the pool keeps once it has opened them, and the most it opens: more requests at once wait their turn
-# for one instead of each opening and closing its own. With the replay guard's 2, a `teambot run --http` process
-# holds at most 18 of PostgreSQL's default 100 (97 for ordinary roles): room for five such processes.
+# for one instead of each opening and closing its own. With `direct()`'s 8 (store/direct_pool.py) and the replay
+# guard's 2 + 2, a `teambot run --http` process holds at most 28 of PostgreSQL's default 100 (97 for ordinary
+# roles): room for three such processes.
 POOL_SIZE = 16
 # A connection idle longer than this is pinged before use, as SQLAlchemy's pre-ping does for every checkout: a
 # firewall, NAT or fail-over may have forgotten it without a word, and only a round trip finds that out. Under
@@ -97,7 +95,6 @@ def alive(driver: Any) -> bool:
 # libpq's PQTRANS_IDLE (psycopg.pq.TransactionStatus.IDLE): no transaction open. The number, not psycopg's enum, so
 # that a process on SQLite does not import psycopg and libpq with this module.
 _PQTRANS_IDLE = 0
-_PQTRANS_OPEN = (2, 3)  # PQTRANS_INTRANS, PQTRANS_INERROR
 
 
 def in_transaction(driver: Any) -> bool:
@@ -119,31 +116,3 @@ def install_rollback_on_return(sync_engine: Any) -> None:
             return
         if in_transaction(dbapi_connection.driver_connection):
             dbapi_connection.rollback()  # an error invalidates the connection, as the pool's own rollback's does
-
-
-# Set (True) by `Database._pooled_psycopg` around its checkout: the connection is wanted in autocommit. SQLAlchemy's
-# greenlet runs the pool's checkout with the calling task's context (`greenlet_spawn` gives it the caller's
-# `gr_context`, sqlalchemy/util/concurrency.py), so the checkout event sees the value; every other checkout (a
-# session, `engine.connect()`, a raw connection) sees the default.
-AUTOCOMMIT_WANTED: ContextVar[bool] = ContextVar("teambot_autocommit_wanted", default=False)
-
-
-def install_transaction_mode(sync_engine: Any) -> None:
-    """Every checkout but `Database._pooled_psycopg`'s gets its connection in transaction mode: one that `direct()`
-    or `alone()` gave back in autocommit (always idle: one returned with a transaction open is rolled back first, or
-    discarded) is put back in it here, so no session commits its statements one by one. A connection that cannot be
-    put back is discarded and the pool opens another, as after a failed liveness check; a cancellation while it is
-    put back makes the pool discard it too (its checkout's `_checkin_failed`). Installed after
-    `install_liveness_check`: listeners run in order, and psycopg's ping leaves autocommit as it found it."""
-
-    @event.listens_for(sync_engine, "checkout")
-    def _checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_connection.autocommit and not AUTOCOMMIT_WANTED.get():
-            try:
-                dbapi_connection.set_autocommit(False)
-            except Exception as error:
-                # Only a broken connection is expected here (its status "unknown"): one with a transaction open
-                # means a return left it open (a bug), so that is logged, not only replaced.
-                if dbapi_connection.driver_connection.pgconn.transaction_status in _PQTRANS_OPEN:
-                    log.warning("a pooled connection came back in autocommit with a transaction open")
-                raise DisconnectionError("the connection could not leave autocommit") from error

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
+import struct
 import tempfile
 import threading
 from pathlib import Path
@@ -125,3 +127,57 @@ def sqlite_write_lock_waits(db: Database) -> asyncio.Event:
         dbapi_connection.driver_connection._conn.set_trace_callback(traced)
 
     return waits
+
+
+class Relay:
+    """A TCP relay in front of PostgreSQL whose connections can be lost on the way, as through a NAT, a firewall's
+    idle timeout or a fail-over: `forget()` answers the next packet of each connection open now with a reset;
+    `silence()` drops everything they send from then on, without a word. Connections made later pass."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.forgotten: set[socket.socket] = set()
+        self.silenced: set[socket.socket] = set()
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, url: str) -> str:
+        return make_url(url).set(host="127.0.0.1", port=self.listener.getsockname()[1]).render_as_string(False)
+
+    def forget(self) -> None:
+        self.forgotten.update(self.open)
+        self.open.clear()
+
+    def silence(self) -> None:
+        self.silenced.update(self.open)
+        self.open.clear()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.port))
+            self.open.append(client)
+            threading.Thread(target=self._relay, args=(client, server, client), daemon=True).start()
+            threading.Thread(target=self._relay, args=(server, client, client), daemon=True).start()
+
+    def _relay(self, source: socket.socket, target: socket.socket, client: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if client in self.silenced:
+                    continue
+                if source in self.forgotten:
+                    source.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset
+                    source.close()
+                    target.close()
+                    return
+                target.sendall(data)
+            target.shutdown(socket.SHUT_WR)  # the end of one side's stream reaches the other
+        except OSError:
+            pass

@@ -1,0 +1,269 @@
+"""The pool of `Database.direct()` and `alone()` on PostgreSQL (store/direct_pool.py, asyncpg): its connections are
+kept and reused as they were left, a failed or cancelled transaction leaves nothing behind, a link that went silent
+costs a bounded wait, and the database URL's settings reach it as they reach psycopg's. What both pools must do
+alike (a restart, a link forgotten on the way) is tested in test_postgres_pool.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, insert, make_url, select, text
+from sqlalchemy.engine import URL
+
+from teambot.store import db as db_module
+from teambot.store import direct_pool, postgres
+from teambot.store.db import Database
+from teambot.store.models import Staff
+from teambot.testing.database import Relay, postgres_url, prepare, until_waiting_for_locks
+
+_BACKEND = select(func.pg_backend_pid())
+_NAMES = select(Staff.name)
+
+
+def test_the_url_s_libpq_parameters_become_asyncpg_s_and_its_options_settings() -> None:
+    """libpq's `options` become PostgreSQL settings (every form libpq reads), its connect timeout asyncpg's, and
+    what only libpq knows is not sent (the server would refuse an unknown setting); the rest of the URL stays."""
+    url = URL.create(
+        "postgresql+psycopg",
+        username="u",
+        password="p w",
+        host="h",
+        port=5433,
+        database="db",
+        query={
+            "sslmode": "require",
+            "connect_timeout": "30",
+            "keepalives_idle": "5",
+            "tcp_user_timeout": "1000",
+            "application_name": "teambot",
+            "options": r"-c search_path=public -cwork_mem=4MB --statement-timeout=5s -c x.y=a\ b",
+        },
+    )
+    options = direct_pool.connect_options(url, 10_000)
+    assert options["timeout"] == 30.0
+    assert options["server_settings"] == {
+        "search_path": "public",
+        "work_mem": "4MB",
+        "statement_timeout": "5s",
+        "x.y": "a b",
+        "lock_timeout": "10000",
+    }
+    assert make_url(options["dsn"]) == URL.create(
+        "postgresql",
+        username="u",
+        password="p w",
+        host="h",
+        port=5433,
+        database="db",
+        query={"sslmode": "require", "application_name": "teambot"},
+    )
+    assert direct_pool.connect_options(URL.create("postgresql+psycopg", host="h"), 500)["timeout"] == (
+        postgres.UNANSWERED_MS / 1000
+    )
+    with pytest.raises(ValueError, match="options"):
+        direct_pool.connect_options(url.update_query_dict({"options": "-x"}), 10_000)
+
+
+async def _sized_db(size: int) -> Database:
+    url = postgres_url()
+    assert url is not None
+    prepare(url)
+    return Database(url, pool_size=size)
+
+
+@pytest.fixture
+async def pg() -> AsyncIterator[Database]:
+    if postgres_url() is None:
+        pytest.skip("needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+    db = await _sized_db(direct_pool.POOL_SIZE)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def one() -> AsyncIterator[Database]:
+    """A database whose direct pool holds one connection: each transaction gets the one used before."""
+    if postgres_url() is None:
+        pytest.skip("needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+    db = await _sized_db(1)
+    yield db
+    await db.dispose()
+
+
+async def _backend(db: Database) -> int:
+    async with db.direct() as statements:
+        ((pid,),) = await statements.rows(_BACKEND, {})
+    return int(pid)
+
+
+async def _state(db: Database, pid: int) -> str | None:
+    """What PostgreSQL says the backend `pid` is doing (None: it has ended)."""
+    async with db.read() as session:
+        found = await (await session.connection()).execute(
+            text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        )
+        return found.scalar_one_or_none()
+
+
+async def _names(db: Database) -> list[str]:
+    async with db.read() as session:
+        return sorted((await session.exec(_NAMES)).scalars())
+
+
+async def test_many_transactions_at_once_share_the_pool_s_connections_and_keep_them(pg: Database) -> None:
+    """More direct transactions at once than the pool holds wait their turn for one of its connections; the
+    next burst gets the same ones, opened once."""
+    used: list[int] = []
+
+    async def one(n: int) -> None:
+        async with pg.direct() as statements:
+            ((pid, _),) = await statements.rows(select(func.pg_backend_pid(), func.pg_sleep(0.02)), {})
+            used.append(int(pid))
+            await statements.execute(insert(Staff), {"name": f"s{n}", "roles": [], "active": True})
+
+    await asyncio.gather(*(one(n) for n in range(3 * direct_pool.POOL_SIZE)))
+    first = set(used)
+    assert len(first) == direct_pool.POOL_SIZE
+    used.clear()
+    await asyncio.gather(*(one(n) for n in range(3 * direct_pool.POOL_SIZE, 6 * direct_pool.POOL_SIZE)))
+    assert set(used) == first
+    assert len(await _names(pg)) == 6 * direct_pool.POOL_SIZE
+
+
+async def test_a_committed_transaction_s_connection_comes_back_as_it_was_left(one: Database) -> None:
+    """No reset on return (asyncpg's default would cost each `/rating` a third round trip: `RESET ALL` and more):
+    the next transaction on that connection finds a session setting the last one left, and no transaction open."""
+    async with one.direct() as statements:
+        await statements.rows(select(func.set_config("application_name", "left by the last", False)), {})
+        ((pid,),) = await statements.rows(_BACKEND, {})
+    assert await _state(one, pid) == "idle"  # not "idle in transaction"
+    async with one.direct() as statements:
+        ((pid_again, name),) = await statements.rows(
+            select(func.pg_backend_pid(), func.current_setting("application_name")), {}
+        )
+    assert (pid_again, name) == (pid, "left by the last")
+
+
+async def test_a_failed_transaction_is_rolled_back_before_its_connection_goes_back(
+    one: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A transaction that began (a read after a write) and then failed stores nothing; it is rolled back as
+    asyncpg's transaction, not by asyncpg's release (which logs an error each time), and its connection serves
+    the next transaction."""
+    pid = await _backend(one)
+    with caplog.at_level(logging.WARNING), pytest.raises(RuntimeError, match="refused"):
+        async with one.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "half", "roles": [], "active": True})
+            assert await statements.rows(_NAMES, {}) == [["half"]]  # sent, in the transaction it began
+            raise RuntimeError("refused")
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+    assert await _names(one) == []
+    assert await _backend(one) == pid
+
+
+async def test_a_transaction_cancelled_mid_statement_stores_nothing_and_the_next_one_runs(
+    one: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cancelled while its statement waits for a row lock (a request given up): what it wrote is rolled back, the
+    lock it waited for is no longer asked for, nothing is logged, and the next direct transaction runs."""
+    async with one.write() as session:
+        session.add(Staff(name="locked", roles=[], active=True))
+    blocker = Database(one.url)
+    try:
+        async with blocker.write() as session:
+            await session.exec(select(Staff).where(Staff.name == "locked").with_for_update())
+
+            async def waits() -> None:
+                async with one.direct() as statements:
+                    await statements.execute(insert(Staff), {"name": "cancelled", "roles": [], "active": True})
+                    await statements.rows(select(Staff.id).where(Staff.name == "locked").with_for_update(), {})
+
+            task = asyncio.ensure_future(waits())
+            await until_waiting_for_locks(one, or_done=task)
+            task.cancel()
+            with caplog.at_level(logging.WARNING), pytest.raises(asyncio.CancelledError):
+                await task
+        async with one.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "next", "roles": [], "active": True})
+    finally:
+        await blocker.dispose()
+    assert await _names(one) == ["locked", "next"]
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+
+
+async def test_a_link_gone_silent_while_idle_is_replaced_before_the_user_s_statement(
+    one: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection idle for a while is pinged; one whose link drops everything without a word does not answer
+    within UNANSWERED_MS, is closed, and the transaction runs on a new connection."""
+    monkeypatch.setattr(postgres, "PING_AFTER_IDLE_S", 0.05)
+    monkeypatch.setattr(postgres, "UNANSWERED_MS", 300)
+    relay = Relay(make_url(str(one.url)).port or 5432)
+    through = Database(relay.url(one.url.render_as_string(False)), pool_size=1)
+    try:
+        before = await _backend(through)
+        relay.silence()
+        await asyncio.sleep(0.1)
+        async with through.direct() as statements:
+            await statements.execute(insert(Staff), {"name": "after", "roles": [], "active": True})
+            ((after,),) = await statements.rows(_BACKEND, {})
+    finally:
+        await through.dispose()
+        relay.close()
+    assert after != before
+    assert await _names(one) == ["after"]
+
+
+async def test_a_statement_on_a_link_gone_silent_fails_within_its_bound(
+    one: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In use (no ping: it was not idle), a statement on a link that went silent fails once the lock wait and
+    UNANSWERED_MS have passed, instead of TCP's quarter of an hour; the next transaction gets a new connection."""
+    monkeypatch.setattr(db_module, "LOCK_WAIT_MS", 200)
+    monkeypatch.setattr(postgres, "UNANSWERED_MS", 300)
+    relay = Relay(make_url(str(one.url)).port or 5432)
+    through = Database(relay.url(one.url.render_as_string(False)), pool_size=1)
+    try:
+        before = await _backend(through)
+        relay.silence()
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await _backend(through)
+        waited = time.monotonic() - started
+        assert await _backend(through) != before
+    finally:
+        await through.dispose()
+        relay.close()
+    assert 0.5 <= waited < 5
+
+
+async def test_the_url_s_settings_and_the_lock_timeout_reach_direct_connections() -> None:
+    url = postgres_url()
+    if url is None:
+        pytest.skip("needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+    prepare(url)
+    given = make_url(url).update_query_dict({"connect_timeout": "30", "options": "-c search_path=public"})
+    db = Database(given.render_as_string(False))
+    try:
+        async with db.direct() as statements:
+            ((search_path, lock_timeout),) = await statements.rows(
+                select(func.current_setting("search_path"), func.current_setting("lock_timeout")), {}
+            )
+    finally:
+        await db.dispose()
+    assert (search_path, lock_timeout) == ("public", "10s")
+
+
+async def test_dispose_ends_the_pool_s_connections_and_a_later_use_opens_it_again(pg: Database) -> None:
+    pid = await _backend(pg)
+    await pg.dispose()
+    for _ in range(200):  # the backend exits once it has read the connection's goodbye
+        if await _state(pg, pid) is None:
+            break
+        await asyncio.sleep(0.01)
+    assert await _state(pg, pid) is None
+    assert await _backend(pg) != pid
