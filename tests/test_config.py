@@ -100,6 +100,19 @@ def test_malformed_database_url_error_does_not_echo_the_password(url: str) -> No
     assert "hunter2" not in result.stderr
 
 
+def test_a_database_url_asking_for_what_rating_s_driver_cannot_do_is_refused_by_name_before_anything_runs() -> None:
+    """`/rating` runs on asyncpg on PostgreSQL (store/direct_pool.py): a URL parameter it cannot honour is refused
+    when the bot starts, in one line naming it, not by every /rating later; nothing is connected to or migrated."""
+    url = "postgresql://bot:hunter2@127.0.0.1:9/teambot?hostaddr=127.0.0.1"
+    result = CliRunner().invoke(app, ["run"], env={"TEAMBOT_DATABASE_URL": url})
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "teambot: TEAMBOT_DATABASE_URL: the database URL's hostaddr=127.0.0.1 is not supported (/rating's driver, "
+        "asyncpg)\n"
+    )
+
+
 def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("TEAMBOT_LANGUAGE=fr\n", encoding="utf-8")
 

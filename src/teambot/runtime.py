@@ -68,13 +68,17 @@ class DatabaseUnavailable(Exception):
 
 def open_runtime(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Runtime:
     set_language(settings.language)
+    try:
+        db = Database(settings.database_url)  # refuses a URL it cannot serve, before anything is migrated
+    except ValueError as exc:
+        raise DatabaseUnavailable(f"TEAMBOT_DATABASE_URL: {exc}") from None
     if migrate:
         try:
             upgrade(settings.database_url)
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             raise DatabaseUnavailable(f"TEAMBOT_DATABASE_URL: cannot open the database: {reason}") from None
-    return Runtime(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock())
+    return Runtime(settings=settings, db=db, clock=clock or SystemClock())
 
 
 def settle_heap() -> None:

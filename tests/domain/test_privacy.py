@@ -237,3 +237,19 @@ def test_a_row_postgresql_repeats_in_an_error_is_redacted() -> None:
         'null value in column "actor" of relation "audit_entry" violates not-null constraint\n'
         "DETAIL:  Failing row contains (***)."
     )
+
+
+def test_key_values_and_values_asyncpg_refuses_are_redacted() -> None:
+    """PostgreSQL's DETAIL for a unique or foreign key names the key's values; asyncpg's refusal of a parameter
+    (store/direct_pool.py) repeats the value itself, a note among them (review of stop 34)."""
+    record = _logged(
+        "%s",
+        'duplicate key value violates unique constraint "goal_case_id_text_key"\n'
+        "DETAIL:  Key (case_id, text)=(7, svær morgen (igen)\nhos far) already exists.",
+    )
+    assert record.getMessage() == (
+        'duplicate key value violates unique constraint "goal_case_id_text_key"\nDETAIL:  Key (case_id, text)=(***) '
+        "already exists."
+    )
+    record = _logged("%s", "invalid input for query argument $3: 'svær morgen hos far' (expected int, got str)\nnext")
+    assert record.getMessage() == "invalid input for query argument $3: ***\nnext"

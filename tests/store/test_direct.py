@@ -234,6 +234,9 @@ def test_writes_sent_together_are_numbered_on_and_made_once() -> None:
         "INSERT INTO rating (goal_id, day, note) VALUES ($14::INTEGER, $15::DATE, $16::VARCHAR)"
     )
     assert values == ["U3", "{}", *range(11), 3, "f", "n"]
+    quoted = """INSERT INTO "odd$1" ("a$2", b) VALUES ($1::VARCHAR, '$2' || $2::VARCHAR || 'it''s $1')"""
+    sql, _ = direct_module._together([(rating, (1, "d", "n")), (quoted, ("x", "y"))])
+    assert sql.endswith("""INSERT INTO "odd$1" ("a$2", b) VALUES ($4::VARCHAR, '$2' || $5::VARCHAR || 'it''s $1')""")
 
 
 def test_rows_made_one_after_the_other_are_models_of_their_own() -> None:

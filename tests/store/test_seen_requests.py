@@ -74,9 +74,9 @@ async def _half_a_session(db: Database) -> None:
 @pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
 @pytest.mark.parametrize("autocommit_by", ["guard", "rating"])
 async def test_the_guard_s_and_a_rating_s_autocommit_is_not_handed_on_to_a_session(autocommit_by: str) -> None:
-    """The guard's statement commits on its own, and so does a /rating's transaction; their pooled connection goes
-    back in autocommit, and the pool's checkout puts it back in transaction mode for a session: one that fails
-    after its first INSERT stores nothing (in autocommit that INSERT would have stayed)."""
+    """The guard's statement commits on its own, and so does a /rating's transaction (asyncpg's pool); a session
+    after them is still one transaction: one that fails after its first INSERT stores nothing (in autocommit that
+    INSERT would have stayed). Until 2026-12-04 both ran on the session's pool, in autocommit."""
     db = await _one_connection_db()
     try:
         if autocommit_by == "guard":
@@ -95,8 +95,9 @@ async def test_the_guard_s_and_a_rating_s_autocommit_is_not_handed_on_to_a_sessi
 
 @pytest.mark.skipif(postgres_url() is None, reason="needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
 async def test_a_transaction_left_open_in_autocommit_is_rolled_back_when_its_connection_goes_back() -> None:
-    """Left inside a transaction (here begun by hand), the connection is rolled back as it goes back: what that
-    transaction wrote is gone, and the next transaction on the connection is one of its own."""
+    """Left inside a transaction (here begun by hand, outside `Batched`), the connection is rolled back as it goes
+    back (asyncpg's release): what that transaction wrote is gone, and the next transaction on the connection is
+    one of its own."""
     db = await _one_connection_db()
     try:
         async with db.alone() as statements:

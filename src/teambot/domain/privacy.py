@@ -61,11 +61,22 @@ _FEED_TOKEN = re.compile(r"/ics/[^/?#\s\"]+")
 # it in the error's text, and a traceback repeats that (hiding a statement's parameters does not reach it). A note
 # may span lines and hold brackets: everything up to the text's last ")" goes, more than the row if need be.
 _FAILING_ROW = re.compile(r"(Failing row contains )\(.*\)", re.DOTALL)
+# Its DETAIL for a unique or foreign key repeats the key's values (`Key (goal_id, day)=(5, 2027-03-04) already
+# exists`), and asyncpg's own refusal of a value repeats the value (`invalid input for query argument $3: 'svær
+# morgen' (expected …)`): to the text's last ")", and to the end of the line.
+_KEY_VALUES = re.compile(r"(Key \([^)]*\)=)\(.*\)", re.DOTALL)
+_ARGUMENT = re.compile(r"(invalid input for query argument \$\d+: ).*")
 
 
 def redact_for_logs(text: str) -> str:
-    """`text` without CPR-shaped parts, calendar tokens or a row PostgreSQL repeats in an error."""
+    """`text` without CPR-shaped parts, calendar tokens, or values PostgreSQL or asyncpg repeat in an error."""
     text = _FEED_TOKEN.sub("/ics/***", redact_cpr(text))
-    # Looked for first: the substitution costs a microsecond even where it finds nothing, and every log line comes
+    # Each looked for first: a substitution costs a microsecond even where it finds nothing, and every log line comes
     # here.
-    return _FAILING_ROW.sub(r"\1(***)", text) if "Failing row contains" in text else text
+    if "Failing row contains" in text:
+        text = _FAILING_ROW.sub(r"\1(***)", text)
+    if "Key (" in text:
+        text = _KEY_VALUES.sub(r"\1(***)", text)
+    if "query argument $" in text:
+        text = _ARGUMENT.sub(r"\1***", text)
+    return text

@@ -217,8 +217,14 @@ class Database:
             # in `transactions`, rolled back there on a failure or a cancellation (Batched).
             async with self._direct_pools.connection() as connection, AsyncExitStack() as transactions:
                 batched = Batched(connection, transactions)
-                yield Direct(batched, asyncpg_dialect())
-                await batched.commit()
+                try:
+                    yield Direct(batched, asyncpg_dialect())
+                    await batched.commit()
+                except TimeoutError:
+                    # No answer within `command_timeout`: a ROLLBACK would wait as long again. The connection is
+                    # closed instead (`DirectPools.connection`), which ends the transaction on the server.
+                    transactions.pop_all()
+                    raise
             return
         with self._direct_claim:  # loops in other threads may ask at the same moment
             if self._direct_loop is None and self._wal is not None:

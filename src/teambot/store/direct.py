@@ -152,8 +152,9 @@ class _Asyncpg:
 
 
 _LOCKING_READ = "(a read that locks rows)"
-# A placeholder of SQLAlchemy's asyncpg dialect (`$1`, then a cast: `$1::VARCHAR`).
-_PLACEHOLDER = re.compile(r"\$(\d+)")
+# A placeholder of SQLAlchemy's asyncpg dialect (`$1`, then a cast: `$1::VARCHAR`); a quoted name or text, whose `$1`
+# is no placeholder, is matched whole and left as it is.
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\d+)")
 
 
 class Batched(_Asyncpg):
@@ -247,11 +248,15 @@ def _together_sql(statements: tuple[str, ...]) -> str:
     parts = []
     before = 0  # the placeholders of the statements before
     for sql in statements:
-        numbers = [int(number) for number in _PLACEHOLDER.findall(sql)]
-        parts.append(_PLACEHOLDER.sub(lambda found, at=before: f"${int(found.group(1)) + at}", sql))  # type: ignore[misc]
+        numbers = [int(number) for number in _PLACEHOLDER.findall(sql) if number]
+        parts.append(_PLACEHOLDER.sub(functools.partial(_numbered_on, before), sql))
         before += max(numbers, default=0)
     *first, last = parts
     return "WITH " + ", ".join(f"w{at} AS ({sql})" for at, sql in enumerate(first)) + " " + last
+
+
+def _numbered_on(before: int, found: re.Match[str]) -> str:
+    return found.group(0) if found.group(1) is None else f"${int(found.group(1)) + before}"
 
 
 def driver_of(driver_connection: Any, dialect: Dialect) -> Driver:

@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 8
 # Idle longer than this, a connection is closed: a firewall's or NAT's idle timeout is minutes, never seconds.
 IDLE_CLOSE_S = 30.0
-# libpq's connection parameters that are not PostgreSQL settings: asyncpg would send any query parameter of the
-# URL it does not know as a setting, and the server refuses one it does not know. Ours are set by asyncpg's means.
+# libpq's connection parameters that are not PostgreSQL settings: asyncpg sends any query parameter of the URL it
+# does not know as a setting, and the server refuses one it does not know. Ours are set by asyncpg's means; these
+# change nothing asyncpg does, or only ask for what it does anyway (SNI, no SSL compression).
 _LIBPQ_ONLY = frozenset(
     {
         "connect_timeout",
@@ -50,19 +51,38 @@ _LIBPQ_ONLY = frozenset(
         "keepalives_count",
         "tcp_user_timeout",
         "fallback_application_name",
+        "sslsni",
+        "sslcompression",
+        "load_balance_hosts",
     }
 )
+# libpq's parameters that ask for a safeguard asyncpg does not give, with the values that ask for none. Dropped
+# silently, `channel_binding=require` would connect without it: such a URL is refused when the bot starts.
+_LIBPQ_ONLY_IF = {
+    "channel_binding": frozenset({"prefer", "disable"}),
+    "gssencmode": frozenset({"prefer", "disable"}),
+    "sslcertmode": frozenset({"allow", "disable"}),
+}
+_REFUSED = frozenset({"require_auth", "hostaddr"})
 
 
 def connect_options(url: URL, lock_wait_ms: int) -> dict[str, Any]:
     """asyncpg's connect arguments for the database `url` names: its host, credentials and SSL as they are; its
-    libpq-only parameters (`_LIBPQ_ONLY`) as asyncpg's; the lock timeout as for every connection (store/db.py)."""
+    libpq-only parameters (`_LIBPQ_ONLY`) as asyncpg's; the lock timeout as for every connection (store/db.py).
+    Raises ValueError for a parameter asyncpg cannot honour as libpq would."""
     query = {key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()}
+    for key, value in query.items():
+        if key in _REFUSED or (key in _LIBPQ_ONLY_IF and value not in _LIBPQ_ONLY_IF[key]):
+            raise ValueError(f"the database URL's {key}={value} is not supported (/rating's driver, asyncpg)")
+    if query.get("sslrootcert") == "system":
+        raise ValueError("the database URL's sslrootcert=system is not supported (/rating's driver, asyncpg)")
     settings = _settings(query.get("options", ""))
     settings["lock_timeout"] = str(lock_wait_ms)
-    kept = {key: value for key, value in query.items() if key not in _LIBPQ_ONLY}
+    kept = {key: value for key, value in query.items() if key not in _LIBPQ_ONLY and key not in _LIBPQ_ONLY_IF}
     dsn = url.set(drivername="postgresql", query=kept).render_as_string(hide_password=False)
-    timeout = float(query.get("connect_timeout", postgres.UNANSWERED_MS / 1000))
+    timeout: float | None = float(query.get("connect_timeout", postgres.UNANSWERED_MS / 1000))
+    if timeout is not None and timeout <= 0:
+        timeout = None  # libpq's 0: wait as long as it takes
     return {"dsn": dsn, "timeout": timeout, "server_settings": settings}
 
 
@@ -122,6 +142,7 @@ class DirectPools:
         if opening is None or (opening.done() and (opening.cancelled() or opening.exception() is not None)):
             import asyncpg  # here: a process on SQLite never loads it
 
+            self._forget_ended_loops()
             pool = asyncpg.create_pool(
                 **self._options,
                 min_size=0,  # opens no connection: what a process on PostgreSQL that never rates holds
@@ -133,6 +154,12 @@ class DirectPools:
             )
             opening = self._pools[loop] = asyncio.ensure_future(pool)  # those asking meanwhile wait for the same
         return await asyncio.shield(opening)
+
+    def _forget_ended_loops(self) -> None:
+        """Pools of event loops that have ended (a CLI command's, a test's) can no longer be closed through their
+        loop: dropped, their sockets are closed as garbage."""
+        for loop in [loop for loop in self._pools if loop.is_closed()]:
+            del self._pools[loop]
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Any]:
@@ -152,15 +179,25 @@ class DirectPools:
                     connection = await pool.acquire()
                     pid = connection.get_server_pid()
             yield connection
+        except TimeoutError:
+            # A statement that got no answer within `command_timeout`: asyncpg asks the server to cancel it, and
+            # its release would wait for that as long again. The link or the server is gone: closed at once.
+            if connection is not None:
+                await _closed(pool, connection)
+                connection = None
+            raise
         finally:
             if connection is not None:
-                if len(self._returned_at) > 4 * self._size:  # process ids of connections closed since
-                    self._returned_at = {}
-                self._returned_at[pid] = time.monotonic()
+                now = time.monotonic()
+                if len(self._returned_at) > 4 * self._size:
+                    # Connections idle this long have been closed by the pool (IDLE_CLOSE_S): their process ids go.
+                    self._returned_at = {p: t for p, t in self._returned_at.items() if now - t < 2 * IDLE_CLOSE_S}
+                self._returned_at[pid] = now
                 await pool.release(connection)  # nothing if a lost link closed it already
 
     async def close(self) -> None:
         """Close this event loop's pool (`Database.dispose`): its connections end once returned."""
+        self._forget_ended_loops()
         opening = self._pools.pop(asyncio.get_running_loop(), None)
         if opening is None:
             return
