@@ -39,6 +39,7 @@ from teambot.testing.database import (
     prepare,
     sqlite_url,
     sqlite_write_lock_waits,
+    trace_sqlite_statements,
 )
 from teambot.testing.roster import PAEDAGOG
 
@@ -403,12 +404,11 @@ def _trace_commits(db: Database) -> list[bool]:
     loop_thread = threading.get_ident()
     commits: list[bool] = []
 
-    @event.listens_for(db.engine.sync_engine, "connect")
-    def _trace(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.driver_connection._conn.set_trace_callback(
-            lambda sql: commits.append(threading.get_ident() == loop_thread) if sql == "COMMIT" else None
-        )
+    def traced(sql: str) -> None:
+        if sql == "COMMIT":
+            commits.append(threading.get_ident() == loop_thread)
 
+    trace_sqlite_statements(db, traced)
     return commits
 
 

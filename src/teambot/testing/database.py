@@ -9,6 +9,8 @@ import socket
 import struct
 import tempfile
 import threading
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,28 @@ async def until_waiting_for_locks(db: Database, count: int = 1, *, or_done: asyn
         await asyncio.sleep(0.01)
 
 
+def trace_sqlite_statements(db: Database, traced: Callable[[str], None]) -> None:
+    """SQLite: call `traced` with each statement as it begins to run, before it asks for any lock, on the thread
+    that runs it, on `db`'s connections opened from now on. Several may watch one database."""
+    tracers = _TRACERS.get(db)
+    if tracers is None:
+        tracers = _TRACERS[db] = []
+
+        @event.listens_for(db.engine.sync_engine, "connect")
+        def _watch(dbapi_connection: Any, _record: Any) -> None:
+            def each(sql: str) -> None:
+                for tracer in tracers:
+                    tracer(sql)
+
+            # aiosqlite keeps its sqlite3 connection in a private attribute: the only way to its trace callback.
+            dbapi_connection.driver_connection._conn.set_trace_callback(each)
+
+    tracers.append(traced)
+
+
+_TRACERS: weakref.WeakKeyDictionary[Database, list[Callable[[str], None]]] = weakref.WeakKeyDictionary()
+
+
 def sqlite_write_lock_waits(db: Database) -> asyncio.Event:
     """SQLite: an event set once one of `db`'s connections opened from now on begins BEGIN IMMEDIATE off the event
     loop's thread (on aiosqlite's), where SQLite's busy handler waits while the write lock is held elsewhere: the
@@ -118,14 +142,11 @@ def sqlite_write_lock_waits(db: Database) -> asyncio.Event:
     loop_thread = threading.get_ident()
     waits = asyncio.Event()
 
-    def traced(sql: str) -> None:  # SQLite calls it as a statement begins to run, before it asks for any lock
+    def traced(sql: str) -> None:
         if sql == "BEGIN IMMEDIATE" and threading.get_ident() != loop_thread:
             loop.call_soon_threadsafe(waits.set)
 
-    @event.listens_for(db.engine.sync_engine, "connect")
-    def _watch(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.driver_connection._conn.set_trace_callback(traced)
-
+    trace_sqlite_statements(db, traced)
     return waits
 
 
