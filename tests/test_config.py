@@ -108,8 +108,8 @@ def test_a_database_url_asking_for_what_rating_s_driver_cannot_do_is_refused_by_
 
     assert result.exit_code == 2
     assert result.stderr == (
-        "teambot: TEAMBOT_DATABASE_URL: the database URL's hostaddr=127.0.0.1 is not supported (/rating's driver, "
-        "asyncpg)\n"
+        "teambot: TEAMBOT_DATABASE_URL: hostaddr=127.0.0.1 (the database URL's or libpq's environment's) is not "
+        "supported by asyncpg\n"
     )
 
 

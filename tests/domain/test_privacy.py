@@ -253,3 +253,19 @@ def test_key_values_and_values_asyncpg_refuses_are_redacted() -> None:
     )
     record = _logged("%s", "invalid input for query argument $3: 'svær morgen hos far' (expected int, got str)\nnext")
     assert record.getMessage() == "invalid input for query argument $3: ***\nnext"
+
+
+def test_key_values_are_redacted_and_the_traceback_after_them_stays() -> None:
+    """Up to the words that end PostgreSQL's DETAIL, not to the traceback's last ")": the frames of a chained
+    error stay readable (review of stop 34); a key over an expression is redacted too."""
+    detail = (
+        "DETAIL:  Key (case_id, text)=(7, svær (igen)) already exists.\n\nThe above exception was the direct cause "
+        'of the following exception:\n  File "ratings.py", line 9, in record (x)\nRuntimeError: refused (twice)'
+    )
+    assert _logged("%s", detail).getMessage() == (
+        "DETAIL:  Key (case_id, text)=(***) already exists.\n\nThe above exception was the direct cause "
+        'of the following exception:\n  File "ratings.py", line 9, in record (x)\nRuntimeError: refused (twice)'
+    )
+    other = 'DETAIL:  Key (lower(email::text))=(mette@bh.dk) is not present in table "staff".'
+    redacted = 'DETAIL:  Key (lower(email::text))=(***) is not present in table "staff".'
+    assert _logged("%s", other).getMessage() == redacted

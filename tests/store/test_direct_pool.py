@@ -43,7 +43,7 @@ def test_the_url_s_libpq_parameters_become_asyncpg_s_and_its_options_settings() 
             "options": r"-c search_path=public -cwork_mem=4MB --statement-timeout=5s -c x.y=a\ b",
         },
     )
-    options = direct_pool.connect_options(url, 10_000)
+    options = direct_pool.connect_options(url, 10_000, environ={})
     assert options["timeout"] == 30.0
     assert options["server_settings"] == {
         "search_path": "public",
@@ -51,6 +51,7 @@ def test_the_url_s_libpq_parameters_become_asyncpg_s_and_its_options_settings() 
         "statement_timeout": "5s",
         "x.y": "a b",
         "lock_timeout": "10000",
+        "idle_in_transaction_session_timeout": str(2 * (10_000 + postgres.UNANSWERED_MS)),
     }
     assert make_url(options["dsn"]) == URL.create(
         "postgresql",
@@ -61,17 +62,34 @@ def test_the_url_s_libpq_parameters_become_asyncpg_s_and_its_options_settings() 
         database="db",
         query={"sslmode": "require", "application_name": "teambot"},
     )
-    assert direct_pool.connect_options(URL.create("postgresql+psycopg", host="h"), 500)["timeout"] == (
+    assert direct_pool.connect_options(URL.create("postgresql+psycopg", host="h"), 500, environ={})["timeout"] == (
         postgres.UNANSWERED_MS / 1000
     )
     with pytest.raises(ValueError, match="options"):
-        direct_pool.connect_options(url.update_query_dict({"options": "-x"}), 10_000)
+        direct_pool.connect_options(url.update_query_dict({"options": "-x"}), 10_000, environ={})
+
+
+def test_libpq_s_environment_asyncpg_does_not_read_is_read_for_it_and_the_url_wins() -> None:
+    """libpq reads PGOPTIONS, PGCONNECT_TIMEOUT, PGAPPNAME and more from the environment, asyncpg does not: they
+    reach /rating's connections as they reach psycopg's, a URL's own parameter first; one asking for what asyncpg
+    cannot do is refused (review of stop 34)."""
+    environ = {"PGOPTIONS": "-c search_path=teambot", "PGCONNECT_TIMEOUT": "7", "PGAPPNAME": "bot"}
+    options = direct_pool.connect_options(URL.create("postgresql+psycopg", host="h"), 500, environ=environ)
+    assert (options["timeout"], options["server_settings"]["search_path"]) == (7.0, "teambot")
+    assert make_url(options["dsn"]).query == {"application_name": "bot"}
+    url = URL.create("postgresql+psycopg", host="h", query={"connect_timeout": "3", "application_name": "url"})
+    options = direct_pool.connect_options(url, 500, environ=environ)
+    assert (options["timeout"], make_url(options["dsn"]).query) == (3.0, {"application_name": "url"})
+    for name, value in [("PGCHANNELBINDING", "require"), ("PGREQUIREAUTH", "password"), ("PGSSLROOTCERT", "system")]:
+        with pytest.raises(ValueError, match="not supported"):
+            direct_pool.connect_options(URL.create("postgresql+psycopg", host="h"), 500, environ={name: value})
 
 
 @pytest.mark.parametrize(
     ("given", "kept"),
     [
         ({"channel_binding": "prefer", "gssencmode": "disable", "sslsni": "1", "sslcompression": "0"}, {}),
+        ({"client_encoding": "UTF8", "keepalives": "1"}, {}),
         (
             {"sslcertmode": "allow", "load_balance_hosts": "disable", "target_session_attrs": "read-write"},
             {"target_session_attrs": "read-write"},
@@ -87,9 +105,10 @@ def test_libpq_parameters_that_ask_for_nothing_asyncpg_lacks_are_left_out_or_kep
 ) -> None:
     """What asyncpg does anyway, or needs not, is not sent as a PostgreSQL setting (the server would refuse it and
     every /rating with it: review of stop 34); what asyncpg reads itself stays in the URL."""
-    options = direct_pool.connect_options(URL.create("postgresql+psycopg", host="h", query=given), 500)
+    options = direct_pool.connect_options(URL.create("postgresql+psycopg", host="h", query=given), 500, environ={})
     assert make_url(options["dsn"]).query == kept
-    assert options["server_settings"] == {"lock_timeout": "500"}
+    assert options["server_settings"]["lock_timeout"] == "500"
+    assert options["server_settings"].keys() == {"lock_timeout", "idle_in_transaction_session_timeout"}
 
 
 @pytest.mark.parametrize(
@@ -101,6 +120,11 @@ def test_libpq_parameters_that_ask_for_nothing_asyncpg_lacks_are_left_out_or_kep
         {"require_auth": "scram-sha-256"},
         {"hostaddr": "10.0.0.5"},
         {"sslrootcert": "system", "sslmode": "verify-full"},
+        {"requirepeer": "postgres"},
+        {"sslcrldir": "/etc/crl"},
+        {"load_balance_hosts": "random"},
+        {"client_encoding": "LATIN1"},
+        {"scram_client_key": "c2VjcmV0"},
     ],
 )
 def test_a_url_asking_for_what_asyncpg_cannot_do_is_refused_when_the_bot_starts(given: dict[str, str]) -> None:
@@ -108,14 +132,14 @@ def test_a_url_asking_for_what_asyncpg_cannot_do_is_refused_when_the_bot_starts(
     name, not every /rating later."""
     url = URL.create("postgresql+psycopg", host="h", query=given)
     with pytest.raises(ValueError, match=next(iter(given))):
-        direct_pool.connect_options(url, 500)
+        direct_pool.connect_options(url, 500, environ={})
     with pytest.raises(ValueError, match="not supported"):
         Database(url)
 
 
 def test_a_connect_timeout_of_zero_waits_as_long_as_it_takes_as_libpq_s_does() -> None:
     url = URL.create("postgresql+psycopg", host="h", query={"connect_timeout": "0"})
-    assert direct_pool.connect_options(url, 500)["timeout"] is None
+    assert direct_pool.connect_options(url, 500, environ={})["timeout"] is None
 
 
 async def _sized_db(size: int) -> Database:
@@ -297,7 +321,7 @@ async def test_a_statement_on_a_link_gone_silent_fails_within_its_bound(
     finally:
         await through.dispose()
         relay.close()
-    assert bound <= waited < 1.8 * bound
+    assert bound <= waited < 1.9 * bound  # asyncpg's release, or a ROLLBACK, would add as much again
     assert await _names(one) == []
 
 
@@ -306,16 +330,17 @@ async def test_the_url_s_settings_and_the_lock_timeout_reach_direct_connections(
     if url is None:
         pytest.skip("needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
     prepare(url)
-    given = make_url(url).update_query_dict({"connect_timeout": "30", "options": "-c search_path=public"})
+    given = make_url(url).update_query_dict(
+        {"connect_timeout": "30", "options": "-c search_path=public", "keepalives_idle": "5", "sslsni": "1"}
+    )
     db = Database(given.render_as_string(False))
+    names = ("search_path", "lock_timeout", "idle_in_transaction_session_timeout")
     try:
         async with db.direct() as statements:
-            ((search_path, lock_timeout),) = await statements.rows(
-                select(func.current_setting("search_path"), func.current_setting("lock_timeout")), {}
-            )
+            (found,) = await statements.rows(select(*(func.current_setting(name) for name in names)), {})
     finally:
         await db.dispose()
-    assert (search_path, lock_timeout) == ("public", "10s")
+    assert tuple(found) == ("public", "10s", "40s")
 
 
 async def test_dispose_ends_the_pool_s_connections_and_a_later_use_opens_it_again(pg: Database) -> None:

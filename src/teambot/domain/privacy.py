@@ -63,8 +63,13 @@ _FEED_TOKEN = re.compile(r"/ics/[^/?#\s\"]+")
 _FAILING_ROW = re.compile(r"(Failing row contains )\(.*\)", re.DOTALL)
 # Its DETAIL for a unique or foreign key repeats the key's values (`Key (goal_id, day)=(5, 2027-03-04) already
 # exists`), and asyncpg's own refusal of a value repeats the value (`invalid input for query argument $3: 'svær
-# morgen' (expected …)`): to the text's last ")", and to the end of the line.
-_KEY_VALUES = re.compile(r"(Key \([^)]*\)=)\(.*\)", re.DOTALL)
+# morgen' (expected …)`, cut to one line). The key's values go up to the words PostgreSQL ends that DETAIL with, so
+# a traceback's later frames stay; where none follows, everything to the text's end.
+_KEY_VALUES = re.compile(
+    r"([Kk]ey \((?:[^()]|\([^()]*\))*\)=)\((?:.*?\)(?= already exists\.| is not present in table \"| is still "
+    r"referenced from table \"| conflicts with existing key \()|.*)",
+    re.DOTALL,
+)
 _ARGUMENT = re.compile(r"(invalid input for query argument \$\d+: ).*")
 
 
@@ -75,7 +80,7 @@ def redact_for_logs(text: str) -> str:
     # here.
     if "Failing row contains" in text:
         text = _FAILING_ROW.sub(r"\1(***)", text)
-    if "Key (" in text:
+    if "ey (" in text:
         text = _KEY_VALUES.sub(r"\1(***)", text)
     if "query argument $" in text:
         text = _ARGUMENT.sub(r"\1***", text)

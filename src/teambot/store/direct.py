@@ -97,8 +97,11 @@ def _plain(statement: Insert | Update, sql: str) -> bool:
     """Whether a write reads no table but its own, so that it may share one statement with writes to other tables
     (`Batched`). Both the statement and its SQL are looked at: an `UPDATE … FROM` another table names no
     SELECT (helper-37), and what the compiler adds (a column's SQL default) or the rows of a multi-row INSERT are
-    not in the statement's tree (helper-38). No subquery, WITH, SQL text, function, alias or other table's column."""
+    not in the statement's tree (helper-38). No subquery, WITH, SQL text, function, alias or other table's column;
+    no quoted text, comment or `$` but a placeholder's, so that `_together_sql` numbers every `$n` on rightly."""
     if "SELECT" in sql.upper() or sql.lstrip().upper().startswith("WITH"):
+        return False
+    if "'" in sql or "--" in sql or "/*" in sql or _NOT_A_PLACEHOLDER.search(sql):
         return False
     if isinstance(statement, Insert) and statement._multi_values:
         return False
@@ -152,9 +155,10 @@ class _Asyncpg:
 
 
 _LOCKING_READ = "(a read that locks rows)"
-# A placeholder of SQLAlchemy's asyncpg dialect (`$1`, then a cast: `$1::VARCHAR`); a quoted name or text, whose `$1`
-# is no placeholder, is matched whole and left as it is.
-_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\d+)")
+# A placeholder of SQLAlchemy's asyncpg dialect (`$1`, then a cast: `$1::VARCHAR`): not within a name (`"odd$1"`,
+# `col$1`). What else may hold `$1` (text, a comment, a dollar-quoted string) is never in a plain write (`_plain`).
+_PLACEHOLDER = re.compile(r"(?<![\w$])\$(\d+)")
+_NOT_A_PLACEHOLDER = re.compile(r"\$(?!\d)|(?<=[\w$])\$\d")
 
 
 class Batched(_Asyncpg):
@@ -248,7 +252,7 @@ def _together_sql(statements: tuple[str, ...]) -> str:
     parts = []
     before = 0  # the placeholders of the statements before
     for sql in statements:
-        numbers = [int(number) for number in _PLACEHOLDER.findall(sql) if number]
+        numbers = [int(number) for number in _PLACEHOLDER.findall(sql)]
         parts.append(_PLACEHOLDER.sub(functools.partial(_numbered_on, before), sql))
         before += max(numbers, default=0)
     *first, last = parts
@@ -256,7 +260,7 @@ def _together_sql(statements: tuple[str, ...]) -> str:
 
 
 def _numbered_on(before: int, found: re.Match[str]) -> str:
-    return found.group(0) if found.group(1) is None else f"${int(found.group(1)) + before}"
+    return f"${int(found.group(1)) + before}"
 
 
 def driver_of(driver_connection: Any, dialect: Dialect) -> Driver:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,10 +39,35 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 8
 # Idle longer than this, a connection is closed: a firewall's or NAT's idle timeout is minutes, never seconds.
 IDLE_CLOSE_S = 30.0
-# libpq's connection parameters that are not PostgreSQL settings: asyncpg sends any query parameter of the URL it
-# does not know as a setting, and the server refuses one it does not know. Ours are set by asyncpg's means; these
-# change nothing asyncpg does, or only ask for what it does anyway (SNI, no SSL compression).
-_LIBPQ_ONLY = frozenset(
+# The database URL's parameters (libpq's) asyncpg reads itself, and `application_name`, a PostgreSQL setting it
+# passes on. asyncpg sends any other parameter to the server as a setting, which the server refuses (and every
+# /rating with it): every other parameter is either left out (`_LEFT_OUT`, `_LEFT_OUT_IF`: ours are set by
+# asyncpg's means, the rest change nothing asyncpg does) or refused by name when the bot starts.
+_READ_BY_ASYNCPG = frozenset(
+    {
+        "host",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "passfile",
+        "service",
+        "sslmode",
+        "sslcert",
+        "sslkey",
+        "sslrootcert",
+        "sslcrl",
+        "sslpassword",
+        "sslnegotiation",
+        "ssl_min_protocol_version",
+        "ssl_max_protocol_version",
+        "target_session_attrs",
+        "krbsrvname",
+        "gsslib",
+        "application_name",
+    }
+)
+_LEFT_OUT = frozenset(
     {
         "connect_timeout",
         "options",
@@ -51,34 +77,56 @@ _LIBPQ_ONLY = frozenset(
         "keepalives_count",
         "tcp_user_timeout",
         "fallback_application_name",
-        "sslsni",
-        "sslcompression",
-        "load_balance_hosts",
+        "sslsni",  # asyncpg sends the host name (SNI) anyway
+        "sslcompression",  # obsolete: no TLS library compresses any more
     }
 )
-# libpq's parameters that ask for a safeguard asyncpg does not give, with the values that ask for none. Dropped
-# silently, `channel_binding=require` would connect without it: such a URL is refused when the bot starts.
-_LIBPQ_ONLY_IF = {
+# Left out only with the values that ask for nothing asyncpg lacks: dropped silently, `channel_binding=require`
+# would connect without it.
+_LEFT_OUT_IF = {
     "channel_binding": frozenset({"prefer", "disable"}),
     "gssencmode": frozenset({"prefer", "disable"}),
     "sslcertmode": frozenset({"allow", "disable"}),
+    "load_balance_hosts": frozenset({"disable"}),
+    "client_encoding": frozenset({"UTF8", "utf8", "UTF-8", "utf-8"}),  # asyncpg speaks UTF-8 only
 }
-_REFUSED = frozenset({"require_auth", "hostaddr"})
+# libpq's environment variables asyncpg does not read, and the parameter each stands for (a URL's own wins).
+_ENVIRONMENT = {
+    "PGOPTIONS": "options",
+    "PGCONNECT_TIMEOUT": "connect_timeout",
+    "PGAPPNAME": "application_name",
+    "PGCLIENTENCODING": "client_encoding",
+    "PGCHANNELBINDING": "channel_binding",
+    "PGGSSENCMODE": "gssencmode",
+    "PGSSLCERTMODE": "sslcertmode",
+    "PGREQUIREAUTH": "require_auth",
+    "PGREQUIREPEER": "requirepeer",
+    "PGSSLCRLDIR": "sslcrldir",
+    "PGMINPROTOCOLVERSION": "min_protocol_version",
+    "PGMAXPROTOCOLVERSION": "max_protocol_version",
+    "PGLOADBALANCEHOSTS": "load_balance_hosts",
+}
 
 
-def connect_options(url: URL, lock_wait_ms: int) -> dict[str, Any]:
-    """asyncpg's connect arguments for the database `url` names: its host, credentials and SSL as they are; its
-    libpq-only parameters (`_LIBPQ_ONLY`) as asyncpg's; the lock timeout as for every connection (store/db.py).
-    Raises ValueError for a parameter asyncpg cannot honour as libpq would."""
-    query = {key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()}
+def connect_options(url: URL, lock_wait_ms: int, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """asyncpg's connect arguments for the database `url` names: its host, credentials and SSL as they are; the
+    parameters only libpq reads (from the URL, or libpq's environment variables) as asyncpg's; the lock timeout as
+    for every connection (store/db.py). Raises ValueError for a parameter asyncpg cannot honour as libpq would."""
+    environ = os.environ if environ is None else environ
+    query = {parameter: environ[name] for name, parameter in _ENVIRONMENT.items() if environ.get(name)}
+    query.update({key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()})
     for key, value in query.items():
-        if key in _REFUSED or (key in _LIBPQ_ONLY_IF and value not in _LIBPQ_ONLY_IF[key]):
-            raise ValueError(f"the database URL's {key}={value} is not supported (/rating's driver, asyncpg)")
-    if query.get("sslrootcert") == "system":
-        raise ValueError("the database URL's sslrootcert=system is not supported (/rating's driver, asyncpg)")
+        known = key in _READ_BY_ASYNCPG or key in _LEFT_OUT or value in _LEFT_OUT_IF.get(key, ())
+        if not known or (key == "sslrootcert" and value == "system"):
+            raise ValueError(f"{key}={value} (the database URL's or libpq's environment's) is not supported by asyncpg")
+    if environ.get("PGSSLROOTCERT") == "system" and "sslrootcert" not in query:
+        raise ValueError("PGSSLROOTCERT=system (libpq's environment's) is not supported by asyncpg")
     settings = _settings(query.get("options", ""))
     settings["lock_timeout"] = str(lock_wait_ms)
-    kept = {key: value for key, value in query.items() if key not in _LIBPQ_ONLY and key not in _LIBPQ_ONLY_IF}
+    # A transaction whose link went silent is ended on the server too, releasing its row locks: one closed on the
+    # bot's side (`DirectPools.connection`) may never have said so. Direct transactions never idle for long.
+    settings["idle_in_transaction_session_timeout"] = str(2 * (lock_wait_ms + postgres.UNANSWERED_MS))
+    kept = {key: value for key, value in query.items() if key in _READ_BY_ASYNCPG}
     dsn = url.set(drivername="postgresql", query=kept).render_as_string(hide_password=False)
     timeout: float | None = float(query.get("connect_timeout", postgres.UNANSWERED_MS / 1000))
     if timeout is not None and timeout <= 0:
