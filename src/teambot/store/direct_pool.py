@@ -2,9 +2,9 @@
 in a pool of their own beside SQLAlchemy's (psycopg's, for everything else).
 
 asyncpg's protocol runs on the event loop's own transport, which keeps its socket registered; psycopg adds and
-removes the loop's reader around every wait and goes through its Python statement path. For `/rating` on
-PostgreSQL that was a fifth of the bot's instructions and a third of its process time (bench/README.md, "Measured on
-2026-12-04 (helper-122)", and "What changed on 2026-12-04 (stop 34)").
+removes the loop's reader around every wait and goes through its Python statement path. On asyncpg a `/rating` on
+PostgreSQL costs the bot 15 % fewer instructions and a fifth less process time (bench/README.md, "What changed on
+2026-12-04 (stop 34)").
 
 The pool keeps what store/postgres.py gives psycopg's connections, by asyncpg's means:
 - a connection the server ended (a restart, a terminated backend) is noticed by the transport itself and replaced
@@ -13,7 +13,9 @@ The pool keeps what store/postgres.py gives psycopg's connections, by asyncpg's 
 - a statement waits at most the lock timeout plus UNANSWERED_MS (asyncpg's `command_timeout`: libpq's
   `tcp_user_timeout` has no counterpart), and a connection idle for IDLE_CLOSE_S is closed, before a middlebox
   forgets it;
-- the lock timeout and the URL's `options` and connect timeout, as psycopg's connections get them.
+- the lock timeout and the URL's `options` and connect timeout, as psycopg's connections get them (from the URL
+  or libpq's environment variables; what asyncpg cannot honour is refused when the bot starts);
+- a transaction left idle by a lost link is ended by the server (`idle_in_transaction_session_timeout`).
 """
 
 from __future__ import annotations
