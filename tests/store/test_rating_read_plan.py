@@ -1,0 +1,86 @@
+"""`/rating`'s read (store.ratings.rating_facts) asks whether the asker works at the child's institution and consults
+on the case by a probe a goal, not by reading the whole of either table: PostgreSQL answered an EXISTS there with a
+hashed subplan, which reads and hashes every row of `staff_institution` and `case_consultant` for each rating (a
+third of PostgreSQL's CPU for a `/rating` on size S)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from teambot.store import ratings as rating_store
+from teambot.store.db import Database
+from teambot.store.direct import Direct, Driver
+from teambot.store.requests import Replay
+from teambot.testing.generate import Size, generate
+
+RULE_TABLES = ("staff_institution", "case_consultant")
+DAY = date(2027, 3, 4)
+# The served benchmark's roster (bench.slash_load): on tables this size PostgreSQL took hashing them whole for cheaper.
+SIZE = Size("R", 100, 600)
+PAEDAGOG, CODE = "U0000002", "C00001"  # case 1's pædagog (testing.generate)
+
+
+class _Recording:
+    """The driver, recording the SQL and parameters it is sent."""
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+        self.sent: list[tuple[str, Any]] = []
+
+    async def run(
+        self, sql: str, parameters: Any, *, fetch: bool, writes: str | None, plain: bool = False
+    ) -> list[Sequence[Any]]:
+        self.sent.append((sql, parameters))
+        return await self.driver.run(sql, parameters, fetch=fetch, writes=writes, plain=plain)
+
+
+async def _read_as_sent(db: Database, replay: Replay | None) -> tuple[str, Any]:
+    async with db.direct() as direct:
+        recording = _Recording(direct.driver)
+        facts = await rating_store.rating_facts(Direct(recording, direct.dialect), PAEDAGOG, CODE, DAY, replay)
+    assert facts is not None and facts.view is not None and len(facts.view.goals) == 2  # one row a goal
+    assert facts.access.write  # the pædagog works at the child's institution
+    [sent] = recording.sent
+    return sent
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", ()):
+        yield from _nodes(child)
+
+
+@pytest.mark.parametrize("recording", [False, True], ids=["read", "read recording the replay key"])
+async def test_the_access_rules_are_probed_not_read_whole(db: Database, recording: bool) -> None:
+    await generate(db, SIZE, start=DAY)
+    if db.is_sqlite:
+        if recording:
+            pytest.skip("SQLite serves one process: its replay guard records nothing in /rating's read")
+        sql, parameters = await _read_as_sent(db, None)
+        async with db.engine.connect() as connection:
+            result = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, tuple(parameters))
+            plan = [str(row[-1]) for row in result]
+        for table in RULE_TABLES:
+            assert any(step.startswith(f"SEARCH {table} ") for step in plan), plan
+            assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
+        return
+
+    async with db.engine.begin() as connection:  # the statistics a served database has (bench.database)
+        await connection.exec_driver_sql("ANALYZE")
+    replay = Replay(db, "sig:v0=plan", datetime(2027, 3, 4, 9, 0, tzinfo=UTC)) if recording else None
+    sql, parameters = await _read_as_sent(db, replay)
+    async with db.direct() as direct:
+        # On the driver's own connection, planned as asyncpg's statement cache has a served bot run it: generic.
+        connection = direct.driver.connection  # type: ignore[attr-defined]
+        async with connection.transaction():
+            await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            explained = await connection.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + sql, *parameters)
+    nodes = list(_nodes(explained[0]["Plan"]))
+    reading_rules = [node for node in nodes if node.get("Relation Name") in RULE_TABLES]
+    assert sorted(node["Relation Name"] for node in reading_rules) == sorted(RULE_TABLES), nodes
+    outputs = " ".join(" ".join(node.get("Output", ())) for node in nodes)
+    assert "hashed SubPlan" not in outputs, outputs
