@@ -85,7 +85,8 @@ def settle_heap() -> None:
     """Exclude what a server holds once it has started (modules, Bolt's app, SQLAlchemy's mappers: about 160,000
     objects) from Python's cyclic garbage collector. A full collection walked them all with the event loop stopped:
     80–105 ms, now and then in the middle of a load; 5–17 ms after this (bench/README.md, "What changed in the
-    afternoon of 2026-12-02"). Collected first, so no garbage is kept for good; called once, by a long-running
-    server, not by every test's app."""
+    afternoon of 2026-12-02"). Collected first, so no garbage is kept for good. A long-running server calls it at
+    the end of its start-up and again after its first planner pass, which loads for good what the server then holds
+    (about 20,000 objects more, the holidays of the calendar's countries among them); a test's app never."""
     gc.collect()
     gc.freeze()

@@ -67,7 +67,7 @@ async def test_a_schedule_that_failed_to_start_is_reported_unavailable(
 ) -> None:
     """The port is open and commands are answered, but no reminder will ever go out: that is not healthy."""
 
-    async def broken(self: BotScheduler) -> None:
+    async def broken(self: BotScheduler, then: Any = None) -> None:
         raise RuntimeError("the job store refused the jobs")
 
     monkeypatch.setattr(BotScheduler, "_begin", broken)

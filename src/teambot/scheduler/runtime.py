@@ -68,11 +68,12 @@ class BotScheduler:
         await self._recover()
         await self._begin()
 
-    async def start_in_background(self) -> None:
+    async def start_in_background(self, then: Callable[[], None] | None = None) -> None:
         """Recover now, and plan, deliver and schedule in the background, so a server answers while the first
-        pass runs (a pass over a large municipality takes seconds to minutes). `shutdown` stops it."""
+        pass runs (a pass over a large municipality takes seconds to minutes); `then` once that is done (not if it
+        failed or was stopped). `shutdown` stops it."""
         await self._recover()
-        self._starting = asyncio.create_task(self._begin())
+        self._starting = asyncio.create_task(self._begin(then))
         self._starting.add_done_callback(_log_failure)
 
     @property
@@ -89,7 +90,7 @@ class BotScheduler:
         # comes before any command can start a delivery of its own, which it must not take back.
         await self.dispatcher.recover(everything=self.db.is_sqlite)
 
-    async def _begin(self) -> None:
+    async def _begin(self, then: Callable[[], None] | None = None) -> None:
         await self.plan()
         # Tracked as the scheduled deliveries are: a stop now cancels the start, not a delivery halfway.
         await asyncio.shield(_started(self.dispatch, self._tasks))
@@ -103,6 +104,8 @@ class BotScheduler:
             self._tracked(self.purge, self._tasks), CronTrigger(hour=3, minute=30, timezone=self.zone), id="retention"
         )
         self.scheduler.start()
+        if then is not None:
+            then()
 
     @staticmethod
     def _tracked(job: Callable[[], Awaitable[Any]], running: set[asyncio.Task[Any]]) -> Callable[[], Awaitable[None]]:

@@ -63,8 +63,9 @@ def make_asgi(runtime: Runtime, *, with_scheduler: bool = True, settle: bool = F
         if runtime.settings.slack_bot_token:
             await resolve_emails(client, runtime.db)
         if with_scheduler:
-            # The port opens now; the first planner pass runs behind it (seconds to minutes on a large roster).
-            await scheduler.start_in_background()
+            # The port opens now; the first planner pass runs behind it (seconds to minutes on a large roster). What
+            # that pass loads for good (the holidays of the calendar's countries among it) is settled after it.
+            await scheduler.start_in_background(then=settle_heap if settle else None)
         if settle:
             settle_heap()
 
@@ -134,7 +135,7 @@ async def serve_socket_mode(runtime: Runtime, *, settle: bool = False) -> None:
     async def start() -> None:
         await _check_app_token(client, app_token)
         await resolve_emails(client, runtime.db)
-        await scheduler.start_in_background()
+        await scheduler.start_in_background(then=settle_heap if settle else None)
         await handler.connect_async()
         if settle:  # `teambot run`'s, not a test's (see make_asgi)
             settle_heap()
