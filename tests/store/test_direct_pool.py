@@ -6,8 +6,10 @@ alike (a restart, a link forgotten on the way) is tested in test_postgres_pool.p
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
+import warnings
 from collections.abc import AsyncIterator
 
 import pytest
@@ -142,7 +144,7 @@ def test_a_connect_timeout_of_zero_waits_as_long_as_it_takes_as_libpq_s_does() -
     assert direct_pool.connect_options(url, 500, environ={})["timeout"] is None
 
 
-async def _sized_db(size: int) -> Database:
+def _sized_db(size: int) -> Database:
     url = postgres_url()
     assert url is not None
     prepare(url)
@@ -153,7 +155,7 @@ async def _sized_db(size: int) -> Database:
 async def pg() -> AsyncIterator[Database]:
     if postgres_url() is None:
         pytest.skip("needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
-    db = await _sized_db(direct_pool.POOL_SIZE)
+    db = _sized_db(direct_pool.POOL_SIZE)
     yield db
     await db.dispose()
 
@@ -163,7 +165,7 @@ async def one() -> AsyncIterator[Database]:
     """A database whose direct pool holds one connection: each transaction gets the one used before."""
     if postgres_url() is None:
         pytest.skip("needs TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
-    db = await _sized_db(1)
+    db = _sized_db(1)
     yield db
     await db.dispose()
 
@@ -352,3 +354,23 @@ async def test_dispose_ends_the_pool_s_connections_and_a_later_use_opens_it_agai
         await asyncio.sleep(0.01)
     assert await _state(pg, pid) is None
     assert await _backend(pg) != pid
+
+
+async def test_a_pool_left_by_an_event_loop_that_ended_is_dropped_and_its_connections_end(pg: Database) -> None:
+    """A CLI command's or a test's loop ends without `dispose`: its pool cannot be closed through it any more. The
+    next pool opened drops it, and its connections end with it instead of staying open on the server."""
+
+    def on_a_loop_of_its_own() -> int:
+        return asyncio.run(_backend(pg))
+
+    pid = await asyncio.to_thread(on_a_loop_of_its_own)
+    assert await _state(pg, pid) == "idle"  # kept by the pool of a loop that has ended
+    assert await _backend(pg) != pid  # this loop's own pool, opened now
+    with warnings.catch_warnings():  # asyncpg and asyncio say so of each ("unclosed connection", "transport")
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()  # the dropped pool's sockets are closed as garbage: no loop is left to close them through
+    for _ in range(200):
+        if await _state(pg, pid) is None:
+            break
+        await asyncio.sleep(0.01)
+    assert await _state(pg, pid) is None
