@@ -87,6 +87,8 @@ def settle_heap() -> None:
     80–105 ms, now and then in the middle of a load; 5–17 ms after this (bench/README.md, "What changed in the
     afternoon of 2026-12-02"). Collected first, so no garbage is kept for good. A long-running server calls it at
     the end of its start-up and again after its first planner pass, which loads for good what the server then holds
-    (about 20,000 objects more, the holidays of the calendar's countries among them); a test's app never."""
+    (about 20,000 objects more, the holidays of the calendar's countries among them); a test's app never. The port is
+    open by then: what requests in flight hold at that moment is kept out too, and what of it later becomes a
+    reference cycle is never collected (a few requests' worth, once)."""
     gc.collect()
     gc.freeze()

@@ -15,6 +15,7 @@ import pytest
 from teambot.config import Settings
 from teambot.runtime import Runtime
 from teambot.scheduler import runtime as scheduler_runtime
+from teambot.slack import serve
 from teambot.slack.serve import make_asgi
 from teambot.store.db import Database
 from teambot.testing.clock import FakeClock
@@ -96,5 +97,37 @@ async def test_what_the_first_planner_pass_loads_for_good_is_settled_after_it(
         [pass_loaded] = loaded
         gc.collect()  # what survives it ends in the generation a full collection walks, unless settled
         assert not _walked_by_a_full_collection(pass_loaded)
+    finally:
+        await served.on_shutdown()
+
+
+async def test_a_failure_settling_after_the_first_pass_is_logged_and_the_schedule_runs_on(
+    database_url: str,
+    db: Database,
+    clock: FakeClock,
+    fake_slack: FakeSlack,
+    unfrozen: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settled: list[str] = []
+
+    def settle_or_fail() -> None:
+        settled.append("settled")
+        if len(settled) == 2:  # the one after the first pass
+            raise MemoryError("no room")
+
+    monkeypatch.setattr(serve, "settle_heap", settle_or_fail)
+    served = make_asgi(_runtime(database_url, clock, fake_slack), settle=True)
+    assert served.on_startup and served.on_shutdown and served.health
+    await served.on_startup()
+    try:
+        for _ in range(500):
+            if len(settled) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert served.health() == (True, {"scheduler": "running"})
+        assert "after the first planner pass" in caplog.text
+        assert "starting the scheduler failed" not in caplog.text
     finally:
         await served.on_shutdown()

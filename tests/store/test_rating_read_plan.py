@@ -5,6 +5,7 @@ third of PostgreSQL's CPU for a `/rating` on size S)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -74,13 +75,28 @@ async def test_the_access_rules_are_probed_not_read_whole(db: Database, recordin
     replay = Replay(db, "sig:v0=plan", datetime(2027, 3, 4, 9, 0, tzinfo=UTC)) if recording else None
     sql, parameters = await _read_as_sent(db, replay)
     async with db.direct() as direct:
-        # On the driver's own connection, planned as asyncpg's statement cache has a served bot run it: generic.
         connection = direct.driver.connection  # type: ignore[attr-defined]
+        # Planned generic, as asyncpg's statement cache has a served bot run it after a few: a prepared statement
+        # explained under force_generic_plan (an EXPLAIN with bound values would fold them in: a custom plan).
+        literals = [await connection.fetchval("SELECT quote_nullable($1::text)", _text(v)) for v in parameters]
         async with connection.transaction():
             await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            explained = await connection.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + sql, *parameters)
+            await connection.execute("PREPARE rating_read AS " + sql)
+            try:
+                explained = await connection.fetchval(
+                    f"EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE rating_read({', '.join(literals)})"
+                )
+            finally:
+                await connection.execute("DEALLOCATE rating_read")
     nodes = list(_nodes(explained[0]["Plan"]))
+    assert PAEDAGOG not in json.dumps(nodes)  # generic: the asker's slack id a parameter, not the value folded in
     reading_rules = [node for node in nodes if node.get("Relation Name") in RULE_TABLES]
     assert sorted(node["Relation Name"] for node in reading_rules) == sorted(RULE_TABLES), nodes
+    for node in reading_rules:  # by an index, for the row at hand
+        assert node["Node Type"] in {"Index Scan", "Index Only Scan", "Bitmap Heap Scan"}, node
     outputs = " ".join(" ".join(node.get("Output", ())) for node in nodes)
     assert "hashed SubPlan" not in outputs, outputs
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else value.isoformat() if isinstance(value, date | datetime) else str(value)

@@ -70,8 +70,8 @@ class BotScheduler:
 
     async def start_in_background(self, then: Callable[[], None] | None = None) -> None:
         """Recover now, and plan, deliver and schedule in the background, so a server answers while the first
-        pass runs (a pass over a large municipality takes seconds to minutes); `then` once that is done (not if it
-        failed or was stopped). `shutdown` stops it."""
+        pass runs (a pass over a large municipality takes seconds to minutes); `then` once the schedule runs (not if
+        starting it failed or was stopped). `shutdown` stops it."""
         await self._recover()
         self._starting = asyncio.create_task(self._begin(then))
         self._starting.add_done_callback(_log_failure)
@@ -105,7 +105,10 @@ class BotScheduler:
         )
         self.scheduler.start()
         if then is not None:
-            then()
+            try:
+                then()
+            except Exception:  # the schedule runs: this is not a failed start (`_log_failure`)
+                log.exception("after the first planner pass")
 
     @staticmethod
     def _tracked(job: Callable[[], Awaitable[Any]], running: set[asyncio.Task[Any]]) -> Callable[[], Awaitable[None]]:

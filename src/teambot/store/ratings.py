@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ScalarSelect, bindparam, exists, func, insert, inspect, literal, true, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    inspect,
+    literal,
+    true,
+    update,
+)
 from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import SQLModel, col, select
@@ -67,23 +79,20 @@ class RatingFacts:
     calendar: WorkCalendar  # the institution's calendar as far as `day` goes: closed if a closing period covers it
 
 
-# True or NULL: scalar subqueries on a primary key, not EXISTS. PostgreSQL may answer an EXISTS in a read of several
-# rows (`/rating`'s: one a goal) by reading and hashing the whole table (a "hashed SubPlan"); its costs take that
-# for cheaper than an index probe a row on small tables, where it costs /rating's read a third of its time.
-def _works_at(staff_id: Any, institution_id: Any) -> ScalarSelect[bool]:
-    return (
-        core_select(true())
-        .where(col(StaffInstitution.staff_id) == staff_id, col(StaffInstitution.institution_id) == institution_id)
-        .scalar_subquery()
+# Scalar subqueries (an index probe a row; the primary key keeps each to one row), not EXISTS: PostgreSQL may
+# answer an EXISTS in a read of several rows (`/rating`'s: one a goal) by reading and hashing the whole table (a
+# "hashed SubPlan"), its costs taking that for cheaper on small tables, where it cost /rating's read a third of its
+# time. COALESCE keeps the answer true or false, never NULL, so a negation means what it says.
+def _works_at(staff_id: Any, institution_id: Any) -> ColumnElement[bool]:
+    found = core_select(true()).where(
+        col(StaffInstitution.staff_id) == staff_id, col(StaffInstitution.institution_id) == institution_id
     )
+    return func.coalesce(found.scalar_subquery(), false())
 
 
-def _consults(case_id: Any, staff_id: Any) -> ScalarSelect[bool]:
-    return (
-        core_select(true())
-        .where(col(CaseConsultant.case_id) == case_id, col(CaseConsultant.staff_id) == staff_id)
-        .scalar_subquery()
-    )
+def _consults(case_id: Any, staff_id: Any) -> ColumnElement[bool]:
+    found = core_select(true()).where(col(CaseConsultant.case_id) == case_id, col(CaseConsultant.staff_id) == staff_id)
+    return func.coalesce(found.scalar_subquery(), false())
 
 
 _SLACK_ID: BindParameter[str] = bindparam("slack_id")
