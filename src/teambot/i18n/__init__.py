@@ -25,8 +25,12 @@ def current_language() -> str:
 
 def t(key: str, /, **values: object) -> str:
     """The message `key` in the current language, falling back to Danish, formatted with `values`."""
-    template = CATALOGS[_language].get(key) or CATALOGS["da"][key]
+    template = _template(key)
     return template.format(**values) if values else template
+
+
+def _template(key: str) -> str:
+    return CATALOGS[_language].get(key) or CATALOGS["da"][key]
 
 
 def t_count(key: str, n: int, /, **values: object) -> str:
@@ -52,13 +56,9 @@ def month_name(month: int) -> str:
 
 
 def format_date(day: date) -> str:
-    """'torsdag 12. november 2026'. `t`'s look-ups written out: every `/rating` confirms with a date."""
-    catalog, danish = CATALOGS[_language], CATALOGS["da"]
-    weekdays = _names(catalog.get("weekday") or danish["weekday"])
-    months = _names(catalog.get("month") or danish["month"])
-    return (catalog.get("fmt.date") or danish["fmt.date"]).format(
-        weekday=weekdays[day.weekday()], day=day.day, month=months[day.month - 1], year=day.year
-    )
+    """'torsdag 12. november 2026'."""
+    weekday, month = _names(_template("weekday"))[day.weekday()], _names(_template("month"))[day.month - 1]
+    return _template("fmt.date").format(weekday=weekday, day=day.day, month=month, year=day.year)
 
 
 def format_short_date(day: date) -> str:
