@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -66,16 +67,35 @@ async def test_a_served_app_settles_its_heap_once_started_and_a_test_s_app_does_
 
 
 class _Loaded:
-    """Stands for what a planner pass loads for good: the calendar's holidays, the ORM's configuration."""
+    """Stands for what a planner pass loads for good (the holidays of the calendar's countries)."""
+
+
+Serving = Callable[[], AbstractAsyncContextManager[bool]]
+
+
+@pytest.fixture
+def serving(database_url: str, db: Database, clock: FakeClock, fake_slack: FakeSlack, unfrozen: None) -> Serving:
+    """A served app (`teambot run`'s), started and past its first planner pass: whether its schedule runs."""
+
+    @asynccontextmanager
+    async def served_past_its_first_pass() -> AsyncIterator[bool]:
+        served = make_asgi(_runtime(database_url, clock, fake_slack), settle=True)
+        assert served.on_startup and served.on_shutdown and served.health
+        await served.on_startup()
+        try:
+            for _ in range(500):
+                if served.health()[1]["scheduler"] != "starting":
+                    break
+                await asyncio.sleep(0.01)
+            yield served.health() == (True, {"scheduler": "running"})
+        finally:
+            await served.on_shutdown()
+
+    return served_past_its_first_pass
 
 
 async def test_what_the_first_planner_pass_loads_for_good_is_settled_after_it(
-    database_url: str,
-    db: Database,
-    clock: FakeClock,
-    fake_slack: FakeSlack,
-    unfrozen: None,
-    monkeypatch: pytest.MonkeyPatch,
+    serving: Serving, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The pass runs behind the open port, after the start-up's settling: what it loads was walked by every full
     collection (24,000 objects, 8–10 ms with the event loop stopped, in the benchmark's load)."""
@@ -85,30 +105,15 @@ async def test_what_the_first_planner_pass_loads_for_good_is_settled_after_it(
         loaded.append(_Loaded())
 
     monkeypatch.setattr(scheduler_runtime, "plan_all", plan_loading)
-    served = make_asgi(_runtime(database_url, clock, fake_slack), settle=True)
-    assert served.on_startup and served.on_shutdown and served.health
-    await served.on_startup()
-    try:
-        for _ in range(500):
-            if served.health()[1]["scheduler"] != "starting":
-                break
-            await asyncio.sleep(0.01)
-        assert served.health() == (True, {"scheduler": "running"})
+    async with serving() as running:
+        assert running
         [pass_loaded] = loaded
         gc.collect()  # what survives it ends in the generation a full collection walks, unless settled
         assert not _walked_by_a_full_collection(pass_loaded)
-    finally:
-        await served.on_shutdown()
 
 
 async def test_a_failure_settling_after_the_first_pass_is_logged_and_the_schedule_runs_on(
-    database_url: str,
-    db: Database,
-    clock: FakeClock,
-    fake_slack: FakeSlack,
-    unfrozen: None,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    serving: Serving, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     settled: list[str] = []
 
@@ -118,16 +123,7 @@ async def test_a_failure_settling_after_the_first_pass_is_logged_and_the_schedul
             raise MemoryError("no room")
 
     monkeypatch.setattr(serve, "settle_heap", settle_or_fail)
-    served = make_asgi(_runtime(database_url, clock, fake_slack), settle=True)
-    assert served.on_startup and served.on_shutdown and served.health
-    await served.on_startup()
-    try:
-        for _ in range(500):
-            if len(settled) == 2:
-                break
-            await asyncio.sleep(0.01)
-        assert served.health() == (True, {"scheduler": "running"})
+    async with serving() as running:
+        assert running and len(settled) == 2
         assert "after the first planner pass" in caplog.text
         assert "starting the scheduler failed" not in caplog.text
-    finally:
-        await served.on_shutdown()
