@@ -56,6 +56,9 @@ async def test_the_claim_walks_the_claim_index_in_order_without_sorting(db: Data
         else:
             # A table this small is read whole; without that choice PostgreSQL picks among the index paths as it
             # does for a table of many rows (before this index: the one on status, then a sort of all it found).
+            # Statistics of this test's own rows, in this transaction only (rolled back): a table's statistics
+            # outlive TRUNCATE, so an earlier test's or autovacuum's would otherwise decide the plan.
+            await connection.exec_driver_sql("ANALYZE notification")
             await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             result = await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
             nodes = list(_nodes(result.scalar_one()[0]["Plan"]))

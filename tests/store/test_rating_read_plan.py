@@ -70,24 +70,27 @@ async def test_the_access_rules_are_probed_not_read_whole(db: Database, recordin
             assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
         return
 
-    async with db.engine.begin() as connection:  # the statistics a served database has (bench.database)
-        await connection.exec_driver_sql("ANALYZE")
     replay = Replay(db, "sig:v0=plan", datetime(2027, 3, 4, 9, 0, tzinfo=UTC)) if recording else None
     sql, parameters = await _read_as_sent(db, replay)
     async with db.direct() as direct:
         connection = direct.driver.connection  # type: ignore[attr-defined]
-        # Planned generic, as asyncpg's statement cache has a served bot run it after a few: a prepared statement
-        # explained under force_generic_plan (an EXPLAIN with bound values would fold them in: a custom plan).
         literals = [await connection.fetchval("SELECT quote_nullable($1::text)", _text(v)) for v in parameters]
-        async with connection.transaction():
+        # All in one transaction, rolled back: the statistics a served database has (bench.database runs ANALYZE),
+        # kept from the tests after this one (a table's statistics outlive TRUNCATE). Planned generic, as
+        # asyncpg's statement cache has a served bot run it after a few: a prepared statement explained under
+        # force_generic_plan (an EXPLAIN with bound values would fold them in: a custom plan).
+        transaction = connection.transaction()
+        await transaction.start()
+        try:
+            await connection.execute("ANALYZE")
             await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             await connection.execute("PREPARE rating_read AS " + sql)
-            try:
-                explained = await connection.fetchval(
-                    f"EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE rating_read({', '.join(literals)})"
-                )
-            finally:
-                await connection.execute("DEALLOCATE rating_read")
+            explained = await connection.fetchval(
+                f"EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE rating_read({', '.join(literals)})"
+            )
+            await connection.execute("DEALLOCATE rating_read")  # a session's, not undone by the rollback
+        finally:
+            await transaction.rollback()
     nodes = list(_nodes(explained[0]["Plan"]))
     assert PAEDAGOG not in json.dumps(nodes)  # generic: the asker's slack id a parameter, not the value folded in
     reading_rules = [node for node in nodes if node.get("Relation Name") in RULE_TABLES]
