@@ -194,6 +194,15 @@ async def _state(db: Database, pid: int) -> str | None:
         return found.scalar_one_or_none()
 
 
+async def _ended(db: Database, pid: int) -> bool:
+    """Whether the backend `pid` exits within 2 s: once it has read its connection's goodbye, or found it closed."""
+    for _ in range(200):
+        if await _state(db, pid) is None:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
 async def _names(db: Database) -> list[str]:
     async with db.read() as session:
         return sorted((await session.exec(_NAMES)).scalars())
@@ -357,11 +366,7 @@ async def test_the_url_s_settings_and_the_lock_timeout_reach_direct_connections(
 async def test_dispose_ends_the_pool_s_connections_and_a_later_use_opens_it_again(pg: Database) -> None:
     pid = await _backend(pg)
     await pg.dispose()
-    for _ in range(200):  # the backend exits once it has read the connection's goodbye
-        if await _state(pg, pid) is None:
-            break
-        await asyncio.sleep(0.01)
-    assert await _state(pg, pid) is None
+    assert await _ended(pg, pid)
     assert await _backend(pg) != pid
 
 
@@ -378,8 +383,4 @@ async def test_a_pool_left_by_an_event_loop_that_ended_is_dropped_and_its_connec
     with warnings.catch_warnings():  # asyncpg and asyncio say so of each ("unclosed connection", "transport")
         warnings.simplefilter("ignore", ResourceWarning)
         gc.collect()  # the dropped pool's sockets are closed as garbage: no loop is left to close them through
-    for _ in range(200):
-        if await _state(pg, pid) is None:
-            break
-        await asyncio.sleep(0.01)
-    assert await _state(pg, pid) is None
+    assert await _ended(pg, pid)

@@ -3,7 +3,6 @@ the batch: it does not sort every pending row (a year of reminders planned ahead
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,18 +10,13 @@ from sqlalchemy import event
 
 from teambot.store import outbox
 from teambot.store.db import Database
+from teambot.testing.database import plan_nodes
 
 INDEX = "ix_notification_status_due_at_id"
 
 
 def _planned(key: str, due_at: datetime) -> outbox.Planned:
     return outbox.Planned(dedupe_key=key, kind="meeting.reminder", recipient="U1", subject="C1", due_at=due_at)
-
-
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", ()):
-        yield from _nodes(child)
 
 
 async def test_the_claim_walks_the_claim_index_in_order_without_sorting(db: Database) -> None:
@@ -61,6 +55,6 @@ async def test_the_claim_walks_the_claim_index_in_order_without_sorting(db: Data
             await connection.exec_driver_sql("ANALYZE notification")
             await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             result = await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
-            nodes = list(_nodes(result.scalar_one()[0]["Plan"]))
+            nodes = list(plan_nodes(result.scalar_one()[0]["Plan"]))
             assert INDEX in [node.get("Index Name") for node in nodes], nodes
             assert not any("Sort" in node["Node Type"] for node in nodes), nodes  # neither Sort nor Incremental Sort

@@ -6,7 +6,7 @@ third of PostgreSQL's CPU for a `/rating` on size S)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from teambot.store import ratings as rating_store
 from teambot.store.db import Database
 from teambot.store.direct import Direct, Driver
 from teambot.store.requests import Replay
+from teambot.testing.database import plan_nodes
 from teambot.testing.generate import Size, generate
 
 RULE_TABLES = ("staff_institution", "case_consultant")
@@ -47,12 +48,6 @@ async def _read_as_sent(db: Database, replay: Replay | None) -> tuple[str, Any]:
     assert facts.access.write  # the pædagog works at the child's institution
     [sent] = recording.sent
     return sent
-
-
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", ()):
-        yield from _nodes(child)
 
 
 @pytest.mark.parametrize("recording", [False, True], ids=["read", "read recording the replay key"])
@@ -91,7 +86,7 @@ async def test_the_access_rules_are_probed_not_read_whole(db: Database, recordin
             await connection.execute("DEALLOCATE rating_read")  # a session's, not undone by the rollback
         finally:
             await transaction.rollback()
-    nodes = list(_nodes(explained[0]["Plan"]))
+    nodes = list(plan_nodes(explained[0]["Plan"]))
     assert PAEDAGOG not in json.dumps(nodes)  # generic: the asker's slack id a parameter, not the value folded in
     reading_rules = [node for node in nodes if node.get("Relation Name") in RULE_TABLES]
     assert sorted(node["Relation Name"] for node in reading_rules) == sorted(RULE_TABLES), nodes

@@ -10,7 +10,7 @@ import struct
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,13 @@ async def until_waiting_for_locks(db: Database, count: int = 1, *, or_done: asyn
                 f"{waiting} transaction(s) wait for a lock after {LOCK_PATIENCE_S:.0f} s; the test needs {count}"
             )
         await asyncio.sleep(0.01)
+
+
+def plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """PostgreSQL: every node of a plan from `EXPLAIN (FORMAT JSON)` (give it the `Plan`), depth first."""
+    yield node
+    for child in node.get("Plans", ()):
+        yield from plan_nodes(child)
 
 
 def trace_sqlite_statements(db: Database, traced: Callable[[str], None]) -> None:
