@@ -1,0 +1,90 @@
+"""PostgreSQL through its Unix socket, as the README recommends for a bot on the database's host
+(`postgresql://user:password@/teambot?host=/var/run/postgresql`): the real `teambot` migrates, loads the demo and
+stores a `/rating` through it, on each of its ways to the database (Alembic's psycopg, SQLAlchemy's psycopg pool,
+asyncpg's direct pool).
+
+Needs TEAMBOT_TEST_SOCKET_DATABASE_URL beside TEAMBOT_TEST_DATABASE_URL: the same database through the socket, as
+a role that may connect only through it. `.ci/run` makes that role and the `pg_hba.conf` lines for it: a `local`
+line with `scram-sha-256`, as the README says, and a `host … reject`, so a URL read as TCP fails instead of passing
+by loopback."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from helpers_foundation import clean_env, run_teambot
+from teambot.domain.calendar import WorkCalendar
+from teambot.i18n import format_date
+from teambot.store.db import Database, sync_url
+from teambot.testing.database import postgres_url, prepare
+
+SOCKET_DATABASE_ENV = "TEAMBOT_TEST_SOCKET_DATABASE_URL"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+@pytest.fixture
+def socket_url() -> str:
+    url = os.environ.get(SOCKET_DATABASE_ENV)
+    tcp_url = postgres_url()
+    if not url or tcp_url is None:
+        pytest.skip(f"needs {SOCKET_DATABASE_ENV} and TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
+    parsed = make_url(url)
+    assert parsed.host is None and str(parsed.query["host"]).startswith("/"), f"{SOCKET_DATABASE_ENV}: not a socket"
+    assert parsed.database == make_url(tcp_url).database, "the socket URL names another database than the suite's"
+    prepare(tcp_url)  # migrated and emptied, as the suite's own role
+    return url
+
+
+def test_the_bot_rates_through_the_unix_socket(socket_url: str, tmp_path: Path) -> None:
+    # The last working day up to today in Copenhagen: `/rating` accepts it on any day the suite runs (the demo has
+    # no closing days).
+    day = WorkCalendar().previous_working_day(datetime.now(COPENHAGEN).date())
+    script = f"/rating AK12 {day.isoformat()} 1 3 rim med fagter\n"
+
+    result = run_teambot("shell", "--demo", cwd=tmp_path, env=clean_env(TEAMBOT_DATABASE_URL=socket_url), stdin=script)
+
+    assert result.returncode == 0, result.stderr
+    # Stored, or changed: the demo has rated some days already.
+    assert f"AK12, mål 1 — {format_date(day)}" in result.stdout, result.stdout
+    tcp_url = postgres_url()
+    assert tcp_url is not None
+    assert _stored(tcp_url, "AK12", 1, day) == (3, "rim med fagter")
+
+
+async def test_both_pools_connect_through_the_socket(socket_url: str) -> None:
+    db = Database(socket_url)
+    who = select(func.inet_client_addr(), func.current_user())
+    try:
+        async with db.direct() as statements:  # asyncpg: /rating's transaction, the replay guard's record
+            (direct,) = await statements.rows(who, {})
+        async with db.read() as session:  # psycopg: everything else
+            (pooled,) = (await (await session.connection()).execute(who)).all()
+    finally:
+        await db.dispose()
+    role = make_url(socket_url).username
+    assert tuple(direct) == (None, role)  # no client address: not TCP
+    assert tuple(pooled) == (None, role)
+
+
+def _stored(url: str, code: str, number: int, day: date) -> tuple[int, str | None] | None:
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT rating.value, rating.note FROM rating JOIN goal ON goal.id = rating.goal_id"
+                    " JOIN child_case ON child_case.id = goal.case_id"
+                    " WHERE child_case.code = :code AND goal.number = :number AND goal.active AND rating.day = :day"
+                ),
+                {"code": code, "number": number, "day": day},
+            ).first()
+    finally:
+        engine.dispose()
+    return None if found is None else (int(found[0]), found[1])
