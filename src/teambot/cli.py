@@ -18,6 +18,7 @@ from teambot.commands.visits import wheel_lines
 from teambot.config import ConfigError, Settings, load_settings
 from teambot.console.shell import ConsoleMessenger, Shell
 from teambot.demo import DEMO_MUNICIPALITY, DEMO_USER, load_demo
+from teambot.domain.clock import Clock
 from teambot.domain.monitoring import parse_minutes
 from teambot.domain.roster import RosterError, load_roster_file
 from teambot.i18n import t
@@ -46,9 +47,14 @@ export_app = typer.Typer(help="Export aggregated figures.", no_args_is_help=True
 app.add_typer(export_app, name="export")
 
 
+# What every command's runtime reads the time from: None, the system's clock. Only teambot.testing.clocked sets it,
+# for tests of a live bot that must run on a working day whatever day they run (the only seam for time in a process).
+clock: Clock | None = None
+
+
 def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     try:
-        return _open_runtime(settings, migrate=migrate)
+        return _open_runtime(settings, clock=clock, migrate=migrate)
     except DatabaseUnavailable as exc:
         typer.echo(f"teambot: {exc}", err=True)
         raise typer.Exit(2) from None
