@@ -6,7 +6,8 @@ asyncpg's direct pool).
 Needs TEAMBOT_TEST_SOCKET_DATABASE_URL beside TEAMBOT_TEST_DATABASE_URL: the same database through the socket, as
 a role that may connect only through it. `.ci/run` makes that role and the `pg_hba.conf` lines for it: a `local`
 line with `scram-sha-256`, as the README says, and a `host … reject`, so a URL read as TCP fails instead of passing
-by loopback."""
+by loopback. The socket's folder is also where libpq and asyncpg look without a host: the same URL naming a folder
+without a socket must fail, or the URL's `host` was not read."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from helpers_foundation import clean_env, run_teambot
 from teambot.domain.calendar import WorkCalendar
@@ -37,9 +39,18 @@ def socket_url() -> str:
         pytest.skip(f"needs {SOCKET_DATABASE_ENV} and TEAMBOT_TEST_DATABASE_URL (PostgreSQL)")
     parsed = make_url(url)
     assert parsed.host is None and str(parsed.query["host"]).startswith("/"), f"{SOCKET_DATABASE_ENV}: not a socket"
-    assert parsed.database == make_url(tcp_url).database, "the socket URL names another database than the suite's"
+    tcp = make_url(tcp_url)
+    assert parsed.database == tcp.database, "the socket URL names another database than the suite's"
+    over_tcp = parsed.set(host=tcp.host, port=tcp.port, query={})
+    with pytest.raises(OperationalError, match="rejects connection"):  # else a TCP fall-back would pass unseen
+        create_engine(sync_url(over_tcp.render_as_string(hide_password=False))).connect()
     prepare(tcp_url)  # migrated and emptied, as the suite's own role
     return url
+
+
+def _elsewhere(url: str) -> str:
+    """The same URL naming a socket folder that holds no socket."""
+    return make_url(url).update_query_dict({"host": "/nonexistent"}).render_as_string(hide_password=False)
 
 
 def test_the_bot_rates_through_the_unix_socket(socket_url: str, tmp_path: Path) -> None:
@@ -57,6 +68,10 @@ def test_the_bot_rates_through_the_unix_socket(socket_url: str, tmp_path: Path) 
     assert tcp_url is not None
     assert _stored(tcp_url, "AK12", 1, day) == (3, "rim med fagter")
 
+    elsewhere = run_teambot("db", "upgrade", cwd=tmp_path, env=clean_env(TEAMBOT_DATABASE_URL=_elsewhere(socket_url)))
+    assert elsewhere.returncode == 2, elsewhere.stdout + elsewhere.stderr
+    assert "/nonexistent" in elsewhere.stderr
+
 
 async def test_both_pools_connect_through_the_socket(socket_url: str) -> None:
     db = Database(socket_url)
@@ -71,6 +86,17 @@ async def test_both_pools_connect_through_the_socket(socket_url: str) -> None:
     role = make_url(socket_url).username
     assert tuple(direct) == (None, role)  # no client address: not TCP
     assert tuple(pooled) == (None, role)
+
+    elsewhere = Database(_elsewhere(socket_url))
+    try:
+        with pytest.raises(OSError):  # asyncpg: the socket file is not there
+            async with elsewhere.direct() as statements:
+                await statements.rows(who, {})
+        with pytest.raises(OperationalError, match="/nonexistent"):
+            async with elsewhere.read() as session:
+                await (await session.connection()).execute(who)
+    finally:
+        await elsewhere.dispose()
 
 
 def _stored(url: str, code: str, number: int, day: date) -> tuple[int, str | None] | None:
