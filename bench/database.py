@@ -64,16 +64,28 @@ class BenchDatabase:
 
 
 def _analyzed(url: str) -> None:
-    """ANALYZE, repeated until every table's writes were counted before it. A backend reports its writes when it
-    is idle or ends, which can be after an ANALYZE that ran meanwhile: autovacuum then saw every generated row as
-    a change and analyzed every table again within the minute, during some server's measured round (and a
-    relation's new statistics make every pooled connection plan its statements again)."""
+    """VACUUM and ANALYZE, as autovacuum would soon after, once every writer has gone and counted its writes.
+
+    A backend reports its writes when idle or when it ends, which can be after a VACUUM or ANALYZE that ran
+    meanwhile: autovacuum then took every generated row for a change and analyzed every table again within the
+    minute, during some server's measured round (and a relation's new statistics have every pooled connection plan
+    its statements again). Generated inserts also start autovacuum's VACUUM (PostgreSQL 13's insert threshold),
+    which ANALYZE alone leaves due."""
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    others = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    )
+    changed = "SELECT relname FROM pg_stat_user_tables WHERE n_mod_since_analyze > 0 OR n_ins_since_vacuum > 0"
     with psycopg.connect(plain, autocommit=True) as connection:
+        for _ in range(100):
+            (count,) = connection.execute(others).fetchone() or (0,)
+            if not count:
+                break
+            time.sleep(0.1)
         for _ in range(50):
-            connection.execute("ANALYZE")
-            changed = "SELECT relname FROM pg_stat_user_tables WHERE n_mod_since_analyze > 0"
+            connection.execute("VACUUM (ANALYZE)")
             if not connection.execute(changed).fetchall():
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"tables still changing after ANALYZE: {connection.execute(changed).fetchall()}")
+        raise RuntimeError(f"tables still changing after VACUUM (ANALYZE): {connection.execute(changed).fetchall()}")
