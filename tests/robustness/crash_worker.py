@@ -22,7 +22,6 @@ import asyncio
 import logging
 import os
 import sys
-import time
 import traceback
 from datetime import UTC, datetime, timedelta
 
@@ -36,22 +35,10 @@ from teambot.slack.messenger import SlackMessenger
 from teambot.store import outbox
 from teambot.store.db import Database
 from teambot.store.models import Notification
+from teambot.testing.clock import RunningClock
 
 BATCH = 40  # rows claimed per transaction (production: 200; smaller so a run is killed mid-batch more often)
 RECORD_EVERY = 16  # outcomes written per transaction (production: 100)
-
-
-class RunningClock:
-    """System time shifted by `offset` seconds and running `speed` times as fast: retry backoffs of up to 15
-    minutes pass in a second or two, and each run's clock starts after the previous run's clock stopped."""
-
-    def __init__(self, offset: float, speed: float) -> None:
-        self.start = datetime.now(UTC) + timedelta(seconds=offset)
-        self.started = time.monotonic()
-        self.speed = speed
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=(time.monotonic() - self.started) * self.speed)
 
 
 async def unfinished(db: Database) -> int:
@@ -85,7 +72,11 @@ def worker(database_url: str, api_url: str, offset: float, speed: float, pace: f
     code = 1
     try:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="worker %(levelname)s %(message)s")
-        clock: Clock = SystemClock() if (offset, speed) == (0, 1) else RunningClock(offset, speed)
+        clock: Clock = (
+            SystemClock()
+            if (offset, speed) == (0, 1)
+            else RunningClock(datetime.now(UTC) + timedelta(seconds=offset), speed)
+        )
         asyncio.run(dispatch_until_done(database_url, api_url, clock, pace))
         code = 0
     except BaseException:

@@ -99,7 +99,15 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     test_databases.prepare(database_url)
     with FakeSlack() as slack:
         env = socket_env(slack, database_url)
-        demo = subprocess.run([*CLOCKED, "demo"], cwd=folder, env=env, capture_output=True, text=True, check=False)
+        demo = subprocess.run(
+            [*CLOCKED, "demo"],
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert demo.returncode == 0, demo.stderr
         # ServerProcess adds `--port N`, which Socket Mode ignores.
         with ServerProcess(

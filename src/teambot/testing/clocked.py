@@ -1,31 +1,27 @@
 """`python -m teambot.testing.clocked 2026-12-07T10:00:00+01:00 run …`: the real `teambot` command line, its clock
-starting at the given instant and running on at the wall clock's pace. A live bot's test process sees what a user
-would see on that day (a modal of the day's goals opens on a working day only), whatever day the suite runs."""
+starting at the given instant and running on at the system's pace. A live bot's test sees what a user would see on
+that day (a modal of the day's goals opens on a working day only), whatever day the suite runs."""
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 from teambot import cli
+from teambot.testing.clock import RunningClock
 
-
-class RunningClock:
-    """The system clock moved by a fixed offset: it ticks as the system's does."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("the start needs a UTC offset")
-        self._offset = start - datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+USAGE = "usage: python -m teambot.testing.clocked START TEAMBOT-ARGUMENTS… (START: ISO 8601 with a UTC offset)"
 
 
 def main() -> None:
-    start, *arguments = sys.argv[1:]
-    cli.clock = RunningClock(datetime.fromisoformat(start))
-    sys.argv = ["teambot", *arguments]
+    if len(sys.argv) < 3:
+        sys.exit(USAGE)
+    try:
+        clock = RunningClock(datetime.fromisoformat(sys.argv[1]))
+    except ValueError as error:
+        sys.exit(f"{USAGE}\n{error}")
+    cli.clock = clock
+    sys.argv = ["teambot", *sys.argv[2:]]
     cli.main()
 
 
