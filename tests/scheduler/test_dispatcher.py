@@ -332,6 +332,39 @@ async def test_permanent_error_fails_the_row_and_tells_the_lead(
     assert (await _statuses(db))[failed.dedupe_key] == "failed"
 
 
+async def test_a_long_message_that_cannot_be_delivered_reaches_the_lead_whole(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Its copy to the lead adds a line in front: one section of both passed Slack's 3,000 characters a section,
+    and Slack refused the copy (`invalid_blocks`) as well, so the lead was told nothing."""
+    await plan_small_roster(db, clock)
+    [reminder] = [n for n in await notifications(db, kind=REMINDER) if n.recipient == PAEDAGOG][:1]
+    lines = [f"{n:02d}. " + "Et langt punkt til mødet om AK12 " * 3 for n in range(28)]  # 2,910 characters
+    long = "\n".join(lines)
+    assert 2_900 < len(long) <= 3_000
+    async with db.write() as session:
+        planned = outbox.Planned(
+            dedupe_key="long:1",
+            kind=REMINDER,
+            recipient=PAEDAGOG,
+            subject="AK12",
+            due_at=clock.now(),
+            institution_id=reminder.institution_id,
+            payload={"text": long, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": long}}]},
+        )
+        await outbox.insert_new(session, [planned], clock.now())
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
+    fake_slack.fail("chat.postMessage", error="user_not_found")
+
+    assert (await dispatcher.dispatch_due()).rerouted == 1
+    assert (await dispatcher.dispatch_due()).sent == 1
+
+    assert fake_slack.refused == []
+    [to_lead] = [p for p in delivered(fake_slack) if p.channel == LEAD]
+    assert to_lead.text.startswith("⚠️ Denne besked kunne ikke leveres til Mette Jensen (user_not_found).")
+    assert long in to_lead.text
+
+
 async def test_a_change_notice_that_cannot_be_delivered_also_goes_to_the_lead(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:

@@ -40,8 +40,24 @@ def participant_list(facts: MeetingFacts) -> str:
 # Block Kit pieces every notice is made of (meetings, nudges, visits, cafés).
 
 
+SECTION_TEXT = 3_000  # Slack's limit for a section's text: a longer one has the whole message refused
+
+
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def sections(text: str) -> list[Block]:
+    """`text` in as few sections as Slack takes: split between lines (a line longer than a section, within it)."""
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        for start in range(0, max(len(line), 1), SECTION_TEXT):
+            part = line[start : start + SECTION_TEXT]
+            if start == 0 and pieces and len(pieces[-1]) + 1 + len(part) <= SECTION_TEXT:
+                pieces[-1] += "\n" + part
+            else:
+                pieces.append(part)
+    return [section(piece) for piece in pieces if piece.strip()]  # Slack refuses an empty section too
 
 
 def context(text: str) -> Block:
@@ -69,7 +85,7 @@ def actions(*buttons: dict[str, Any], block_id: str | None = None) -> Block:
 
 def plain_notice(body: str, why: str, buttons: Block | None = None) -> Reply:
     """A message the bot sends on its own: the body, its buttons if any, and why this person gets it."""
-    blocks = [section(body), *([buttons] if buttons else []), context(why)]
+    blocks = [*sections(body), *([buttons] if buttons else []), context(why)]
     return Reply(text=f"{body}\n{why}", blocks=blocks, ephemeral=False)
 
 

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from teambot.testing import block_kit
 from teambot.testing.fake_socket import Ack, Envelope, FakeSocketMode
 
 BOT_USER_ID = "U0TEAMBOT"
@@ -66,6 +67,7 @@ class FakeSlack:
         # Without one, every post has the same fixed time.
         self.clock: Callable[[], datetime] | None = None
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> posted messages
+        self.refused: list[tuple[Call, list[str]]] = []  # calls refused for their blocks, and why (block_kit)
         self._socket: FakeSocketMode | None = None
         self._socket_lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -116,6 +118,7 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self.messages.clear()
+            self.refused.clear()
             self.faults.clear()
             self.chaos_rate = 0.0
             self.clock = None
@@ -271,7 +274,12 @@ class FakeSlack:
                 if self._chaos.random() < 0.5:
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
                 return 500, {"ok": False, "error": "internal_error"}, {}
-            self.calls.append(Call(method, params, path, peer=peer))
+            call = Call(method, params, path, peer=peer)
+            self.calls.append(call)
+            problems = block_kit.refusal(method, params)
+            if problems:  # as Slack: nothing posted or shown
+                self.refused.append((call, problems))
+                return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}, {}
             return 200, self._ok(method, params, token), {}
 
     def _ok(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
