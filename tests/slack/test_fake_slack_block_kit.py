@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.testing.fake_slack import FakeSlack
+from teambot.testing.signing import slash_command_body
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -71,3 +73,17 @@ async def test_a_modal_holds_100_blocks_and_no_more(client: AsyncWebClient, fake
     assert (await client.views_open(trigger_id="1.2", view=view(100)))["ok"]
     with pytest.raises(SlackApiError, match="invalid_blocks"):
         await client.views_open(trigger_id="1.2", view=view(101))
+
+
+def test_an_acknowledgement_s_answer_beyond_a_limit_is_not_shown(fake_slack: FakeSlack) -> None:
+    body = slash_command_body("/uge", "", user_id="U1", response_url=fake_slack.response_url("week"))
+    fine = {"text": "Ugen", "blocks": [_section("s" * 3_000)]}
+    too_long = {"text": "Ugen", "blocks": [_section("s" * 3_001)]}
+
+    fake_slack.acknowledged(body, json.dumps(fine))
+    fake_slack.acknowledged(body, json.dumps(too_long))
+
+    assert [answer.params for answer in fake_slack.answers("week")] == [fine]
+    [(call, problems)] = fake_slack.refused
+    assert (call.method, call.params) == ("ack", too_long)
+    assert problems == ["block 0 (section): text of 3001 characters, not 1 to 3000"]

@@ -15,7 +15,10 @@ BUTTON_TEXT = 75
 ACTION_ID = 255
 BUTTON_VALUE = 2_000
 
-_MESSAGES = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage", "response_url"})
+# "ack": an answer in a slash command's acknowledgement, shown as a post to its response URL is.
+_MESSAGES = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage", "response_url", "ack"}
+)
 _VIEWS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 

@@ -146,8 +146,13 @@ class FakeSlack:
 
     def _record_ack(self, answer: Any, response_url: str) -> None:
         if isinstance(answer, dict) and answer.get("text"):
+            call = Call("ack", answer, urlparse(response_url).path)
+            problems = block_kit.refusal("ack", answer)
             with self._lock:
-                self.calls.append(Call("ack", answer, urlparse(response_url).path))
+                if problems:  # Slack shows the user an error instead
+                    self.refused.append((call, problems))
+                else:
+                    self.calls.append(call)
 
     def answers(self, name: str = "r1") -> list[Call]:
         """Every answer to the request whose response URL is `name`, in the acknowledgement or posted later."""
