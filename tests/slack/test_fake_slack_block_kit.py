@@ -18,6 +18,15 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text}
+
+
+def _radio(count: int) -> dict[str, Any]:
+    options = [{"text": _plain(str(n)), "value": str(n)} for n in range(count)]
+    return {"type": "radio_buttons", "action_id": "r", "options": options}
+
+
 def _button(label: str, value: str = "1") -> dict[str, Any]:
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": "a", "value": value}
 
@@ -50,8 +59,23 @@ async def test_a_message_at_the_limits_is_posted(client: AsyncWebClient, fake_sl
         ([{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}], "text of 151 characters"),
         ([{"type": "actions", "elements": [_button("b" * 76)]}], "button text of 76 characters, not 1 to 75"),
         ([{**_section("x"), "accessory": _button("b", "v" * 2_001)}], "button value longer than 2000"),
+        ([{**_section("x"), "fields": [_plain("f")] * 11}], "11 fields, more than 10"),
+        ([{"type": "context", "elements": [_plain("c")] * 11}], "11 elements, more than 10"),
+        ([{"type": "actions", "elements": [_button("b")] * 26}], "26 elements, more than 25"),
+        ([{"type": "actions", "elements": [_radio(11)]}], "radio_buttons with 11 options, more than 10"),
     ],
-    ids=["long section", "empty section", "51 blocks", "long header", "long button", "long button value"],
+    ids=[
+        "long section",
+        "empty section",
+        "51 blocks",
+        "long header",
+        "long button",
+        "long button value",
+        "11 fields",
+        "11 context elements",
+        "26 actions",
+        "11 radio buttons",
+    ],
 )
 async def test_a_message_beyond_a_limit_is_refused_and_not_posted(
     client: AsyncWebClient, fake_slack: FakeSlack, blocks: list[dict[str, Any]], problem: str
@@ -66,13 +90,33 @@ async def test_a_message_beyond_a_limit_is_refused_and_not_posted(
     assert call.method == "chat.postMessage"
 
 
-async def test_a_modal_holds_100_blocks_and_no_more(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
-    def view(count: int) -> dict[str, Any]:
-        return {"type": "modal", "title": {"type": "plain_text", "text": "m"}, "blocks": [_section("x")] * count}
+def _modal(count: int = 1, title: str = "m", metadata: str = "") -> dict[str, Any]:
+    view = {"type": "modal", "title": _plain(title), "submit": _plain("Gem"), "blocks": [_section("x")] * count}
+    return {**view, "private_metadata": metadata}
 
-    assert (await client.views_open(trigger_id="1.2", view=view(100)))["ok"]
-    with pytest.raises(SlackApiError, match="invalid_blocks"):
-        await client.views_open(trigger_id="1.2", view=view(101))
+
+async def test_a_modal_at_the_limits_opens(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
+    assert (await client.views_open(trigger_id="1.2", view=_modal(100, "t" * 24, "m" * 3_000)))["ok"]
+    assert fake_slack.refused == []
+
+
+@pytest.mark.parametrize(
+    ("view", "problem"),
+    [
+        (_modal(count=101), "101 blocks, more than 100"),
+        (_modal(title="Registrér dagens mål for AK12"), "the modal's title of 29 characters, not 1 to 24"),
+        (_modal(metadata="m" * 3_001), "private_metadata longer than 3000"),
+    ],
+    ids=["101 blocks", "long title", "long private_metadata"],
+)
+async def test_a_modal_beyond_a_limit_is_refused(
+    client: AsyncWebClient, fake_slack: FakeSlack, view: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        await client.views_open(trigger_id="1.2", view=view)
+
+    assert refused.value.response["error"] == "invalid_blocks"
+    assert problem in refused.value.response["errors"]
 
 
 def test_an_acknowledgement_s_answer_beyond_a_limit_is_not_shown(fake_slack: FakeSlack) -> None:

@@ -9,11 +9,21 @@ from typing import Any
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100  # a modal or the Home tab
+MODAL_TITLE = 24  # and its submit and close buttons' texts
+PRIVATE_METADATA = 3_000
 SECTION_TEXT = 3_000
+SECTION_FIELDS, FIELD_TEXT = 10, 2_000
 HEADER_TEXT = 150
+INPUT_LABEL = 2_000
+ACTIONS_ELEMENTS = 25
+CONTEXT_ELEMENTS = 10
 BUTTON_TEXT = 75
-ACTION_ID = 255
+OPTION_TEXT = 75
+PLACEHOLDER = 150
+ID = 255  # an action_id, a block_id, a view's callback_id
 BUTTON_VALUE = 2_000
+# Options an element may offer: a menu 100, radio buttons and checkboxes 10.
+OPTIONS = {"static_select": 100, "multi_static_select": 100, "radio_buttons": 10, "checkboxes": 10}
 
 # "ack": an answer in a slash command's acknowledgement, shown as a post to its response URL is.
 _MESSAGES = frozenset(
@@ -31,9 +41,10 @@ def refusal(method: str, params: dict[str, Any]) -> list[str]:
         blocks, limit = view.get("blocks"), VIEW_BLOCKS
     else:
         return []
-    if not blocks:
-        return []
-    problems = [f"{len(blocks)} blocks, more than {limit}"] if len(blocks) > limit else []
+    problems = list(_view_problems(view)) if method in _VIEWS else []
+    blocks = blocks or []
+    if len(blocks) > limit:
+        problems.append(f"{len(blocks)} blocks, more than {limit}")
     for number, block in enumerate(blocks):
         problems += [f"block {number} ({block.get('type')}): {problem}" for problem in _block_problems(block)]
     return problems
@@ -43,20 +54,66 @@ def _parsed(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _view_problems(view: dict[str, Any]) -> Iterator[str]:
+    if view.get("type") == "modal":
+        for part in ("title", "submit", "close"):
+            text = _text(view.get(part))
+            if text is not None and not 0 < len(text) <= MODAL_TITLE:
+                yield f"the modal's {part} of {len(text)} characters, not 1 to {MODAL_TITLE}"
+    if len(view.get("private_metadata") or "") > PRIVATE_METADATA:
+        yield f"private_metadata longer than {PRIVATE_METADATA}"
+    if len(view.get("callback_id") or "") > ID:
+        yield f"callback_id longer than {ID}"
+
+
 def _block_problems(block: dict[str, Any]) -> Iterator[str]:
-    text = (block.get("text") or {}).get("text")
-    if block.get("type") == "section" and text is not None and not 0 < len(text) <= SECTION_TEXT:
+    kind, text = block.get("type"), _text(block.get("text"))
+    if kind == "section" and text is not None and not 0 < len(text) <= SECTION_TEXT:
         yield f"text of {len(text)} characters, not 1 to {SECTION_TEXT}"
-    if block.get("type") == "header" and text is not None and not 0 < len(text) <= HEADER_TEXT:
+    if kind == "header" and text is not None and not 0 < len(text) <= HEADER_TEXT:
         yield f"text of {len(text)} characters, not 1 to {HEADER_TEXT}"
-    elements = [*block.get("elements", []), block.get("accessory"), block.get("element")]
-    for element in elements:
-        if not isinstance(element, dict) or element.get("type") != "button":
-            continue
-        label = (element.get("text") or {}).get("text", "")
+    fields = block.get("fields") or []
+    if len(fields) > SECTION_FIELDS:
+        yield f"{len(fields)} fields, more than {SECTION_FIELDS}"
+    for field in fields:
+        if not 0 < len(_text(field) or "") <= FIELD_TEXT:
+            yield f"a field of {len(_text(field) or '')} characters, not 1 to {FIELD_TEXT}"
+    label = _text(block.get("label"))
+    if kind == "input" and label is not None and not 0 < len(label) <= INPUT_LABEL:
+        yield f"label of {len(label)} characters, not 1 to {INPUT_LABEL}"
+    elements = block.get("elements") or []
+    most = {"actions": ACTIONS_ELEMENTS, "context": CONTEXT_ELEMENTS}.get(str(kind))
+    if most is not None and len(elements) > most:
+        yield f"{len(elements)} elements, more than {most}"
+    if len(block.get("block_id") or "") > ID:
+        yield f"block_id longer than {ID}"
+    for element in [*elements, block.get("accessory"), block.get("element")]:
+        if isinstance(element, dict):
+            yield from _element_problems(element)
+
+
+def _element_problems(element: dict[str, Any]) -> Iterator[str]:
+    kind = str(element.get("type"))
+    if kind == "button":
+        label = _text(element.get("text")) or ""
         if not 0 < len(label) <= BUTTON_TEXT:
             yield f"button text of {len(label)} characters, not 1 to {BUTTON_TEXT}"
-        if len(element.get("action_id", "")) > ACTION_ID:
-            yield f"action_id longer than {ACTION_ID}"
-        if len(element.get("value", "")) > BUTTON_VALUE:
+        if len(element.get("value") or "") > BUTTON_VALUE:
             yield f"button value longer than {BUTTON_VALUE}"
+    if len(element.get("action_id") or "") > ID:
+        yield f"action_id longer than {ID}"
+    placeholder = _text(element.get("placeholder"))
+    if placeholder is not None and len(placeholder) > PLACEHOLDER:
+        yield f"{kind} placeholder longer than {PLACEHOLDER}"
+    options = element.get("options") or []
+    if kind in OPTIONS and len(options) > OPTIONS[kind]:
+        yield f"{kind} with {len(options)} options, more than {OPTIONS[kind]}"
+    for option in options:
+        text = _text(option.get("text")) or ""
+        if not 0 < len(text) <= OPTION_TEXT:
+            yield f"{kind} option text of {len(text)} characters, not 1 to {OPTION_TEXT}"
+
+
+def _text(value: Any) -> str | None:
+    """A text object's text (None where there is none)."""
+    return str(value.get("text", "")) if isinstance(value, dict) else None
