@@ -41,6 +41,7 @@ def participant_list(facts: MeetingFacts) -> str:
 
 
 SECTION_TEXT = 3_000  # Slack's limit for a section's text: a longer one has the whole message refused
+MESSAGE_BLOCKS = 50  # Slack's limit for a message's blocks
 
 
 def section(text: str) -> Block:
@@ -188,34 +189,44 @@ def nudge_payload(day: date, items: list[NudgeItem]) -> dict[str, Any]:
 
 def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:
     """The daily nudge: one section per goal, buttons 1–4 while unrated, the recorded value once rated; a
-    substitute's own children first, then each absent colleague's under a line saying on whose behalf."""
+    substitute's own children first, then each absent colleague's under a line saying on whose behalf. Goals past
+    Slack's 50 blocks a message are named in one line pointing to `/rating` (the text names them all)."""
     headline = t("nudge.headline", date=format_date(day))
     todo = sum(1 for i in items if i.value is None)
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
     blocks: list[Block] = [section(f"{headline}\n{status}")]
     lines = [headline, status]
+    room = MESSAGE_BLOCKS - 2  # after the goals: a line for those left out, and why this person gets it
+    left_out: list[NudgeItem] = []
     # By colleague, not by name: two absent colleagues may share a name, and each gets her own heading.
     groups: dict[tuple[int, str] | None, list[NudgeItem]] = {}
     for item in items:
         colleague = None if item.on_behalf_of_id is None else (item.on_behalf_of_id, item.on_behalf_of or "")
         groups.setdefault(colleague, []).append(item)
     for colleague, group in groups.items():
-        if colleague is not None:
-            behalf = t("nudge.on_behalf", name=colleague[1])
-            blocks.append(section(behalf))
-            lines.append(behalf)
+        heading = None if colleague is None else t("nudge.on_behalf", name=colleague[1])
+        if heading is not None:
+            lines.append(heading)
         for item in group:
             label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
-            if item.value is None:
-                blocks.append(section(label))
+            rated = item.value is not None
+            line = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "") if rated else label
+            lines.append(line)
+            needed = (1 if rated else 2) + (heading is not None)
+            if left_out or len(blocks) + needed > room:  # in order: once one is left out, so are those after it
+                left_out.append(item)
+                continue
+            if heading is not None:
+                blocks.append(section(heading))
+                heading = None
+            blocks.append(section(line))
+            if not rated:
                 value = f"{item.goal_id}:{day.isoformat()}"
                 buttons = (button(str(n), f"rating_nudge:{n}", f"{value}:{n}") for n in range(1, 5))
                 blocks.append(actions(*buttons, block_id=f"goal-{item.goal_id}"))
-                lines.append(label)
-            else:
-                done = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "")
-                blocks.append(section(done))
-                lines.append(done)
+    if left_out:
+        codes = ", ".join(dict.fromkeys(item.case_code for item in left_out))
+        blocks.append(section(t("nudge.more", n=len(left_out), codes=codes)))
     why = _why_nudge(groups)
     blocks.append(context(why))
     lines.append(why)
