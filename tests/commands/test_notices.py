@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -60,45 +60,85 @@ def test_a_plain_notice_ends_with_its_buttons_and_why_line_after_its_sections() 
 
 def _goals(count: int, *, rated: int = 0, on_behalf_of: str | None = None, first: int = 1) -> list[NudgeItem]:
     """`count` goals of children two goals each, the first `rated` of them rated already."""
-    return [
-        NudgeItem(
-            case_code=f"K{(first + n) // 2:03d}",
-            goal_id=first + n,
-            goal_number=1 + (first + n) % 2,
-            goal_text="Siger farvel ved lågen",
-            value=3 if n < rated else None,
-            rated_by="Mette Jensen" if n < rated else None,
-            on_behalf_of=on_behalf_of,
-            on_behalf_of_id=None if on_behalf_of is None else 7,
-        )
-        for n in range(count)
-    ]
+    return [_goal(first + n, rated=n < rated, on_behalf_of=on_behalf_of) for n in range(count)]
+
+
+def _goal(number: int, *, rated: bool = False, on_behalf_of: str | None = None) -> NudgeItem:
+    return NudgeItem(
+        case_code=f"K{number // 2:03d}",
+        goal_id=number,
+        goal_number=1 + number % 2,
+        goal_text="Siger farvel ved lågen",
+        value=3 if rated else None,
+        rated_by="Mette Jensen" if rated else None,
+        on_behalf_of=on_behalf_of,
+        on_behalf_of_id=None if on_behalf_of is None else 7,
+    )
+
+
+def _drawn(blocks: list[dict[str, Any]]) -> list[int]:
+    """The goal ids the nudge draws buttons for."""
+    return [int(b["block_id"].removeprefix("goal-")) for b in blocks if b["type"] == "actions"]
+
+
+def _more_line(blocks: list[dict[str, Any]]) -> str | None:
+    text = str(blocks[-2].get("text", {}).get("text", ""))
+    return text if text.startswith("… og ") else None
 
 
 @pytest.mark.parametrize(
-    ("items", "pressable"),
+    ("items", "pressable", "more"),
     [
-        (_goals(12), 12),
-        (_goals(30), 23),
-        (_goals(60, rated=20), 13),
-        ([*_goals(16), *_goals(16, on_behalf_of="Ali Hassan", first=100)], 23),
+        (_goals(24), 24, None),  # 1 + 48 + 1 blocks: all of them, as before
+        (_goals(25), 23, "… og 2 mål mere (K012): skriv `/rating` for at registrere dem."),
+        (_goals(30), 23, "… og 7 mål mere (K012, K013, K014, K015): skriv `/rating` for at registrere dem."),
+        (_goals(60, rated=20), 23, "… og 17 mål mere ("),
+        ([*_goals(16), *_goals(16, on_behalf_of="Ali Hassan", first=100)], 23, "… og 9 mål mere (K053, "),
+        ([_goal(n, rated=n % 2 == 0) for n in range(1, 41)], 20, None),  # every goal to rate drawn; rated ones left
+        ([*_goals(24), _goal(99, rated=True)], 23, "… og 1 mål mere (K012): skriv `/rating` for at registrere det."),
     ],
-    ids=["12 goals", "30 goals", "60 goals, 20 rated", "16 own and 16 of an absent colleague"],
+    ids=[
+        "24 goals",
+        "25 goals",
+        "30 goals",
+        "60 goals, 20 rated first",
+        "16 own and 16 of an absent colleague",
+        "40 goals, every other rated",
+        "24 goals to rate and 1 rated",
+    ],
 )
-def test_a_nudge_with_many_goals_is_one_slack_takes_and_names_every_goal(
-    items: list[NudgeItem], pressable: int
-) -> None:
-    """Two blocks a goal to rate (its line, its buttons 1–4): 24 goals or more passed Slack's 50 blocks a message,
-    and Slack refused the whole nudge (a pædagog with many children, a substitute standing in for a colleague)."""
+def test_a_nudge_with_many_goals_is_one_slack_takes(items: list[NudgeItem], pressable: int, more: str | None) -> None:
+    """Two blocks a goal to rate (its line, its buttons 1–4): from 25 goals on (24 for a substitute, with the
+    colleague's heading) the nudge passed Slack's 50 blocks a message, and Slack refused the whole of it (a pædagog
+    with many children, a substitute standing in for a colleague)."""
     reply = rating_nudge(DAY, items)
-
-    assert block_kit.refusal("chat.postMessage", {"blocks": reply.blocks}) == []
     blocks = reply.blocks or []
-    assert len([b for b in blocks if b["type"] == "actions"]) == pressable
-    shown = json.dumps(blocks, ensure_ascii=False)
-    assert all(item.case_code in shown for item in items)  # every child is named, with buttons or in the last line
-    left_out = len(items) - sum(1 for b in blocks if b["type"] == "section" and "Siger farvel" in b["text"]["text"])
-    if left_out:
-        assert blocks[-2]["text"]["text"].startswith(f"… og {left_out} mål mere (")
-        assert blocks[-2]["text"]["text"].endswith("skriv `/rating` for at registrere dem.")
+
+    assert block_kit.refusal("chat.postMessage", {"blocks": blocks}) == []
+    drawn = _drawn(blocks)
+    unrated = [item.goal_id for item in items if item.value is None]
+    assert drawn == unrated[:pressable]  # the goals to rate first, in order
+    line = _more_line(blocks)
+    assert (line is None) == (more is None)
+    if more is not None:
+        assert line is not None and line.startswith(more)
+        named = {item.case_code for item in items if item.goal_id in unrated[pressable:]}
+        assert all(code in line for code in named)
     assert reply.text.count("Siger farvel ved lågen") == len(items)  # the notification's text names them all
+
+
+def test_a_pressed_goal_is_drawn_with_what_was_recorded_when_not_all_fit() -> None:
+    """The redraw after a press is its confirmation: the goal just rated is drawn, though rated goals come after
+    the goals to rate."""
+    items = [*_goals(30), _goal(76, rated=True), _goal(77, rated=True)]  # room for one rated goal: 76 comes first
+
+    blocks = rating_nudge(DAY, items, pressed=77).blocks or []
+
+    texts = [str(b["text"]["text"]) for b in blocks if b["type"] == "section"]
+    assert any("K038* · mål 2" in text and "*3 af 4*" in text for text in texts)
+    assert len(blocks) <= 50
+    assert "K038" not in (_more_line(blocks) or "")
+
+
+def test_the_home_tab_draws_the_nudge_in_the_room_it_has() -> None:
+    assert len(_drawn(rating_nudge(DAY, _goals(60), max_blocks=99).blocks or [])) == 48

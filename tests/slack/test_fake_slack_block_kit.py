@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -117,6 +118,8 @@ async def test_a_modal_beyond_a_limit_is_refused(
 
     assert refused.value.response["error"] == "invalid_blocks"
     assert problem in refused.value.response["errors"]
+    [(call, _)] = fake_slack.refused
+    assert call.method == "views.open"
 
 
 def test_an_acknowledgement_s_answer_beyond_a_limit_is_not_shown(fake_slack: FakeSlack) -> None:
@@ -131,3 +134,15 @@ def test_an_acknowledgement_s_answer_beyond_a_limit_is_not_shown(fake_slack: Fak
     [(call, problems)] = fake_slack.refused
     assert (call.method, call.params) == ("ack", too_long)
     assert problems == ["block 0 (section): text of 3001 characters, not 1 to 3000"]
+
+
+async def test_a_post_to_a_response_url_beyond_a_limit_is_not_among_its_answers(fake_slack: FakeSlack) -> None:
+    async with aiohttp.ClientSession() as session:
+        for text in ("s" * 3_000, "s" * 3_001):
+            body = {"text": "Ugen", "blocks": [_section(text)]}
+            async with session.post(fake_slack.response_url("week"), json=body) as response:
+                assert response.status == 200
+
+    assert [len(answer.params["blocks"][0]["text"]["text"]) for answer in fake_slack.answers("week")] == [3_000]
+    [(call, _)] = fake_slack.refused
+    assert call.method == "response_url"

@@ -15,6 +15,7 @@ from teambot.config import Settings
 from teambot.slack.app import build_app
 from teambot.slack.services import Services
 from teambot.store.db import Database
+from teambot.testing import block_kit
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import LEAD, PAEDAGOG
@@ -147,3 +148,31 @@ async def test_a_refused_button_on_the_home_tab_is_told_in_a_dm_and_the_tab_is_r
     [view] = _published(fake_slack)
     assert "AK12" not in json.dumps(view, ensure_ascii=False)
     assert fake_slack.calls_to("response_url") == []
+
+
+def _many_children(data: dict[str, Any]) -> None:
+    """Mette Jensen has 16 children more, two goals each: 34 goals to rate."""
+    [case] = data["case"]
+    data["case"] += [{**case, "code": f"MK{n:02d}"} for n in range(16)]
+
+
+async def test_a_pedagogue_with_many_goals_gets_a_home_tab_and_a_hjem_message_slack_takes(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """The Home tab holds 100 blocks, a message 50: `/teambot hjem` drew the tab's 71 blocks into a message, which
+    Slack refused."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=_many_children)
+    app = _app(db, clock, fake_slack)
+
+    assert await _post(app, _event(PAEDAGOG), "application/json") == 200
+    reply = await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "hjem")
+
+    [view] = _published(fake_slack)
+    assert fake_slack.refused == []
+    tab = [b for b in view["blocks"] if b["type"] == "actions"]
+    assert len(tab) == 34  # every goal with its buttons: the tab has room
+    blocks = reply.blocks or []
+    assert block_kit.refusal("chat.postMessage", {"blocks": blocks}) == []
+    assert 0 < len([b for b in blocks if b["type"] == "actions"]) < 34
+    assert any("mål mere (" in str(b.get("text", {}).get("text", "")) for b in blocks)  # the rest, named
+    assert "Dine kommende statusmøder" in json.dumps(blocks, ensure_ascii=False)  # the meetings still shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from teambot.commands.notices import rating_nudge
+from teambot.commands.notices import MESSAGE_BLOCKS, rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply
 from teambot.commands.week import render_week, visible_weeks
 from teambot.domain.meetings import parse_hhmm
@@ -25,7 +25,8 @@ def _text(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
+async def home_blocks(ctx: Context, staff: Staff, limit: int = HOME_BLOCK_LIMIT) -> list[Block]:
+    """The Home tab's blocks, at most `limit`: Slack's 100 for the tab, 50 for `/teambot hjem`'s message."""
     today = ctx.today()
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": t("home.title", name=staff.name)[:150]}}
@@ -49,7 +50,9 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
                 session, codes, at=ctx.clock.now(), actor=ctx.user_id, action="rating.read", via="home"
             )
         if items:
-            blocks += [b for b in rating_nudge(today, items).blocks or [] if b.get("type") != "context"]
+            # The nudge in what is left beside a divider and the meetings' line; its why line (one block) is dropped.
+            nudge = rating_nudge(today, items, max_blocks=limit - len(blocks) - 2 + 1)
+            blocks += [b for b in nudge.blocks or [] if b.get("type") != "context"]
         else:
             blocks.append(_text(t("rating.todo_none", date=format_date(today))))
         blocks.append({"type": "divider"})
@@ -75,8 +78,8 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
     if not meetings:
         lines.append(t("meeting.list_empty"))
     blocks.append(_text("\n".join(lines)))
-    if len(blocks) > HOME_BLOCK_LIMIT:
-        blocks = blocks[: HOME_BLOCK_LIMIT - 1] + [_text(t("home.more"))]
+    if len(blocks) > limit:
+        blocks = blocks[: limit - 1] + [_text(t("home.more"))]
     return blocks
 
 
@@ -84,7 +87,7 @@ async def home_blocks(ctx: Context, staff: Staff) -> list[Block]:
 async def home(ctx: Context, args: str) -> Reply:
     """The App Home's content, as a reply."""
     staff = ctx.require_staff()
-    blocks = await home_blocks(ctx, staff)
+    blocks = await home_blocks(ctx, staff, MESSAGE_BLOCKS)
     text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") in {"section", "header"})
     return Reply(text, blocks=blocks)
 

@@ -58,7 +58,10 @@ def sections(text: str) -> list[Block]:
                 pieces[-1] += "\n" + part
             else:
                 pieces.append(part)
-    return [section(piece) for piece in pieces if piece.strip()]  # Slack refuses an empty section too
+    pieces = [piece for piece in pieces if piece.strip()]  # Slack refuses an empty section too
+    if len(pieces) > MESSAGE_BLOCKS - 2:  # beside a notice's buttons and why line: about 140,000 characters
+        pieces = [*pieces[: MESSAGE_BLOCKS - 3], pieces[MESSAGE_BLOCKS - 3][: SECTION_TEXT - 1] + "…"]
+    return [section(piece) for piece in pieces]
 
 
 def context(text: str) -> Block:
@@ -187,50 +190,83 @@ def nudge_payload(day: date, items: list[NudgeItem]) -> dict[str, Any]:
     return as_payload(rating_nudge(day, items), cases=(item.case_code for item in items))
 
 
-def rating_nudge(day: date, items: list[NudgeItem]) -> Reply:
+def rating_nudge(
+    day: date, items: list[NudgeItem], *, max_blocks: int = MESSAGE_BLOCKS, pressed: int | None = None
+) -> Reply:
     """The daily nudge: one section per goal, buttons 1–4 while unrated, the recorded value once rated; a
-    substitute's own children first, then each absent colleague's under a line saying on whose behalf. Goals past
-    Slack's 50 blocks a message are named in one line pointing to `/rating` (the text names them all)."""
+    substitute's own children first, then each absent colleague's under a line saying on whose behalf.
+
+    Within `max_blocks` (Slack's 50 a message): when not all fit, the goals to rate come first (the `pressed` one,
+    just rated, before them: its line is the press's confirmation), then rated ones while there is room; the goals
+    to rate left out are named in one line pointing to `/rating`. The text names every goal."""
     headline = t("nudge.headline", date=format_date(day))
     todo = sum(1 for i in items if i.value is None)
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
-    blocks: list[Block] = [section(f"{headline}\n{status}")]
-    lines = [headline, status]
-    room = MESSAGE_BLOCKS - 2  # after the goals: a line for those left out, and why this person gets it
-    left_out: list[NudgeItem] = []
     # By colleague, not by name: two absent colleagues may share a name, and each gets her own heading.
     groups: dict[tuple[int, str] | None, list[NudgeItem]] = {}
     for item in items:
         colleague = None if item.on_behalf_of_id is None else (item.on_behalf_of_id, item.on_behalf_of or "")
         groups.setdefault(colleague, []).append(item)
+    shown = _nudge_shown(groups, max_blocks, pressed)
+    blocks: list[Block] = [section(f"{headline}\n{status}")]
+    lines = [headline, status]
     for colleague, group in groups.items():
-        heading = None if colleague is None else t("nudge.on_behalf", name=colleague[1])
-        if heading is not None:
+        if colleague is not None:
+            heading = t("nudge.on_behalf", name=colleague[1])
             lines.append(heading)
+            if any(id(item) in shown for item in group):
+                blocks.append(section(heading))
         for item in group:
             label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
             rated = item.value is not None
             line = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "") if rated else label
             lines.append(line)
-            needed = (1 if rated else 2) + (heading is not None)
-            if left_out or len(blocks) + needed > room:  # in order: once one is left out, so are those after it
-                left_out.append(item)
+            if id(item) not in shown:
                 continue
-            if heading is not None:
-                blocks.append(section(heading))
-                heading = None
             blocks.append(section(line))
             if not rated:
                 value = f"{item.goal_id}:{day.isoformat()}"
                 buttons = (button(str(n), f"rating_nudge:{n}", f"{value}:{n}") for n in range(1, 5))
                 blocks.append(actions(*buttons, block_id=f"goal-{item.goal_id}"))
+    left_out = [item for item in items if item.value is None and id(item) not in shown]
     if left_out:
         codes = ", ".join(dict.fromkeys(item.case_code for item in left_out))
-        blocks.append(section(t("nudge.more", n=len(left_out), codes=codes)))
+        key = "nudge.more_one" if len(left_out) == 1 else "nudge.more"
+        blocks.append(section(t(key, n=len(left_out), codes=codes)))
     why = _why_nudge(groups)
     blocks.append(context(why))
     lines.append(why)
     return Reply(text="\n".join(lines), blocks=blocks, ephemeral=False)
+
+
+def _nudge_shown(
+    groups: dict[tuple[int, str] | None, list[NudgeItem]], max_blocks: int, pressed: int | None
+) -> set[int]:
+    """Which goals (by `id`) the nudge draws within `max_blocks`: all if they fit beside the headline and the why
+    line; else the `pressed` one, the goals to rate, then rated ones, each while its blocks (its line, its buttons,
+    its group's heading if not drawn yet) fit beside those two and a line naming the goals to rate left out."""
+    entries = [(colleague, item) for colleague, group in groups.items() for item in group]
+
+    def cost(item: NudgeItem) -> int:
+        return 1 if item.value is not None else 2
+
+    headings = sum(1 for colleague in groups if colleague is not None)
+    if 2 + headings + sum(cost(item) for _, item in entries) <= max_blocks:
+        return {id(item) for _, item in entries}
+    room = max_blocks - 3
+    shown: set[int] = set()
+    headed: set[tuple[int, str] | None] = {None}
+    first = [e for e in entries if e[1].goal_id == pressed and e[1].value is not None]
+    unrated = [e for e in entries if e[1].value is None]
+    rated = [e for e in entries if e[1].value is not None and e not in first]
+    for colleague, item in [*first, *unrated, *rated]:
+        needed = cost(item) + (colleague not in headed)
+        if needed > room:
+            continue
+        room -= needed
+        shown.add(id(item))
+        headed.add(colleague)
+    return shown
 
 
 def _why_nudge(groups: dict[tuple[int, str] | None, list[NudgeItem]]) -> str:

@@ -391,7 +391,7 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
     async with ctx.db.write(brief=True) as session:
         items = await store.nudge_items(session, staff, day, asked=True)
         await _record_nudge_reads(ctx, session, items, via="nudge")
-    reply = rating_nudge(day, items)
+    reply = rating_nudge(day, items, pressed=goal_id)
     reply.replace_original = True
     return reply
 

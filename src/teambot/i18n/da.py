@@ -305,6 +305,7 @@ MESSAGES: dict[str, str] = {
     "nudge.on_behalf": "👥 På vegne af *{name}*, som du er stedfortræder for:",
     "nudge.colleague": "{name} ({codes})",
     "nudge.and": " og ",
+    "nudge.more_one": "… og 1 mål mere ({codes}): skriv `/rating` for at registrere det.",
     "nudge.more": "… og {n} mål mere ({codes}): skriv `/rating` for at registrere dem.",
     "why.nudge_substitute": (
         "Du får denne besked, fordi du er stedfortræder for {colleagues}, og ikke alle mål er registreret i dag."

@@ -155,9 +155,15 @@ class FakeSlack:
                     self.calls.append(call)
 
     def answers(self, name: str = "r1") -> list[Call]:
-        """Every answer to the request whose response URL is `name`, in the acknowledgement or posted later."""
+        """Every answer to the request whose response URL is `name`, in the acknowledgement or posted later (not
+        one refused for its blocks: the user never saw it)."""
         with self._lock:
-            return [c for c in self.calls if c.method in ("ack", "response_url") and c.path == f"/response/{name}"]
+            refused = {id(call) for call, _ in self.refused}
+            return [
+                c
+                for c in self.calls
+                if c.method in ("ack", "response_url") and c.path == f"/response/{name}" and id(c) not in refused
+            ]
 
     def fail(
         self,
