@@ -64,6 +64,8 @@ async def test_a_message_at_the_limits_is_posted(client: AsyncWebClient, fake_sl
         ([{"type": "context", "elements": [_plain("c")] * 11}], "11 elements, more than 10"),
         ([{"type": "actions", "elements": [_button("b")] * 26}], "26 elements, more than 25"),
         ([{"type": "actions", "elements": [_radio(11)]}], "radio_buttons with 11 options, more than 10"),
+        ([{**_section("a"), "block_id": "g"}, {**_section("b"), "block_id": "g"}], "block_id 'g' more than once"),
+        ([{"type": "actions", "elements": [_button("1"), _button("2")]}], "action_id 'a' more than once"),
     ],
     ids=[
         "long section",
@@ -76,6 +78,8 @@ async def test_a_message_at_the_limits_is_posted(client: AsyncWebClient, fake_sl
         "11 context elements",
         "26 actions",
         "11 radio buttons",
+        "a block_id twice",
+        "an action_id twice in a block",
     ],
 )
 async def test_a_message_beyond_a_limit_is_refused_and_not_posted(

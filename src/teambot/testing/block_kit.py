@@ -45,6 +45,8 @@ def refusal(method: str, params: dict[str, Any]) -> list[str]:
     blocks = blocks or []
     if len(blocks) > limit:
         problems.append(f"{len(blocks)} blocks, more than {limit}")
+    block_ids = [block["block_id"] for block in blocks if block.get("block_id")]
+    problems += [f"block_id {i!r} more than once" for i in sorted({i for i in block_ids if block_ids.count(i) > 1})]
     for number, block in enumerate(blocks):
         problems += [f"block {number} ({block.get('type')}): {problem}" for problem in _block_problems(block)]
     return problems
@@ -87,6 +89,9 @@ def _block_problems(block: dict[str, Any]) -> Iterator[str]:
         yield f"{len(elements)} elements, more than {most}"
     if len(block.get("block_id") or "") > ID:
         yield f"block_id longer than {ID}"
+    action_ids = [e["action_id"] for e in elements if isinstance(e, dict) and e.get("action_id")]
+    for twice in sorted({i for i in action_ids if action_ids.count(i) > 1}):
+        yield f"action_id {twice!r} more than once"
     for element in [*elements, block.get("accessory"), block.get("element")]:
         if isinstance(element, dict):
             yield from _element_problems(element)
