@@ -1,5 +1,6 @@
 """Slack's Block Kit limits, as Slack enforces them on a post or a view (`../shared/reference/platform-facts.md`): the
-fake Slack refuses what breaks one with `invalid_blocks`, as Slack does, so a test sees what a user would: nothing."""
+fake Slack refuses what breaks one with `invalid_blocks`, as Slack does, so a test sees what a user would: nothing.
+The limits are written out here, not taken from the code the fake checks (commands.notices has its own)."""
 
 from __future__ import annotations
 
