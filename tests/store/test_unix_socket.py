@@ -12,16 +12,17 @@ without a socket must fail, or the URL's `host` was not read."""
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from helpers_foundation import clean_env, run_teambot
+from helpers_ratings import goal_ids, ratings
 from teambot.domain.calendar import WorkCalendar
 from teambot.i18n import format_date
 from teambot.store.db import Database, sync_url
@@ -53,7 +54,7 @@ def _elsewhere(url: str) -> str:
     return make_url(url).update_query_dict({"host": "/nonexistent"}).render_as_string(hide_password=False)
 
 
-def test_the_bot_rates_through_the_unix_socket(socket_url: str, tmp_path: Path) -> None:
+async def test_the_bot_rates_through_the_unix_socket(socket_url: str, tmp_path: Path) -> None:
     # The last working day up to today in Copenhagen: `/rating` accepts it on any day the suite runs (the demo has
     # no closing days).
     day = WorkCalendar().previous_working_day(datetime.now(COPENHAGEN).date())
@@ -66,7 +67,14 @@ def test_the_bot_rates_through_the_unix_socket(socket_url: str, tmp_path: Path) 
     assert f"AK12, mål 1 — {format_date(day)}" in result.stdout, result.stdout
     tcp_url = postgres_url()
     assert tcp_url is not None
-    assert _stored(tcp_url, "AK12", 1, day) == (3, "rim med fagter")
+    db = Database(tcp_url)
+    try:
+        goal = (await goal_ids(db, "AK12"))[1]
+        assert [(r.value, r.note) for r in await ratings(db) if (r.goal_id, r.day) == (goal, day)] == [
+            (3, "rim med fagter")
+        ]
+    finally:
+        await db.dispose()
 
     elsewhere = run_teambot("db", "upgrade", cwd=tmp_path, env=clean_env(TEAMBOT_DATABASE_URL=_elsewhere(socket_url)))
     assert elsewhere.returncode == 2, elsewhere.stdout + elsewhere.stderr
@@ -97,20 +105,3 @@ async def test_both_pools_connect_through_the_socket(socket_url: str) -> None:
                 await (await session.connection()).execute(who)
     finally:
         await elsewhere.dispose()
-
-
-def _stored(url: str, code: str, number: int, day: date) -> tuple[int, str | None] | None:
-    engine = create_engine(sync_url(url))
-    try:
-        with engine.connect() as connection:
-            found = connection.execute(
-                text(
-                    "SELECT rating.value, rating.note FROM rating JOIN goal ON goal.id = rating.goal_id"
-                    " JOIN child_case ON child_case.id = goal.case_id"
-                    " WHERE child_case.code = :code AND goal.number = :number AND goal.active AND rating.day = :day"
-                ),
-                {"code": code, "number": number, "day": day},
-            ).first()
-    finally:
-        engine.dispose()
-    return None if found is None else (int(found[0]), found[1])

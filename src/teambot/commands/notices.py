@@ -256,10 +256,10 @@ def _nudge_shown(
     room = max_blocks - 3
     shown: set[int] = set()
     headed: set[tuple[int, str] | None] = {None}
-    first = [e for e in entries if e[1].goal_id == pressed and e[1].value is not None]
+    rated = [e for e in entries if e[1].value is not None]
+    first = [e for e in rated if e[1].goal_id == pressed]
     unrated = [e for e in entries if e[1].value is None]
-    rated = [e for e in entries if e[1].value is not None and e not in first]
-    for colleague, item in [*first, *unrated, *rated]:
+    for colleague, item in [*first, *unrated, *(e for e in rated if e[1].goal_id != pressed)]:
         needed = cost(item) + (colleague not in headed)
         if needed > room:
             continue

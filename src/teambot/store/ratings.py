@@ -83,16 +83,16 @@ class RatingFacts:
 # answer an EXISTS in a read of several rows (`/rating`'s: one a goal) by reading and hashing the whole table (a
 # "hashed SubPlan"), its costs taking that for cheaper on small tables, where it cost /rating's read a third of its
 # time. COALESCE keeps the answer true or false, never NULL, so a negation means what it says.
+def _a_row(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return func.coalesce(core_select(true()).where(*where).scalar_subquery(), false())
+
+
 def _works_at(staff_id: Any, institution_id: Any) -> ColumnElement[bool]:
-    found = core_select(true()).where(
-        col(StaffInstitution.staff_id) == staff_id, col(StaffInstitution.institution_id) == institution_id
-    )
-    return func.coalesce(found.scalar_subquery(), false())
+    return _a_row(col(StaffInstitution.staff_id) == staff_id, col(StaffInstitution.institution_id) == institution_id)
 
 
 def _consults(case_id: Any, staff_id: Any) -> ColumnElement[bool]:
-    found = core_select(true()).where(col(CaseConsultant.case_id) == case_id, col(CaseConsultant.staff_id) == staff_id)
-    return func.coalesce(found.scalar_subquery(), false())
+    return _a_row(col(CaseConsultant.case_id) == case_id, col(CaseConsultant.staff_id) == staff_id)
 
 
 _SLACK_ID: BindParameter[str] = bindparam("slack_id")

@@ -35,15 +35,15 @@ _VIEWS = frozenset({"views.open", "views.push", "views.update", "views.publish"}
 
 def refusal(method: str, params: dict[str, Any]) -> list[str]:
     """What Slack would refuse in this call's blocks (empty: nothing)."""
+    problems: list[str] = []
     if method in _MESSAGES:
-        blocks, limit = _parsed(params.get("blocks")), MESSAGE_BLOCKS
+        blocks, limit = _parsed(params.get("blocks")) or [], MESSAGE_BLOCKS
     elif method in _VIEWS:
         view = _parsed(params.get("view")) or {}
-        blocks, limit = view.get("blocks"), VIEW_BLOCKS
+        blocks, limit = view.get("blocks") or [], VIEW_BLOCKS
+        problems += _view_problems(view)
     else:
         return []
-    problems = list(_view_problems(view)) if method in _VIEWS else []
-    blocks = blocks or []
     if len(blocks) > limit:
         problems.append(f"{len(blocks)} blocks, more than {limit}")
     block_ids = [block["block_id"] for block in blocks if block.get("block_id")]
