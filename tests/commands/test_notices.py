@@ -90,12 +90,12 @@ def _more_line(blocks: list[dict[str, Any]]) -> str | None:
     ("items", "pressable", "more"),
     [
         (_goals(24), 24, None),  # 1 + 48 + 1 blocks: all of them, as before
-        (_goals(25), 23, "… og 2 mål mere (K012): skriv `/rating` for at registrere dem."),
-        (_goals(30), 23, "… og 7 mål mere (K012, K013, K014, K015): skriv `/rating` for at registrere dem."),
+        (_goals(25), 23, "… og 2 mål mere (K012): registrér dem i dagens formular."),
+        (_goals(30), 23, "… og 7 mål mere (K012, K013, K014, K015): registrér dem i dagens formular."),
         (_goals(60, rated=20), 23, "… og 17 mål mere ("),
         ([*_goals(16), *_goals(16, on_behalf_of="Ali Hassan", first=100)], 23, "… og 9 mål mere (K053, "),
         ([_goal(n, rated=n % 2 == 0) for n in range(1, 41)], 20, None),  # every goal to rate drawn; rated ones left
-        ([*_goals(24), _goal(99, rated=True)], 23, "… og 1 mål mere (K012): skriv `/rating` for at registrere det."),
+        ([*_goals(24), _goal(99, rated=True)], 23, "… og 1 mål mere (K012): registrér det i dagens formular."),
     ],
     ids=[
         "24 goals",
@@ -124,6 +124,10 @@ def test_a_nudge_with_many_goals_is_one_slack_takes(items: list[NudgeItem], pres
         assert line is not None and line.startswith(more)
         named = {item.case_code for item in items if item.goal_id in unrated[pressable:]}
         assert all(code in line for code in named)
+        form = blocks[-2]["accessory"]  # the form for the day, for the goals without buttons
+        assert (form["action_id"], form["value"]) == ("rating_form", DAY.isoformat())
+    else:
+        assert all("accessory" not in block for block in blocks)
     assert reply.text.count("Siger farvel ved lågen") == len(items)  # the notification's text names them all
 
 

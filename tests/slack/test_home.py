@@ -19,7 +19,7 @@ from teambot.testing import block_kit
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import LEAD, PAEDAGOG
-from teambot.testing.signing import block_actions_payload, interaction_body, signed_headers
+from teambot.testing.signing import block_actions_payload, interaction_body, signed_headers, view_submission_payload
 
 SECRET = "8f7e6d5c4b3a29180f1e2d3c4b5a6978"
 
@@ -176,3 +176,88 @@ async def test_a_pedagogue_with_many_goals_gets_a_home_tab_and_a_hjem_message_sl
     assert 0 < len([b for b in blocks if b["type"] == "actions"]) < 34
     assert any("mål mere (" in str(b.get("text", {}).get("text", "")) for b in blocks)  # the rest, named
     assert "Dine kommende statusmøder" in json.dumps(blocks, ensure_ascii=False)  # the meetings still shown
+
+
+def _form_button(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    [button] = [b["accessory"] for b in blocks if b.get("accessory", {}).get("action_id") == "rating_form"]
+    return dict(button)
+
+
+def _press_form(value: str, fake_slack: FakeSlack) -> str:
+    payload = block_actions_payload(
+        user_id=PAEDAGOG, action_id="rating_form", value=value, response_url=fake_slack.response_url("form")
+    )
+    return interaction_body(payload)
+
+
+async def test_the_nudges_button_for_the_goals_it_had_no_room_for_opens_the_days_form_with_them(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A message holds buttons for 23 goals: the rest are named under a button that opens the day's form with the
+    children who still have goals to rate, so none of them needs a command typed."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=_many_children)
+    app = _app(db, clock, fake_slack)
+    pædagog = Context(db=db, clock=clock, user_id=PAEDAGOG)
+    await run_command(pædagog, "/rating", "MK00 1 3")
+    await run_command(pædagog, "/rating", "MK00 2 4")  # MK00 is done: not in the form
+    await run_command(pædagog, "/rating", "MK01 1 2")  # MK01 has one goal left: in the form, its rating shown
+    nudge = (await run_command(pædagog, "/rating", "mangler")).blocks or []
+    drawn = {b["block_id"] for b in nudge if b["type"] == "actions"}
+    button = _form_button(nudge)
+    assert (button["text"]["text"], button["value"]) == ("Åbn formularen", "2027-03-04")
+
+    assert await _post(app, _press_form(button["value"], fake_slack), "application/x-www-form-urlencoded") == 200
+
+    [opened] = fake_slack.calls_to("views.open")
+    assert fake_slack.refused == []
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert (view["callback_id"], view["private_metadata"]) == ("rating_day_modal", "2027-03-04")
+    headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+    assert headers == ["AK12", *(f"MK{n:02d}" for n in range(1, 16))]
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    left_out = [key for key in inputs if key.startswith("g") and f"goal-{key[1:]}" not in drawn]
+    assert len(left_out) >= 9  # 31 goals to rate, 23 drawn in the message (and MK01's rated one, preselected)
+    assert sum(1 for element in inputs.values() if "initial_option" in element) == 1
+
+    submitted = view_submission_payload(
+        user_id=PAEDAGOG,
+        modal=view,
+        values={left_out[-1]: {left_out[-1]: {"type": "radio_buttons", "selected_option": {"value": "2"}}}},
+    )
+    assert await _post(app, interaction_body(submitted), "application/x-www-form-urlencoded") == 200
+
+    stored = {r.goal_id: (r.value, r.day.isoformat()) for r in await ratings(db)}
+    assert stored[int(left_out[-1][1:])] == (2, "2027-03-04")
+    assert len(stored) == 4
+
+
+async def test_the_nudges_form_button_pressed_too_late_is_refused_in_danish_and_opens_nothing(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock, datetime(2027, 3, 15, 9, 0), adjust=_many_children)
+    app = _app(db, clock, fake_slack)
+
+    assert await _post(app, _press_form("2027-03-04", fake_slack), "application/x-www-form-urlencoded") == 200
+
+    assert fake_slack.calls_to("views.open") == []
+    [answer] = fake_slack.answers("form")
+    assert answer.params["text"] == (
+        "torsdag 4. marts 2027 er mere end 7 dage siden; så langt tilbage kan der ikke registreres. Intet er gemt."
+    )
+
+
+async def test_the_nudges_form_button_when_every_goal_is_rated_says_so(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """The nudge was drawn before a colleague rated the rest: nothing is left for a form."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    for goal in (1, 2):
+        await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/rating", f"AK12 {goal} 3")
+    app = _app(db, clock, fake_slack)
+
+    assert await _post(app, _press_form("2027-03-04", fake_slack), "application/x-www-form-urlencoded") == 200
+
+    assert fake_slack.calls_to("views.open") == []
+    [answer] = fake_slack.answers("form")
+    assert answer.params["text"] == "Du har ingen mål at registrere torsdag 4. marts 2027."

@@ -198,7 +198,8 @@ def rating_nudge(
 
     Within `max_blocks` (Slack's 50 a message): when not all fit, the goals to rate come first (the `pressed` one,
     just rated, before them: its line is the press's confirmation), then rated ones while there is room; the goals
-    to rate left out are named in one line pointing to `/rating`. The text names every goal."""
+    to rate left out are named in one line, with a button opening the day's form for them. The text names every
+    goal."""
     headline = t("nudge.headline", date=format_date(day))
     todo = sum(1 for i in items if i.value is None)
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
@@ -232,7 +233,10 @@ def rating_nudge(
     if left_out:
         codes = ", ".join(dict.fromkeys(item.case_code for item in left_out))
         key = "nudge.more_one" if len(left_out) == 1 else "nudge.more"
-        blocks.append(section(t(key, n=len(left_out), codes=codes)))
+        more = section(t(key, n=len(left_out), codes=codes))
+        # Buttons for the rest would not fit: one opens the day's form with every child still to rate.
+        more["accessory"] = button(t("nudge.open_form"), "rating_form", day.isoformat())
+        blocks.append(more)
     why = _why_nudge(groups)
     blocks.append(context(why))
     lines.append(why)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NoReturn
@@ -231,32 +232,37 @@ async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView,
 # -- the day's modal --------------------------------------------------------------------------------------
 
 
-async def day_modal(ctx: Context, staff: Staff) -> Reply:
-    today = ctx.today()
+async def day_modal(ctx: Context, staff: Staff, day: date | None = None, cases: Sequence[str] | None = None) -> Reply:
+    """The form for rating `day` (today if None): every child `staff` may rate, her own first; or only `cases`,
+    in their order."""
+    day = day or ctx.today()
     # Not brief: a few statements per child of the institutions, which would hold the event loop meanwhile.
     async with ctx.db.write() as session:
         views = await store.visible_cases(session, staff)
-        # Not a child whose institution is closed today (a weekend, a closing day): `/rating` refuses the day, and
+        if cases is not None:
+            by_code = {view.case.code: view for view in views}
+            views = [by_code[code] for code in dict.fromkeys(cases) if code in by_code]
+        # Not a child whose institution is closed that day (a weekend, a closing day): `/rating` refuses the day, and
         # one value for it refused the whole form. `/rating mangler` leaves them out alike.
         calendars = await queries.work_calendars(session, {view.case.institution_id for view in views})
         forms = [
             (view, goals)
             for view in views
-            if calendars[view.case.institution_id].is_working_day(today) and (goals := _begun(view, today))
+            if calendars[view.case.institution_id].is_working_day(day) and (goals := _begun(view, day))
         ]
         rated = {}
         for view, goals in forms:
             for goal in goals:
                 assert goal.id is not None
-                existing = await store.rating_on(session, goal.id, today)
+                existing = await store.rating_on(session, goal.id, day)
                 if existing is not None:
                     rated[goal.id] = existing.value
-            # The form shows the child's goals and today's ratings: a read of case data.
+            # The form shows the child's goals and that day's ratings: a read of case data.
             _audit_read(ctx, session, view.case.code, via="modal")
     if not views:
         raise UserError(t("rating.no_children"))
     if not forms:
-        raise UserError(t("rating.todo_none", date=format_date(today)))
+        raise UserError(t("rating.todo_none", date=format_date(day)))
     blocks: list[Block] = []
     skipped = []
     for view, goals in forms:
@@ -291,13 +297,13 @@ async def day_modal(ctx: Context, staff: Staff) -> Reply:
     modal = {
         "type": "modal",
         "callback_id": "rating_day_modal",
-        "private_metadata": today.isoformat(),
+        "private_metadata": day.isoformat(),
         "title": {"type": "plain_text", "text": t("rating.modal.title")},
         "submit": {"type": "plain_text", "text": t("rating.modal.submit")},
         "close": {"type": "plain_text", "text": t("meeting.modal.close")},
         "blocks": blocks,
     }
-    return Reply(t("rating.modal.intro", date=format_date(today)), modal=modal)
+    return Reply(t("rating.modal.intro", date=format_date(day)), modal=modal)
 
 
 def _begun(view: store.CaseView, day: date) -> list[Goal]:
@@ -394,6 +400,26 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
     reply = rating_nudge(day, items, pressed=goal_id)
     reply.replace_original = True
     return reply
+
+
+@REGISTRY.action("rating_form")
+async def form_pressed(ctx: Context, value: str) -> Reply:
+    """The nudge's button for the goals it had no room for: the form for the nudge's day, with the children who
+    still have goals to rate that day."""
+    staff = ctx.require_staff()
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise UserError(t("rating.modal.expired")) from None
+    problem = check_day(day, ctx.today(), started=None, closed=None)
+    if problem:  # a nudge pressed days later: the form's ratings would all be refused
+        raise UserError(t(f"rating.day_{problem}", date=format_date(day)))
+    async with ctx.db.read() as session:
+        items = await store.nudge_items(session, staff, day, asked=True)
+    cases = [item.case_code for item in items if item.value is None]
+    if not cases:
+        raise UserError(t("rating.todo_none", date=format_date(day)))
+    return await day_modal(ctx, staff, day, cases)
 
 
 async def todo(ctx: Context, staff: Staff) -> Reply:

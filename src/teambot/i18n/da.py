@@ -305,8 +305,9 @@ MESSAGES: dict[str, str] = {
     "nudge.on_behalf": "👥 På vegne af *{name}*, som du er stedfortræder for:",
     "nudge.colleague": "{name} ({codes})",
     "nudge.and": " og ",
-    "nudge.more_one": "… og 1 mål mere ({codes}): skriv `/rating` for at registrere det.",
-    "nudge.more": "… og {n} mål mere ({codes}): skriv `/rating` for at registrere dem.",
+    "nudge.more_one": "… og 1 mål mere ({codes}): registrér det i dagens formular.",
+    "nudge.more": "… og {n} mål mere ({codes}): registrér dem i dagens formular.",
+    "nudge.open_form": "Åbn formularen",
     "why.nudge_substitute": (
         "Du får denne besked, fordi du er stedfortræder for {colleagues}, og ikke alle mål er registreret i dag."
     ),

@@ -290,8 +290,9 @@ MESSAGES: dict[str, str] = {
     "nudge.on_behalf": "👥 On behalf of *{name}*, whom you stand in for:",
     "nudge.colleague": "{name} ({codes})",
     "nudge.and": " and ",
-    "nudge.more_one": "… and 1 more goal ({codes}): type `/rating` to rate it.",
-    "nudge.more": "… and {n} more goals ({codes}): type `/rating` to rate them.",
+    "nudge.more_one": "… and 1 more goal ({codes}): rate it in the day's form.",
+    "nudge.more": "… and {n} more goals ({codes}): rate them in the day's form.",
+    "nudge.open_form": "Open the form",
     "why.nudge_substitute": (
         "You get this message because you stand in for {colleagues} and today's goals are not all rated."
     ),
