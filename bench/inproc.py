@@ -37,9 +37,10 @@ from bench.fake_server import FakeSlackProcess
 from bench.harness import today
 from bench.http_load import Command
 from bench.servers import SECRET, TOKEN
-from bench.slash_load import LOAD_SIZE, STORED, rating_commands
+from bench.slash_load import STORED, load_size, rating_commands
 from teambot.store.db import Database
 from teambot.testing.asgi import Lifespan
+from teambot.testing.generate import Size
 from teambot.testing.signing import signed_headers, slash_command_body
 
 ASGI = Callable[[dict[str, Any], Any, Any], Coroutine[Any, Any, None]]
@@ -165,7 +166,7 @@ async def stored(url: str) -> int:
         await db.dispose()
 
 
-async def prepare(work: Path, database: str | None, *, reuse: bool) -> str:
+async def prepare(work: Path, database: str | None, size: Size, *, reuse: bool) -> str:
     """The load database: generated (once per `--work` folder on SQLite, copied for each run), or on PostgreSQL
     with `--reuse` the data already there with what the requests write emptied."""
     start = today() - timedelta(days=7)
@@ -177,7 +178,7 @@ async def prepare(work: Path, database: str | None, *, reuse: bool) -> str:
                 await connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (fixed names)
         await db.dispose()
         return database
-    url = await BenchDatabase(work, database).generated(LOAD_SIZE, start=start, rating_days=0)
+    url = await BenchDatabase(work, database).generated(size, start=start, rating_days=0)
     if database is not None:
         return url
     template = Path(url.removeprefix("sqlite:///"))
@@ -191,7 +192,8 @@ async def prepare(work: Path, database: str | None, *, reuse: bool) -> str:
 async def main(args: argparse.Namespace) -> None:
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="teambot-inproc-"))
     work.mkdir(parents=True, exist_ok=True)
-    commands = rating_commands(LOAD_SIZE, WARMUP + args.requests)
+    size = load_size(WARMUP + args.requests)
+    commands = rating_commands(size, WARMUP + args.requests)
     with FakeSlackProcess() as fake:
         os.environ.update(
             {
@@ -204,7 +206,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         figures: dict[str, float] = {}
         if args.only in ("teambot", "both"):
-            url = await prepare(work, args.database, reuse=args.reuse)
+            url = await prepare(work, args.database, size, reuse=args.reuse)
             per_request, registered, n = await measure_teambot(url, commands, args.ack_budget)
             rows = await stored(url)
             print(f"teambot: {per_request * 1000:.3f} ms CPU a request; {registered}/{n} answered Registreret")

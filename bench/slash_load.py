@@ -3,7 +3,7 @@ versus the bare Bolt app acknowledging the same requests; the same load generato
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import text
 
@@ -18,24 +18,38 @@ from teambot.testing.generate import Size
 # 1,200 goals: thousands of distinct (goal, day) ratings within the 7-day back-fill window, so every request stores
 # a new row; small enough that the start-up planner pass of `teambot run --http` takes seconds.
 LOAD_SIZE = Size("R", 100, 600)
+GOALS_A_CASE = 2  # as teambot.testing.generate makes them
 WARMUP = 40
 ROUNDS = 2
 STORED = "Registreret"  # rating.recorded in the Danish catalog
 
 
-def rating_commands(size: Size, count: int, *, at_least: int | None = None) -> list[Command]:
-    """Distinct ratings teambot must accept: each case's own pædagog, each goal, working days of the last week. Up to
-    `count`, and at least `at_least` (all `count` unless said): the window holds 5 working days on a weekend, fewer
-    in a week of holidays."""
+def _window() -> list[date]:
+    """The working days `/rating` takes today: today and the 7 days before (5 on a weekend, fewer around holidays)."""
     now = today()
     calendar = WorkCalendar.of([])
-    days = [d for d in (now - timedelta(days=n) for n in range(8)) if calendar.is_working_day(d)]
+    return [d for d in (now - timedelta(days=n) for n in range(8)) if calendar.is_working_day(d)]
+
+
+def load_size(count: int) -> Size:
+    """`LOAD_SIZE`, or as many more cases (on as many institutions) as `count` distinct ratings need in this
+    window: in Christmas week it holds three working days, and 1,200 goals would not give a run of 2,000 ratings."""
+    days = max(len(_window()), 1)
+    cases = max(LOAD_SIZE.cases, -(-count // (days * GOALS_A_CASE)))
+    cases = -(-cases // LOAD_SIZE.institutions) * LOAD_SIZE.institutions  # the same number at each institution
+    return LOAD_SIZE if cases == LOAD_SIZE.cases else Size(f"{LOAD_SIZE.name}{cases}", LOAD_SIZE.institutions, cases)
+
+
+def rating_commands(size: Size, count: int, *, at_least: int | None = None) -> list[Command]:
+    """Distinct ratings teambot must accept: each case's own pædagog, each goal, working days of the last week. Up to
+    `count`, and at least `at_least` (all `count` unless said): `load_size(count)` makes room for them all."""
+    days = _window()
     commands = []
     for day in days:
         for case in range(size.cases):
             institution = case % size.institutions
             user = f"U{institution * 3 + 2 + case % 2:07d}"  # as teambot.testing.generate assigns pædagoger
-            for goal in (1, 2):
+            for goal in range(1, GOALS_A_CASE + 1):
                 commands.append(Command("/rating", f"C{case + 1:05d} {day.isoformat()} {goal} {1 + case % 4}", user))
     if len(commands) < (count if at_least is None else at_least):
         raise ValueError(
@@ -46,12 +60,13 @@ def rating_commands(size: Size, count: int, *, at_least: int | None = None) -> l
 
 
 async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> list[Result]:
+    wanted = (ROUNDS + 1) * requests + WARMUP
+    size = load_size(wanted)
     # Cases started at least a week ago, so every day of the back-fill window can be rated.
-    url = await h.db.generated(LOAD_SIZE, start=today() - timedelta(days=7), rating_days=0)
+    url = await h.db.generated(size, start=today() - timedelta(days=7), rating_days=0)
     # The pass not waiting for answers takes what the window holds after the rounds, up to as many (on a weekend,
     # 5 working days of 1,200 goals leave it 1,960 of 2,000).
-    wanted = (ROUNDS + 1) * requests + WARMUP
-    commands = rating_commands(LOAD_SIZE, wanted, at_least=wanted - requests // 2)
+    commands = rating_commands(size, wanted, at_least=wanted - requests // 2)
     warmup, unwaited = commands[:WARMUP], commands[WARMUP + ROUNDS * requests :]
     rounds = [commands[WARMUP + i * requests : WARMUP + (i + 1) * requests] for i in range(ROUNDS)]
     with (
