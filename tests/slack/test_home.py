@@ -213,6 +213,7 @@ async def test_the_nudges_button_for_the_goals_it_had_no_room_for_opens_the_days
     view = opened.params["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert (view["callback_id"], view["private_metadata"]) == ("rating_day_modal", "2027-03-04")
+    assert view["blocks"][0]["elements"][0]["text"].startswith("Dagens registrering for torsdag 4. marts 2027:")
     headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
     assert headers == ["AK12", *(f"MK{n:02d}" for n in range(1, 16))]
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}

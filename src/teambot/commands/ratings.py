@@ -263,7 +263,10 @@ async def day_modal(ctx: Context, staff: Staff, day: date | None = None, cases: 
         raise UserError(t("rating.no_children"))
     if not forms:
         raise UserError(t("rating.todo_none", date=format_date(day)))
-    blocks: list[Block] = []
+    intro = t("rating.modal.intro", date=format_date(day))
+    # The date in the form itself: Slack shows a slash command's form without its answer, and the nudge's button
+    # opens the form for the nudge's day, which may be yesterday's.
+    blocks: list[Block] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": intro}]}]
     skipped = []
     for view, goals in forms:
         needed = 2 + len(goals)
@@ -303,7 +306,7 @@ async def day_modal(ctx: Context, staff: Staff, day: date | None = None, cases: 
         "close": {"type": "plain_text", "text": t("meeting.modal.close")},
         "blocks": blocks,
     }
-    return Reply(t("rating.modal.intro", date=format_date(day)), modal=modal)
+    return Reply(intro, modal=modal)
 
 
 def _begun(view: store.CaseView, day: date) -> list[Goal]:
