@@ -19,7 +19,13 @@ from teambot.testing import block_kit
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import LEAD, PAEDAGOG
-from teambot.testing.signing import block_actions_payload, interaction_body, signed_headers, view_submission_payload
+from teambot.testing.signing import (
+    block_actions_payload,
+    interaction_body,
+    signed_headers,
+    slash_command_body,
+    view_submission_payload,
+)
 
 SECRET = "8f7e6d5c4b3a29180f1e2d3c4b5a6978"
 
@@ -262,3 +268,30 @@ async def test_the_nudges_form_button_when_every_goal_is_rated_says_so(
     assert fake_slack.calls_to("views.open") == []
     [answer] = fake_slack.answers("form")
     assert answer.params["text"] == "Du har ingen mål at registrere torsdag 4. marts 2027."
+
+
+async def test_the_days_form_for_more_children_than_a_form_holds_names_the_rest(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Four blocks a child of two goals (its heading, two goals, the note): a form holds 24 of them beside the date;
+    the children after are named in a last line, and Slack takes the form."""
+
+    def thirty_children(data: dict[str, Any]) -> None:
+        [case] = data["case"]
+        data["case"] += [{**case, "code": f"MK{n:02d}"} for n in range(29)]
+
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=thirty_children)
+    app = _app(db, clock, fake_slack)
+    body = slash_command_body("/rating", "", user_id=PAEDAGOG, response_url=fake_slack.response_url("form"))
+
+    assert await _post(app, body, "application/x-www-form-urlencoded") == 200
+
+    [opened] = fake_slack.calls_to("views.open")
+    assert fake_slack.refused == []
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+    assert headers == ["AK12", *(f"MK{n:02d}" for n in range(23))]
+    assert view["blocks"][-1]["elements"][0]["text"] == (
+        "Flere børn (MK23, MK24, MK25, MK26, MK27, MK28) er ikke med her — brug `/rating <barn> …` for dem."
+    )
