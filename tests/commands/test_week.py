@@ -15,7 +15,8 @@ from conftest import Runner
 from helpers_ratings import load_roster
 from teambot.scheduler.planner import plan_case
 from teambot.store.db import Database
-from teambot.store.models import AuditEntry, Case, Goal, Rating
+from teambot.store.models import AuditEntry, Case, Goal, Rating, Staff
+from teambot.testing import block_kit
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.generate import table
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster
@@ -253,6 +254,54 @@ async def test_a_large_institution_stays_within_slacks_limits(db: Database, cloc
             f"… og {3001 - shown} mål mere, som ikke er plads til her. "
             "Skriv `/uge` med institutionens kode for at se én ad gangen."
         ]
+
+
+async def test_a_long_list_of_what_is_missing_today_leaves_room_for_the_weeks_warnings(
+    db: Database, clock: FakeClock
+) -> None:
+    """An institution of 80 children with 3 goals each, two pædagoger, nothing rated yet today (the Friday digest
+    goes out at 12:00, before the daily nudge): the line of goals missing today ran to 2,909 characters, and the
+    week's last section was cut at 2,900 in the middle of it. The lead never saw the lines after it — who had
+    ratings missing this week and the ⚠️ of the cases silent for 5 working days — in `/uge`, the digest or the
+    Home tab, and nothing said anything was left out. Each line now shows, the long one cut short with "…"."""
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        ali = (await session.exec(select(Staff).where(Staff.slack_id == SUBSTITUTE))).one()
+        conn = await session.connection()
+        await conn.execute(
+            insert(table(Case)),
+            [
+                {
+                    "code": f"X{n:03d}",
+                    "institution_id": case.institution_id,
+                    "paedagog_id": case.paedagog_id if n % 2 else ali.id,
+                    "status": "active",
+                    "start_meeting": date(2027, 2, 11),
+                    "consent_professions": [],
+                }
+                for n in range(79)
+            ],
+        )
+        ids = (await session.exec(select(Case.id).where(Case.code != "AK12"))).all()
+        await conn.execute(
+            insert(table(Goal)),
+            [{"case_id": i, "number": k, "text": f"Mål {k}", "active": True} for i in ids for k in (1, 2, 3)],
+        )
+    reply = await Runner(db, clock)(LEAD, "/uge")
+    assert reply.blocks is not None
+    assert block_kit.refusal("chat.postMessage", {"blocks": reply.blocks}) == []
+    tail = reply.blocks[-1]["text"]["text"].splitlines()
+    assert [line.partition(":")[0] for line in tail] == [
+        "Mangler i dag",
+        "Mangler denne uge (registreringer)",
+        "⚠️ Ingen registreringer i 5 arbejdsdage",
+    ]
+    assert tail[0].startswith("Mangler i dag: Ali Hassan (X000 mål 1, X000 mål 2,") and tail[0].endswith("…")
+    # AK12 was imported today: asked for today only, so not silent (the others were inserted as if long there).
+    assert tail[1] == "Mangler denne uge (registreringer): Ali Hassan 360, Mette Jensen 353"
+    assert tail[2] == "⚠️ Ingen registreringer i 5 arbejdsdage: " + ", ".join(f"X{n:03d}" for n in range(79))
 
 
 async def test_days_the_pedagogue_was_away_without_a_substitute_are_not_counted_missing(

@@ -83,8 +83,22 @@ def render_week(data: InstitutionWeek, today: date) -> tuple[str, list[Block]]:
     tail = _tail_lines(data, today)
     lines += tail
     if tail:
-        blocks.append(_text("\n".join(tail)[:SECTION_LIMIT]))
+        blocks.append(_text(_fit(tail, SECTION_LIMIT)))
     return "\n".join(lines), blocks
+
+
+def _fit(lines: list[str], limit: int) -> str:
+    """`lines` in at most `limit` characters, every one of them shown: a line longer than its share (an even share of
+    what the shorter lines leave) is cut short with "…", so a long list of what is missing today cannot push the
+    week's meetings and warnings out of the section."""
+    room = limit - (len(lines) - 1)  # the line breaks
+    share: dict[int, int] = {}
+    for done, index in enumerate(sorted(range(len(lines)), key=lambda i: len(lines[i]))):
+        share[index] = min(len(lines[index]), room // (len(lines) - done))
+        room -= share[index]
+    return "\n".join(
+        line if len(line) <= share[i] else line[: share[i] - 1].rstrip(" ,") + "…" for i, line in enumerate(lines)
+    )
 
 
 def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
