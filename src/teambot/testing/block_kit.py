@@ -1,5 +1,6 @@
 """Slack's Block Kit limits, as Slack enforces them on a post or a view (`../shared/reference/platform-facts.md`): the
-fake Slack refuses what breaks one with `invalid_blocks`, as Slack does, so a test sees what a user would: nothing.
+fake Slack refuses what breaks one with `invalid_blocks` (or `msg_blocks_too_long`), as Slack does, so a test sees
+what a user would: nothing.
 The limits are written out here, not taken from the code the fake checks (commands.notices has its own)."""
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ ID = 255  # an action_id, a block_id, a view's callback_id
 BUTTON_VALUE = 2_000
 # Options an element may offer: a menu 100, radio buttons and checkboxes 10.
 OPTIONS = {"static_select": 100, "multi_static_select": 100, "radio_buttons": 10, "checkboxes": 10}
+# A message the bot posts (not an answer at a response URL) is refused as a whole, `msg_blocks_too_long`, past about
+# 12,000 characters of text in its blocks: undocumented but for the markdown block, and reported refused from 11,341
+# to 13,297 characters (slackapi/bolt-js#2509, #2867; a Slack engineer there: "12,000 text characters with a buffer
+# for block containers"). The fake takes the figure Slack's engineer gave.
+POSTED_TEXT = 12_000
+TOO_LONG = "msg_blocks_too_long"
+_POSTED = frozenset({"chat.postMessage", "chat.update", "chat.scheduleMessage"})
 
 # "ack": an answer in a slash command's acknowledgement, shown as a post to its response URL is.
 _MESSAGES = frozenset(
@@ -46,11 +54,29 @@ def refusal(method: str, params: dict[str, Any]) -> list[str]:
         return []
     if len(blocks) > limit:
         problems.append(f"{len(blocks)} blocks, more than {limit}")
+    if method in _POSTED and (length := text_length(blocks)) > POSTED_TEXT:
+        problems.append(f"{TOO_LONG}: {length} characters of text in the blocks, more than {POSTED_TEXT}")
     block_ids = [block["block_id"] for block in blocks if block.get("block_id")]
     problems += [f"block_id {i!r} more than once" for i in sorted({i for i in block_ids if block_ids.count(i) > 1})]
     for number, block in enumerate(blocks):
         problems += [f"block {number} ({block.get('type')}): {problem}" for problem in _block_problems(block)]
     return problems
+
+
+def error(problems: list[str]) -> str:
+    """Slack's error for a call refused for `problems`."""
+    return TOO_LONG if any(problem.startswith(TOO_LONG) for problem in problems) else "invalid_blocks"
+
+
+def text_length(value: Any) -> int:
+    """The characters of every text in `value` (blocks, or a block), as Slack sums them against `POSTED_TEXT`."""
+    if isinstance(value, dict):
+        return sum(
+            len(item) if key == "text" and isinstance(item, str) else text_length(item) for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return sum(text_length(item) for item in value)
+    return 0
 
 
 def _parsed(value: Any) -> Any:

@@ -290,7 +290,7 @@ class FakeSlack:
             problems = block_kit.refusal(method, params)
             if problems:  # as Slack: nothing posted or shown
                 self.refused.append((call, problems))
-                return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}, {}
+                return 200, {"ok": False, "error": block_kit.error(problems), "errors": problems}, {}
             return 200, self._ok(method, params, token), {}
 
     def _ok(self, method: str, params: dict[str, Any], token: str = "") -> dict[str, Any]:
