@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -146,3 +147,23 @@ def test_a_pressed_goal_is_drawn_with_what_was_recorded_when_not_all_fit() -> No
 
 def test_the_home_tab_draws_the_nudge_in_the_room_it_has() -> None:
     assert len(_drawn(rating_nudge(DAY, _goals(60), max_blocks=99).blocks or [])) == 48
+
+
+def test_a_nudge_of_long_goals_stays_within_the_text_slack_takes_in_a_post() -> None:
+    """Goals may be 300 characters: a nudge with one goal left to rate and 45 rated ones drew 46 lines of about 370
+    characters, 17,000 in all, past the about 12,000 Slack takes in a posted message's blocks
+    (`msg_blocks_too_long`), so the pædagog got no nudge. The goal to rate comes first; rated ones while there is
+    room; the text names them all."""
+    long = "Bruger ord til at fortælle, hvad han vil, i stedet for at tage ting fra de andre børn; " * 3
+    items = [
+        dataclasses.replace(_goal(n, rated=n > 1), goal_text=long[:300], rated_by="Mette Jensen Kristoffersen")
+        for n in range(1, 47)
+    ]
+
+    reply = rating_nudge(DAY, items)
+    blocks = reply.blocks or []
+
+    assert block_kit.refusal("chat.postMessage", {"blocks": blocks}) == []
+    assert _drawn(blocks) == [1]
+    assert 0 < sum(1 for b in blocks if "*3 af 4*" in str(b.get("text", {}).get("text", ""))) < 45
+    assert reply.text.count(long[:300]) == 46

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from teambot.commands import Context, run_command
@@ -14,11 +16,13 @@ from teambot.domain.roster import parse_roster
 from teambot.scheduler.digest import digest_refreshers, plan_digests
 from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.simulate import RecordingMessenger
+from teambot.slack.messenger import SlackMessenger
 from teambot.store.db import Database
 from teambot.store.models import Notification
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.database import postgres_url
+from teambot.testing.fake_slack import FakeSlack
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, SUBSTITUTE, load_small_roster, small_roster
 
 
@@ -456,3 +460,84 @@ async def test_a_substitute_sees_only_the_institutions_the_absent_lead_leads(db:
     assert recipient == SUBSTITUTE
     assert reply.text.startswith("Uge 9 (2027) · Børnehuset Solsikken")
     assert "Mariehønen" not in reply.text and "BM34" not in reply.text
+
+
+# -- large institutions: the digest is a posted message, within Slack's text for one -----------------------------
+
+
+def _children(roster: dict[str, Any], institution: str, count: int, goals: int, prefix: str) -> None:
+    """`count` children more at `institution`, `goals` goals each, Mette's (and her colleague's at Solsikken)."""
+    [case] = roster["case"][:1]
+    roster["case"] += [
+        {
+            **case,
+            "code": f"{prefix}{n:03d}",
+            "institution": institution,
+            "paedagog": SUBSTITUTE if institution == "SOL" and n % 2 else PAEDAGOG,
+            "goals": [f"Mål nummer {k}" for k in range(1, goals + 1)],
+        }
+        for n in range(count)
+    ]
+
+
+async def _digest_through_slack(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, roster: dict[str, Any]
+) -> dict[str, Any]:
+    """Friday 5 March 2027's digests for `roster`, imported a week before and nothing rated since, sent at 12:00
+    through the Slack messenger; the lead's post."""
+    clock.set(datetime(2027, 2, 25, 9, 0))
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    messenger = SlackMessenger(AsyncWebClient(base_url=fake_slack.api_url, token="xoxb-test"))
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    assert [problems for _, problems in fake_slack.refused] == []
+    [post] = [c.params for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == LEAD]
+    blocks = post["blocks"]
+    return {**post, "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks}
+
+
+async def test_the_digest_of_a_large_institution_reaches_its_lead_with_the_weeks_warnings(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """80 children with 3 goals each, none rated: the week's blocks held 18,000 characters of text, and Slack refuses
+    a posted message past about 12,000 (`msg_blocks_too_long`), so the lead got no digest at all. The grid now gives
+    way: the title, a line counting the goals left out, and the warnings (silent cases) reach him."""
+    roster = small_roster()
+    roster["case"][0]["goals"].append("Mål nummer 3")
+    _children(roster, "SOL", 79, 3, "X")
+
+    post = await _digest_through_slack(db, clock, fake_slack, roster)
+
+    texts = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    assert texts[0].startswith("*Uge 9 (2027) · Børnehuset Solsikken")
+    assert any(text.startswith("… og ") and "mål mere, som ikke er plads til her" in text for text in texts)
+    assert "⚠️ Ingen registreringer i 5 arbejdsdage" in texts[-1]
+    assert post["blocks"][-1]["type"] == "context"  # why he gets it
+    assert post["text"].count("Mål nummer 3") == 80  # the notification's text names every goal
+
+
+async def test_a_digest_of_many_institutions_leaves_those_without_room_to_uge(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """An area lead of 13 institutions of 8 children each: his week ran past the text a posted message may hold. The
+    institutions that fit are drawn whole, the rest left to `/uge <institution>`, and the digest arrives."""
+    roster = small_roster()
+    for n in range(12):
+        code = f"I{n:02d}"
+        roster["institution"].append(
+            {"code": code, "name": f"Børnehuset nr. {n}", "kind": "integreret", "district": "Nord"}
+        )
+        roster["staff"][0]["institutions"].append(code)
+        roster["staff"][2]["institutions"].append(code)
+        _children(roster, code, 8, 2, f"B{n:02d}")
+    _children(roster, "SOL", 7, 2, "X")
+
+    post = await _digest_through_slack(db, clock, fake_slack, roster)
+
+    texts = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    titles = [text for text in texts if text.startswith("*Uge 9 (2027) · ")]
+    assert 1 < len(titles) < 13
+    assert texts[-1] == "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen."
+    assert post["text"].count("Uge 9 (2027) · ") == 13  # the notification's text has them all

@@ -42,6 +42,10 @@ def participant_list(facts: MeetingFacts) -> str:
 
 SECTION_TEXT = 3_000  # Slack's limit for a section's text: a longer one has the whole message refused
 MESSAGE_BLOCKS = 50  # Slack's limit for a message's blocks
+# The text a message the bot posts may carry in its blocks. Slack refuses a post past about 12,000 characters of it
+# (`msg_blocks_too_long`; undocumented, reported from 11,341 characters: slackapi/bolt-js#2509, #2867), though not
+# an answer at a response URL: a margin below.
+POSTED_TEXT = 10_000
 
 
 def section(text: str) -> Block:
@@ -49,7 +53,8 @@ def section(text: str) -> Block:
 
 
 def sections(text: str) -> list[Block]:
-    """`text` in as few sections as Slack takes: split between lines (a line longer than a section, within it)."""
+    """`text` in as few sections as Slack takes: split between lines (a line longer than a section, within it), and
+    cut short with "…" past the text a posted message may carry (`POSTED_TEXT`)."""
     pieces: list[str] = []
     for line in text.split("\n"):
         for start in range(0, max(len(line), 1), SECTION_TEXT):
@@ -58,10 +63,15 @@ def sections(text: str) -> list[Block]:
                 pieces[-1] += "\n" + part
             else:
                 pieces.append(part)
-    pieces = [piece for piece in pieces if piece.strip()]  # Slack refuses an empty section too
-    if len(pieces) > MESSAGE_BLOCKS - 2:  # beside a notice's buttons and why line: about 140,000 characters
-        pieces = [*pieces[: MESSAGE_BLOCKS - 3], pieces[MESSAGE_BLOCKS - 3][: SECTION_TEXT - 1] + "…"]
-    return [section(piece) for piece in pieces]
+    kept: list[str] = []
+    room = POSTED_TEXT
+    for piece in (piece for piece in pieces if piece.strip()):  # Slack refuses an empty section too
+        if len(piece) > room or len(kept) == MESSAGE_BLOCKS - 3:  # beside a notice's buttons and why line
+            kept.append(piece[: max(room - 1, 0)] + "…")
+            break
+        kept.append(piece)
+        room -= len(piece)
+    return [section(piece) for piece in kept]
 
 
 def context(text: str) -> Block:
@@ -208,7 +218,14 @@ def rating_nudge(
     for item in items:
         colleague = None if item.on_behalf_of_id is None else (item.on_behalf_of_id, item.on_behalf_of or "")
         groups.setdefault(colleague, []).append(item)
-    shown = _nudge_shown(groups, max_blocks, pressed)
+    goal_lines = {id(item): _nudge_line(item) for item in items}
+    why = _why_nudge(groups)
+    # The text beside the goals' (Slack's limit for a posted message's is `POSTED_TEXT`): the head, the why line, and
+    # the line naming the goals left out, should there be one.
+    codes = ", ".join(dict.fromkeys(item.case_code for item in items))
+    beside = len(headline) + len(status) + len(why) + len(t("nudge.open_form"))
+    more_line = len(t("nudge.more", n=len(items), codes=codes))
+    shown = _nudge_shown(groups, pressed, goal_lines, blocks=max_blocks, text=POSTED_TEXT - beside, more=more_line)
     blocks: list[Block] = [section(f"{headline}\n{status}")]
     lines = [headline, status]
     for colleague, group in groups.items():
@@ -218,9 +235,8 @@ def rating_nudge(
             if any(id(item) in shown for item in group):
                 blocks.append(section(heading))
         for item in group:
-            label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
             rated = item.value is not None
-            line = t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "") if rated else label
+            line = goal_lines[id(item)]
             lines.append(line)
             if id(item) not in shown:
                 continue
@@ -237,37 +253,58 @@ def rating_nudge(
         # Buttons for the rest would not fit: one opens the day's form with every child still to rate.
         more["accessory"] = button(t("nudge.open_form"), "rating_form", day.isoformat())
         blocks.append(more)
-    why = _why_nudge(groups)
     blocks.append(context(why))
     lines.append(why)
     return Reply(text="\n".join(lines), blocks=blocks, ephemeral=False)
 
 
+def _nudge_line(item: NudgeItem) -> str:
+    label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
+    if item.value is None:
+        return label
+    return t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "")
+
+
 def _nudge_shown(
-    groups: dict[tuple[int, str] | None, list[NudgeItem]], max_blocks: int, pressed: int | None
+    groups: dict[tuple[int, str] | None, list[NudgeItem]],
+    pressed: int | None,
+    lines: dict[int, str],
+    *,
+    blocks: int,
+    text: int,
+    more: int,
 ) -> set[int]:
-    """Which goals (by `id`) the nudge draws within `max_blocks`: all if they fit beside the headline and the why
-    line; else the `pressed` one, the goals to rate, then rated ones, each while its blocks (its line, its buttons,
-    its group's heading if not drawn yet) fit beside those two and a line naming the goals to rate left out."""
+    """Which goals (by `id`) the nudge draws within `blocks` blocks and `text` characters of text (its `lines`, its
+    groups' headings): all if they fit beside the headline and the why line; else the `pressed` one, the goals to
+    rate, then rated ones, each while its blocks (its line, its buttons, its group's heading if not drawn yet) and its
+    text fit beside those two and a line naming the goals to rate left out (`more` characters at most)."""
     entries = [(colleague, item) for colleague, group in groups.items() for item in group]
+    headings = {
+        colleague: len(t("nudge.on_behalf", name=colleague[1])) for colleague in groups if colleague is not None
+    }
 
-    def cost(item: NudgeItem) -> int:
-        return 1 if item.value is not None else 2
+    def cost(item: NudgeItem) -> tuple[int, int]:
+        """Its blocks, and its text: its line, and its buttons' 1–4 while it is to rate."""
+        return (1, len(lines[id(item)])) if item.value is not None else (2, len(lines[id(item)]) + 4)
 
-    headings = sum(1 for colleague in groups if colleague is not None)
-    if 2 + headings + sum(cost(item) for _, item in entries) <= max_blocks:
+    if (
+        2 + len(headings) + sum(cost(item)[0] for _, item in entries) <= blocks
+        and sum(headings.values()) + sum(cost(item)[1] for _, item in entries) <= text
+    ):
         return {id(item) for _, item in entries}
-    room = max_blocks - 3
+    room, room_text = blocks - 3, text - more
     shown: set[int] = set()
     headed: set[tuple[int, str] | None] = {None}
     rated = [e for e in entries if e[1].value is not None]
     first = [e for e in rated if e[1].goal_id == pressed]
     unrated = [e for e in entries if e[1].value is None]
     for colleague, item in [*first, *unrated, *(e for e in rated if e[1].goal_id != pressed)]:
-        needed = cost(item) + (colleague not in headed)
-        if needed > room:
+        needed, needed_text = cost(item)
+        if colleague not in headed and colleague is not None:
+            needed, needed_text = needed + 1, needed_text + headings[colleague]
+        if needed > room or needed_text > room_text:
             continue
-        room -= needed
+        room, room_text = room - needed, room_text - needed_text
         shown.add(id(item))
         headed.add(colleague)
     return shown

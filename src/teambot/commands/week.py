@@ -11,6 +11,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.commands.notices import POSTED_TEXT
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import parse_week
 from teambot.domain.meetings import parse_hhmm
@@ -52,8 +53,10 @@ def grid_lines(goals: list[GoalWeek]) -> list[str]:
     return lines
 
 
-def render_week(data: InstitutionWeek, today: date) -> tuple[str, list[Block]]:
-    """Text and blocks within Slack's limits: the grid in code blocks, chunked; the rest as short sections."""
+def render_week(data: InstitutionWeek, today: date, budget: int | None = None) -> tuple[str, list[Block]]:
+    """Text and blocks within Slack's limits: the grid in code blocks, chunked; the rest as short sections. With a
+    `budget` (a posted message's text, `POSTED_TEXT`) the grid gives way first: the title, the week's warnings and a
+    line counting the goals left out come before it."""
     title = t("week.title", week=data.week, year=data.year, institution=data.institution.name)
     if data.today_due:
         title += " — " + t_count("week.today", data.today_due, done=data.today_done, due=data.today_due)
@@ -62,13 +65,20 @@ def render_week(data: InstitutionWeek, today: date) -> tuple[str, list[Block]]:
     lines = [title, head]
     grid = grid_lines(data.goals)
     lines += grid
+    tail = _tail_lines(data, today)
+    closing = [_text(_fit(tail, SECTION_LIMIT))] if tail else []
+    # What the grid may take of the budget: the rest goes to the title, the warnings and the line for goals left out.
+    room = None if budget is None else budget - _size(blocks) - _size(closing) - len(t("week.more", n=len(grid)))
     chunk: list[str] = []
-    shown = 0
+    shown = used = 0
     for line in grid:
+        if room is not None and used + _size([_code([*chunk, line])]) > room:
+            break
         if sum(len(x) + 1 for x in chunk) + len(line) + 8 > SECTION_LIMIT:
             if len(blocks) >= BLOCK_LIMIT - 4:
                 break
             blocks.append(_code(chunk))
+            used += _size(blocks[-1:])
             shown += len(chunk)
             chunk = []
         chunk.append(line)
@@ -80,11 +90,13 @@ def render_week(data: InstitutionWeek, today: date) -> tuple[str, list[Block]]:
     if not data.goals:
         blocks.append(_text(t("week.no_goals")))
         lines.append(t("week.no_goals"))
-    tail = _tail_lines(data, today)
     lines += tail
-    if tail:
-        blocks.append(_text(_fit(tail, SECTION_LIMIT)))
-    return "\n".join(lines), blocks
+    return "\n".join(lines), blocks + closing
+
+
+def _size(blocks: list[Block]) -> int:
+    """The characters of the sections' text (what Slack counts against a posted message's `POSTED_TEXT`)."""
+    return sum(len(block["text"]["text"]) for block in blocks if "text" in block)
 
 
 def _fit(lines: list[str], limit: int) -> str:
@@ -287,7 +299,7 @@ async def week_for_digest(
             weeks = await led_weeks(ctx, session, staff, year, week)
         else:
             weeks = await visible_weeks(ctx, session, staff, year, week, None)
-    return week_reply(weeks, ctx.today()) if weeks else None
+    return week_reply(weeks, ctx.today(), budget=POSTED_TEXT) if weeks else None
 
 
 async def led_weeks(ctx: Context, session: AsyncSession, lead: Staff, year: int, week: int) -> list[InstitutionWeek]:
@@ -301,16 +313,26 @@ async def led_weeks(ctx: Context, session: AsyncSession, lead: Staff, year: int,
     ]
 
 
-def week_reply(weeks: list[InstitutionWeek], today: date) -> Reply:
-    """What `/uge` answers for `weeks` (at least one): each institution's week, within Slack's 50 blocks."""
+def week_reply(weeks: list[InstitutionWeek], today: date, *, budget: int | None = None) -> Reply:
+    """What `/uge` answers for `weeks` (at least one): each institution's week, within Slack's 50 blocks, and with a
+    `budget` (the digest, a posted message) within that much text: an institution that does not fit, and those
+    after it, are left to `/uge <institution>`."""
     texts: list[str] = []
     blocks: list[Block] = []
+    hint = _text(t("week.split_hint"))
+    full = False
     for data in weeks:
-        text, part = render_week(data, today)
-        texts.append(text)
+        text, part = render_week(data, today, None if budget is None else budget - _size(blocks) - _size([hint]))
+        texts.append(text)  # the notification's text names every institution's week
+        if full:
+            continue
+        if blocks and budget is not None and _size(blocks) + _size(part) + _size([hint]) > budget:
+            blocks.append(hint)
+            full = True
+            continue
         blocks += part if not blocks else [{"type": "divider"}, *part]
     if len(blocks) > 50:
-        blocks = blocks[:49] + [_text(t("week.split_hint"))]
+        blocks = blocks[:49] + [hint]
     return Reply("\n\n".join(texts), blocks=blocks, case_codes=_shown(weeks))
 
 
