@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import select
 import socket
 import subprocess
@@ -363,6 +364,77 @@ async def test_a_long_message_that_cannot_be_delivered_reaches_the_lead_whole(
     [to_lead] = [p for p in delivered(fake_slack) if p.channel == LEAD]
     assert to_lead.text.startswith("⚠️ Denne besked kunne ikke leveres til Mette Jensen (user_not_found).")
     assert long in to_lead.text
+
+
+async def test_a_very_long_message_that_cannot_be_delivered_reaches_the_lead_cut_to_what_slack_takes(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """The copy of a message of 15,000 characters (a substitute's nudge for many colleagues' children, say) was drawn
+    in five sections: past the about 12,000 characters of text Slack takes in a posted message's blocks, so Slack
+    refused it (`msg_blocks_too_long`) and the lead was told nothing. It is cut short with "…" instead; the
+    notification's text keeps it all."""
+    await plan_small_roster(db, clock)
+    [reminder] = [n for n in await notifications(db, kind=REMINDER) if n.recipient == PAEDAGOG][:1]
+    long = "\n".join(f"{n:03d}. " + "Et langt punkt til mødet om AK12 " * 3 for n in range(150))
+    assert len(long) > 15_000
+    async with db.write() as session:
+        planned = outbox.Planned(
+            dedupe_key="long:2",
+            kind=REMINDER,
+            recipient=PAEDAGOG,
+            subject="AK12",
+            due_at=clock.now(),
+            institution_id=reminder.institution_id,
+            payload={"text": long, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": long[:2_900]}}]},
+        )
+        await outbox.insert_new(session, [planned], clock.now())
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
+    fake_slack.fail("chat.postMessage", error="user_not_found")
+
+    assert (await dispatcher.dispatch_due()).rerouted == 1
+    assert (await dispatcher.dispatch_due()).sent == 1
+
+    assert fake_slack.refused == []
+    [to_lead] = [c.params for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == LEAD]
+    blocks = json.loads(to_lead["blocks"]) if isinstance(to_lead["blocks"], str) else to_lead["blocks"]
+    body = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert body[0].startswith("⚠️ Denne besked kunne ikke leveres til Mette Jensen (user_not_found).")
+    assert body[-1].endswith("…") and "149. Et langt punkt" not in "".join(body)
+    assert long in to_lead["text"]
+
+
+async def test_a_message_whose_blocks_slack_refuses_goes_out_as_its_text(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message whose blocks Slack refuses (a limit the bot's drawing missed) reached nobody: the pædagog's copy
+    failed for good and went to the lead, who was told only that it failed. Nothing was posted, so it goes out once
+    more as its text alone, which says all it does; the log names the error, never the message."""
+    await plan_small_roster(db, clock)
+    [reminder] = [n for n in await notifications(db, kind=REMINDER) if n.recipient == PAEDAGOG][:1]
+    text = "Statusmøde om AK12 på torsdag kl. 14:00"
+    too_many = [{"type": "section", "text": {"type": "mrkdwn", "text": f"Punkt {n}"}} for n in range(51)]
+    async with db.write() as session:
+        planned = outbox.Planned(
+            dedupe_key="blocks:1",
+            kind=REMINDER,
+            recipient=PAEDAGOG,
+            subject="AK12",
+            due_at=clock.now(),
+            institution_id=reminder.institution_id,
+            payload={"text": text, "blocks": too_many},
+        )
+        await outbox.insert_new(session, [planned], clock.now())
+    dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
+
+    await dispatcher.dispatch_due()
+
+    [(refused, problems)] = fake_slack.refused
+    assert refused.params["text"] == text and problems == ["51 blocks, more than 50"]
+    [post] = [p for p in delivered(fake_slack) if p.text == text]
+    assert post.channel == PAEDAGOG
+    assert (await _statuses(db))["blocks:1"] == "sent"
+    assert "Slack refused a message's blocks (invalid_blocks): it is sent as its text alone" in caplog.text
+    assert "AK12" not in caplog.text
 
 
 async def test_a_change_notice_that_cannot_be_delivered_also_goes_to_the_lead(
@@ -991,7 +1063,7 @@ def test_only_a_refusal_for_the_message_itself_counts_as_refused_to_anyone(error
 
 def test_the_messengers_permanent_errors_are_what_they_were() -> None:
     """Slack's refusals the messenger does not retry: the recipient's, the bot's token for a deleted user or workspace
-    (account_inactive), and the two about the message itself; any other refusal is retried."""
+    (account_inactive), and the three about the message itself; any other refusal is retried."""
     assert PERMANENT_ERRORS == {
         "channel_not_found",
         "is_archived",
@@ -1001,6 +1073,7 @@ def test_the_messengers_permanent_errors_are_what_they_were() -> None:
         "not_in_channel",
         "cannot_dm_bot",
         "invalid_blocks",
+        "msg_blocks_too_long",
         "msg_too_long",
     }
     assert "account_inactive" not in outbox.RECIPIENT_REFUSALS

@@ -17,7 +17,9 @@ from teambot.store.outbox import RATELIMITED, RECIPIENT_REFUSALS
 
 # Errors that will not go away by retrying: the recipient is gone or the channel is closed (`RECIPIENT_REFUSALS`), the
 # bot's token is for a deleted user or workspace (`account_inactive`), or the message itself is refused.
-PERMANENT_ERRORS = RECIPIENT_REFUSALS | {"account_inactive", "invalid_blocks", "msg_too_long"}
+PERMANENT_ERRORS = RECIPIENT_REFUSALS | {"account_inactive", "invalid_blocks", "msg_blocks_too_long", "msg_too_long"}
+# Slack's refusals of a message's blocks alone: nothing was posted, and its text would be taken.
+BLOCK_REFUSALS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long"})
 
 
 # Slack's error answers that say a call may have been done in part all the same (its docs: "it's possible some aspect
@@ -41,6 +43,7 @@ CONNECTION_ERRORS = (OSError, TimeoutError, aiohttp.ClientError)
 # message, case data, and the headers) whenever its logger's own level is unset, whatever the handlers let through:
 # that formatting was about 7 % of a dispatched message's instructions (bench/README.md, "What changed on 2026-12-04
 # (helper-111)"), and at DEBUG the line would carry a message's text into the log. Its warnings still come through.
+log = logging.getLogger(__name__)
 _POST_LOG = logging.getLogger(f"{__name__}.posts")
 _POST_LOG.setLevel(logging.WARNING)
 
@@ -72,8 +75,21 @@ class SlackMessenger:
 
     async def send(self, recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
         try:
+            return await self._post(recipient, reply.text, reply.blocks, metadata)
+        except DeliveryError as exc:
+            if not reply.blocks or exc.reason not in BLOCK_REFUSALS:
+                raise
+            # Nothing was posted. The text names all the message says: it goes out without its blocks (and buttons)
+            # rather than not at all, and the log says so (the error only: no case data).
+            log.warning("Slack refused a message's blocks (%s): it is sent as its text alone", exc.reason)
+        return await self._post(recipient, reply.text, None, metadata)
+
+    async def _post(
+        self, recipient: str, text: str, blocks: list[dict[str, Any]] | None, metadata: dict[str, Any] | None
+    ) -> str:
+        try:
             response = await self._posting_client().chat_postMessage(
-                channel=recipient, text=reply.text, blocks=reply.blocks, metadata=metadata
+                channel=recipient, text=text, blocks=blocks, metadata=metadata
             )
         except SlackApiError as exc:
             raise _refused(exc, permanent_errors=PERMANENT_ERRORS) from None
