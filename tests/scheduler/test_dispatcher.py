@@ -333,27 +333,34 @@ async def test_permanent_error_fails_the_row_and_tells_the_lead(
     assert (await _statuses(db))[failed.dedupe_key] == "failed"
 
 
-async def test_a_long_message_that_cannot_be_delivered_reaches_the_lead_whole(
-    db: Database, clock: FakeClock, fake_slack: FakeSlack
-) -> None:
-    """Its copy to the lead adds a line in front: one section of both passed Slack's 3,000 characters a section,
-    and Slack refused the copy (`invalid_blocks`) as well, so the lead was told nothing."""
+async def _plan_message(db: Database, clock: FakeClock, key: str, payload: dict[str, Any]) -> None:
+    """A reminder to Mette due now, about AK12 at Solsikken, with `payload` as its message."""
     await plan_small_roster(db, clock)
     [reminder] = [n for n in await notifications(db, kind=REMINDER) if n.recipient == PAEDAGOG][:1]
-    lines = [f"{n:02d}. " + "Et langt punkt til mødet om AK12 " * 3 for n in range(28)]  # 2,910 characters
-    long = "\n".join(lines)
-    assert 2_900 < len(long) <= 3_000
     async with db.write() as session:
         planned = outbox.Planned(
-            dedupe_key="long:1",
+            dedupe_key=key,
             kind=REMINDER,
             recipient=PAEDAGOG,
             subject="AK12",
             due_at=clock.now(),
             institution_id=reminder.institution_id,
-            payload={"text": long, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": long}}]},
+            payload=payload,
         )
         await outbox.insert_new(session, [planned], clock.now())
+
+
+async def test_a_long_message_that_cannot_be_delivered_reaches_the_lead_whole(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """Its copy to the lead adds a line in front: one section of both passed Slack's 3,000 characters a section,
+    and Slack refused the copy (`invalid_blocks`) as well, so the lead was told nothing."""
+    lines = [f"{n:02d}. " + "Et langt punkt til mødet om AK12 " * 3 for n in range(28)]  # 2,910 characters
+    long = "\n".join(lines)
+    assert 2_900 < len(long) <= 3_000
+    await _plan_message(
+        db, clock, "long:1", {"text": long, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": long}}]}
+    )
     dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
     fake_slack.fail("chat.postMessage", error="user_not_found")
 
@@ -373,21 +380,10 @@ async def test_a_very_long_message_that_cannot_be_delivered_reaches_the_lead_cut
     in five sections: past the about 12,000 characters of text Slack takes in a posted message's blocks, so Slack
     refused it (`msg_blocks_too_long`) and the lead was told nothing. It is cut short with "…" instead; the
     notification's text keeps it all."""
-    await plan_small_roster(db, clock)
-    [reminder] = [n for n in await notifications(db, kind=REMINDER) if n.recipient == PAEDAGOG][:1]
     long = "\n".join(f"{n:03d}. " + "Et langt punkt til mødet om AK12 " * 3 for n in range(150))
     assert len(long) > 15_000
-    async with db.write() as session:
-        planned = outbox.Planned(
-            dedupe_key="long:2",
-            kind=REMINDER,
-            recipient=PAEDAGOG,
-            subject="AK12",
-            due_at=clock.now(),
-            institution_id=reminder.institution_id,
-            payload={"text": long, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": long[:2_900]}}]},
-        )
-        await outbox.insert_new(session, [planned], clock.now())
+    first = [{"type": "section", "text": {"type": "mrkdwn", "text": long[:2_900]}}]
+    await _plan_message(db, clock, "long:2", {"text": long, "blocks": first})
     dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
     fake_slack.fail("chat.postMessage", error="user_not_found")
 
@@ -409,21 +405,9 @@ async def test_a_message_whose_blocks_slack_refuses_goes_out_as_its_text(
     """A message whose blocks Slack refuses (a limit the bot's drawing missed) reached nobody: the pædagog's copy
     failed for good and went to the lead, who was told only that it failed. Nothing was posted, so it goes out once
     more as its text alone, which says all it does; the log names the error, never the message."""
-    await plan_small_roster(db, clock)
-    [reminder] = [n for n in await notifications(db, kind=REMINDER) if n.recipient == PAEDAGOG][:1]
     text = "Statusmøde om AK12 på torsdag kl. 14:00"
     too_many = [{"type": "section", "text": {"type": "mrkdwn", "text": f"Punkt {n}"}} for n in range(51)]
-    async with db.write() as session:
-        planned = outbox.Planned(
-            dedupe_key="blocks:1",
-            kind=REMINDER,
-            recipient=PAEDAGOG,
-            subject="AK12",
-            due_at=clock.now(),
-            institution_id=reminder.institution_id,
-            payload={"text": text, "blocks": too_many},
-        )
-        await outbox.insert_new(session, [planned], clock.now())
+    await _plan_message(db, clock, "blocks:1", {"text": text, "blocks": too_many})
     dispatcher = dispatcher_for(db, messenger_for(fake_slack), clock, concurrency=1)
 
     await dispatcher.dispatch_due()

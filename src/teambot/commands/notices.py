@@ -222,9 +222,9 @@ def rating_nudge(
     why = _why_nudge(groups)
     # The text beside the goals' (Slack's limit for a posted message's is `POSTED_TEXT`): the head, the why line, and
     # the line naming the goals left out, should there be one.
-    codes = ", ".join(dict.fromkeys(item.case_code for item in items))
+    every_code = ", ".join(dict.fromkeys(item.case_code for item in items))
     beside = len(headline) + len(status) + len(why) + len(t("nudge.open_form"))
-    more_line = len(t("nudge.more", n=len(items), codes=codes))
+    more_line = len(t("nudge.more", n=len(items), codes=every_code))
     shown = _nudge_shown(groups, pressed, goal_lines, blocks=max_blocks, text=POSTED_TEXT - beside, more=more_line)
     blocks: list[Block] = [section(f"{headline}\n{status}")]
     lines = [headline, status]
