@@ -541,3 +541,27 @@ async def test_a_digest_of_many_institutions_leaves_those_without_room_to_uge(
     assert 1 < len(titles) < 13
     assert texts[-1] == "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen."
     assert post["text"].count("Uge 9 (2027) · ") == 13  # the notification's text has them all
+
+
+async def test_a_digest_of_many_small_institutions_says_where_the_rest_are(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """16 institutions of one child each: the week's 50 blocks ended with the line pointing to `/uge <institution>`,
+    and the digest cut them to 48 beside its why line, so that line went and nothing said institutions were left
+    out. The week now keeps room for the why line."""
+    roster = small_roster()
+    for n in range(15):
+        code = f"I{n:02d}"
+        roster["institution"].append({"code": code, "name": f"Vuggestuen {n}", "kind": "vuggestue", "district": "Nord"})
+        roster["staff"][0]["institutions"].append(code)
+        roster["staff"][2]["institutions"].append(code)
+        _children(roster, code, 1, 1, f"B{n:02d}")
+
+    post = await _digest_through_slack(db, clock, fake_slack, roster)
+
+    *_, last, why = post["blocks"]
+    assert len(post["blocks"]) == 50
+    assert (
+        last["text"]["text"] == "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen."
+    )
+    assert why["type"] == "context"

@@ -295,3 +295,30 @@ async def test_the_days_form_for_more_children_than_a_form_holds_names_the_rest(
     assert view["blocks"][-1]["elements"][0]["text"] == (
         "Flere børn (MK23, MK24, MK25, MK26, MK27, MK28) er ikke med her — brug `/rating <barn> …` for dem."
     )
+
+
+async def test_a_lead_of_more_institutions_than_the_home_tab_holds_is_told_where_the_rest_are(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """30 institutions' weeks are about 120 blocks: the tab shows 99 and a line pointing to `/uge`, as Slack takes."""
+
+    def thirty_institutions(data: dict[str, Any]) -> None:
+        [case] = data["case"]
+        lead = next(person for person in data["staff"] if person["id"] == LEAD)
+        for n in range(30):
+            code = f"I{n:02d}"
+            data["institution"].append(
+                {"code": code, "name": f"Vuggestuen {n}", "kind": "vuggestue", "district": "Nord"}
+            )
+            lead["institutions"].append(code)
+            data["staff"][0]["institutions"].append(code)
+            data["case"].append({**case, "code": f"V{n:03d}", "institution": code})
+
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=thirty_institutions)
+
+    assert await _post(_app(db, clock, fake_slack), _event(LEAD), "application/json") == 200
+
+    [view] = _published(fake_slack)
+    assert fake_slack.refused == []
+    assert len(view["blocks"]) == 100
+    assert view["blocks"][-1]["text"]["text"] == "Der er mere, end forsiden kan vise: brug `/uge` og `/teambot møder`."

@@ -11,7 +11,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.notices import POSTED_TEXT
+from teambot.commands.notices import MESSAGE_BLOCKS, POSTED_TEXT
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import parse_week
 from teambot.domain.meetings import parse_hhmm
@@ -299,7 +299,8 @@ async def week_for_digest(
             weeks = await led_weeks(ctx, session, staff, year, week)
         else:
             weeks = await visible_weeks(ctx, session, staff, year, week, None)
-    return week_reply(weeks, ctx.today(), budget=POSTED_TEXT) if weeks else None
+    # One block of the message is the digest's why line.
+    return week_reply(weeks, ctx.today(), budget=POSTED_TEXT, max_blocks=MESSAGE_BLOCKS - 1) if weeks else None
 
 
 async def led_weeks(ctx: Context, session: AsyncSession, lead: Staff, year: int, week: int) -> list[InstitutionWeek]:
@@ -313,10 +314,12 @@ async def led_weeks(ctx: Context, session: AsyncSession, lead: Staff, year: int,
     ]
 
 
-def week_reply(weeks: list[InstitutionWeek], today: date, *, budget: int | None = None) -> Reply:
-    """What `/uge` answers for `weeks` (at least one): each institution's week, within Slack's 50 blocks, and with a
-    `budget` (the digest, a posted message) within that much text: an institution that does not fit, and those
-    after it, are left to `/uge <institution>`."""
+def week_reply(
+    weeks: list[InstitutionWeek], today: date, *, budget: int | None = None, max_blocks: int = MESSAGE_BLOCKS
+) -> Reply:
+    """What `/uge` answers for `weeks` (at least one): each institution's week, within `max_blocks` (Slack's 50), and
+    with a `budget` (the digest, a posted message) within that much text: an institution that does not fit, and
+    those after it, are left to `/uge <institution>`."""
     texts: list[str] = []
     blocks: list[Block] = []
     hint = _text(t("week.split_hint"))
@@ -331,8 +334,8 @@ def week_reply(weeks: list[InstitutionWeek], today: date, *, budget: int | None 
             full = True
             continue
         blocks += part if not blocks else [{"type": "divider"}, *part]
-    if len(blocks) > 50:
-        blocks = blocks[:49] + [hint]
+    if len(blocks) > max_blocks:
+        blocks = blocks[: max_blocks - 1] + [hint]
     return Reply("\n\n".join(texts), blocks=blocks, case_codes=_shown(weeks))
 
 

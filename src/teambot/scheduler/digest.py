@@ -49,7 +49,7 @@ def digest_refreshers(db: Database, clock: Clock, zone: ZoneInfo) -> dict[str, R
         if week_reply is None:
             return None  # nothing to report: no digest
         reply = plain_notice(week_reply.text, why_digest(row.event_day, lead if stand_in else None))
-        blocks = [*(week_reply.blocks or [])[:48], *(reply.blocks or [])[-1:]]
+        blocks = [*(week_reply.blocks or []), *(reply.blocks or [])[-1:]]  # the week keeps room for the why line
         return as_payload(reply, blocks=blocks, cases=week_reply.case_codes)
 
     return {DIGEST: refresh}
