@@ -33,7 +33,7 @@ def _window() -> list[date]:
 
 def load_size(count: int) -> Size:
     """`LOAD_SIZE`, or as many more cases (on as many institutions) as `count` distinct ratings need in this
-    window: in Christmas week it holds three working days, and 1,200 goals would not give a run of 2,000 ratings."""
+    window: around Christmas it holds four working days, where 1,200 goals would not give a run of 2,000 ratings."""
     days = max(len(_window()), 1)
     cases = max(LOAD_SIZE.cases, -(-count // (days * GOALS_A_CASE)))
     cases = -(-cases // LOAD_SIZE.institutions) * LOAD_SIZE.institutions  # the same number at each institution
@@ -64,8 +64,8 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
     size = load_size(wanted)
     # Cases started at least a week ago, so every day of the back-fill window can be rated.
     url = await h.db.generated(size, start=today() - timedelta(days=7), rating_days=0)
-    # The pass not waiting for answers takes what the window holds after the rounds, up to as many (on a weekend,
-    # 5 working days of 1,200 goals leave it 1,960 of 2,000).
+    # The pass not waiting for answers takes what the window holds after the rounds, up to as many: all of them, as
+    # `load_size` made room (at least half, should a window hold fewer).
     commands = rating_commands(size, wanted, at_least=wanted - requests // 2)
     warmup, unwaited = commands[:WARMUP], commands[WARMUP + ROUNDS * requests :]
     rounds = [commands[WARMUP + i * requests : WARMUP + (i + 1) * requests] for i in range(ROUNDS)]
