@@ -1,5 +1,6 @@
-"""The fake Slack refuses a message or view beyond Slack's Block Kit limits with `invalid_blocks`, as Slack does
-(`../shared/reference/platform-facts.md`): a test of a message too big for Slack sees it go nowhere."""
+"""The fake Slack refuses a message or view beyond Slack's Block Kit limits with `invalid_blocks` (a post with too
+much text in its blocks: `msg_blocks_too_long`), as Slack does (`../shared/reference/platform-facts.md`): a test of a
+message too big for Slack sees it go nowhere."""
 
 from __future__ import annotations
 
@@ -150,3 +151,26 @@ async def test_a_post_to_a_response_url_beyond_a_limit_is_not_among_its_answers(
     assert [len(answer.params["blocks"][0]["text"]["text"]) for answer in fake_slack.answers("week")] == [3_000]
     [(call, _)] = fake_slack.refused
     assert call.method == "response_url"
+
+
+async def test_a_post_with_more_text_in_its_blocks_than_slack_takes_is_refused_but_an_answer_is_shown(
+    client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    """Slack refuses a posted message past about 12,000 characters of text in its blocks (`msg_blocks_too_long`,
+    block_kit.POSTED_TEXT), though each section is within 3,000; an answer at a response URL is not held to it."""
+    at_most = [_section("s" * 3_000)] * 4
+    past = [*at_most, {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}]}]
+
+    assert (await client.chat_postMessage(channel="U1", text="t", blocks=at_most))["ok"]
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel="U2", text="t", blocks=past)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(fake_slack.response_url("week"), json={"text": "Ugen", "blocks": past}) as response:
+            assert response.status == 200
+
+    assert refused.value.response["error"] == "msg_blocks_too_long"
+    assert refused.value.response["errors"] == [
+        "msg_blocks_too_long: 12001 characters of text in the blocks, more than 12000"
+    ]
+    assert "U2" not in fake_slack.messages
+    assert len(fake_slack.answers("week")) == 1

@@ -322,3 +322,17 @@ async def test_a_lead_of_more_institutions_than_the_home_tab_holds_is_told_where
     assert fake_slack.refused == []
     assert len(view["blocks"]) == 100
     assert view["blocks"][-1]["text"]["text"] == "Der er mere, end forsiden kan vise: brug `/uge` og `/teambot møder`."
+
+
+async def test_the_nudges_form_button_with_a_value_not_of_a_day_opens_nothing(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """A forged or damaged press: a Danish answer, no form, nothing stored."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+
+    assert await _post(_app(db, clock, fake_slack), _press_form("4/3", fake_slack), "application/x-www-form-urlencoded")
+
+    assert fake_slack.calls_to("views.open") == []
+    [answer] = fake_slack.answers("form")
+    assert answer.params["text"] == "Formularen er udløbet. Skriv `/rating` igen. Intet er gemt."
+    assert await ratings(db) == []
