@@ -242,3 +242,25 @@ async def test_a_number_without_such_a_choice_is_not_a_command(db: Database, pre
 
     assert pressed == []
     assert out.getvalue().splitlines()[-1] == "Skriv en kommando, der starter med /, fx `/teambot hjælp`."
+
+
+async def test_a_saved_form_shows_the_message_it_was_opened_from_again_with_its_buttons(
+    db: Database, pressed: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in Slack, where the nudge is drawn again once its form is saved: here after the form's confirmation, and a
+    number then presses the redrawn message's button."""
+
+    async def saved(ctx: Context, values: dict[str, str], metadata: str) -> Reply:
+        return Reply(f"Gemt: {values['v']} ({metadata}).", redraw=Reply("fallback", blocks=BLOCKS))
+
+    monkeypatch.setitem(REGISTRY.views, "t.form", saved)
+    shell, out = make_shell(db)
+    field = {"type": "input", "label": {"type": "plain_text", "text": "Værdi"}, "element": {"action_id": "v"}}
+    shell.show(Reply("formular", modal={"callback_id": "t.form", "private_metadata": "m", "blocks": [field]}))
+
+    await shell.handle_line("3")
+    await shell.handle_line("2")
+
+    lines = out.getvalue().splitlines()
+    assert lines[lines.index("Gemt: 3 (m).") + 1 :][:2] == ["Statusmøde AK12", "==============="]
+    assert pressed == [("U0METTE01", "2")]

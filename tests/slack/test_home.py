@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from helpers_ratings import goal_ids, load_roster, ratings
-from teambot.commands import Context, run_command
+from teambot.commands import Context, Reply, run_command
 from teambot.config import Settings
 from teambot.slack.app import build_app
+from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
 from teambot.store.db import Database
 from teambot.testing import block_kit
@@ -189,18 +191,46 @@ def _form_button(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return dict(button)
 
 
-def _press_form(value: str, fake_slack: FakeSlack) -> str:
+def _press_form(value: str, fake_slack: FakeSlack, container: dict[str, Any] | None = None) -> str:
     payload = block_actions_payload(
         user_id=PAEDAGOG, action_id="rating_form", value=value, response_url=fake_slack.response_url("form")
     )
+    if container is not None:
+        payload["container"] = container
     return interaction_body(payload)
+
+
+def _opened_form(fake_slack: FakeSlack) -> dict[str, Any]:
+    [opened] = fake_slack.calls_to("views.open")
+    assert fake_slack.refused == []
+    view = opened.params["view"]
+    return dict(json.loads(view) if isinstance(view, str) else view)
+
+
+def _submit(view: dict[str, Any], goal_input: str, value: str) -> str:
+    """The form submitted as Slack sends it, with `value` chosen for the input `goal_input` and nothing else."""
+    state = {goal_input: {goal_input: {"type": "radio_buttons", "selected_option": {"value": value}}}}
+    return interaction_body(view_submission_payload(user_id=PAEDAGOG, modal=view, values=state))
+
+
+def _goal_inputs_left_out(view: dict[str, Any], nudge: list[dict[str, Any]]) -> list[str]:
+    """The form's goal inputs that had no buttons in the nudge."""
+    drawn = {b["block_id"] for b in nudge if b["type"] == "actions"}
+    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input" and b["block_id"].startswith("g")]
+    return [key for key in inputs if f"goal-{key[1:]}" not in drawn]
+
+
+def _more_line(blocks: list[dict[str, Any]]) -> str:
+    [line] = [b["text"]["text"] for b in blocks if b.get("accessory", {}).get("action_id") == "rating_form"]
+    return str(line)
 
 
 async def test_the_nudges_button_for_the_goals_it_had_no_room_for_opens_the_days_form_with_them(
     db: Database, clock: FakeClock, fake_slack: FakeSlack
 ) -> None:
     """A message holds buttons for 23 goals: the rest are named under a button that opens the day's form with the
-    children who still have goals to rate, so none of them needs a command typed."""
+    children who still have goals to rate, so none of them needs a command typed. Once the form is saved, the nudge
+    in the DM is drawn again with what it recorded."""
     await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=_many_children)
     app = _app(db, clock, fake_slack)
     pædagog = Context(db=db, clock=clock, user_id=PAEDAGOG)
@@ -208,35 +238,82 @@ async def test_the_nudges_button_for_the_goals_it_had_no_room_for_opens_the_days
     await run_command(pædagog, "/rating", "MK00 2 4")  # MK00 is done: not in the form
     await run_command(pædagog, "/rating", "MK01 1 2")  # MK01 has one goal left: in the form, its rating shown
     nudge = (await run_command(pædagog, "/rating", "mangler")).blocks or []
-    drawn = {b["block_id"] for b in nudge if b["type"] == "actions"}
+    messenger = SlackMessenger(AsyncWebClient(base_url=fake_slack.api_url, token="xoxb-test"))
+    ts = await messenger.send(PAEDAGOG, Reply("nudge", blocks=nudge, ephemeral=False))  # the day's nudge in her DM
     button = _form_button(nudge)
     assert (button["text"]["text"], button["value"]) == ("Åbn formularen", "2027-03-04")
+    assert _more_line(nudge).startswith("… og 8 mål mere (")
 
-    assert await _post(app, _press_form(button["value"], fake_slack), "application/x-www-form-urlencoded") == 200
+    in_dm = {"type": "message", "message_ts": ts, "channel_id": PAEDAGOG, "is_ephemeral": False}
+    assert await _post(app, _press_form(button["value"], fake_slack, in_dm), "application/x-www-form-urlencoded") == 200
 
-    [opened] = fake_slack.calls_to("views.open")
-    assert fake_slack.refused == []
-    view = opened.params["view"]
-    view = json.loads(view) if isinstance(view, str) else view
-    assert (view["callback_id"], view["private_metadata"]) == ("rating_day_modal", "2027-03-04")
+    view = _opened_form(fake_slack)
+    assert view["callback_id"] == "rating_day_modal"
     assert view["blocks"][0]["elements"][0]["text"].startswith("Dagens registrering for torsdag 4. marts 2027:")
     headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
     assert headers == ["AK12", *(f"MK{n:02d}" for n in range(1, 16))]
     inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
-    left_out = [key for key in inputs if key.startswith("g") and f"goal-{key[1:]}" not in drawn]
+    left_out = _goal_inputs_left_out(view, nudge)
     assert len(left_out) >= 9  # 31 goals to rate, 23 drawn in the message (and MK01's rated one, preselected)
     assert sum(1 for element in inputs.values() if "initial_option" in element) == 1
 
-    submitted = view_submission_payload(
-        user_id=PAEDAGOG,
-        modal=view,
-        values={left_out[-1]: {left_out[-1]: {"type": "radio_buttons", "selected_option": {"value": "2"}}}},
-    )
-    assert await _post(app, interaction_body(submitted), "application/x-www-form-urlencoded") == 200
+    assert await _post(app, _submit(view, left_out[-1], "2"), "application/x-www-form-urlencoded") == 200
 
     stored = {r.goal_id: (r.value, r.day.isoformat()) for r in await ratings(db)}
     assert stored[int(left_out[-1][1:])] == (2, "2027-03-04")
     assert len(stored) == 4
+    [confirmation] = [c for c in fake_slack.calls_to("chat.postMessage") if c.params["text"] != "nudge"]
+    assert confirmation.params["text"].startswith("✅ Registreret for torsdag 4. marts 2027:")
+    [update] = fake_slack.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (PAEDAGOG, ts)
+    assert fake_slack.refused == []
+    redrawn = update.params["blocks"]
+    redrawn = json.loads(redrawn) if isinstance(redrawn, str) else redrawn
+    assert _more_line(redrawn).startswith("… og 7 mål mere (")  # the goal the form rated is no longer named
+    assert "30 af 34 mål mangler" in redrawn[0]["text"]["text"]
+    assert fake_slack.messages[PAEDAGOG][0]["text"] == update.params["text"]  # Slack's copy of the nudge changed
+
+
+async def test_the_form_opened_from_the_nudge_of_rating_mangler_redraws_that_answer(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """`/rating mangler` answers with a message only its asker sees, which chat.update cannot reach: the form's save
+    replaces it through the press's response URL."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=_many_children)
+    app = _app(db, clock, fake_slack)
+    nudge = (await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/rating", "mangler")).blocks or []
+    ephemeral = {"type": "message", "message_ts": "1700000000.000100", "channel_id": "D0DM", "is_ephemeral": True}
+    assert await _post(app, _press_form("2027-03-04", fake_slack, ephemeral), "application/x-www-form-urlencoded")
+    view = _opened_form(fake_slack)
+    goal_input = _goal_inputs_left_out(view, nudge)[0]
+
+    assert await _post(app, _submit(view, goal_input, "4"), "application/x-www-form-urlencoded") == 200
+
+    assert [(r.goal_id, r.value) for r in await ratings(db)] == [(int(goal_input[1:]), 4)]
+    assert fake_slack.calls_to("chat.update") == []
+    [answer] = fake_slack.answers("form")
+    assert answer.params["replace_original"] is True
+    assert "33 af 34 mål mangler" in answer.params["blocks"][0]["text"]["text"]
+    assert _more_line(answer.params["blocks"]).startswith(f"… og {len(_goal_inputs_left_out(view, nudge)) - 1} mål")
+
+
+async def test_the_form_of_rating_redraws_no_message(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
+    """`/rating` alone opens the same form from no message: its save is confirmed in the DM, and nothing else is
+    drawn or read."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    body = slash_command_body("/rating", "", user_id=PAEDAGOG, response_url=fake_slack.response_url("form"))
+    assert await _post(app, body, "application/x-www-form-urlencoded") == 200
+    view = _opened_form(fake_slack)
+    [first, *_] = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+
+    assert await _post(app, _submit(view, first, "3"), "application/x-www-form-urlencoded") == 200
+
+    assert [r.value for r in await ratings(db)] == [3]
+    assert fake_slack.calls_to("chat.update") == []
+    assert fake_slack.answers("form") == []
+    [confirmation] = fake_slack.calls_to("chat.postMessage")
+    assert confirmation.params["text"].startswith("✅ Registreret for torsdag 4. marts 2027:")
 
 
 async def test_the_nudges_form_button_pressed_too_late_is_refused_in_danish_and_opens_nothing(

@@ -232,9 +232,15 @@ async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView,
 # -- the day's modal --------------------------------------------------------------------------------------
 
 
-async def day_modal(ctx: Context, staff: Staff, day: date | None = None, cases: Sequence[str] | None = None) -> Reply:
+# The day form's metadata when the nudge's button opened it: once saved, the nudge is drawn again.
+FROM_NUDGE = "nudge"
+
+
+async def day_modal(
+    ctx: Context, staff: Staff, day: date | None = None, cases: Sequence[str] | None = None, *, source: str = ""
+) -> Reply:
     """The form for rating `day` (today if None): every child `staff` may rate, her own first; or only `cases`,
-    in their order."""
+    in their order. `source` is what opened it (`FROM_NUDGE`), handed back to its submission."""
     day = day or ctx.today()
     # Not brief: a few statements per child of the institutions, which would hold the event loop meanwhile.
     async with ctx.db.write() as session:
@@ -300,13 +306,13 @@ async def day_modal(ctx: Context, staff: Staff, day: date | None = None, cases: 
     modal = {
         "type": "modal",
         "callback_id": "rating_day_modal",
-        "private_metadata": day.isoformat(),
+        "private_metadata": f"{day.isoformat()} {source}".strip(),
         "title": {"type": "plain_text", "text": t("rating.modal.title")},
         "submit": {"type": "plain_text", "text": t("rating.modal.submit")},
         "close": {"type": "plain_text", "text": t("meeting.modal.close")},
         "blocks": blocks,
     }
-    return Reply(intro, modal=modal)
+    return Reply(intro, modal=modal, keep_origin=source == FROM_NUDGE)
 
 
 def _begun(view: store.CaseView, day: date) -> list[Goal]:
@@ -334,10 +340,12 @@ def _goal_input(code: str, goal: Goal, current: int | None) -> Block:
 
 @REGISTRY.view("rating_day_modal")
 async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> Reply:
-    """Every goal given a value in the modal is recorded in one transaction: all or nothing."""
+    """Every goal given a value in the modal is recorded in one transaction: all or nothing. A form opened from the
+    nudge draws the nudge again, with what it recorded."""
     staff = ctx.require_staff()
+    day_text, _, source = metadata.partition(" ")
     try:
-        day = date.fromisoformat(metadata)
+        day = date.fromisoformat(day_text)
     except ValueError:
         raise UserError(t("rating.modal.expired")) from None
     notes = {key[1:]: text.strip() for key, text in values.items() if key.startswith("n") and text.strip()}
@@ -372,7 +380,13 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
             goal = next(g for g in view.goals if g.id == goal_id)
             done = await record(ctx, session, staff, view, goal, day, value, notes.get(str(view.case.id)))
             lines.append(_confirmation(done, None))
-    return Reply("\n".join(lines))
+    reply = Reply("\n".join(lines))
+    if source == FROM_NUDGE:
+        async with ctx.db.write(brief=True) as session:
+            items = await store.nudge_items(session, staff, day, asked=True)
+            await _record_nudge_reads(ctx, session, items, via="nudge")
+        reply.redraw = rating_nudge(day, items)
+    return reply
 
 
 # -- the nudge's buttons ------------------------------------------------------------------------------------
@@ -422,7 +436,7 @@ async def form_pressed(ctx: Context, value: str) -> Reply:
     cases = [item.case_code for item in items if item.value is None]
     if not cases:
         raise UserError(t("rating.todo_none", date=format_date(day)))
-    return await day_modal(ctx, staff, day, cases)
+    return await day_modal(ctx, staff, day, cases, source=FROM_NUDGE)
 
 
 async def todo(ctx: Context, staff: Staff) -> Reply:

@@ -116,6 +116,8 @@ class Shell:
         self.form = None
         outcome = await run_view(self.make_context(), form.callback_id, form.values, form.metadata)
         self.show(outcome.reply)
+        if outcome.reply.redraw is not None:  # the message the form was opened from, as it now stands
+            self.show(outcome.reply.redraw)
 
     async def handle_line(self, line: str) -> None:
         line = line.strip()

@@ -314,7 +314,13 @@ class FakeSlack:
             ts = self._add_message(channel, message)
             return {"ok": True, "channel": channel, "ts": ts, "message": message}
         if method == "chat.update":
-            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+            # As Slack: only a message the bot posted, and still there, can be changed.
+            channel, ts = str(params.get("channel")), str(params.get("ts"))
+            found = [m for m in self.messages.get(channel, []) if m["ts"] == ts and m.get("user") == BOT_USER_ID]
+            if not found:
+                return {"ok": False, "error": "message_not_found"}
+            found[0]["text"] = params.get("text", "")
+            return {"ok": True, "channel": channel, "ts": ts, "text": found[0]["text"]}
         if method == "conversations.open":
             users = str(params.get("users", ""))
             return {"ok": True, "channel": {"id": users}}

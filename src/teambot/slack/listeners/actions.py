@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_action
 from teambot.slack.listeners.home import from_home, publish_home
+from teambot.slack.origin import attach
 from teambot.slack.response_url import answer
 from teambot.slack.services import Services
 
@@ -23,7 +24,8 @@ def register(app: AsyncApp, services: Services) -> None:
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
         reply = await run_action(services.context(body["user"]["id"]), action["action_id"], value)
         if reply.modal is not None and body.get("trigger_id"):
-            await client.views_open(trigger_id=body["trigger_id"], view=reply.modal)
+            view = attach(reply.modal, body) if reply.keep_origin else reply.modal
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
             return
         if from_home(body):
             # A button on the Home tab: there is no message to replace, so the tab is drawn again. An answer that

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_view
+from teambot.slack.origin import detach, redraw
 from teambot.slack.services import Services
 
 
@@ -28,9 +29,8 @@ def input_values(view: dict[str, Any]) -> dict[str, str]:
 def register(app: AsyncApp, services: Services) -> None:
     async def on_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         user_id = body["user"]["id"]
-        outcome = await run_view(
-            services.context(user_id), view["callback_id"], input_values(view), view.get("private_metadata", "")
-        )
+        metadata, origin = detach(view.get("private_metadata", ""))
+        outcome = await run_view(services.context(user_id), view["callback_id"], input_values(view), metadata)
         if outcome.refused:
             first_block = next(iter((view.get("state") or {}).get("values", {})), "input")
             await ack(response_action="errors", errors={first_block: outcome.reply.text[:150]})
@@ -38,6 +38,8 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         reply = outcome.reply
         services.background.spawn(client.chat_postMessage(channel=user_id, text=reply.text, blocks=reply.blocks))
+        if reply.redraw is not None and origin is not None:
+            services.background.spawn(redraw(client, origin, reply.redraw))
 
     for callback_id in sorted(REGISTRY.views):
         app.view(callback_id)(on_submit)
