@@ -370,8 +370,8 @@ async def test_the_days_form_for_more_children_than_a_form_holds_names_the_rest(
     headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
     assert headers == ["AK12", *(f"MK{n:02d}" for n in range(23))]
     assert view["blocks"][-1]["elements"][0]["text"] == (
-        "Flere børn (MK23, MK24, MK25, MK26, MK27, MK28) er ikke med her — brug `/rating <barn> …` for dem."
-    )
+        "Flere børn (MK23, MK24, MK25, MK26, MK27, MK28) er ikke med her — brug `/rating &lt;barn&gt; …` for dem."
+    )  # escaped for Slack, which would show a link where `<barn>` is
 
 
 async def test_a_lead_of_more_institutions_than_the_home_tab_holds_is_told_where_the_rest_are(

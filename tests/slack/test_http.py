@@ -18,6 +18,7 @@ import pytest
 
 from helpers_foundation import TEAMBOT, clean_env, run_teambot, sqlite_file_url
 from teambot.commands import REGISTRY
+from teambot.slack.mrkdwn import escape
 from teambot.testing.fake_slack import Call, FakeSlack
 from teambot.testing.server import ServerProcess, http
 from teambot.testing.signing import signed_headers, slash_command_body
@@ -156,8 +157,9 @@ def test_signed_help_command_is_answered_in_danish(server: Server) -> None:
     answer = server.wait_for_answer("help")
     text = answer.params["text"]
     assert text.startswith("*teambot* — det kan jeg hjælpe med:")
-    for registered in REGISTRY.commands:
-        assert f"`{registered.usage}`" in text
+    for registered in REGISTRY.commands:  # each usage line as Slack shows it: `<barn>` escaped, not a link
+        assert f"`{escape(registered.usage)}`" in text
+    assert "`/rating &lt;barn&gt; [dato] [mål] &lt;1-4&gt; [note]`" in text
     assert answer.params.get("response_type") == "ephemeral"
 
 

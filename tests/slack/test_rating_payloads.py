@@ -146,6 +146,19 @@ async def test_a_signed_rating_command_is_confirmed_in_the_acknowledgement(bolt:
     assert (rating.day, rating.value) == (TODAY, 3)
 
 
+async def test_a_note_with_slacks_control_characters_is_stored_as_typed_and_shown_as_typed(bolt: Bolt) -> None:
+    """Slack sends `&`, `<` and `>` typed in a command as entities, and reads them raw in what the bot sends as a
+    link, a mention or `<!here>`. The note "Tom & Jerry <3" was stored as "Tom &amp; Jerry &lt;3" (and shown so in
+    the report's PDF); now it is stored as typed, and sent back escaped, so Slack shows it as typed."""
+    response = await bolt.post(command(bolt, "AK12 1 3 Leger Tom &amp; Jerry &lt;3 &lt;!here&gt;", "note"))
+
+    assert response.status == 200
+    [rating] = await ratings(bolt.db)
+    assert rating.note == "Leger Tom & Jerry <3 <!here>"
+    [answer] = bolt.answers("note", via=("ack",))
+    assert answer["text"] == f"{RECORDED_1}\nNote: Leger Tom &amp; Jerry &lt;3 &lt;!here&gt;"
+
+
 async def test_a_command_slower_than_the_ack_allows_is_answered_through_the_response_url(
     bolt: Bolt, slow_commands: None
 ) -> None:
@@ -160,6 +173,14 @@ async def test_a_command_slower_than_the_ack_allows_is_answered_through_the_resp
     assert (answer["text"], answer["response_type"]) == (RECORDED_1, "ephemeral")
     [rating] = await ratings(bolt.db)
     assert (rating.day, rating.value) == (TODAY, 3)
+
+
+async def test_a_slow_commands_answer_through_the_response_url_is_escaped_too(bolt: Bolt, slow_commands: None) -> None:
+    await bolt.post(command(bolt, "AK12 1 3 A &amp; B", "slow-note"))
+
+    [answer] = bolt.answers("slow-note", via=("response_url",))
+    assert answer["text"] == f"{RECORDED_1}\nNote: A &amp; B"
+    assert [r.note for r in await ratings(bolt.db)] == ["A & B"]
 
 
 async def test_time_spent_before_the_listener_counts_against_answering_in_the_acknowledgement(

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from teambot.commands.registry import Block
+from teambot.slack.mrkdwn import escape, escaped_blocks
 
 log = logging.getLogger(__name__)
 # The webhook client logs the URL (a credential) at INFO and the answer (case data) at DEBUG whenever its logger's
@@ -62,9 +63,9 @@ def _message(
 ) -> dict[str, Any]:
     # The fields, in order, that Bolt's respond() sent (slack_bolt.context.respond.internals._build_message):
     # text always, blocks only when there are any.
-    message: dict[str, Any] = {"text": text}
+    message: dict[str, Any] = {"text": escape(text)}
     if blocks:
-        message["blocks"] = blocks
+        message["blocks"] = escaped_blocks(blocks)
     message["response_type"] = response_type
     if replace_original is not None:
         message["replace_original"] = replace_original

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_action
 from teambot.slack.listeners.home import from_home, publish_home
+from teambot.slack.mrkdwn import escape, escaped_blocks, escaped_view
 from teambot.slack.origin import attach
 from teambot.slack.response_url import answer
 from teambot.slack.services import Services
@@ -25,7 +26,7 @@ def register(app: AsyncApp, services: Services) -> None:
         reply = await run_action(services.context(body["user"]["id"]), action["action_id"], value)
         if reply.modal is not None and body.get("trigger_id"):
             view = attach(reply.modal, body) if reply.keep_origin else reply.modal
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
+            await client.views_open(trigger_id=body["trigger_id"], view=escaped_view(view))
             return
         if from_home(body):
             # A button on the Home tab: there is no message to replace, so the tab is drawn again. An answer that
@@ -33,7 +34,9 @@ def register(app: AsyncApp, services: Services) -> None:
             user_id = body["user"]["id"]
             try:
                 if not reply.replace_original:
-                    await client.chat_postMessage(channel=user_id, text=reply.text, blocks=reply.blocks)
+                    await client.chat_postMessage(
+                        channel=user_id, text=escape(reply.text), blocks=escaped_blocks(reply.blocks)
+                    )
             finally:
                 await publish_home(client, services, user_id)  # a DM that failed is logged; the tab is still right
             return

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from teambot.commands import REGISTRY, run_command
 from teambot.commands.registry import Attachment, Reply
 from teambot.slack.guard import REPLAY, refused, warn_replayed
+from teambot.slack.mrkdwn import escape, escaped_blocks, escaped_view, unescape
 from teambot.slack.response_url import answer
 from teambot.slack.services import Services
 from teambot.store.requests import Replayed
@@ -68,7 +69,8 @@ class SlashCommands(AsyncMiddleware):
         services, ack, client = self.services, context.ack, context.client
         ctx = services.context(command["user_id"])
         ctx.replay = context.get(REPLAY)
-        running = asyncio.ensure_future(run_command(ctx, command["command"], command.get("text", "")))
+        text = unescape(command.get("text", ""))  # as typed: Slack sends &, < and > as entities
+        running = asyncio.ensure_future(run_command(ctx, command["command"], text))
         if not await _done_within(running, _time_left(context)):
             await ack()
             services.background.spawn(_answer_later(running, command, client))
@@ -79,9 +81,11 @@ class SlashCommands(AsyncMiddleware):
             return refused()  # in place of an acknowledgement
         if reply.modal is not None and command.get("trigger_id"):
             await ack()
-            services.background.spawn(client.views_open(trigger_id=command["trigger_id"], view=reply.modal))
+            services.background.spawn(
+                client.views_open(trigger_id=command["trigger_id"], view=escaped_view(reply.modal))
+            )
             return _acked(ack)
-        await ack(text=reply.text, blocks=reply.blocks, response_type=_response_type(reply))
+        await ack(text=escape(reply.text), blocks=escaped_blocks(reply.blocks), response_type=_response_type(reply))
         if reply.files:
             services.background.spawn(upload_to_dm(client, command["user_id"], reply.files))
         return _acked(ack)

@@ -8,12 +8,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands.home import home_view
+from teambot.slack.mrkdwn import escaped_view
 from teambot.slack.services import Services
 
 
 async def publish_home(client: AsyncWebClient, services: Services, user_id: str) -> None:
     blocks = await home_view(services.context(user_id))
-    await client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks})
+    await client.views_publish(user_id=user_id, view=escaped_view({"type": "home", "blocks": blocks}))
 
 
 def from_home(body: dict[str, Any]) -> bool:

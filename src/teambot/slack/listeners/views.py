@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_view
+from teambot.slack.mrkdwn import escape, escaped_blocks
 from teambot.slack.origin import detach, redraw
 from teambot.slack.services import Services
 
@@ -37,7 +38,10 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         await ack()
         reply = outcome.reply
-        services.background.spawn(client.chat_postMessage(channel=user_id, text=reply.text, blocks=reply.blocks))
+        confirmation = client.chat_postMessage(
+            channel=user_id, text=escape(reply.text), blocks=escaped_blocks(reply.blocks)
+        )
+        services.background.spawn(confirmation)
         if reply.redraw is not None and origin is not None:
             services.background.spawn(redraw(client, origin, reply.redraw))
 
