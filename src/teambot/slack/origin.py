@@ -84,6 +84,7 @@ async def redraw(client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
         )
         return
     try:
+        # chat.update keeps a message's blocks when none are given: an empty list clears them for a text-only reply.
         await client.chat_update(
             channel=origin.channel, ts=origin.ts, text=escape(reply.text), blocks=escaped_blocks(reply.blocks or [])
         )
