@@ -297,6 +297,39 @@ async def test_the_form_opened_from_the_nudge_of_rating_mangler_redraws_that_ans
     assert _more_line(answer.params["blocks"]).startswith(f"… og {len(_goal_inputs_left_out(view, nudge)) - 1} mål")
 
 
+async def test_the_form_opened_from_the_home_tab_draws_the_tab_again_once_saved(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """The Home tab shows the nudge, with its form button when the goals do not all fit: once the form is saved,
+    the tab is drawn again, as after a button pressed on it, and no longer asks for what the form rated."""
+
+    def forty_children(data: dict[str, Any]) -> None:  # 82 goals: more than the tab's 100 blocks hold
+        [case] = data["case"]
+        data["case"] += [{**case, "code": f"MK{n:02d}"} for n in range(40)]
+
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=forty_children)
+    app = _app(db, clock, fake_slack)
+    assert await _post(app, _event(PAEDAGOG), "application/json") == 200
+    [tab] = _published(fake_slack)
+    button = _form_button(tab["blocks"])
+    on_home = {"type": "view", "view_id": "V0HOME"}
+    payload = block_actions_payload(
+        user_id=PAEDAGOG, action_id="rating_form", value=button["value"], response_url=fake_slack.response_url("form")
+    )
+    payload |= {"container": on_home, "view": {"id": "V0HOME", "type": "home", "blocks": []}}
+    assert await _post(app, interaction_body(payload), "application/x-www-form-urlencoded") == 200
+    view = _opened_form(fake_slack)
+    goal_input = _goal_inputs_left_out(view, tab["blocks"])[0]
+
+    assert await _post(app, _submit(view, goal_input, "1"), "application/x-www-form-urlencoded") == 200
+
+    assert [(r.goal_id, r.value) for r in await ratings(db)] == [(int(goal_input[1:]), 1)]
+    before, after = _published(fake_slack)
+    assert fake_slack.refused == [] and fake_slack.calls_to("chat.update") == []
+    assert "82 af 82 mål mangler" in json.dumps(before, ensure_ascii=False)
+    assert "81 af 82 mål mangler" in json.dumps(after, ensure_ascii=False)
+
+
 async def test_the_form_of_rating_redraws_no_message(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
     """`/rating` alone opens the same form from no message: its save is confirmed in the DM, and nothing else is
     drawn or read."""

@@ -42,7 +42,16 @@ def test_a_form_from_an_ephemeral_message_carries_the_response_url_alone() -> No
     assert (metadata, origin) == ("2027-03-04 nudge", Origin(response_url="https://hooks.slack.com/actions/T1/1/abc"))
 
 
-def test_a_form_from_the_home_tab_or_too_full_carries_nothing() -> None:
+def test_a_form_from_the_home_tab_carries_that_it_was() -> None:
+    home = {"type": "view", "view_id": "V0HOME"}
+
+    assert detach(attach(FORM, _pressed(home), home=True)["private_metadata"]) == (
+        "2027-03-04 nudge",
+        Origin(home=True),
+    )
+
+
+def test_a_form_from_another_view_or_too_full_carries_nothing() -> None:
     home = {"type": "view", "view_id": "V0HOME"}
     full = {**FORM, "private_metadata": "x" * (PRIVATE_METADATA - 20)}
     in_dm = {"type": "message", "channel_id": "D0DM", "message_ts": "1700000000.000100"}

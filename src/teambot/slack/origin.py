@@ -3,7 +3,8 @@ drawn on that message afterwards: the nudge's "Åbn formularen" redraws the nudg
 
 Slack hands the message to the button's press (`container`), not to the form's submission: the form carries it
 along. A message in a conversation is changed with `chat.update`, at any time; an ephemeral one (`/rating mangler`'s
-answer) cannot be, only replaced through the press's response URL, within Slack's 30 minutes."""
+answer) cannot be, only replaced through the press's response URL, within Slack's 30 minutes. A form opened from the
+Home tab has the tab drawn again, as a button pressed there does."""
 
 from __future__ import annotations
 
@@ -33,14 +34,18 @@ class Origin:
     channel: str = ""  # with `ts`: a message in a conversation
     ts: str = ""
     response_url: str = ""  # else: an ephemeral message's only way back
+    home: bool = False  # else: the Home tab
 
 
-def attach(view: Block, body: dict[str, Any]) -> Block:
-    """`view` carrying the message whose button opened it, when a message's button did (not the Home tab's)."""
+def attach(view: Block, body: dict[str, Any], *, home: bool = False) -> Block:
+    """`view` carrying the message whose button opened it (`body`, the press), or that the Home tab's did."""
     container = body.get("container") or {}
-    if container.get("type") != "message":
+    origin: dict[str, Any]
+    if home:
+        origin = {"home": "1"}
+    elif container.get("type") != "message":
         return view
-    if container.get("is_ephemeral"):
+    elif container.get("is_ephemeral"):
         origin = {"url": body.get("response_url")}
     else:
         origin = {"channel": container.get("channel_id"), "ts": container.get("message_ts")}
@@ -67,6 +72,8 @@ def detach(metadata: str) -> tuple[str, Origin | None]:
         return own, Origin(response_url=origin["url"])
     if set(origin) == {"channel", "ts"}:
         return own, Origin(channel=origin["channel"], ts=origin["ts"])
+    if set(origin) == {"home"}:
+        return own, Origin(home=True)
     return own, None
 
 

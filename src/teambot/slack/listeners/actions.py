@@ -25,7 +25,7 @@ def register(app: AsyncApp, services: Services) -> None:
         value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
         reply = await run_action(services.context(body["user"]["id"]), action["action_id"], value)
         if reply.modal is not None and body.get("trigger_id"):
-            view = attach(reply.modal, body) if reply.keep_origin else reply.modal
+            view = attach(reply.modal, body, home=from_home(body)) if reply.keep_origin else reply.modal
             await client.views_open(trigger_id=body["trigger_id"], view=escaped_view(view))
             return
         if from_home(body):

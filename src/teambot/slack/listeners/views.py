@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_view
+from teambot.slack.listeners.home import publish_home
 from teambot.slack.mrkdwn import escape, escaped_blocks
 from teambot.slack.origin import detach, redraw
 from teambot.slack.services import Services
@@ -43,7 +44,8 @@ def register(app: AsyncApp, services: Services) -> None:
         )
         services.background.spawn(confirmation)
         if reply.redraw is not None and origin is not None:
-            services.background.spawn(redraw(client, origin, reply.redraw))
+            redrawn = publish_home(client, services, user_id) if origin.home else redraw(client, origin, reply.redraw)
+            services.background.spawn(redrawn)
 
     for callback_id in sorted(REGISTRY.views):
         app.view(callback_id)(on_submit)
