@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import warnings
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,7 +16,7 @@ from sqlmodel import select
 from conftest import Runner
 from teambot.config import Settings
 from teambot.i18n import format_date
-from teambot.reports.progress import GoalSeries, ProgressData, chart_png
+from teambot.reports.progress import GoalSeries, ProgressData, chart_png, report_pdf
 from teambot.scheduler.planner import plan_case
 from teambot.slack.app import build_app
 from teambot.slack.services import Services
@@ -174,3 +175,16 @@ async def test_a_report_of_one_rating_says_one_rating(db: Database, clock: FakeC
     reply = await run(PAEDAGOG, "/teambot rapport AK12")
 
     assert "(1 registrering): graf og PDF til udskrift." in reply.text
+
+
+def test_dollar_signs_in_notes_and_goals_are_printed_as_typed_not_as_a_formula() -> None:
+    """matplotlib typesets what stands between two `$` as a formula, in italics and without its spaces: the note
+    "Kostede 5$ og 10$ i alt" came out as "Kostede 5og10 i alt" with "og10" slanted. A PDF with only the upright
+    fonts (no `Oblique` one for the formula) shows every text as typed."""
+    ratings = [(date(2027, 3, 1), 2), (date(2027, 3, 8), 3)]
+    goal = GoalSeries(1, "Betaler selv 5$ og 10$", ratings, notes=[(date(2027, 3, 1), "Kostede 5$ og 10$ i alt")])
+    data = ProgressData("AK12", "Børnehuset $ol$ikken", date(2027, 3, 1), date(2027, 3, 12), [goal], [])
+
+    fonts = set(re.findall(rb"/BaseFont /[A-Z]+\+([\w-]+)", report_pdf(data)))
+
+    assert fonts == {b"DejaVuSans", b"DejaVuSansMono"}

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 COLOURS = ("#2e5e4e", "#c0622d", "#3a6ea5", "#8a5a9e", "#b08d1e", "#5a5a5a")
 
 
+def _literal(text: str) -> str:
+    """`text` for a matplotlib label, which reads what stands between two `$` as a formula: a goal text or an
+    institution's name is shown as written, not typeset in italics."""
+    return text.replace("$", r"\$")
+
+
 @dataclass(frozen=True)
 class GoalSeries:
     number: int
@@ -66,7 +72,7 @@ def _chart(figure: Figure, data: ProgressData) -> None:
                 where="post",
                 color=colour,
                 linewidth=2,
-                label=t("report.goal_legend", number=goal.number, text=goal.text[:40]),
+                label=_literal(t("report.goal_legend", number=goal.number, text=goal.text[:40])),
             )
     for day in data.meetings:
         axes.axvline(mdates.date2num(day), color="#999999", linestyle="--", linewidth=1)
@@ -112,11 +118,13 @@ def report_pdf(data: ProgressData) -> bytes:
     with PdfPages(buffer) as pdf:
         figure = Figure(figsize=(11.69, 8.27))  # A4 landscape
         _chart(figure, data)
-        figure.text(0.01, 0.01, t("report.footer", institution=data.institution), fontsize=7, color="#666666")
+        footer = t("report.footer", institution=data.institution)
+        figure.text(0.01, 0.01, footer, fontsize=7, color="#666666", parse_math=False)
         pdf.savefig(figure)
         for page in _text_pages(data):
             figure = Figure(figsize=(8.27, 11.69))  # A4 portrait
-            figure.text(0.08, 0.95, page, va="top", family="monospace", fontsize=8.5, wrap=True)
+            # The notes as typed: "5$ og 10$" is not a formula.
+            figure.text(0.08, 0.95, page, va="top", family="monospace", fontsize=8.5, wrap=True, parse_math=False)
             pdf.savefig(figure)
     return buffer.getvalue()
 
