@@ -250,8 +250,11 @@ async def test_a_saved_form_shows_the_message_it_was_opened_from_again_with_its_
     """As in Slack, where the nudge is drawn again once its form is saved: here after the form's confirmation, and a
     number then presses the redrawn message's button."""
 
+    async def redrawn() -> Reply:
+        return Reply("fallback", blocks=BLOCKS)
+
     async def saved(ctx: Context, values: dict[str, str], metadata: str) -> Reply:
-        return Reply(f"Gemt: {values['v']} ({metadata}).", redraw=Reply("fallback", blocks=BLOCKS))
+        return Reply(f"Gemt: {values['v']} ({metadata}).", redraw=redrawn)
 
     monkeypatch.setitem(REGISTRY.views, "t.form", saved)
     shell, out = make_shell(db)

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
 
 from helpers_ratings import goal_ids, load_roster, ratings
 from teambot.commands import Context, Reply, run_command
@@ -17,6 +18,7 @@ from teambot.slack.app import build_app
 from teambot.slack.messenger import SlackMessenger
 from teambot.slack.services import Services
 from teambot.store.db import Database
+from teambot.store.models import AuditEntry
 from teambot.testing import block_kit
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.fake_slack import FakeSlack
@@ -220,6 +222,13 @@ def _goal_inputs_left_out(view: dict[str, Any], nudge: list[dict[str, Any]]) -> 
     return [key for key in inputs if f"goal-{key[1:]}" not in drawn]
 
 
+async def _read_via(db: Database) -> list[str]:
+    """Where each audited read of ratings was shown (`via`)."""
+    async with db.read() as session:
+        entries = (await session.exec(select(AuditEntry).where(AuditEntry.action == "rating.read"))).all()
+    return [str(entry.detail.get("via")) for entry in entries]
+
+
 def _more_line(blocks: list[dict[str, Any]]) -> str:
     [line] = [b["text"]["text"] for b in blocks if b.get("accessory", {}).get("action_id") == "rating_form"]
     return str(line)
@@ -272,6 +281,7 @@ async def test_the_nudges_button_for_the_goals_it_had_no_room_for_opens_the_days
     assert _more_line(redrawn).startswith("… og 7 mål mere (")  # the goal the form rated is no longer named
     assert "30 af 34 mål mangler" in redrawn[0]["text"]["text"]
     assert fake_slack.messages[PAEDAGOG][0]["text"] == update.params["text"]  # Slack's copy of the nudge changed
+    assert "nudge" in await _read_via(db)  # the redrawn nudge shows case data: its read is audited
 
 
 async def test_the_form_opened_from_the_nudge_of_rating_mangler_redraws_that_answer(
@@ -328,6 +338,7 @@ async def test_the_form_opened_from_the_home_tab_draws_the_tab_again_once_saved(
     assert fake_slack.refused == [] and fake_slack.calls_to("chat.update") == []
     assert "82 af 82 mål mangler" in json.dumps(before, ensure_ascii=False)
     assert "81 af 82 mål mangler" in json.dumps(after, ensure_ascii=False)
+    assert "nudge" not in await _read_via(db)  # the tab's reads are audited as the tab's: no nudge was shown
 
 
 async def test_the_form_of_rating_redraws_no_message(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:

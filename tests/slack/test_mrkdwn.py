@@ -23,6 +23,12 @@ def test_escaping_and_reading_back_are_each_others_inverse() -> None:
     assert unescape(escape(typed)) == typed
 
 
+def test_a_quote_mark_beginning_a_line_is_left_for_slack_to_quote() -> None:
+    """The parents' drafts are quoted line by line (`> `): a lone `>` opens no token, so it need not be escaped, and
+    Slack documents `>` as its quote mark."""
+    assert escape("> Kære forældre\n>\n> 1 > 0 & <b>") == "> Kære forældre\n>\n> 1 &gt; 0 &amp; &lt;b&gt;"
+
+
 def test_a_mention_slack_made_of_what_was_typed_keeps_its_brackets() -> None:
     assert unescape("fravær <@U0LEAD01|karsten> &amp; mere") == "fravær <@U0LEAD01|karsten> & mere"
 

@@ -70,13 +70,18 @@ def test_metadata_without_a_readable_origin_is_the_forms_own(metadata: str) -> N
 
 async def test_the_fake_changes_only_a_message_the_bot_posted(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
     posted = await client.chat_postMessage(channel="U1", text="før")
+    theirs = fake_slack.messages.setdefault("U1", [])
+    theirs.append({"type": "message", "user": "U0METTE01", "text": "hej", "ts": "1700000050.000001"})
 
     await client.chat_update(channel="U1", ts=posted["ts"], text="efter")
     with pytest.raises(SlackApiError) as missing:
         await client.chat_update(channel="U1", ts="1700000099.000001", text="efter")
+    with pytest.raises(SlackApiError) as not_ours:
+        await client.chat_update(channel="U1", ts="1700000050.000001", text="efter")
 
-    assert [m["text"] for m in fake_slack.messages["U1"]] == ["efter"]
+    assert [m["text"] for m in fake_slack.messages["U1"]] == ["efter", "hej"]
     assert missing.value.response["error"] == "message_not_found"
+    assert not_ours.value.response["error"] == "cant_update_message"
 
 
 async def test_a_redraw_on_a_message_gone_logs_its_kind_and_raises_nothing(
@@ -84,7 +89,10 @@ async def test_a_redraw_on_a_message_gone_logs_its_kind_and_raises_nothing(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="teambot.slack.origin")
 
-    await redraw(client, Origin(channel="U1", ts="1700000099.000001"), Reply("AK12 · mål 1: 3 af 4"))
+    async def drawn() -> Reply:
+        return Reply("AK12 · mål 1: 3 af 4")
+
+    await redraw(client, Origin(channel="U1", ts="1700000099.000001"), drawn)
 
     assert [r.getMessage() for r in caplog.records] == [
         "redrawing the message a form was opened from failed: message_not_found"

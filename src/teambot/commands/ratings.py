@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, NoReturn
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -382,11 +383,16 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
             lines.append(_confirmation(done, None))
     reply = Reply("\n".join(lines))
     if source == FROM_NUDGE:
-        async with ctx.db.write(brief=True) as session:
-            items = await store.nudge_items(session, staff, day, asked=True)
-            await _record_nudge_reads(ctx, session, items, via="nudge")
-        reply.redraw = rating_nudge(day, items)
+        reply.redraw = partial(_nudge_now, ctx, staff, day)
     return reply
+
+
+async def _nudge_now(ctx: Context, staff: Staff, day: date) -> Reply:
+    """The nudge for `day` as it stands, drawn where its form's button was (the form's `Reply.redraw`)."""
+    async with ctx.db.write(brief=True) as session:
+        items = await store.nudge_items(session, staff, day, asked=True)
+        await _record_nudge_reads(ctx, session, items, via="nudge")
+    return rating_nudge(day, items)
 
 
 # -- the nudge's buttons ------------------------------------------------------------------------------------

@@ -51,9 +51,10 @@ class Reply:
     ephemeral: bool = True
     replace_original: bool = False  # an action's answer that updates the message holding the button
     modal: Block | None = None  # a Slack modal to open; transports without modals show `text` instead
-    # A form's answer: the message the form was opened from, drawn again (the nudge, after its form was saved). The
-    # answer opening such a form sets `keep_origin`, so the form carries where it was opened from.
-    redraw: Reply | None = None
+    # A form's answer: draws the message the form was opened from again (the nudge, after its form was saved), called
+    # only by a transport that shows it: drawing it reads and audits case data. The answer opening such a form sets
+    # `keep_origin`, so the form carries where it was opened from.
+    redraw: Callable[[], Awaitable[Reply]] | None = None
     keep_origin: bool = False
     files: list[Attachment] = field(default_factory=list)
     # The children the answer names: sent by the bot on its own (the Friday digest is `/uge`), it is audited for each.

@@ -117,7 +117,7 @@ class Shell:
         outcome = await run_view(self.make_context(), form.callback_id, form.values, form.metadata)
         self.show(outcome.reply)
         if outcome.reply.redraw is not None:  # the message the form was opened from, as it now stands
-            self.show(outcome.reply.redraw)
+            self.show(await outcome.reply.redraw())
 
     async def handle_line(self, line: str) -> None:
         line = line.strip()

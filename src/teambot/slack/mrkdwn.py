@@ -10,6 +10,7 @@ The command layer works on plain text (the console shows it as it is); only the 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from teambot.commands.registry import Block
@@ -18,10 +19,13 @@ from teambot.commands.registry import Block
 TEXT_LIMIT = 3_000
 FIELD_LIMIT = 2_000  # a section's field
 _ENTITY = 5  # the longest of &amp; &lt; &gt;
+_INNER_GT = re.compile(r"(?m)(?<!^)>")  # every `>` but one that begins a line
 
 
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """`text` with `&`, `<` and `>` as entities; but a `>` that begins a line, the quote mark of the parents' drafts,
+    stays: alone it opens no token, and whether Slack quotes a line begun with `&gt;` is not documented."""
+    return _INNER_GT.sub("&gt;", text.replace("&", "&amp;").replace("<", "&lt;"))
 
 
 def unescape(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,9 +78,11 @@ def detach(metadata: str) -> tuple[str, Origin | None]:
     return own, None
 
 
-async def redraw(client: AsyncWebClient, origin: Origin, reply: Reply) -> None:
-    """Draw `reply` on the message the form was opened from. A failure (the message deleted, the response URL expired)
-    is logged by its kind only: the form's ratings are stored and confirmed all the same."""
+async def redraw(client: AsyncWebClient, origin: Origin, drawn: Callable[[], Awaitable[Reply]]) -> None:
+    """Draw the message the form was opened from again (`drawn`: the form's `Reply.redraw`). A failure (the message
+    deleted, the response URL expired) is logged by its kind only: the form's ratings are stored and confirmed all
+    the same."""
+    reply = await drawn()
     if origin.response_url:
         await answer(
             client,

@@ -316,9 +316,11 @@ class FakeSlack:
         if method == "chat.update":
             # As Slack: only a message the bot posted, and still there, can be changed.
             channel, ts = str(params.get("channel")), str(params.get("ts"))
-            found = [m for m in self.messages.get(channel, []) if m["ts"] == ts and m.get("user") == BOT_USER_ID]
+            found = [m for m in self.messages.get(channel, []) if m["ts"] == ts]
             if not found:
                 return {"ok": False, "error": "message_not_found"}
+            if found[0].get("user") != BOT_USER_ID:
+                return {"ok": False, "error": "cant_update_message"}
             found[0]["text"] = params.get("text", "")
             return {"ok": True, "channel": channel, "ts": ts, "text": found[0]["text"]}
         if method == "conversations.open":

@@ -44,6 +44,7 @@ def register(app: AsyncApp, services: Services) -> None:
         )
         services.background.spawn(confirmation)
         if reply.redraw is not None and origin is not None:
+            # After the acknowledgement: drawing the nudge reads the day's ratings.
             redrawn = publish_home(client, services, user_id) if origin.home else redraw(client, origin, reply.redraw)
             services.background.spawn(redrawn)
 
