@@ -387,12 +387,13 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
     return reply
 
 
-async def _nudge_now(ctx: Context, staff: Staff, day: date) -> Reply:
-    """The nudge for `day` as it stands, drawn where its form's button was (the form's `Reply.redraw`)."""
+async def _nudge_now(ctx: Context, staff: Staff, day: date, pressed: int | None = None) -> Reply:
+    """The nudge for `day` as it stands, drawn again where it was: after a press of its buttons (`pressed`, the goal
+    just rated), or after its form was saved (the form's `Reply.redraw`)."""
     async with ctx.db.write(brief=True) as session:
         items = await store.nudge_items(session, staff, day, asked=True)
         await _record_nudge_reads(ctx, session, items, via="nudge")
-    return rating_nudge(day, items)
+    return rating_nudge(day, items, pressed=pressed)
 
 
 # -- the nudge's buttons ------------------------------------------------------------------------------------
@@ -417,10 +418,7 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
             raise UserError(t("rating.modal.stale"))
         view = await _writable_case(session, staff, case.code)
         await record(ctx, session, staff, view, goal, day, given, None)
-    async with ctx.db.write(brief=True) as session:
-        items = await store.nudge_items(session, staff, day, asked=True)
-        await _record_nudge_reads(ctx, session, items, via="nudge")
-    reply = rating_nudge(day, items, pressed=goal_id)
+    reply = await _nudge_now(ctx, staff, day, pressed=goal_id)
     reply.replace_original = True
     return reply
 

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands.messenger import DeliveryError, carries_key
 from teambot.commands.registry import Reply
-from teambot.slack.mrkdwn import escape, escaped_blocks
+from teambot.slack.mrkdwn import message
 from teambot.store.outbox import RATELIMITED, RECIPIENT_REFUSALS
 
 # Errors that will not go away by retrying: the recipient is gone or the channel is closed (`RECIPIENT_REFUSALS`), the
@@ -90,7 +90,7 @@ class SlackMessenger:
     ) -> str:
         try:
             response = await self._posting_client().chat_postMessage(
-                channel=recipient, text=escape(text), blocks=escaped_blocks(blocks), metadata=metadata
+                channel=recipient, **message(text, blocks), metadata=metadata
             )
         except SlackApiError as exc:
             raise _refused(exc, permanent_errors=PERMANENT_ERRORS) from None

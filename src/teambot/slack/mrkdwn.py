@@ -34,6 +34,12 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def message(text: str, blocks: list[Block] | None) -> dict[str, Any]:
+    """A message's `text` and `blocks` as Slack is sent them (keyword arguments of chat.postMessage, chat.update and
+    an acknowledgement): both escaped, never one without the other."""
+    return {"text": escape(text), "blocks": escaped_blocks(blocks)}
+
+
 def escaped_blocks(blocks: list[Block] | None) -> list[Block] | None:
     """`blocks` with every mrkdwn text escaped (a copy)."""
     return None if blocks is None else [_escaped(block, TEXT_LIMIT) for block in blocks]

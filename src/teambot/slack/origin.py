@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands.registry import Block, Reply
 from teambot.slack.messenger import CONNECTION_ERRORS
-from teambot.slack.mrkdwn import escape, escaped_blocks
+from teambot.slack.mrkdwn import message
 from teambot.slack.response_url import answer
 
 log = logging.getLogger(__name__)
@@ -95,9 +95,7 @@ async def redraw(client: AsyncWebClient, origin: Origin, drawn: Callable[[], Awa
         return
     try:
         # chat.update keeps a message's blocks when none are given: an empty list clears them for a text-only reply.
-        await client.chat_update(
-            channel=origin.channel, ts=origin.ts, text=escape(reply.text), blocks=escaped_blocks(reply.blocks or [])
-        )
+        await client.chat_update(channel=origin.channel, ts=origin.ts, **message(reply.text, reply.blocks or []))
     except SlackApiError as error:
         log.warning("redrawing the message a form was opened from failed: %s", error.response.get("error"))
     except CONNECTION_ERRORS as error:

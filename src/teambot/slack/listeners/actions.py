@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_action
 from teambot.slack.listeners.home import from_home, publish_home
-from teambot.slack.mrkdwn import escape, escaped_blocks, escaped_view
+from teambot.slack.mrkdwn import escaped_view, message
 from teambot.slack.origin import attach
 from teambot.slack.response_url import answer
 from teambot.slack.services import Services
@@ -34,9 +34,7 @@ def register(app: AsyncApp, services: Services) -> None:
             user_id = body["user"]["id"]
             try:
                 if not reply.replace_original:
-                    await client.chat_postMessage(
-                        channel=user_id, text=escape(reply.text), blocks=escaped_blocks(reply.blocks)
-                    )
+                    await client.chat_postMessage(channel=user_id, **message(reply.text, reply.blocks))
             finally:
                 await publish_home(client, services, user_id)  # a DM that failed is logged; the tab is still right
             return

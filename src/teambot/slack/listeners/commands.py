@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from teambot.commands import REGISTRY, run_command
 from teambot.commands.registry import Attachment, Reply
 from teambot.slack.guard import REPLAY, refused, warn_replayed
-from teambot.slack.mrkdwn import escape, escaped_blocks, escaped_view, unescape
+from teambot.slack.mrkdwn import escaped_view, message, unescape
 from teambot.slack.response_url import answer
 from teambot.slack.services import Services
 from teambot.store.requests import Replayed
@@ -85,7 +85,7 @@ class SlashCommands(AsyncMiddleware):
                 client.views_open(trigger_id=command["trigger_id"], view=escaped_view(reply.modal))
             )
             return _acked(ack)
-        await ack(text=escape(reply.text), blocks=escaped_blocks(reply.blocks), response_type=_response_type(reply))
+        await ack(**message(reply.text, reply.blocks), response_type=_response_type(reply))
         if reply.files:
             services.background.spawn(upload_to_dm(client, command["user_id"], reply.files))
         return _acked(ack)

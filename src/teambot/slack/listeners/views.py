@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands import REGISTRY, run_view
 from teambot.slack.listeners.home import publish_home
-from teambot.slack.mrkdwn import escape, escaped_blocks
+from teambot.slack.mrkdwn import message
 from teambot.slack.origin import detach, redraw
 from teambot.slack.services import Services
 
@@ -39,10 +39,7 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         await ack()
         reply = outcome.reply
-        confirmation = client.chat_postMessage(
-            channel=user_id, text=escape(reply.text), blocks=escaped_blocks(reply.blocks)
-        )
-        services.background.spawn(confirmation)
+        services.background.spawn(client.chat_postMessage(channel=user_id, **message(reply.text, reply.blocks)))
         if reply.redraw is not None and origin is not None:
             # After the acknowledgement: drawing the nudge reads the day's ratings.
             redrawn = publish_home(client, services, user_id) if origin.home else redraw(client, origin, reply.redraw)
