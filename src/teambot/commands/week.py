@@ -11,7 +11,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.notices import MESSAGE_BLOCKS, POSTED_TEXT
+from teambot.commands.notices import MESSAGE_BLOCKS, POSTED_TEXT, slack_length
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import parse_week
 from teambot.domain.meetings import parse_hhmm
@@ -74,7 +74,7 @@ def render_week(data: InstitutionWeek, today: date, budget: int | None = None) -
     for line in grid:
         if room is not None and used + _size([_code([*chunk, line])]) > room:
             break
-        if sum(len(x) + 1 for x in chunk) + len(line) + 8 > SECTION_LIMIT:
+        if sum(slack_length(x) + 1 for x in chunk) + slack_length(line) + 8 > SECTION_LIMIT:
             if len(blocks) >= BLOCK_LIMIT - 4:
                 break
             blocks.append(_code(chunk))
@@ -96,7 +96,7 @@ def render_week(data: InstitutionWeek, today: date, budget: int | None = None) -
 
 def _size(blocks: list[Block]) -> int:
     """The characters of the sections' text (what Slack counts against a posted message's `POSTED_TEXT`)."""
-    return sum(len(block["text"]["text"]) for block in blocks if "text" in block)
+    return sum(slack_length(block["text"]["text"]) for block in blocks if "text" in block)
 
 
 def _fit(lines: list[str], limit: int) -> str:
