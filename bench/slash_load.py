@@ -74,8 +74,11 @@ async def bench_slash_load(h: Harness, *, requests: int, concurrency: int) -> li
         bare_server(h.fake.api_url, h.work, database_url=_anchor_database(h, url)) as writing,
     ):
         servers = {"bare": h.bare, "on_return": h.on_return, "writing": writing, "ours": server}
+        # The warm-up at the measured concurrency: at fewer users a server with a database pool (teambot, the writing
+        # anchor) opened the rest of its connections in the first measured round, whose first answers were then the
+        # round's slowest (38-57 ms on PostgreSQL, against 18-25 ms for a round's p99) and made its p99.
         for each in servers.values():
-            await drive(each.url, warmup, concurrency=4, receiver=h.receiver if each is server else None)
+            await drive(each.url, warmup, concurrency=concurrency, receiver=h.receiver if each is server else None)
         # Every server in turn, round after round, each round new ratings (teambot and the writing anchor store
         # each once); the best round of each counts, as for dispatch: this machine's speed wanders by ±30 %.
         best: dict[str, tuple[Load, float]] = {}
