@@ -11,6 +11,7 @@ import pytest
 
 from teambot.commands.notices import SECTION_TEXT, plain_notice, rating_nudge, sections
 from teambot.domain.ratings import NudgeItem
+from teambot.slack.mrkdwn import escaped_blocks
 from teambot.testing import block_kit
 
 DAY = date(2027, 3, 4)
@@ -149,12 +150,20 @@ def test_the_home_tab_draws_the_nudge_in_the_room_it_has() -> None:
     assert len(_drawn(rating_nudge(DAY, _goals(60), max_blocks=99).blocks or [])) == 48
 
 
-def test_a_nudge_of_long_goals_stays_within_the_text_slack_takes_in_a_post() -> None:
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "Bruger ord til at fortælle, hvad han vil, i stedet for at tage ting fra de andre børn; ",
+        # Counted as Slack counts it: each `&` reaches it as `&amp;` (a line of 300 grows to about 600).
+        "Leg & sprog & ro & tur & mad & leg; ",
+    ],
+)
+def test_a_nudge_of_long_goals_stays_within_the_text_slack_takes_in_a_post(phrase: str) -> None:
     """Goals may be 300 characters: a nudge with one goal left to rate and 45 rated ones drew 46 lines of about 370
     characters, 17,000 in all, past the about 12,000 Slack takes in a posted message's blocks
     (`msg_blocks_too_long`), so the pædagog got no nudge. The goal to rate comes first; rated ones while there is
     room; the text names them all."""
-    long = "Bruger ord til at fortælle, hvad han vil, i stedet for at tage ting fra de andre børn; " * 3
+    long = phrase * 10
     items = [
         dataclasses.replace(_goal(n, rated=n > 1), goal_text=long[:300], rated_by="Mette Jensen Kristoffersen")
         for n in range(1, 47)
@@ -163,7 +172,7 @@ def test_a_nudge_of_long_goals_stays_within_the_text_slack_takes_in_a_post() -> 
     reply = rating_nudge(DAY, items)
     blocks = reply.blocks or []
 
-    assert block_kit.refusal("chat.postMessage", {"blocks": blocks}) == []
+    assert block_kit.refusal("chat.postMessage", {"blocks": escaped_blocks(blocks)}) == []
     assert _drawn(blocks) == [1]
     assert 0 < sum(1 for b in blocks if "*3 af 4*" in str(b.get("text", {}).get("text", ""))) < 45
     assert reply.text.count(long[:300]) == 46

@@ -230,8 +230,8 @@ def rating_nudge(
     # The text beside the goals' (Slack's limit for a posted message's is `POSTED_TEXT`): the head, the why line, and
     # the line naming the goals left out, should there be one.
     every_code = ", ".join(dict.fromkeys(item.case_code for item in items))
-    beside = len(headline) + len(status) + len(why) + len(t("nudge.open_form"))
-    more_line = len(t("nudge.more", n=len(items), codes=every_code))
+    beside = sum(map(slack_length, (headline, status, why, t("nudge.open_form"))))
+    more_line = slack_length(t("nudge.more", n=len(items), codes=every_code))
     shown = _nudge_shown(groups, pressed, goal_lines, blocks=max_blocks, text=POSTED_TEXT - beside, more=more_line)
     blocks: list[Block] = [section(f"{headline}\n{status}")]
     lines = [headline, status]
@@ -287,12 +287,15 @@ def _nudge_shown(
     text fit beside those two and a line naming the goals to rate left out (`more` characters at most)."""
     entries = [(colleague, item) for colleague, group in groups.items() for item in group]
     headings = {
-        colleague: len(t("nudge.on_behalf", name=colleague[1])) for colleague in groups if colleague is not None
+        colleague: slack_length(t("nudge.on_behalf", name=colleague[1]))
+        for colleague in groups
+        if colleague is not None
     }
 
     def cost(item: NudgeItem) -> tuple[int, int]:
         """Its blocks, and its text: its line, and its buttons' 1–4 while it is to rate."""
-        return (1, len(lines[id(item)])) if item.value is not None else (2, len(lines[id(item)]) + 4)
+        size = slack_length(lines[id(item)])
+        return (1, size) if item.value is not None else (2, size + 4)
 
     if (
         2 + len(headings) + sum(cost(item)[0] for _, item in entries) <= blocks
