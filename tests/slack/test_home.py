@@ -341,6 +341,64 @@ async def test_the_form_opened_from_the_home_tab_draws_the_tab_again_once_saved(
     assert "nudge" not in await _read_via(db)  # the tab's reads are audited as the tab's: no nudge was shown
 
 
+def _answered_home(fake_slack: FakeSlack, name: str) -> str:
+    """The one answer at response URL `name`, which replaced its message: its blocks as text."""
+    [answer] = fake_slack.answers(name)
+    assert answer.params["replace_original"] is True and fake_slack.refused == []
+    return json.dumps(answer.params["blocks"], ensure_ascii=False)
+
+
+async def test_a_rating_pressed_on_the_hjem_message_draws_that_message_again(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """`/teambot hjem` answers with the Home tab's content: a rating pressed on it draws all of it again, with the
+    rating, not the nudge alone in its place (the week, the meetings gone)."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    home = (await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "hjem")).blocks or []
+    goal = (await goal_ids(db))[1]
+    [three] = [
+        e
+        for b in home
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["value"].startswith(f"{goal}:2027-03-04:3")
+    ]
+    payload = block_actions_payload(
+        user_id=PAEDAGOG, action_id=three["action_id"], value=three["value"], response_url=fake_slack.response_url("h")
+    )
+    payload["container"] = {"type": "message", "message_ts": "1700000000.000100", "channel_id": "D0DM"}
+    payload["container"]["is_ephemeral"] = True
+
+    assert await _post(app, interaction_body(payload), "application/x-www-form-urlencoded") == 200
+
+    assert [(r.goal_id, r.value) for r in await ratings(db)] == [(goal, 3)]
+    drawn = _answered_home(fake_slack, "h")
+    assert "teambot · Mette Jensen" in drawn and "Dine kommende statusmøder" in drawn
+    assert "1 af 2 mål mangler" in drawn
+
+
+async def test_the_form_opened_from_the_hjem_message_draws_that_message_again_once_saved(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0), adjust=_many_children)
+    app = _app(db, clock, fake_slack)
+    home = (await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "hjem")).blocks or []
+    ephemeral = {"type": "message", "message_ts": "1700000000.000100", "channel_id": "D0DM", "is_ephemeral": True}
+    assert await _post(
+        app, _press_form(_form_button(home)["value"], fake_slack, ephemeral), "application/x-www-form-urlencoded"
+    )
+    view = _opened_form(fake_slack)
+    goal_input = _goal_inputs_left_out(view, home)[0]
+
+    assert await _post(app, _submit(view, goal_input, "4"), "application/x-www-form-urlencoded") == 200
+
+    assert [(r.goal_id, r.value) for r in await ratings(db)] == [(int(goal_input[1:]), 4)]
+    drawn = _answered_home(fake_slack, "form")
+    assert "teambot · Mette Jensen" in drawn and "Dine kommende statusmøder" in drawn
+    assert "33 af 34 mål mangler" in drawn
+
+
 async def test_the_form_of_rating_redraws_no_message(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
     """`/rating` alone opens the same form from no message: its save is confirmed in the DM, and nothing else is
     drawn or read."""

@@ -4,6 +4,7 @@ buttons and the next meetings, a consultant their meetings. `/teambot hjem` show
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from teambot.commands.notices import MESSAGE_BLOCKS, rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply
@@ -18,6 +19,8 @@ from teambot.store.ratings import nudge_items
 log = logging.getLogger(__name__)
 
 HOME_BLOCK_LIMIT = 100  # Slack's limit for a Home tab
+# After a nudge button's value on `/teambot hjem`'s message (the Home tab is drawn again as it is, without it).
+IN_HOME_MESSAGE = ":hjem"
 MEETINGS_SHOWN = 10
 
 
@@ -86,10 +89,27 @@ async def home_blocks(ctx: Context, staff: Staff, limit: int = HOME_BLOCK_LIMIT)
 @REGISTRY.command("/teambot", "hjem", key="hjem", aliases=("home",))
 async def home(ctx: Context, args: str) -> Reply:
     """The App Home's content, as a reply."""
-    staff = ctx.require_staff()
-    blocks = await home_blocks(ctx, staff, MESSAGE_BLOCKS)
+    return await home_message(ctx, ctx.require_staff())
+
+
+async def home_message(ctx: Context, staff: Staff) -> Reply:
+    """`/teambot hjem`'s message. Its rating buttons say they are on it (`IN_HOME_MESSAGE`), so that a rating
+    pressed there, or its form saved, draws this message again rather than the nudge in its place."""
+    blocks = _marked(await home_blocks(ctx, staff, MESSAGE_BLOCKS))
     text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") in {"section", "header"})
     return Reply(text, blocks=blocks)
+
+
+def _marked(value: Any) -> Any:
+    """`value` (blocks) with `IN_HOME_MESSAGE` after the value of every nudge button: 1–4 and the form's."""
+    if isinstance(value, list):
+        return [_marked(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    action = str(value.get("action_id", ""))
+    if action == "rating_form" or action.startswith("rating_nudge:"):
+        return {**value, "value": f"{value['value']}{IN_HOME_MESSAGE}"}
+    return {key: _marked(item) for key, item in value.items()}
 
 
 async def home_view(ctx: Context) -> list[Block]:

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from teambot.commands.home import IN_HOME_MESSAGE, home_message
 from teambot.commands.notices import rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError, load_staff
 from teambot.domain.numbers import parse_int
@@ -233,8 +234,10 @@ async def _show_goals(ctx: Context, session: AsyncSession, view: store.CaseView,
 # -- the day's modal --------------------------------------------------------------------------------------
 
 
-# The day form's metadata when the nudge's button opened it: once saved, the nudge is drawn again.
+# The day form's metadata when the nudge's button opened it: once saved, the nudge is drawn again; or, opened from
+# `/teambot hjem`'s message, that message.
 FROM_NUDGE = "nudge"
+FROM_HOME_MESSAGE = "hjem"
 
 
 async def day_modal(
@@ -313,7 +316,7 @@ async def day_modal(
         "close": {"type": "plain_text", "text": t("meeting.modal.close")},
         "blocks": blocks,
     }
-    return Reply(intro, modal=modal, keep_origin=source == FROM_NUDGE)
+    return Reply(intro, modal=modal, keep_origin=source in (FROM_NUDGE, FROM_HOME_MESSAGE))
 
 
 def _begun(view: store.CaseView, day: date) -> list[Goal]:
@@ -384,6 +387,8 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
     reply = Reply("\n".join(lines))
     if source == FROM_NUDGE:
         reply.redraw = partial(_nudge_now, ctx, staff, day)
+    elif source == FROM_HOME_MESSAGE:
+        reply.redraw = partial(home_message, ctx, staff)
     return reply
 
 
@@ -401,10 +406,12 @@ async def _nudge_now(ctx: Context, staff: Staff, day: date, pressed: int | None 
 
 @REGISTRY.action("rating_nudge")
 async def nudge_pressed(ctx: Context, value: str) -> Reply:
-    """`goal_id:day:value` → record, then redraw the nudge showing what was recorded and by whom."""
+    """`goal_id:day:value` → record, then redraw the nudge showing what was recorded and by whom (on `/teambot hjem`'s
+    message, `IN_HOME_MESSAGE` after it: that message)."""
     staff = ctx.require_staff()
+    in_home = value.endswith(IN_HOME_MESSAGE)
     try:
-        goal_text, day_text, rating_text = value.split(":")
+        goal_text, day_text, rating_text = value.removesuffix(IN_HOME_MESSAGE).split(":")
         day = date.fromisoformat(day_text)
     except ValueError:
         raise UserError(t("rating.modal.stale")) from None
@@ -418,7 +425,7 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
             raise UserError(t("rating.modal.stale"))
         view = await _writable_case(session, staff, case.code)
         await record(ctx, session, staff, view, goal, day, given, None)
-    reply = await _nudge_now(ctx, staff, day, pressed=goal_id)
+    reply = await home_message(ctx, staff) if in_home else await _nudge_now(ctx, staff, day, pressed=goal_id)
     reply.replace_original = True
     return reply
 
@@ -428,8 +435,9 @@ async def form_pressed(ctx: Context, value: str) -> Reply:
     """The nudge's button for the goals it had no room for: the form for the nudge's day, with the children who
     still have goals to rate that day."""
     staff = ctx.require_staff()
+    source = FROM_HOME_MESSAGE if value.endswith(IN_HOME_MESSAGE) else FROM_NUDGE
     try:
-        day = date.fromisoformat(value)
+        day = date.fromisoformat(value.removesuffix(IN_HOME_MESSAGE))
     except ValueError:
         raise UserError(t("rating.modal.expired")) from None
     problem = check_day(day, ctx.today(), started=None, closed=None)
@@ -440,7 +448,7 @@ async def form_pressed(ctx: Context, value: str) -> Reply:
     cases = [item.case_code for item in items if item.value is None]
     if not cases:
         raise UserError(t("rating.todo_none", date=format_date(day)))
-    return await day_modal(ctx, staff, day, cases, source=FROM_NUDGE)
+    return await day_modal(ctx, staff, day, cases, source=source)
 
 
 async def todo(ctx: Context, staff: Staff) -> Reply:
