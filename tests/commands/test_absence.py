@@ -255,6 +255,12 @@ async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:
         ("32/13 2/4", "Jeg forstår ikke datoen «32/13». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
         ("2/3 snart", "Jeg forstår ikke datoen «snart». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
         ("2027-04-02 2027-03-15", "Slutdatoen ligger før startdatoen. Intet er gemt."),
+        (
+            "15/12 1/12",  # swapped: without its year, the end became next year's
+            "Slutdatoen «1/12» bliver onsdag 1. december 2027, næsten et år efter tirsdag 15. december 2026. Har du"
+            " byttet om på datoerne? Skriv den første dag først. Skal fraværet vare så længe, så skriv året med:"
+            " 1/12/2027. Intet er gemt.",
+        ),
         ("2026-11-02 2026-11-13", "Fraværet er allerede slut. Intet er gemt."),
         ("2027-03-15", "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder). Intet er gemt."),
         (
@@ -317,3 +323,15 @@ async def test_fravaer_with_a_substitute_who_has_left_promises_him_nothing(
     )
     pending = await rows(run.db, kind="meeting.reminder", status="pending")
     assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
+
+
+@pytest.mark.parametrize(
+    ("args", "until"),
+    [("20/12 5/1", "tirsdag 5. januar 2027"), ("15/12 1/12/2027", "onsdag 1. december 2027")],
+)
+async def test_fravaer_over_new_year_or_with_the_year_typed_is_recorded(
+    run: PlanningRunner, args: str, until: str
+) -> None:
+    """A short absence over New Year needs no year; a long one is recorded when its end says its year."""
+    reply = await run(PAEDAGOG, f"/teambot fravær {args}")
+    assert reply.text.startswith("🗓️ Dit fravær ") and f" – {until} er registreret." in reply.text

@@ -185,6 +185,14 @@ async def test_flyt_back_and_forth_tells_the_others_every_time(run: PlanningRunn
         (PAEDAGOG, "AK12 2027-03-29", "mandag 29. marts 2027 er ikke en arbejdsdag i institutionen"),  # 2. påskedag
         (PAEDAGOG, "AK12 2027-04-07", "onsdag 7. april 2027 er ikke en arbejdsdag i institutionen"),  # closing day
         (PAEDAGOG, "AK12 2026-11-18", "onsdag 18. november 2026 er allerede gået."),
+        # Past the next meeting of the series (30 March + 6 weeks); and a day just gone, typed without its year,
+        # read as next year's.
+        (PAEDAGOG, "AK12 2027-05-12", "højst flyttes 6 uger frem, til tirsdag 11. maj 2027, ikke til onsdag 12. maj"),
+        (
+            PAEDAGOG,
+            "AK12 1/11",
+            "højst flyttes 6 uger frem, til tirsdag 11. maj 2027, ikke til mandag 1. november 2027",
+        ),
         (PAEDAGOG, "XY99 2027-04-06", "Jeg kender ikke barnet «XY99»."),
         (PAEDAGOG, "AK12 snart", "Jeg forstår ikke datoen «snart»."),
         (PAEDAGOG, "AK12 2027-04-06 25.00", "Jeg forstår ikke klokkeslættet «25.00»."),

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined, plan_lead_notices_again
 from teambot.commands.digests import digest_recipients, replan_digests
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, parse_day
+from teambot.domain.dates import Direction, names_year, parse_day
 from teambot.domain.meetings import parse_hhmm
 from teambot.domain.roles import Role
 from teambot.i18n import format_date, format_time, t
@@ -49,6 +49,11 @@ async def absence(ctx: Context, args: str) -> Reply:
         raise UserError(t("absence.past"))
     if end - start > timedelta(days=366):
         raise UserError(t("absence.too_long"))
+    if end.year > start.year and not names_year(words[1]) and end - start > timedelta(days=183):
+        # "10/12 8/12": the end, typed without its year, became next year's, most likely two dates swapped.
+        raise UserError(
+            t("absence.end_wraps", start=format_date(start), end=format_date(end), typed=words[1], year=end.year)
+        )
     async with ctx.db.write() as session:
         substitute = await _substitute(session, " ".join(words[2:]), staff) if len(words) > 2 else None
         assert staff.id is not None

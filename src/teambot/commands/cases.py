@@ -6,13 +6,13 @@ Only the institution's leads and the case's pædagog may change a case; everythi
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, parse_day
+from teambot.domain.dates import Direction, looks_like_day, parse_day
 from teambot.domain.meetings import local_instant, parse_hhmm
 from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
@@ -160,8 +160,8 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
             if await queries.institution_by_code(session, word) is not None:  # a real one, just not theirs
                 raise UserError(t("case.not_your_institution", code=word.upper()))
             day = parse_day(word, ctx.today(), Direction.FUTURE)
-            if day is None and re.match(r"^\d{4}-\d{2}-\d{2}$", word):
-                raise UserError(t("meeting.bad_date", text=word))
+            if day is None and (looks_like_day(word) or re.match(r"^\d{4}-\d{2}-\d{2}$", word)):
+                raise UserError(t("meeting.bad_date", text=word))  # 31/2: a date that does not exist
             if day is not None:
                 start = day
                 continue
@@ -183,6 +183,8 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
             raise UserError(t("case.paedagog_elsewhere", name=paedagog.name, institution=institution.name))
         assert institution.id is not None and paedagog.id is not None
         case = Case(code=code, institution_id=institution.id, paedagog_id=paedagog.id, start_meeting=start)
+        if start is not None:
+            await _check_start(session, case, start, ctx.today())
         session.add(case)
         await session.flush()
         audit.record(
@@ -198,6 +200,16 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
     return Reply(t("case.created", code=code, institution=institution.name, name=paedagog.name, when=when))
 
 
+async def _check_start(session: AsyncSession, case: Case, day: date, today: date) -> None:
+    """A start meeting lies at most one meeting interval back and a year ahead, on a working day of the case's
+    institution. It cannot be changed once set: a mistyped year would plan years of meetings, all "held"."""
+    weeks = queries.interval_of(case, await queries.municipality(session))
+    if not today - timedelta(weeks=weeks) <= day <= today + timedelta(days=365):
+        raise UserError(t("case.start_out_of_range", date=format_date(day), weeks=weeks))
+    if not (await queries.work_calendar(session, case.institution_id)).is_working_day(day):
+        raise UserError(t("case.start_closed", date=format_date(day)))
+
+
 async def _start(ctx: Context, staff: Staff, args: str) -> Reply:
     """The start meeting of a case made without one: the series of status meetings is planned from it."""
     words = args.split()
@@ -211,11 +223,7 @@ async def _start(ctx: Context, staff: Staff, args: str) -> Reply:
         if case.start_meeting is not None:
             # Moving the anchor would reshuffle meetings already planned and announced; `flyt` moves one meeting.
             raise UserError(t("case.start_already", code=case.code, date=format_date(case.start_meeting)))
-        # It cannot be changed once set: a mistyped year would plan years of meetings, all "held". A start meeting
-        # lies at most one meeting interval back and a year ahead.
-        weeks = queries.interval_of(case, await queries.municipality(session))
-        if not ctx.today() - timedelta(weeks=weeks) <= day <= ctx.today() + timedelta(days=365):
-            raise UserError(t("case.start_out_of_range", date=format_date(day), weeks=weeks))
+        await _check_start(session, case, day, ctx.today())
         case.start_meeting = day
         audit.record(
             session,
@@ -238,6 +246,8 @@ async def _add_goal(ctx: Context, staff: Staff, args: str) -> Reply:
         raise UserError(t("case.goal_too_long", max=MAX_GOAL))
     async with ctx.db.write() as session:
         case = await _manageable(session, staff, code)
+        if case.status != "active":
+            raise UserError(t("case.already_closed", code=case.code))
         number = (await session.exec(select(func.max(Goal.number)).where(Goal.case_id == case.id))).one() or 0
         assert case.id is not None
         session.add(Goal(case_id=case.id, number=number + 1, text=text, started_on=ctx.today()))

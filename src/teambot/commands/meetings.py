@@ -4,7 +4,7 @@ buttons on a reminder. (`/teambot fravær`, which reroutes their messages too, i
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -167,6 +167,12 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         meeting, case, facts = await _changeable(session, meeting_id, staff, ctx.today())
         if day < today:
             raise UserError(t("meeting.move_past", date=format_date(day)))
+        # Further than the next meeting of the series would skip it; and "1/12" typed on 5 December, for a day just
+        # gone, is read as next year's.
+        weeks = queries.interval_of(case, await queries.municipality(session))
+        latest = max(meeting.day, today) + timedelta(weeks=weeks)
+        if day > latest:
+            raise UserError(t("meeting.move_too_far", date=format_date(day), weeks=weeks, latest=format_date(latest)))
         calendar = await queries.work_calendar(session, case.institution_id)
         if not calendar.is_working_day(day):
             raise UserError(t("meeting.move_closed", date=format_date(day)))

@@ -215,7 +215,8 @@ async def load_demo(db: Database, *, now: datetime, zone: ZoneInfo) -> DemoSumma
             level, target = rng.uniform(1.3, 2.3), rng.uniform(1.6, 3.6)
             if (case.code, goal.number) in _STRUGGLING:
                 target = 1.6
-            days = calendar.working_days(start, today - timedelta(days=1))
+            # A goal added today (in Slack, since the last load) has no past days yet.
+            days = calendar.working_days(start, today - timedelta(days=1)) if start < today else []
             for index, day in enumerate(days):
                 level += (target - level) * 0.06
                 # Draw every random number before deciding to skip, so a re-run draws the same sequence.

@@ -70,6 +70,13 @@ def parse_day(text: str, today: date, direction: Direction) -> date | None:
     return None
 
 
+def names_year(text: str) -> bool:
+    """Whether `text`, a day as `parse_day` reads it, says its year (`2/3/2027`, `2027-03-02`)."""
+    text = " ".join(text.strip().lower().split())
+    match = _DAY_MONTH.match(text)
+    return bool(re.match(r"^\d{4}-\d{2}-\d{2}$", text) or (match and match.group(3)))
+
+
 def looks_like_day(text: str) -> bool:
     text = " ".join(text.strip().lower().split())
     return (

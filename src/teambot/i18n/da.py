@@ -187,6 +187,10 @@ MESSAGES: dict[str, str] = {
     "absence.end_before_start": "Slutdatoen ligger før startdatoen. Intet er gemt.",
     "absence.past": "Fraværet er allerede slut. Intet er gemt.",
     "absence.too_long": "Et fravær kan højst vare et år. Intet er gemt.",
+    "absence.end_wraps": (
+        "Slutdatoen «{typed}» bliver {end}, næsten et år efter {start}. Har du byttet om på datoerne? Skriv den første"
+        " dag først. Skal fraværet vare så længe, så skriv året med: {typed}/{year}. Intet er gemt."
+    ),
     "absence.unknown_substitute": (
         "Jeg kender ikke stedfortræderen «{text}». Nævn personen med @ eller skriv det fulde navn. Intet er gemt."
     ),
@@ -358,6 +362,14 @@ MESSAGES: dict[str, str] = {
     "case.created_no_start": "Sæt opstartsmødet med `/teambot forløb start {code} <dato>`, så planlægges statusmøderne.",
     "case.start_usage": "Skriv fx `/teambot forløb start AK12 2027-03-01` (barnet og opstartsmødets dato). Intet er gemt.",
     "case.start_already": "Forløbet {code} har allerede opstartsmøde {date}, og statusmøderne følger det. Intet er gemt.",
+    "case.start_closed": (
+        "{date} er ikke en arbejdsdag i institutionen (weekend, helligdag eller lukkedag). Opstartsmødet skal ligge på"
+        " en arbejdsdag. Intet er gemt."
+    ),
+    "meeting.move_too_far": (
+        "Et statusmøde kan højst flyttes {weeks} uger frem, til {latest}, ikke til {date}. Skriv den rigtige dato."
+        " Intet er gemt."
+    ),
     "case.start_out_of_range": "Opstartsmødet kan ligge højst {weeks} uger tilbage og højst et år frem, ikke {date}. Skriv den rigtige dato. Intet er gemt.",
     "case.start_set": "📅 Opstartsmødet for {code} er sat til {date}; statusmøderne planlægges herfra.",
     "case.goal_usage": "Skriv fx `/teambot forløb mål AK12 Tager selv overtøj på`. Intet er gemt.",

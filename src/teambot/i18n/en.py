@@ -177,6 +177,10 @@ MESSAGES: dict[str, str] = {
     "absence.end_before_start": "The end date is before the start date. Nothing was saved.",
     "absence.past": "That absence is already over. Nothing was saved.",
     "absence.too_long": "An absence can last at most a year. Nothing was saved.",
+    "absence.end_wraps": (
+        "The end date «{typed}» becomes {end}, almost a year after {start}. Did you swap the dates? Type the first day"
+        " first. If the absence really lasts that long, add the year: {typed}/{year}. Nothing was saved."
+    ),
     "absence.unknown_substitute": (
         "I don't know the substitute «{text}». Mention them with @ or type the full name. Nothing was saved."
     ),
@@ -342,6 +346,14 @@ MESSAGES: dict[str, str] = {
     "case.created_no_start": "Set the start meeting with `/teambot forløb start {code} <date>`, and status meetings are planned.",
     "case.start_usage": "Type e.g. `/teambot forløb start AK12 2027-03-01` (the child and the start meeting's date). Nothing was saved.",
     "case.start_already": "The case {code} already has its start meeting on {date}, and status meetings follow it. Nothing was saved.",
+    "case.start_closed": (
+        "{date} is not a working day at the institution (weekend, public holiday or closing day). The start meeting"
+        " must be on a working day. Nothing was saved."
+    ),
+    "meeting.move_too_far": (
+        "A status meeting can be moved at most {weeks} weeks ahead, to {latest}, not to {date}. Type the right date."
+        " Nothing was saved."
+    ),
     "case.start_out_of_range": "The start meeting can be at most {weeks} weeks back and at most a year ahead, not {date}. Type the right date. Nothing was saved.",
     "case.start_set": "📅 The start meeting for {code} is set to {date}; status meetings are planned from there.",
     "case.goal_usage": "Type e.g. `/teambot forløb mål AK12 Puts on outerwear alone`. Nothing was saved.",
