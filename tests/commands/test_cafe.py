@@ -1366,6 +1366,10 @@ async def test_the_overview_for_a_lead_with_several_institutions_and_for_outside
     assert (
         await run(OUTSIDER, "/teambot café tekst")
     ).text == "Børnehaven Egebakken har ingen kommende småbørnscafé endnu."
+    # Another institution's text is refused as such (it was refused as registering children).
+    assert (await run(SOFIE, "/teambot café tekst SOL")).text == (
+        "Kun personalet i Børnehuset Solsikken kan hente teksten til forældrene om caféen."
+    )
 
 
 async def test_a_decline_beside_a_move_of_the_cafe_counts_both_in_its_sequence(run: VisitRunner) -> None:

@@ -178,6 +178,26 @@ async def test_flyt_back_and_forth_tells_the_others_every_time(run: PlanningRunn
     assert all("fra tirsdag 30. marts 2027 til tirsdag 6. april 2027" in n.payload["text"] for n in pending)
 
 
+async def test_meetings_of_one_day_are_listed_by_their_time(run: PlanningRunner) -> None:
+    """Two of Mette's children have their meeting on 30 March; AK12's is moved to 13.00: it comes first (it was
+    listed after AB01's at 14.00, by the children's codes)."""
+    assert (await run(PAEDAGOG, "/teambot forløb opret AB01 SOL 2027-02-11")).text.startswith("📂 Forløbet AB01")
+    assert (await run(PAEDAGOG, "/teambot flyt AK12 30/3 13.00")).text.startswith("🔁 Statusmødet for AK12")
+    listed = [line for line in (await run(PAEDAGOG, "/teambot møder 13/2027")).text.splitlines() if "30. marts" in line]
+    assert [line.split(" — ")[1][:4] for line in listed] == ["AK12", "AB01"], listed
+
+
+async def test_flyt_of_the_time_alone_tells_the_others_both_times(run: PlanningRunner) -> None:
+    reply = await run(PAEDAGOG, "/teambot flyt AK12 30/3 14.30")
+    assert reply.text.startswith("🔁 Statusmødet for AK12 er flyttet til tirsdag 30. marts 2027 kl. 14.30.")
+    pending = await rows(run.db, kind="meeting.moved", status="pending")
+    assert {n.recipient for n in pending} == {PSYKOLOG, LEAD}
+    assert all(
+        "flyttet fra tirsdag 30. marts 2027 kl. 14.00 til tirsdag 30. marts 2027 kl. 14.30" in n.payload["text"]
+        for n in pending
+    )
+
+
 @pytest.mark.parametrize(
     ("user", "args", "expected"),
     [
@@ -193,6 +213,9 @@ async def test_flyt_back_and_forth_tells_the_others_every_time(run: PlanningRunn
             "AK12 1/11",
             "højst flyttes 6 uger frem, til tirsdag 11. maj 2027, ikke til mandag 1. november 2027",
         ),
+        # Where it is already: nothing would change, yet everyone would be told it had.
+        (PAEDAGOG, "AK12 2027-03-30", "Statusmødet for AK12 ligger allerede tirsdag 30. marts 2027 kl. 14.00."),
+        (PAEDAGOG, "AK12 30/3 14.00", "Statusmødet for AK12 ligger allerede tirsdag 30. marts 2027 kl. 14.00."),
         (PAEDAGOG, "XY99 2027-04-06", "Jeg kender ikke barnet «XY99»."),
         (PAEDAGOG, "AK12 snart", "Jeg forstår ikke datoen «snart»."),
         (PAEDAGOG, "AK12 2027-04-06 25.00", "Jeg forstår ikke klokkeslættet «25.00»."),

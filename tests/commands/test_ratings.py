@@ -190,6 +190,18 @@ REFUSALS = [
         id="rating 2,5",
     ),
     pytest.param(
+        "/rating AK12 31/2 1 3",
+        {},
+        "Datoen «31/2» findes ikke. Skriv fx `/rating AK12 4/3 3` eller `/rating AK12 i går 3`. Intet er gemt.",
+        id="no such date",
+    ),
+    pytest.param(
+        "/rating AK12 2027-02-31 1 3",
+        {},
+        "Datoen «2027-02-31» findes ikke. Skriv fx `/rating AK12 4/3 3` eller `/rating AK12 i går 3`. Intet er gemt.",
+        id="no such ISO date",
+    ),
+    pytest.param(
         "/rating AK12 2027-03-05 1 3",
         {},
         "fredag 5. marts 2027 er ikke kommet endnu — du kan kun registrere for i dag og dagene før. Intet er gemt.",

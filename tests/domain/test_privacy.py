@@ -38,6 +38,9 @@ def modulus_11_ok(digits: str) -> bool:
         "290204-1234",  # 29 February 2004
         "290296-1234",  # 29 February 1996
         "311221-9999",
+        "010203/1234",  # a slash or a dot for the dash
+        "Note: 010203.1234",
+        "010203 / 1234",
     ],
 )
 def test_cpr_shaped_text_is_detected(text: str) -> None:
@@ -58,6 +61,10 @@ def test_cpr_shaped_text_is_detected(text: str) -> None:
         "01019-01234",
         "010190--1234",
         "010190_1234",
+        "010190//1234",
+        "010190/.1234",
+        "31.12.2026",  # a date with dots
+        "1.234.567,50 kr.",
         "10101901234",  # eleven digits: part of a longer number
         "0101901234567",
         "010190-12345",
@@ -125,7 +132,7 @@ def test_modulus_11_is_not_relied_on() -> None:
 
 
 cpr_dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31))
-separators = st.sampled_from(["-", " ", ""])
+separators = st.sampled_from(["-", " ", "", "/", "."])
 serials = st.text(alphabet="0123456789", min_size=4, max_size=4)
 # Context around a number: anything but digits, so the number stands on its own.
 no_digits = st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=20)

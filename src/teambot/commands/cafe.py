@@ -60,7 +60,12 @@ async def cafe(ctx: Context, args: str) -> Reply:
 
 
 async def _own_institution(
-    session: AsyncSession, staff: Staff, text: str, *, standing_in_on: date | None = None
+    session: AsyncSession,
+    staff: Staff,
+    text: str,
+    *,
+    standing_in_on: date | None = None,
+    refusal: str = "cafe.not_member",
 ) -> Institution:
     """The named institution, which the caller must belong to; or the caller's only institution. `standing_in_on`:
     the caller may also stand in that day for an absent lead of the named institution (who gets its count ask)."""
@@ -75,7 +80,7 @@ async def _own_institution(
                 and await _stands_in_for_a_lead(session, staff, institution.id, standing_in_on)
             )
         ):
-            raise UserError(t("cafe.not_member", institution=institution.name))
+            raise UserError(t(refusal, institution=institution.name))
         return institution
     mine = list(await queries.institutions_of(session, staff))
     if not mine:
@@ -264,7 +269,7 @@ async def _section(
 
 async def _parent_text(ctx: Context, staff: Staff, text: str) -> Reply:
     async with ctx.db.read() as session:
-        institution = await _own_institution(session, staff, text)
+        institution = await _own_institution(session, staff, text, refusal="cafe.text_not_member")
         assert institution.id is not None
         sessions = await store.sessions_of(session, institution.id, since=ctx.today())
     if not sessions:

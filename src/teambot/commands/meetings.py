@@ -4,7 +4,7 @@ buttons on a reminder. (`/teambot fravær`, which reroutes their messages too, i
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,13 +64,16 @@ async def _notify_others(
     *,
     old_day: date | None,
     reason: str | None,
+    old_start: time | None = None,
 ) -> int:
     kind = MEETING_CANCELLED if old_day is None else MEETING_MOVED
     planned = []
     for delivery in facts.deliveries:
         if delivery.recipient.staff_id == staff.id:
             continue
-        reply = meeting_changed(facts, delivery, changed_by=staff.name, old_day=old_day, reason=reason)
+        reply = meeting_changed(
+            facts, delivery, changed_by=staff.name, old_day=old_day, reason=reason, old_start=old_start
+        )
         planned.append(
             meeting_row(
                 facts,
@@ -176,7 +179,17 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         calendar = await queries.work_calendar(session, case.institution_id)
         if not calendar.is_working_day(day):
             raise UserError(t("meeting.move_closed", date=format_date(day)))
-        old_day, meeting.day, meeting.status = meeting.day, day, "moved"
+        if day == meeting.day and (start is None or start == meeting.start):
+            # Nothing would change, yet everyone would be told it had.
+            raise UserError(
+                t(
+                    "meeting.move_same",
+                    code=case.code,
+                    date=format_date(day),
+                    time=format_time(parse_hhmm(meeting.start)),
+                )
+            )
+        old_day, old_start, meeting.day, meeting.status = meeting.day, meeting.start, day, "moved"
         if start:
             meeting.start = start
         revise(meeting, ctx.clock.now())
@@ -186,7 +199,9 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
             session, ref_type="meeting", ref_id=meeting.id, kinds=CHANGE_KINDS, now=ctx.clock.now()
         )
         facts = await queries.meeting_facts(session, case, meeting)
-        told = await _notify_others(ctx, session, case, facts, staff, old_day=old_day, reason=None)
+        told = await _notify_others(
+            ctx, session, case, facts, staff, old_day=old_day, reason=None, old_start=parse_hhmm(old_start)
+        )
         away = await queries.away_on(session, case, day)
         audit.record(
             session,

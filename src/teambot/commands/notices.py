@@ -6,7 +6,7 @@ Every message ends with one line saying why this person gets it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from teambot.commands.registry import Block, Reply
@@ -130,7 +130,13 @@ def meeting_reminder(facts: MeetingFacts, delivery: Delivery, days_before: int) 
 
 
 def meeting_changed(
-    facts: MeetingFacts, delivery: Delivery, *, changed_by: str, old_day: date | None, reason: str | None
+    facts: MeetingFacts,
+    delivery: Delivery,
+    *,
+    changed_by: str,
+    old_day: date | None,
+    reason: str | None,
+    old_start: time | None = None,
 ) -> Reply:
     if old_day is None:
         headline = t(
@@ -141,10 +147,13 @@ def meeting_changed(
             reason=reason or t("meeting.no_reason"),
         )
     else:
+        old = format_date(old_day)
+        if old_day == facts.day and old_start is not None:  # moved within its day: from one time to another
+            old += f" {format_time(old_start)}"
         headline = t(
             "meeting.moved_notice",
             code=facts.case_code,
-            old=format_date(old_day),
+            old=old,
             date=format_date(facts.day),
             time=format_time(facts.start),
             name=changed_by,

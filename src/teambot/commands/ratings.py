@@ -161,7 +161,10 @@ async def rating(ctx: Context, args: str) -> Reply:
         staff = ctx.require_staff()
         return await (day_modal(ctx, staff) if not args.strip() else todo(ctx, staff))
     today = ctx.today()
-    text = read_rating_day(args, today)  # not empty: a bare `/rating` was answered above
+    try:
+        text = read_rating_day(args, today)  # not empty: a bare `/rating` was answered above
+    except RatingInputError as error:  # a day that does not exist (31/2)
+        raise _refused(error) from None
     code = text.code
     goal: Goal | str | None = None  # None: show the child's goals; str: the refusal naming them
     # The driver runs this transaction's statements itself (store/direct.py): /rating is the command of every day.
@@ -197,11 +200,15 @@ async def rating(ctx: Context, args: str) -> Reply:
     raise UserError(goal)
 
 
+def _refused(error: RatingInputError) -> UserError:
+    return UserError(t(f"rating.input_{error.kind}", value=error.value, max=MAX_NOTE))
+
+
 def _parsed(text: RatingText, today: date, view: store.CaseView) -> RatingInput:
     try:
         parsed = parse_rating(text, today, [g.number for g in view.goals])
     except RatingInputError as error:
-        raise UserError(t(f"rating.input_{error.kind}", value=error.value, max=MAX_NOTE)) from None
+        raise _refused(error) from None
     if not view.goals:
         raise UserError(t("rating.no_goals", code=view.case.code))
     return parsed

@@ -1,9 +1,9 @@
 """CPR detection: anything shaped like a Danish personal number is refused before it is stored or logged. Also
 what logs must not show: CPR-shaped text and the tokens of calendar addresses.
 
-A CPR number is a valid date DDMMYY followed by four digits, joined by a dash, a space or nothing. Any kind of
-dash counts, and invisible characters inside the number are ignored. The modulus-11 check is deliberately not
-used: numbers issued since 2007 need not satisfy it.
+A CPR number is a valid date DDMMYY followed by four digits, joined by a dash (or a slash or a dot), a space or
+nothing. Any kind of dash counts, and invisible characters inside the number are ignored. The modulus-11 check is
+deliberately not used: numbers issued since 2007 need not satisfy it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ DASHES = (
 # without a dash among it. \d, not [0-9]: a CPR number typed in fullwidth or Arabic-Indic digits is still one.
 _GAP = f"[{INVISIBLE}]*"
 _SPACE = rf"[\s{INVISIBLE}]*"
-_CPR_SHAPE = re.compile(rf"(?<!\d)(\d(?:{_GAP}\d){{5}}){_SPACE}[{DASHES}\u2212]?{_SPACE}\d(?:{_GAP}\d){{3}}(?!\d)")
+# A slash or a dot serves as the dash too: "010203/1234" is typed as well.
+_CPR_SHAPE = re.compile(rf"(?<!\d)(\d(?:{_GAP}\d){{5}}){_SPACE}[{DASHES}\u2212/.]?{_SPACE}\d(?:{_GAP}\d){{3}}(?!\d)")
 
 
 def _valid_ddmmyy(day: int, month: int, yy: int) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from teambot.domain.dates import TWO_WORD_DAY_STARTS, Direction, parse_day
+from teambot.domain.dates import TWO_WORD_DAY_STARTS, Direction, looks_like_day, parse_day
 from teambot.domain.roles import CONSULTANT_ROLES, Role
 
 MAX_NOTE = 500
@@ -114,6 +114,8 @@ def _leading_day(words: list[str], today: date) -> tuple[date, list[str]]:
             found = parse_day(" ".join(words[:width]), today, Direction.PAST)
             if found is not None:
                 return found, words[width:]
+    if words and looks_like_day(words[0]) and _int(words[0]) is None:
+        raise RatingInputError("bad_date", words[0])  # 31/2: a day that does not exist, not a rating
     return today, words
 
 

@@ -145,6 +145,7 @@ MESSAGES: dict[str, str] = {
     "meeting.gone": "Det møde findes ikke længere. Skriv `/teambot møder` for at se dine møder. Intet er gemt.",
     "meeting.already_cancelled": "Statusmødet for {code} er allerede aflyst. Intet er gemt.",
     "meeting.already_held": "Statusmødet for {code} {date} er holdt og kan ikke flyttes eller aflyses. Intet er gemt.",
+    "meeting.move_same": "Statusmødet for {code} ligger allerede {date} {time}. Intet er gemt.",
     "meeting.move_past": "{date} er allerede gået. Vælg en dato fra i dag og frem. Intet er gemt.",
     "meeting.move_closed": (
         "{date} er ikke en arbejdsdag i institutionen (weekend, helligdag eller lukkedag). Vælg en anden dato. "
@@ -279,6 +280,7 @@ MESSAGES: dict[str, str] = {
     "rating.how": "Registrér med `/rating {code} <mål> <1-4> [note]`.",
     "rating.input_empty": "Skriv barnets kode og en bedømmelse fra 1 til 4, fx `/rating AK12 3`. Intet er gemt.",
     "rating.input_not_a_number": "«{value}» er ikke en bedømmelse. Skriv et helt tal fra 1 til 4, fx `/rating AK12 3`. Intet er gemt.",
+    "rating.input_bad_date": "Datoen «{value}» findes ikke. Skriv fx `/rating AK12 4/3 3` eller `/rating AK12 i går 3`. Intet er gemt.",
     "rating.input_missing_value": "Skriv en bedømmelse fra 1 til 4 efter datoen, fx `/rating AK12 i går 3`. Intet er gemt.",
     "rating.input_out_of_range": "Bedømmelsen skal være fra 1 til 4 — du skrev {value}. Intet er gemt.",
     "rating.input_note_too_long": "Noten er {value} tegn; den må højst være {max}. Intet er gemt.",

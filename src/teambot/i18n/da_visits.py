@@ -301,6 +301,7 @@ MESSAGES: dict[str, str] = {
         "{month} ligger for langt fra i dag. Registrér måneder fra {first} til {last}. Intet er gemt."
     ),
     "cafe.unknown_institution": "Jeg kender ikke institutionen «{text}». Skriv koden eller navnet, fx SOL. Intet er gemt.",
+    "cafe.text_not_member": "Kun personalet i {institution} kan hente teksten til forældrene om caféen.",
     "cafe.not_member": "Kun personalet i {institution} kan registrere børn til caféen. Intet er gemt.",
     "cafe.no_institution": "Du er ikke knyttet til en institution, så du kan ikke registrere børn. Intet er gemt.",
     "cafe.which_institution": "Skriv hvilken institution til sidst: {codes}. Intet er gemt.",

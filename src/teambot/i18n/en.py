@@ -135,6 +135,7 @@ MESSAGES: dict[str, str] = {
     "meeting.gone": "That meeting no longer exists. Type `/teambot møder` to see yours. Nothing was saved.",
     "meeting.already_cancelled": "The status meeting for {code} is already cancelled. Nothing was saved.",
     "meeting.already_held": "The status meeting for {code} on {date} has been held and cannot be moved or cancelled. Nothing was saved.",
+    "meeting.move_same": "The status meeting for {code} is already on {date} {time}. Nothing was saved.",
     "meeting.move_past": "{date} has passed. Choose a date from today on. Nothing was saved.",
     "meeting.move_closed": (
         "{date} is not a working day at the institution (weekend, holiday or closing day). Choose another date. "
@@ -264,6 +265,7 @@ MESSAGES: dict[str, str] = {
     "rating.how": "Record with `/rating {code} <goal> <1-4> [note]`.",
     "rating.input_empty": "Type the child's code and a rating from 1 to 4, e.g. `/rating AK12 3`. Nothing was saved.",
     "rating.input_not_a_number": "«{value}» is not a rating. Type a whole number from 1 to 4, e.g. `/rating AK12 3`. Nothing was saved.",
+    "rating.input_bad_date": "The date «{value}» does not exist. Type e.g. `/rating AK12 4/3 3` or `/rating AK12 i går 3`. Nothing was saved.",
     "rating.input_missing_value": "Type a rating from 1 to 4 after the date, e.g. `/rating AK12 i går 3`. Nothing was saved.",
     "rating.input_out_of_range": "The rating must be from 1 to 4 — you typed {value}. Nothing was saved.",
     "rating.input_note_too_long": "The note is {value} characters; at most {max} are allowed. Nothing was saved.",

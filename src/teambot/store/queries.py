@@ -359,7 +359,7 @@ async def meetings_for(
             .join(Case, col(Case.id) == col(Meeting.case_id))
             .join(Institution, col(Institution.id) == col(Case.institution_id))
             .where(col(Meeting.case_id).in_(case_ids), col(Meeting.day) >= today, _open(closed_since))
-            .order_by(col(Meeting.day), col(Case.code))
+            .order_by(col(Meeting.day), col(Meeting.start), col(Case.code))  # "HH:MM": in order as text
         )
     ).all()
     for meeting, case, institution in upcoming:
