@@ -257,7 +257,7 @@ async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:
         ("2027-04-02 2027-03-15", "Slutdatoen ligger før startdatoen. Intet er gemt."),
         (
             "15/12 1/12",  # swapped: without its year, the end became next year's
-            "Slutdatoen «1/12» bliver onsdag 1. december 2027, næsten et år efter tirsdag 15. december 2026. Har du"
+            "Slutdatoen «1/12» bliver onsdag 1. december 2027, over et halvt år efter tirsdag 15. december 2026. Har du"
             " byttet om på datoerne? Skriv den første dag først. Skal fraværet vare så længe, så skriv året med:"
             " 1/12/2027. Intet er gemt.",
         ),
@@ -327,7 +327,12 @@ async def test_fravaer_with_a_substitute_who_has_left_promises_him_nothing(
 
 @pytest.mark.parametrize(
     ("args", "until"),
-    [("20/12 5/1", "tirsdag 5. januar 2027"), ("15/12 1/12/2027", "onsdag 1. december 2027")],
+    [
+        ("20/12 5/1", "tirsdag 5. januar 2027"),
+        ("15/12 1/12/2027", "onsdag 1. december 2027"),
+        ("16/11 20/11", "fredag 20. november 2026"),  # today is 19 November: away since Monday, not next November
+        ("1/6 30/6", "onsdag 30. juni 2027"),  # next summer, more than half a year ahead, is still next summer
+    ],
 )
 async def test_fravaer_over_new_year_or_with_the_year_typed_is_recorded(
     run: PlanningRunner, args: str, until: str

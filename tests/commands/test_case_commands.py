@@ -12,7 +12,7 @@ from helpers_meetings import NOTHING_SAVED, PlanningRunner, planned, snapshot
 from teambot.store.db import Database
 from teambot.store.models import Case, Goal
 from teambot.testing.clock import FakeClock
-from teambot.testing.roster import PAEDAGOG
+from teambot.testing.roster import LEAD, PAEDAGOG
 
 
 async def _state(db: Database) -> tuple[Any, ...]:
@@ -67,3 +67,26 @@ async def test_a_closed_case_takes_no_new_goal(run: PlanningRunner) -> None:
     reply = await run(PAEDAGOG, "/teambot forløb mål XY93 Leger med en anden")
     assert reply.text == "Forløbet XY93 er allerede lukket. Intet er gemt."
     assert await _state(run.db) == before
+
+
+async def test_a_lead_names_the_pedagogue_by_her_full_name(run: PlanningRunner) -> None:
+    """The refusal of an unknown person says to write the full name: a name of two words was read one word at a
+    time ("Jeg kender ikke «Ali»")."""
+    reply = await run(LEAD, "/teambot forløb opret XY84 SOL Ali Hassan 2026-12-01")
+    assert reply.text.startswith("📂 Forløbet XY84 er oprettet i Børnehuset Solsikken med Ali Hassan som pædagog.")
+    before = await _state(run.db)
+    reply = await run(LEAD, "/teambot forløb opret XY85 SOL Ali Jensen")
+    assert reply.text == "Jeg kender ikke «Ali Jensen». Nævn personen med @ eller skriv det fulde navn. Intet er gemt."
+    assert await _state(run.db) == before
+
+
+async def test_a_start_meeting_typed_without_its_year_is_the_nearest_such_day(run: PlanningRunner) -> None:
+    """Today is 19 November 2026: "16/11" is the Monday just gone, within one interval back, not 16 November 2027
+    (a start meeting cannot be changed once set). "3/1" is the one to come."""
+    await run(PAEDAGOG, "/teambot forløb opret XY92 SOL")
+    reply = await run(PAEDAGOG, "/teambot forløb start XY92 16/11")
+    assert reply.text.startswith("📅 Opstartsmødet for XY92 er sat til mandag 16. november 2026")
+    reply = await run(PAEDAGOG, "/teambot forløb opret XY93 SOL 16/11")
+    assert "Opstartsmøde mandag 16. november 2026" in reply.text
+    reply = await run(PAEDAGOG, "/teambot forløb opret XY94 SOL 4/1")
+    assert "Opstartsmøde mandag 4. januar 2027" in reply.text

@@ -388,3 +388,21 @@ async def test_a_form_sent_for_a_held_meeting_changes_nothing_and_tells_nobody(
 
     assert outcome.reply is not None and outcome.reply.text == HELD
     assert await snapshot(run.db) == before
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # The form opens on the meeting's own day: sent unchanged, it moved nothing and told everyone it had.
+        ("2027-03-30", "Statusmødet for AK12 ligger allerede tirsdag 30. marts 2027 kl. 14.00. Intet er gemt."),
+        ("2027-05-12", "Et statusmøde kan højst flyttes 6 uger frem, til tirsdag 11. maj 2027, ikke til onsdag 12."),
+    ],
+)
+async def test_the_move_form_is_refused_as_the_command_is(run: PlanningRunner, day: str, expected: str) -> None:
+    meeting_id = await _meeting_id(run.db)
+    before = await snapshot(run.db)
+
+    outcome = await run_view(run.context(PAEDAGOG), "meeting_move_modal", {"day": day}, meeting_id)
+
+    assert outcome.reply is not None and outcome.reply.text.startswith(expected)
+    assert await snapshot(run.db) == before

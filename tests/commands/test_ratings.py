@@ -196,6 +196,12 @@ REFUSALS = [
         id="no such date",
     ),
     pytest.param(
+        "/rating AK12 3.0",
+        {},
+        "«3.0» er ikke en bedømmelse. Skriv et helt tal fra 1 til 4, fx `/rating AK12 3`. Intet er gemt.",
+        id="rating 3.0, not a day",
+    ),
+    pytest.param(
         "/rating AK12 2027-02-31 1 3",
         {},
         "Datoen «2027-02-31» findes ikke. Skriv fx `/rating AK12 4/3 3` eller `/rating AK12 i går 3`. Intet er gemt.",

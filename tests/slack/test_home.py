@@ -376,6 +376,7 @@ async def test_a_rating_pressed_on_the_hjem_message_draws_that_message_again(
     drawn = _answered_home(fake_slack, "h")
     assert "teambot · Mette Jensen" in drawn and "Dine kommende statusmøder" in drawn
     assert "1 af 2 mål mangler" in drawn
+    assert ':hjem"' in drawn  # its buttons still say where they are: the next press draws it again too
 
 
 async def test_the_form_opened_from_the_hjem_message_draws_that_message_again_once_saved(
@@ -397,6 +398,7 @@ async def test_the_form_opened_from_the_hjem_message_draws_that_message_again_on
     drawn = _answered_home(fake_slack, "form")
     assert "teambot · Mette Jensen" in drawn and "Dine kommende statusmøder" in drawn
     assert "33 af 34 mål mangler" in drawn
+    assert ':hjem"' in drawn
 
 
 async def test_the_form_of_rating_redraws_no_message(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined, plan_lead_notices_again
 from teambot.commands.digests import digest_recipients, replan_digests
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, names_year, parse_day
+from teambot.domain.dates import Direction, names_year, parse_day, parse_nearest_day
 from teambot.domain.meetings import parse_hhmm
 from teambot.domain.roles import Role
 from teambot.i18n import format_date, format_time, t
@@ -41,6 +41,13 @@ async def absence(ctx: Context, args: str) -> Reply:
         raise UserError(t("absence.usage"))
     start = parse_day(words[0], today, Direction.FUTURE)
     end = parse_day(words[1], start or today, Direction.FUTURE)
+    # "1/12 10/12" typed on 5 December: away since Monday, not next December. Said without its year, a start more
+    # than half a year ahead is the one just gone when the absence it begins is not over yet.
+    gone = parse_nearest_day(words[0], today)
+    if start is not None and gone is not None and gone < start:
+        until = parse_day(words[1], gone, Direction.FUTURE)
+        if until is not None and until >= today:
+            start, end = gone, until
     if start is None or end is None:
         raise UserError(t("absence.bad_date", text=words[0] if start is None else words[1]))
     if end < start:

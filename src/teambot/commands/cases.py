@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, looks_like_day, parse_day
+from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_nearest_day
 from teambot.domain.meetings import local_instant, parse_hhmm
 from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
@@ -152,6 +152,7 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
         institution: Institution | None = None
         paedagog: Staff = staff
         start = None
+        named: list[str] = []  # the pædagog: a mention, or a name of one or more words ("Ali Hassan")
         for word in words[1:]:
             found = next((i for i in institutions if i.code == word.upper()), None)
             if found is not None:
@@ -159,13 +160,15 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
                 continue
             if await queries.institution_by_code(session, word) is not None:  # a real one, just not theirs
                 raise UserError(t("case.not_your_institution", code=word.upper()))
-            day = parse_day(word, ctx.today(), Direction.FUTURE)
-            if day is None and (looks_like_day(word) or re.match(r"^\d{4}-\d{2}-\d{2}$", word)):
+            day = parse_nearest_day(word, ctx.today())
+            if day is None and looks_like_day(word):
                 raise UserError(t("meeting.bad_date", text=word))  # 31/2: a date that does not exist
             if day is not None:
                 start = day
                 continue
-            paedagog = await _person(session, word)
+            named.append(word)
+        if named:
+            paedagog = await _person(session, " ".join(named))
         if institution is None:
             if len(institutions) != 1:
                 raise UserError(t("case.which_institution", codes=", ".join(i.code for i in institutions) or "–"))
@@ -213,7 +216,7 @@ async def _check_start(session: AsyncSession, case: Case, day: date, today: date
 async def _start(ctx: Context, staff: Staff, args: str) -> Reply:
     """The start meeting of a case made without one: the series of status meetings is planned from it."""
     words = args.split()
-    day = parse_day(words[1], ctx.today(), Direction.FUTURE) if len(words) == 2 else None
+    day = parse_nearest_day(words[1], ctx.today()) if len(words) == 2 else None
     if day is None:
         raise UserError(t("case.start_usage"))
     async with ctx.db.write() as session:

@@ -171,9 +171,9 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         if day < today:
             raise UserError(t("meeting.move_past", date=format_date(day)))
         # Further than the next meeting of the series would skip it; and "1/12" typed on 5 December, for a day just
-        # gone, is read as next year's.
+        # gone, is read as next year's. (A meeting already past is not moved: `_changeable` refuses it.)
         weeks = queries.interval_of(case, await queries.municipality(session))
-        latest = max(meeting.day, today) + timedelta(weeks=weeks)
+        latest = meeting.day + timedelta(weeks=weeks)
         if day > latest:
             raise UserError(t("meeting.move_too_far", date=format_date(day), weeks=weeks, latest=format_date(latest)))
         calendar = await queries.work_calendar(session, case.institution_id)

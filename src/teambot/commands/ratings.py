@@ -432,7 +432,10 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
             raise UserError(t("rating.modal.stale"))
         view = await _writable_case(session, staff, case.code)
         await record(ctx, session, staff, view, goal, day, given, None)
-    reply = await home_message(ctx, staff) if in_home else await _nudge_now(ctx, staff, day, pressed=goal_id)
+    if in_home:
+        reply = await home_message(ctx, staff, pressed=goal_id)
+    else:
+        reply = await _nudge_now(ctx, staff, day, pressed=goal_id)
     reply.replace_original = True
     return reply
 

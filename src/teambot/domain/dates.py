@@ -27,6 +27,7 @@ MONTHS = (
 )
 _ISO_MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
 _SLASH_MONTH = re.compile(r"^([0-9]{1,2})/([0-9]{4})$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\.?$")
 _WEEK = re.compile(r"^(?:uge\s*)?(\d{1,2})(?:\s*/\s*(\d{4}))?$")
 
@@ -70,21 +71,25 @@ def parse_day(text: str, today: date, direction: Direction) -> date | None:
     return None
 
 
+def parse_nearest_day(text: str, today: date) -> date | None:
+    """The day `text` names; said without its year, the nearest such day either way: "30/11" typed on 5 December is
+    the one just gone, not next year's, and "3/1" the one to come. A weekday name reads as the one to come."""
+    ahead = parse_day(text, today, Direction.FUTURE)
+    if ahead is None or names_year(text) or ahead - today <= timedelta(days=183):
+        return ahead
+    return parse_day(text, today, Direction.PAST) or ahead
+
+
 def names_year(text: str) -> bool:
     """Whether `text`, a day as `parse_day` reads it, says its year (`2/3/2027`, `2027-03-02`)."""
     text = " ".join(text.strip().lower().split())
     match = _DAY_MONTH.match(text)
-    return bool(re.match(r"^\d{4}-\d{2}-\d{2}$", text) or (match and match.group(3)))
+    return bool(_ISO_DAY.match(text) or (match and match.group(3)))
 
 
 def looks_like_day(text: str) -> bool:
     text = " ".join(text.strip().lower().split())
-    return (
-        text in _RELATIVE
-        or text in WEEKDAYS
-        or bool(_DAY_MONTH.match(text))
-        or bool(re.match(r"^\d{4}-\d{2}-\d{2}$", text))
-    )
+    return text in _RELATIVE or text in WEEKDAYS or bool(_DAY_MONTH.match(text)) or bool(_ISO_DAY.match(text))
 
 
 def parse_week(text: str, today: date) -> tuple[int, int] | None:

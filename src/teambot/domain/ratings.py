@@ -114,8 +114,9 @@ def _leading_day(words: list[str], today: date) -> tuple[date, list[str]]:
             found = parse_day(" ".join(words[:width]), today, Direction.PAST)
             if found is not None:
                 return found, words[width:]
-    if words and looks_like_day(words[0]) and _int(words[0]) is None:
-        raise RatingInputError("bad_date", words[0])  # 31/2: a day that does not exist, not a rating
+    if words and "." not in words[0] and looks_like_day(words[0]):
+        # 31/2: a day that does not exist, not a rating ("3.0" is one, a decimal, though 3.10 is a day).
+        raise RatingInputError("bad_date", words[0])
     return today, words
 
 

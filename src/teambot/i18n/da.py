@@ -189,7 +189,7 @@ MESSAGES: dict[str, str] = {
     "absence.past": "Fraværet er allerede slut. Intet er gemt.",
     "absence.too_long": "Et fravær kan højst vare et år. Intet er gemt.",
     "absence.end_wraps": (
-        "Slutdatoen «{typed}» bliver {end}, næsten et år efter {start}. Har du byttet om på datoerne? Skriv den første"
+        "Slutdatoen «{typed}» bliver {end}, over et halvt år efter {start}. Har du byttet om på datoerne? Skriv den første"
         " dag først. Skal fraværet vare så længe, så skriv året med: {typed}/{year}. Intet er gemt."
     ),
     "absence.unknown_substitute": (

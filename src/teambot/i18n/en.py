@@ -179,7 +179,7 @@ MESSAGES: dict[str, str] = {
     "absence.past": "That absence is already over. Nothing was saved.",
     "absence.too_long": "An absence can last at most a year. Nothing was saved.",
     "absence.end_wraps": (
-        "The end date «{typed}» becomes {end}, almost a year after {start}. Did you swap the dates? Type the first day"
+        "The end date «{typed}» becomes {end}, more than half a year after {start}. Did you swap the dates? Type the first day"
         " first. If the absence really lasts that long, add the year: {typed}/{year}. Nothing was saved."
     ),
     "absence.unknown_substitute": (
