@@ -1370,6 +1370,12 @@ async def test_the_overview_for_a_lead_with_several_institutions_and_for_outside
     assert (await run(SOFIE, "/teambot café tekst SOL")).text == (
         "Kun personalet i Børnehuset Solsikken kan hente teksten til forældrene om caféen."
     )
+    assert (await run(PIA, "/teambot café tekst")).text == (
+        "Du er ikke knyttet til en institution, så der er ingen café at skrive til forældrene om."
+    )
+    assert (await run(KARSTEN, "/teambot café tekst")).text == (
+        "Skriv hvilken institution til sidst, fx `/teambot café tekst BIR`: BIR, MAR, SOL."
+    )
 
 
 async def test_a_decline_beside_a_move_of_the_cafe_counts_both_in_its_sequence(run: VisitRunner) -> None:

@@ -4,7 +4,7 @@ re-plans the case the way the running bot does."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -406,3 +406,12 @@ async def test_the_move_form_is_refused_as_the_command_is(run: PlanningRunner, d
 
     assert outcome.reply is not None and outcome.reply.text.startswith(expected)
     assert await snapshot(run.db) == before
+
+
+async def test_a_weekly_series_moves_at_most_one_week_ahead(db: Database, clock: FakeClock) -> None:
+    run = await planned(db, clock, interval_weeks=1)
+    [first, *_] = await meetings(run.db)
+    too_far = first.day + timedelta(days=14)
+    reply = await run(PAEDAGOG, f"/teambot flyt AK12 {too_far.isoformat()}")
+    assert reply.text.startswith("Et statusmøde kan højst flyttes 1 uge frem, til ")  # not "1 uger"
+    assert reply.text.endswith(NOTHING_SAVED)

@@ -65,10 +65,12 @@ async def _own_institution(
     text: str,
     *,
     standing_in_on: date | None = None,
-    refusal: str = "cafe.not_member",
+    for_text: bool = False,
 ) -> Institution:
     """The named institution, which the caller must belong to; or the caller's only institution. `standing_in_on`:
-    the caller may also stand in that day for an absent lead of the named institution (who gets its count ask)."""
+    the caller may also stand in that day for an absent lead of the named institution (who gets its count ask).
+    `for_text`: for the parents' text, a read, whose refusals say so (the others speak of registering children)."""
+    kind = "cafe.text_" if for_text else "cafe."
     if text:
         institution = await visit_store.institution_by_text(session, text)
         if institution is None:
@@ -80,13 +82,14 @@ async def _own_institution(
                 and await _stands_in_for_a_lead(session, staff, institution.id, standing_in_on)
             )
         ):
-            raise UserError(t(refusal, institution=institution.name))
+            raise UserError(t(f"{kind}not_member", institution=institution.name))
         return institution
     mine = list(await queries.institutions_of(session, staff))
     if not mine:
-        raise UserError(t("cafe.no_institution"))
+        raise UserError(t(f"{kind}no_institution"))
     if len(mine) > 1:
-        raise UserError(t("cafe.which_institution", codes=", ".join(i.code for i in mine)))
+        codes = ", ".join(i.code for i in mine)
+        raise UserError(t(f"{kind}which_institution", codes=codes, example=mine[0].code))
     return mine[0]
 
 
@@ -269,7 +272,7 @@ async def _section(
 
 async def _parent_text(ctx: Context, staff: Staff, text: str) -> Reply:
     async with ctx.db.read() as session:
-        institution = await _own_institution(session, staff, text, refusal="cafe.text_not_member")
+        institution = await _own_institution(session, staff, text, for_text=True)
         assert institution.id is not None
         sessions = await store.sessions_of(session, institution.id, since=ctx.today())
     if not sessions:

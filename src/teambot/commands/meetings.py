@@ -175,7 +175,7 @@ async def move_meeting(ctx: Context, meeting_id: int, day: date, start: str | No
         weeks = queries.interval_of(case, await queries.municipality(session))
         latest = meeting.day + timedelta(weeks=weeks)
         if day > latest:
-            raise UserError(t("meeting.move_too_far", date=format_date(day), weeks=weeks, latest=format_date(latest)))
+            raise UserError(t_count("meeting.move_too_far", weeks, date=format_date(day), latest=format_date(latest)))
         calendar = await queries.work_calendar(session, case.institution_id)
         if not calendar.is_working_day(day):
             raise UserError(t("meeting.move_closed", date=format_date(day)))

@@ -368,10 +368,8 @@ MESSAGES: dict[str, str] = {
         "{date} er ikke en arbejdsdag i institutionen (weekend, helligdag eller lukkedag). Opstartsmødet skal ligge på"
         " en arbejdsdag. Intet er gemt."
     ),
-    "meeting.move_too_far": (
-        "Et statusmøde kan højst flyttes {weeks} uger frem, til {latest}, ikke til {date}. Skriv den rigtige dato."
-        " Intet er gemt."
-    ),
+    "meeting.move_too_far": "Et statusmøde kan højst flyttes {n} uger frem, til {latest}, ikke til {date}. Intet er gemt.",
+    "meeting.move_too_far.one": "Et statusmøde kan højst flyttes 1 uge frem, til {latest}, ikke til {date}. Intet er gemt.",
     "case.start_out_of_range": "Opstartsmødet kan ligge højst {weeks} uger tilbage og højst et år frem, ikke {date}. Skriv den rigtige dato. Intet er gemt.",
     "case.start_set": "📅 Opstartsmødet for {code} er sat til {date}; statusmøderne planlægges herfra.",
     "case.goal_usage": "Skriv fx `/teambot forløb mål AK12 Tager selv overtøj på`. Intet er gemt.",

@@ -302,6 +302,8 @@ MESSAGES: dict[str, str] = {
     ),
     "cafe.unknown_institution": "Jeg kender ikke institutionen «{text}». Skriv koden eller navnet, fx SOL. Intet er gemt.",
     "cafe.text_not_member": "Kun personalet i {institution} kan hente teksten til forældrene om caféen.",
+    "cafe.text_no_institution": "Du er ikke knyttet til en institution, så der er ingen café at skrive til forældrene om.",
+    "cafe.text_which_institution": "Skriv hvilken institution til sidst, fx `/teambot café tekst {example}`: {codes}.",
     "cafe.not_member": "Kun personalet i {institution} kan registrere børn til caféen. Intet er gemt.",
     "cafe.no_institution": "Du er ikke knyttet til en institution, så du kan ikke registrere børn. Intet er gemt.",
     "cafe.which_institution": "Skriv hvilken institution til sidst: {codes}. Intet er gemt.",

@@ -352,10 +352,8 @@ MESSAGES: dict[str, str] = {
         "{date} is not a working day at the institution (weekend, public holiday or closing day). The start meeting"
         " must be on a working day. Nothing was saved."
     ),
-    "meeting.move_too_far": (
-        "A status meeting can be moved at most {weeks} weeks ahead, to {latest}, not to {date}. Type the right date."
-        " Nothing was saved."
-    ),
+    "meeting.move_too_far": "A status meeting can be moved at most {n} weeks ahead, to {latest}, not to {date}. Nothing was saved.",
+    "meeting.move_too_far.one": "A status meeting can be moved at most 1 week ahead, to {latest}, not to {date}. Nothing was saved.",
     "case.start_out_of_range": "The start meeting can be at most {weeks} weeks back and at most a year ahead, not {date}. Type the right date. Nothing was saved.",
     "case.start_set": "📅 The start meeting for {code} is set to {date}; status meetings are planned from there.",
     "case.goal_usage": "Type e.g. `/teambot forløb mål AK12 Puts on outerwear alone`. Nothing was saved.",

@@ -304,6 +304,8 @@ MESSAGES: dict[str, str] = {
         "I don't know the institution «{text}». Write its code or name, e.g. SOL. Nothing was saved."
     ),
     "cafe.text_not_member": "Only the staff of {institution} can get the café's text for the parents.",
+    "cafe.text_no_institution": "You belong to no institution, so there is no café to write to the parents about.",
+    "cafe.text_which_institution": "Name the institution at the end, e.g. `/teambot café tekst {example}`: {codes}.",
     "cafe.not_member": "Only the staff of {institution} can record children for the café. Nothing was saved.",
     "cafe.no_institution": "You belong to no institution, so you cannot record children. Nothing was saved.",
     "cafe.which_institution": "Name the institution at the end: {codes}. Nothing was saved.",
