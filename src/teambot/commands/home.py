@@ -4,7 +4,6 @@ buttons and the next meetings, a consultant their meetings. `/teambot hjem` show
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from teambot.commands.notices import MESSAGE_BLOCKS, rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply
@@ -29,10 +28,11 @@ def _text(text: str) -> Block:
 
 
 async def home_blocks(
-    ctx: Context, staff: Staff, limit: int = HOME_BLOCK_LIMIT, *, pressed: int | None = None
+    ctx: Context, staff: Staff, limit: int = HOME_BLOCK_LIMIT, *, pressed: int | None = None, mark: str = ""
 ) -> list[Block]:
     """The Home tab's blocks, at most `limit`: Slack's 100 for the tab, 50 for `/teambot hjem`'s message. `pressed`:
-    the goal just rated there, whose line the nudge keeps whatever it has no room for."""
+    the goal just rated there, whose line the nudge keeps whatever it has no room for; `mark`: the nudge buttons'
+    (`rating_nudge`)."""
     today = ctx.today()
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": t("home.title", name=staff.name)[:150]}}
@@ -57,7 +57,7 @@ async def home_blocks(
             )
         if items:
             # The nudge in what is left beside a divider and the meetings' line; its why line (one block) is dropped.
-            nudge = rating_nudge(today, items, max_blocks=limit - len(blocks) - 2 + 1, pressed=pressed)
+            nudge = rating_nudge(today, items, max_blocks=limit - len(blocks) - 2 + 1, pressed=pressed, mark=mark)
             blocks += [b for b in nudge.blocks or [] if b.get("type") != "context"]
         else:
             blocks.append(_text(t("rating.todo_none", date=format_date(today))))
@@ -98,21 +98,9 @@ async def home(ctx: Context, args: str) -> Reply:
 async def home_message(ctx: Context, staff: Staff, pressed: int | None = None) -> Reply:
     """`/teambot hjem`'s message. Its rating buttons say they are on it (`IN_HOME_MESSAGE`), so that a rating
     pressed there (`pressed`, the goal), or its form saved, draws this message again rather than the nudge alone."""
-    blocks = _marked(await home_blocks(ctx, staff, MESSAGE_BLOCKS, pressed=pressed))
+    blocks = await home_blocks(ctx, staff, MESSAGE_BLOCKS, pressed=pressed, mark=IN_HOME_MESSAGE)
     text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") in {"section", "header"})
     return Reply(text, blocks=blocks)
-
-
-def _marked(value: Any) -> Any:
-    """`value` (blocks) with `IN_HOME_MESSAGE` after the value of every nudge button: 1–4 and the form's."""
-    if isinstance(value, list):
-        return [_marked(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    action = str(value.get("action_id", ""))
-    if action == "rating_form" or action.startswith("rating_nudge:"):
-        return {**value, "value": f"{value['value']}{IN_HOME_MESSAGE}"}
-    return {key: _marked(item) for key, item in value.items()}
 
 
 async def home_view(ctx: Context) -> list[Block]:

@@ -217,7 +217,12 @@ def nudge_payload(day: date, items: list[NudgeItem]) -> dict[str, Any]:
 
 
 def rating_nudge(
-    day: date, items: list[NudgeItem], *, max_blocks: int = MESSAGE_BLOCKS, pressed: int | None = None
+    day: date,
+    items: list[NudgeItem],
+    *,
+    max_blocks: int = MESSAGE_BLOCKS,
+    pressed: int | None = None,
+    mark: str = "",
 ) -> Reply:
     """The daily nudge: one section per goal, buttons 1–4 while unrated, the recorded value once rated; a
     substitute's own children first, then each absent colleague's under a line saying on whose behalf.
@@ -225,7 +230,7 @@ def rating_nudge(
     Within `max_blocks` (Slack's 50 a message): when not all fit, the goals to rate come first (the `pressed` one,
     just rated, before them: its line is the press's confirmation), then rated ones while there is room; the goals
     to rate left out are named in one line, with a button opening the day's form for them. The text names every
-    goal."""
+    goal. `mark` ends every button's value: where the nudge is drawn (`/teambot hjem`'s message), for its press."""
     headline = t("nudge.headline", date=format_date(day))
     todo = sum(1 for i in items if i.value is None)
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
@@ -259,7 +264,7 @@ def rating_nudge(
             blocks.append(section(line))
             if not rated:
                 value = f"{item.goal_id}:{day.isoformat()}"
-                buttons = (button(str(n), f"rating_nudge:{n}", f"{value}:{n}") for n in range(1, 5))
+                buttons = (button(str(n), f"rating_nudge:{n}", f"{value}:{n}{mark}") for n in range(1, 5))
                 blocks.append(actions(*buttons, block_id=f"goal-{item.goal_id}"))
     left_out = [item for item in items if item.value is None and id(item) not in shown]
     if left_out:
@@ -267,7 +272,7 @@ def rating_nudge(
         key = "nudge.more_one" if len(left_out) == 1 else "nudge.more"
         more = section(t(key, n=len(left_out), codes=codes))
         # Buttons for the rest would not fit: one opens the day's form with every child still to rate.
-        more["accessory"] = button(t("nudge.open_form"), "rating_form", day.isoformat())
+        more["accessory"] = button(t("nudge.open_form"), "rating_form", f"{day.isoformat()}{mark}")
         blocks.append(more)
     blocks.append(context(why))
     lines.append(why)
