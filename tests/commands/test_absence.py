@@ -5,7 +5,7 @@ running bot does."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from sqlmodel import select
@@ -19,7 +19,7 @@ from teambot.scheduler.dispatcher import Dispatcher
 from teambot.scheduler.simulate import RecordingMessenger
 from teambot.store import queries
 from teambot.store.db import Database
-from teambot.store.models import Case, Staff
+from teambot.store.models import Absence, Case, Staff
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE, load_small_roster, small_roster
@@ -244,7 +244,8 @@ async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:
     assert (await run(PAEDAGOG, "/teambot fravær")).text == (
         "*Dit fravær*\n"
         "• mandag 15. marts 2027 – fredag 2. april 2027 · stedfortræder: Ali Hassan\n"
-        "• tirsdag 1. juni 2027 – fredag 4. juni 2027 · stedfortræder: ingen"
+        "• tirsdag 1. juni 2027 – fredag 4. juni 2027 · stedfortræder: ingen\n"
+        "Slet et fravær med `/teambot fravær slet <dag>`."
     )
     assert (await run(SUBSTITUTE, "/teambot fravær")).text == "Du har intet registreret fravær."
 
@@ -262,7 +263,11 @@ async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:
             " 1/12/2027. Intet er gemt.",
         ),
         ("2026-11-02 2026-11-13", "Fraværet er allerede slut. Intet er gemt."),
-        ("2027-03-15", "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder). Intet er gemt."),
+        (
+            "2027-03-15",
+            "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder) eller "
+            "`/teambot fravær slet 2/3`. Intet er gemt.",
+        ),
         (
             "2027-03-15 2027-04-02 Bo Ukendt",
             "Jeg kender ikke stedfortræderen «Bo Ukendt». Nævn personen med @ eller skriv det fulde navn. "
@@ -340,3 +345,129 @@ async def test_fravaer_over_new_year_or_with_the_year_typed_is_recorded(
     """A short absence over New Year needs no year; a long one is recorded when its end says its year."""
     reply = await run(PAEDAGOG, f"/teambot fravær {args}")
     assert reply.text.startswith("🗓️ Dit fravær ") and f" – {until} er registreret." in reply.text
+
+
+# -- /teambot fravær slet ---------------------------------------------------------------------------------------
+
+
+async def test_fravaer_slet_gives_the_meetings_and_the_children_back(run: PlanningRunner) -> None:
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    reply = await run(PAEDAGOG, "/teambot fravær slet 15/3")
+    assert reply.text == (
+        "🗑️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er slettet. "
+        "Du får igen dine mødeinvitationer i perioden."
+    )
+    pending = await rows(run.db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {PAEDAGOG, PSYKOLOG, LEAD}
+    assert "AK12" not in (await run(SUBSTITUTE, "/teambot møder")).text
+    assert "tirsdag 30. marts 2027 kl. 14.00 — AK12" in (await run(PAEDAGOG, "/teambot møder")).text
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
+
+
+async def test_fravaer_slet_of_an_absence_begun_ends_it_yesterday(run: PlanningRunner) -> None:
+    """Taken back on its second week, the absence keeps the days gone (Ali stood in then) and ends yesterday: from
+    today the meeting invitations are Mette's again."""
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    run.clock.set(datetime(2027, 3, 22, 9, 0))
+    reply = await run(PAEDAGOG, "/teambot fravær slet")
+    assert reply.text == (
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er begyndt og slutter derfor søndag 21. marts 2027."
+        " Du får igen dine mødeinvitationer fra i dag."
+    )
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
+    async with run.db.read() as session:
+        [kept] = (await session.exec(select(Absence))).all()
+    assert (kept.start, kept.end) == (date(2027, 3, 15), date(2027, 3, 21))
+    pending = await rows(run.db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {PAEDAGOG, PSYKOLOG, LEAD}
+
+
+async def test_fravaer_slet_of_one_of_two_overlapping_says_the_other_still_applies(run: PlanningRunner) -> None:
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    await run(PAEDAGOG, "/teambot fravær 2027-03-29 2027-04-09")
+    before = await snapshot(run.db)
+    refused = await run(PAEDAGOG, "/teambot fravær slet 30/3")
+    assert refused.text == (
+        "Flere af dine fravær dækker tirsdag 30. marts 2027: mandag 15. marts 2027 – fredag 2. april 2027; mandag 29. "
+        "marts 2027 – fredag 9. april 2027. Skriv den første dag i det, du vil slette. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+    reply = await run(PAEDAGOG, "/teambot fravær slet 15/3")
+    assert reply.text == (
+        "🗑️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er slettet. "
+        "Du får igen dine mødeinvitationer i perioden. Dit fravær mandag 29. marts 2027 – fredag 9. april 2027 "
+        "gælder stadig."
+    )
+    # The meeting on 30 March falls in the absence left, without a substitute: nobody in Mette's place is invited.
+    pending = await rows(run.db, kind="meeting.reminder", status="pending")
+    assert {r.recipient for r in pending} == {PSYKOLOG, LEAD}
+
+
+@pytest.mark.parametrize(
+    ("absences", "args", "expected"),
+    [
+        ([], "slet", "Du har intet kommende fravær at slette. Intet er gemt."),
+        ([], "slet 15/3", "Du har intet kommende fravær at slette. Intet er gemt."),
+        (
+            ["2027-03-15 2027-03-19", "2027-06-01 2027-06-04"],
+            "slet",
+            "Du har flere fravær registreret: mandag 15. marts 2027 – fredag 19. marts 2027; tirsdag 1. juni 2027 – "
+            "fredag 4. juni 2027. Skriv en dag i det, du vil slette, fx `/teambot fravær slet 2/3`. Intet er gemt.",
+        ),
+        (
+            ["2027-03-15 2027-03-19"],
+            "slet 22/3",
+            "Du har intet kommende fravær, der dækker mandag 22. marts 2027. Dit fravær: mandag 15. marts 2027 – "
+            "fredag 19. marts 2027. Intet er gemt.",
+        ),
+        (
+            ["2027-03-15 2027-03-19"],
+            "slet 32/3",
+            "Jeg forstår ikke datoen «32/3». Skriv fx 2/3 eller 2027-03-02. Intet er gemt.",
+        ),
+        (
+            ["2027-03-15 2027-03-19"],
+            "slet 15/3 19/3",
+            "Skriv fx `/teambot fravær slet 2/3` (en dag i fraværet). Intet er gemt.",
+        ),
+    ],
+)
+async def test_fravaer_slet_refusals_change_nothing(
+    run: PlanningRunner, absences: list[str], args: str, expected: str
+) -> None:
+    for absence in absences:
+        await run(PAEDAGOG, f"/teambot fravær {absence}")
+    before = await snapshot(run.db)
+    assert (await run(PAEDAGOG, f"/teambot fravær {args}")).text == expected
+    assert await snapshot(run.db) == before
+
+
+async def test_fravaer_slet_takes_only_the_callers_own(run: PlanningRunner) -> None:
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    before = await snapshot(run.db)
+    reply = await run(SUBSTITUTE, "/teambot fravær slet 15/3")
+    assert reply.text == "Du har intet kommende fravær at slette. Intet er gemt."
+    assert await snapshot(run.db) == before
+
+
+async def test_fravaer_slet_on_friday_morning_gives_the_lead_his_friday_status_back(
+    db: Database, clock: FakeClock
+) -> None:
+    """Karsten registered Friday away with Ali, and the planner sent the digest her way; taking the day back on
+    Friday morning re-plans it at once, so at noon it reaches him, not her."""
+    clock.set(datetime(2027, 3, 4, 9, 0))
+    await load_small_roster(db, now=clock.now())
+    context = Context(db=db, clock=clock, user_id=LEAD, zone=COPENHAGEN)
+    await run_command(context, "/teambot", "fravær 5/3 5/3 Ali Hassan")
+    clock.set(datetime(2027, 3, 5, 0, 5))
+    await plan_digests(db, now=clock.now(), zone=COPENHAGEN)
+    clock.set(datetime(2027, 3, 5, 8, 0))
+    reply = await run_command(context, "/teambot", "fravær slet")
+    assert reply.text == (
+        "🗑️ Dit fravær fredag 5. marts 2027 – fredag 5. marts 2027 er slettet. Du får igen dine mødeinvitationer i "
+        "perioden. Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen."
+    )
+    clock.set(datetime(2027, 3, 5, 12, 0))
+    messenger = RecordingMessenger()
+    await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
+    assert [recipient for recipient, _, _ in messenger.sent] == [LEAD]

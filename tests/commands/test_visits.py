@@ -29,7 +29,7 @@ from teambot.commands import run_view
 from teambot.domain.roster import parse_roster
 from teambot.i18n import format_date, format_short_date
 from teambot.store.db import Database
-from teambot.store.models import Visit, VisitTheme
+from teambot.store.models import Staff, Visit, VisitTheme
 from teambot.store.roster_import import import_roster
 from teambot.testing.clock import FakeClock
 
@@ -614,3 +614,21 @@ async def test_fravaer_of_a_substitute_says_the_visit_she_makes_for_a_colleague_
         " Konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027, som du tager for Hanne Vestergaard, "
         "går stadig til dig, selvom du selv er fraværende."
     )
+
+
+async def test_fravaer_slet_gives_the_consultant_her_visits_back(run: VisitRunner) -> None:
+    """Hanne takes back her absence in the week of her 28 April visit: the reply says the visit is hers again, her
+    årshjul and Pia's show it so, and its messages are routed to her."""
+    await run(HANNE, f"/teambot fravær 2027-04-26 2027-04-30 @{PIA}")
+    reply = await run(HANNE, "/teambot fravær slet 27/4")
+    assert reply.text.endswith(" Dit konsulentbesøg i Vuggestuen Mariehønen onsdag 28. april 2027 er dit igen.")
+    line = "uge 17: Vuggestuen Mariehønen — Hanne Vestergaard (sundhedsplejerske) · on 28/4"
+    assert line in (await run(HANNE, "/teambot besøg 2027")).text.splitlines()
+    assert not any(
+        "28/4" in shown and "Pia Skov i stedet" in shown
+        for shown in (await run(PIA, "/teambot besøg 2027")).text.splitlines()
+    )
+    [visit] = [v for v in await visits(run.db, "MAR") if v.day == date(2027, 4, 28)]
+    async with run.db.read() as session:
+        hanne = (await session.exec(select(Staff).where(Staff.slack_id == HANNE))).one()
+    assert visit.visitor_id == hanne.id

@@ -1,7 +1,8 @@
-"""`/teambot fravær`: register an absence with an optional substitute, or list one's own. The reply says what
-follows from it: who gets the meeting invitations, the children's rating reminder, a consultant's visits, a lead's
-Friday digest and the café's messages to the leads. A lead's digest, count asks and café notices due today are
-planned again at once, in the same transaction, so none due in minutes still reaches him."""
+"""`/teambot fravær`: register an absence with an optional substitute, list one's own, or take one back (`slet`).
+The reply says what follows from it: who gets the meeting invitations, the children's rating reminder, a
+consultant's visits, a lead's Friday digest and the café's messages to the leads. A lead's digest, count asks and
+café notices due today are planned again at once, in the same transaction, so none due in minutes still reaches
+him; taking an absence back re-plans the same."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ async def absence(ctx: Context, args: str) -> Reply:
     words = args.split()
     if not words:
         return await _list_absences(ctx, staff, today)
+    if words[0].lower() == "slet":
+        return await _take_back(ctx, staff, today, words[1:])
     if len(words) < 2:
         raise UserError(t("absence.usage"))
     start = parse_day(words[0], today, Direction.FUTURE)
@@ -107,6 +110,84 @@ async def absence(ctx: Context, args: str) -> Reply:
         for case_id in case_ids:
             await ctx.replan(case_id)
     return Reply(" ".join(lines))
+
+
+async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) -> Reply:
+    """`/teambot fravær slet [dag]`: take out the caller's absence covering `dag` (without one: her only coming
+    one). One begun already is cut short to yesterday instead, so the days she was away keep who stood in. What
+    registering it re-planned is re-planned again: the visits, a lead's digests, count asks and café notices, and
+    each case's meeting messages and nudges."""
+    if len(words) > 1:
+        raise UserError(t("absence.delete_usage"))
+    day = parse_nearest_day(words[0], today) if words else None
+    if words and day is None:
+        raise UserError(t("absence.bad_date", text=words[0]))
+    assert staff.id is not None
+    async with ctx.db.write() as session:
+        coming = (
+            await session.exec(
+                select(Absence)
+                .where(Absence.staff_id == staff.id, col(Absence.end) >= today)
+                .order_by(col(Absence.start), col(Absence.id))
+            )
+        ).all()
+        chosen = _to_take_back(coming, day)
+        start, end = min(a.start for a in chosen), max(a.end for a in chosen)  # the days no longer covered
+        lines = []
+        for absence in chosen:
+            dates = {"start": format_date(absence.start), "end": format_date(absence.end)}
+            if absence.start >= today:
+                await session.delete(absence)
+                lines.append(t("absence.deleted", **dates))
+            else:
+                absence.end = today - timedelta(days=1)
+                session.add(absence)
+                lines.append(t("absence.cut_short", **dates, last=format_date(absence.end)))
+        taken = {a.id for a in chosen}
+        lines += [
+            t("absence.still_away", start=format_date(a.start), end=format_date(a.end))
+            for a in coming
+            if a.id not in taken and a.start <= end and a.end >= max(start, today)
+        ]
+        visits = await visit_store.record_absence_gone(session, staff.id, start, end, today=today, now=ctx.clock.now())
+        await _digests_follow(session, staff, start, ctx)
+        if Role.LEDER in staff.roles:
+            lines.append(t("absence.lead_back"))
+        for visit in visits:
+            institution = await session.get(Institution, visit.institution_id)
+            place = institution.name if institution else ""
+            lines.append(t("absence.visit_back", institution=place, date=format_date(visit.day)))
+        if Role.LEDER in staff.roles:
+            mine = [i.id for i in await queries.institutions_of(session, staff) if i.id is not None]
+            await plan_lead_notices_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
+            await ask_counts_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
+        case_ids = await queries.case_ids_involving(session, staff)
+    if ctx.replan:
+        for case_id in case_ids:
+            await ctx.replan(case_id)
+    return Reply(" ".join(lines))
+
+
+def _to_take_back(coming: Sequence[Absence], day: date | None) -> list[Absence]:
+    """The absences `fravær slet` takes back: the one covering `day` (of several, those beginning that day), or
+    without a day the only coming one. Refuses, listing them, where that names none or more than one."""
+    listed = "; ".join(f"{format_date(a.start)} – {format_date(a.end)}" for a in coming)
+    if day is None:
+        if len(coming) == 1:
+            return list(coming)
+        if not coming:
+            raise UserError(t("absence.delete_nothing"))
+        raise UserError(t("absence.delete_which", absences=listed))
+    covering = [a for a in coming if a.start <= day <= a.end]
+    if len(covering) > 1:
+        covering = [a for a in covering if a.start == day] or covering
+        if len({a.start for a in covering}) > 1:
+            raise UserError(t("absence.delete_several", date=format_date(day), absences=listed))
+    if not covering:
+        if not coming:
+            raise UserError(t("absence.delete_nothing"))
+        raise UserError(t("absence.delete_none_on", date=format_date(day), absences=listed))
+    return covering
 
 
 async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequence[Visit]) -> list[str]:
@@ -287,4 +368,5 @@ async def _list_absences(ctx: Context, staff: Staff, today: date) -> Reply:
                 substitute=substitute or t("absence.no_substitute"),
             )
         )
+    lines.append(t("absence.list_hint"))
     return Reply("\n".join(lines))

@@ -134,10 +134,10 @@ MESSAGES: dict[str, str] = {
     "cmd.flyt.summary": "Flytter barnets næste statusmøde, fx `/teambot flyt AK12 10/3 14.30`. De andre deltagere får besked.",
     "cmd.aflys.usage": "/teambot aflys <barn> <begrundelse>",
     "cmd.aflys.summary": "Aflyser barnets næste statusmøde. De andre deltagere får besked.",
-    "cmd.fravaer.usage": "/teambot fravær [fra til [stedfortræder]]",
+    "cmd.fravaer.usage": "/teambot fravær [fra til [stedfortræder] | slet [dag]]",
     "cmd.fravaer.summary": (
         "Registrerer dit fravær, fx `/teambot fravær 2/3 13/3 @Ali`. Stedfortræderen får dine mødeinvitationer og dine børn med i sin daglige påmindelse om registreringer. "
-        "Uden datoer: viser dit fravær."
+        "Uden datoer: viser dit fravær. `/teambot fravær slet 2/3` sletter fraværet den dag (et, der er begyndt, slutter i går)."
     ),
     "meeting.unknown_case": "Jeg kender ikke barnet «{code}». Intet er gemt.",
     "meeting.none_ahead": "{code} har intet kommende statusmøde. Intet er gemt.",
@@ -183,7 +183,10 @@ MESSAGES: dict[str, str] = {
     "meeting.modal.submit": "Gem",
     "meeting.modal.close": "Fortryd",
     "meeting.modal.about": "Statusmødet for *{code}* {date}",
-    "absence.usage": "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder). Intet er gemt.",
+    "absence.usage": (
+        "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder) eller `/teambot fravær slet 2/3`."
+        " Intet er gemt."
+    ),
     "absence.bad_date": "Jeg forstår ikke datoen «{text}». Skriv fx 2/3 eller 2027-03-02. Intet er gemt.",
     "absence.end_before_start": "Slutdatoen ligger før startdatoen. Intet er gemt.",
     "absence.past": "Fraværet er allerede slut. Intet er gemt.",
@@ -259,6 +262,24 @@ MESSAGES: dict[str, str] = {
     "absence.list_title": "*Dit fravær*",
     "absence.list_line": "• {start} – {end} · stedfortræder: {substitute}",
     "absence.no_substitute": "ingen",
+    "absence.list_hint": "Slet et fravær med `/teambot fravær slet <dag>`.",
+    "absence.delete_usage": "Skriv fx `/teambot fravær slet 2/3` (en dag i fraværet). Intet er gemt.",
+    "absence.delete_nothing": "Du har intet kommende fravær at slette. Intet er gemt.",
+    "absence.delete_which": (
+        "Du har flere fravær registreret: {absences}. Skriv en dag i det, du vil slette, fx `/teambot fravær slet "
+        "2/3`. Intet er gemt."
+    ),
+    "absence.delete_none_on": "Du har intet kommende fravær, der dækker {date}. Dit fravær: {absences}. Intet er gemt.",
+    "absence.delete_several": (
+        "Flere af dine fravær dækker {date}: {absences}. Skriv den første dag i det, du vil slette. Intet er gemt."
+    ),
+    "absence.deleted": "🗑️ Dit fravær {start} – {end} er slettet. Du får igen dine mødeinvitationer i perioden.",
+    "absence.cut_short": (
+        "🗓️ Dit fravær {start} – {end} er begyndt og slutter derfor {last}. Du får igen dine mødeinvitationer fra i dag."
+    ),
+    "absence.still_away": "Dit fravær {start} – {end} gælder stadig.",
+    "absence.lead_back": "Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen.",
+    "absence.visit_back": "Dit konsulentbesøg i {institution} {date} er dit igen.",
     # ratings
     "cmd.rating.usage": "/rating <barn> [dato] [mål] <1-4> [note]",
     "cmd.rating.summary": (

@@ -123,11 +123,12 @@ MESSAGES: dict[str, str] = {
     "cmd.flyt.summary": "Moves the child's next status meeting, e.g. `/teambot flyt AK12 10/3 14.30`. Others are told.",
     "cmd.aflys.usage": "/teambot aflys <child> <reason>",
     "cmd.aflys.summary": "Cancels the child's next status meeting. The other participants are told.",
-    "cmd.fravaer.usage": "/teambot fravær [from to [substitute]]",
+    "cmd.fravaer.usage": "/teambot fravær [from to [substitute] | slet [day]]",
     "cmd.fravaer.summary": (
         "Records your absence, e.g. `/teambot fravær 2/3 13/3 @Ali`. The substitute gets your meeting invitations "
         "and your children in their daily rating reminder. "
-        "Without dates: lists your absences."
+        "Without dates: lists your absences. `/teambot fravær slet 2/3` deletes the absence on that day (one already"
+        " begun ends yesterday)."
     ),
     "meeting.unknown_case": "I don't know the child «{code}». Nothing was saved.",
     "meeting.none_ahead": "{code} has no upcoming status meeting. Nothing was saved.",
@@ -173,7 +174,10 @@ MESSAGES: dict[str, str] = {
     "meeting.modal.submit": "Save",
     "meeting.modal.close": "Back",
     "meeting.modal.about": "The status meeting for *{code}* {date}",
-    "absence.usage": "Type e.g. `/teambot fravær 2/3 13/3 @Ali` (from, to and optionally a substitute). Nothing was saved.",
+    "absence.usage": (
+        "Type e.g. `/teambot fravær 2/3 13/3 @Ali` (from, to and optionally a substitute) or `/teambot fravær slet 2/3`."
+        " Nothing was saved."
+    ),
     "absence.bad_date": "I don't understand the date «{text}». Type e.g. 2/3 or 2027-03-02. Nothing was saved.",
     "absence.end_before_start": "The end date is before the start date. Nothing was saved.",
     "absence.past": "That absence is already over. Nothing was saved.",
@@ -245,6 +249,25 @@ MESSAGES: dict[str, str] = {
     "absence.list_title": "*Your absences*",
     "absence.list_line": "• {start} – {end} · substitute: {substitute}",
     "absence.no_substitute": "none",
+    "absence.list_hint": "Delete an absence with `/teambot fravær slet <day>`.",
+    "absence.delete_usage": "Type e.g. `/teambot fravær slet 2/3` (a day in the absence). Nothing was saved.",
+    "absence.delete_nothing": "You have no coming absence to delete. Nothing was saved.",
+    "absence.delete_which": (
+        "You have several absences registered: {absences}. Type a day in the one to delete, e.g. `/teambot fravær slet"
+        " 2/3`. Nothing was saved."
+    ),
+    "absence.delete_none_on": "You have no coming absence covering {date}. Your absences: {absences}. Nothing was saved.",
+    "absence.delete_several": (
+        "Several of your absences cover {date}: {absences}. Type the first day of the one to delete. Nothing was saved."
+    ),
+    "absence.deleted": "🗑️ Your absence {start} – {end} is deleted. You get your meeting invitations in the period again.",
+    "absence.cut_short": (
+        "🗓️ Your absence {start} – {end} has begun, so it now ends {last}. You get your meeting invitations again from"
+        " today."
+    ),
+    "absence.still_away": "Your absence {start} – {end} still applies.",
+    "absence.lead_back": "Your Friday status and your messages about consultant visits come to you again as well.",
+    "absence.visit_back": "Your consultant visit to {institution} {date} is yours again.",
     "cmd.rating.usage": "/rating <child> [date] [goal] <1-4> [note]",
     "cmd.rating.summary": (
         "Records today's rating of a goal, e.g. `/rating AK12 3` or `/rating AK12 2 4 practised with picture cards`. "

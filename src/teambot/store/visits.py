@@ -320,6 +320,29 @@ async def record_absence(session: AsyncSession, absence: Absence, *, today: date
     return rows
 
 
+async def record_absence_gone(
+    session: AsyncSession, staff_id: int, start: date, end: date, *, today: date, now: datetime
+) -> list[Visit]:
+    """After an absence of `staff_id`'s is taken out or cut short (`start`–`end`: the days it no longer covers), note
+    whom the coming visits of those days are routed to now, as `record_absence` does when one is registered. Returns
+    the visits she makes herself again, by day: those her absence had handed on (another absence of hers still
+    covering a day keeps that day's visits where they are)."""
+    await session.flush()  # the routing table reads the absences left from the database
+    rows = (
+        await session.exec(
+            select(Visit)
+            .where(Visit.consultant_id == staff_id, col(Visit.day) >= max(start, today), col(Visit.day) <= end)
+            .order_by(col(Visit.day), col(Visit.id))
+        )
+    ).all()
+    if not rows:
+        return []
+    elsewhere = {v.id for v in rows if v.visitor_id != staff_id}
+    table = await routing_table(session, institutions={v.institution_id for v in rows})
+    await record_visitors(session, rows, table, now)
+    return [v for v in rows if v.id in elsewhere and v.visitor_id == staff_id]
+
+
 async def record_coming_visitors(session: AsyncSession, *, today: date, now: datetime) -> None:
     """Note, as the planner would at its next pass, whom every coming visit is routed to now: after a roster
     import, which may add, change or take out absences and give institutions new consultants. Recorded at once, a
