@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 
 from helpers_foundation import ROSTER, ROSTER_EDITED, ROSTER_ERRORS, ROSTER_SYNTAX_ERROR, row_counts, snapshot
 from teambot.commands import Context, run_command
@@ -28,6 +28,7 @@ from teambot.store.models import (
     Institution,
     Municipality,
     Staff,
+    StaffImport,
     StaffInstitution,
 )
 from teambot.store.roster_import import ImportReport, import_roster
@@ -630,4 +631,102 @@ async def test_a_same_date_edit_in_the_file_keeps_the_later_consent_date_recorde
     assert sorted((c.what, c.fields) for c in report.changes if c.table == "case") == [
         ("kept", ("consent_date",)),
         ("updated", ("consent_professions",)),
+    ]
+
+
+# -- absences also change in Slack ---------------------------------------------------------------------------------
+
+EASTER_WEEK = {"from": "2027-04-12", "to": "2027-04-16"}
+
+
+async def _absences(db: Database) -> list[tuple[date, date, str | None]]:
+    """Mette's absences, in the order registered (the first covering a day decides who stands in)."""
+    async with db.read() as session:
+        names = {s.id: s.name for s in (await session.exec(select(Staff))).all()}
+        mette = (await session.exec(select(Staff).where(Staff.slack_id == PAEDAGOG))).one()
+        rows = (await session.exec(select(Absence).where(Absence.staff_id == mette.id).order_by(col(Absence.id)))).all()
+    return [(a.start, a.end, names.get(a.substitute_id) if a.substitute_id else None) for a in rows]
+
+
+async def test_importing_the_same_file_again_keeps_an_absence_registered_in_slack(
+    db: Database, clock: FakeClock
+) -> None:
+    """Mette registers a week away in Slack; the nightly import of the unchanged file deleted it (it replaced her
+    absences with the file's), and Ali was never asked to stand in."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    roster = small_roster(absences=[EASTER_WEEK])
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    registered = await run_command(
+        Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "fravær 15/3 19/3 Ali Hassan"
+    )
+    assert registered.text.startswith("🗓️ Dit fravær mandag 15. marts 2027")
+
+    report = await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+
+    assert await _absences(db) == [
+        (date(2027, 4, 12), date(2027, 4, 16), None),
+        (date(2027, 3, 15), date(2027, 3, 19), "Ali Hassan"),
+    ]
+    assert [(c.what, c.key, c.fields) for c in report.changes] == [("kept", PAEDAGOG, ("absences",))]
+
+
+async def test_an_absence_taken_back_in_slack_does_not_come_back_with_the_unchanged_file(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    roster = small_roster(absences=[EASTER_WEEK])
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    taken_back = await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "fravær slet 12/4")
+    assert taken_back.text.startswith("🗑️ Dit fravær mandag 12. april 2027")
+
+    report = await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+
+    assert await _absences(db) == []
+    assert [(c.what, c.key, c.fields) for c in report.changes] == [("kept", PAEDAGOG, ("absences",))]
+
+
+async def test_a_file_that_changes_its_absences_is_applied_beside_slack_s(db: Database, clock: FakeClock) -> None:
+    """What the file dropped goes and what it added comes; the absence registered in Slack stays, and so does the
+    row of the one the file kept (its place in the order decides who stands in)."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    summer = {"from": "2027-07-05", "to": "2027-07-23", "substitute": SUBSTITUTE}
+    await import_roster(db, parse_roster(small_roster(absences=[EASTER_WEEK, summer]), source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "fravær 15/3 19/3")
+    may = {"from": "2027-05-03", "to": "2027-05-07"}
+
+    report = await import_roster(db, parse_roster(small_roster(absences=[summer, may]), source="test"), now=clock.now())
+
+    assert await _absences(db) == [
+        (date(2027, 7, 5), date(2027, 7, 23), "Ali Hassan"),
+        (date(2027, 3, 15), date(2027, 3, 19), None),
+        (date(2027, 5, 3), date(2027, 5, 7), None),
+    ]
+    assert [(c.what, c.key, c.fields) for c in report.changes] == [
+        ("updated", PAEDAGOG, ("absences",)),
+        ("kept", PAEDAGOG, ("absences",)),
+    ]
+    # Imported again unchanged: nothing to do but say Slack's absence is kept.
+    again = await import_roster(db, parse_roster(small_roster(absences=[summer, may]), source="test"), now=clock.now())
+    assert [(c.what, c.key, c.fields) for c in again.changes] == [("kept", PAEDAGOG, ("absences",))]
+    assert len(await _absences(db)) == 3
+
+
+async def test_the_first_import_since_teambot_remembers_the_file_adds_its_absences_and_removes_none(
+    db: Database, clock: FakeClock
+) -> None:
+    """A database from before `staff_import` has absences from the file and from Slack alike, and cannot tell them
+    apart: the file's first word adds what it has that is missing, duplicates none, and deletes nothing."""
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    await import_roster(db, parse_roster(small_roster(absences=[EASTER_WEEK]), source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "fravær 15/3 19/3")
+    async with db.write() as session:
+        await session.exec(delete(StaffImport))
+    may = {"from": "2027-05-03", "to": "2027-05-07"}
+
+    await import_roster(db, parse_roster(small_roster(absences=[EASTER_WEEK, may]), source="test"), now=clock.now())
+
+    assert await _absences(db) == [
+        (date(2027, 4, 12), date(2027, 4, 16), None),
+        (date(2027, 3, 15), date(2027, 3, 19), None),
+        (date(2027, 5, 3), date(2027, 5, 7), None),
     ]

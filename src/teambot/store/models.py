@@ -127,6 +127,17 @@ class CaseImport(SQLModel, table=True):
     consultants: list[int] = _json_list()  # staff ids, sorted
 
 
+class StaffImport(SQLModel, table=True):
+    """What the roster file said about a person's absences at its last import: absences also change in Slack
+    (`/teambot fravær`, `fravær slet`), so an import changes them only where the file changed since (re-importing an
+    unchanged file must not wipe an absence registered in Slack, nor bring back one taken back there)."""
+
+    __tablename__ = "staff_import"
+
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+    absences: list[list[Any]] = _json_list()  # [start, end, substitute's staff id or null]: ISO dates, sorted
+
+
 class CaseConsultant(SQLModel, table=True):
     __tablename__ = "case_consultant"
 

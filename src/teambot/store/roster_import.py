@@ -1,7 +1,9 @@
 """Apply a validated roster to the database: update in place, never duplicate, report what changed.
 
 The roster is the source of truth for institutions, staff and assignments; cases and goals may also be
-managed in Slack, so the import adds and updates them but never removes what the file leaves out.
+managed in Slack, so the import adds and updates them but never removes what the file leaves out. Absences, a
+case's consent and its consultants change in both: the import changes them only where the file changed since it
+last spoke.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, delete, exists, select
@@ -34,6 +37,7 @@ from teambot.store.models import (
     Institution,
     Municipality,
     Staff,
+    StaffImport,
     StaffInstitution,
 )
 
@@ -81,6 +85,23 @@ def _merged(current: Sequence[T], before: Sequence[T], given: Sequence[T]) -> li
     """`current` with what the file changed since it last said `before` and now says `given`: what it dropped goes,
     what it added comes; what changed elsewhere (in Slack) stays."""
     return sorted((set(current) - (set(before) - set(given))) | (set(given) - set(before)))
+
+
+AbsenceKey = tuple[date, date, int | None]  # start, end, substitute's staff id
+
+
+def _absence_key(absence: Absence) -> AbsenceKey:
+    return absence.start, absence.end, absence.substitute_id
+
+
+def _absence_said(said: list[Any]) -> AbsenceKey:
+    """One absence as `StaffImport` keeps it (JSON: ISO dates)."""
+    start, end, substitute_id = said
+    return date.fromisoformat(start), date.fromisoformat(end), substitute_id
+
+
+def _absence_order(key: AbsenceKey) -> tuple[date, date, int]:
+    return key[0], key[1], -1 if key[2] is None else key[2]
 
 
 def _id(row: Municipality | District | Institution | Staff | Case) -> int:
@@ -313,17 +334,37 @@ class _Importer:
             self.report.add("updated", "staff", spec.key, ("institutions",))
 
     async def absences(self, spec: StaffSpec) -> None:
-        person = self.staff[spec.key]
-        wanted = {(a.start, a.end, _id(self.staff[a.substitute]) if a.substitute else None) for a in spec.absences}
-        current = (await self.session.exec(select(Absence).where(Absence.staff_id == _id(person)))).all()
-        if wanted == {(a.start, a.end, a.substitute_id) for a in current}:
-            return
+        """Absences also change in Slack (`/teambot fravær`, `fravær slet`): the import changes only what the file
+        changed since it last spoke, what it dropped goes and what it added comes, so one registered or taken back
+        in Slack stays so (re-importing an unchanged file wiped them all). Its first word on someone (new to the
+        file, or from before teambot remembered it) adds its absences without removing any. Rows left as they were
+        keep their ids: the first absence registered for a day decides who stands in."""
+        staff_id = _id(self.staff[spec.key])
+        given = {(a.start, a.end, _id(self.staff[a.substitute]) if a.substitute else None) for a in spec.absences}
+        current = (
+            await self.session.exec(select(Absence).where(Absence.staff_id == staff_id).order_by(col(Absence.id)))
+        ).all()
+        last = await self.session.get(StaffImport, staff_id)
+        before = {_absence_said(said) for said in last.absences} if last else set()
+        dropped, have = before - given, {_absence_key(a) for a in current}
+        changed = False
         for absence in current:
-            await self.session.delete(absence)
-        for start, end, substitute_id in sorted(wanted, key=lambda a: a[0]):
-            self.session.add(Absence(staff_id=_id(person), start=start, end=end, substitute_id=substitute_id))
-        if not self.report.mentions("staff", spec.key, "created"):
+            if _absence_key(absence) in dropped:
+                await self.session.delete(absence)
+                changed = True
+        for start, end, substitute_id in sorted(given - before - have, key=_absence_order):
+            self.session.add(Absence(staff_id=staff_id, start=start, end=end, substitute_id=substitute_id))
+            changed = True
+        if changed and not self.report.mentions("staff", spec.key, "created"):
             self.report.add("updated", "staff", spec.key, ("absences",))
+        if (have - dropped) | (given - before) != given:
+            self.report.add("kept", "staff", spec.key, ("absences",))
+        said = [[start.isoformat(), end.isoformat(), sub] for start, end, sub in sorted(given, key=_absence_order)]
+        if last is None:
+            self.session.add(StaffImport(staff_id=staff_id, absences=said))
+        elif last.absences != said:
+            last.absences = said
+            self.session.add(last)
 
     async def assignments(self, roster: Roster) -> None:
         wanted: set[AssignmentKey] = set()
