@@ -149,6 +149,57 @@ async def test_a_correction_of_a_backfilled_day_touches_only_that_day(bot: Runne
     assert [(r.day, r.value) for r in await ratings(db)] == [(date(2027, 3, 3), 2), (TODAY, 4)]
 
 
+UNCHANGED_1 = f"☑️ Uændret: AK12, mål 1 — {THURSDAY}: var allerede registreret med *3 af 4*."
+
+
+@pytest.mark.parametrize(
+    ("again", "shown"),
+    [
+        pytest.param("/rating AK12 1 3", UNCHANGED_1, id="without a note"),
+        pytest.param("/rating AK12 1 3 svær morgen", f"{UNCHANGED_1}\nNote: svær morgen", id="the same note"),
+    ],
+)
+async def test_rating_again_with_the_value_it_has_says_so_and_writes_nothing(
+    bot: Runner, db: Database, clock: FakeClock, again: str, shown: str
+) -> None:
+    clock.set(datetime(2027, 3, 4, 10, 0))
+    await bot(PAEDAGOG, "/rating AK12 1 3 svær morgen")
+    clock.set(datetime(2027, 3, 4, 15, 30))
+
+    reply = await bot(LEAD, again)
+
+    assert reply.text == shown
+    [rating] = await ratings(db)
+    assert (rating.value, rating.note, rating.rated_by) == (3, "svær morgen", await staff_id(db, PAEDAGOG))
+    assert rating.rated_at == datetime(2027, 3, 4, 9, 0, tzinfo=UTC)  # still when Mette gave it
+    assert [e.action for e in await audit_entries(db) if e.action != "rating.read"] == ["rating.create"]
+    # The answer tells the lead the value stored: a read of the child's data, so audited as one.
+    [read] = await audit_entries(db, "rating.read")
+    assert (read.actor, read.case_code, read.detail) == (
+        LEAD,
+        "AK12",
+        {"via": "unchanged", "goal": 1, "day": "2027-03-04"},
+    )
+
+
+async def test_the_same_value_with_a_new_note_changes_only_the_note(bot: Runner, db: Database) -> None:
+    await bot(PAEDAGOG, "/rating AK12 1 3 svær morgen")
+
+    reply = await bot(PAEDAGOG, "/rating AK12 1 3 bedre efter frokost")
+
+    assert reply.text == (
+        f"✏️ Ændret: AK12, mål 1 — {THURSDAY}: ny note, bedømmelsen er stadig *3 af 4*.\nNote: bedre efter frokost"
+    )
+    [rating] = await ratings(db)
+    assert (rating.value, rating.note) == (3, "bedre efter frokost")
+    [correction] = await audit_entries(db, "rating.correct")
+    assert (correction.detail["old_value"], correction.detail["old_note"], correction.detail["new_value"]) == (
+        3,
+        "svær morgen",
+        3,
+    )
+
+
 # -- refusals: a Danish message, "Intet er gemt.", nothing stored ----------------------------------------
 
 REFUSALS = [
@@ -541,6 +592,36 @@ async def test_goals_left_empty_in_the_modal_are_skipped(bot: Runner, db: Databa
 
     assert not outcome.refused
     assert [(r.goal_id, r.value, r.note) for r in await ratings(db)] == [(ids[2], 2, None)]
+
+
+async def test_the_modal_saved_with_a_rating_it_already_had_says_which_changed(bot: Runner, db: Database) -> None:
+    """The form shows the day's ratings already given: saved, it sends them again beside the new ones."""
+    await bot(PAEDAGOG, "/rating AK12 1 3")
+    ids = await goal_ids(db)
+
+    outcome = await run_view(
+        bot.context(PAEDAGOG), "rating_day_modal", {f"g{ids[1]}": "3", f"g{ids[2]}": "2"}, "2027-03-04"
+    )
+
+    assert not outcome.refused
+    assert outcome.reply.text.splitlines() == [
+        f"✅ Registreret for {THURSDAY}:",
+        UNCHANGED_1,
+        f"✅ Registreret: AK12, mål 2 «{GOAL_2}» — {THURSDAY}: *2 af 4*.",
+    ]
+    assert [(r.goal_id, r.value) for r in await ratings(db)] == [(ids[1], 3), (ids[2], 2)]
+    assert [e.action for e in await audit_entries(db) if e.action != "rating.read"] == ["rating.create"] * 2
+
+    again = await run_view(
+        bot.context(PAEDAGOG), "rating_day_modal", {f"g{ids[1]}": "3", f"g{ids[2]}": "2"}, "2027-03-04"
+    )
+
+    assert again.reply.text.splitlines() == [
+        f"☑️ Ingen ændringer for {THURSDAY}:",
+        UNCHANGED_1,
+        f"☑️ Uændret: AK12, mål 2 — {THURSDAY}: var allerede registreret med *2 af 4*.",
+    ]
+    assert [e.action for e in await audit_entries(db) if e.action != "rating.read"] == ["rating.create"] * 2
 
 
 async def test_a_modal_with_nothing_chosen_stores_nothing(bot: Runner, db: Database) -> None:

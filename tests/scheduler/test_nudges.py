@@ -499,6 +499,31 @@ async def test_pressing_another_value_corrects_the_rating(db: Database, clock: F
     assert (correction.detail["old_value"], correction.detail["new_value"]) == (3, 2)
 
 
+@pytest.mark.parametrize("where", [pytest.param("", id="the nudge"), pytest.param(":hjem", id="the hjem message")])
+async def test_pressing_the_value_a_colleague_already_gave_changes_nothing_and_says_so(
+    db: Database, clock: FakeClock, nudged: Sent, where: str
+) -> None:
+    """Her nudge still has buttons for a goal the lead rated after it was sent: the same value pressed is no news."""
+    ids = await goal_ids(db)
+    run = Runner(db, clock)
+    await run(LEAD, "/rating AK12 1 3")
+    clock.set(datetime(2027, 3, 4, 14, 20))
+
+    reply = await run.press(PAEDAGOG, "rating_nudge:3", f"{ids[1]}:2027-03-04:3{where}")
+
+    assert reply.replace_original
+    assert f"☑️ {LABEL_1}: *3 af 4* — var allerede registreret af Karsten Bro" in reply.text.splitlines()
+    [rating] = await ratings(db)
+    assert (rating.value, rating.rated_by) == (3, await staff_id(db, LEAD))
+    assert rating.rated_at == datetime(2027, 3, 4, 13, 5, tzinfo=UTC)
+    assert await audit_entries(db, "rating.correct") == []
+
+    # Drawn again after another press, it is an ordinary rated line.
+    later = await run.press(PAEDAGOG, "rating_nudge:1", f"{ids[2]}:2027-03-04:1{where}")
+
+    assert f"✅ {LABEL_1}: *3 af 4* — registreret af Karsten Bro" in later.text.splitlines()
+
+
 @pytest.mark.parametrize(
     ("user", "value", "expected"),
     [

@@ -28,11 +28,17 @@ def _text(text: str) -> Block:
 
 
 async def home_blocks(
-    ctx: Context, staff: Staff, limit: int = HOME_BLOCK_LIMIT, *, pressed: int | None = None, mark: str = ""
+    ctx: Context,
+    staff: Staff,
+    limit: int = HOME_BLOCK_LIMIT,
+    *,
+    pressed: int | None = None,
+    unchanged: bool = False,
+    mark: str = "",
 ) -> list[Block]:
     """The Home tab's blocks, at most `limit`: Slack's 100 for the tab, 50 for `/teambot hjem`'s message. `pressed`:
-    the goal just rated there, whose line the nudge keeps whatever it has no room for; `mark`: the nudge buttons'
-    (`rating_nudge`)."""
+    the goal just rated there, whose line the nudge keeps whatever it has no room for (`unchanged`: it had that
+    value already); `mark`: the nudge buttons' (`rating_nudge`)."""
     today = ctx.today()
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": t("home.title", name=staff.name)[:150]}}
@@ -57,7 +63,8 @@ async def home_blocks(
             )
         if items:
             # The nudge in what is left beside a divider and the meetings' line; its why line (one block) is dropped.
-            nudge = rating_nudge(today, items, max_blocks=limit - len(blocks) - 2 + 1, pressed=pressed, mark=mark)
+            room = limit - len(blocks) - 2 + 1
+            nudge = rating_nudge(today, items, max_blocks=room, pressed=pressed, unchanged=unchanged, mark=mark)
             blocks += [b for b in nudge.blocks or [] if b.get("type") != "context"]
         else:
             blocks.append(_text(t("rating.todo_none", date=format_date(today))))
@@ -95,10 +102,11 @@ async def home(ctx: Context, args: str) -> Reply:
     return await home_message(ctx, ctx.require_staff())
 
 
-async def home_message(ctx: Context, staff: Staff, pressed: int | None = None) -> Reply:
+async def home_message(ctx: Context, staff: Staff, pressed: int | None = None, *, unchanged: bool = False) -> Reply:
     """`/teambot hjem`'s message. Its rating buttons say they are on it (`IN_HOME_MESSAGE`), so that a rating
-    pressed there (`pressed`, the goal), or its form saved, draws this message again rather than the nudge alone."""
-    blocks = await home_blocks(ctx, staff, MESSAGE_BLOCKS, pressed=pressed, mark=IN_HOME_MESSAGE)
+    pressed there (`pressed`, the goal; `unchanged`: it had that value already), or its form saved, draws this
+    message again rather than the nudge alone."""
+    blocks = await home_blocks(ctx, staff, MESSAGE_BLOCKS, pressed=pressed, unchanged=unchanged, mark=IN_HOME_MESSAGE)
     text = "\n".join(b["text"]["text"] for b in blocks if b.get("type") in {"section", "header"})
     return Reply(text, blocks=blocks)
 

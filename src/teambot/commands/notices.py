@@ -222,15 +222,17 @@ def rating_nudge(
     *,
     max_blocks: int = MESSAGE_BLOCKS,
     pressed: int | None = None,
+    unchanged: bool = False,
     mark: str = "",
 ) -> Reply:
     """The daily nudge: one section per goal, buttons 1–4 while unrated, the recorded value once rated; a
     substitute's own children first, then each absent colleague's under a line saying on whose behalf.
 
     Within `max_blocks` (Slack's 50 a message): when not all fit, the goals to rate come first (the `pressed` one,
-    just rated, before them: its line is the press's confirmation), then rated ones while there is room; the goals
-    to rate left out are named in one line, with a button opening the day's form for them. The text names every
-    goal. `mark` ends every button's value: where the nudge is drawn (`/teambot hjem`'s message), for its press."""
+    just rated, before them: its line is the press's confirmation, saying so when the press gave the value the goal
+    had, `unchanged`), then rated ones while there is room; the goals to rate left out are named in one line, with a
+    button opening the day's form for them. The text names every goal. `mark` ends every button's value: where the
+    nudge is drawn (`/teambot hjem`'s message), for its press."""
     headline = t("nudge.headline", date=format_date(day))
     todo = sum(1 for i in items if i.value is None)
     status = t("nudge.all_done") if todo == 0 else t("nudge.todo", n=todo, total=len(items))
@@ -239,7 +241,7 @@ def rating_nudge(
     for item in items:
         colleague = None if item.on_behalf_of_id is None else (item.on_behalf_of_id, item.on_behalf_of or "")
         groups.setdefault(colleague, []).append(item)
-    goal_lines = {id(item): _nudge_line(item) for item in items}
+    goal_lines = {id(item): _nudge_line(item, unchanged and item.goal_id == pressed) for item in items}
     why = _why_nudge(groups)
     # The text beside the goals' (Slack's limit for a posted message's is `POSTED_TEXT`): the head, the why line, and
     # the line naming the goals left out, should there be one.
@@ -279,11 +281,13 @@ def rating_nudge(
     return Reply(text="\n".join(lines), blocks=blocks, ephemeral=False)
 
 
-def _nudge_line(item: NudgeItem) -> str:
+def _nudge_line(item: NudgeItem, unchanged: bool = False) -> str:
+    """The goal, and its rating if it has one (`unchanged`: a press just now gave it the value it had)."""
     label = t("nudge.goal", code=item.case_code, number=item.goal_number, text=item.goal_text)
     if item.value is None:
         return label
-    return t("nudge.recorded", label=label, value=item.value, name=item.rated_by or "")
+    key = "nudge.unchanged" if unchanged else "nudge.recorded"
+    return t(key, label=label, value=item.value, name=item.rated_by or "")
 
 
 def _nudge_shown(

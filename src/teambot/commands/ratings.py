@@ -43,6 +43,7 @@ class Recorded:
     day: date
     value: int
     old: int | None
+    changed: bool = True  # False: the goal already had this value that day (and no other note); nothing written
 
 
 def _goal_list(view: store.CaseView) -> str:
@@ -114,7 +115,7 @@ async def record(
         existing = await store.rating_on(writer, goal.id, day)
     if not calendar.is_working_day(day):
         raise UserError(t("rating.day_closed", date=format_date(day)))
-    old = await store.record_rating(
+    stored = await store.record_rating(
         writer if isinstance(writer, Direct) else await writer.connection(),
         case=view.case,
         goal=goal,
@@ -126,19 +127,19 @@ async def record(
         actor=ctx.user_id,
         existing=existing,
     )
-    return Recorded(view.case.code, goal, day, value, old)
+    return Recorded(view.case.code, goal, day, value, stored.old, stored.changed)
 
 
 def _confirmation(done: Recorded, note: str | None) -> str:
-    if done.old is not None and done.old != done.value:
-        text = t(
-            "rating.corrected",
-            code=done.code,
-            number=done.goal.number,
-            date=format_date(done.day),
-            old=done.old,
-            new=done.value,
-        )
+    """Registreret (the day's first rating of the goal), Ændret (another value, or the same with a new note), or
+    Uændret (what was stored already)."""
+    where = {"code": done.code, "number": done.goal.number, "date": format_date(done.day)}
+    if not done.changed:
+        text = t("rating.unchanged", **where, value=done.value)
+    elif done.old is not None and done.old != done.value:
+        text = t("rating.corrected", **where, old=done.old, new=done.value)
+    elif done.old is not None:
+        text = t("rating.note_changed", **where, value=done.value)
     else:
         text = t(
             "rating.recorded",
@@ -370,7 +371,8 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
     for note in notes.values():
         if len(note) > MAX_NOTE:
             raise UserError(t("rating.input_note_too_long", value=len(note), max=MAX_NOTE))
-    lines = [t("rating.modal.done", date=format_date(day))]
+    lines = []
+    changed = False
     async with ctx.db.write() as session:
         views = {v.case.id: v for v in await store.visible_cases(session, staff)}
         by_goal = {g.id: v for v in views.values() for g in v.goals}
@@ -391,7 +393,10 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
             goal = next(g for g in view.goals if g.id == goal_id)
             done = await record(ctx, session, staff, view, goal, day, value, notes.get(str(view.case.id)))
             lines.append(_confirmation(done, None))
-    reply = Reply("\n".join(lines))
+            changed = changed or done.changed
+    # The form shows the day's ratings already given and sends them again when saved: a save may change nothing.
+    head = t("rating.modal.done" if changed else "rating.modal.unchanged", date=format_date(day))
+    reply = Reply("\n".join([head, *lines]))
     if source == FROM_NUDGE:
         reply.redraw = partial(_nudge_now, ctx, staff, day)
     elif source == FROM_HOME_MESSAGE:
@@ -399,13 +404,15 @@ async def day_submitted(ctx: Context, values: dict[str, str], metadata: str) -> 
     return reply
 
 
-async def _nudge_now(ctx: Context, staff: Staff, day: date, pressed: int | None = None) -> Reply:
+async def _nudge_now(
+    ctx: Context, staff: Staff, day: date, pressed: int | None = None, *, unchanged: bool = False
+) -> Reply:
     """The nudge for `day` as it stands, drawn again where it was: after a press of its buttons (`pressed`, the goal
-    just rated), or after its form was saved (the form's `Reply.redraw`)."""
+    just rated; `unchanged`: it had that value already), or after its form was saved (the form's `Reply.redraw`)."""
     async with ctx.db.write(brief=True) as session:
         items = await store.nudge_items(session, staff, day, asked=True)
         await _record_nudge_reads(ctx, session, items, via="nudge")
-    return rating_nudge(day, items, pressed=pressed)
+    return rating_nudge(day, items, pressed=pressed, unchanged=unchanged)
 
 
 # -- the nudge's buttons ------------------------------------------------------------------------------------
@@ -431,11 +438,11 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
         if goal is None or case is None or not goal.active:
             raise UserError(t("rating.modal.stale"))
         view = await _writable_case(session, staff, case.code)
-        await record(ctx, session, staff, view, goal, day, given, None)
+        done = await record(ctx, session, staff, view, goal, day, given, None)
     if in_home:
-        reply = await home_message(ctx, staff, pressed=goal_id)
+        reply = await home_message(ctx, staff, pressed=goal_id, unchanged=not done.changed)
     else:
-        reply = await _nudge_now(ctx, staff, day, pressed=goal_id)
+        reply = await _nudge_now(ctx, staff, day, pressed=goal_id, unchanged=not done.changed)
     reply.replace_original = True
     return reply
 

@@ -256,6 +256,15 @@ _CORRECT_RATING = (
 )
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What `record_rating` did: `old`, the value it replaced (None: the day's first rating of the goal); `changed`,
+    False when the rating given was the one stored (nothing written)."""
+
+    old: int | None
+    changed: bool
+
+
 async def record_rating(
     statements: Statements,
     *,
@@ -268,9 +277,10 @@ async def record_rating(
     now: datetime,
     actor: str,
     existing: Rating | None,
-) -> int | None:
+) -> Stored:
     """Store the rating; a second rating of the same goal and day replaces the first (`existing`, read in this
-    transaction). Returns the old value.
+    transaction), unless it says what the first says: the same value, and no note or the same one. That is no
+    change: nothing is written but the read it answers with (the value stored), and the first keeps who gave it.
 
     The audit entry keeps the old value, who gave it and when, so a correction never loses history. Every write is
     one Core statement (`statements`: a session's connection, or a direct transaction), not the ORM's unit of work
@@ -284,8 +294,11 @@ async def record_rating(
             {"goal_id": goal.id, "day": day, "value": value, "note": note, "rated_by": staff.id, "rated_at": now},
         )
         await audit.append(statements, at=now, actor=actor, action="rating.create", **about, value=value)
-        return None
+        return Stored(old=None, changed=True)
     old = existing.value
+    if old == value and note in (None, existing.note):
+        await audit.append(statements, at=now, actor=actor, action="rating.read", via="unchanged", **about)
+        return Stored(old=old, changed=False)
     await audit.append(
         statements,
         at=now,
@@ -306,7 +319,7 @@ async def record_rating(
     )
     for key, new in corrected.items():
         set_committed_value(existing, key, new)
-    return old
+    return Stored(old=old, changed=True)
 
 
 async def nudge_items(session: AsyncSession, staff: Staff, day: date, *, asked: bool = False) -> list[NudgeItem]:
