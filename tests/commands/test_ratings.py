@@ -961,6 +961,20 @@ async def test_goals_are_added_and_ended_and_audited(bot: Runner, db: Database) 
         ),
         pytest.param(
             PAEDAGOG,
+            "samtykke AK12 tale-hørekonsulent 2020-01-06",
+            "Samtykket kan ikke være fra mandag 6. januar 2020: det er mere end 6 uger før forløbet begyndte "
+            "(torsdag 11. februar 2027). Skriv den dato, forældrene gav samtykke. Intet er gemt.",
+            id="consent dated years before the case",
+        ),
+        pytest.param(
+            PAEDAGOG,
+            "samtykke AK12 tale-hørekonsulent 30/12",
+            "Samtykket kan ikke være fra onsdag 30. december 2026: det er mere end 6 uger før forløbet begyndte "
+            "(torsdag 11. februar 2027). Skriv den dato, forældrene gav samtykke. Intet er gemt.",
+            id="consent dated a day too early",
+        ),
+        pytest.param(
+            PAEDAGOG,
             "samtykke AK12 ,,",
             "Skriv fx `/teambot forløb samtykke AK12 psykolog,tale-hørekonsulent 2027-02-11` eller `ingen`. "
             "Intet er gemt.",
@@ -981,6 +995,29 @@ async def test_case_change_refusals_change_nothing(
     case = await case_of(db)
     assert (case.status, case.consent_professions) == ("active", ["psykolog"])
     assert sorted(await goal_ids(db)) == [1, 2]
+
+
+async def test_consent_may_be_dated_at_most_one_meeting_interval_before_the_case_began(
+    bot: Runner, db: Database
+) -> None:
+    """Parents consent at the start meeting or shortly before. AK12's was Thursday 11 February 2027, its interval 6
+    weeks: 31 December 2026 is the earliest consent. A case made in Slack today began today, though its start meeting
+    is ahead."""
+    accepted = await bot(PAEDAGOG, "/teambot forløb samtykke AK12 tale-hørekonsulent 31/12")
+
+    assert accepted.text == "🤝 Samtykke for AK12 er registreret (torsdag 31. december 2026): tale-hørekonsulent."
+    assert (await case_of(db)).consent_date == date(2026, 12, 31)
+
+    await bot(PAEDAGOG, "/teambot forløb opret BM04 2027-06-03")
+    refused = await bot(PAEDAGOG, "/teambot forløb samtykke BM04 psykolog 2027-01-20")
+    accepted = await bot(PAEDAGOG, "/teambot forløb samtykke BM04 psykolog 2027-01-21")
+
+    assert refused.text == (
+        "Samtykket kan ikke være fra onsdag 20. januar 2027: det er mere end 6 uger før forløbet begyndte "
+        f"({THURSDAY}). Skriv den dato, forældrene gav samtykke. Intet er gemt."
+    )
+    assert accepted.text == "🤝 Samtykke for BM04 er registreret (torsdag 21. januar 2027): psykolog."
+    assert [e.detail["date"] for e in await audit_entries(db, "case.consent")] == ["2026-12-31", "2027-01-21"]
 
 
 async def test_consultant_and_consent_changes_are_audited(db: Database, clock: FakeClock) -> None:

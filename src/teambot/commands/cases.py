@@ -332,6 +332,8 @@ async def _consent(ctx: Context, staff: Staff, args: str) -> Reply:
             raise UserError(t("case.consent_usage"))
     async with ctx.db.write() as session:
         case = await _manageable(session, staff, code)
+        if professions:
+            await _check_consent(ctx, session, case, day)
         case.consent_professions = sorted(set(professions))
         case.consent_date = day if professions else None
         audit.record(
@@ -353,6 +355,19 @@ async def _consent(ctx: Context, staff: Staff, args: str) -> Reply:
             date=format_date(day),
         )
     )
+
+
+async def _check_consent(ctx: Context, session: AsyncSession, case: Case, day: date) -> None:
+    """Parents consent at the start meeting or shortly before it: a consent lies at most one meeting interval before
+    the case began, the earlier of its start meeting and the day it came into teambot (a start meeting may be planned
+    months ahead, the consent given when the case was made). A date years back is a typo."""
+    created = await queries.case_created_at(session, case)
+    began = min(
+        filter(None, (case.start_meeting, created.astimezone(ctx.zone).date() if created else None, ctx.today()))
+    )
+    weeks = queries.interval_of(case, await queries.municipality(session))
+    if day < began - timedelta(weeks=weeks):
+        raise UserError(t("case.consent_too_early", date=format_date(day), weeks=weeks, start=format_date(began)))
 
 
 async def _close(ctx: Context, staff: Staff, args: str) -> Reply:

@@ -410,6 +410,7 @@ MESSAGES: dict[str, str] = {
     "case.consultant_needs_consent": "Samtykket dækker ikke {role} endnu, så {role} ser ingen registreringer, før det er givet.",
     "case.consent_usage": "Skriv fx `/teambot forløb samtykke AK12 psykolog,tale-hørekonsulent 2027-02-11` eller `ingen`. Intet er gemt.",
     "case.bad_consent_date": "«{text}» er ikke en dato i dag eller før. Intet er gemt.",
+    "case.consent_too_early": "Samtykket kan ikke være fra {date}: det er mere end {weeks} uger før forløbet begyndte ({start}). Skriv den dato, forældrene gav samtykke. Intet er gemt.",
     "case.unknown_profession": "«{text}» er ikke en konsulentfaggruppe (psykolog, tale-hørekonsulent, sundhedsplejerske, småbørnskonsulent, fysioterapeut, socialrådgiver). Intet er gemt.",
     "case.consent_recorded": "🤝 Samtykke for {code} er registreret ({date}): {professions}.",
     "case.consent_withdrawn": "🤝 Samtykket for {code} er trukket tilbage: teambot deler intet med konsulenterne.",

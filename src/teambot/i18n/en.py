@@ -396,6 +396,7 @@ MESSAGES: dict[str, str] = {
     "case.consultant_needs_consent": "The consent does not cover {role} yet, so {role} sees no ratings until it does.",
     "case.consent_usage": "Type e.g. `/teambot forløb samtykke AK12 psykolog,tale-hørekonsulent 2027-02-11` or `ingen`. Nothing was saved.",
     "case.bad_consent_date": "«{text}» is not a date today or before. Nothing was saved.",
+    "case.consent_too_early": "The consent cannot be from {date}: that is more than {weeks} weeks before the case began ({start}). Type the date the parents gave their consent. Nothing was saved.",
     "case.unknown_profession": "«{text}» is not a consultant profession (psykolog, tale-hørekonsulent, sundhedsplejerske, småbørnskonsulent, fysioterapeut, socialrådgiver). Nothing was saved.",
     "case.consent_recorded": "🤝 Consent for {code} is recorded ({date}): {professions}.",
     "case.consent_withdrawn": "🤝 Consent for {code} is withdrawn: teambot shares nothing with the consultants.",
