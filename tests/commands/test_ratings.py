@@ -793,16 +793,30 @@ async def test_start_refusals_change_nothing(bot: Runner, db: Database, user: st
         pytest.param(
             PAEDAGOG,
             "ak-13",
-            "«ak-13» er ikke en gyldig barnekode: 2–12 store bogstaver og tal med mindst ét bogstav, fx AK12 — "
-            "aldrig navn eller fødselsdato. Intet er gemt.",
+            "«ak-13» er ikke en gyldig barnekode: 2–12 store bogstaver og tal med mindst ét bogstav og ét tal, "
+            "fx AK12 — aldrig navn eller fødselsdato. Intet er gemt.",
             id="bad code",
         ),
         pytest.param(
             PAEDAGOG,
             "A",
-            "«A» er ikke en gyldig barnekode: 2–12 store bogstaver og tal med mindst ét bogstav, fx AK12 — "
-            "aldrig navn eller fødselsdato. Intet er gemt.",
+            "«A» er ikke en gyldig barnekode: 2–12 store bogstaver og tal med mindst ét bogstav og ét tal, "
+            "fx AK12 — aldrig navn eller fødselsdato. Intet er gemt.",
             id="too short",
+        ),
+        pytest.param(
+            PAEDAGOG,
+            "ANNA",
+            "«ANNA» kan ikke bruges som barnekode: koden skal indeholde mindst ét tal, fx AK12, så et barns navn "
+            "aldrig bliver brugt som kode. Intet er gemt.",
+            id="a name",
+        ),
+        pytest.param(
+            LEAD,
+            f"mette SOL <@{PAEDAGOG}> 2027-03-08",
+            "«mette» kan ikke bruges som barnekode: koden skal indeholde mindst ét tal, fx AK12, så et barns navn "
+            "aldrig bliver brugt som kode. Intet er gemt.",
+            id="a name in lower case",
         ),
         pytest.param(
             PAEDAGOG,
@@ -861,11 +875,24 @@ async def test_a_birth_date_is_never_accepted_as_a_childs_code(bot: Runner, db: 
     reply = await bot(LEAD, f"/teambot forløb opret {code} <@{PAEDAGOG}>")
 
     assert reply.text == (
-        f"«{code}» er ikke en gyldig barnekode: 2–12 store bogstaver og tal med mindst ét bogstav, fx AK12 — "
-        "aldrig navn eller fødselsdato. Intet er gemt."
+        f"«{code}» er ikke en gyldig barnekode: 2–12 store bogstaver og tal med mindst ét bogstav og ét tal, "
+        "fx AK12 — aldrig navn eller fødselsdato. Intet er gemt."
     )
     async with db.read() as session:
         assert [c.code for c in (await session.exec(select(Case))).all()] == ["AK12"]
+
+
+async def test_a_code_without_a_digit_stored_before_still_works(bot: Runner, db: Database) -> None:
+    """Only a new code must have a digit: a case stored before with a code of letters only is still found."""
+    async with db.write() as session:
+        (await session.exec(select(Case).where(Case.code == "AK12"))).one().code = "ANNA"
+
+    assert (await bot(PAEDAGOG, "/rating anna 1 3")).text == RECORDED_1.replace("AK12", "ANNA")
+    assert (await bot(PAEDAGOG, "/teambot forløb ANNA")).text.startswith("*Forløb ANNA* · Børnehuset Solsikken")
+    added = await bot(PAEDAGOG, "/teambot forløb mål ANNA Leger med en anden")
+    assert added.text == "🎯 Mål 3 for ANNA: «Leger med en anden» er tilføjet."
+    [rating] = await ratings(db)
+    assert (rating.goal_id, rating.value) == ((await goal_ids(db, "ANNA"))[1], 3)
 
 
 async def test_a_lead_of_several_institutions_must_name_one(db: Database, clock: FakeClock) -> None:

@@ -325,6 +325,42 @@ async def test_moving_a_paedagog_away_from_her_childrens_institution_is_refused_
     assert report.mentions("case", "AK12", "updated")
 
 
+async def test_a_new_case_whose_code_has_no_digit_is_refused_and_nothing_is_stored(
+    db: Database, database_url: str
+) -> None:
+    """A child is only ever a pseudonymous code: a code of letters only may be the child's name (ANNA)."""
+    await import_roster(db, parse_roster(_small(), source="test"), now=NOW)
+    before = snapshot(database_url)
+    data = _small(case={"goals": ["Tager selv overtøj af og på", "Siger farvel uden at græde", "Et nyt mål"]})
+    data["case"].append({**data["case"][0], "code": "ANNA", "goals": ["Leger med en anden"]})
+
+    with pytest.raises(RosterError) as caught:
+        await import_roster(db, parse_roster(data, source="test"), now=LATER, source="fil.toml")
+
+    [problem] = caught.value.problems
+    assert (problem.entry, problem.key, problem.kind, problem.values) == (
+        "[[case]] ANNA",
+        "code",
+        "roster.case_code_without_digit",
+        {"value": "ANNA"},
+    )
+    assert snapshot(database_url) == before  # AK12's new goal neither: all or nothing
+
+
+async def test_a_case_stored_before_with_a_code_without_a_digit_is_still_imported(db: Database) -> None:
+    await import_roster(db, parse_roster(_small(), source="test"), now=NOW)
+    async with db.write() as session:
+        (await session.exec(select(Case).where(Case.code == "AK12"))).one().code = "ANNA"
+
+    report = await import_roster(
+        db, parse_roster(_small(case={"code": "ANNA", "meeting_interval_weeks": 8}), source="test"), now=LATER
+    )
+
+    assert report.mentions("case", "ANNA", "updated")
+    async with db.read() as session:
+        assert [(c.code, c.meeting_interval_weeks) for c in (await session.exec(select(Case))).all()] == [("ANNA", 8)]
+
+
 async def test_a_case_made_in_slack_keeps_its_paedagog_at_its_institution_too(db: Database, clock: FakeClock) -> None:
     """A case the file does not list (made with `/teambot forløb opret`) counts as well."""
     clock.set(datetime(2027, 3, 1, 10, 0))

@@ -16,7 +16,7 @@ from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_nea
 from teambot.domain.meetings import local_instant, parse_hhmm
 from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
-from teambot.domain.roster import CASE_CODE
+from teambot.domain.roster import CASE_CODE, is_new_case_code
 from teambot.i18n import format_date, t
 from teambot.store import audit, queries
 from teambot.store import ratings as store
@@ -145,6 +145,8 @@ async def _create(ctx: Context, staff: Staff, args: str) -> Reply:
     code = words[0].upper()
     if not CASE_CODE.match(code):
         raise UserError(t("case.bad_code", code=words[0]))
+    if not is_new_case_code(code):
+        raise UserError(t("case.code_without_digit", code=words[0]))
     async with ctx.db.write() as session:
         if await queries.case_by_code(session, code) is not None:
             raise UserError(t("case.exists", code=code))

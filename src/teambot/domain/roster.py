@@ -20,8 +20,17 @@ from teambot.domain.privacy import contains_cpr
 from teambot.domain.roles import CONSULTANT_ROLES, InstitutionKind, Role
 from teambot.domain.visits import VisitPolicy
 
-# At least one letter: an all-digit code could be a birth date.
+# A child's code as stored: at least one letter, as an all-digit code could be a birth date. A new code needs a digit
+# too (`is_new_case_code`): one of letters only could be the child's name. Codes stored before that rule still work.
 CASE_CODE = re.compile(r"^(?=.*[A-ZÆØÅ])[A-ZÆØÅ0-9]{2,12}$")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def is_new_case_code(code: str) -> bool:
+    """Whether `code` (upper case) may be given to a new case: a `CASE_CODE` with a digit, never a name."""
+    return bool(CASE_CODE.match(code) and _DIGIT.search(code))
+
+
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 

@@ -19,7 +19,7 @@ from sqlmodel import col, delete, exists, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DANISH_TIME, DateRange
-from teambot.domain.roster import CaseSpec, Problem, Roster, RosterError, StaffSpec
+from teambot.domain.roster import CaseSpec, Problem, Roster, RosterError, StaffSpec, is_new_case_code
 from teambot.store import audit
 from teambot.store import visits as visit_store
 from teambot.store.db import Database
@@ -124,7 +124,7 @@ async def import_roster(
     async with db.write() as session:
         importer = _Importer(session, report, now=now, today=now.astimezone(zone).date(), actor=actor)
         await importer.apply(roster)
-        if problems := await _paedagogs_elsewhere(session):
+        if problems := importer.problems + await _paedagogs_elsewhere(session):
             raise RosterError(source, problems)
         # As `/teambot fravær` does: the calendar feeds must not wait for the planner's next pass. Today is the local
         # date, as the planner reads it: just after midnight UTC still has yesterday, whose visits are past.
@@ -165,6 +165,7 @@ class _Importer:
         self.districts: dict[str, District] = {}
         self.institutions: dict[str, Institution] = {}
         self.staff: dict[str, Staff] = {}
+        self.problems: list[Problem] = []  # what only the database shows wrong: the import is then refused whole
 
     async def apply(self, roster: Roster) -> None:
         municipality = await self.municipality(roster)
@@ -412,6 +413,12 @@ class _Importer:
         consultants = sorted({_id(self.staff[key]) for key in spec.consultants})
         case = (await self.session.exec(select(Case).where(Case.code == spec.code))).first()
         created = case is None
+        if case is None and not is_new_case_code(spec.code):
+            # A code of letters only may be the child's name. One stored before a digit was required still imports.
+            self.problems.append(
+                Problem(f"[[case]] {spec.code}", "code", "roster.case_code_without_digit", {"value": spec.code})
+            )
+            return
         if case is None:
             case = Case(code=spec.code, institution_id=0, paedagog_id=0, status="active")
             _update(case, values | consent)
