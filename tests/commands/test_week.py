@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from conftest import Runner
 from helpers_ratings import load_roster
 from teambot.scheduler.planner import plan_case
 from teambot.slack.mrkdwn import escaped_blocks
 from teambot.store.db import Database
-from teambot.store.models import AuditEntry, Case, Goal, Rating, Staff
+from teambot.store.models import AuditEntry, Case, Goal, Rating, Staff, StaffInstitution
 from teambot.testing import block_kit
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.generate import table
@@ -313,6 +313,62 @@ async def test_a_long_list_of_what_is_missing_today_leaves_room_for_the_weeks_wa
     # AK12 was imported today: asked for today only, so not silent (the others were inserted as if long there).
     assert tail[1] == "Mangler denne uge (registreringer): Ali Hassan 360, Mette Jensen 353"
     assert tail[2] == "⚠️ Ingen registreringer i 5 arbejdsdage: " + ", ".join(f"X{n:03d}" for n in range(79))
+
+
+async def test_the_weeks_warnings_are_fitted_as_slack_counts_them(db: Database, clock: FakeClock) -> None:
+    """Names in the lines under the grid (what is missing today, this week) reach Slack with `&`, `<` and `>` as
+    entities. The section of those lines was fitted to 2,900 characters as typed: with 20 pædagoger named like
+    "Stue 7 & Co <vikar>", 80 children and nothing rated today, Slack received more than 3,000 and refused `/uge`."""
+    clock.set(datetime(2027, 3, 10, 15, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    async with db.write() as session:
+        case = (await session.exec(select(Case))).one()
+        conn = await session.connection()
+        await conn.execute(
+            insert(table(Staff)),
+            [{"slack_id": f"U0STUE{n:03d}", "name": f"Stue {n} & Co <vikar>", "roles": ["pædagog"]} for n in range(20)],
+        )
+        rooms = (await session.exec(select(Staff.id).where(col(Staff.slack_id).startswith("U0STUE")))).all()
+        await conn.execute(
+            insert(table(StaffInstitution)), [{"staff_id": i, "institution_id": case.institution_id} for i in rooms]
+        )
+        await conn.execute(
+            insert(table(Case)),
+            [
+                {
+                    "code": f"X{n:03d}",
+                    "institution_id": case.institution_id,
+                    "paedagog_id": rooms[n % len(rooms)],
+                    "status": "active",
+                    "start_meeting": date(2027, 2, 11),
+                    "consent_professions": [],
+                }
+                for n in range(80)
+            ],
+        )
+        ids = (await session.exec(select(Case.id).where(Case.code != "AK12"))).all()
+        await conn.execute(
+            insert(table(Goal)),
+            [{"case_id": i, "number": k, "text": f"Mål {k}", "active": True} for i in ids for k in (1, 2, 3)],
+        )
+
+    reply = await Runner(db, clock)(LEAD, "/uge")
+
+    sent = escaped_blocks(reply.blocks)  # as the Slack transport sends them
+    assert sent is not None
+    assert block_kit.refusal("response_url", {"blocks": sent}) == []
+    assert all(len(b["text"]["text"]) <= 3000 for b in sent if b["type"] == "section")
+    tail = sent[-1]["text"]["text"].splitlines()
+    assert [line.partition(":")[0] for line in tail] == [
+        "Mangler i dag",
+        "Mangler denne uge (registreringer)",
+        "⚠️ Ingen registreringer i 5 arbejdsdage",
+    ]
+    assert tail[0].startswith("Mangler i dag: Mette Jensen (AK12 mål 1, AK12 mål 2), Stue 0 &amp; Co &lt;vikar&gt; (")
+    assert tail[0].endswith("…")  # the long line gives way, within its entities: the others show whole
+    assert tail[1].startswith("Mangler denne uge (registreringer): Mette Jensen 2, Stue 0 &amp; Co &lt;vikar&gt; 36")
+    assert tail[1].endswith(", Stue 9 &amp; Co &lt;vikar&gt; 36")
+    assert tail[2] == "⚠️ Ingen registreringer i 5 arbejdsdage: " + ", ".join(f"X{n:03d}" for n in range(80))
 
 
 async def test_days_the_pedagogue_was_away_without_a_substitute_are_not_counted_missing(

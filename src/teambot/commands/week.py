@@ -100,17 +100,27 @@ def _size(blocks: list[Block]) -> int:
 
 
 def _fit(lines: list[str], limit: int) -> str:
-    """`lines` in at most `limit` characters, every one of them shown: a line longer than its share (an even share of
-    what the shorter lines leave) is cut short with "…", so a long list of what is missing today cannot push the
-    week's meetings and warnings out of the section."""
+    """`lines` in at most `limit` characters as Slack counts them (`slack_length`: a name's `&` reaches it as `&amp;`),
+    every one of them shown: a line longer than its share (an even share of what the shorter lines leave) is cut short
+    with "…", so a long list of what is missing today cannot push the week's meetings and warnings out of the
+    section, nor the section past Slack's limit, where the transport would cut its last lines instead."""
+    sizes = [slack_length(line) for line in lines]
     room = limit - (len(lines) - 1)  # the line breaks
     share: dict[int, int] = {}
-    for done, index in enumerate(sorted(range(len(lines)), key=lambda i: len(lines[i]))):
-        share[index] = min(len(lines[index]), room // (len(lines) - done))
+    for done, index in enumerate(sorted(range(len(lines)), key=lambda i: sizes[i])):
+        share[index] = min(sizes[index], room // (len(lines) - done))
         room -= share[index]
-    return "\n".join(
-        line if len(line) <= share[i] else line[: share[i] - 1].rstrip(" ,") + "…" for i, line in enumerate(lines)
-    )
+    return "\n".join(line if sizes[i] <= share[i] else _cut(line, share[i]) for i, line in enumerate(lines))
+
+
+def _cut(line: str, size: int) -> str:
+    """`line` cut short with "…" to at most `size` characters as Slack counts them."""
+    used = 0
+    for end, char in enumerate(line):
+        used += slack_length(char)
+        if used > size - 1:  # the "…"
+            return line[:end].rstrip(" ,") + "…"
+    return line
 
 
 def _tail_lines(data: InstitutionWeek, today: date) -> list[str]:
