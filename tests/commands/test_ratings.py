@@ -384,6 +384,30 @@ async def test_cpr_shaped_text_never_reaches_a_goal_or_the_log(
     assert "010190" not in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [
+        pytest.param("/rating AK12 1 3 barnet 01-01-90-1234", "01-01-90-1234", id="dashes"),
+        pytest.param("/rating AK12 1 3 01.01.90-1234 ringede", "01.01.90-1234", id="dots"),
+        pytest.param("/rating AK12 1 3 cpr 01/01/90 1234", "01/01/90 1234", id="slashes"),
+        pytest.param("/rating AK12 1 3 cpr 01 01 90-1234", "01 01 90-1234", id="spaces"),
+        pytest.param("/teambot forløb mål AK12 ringede på 01-01-90-1234", "01-01-90-1234", id="as a goal"),
+    ],
+)
+async def test_cpr_with_separators_inside_the_date_is_refused_and_nothing_is_stored(
+    bot: Runner, db: Database, caplog: pytest.LogCaptureFixture, line: str, number: str
+) -> None:
+    """ "01-01-90-1234" was stored as a note (found by an exploratory QA pass)."""
+    caplog.set_level(logging.DEBUG)
+
+    assert (await bot(PAEDAGOG, line)).text == CPR_REFUSAL
+
+    assert await ratings(db) == []
+    assert sorted(await goal_ids(db)) == [1, 2]
+    assert await audit_entries(db) == []
+    assert number not in caplog.text
+
+
 # -- access ----------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""CPR detection: a valid date DDMMYY and four digits, joined by a dash, a space or nothing."""
+"""CPR detection: a valid date DDMMYY (or DD-MM-YY, DD.MM.YY, DD/MM/YY, DD MM YY) and four digits, joined by a dash,
+a space or nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from teambot.domain import privacy
-from teambot.domain.privacy import contains_cpr
+from teambot.domain.privacy import contains_cpr, redact_cpr
 from teambot.runtime import Redact
 
 WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
@@ -124,6 +125,79 @@ def test_log_lines_lose_cpr_with_any_dash_or_invisible_characters(text: str) -> 
     assert _logged("note %s", f"<{text}>").getMessage() == "note <[CPR fjernet]>"
 
 
+# A birth date written with separators (dd-mm-yy, dd.mm.yy, dd/mm/yy, dd mm yy; the same one twice) and then the
+# four digits: still a CPR number, found by an exploratory QA pass ("01-02-03-1234" was stored).
+SEPARATED_DATES = [
+    "01-02-03-1234",
+    "01 02 03-1234",
+    "01.02.03-1234",
+    "01/02/03-1234",
+    "01-02-03 1234",
+    "01.02.03 1234",
+    "01 02 03 1234",
+    "01/02/03/1234",
+    "01.02.03.1234",
+    "28/02/56 4321",
+    "29.02.00-1234",  # 29 February 2000
+    "01 - 02 - 03 - 1234",
+    "01. 02. 03-1234",
+    "01\u201302\u201303\u20131234",  # en dashes
+    "01-02\u201303-1234",  # a hyphen and an en dash are both the dash
+    "01\u00ad-02-03-1234",  # a soft hyphen beside a separator
+    "0\u200b1-02-03-12\u200b34",  # zero-width spaces inside the parts
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*SEPARATED_DATES, "Barnet 31.12.99-1234 har svært ved samling", "(28/02/56 4321)", "40 11 01-02-03-1234"],
+)
+def test_cpr_with_separators_inside_the_date_is_detected(text: str) -> None:
+    assert contains_cpr(text)
+
+
+@pytest.mark.parametrize("text", SEPARATED_DATES)
+def test_log_lines_lose_cpr_with_separators_inside_the_date(text: str) -> None:
+    assert _logged("note %s", f"<{text}>").getMessage() == "note <[CPR fjernet]>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What commands are typed with stays ordinary text.
+        "AK12 4/12 1 3",
+        "2/3 13/3 @Ali",
+        "AK12 2027-03-02 14.30",
+        "AK12 8/12 14.30",
+        "AK12 2/3/27 14.30",
+        "AK12 02.03.27 14.30",
+        "AK12 02.03.27 kl. 14",
+        "kl. 14.30-15.30",
+        "48/2026 SOL",
+        "uge 10-11-12",
+        "AK12 1 3 ringede 12 11 10 gange",
+        # Not a valid date, or not a date and four digits.
+        "32-01-90-1234",
+        "01-13-90-1234",
+        "00.01.90-1234",
+        "29-02-01-1234",  # neither 1901 nor 2001 was a leap year
+        "1-2-03-1234",  # a one-digit day or month is not how a CPR number is written
+        "01-02-2003-1234",  # a four-digit year
+        "01-02-03-123",
+        "01-02-03-12345",
+        "101-02-03-1234",
+        "01--02--03-1234",
+        "01-02-03--1234",
+        # Different separators inside the date: a date and a range or a time, not a birth date.
+        "01-02.03-1234",
+        "01/02-03 1234",
+        "01.02 03-1234",
+    ],
+)
+def test_other_text_with_separators_is_not_cpr(text: str) -> None:
+    assert not contains_cpr(text)
+
+
 def test_modulus_11_is_not_relied_on() -> None:
     assert not modulus_11_ok("0101901234")
     assert modulus_11_ok("0707614285")
@@ -146,15 +220,28 @@ def test_every_valid_birth_date_with_four_digits_is_detected(
     assert contains_cpr(text)
 
 
+date_separators = st.sampled_from(["-", ".", "/", " ", "\u2013", " - ", ". "])
+
+
+@given(cpr_dates, date_separators, separators, serials, no_digits, no_digits)
+def test_every_valid_birth_date_written_with_separators_is_detected(
+    day: date, sep: str, joiner: str, serial: str, before: str, after: str
+) -> None:
+    text = f"{before}{day:%d}{sep}{day:%m}{sep}{day:%y}{joiner}{serial}{after}"
+    assert contains_cpr(text)
+    assert serial not in redact_cpr(text).removeprefix(before).removesuffix(after)
+
+
 @given(st.text(alphabet=st.characters(blacklist_categories=["Nd"])))
 def test_text_without_digits_is_never_cpr(text: str) -> None:
     assert not contains_cpr(text)
 
 
 @given(st.text())
-def test_text_without_six_digits_in_a_row_is_never_cpr(text: str) -> None:
-    # Invisible format characters do not break up a number.
-    if not re.search(r"\d{6}", "".join(c for c in text if unicodedata.category(c) != "Cf")):
+def test_text_without_four_digits_in_a_row_is_never_cpr(text: str) -> None:
+    # Invisible format characters do not break up a number. (The date may be written with separators, the four
+    # digits after it not.)
+    if not re.search(r"\d{4}", "".join(c for c in text if unicodedata.category(c) != "Cf")):
         assert not contains_cpr(text)
 
 
@@ -163,16 +250,26 @@ def test_a_long_run_of_digits_is_not_cpr(digits: str) -> None:
     assert not contains_cpr(digits)
 
 
-@given(
-    st.integers(min_value=0, max_value=99),
-    st.integers(min_value=0, max_value=99),
-    st.integers(min_value=0, max_value=99),
-    separators,
-    serials,
-)
+two_digits = st.integers(min_value=0, max_value=99)
+
+
+@given(two_digits, two_digits, two_digits, separators, serials)
 def test_detected_exactly_when_the_date_is_valid(dd: int, mm: int, yy: int, sep: str, serial: str) -> None:
-    valid = any(_is_date(century + yy, mm, dd) for century in (1900, 2000))
-    assert contains_cpr(f"{dd:02d}{mm:02d}{yy:02d}{sep}{serial}") == valid
+    assert contains_cpr(f"{dd:02d}{mm:02d}{yy:02d}{sep}{serial}") == _is_birth_date(dd, mm, yy)
+
+
+@given(two_digits, two_digits, two_digits, date_separators, date_separators, separators, serials)
+def test_a_date_with_separators_is_detected_exactly_when_valid_and_written_alike(
+    dd: int, mm: int, yy: int, first: str, second: str, joiner: str, serial: str
+) -> None:
+    # Any kind of dash counts as the dash, as between the date and the four digits.
+    alike = first.strip().replace("\u2013", "-") == second.strip().replace("\u2013", "-")
+    text = f"{dd:02d}{first}{mm:02d}{second}{yy:02d}{joiner}{serial}"
+    assert contains_cpr(text) == (_is_birth_date(dd, mm, yy) and alike)
+
+
+def _is_birth_date(dd: int, mm: int, yy: int) -> bool:
+    return any(_is_date(century + yy, mm, dd) for century in (1900, 2000))
 
 
 def _is_date(year: int, month: int, day: int) -> bool:

@@ -2,7 +2,8 @@
 what logs must not show: CPR-shaped text and the tokens of calendar addresses.
 
 A CPR number is a valid date DDMMYY followed by four digits, joined by a dash (or a slash or a dot), a space or
-nothing. Any kind of dash counts, and invisible characters inside the number are ignored. The modulus-11 check is
+nothing. The date may be written with separators too (DD-MM-YY, DD.MM.YY, DD/MM/YY, DD MM YY: the same one twice).
+Any kind of dash counts, and invisible characters inside the number are ignored. The modulus-11 check is
 deliberately not used: numbers issued since 2007 need not satisfy it.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
+from functools import partial
 
 # Unicode's invisible format characters (category Cf: soft hyphen, zero-width space, word joiner, …) and its dashes
 # (category Pd), as the contents of a regex class. Listed rather than found by a scan of all of Unicode, which cost a
@@ -28,9 +31,23 @@ DASHES = (
 # whitespace counts as the space (tabs, no-break spaces, doubled spaces a later step might squeeze into one), with or
 # without a dash among it. \d, not [0-9]: a CPR number typed in fullwidth or Arabic-Indic digits is still one.
 _GAP = f"[{INVISIBLE}]*"
-_SPACE = rf"[\s{INVISIBLE}]*"
-# A slash or a dot serves as the dash too: "010203/1234" is typed as well.
-_CPR_SHAPE = re.compile(rf"(?<!\d)(\d(?:{_GAP}\d){{5}}){_SPACE}[{DASHES}\u2212/.]?{_SPACE}\d(?:{_GAP}\d){{3}}(?!\d)")
+# A slash or a dot serves as the dash too: "010203/1234" is typed as well. The whitespace around it is taken whole
+# (possessive), never tried split in every way: a long run of spaces after digits cost time quadratic in its length.
+_BLANKS = rf"[\s{INVISIBLE}]*+"
+_JOINER = rf"{_BLANKS}[{DASHES}\u2212/.]?{_BLANKS}"
+_SERIAL = rf"\d(?:{_GAP}\d){{3}}(?!\d)"
+_CPR_SHAPE = re.compile(rf"(?<!\d)(\d(?:{_GAP}\d){{5}}){_JOINER}{_SERIAL}")
+# The date written with separators ("01-02-03-1234", "01.02.03 1234", "01 02 03-1234"): two digits each, as a CPR
+# number is written ("1/2 13/3" stays two dates), and a dash, slash, dot or whitespace between them, which
+# `_is_separated_cpr` checks is the same twice ("01/02-03 1234" is a Danish date and a time, not a birth date). A
+# pattern of its own, so that a candidate that is no date ("40 11 010203") cannot use up the digits of one that is.
+_PAIR = rf"\d{_GAP}\d"
+_DATE_SEPARATOR = rf"(?:{_BLANKS}[{DASHES}\u2212/.]{_BLANKS}|[{INVISIBLE}]*+\s{_BLANKS})"
+_SEPARATED_CPR_SHAPE = re.compile(
+    rf"(?<!\d)({_PAIR})({_DATE_SEPARATOR})({_PAIR})({_DATE_SEPARATOR})({_PAIR}){_JOINER}{_SERIAL}"
+)
+_DASH = re.compile(f"[{DASHES}\u2212]")
+_BLANK = re.compile(rf"[\s{INVISIBLE}]")
 
 
 def _valid_ddmmyy(day: int, month: int, yy: int) -> bool:
@@ -46,14 +63,38 @@ def _is_cpr(match: re.Match[str]) -> bool:
     return _valid_ddmmyy(int(digits[:2]), int(digits[2:4]), int(digits[4:]))
 
 
+def _separator(text: str) -> str:
+    """The separator `text` (whitespace and invisible characters around it) stands for: any dash is "-", whitespace
+    alone is " "."""
+    visible = _BLANK.sub("", text)
+    return "-" if _DASH.fullmatch(visible) else visible or " "
+
+
+def _is_separated_cpr(match: re.Match[str]) -> bool:
+    day, first, month, second, year = match.groups()
+    if _separator(first) != _separator(second):
+        return False
+    day, month, year = ("".join(c for c in part if c.isdecimal()) for part in (day, month, year))
+    return _valid_ddmmyy(int(day), int(month), int(year))
+
+
+_SHAPES = ((_CPR_SHAPE, _is_cpr), (_SEPARATED_CPR_SHAPE, _is_separated_cpr))
+
+
 def contains_cpr(text: str) -> bool:
     """True if `text` contains anything CPR-shaped."""
-    return any(_is_cpr(match) for match in _CPR_SHAPE.finditer(text))
+    return any(is_cpr(match) for shape, is_cpr in _SHAPES for match in shape.finditer(text))
 
 
 def redact_cpr(text: str) -> str:
     """`text` with every CPR-shaped part replaced, for logs."""
-    return _CPR_SHAPE.sub(lambda match: "[CPR fjernet]" if _is_cpr(match) else match.group(0), text)
+    for shape, is_cpr in _SHAPES:
+        text = shape.sub(partial(_redacted, is_cpr), text)
+    return text
+
+
+def _redacted(is_cpr: Callable[[re.Match[str]], bool], match: re.Match[str]) -> str:
+    return "[CPR fjernet]" if is_cpr(match) else match.group(0)
 
 
 # A calendar address (`/ics/<token>.ics`) is the only key to someone's calendar.
