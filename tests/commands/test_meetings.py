@@ -12,7 +12,7 @@ from sqlmodel import select
 from helpers_meetings import NOTHING_SAVED, STRANGER, PlanningRunner, meetings, planned, rows, snapshot
 from teambot.commands import run_view
 from teambot.store.db import Database
-from teambot.store.models import Staff
+from teambot.store.models import AuditEntry, Staff
 from teambot.testing.clock import COPENHAGEN, FakeClock
 from teambot.testing.roster import LEAD, OUTSIDER, PAEDAGOG, PSYKOLOG, SUBSTITUTE
 
@@ -72,6 +72,32 @@ async def test_moeder_in_iso_week_53(db: Database, clock: FakeClock) -> None:
 async def test_moeder_with_a_week_that_does_not_exist(run: PlanningRunner, week: str) -> None:
     reply = await run(PAEDAGOG, f"/teambot møder {week}")
     assert reply.text == f"Jeg forstår ikke ugen «{week}». Skriv fx 49 eller 53/2026."
+
+
+@pytest.mark.parametrize("week", ["48/3000", "10/2024", "1/2028"])
+async def test_moeder_with_a_week_years_away(run: PlanningRunner, db: Database, week: str) -> None:
+    """`/teambot møder 48/3000` answered as if the year 3000 were one to look at (an exploratory QA pass); it is
+    refused, naming the years it may be, and nothing is audited as read."""
+    before = await _audit(db)
+
+    reply = await run(PAEDAGOG, f"/teambot møder {week}")
+
+    assert reply.text == f"Jeg viser kun møder i uger fra 2025 til 2027, ikke «{week}». Skriv fx 49 eller 49/2027."
+    assert await _audit(db) == before
+
+
+@pytest.mark.parametrize(
+    ("week", "first_line"),
+    [("13/2027", "*Dine statusmøder i uge 13 (2027)*"), ("uge 52/2025", "Du har ingen statusmøder i uge 52.")],
+)
+async def test_moeder_in_last_year_and_next_year(run: PlanningRunner, week: str, first_line: str) -> None:
+    """Today is 19 November 2026; the first status meeting is 30 March 2027, in week 13."""
+    assert (await run(PAEDAGOG, f"/teambot møder {week}")).text.splitlines()[0] == first_line
+
+
+async def _audit(db: Database) -> list[tuple[object, ...]]:
+    async with db.read() as session:
+        return [(e.action, e.case_code) for e in (await session.exec(select(AuditEntry))).all()]
 
 
 # -- /teambot flyt ----------------------------------------------------------------------------------------------

@@ -83,6 +83,25 @@ async def test_reading_the_week_is_audited_per_child(week10: Runner, db: Databas
     assert [(e.actor, e.case_code, e.detail["week"]) for e in entries] == [(LEAD, "AK12", "2027-W10")]
 
 
+@pytest.mark.parametrize("words", ["48/3000", "10/2025", "uge 1/2029", "SOL 48/3000"])
+async def test_a_week_years_away_is_refused_and_nothing_is_read(week10: Runner, db: Database, words: str) -> None:
+    """`/uge 48/3000` showed "intet at vise" for the year 3000 (found by an exploratory QA pass). Last year's weeks
+    to next year's are what a lead looks back or ahead to."""
+    reply = await week10(LEAD, f"/uge {words}")
+
+    typed = words.removeprefix("SOL ").replace("uge ", "uge")
+    assert reply.text == (
+        f"Jeg viser kun uger fra 2026 til 2028, ikke «{typed}». Skriv fx `/uge 47` eller `/uge 47/2028`."
+    )
+    async with db.read() as session:
+        assert (await session.exec(select(AuditEntry).where(AuditEntry.action == "week.read"))).all() == []
+
+
+@pytest.mark.parametrize(("words", "title"), [("10/2026", "uge 10 (2026)"), ("uge 52/2028", "uge 52 (2028)")])
+async def test_last_years_and_next_years_weeks_are_shown(week10: Runner, words: str, title: str) -> None:
+    assert (await week10(LEAD, f"/uge {words}")).text.splitlines()[0].lower().startswith(title)
+
+
 async def test_a_holiday_is_shown_closed_and_never_missing(db: Database, clock: FakeClock) -> None:
     # Week 13 of 2027: Skærtorsdag 25 and Langfredag 26 March.
     clock.set(datetime(2027, 3, 26, 12, 0))

@@ -18,7 +18,7 @@ from teambot.commands.notices import (
     meeting_row,
 )
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
-from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week
+from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week, week_years
 from teambot.domain.meetings import MeetingFacts, format_hhmm, parse_hhmm
 from teambot.domain.numbers import parse_int
 from teambot.domain.routing import Away, Delivery
@@ -104,6 +104,9 @@ async def meetings(ctx: Context, args: str) -> Reply:
         week = parse_week(args, today)
         if week is None:
             raise UserError(t("meeting.bad_week", text=args.strip()))
+        first, last = week_years(today)
+        if not first <= week[0] <= last:
+            raise UserError(t("meeting.week_out_of_reach", text=args.strip(), first=first, last=last))
     async with ctx.db.write() as session:
         rows = await queries.meetings_for(session, staff, today)
         if week is not None:

@@ -106,6 +106,17 @@ def parse_week(text: str, today: date) -> tuple[int, int] | None:
     return year, week
 
 
+# `/uge` and `/teambot møder` look at weeks from last year's to next year's (ISO years): a lead looks back at the
+# weeks before the new year or ahead into the next; "48/3000" is a slip of the keys.
+WEEK_YEARS_AROUND = 1
+
+
+def week_years(today: date) -> tuple[int, int]:
+    """The first and last ISO year whose weeks may be asked for on `today`."""
+    this_year = today.isocalendar().year
+    return this_year - WEEK_YEARS_AROUND, this_year + WEEK_YEARS_AROUND
+
+
 def parse_month(text: str, today: date) -> date | None:
     """'2027-03', '3/2027', 'marts 2027' or 'marts' (the next March from this month on) → the month's first day."""
     words = " ".join(text.strip().lower().split())

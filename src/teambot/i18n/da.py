@@ -157,6 +157,7 @@ MESSAGES: dict[str, str] = {
     "meeting.bad_date": "Jeg forstår ikke datoen «{text}». Skriv fx 10/3, 2027-03-10 eller tirsdag. Intet er gemt.",
     "meeting.bad_time": "Jeg forstår ikke klokkeslættet «{text}». Skriv fx 14.30. Intet er gemt.",
     "meeting.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx 49 eller 53/2026.",
+    "meeting.week_out_of_reach": "Jeg viser kun møder i uger fra {first} til {last}, ikke «{text}». Skriv fx 49 eller 49/{last}.",
     "meeting.reason_missing": "Skriv en kort begrundelse for aflysningen. Intet er gemt.",
     "meeting.reason_too_long": "Begrundelsen må højst være {max} tegn. Intet er gemt.",
     "meeting.moved": "🔁 Statusmødet for {code} er flyttet til {date} {time}. {n} deltagere får besked.",
@@ -454,6 +455,7 @@ MESSAGES: dict[str, str] = {
     "week.flag_overdue": "⚠️ Statusmøde overskredet: {codes}",
     "week.not_your_institution": "Du hører ikke til institutionen «{code}», så du kan ikke se dens uge. Skriv `/uge` for dine egne.",
     "week.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx `/uge 47` eller `/uge 53/2026`.",
+    "week.year_out_of_reach": "Jeg viser kun uger fra {first} til {last}, ikke «{text}». Skriv fx `/uge 47` eller `/uge 47/{last}`.",
     "week.nothing": "Der er intet at vise for dig i uge {week} ({year}).",
     "week.split_hint": "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen.",
     # App Home
