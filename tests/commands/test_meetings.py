@@ -258,6 +258,35 @@ async def test_flyt_refusals_change_nothing(run: PlanningRunner, user: str, args
     assert await snapshot(run.db) == before
 
 
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        ("8/12 03.00", "kl. 03.00"),
+        ("2027-04-06 3", "kl. 03.00"),
+        ("2027-04-06 kl. 6.59", "kl. 06.59"),
+        ("2027-04-06 18.01", "kl. 18.01"),
+        ("2027-04-06 23:30", "kl. 23.30"),
+    ],
+)
+async def test_flyt_to_a_time_outside_the_working_day_is_refused(run: PlanningRunner, args: str, shown: str) -> None:
+    """`/teambot flyt AK12 8/12 03.00` moved the meeting to 3 at night and told everyone (an exploratory QA pass)."""
+    before = await snapshot(run.db)
+
+    reply = await run(PAEDAGOG, f"/teambot flyt AK12 {args}")
+
+    assert reply.text == (
+        f"Et statusmøde kan begynde fra kl. 07.00 til kl. 18.00, ikke {shown}. Skriv fx 14.30. Intet er gemt."
+    )
+    assert await snapshot(run.db) == before
+
+
+@pytest.mark.parametrize(("typed", "start"), [("7.00", "07:00"), ("kl. 18", "18:00")])
+async def test_flyt_to_the_first_and_last_hour_of_the_working_day(run: PlanningRunner, typed: str, start: str) -> None:
+    await run(PAEDAGOG, f"/teambot flyt AK12 2027-04-06 {typed}")
+    [meeting] = await meetings(run.db)
+    assert (meeting.day, meeting.start) == (date(2027, 4, 6), start)
+
+
 # -- /teambot aflys ---------------------------------------------------------------------------------------------
 
 

@@ -71,6 +71,17 @@ def test_bad_settings_are_named_one_by_one() -> None:
     ]
 
 
+def test_a_meeting_or_cafe_time_outside_the_working_day_is_named() -> None:
+    """A café at 06:30 or status meetings at 19:00 would be invited to in the night's or evening's time."""
+    late = {"cafe_time": "6.30", "meeting_time": "19:00"}
+    assert problems(visit_roster(municipality=late)) == [
+        "[municipality] meeting_time: «19:00» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
+        "[municipality] cafe_time: «6.30» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
+    ]
+    edges = parse_roster(visit_roster(municipality={"cafe_time": "07:00", "meeting_time": "18:00"}))
+    assert (edges.cafe.time, edges.policy.meeting_time) == ("07:00", "18:00")
+
+
 def test_bad_counts_are_named() -> None:
     data = visit_roster(cafe_children={"MAR": {"2027-13": 4, "marts": 2, "2027-05": 41, "2027-06": -1}})
     assert problems(data) == [

@@ -19,7 +19,14 @@ from teambot.commands.notices import (
 )
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
 from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week, week_years
-from teambot.domain.meetings import MeetingFacts, format_hhmm, parse_hhmm
+from teambot.domain.meetings import (
+    WORKDAY_END,
+    WORKDAY_START,
+    MeetingFacts,
+    format_hhmm,
+    parse_hhmm,
+    within_working_day,
+)
 from teambot.domain.numbers import parse_int
 from teambot.domain.routing import Away, Delivery
 from teambot.i18n import format_date, format_time, t, t_count
@@ -278,9 +285,19 @@ async def move(ctx: Context, args: str) -> Reply:
     start = None
     if len(rest) >= 2 and re.match(r"^(kl\.?)?\d{1,2}([.:]\d{2})?$", rest[-1]) and not looks_like_day(" ".join(rest)):
         try:
-            start = format_hhmm(parse_hhmm(rest[-1]))
+            at = parse_hhmm(rest[-1])
         except ValueError:
             raise UserError(t("meeting.bad_time", text=rest[-1])) from None
+        if not within_working_day(at):
+            raise UserError(
+                t(
+                    "meeting.time_outside_day",
+                    earliest=format_time(WORKDAY_START),
+                    latest=format_time(WORKDAY_END),
+                    time=format_time(at),
+                )
+            )
+        start = format_hhmm(at)
         rest = rest[:-1]
         if rest and rest[-1].lower() == "kl.":
             rest = rest[:-1]

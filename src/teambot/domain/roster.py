@@ -15,7 +15,7 @@ from typing import Any
 
 from teambot.domain.cafe import MAX_COUNT, CafePolicy
 from teambot.domain.calendar import DateRange, parse_date_range
-from teambot.domain.meetings import format_hhmm, parse_hhmm
+from teambot.domain.meetings import WORKDAY_END, WORKDAY_START, format_hhmm, parse_hhmm, within_working_day
 from teambot.domain.privacy import contains_cpr
 from teambot.domain.roles import CONSULTANT_ROLES, InstitutionKind, Role
 from teambot.domain.visits import VisitPolicy
@@ -457,13 +457,19 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
     )
 
 
-def _hhmm(r: _Reader, key: str, default: str) -> str:
+def _hhmm(r: _Reader, key: str, default: str, *, a_start: bool = False) -> str:
+    """The time of day at `key`; `a_start` (a meeting's or a café's) within the working day."""
     value = r.data.get(key, default)
     try:
-        return format_hhmm(parse_hhmm(str(value)))
+        at = parse_hhmm(str(value))
     except ValueError:
         r.problem(key, "roster.bad_time", value=value)
         return default
+    if a_start and not within_working_day(at):
+        earliest, latest = format_hhmm(WORKDAY_START), format_hhmm(WORKDAY_END)
+        r.problem(key, "roster.time_outside_day", value=value, earliest=earliest, latest=latest)
+        return default
+    return format_hhmm(at)
 
 
 def _policy(r: _Reader) -> MeetingPolicy:
@@ -478,7 +484,7 @@ def _policy(r: _Reader) -> MeetingPolicy:
         days = list(default.reminder_days)
     return MeetingPolicy(
         interval_weeks=interval,
-        meeting_time=_hhmm(r, "meeting_time", default.meeting_time),
+        meeting_time=_hhmm(r, "meeting_time", default.meeting_time, a_start=True),
         reminder_days=tuple(days),
         reminder_time=_hhmm(r, "reminder_time", default.reminder_time),
         rating_nudge_time=_hhmm(r, "rating_nudge_time", default.rating_nudge_time),
@@ -527,7 +533,11 @@ def _cafe_policy(r: _Reader) -> CafePolicy:
         r.problem("cafe_age_months", "roster.bad_age_window", value=ages)
         ages = [default.age_from, default.age_to]
     return CafePolicy(
-        min_children=low, max_children=high, age_from=ages[0], age_to=ages[1], time=_hhmm(r, "cafe_time", default.time)
+        min_children=low,
+        max_children=high,
+        age_from=ages[0],
+        age_to=ages[1],
+        time=_hhmm(r, "cafe_time", default.time, a_start=True),
     )
 
 
