@@ -206,3 +206,21 @@ def test_the_excel_export_keeps_a_name_that_looks_like_a_formula_as_text() -> No
     assert [row[3:5] for row in excel[1:]] == [["'=SOL", '\'=HYPERLINK("x";"Sol")'], ["MAR", "'-Mariehønen; Nord"]]
     plain = list(csv.reader(io.StringIO(monitoring_csv(rows, MINUTES))))
     assert [row[3:5] for row in plain[1:]] == [["=SOL", '=HYPERLINK("x";"Sol")'], ["MAR", "-Mariehønen; Nord"]]
+
+
+@pytest.mark.parametrize("quarter", ["9999-K4", "0000-K1", "K1 3000", "2016-K4"])
+async def test_a_quarter_years_away_is_refused(db: Database, clock: FakeClock, quarter: str) -> None:
+    """`9999-K4` ended in an error (its quarter ends in year 10,000); `K1 3000` counted a thousand years ahead."""
+    clock.set(datetime(2027, 3, 31, 15, 0))
+    await load_small_roster(db, now=clock.now())
+    assert (await Runner(db, clock)(LEAD, f"/teambot overblik {quarter}")).text == (
+        f"Kvartalet «{quarter}» ligger for langt væk: skriv et kvartal fra 2017 til 2028, fx K1 eller 2027-K3."
+    )
+
+
+async def test_the_quarters_ten_years_back_and_next_year_are_shown(db: Database, clock: FakeClock) -> None:
+    clock.set(datetime(2027, 3, 31, 15, 0))
+    await load_small_roster(db, now=clock.now())
+    run = Runner(db, clock)
+    assert (await run(LEAD, "/teambot overblik 2017-K1")).text.startswith("*Overblik 1. kvartal 2017*")
+    assert (await run(LEAD, "/teambot overblik 2028-K4")).text.startswith("*Overblik 4. kvartal 2028*")

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.monitoring import DEFAULT_MINUTES, InstitutionFigures, parse_quarter, quarter_of
+from teambot.domain.monitoring import (
+    DEFAULT_MINUTES,
+    InstitutionFigures,
+    parse_quarter,
+    quarter_of,
+    quarter_year_typed,
+    quarter_years,
+)
 from teambot.domain.roles import Role
 from teambot.i18n import format_date, format_decimal, t
 from teambot.store import queries
@@ -54,9 +61,14 @@ async def overview(ctx: Context, args: str) -> Reply:
     if Role.LEDER not in staff.roles:
         raise UserError(t("overview.leads_only"))
     today = ctx.today()
-    span = parse_quarter(args, today) if args.strip() else quarter_of(today)
+    text = args.strip()
+    if (year := quarter_year_typed(text)) is not None:
+        first, last = quarter_years(today)
+        if not first <= year <= last:
+            raise UserError(t("overview.quarter_out_of_reach", text=text, first=first, last=last))
+    span = parse_quarter(text, today) if text else quarter_of(today)
     if span is None:
-        raise UserError(t("overview.bad_quarter", text=args.strip()))
+        raise UserError(t("overview.bad_quarter", text=text))
     start, end = span
     async with ctx.db.read() as session:
         mine = {i.id for i in await queries.institutions_of(session, staff) if i.id is not None}

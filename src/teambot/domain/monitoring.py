@@ -27,16 +27,37 @@ def parse_minutes(text: str) -> dict[str, int]:
     return minutes
 
 
+_QUARTER = re.compile(r"(?:(\d{4})[- ]?)?[kKqQ]?([1-4])(?:\s*[/ ]\s*(\d{4}))?")
+
+
+def quarter_year_typed(text: str) -> int | None:
+    """The year `text` names a quarter of, if it is a quarter typed with its year."""
+    match = _QUARTER.fullmatch(text.strip())
+    year = match and (match.group(1) or match.group(3))
+    return int(year) if year else None
+
+
 def parse_quarter(text: str, today: date) -> tuple[date, date] | None:
     """'K1', '1', 'K2 2027', '2027-K2', '2/2027' → the quarter's first and last day; None if unreadable."""
-    match = re.fullmatch(r"(?:(\d{4})[- ]?)?[kKqQ]?([1-4])(?:\s*[/ ]\s*(\d{4}))?", text.strip())
+    match = _QUARTER.fullmatch(text.strip())
     if not match:
         return None
     year = int(match.group(1) or match.group(3) or today.year)
+    if not 1 <= year < 9999:  # a quarter of year 0 or one ending in year 10,000 is no date
+        return None
     quarter = int(match.group(2))
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, date.fromordinal(end.toordinal() - 1)
+
+
+# `/teambot overblik` shows the quarters of the last ten years and of next year: "3000-K1" is a slip of the keys.
+QUARTER_YEARS_BACK = 10
+
+
+def quarter_years(today: date) -> tuple[int, int]:
+    """The first and last year whose quarters `/teambot overblik` shows on `today`."""
+    return today.year - QUARTER_YEARS_BACK, today.year + 1
 
 
 def quarter_of(day: date) -> tuple[date, date]:

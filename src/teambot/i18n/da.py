@@ -508,6 +508,7 @@ MESSAGES: dict[str, str] = {
     "cmd.overblik.summary": "For ledere: forløb, mål, registreringsgrad, mål nået, statusmøder og tidsforbrug pr. institution for et kvartal (fx K1 eller 2027-K2). Kun samlede tal.",
     "overview.leads_only": "Overblikket er for ledere. Spørg din leder, hvis du har brug for tallene.",
     "overview.bad_quarter": "Jeg forstår ikke kvartalet «{text}». Skriv fx K1, 2 eller 2027-K3.",
+    "overview.quarter_out_of_reach": "Kvartalet «{text}» ligger for langt væk: skriv et kvartal fra {first} til {last}, fx K1 eller 2027-K3.",
     "overview.title": "*Overblik {quarter}. kvartal {year}* ({start} – {end})",
     "overview.line": "{label}: {cases} forløb · {goals} mål · registreret {completeness} · mål nået {met} · statusmøder {on_time} til tiden, {moved} flyttet, {cancelled} aflyst · tid: registrering {hours_ratings} t, statusmøder {hours_meetings} t",
     "overview.total": "Hele kommunen",

@@ -490,6 +490,7 @@ MESSAGES: dict[str, str] = {
     "cmd.overblik.summary": "For leads: cases, goals, rating completeness, goals met, status meetings and time spent per institution for a quarter (e.g. K1 or 2027-K2). Totals only.",
     "overview.leads_only": "The overview is for leads. Ask your lead if you need the figures.",
     "overview.bad_quarter": "I don't understand the quarter «{text}». Type e.g. K1, 2 or 2027-K3.",
+    "overview.quarter_out_of_reach": "The quarter «{text}» is too far away: type a quarter from {first} to {last}, e.g. K1 or 2027-K3.",
     "overview.title": "*Overview quarter {quarter} {year}* ({start} – {end})",
     "overview.line": "{label}: {cases} cases · {goals} goals · rated {completeness} · goals met {met} · status meetings {on_time} on time, {moved} moved, {cancelled} cancelled · time: ratings {hours_ratings} h, status meetings {hours_meetings} h",
     "overview.total": "The whole municipality",
