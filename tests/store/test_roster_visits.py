@@ -72,14 +72,19 @@ def test_bad_settings_are_named_one_by_one() -> None:
 
 
 def test_a_meeting_or_cafe_time_outside_the_working_day_is_named() -> None:
-    """A café at 06:30 or status meetings at 19:00 would be invited to in the night's or evening's time."""
-    late = {"cafe_time": "6.30", "meeting_time": "19:00"}
+    """A café at 06:30 or status meetings at 19:00 would be invited to in the night's or evening's time; reminders at
+    03:00 or the rating nudge at 22:00 would wake the staff."""
+    late = {"cafe_time": "6.30", "meeting_time": "19:00", "reminder_time": "03:00", "rating_nudge_time": "22:00"}
     assert problems(visit_roster(municipality=late)) == [
         "[municipality] meeting_time: «19:00» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
+        "[municipality] reminder_time: «03:00» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
+        "[municipality] rating_nudge_time: «22:00» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
         "[municipality] cafe_time: «6.30» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
     ]
-    edges = parse_roster(visit_roster(municipality={"cafe_time": "07:00", "meeting_time": "18:00"}))
-    assert (edges.cafe.time, edges.policy.meeting_time) == ("07:00", "18:00")
+    edges = {"cafe_time": "07:00", "meeting_time": "18:00", "reminder_time": "07:00", "rating_nudge_time": "18:00"}
+    parsed = parse_roster(visit_roster(municipality=edges))
+    assert (parsed.cafe.time, parsed.policy.meeting_time) == ("07:00", "18:00")
+    assert (parsed.policy.reminder_time, parsed.policy.rating_nudge_time) == ("07:00", "18:00")
 
 
 def test_bad_counts_are_named() -> None:

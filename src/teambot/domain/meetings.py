@@ -14,13 +14,13 @@ from teambot.domain.calendar import WorkCalendar
 from teambot.domain.routing import Delivery
 
 DEFAULT_INTERVAL_WEEKS = 6
-WORKDAY_START = time(7, 0)  # the earliest a status meeting or a café may begin, local time
+WORKDAY_START = time(7, 0)  # the earliest a status meeting or a café may begin or a message go out, local time
 WORKDAY_END = time(18, 0)  # the latest one may begin; no message planned late goes out after this, local time
 
 
 def within_working_day(start: time) -> bool:
-    """Whether a meeting or a café may begin at `start`: "03.00" is a slip of the keys, and a daycare's staff and
-    parents are there from early morning to early evening."""
+    """Whether a meeting or a café may begin at `start`, or the day's reminders and nudges go out: "03.00" is a slip
+    of the keys, and a daycare's staff and parents are there from early morning to early evening."""
     return WORKDAY_START <= start <= WORKDAY_END
 
 

@@ -457,15 +457,16 @@ def parse_roster(data: dict[str, Any], *, source: str = "roster") -> Roster:
     )
 
 
-def _hhmm(r: _Reader, key: str, default: str, *, a_start: bool = False) -> str:
-    """The time of day at `key`; `a_start` (a meeting's or a café's) within the working day."""
+def _hhmm(r: _Reader, key: str, default: str) -> str:
+    """The time of day at `key`, within the working day: a meeting's or a café's start, or when reminders and the
+    rating nudge go out (not in the night)."""
     value = r.data.get(key, default)
     try:
         at = parse_hhmm(str(value))
     except ValueError:
         r.problem(key, "roster.bad_time", value=value)
         return default
-    if a_start and not within_working_day(at):
+    if not within_working_day(at):
         earliest, latest = format_hhmm(WORKDAY_START), format_hhmm(WORKDAY_END)
         r.problem(key, "roster.time_outside_day", value=value, earliest=earliest, latest=latest)
         return default
@@ -484,7 +485,7 @@ def _policy(r: _Reader) -> MeetingPolicy:
         days = list(default.reminder_days)
     return MeetingPolicy(
         interval_weeks=interval,
-        meeting_time=_hhmm(r, "meeting_time", default.meeting_time, a_start=True),
+        meeting_time=_hhmm(r, "meeting_time", default.meeting_time),
         reminder_days=tuple(days),
         reminder_time=_hhmm(r, "reminder_time", default.reminder_time),
         rating_nudge_time=_hhmm(r, "rating_nudge_time", default.rating_nudge_time),
@@ -537,7 +538,7 @@ def _cafe_policy(r: _Reader) -> CafePolicy:
         max_children=high,
         age_from=ages[0],
         age_to=ages[1],
-        time=_hhmm(r, "cafe_time", default.time, a_start=True),
+        time=_hhmm(r, "cafe_time", default.time),
     )
 
 
