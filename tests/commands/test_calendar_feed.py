@@ -308,12 +308,12 @@ async def test_a_visit_moved_to_its_consultant_s_day_off_and_back_before_a_pass_
     assert seen[0]["sequence"] < seen[1]["sequence"] < seen[2]["sequence"]
 
 
-async def test_a_fravaer_taken_out_by_the_roster_before_a_pass_confirms_the_visit_with_a_higher_sequence(
+async def test_a_fravaer_taken_back_before_a_pass_confirms_the_visit_with_a_higher_sequence(
     consultants: VisitRunner, db: Database
 ) -> None:
-    """`/teambot fravær` on the visit's day, then the nightly roster import (which has no such absence) before the
-    planner's next pass: Hanne's calendar gets the visit back above the cancellation it saw, and Pia's keeps it,
-    cancelled, instead of losing it."""
+    """`/teambot fravær` on the visit's day, the nightly roster import (whose file has no word on it, so it stays),
+    then `/teambot fravær slet` before the planner's next pass: Hanne's calendar gets the visit back above the
+    cancellation it saw, and Pia's keeps it, cancelled, instead of losing it."""
     sol = await _first_visit(db, "SOL")
     uid = f"visit-{sol.id}@teambot"
     day = sol.day.strftime("%d/%m")
@@ -322,6 +322,10 @@ async def test_a_fravaer_taken_out_by_the_roster_before_a_pass_confirms_the_visi
     standing_in = (await _feed(db, consultants.clock, PIA))[uid]
     assert (str(cancelled["status"]), str(standing_in["status"])) == ("CANCELLED", "CONFIRMED")
     await load_visit_roster(db, consultants.clock, cafe_children=CAFE_COUNTS)
+    assert (await _feed(db, consultants.clock, HANNE))[uid] == cancelled
+    assert (await _feed(db, consultants.clock, PIA))[uid] == standing_in
+    taken_back = await consultants(HANNE, f"/teambot fravær slet {day}")
+    assert taken_back.text.endswith(" er dit igen."), taken_back.text
     hanne, pia = (await _feed(db, consultants.clock, HANNE))[uid], (await _feed(db, consultants.clock, PIA)).get(uid)
     assert str(hanne["status"]) == "CONFIRMED" and hanne["sequence"] > cancelled["sequence"]
     assert pia is not None and str(pia["status"]) == "CANCELLED" and pia["sequence"] > standing_in["sequence"]
