@@ -80,14 +80,19 @@ def catalog_keys(text: str) -> list[str]:
 # -- CPR numbers, as this test reads DESIGN §4 (independently of teambot.domain.privacy) ------------------------
 
 _CPR = re.compile(r"(?<![0-9])([0-9]{2})([0-9]{2})([0-9]{2})\s*-?\s*([0-9]{4})(?![0-9])")
+# The date written with separators, the same one twice: 01-02-03-1234, 01.02.03 1234, 01/02/03-1234, 01 02 03 1234.
+_SEPARATED_CPR = re.compile(r"(?<![0-9])([0-9]{2})([-./]| )([0-9]{2})\2([0-9]{2})\s*-?\s*([0-9]{4})(?![0-9])")
 
 
 def cpr_in(text: str) -> bool:
-    """A valid date DDMMYY (either century) and four digits, joined by a dash, a space or nothing; whitespace of
-    any kind or length counts as the space, and digits of any script count (０１０１９０-１２３４ is a CPR number)."""
+    """A valid date DDMMYY (either century; or DD-MM-YY with the same dash, dot, slash or space twice) and four
+    digits, joined by a dash, a space or nothing; whitespace of any kind or length counts as the space, and digits
+    of any script count (０１０１９０-１２３４ is a CPR number)."""
     ascii_digits = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
-    for match in _CPR.finditer(ascii_digits):
-        day, month, yy = (int(part) for part in match.groups()[:3])
+    found = [m.groups()[:3] for m in _CPR.finditer(ascii_digits)]
+    found += [(m.group(1), m.group(3), m.group(4)) for m in _SEPARATED_CPR.finditer(ascii_digits)]
+    for parts in found:
+        day, month, yy = (int(part) for part in parts)
         if 1 <= month <= 12 and 1 <= day <= max(monthrange(century + yy, month)[1] for century in (1900, 2000)):
             return True
     return False
@@ -96,6 +101,8 @@ def cpr_in(text: str) -> bool:
 def test_the_tests_cpr_reading() -> None:
     assert all(cpr_in(s) for s in ("010190-1234", "x0101901234y", "290200 1234", "010190\t1234", "311299 - 0001"))
     assert all(cpr_in(s) for s in ("０１０１９０-１２３４", "٠١٠١٩٠١٢٣٤"))
+    assert all(cpr_in(s) for s in ("01-01-90-1234", "01.01.90 1234", "29/02/00-1234", "01 01 90 1234"))
+    assert not any(cpr_in(s) for s in ("01-01.90-1234", "1-01-90-1234", "32-01-90-1234", "29/02/01-1234"))
     assert not any(cpr_in(s) for s in ("320190-1234", "011390-1234", "290201-1234", "10101901234", "1700000000.1"))
 
 
@@ -119,10 +126,12 @@ WORDS = [
 
 @st.composite
 def cpr_numbers(draw: st.DrawFn) -> str:
-    """A valid birth date DDMMYY and four digits, joined by a dash, a space or nothing."""
+    """A valid birth date DDMMYY (or DD-MM-YY, with the same separator twice) and four digits, joined by a dash, a
+    space or nothing."""
     day = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)))
     separator = draw(st.sampled_from(["-", " ", ""]))
-    return f"{day:%d%m%y}{separator}{draw(st.integers(0, 9999)):04d}"
+    inside = draw(st.sampled_from(["", "", "-", ".", "/", " "]))
+    return f"{day:%d}{inside}{day:%m}{inside}{day:%y}{separator}{draw(st.integers(0, 9999)):04d}"
 
 
 def embed(text: str, cpr: str, at: int) -> str:
