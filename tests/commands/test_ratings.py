@@ -1013,14 +1013,14 @@ async def test_goals_are_added_and_ended_and_audited(bot: Runner, db: Database) 
         pytest.param(
             PAEDAGOG,
             "samtykke AK12 tale-hørekonsulent 2020-01-06",
-            "Samtykket kan ikke være fra mandag 6. januar 2020: det er mere end 6 uger før forløbet begyndte "
+            "Samtykket kan ikke være fra mandag 6. januar 2020: det er mere end et år før forløbets opstartsmøde "
             "(torsdag 11. februar 2027). Skriv den dato, forældrene gav samtykke. Intet er gemt.",
             id="consent dated years before the case",
         ),
         pytest.param(
             PAEDAGOG,
-            "samtykke AK12 tale-hørekonsulent 30/12",
-            "Samtykket kan ikke være fra onsdag 30. december 2026: det er mere end 6 uger før forløbet begyndte "
+            "samtykke AK12 tale-hørekonsulent 2026-02-10",
+            "Samtykket kan ikke være fra tirsdag 10. februar 2026: det er mere end et år før forløbets opstartsmøde "
             "(torsdag 11. februar 2027). Skriv den dato, forældrene gav samtykke. Intet er gemt.",
             id="consent dated a day too early",
         ),
@@ -1048,27 +1048,25 @@ async def test_case_change_refusals_change_nothing(
     assert sorted(await goal_ids(db)) == [1, 2]
 
 
-async def test_consent_may_be_dated_at_most_one_meeting_interval_before_the_case_began(
-    bot: Runner, db: Database
-) -> None:
-    """Parents consent at the start meeting or shortly before. AK12's was Thursday 11 February 2027, its interval 6
-    weeks: 31 December 2026 is the earliest consent. A case made in Slack today began today, though its start meeting
-    is ahead."""
-    accepted = await bot(PAEDAGOG, "/teambot forløb samtykke AK12 tale-hørekonsulent 31/12")
+async def test_consent_may_be_dated_at_most_a_year_before_the_start_meeting(bot: Runner, db: Database) -> None:
+    """Parents consent at the start meeting or before it, months before on a waiting list. AK12's start meeting was
+    Thursday 11 February 2027: 11 February 2026 is the earliest consent. A case without a start meeting takes a
+    consent from the last year, however long ago it came into teambot."""
+    accepted = await bot(PAEDAGOG, "/teambot forløb samtykke AK12 tale-hørekonsulent 2026-02-11")
 
-    assert accepted.text == "🤝 Samtykke for AK12 er registreret (torsdag 31. december 2026): tale-hørekonsulent."
-    assert (await case_of(db)).consent_date == date(2026, 12, 31)
+    assert accepted.text == "🤝 Samtykke for AK12 er registreret (onsdag 11. februar 2026): tale-hørekonsulent."
+    assert (await case_of(db)).consent_date == date(2026, 2, 11)
 
-    await bot(PAEDAGOG, "/teambot forløb opret BM04 2027-06-03")
-    refused = await bot(PAEDAGOG, "/teambot forløb samtykke BM04 psykolog 2027-01-20")
-    accepted = await bot(PAEDAGOG, "/teambot forløb samtykke BM04 psykolog 2027-01-21")
+    await bot(PAEDAGOG, "/teambot forløb opret BM04")
+    refused = await bot(PAEDAGOG, "/teambot forløb samtykke BM04 psykolog 2026-03-03")
+    accepted = await bot(PAEDAGOG, "/teambot forløb samtykke BM04 psykolog 2026-03-04")
 
     assert refused.text == (
-        "Samtykket kan ikke være fra onsdag 20. januar 2027: det er mere end 6 uger før forløbet begyndte "
-        f"({THURSDAY}). Skriv den dato, forældrene gav samtykke. Intet er gemt."
+        "Samtykket kan ikke være fra tirsdag 3. marts 2026: det er mere end et år siden. Skriv den dato, forældrene "
+        "gav samtykke. Intet er gemt."
     )
-    assert accepted.text == "🤝 Samtykke for BM04 er registreret (torsdag 21. januar 2027): psykolog."
-    assert [e.detail["date"] for e in await audit_entries(db, "case.consent")] == ["2026-12-31", "2027-01-21"]
+    assert accepted.text == "🤝 Samtykke for BM04 er registreret (onsdag 4. marts 2026): psykolog."
+    assert [e.detail["date"] for e in await audit_entries(db, "case.consent")] == ["2026-02-11", "2026-03-04"]
 
 
 async def test_consultant_and_consent_changes_are_audited(db: Database, clock: FakeClock) -> None:

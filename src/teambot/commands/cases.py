@@ -335,7 +335,7 @@ async def _consent(ctx: Context, staff: Staff, args: str) -> Reply:
     async with ctx.db.write() as session:
         case = await _manageable(session, staff, code)
         if professions:
-            await _check_consent(ctx, session, case, day)
+            await _check_consent(ctx, case, day)
         case.consent_professions = sorted(set(professions))
         case.consent_date = day if professions else None
         audit.record(
@@ -359,17 +359,20 @@ async def _consent(ctx: Context, staff: Staff, args: str) -> Reply:
     )
 
 
-async def _check_consent(ctx: Context, session: AsyncSession, case: Case, day: date) -> None:
-    """Parents consent at the start meeting or shortly before it: a consent lies at most one meeting interval before
-    the case began, the earlier of its start meeting and the day it came into teambot (a start meeting may be planned
-    months ahead, the consent given when the case was made). A date years back is a typo."""
-    created = await queries.case_created_at(session, case)
-    began = min(
-        filter(None, (case.start_meeting, created.astimezone(ctx.zone).date() if created else None, ctx.today()))
-    )
-    weeks = queries.interval_of(case, await queries.municipality(session))
-    if day < began - timedelta(weeks=weeks):
-        raise UserError(t("case.consent_too_early", date=format_date(day), weeks=weeks, start=format_date(began)))
+async def _check_consent(ctx: Context, case: Case, day: date) -> None:
+    """Parents consent at the start meeting or before it, a waiting list's months before at most: a consent more than
+    a year before the start meeting (or, with none set, than today) is a typo. Not tighter: the date is the parents'
+    and only shown, and a case imported at rollout may have begun long before teambot knew it."""
+    began = case.start_meeting or ctx.today()
+    earliest = _year_before(began)
+    if day < earliest:
+        key = "case.consent_too_early" if case.start_meeting else "case.consent_too_early_no_start"
+        raise UserError(t(key, date=format_date(day), start=format_date(began)))
+
+
+def _year_before(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if (day.month, day.day) == (2, 29) else day.day)
 
 
 async def _close(ctx: Context, staff: Staff, args: str) -> Reply:

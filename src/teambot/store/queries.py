@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -19,7 +19,6 @@ from teambot.domain.routing import Absence as RoutingAbsence
 from teambot.domain.routing import Away, Participant, Person, away, route
 from teambot.store.models import (
     Absence,
-    AuditEntry,
     Case,
     CaseConsultant,
     ClosingPeriod,
@@ -265,17 +264,6 @@ async def away_on(session: AsyncSession, case: Case, day: date) -> list[Away]:
 
 async def case_by_code(session: AsyncSession, code: str) -> Case | None:
     return (await session.exec(select(Case).where(Case.code == code.upper()))).first()
-
-
-async def case_created_at(session: AsyncSession, case: Case) -> datetime | None:
-    """When the case came into teambot (in Slack or by an import): its `case.create` audit entry, the latest one, as a
-    purged case's code may be used again. None if it has none."""
-    query = (
-        select(AuditEntry.at)
-        .where(AuditEntry.case_code == case.code, AuditEntry.action == "case.create")
-        .order_by(col(AuditEntry.at).desc())
-    )
-    return (await session.exec(query)).first()
 
 
 async def staff_by_name(session: AsyncSession, name: str) -> Staff | None:
