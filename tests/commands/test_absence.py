@@ -371,8 +371,8 @@ async def test_fravaer_slet_of_an_absence_begun_ends_it_yesterday(run: PlanningR
     run.clock.set(datetime(2027, 3, 22, 9, 0))
     reply = await run(PAEDAGOG, "/teambot fravær slet")
     assert reply.text == (
-        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er begyndt og slutter derfor søndag 21. marts 2027."
-        " Du får igen dine mødeinvitationer fra i dag."
+        "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er afkortet, så det sluttede i går, søndag 21. "
+        "marts 2027. Du får igen dine mødeinvitationer fra i dag."
     )
     assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
     async with run.db.read() as session:
@@ -388,15 +388,14 @@ async def test_fravaer_slet_of_one_of_two_overlapping_says_the_other_still_appli
     before = await snapshot(run.db)
     refused = await run(PAEDAGOG, "/teambot fravær slet 30/3")
     assert refused.text == (
-        "Flere af dine fravær dækker tirsdag 30. marts 2027: mandag 15. marts 2027 – fredag 2. april 2027; mandag 29. "
+        "Flere af dine fraværsperioder dækker tirsdag 30. marts 2027: mandag 15. marts 2027 – fredag 2. april 2027; mandag 29. "
         "marts 2027 – fredag 9. april 2027. Skriv den første dag i det, du vil slette. Intet er gemt."
     )
     assert await snapshot(run.db) == before
     reply = await run(PAEDAGOG, "/teambot fravær slet 15/3")
     assert reply.text == (
-        "🗑️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er slettet. "
-        "Du får igen dine mødeinvitationer i perioden. Dit fravær mandag 29. marts 2027 – fredag 9. april 2027 "
-        "gælder stadig."
+        "🗑️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er slettet. Dit fravær mandag 29. marts 2027 – "
+        "fredag 9. april 2027 gælder stadig, så på de dage går dine beskeder fortsat, som det bestemmer."
     )
     # The meeting on 30 March falls in the absence left, without a substitute: nobody in Mette's place is invited.
     pending = await rows(run.db, kind="meeting.reminder", status="pending")
@@ -411,7 +410,7 @@ async def test_fravaer_slet_of_one_of_two_overlapping_says_the_other_still_appli
         (
             ["2027-03-15 2027-03-19", "2027-06-01 2027-06-04"],
             "slet",
-            "Du har flere fravær registreret: mandag 15. marts 2027 – fredag 19. marts 2027; tirsdag 1. juni 2027 – "
+            "Du har flere fraværsperioder registreret: mandag 15. marts 2027 – fredag 19. marts 2027; tirsdag 1. juni 2027 – "
             "fredag 4. juni 2027. Skriv en dag i det, du vil slette, fx `/teambot fravær slet 2/3`. Intet er gemt.",
         ),
         (
@@ -471,3 +470,25 @@ async def test_fravaer_slet_on_friday_morning_gives_the_lead_his_friday_status_b
     messenger = RecordingMessenger()
     await Dispatcher(db, messenger, clock, refreshers=digest_refreshers(db, clock, COPENHAGEN)).dispatch_due()
     assert [recipient for recipient, _, _ in messenger.sent] == [LEAD]
+
+
+async def test_fravaer_slet_finds_an_absence_next_summer_by_its_day_without_a_year(run: PlanningRunner) -> None:
+    """Typed on 19 November 2026, «1/7» is next July's (more than half a year ahead): the absence registered for it
+    is the one taken back, not refused as last July's."""
+    await run(PAEDAGOG, "/teambot fravær 2027-06-28 2027-07-09")
+    reply = await run(PAEDAGOG, "/teambot fravær slet 1/7")
+    assert reply.text == (
+        "🗑️ Dit fravær mandag 28. juni 2027 – fredag 9. juli 2027 er slettet. Du får igen dine mødeinvitationer i "
+        "perioden."
+    )
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
+
+
+async def test_fravaer_slet_of_two_beginning_the_same_day_takes_back_both(run: PlanningRunner) -> None:
+    await run(PAEDAGOG, "/teambot fravær 2027-03-01 2027-03-05")
+    await run(PAEDAGOG, "/teambot fravær 2027-03-01 2027-03-12 Ali Hassan")
+    reply = await run(PAEDAGOG, "/teambot fravær slet 3/3")
+    assert reply.text == (
+        "🗑️ Dit fravær mandag 1. marts 2027 – fredag 5. marts 2027 er slettet. 🗑️ Dit fravær mandag 1. marts 2027 – "
+        "fredag 12. marts 2027 er slettet. Du får igen dine mødeinvitationer i perioden."
+    )

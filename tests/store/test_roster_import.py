@@ -766,3 +766,18 @@ async def test_the_first_import_since_teambot_remembers_the_file_adds_its_absenc
         (date(2027, 3, 15), date(2027, 3, 19), None),
         (date(2027, 5, 3), date(2027, 5, 7), None),
     ]
+
+
+async def test_an_absence_registered_in_slack_that_is_over_is_no_news_at_the_next_import(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2027, 3, 1, 10, 0))
+    roster = small_roster(absences=[EASTER_WEEK])
+    await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+    await run_command(Context(db=db, clock=clock, user_id=PAEDAGOG), "/teambot", "fravær 15/3 19/3")
+    clock.set(datetime(2027, 3, 22, 2, 0))
+
+    report = await import_roster(db, parse_roster(roster, source="test"), now=clock.now())
+
+    assert report.changes == []
+    assert len(await _absences(db)) == 2  # kept, only not reported

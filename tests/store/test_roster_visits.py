@@ -76,10 +76,11 @@ def test_a_meeting_or_cafe_time_outside_the_working_day_is_named() -> None:
     03:00 or the rating nudge at 22:00 would wake the staff."""
     late = {"cafe_time": "6.30", "meeting_time": "19:00", "reminder_time": "03:00", "rating_nudge_time": "22:00"}
     assert problems(visit_roster(municipality=late)) == [
-        "[municipality] meeting_time: «19:00» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
-        "[municipality] reminder_time: «03:00» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
-        "[municipality] rating_nudge_time: «22:00» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
-        "[municipality] cafe_time: «6.30» ligger uden for dagen; skriv et klokkeslæt fra 07:00 til 18:00",
+        "[municipality] meeting_time: «19:00» ligger uden for arbejdsdagen; skriv et klokkeslæt fra 07:00 til 18:00",
+        "[municipality] reminder_time: «03:00» ligger uden for arbejdsdagen; skriv et klokkeslæt fra 07:00 til 18:00",
+        "[municipality] rating_nudge_time: «22:00» ligger uden for arbejdsdagen; skriv et klokkeslæt fra 07:00 til "
+        "18:00",
+        "[municipality] cafe_time: «6.30» ligger uden for arbejdsdagen; skriv et klokkeslæt fra 07:00 til 18:00",
     ]
     edges = {"cafe_time": "07:00", "meeting_time": "18:00", "reminder_time": "07:00", "rating_nudge_time": "18:00"}
     parsed = parse_roster(visit_roster(municipality=edges))

@@ -119,8 +119,10 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
     each case's meeting messages and nudges."""
     if len(words) > 1:
         raise UserError(t("absence.delete_usage"))
-    day = parse_nearest_day(words[0], today) if words else None
-    if words and day is None:
+    # A day typed without its year may be the one to come or the one just gone (an absence begun in the spring, or
+    # one planned for next summer): whichever an absence covers.
+    days = _both_readings(words[0], today) if words else None
+    if days == []:
         raise UserError(t("absence.bad_date", text=words[0]))
     assert staff.id is not None
     async with ctx.db.write() as session:
@@ -131,8 +133,9 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
                 .order_by(col(Absence.start), col(Absence.id))
             )
         ).all()
-        chosen = _to_take_back(coming, day)
+        chosen = _to_take_back(coming, days)
         start, end = min(a.start for a in chosen), max(a.end for a in chosen)  # the days no longer covered
+        begun = any(a.start < today for a in chosen)
         lines = []
         for absence in chosen:
             dates = {"start": format_date(absence.start), "end": format_date(absence.end)}
@@ -144,15 +147,16 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
                 session.add(absence)
                 lines.append(t("absence.cut_short", **dates, last=format_date(absence.end)))
         taken = {a.id for a in chosen}
-        lines += [
-            t("absence.still_away", start=format_date(a.start), end=format_date(a.end))
-            for a in coming
-            if a.id not in taken and a.start <= end and a.end >= max(start, today)
-        ]
+        left = [a for a in coming if a.id not in taken and a.start <= end and a.end >= max(start, today)]
+        if left:
+            # Another absence still covers some of the days: on those, it decides who gets her messages.
+            lines += [t("absence.still_away", start=format_date(a.start), end=format_date(a.end)) for a in left]
+        else:
+            lines.append(t("absence.back_from_today" if begun else "absence.back"))
+            if Role.LEDER in staff.roles:
+                lines.append(t("absence.lead_back"))
         visits = await visit_store.record_absence_gone(session, staff.id, start, end, today=today, now=ctx.clock.now())
         await _digests_follow(session, staff, start, ctx)
-        if Role.LEDER in staff.roles:
-            lines.append(t("absence.lead_back"))
         for visit in visits:
             institution = await session.get(Institution, visit.institution_id)
             place = institution.name if institution else ""
@@ -168,26 +172,35 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
     return Reply(" ".join(lines))
 
 
-def _to_take_back(coming: Sequence[Absence], day: date | None) -> list[Absence]:
-    """The absences `fravær slet` takes back: the one covering `day` (of several, those beginning that day), or
-    without a day the only coming one. Refuses, listing them, where that names none or more than one."""
+def _both_readings(text: str, today: date) -> list[date]:
+    """The days `text` may name: as typed with its year, else the coming one and the one just gone (nearest first)."""
+    if names_year(text):
+        found = parse_day(text, today, Direction.FUTURE)
+        return [found] if found else []
+    readings = {d for d in (parse_day(text, today, Direction.FUTURE), parse_day(text, today, Direction.PAST)) if d}
+    return sorted(readings, key=lambda d: abs((d - today).days))
+
+
+def _to_take_back(coming: Sequence[Absence], days: list[date] | None) -> list[Absence]:
+    """The absences `fravær slet` takes back: the one covering the day (of several, those beginning that day; of two
+    readings of a day, the nearest any covers), or without a day the only coming one. Refuses, listing them, where
+    that names none, or absences beginning on different days."""
     listed = "; ".join(f"{format_date(a.start)} – {format_date(a.end)}" for a in coming)
-    if day is None:
+    if not coming:
+        raise UserError(t("absence.delete_nothing"))
+    if days is None:
         if len(coming) == 1:
             return list(coming)
-        if not coming:
-            raise UserError(t("absence.delete_nothing"))
         raise UserError(t("absence.delete_which", absences=listed))
-    covering = [a for a in coming if a.start <= day <= a.end]
-    if len(covering) > 1:
-        covering = [a for a in covering if a.start == day] or covering
-        if len({a.start for a in covering}) > 1:
-            raise UserError(t("absence.delete_several", date=format_date(day), absences=listed))
-    if not covering:
-        if not coming:
-            raise UserError(t("absence.delete_nothing"))
-        raise UserError(t("absence.delete_none_on", date=format_date(day), absences=listed))
-    return covering
+    for day in days:
+        covering = [a for a in coming if a.start <= day <= a.end]
+        if len(covering) > 1:
+            covering = [a for a in covering if a.start == day] or covering
+            if len({a.start for a in covering}) > 1:
+                raise UserError(t("absence.delete_several", date=format_date(day), absences=listed))
+        if covering:
+            return covering
+    raise UserError(t("absence.delete_none_on", date=format_date(days[0]), absences=listed))
 
 
 async def _visits_handed_on(session: AsyncSession, staff: Staff, visits: Sequence[Visit]) -> list[str]:

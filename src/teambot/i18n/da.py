@@ -91,7 +91,7 @@ MESSAGES: dict[str, str] = {
     "roster.missing_consent_date": "samtykke mangler dato",
     "roster.bad_goal": "et mål skal være 1–300 tegn",
     "roster.bad_time": "«{value}» er ikke et klokkeslæt (TT:MM)",
-    "roster.time_outside_day": "«{value}» ligger uden for dagen; skriv et klokkeslæt fra {earliest} til {latest}",
+    "roster.time_outside_day": "«{value}» ligger uden for arbejdsdagen; skriv et klokkeslæt fra {earliest} til {latest}",
     "roster.bad_reminder_days": "«{value}» skal være en liste af antal dage før mødet, fx [7, 1]",
     "roster.bad_interval": "«{value}» er ikke et antal uger mellem 1 og 52",
     "import.none": "Ingen ændringer: databasen svarer allerede til {source}.",
@@ -270,18 +270,20 @@ MESSAGES: dict[str, str] = {
     "absence.delete_usage": "Skriv fx `/teambot fravær slet 2/3` (en dag i fraværet). Intet er gemt.",
     "absence.delete_nothing": "Du har intet kommende fravær at slette. Intet er gemt.",
     "absence.delete_which": (
-        "Du har flere fravær registreret: {absences}. Skriv en dag i det, du vil slette, fx `/teambot fravær slet "
+        "Du har flere fraværsperioder registreret: {absences}. Skriv en dag i det, du vil slette, fx `/teambot fravær slet "
         "2/3`. Intet er gemt."
     ),
     "absence.delete_none_on": "Du har intet kommende fravær, der dækker {date}. Dit fravær: {absences}. Intet er gemt.",
     "absence.delete_several": (
-        "Flere af dine fravær dækker {date}: {absences}. Skriv den første dag i det, du vil slette. Intet er gemt."
+        "Flere af dine fraværsperioder dækker {date}: {absences}. Skriv den første dag i det, du vil slette. Intet er gemt."
     ),
-    "absence.deleted": "🗑️ Dit fravær {start} – {end} er slettet. Du får igen dine mødeinvitationer i perioden.",
-    "absence.cut_short": (
-        "🗓️ Dit fravær {start} – {end} er begyndt og slutter derfor {last}. Du får igen dine mødeinvitationer fra i dag."
+    "absence.deleted": "🗑️ Dit fravær {start} – {end} er slettet.",
+    "absence.back": "Du får igen dine mødeinvitationer i perioden.",
+    "absence.back_from_today": "Du får igen dine mødeinvitationer fra i dag.",
+    "absence.cut_short": "🗓️ Dit fravær {start} – {end} er afkortet, så det sluttede i går, {last}.",
+    "absence.still_away": (
+        "Dit fravær {start} – {end} gælder stadig, så på de dage går dine beskeder fortsat, som det bestemmer."
     ),
-    "absence.still_away": "Dit fravær {start} – {end} gælder stadig.",
     "absence.lead_back": "Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen.",
     "absence.visit_back": "Dit konsulentbesøg i {institution} {date} er dit igen.",
     # ratings

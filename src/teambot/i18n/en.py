@@ -264,12 +264,13 @@ MESSAGES: dict[str, str] = {
     "absence.delete_several": (
         "Several of your absences cover {date}: {absences}. Type the first day of the one to delete. Nothing was saved."
     ),
-    "absence.deleted": "🗑️ Your absence {start} – {end} is deleted. You get your meeting invitations in the period again.",
-    "absence.cut_short": (
-        "🗓️ Your absence {start} – {end} has begun, so it now ends {last}. You get your meeting invitations again from"
-        " today."
+    "absence.deleted": "🗑️ Your absence {start} – {end} is deleted.",
+    "absence.back": "You get your meeting invitations in the period again.",
+    "absence.back_from_today": "You get your meeting invitations again from today.",
+    "absence.cut_short": "🗓️ Your absence {start} – {end} is cut short: it ended yesterday, {last}.",
+    "absence.still_away": (
+        "Your absence {start} – {end} still applies, so on those days your messages still go as it decides."
     ),
-    "absence.still_away": "Your absence {start} – {end} still applies.",
     "absence.lead_back": "Your Friday status and your messages about consultant visits come to you again as well.",
     "absence.visit_back": "Your consultant visit to {institution} {date} is yours again.",
     "cmd.rating.usage": "/rating <child> [date] [goal] <1-4> [note]",
