@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conftest import Runner
 from helpers_ratings import load_roster
@@ -286,6 +287,31 @@ async def test_a_large_institution_stays_within_slacks_limits(
         ]
 
 
+async def _many_cases(session: AsyncSession, institution_id: int, paedagogs: list[int], count: int) -> None:
+    """`count` active cases X000… at the institution, three goals each, their pædagoger taken from `paedagogs` in
+    turn, as if long there (start meeting 11 February 2027)."""
+    conn = await session.connection()
+    await conn.execute(
+        insert(table(Case)),
+        [
+            {
+                "code": f"X{n:03d}",
+                "institution_id": institution_id,
+                "paedagog_id": paedagogs[n % len(paedagogs)],
+                "status": "active",
+                "start_meeting": date(2027, 2, 11),
+                "consent_professions": [],
+            }
+            for n in range(count)
+        ],
+    )
+    ids = (await session.exec(select(Case.id).where(col(Case.code).startswith("X")))).all()
+    await conn.execute(
+        insert(table(Goal)),
+        [{"case_id": i, "number": k, "text": f"Mål {k}", "active": True} for i in ids for k in (1, 2, 3)],
+    )
+
+
 async def test_a_long_list_of_what_is_missing_today_leaves_room_for_the_weeks_warnings(
     db: Database, clock: FakeClock
 ) -> None:
@@ -299,26 +325,7 @@ async def test_a_long_list_of_what_is_missing_today_leaves_room_for_the_weeks_wa
     async with db.write() as session:
         case = (await session.exec(select(Case))).one()
         ali = (await session.exec(select(Staff).where(Staff.slack_id == SUBSTITUTE))).one()
-        conn = await session.connection()
-        await conn.execute(
-            insert(table(Case)),
-            [
-                {
-                    "code": f"X{n:03d}",
-                    "institution_id": case.institution_id,
-                    "paedagog_id": case.paedagog_id if n % 2 else ali.id,
-                    "status": "active",
-                    "start_meeting": date(2027, 2, 11),
-                    "consent_professions": [],
-                }
-                for n in range(79)
-            ],
-        )
-        ids = (await session.exec(select(Case.id).where(Case.code != "AK12"))).all()
-        await conn.execute(
-            insert(table(Goal)),
-            [{"case_id": i, "number": k, "text": f"Mål {k}", "active": True} for i in ids for k in (1, 2, 3)],
-        )
+        await _many_cases(session, case.institution_id, [ali.id, case.paedagog_id], 79)
     reply = await Runner(db, clock)(LEAD, "/uge")
     assert reply.blocks is not None
     assert block_kit.refusal("response_url", {"blocks": reply.blocks}) == []  # where /uge is answered
@@ -351,25 +358,7 @@ async def test_the_weeks_warnings_are_fitted_as_slack_counts_them(db: Database, 
         await conn.execute(
             insert(table(StaffInstitution)), [{"staff_id": i, "institution_id": case.institution_id} for i in rooms]
         )
-        await conn.execute(
-            insert(table(Case)),
-            [
-                {
-                    "code": f"X{n:03d}",
-                    "institution_id": case.institution_id,
-                    "paedagog_id": rooms[n % len(rooms)],
-                    "status": "active",
-                    "start_meeting": date(2027, 2, 11),
-                    "consent_professions": [],
-                }
-                for n in range(80)
-            ],
-        )
-        ids = (await session.exec(select(Case.id).where(Case.code != "AK12"))).all()
-        await conn.execute(
-            insert(table(Goal)),
-            [{"case_id": i, "number": k, "text": f"Mål {k}", "active": True} for i in ids for k in (1, 2, 3)],
-        )
+        await _many_cases(session, case.institution_id, list(rooms), 80)
 
     reply = await Runner(db, clock)(LEAD, "/uge")
 
