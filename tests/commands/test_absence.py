@@ -355,7 +355,7 @@ async def test_fravaer_slet_gives_the_meetings_and_the_children_back(run: Planni
     reply = await run(PAEDAGOG, "/teambot fravær slet 15/3")
     assert reply.text == (
         "🗑️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er slettet. "
-        "Du får igen dine mødeinvitationer i perioden."
+        "Dine mødeinvitationer og påmindelser i perioden går igen til dig."
     )
     pending = await rows(run.db, kind="meeting.reminder", status="pending")
     assert {r.recipient for r in pending} == {PAEDAGOG, PSYKOLOG, LEAD}
@@ -372,7 +372,7 @@ async def test_fravaer_slet_of_an_absence_begun_ends_it_yesterday(run: PlanningR
     reply = await run(PAEDAGOG, "/teambot fravær slet")
     assert reply.text == (
         "🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er afkortet, så det sluttede i går, søndag 21. "
-        "marts 2027. Du får igen dine mødeinvitationer fra i dag."
+        "marts 2027. Dine mødeinvitationer og påmindelser går igen til dig fra i dag."
     )
     assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
     async with run.db.read() as session:
@@ -388,8 +388,8 @@ async def test_fravaer_slet_of_one_of_two_overlapping_says_the_other_still_appli
     before = await snapshot(run.db)
     refused = await run(PAEDAGOG, "/teambot fravær slet 30/3")
     assert refused.text == (
-        "Flere af dine fraværsperioder dækker tirsdag 30. marts 2027: mandag 15. marts 2027 – fredag 2. april 2027; mandag 29. "
-        "marts 2027 – fredag 9. april 2027. Skriv den første dag i det, du vil slette. Intet er gemt."
+        "Flere af dine fraværsperioder dækker tirsdag 30. marts 2027: mandag 15. marts 2027 – fredag 2. april 2027; "
+        "mandag 29. marts 2027 – fredag 9. april 2027. Skriv den første dag i det, du vil slette. Intet er gemt."
     )
     assert await snapshot(run.db) == before
     reply = await run(PAEDAGOG, "/teambot fravær slet 15/3")
@@ -410,8 +410,9 @@ async def test_fravaer_slet_of_one_of_two_overlapping_says_the_other_still_appli
         (
             ["2027-03-15 2027-03-19", "2027-06-01 2027-06-04"],
             "slet",
-            "Du har flere fraværsperioder registreret: mandag 15. marts 2027 – fredag 19. marts 2027; tirsdag 1. juni 2027 – "
-            "fredag 4. juni 2027. Skriv en dag i det, du vil slette, fx `/teambot fravær slet 2/3`. Intet er gemt.",
+            "Du har flere fraværsperioder registreret: mandag 15. marts 2027 – fredag 19. marts 2027; tirsdag 1. juni "
+            "2027 – fredag 4. juni 2027. Skriv en dag i det, du vil slette, fx `/teambot fravær slet 2/3`. "
+            "Intet er gemt.",
         ),
         (
             ["2027-03-15 2027-03-19"],
@@ -463,8 +464,8 @@ async def test_fravaer_slet_on_friday_morning_gives_the_lead_his_friday_status_b
     clock.set(datetime(2027, 3, 5, 8, 0))
     reply = await run_command(context, "/teambot", "fravær slet")
     assert reply.text == (
-        "🗑️ Dit fravær fredag 5. marts 2027 – fredag 5. marts 2027 er slettet. Du får igen dine mødeinvitationer i "
-        "perioden. Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen."
+        "🗑️ Dit fravær fredag 5. marts 2027 – fredag 5. marts 2027 er slettet. Dine mødeinvitationer og påmindelser i "
+        "perioden går igen til dig. Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen."
     )
     clock.set(datetime(2027, 3, 5, 12, 0))
     messenger = RecordingMessenger()
@@ -478,8 +479,8 @@ async def test_fravaer_slet_finds_an_absence_next_summer_by_its_day_without_a_ye
     await run(PAEDAGOG, "/teambot fravær 2027-06-28 2027-07-09")
     reply = await run(PAEDAGOG, "/teambot fravær slet 1/7")
     assert reply.text == (
-        "🗑️ Dit fravær mandag 28. juni 2027 – fredag 9. juli 2027 er slettet. Du får igen dine mødeinvitationer i "
-        "perioden."
+        "🗑️ Dit fravær mandag 28. juni 2027 – fredag 9. juli 2027 er slettet. Dine mødeinvitationer og påmindelser i "
+        "perioden går igen til dig."
     )
     assert (await run(PAEDAGOG, "/teambot fravær")).text == "Du har intet registreret fravær."
 
@@ -490,5 +491,13 @@ async def test_fravaer_slet_of_two_beginning_the_same_day_takes_back_both(run: P
     reply = await run(PAEDAGOG, "/teambot fravær slet 3/3")
     assert reply.text == (
         "🗑️ Dit fravær mandag 1. marts 2027 – fredag 5. marts 2027 er slettet. 🗑️ Dit fravær mandag 1. marts 2027 – "
-        "fredag 12. marts 2027 er slettet. Du får igen dine mødeinvitationer i perioden."
+        "fredag 12. marts 2027 er slettet. Dine mødeinvitationer og påmindelser i perioden går igen til dig."
     )
+
+
+async def test_fravaer_slet_i_dag_takes_back_the_absence_running_today(run: PlanningRunner) -> None:
+    """«i dag» is one day in two words: it was called a wrong use of the command."""
+    await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02")
+    run.clock.set(datetime(2027, 3, 22, 9, 0))
+    reply = await run(PAEDAGOG, "/teambot fravær slet i dag")
+    assert reply.text.startswith("🗓️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er afkortet")

@@ -224,3 +224,15 @@ async def test_the_quarters_ten_years_back_and_next_year_are_shown(db: Database,
     run = Runner(db, clock)
     assert (await run(LEAD, "/teambot overblik 2017-K1")).text.startswith("*Overblik 1. kvartal 2017*")
     assert (await run(LEAD, "/teambot overblik 2028-K4")).text.startswith("*Overblik 4. kvartal 2028*")
+
+
+async def test_a_quarter_before_the_goals_began_counts_none_of_them(db: Database, clock: FakeClock) -> None:
+    """AK12's goals came into teambot on 31 March 2027: the quarter before has no goals nor cases (it counted
+    today's)."""
+    clock.set(datetime(2027, 3, 31, 15, 0))
+    await load_small_roster(db, now=clock.now())
+    run = Runner(db, clock)
+    now = (await run(LEAD, "/teambot overblik")).text.splitlines()[1]
+    before = (await run(LEAD, "/teambot overblik 2026-K4")).text.splitlines()[1]
+    assert " 1 forløb · 2 mål · " in now
+    assert " 0 forløb · 0 mål · " in before

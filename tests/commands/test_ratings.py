@@ -1012,6 +1012,12 @@ async def test_goals_are_added_and_ended_and_audited(bot: Runner, db: Database) 
         ),
         pytest.param(
             PAEDAGOG,
+            "samtykke AK12 psykolog 5/3",
+            "«5/3» er ikke en dato i dag eller før. Intet er gemt.",
+            id="consent dated tomorrow without its year",  # it was recorded as 5 March a year back
+        ),
+        pytest.param(
+            PAEDAGOG,
             "samtykke AK12 tale-hørekonsulent 2020-01-06",
             "Samtykket kan ikke være fra mandag 6. januar 2020: det er mere end et år før forløbets opstartsmøde "
             "(torsdag 11. februar 2027). Skriv den dato, forældrene gav samtykke. Intet er gemt.",

@@ -117,13 +117,11 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
     one). One begun already is cut short to yesterday instead, so the days she was away keep who stood in. What
     registering it re-planned is re-planned again: the visits, a lead's digests, count asks and café notices, and
     each case's meeting messages and nudges."""
-    if len(words) > 1:
-        raise UserError(t("absence.delete_usage"))
     # A day typed without its year may be the one to come or the one just gone (an absence begun in the spring, or
-    # one planned for next summer): whichever an absence covers.
-    days = _both_readings(words[0], today) if words else None
+    # one planned for next summer): whichever an absence covers. "i dag" is one day in two words.
+    days = _both_readings(" ".join(words), today) if words else None
     if days == []:
-        raise UserError(t("absence.bad_date", text=words[0]))
+        raise UserError(t("absence.delete_usage") if len(words) > 1 else t("absence.bad_date", text=words[0]))
     assert staff.id is not None
     async with ctx.db.write() as session:
         coming = (

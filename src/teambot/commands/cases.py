@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_nearest_day
+from teambot.domain.dates import looks_like_day, parse_nearest_day, parse_past_event_day
 from teambot.domain.meetings import local_instant, parse_hhmm
 from teambot.domain.numbers import parse_int
 from teambot.domain.roles import CONSULTANT_ROLES, Role, parse_role
@@ -318,7 +318,9 @@ async def _consent(ctx: Context, staff: Staff, args: str) -> Reply:
     code, professions_text, rest = words[0], words[1], words[2:]
     day = ctx.today()
     if rest:
-        parsed = parse_day(" ".join(rest), ctx.today(), Direction.PAST)
+        text = " ".join(rest)
+        # "5/12" typed on 4 December is tomorrow, refused as a consent to come, not recorded a year old.
+        parsed = parse_past_event_day(text, ctx.today())
         if parsed is None or parsed > ctx.today():
             raise UserError(t("case.bad_consent_date", text=" ".join(rest)))
         day = parsed

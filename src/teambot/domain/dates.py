@@ -80,6 +80,15 @@ def parse_nearest_day(text: str, today: date) -> date | None:
     return parse_day(text, today, Direction.PAST) or ahead
 
 
+def parse_past_event_day(text: str, today: date) -> date | None:
+    """The day of something that happened (a consent given): a weekday name or "i går" the one just gone, a date
+    without its year the nearest such day, so that one typed a day ahead reads as tomorrow, not last year's."""
+    words = " ".join(text.strip().lower().split())
+    if words in _RELATIVE or words in WEEKDAYS:
+        return parse_day(text, today, Direction.PAST)
+    return parse_nearest_day(text, today)
+
+
 def names_year(text: str) -> bool:
     """Whether `text`, a day as `parse_day` reads it, says its year (`2/3/2027`, `2027-03-02`)."""
     text = " ".join(text.strip().lower().split())

@@ -278,8 +278,8 @@ MESSAGES: dict[str, str] = {
         "Flere af dine fraværsperioder dækker {date}: {absences}. Skriv den første dag i det, du vil slette. Intet er gemt."
     ),
     "absence.deleted": "🗑️ Dit fravær {start} – {end} er slettet.",
-    "absence.back": "Du får igen dine mødeinvitationer i perioden.",
-    "absence.back_from_today": "Du får igen dine mødeinvitationer fra i dag.",
+    "absence.back": "Dine mødeinvitationer og påmindelser i perioden går igen til dig.",
+    "absence.back_from_today": "Dine mødeinvitationer og påmindelser går igen til dig fra i dag.",
     "absence.cut_short": "🗓️ Dit fravær {start} – {end} er afkortet, så det sluttede i går, {last}.",
     "absence.still_away": (
         "Dit fravær {start} – {end} gælder stadig, så på de dage går dine beskeder fortsat, som det bestemmer."

@@ -265,8 +265,8 @@ MESSAGES: dict[str, str] = {
         "Several of your absences cover {date}: {absences}. Type the first day of the one to delete. Nothing was saved."
     ),
     "absence.deleted": "🗑️ Your absence {start} – {end} is deleted.",
-    "absence.back": "You get your meeting invitations in the period again.",
-    "absence.back_from_today": "You get your meeting invitations again from today.",
+    "absence.back": "Your meeting invitations and reminders in the period come to you again.",
+    "absence.back_from_today": "Your meeting invitations and reminders come to you again from today.",
     "absence.cut_short": "🗓️ Your absence {start} – {end} is cut short: it ended yesterday, {last}.",
     "absence.still_away": (
         "Your absence {start} – {end} still applies, so on those days your messages still go as it decides."

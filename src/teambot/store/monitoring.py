@@ -96,7 +96,8 @@ async def institution_figures(
         first = max(d for d in (start, first_asked_day(start_meeting, started_on)) if d is not None)
         stop = min(d for d in (last, ended_on, closed_on) if d is not None)
         figure.expected_ratings += count_between(working[calendar.closed], first, stop)
-        if goal_active and status == "active":
+        # Active now, and begun by the quarter's end: a past quarter does not count goals set since.
+        if goal_active and status == "active" and (started_on is None or started_on <= end):
             figure.active_goals += 1
             cases_seen[institution_id].add(case_id or 0)
     for institution_id, ids in cases_seen.items():
