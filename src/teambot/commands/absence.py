@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined, plan_lead_notices_again
 from teambot.commands.digests import digest_recipients, replan_digests
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, names_year, parse_day, parse_nearest_day
+from teambot.domain.dates import Direction, day_readings, names_year, parse_day, parse_nearest_day
 from teambot.domain.meetings import parse_hhmm
 from teambot.domain.roles import Role
 from teambot.i18n import format_date, format_time, t
@@ -99,16 +99,8 @@ async def absence(ctx: Context, args: str) -> Reply:
             lines += await _visits_handed_on(session, staff, visits)
             lines += await _cafes_to_decline(session, staff, max(start, today), end)
             lines += await _count_asks_to_nobody(session, staff, max(start, today), end)
-        if Role.LEDER in staff.roles:
-            # His count asks follow the absence now, not at the planner's next pass: one due in minutes would reach
-            # him all the same, and count as reached, so his substitute would never be asked.
-            mine = [i.id for i in await queries.institutions_of(session, staff) if i.id is not None]
-            # So do the café's notices to the leads waiting to go out ('nobody can come').
-            await plan_lead_notices_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
-            await ask_counts_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
-    if ctx.replan:
-        for case_id in case_ids:
-            await ctx.replan(case_id)
+        await _lead_plans_follow(session, staff, ctx)
+    await _replan(ctx, case_ids)
     return Reply(" ".join(lines))
 
 
@@ -119,7 +111,7 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
     each case's meeting messages and nudges."""
     # A day typed without its year may be the one to come or the one just gone (an absence begun in the spring, or
     # one planned for next summer): whichever an absence covers. "i dag" is one day in two words.
-    days = _both_readings(" ".join(words), today) if words else None
+    days = day_readings(" ".join(words), today) if words else None
     if days == []:
         raise UserError(t("absence.delete_usage") if len(words) > 1 else t("absence.bad_date", text=words[0]))
     assert staff.id is not None
@@ -159,24 +151,10 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
             institution = await session.get(Institution, visit.institution_id)
             place = institution.name if institution else ""
             lines.append(t("absence.visit_back", institution=place, date=format_date(visit.day)))
-        if Role.LEDER in staff.roles:
-            mine = [i.id for i in await queries.institutions_of(session, staff) if i.id is not None]
-            await plan_lead_notices_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
-            await ask_counts_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
+        await _lead_plans_follow(session, staff, ctx)
         case_ids = await queries.case_ids_involving(session, staff)
-    if ctx.replan:
-        for case_id in case_ids:
-            await ctx.replan(case_id)
+    await _replan(ctx, case_ids)
     return Reply(" ".join(lines))
-
-
-def _both_readings(text: str, today: date) -> list[date]:
-    """The days `text` may name: as typed with its year, else the coming one and the one just gone (nearest first)."""
-    if names_year(text):
-        found = parse_day(text, today, Direction.FUTURE)
-        return [found] if found else []
-    readings = {d for d in (parse_day(text, today, Direction.FUTURE), parse_day(text, today, Direction.PAST)) if d}
-    return sorted(readings, key=lambda d: abs((d - today).days))
 
 
 def _to_take_back(coming: Sequence[Absence], days: list[date] | None) -> list[Absence]:
@@ -258,6 +236,23 @@ async def _digests_follow(session: AsyncSession, staff: Staff, start: date, ctx:
     if Role.LEDER in staff.roles and start <= ctx.today():
         assert staff.id is not None
         await replan_digests(session, staff.id, now=ctx.clock.now(), zone=ctx.zone)
+
+
+async def _lead_plans_follow(session: AsyncSession, staff: Staff, ctx: Context) -> None:
+    """A lead's count asks follow his absence (registered or taken back) now, not at the planner's next pass: one due
+    in minutes would reach him all the same, and count as reached, so his substitute would never be asked. So do the
+    café's notices to the leads waiting to go out ('nobody can come')."""
+    if Role.LEDER in staff.roles:
+        mine = [i.id for i in await queries.institutions_of(session, staff) if i.id is not None]
+        await plan_lead_notices_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
+        await ask_counts_again(session, mine, now=ctx.clock.now(), zone=ctx.zone)
+
+
+async def _replan(ctx: Context, case_ids: Sequence[int]) -> None:
+    """Each case she is part of, re-planned after the transaction: its meeting messages follow the absence."""
+    if ctx.replan:
+        for case_id in case_ids:
+            await ctx.replan(case_id)
 
 
 async def _cafes_to_decline(session: AsyncSession, staff: Staff, start: date, end: date) -> list[str]:

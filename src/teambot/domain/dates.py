@@ -80,6 +80,16 @@ def parse_nearest_day(text: str, today: date) -> date | None:
     return parse_day(text, today, Direction.PAST) or ahead
 
 
+def day_readings(text: str, today: date) -> list[date]:
+    """The days `text` may name, nearest first: as typed with its year, else the coming one and the one just gone
+    (for a caller that looks for whichever something covers: an absence begun in spring or planned for summer)."""
+    if names_year(text):
+        found = parse_day(text, today, Direction.FUTURE)
+        return [found] if found else []
+    readings = {d for d in (parse_day(text, today, Direction.FUTURE), parse_day(text, today, Direction.PAST)) if d}
+    return sorted(readings, key=lambda d: abs((d - today).days))
+
+
 def parse_past_event_day(text: str, today: date) -> date | None:
     """The day of something that happened (a consent given): a weekday name or "i går" the one just gone, a date
     without its year the nearest such day, so that one typed a day ahead reads as tomorrow, not last year's."""

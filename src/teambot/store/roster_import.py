@@ -359,8 +359,8 @@ class _Importer:
         if changed and not self.report.mentions("staff", spec.key, "created"):
             self.report.add("updated", "staff", spec.key, ("absences",))
         # Said of absences not over only: one registered in Slack last spring is no news at every import.
-        kept, said_now = ((have - dropped) | (given - before)), given
-        if {a for a in kept if a[1] >= self.today} != {a for a in said_now if a[1] >= self.today}:
+        kept = (have - dropped) | (given - before)
+        if {a for a in kept if a[1] >= self.today} != {a for a in given if a[1] >= self.today}:
             self.report.add("kept", "staff", spec.key, ("absences",))
         said = [[start.isoformat(), end.isoformat(), sub] for start, end, sub in sorted(given, key=_absence_order)]
         if last is None:
