@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from helpers_visits import (
     ALI,
@@ -521,3 +522,139 @@ async def _notice_to_karsten_answered_500(run: VisitRunner) -> None:
     run.messenger.send = answered_500_once  # type: ignore[method-assign]
     await run.until(datetime(2027, 1, 14, 8, 0))
     assert failed == [KARSTEN]
+
+
+# -- the visitor changes after the parents' text went out ------------------------------------------------------------
+
+
+CONFIRM_LINE = "🩺 Konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027 (uge 10)"
+
+
+def first_lines(sent: list[tuple[str, Reply]]) -> list[tuple[str, str]]:
+    """(recipient, first line) of each message about Solsikken's visit on 11 March."""
+    return [(r, m.text.splitlines()[0]) for r, m in sent if "11. marts 2027" in m.text and "Solsikken" in m.text]
+
+
+async def pia_named_to_parents(db: Database, clock: FakeClock) -> VisitRunner:
+    """Hanne registers 8–12 March away with Pia on 22 February: the parents' text of 25 February names Pia."""
+    run = await planned(db, clock)
+    await run.skip_to(datetime(2027, 2, 22, 9, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    [(_, notice)] = about_sol(await run.until(datetime(2027, 2, 25, 8, 0)), "🩺 Konsulentbesøg torsdag")
+    assert "kommer vores sundhedsplejerske, Pia Skov, på besøg" in notice.text
+    return run
+
+
+async def test_an_absence_taken_back_after_the_parents_text_tells_the_parents_and_the_substitute(
+    db: Database, clock: FakeClock
+) -> None:
+    """The parents heard Pia comes; on 26 February Hanne takes her absence back. The institution gets a new text
+    naming Hanne at the planner's next pass, and Pia hears the visit is no longer hers. Nothing more about it goes out
+    until the reminder, which is Hanne's. (Before: nobody was told; the parents expected Pia.)"""
+    run = await pia_named_to_parents(db, clock)
+    await run.skip_to(datetime(2027, 2, 26, 10, 0))
+    await run(HANNE, "/teambot fravær slet")
+    sent = await run.until(datetime(2027, 2, 26, 10, 5))
+
+    assert first_lines(sent) == [
+        (HANNE, CONFIRM_LINE),  # the visit is hers again, not yet confirmed
+        (
+            SOL_CHANNEL,
+            "🔁 Ændring til konsulentbesøget torsdag 11. marts 2027: Hanne Vestergaard (sundhedsplejerske) kommer til "
+            "Børnehuset Solsikken i stedet for Pia Skov.",
+        ),
+        (
+            PIA,
+            "🔁 Konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027 er ikke længere dit: Hanne Vestergaard "
+            "kommer i stedet.",
+        ),
+    ]
+    [_, (_, notice), (_, to_pia)] = [(r, m) for r, m in sent if "11. marts 2027" in m.text]
+    assert "Her er en ny tekst til forældrene i stedet for den forrige, klar til at lægge på Aula:" in notice.text
+    assert PARENT_TEXT in notice.text  # the Aula text names Hanne again
+    assert to_pia.text.endswith(
+        "Institutionen får en ny tekst til forældrene.\n"
+        "Du får denne besked, fordi forældrene har fået at vide, at du kommer."
+    )
+    later = await run.until(datetime(2027, 3, 11, 17, 0))
+    assert first_lines(later) == [
+        (HANNE, "🩺 Påmindelse: konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027")
+    ]
+
+
+async def test_an_absence_registered_after_the_parents_text_names_the_substitute_and_spares_the_absent(
+    run: VisitRunner,
+) -> None:
+    """The parents heard Hanne comes; on 1 March she registers 8–12 March away with Pia. The institution gets a text
+    naming Pia; Hanne, away that day, gets no message that the visit is no longer hers."""
+    await run.skip_to(datetime(2027, 2, 24, 9, 0))
+    await run.until(datetime(2027, 2, 25, 8, 0))
+    await run.skip_to(datetime(2027, 3, 1, 9, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    sent = await run.until(datetime(2027, 3, 1, 17, 0))
+
+    assert first_lines(sent) == [
+        (PIA, CONFIRM_LINE),
+        (
+            SOL_CHANNEL,
+            "🔁 Ændring til konsulentbesøget torsdag 11. marts 2027: Pia Skov (sundhedsplejerske) kommer til "
+            "Børnehuset Solsikken i stedet for Hanne Vestergaard.",
+        ),
+    ]
+    assert "kommer vores sundhedsplejerske, Pia Skov, på besøg" in sent[1][1].text
+    assert await rows(run.db, "visit.handed") == []
+
+
+async def test_a_visitor_changed_and_changed_back_before_the_new_text_went_out_tells_nobody(
+    db: Database, clock: FakeClock
+) -> None:
+    """After the parents heard Pia comes, Hanne takes her absence back at 19:00 (the new texts wait for 08:00) and
+    registers it again at 20:00: the parents' last text is right again, and nothing goes out."""
+    run = await pia_named_to_parents(db, clock)
+    await run.skip_to(datetime(2027, 2, 25, 19, 0))
+    await run(HANNE, "/teambot fravær slet")
+    await run.plan()
+    waiting = {(r.kind, r.recipient) for r in await sol_rows(run.db) if r.kind in ("visit.notice", "visit.handed")}
+    assert waiting == {("visit.notice", SOL_CHANNEL), ("visit.handed", PIA)}
+    await run.skip_to(datetime(2027, 2, 25, 20, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    sent = await run.until(datetime(2027, 3, 5, 17, 0))
+    assert first_lines(sent) == []
+
+
+async def test_a_visitor_away_without_a_substitute_after_the_parents_text_tells_the_institution(
+    run: VisitRunner,
+) -> None:
+    """The parents heard Hanne comes; she registers the visit's week away with nobody in her place: the institution is
+    told that she cannot come, with a text that names nobody."""
+    await run.skip_to(datetime(2027, 2, 24, 9, 0))
+    await run.until(datetime(2027, 2, 25, 8, 0))
+    await run.skip_to(datetime(2027, 3, 1, 9, 0))
+    await run(HANNE, "/teambot fravær 2027-03-08 2027-03-12")
+    sent = await run.until(datetime(2027, 3, 1, 17, 0))
+
+    [(recipient, notice)] = [(r, m) for r, m in sent if m.text.startswith("🔁")]
+    assert recipient == SOL_CHANNEL
+    assert notice.text.splitlines()[0] == (
+        "🔁 Ændring til konsulentbesøget torsdag 11. marts 2027: Hanne Vestergaard kan ikke komme til Børnehuset "
+        "Solsikken, og ingen står i stedet. Flyt besøget, eller fortæl forældrene, hvem der kommer."
+    )
+    assert "Torsdag 11. marts 2027 kommer vores sundhedsplejerske på besøg i Børnehuset Solsikken." in notice.text
+
+
+async def test_a_parents_text_sent_before_its_key_named_the_visitor_brings_no_new_text(run: VisitRunner) -> None:
+    """A text sent by an earlier version kept no visitor in its key: who it named is unknown, so a later change of
+    visitor sends no new text (rather than one that may repeat the last)."""
+    await run.skip_to(datetime(2027, 2, 24, 9, 0))
+    await run.until(datetime(2027, 2, 25, 8, 0))
+    async with run.db.write() as session:
+        [sent] = [
+            r
+            for r in (await session.exec(select(Notification))).all()
+            if r.kind == "visit.notice" and r.event_day == SOL_VISIT and r.status == "sent"
+        ]
+        sent.dedupe_key = sent.dedupe_key.rpartition(":v:")[0]
+    await run.skip_to(datetime(2027, 3, 1, 9, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    sent_now = await run.until(datetime(2027, 3, 1, 17, 0))
+    assert [r for r, m in sent_now if "Kære forældre" in m.text] == []

@@ -5,12 +5,18 @@ the notice with a ready-to-post Aula text for parents (to the institution's chan
 consultant's reminder listing the parents' themes. The planner syncs the coming visits' rows in bulk
 (`sync_visit_outboxes`); a move, a confirmation or a new theme re-syncs its own visit at once (`sync_visit_outbox`,
 the same code for one visit), while an absence or a new assignment reaches the rows at the planner's next pass.
+
+A parents' text names who comes, and its outbox key keeps that person's Slack ID (`notice_key`): when the visitor
+changes after a text went out (an absence registered or taken back, a new consultant), the institution gets a new
+text at once, and the one the parents were told of, if she is here that day, is told that the visit is no longer
+hers (`Handover`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -34,12 +40,41 @@ from teambot.domain.visits import (
     visit_reminder_day,
 )
 from teambot.i18n import format_date, t
-from teambot.store import outbox
+from teambot.store import outbox, queries
 from teambot.store import visits as store
 from teambot.store.models import Institution, Notification, Staff, Visit
 
 CONFIRM, NOTICE, REMINDER, MOVED = "visit.confirm", "visit.notice", "visit.reminder", "visit.moved"
-VISIT_KINDS = (CONFIRM, NOTICE, REMINDER)
+HANDED = "visit.handed"  # to the visitor the parents were told of, when someone else comes instead
+VISIT_KINDS = (CONFIRM, NOTICE, REMINDER, HANDED)
+NOBODY = "-"  # the visitor of a parents' text that names nobody (only the leads get the consultant's messages)
+_AFTER = re.compile(r":notice:after(\d+):")
+
+
+def notice_key(prefix: str, recipient: str, visitor: Person | None, marker: str | None = None) -> str:
+    """The outbox key of a parents' text: the visit and its day (`prefix`), what makes it a new text for a day they
+    were told of before (`marker`), where it goes, and the Slack ID of the visitor it names."""
+    middle = f"{marker}:" if marker else ""
+    return f"{prefix}:notice:{middle}{recipient}:v:{visitor.slack_id if visitor else NOBODY}"
+
+
+def told_visitor(key: str) -> str | None:
+    """The Slack ID of the visitor a parents' text named (`NOBODY`: none), from its key; None for one whose key did
+    not keep it (sent before it did)."""
+    _, found, visitor = key.rpartition(":v:")
+    return visitor if found else None
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A visit whose visitor is not the one its parents were last told of (`told`, a Slack ID or `NOBODY`), or was
+    not until the parents' text that told them so went out (`pending` False)."""
+
+    after: int  # the outbox row of the parents' text that named `told`
+    told: str
+    name: str | None  # `told`'s name, when known
+    tell: bool  # whether `told` hears that the visit is no longer hers: she is on Slack and not away that day
+    pending: bool
 
 
 def role_definite(role: str) -> str:
@@ -182,23 +217,38 @@ def parent_text(facts: VisitFacts, deadline: date) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
 
 
-def parents_notice(facts: VisitFacts, *, deadline: date, reminder_working_days: int, why: str, moved: bool) -> Reply:
+def _who(facts: VisitFacts) -> str:
     visitor = facts.visitor
-    who = (
-        t("visit.visitor", name=visitor.name, role=facts.discipline)
-        if visitor
-        else t("visit.someone", role=facts.discipline)
-    )
-    headline = t(
-        "visit.notice_moved" if moved else "visit.notice_headline",
-        who=who,
-        institution=facts.institution.name,
-        date=format_date(facts.day),
-    )
+    if visitor:
+        return t("visit.visitor", name=visitor.name, role=facts.discipline)
+    return t("visit.someone", role=facts.discipline)
+
+
+def _notice_headline(facts: VisitFacts, *, moved: bool, replaces: Handover | None) -> str:
+    where = {"institution": facts.institution.name, "date": format_date(facts.day)}
+    if moved or replaces is None:
+        return t("visit.notice_moved" if moved else "visit.notice_headline", who=_who(facts), **where)
+    if replaces.name is None:
+        return t("visit.notice_handed_unnamed", who=_who(facts), **where)
+    if facts.visitor is None:
+        return t("visit.notice_handed_nobody", old=replaces.name, **where)
+    return t("visit.notice_handed", who=_who(facts), old=replaces.name, **where)
+
+
+def parents_notice(
+    facts: VisitFacts,
+    *,
+    deadline: date,
+    reminder_working_days: int,
+    why: str,
+    moved: bool,
+    replaces: Handover | None = None,
+) -> Reply:
+    """The parents' text for the institution; `replaces`: the visitor changed since the parents' last text."""
     body = "\n".join(
         [
-            headline,
-            t("visit.notice_post"),
+            _notice_headline(facts, moved=moved, replaces=replaces),
+            t("visit.notice_post_again" if replaces else "visit.notice_post"),
             parent_text(facts, deadline),
             t(
                 "visit.notice_themes",
@@ -226,6 +276,20 @@ def visit_reminder(facts: VisitFacts, routed: Routed) -> Reply:
         lines.append(t("visit.reminder_no_themes"))
     buttons = None if facts.confirmed else _buttons(facts.visit_id, facts.day)
     return plain_notice("\n".join(lines), routing_why(routed, facts.institution.name), buttons)
+
+
+def handed_notice(facts: VisitFacts, *, institution_told: bool) -> Reply:
+    """To the visitor the parents were told of, when someone else comes instead."""
+    visitor = facts.visitor
+    where = {"institution": facts.institution.name, "date": format_date(facts.day)}
+    lines = [
+        t("visit.handed_to", name=visitor.name, **where)
+        if visitor
+        else t("visit.handed_to_leads", role=facts.discipline, **where)
+    ]
+    if institution_told:
+        lines.append(t("visit.handed_parents"))
+    return plain_notice("\n".join(lines), t("why.visit.told_parents"))
 
 
 def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Reply:
@@ -295,6 +359,7 @@ async def sync_visit_outboxes(
     unsure: dict[int, list[Notification]] = {}  # the parents' texts of the visit's day Slack may have posted
     # Visits whose parents' text of the day Slack refused for the text itself: anyone would be refused it the same way.
     refused_visits: set[int] = set()
+    handovers: dict[int, Handover] = {}
     if coming:
         day_of = {v.id: v.day for v in coming}
         ids = list(day_of)
@@ -326,7 +391,12 @@ async def sync_visit_outboxes(
             for notice in (await session.exec(select(Notification).where(col(Notification.id).in_(unsure_ids)))).all():
                 unsure.setdefault(notice.ref_id or 0, []).append(notice)
         notices = await session.exec(
-            select(col(Notification.ref_id), col(Notification.event_day), col(Notification.dedupe_key))
+            select(
+                col(Notification.id),
+                col(Notification.ref_id),
+                col(Notification.event_day),
+                col(Notification.dedupe_key),
+            )
             .where(
                 Notification.ref_type == "visit",
                 col(Notification.ref_id).in_(ids),
@@ -339,11 +409,21 @@ async def sync_visit_outboxes(
         # keeps its old row): after 11 → 16 → 11 March, a text for the 11th was sent before, yet they last heard
         # of the 16th.
         last_told: dict[int, date] = {}
-        for ref_id, day, key in notices.all():
-            if ref_id is not None and day is not None:
+        last_sent: dict[int, tuple[int, str]] = {}  # the row id and key of the latest text sent, by visit
+        sent_keys: dict[int, str] = {}  # the keys of the texts sent, by row id
+        for row_id, ref_id, day, key in notices.all():
+            if ref_id is not None and day is not None and row_id is not None:
                 last_told[ref_id] = day
+                last_sent[ref_id] = (row_id, key)
+                sent_keys[row_id] = key
                 told.setdefault(ref_id, set()).add(key)
         moved = {r for r, day in last_told.items() if day != day_of[r]}
+        handovers = await _handovers(
+            session,
+            {r: sent for r, sent in last_sent.items() if r not in moved and r not in refused_visits},
+            sent_keys,
+            facts,
+        )
     planned: dict[int, list[outbox.Planned]] = {}
     for visit in visits:
         assert visit.id is not None
@@ -360,6 +440,7 @@ async def sync_visit_outboxes(
                 told=told.get(visit.id, set()),
                 unsure=unsure.get(visit.id, []),
                 refused=visit.id in refused_visits,
+                handover=handovers.get(visit.id),
                 policy=policy,
                 calendar=calendars[visit.institution_id],
                 remind_at=remind_at,
@@ -368,6 +449,47 @@ async def sync_visit_outboxes(
             )
         )
     await outbox.sync_many(session, ref_type="visit", kinds=VISIT_KINDS, planned=planned, now=now)
+
+
+async def _handovers(
+    session: AsyncSession,
+    last_sent: Mapping[int, tuple[int, str]],
+    sent_keys: Mapping[int, str],
+    facts: Mapping[int, VisitFacts],
+) -> dict[int, Handover]:
+    """The visits whose visitor changed since the parents' last text of their day (`last_sent`: its row id and key,
+    by visit), or whose last text was the one that told the parents so (its key names the text it followed)."""
+    found: dict[int, tuple[int, str, bool]] = {}
+    for visit_id, (row_id, key) in last_sent.items():
+        told, fact = told_visitor(key), facts.get(visit_id)
+        if told is None or fact is None:
+            continue  # a text sent before its key kept whom it named, or a passed visit
+        if told != (fact.visitor.slack_id if fact.visitor else NOBODY):
+            found[visit_id] = (row_id, told, True)
+        elif (after := _AFTER.search(key)) is not None and (earlier := sent_keys.get(int(after[1]))) is not None:
+            if (before := told_visitor(earlier)) is not None:
+                found[visit_id] = (int(after[1]), before, False)
+    slack_ids = {told for _, told, _ in found.values() if told != NOBODY}
+    if not slack_ids:
+        return {visit_id: Handover(row, told, None, False, pending) for visit_id, (row, told, pending) in found.items()}
+    people = {
+        slack_id: (staff_id, name)
+        for staff_id, slack_id, name in (
+            await session.exec(
+                select(col(Staff.id), col(Staff.slack_id), col(Staff.name)).where(
+                    col(Staff.slack_id).in_(list(slack_ids)), col(Staff.active)
+                )
+            )
+        ).all()
+        if staff_id is not None and slack_id is not None
+    }
+    away = await queries.absences_of(session, [staff_id for staff_id, _ in people.values()])
+    handovers: dict[int, Handover] = {}
+    for visit_id, (row, told, pending) in found.items():
+        person = people.get(told)
+        here = person is not None and not any(a.covers(facts[visit_id].day) for a in away.get(person[0], []))
+        handovers[visit_id] = Handover(row, told, person[1] if person else None, here, pending)
+    return handovers
 
 
 def _wanted_rows(
@@ -380,6 +502,7 @@ def _wanted_rows(
     told: set[str],
     unsure: Sequence[Notification],
     refused: bool,
+    handover: Handover | None,
     policy: VisitPolicy,
     calendar: WorkCalendar,
     remind_at: str,
@@ -389,7 +512,8 @@ def _wanted_rows(
     """The rows a coming visit wants: `existing` holds the due times of its rows already in the outbox (`live` the
     keys of those not cancelled), `moved` whether the parents last heard of another day, `told` the keys of the texts
     they were sent, `unsure` the texts of this day Slack may have posted, `refused` whether Slack refused a text of
-    this day for the text itself (`outbox.refused_to_anyone`)."""
+    this day for the text itself (`outbox.refused_to_anyone`), `handover` whether they last heard of another
+    visitor."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
@@ -445,16 +569,22 @@ def _wanted_rows(
     # and the look before its next attempt finds it. One cancelled unsure (a move took it) is never settled: it does
     # not stand for the parents being told (reviewer-102: a visit moved back to its day was told to nobody). One Slack
     # refused for the text itself (too long, say) is not handed to anyone new either: it would be refused the same way.
+    # Parents told of another visitor hear of this one now, in a text of its own (marked with the text it follows),
+    # unless a text of this day may have reached a lead and is still to be settled: its settling comes first.
+    handed = handover is not None and handover.pending and not any(f.status != outbox.CANCELLED for f in unsure)
     told_of_this_day = (
         (bool(told) and not moved) or any(found.status != outbox.CANCELLED for found in unsure) or refused
     )
     unsure_keys = {found.dedupe_key for found in unsure}  # one cancelled unsure comes back to a lead still told
-    for recipient, why in institution_recipients(facts, sent_on(notice_on, at_once=moved)):
-        key = f"{prefix}:notice:{recipient}"
+    recipients = institution_recipients(facts, sent_on(notice_on, at_once=moved or handed))
+    for recipient, why in recipients:
+        key = notice_key(prefix, recipient, facts.visitor)
         if moved and key in told:  # moved back to a day they were told of before: this change gets its own text
             change = visit.changed_at.isoformat() if visit.changed_at else "again"  # stable from pass to pass
-            key = f"{prefix}:notice:{change}:{recipient}"
-        if told_of_this_day and key not in live and key not in unsure_keys:
+            key = notice_key(prefix, recipient, facts.visitor, change)
+        elif handed and handover is not None:
+            key = notice_key(prefix, recipient, facts.visitor, f"after{handover.after}")
+        if told_of_this_day and not handed and key not in live and key not in unsure_keys:
             continue
         reply = parents_notice(
             facts,
@@ -462,9 +592,18 @@ def _wanted_rows(
             reminder_working_days=policy.reminder_working_days,
             why=why,
             moved=moved,
+            replaces=handover if handed else None,
         )
-        if (when := due(notice_on, key, at_once=moved)) is not None:
+        if (when := due(notice_on, key, at_once=moved or handed)) is not None:
             planned.append(row(NOTICE, key, recipient, reply, when))
+    if handover is not None and handover.tell:
+        # Once the new text went out, a message to her still queued stays (`queued_only`): it is still true.
+        key = f"{prefix}:handed:after{handover.after}:{handover.told}"
+        reply = handed_notice(facts, institution_told=bool(recipients))
+        if not handover.pending:
+            planned.append(replace(row(HANDED, key, handover.told, reply, existing.get(key, now)), queued_only=True))
+        elif handed and (when := due(notice_on, key, at_once=True)) is not None:
+            planned.append(row(HANDED, key, handover.told, reply, when))
     wanted = {p.dedupe_key for p in planned}
     planned += [
         outbox.Planned.kept(found)

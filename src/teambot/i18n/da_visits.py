@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "why.visit.channel": "I får denne besked, fordi kanalen hører til {institution}.",
     "why.visit.lead": "Du får denne besked, fordi du er leder for {institution}, som ikke har en kanal i teambot.",
     "why.visit.lead_of": "Du får denne besked, fordi du er leder for {institution}.",
+    "why.visit.told_parents": "Du får denne besked, fordi forældrene har fået at vide, at du kommer.",
     "why.cafe.lead": "Du får denne besked, fordi du er leder for {institution}.",
     "why.cafe.lead_away": (
         "Du får denne besked, fordi du er leder for {institution}, og ingen står i dit sted, mens du er fraværende."
@@ -105,6 +106,19 @@ MESSAGES: dict[str, str] = {
     ),
     "visit.notice_headline": "🩺 Konsulentbesøg {date}: {who} kommer til {institution}.",
     "visit.notice_moved": "🔁 Konsulentbesøget er flyttet til {date}: {who} kommer til {institution}.",
+    "visit.notice_handed": "🔁 Ændring til konsulentbesøget {date}: {who} kommer til {institution} i stedet for {old}.",
+    "visit.notice_handed_unnamed": "🔁 Ændring til konsulentbesøget {date}: {who} kommer til {institution}.",
+    "visit.notice_handed_nobody": (
+        "🔁 Ændring til konsulentbesøget {date}: {old} kan ikke komme til {institution}, og ingen står i stedet. "
+        "Flyt besøget, eller fortæl forældrene, hvem der kommer."
+    ),
+    "visit.notice_post_again": "Her er en ny tekst til forældrene i stedet for den forrige, klar til at lægge på Aula:",
+    "visit.handed_to": "🔁 Konsulentbesøget i {institution} {date} er ikke længere dit: {name} kommer i stedet.",
+    "visit.handed_to_leads": (
+        "🔁 Konsulentbesøget i {institution} {date} er ikke længere dit. Ingen {role} står for det nu, så lederen "
+        "får beskederne om det."
+    ),
+    "visit.handed_parents": "Institutionen får en ny tekst til forældrene.",
     "visit.visitor": "{name} ({role})",
     "visit.someone": "en {role}",
     "visit.notice_post": "Her er en tekst til forældrene, klar til at lægge på Aula:",

@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
     "why.visit.channel": "You get this message because this channel belongs to {institution}.",
     "why.visit.lead": "You get this message because you lead {institution}, which has no channel in teambot.",
     "why.visit.lead_of": "You get this message because you lead {institution}.",
+    "why.visit.told_parents": "You get this message because the parents were told that you come.",
     "why.cafe.lead": "You get this message because you lead {institution}.",
     "why.cafe.lead_away": (
         "You get this message because you lead {institution} and nobody stands in for you while you are away."
@@ -107,6 +108,19 @@ MESSAGES: dict[str, str] = {
     ),
     "visit.notice_headline": "🩺 Consultant visit {date}: {who} comes to {institution}.",
     "visit.notice_moved": "🔁 The consultant visit has moved to {date}: {who} comes to {institution}.",
+    "visit.notice_handed": "🔁 A change to the consultant visit {date}: {who} comes to {institution} instead of {old}.",
+    "visit.notice_handed_unnamed": "🔁 A change to the consultant visit {date}: {who} comes to {institution}.",
+    "visit.notice_handed_nobody": (
+        "🔁 A change to the consultant visit {date}: {old} cannot come to {institution}, and nobody stands in. "
+        "Move the visit, or tell the parents who comes."
+    ),
+    "visit.notice_post_again": "Here is a new text for the parents, replacing the last one, ready to post on Aula:",
+    "visit.handed_to": "🔁 The consultant visit to {institution} {date} is no longer yours: {name} comes instead.",
+    "visit.handed_to_leads": (
+        "🔁 The consultant visit to {institution} {date} is no longer yours. No {role} has it now, so the lead gets "
+        "its messages."
+    ),
+    "visit.handed_parents": "The institution gets a new text for the parents.",
     "visit.visitor": "{name} ({role})",
     "visit.someone": "a {role}",
     "visit.notice_post": "Here is a text for the parents, ready to post on Aula:",
