@@ -112,17 +112,25 @@ def looks_like_day(text: str) -> bool:
 
 
 def parse_week(text: str, today: date) -> tuple[int, int] | None:
-    """'47', 'uge 47' or '53/2026' → (ISO year, week), or None. Raises nothing; checks the year has the week."""
+    """'47', 'uge 47' or '53/2026' → (ISO year, week), or None. Raises nothing. Week 53 is read in any year, so the
+    caller can say a year has only 52 (`weeks_in`) rather than that it did not understand."""
     match = _WEEK.match(text.strip().lower())
     if not match:
         return None
     week = int(match.group(1))
     year = int(match.group(2)) if match.group(2) else today.isocalendar().year
+    if week > 53:
+        return None
     try:
-        date.fromisocalendar(year, week, 1)
+        date.fromisocalendar(year, min(week, 52), 1)
     except ValueError:
         return None
     return year, week
+
+
+def weeks_in(year: int) -> int:
+    """How many ISO weeks `year` has: 52, or 53 (2026). 28 December is always in the year's last week."""
+    return date(year, 12, 28).isocalendar().week
 
 
 # `/uge` and `/teambot møder` look at weeks from last year's to next year's (ISO years): a lead looks back at the

@@ -161,6 +161,7 @@ MESSAGES: dict[str, str] = {
     "meeting.time_outside_day": "Et statusmøde kan begynde fra {earliest} til {latest}, ikke {time}. Skriv fx 14.30. Intet er gemt.",
     "meeting.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx 49 eller 53/2026.",
     "meeting.week_out_of_reach": "Jeg viser kun møder i uger fra {first} til {last}, ikke «{text}». Skriv fx 49 eller 49/{last}.",
+    "meeting.week_not_in_year": "{year} har kun {weeks} uger. Skriv fx {weeks}/{year}.",
     "meeting.reason_missing": "Skriv en kort begrundelse for aflysningen. Intet er gemt.",
     "meeting.reason_too_long": "Begrundelsen må højst være {max} tegn. Intet er gemt.",
     "meeting.moved": "🔁 Statusmødet for {code} er flyttet til {date} {time}. {n} deltagere får besked.",
@@ -459,6 +460,7 @@ MESSAGES: dict[str, str] = {
     "week.not_your_institution": "Du hører ikke til institutionen «{code}», så du kan ikke se dens uge. Skriv `/uge` for dine egne.",
     "week.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx `/uge 47` eller `/uge 53/2026`.",
     "week.year_out_of_reach": "Jeg viser kun uger fra {first} til {last}, ikke «{text}». Skriv fx `/uge 47` eller `/uge 47/{last}`.",
+    "week.not_in_year": "{year} har kun {weeks} uger. Skriv fx `/uge {weeks}/{year}`.",
     "week.nothing": "Der er intet at vise for dig i uge {week} ({year}).",
     "week.split_hint": "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen.",
     # App Home
