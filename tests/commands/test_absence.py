@@ -300,10 +300,40 @@ async def test_a_one_day_absence_beside_another_reads_as_its_day(run: PlanningRu
 
 
 @pytest.mark.parametrize(
+    ("args", "period"),
+    [
+        ("i dag i morgen", "torsdag 19. november 2026 – fredag 20. november 2026"),
+        ("idag imorgen", "torsdag 19. november 2026 – fredag 20. november 2026"),
+        ("I dag 27/11", "torsdag 19. november 2026 – fredag 27. november 2026"),
+        ("20/11 i morgen", "fredag 20. november 2026"),
+        # "i morgen" is tomorrow as the end too, not the day after the start
+        ("i morgen i morgen", "fredag 20. november 2026"),
+        ("imorgen imorgen", "fredag 20. november 2026"),
+    ],
+)
+async def test_fravaer_reads_i_dag_and_i_morgen_as_days(run: PlanningRunner, args: str, period: str) -> None:
+    """Today is Thursday 19 November 2026. «i dag» is one day in two words: `/teambot fravær i dag i morgen` was
+    refused as not understanding the date «i»."""
+    reply = await run(PAEDAGOG, f"/teambot fravær {args} Ali Hassan")
+    assert reply.text.startswith(f"🗓️ Dit fravær {period} er registreret. Ali Hassan får dine mødeinvitationer")
+    async with run.db.read() as session:
+        [stored] = (await session.exec(select(Absence))).all()
+    assert stored.substitute_id is not None
+
+
+@pytest.mark.parametrize(
     ("args", "expected"),
     [
         ("32/13 2/4", "Jeg forstår ikke datoen «32/13». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
         ("2/3 snart", "Jeg forstår ikke datoen «snart». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("i dg i morgen", "Jeg forstår ikke datoen «i dg». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("i dag i mrogen", "Jeg forstår ikke datoen «i mrogen». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("23/11 i morgen", "Slutdatoen ligger før startdatoen. Intet er gemt."),
+        (
+            "i dag",
+            "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder) eller "
+            "`/teambot fravær slet 2/3`. Intet er gemt.",
+        ),
         ("2027-04-02 2027-03-15", "Slutdatoen ligger før startdatoen. Intet er gemt."),
         (
             "15/12 1/12",  # swapped: without its year, the end became next year's

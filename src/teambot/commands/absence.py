@@ -16,7 +16,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined, plan_lead_notices_again
 from teambot.commands.digests import digest_recipients, replan_digests
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, day_readings, names_year, parse_day, parse_nearest_day
+from teambot.domain.dates import (
+    Direction,
+    day_readings,
+    names_year,
+    parse_day,
+    parse_last_day,
+    parse_nearest_day,
+    split_day,
+)
 from teambot.domain.meetings import parse_hhmm
 from teambot.domain.roles import Role
 from teambot.i18n import format_date, format_period, format_time, t
@@ -40,32 +48,34 @@ async def absence(ctx: Context, args: str) -> Reply:
         return await _list_absences(ctx, staff, today)
     if words[0].lower() == "slet":
         return await _take_back(ctx, staff, today, words[1:])
-    if len(words) < 2:
+    first, rest = split_day(words)  # "i dag i morgen": two days in two words each
+    if not rest:
         raise UserError(t("absence.usage"))
-    start = parse_day(words[0], today, Direction.FUTURE)
-    end = parse_day(words[1], start or today, Direction.FUTURE)
+    last, rest = split_day(rest)
+    start = parse_day(first, today, Direction.FUTURE)
+    end = parse_last_day(last, start or today, today)
     # "1/12 10/12" typed on 5 December: away since Monday, not next December. Said without its year, a start more
     # than half a year ahead is the one just gone when the absence it begins is not over yet.
-    gone = parse_nearest_day(words[0], today)
+    gone = parse_nearest_day(first, today)
     if start is not None and gone is not None and gone < start:
-        until = parse_day(words[1], gone, Direction.FUTURE)
+        until = parse_last_day(last, gone, today)
         if until is not None and until >= today:
             start, end = gone, until
     if start is None or end is None:
-        raise UserError(t("absence.bad_date", text=words[0] if start is None else words[1]))
+        raise UserError(t("absence.bad_date", text=first if start is None else last))
     if end < start:
         raise UserError(t("absence.end_before_start"))
     if end < today:
         raise UserError(t("absence.past"))
     if end - start > timedelta(days=366):
         raise UserError(t("absence.too_long"))
-    if end.year > start.year and not names_year(words[1]) and end - start > timedelta(days=183):
+    if end.year > start.year and not names_year(last) and end - start > timedelta(days=183):
         # "10/12 8/12": the end, typed without its year, became next year's, most likely two dates swapped.
         raise UserError(
-            t("absence.end_wraps", start=format_date(start), end=format_date(end), typed=words[1], year=end.year)
+            t("absence.end_wraps", start=format_date(start), end=format_date(end), typed=last, year=end.year)
         )
     async with ctx.db.write() as session:
-        substitute = await _substitute(session, " ".join(words[2:]), staff) if len(words) > 2 else None
+        substitute = await _substitute(session, " ".join(rest), staff) if rest else None
         assert staff.id is not None
         earlier = await _first_absence(session, staff, start, end)
         away = Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)

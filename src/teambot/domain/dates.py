@@ -4,6 +4,7 @@ weeks (`uge 12`, `12/2027`) and months (`2027-03`, `3/2027`, `marts 2027`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import Enum
 
@@ -69,6 +70,21 @@ def parse_day(text: str, today: date, direction: Direction) -> date | None:
         if year_text or (found >= today if direction is Direction.FUTURE else found <= today):
             return found
     return None
+
+
+def parse_last_day(text: str, first: date, today: date) -> date | None:
+    """The last day of a period typed after its first (`/teambot fravær mandag fredag`): a weekday name or a date
+    without its year the next such on or after `first`; "i morgen" is tomorrow all the same, not the day after
+    `first`."""
+    words = " ".join(text.strip().lower().split())
+    return parse_day(text, today if words in _RELATIVE else first, Direction.FUTURE)
+
+
+def split_day(words: Sequence[str]) -> tuple[str, list[str]]:
+    """The first day in `words` as typed, and the words after it. "i morgen" is one day in two words, any other day
+    one; "i" names no day alone, so it takes the next word with it and a slip ("i mrogen") is quoted whole."""
+    width = 2 if len(words) > 1 and words[0].lower() in TWO_WORD_DAY_STARTS else 1
+    return " ".join(words[:width]), list(words[width:])
 
 
 def parse_nearest_day(text: str, today: date) -> date | None:
