@@ -17,6 +17,7 @@ from teambot.i18n import (
     en,
     format_date,
     format_decimal,
+    format_period,
     format_short_date,
     format_time,
     month_name,
@@ -142,6 +143,14 @@ def test_dates_in_both_languages_every_month_and_weekday(day: date, danish: str,
     set_language("en")
     assert format_date(day) == english
     assert format_short_date(day) == f"{english[:2]} {day.day}/{day.month}"
+
+
+def test_a_period_of_one_day_names_the_day_once() -> None:
+    assert format_period(date(2026, 12, 4), date(2026, 12, 4)) == "fredag 4. december 2026"
+    assert format_period(date(2026, 12, 4), date(2026, 12, 8)) == "fredag 4. december 2026 – tirsdag 8. december 2026"
+    set_language("en")
+    assert format_period(date(2026, 12, 4), date(2026, 12, 4)) == "Friday 4 December 2026"
+    assert format_period(date(2026, 12, 4), date(2026, 12, 8)) == "Friday 4 December 2026 – Tuesday 8 December 2026"
 
 
 def test_a_date_falls_back_to_danish_names_a_catalog_lacks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -250,11 +250,90 @@ async def test_fravaer_lists_the_callers_absences(run: PlanningRunner) -> None:
     assert (await run(SUBSTITUTE, "/teambot fravær")).text == "Du har intet registreret fravær."
 
 
+async def test_a_one_day_absence_reads_as_its_day(run: PlanningRunner) -> None:
+    """A one-day absence read «fredag 19. marts 2027 – fredag 19. marts 2027» in every reply: it names the day once."""
+    registered = await run(PAEDAGOG, "/teambot fravær 2027-03-19 2027-03-19")
+    assert registered.text == (
+        "🗓️ Dit fravær fredag 19. marts 2027 er registreret. Du får ingen mødeinvitationer i perioden. "
+        "Ingen får en påmindelse om dine børns registreringer."
+    )
+    await run(PAEDAGOG, "/teambot fravær 2027-06-01 2027-06-04")
+    assert (await run(PAEDAGOG, "/teambot fravær")).text == (
+        "*Dit fravær*\n"
+        "• fredag 19. marts 2027 · stedfortræder: ingen\n"
+        "• tirsdag 1. juni 2027 – fredag 4. juni 2027 · stedfortræder: ingen\n"
+        "Slet et fravær med `/teambot fravær slet <dag>`."
+    )
+    assert (await run(PAEDAGOG, "/teambot fravær slet")).text == (
+        "Du har flere fraværsperioder registreret: fredag 19. marts 2027; tirsdag 1. juni 2027 – fredag 4. juni 2027. "
+        "Skriv en dag i det, du vil slette, fx `/teambot fravær slet 2/3`. Intet er gemt."
+    )
+    assert (await run(PAEDAGOG, "/teambot fravær slet 19/3")).text == (
+        "🗑️ Dit fravær fredag 19. marts 2027 er slettet. "
+        "Dine mødeinvitationer og påmindelser i perioden går igen til dig."
+    )
+
+
+async def test_a_one_day_absence_beside_another_reads_as_its_day(run: PlanningRunner) -> None:
+    """The replies naming an earlier or a substitute's absence of one day name the day once too."""
+    await run(PAEDAGOG, "/teambot fravær 2027-03-22 2027-03-22")
+    await run(SUBSTITUTE, "/teambot fravær 2027-03-23 2027-03-23")
+    over = await run(PAEDAGOG, "/teambot fravær 2027-03-15 2027-04-02 Ali Hassan")
+    assert "Ali Hassan er selv væk tirsdag 23. marts 2027; de dage får ingen en påmindelse" in over.text
+    assert over.text.endswith(
+        "Du havde allerede fravær mandag 22. marts 2027 (stedfortræder: ingen); på de dage gælder det stadig."
+    )
+    inside = await run(PAEDAGOG, "/teambot fravær 2027-03-30 2027-03-30")
+    assert inside.text == (
+        "🗓️ Dit fravær tirsdag 30. marts 2027 er registreret, men dit fravær mandag 15. marts 2027 – fredag 2. april "
+        "2027 (stedfortræder: Ali Hassan) dækker allerede de dage og gælder stadig."
+    )
+    assert (await run(PAEDAGOG, "/teambot fravær slet 30/3")).text.startswith(
+        "🗑️ Dit fravær tirsdag 30. marts 2027 er slettet. Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 "
+        "gælder stadig"
+    )
+    taken = await run(PAEDAGOG, "/teambot fravær slet 15/3")
+    assert taken.text == (
+        "🗑️ Dit fravær mandag 15. marts 2027 – fredag 2. april 2027 er slettet. Dit fravær mandag 22. marts 2027 "
+        "gælder stadig, så på de dage går dine beskeder fortsat, som det bestemmer."
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "period"),
+    [
+        ("i dag i morgen", "torsdag 19. november 2026 – fredag 20. november 2026"),
+        ("idag imorgen", "torsdag 19. november 2026 – fredag 20. november 2026"),
+        ("I dag 27/11", "torsdag 19. november 2026 – fredag 27. november 2026"),
+        ("20/11 i morgen", "fredag 20. november 2026"),
+        # "i morgen" is tomorrow as the end too, not the day after the start
+        ("i morgen i morgen", "fredag 20. november 2026"),
+        ("imorgen imorgen", "fredag 20. november 2026"),
+    ],
+)
+async def test_fravaer_reads_i_dag_and_i_morgen_as_days(run: PlanningRunner, args: str, period: str) -> None:
+    """Today is Thursday 19 November 2026. «i dag» is one day in two words: `/teambot fravær i dag i morgen` was
+    refused as not understanding the date «i»."""
+    reply = await run(PAEDAGOG, f"/teambot fravær {args} Ali Hassan")
+    assert reply.text.startswith(f"🗓️ Dit fravær {period} er registreret. Ali Hassan får dine mødeinvitationer")
+    async with run.db.read() as session:
+        [stored] = (await session.exec(select(Absence))).all()
+    assert stored.substitute_id is not None
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
         ("32/13 2/4", "Jeg forstår ikke datoen «32/13». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
         ("2/3 snart", "Jeg forstår ikke datoen «snart». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("i dg i morgen", "Jeg forstår ikke datoen «i dg». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("i dag i mrogen", "Jeg forstår ikke datoen «i mrogen». Skriv fx 2/3 eller 2027-03-02. Intet er gemt."),
+        ("23/11 i morgen", "Slutdatoen ligger før startdatoen. Intet er gemt."),
+        (
+            "i dag",
+            "Skriv fx `/teambot fravær 2/3 13/3 @Ali` (fra, til og evt. stedfortræder) eller "
+            "`/teambot fravær slet 2/3`. Intet er gemt.",
+        ),
         ("2027-04-02 2027-03-15", "Slutdatoen ligger før startdatoen. Intet er gemt."),
         (
             "15/12 1/12",  # swapped: without its year, the end became next year's
@@ -464,8 +543,8 @@ async def test_fravaer_slet_on_friday_morning_gives_the_lead_his_friday_status_b
     clock.set(datetime(2027, 3, 5, 8, 0))
     reply = await run_command(context, "/teambot", "fravær slet")
     assert reply.text == (
-        "🗑️ Dit fravær fredag 5. marts 2027 – fredag 5. marts 2027 er slettet. Dine mødeinvitationer og påmindelser i "
-        "perioden går igen til dig. Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen."
+        "🗑️ Dit fravær fredag 5. marts 2027 er slettet. Dine mødeinvitationer og påmindelser i perioden går igen til "
+        "dig. Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen."
     )
     clock.set(datetime(2027, 3, 5, 12, 0))
     messenger = RecordingMessenger()

@@ -68,10 +68,20 @@ async def test_moeder_in_iso_week_53(db: Database, clock: FakeClock) -> None:
     assert (await run(PAEDAGOG, "/teambot møder 52")).text == "Du har ingen statusmøder i uge 52."
 
 
-@pytest.mark.parametrize("week", ["53/2027", "54", "uge syv", "0"])
+@pytest.mark.parametrize("week", ["54", "uge syv", "0", "53/0000"])
 async def test_moeder_with_a_week_that_does_not_exist(run: PlanningRunner, week: str) -> None:
     reply = await run(PAEDAGOG, f"/teambot møder {week}")
     assert reply.text == f"Jeg forstår ikke ugen «{week}». Skriv fx 49 eller 53/2026."
+
+
+async def test_moeder_in_week_53_of_a_year_with_52_says_the_year_has_52(run: PlanningRunner, db: Database) -> None:
+    """2027 has 52 ISO weeks: `/teambot møder 53/2027` answered that it did not understand the week."""
+    before = await _audit(db)
+    assert (await run(PAEDAGOG, "/teambot møder 53/2027")).text == "2027 har kun 52 uger. Skriv fx 52/2027."
+    assert (await run(PAEDAGOG, "/teambot møder uge 53/2027")).text == "2027 har kun 52 uger. Skriv fx 52/2027."
+    run.clock.set(datetime(2027, 3, 10, 9, 0))
+    assert (await run(PAEDAGOG, "/teambot møder 53")).text == "2027 har kun 52 uger. Skriv fx 52/2027."
+    assert await _audit(db) == before
 
 
 @pytest.mark.parametrize("week", ["48/3000", "10/2024", "1/2028"])

@@ -157,7 +157,16 @@ async def test_week_53_across_the_new_year(db: Database, clock: FakeClock) -> No
     assert lines[0] == "Uge 53 (2026) · Børnehuset Solsikken"
     assert lines[1] == "ma 28/12   ti 29/12   on 30/12   to 31/12   fr 1/1"
     assert any(line.endswith("2 · 3 · 4 · 3 · luk  gns. 3,0 ■  75 % nået") for line in lines)  # 1 January closed
-    assert (await Runner(db, clock)(LEAD, "/uge 53/2027")).text.startswith("Jeg forstår ikke ugen «53/2027»")
+    assert (await Runner(db, clock)(LEAD, "/uge 53/2027")).text == "2027 har kun 52 uger. Skriv fx `/uge 52/2027`."
+
+
+@pytest.mark.parametrize("words", ["53/2027", "uge 53/2027", "53", "SOL 53/2027"])
+async def test_week_53_of_a_year_with_52_says_the_year_has_52(week10: Runner, db: Database, words: str) -> None:
+    """2027 has 52 ISO weeks: `/uge 53/2027` answered that it did not understand the week, as if mistyped."""
+    reply = await week10(LEAD, f"/uge {words}")
+    assert reply.text == "2027 har kun 52 uger. Skriv fx `/uge 52/2027`."
+    async with db.read() as session:
+        assert (await session.exec(select(AuditEntry).where(AuditEntry.action == "week.read"))).all() == []
 
 
 async def test_a_pedagogue_who_is_not_a_lead_sees_only_their_own_children(week10: Runner) -> None:

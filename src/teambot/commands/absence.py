@@ -16,10 +16,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from teambot.commands.cafe_notices import ask_counts_again, count_asks_to_nobody, joined, plan_lead_notices_again
 from teambot.commands.digests import digest_recipients, replan_digests
 from teambot.commands.registry import REGISTRY, Context, Reply, UserError
-from teambot.domain.dates import Direction, day_readings, names_year, parse_day, parse_nearest_day
+from teambot.domain.dates import (
+    Direction,
+    day_readings,
+    names_year,
+    parse_day,
+    parse_last_day,
+    parse_nearest_day,
+    split_day,
+)
 from teambot.domain.meetings import parse_hhmm
 from teambot.domain.roles import Role
-from teambot.i18n import format_date, format_time, t
+from teambot.i18n import format_date, format_period, format_time, t
 from teambot.store import cafe as cafe_store
 from teambot.store import queries
 from teambot.store import visits as visit_store
@@ -40,32 +48,34 @@ async def absence(ctx: Context, args: str) -> Reply:
         return await _list_absences(ctx, staff, today)
     if words[0].lower() == "slet":
         return await _take_back(ctx, staff, today, words[1:])
-    if len(words) < 2:
+    first, rest = split_day(words)  # "i dag i morgen": two days in two words each
+    if not rest:
         raise UserError(t("absence.usage"))
-    start = parse_day(words[0], today, Direction.FUTURE)
-    end = parse_day(words[1], start or today, Direction.FUTURE)
+    last, rest = split_day(rest)
+    start = parse_day(first, today, Direction.FUTURE)
+    end = parse_last_day(last, start or today, today)
     # "1/12 10/12" typed on 5 December: away since Monday, not next December. Said without its year, a start more
     # than half a year ahead is the one just gone when the absence it begins is not over yet.
-    gone = parse_nearest_day(words[0], today)
+    gone = parse_nearest_day(first, today)
     if start is not None and gone is not None and gone < start:
-        until = parse_day(words[1], gone, Direction.FUTURE)
+        until = parse_last_day(last, gone, today)
         if until is not None and until >= today:
             start, end = gone, until
     if start is None or end is None:
-        raise UserError(t("absence.bad_date", text=words[0] if start is None else words[1]))
+        raise UserError(t("absence.bad_date", text=first if start is None else last))
     if end < start:
         raise UserError(t("absence.end_before_start"))
     if end < today:
         raise UserError(t("absence.past"))
     if end - start > timedelta(days=366):
         raise UserError(t("absence.too_long"))
-    if end.year > start.year and not names_year(words[1]) and end - start > timedelta(days=183):
+    if end.year > start.year and not names_year(last) and end - start > timedelta(days=183):
         # "10/12 8/12": the end, typed without its year, became next year's, most likely two dates swapped.
         raise UserError(
-            t("absence.end_wraps", start=format_date(start), end=format_date(end), typed=words[1], year=end.year)
+            t("absence.end_wraps", start=format_date(start), end=format_date(end), typed=last, year=end.year)
         )
     async with ctx.db.write() as session:
-        substitute = await _substitute(session, " ".join(words[2:]), staff) if len(words) > 2 else None
+        substitute = await _substitute(session, " ".join(rest), staff) if rest else None
         assert staff.id is not None
         earlier = await _first_absence(session, staff, start, end)
         away = Absence(staff_id=staff.id, start=start, end=end, substitute_id=substitute.id if substitute else None)
@@ -73,22 +83,22 @@ async def absence(ctx: Context, args: str) -> Reply:
         visits = await visit_store.record_absence(session, away, today=today, now=ctx.clock.now())
         await _digests_follow(session, staff, start, ctx)
         case_ids = await queries.case_ids_involving(session, staff)
-        dates = {"start": format_date(start), "end": format_date(end)}
+        period = format_period(start, end)
         if earlier is not None and earlier.start <= start and earlier.end >= end:
             # The first absence covering a day decides who stands in (meetings and the nudge alike): this one
             # decides nothing, and the reply promises nothing.
-            lines = [t("absence.recorded_covered", **dates, **await _earlier(session, earlier))]
+            lines = [t("absence.recorded_covered", period=period, **await _earlier(session, earlier))]
         else:
             # One who cannot get messages (`queries.reachable_id`: not on Slack yet, or gone) stands in for nobody (the
             # routing and the nudge alike): promise her nothing; the reply says "as long as" of her.
             reachable = substitute if queries.reachable_id(substitute) else None
             if substitute is not None and reachable is None:
-                lines = [t("absence.recorded_unreachable", **dates, name=substitute.name)]
+                lines = [t("absence.recorded_unreachable", period=period, name=substitute.name)]
             else:
                 lines = [
-                    t("absence.recorded_with", **dates, name=substitute.name)
+                    t("absence.recorded_with", period=period, name=substitute.name)
                     if substitute
-                    else t("absence.recorded", **dates)
+                    else t("absence.recorded", period=period)
                 ]
             lines += await _lead_messages(session, staff, reachable, start, end, ctx)
             lines += await _children_reminded(session, staff, reachable)
@@ -128,19 +138,19 @@ async def _take_back(ctx: Context, staff: Staff, today: date, words: list[str]) 
         begun = any(a.start < today for a in chosen)
         lines = []
         for absence in chosen:
-            dates = {"start": format_date(absence.start), "end": format_date(absence.end)}
+            period = format_period(absence.start, absence.end)
             if absence.start >= today:
                 await session.delete(absence)
-                lines.append(t("absence.deleted", **dates))
+                lines.append(t("absence.deleted", period=period))
             else:
                 absence.end = today - timedelta(days=1)
                 session.add(absence)
-                lines.append(t("absence.cut_short", **dates, last=format_date(absence.end)))
+                lines.append(t("absence.cut_short", period=period, last=format_date(absence.end)))
         taken = {a.id for a in chosen}
         left = [a for a in coming if a.id not in taken and a.start <= end and a.end >= max(start, today)]
         if left:
             # Another absence still covers some of the days: on those, it decides who gets her messages.
-            lines += [t("absence.still_away", start=format_date(a.start), end=format_date(a.end)) for a in left]
+            lines += [t("absence.still_away", period=format_period(a.start, a.end)) for a in left]
         else:
             lines.append(t("absence.back_from_today" if begun else "absence.back"))
             if Role.LEDER in staff.roles:
@@ -161,7 +171,7 @@ def _to_take_back(coming: Sequence[Absence], days: list[date] | None) -> list[Ab
     """The absences `fravær slet` takes back: the one covering the day (of several, those beginning that day; of two
     readings of a day, the nearest any covers), or without a day the only coming one. Refuses, listing them, where
     that names none, or absences beginning on different days."""
-    listed = "; ".join(f"{format_date(a.start)} – {format_date(a.end)}" for a in coming)
+    listed = "; ".join(format_period(a.start, a.end) for a in coming)
     if not coming:
         raise UserError(t("absence.delete_nothing"))
     if days is None:
@@ -294,8 +304,7 @@ async def _first_absence(session: AsyncSession, staff: Staff, start: date, end: 
 async def _earlier(session: AsyncSession, earlier: Absence) -> dict[str, str]:
     named = await session.get(Staff, earlier.substitute_id) if earlier.substitute_id else None
     return {
-        "earlier_start": format_date(earlier.start),
-        "earlier_end": format_date(earlier.end),
+        "earlier_period": format_period(earlier.start, earlier.end),
         "substitute": named.name if named else t("absence.no_substitute"),
     }
 
@@ -310,8 +319,7 @@ async def _substitute_away(session: AsyncSession, substitute: Staff, start: date
         t(
             "absence.substitute_away",
             name=substitute.name,
-            start=format_date(max(own.start, start)),
-            end=format_date(min(own.end, end)),
+            period=format_period(max(own.start, start), min(own.end, end)),
         )
     ]
 
@@ -369,8 +377,7 @@ async def _list_absences(ctx: Context, staff: Staff, today: date) -> Reply:
         lines.append(
             t(
                 "absence.list_line",
-                start=format_date(row.start),
-                end=format_date(row.end),
+                period=format_period(row.start, row.end),
                 substitute=substitute or t("absence.no_substitute"),
             )
         )

@@ -18,7 +18,7 @@ from teambot.commands.notices import (
     meeting_row,
 )
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
-from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week, week_years
+from teambot.domain.dates import Direction, looks_like_day, parse_day, parse_week, week_years, weeks_in
 from teambot.domain.meetings import (
     WORKDAY_END,
     WORKDAY_START,
@@ -114,6 +114,8 @@ async def meetings(ctx: Context, args: str) -> Reply:
         first, last = week_years(today)
         if not first <= week[0] <= last:
             raise UserError(t("meeting.week_out_of_reach", text=args.strip(), first=first, last=last))
+        if week[1] > weeks_in(week[0]):
+            raise UserError(t("meeting.week_not_in_year", year=week[0], weeks=weeks_in(week[0])))
     async with ctx.db.write() as session:
         rows = await queries.meetings_for(session, staff, today)
         if week is not None:

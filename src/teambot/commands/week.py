@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.commands.notices import MESSAGE_BLOCKS, POSTED_TEXT, slack_length
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError
-from teambot.domain.dates import parse_week, week_years
+from teambot.domain.dates import parse_week, week_years, weeks_in
 from teambot.domain.meetings import parse_hhmm
 from teambot.domain.roles import Role
 from teambot.domain.week import Cell, GoalWeek
@@ -279,6 +279,8 @@ async def week_command(ctx: Context, args: str) -> Reply:
             first, last = week_years(today)
             if not first <= parsed[0] <= last:
                 raise UserError(t("week.year_out_of_reach", text=word, first=first, last=last))
+            if parsed[1] > weeks_in(parsed[0]):
+                raise UserError(t("week.not_in_year", year=parsed[0], weeks=weeks_in(parsed[0])))
             year, week = parsed
         elif any(ch.isdigit() for ch in word) or "/" in word:
             raise UserError(t("week.bad_week", text=word))

@@ -4,6 +4,7 @@ weeks (`uge 12`, `12/2027`) and months (`2027-03`, `3/2027`, `marts 2027`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import Enum
 
@@ -71,6 +72,21 @@ def parse_day(text: str, today: date, direction: Direction) -> date | None:
     return None
 
 
+def parse_last_day(text: str, first: date, today: date) -> date | None:
+    """The last day of a period typed after its first (`/teambot fravær mandag fredag`): a weekday name or a date
+    without its year the next such on or after `first`; "i morgen" is tomorrow all the same, not the day after
+    `first`."""
+    words = " ".join(text.strip().lower().split())
+    return parse_day(text, today if words in _RELATIVE else first, Direction.FUTURE)
+
+
+def split_day(words: Sequence[str]) -> tuple[str, list[str]]:
+    """The first day in `words` as typed, and the words after it. "i morgen" is one day in two words, any other day
+    one; "i" names no day alone, so it takes the next word with it and a slip ("i mrogen") is quoted whole."""
+    width = 2 if len(words) > 1 and words[0].lower() in TWO_WORD_DAY_STARTS else 1
+    return " ".join(words[:width]), list(words[width:])
+
+
 def parse_nearest_day(text: str, today: date) -> date | None:
     """The day `text` names; said without its year, the nearest such day either way: "30/11" typed on 5 December is
     the one just gone, not next year's, and "3/1" the one to come. A weekday name reads as the one to come."""
@@ -112,17 +128,25 @@ def looks_like_day(text: str) -> bool:
 
 
 def parse_week(text: str, today: date) -> tuple[int, int] | None:
-    """'47', 'uge 47' or '53/2026' → (ISO year, week), or None. Raises nothing; checks the year has the week."""
+    """'47', 'uge 47' or '53/2026' → (ISO year, week), or None. Raises nothing. Week 53 is read in any year, so the
+    caller can say a year has only 52 (`weeks_in`) rather than that it did not understand."""
     match = _WEEK.match(text.strip().lower())
     if not match:
         return None
     week = int(match.group(1))
     year = int(match.group(2)) if match.group(2) else today.isocalendar().year
+    if week > 53:
+        return None
     try:
-        date.fromisocalendar(year, week, 1)
+        date.fromisocalendar(year, min(week, 52), 1)
     except ValueError:
         return None
     return year, week
+
+
+def weeks_in(year: int) -> int:
+    """How many ISO weeks `year` has: 52, or 53 (2026). 28 December is always in the year's last week."""
+    return date(year, 12, 28).isocalendar().week
 
 
 # `/uge` and `/teambot møder` look at weeks from last year's to next year's (ISO years): a lead looks back at the

@@ -61,6 +61,13 @@ def format_date(day: date) -> str:
     return _template("fmt.date").format(weekday=weekday, day=day.day, month=month, year=day.year)
 
 
+def format_period(start: date, end: date) -> str:
+    """'fredag 4. december 2026 – tirsdag 8. december 2026'; a period of one day names it once."""
+    if start == end:
+        return format_date(start)
+    return _template("fmt.period").format(start=format_date(start), end=format_date(end))
+
+
 def format_short_date(day: date) -> str:
     """'to 12/11' for tables."""
     return f"{weekday_name(day)[:2]} {day.day}/{day.month}"

@@ -10,6 +10,7 @@ MESSAGES: dict[str, str] = {
     "month": "januar,februar,marts,april,maj,juni,juli,august,september,oktober,november,december",
     "fmt.date": "{weekday} {day}. {month} {year}",
     "fmt.time": "kl. {hour:02d}.{minute}",
+    "fmt.period": "{start} – {end}",
     "nothing_saved": "Intet er gemt.",
     # general errors
     "error.unexpected": "Beklager, noget gik galt hos teambot. Prøv igen om lidt. Intet er gemt.",
@@ -160,6 +161,7 @@ MESSAGES: dict[str, str] = {
     "meeting.time_outside_day": "Et statusmøde kan begynde fra {earliest} til {latest}, ikke {time}. Skriv fx 14.30. Intet er gemt.",
     "meeting.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx 49 eller 53/2026.",
     "meeting.week_out_of_reach": "Jeg viser kun møder i uger fra {first} til {last}, ikke «{text}». Skriv fx 49 eller 49/{last}.",
+    "meeting.week_not_in_year": "{year} har kun {weeks} uger. Skriv fx {weeks}/{year}.",
     "meeting.reason_missing": "Skriv en kort begrundelse for aflysningen. Intet er gemt.",
     "meeting.reason_too_long": "Begrundelsen må højst være {max} tegn. Intet er gemt.",
     "meeting.moved": "🔁 Statusmødet for {code} er flyttet til {date} {time}. {n} deltagere får besked.",
@@ -203,12 +205,10 @@ MESSAGES: dict[str, str] = {
         "Jeg kender ikke stedfortræderen «{text}». Nævn personen med @ eller skriv det fulde navn. Intet er gemt."
     ),
     "absence.self_substitute": "Du kan ikke være din egen stedfortræder. Intet er gemt.",
-    "absence.recorded": "🗓️ Dit fravær {start} – {end} er registreret. Du får ingen mødeinvitationer i perioden.",
-    "absence.recorded_with": (
-        "🗓️ Dit fravær {start} – {end} er registreret. {name} får dine mødeinvitationer i perioden."
-    ),
+    "absence.recorded": "🗓️ Dit fravær {period} er registreret. Du får ingen mødeinvitationer i perioden.",
+    "absence.recorded_with": ("🗓️ Dit fravær {period} er registreret. {name} får dine mødeinvitationer i perioden."),
     "absence.recorded_unreachable": (
-        "🗓️ Dit fravær {start} – {end} er registreret. Ingen får dine mødeinvitationer i perioden, så længe {name} "
+        "🗓️ Dit fravær {period} er registreret. Ingen får dine mødeinvitationer i perioden, så længe {name} "
         "ikke kan få beskeder fra teambot på Slack."
     ),
     "absence.children_nobody": "Ingen får en påmindelse om dine børns registreringer.",
@@ -221,14 +221,13 @@ MESSAGES: dict[str, str] = {
         "så ingen får en påmindelse om de registreringer."
     ),
     "absence.substitute_away": (
-        "{name} er selv væk {start} – {end}; de dage får ingen en påmindelse om dine børns registreringer."
+        "{name} er selv væk {period}; de dage får ingen en påmindelse om dine børns registreringer."
     ),
     "absence.overlaps": (
-        "Du havde allerede fravær {earlier_start} – {earlier_end} (stedfortræder: {substitute}); "
-        "på de dage gælder det stadig."
+        "Du havde allerede fravær {earlier_period} (stedfortræder: {substitute}); på de dage gælder det stadig."
     ),
     "absence.recorded_covered": (
-        "🗓️ Dit fravær {start} – {end} er registreret, men dit fravær {earlier_start} – {earlier_end} "
+        "🗓️ Dit fravær {period} er registreret, men dit fravær {earlier_period} "
         "(stedfortræder: {substitute}) dækker allerede de dage og gælder stadig."
     ),
     "absence.visit_to": "Dit konsulentbesøg i {institution} {date} går til {name}.",
@@ -264,7 +263,7 @@ MESSAGES: dict[str, str] = {
     ),
     "absence.none": "Du har intet registreret fravær.",
     "absence.list_title": "*Dit fravær*",
-    "absence.list_line": "• {start} – {end} · stedfortræder: {substitute}",
+    "absence.list_line": "• {period} · stedfortræder: {substitute}",
     "absence.no_substitute": "ingen",
     "absence.list_hint": "Slet et fravær med `/teambot fravær slet <dag>`.",
     "absence.delete_usage": "Skriv fx `/teambot fravær slet 2/3` (en dag i fraværet). Intet er gemt.",
@@ -277,12 +276,12 @@ MESSAGES: dict[str, str] = {
     "absence.delete_several": (
         "Flere af dine fraværsperioder dækker {date}: {absences}. Skriv den første dag i det, du vil slette. Intet er gemt."
     ),
-    "absence.deleted": "🗑️ Dit fravær {start} – {end} er slettet.",
+    "absence.deleted": "🗑️ Dit fravær {period} er slettet.",
     "absence.back": "Dine mødeinvitationer og påmindelser i perioden går igen til dig.",
     "absence.back_from_today": "Dine mødeinvitationer og påmindelser går igen til dig fra i dag.",
-    "absence.cut_short": "🗓️ Dit fravær {start} – {end} er afkortet, så det sluttede i går, {last}.",
+    "absence.cut_short": "🗓️ Dit fravær {period} er afkortet, så det sluttede i går, {last}.",
     "absence.still_away": (
-        "Dit fravær {start} – {end} gælder stadig, så på de dage går dine beskeder fortsat, som det bestemmer."
+        "Dit fravær {period} gælder stadig, så på de dage går dine beskeder fortsat, som det bestemmer."
     ),
     "absence.lead_back": "Din fredagsstatus og dine beskeder om konsulentbesøg går også til dig igen.",
     "absence.visit_back": "Dit konsulentbesøg i {institution} {date} er dit igen.",
@@ -461,6 +460,7 @@ MESSAGES: dict[str, str] = {
     "week.not_your_institution": "Du hører ikke til institutionen «{code}», så du kan ikke se dens uge. Skriv `/uge` for dine egne.",
     "week.bad_week": "Jeg forstår ikke ugen «{text}». Skriv fx `/uge 47` eller `/uge 53/2026`.",
     "week.year_out_of_reach": "Jeg viser kun uger fra {first} til {last}, ikke «{text}». Skriv fx `/uge 47` eller `/uge 47/{last}`.",
+    "week.not_in_year": "{year} har kun {weeks} uger. Skriv fx `/uge {weeks}/{year}`.",
     "week.nothing": "Der er intet at vise for dig i uge {week} ({year}).",
     "week.split_hint": "Flere institutioner end der er plads til: skriv `/uge <institution>` for én ad gangen.",
     # App Home

@@ -9,6 +9,7 @@ MESSAGES: dict[str, str] = {
     "month": "January,February,March,April,May,June,July,August,September,October,November,December",
     "fmt.date": "{weekday} {day} {month} {year}",
     "fmt.time": "at {hour:02d}:{minute}",
+    "fmt.period": "{start} – {end}",
     "nothing_saved": "Nothing was saved.",
     "error.unexpected": "Sorry, something went wrong in teambot. Please try again shortly. Nothing was saved.",
     "error.cpr": (
@@ -151,6 +152,7 @@ MESSAGES: dict[str, str] = {
     "meeting.time_outside_day": "A status meeting can start from {earliest} to {latest}, not {time}. Type e.g. 14.30. Nothing was saved.",
     "meeting.bad_week": "I don't understand the week «{text}». Type e.g. 49 or 53/2026.",
     "meeting.week_out_of_reach": "I only show meetings in weeks from {first} to {last}, not «{text}». Type e.g. 49 or 49/{last}.",
+    "meeting.week_not_in_year": "{year} has only {weeks} weeks. Type e.g. {weeks}/{year}.",
     "meeting.reason_missing": "Please give a short reason for the cancellation. Nothing was saved.",
     "meeting.reason_too_long": "The reason may be at most {max} characters. Nothing was saved.",
     "meeting.moved": "🔁 The status meeting for {code} was moved to {date} {time}. {n} participants are told.",
@@ -194,10 +196,10 @@ MESSAGES: dict[str, str] = {
         "I don't know the substitute «{text}». Mention them with @ or type the full name. Nothing was saved."
     ),
     "absence.self_substitute": "You can't be your own substitute. Nothing was saved.",
-    "absence.recorded": "🗓️ Your absence {start} – {end} is recorded. You get no meeting invitations in that period.",
-    "absence.recorded_with": "🗓️ Your absence {start} – {end} is recorded. {name} gets your meeting invitations meanwhile.",
+    "absence.recorded": "🗓️ Your absence {period} is recorded. You get no meeting invitations in that period.",
+    "absence.recorded_with": "🗓️ Your absence {period} is recorded. {name} gets your meeting invitations meanwhile.",
     "absence.recorded_unreachable": (
-        "🗓️ Your absence {start} – {end} is recorded. Nobody gets your meeting invitations meanwhile, as long as "
+        "🗓️ Your absence {period} is recorded. Nobody gets your meeting invitations meanwhile, as long as "
         "{name} cannot get messages from teambot on Slack."
     ),
     "absence.children_nobody": "Nobody is reminded to rate your children.",
@@ -207,15 +209,12 @@ MESSAGES: dict[str, str] = {
         "{name} gets {codes} in their daily rating reminder, but may not rate {left}, so nobody is reminded about "
         "those ratings."
     ),
-    "absence.substitute_away": (
-        "{name} is away too {start} – {end}; on those days nobody is reminded to rate your children."
-    ),
+    "absence.substitute_away": ("{name} is away too {period}; on those days nobody is reminded to rate your children."),
     "absence.overlaps": (
-        "You already had an absence {earlier_start} – {earlier_end} (substitute: {substitute}); on those days it "
-        "still applies."
+        "You already had an absence {earlier_period} (substitute: {substitute}); on those days it still applies."
     ),
     "absence.recorded_covered": (
-        "🗓️ Your absence {start} – {end} is recorded, but your absence {earlier_start} – {earlier_end} "
+        "🗓️ Your absence {period} is recorded, but your absence {earlier_period} "
         "(substitute: {substitute}) already covers those days and still applies."
     ),
     "absence.visit_to": "Your consultant visit to {institution} {date} goes to {name}.",
@@ -251,7 +250,7 @@ MESSAGES: dict[str, str] = {
     ),
     "absence.none": "You have no recorded absence.",
     "absence.list_title": "*Your absences*",
-    "absence.list_line": "• {start} – {end} · substitute: {substitute}",
+    "absence.list_line": "• {period} · substitute: {substitute}",
     "absence.no_substitute": "none",
     "absence.list_hint": "Delete an absence with `/teambot fravær slet <day>`.",
     "absence.delete_usage": "Type e.g. `/teambot fravær slet 2/3` (a day in the absence). Nothing was saved.",
@@ -264,12 +263,12 @@ MESSAGES: dict[str, str] = {
     "absence.delete_several": (
         "Several of your absences cover {date}: {absences}. Type the first day of the one to delete. Nothing was saved."
     ),
-    "absence.deleted": "🗑️ Your absence {start} – {end} is deleted.",
+    "absence.deleted": "🗑️ Your absence {period} is deleted.",
     "absence.back": "Your meeting invitations and reminders in the period come to you again.",
     "absence.back_from_today": "Your meeting invitations and reminders come to you again from today.",
-    "absence.cut_short": "🗓️ Your absence {start} – {end} is cut short: it ended yesterday, {last}.",
+    "absence.cut_short": "🗓️ Your absence {period} is cut short: it ended yesterday, {last}.",
     "absence.still_away": (
-        "Your absence {start} – {end} still applies, so on those days your messages still go as it decides."
+        "Your absence {period} still applies, so on those days your messages still go as it decides."
     ),
     "absence.lead_back": "Your Friday status and your messages about consultant visits come to you again as well.",
     "absence.visit_back": "Your consultant visit to {institution} {date} is yours again.",
@@ -445,6 +444,7 @@ MESSAGES: dict[str, str] = {
     "week.not_your_institution": "You do not belong to the institution «{code}», so you cannot see its week. Type `/uge` for your own.",
     "week.bad_week": "I don't understand the week «{text}». Type e.g. `/uge 47` or `/uge 53/2026`.",
     "week.year_out_of_reach": "I only show weeks from {first} to {last}, not «{text}». Type e.g. `/uge 47` or `/uge 47/{last}`.",
+    "week.not_in_year": "{year} has only {weeks} weeks. Type e.g. `/uge {weeks}/{year}`.",
     "week.nothing": "There is nothing to show you for week {week} ({year}).",
     "week.split_hint": "More institutions than fit: type `/uge <institution>` for one at a time.",
     "cmd.hjem.usage": "/teambot hjem",
