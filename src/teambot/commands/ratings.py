@@ -44,6 +44,7 @@ class Recorded:
     value: int
     old: int | None
     changed: bool = True  # False: the goal already had this value that day (and no other note); nothing written
+    kept_note: str | None = None  # the note given earlier, which stays: this rating gave none
 
 
 def _goal_list(view: store.CaseView) -> str:
@@ -127,12 +128,12 @@ async def record(
         actor=ctx.user_id,
         existing=existing,
     )
-    return Recorded(view.case.code, goal, day, value, stored.old, stored.changed)
+    return Recorded(view.case.code, goal, day, value, stored.old, stored.changed, stored.kept_note)
 
 
 def _confirmation(done: Recorded, note: str | None) -> str:
     """Registreret (the day's first rating of the goal), Ændret (another value, or the same with a new note), or
-    Uændret (what was stored already)."""
+    Uændret (what was stored already); then the note given, or the one given earlier, which stays."""
     where = {"code": done.code, "number": done.goal.number, "date": format_date(done.day)}
     if not done.changed:
         text = t("rating.unchanged", **where, value=done.value)
@@ -149,7 +150,9 @@ def _confirmation(done: Recorded, note: str | None) -> str:
             date=format_date(done.day),
             value=done.value,
         )
-    return f"{text}\n{t('rating.note', note=note)}" if note else text
+    if note:
+        return f"{text}\n{t('rating.note', note=note)}"
+    return f"{text}\n{t('rating.note_kept', note=done.kept_note)}" if done.kept_note else text
 
 
 @REGISTRY.command("/rating", key="rating", reads_staff=True, decides_replay=True)
