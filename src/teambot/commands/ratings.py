@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.home import IN_HOME_MESSAGE, home_message
+from teambot.commands.home import IN_HOME_MESSAGE, home_blocks, home_message
 from teambot.commands.notices import rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError, load_staff
 from teambot.domain.numbers import parse_int
@@ -424,7 +424,7 @@ async def _nudge_now(
 @REGISTRY.action("rating_nudge")
 async def nudge_pressed(ctx: Context, value: str) -> Reply:
     """`goal_id:day:value` → record, then redraw the nudge showing what was recorded and by whom (on `/teambot hjem`'s
-    message, `IN_HOME_MESSAGE` after it: that message)."""
+    message, `IN_HOME_MESSAGE` after it: that message; on the Home tab, the tab: `Reply.home`)."""
     staff = ctx.require_staff()
     in_home = value.endswith(IN_HOME_MESSAGE)
     try:
@@ -447,6 +447,7 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
     else:
         reply = await _nudge_now(ctx, staff, day, pressed=goal_id, unchanged=not done.changed)
     reply.replace_original = True
+    reply.home = partial(home_blocks, ctx, staff, pressed=goal_id, unchanged=not done.changed)
     return reply
 
 
