@@ -119,7 +119,9 @@ async def test_a_correction_replaces_the_value_and_the_audit_log_keeps_the_old_o
 
     reply = await bot(LEAD, "/rating AK12 1 3")
 
-    assert reply.text == f"✏️ Ændret: AK12, mål 1 — {THURSDAY}: ændret fra 2 til *3*."
+    assert reply.text == (
+        f"✏️ Ændret: AK12, mål 1 — {THURSDAY}: ændret fra 2 til *3*.\nNoten «svær morgen» står stadig."
+    )
     [rating] = await ratings(db)
     assert (rating.value, rating.rated_by) == (3, await staff_id(db, LEAD))
     assert rating.note == "svær morgen"  # a correction without a note keeps the first note
@@ -155,7 +157,8 @@ UNCHANGED_1 = f"☑️ Uændret: AK12, mål 1 — {THURSDAY}: var allerede regis
 @pytest.mark.parametrize(
     ("again", "shown"),
     [
-        pytest.param("/rating AK12 1 3", UNCHANGED_1, id="without a note"),
+        # The note given first stays: the answer says so, so nobody thinks a rating without one took it away.
+        pytest.param("/rating AK12 1 3", f"{UNCHANGED_1}\nNoten «svær morgen» står stadig.", id="without a note"),
         pytest.param("/rating AK12 1 3 svær morgen", f"{UNCHANGED_1}\nNote: svær morgen", id="the same note"),
     ],
 )
@@ -198,6 +201,15 @@ async def test_the_same_value_with_a_new_note_changes_only_the_note(bot: Runner,
         "svær morgen",
         3,
     )
+
+
+async def test_the_same_value_without_a_note_when_none_was_given_says_nothing_of_a_note(bot: Runner) -> None:
+    await bot(PAEDAGOG, "/rating AK12 1 3")
+
+    unchanged, corrected = [(await bot(PAEDAGOG, text)).text for text in ("/rating AK12 1 3", "/rating AK12 1 2")]
+
+    assert unchanged == UNCHANGED_1
+    assert corrected == f"✏️ Ændret: AK12, mål 1 — {THURSDAY}: ændret fra 3 til *2*."
 
 
 # -- refusals: a Danish message, "Intet er gemt.", nothing stored ----------------------------------------
@@ -646,6 +658,21 @@ async def test_the_modal_saved_with_a_rating_it_already_had_says_which_changed(b
         f"☑️ Uændret: AK12, mål 2 — {THURSDAY}: var allerede registreret med *2 af 4*.",
     ]
     assert [e.action for e in await audit_entries(db) if e.action != "rating.read"] == ["rating.create"] * 2
+
+
+async def test_the_modal_saved_without_a_note_says_the_note_given_first_stays(bot: Runner, db: Database) -> None:
+    """The form's note field starts empty even when the day's rating has a note: saved so, the note is kept."""
+    await bot(PAEDAGOG, "/rating AK12 1 3 svær morgen")
+    ids = await goal_ids(db)
+
+    outcome = await run_view(bot.context(PAEDAGOG), "rating_day_modal", {f"g{ids[1]}": "3"}, "2027-03-04")
+
+    assert outcome.reply.text.splitlines() == [
+        f"☑️ Ingen ændringer for {THURSDAY}:",
+        UNCHANGED_1,
+        "Noten «svær morgen» står stadig.",
+    ]
+    assert [(r.value, r.note) for r in await ratings(db)] == [(3, "svær morgen")]
 
 
 async def test_a_modal_with_nothing_chosen_stores_nothing(bot: Runner, db: Database) -> None:

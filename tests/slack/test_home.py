@@ -118,6 +118,26 @@ async def test_a_button_on_the_home_tab_records_and_redraws_the_tab(
     assert fake_slack.calls_to("chat.postMessage") == []  # a success is seen on the redrawn tab itself
 
 
+async def test_a_button_on_the_home_tab_pressed_with_the_value_already_given_says_so_on_the_redrawn_tab(
+    db: Database, clock: FakeClock, fake_slack: FakeSlack
+) -> None:
+    """The tab was drawn before the lead rated goal 1 with 3: the same 3 pressed on it changes nothing, and the tab
+    drawn again says so, as the nudge and `/rating` do, rather than showing it as just recorded."""
+    await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
+    app = _app(db, clock, fake_slack)
+    goal = (await goal_ids(db))[1]
+    await run_command(Context(db=db, clock=clock, user_id=LEAD), "/rating", "AK12 1 3")
+
+    assert await _post(app, interaction_body(_home_press(goal, fake_slack)), "application/x-www-form-urlencoded")
+
+    [rating] = await ratings(db)
+    assert rating.value == 3
+    [view] = _published(fake_slack)
+    text = json.dumps(view, ensure_ascii=False)
+    assert "*3 af 4* — var allerede registreret af Karsten Bro" in text
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
 async def test_a_lead_opening_home_sees_the_week(db: Database, clock: FakeClock, fake_slack: FakeSlack) -> None:
     await load_roster(db, clock, datetime(2027, 3, 4, 15, 0))
     app = _app(db, clock, fake_slack)

@@ -159,6 +159,16 @@ async def test_a_note_with_slacks_control_characters_is_stored_as_typed_and_show
     assert answer["text"] == f"{RECORDED_1}\nNote: Leger Tom &amp; Jerry &lt;3 &lt;!here&gt;"
 
 
+async def test_the_note_a_rating_keeps_is_sent_back_escaped_too(bolt: Bolt) -> None:
+    """The value given again without a note: the answer quotes the note given first, escaped as any note shown."""
+    await bolt.post(command(bolt, "AK12 1 3 Tom &amp; Jerry &lt;!here&gt;", "first"))
+
+    await bolt.post(command(bolt, "AK12 1 3", "again"))
+
+    [answer] = bolt.answers("again", via=("ack",))
+    assert answer["text"].endswith("\nNoten «Tom &amp; Jerry &lt;!here&gt;» står stadig.")
+
+
 async def test_a_command_slower_than_the_ack_allows_is_answered_through_the_response_url(
     bolt: Bolt, slow_commands: None
 ) -> None:

@@ -4,6 +4,7 @@ buttons and the next meetings, a consultant their meetings. `/teambot hjem` show
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from teambot.commands.notices import MESSAGE_BLOCKS, rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply
@@ -111,9 +112,12 @@ async def home_message(ctx: Context, staff: Staff, pressed: int | None = None, *
     return Reply(text, blocks=blocks)
 
 
-async def home_view(ctx: Context) -> list[Block]:
-    """The Home tab for whoever opened it; never raises (a stranger is told to ask their lead)."""
+async def home_view(ctx: Context, drawn: Callable[[], Awaitable[list[Block]]] | None = None) -> list[Block]:
+    """The Home tab for whoever opened it, or as a button pressed on it left it (`drawn`: the press's `Reply.home`);
+    never raises (a stranger is told to ask their lead)."""
     try:
+        if drawn is not None:
+            return await drawn()
         async with ctx.db.read() as session:
             staff = await queries.staff_by_slack_id(session, ctx.user_id)
         if staff is None:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from teambot.commands.home import IN_HOME_MESSAGE, home_message
+from teambot.commands.home import IN_HOME_MESSAGE, home_blocks, home_message
 from teambot.commands.notices import rating_nudge
 from teambot.commands.registry import REGISTRY, Block, Context, Reply, UserError, load_staff
 from teambot.domain.numbers import parse_int
@@ -44,6 +44,7 @@ class Recorded:
     value: int
     old: int | None
     changed: bool = True  # False: the goal already had this value that day (and no other note); nothing written
+    kept_note: str | None = None  # the note given earlier, which stays: this rating gave none
 
 
 def _goal_list(view: store.CaseView) -> str:
@@ -127,12 +128,12 @@ async def record(
         actor=ctx.user_id,
         existing=existing,
     )
-    return Recorded(view.case.code, goal, day, value, stored.old, stored.changed)
+    return Recorded(view.case.code, goal, day, value, stored.old, stored.changed, stored.kept_note)
 
 
 def _confirmation(done: Recorded, note: str | None) -> str:
     """Registreret (the day's first rating of the goal), Ændret (another value, or the same with a new note), or
-    Uændret (what was stored already)."""
+    Uændret (what was stored already); then the note given, or the one given earlier, which stays."""
     where = {"code": done.code, "number": done.goal.number, "date": format_date(done.day)}
     if not done.changed:
         text = t("rating.unchanged", **where, value=done.value)
@@ -149,7 +150,9 @@ def _confirmation(done: Recorded, note: str | None) -> str:
             date=format_date(done.day),
             value=done.value,
         )
-    return f"{text}\n{t('rating.note', note=note)}" if note else text
+    if note:
+        return f"{text}\n{t('rating.note', note=note)}"
+    return f"{text}\n{t('rating.note_kept', note=done.kept_note)}" if done.kept_note else text
 
 
 @REGISTRY.command("/rating", key="rating", reads_staff=True, decides_replay=True)
@@ -421,7 +424,7 @@ async def _nudge_now(
 @REGISTRY.action("rating_nudge")
 async def nudge_pressed(ctx: Context, value: str) -> Reply:
     """`goal_id:day:value` → record, then redraw the nudge showing what was recorded and by whom (on `/teambot hjem`'s
-    message, `IN_HOME_MESSAGE` after it: that message)."""
+    message, `IN_HOME_MESSAGE` after it: that message; on the Home tab, the tab: `Reply.home`)."""
     staff = ctx.require_staff()
     in_home = value.endswith(IN_HOME_MESSAGE)
     try:
@@ -444,6 +447,7 @@ async def nudge_pressed(ctx: Context, value: str) -> Reply:
     else:
         reply = await _nudge_now(ctx, staff, day, pressed=goal_id, unchanged=not done.changed)
     reply.replace_original = True
+    reply.home = partial(home_blocks, ctx, staff, pressed=goal_id, unchanged=not done.changed)
     return reply
 
 

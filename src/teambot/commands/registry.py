@@ -56,6 +56,9 @@ class Reply:
     # `keep_origin`, so the form carries where it was opened from.
     redraw: Callable[[], Awaitable[Reply]] | None = None
     keep_origin: bool = False
+    # An action's answer, should its button be on the Home tab (which has no message to replace): the tab as the action
+    # left it, drawn again in its place by a transport that has one. Called only then: drawing it reads case data.
+    home: Callable[[], Awaitable[list[Block]]] | None = None
     files: list[Attachment] = field(default_factory=list)
     # The children the answer names: sent by the bot on its own (the Friday digest is `/uge`), it is audited for each.
     case_codes: list[str] = field(default_factory=list)

@@ -297,6 +297,7 @@ MESSAGES: dict[str, str] = {
     "rating.note_changed": "✏️ Ændret: {code}, mål {number} — {date}: ny note, bedømmelsen er stadig *{value} af 4*.",
     "rating.unchanged": "☑️ Uændret: {code}, mål {number} — {date}: var allerede registreret med *{value} af 4*.",
     "rating.note": "Note: {note}",
+    "rating.note_kept": "Noten «{note}» står stadig.",
     "rating.unknown_child": "Jeg kender ikke barnet «{code}». Du kan registrere for: {mine}. Intet er gemt.",
     "rating.unknown_child_none": "Jeg kender ikke barnet «{code}», og du har ingen børn at registrere for. Intet er gemt.",
     "rating.case_closed": "Forløbet for {code} er lukket, så der kan ikke registreres mere. Intet er gemt.",

@@ -283,6 +283,7 @@ MESSAGES: dict[str, str] = {
     "rating.note_changed": "✏️ Changed: {code}, goal {number} — {date}: new note, the rating is still *{value} of 4*.",
     "rating.unchanged": "☑️ Unchanged: {code}, goal {number} — {date}: was already recorded as *{value} of 4*.",
     "rating.note": "Note: {note}",
+    "rating.note_kept": "The note «{note}» still stands.",
     "rating.unknown_child": "I don't know the child «{code}». You can rate: {mine}. Nothing was saved.",
     "rating.unknown_child_none": "I don't know the child «{code}», and you have no children to rate. Nothing was saved.",
     "rating.case_closed": "The case for {code} is closed; no more ratings can be given. Nothing was saved.",

@@ -259,10 +259,12 @@ _CORRECT_RATING = (
 @dataclass(frozen=True)
 class Stored:
     """What `record_rating` did: `old`, the value it replaced (None: the day's first rating of the goal); `changed`,
-    False when the rating given was the one stored (nothing written)."""
+    False when the rating given was the one stored (nothing written); `kept_note`, the note given earlier that the
+    rating keeps because this one gave none."""
 
     old: int | None
     changed: bool
+    kept_note: str | None = None
 
 
 async def record_rating(
@@ -296,9 +298,10 @@ async def record_rating(
         await audit.append(statements, at=now, actor=actor, action="rating.create", **about, value=value)
         return Stored(old=None, changed=True)
     old = existing.value
+    kept = existing.note if note is None else None
     if old == value and note in (None, existing.note):
         await audit.append(statements, at=now, actor=actor, action="rating.read", via="unchanged", **about)
-        return Stored(old=old, changed=False)
+        return Stored(old=old, changed=False, kept_note=kept)
     await audit.append(
         statements,
         at=now,
@@ -319,7 +322,7 @@ async def record_rating(
     )
     for key, new in corrected.items():
         set_committed_value(existing, key, new)
-    return Stored(old=old, changed=True)
+    return Stored(old=old, changed=True, kept_note=kept)
 
 
 async def nudge_items(session: AsyncSession, staff: Staff, day: date, *, asked: bool = False) -> list[NudgeItem]:

@@ -36,7 +36,8 @@ def register(app: AsyncApp, services: Services) -> None:
                 if not reply.replace_original:
                     await client.chat_postMessage(channel=user_id, **message(reply.text, reply.blocks))
             finally:
-                await publish_home(client, services, user_id)  # a DM that failed is logged; the tab is still right
+                # A DM that failed is logged; the tab is still right. An action may say how to draw it (`Reply.home`).
+                await publish_home(client, services, user_id, reply.home)
             return
         await answer(
             client,

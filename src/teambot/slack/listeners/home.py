@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from teambot.commands.home import home_view
+from teambot.commands.registry import Block
 from teambot.slack.mrkdwn import escaped_view
 from teambot.slack.services import Services
 
 
-async def publish_home(client: AsyncWebClient, services: Services, user_id: str) -> None:
-    blocks = await home_view(services.context(user_id))
+async def publish_home(
+    client: AsyncWebClient, services: Services, user_id: str, drawn: Callable[[], Awaitable[list[Block]]] | None = None
+) -> None:
+    """The tab, as it stands or as `drawn` (an action's `Reply.home`)."""
+    blocks = await home_view(services.context(user_id), drawn)
     await client.views_publish(user_id=user_id, view=escaped_view({"type": "home", "blocks": blocks}))
 
 
