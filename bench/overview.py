@@ -1,7 +1,7 @@
 """`/teambot overblik` for the whole municipality over HTTP, versus the raw indexed SQL aggregate it needs, run in
 this process on the same database: ratings (all, and those of days asked for, less those of days that are not
-working days) and goals met per institution for the quarter, active cases and goals per institution, meetings per
-institution by outcome. The quarter is the current one, as the lead would ask."""
+working days) and goals met per institution for the quarter, the cases and goals active during it per institution,
+meetings per institution by outcome. The quarter is the current one, as the lead would ask."""
 
 from __future__ import annotations
 
@@ -38,9 +38,13 @@ AGGREGATE = [
        WHERE r.day IN :closed AND (g.started_on IS NULL OR r.day >= g.started_on)
              AND (c.start_meeting IS NULL OR r.day >= c.start_meeting)
        GROUP BY c.institution_id, r.day""",
+    # Goals active during the quarter so far: not ended nor their case closed before it began, begun by its last day
+    # (a goal agreed at its case's start meeting from then: `goal_began`).
     """SELECT c.institution_id, count(DISTINCT c.id), count(*)
        FROM goal g JOIN child_case c ON c.id = g.case_id
-       WHERE c.status = 'active' AND g.active GROUP BY c.institution_id""",
+       WHERE (c.status = 'active' OR c.closed_on >= :start) AND (g.active OR g.ended_on >= :start)
+             AND (g.started_on IS NULL OR g.started_on <= :last OR (g.from_start_meeting AND c.start_meeting <= :last))
+       GROUP BY c.institution_id""",
     """SELECT c.institution_id, m.status, m.day = m.planned_day, count(*)
        FROM meeting m JOIN child_case c ON c.id = m.case_id
        WHERE m.day BETWEEN :start AND :end GROUP BY c.institution_id, m.status, m.day = m.planned_day""",
@@ -61,7 +65,7 @@ async def raw_aggregate(url: str, start: date, end: date) -> float:
                 rows = (await connection.execute(query, {"closed": closed})).all()
                 continue  # none on generated data: ratings are of working days only
             if ":start" in sql:
-                names = ["start", "end", "last"] if ":last" in sql else ["start", "end"]
+                names = [name for name in ("start", "end", "last") if f":{name}" in sql]
                 query = query.bindparams(*(bindparam(name, type_=Date) for name in names))
                 values = {"start": start, "end": end, "last": last}
                 rows = (await connection.execute(query, {name: values[name] for name in names})).all()

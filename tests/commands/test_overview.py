@@ -236,3 +236,60 @@ async def test_a_quarter_before_the_goals_began_counts_none_of_them(db: Database
     before = (await run(LEAD, "/teambot overblik 2026-K4")).text.splitlines()[1]
     assert " 1 forløb · 2 mål · " in now
     assert " 0 forløb · 0 mål · " in before
+
+
+async def _goals_ended_and_a_case_closed(db: Database, clock: FakeClock) -> Runner:
+    """AK12 (goals 1 and 2) imported on Thursday 11 February 2027; goal 3 added on the 15th and ended on 1 March.
+    BO34 made with a goal on 12 February and closed on 10 May; AK12's goal 1 ended on 15 April."""
+    clock.set(datetime(2027, 2, 11, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 2, 11))
+    run = Runner(db, clock)
+
+    async def on(day: date, line: str, answer: str) -> None:
+        clock.set(datetime(day.year, day.month, day.day, 10, 0))
+        assert (await run(PAEDAGOG, line)).text.startswith(answer), line
+
+    await on(date(2027, 2, 12), "/teambot forløb opret BO34", "📂 Forløbet BO34 er oprettet")
+    await on(date(2027, 2, 12), "/teambot forløb mål BO34 Spiser selv", "🎯 Mål 1 for BO34")
+    await on(date(2027, 2, 15), "/teambot forløb mål AK12 Rydder selv op", "🎯 Mål 3 for AK12")
+    await on(date(2027, 3, 1), "/teambot forløb afslut AK12 3", "🏁 Mål 3 for AK12")
+    await on(date(2027, 4, 15), "/teambot forløb afslut AK12 1", "🏁 Mål 1 for AK12")
+    await on(date(2027, 5, 10), "/teambot forløb luk BO34", "🔒 Forløbet BO34 er lukket")
+    return run
+
+
+async def test_a_past_quarter_counts_the_goals_and_cases_active_during_it(db: Database, clock: FakeClock) -> None:
+    """Asked in July: the second quarter had AK12's goals 1 (ended 15 April) and 2 and BO34's goal (closed 10 May),
+    not AK12's goal 3, ended 1 March; the first quarter had all four. Both counted only today's goal 2 (1 · 1), so
+    a quarter's figures shrank as its goals ended."""
+    run = await _goals_ended_and_a_case_closed(db, clock)
+    clock.set(datetime(2027, 7, 15, 10, 0))
+
+    assert " 2 forløb · 3 mål · " in (await run(LEAD, "/teambot overblik 2027-K2")).text.splitlines()[1]
+    assert " 2 forløb · 4 mål · " in (await run(LEAD, "/teambot overblik 2027-K1")).text.splitlines()[1]
+    assert " 1 forløb · 1 mål · " in (await run(LEAD, "/teambot overblik")).text.splitlines()[1]
+    assert " 0 forløb · 0 mål · " in (await run(LEAD, "/teambot overblik 2026-K4")).text.splitlines()[1]
+
+
+async def test_the_current_quarter_counts_the_goals_and_cases_active_so_far(db: Database, clock: FakeClock) -> None:
+    """On 20 May the second quarter so far had AK12's goal 1, ended on 15 April, and BO34, closed on 10 May."""
+    run = await _goals_ended_and_a_case_closed(db, clock)
+    clock.set(datetime(2027, 5, 20, 10, 0))
+
+    assert " 2 forløb · 3 mål · " in (await run(LEAD, "/teambot overblik")).text.splitlines()[1]
+
+
+async def test_a_goal_rated_from_a_start_meeting_before_its_import_counts_in_that_quarter(
+    db: Database, clock: FakeClock
+) -> None:
+    """AK12's start meeting was Tuesday 30 March 2027, the file came on Friday 2 April: its goals, agreed at the
+    start meeting, may be rated from then (Wednesday 31 March is). The first quarter had that rating; it counted no
+    goal nor case for it ("0 mål · … mål nået 100 %")."""
+    clock.set(datetime(2027, 4, 2, 9, 0))
+    await load_small_roster(db, now=clock.now(), start_meeting=date(2027, 3, 30))
+    run = Runner(db, clock)
+    assert (await run(PAEDAGOG, "/rating AK12 2027-03-31 1 3")).text.startswith("✅ Registreret")
+
+    first = (await run(LEAD, "/teambot overblik 2027-K1")).text.splitlines()[1]
+    assert " 1 forløb · 2 mål · " in first
+    assert " mål nået 100 % " in first

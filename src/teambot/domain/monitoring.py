@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from teambot.domain.ratings import first_rating_day
+
 # The activities the figures count; visits and cafés are not counted yet, so their minutes are refused, not ignored.
 DEFAULT_MINUTES = {"rating": 1, "statusmøde": 60}
 
@@ -64,6 +66,16 @@ def quarter_of(day: date) -> tuple[date, date]:
     found = parse_quarter(f"{day.year}-K{(day.month - 1) // 3 + 1}", day)
     assert found is not None
     return found
+
+
+def goal_began(start_meeting: date | None, started_on: date | None, *, from_start_meeting: bool) -> date:
+    """The day a goal counts from in a quarter's figures: its own start, or its case's start meeting when it was agreed
+    there and may be rated from it before its import (`first_rating_day`), so a rating of such a day has its goal in
+    the same quarter. A goal without a start of its own counts in every quarter it was active."""
+    if started_on is None:
+        return date.min
+    rated_from = first_rating_day(start_meeting, started_on, from_start_meeting=from_start_meeting)
+    return started_on if rated_from is None else min(started_on, rated_from)
 
 
 def count_between(sorted_days: list[date], start: date, end: date) -> int:

@@ -13,7 +13,7 @@ from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from teambot.domain.calendar import DateRange, WorkCalendar
-from teambot.domain.monitoring import InstitutionFigures, count_between
+from teambot.domain.monitoring import InstitutionFigures, count_between, goal_began
 from teambot.domain.ratings import first_asked_day
 from teambot.domain.roles import Role
 from teambot.store.models import (
@@ -70,14 +70,14 @@ async def institution_figures(
         core_select(
             col(Case.id),
             col(Case.institution_id),
-            col(Case.status),
             col(Case.start_meeting),
             col(Case.closed_on),
-            col(Goal.active),
             col(Goal.started_on),
+            col(Goal.from_start_meeting),
             col(Goal.ended_on),
         )
         .join(Case, col(Case.id) == col(Goal.case_id))
+        # Goals and cases still open when the quarter began (and any begun since: their days are counted below).
         .where(
             or_(Case.status == "active", col(Case.closed_on) >= start),
             or_(col(Goal.active), col(Goal.ended_on) >= start),
@@ -85,7 +85,7 @@ async def institution_figures(
     )
     working: dict[tuple[DateRange, ...], list[date]] = {}
     cases_seen: dict[int, set[int]] = defaultdict(set)
-    for case_id, institution_id, status, start_meeting, closed_on, goal_active, started_on, ended_on in goals.all():
+    for case_id, institution_id, start_meeting, closed_on, started_on, agreed_at_start, ended_on in goals.all():
         figure = figures.get(institution_id)
         if figure is None:
             continue
@@ -96,8 +96,9 @@ async def institution_figures(
         first = max(d for d in (start, first_asked_day(start_meeting, started_on)) if d is not None)
         stop = min(d for d in (last, ended_on, closed_on) if d is not None)
         figure.expected_ratings += count_between(working[calendar.closed], first, stop)
-        # Active now, and begun by the quarter's end: a past quarter does not count goals set since.
-        if goal_active and status == "active" and (started_on is None or started_on <= end):
+        # Active during the quarter (so far): not ended nor closed before it began (the query), and begun by its last
+        # day. A past quarter keeps the goals and cases that ended since, and leaves out those set since.
+        if goal_began(start_meeting, started_on, from_start_meeting=agreed_at_start) <= last:
             figure.active_goals += 1
             cases_seen[institution_id].add(case_id or 0)
     for institution_id, ids in cases_seen.items():
