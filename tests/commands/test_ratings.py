@@ -401,7 +401,7 @@ async def test_cpr_shaped_text_never_reaches_a_goal_or_the_log(
     [
         pytest.param("/rating AK12 1 3 barnet 01-01-90-1234", "01-01-90-1234", id="dashes"),
         pytest.param("/rating AK12 1 3 01.01.90-1234 ringede", "01.01.90-1234", id="dots"),
-        pytest.param("/rating AK12 1 3 cpr 01/01/90 1234", "01/01/90 1234", id="slashes"),
+        pytest.param("/rating AK12 1 3 cpr 01/01/90 6789", "01/01/90 6789", id="slashes"),
         pytest.param("/rating AK12 1 3 cpr 01 01 90-1234", "01 01 90-1234", id="spaces"),
         pytest.param("/teambot forløb mål AK12 ringede på 01-01-90-1234", "01-01-90-1234", id="as a goal"),
     ],
@@ -418,6 +418,25 @@ async def test_cpr_with_separators_inside_the_date_is_refused_and_nothing_is_sto
     assert sorted(await goal_ids(db)) == [1, 2]
     assert await audit_entries(db) == []
     assert number not in caplog.text
+
+
+async def test_a_date_and_a_time_shaped_as_a_cpr_number_is_refused_saying_how_to_write_the_time(
+    bot: Runner, db: Database
+) -> None:
+    """ "møde 08.12.26 1400" is a date and four digits: refused as a CPR number, as it may be one, but the refusal says
+    to write the time with a dot (it only said it looked like one); written so, the note is stored."""
+    refused = await bot(PAEDAGOG, "/rating AK12 1 3 møde 08.12.26 1400")
+    assert refused.text == (
+        "Det ligner et CPR-nummer: en dato med fire cifre efter. Af hensyn til barnet gemmer teambot aldrig "
+        "CPR-numre. Er de fire cifre et klokkeslæt, så skriv det med punktum, fx 14.00. Intet er gemt."
+    )
+    assert await ratings(db) == []
+    stored = await bot(PAEDAGOG, "/rating AK12 1 3 møde 08.12.26 14.00")
+    assert stored.text.startswith("✅ Registreret: AK12")
+    assert [r.note for r in await ratings(db)] == ["møde 08.12.26 14.00"]
+    # Four digits that are no time, or a number without separators in its date, get the plain refusal.
+    assert (await bot(PAEDAGOG, "/rating AK12 1 3 møde 08.12.26 1490")).text == CPR_REFUSAL
+    assert (await bot(PAEDAGOG, "/rating AK12 1 3 møde 081226 1400")).text == CPR_REFUSAL
 
 
 # -- access ----------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from teambot.domain import privacy
-from teambot.domain.privacy import contains_cpr, redact_cpr
+from teambot.domain.privacy import contains_cpr, cpr_may_be_a_time, redact_cpr
 from teambot.runtime import Redact
 
 WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2, 1)
@@ -196,6 +196,24 @@ def test_log_lines_lose_cpr_with_separators_inside_the_date(text: str) -> None:
 )
 def test_other_text_with_separators_is_not_cpr(text: str) -> None:
     assert not contains_cpr(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("møde 08.12.26 1400", True),
+        ("08-12-26 0830 og 01/02/03 2359", True),
+        ("08.12.26\u00a01400", True),  # a no-break space is whitespace too
+        ("08.12.26 2400", False),  # no time of day
+        ("08.12.26 1460", False),
+        ("08.12.26-1400", False),  # a dash before the four digits: written as a CPR number is
+        ("081226 1400", False),  # the date without separators
+        ("08.12.26 1400 og 010203-1234", False),  # one part is no date and time
+        ("ingen tal her", False),
+    ],
+)
+def test_a_date_and_four_digits_after_a_space_may_be_a_time(text: str, time: bool) -> None:
+    assert cpr_may_be_a_time(text) is time
 
 
 def test_modulus_11_is_not_relied_on() -> None:

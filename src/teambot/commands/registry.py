@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from teambot.domain.calendar import DANISH_TIME
 from teambot.domain.clock import Clock
-from teambot.domain.privacy import contains_cpr
+from teambot.domain.privacy import contains_cpr, cpr_may_be_a_time
 from teambot.i18n import t
 from teambot.store.db import Database
 from teambot.store.models import Staff
@@ -222,11 +222,17 @@ async def run_command(ctx: Context, slash: str, text: str, registry: Registry = 
     return reply
 
 
+def refuse_cpr(*texts: str) -> None:
+    """Refuse CPR-shaped text; where each such part may be a date and a time ("08.12.26 1400"), say how to write the
+    time so that it is not one."""
+    shaped = [text for text in texts if contains_cpr(text)]
+    if shaped:
+        raise UserError(t("error.cpr_or_time" if all(cpr_may_be_a_time(text) for text in shaped) else "error.cpr"))
+
+
 async def _run_command(ctx: Context, text: str, slash: str, registry: Registry) -> Reply:
     try:
-        # CPR-shaped text is refused before any command sees it, so it can never be stored or logged.
-        if contains_cpr(text):
-            raise UserError(t("error.cpr"))
+        refuse_cpr(text)  # before any command sees it, so it can never be stored or logged
         command, args = registry.find(slash, text)
         if ctx.replay is not None and not command.decides_replay:
             await ctx.replay.check()
@@ -247,8 +253,7 @@ async def run_action(ctx: Context, action_id: str, value: str, registry: Registr
     """Run a button or menu action by its registered `action_id` (the part before any ':')."""
     value = clean(value)
     try:
-        if contains_cpr(value):
-            raise UserError(t("error.cpr"))
+        refuse_cpr(value)
         handler = registry.actions.get(action_id.split(":", 1)[0])
         if handler is None:
             raise UserError(t("error.unknown_command", command=action_id))
@@ -268,8 +273,7 @@ async def run_view(
     values = {clean(k): clean(v) for k, v in values.items()}
     metadata = clean(metadata)
     try:
-        if any(contains_cpr(v) for v in values.values()):
-            raise UserError(t("error.cpr"))
+        refuse_cpr(*values.values())
         handler = registry.views.get(callback_id)
         if handler is None:
             raise UserError(t("error.unknown_command", command=callback_id))

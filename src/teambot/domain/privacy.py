@@ -86,6 +86,25 @@ def contains_cpr(text: str) -> bool:
     return any(is_cpr(match) for shape, is_cpr in _SHAPES for match in shape.finditer(text))
 
 
+def cpr_may_be_a_time(text: str) -> bool:
+    """True if each CPR-shaped part of `text` is a date written with separators and four digits after whitespace
+    that read as a time of day ("møde 08.12.26 1400"): the refusal then says how to write the time."""
+    found = False
+    for shape, is_cpr in _SHAPES:
+        for match in shape.finditer(text):
+            if not is_cpr(match):
+                continue
+            if shape is _CPR_SHAPE:
+                return False
+            rest = text[match.end(5) : match.end()]
+            digits = "".join(c for c in rest if c.isdecimal())
+            joiner = _BLANK.sub("", "".join(c for c in rest if not c.isdecimal()))
+            if joiner or int(digits[:2]) > 23 or int(digits[2:]) > 59:
+                return False
+            found = True
+    return found
+
+
 def redact_cpr(text: str) -> str:
     """`text` with every CPR-shaped part replaced, for logs."""
     for shape, is_cpr in _SHAPES:

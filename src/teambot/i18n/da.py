@@ -14,6 +14,10 @@ MESSAGES: dict[str, str] = {
     "nothing_saved": "Intet er gemt.",
     # general errors
     "error.unexpected": "Beklager, noget gik galt hos teambot. Prøv igen om lidt. Intet er gemt.",
+    "error.cpr_or_time": (
+        "Det ligner et CPR-nummer: en dato med fire cifre efter. Af hensyn til barnet gemmer teambot aldrig "
+        "CPR-numre. Er de fire cifre et klokkeslæt, så skriv det med punktum, fx 14.00. Intet er gemt."
+    ),
     "error.cpr": (
         "Det ligner et CPR-nummer. Af hensyn til barnet gemmer teambot aldrig CPR-numre "
         "— skriv beskeden uden. Intet er gemt."

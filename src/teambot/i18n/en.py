@@ -12,6 +12,10 @@ MESSAGES: dict[str, str] = {
     "fmt.period": "{start} – {end}",
     "nothing_saved": "Nothing was saved.",
     "error.unexpected": "Sorry, something went wrong in teambot. Please try again shortly. Nothing was saved.",
+    "error.cpr_or_time": (
+        "That looks like a CPR number: a date followed by four digits. To protect the child, teambot never stores "
+        "CPR numbers. If the four digits are a time, write it with a dot, e.g. 14.00. Nothing was saved."
+    ),
     "error.cpr": (
         "That looks like a CPR number. To protect the child, teambot never stores CPR numbers "
         "— please write it without. Nothing was saved."
