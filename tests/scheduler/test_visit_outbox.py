@@ -658,3 +658,77 @@ async def test_a_parents_text_sent_before_its_key_named_the_visitor_brings_no_ne
     await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
     sent_now = await run.until(datetime(2027, 3, 1, 17, 0))
     assert [r for r, m in sent_now if "Kære forældre" in m.text] == []
+
+
+MAR_HANDED = (
+    "🔁 Ændring til konsulentbesøget torsdag 28. januar 2027: Pia Skov (sundhedsplejerske) kommer til Vuggestuen "
+    "Mariehønen i stedet for Hanne Vestergaard."
+)
+
+
+async def test_a_new_text_still_waiting_for_one_of_two_leads_reaches_her_after_the_other_got_his(
+    db: Database, clock: FakeClock
+) -> None:
+    """Mariehønen has two leads and no channel: both got the text naming Hanne on 14 January. On the 15th Hanne
+    registers the visit's week away with Pia: both get a new text at once. Karsten's goes out; Slack answers Lone's
+    with a 429 (nothing posted), so hers waits a minute. The planner's pass meanwhile finds the parents' last text
+    names Pia: Lone's new text still goes out (before: the pass cancelled it, and she never got it)."""
+    run = await with_second_mar_lead(db, clock)
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    assert sorted(r for r, m in sent if MAR_NOTICE in m.text) == [KARSTEN, LONE]
+    await run.skip_to(datetime(2027, 1, 15, 10, 0))
+    await run(HANNE, f"/teambot fravær 2027-01-25 2027-01-29 <@{PIA}>")
+    send = run.messenger.send
+    held: list[str] = []
+
+    async def lone_held_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == LONE and reply.text.startswith(MAR_HANDED) and not held:
+            held.append(recipient)
+            raise DeliveryError("ratelimited", retry_after=60)
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = lone_held_once  # type: ignore[method-assign]
+    first = await run.until(datetime(2027, 1, 15, 10, 0, 30))
+    assert ([r for r, m in first if m.text.startswith(MAR_HANDED)], held) == ([KARSTEN], [LONE])
+    await run.plan()  # the planner's pass, before Lone's retry
+    later = await run.until(datetime(2027, 1, 27, 17, 0))
+    assert [r for r, m in later if m.text.startswith(MAR_HANDED)] == [LONE]
+
+
+SOL_HANDED = "🔁 Ændring til konsulentbesøget torsdag 11. marts 2027"
+NO_LONGER_PIAS = "🔁 Konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027 er ikke længere dit"
+
+
+async def test_the_old_visitor_s_message_waiting_while_the_new_text_may_have_posted_still_goes_out(
+    db: Database, clock: FakeClock
+) -> None:
+    """The parents heard Pia comes; on 26 February Hanne takes her absence back. Slack posts the channel's new text but
+    answers 500, and answers Pia's message with a 429 (nothing posted, it waits a minute). The planner's pass
+    meanwhile must not drop Pia's message: the new text may well be in the channel (the look before its retry finds
+    it), and Pia is still to hear the visit is no longer hers (before: the pass cancelled it, and once the look
+    settled the text as sent it stayed cancelled)."""
+    run = await pia_named_to_parents(db, clock)
+    await run.skip_to(datetime(2027, 2, 26, 10, 0))
+    await run(HANNE, "/teambot fravær slet")
+    send = run.messenger.send
+    failed: list[str] = []
+
+    async def flaky(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == PIA and reply.text.startswith(NO_LONGER_PIAS) and PIA not in failed:
+            failed.append(PIA)
+            raise DeliveryError("ratelimited", retry_after=60)
+        ts = await send(recipient, reply, metadata=metadata)
+        if recipient == SOL_CHANNEL and reply.text.startswith(SOL_HANDED) and SOL_CHANNEL not in failed:
+            failed.append(SOL_CHANNEL)
+            raise DeliveryError("http 500")
+        return ts
+
+    run.messenger.send = flaky  # type: ignore[method-assign]
+    await run.until(datetime(2027, 2, 26, 10, 0))
+    assert sorted(failed) == [SOL_CHANNEL, PIA]
+    await run.plan()  # the planner's pass, before either retry
+    await run.until(datetime(2027, 3, 5, 17, 0))
+    delivered = [(r, m.text.splitlines()[0]) for r, m, _ in run.messenger.sent]
+    assert [r for r, first in delivered if first.startswith(SOL_HANDED)] == [SOL_CHANNEL]  # posted once, found
+    assert [r for r, first in delivered if first.startswith(NO_LONGER_PIAS)] == [PIA]

@@ -570,20 +570,23 @@ def _wanted_rows(
     # not stand for the parents being told (reviewer-102: a visit moved back to its day was told to nobody). One Slack
     # refused for the text itself (too long, say) is not handed to anyone new either: it would be refused the same way.
     # Parents told of another visitor hear of this one now, in a text of its own (marked with the text it follows),
-    # unless a text of this day may have reached a lead and is still to be settled: its settling comes first.
+    # unless a text of this day may have reached a lead and is still to be settled: its settling comes first. Once
+    # one of those new texts went out (`pending` False), the others still waiting (a second lead's, held by a 429)
+    # keep their key, text and time: they are what that lead is still to hear.
     handed = handover is not None and handover.pending and not any(f.status != outbox.CANCELLED for f in unsure)
+    following = handover if handover is not None and (handed or not handover.pending) else None
     told_of_this_day = (
         (bool(told) and not moved) or any(found.status != outbox.CANCELLED for found in unsure) or refused
     )
     unsure_keys = {found.dedupe_key for found in unsure}  # one cancelled unsure comes back to a lead still told
-    recipients = institution_recipients(facts, sent_on(notice_on, at_once=moved or handed))
+    recipients = institution_recipients(facts, sent_on(notice_on, at_once=moved or following is not None))
     for recipient, why in recipients:
         key = notice_key(prefix, recipient, facts.visitor)
         if moved and key in told:  # moved back to a day they were told of before: this change gets its own text
             change = visit.changed_at.isoformat() if visit.changed_at else "again"  # stable from pass to pass
             key = notice_key(prefix, recipient, facts.visitor, change)
-        elif handed and handover is not None:
-            key = notice_key(prefix, recipient, facts.visitor, f"after{handover.after}")
+        elif following is not None:
+            key = notice_key(prefix, recipient, facts.visitor, f"after{following.after}")
         if told_of_this_day and not handed and key not in live and key not in unsure_keys:
             continue
         reply = parents_notice(
@@ -592,17 +595,18 @@ def _wanted_rows(
             reminder_working_days=policy.reminder_working_days,
             why=why,
             moved=moved,
-            replaces=handover if handed else None,
+            replaces=following,
         )
-        if (when := due(notice_on, key, at_once=moved or handed)) is not None:
+        if (when := due(notice_on, key, at_once=moved or following is not None)) is not None:
             planned.append(row(NOTICE, key, recipient, reply, when))
     if handover is not None and handover.tell:
-        # Once the new text went out, a message to her still queued stays (`queued_only`): it is still true.
+        # Once the new text went out, or while one that may have gone out is settled, a message to her still queued
+        # stays (`queued_only`): it is still true.
         key = f"{prefix}:handed:after{handover.after}:{handover.told}"
         reply = handed_notice(facts, institution_told=bool(recipients))
-        if not handover.pending:
+        if not handed:
             planned.append(replace(row(HANDED, key, handover.told, reply, existing.get(key, now)), queued_only=True))
-        elif handed and (when := due(notice_on, key, at_once=True)) is not None:
+        elif (when := due(notice_on, key, at_once=True)) is not None:
             planned.append(row(HANDED, key, handover.told, reply, when))
     wanted = {p.dedupe_key for p in planned}
     planned += [
