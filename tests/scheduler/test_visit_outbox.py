@@ -732,3 +732,28 @@ async def test_the_old_visitor_s_message_waiting_while_the_new_text_may_have_pos
     delivered = [(r, m.text.splitlines()[0]) for r, m, _ in run.messenger.sent]
     assert [r for r, first in delivered if first.startswith(SOL_HANDED)] == [SOL_CHANNEL]  # posted once, found
     assert [r for r, first in delivered if first.startswith(NO_LONGER_PIAS)] == [PIA]
+
+
+async def test_a_visitor_gone_from_the_roster_after_the_parents_text_is_named_in_the_institution_s_new_text(
+    run: VisitRunner,
+) -> None:
+    """The parents heard Hanne comes; on 1 March the roster import leaves her out (she left), and nobody else is
+    Solsikken's sundhedsplejerske. The institution's new text says that Hanne cannot come and nobody stands in (before:
+    her name was read only among active staff, so the headline said "en sundhedsplejerske kommer", as if someone
+    did)."""
+    await run.skip_to(datetime(2027, 2, 24, 9, 0))
+    await run.until(datetime(2027, 2, 25, 8, 0))
+    await run.skip_to(datetime(2027, 3, 1, 9, 0))
+    roster = visit_roster()
+    roster["staff"] = [s for s in roster["staff"] if s["id"] != HANNE]
+    roster["assignment"] = [a for a in roster["assignment"] if a.get("staff") != HANNE]
+    await import_roster(run.db, parse_roster(roster, source="test"), now=run.clock.now())
+    sent = await run.until(datetime(2027, 3, 1, 17, 0))
+
+    [(recipient, notice)] = [(r, m) for r, m in sent if m.text.startswith("🔁")]
+    assert recipient == SOL_CHANNEL
+    assert notice.text.splitlines()[0] == (
+        "🔁 Ændring til konsulentbesøget torsdag 11. marts 2027: Hanne Vestergaard kan ikke komme til Børnehuset "
+        "Solsikken, og ingen står i stedet. Flyt besøget, eller fortæl forældrene, hvem der kommer."
+    )
+    assert await rows(run.db, "visit.handed") == []  # she is no longer on Slack for the bot

@@ -472,22 +472,30 @@ async def _handovers(
     slack_ids = {told for _, told, _ in found.values() if told != NOBODY}
     if not slack_ids:
         return {visit_id: Handover(row, told, None, False, pending) for visit_id, (row, told, pending) in found.items()}
+    # Her name also once she left the roster (the institution's text names whom the parents were told of); she
+    # hears of it only while the bot can reach her.
     people = {
-        slack_id: (staff_id, name)
-        for staff_id, slack_id, name in (
+        slack_id: (staff_id, name, active)
+        for staff_id, slack_id, name, active in (
             await session.exec(
-                select(col(Staff.id), col(Staff.slack_id), col(Staff.name)).where(
-                    col(Staff.slack_id).in_(list(slack_ids)), col(Staff.active)
+                select(col(Staff.id), col(Staff.slack_id), col(Staff.name), col(Staff.active)).where(
+                    col(Staff.slack_id).in_(list(slack_ids))
                 )
             )
         ).all()
         if staff_id is not None and slack_id is not None
     }
-    away = await queries.absences_of(session, [staff_id for staff_id, _ in people.values()])
+    away = await queries.absences_of(
+        session,
+        [staff_id for staff_id, _, active in people.values() if active],
+        ending_from=min(facts[visit_id].day for visit_id in found),
+    )
     handovers: dict[int, Handover] = {}
     for visit_id, (row, told, pending) in found.items():
         person = people.get(told)
-        here = person is not None and not any(a.covers(facts[visit_id].day) for a in away.get(person[0], []))
+        here = (
+            person is not None and person[2] and not any(a.covers(facts[visit_id].day) for a in away.get(person[0], []))
+        )
         handovers[visit_id] = Handover(row, told, person[1] if person else None, here, pending)
     return handovers
 
