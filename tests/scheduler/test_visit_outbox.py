@@ -757,3 +757,45 @@ async def test_a_visitor_gone_from_the_roster_after_the_parents_text_is_named_in
         "Solsikken, og ingen står i stedet. Flyt besøget, eller fortæl forældrene, hvem der kommer."
     )
     assert await rows(run.db, "visit.handed") == []  # she is no longer on Slack for the bot
+
+
+async def test_a_parents_text_pending_under_the_key_of_an_earlier_version_goes_out_once(run: VisitRunner) -> None:
+    """The first pass after the upgrade finds the text for 25 February queued under its old key (no visitor in it):
+    it is queued again under the new one, and the channel gets the text once."""
+    await run.skip_to(datetime(2027, 2, 24, 9, 0))
+    async with run.db.write() as session:
+        [pending] = [
+            r
+            for r in (await session.exec(select(Notification))).all()
+            if r.kind == "visit.notice" and r.event_day == SOL_VISIT and r.status == "pending"
+        ]
+        pending.dedupe_key = pending.dedupe_key.rpartition(":v:")[0]
+    sent = await run.until(datetime(2027, 2, 25, 17, 0))
+    assert [r for r, m in sent if "Kære forældre" in m.text and "Solsikken" in m.text] == [SOL_CHANNEL]
+
+
+async def test_a_text_that_failed_for_good_maybe_posted_does_not_hold_a_new_text_back_forever(
+    db: Database, clock: FakeClock
+) -> None:
+    """Mariehønen's two leads get the text naming Hanne on 14 January: Karsten's goes out, Lone's is answered 500 at
+    every attempt until it fails for good (it may have posted; nothing can settle it now). On the 18th Hanne
+    registers the visit's week away with Pia: both leads get a new text naming Pia (before: the failed row counted as
+    still to be settled, and no new text ever went out)."""
+    run = await with_second_mar_lead(db, clock)
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    send = run.messenger.send
+
+    async def lone_answered_500(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == LONE and MAR_NOTICE in reply.text:
+            raise DeliveryError("http 500")
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = lone_answered_500  # type: ignore[method-assign]
+    await run.until(datetime(2027, 1, 15, 17, 0))
+    [lones] = [r for r in await rows(run.db, "visit.notice") if r.recipient == LONE and r.event_day.month == 1]
+    assert lones.status == "failed"
+    run.messenger.send = send  # type: ignore[method-assign]
+    await run.skip_to(datetime(2027, 1, 18, 10, 0))
+    await run(HANNE, f"/teambot fravær 2027-01-25 2027-01-29 <@{PIA}>")
+    sent = await run.until(datetime(2027, 1, 18, 17, 0))
+    assert sorted(r for r, m in sent if m.text.startswith(MAR_HANDED)) == [KARSTEN, LONE]

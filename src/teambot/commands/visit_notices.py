@@ -580,8 +580,10 @@ def _wanted_rows(
     # Parents told of another visitor hear of this one now, in a text of its own (marked with the text it follows),
     # unless a text of this day may have reached a lead and is still to be settled: its settling comes first. Once
     # one of those new texts went out (`pending` False), the others still waiting (a second lead's, held by a 429)
-    # keep their key, text and time: they are what that lead is still to hear.
-    handed = handover is not None and handover.pending and not any(f.status != outbox.CANCELLED for f in unsure)
+    # keep their key, text and time: they are what that lead is still to hear. One that failed for good while it
+    # may have posted is never settled: it holds nothing back.
+    settling = any(f.status in (outbox.PENDING, outbox.SENDING) for f in unsure)
+    handed = handover is not None and handover.pending and not settling
     following = handover if handover is not None and (handed or not handover.pending) else None
     told_of_this_day = (
         (bool(told) and not moved) or any(found.status != outbox.CANCELLED for found in unsure) or refused
