@@ -799,3 +799,27 @@ async def test_a_text_that_failed_for_good_maybe_posted_does_not_hold_a_new_text
     await run(HANNE, f"/teambot fravær 2027-01-25 2027-01-29 <@{PIA}>")
     sent = await run.until(datetime(2027, 1, 18, 17, 0))
     assert sorted(r for r, m in sent if m.text.startswith(MAR_HANDED)) == [KARSTEN, LONE]
+
+
+async def test_a_visitor_told_the_visit_is_no_longer_hers_hears_when_it_is_hers_again(
+    db: Database, clock: FakeClock
+) -> None:
+    """The parents heard Pia comes; on 26 February Hanne takes her absence back, and Pia hears the visit is no longer
+    hers. On 1 March Hanne registers the week away with Pia again: the parents get a text naming Pia, and Pia, last
+    told it is not hers, hears that it is (before: nothing told her until her reminder two working days before)."""
+    run = await pia_named_to_parents(db, clock)
+    await run.skip_to(datetime(2027, 2, 26, 10, 0))
+    await run(HANNE, "/teambot fravær slet")
+    sent = await run.until(datetime(2027, 2, 26, 10, 5))
+    assert [r for r, m in sent if m.text.startswith(NO_LONGER_PIAS)] == [PIA]
+    await run.skip_to(datetime(2027, 3, 1, 10, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    sent = await run.until(datetime(2027, 3, 5, 17, 0))
+    assert [r for r, m in sent if m.text.startswith(SOL_HANDED)] == [SOL_CHANNEL]
+    [to_pia] = [m.text for r, m in sent if r == PIA and "11. marts 2027" in m.text]
+    assert to_pia == (
+        "🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027. Institutionen får en ny "
+        "tekst til forældrene, der nævner dig.\n"
+        "Du får denne besked, fordi du er stedfortræder for Hanne Vestergaard (sundhedsplejerske for Børnehuset "
+        "Solsikken)."
+    )

@@ -292,6 +292,12 @@ def handed_notice(facts: VisitFacts, *, institution_told: bool) -> Reply:
     return plain_notice("\n".join(lines), t("why.visit.told_parents"))
 
 
+def taken_notice(facts: VisitFacts, routed: Routed) -> Reply:
+    """To a substitute who comes now in the place of the visitor the parents were told of."""
+    body = t("visit.taken", institution=facts.institution.name, date=format_date(facts.day))
+    return plain_notice(body, routing_why(routed, facts.institution.name))
+
+
 def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Reply:
     body = t(
         "visit.moved_notice",
@@ -609,15 +615,24 @@ def _wanted_rows(
         )
         if (when := due(notice_on, key, at_once=moved or following is not None)) is not None:
             planned.append(row(NOTICE, key, recipient, reply, when))
-    if handover is not None and handover.tell:
-        # Once the new text went out, or while one that may have gone out is settled, a message to her still queued
+    if handover is not None:
+        # To the visitor the parents were told of, that it is no longer hers; to a substitute who now comes and gets
+        # no new confirm request (she had one before, the visit was handed away from her or confirmed), that it is
+        # hers. Once the new text went out, or while one that may have gone out is settled, a message still queued
         # stays (`queued_only`): it is still true.
-        key = f"{prefix}:handed:after{handover.after}:{handover.told}"
-        reply = handed_notice(facts, institution_told=bool(recipients))
-        if not handed:
-            planned.append(replace(row(HANDED, key, handover.told, reply, existing.get(key, now)), queued_only=True))
-        elif (when := due(notice_on, key, at_once=True)) is not None:
-            planned.append(row(HANDED, key, handover.told, reply, when))
+        told_now: list[tuple[str, str, Reply]] = []
+        if handover.tell:
+            told_now.append(("handed", handover.told, handed_notice(facts, institution_told=bool(recipients))))
+        for routed in facts.routed[:1]:
+            confirm_key = f"{prefix}:confirm:{routed.recipient.slack_id}"
+            if routed.reason is Reason.SUBSTITUTE and (facts.confirmed or confirm_key in live):
+                told_now.append(("taken", routed.recipient.slack_id, taken_notice(facts, routed)))
+        for what, recipient, reply in told_now:
+            key = f"{prefix}:{what}:after{handover.after}:{recipient}"
+            if not handed:
+                planned.append(replace(row(HANDED, key, recipient, reply, existing.get(key, now)), queued_only=True))
+            elif (when := due(notice_on, key, at_once=True)) is not None:
+                planned.append(row(HANDED, key, recipient, reply, when))
     wanted = {p.dedupe_key for p in planned}
     planned += [
         outbox.Planned.kept(found)

@@ -118,6 +118,10 @@ MESSAGES: dict[str, str] = {
         "🔁 Konsulentbesøget i {institution} {date} er ikke længere dit. Ingen {role} står for det nu, så lederen "
         "får beskederne om det."
     ),
+    "visit.taken": (
+        "🔁 Du kommer til konsulentbesøget i {institution} {date}. Institutionen får en ny tekst til forældrene, der "
+        "nævner dig."
+    ),
     "visit.handed_parents": "Institutionen får en ny tekst til forældrene.",
     "visit.visitor": "{name} ({role})",
     "visit.someone": "en {role}",

@@ -120,6 +120,10 @@ MESSAGES: dict[str, str] = {
         "🔁 The consultant visit to {institution} {date} is no longer yours. No {role} has it now, so the lead gets "
         "its messages."
     ),
+    "visit.taken": (
+        "🔁 You come to the consultant visit to {institution} {date}. The institution gets a new text for the "
+        "parents naming you."
+    ),
     "visit.handed_parents": "The institution gets a new text for the parents.",
     "visit.visitor": "{name} ({role})",
     "visit.someone": "a {role}",
