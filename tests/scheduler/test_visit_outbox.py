@@ -823,3 +823,29 @@ async def test_a_visitor_told_the_visit_is_no_longer_hers_hears_when_it_is_hers_
         "Du får denne besked, fordi du er stedfortræder for Hanne Vestergaard (sundhedsplejerske for Børnehuset "
         "Solsikken)."
     )
+
+
+async def test_a_substitute_named_to_the_parents_hears_when_a_move_gives_the_visit_back(
+    db: Database, clock: FakeClock
+) -> None:
+    """The parents heard Pia comes on 11 March (Hanne away that week). On 1 March Karsten moves the visit to 18 March,
+    when Hanne is back: the parents get a text naming Hanne, and Pia, who had the 11th, hears of the move and that the
+    visit is no longer hers (helper-142: the move's message went only to whom the new day is routed to)."""
+    run = await pia_named_to_parents(db, clock)
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    await run.skip_to(datetime(2027, 3, 1, 10, 0))
+    await _move(run, str(visit.id), "2027-03-18")
+    sent = await run.until(datetime(2027, 3, 1, 17, 0))
+    assert SOL_CHANNEL in [r for r, m in sent if "18. marts 2027" in m.text]
+    moved = (
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til torsdag 18. marts 2027"
+    )
+    [to_pia] = [m.text for r, m in sent if r == PIA]
+    assert to_pia == (
+        f"{moved} af Karsten Bro.\n"
+        "Besøget er ikke længere dit: Hanne Vestergaard kommer den dag.\n"
+        "Du får denne besked, fordi du er stedfortræder for Hanne Vestergaard (sundhedsplejerske for Børnehuset "
+        "Solsikken)."
+    )
+    [to_hanne] = [m.text for r, m in sent if r == HANNE and m.text.startswith(moved)]
+    assert "ikke længere dit" not in to_hanne

@@ -298,7 +298,7 @@ def taken_notice(facts: VisitFacts, routed: Routed) -> Reply:
     return plain_notice(body, routing_why(routed, facts.institution.name))
 
 
-def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Reply:
+def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str, left: bool = False) -> Reply:
     body = t(
         "visit.moved_notice",
         institution=facts.institution.name,
@@ -306,7 +306,15 @@ def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str) -> Repl
         date=format_date(facts.day),
         name=by,
     )
-    return plain_notice(body, why)
+    return plain_notice(_and_who_comes(body, facts) if left else body, why)
+
+
+def _and_who_comes(body: str, facts: VisitFacts) -> str:
+    """A move's message to one who had the visit on its old day and not on its new: who has it now."""
+    visitor = facts.visitor
+    if visitor is not None:
+        return f"{body}\n{t('visit.moved_not_yours', name=visitor.name)}"
+    return f"{body}\n{t('visit.moved_not_yours_leads', role=facts.discipline)}"
 
 
 def institution_recipients(facts: VisitFacts, day: date) -> list[tuple[str, str]]:
@@ -645,21 +653,26 @@ def _wanted_rows(
 def _move_rows(
     visit: Visit,
     facts: VisitFacts,
-    notice: Callable[[str], Reply],
+    notice: Callable[[str, bool], Reply],
     *,
+    before: Sequence[Routed],
     now: datetime,
     today: date,
     skip: str | None = None,
 ) -> list[outbox.Planned]:
-    """A 'visit moved' message at once to its consultant (or who stands in) and the leads, but `skip`; `notice(why)`
-    is the message with its why line. One key per move: a visit may come back to a day it had before. It goes out
-    now, so the leads are those here `today` (or who stands in for one away)."""
+    """A 'visit moved' message at once to its consultant (or who stands in) and the leads, and to whoever had it on
+    its old day (`before`: a substitute for that day only), but `skip`; `notice(why, left)` is the message with its
+    why line, `left` for one who no longer has the visit. One key per move: a visit may come back to a day it had
+    before. It goes out now, so the leads are those here `today` (or who stands in for one away)."""
     assert visit.id is not None
-    targets: dict[str, str] = {}
+    targets: dict[str, tuple[str, bool]] = {}
     for routed in facts.routed:
-        targets.setdefault(routed.recipient.slack_id, routing_why(routed, facts.institution.name))
+        targets.setdefault(routed.recipient.slack_id, (routing_why(routed, facts.institution.name), False))
     for to in facts.leads_on(today):
-        targets.setdefault(to.recipient.slack_id, lead_why(to, facts.institution.name, "why.visit.lead_of"))
+        targets.setdefault(to.recipient.slack_id, (lead_why(to, facts.institution.name, "why.visit.lead_of"), False))
+    for routed in before:
+        if routed.reason is not Reason.LEAD_FALLBACK:
+            targets.setdefault(routed.recipient.slack_id, (routing_why(routed, facts.institution.name), True))
     return [
         outbox.Planned(
             dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}",
@@ -671,11 +684,15 @@ def _move_rows(
             ref_id=visit.id,
             event_day=visit.day,
             institution_id=visit.institution_id,
-            payload=as_payload(notice(why)),
+            payload=as_payload(notice(why, left)),
         )
-        for recipient, why in targets.items()
+        for recipient, (why, left) in targets.items()
         if recipient != skip
     ]
+
+
+def _closed_day_notice(body: str, facts: VisitFacts, why: str, left: bool) -> Reply:
+    return plain_notice(_and_who_comes(body, facts) if left else body, why)
 
 
 async def tell_closing_moves(
@@ -698,7 +715,10 @@ async def tell_closing_moves(
             old=format_date(old_day),
             date=format_date(facts.day),
         )
-        planned += _move_rows(visit, facts, partial(plain_notice, body), now=now, today=today)
+        before = table.route(visit.institution_id, visit.discipline, old_day)
+        planned += _move_rows(
+            visit, facts, partial(_closed_day_notice, body, facts), before=before, now=now, today=today
+        )
     await outbox.insert_new(session, planned, now)
     return len(planned)
 
@@ -716,9 +736,10 @@ async def tell_about_move(
     """A 'visit moved' message at once to the consultant and the leads, except whoever moved it."""
     facts = await visit_facts(session, visit, table)
 
-    def notice(why: str) -> Reply:
-        return moved_notice(facts, old_day=old_day, by=mover.name, why=why)
+    def notice(why: str, left: bool) -> Reply:
+        return moved_notice(facts, old_day=old_day, by=mover.name, why=why, left=left)
 
-    planned = _move_rows(visit, facts, notice, now=now, today=today, skip=mover.slack_id)
+    before = table.route(visit.institution_id, visit.discipline, old_day)
+    planned = _move_rows(visit, facts, notice, before=before, now=now, today=today, skip=mover.slack_id)
     await outbox.insert_new(session, planned, now)
     return len(planned)

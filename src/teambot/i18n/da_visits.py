@@ -145,6 +145,8 @@ MESSAGES: dict[str, str] = {
     "visit.reminder_themes": "Temaer fra forældrene ({n}):",
     "visit.reminder_no_themes": "Forældrene har ikke foreslået temaer.",
     "visit.moved_notice": "🔁 Konsulentbesøget i {institution} er flyttet fra {old} til {date} af {name}.",
+    "visit.moved_not_yours": "Besøget er ikke længere dit: {name} kommer den dag.",
+    "visit.moved_not_yours_leads": "Besøget er ikke længere dit: ingen {role} står for det den dag, så lederen får beskederne.",
     "visit.closed_day_notice": (
         "🔁 Konsulentbesøget i {institution} er flyttet fra {old} til {date}: {old} er blevet lukkedag i institutionen."
     ),

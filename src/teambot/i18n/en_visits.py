@@ -147,6 +147,8 @@ MESSAGES: dict[str, str] = {
     "visit.reminder_themes": "Themes from the parents ({n}):",
     "visit.reminder_no_themes": "The parents have not suggested any themes.",
     "visit.moved_notice": "🔁 The consultant visit to {institution} has moved from {old} to {date} by {name}.",
+    "visit.moved_not_yours": "The visit is no longer yours: {name} comes that day.",
+    "visit.moved_not_yours_leads": "The visit is no longer yours: no {role} has it that day, so the lead gets its messages.",
     "visit.closed_day_notice": (
         "🔁 The consultant visit to {institution} has moved from {old} to {date}: {old} has become a closing day at"
         " the institution."
