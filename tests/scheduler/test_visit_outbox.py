@@ -849,3 +849,40 @@ async def test_a_substitute_named_to_the_parents_hears_when_a_move_gives_the_vis
     )
     [to_hanne] = [m.text for r, m in sent if r == HANNE and m.text.startswith(moved)]
     assert "ikke længere dit" not in to_hanne
+
+
+async def test_a_moved_back_text_still_waiting_for_one_of_two_leads_reaches_her_after_the_other_got_his(
+    db: Database, clock: FakeClock
+) -> None:
+    """Mariehønen has two leads and no channel: both got the text of 28 January on the 14th. Karsten moves the visit to
+    4 February and back to the 28th; both get a text of the 28th again. Karsten's goes out; Slack answers Lone's with
+    a 429, so hers waits a minute. The planner's pass meanwhile finds the parents' last text is of the 28th: Lone's
+    still goes out as the move's text (helper-142 suspected it: the pass planned the first text's key instead and
+    cancelled hers; kept, it then lost its headline of the move)."""
+    run = await with_second_mar_lead(db, clock)
+    await run.skip_to(datetime(2027, 1, 8, 9, 0))
+    sent = await run.until(datetime(2027, 1, 14, 8, 0))
+    assert sorted(r for r, m in sent if MAR_NOTICE in m.text) == [KARSTEN, LONE]
+    [visit] = [v for v in await visits(run.db, "MAR") if v.quarter == 1 and v.year == 2027]
+    await run.skip_to(datetime(2027, 1, 15, 10, 0))
+    await _move(run, str(visit.id), "2027-02-04")
+    await run.until(datetime(2027, 1, 15, 10, 0, 30))
+    moved_back = "🔁 Konsulentbesøget er flyttet til torsdag 28. januar 2027"
+    send = run.messenger.send
+    held: list[str] = []
+
+    async def lone_held_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == LONE and reply.text.startswith(moved_back) and not held:
+            held.append(recipient)
+            raise DeliveryError("ratelimited", retry_after=60)
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = lone_held_once  # type: ignore[method-assign]
+    await run.skip_to(datetime(2027, 1, 15, 11, 0))
+    await _move(run, str(visit.id), "2027-01-28")
+    first = await run.until(datetime(2027, 1, 15, 11, 0, 30))
+    assert ([r for r, m in first if m.text.startswith(moved_back)], held) == ([KARSTEN], [LONE])
+    await run.plan()  # the planner's pass, before Lone's retry
+    later = await run.until(datetime(2027, 1, 27, 17, 0))
+    assert [r for r, m in later if "tekst til forældrene" in m.text] == [LONE]
+    assert [r for r, m in later if m.text.startswith(moved_back)] == [LONE]

@@ -604,11 +604,14 @@ def _wanted_rows(
     )
     unsure_keys = {found.dedupe_key for found in unsure}  # one cancelled unsure comes back to a lead still told
     recipients = institution_recipients(facts, sent_on(notice_on, at_once=moved or following is not None))
+    change = visit.changed_at.isoformat() if visit.changed_at else "again"  # stable from pass to pass
     for recipient, why in recipients:
-        key = notice_key(prefix, recipient, facts.visitor)
+        key, told_moved = notice_key(prefix, recipient, facts.visitor), moved
         if moved and key in told:  # moved back to a day they were told of before: this change gets its own text
-            change = visit.changed_at.isoformat() if visit.changed_at else "again"  # stable from pass to pass
             key = notice_key(prefix, recipient, facts.visitor, change)
+        elif not moved and (again := notice_key(prefix, recipient, facts.visitor, change)) in live:
+            # That text went out to another lead: this one's, still waiting (held by a 429), is what she is to hear.
+            key, told_moved = again, True
         elif following is not None:
             key = notice_key(prefix, recipient, facts.visitor, f"after{following.after}")
         if told_of_this_day and not handed and key not in live and key not in unsure_keys:
@@ -618,7 +621,7 @@ def _wanted_rows(
             deadline=theme_deadline(reminder_on, calendar),
             reminder_working_days=policy.reminder_working_days,
             why=why,
-            moved=moved,
+            moved=told_moved,
             replaces=following,
         )
         if (when := due(notice_on, key, at_once=moved or following is not None)) is not None:
