@@ -818,8 +818,8 @@ async def test_a_visitor_told_the_visit_is_no_longer_hers_hears_when_it_is_hers_
     assert [r for r, m in sent if m.text.startswith(SOL_HANDED)] == [SOL_CHANNEL]
     [to_pia] = [m.text for r, m in sent if r == PIA and "11. marts 2027" in m.text]
     assert to_pia == (
-        "🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027. Institutionen får en ny "
-        "tekst til forældrene, der nævner dig.\n"
+        "🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027.\n"
+        "Institutionen får en ny tekst til forældrene, der nævner dig.\n"
         "Du får denne besked, fordi du er stedfortræder for Hanne Vestergaard (sundhedsplejerske for Børnehuset "
         "Solsikken)."
     )
@@ -886,3 +886,54 @@ async def test_a_moved_back_text_still_waiting_for_one_of_two_leads_reaches_her_
     later = await run.until(datetime(2027, 1, 27, 17, 0))
     assert [r for r, m in later if "tekst til forældrene" in m.text] == [LONE]
     assert [r for r, m in later if m.text.startswith(moved_back)] == [LONE]
+
+
+# -- who has the visit, before the parents' text ---------------------------------------------------------------------
+
+SOL_VISIT_FIRST = "🩺 Konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027 (uge 10)"
+PIA_WHY = (
+    "Du får denne besked, fordi du er stedfortræder for Hanne Vestergaard (sundhedsplejerske for Børnehuset Solsikken)."
+)
+
+
+async def test_a_substitute_for_a_confirmed_visit_hears_at_once_that_it_is_hers(run: VisitRunner) -> None:
+    """Hanne confirmed her visit of 11 March on 18 February; on the 19th she registers the week away with Pia. Pia gets
+    no confirm request (the day is confirmed): she hears at once that she comes, once (before: nothing until her
+    reminder two working days before the visit)."""
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+    sent = await run.until(datetime(2027, 2, 18, 8, 0))
+    assert first_lines(sent) == [(HANNE, SOL_VISIT_FIRST)]
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    await run.press(HANNE, "visit_confirm", f"{visit.id}:{SOL_VISIT.isoformat()}")
+    await run.skip_to(datetime(2027, 2, 19, 10, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    sent = await run.until(datetime(2027, 2, 19, 17, 0))
+    to_pia = [m.text for r, m in sent if r == PIA]
+    assert to_pia == [f"🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027.\n{PIA_WHY}"]
+    later = await run.until(datetime(2027, 3, 11, 17, 0))
+    assert [line for r, line in first_lines(later) if r == PIA] == [
+        "🩺 Påmindelse: konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027"
+    ]
+
+
+async def test_a_substitute_asked_to_confirm_hears_when_the_absence_is_taken_back_before_the_parents_text(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne registers 8–12 March away with Pia on 22 February: Pia is asked to confirm the 11th. On the 23rd, before
+    the parents' text, Hanne takes the absence back: Pia hears the visit is no longer hers (before: nothing told her,
+    and she may have come). The parents' text of the 25th names Hanne, and nothing more goes to Pia."""
+    run = await planned(db, clock)
+    await run.skip_to(datetime(2027, 2, 22, 9, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    sent = await run.until(datetime(2027, 2, 22, 17, 0))
+    assert first_lines(sent) == [(PIA, SOL_VISIT_FIRST)]
+    await run.skip_to(datetime(2027, 2, 23, 10, 0))
+    await run(HANNE, "/teambot fravær slet")
+    sent = await run.until(datetime(2027, 2, 23, 17, 0))
+    assert [m.text for r, m in sent if r == PIA] == [
+        "🔁 Konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027 er ikke længere dit: Hanne Vestergaard "
+        "kommer i stedet.\nDu får denne besked, fordi du har fået at vide, at besøget var dit."
+    ]
+    later = await run.until(datetime(2027, 3, 11, 17, 0))
+    assert [r for r, _ in first_lines(later) if r == PIA] == []
+    assert "kommer vores sundhedsplejerske, Hanne Vestergaard" in next(m.text for r, m in later if r == SOL_CHANNEL)

@@ -8,15 +8,15 @@ the same code for one visit), while an absence or a new assignment reaches the r
 
 A parents' text names who comes, and its outbox key keeps that person's Slack ID (`notice_key`): when the visitor
 changes after a text went out (an absence registered or taken back, a new consultant), the institution gets a new
-text at once, and the one the parents were told of, if she is here that day, is told that the visit is no longer
-hers (`Handover`).
+text at once (`Handover`). Whoever last heard the visit is hers and no longer has it, or has it now after hearing it
+was not, is told so (`Heard`, `visit.handed`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -73,8 +73,17 @@ class Handover:
     after: int  # the outbox row of the parents' text that named `told`
     told: str
     name: str | None  # `told`'s name, when known
-    tell: bool  # whether `told` hears that the visit is no longer hers: she is on Slack and not away that day
     pending: bool
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What one person last heard of a visit's day, by the latest message sent: that it is hers (a confirm request, a
+    reminder, a `taken` message, a parents' text naming her) or that it is not (a `handed` message)."""
+
+    sent_at: datetime
+    row_id: int
+    hers: bool
 
 
 def role_definite(role: str) -> str:
@@ -278,8 +287,9 @@ def visit_reminder(facts: VisitFacts, routed: Routed) -> Reply:
     return plain_notice("\n".join(lines), routing_why(routed, facts.institution.name), buttons)
 
 
-def handed_notice(facts: VisitFacts, *, institution_told: bool) -> Reply:
-    """To the visitor the parents were told of, when someone else comes instead."""
+def handed_notice(facts: VisitFacts, *, institution_told: bool, named_to_parents: bool) -> Reply:
+    """To one who last heard the visit is hers, when someone else has it now; `named_to_parents`: the parents' last
+    text named her."""
     visitor = facts.visitor
     where = {"institution": facts.institution.name, "date": format_date(facts.day)}
     lines = [
@@ -289,13 +299,15 @@ def handed_notice(facts: VisitFacts, *, institution_told: bool) -> Reply:
     ]
     if institution_told:
         lines.append(t("visit.handed_parents"))
-    return plain_notice("\n".join(lines), t("why.visit.told_parents"))
+    return plain_notice("\n".join(lines), t("why.visit.told_parents" if named_to_parents else "why.visit.was_yours"))
 
 
-def taken_notice(facts: VisitFacts, routed: Routed) -> Reply:
-    """To a substitute who comes now in the place of the visitor the parents were told of."""
-    body = t("visit.taken", institution=facts.institution.name, date=format_date(facts.day))
-    return plain_notice(body, routing_why(routed, facts.institution.name))
+def taken_notice(facts: VisitFacts, routed: Routed, *, institution_told: bool) -> Reply:
+    """To a visitor who comes now, after she heard the visit was not hers, or standing in for a confirmed visit."""
+    lines = [t("visit.taken", institution=facts.institution.name, date=format_date(facts.day))]
+    if institution_told:
+        lines.append(t("visit.taken_parents"))
+    return plain_notice("\n".join(lines), routing_why(routed, facts.institution.name))
 
 
 def moved_notice(facts: VisitFacts, *, old_day: date, by: str, why: str, left: bool = False) -> Reply:
@@ -374,6 +386,8 @@ async def sync_visit_outboxes(
     # Visits whose parents' text of the day Slack refused for the text itself: anyone would be refused it the same way.
     refused_visits: set[int] = set()
     handovers: dict[int, Handover] = {}
+    heard: dict[int, dict[str, Heard]] = {}  # by visit, what each person last heard of its day
+    reachable: set[tuple[int, str]] = set()  # (visit, Slack ID) of those who can hear it is no longer theirs
     if coming:
         day_of = {v.id: v.day for v in coming}
         ids = list(day_of)
@@ -389,14 +403,18 @@ async def sync_visit_outboxes(
                 col(Notification.event_day),
                 col(Notification.attempts),
                 col(Notification.last_error),
+                col(Notification.recipient),
+                col(Notification.sent_at),
             ).where(col(Notification.ref_type) == "visit", col(Notification.ref_id).in_(ids))
         )
         unsure_ids: list[int] = []
-        for row_id, ref_id, key, due_at, status, kind, day, attempts, error in rows.all():
+        for row_id, ref_id, key, due_at, status, kind, day, attempts, error, recipient, sent_at in rows.all():
             if ref_id is not None:
                 existing.setdefault(ref_id, {})[key] = due_at
                 if status != outbox.CANCELLED:
                     live.setdefault(ref_id, set()).add(key)
+                if status == outbox.SENT and day == day_of[ref_id] and sent_at is not None and row_id is not None:
+                    _note_heard(heard.setdefault(ref_id, {}), kind, key, recipient, sent_at, row_id)
                 if kind == NOTICE and day == day_of[ref_id] and outbox.may_have_reached(status, attempts, error):
                     unsure_ids.append(row_id or 0)
                 elif kind == NOTICE and day == day_of[ref_id] and outbox.refused_to_anyone(status, error):
@@ -438,6 +456,7 @@ async def sync_visit_outboxes(
             sent_keys,
             facts,
         )
+        reachable = await _reachable(session, heard, facts)
     planned: dict[int, list[outbox.Planned]] = {}
     for visit in visits:
         assert visit.id is not None
@@ -455,6 +474,8 @@ async def sync_visit_outboxes(
                 unsure=unsure.get(visit.id, []),
                 refused=visit.id in refused_visits,
                 handover=handovers.get(visit.id),
+                heard=heard.get(visit.id, {}),
+                reachable={who for v, who in reachable if v == visit.id},
                 policy=policy,
                 calendar=calendars[visit.institution_id],
                 remind_at=remind_at,
@@ -484,34 +505,59 @@ async def _handovers(
             if (before := told_visitor(earlier)) is not None:
                 found[visit_id] = (int(after[1]), before, False)
     slack_ids = {told for _, told, _ in found.values() if told != NOBODY}
-    if not slack_ids:
-        return {visit_id: Handover(row, told, None, False, pending) for visit_id, (row, told, pending) in found.items()}
-    # Her name also once she left the roster (the institution's text names whom the parents were told of); she
-    # hears of it only while the bot can reach her.
-    people = {
-        slack_id: (staff_id, name, active)
-        for staff_id, slack_id, name, active in (
-            await session.exec(
-                select(col(Staff.id), col(Staff.slack_id), col(Staff.name), col(Staff.active)).where(
-                    col(Staff.slack_id).in_(list(slack_ids))
-                )
-            )
-        ).all()
-        if staff_id is not None and slack_id is not None
-    }
-    away = await queries.absences_of(
-        session,
-        [staff_id for staff_id, _, active in people.values() if active],
-        ending_from=min(facts[visit_id].day for visit_id in found),
+    # Her name also once she left the roster: the institution's text names whom the parents were told of.
+    names: dict[str, str] = {}
+    if slack_ids:
+        query = select(col(Staff.slack_id), col(Staff.name)).where(col(Staff.slack_id).in_(list(slack_ids)))
+        names = {slack_id: name for slack_id, name in (await session.exec(query)).all() if slack_id is not None}
+    return {visit_id: Handover(row, told, names.get(told), pending) for visit_id, (row, told, pending) in found.items()}
+
+
+def _note_heard(heard: dict[str, Heard], kind: str, key: str, recipient: str, sent_at: datetime, row_id: int) -> None:
+    """Keep in `heard` what a sent row of the visit's day told its reader, if it is the latest she got: a parents'
+    text tells the visitor it names (not its reader) that the visit is hers."""
+    if kind == NOTICE:
+        named = told_visitor(key)
+        if named is None or named == NOBODY:
+            return
+        recipient, hers = named, True
+    elif kind in (CONFIRM, REMINDER):
+        hers = True
+    elif kind == HANDED:
+        hers = ":taken:" in key
+    else:
+        return
+    latest = heard.get(recipient)
+    if latest is None or (sent_at, row_id) > (latest.sent_at, latest.row_id):
+        heard[recipient] = Heard(sent_at, row_id, hers)
+
+
+async def _reachable(
+    session: AsyncSession, heard: Mapping[int, Mapping[str, Heard]], facts: Mapping[int, VisitFacts]
+) -> set[tuple[int, str]]:
+    """Of those who last heard a visit is theirs and no longer have it, the (visit, Slack ID) of each the bot can
+    tell: on the roster, and not away that day (her own absence is why, most often)."""
+    candidates: set[tuple[int, str]] = set()
+    for visit_id, by_person in heard.items():
+        fact = facts.get(visit_id)
+        if fact is None:
+            continue
+        visitor = fact.visitor.slack_id if fact.visitor else None
+        candidates |= {(visit_id, who) for who, last in by_person.items() if last.hers and who != visitor}
+    if not candidates:
+        return set()
+    query = select(col(Staff.id), col(Staff.slack_id)).where(
+        col(Staff.slack_id).in_(list({who for _, who in candidates})), col(Staff.active)
     )
-    handovers: dict[int, Handover] = {}
-    for visit_id, (row, told, pending) in found.items():
-        person = people.get(told)
-        here = (
-            person is not None and person[2] and not any(a.covers(facts[visit_id].day) for a in away.get(person[0], []))
-        )
-        handovers[visit_id] = Handover(row, told, person[1] if person else None, here, pending)
-    return handovers
+    staff = {slack_id: staff_id for staff_id, slack_id in (await session.exec(query)).all() if staff_id is not None}
+    away = await queries.absences_of(
+        session, list(staff.values()), ending_from=min(facts[visit_id].day for visit_id, _ in candidates)
+    )
+    return {
+        (visit_id, who)
+        for visit_id, who in candidates
+        if who in staff and not any(a.covers(facts[visit_id].day) for a in away.get(staff[who], []))
+    }
 
 
 def _wanted_rows(
@@ -525,6 +571,8 @@ def _wanted_rows(
     unsure: Sequence[Notification],
     refused: bool,
     handover: Handover | None,
+    heard: Mapping[str, Heard],
+    reachable: set[str],
     policy: VisitPolicy,
     calendar: WorkCalendar,
     remind_at: str,
@@ -535,7 +583,8 @@ def _wanted_rows(
     keys of those not cancelled), `moved` whether the parents last heard of another day, `told` the keys of the texts
     they were sent, `unsure` the texts of this day Slack may have posted, `refused` whether Slack refused a text of
     this day for the text itself (`outbox.refused_to_anyone`), `handover` whether they last heard of another
-    visitor."""
+    visitor; `heard` what each person last heard of the visit's day, `reachable` those who last heard it is theirs,
+    no longer have it and can be told."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
@@ -626,24 +675,27 @@ def _wanted_rows(
         )
         if (when := due(notice_on, key, at_once=moved or following is not None)) is not None:
             planned.append(row(NOTICE, key, recipient, reply, when))
-    if handover is not None:
-        # To the visitor the parents were told of, that it is no longer hers; to a substitute who now comes and gets
-        # no new confirm request (she had one before, the visit was handed away from her or confirmed), that it is
-        # hers. Once the new text went out, or while one that may have gone out is settled, a message still queued
-        # stays (`queued_only`): it is still true.
-        told_now: list[tuple[str, str, Reply]] = []
-        if handover.tell:
-            told_now.append(("handed", handover.told, handed_notice(facts, institution_told=bool(recipients))))
-        for routed in facts.routed[:1]:
-            confirm_key = f"{prefix}:confirm:{routed.recipient.slack_id}"
-            if routed.reason is Reason.SUBSTITUTE and (facts.confirmed or confirm_key in live):
-                told_now.append(("taken", routed.recipient.slack_id, taken_notice(facts, routed)))
-        for what, recipient, reply in told_now:
-            key = f"{prefix}:{what}:after{handover.after}:{recipient}"
-            if not handed:
-                planned.append(replace(row(HANDED, key, recipient, reply, existing.get(key, now)), queued_only=True))
-            elif (when := due(notice_on, key, at_once=True)) is not None:
-                planned.append(row(HANDED, key, recipient, reply, when))
+    # Who last heard the visit is hers and no longer has it hears that it is not; a visitor who last heard it is not
+    # (or, standing in for a confirmed visit, heard nothing: no confirm request goes to her) hears that it is. Each
+    # message is keyed by the one it follows, so a change undone before it went out sends nothing, and a change back
+    # later gets its own.
+    parents = handed and bool(recipients)
+    for who in sorted(reachable):
+        key = f"{prefix}:handed:after{heard[who].row_id}:{who}"
+        if (when := due(notice_on, key, at_once=True)) is not None:
+            named = handover is not None and handover.told == who
+            reply = handed_notice(facts, institution_told=parents, named_to_parents=named)
+            planned.append(row(HANDED, key, who, reply, when))
+    first = facts.routed[0] if facts.routed else None
+    if first is not None and first.reason is not Reason.LEAD_FALLBACK:
+        last = heard.get(first.recipient.slack_id)
+        if (last is not None and not last.hers) or (
+            last is None and first.reason is Reason.SUBSTITUTE and facts.confirmed
+        ):
+            key = f"{prefix}:taken:after{last.row_id if last else 0}:{first.recipient.slack_id}"
+            if (when := due(notice_on, key, at_once=True)) is not None:
+                reply = taken_notice(facts, first, institution_told=parents)
+                planned.append(row(HANDED, key, first.recipient.slack_id, reply, when))
     wanted = {p.dedupe_key for p in planned}
     planned += [
         outbox.Planned.kept(found)

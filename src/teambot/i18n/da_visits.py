@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "why.visit.channel": "I får denne besked, fordi kanalen hører til {institution}.",
     "why.visit.lead": "Du får denne besked, fordi du er leder for {institution}, som ikke har en kanal i teambot.",
     "why.visit.lead_of": "Du får denne besked, fordi du er leder for {institution}.",
+    "why.visit.was_yours": "Du får denne besked, fordi du har fået at vide, at besøget var dit.",
     "why.visit.told_parents": "Du får denne besked, fordi forældrene har fået at vide, at du kommer.",
     "why.cafe.lead": "Du får denne besked, fordi du er leder for {institution}.",
     "why.cafe.lead_away": (
@@ -118,10 +119,8 @@ MESSAGES: dict[str, str] = {
         "🔁 Konsulentbesøget i {institution} {date} er ikke længere dit. Ingen {role} står for det nu, så lederen "
         "får beskederne om det."
     ),
-    "visit.taken": (
-        "🔁 Du kommer til konsulentbesøget i {institution} {date}. Institutionen får en ny tekst til forældrene, der "
-        "nævner dig."
-    ),
+    "visit.taken": "🔁 Du kommer til konsulentbesøget i {institution} {date}.",
+    "visit.taken_parents": "Institutionen får en ny tekst til forældrene, der nævner dig.",
     "visit.handed_parents": "Institutionen får en ny tekst til forældrene.",
     "visit.visitor": "{name} ({role})",
     "visit.someone": "en {role}",

@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
     "why.visit.channel": "You get this message because this channel belongs to {institution}.",
     "why.visit.lead": "You get this message because you lead {institution}, which has no channel in teambot.",
     "why.visit.lead_of": "You get this message because you lead {institution}.",
+    "why.visit.was_yours": "You get this message because you were told the visit was yours.",
     "why.visit.told_parents": "You get this message because the parents were told that you come.",
     "why.cafe.lead": "You get this message because you lead {institution}.",
     "why.cafe.lead_away": (
@@ -120,10 +121,8 @@ MESSAGES: dict[str, str] = {
         "🔁 The consultant visit to {institution} {date} is no longer yours. No {role} has it now, so the lead gets "
         "its messages."
     ),
-    "visit.taken": (
-        "🔁 You come to the consultant visit to {institution} {date}. The institution gets a new text for the "
-        "parents naming you."
-    ),
+    "visit.taken": "🔁 You come to the consultant visit to {institution} {date}.",
+    "visit.taken_parents": "The institution gets a new text for the parents naming you.",
     "visit.handed_parents": "The institution gets a new text for the parents.",
     "visit.visitor": "{name} ({role})",
     "visit.someone": "a {role}",
