@@ -20,6 +20,7 @@ from helpers_visits import (
     ALI,
     HANNE,
     KARSTEN,
+    LISE,
     METTE,
     PIA,
     SOFIE,
@@ -937,3 +938,132 @@ async def test_a_substitute_asked_to_confirm_hears_when_the_absence_is_taken_bac
     later = await run.until(datetime(2027, 3, 11, 17, 0))
     assert [r for r, _ in first_lines(later) if r == PIA] == []
     assert "kommer vores sundhedsplejerske, Hanne Vestergaard" in next(m.text for r, m in later if r == SOL_CHANNEL)
+
+
+# -- helper-145's review of who hears the visit is (no longer) hers --------------------------------------------------
+
+
+async def test_a_lead_who_gets_the_visit_s_messages_is_not_told_it_is_no_longer_his(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is away 1–12 March with nobody in her place: Karsten, Solsikken's lead, gets the confirm request of 18
+    February and the reminder of 9 March in her place. He still gets them: nothing tells him the visit is no longer
+    his (before: the pass after each told him "er ikke længere dit … så lederen får beskederne om det")."""
+    run = await planned(db, clock, hanne_absences=[{"from": "2027-03-01", "to": "2027-03-12"}])
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+    sent = await run.until(datetime(2027, 3, 11, 17, 0))
+    assert [line for r, line in first_lines(sent) if r == KARSTEN] == [
+        CONFIRM_LINE,
+        "🩺 Påmindelse: konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027",
+    ]
+
+
+async def test_a_substitute_given_a_confirmed_visit_after_her_reminder_gets_the_reminder_alone(
+    run: VisitRunner,
+) -> None:
+    """Hanne confirmed the visit of 11 March and got her reminder on the 9th; on the 10th she falls ill and registers
+    the day away with Pia. Pia gets the reminder at once, which says she comes: not also a message that she comes."""
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+    await run.until(datetime(2027, 2, 18, 8, 0))
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    await run.press(HANNE, "visit_confirm", f"{visit.id}:{SOL_VISIT.isoformat()}")
+    await run.skip_to(datetime(2027, 3, 8, 9, 0))
+    await run.until(datetime(2027, 3, 9, 8, 0))
+    await run.skip_to(datetime(2027, 3, 10, 9, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-10 2027-03-12 <@{PIA}>")
+    sent = await run.until(datetime(2027, 3, 10, 17, 0))
+    assert [line for r, line in first_lines(sent) if r == PIA] == [
+        "🩺 Påmindelse: konsulentbesøg i Børnehuset Solsikken torsdag 11. marts 2027"
+    ]
+
+
+async def test_a_substitute_told_of_a_move_to_her_day_is_not_told_again_that_she_comes(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is away 15–19 March with Pia. On 1 March Karsten moves the visit of the 11th to the 18th (a move confirms
+    it): Pia hears of the move, which names the day she comes; not a second message that she comes."""
+    run = await planned(db, clock)
+    await run.skip_to(datetime(2027, 2, 26, 9, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-15 2027-03-19 <@{PIA}>")
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    await run.skip_to(datetime(2027, 3, 1, 10, 0))
+    await _move(run, str(visit.id), "2027-03-18")
+    sent = await run.until(datetime(2027, 3, 1, 17, 0))
+    assert [m.text.splitlines()[0] for r, m in sent if r == PIA] == [
+        "🔁 Konsulentbesøget i Børnehuset Solsikken er flyttet fra torsdag 11. marts 2027 til torsdag 18. marts 2027 "
+        "af Karsten Bro."
+    ]
+
+
+async def test_a_lead_asked_to_confirm_in_the_consultant_s_place_hears_she_has_it_again(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne is away 1–12 March with nobody in her place: Karsten gets the confirm request of 18 February as
+    Solsikken's lead. On the 22nd Hanne takes the absence back: Karsten hears that Hanne has the visit again, in
+    words for a lead (the visit was never his; before: "er ikke længere dit … fordi du har fået at vide, at besøget
+    var dit")."""
+    run = await planned(db, clock, hanne_absences=[{"from": "2027-03-01", "to": "2027-03-12"}])
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+    await run.until(datetime(2027, 2, 18, 17, 0))
+    await run.skip_to(datetime(2027, 2, 22, 9, 0))
+    await run(HANNE, "/teambot fravær slet")
+    sent = await run.until(datetime(2027, 2, 22, 17, 0))
+    assert [m.text for r, m in sent if r == KARSTEN] == [
+        "🔁 Konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027: Hanne Vestergaard kommer og får nu "
+        "beskederne om det.\nDu får denne besked, fordi du er leder for Børnehuset Solsikken."
+    ]
+    assert [line for r, line in first_lines(sent) if r == HANNE] == [CONFIRM_LINE]
+
+
+async def test_a_new_consultant_of_a_confirmed_visit_hears_it_is_hers(run: VisitRunner) -> None:
+    """Hanne confirmed the visit of 11 March; on 1 March the roster gives Solsikken to Lise instead. Hanne hears it is
+    no longer hers; Lise hears it is hers (before: nothing until her reminder two working days before the visit).
+    """
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+    await run.until(datetime(2027, 2, 18, 8, 0))
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    await run.press(HANNE, "visit_confirm", f"{visit.id}:{SOL_VISIT.isoformat()}")
+    await run.skip_to(datetime(2027, 3, 1, 9, 0))
+    roster = visit_roster()
+    for a in roster["assignment"]:
+        if a.get("staff") == HANNE:
+            a["institutions"] = ["MAR"]
+        if a.get("staff") == LISE:
+            a["institutions"] = ["EGE", "SOL"]
+    await import_roster(run.db, parse_roster(roster, source="test"), now=run.clock.now())
+    sent = await run.until(datetime(2027, 3, 1, 17, 0))
+    assert sorted((r, line) for r, line in first_lines(sent) if r != SOL_CHANNEL) == [
+        (HANNE, NO_LONGER_PIAS + ": Lise Bach kommer i stedet."),
+        (LISE, "🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027."),
+    ]
+
+
+async def test_a_substitute_s_message_that_she_comes_held_by_slack_still_goes_out_after_the_parents_text(
+    db: Database, clock: FakeClock
+) -> None:
+    """Pia heard the visit is no longer hers (Hanne took her absence back on 26 February); on 1 March Hanne registers
+    the week away with Pia again. The channel's new text naming Pia goes out; Slack answers Pia's message that she
+    comes with a 429. The planner's pass meanwhile must not drop it: a text to the channel naming her is not her
+    hearing it."""
+    run = await pia_named_to_parents(db, clock)
+    await run.skip_to(datetime(2027, 2, 26, 10, 0))
+    await run(HANNE, "/teambot fravær slet")
+    await run.until(datetime(2027, 2, 26, 10, 5))
+    await run.skip_to(datetime(2027, 3, 1, 10, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
+    send = run.messenger.send
+    held: list[str] = []
+    comes = "🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027."
+
+    async def pia_held_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if recipient == PIA and reply.text.startswith(comes) and not held:
+            held.append(recipient)
+            raise DeliveryError("ratelimited", retry_after=60)
+        return await send(recipient, reply, metadata=metadata)
+
+    run.messenger.send = pia_held_once  # type: ignore[method-assign]
+    first = await run.until(datetime(2027, 3, 1, 10, 0, 30))
+    assert ([r for r, m in first if m.text.startswith(SOL_HANDED)], held) == ([SOL_CHANNEL], [PIA])
+    await run.plan()  # the planner's pass, before Pia's retry
+    later = await run.until(datetime(2027, 3, 5, 17, 0))
+    assert [r for r, m in later if m.text.startswith(comes)] == [PIA]

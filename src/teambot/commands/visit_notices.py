@@ -287,11 +287,17 @@ def visit_reminder(facts: VisitFacts, routed: Routed) -> Reply:
     return plain_notice("\n".join(lines), routing_why(routed, facts.institution.name), buttons)
 
 
-def handed_notice(facts: VisitFacts, *, institution_told: bool, named_to_parents: bool) -> Reply:
+def handed_notice(facts: VisitFacts, *, institution_told: bool, named_to_parents: bool, lead: bool = False) -> Reply:
     """To one who last heard the visit is hers, when someone else has it now; `named_to_parents`: the parents' last
-    text named her."""
+    text named her; `lead`: she is a lead of the institution, who got the consultant's messages in her place (the
+    visit was never hers: she hears who gets them now)."""
     visitor = facts.visitor
     where = {"institution": facts.institution.name, "date": format_date(facts.day)}
+    if lead and visitor is not None and not named_to_parents:
+        lines = [t("visit.handed_lead", name=visitor.name, **where)]
+        if institution_told:
+            lines.append(t("visit.handed_parents"))
+        return plain_notice("\n".join(lines), t("why.visit.lead_of", institution=facts.institution.name))
     lines = [
         t("visit.handed_to", name=visitor.name, **where)
         if visitor
@@ -387,6 +393,8 @@ async def sync_visit_outboxes(
     refused_visits: set[int] = set()
     handovers: dict[int, Handover] = {}
     heard: dict[int, dict[str, Heard]] = {}  # by visit, what each person last heard of its day
+    own: dict[int, dict[str, Heard]] = {}  # by visit, what each person last heard of its day in a message to her
+    gone: dict[int, set[str]] = {}  # by visit, the keys of the rows sent
     reachable: set[tuple[int, str]] = set()  # (visit, Slack ID) of those who can hear it is no longer theirs
     if coming:
         day_of = {v.id: v.day for v in coming}
@@ -413,8 +421,12 @@ async def sync_visit_outboxes(
                 existing.setdefault(ref_id, {})[key] = due_at
                 if status != outbox.CANCELLED:
                     live.setdefault(ref_id, set()).add(key)
+                if status == outbox.SENT:
+                    gone.setdefault(ref_id, set()).add(key)
                 if status == outbox.SENT and day == day_of[ref_id] and sent_at is not None and row_id is not None:
                     _note_heard(heard.setdefault(ref_id, {}), kind, key, recipient, sent_at, row_id)
+                    if kind != NOTICE:
+                        _note_heard(own.setdefault(ref_id, {}), kind, key, recipient, sent_at, row_id)
                 if kind == NOTICE and day == day_of[ref_id] and outbox.may_have_reached(status, attempts, error):
                     unsure_ids.append(row_id or 0)
                 elif kind == NOTICE and day == day_of[ref_id] and outbox.refused_to_anyone(status, error):
@@ -457,6 +469,9 @@ async def sync_visit_outboxes(
             facts,
         )
         reachable = await _reachable(session, heard, facts)
+    reachable_of: dict[int, set[str]] = {}
+    for visit_id, who in reachable:
+        reachable_of.setdefault(visit_id, set()).add(who)
     planned: dict[int, list[outbox.Planned]] = {}
     for visit in visits:
         assert visit.id is not None
@@ -475,7 +490,9 @@ async def sync_visit_outboxes(
                 refused=visit.id in refused_visits,
                 handover=handovers.get(visit.id),
                 heard=heard.get(visit.id, {}),
-                reachable={who for v, who in reachable if v == visit.id},
+                own=own.get(visit.id, {}),
+                gone=gone.get(visit.id, set()),
+                reachable=reachable_of.get(visit.id, set()),
                 policy=policy,
                 calendar=calendars[visit.institution_id],
                 remind_at=remind_at,
@@ -542,8 +559,9 @@ async def _reachable(
         fact = facts.get(visit_id)
         if fact is None:
             continue
-        visitor = fact.visitor.slack_id if fact.visitor else None
-        candidates |= {(visit_id, who) for who, last in by_person.items() if last.hers and who != visitor}
+        # Whoever the visit is still routed to (a lead in the consultant's place too) still gets its messages.
+        routed = {r.recipient.slack_id for r in fact.routed}
+        candidates |= {(visit_id, who) for who, last in by_person.items() if last.hers and who not in routed}
     if not candidates:
         return set()
     query = select(col(Staff.id), col(Staff.slack_id)).where(
@@ -572,6 +590,8 @@ def _wanted_rows(
     refused: bool,
     handover: Handover | None,
     heard: Mapping[str, Heard],
+    own: Mapping[str, Heard],
+    gone: set[str],
     reachable: set[str],
     policy: VisitPolicy,
     calendar: WorkCalendar,
@@ -583,8 +603,9 @@ def _wanted_rows(
     keys of those not cancelled), `moved` whether the parents last heard of another day, `told` the keys of the texts
     they were sent, `unsure` the texts of this day Slack may have posted, `refused` whether Slack refused a text of
     this day for the text itself (`outbox.refused_to_anyone`), `handover` whether they last heard of another
-    visitor; `heard` what each person last heard of the visit's day, `reachable` those who last heard it is theirs,
-    no longer have it and can be told."""
+    visitor; `heard` what each person last heard of the visit's day (`own`: in a message to her, not a parents' text
+    naming her), `gone` the keys of its rows sent, `reachable` those who last heard it is theirs, no longer have it
+    and can be told."""
     assert visit.id is not None
     planned: list[outbox.Planned] = []
     at = parse_hhmm(remind_at)
@@ -624,6 +645,7 @@ def _wanted_rows(
     notice_on = notice_day(visit.day, policy.notice_days, calendar)
     reminder_on = visit_reminder_day(visit.day, policy.reminder_working_days, calendar)
     prefix = f"visit:{visit.id}:{visit.day.isoformat()}"
+    asked: dict[str, datetime] = {}  # the earliest confirm request or reminder still to reach each recipient
     for routed in facts.routed:
         recipient = routed.recipient.slack_id
         if not facts.confirmed:
@@ -631,9 +653,13 @@ def _wanted_rows(
             confirm_on = calendar.previous_working_day(notice_on - timedelta(days=CONFIRM_LEAD_DAYS))
             if (when := due(confirm_on, key)) is not None:
                 planned.append(row(CONFIRM, key, recipient, confirm_request(facts, routed, notice_on), when))
+                if key not in gone:
+                    asked[recipient] = min(when, asked.get(recipient, when))
         key = f"{prefix}:reminder:{recipient}"
         if (when := due(reminder_on, key)) is not None:
             planned.append(row(REMINDER, key, recipient, visit_reminder(facts, routed), when))
+            if key not in gone:
+                asked[recipient] = min(when, asked.get(recipient, when))
     # Parents who were told another date must hear of the new one now, not two weeks before it. Once they were told
     # of this day, the text went to the leads: an absence registered since gives it to nobody new. So too when a text
     # of this day may have reached its lead (answered 500, say) and is still to be settled: it stays his as it is,
@@ -679,23 +705,34 @@ def _wanted_rows(
     # (or, standing in for a confirmed visit, heard nothing: no confirm request goes to her) hears that it is. Each
     # message is keyed by the one it follows, so a change undone before it went out sends nothing, and a change back
     # later gets its own.
+    # A new consultant of a confirmed visit that someone else had hears it too (the roster gave it to her).
+    # A message that she comes is for one who hears nothing else of it now: not when her confirm request or reminder
+    # goes out as soon (a change after the reminder day), nor when a move to this day told her (the move's message,
+    # `_move_rows`). A parents' text naming her is no message to her: one still queued stays once it went out.
     parents = handed and bool(recipients)
+    leads = {to.recipient.slack_id for to in facts.leads_on(facts.day)} if reachable else set()
     for who in sorted(reachable):
         key = f"{prefix}:handed:after{heard[who].row_id}:{who}"
         if (when := due(notice_on, key, at_once=True)) is not None:
             named = handover is not None and handover.told == who
-            reply = handed_notice(facts, institution_told=parents, named_to_parents=named)
+            reply = handed_notice(facts, institution_told=parents, named_to_parents=named, lead=who in leads)
             planned.append(row(HANDED, key, who, reply, when))
     first = facts.routed[0] if facts.routed else None
     if first is not None and first.reason is not Reason.LEAD_FALLBACK:
-        last = heard.get(first.recipient.slack_id)
+        who = first.recipient.slack_id
+        last = own.get(who)
+        moved_here = f"visit:{visit.id}:moved:{visit.day.isoformat()}:"
         if (last is not None and not last.hers) or (
-            last is None and first.reason is Reason.SUBSTITUTE and facts.confirmed
+            last is None
+            and facts.confirmed
+            and (first.reason is Reason.SUBSTITUTE or any(h.hers for p, h in heard.items() if p != who))
+            and not any(k.startswith(moved_here) and k.endswith(f":{who}") for k in live)
         ):
-            key = f"{prefix}:taken:after{last.row_id if last else 0}:{first.recipient.slack_id}"
-            if (when := due(notice_on, key, at_once=True)) is not None:
+            key = f"{prefix}:taken:after{last.row_id if last else 0}:{who}"
+            when = due(notice_on, key, at_once=True)
+            if when is not None and not (key not in existing and who in asked and asked[who] <= when):
                 reply = taken_notice(facts, first, institution_told=parents)
-                planned.append(row(HANDED, key, first.recipient.slack_id, reply, when))
+                planned.append(row(HANDED, key, who, reply, when))
     wanted = {p.dedupe_key for p in planned}
     planned += [
         outbox.Planned.kept(found)

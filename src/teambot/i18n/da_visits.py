@@ -115,6 +115,7 @@ MESSAGES: dict[str, str] = {
     ),
     "visit.notice_post_again": "Her er en ny tekst til forældrene i stedet for den forrige, klar til at lægge på Aula:",
     "visit.handed_to": "🔁 Konsulentbesøget i {institution} {date} er ikke længere dit: {name} kommer i stedet.",
+    "visit.handed_lead": "🔁 Konsulentbesøget i {institution} {date}: {name} kommer og får nu beskederne om det.",
     "visit.handed_to_leads": (
         "🔁 Konsulentbesøget i {institution} {date} er ikke længere dit. Ingen {role} står for det nu, så lederen "
         "får beskederne om det."

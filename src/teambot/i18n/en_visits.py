@@ -117,6 +117,7 @@ MESSAGES: dict[str, str] = {
     ),
     "visit.notice_post_again": "Here is a new text for the parents, replacing the last one, ready to post on Aula:",
     "visit.handed_to": "🔁 The consultant visit to {institution} {date} is no longer yours: {name} comes instead.",
+    "visit.handed_lead": "🔁 The consultant visit to {institution} {date}: {name} comes and now gets its messages.",
     "visit.handed_to_leads": (
         "🔁 The consultant visit to {institution} {date} is no longer yours. No {role} has it now, so the lead gets "
         "its messages."
