@@ -536,6 +536,22 @@ def first_lines(sent: list[tuple[str, Reply]]) -> list[tuple[str, str]]:
     return [(r, m.text.splitlines()[0]) for r, m in sent if "11. marts 2027" in m.text and "Solsikken" in m.text]
 
 
+def held_once(run: VisitRunner, recipient: str, start: str) -> list[str]:
+    """Slack answers the first message to `recipient` beginning with `start` with a 429 (nothing posted, it waits a
+    minute). Whom it held, as it happens."""
+    send = run.messenger.send
+    held: list[str] = []
+
+    async def holding(to: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
+        if to == recipient and reply.text.startswith(start) and not held:
+            held.append(to)
+            raise DeliveryError("ratelimited", retry_after=60)
+        return await send(to, reply, metadata=metadata)
+
+    run.messenger.send = holding  # type: ignore[method-assign]
+    return held
+
+
 async def pia_named_to_parents(db: Database, clock: FakeClock) -> VisitRunner:
     """Hanne registers 8–12 March away with Pia on 22 February: the parents' text of 25 February names Pia."""
     run = await planned(db, clock)
@@ -680,16 +696,7 @@ async def test_a_new_text_still_waiting_for_one_of_two_leads_reaches_her_after_t
     assert sorted(r for r, m in sent if MAR_NOTICE in m.text) == [KARSTEN, LONE]
     await run.skip_to(datetime(2027, 1, 15, 10, 0))
     await run(HANNE, f"/teambot fravær 2027-01-25 2027-01-29 <@{PIA}>")
-    send = run.messenger.send
-    held: list[str] = []
-
-    async def lone_held_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
-        if recipient == LONE and reply.text.startswith(MAR_HANDED) and not held:
-            held.append(recipient)
-            raise DeliveryError("ratelimited", retry_after=60)
-        return await send(recipient, reply, metadata=metadata)
-
-    run.messenger.send = lone_held_once  # type: ignore[method-assign]
+    held = held_once(run, LONE, MAR_HANDED)
     first = await run.until(datetime(2027, 1, 15, 10, 0, 30))
     assert ([r for r, m in first if m.text.startswith(MAR_HANDED)], held) == ([KARSTEN], [LONE])
     await run.plan()  # the planner's pass, before Lone's retry
@@ -869,16 +876,7 @@ async def test_a_moved_back_text_still_waiting_for_one_of_two_leads_reaches_her_
     await _move(run, str(visit.id), "2027-02-04")
     await run.until(datetime(2027, 1, 15, 10, 0, 30))
     moved_back = "🔁 Konsulentbesøget er flyttet til torsdag 28. januar 2027"
-    send = run.messenger.send
-    held: list[str] = []
-
-    async def lone_held_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
-        if recipient == LONE and reply.text.startswith(moved_back) and not held:
-            held.append(recipient)
-            raise DeliveryError("ratelimited", retry_after=60)
-        return await send(recipient, reply, metadata=metadata)
-
-    run.messenger.send = lone_held_once  # type: ignore[method-assign]
+    held = held_once(run, LONE, moved_back)
     await run.skip_to(datetime(2027, 1, 15, 11, 0))
     await _move(run, str(visit.id), "2027-01-28")
     first = await run.until(datetime(2027, 1, 15, 11, 0, 30))
@@ -1051,17 +1049,8 @@ async def test_a_substitute_s_message_that_she_comes_held_by_slack_still_goes_ou
     await run.until(datetime(2027, 2, 26, 10, 5))
     await run.skip_to(datetime(2027, 3, 1, 10, 0))
     await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
-    send = run.messenger.send
-    held: list[str] = []
     comes = "🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 11. marts 2027."
-
-    async def pia_held_once(recipient: str, reply: Reply, *, metadata: dict[str, Any] | None = None) -> str:
-        if recipient == PIA and reply.text.startswith(comes) and not held:
-            held.append(recipient)
-            raise DeliveryError("ratelimited", retry_after=60)
-        return await send(recipient, reply, metadata=metadata)
-
-    run.messenger.send = pia_held_once  # type: ignore[method-assign]
+    held = held_once(run, PIA, comes)
     first = await run.until(datetime(2027, 3, 1, 10, 0, 30))
     assert ([r for r, m in first if m.text.startswith(SOL_HANDED)], held) == ([SOL_CHANNEL], [PIA])
     await run.plan()  # the planner's pass, before Pia's retry
