@@ -895,15 +895,21 @@ PIA_WHY = (
 )
 
 
+async def confirmed_by_hanne(run: VisitRunner) -> list[tuple[str, str]]:
+    """Hanne gets the confirm request for 11 March on 18 February and confirms the day. What went out about the visit
+    (first lines)."""
+    await run.skip_to(datetime(2027, 2, 17, 9, 0))
+    sent = await run.until(datetime(2027, 2, 18, 8, 0))
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    await run.press(HANNE, "visit_confirm", f"{visit.id}:{SOL_VISIT.isoformat()}")
+    return first_lines(sent)
+
+
 async def test_a_substitute_for_a_confirmed_visit_hears_at_once_that_it_is_hers(run: VisitRunner) -> None:
     """Hanne confirmed her visit of 11 March on 18 February; on the 19th she registers the week away with Pia. Pia gets
     no confirm request (the day is confirmed): she hears at once that she comes, once (before: nothing until her
     reminder two working days before the visit)."""
-    await run.skip_to(datetime(2027, 2, 17, 9, 0))
-    sent = await run.until(datetime(2027, 2, 18, 8, 0))
-    assert first_lines(sent) == [(HANNE, SOL_VISIT_FIRST)]
-    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
-    await run.press(HANNE, "visit_confirm", f"{visit.id}:{SOL_VISIT.isoformat()}")
+    assert await confirmed_by_hanne(run) == [(HANNE, SOL_VISIT_FIRST)]
     await run.skip_to(datetime(2027, 2, 19, 10, 0))
     await run(HANNE, f"/teambot fravær 2027-03-08 2027-03-12 <@{PIA}>")
     sent = await run.until(datetime(2027, 2, 19, 17, 0))
@@ -961,10 +967,7 @@ async def test_a_substitute_given_a_confirmed_visit_after_her_reminder_gets_the_
 ) -> None:
     """Hanne confirmed the visit of 11 March and got her reminder on the 9th; on the 10th she falls ill and registers
     the day away with Pia. Pia gets the reminder at once, which says she comes: not also a message that she comes."""
-    await run.skip_to(datetime(2027, 2, 17, 9, 0))
-    await run.until(datetime(2027, 2, 18, 8, 0))
-    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
-    await run.press(HANNE, "visit_confirm", f"{visit.id}:{SOL_VISIT.isoformat()}")
+    await confirmed_by_hanne(run)
     await run.skip_to(datetime(2027, 3, 8, 9, 0))
     await run.until(datetime(2027, 3, 9, 8, 0))
     await run.skip_to(datetime(2027, 3, 10, 9, 0))
@@ -1017,10 +1020,7 @@ async def test_a_new_consultant_of_a_confirmed_visit_hears_it_is_hers(run: Visit
     """Hanne confirmed the visit of 11 March; on 1 March the roster gives Solsikken to Lise instead. Hanne hears it is
     no longer hers; Lise hears it is hers (before: nothing until her reminder two working days before the visit).
     """
-    await run.skip_to(datetime(2027, 2, 17, 9, 0))
-    await run.until(datetime(2027, 2, 18, 8, 0))
-    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
-    await run.press(HANNE, "visit_confirm", f"{visit.id}:{SOL_VISIT.isoformat()}")
+    await confirmed_by_hanne(run)
     await run.skip_to(datetime(2027, 3, 1, 9, 0))
     roster = visit_roster()
     for a in roster["assignment"]:
