@@ -1056,3 +1056,31 @@ async def test_a_substitute_s_message_that_she_comes_held_by_slack_still_goes_ou
     await run.plan()  # the planner's pass, before Pia's retry
     later = await run.until(datetime(2027, 3, 5, 17, 0))
     assert [r for r, m in later if m.text.startswith(comes)] == [PIA]
+
+
+async def test_a_substitute_told_by_a_move_that_she_comes_hears_when_the_absence_is_taken_back(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hanne registers 15–19 March away with Pia on 8 February. On the 10th Karsten moves the visit of the 11th to the
+    18th: Pia hears of the move, as the one who comes, and Hanne that the visit is no longer hers. On the 12th, before
+    any confirm request or parents' text, Hanne takes the absence back: Pia hears the visit is no longer hers, and
+    Hanne that she comes (before: the move's message counted for nothing, and Pia was told nothing)."""
+    run = await planned(db, clock)
+    await run.skip_to(datetime(2027, 2, 8, 9, 0))
+    await run(HANNE, f"/teambot fravær 2027-03-15 2027-03-19 <@{PIA}>")
+    [visit] = [v for v in await visits(run.db, "SOL") if v.quarter == 1 and v.year == 2027]
+    await run.skip_to(datetime(2027, 2, 10, 10, 0))
+    await _move(run, str(visit.id), "2027-03-18")
+    moved = await run.until(datetime(2027, 2, 10, 17, 0))
+    assert sorted(r for r, m in moved if "18. marts 2027" in m.text) == sorted([HANNE, PIA])
+    await run.skip_to(datetime(2027, 2, 12, 10, 0))
+    await run(HANNE, "/teambot fravær slet")
+    sent = await run.until(datetime(2027, 2, 12, 17, 0))
+    assert sorted((r, m.text.splitlines()[0]) for r, m in sent if "18. marts 2027" in m.text) == [
+        (HANNE, "🔁 Du kommer til konsulentbesøget i Børnehuset Solsikken torsdag 18. marts 2027."),
+        (
+            PIA,
+            "🔁 Konsulentbesøget i Børnehuset Solsikken torsdag 18. marts 2027 er ikke længere dit: Hanne Vestergaard "
+            "kommer i stedet.",
+        ),
+    ]

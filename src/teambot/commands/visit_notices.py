@@ -48,6 +48,7 @@ CONFIRM, NOTICE, REMINDER, MOVED = "visit.confirm", "visit.notice", "visit.remin
 HANDED = "visit.handed"  # to the visitor the parents were told of, when someone else comes instead
 VISIT_KINDS = (CONFIRM, NOTICE, REMINDER, HANDED)
 NOBODY = "-"  # the visitor of a parents' text that names nobody (only the leads get the consultant's messages)
+VISITOR, LEFT = ":visitor", ":left"  # the end of a move's key: it told its reader the new day is hers, or is not
 _AFTER = re.compile(r":notice:after(\d+):")
 
 
@@ -532,7 +533,8 @@ async def _handovers(
 
 def _note_heard(heard: dict[str, Heard], kind: str, key: str, recipient: str, sent_at: datetime, row_id: int) -> None:
     """Keep in `heard` what a sent row of the visit's day told its reader, if it is the latest she got: a parents'
-    text tells the visitor it names (not its reader) that the visit is hers."""
+    text tells the visitor it names (not its reader) that the visit is hers; a move's message to a lead tells her
+    nothing of whose it is."""
     if kind == NOTICE:
         named = told_visitor(key)
         if named is None or named == NOBODY:
@@ -542,6 +544,8 @@ def _note_heard(heard: dict[str, Heard], kind: str, key: str, recipient: str, se
         hers = True
     elif kind == HANDED:
         hers = ":taken:" in key
+    elif kind == MOVED and key.endswith((VISITOR, LEFT)):
+        hers = key.endswith(VISITOR)
     else:
         return
     latest = heard.get(recipient)
@@ -726,7 +730,7 @@ def _wanted_rows(
             last is None
             and facts.confirmed
             and (first.reason is Reason.SUBSTITUTE or any(h.hers for p, h in heard.items() if p != who))
-            and not any(k.startswith(moved_here) and k.endswith(f":{who}") for k in live)
+            and not any(k.startswith(moved_here) and k.endswith(f":{who}{VISITOR}") for k in live)
         ):
             key = f"{prefix}:taken:after{last.row_id if last else 0}:{who}"
             when = due(notice_on, key, at_once=True)
@@ -755,19 +759,21 @@ def _move_rows(
     """A 'visit moved' message at once to its consultant (or who stands in) and the leads, and to whoever had it on
     its old day (`before`: a substitute for that day only), but `skip`; `notice(why, left)` is the message with its
     why line, `left` for one who no longer has the visit. One key per move: a visit may come back to a day it had
-    before. It goes out now, so the leads are those here `today` (or who stands in for one away)."""
+    before. It goes out now, so the leads are those here `today` (or who stands in for one away). The key ends with
+    what the message told its reader of the new day (`_note_heard`): that it is hers (`:visitor`), that it is not
+    (`:left`), or, to a lead, neither."""
     assert visit.id is not None
-    targets: dict[str, tuple[str, bool]] = {}
+    targets: dict[str, tuple[str, str]] = {}
     for routed in facts.routed:
-        targets.setdefault(routed.recipient.slack_id, (routing_why(routed, facts.institution.name), False))
+        targets.setdefault(routed.recipient.slack_id, (routing_why(routed, facts.institution.name), VISITOR))
     for to in facts.leads_on(today):
-        targets.setdefault(to.recipient.slack_id, (lead_why(to, facts.institution.name, "why.visit.lead_of"), False))
+        targets.setdefault(to.recipient.slack_id, (lead_why(to, facts.institution.name, "why.visit.lead_of"), ""))
     for routed in before:
         if routed.reason is not Reason.LEAD_FALLBACK:
-            targets.setdefault(routed.recipient.slack_id, (routing_why(routed, facts.institution.name), True))
+            targets.setdefault(routed.recipient.slack_id, (routing_why(routed, facts.institution.name), LEFT))
     return [
         outbox.Planned(
-            dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}",
+            dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}{told}",
             kind=MOVED,
             recipient=recipient,
             subject=facts.institution.code,
@@ -776,9 +782,9 @@ def _move_rows(
             ref_id=visit.id,
             event_day=visit.day,
             institution_id=visit.institution_id,
-            payload=as_payload(notice(why, left)),
+            payload=as_payload(notice(why, told == LEFT)),
         )
-        for recipient, (why, left) in targets.items()
+        for recipient, (why, told) in targets.items()
         if recipient != skip
     ]
 

@@ -264,9 +264,9 @@ async def _reminder_sent(session: AsyncSession, visit: Visit) -> bool:
     return found.first() is not None
 
 
-async def _resync(ctx: Context, session: AsyncSession, visit: Visit) -> RoutingTable:
+async def _resync(ctx: Context, session: AsyncSession, visit: Visit, table: RoutingTable | None = None) -> RoutingTable:
     municipality = await queries.municipality(session)
-    table = await store.routing_table(session)
+    table = table or await store.routing_table(session)
     await sync_visit_outbox(
         session,
         visit,
@@ -431,13 +431,16 @@ async def move_visit(ctx: Context, visit_id: int, day: date) -> Reply:
         visit.day, visit.status, visit.confirmed_by = day, store.MOVED, staff.id
         revise(visit, ctx.clock.now())
         assert quarter_of(day) == visit.quarter
-        table = await _resync(ctx, session, visit)
-        # Routed on its new day as the planner's next pass would find it: a move to a day its consultant is away
-        # and back again before that pass still raises her calendar's SEQUENCE each time (store/calendar.py).
-        await store.record_visitors(session, [visit], table, ctx.clock.now())
+        table = await store.routing_table(session)
+        # The move's messages first: the visit's rows synced after them know who was told of the move (no second
+        # message that she comes, `visit_notices._wanted_rows`).
         told = await tell_about_move(
             session, visit, old_day=old_day, mover=staff, table=table, now=ctx.clock.now(), today=ctx.today()
         )
+        await _resync(ctx, session, visit, table)
+        # Routed on its new day as the planner's next pass would find it: a move to a day its consultant is away
+        # and back again before that pass still raises her calendar's SEQUENCE each time (store/calendar.py).
+        await store.record_visitors(session, [visit], table, ctx.clock.now())
     return Reply(
         t("visit.moved", institution=institution.name, date=format_date(day), n=told),
         replace_original=True,
