@@ -725,7 +725,7 @@ def _wanted_rows(
     if first is not None and first.reason is not Reason.LEAD_FALLBACK:
         who = first.recipient.slack_id
         last = own.get(who)
-        moved_here = f"visit:{visit.id}:moved:{visit.day.isoformat()}:"
+        moved_here = _moved_prefix(visit)
         if (last is not None and not last.hers) or (
             last is None
             and facts.confirmed
@@ -744,6 +744,11 @@ def _wanted_rows(
         if found.status != outbox.CANCELLED and found.dedupe_key not in wanted
     ]
     return planned
+
+
+def _moved_prefix(visit: Visit) -> str:
+    """The start of the keys of the messages about a move of the visit to its day (`_move_rows`)."""
+    return f"visit:{visit.id}:moved:{visit.day.isoformat()}:"
 
 
 def _move_rows(
@@ -773,7 +778,7 @@ def _move_rows(
             targets.setdefault(routed.recipient.slack_id, (routing_why(routed, facts.institution.name), LEFT))
     return [
         outbox.Planned(
-            dedupe_key=f"visit:{visit.id}:moved:{visit.day.isoformat()}:{now.isoformat()}:{recipient}{told}",
+            dedupe_key=f"{_moved_prefix(visit)}{now.isoformat()}:{recipient}{told}",
             kind=MOVED,
             recipient=recipient,
             subject=facts.institution.code,

@@ -266,7 +266,7 @@ async def _reminder_sent(session: AsyncSession, visit: Visit) -> bool:
 
 async def _resync(ctx: Context, session: AsyncSession, visit: Visit, table: RoutingTable | None = None) -> RoutingTable:
     municipality = await queries.municipality(session)
-    table = table or await store.routing_table(session)
+    table = table if table is not None else await store.routing_table(session)
     await sync_visit_outbox(
         session,
         visit,
